@@ -1,0 +1,156 @@
+/**
+ * Physical RAM: typed-array memory in fixed chunks, backed lazily on first write.
+ *
+ * An unbacked chunk reads as zeros — the zero page's own idea applied to the emulator — so a browser
+ * can emulate many GiB while only the frames that were really written cost host memory. Physical
+ * addresses are plain numbers: RAM sizes we emulate stay far below 2^53.
+ */
+export const CHUNK_SHIFT = 16; // 64 KiB: 16 frames of 4 KiB; the chunk table costs 0.5 byte per frame.
+export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
+const CHUNK_MASK = CHUNK_SIZE - 1;
+
+export class PhysicalRam {
+  readonly size: number;
+  private readonly chunks: (Uint8Array | undefined)[];
+  private readonly views: (DataView | undefined)[];
+  /** Number of chunks that hold host memory. */
+  backedChunks = 0;
+
+  constructor(size: number) {
+    if (size <= 0 || size % CHUNK_SIZE !== 0) throw new RangeError(`RAM size must be a positive multiple of ${CHUNK_SIZE}`);
+    this.size = size;
+    const n = size / CHUNK_SIZE;
+    this.chunks = new Array<Uint8Array | undefined>(n).fill(undefined);
+    this.views = new Array<DataView | undefined>(n).fill(undefined);
+  }
+
+  private check(addr: number, len: number): void {
+    if (addr < 0 || addr + len > this.size || !Number.isInteger(addr)) {
+      throw new RangeError(`physical access 0x${addr.toString(16)}+${len} outside RAM of ${this.size} bytes`);
+    }
+  }
+
+  private back(ci: number): Uint8Array {
+    let c = this.chunks[ci];
+    if (!c) {
+      c = new Uint8Array(CHUNK_SIZE);
+      this.chunks[ci] = c;
+      this.views[ci] = new DataView(c.buffer);
+      this.backedChunks++;
+    }
+    return c;
+  }
+
+  isBacked(addr: number): boolean {
+    return this.chunks[Math.floor(addr / CHUNK_SIZE)] !== undefined;
+  }
+
+  readU8(addr: number): number {
+    this.check(addr, 1);
+    const c = this.chunks[Math.floor(addr / CHUNK_SIZE)];
+    return c ? c[addr & CHUNK_MASK]! : 0;
+  }
+
+  writeU8(addr: number, v: number): void {
+    this.check(addr, 1);
+    this.back(Math.floor(addr / CHUNK_SIZE))[addr & CHUNK_MASK] = v;
+  }
+
+  /** 64-bit little-endian load (page-table entries): addr must be 8-byte aligned. */
+  readU64(addr: number): bigint {
+    this.check(addr, 8);
+    const ci = Math.floor(addr / CHUNK_SIZE);
+    const v = this.views[ci];
+    return v ? v.getBigUint64(addr & CHUNK_MASK, true) : 0n;
+  }
+
+  writeU64(addr: number, value: bigint): void {
+    this.check(addr, 8);
+    const ci = Math.floor(addr / CHUNK_SIZE);
+    this.back(ci);
+    this.views[ci]!.setBigUint64(addr & CHUNK_MASK, value, true);
+  }
+
+  /** Copy `len` bytes starting at `addr` into a new array (for hexdumps). */
+  read(addr: number, len: number): Uint8Array {
+    this.check(addr, len);
+    const out = new Uint8Array(len);
+    let done = 0;
+    while (done < len) {
+      const a = addr + done;
+      const ci = Math.floor(a / CHUNK_SIZE);
+      const off = a & CHUNK_MASK;
+      const n = Math.min(len - done, CHUNK_SIZE - off);
+      const c = this.chunks[ci];
+      if (c) out.set(c.subarray(off, off + n), done);
+      done += n;
+    }
+    return out;
+  }
+
+  /** Fill [addr, addr+len) with zeros. Unbacked chunks already read as zero and stay unbacked. */
+  clear(addr: number, len: number): void {
+    this.check(addr, len);
+    let done = 0;
+    while (done < len) {
+      const a = addr + done;
+      const ci = Math.floor(a / CHUNK_SIZE);
+      const off = a & CHUNK_MASK;
+      const n = Math.min(len - done, CHUNK_SIZE - off);
+      const c = this.chunks[ci];
+      if (c) {
+        if (n === CHUNK_SIZE) {
+          // A whole chunk cleared: give its host memory back, it reads as zeros again.
+          this.chunks[ci] = undefined;
+          this.views[ci] = undefined;
+          this.backedChunks--;
+        } else c.fill(0, off, off + n);
+      }
+      done += n;
+    }
+  }
+
+  /** clear_page(): zero one page of `pageSize` bytes at physical address `addr`. */
+  clearPage(addr: number, pageSize: number): void {
+    this.clear(addr, pageSize);
+  }
+
+  /** copy_page(): copy one page; copying an unbacked page clears the destination. */
+  copyPage(dst: number, src: number, pageSize: number): void {
+    this.check(src, pageSize);
+    this.check(dst, pageSize);
+    let done = 0;
+    while (done < pageSize) {
+      const s = src + done;
+      const d = dst + done;
+      const sOff = s & CHUNK_MASK;
+      const dOff = d & CHUNK_MASK;
+      const n = Math.min(pageSize - done, CHUNK_SIZE - sOff, CHUNK_SIZE - dOff);
+      const sc = this.chunks[Math.floor(s / CHUNK_SIZE)];
+      if (sc) this.back(Math.floor(d / CHUNK_SIZE)).set(sc.subarray(sOff, sOff + n), dOff);
+      else this.clear(d, n);
+      done += n;
+    }
+  }
+
+  /** True when every byte of [addr, addr+len) is zero (tests and invariants). */
+  isZero(addr: number, len: number): boolean {
+    this.check(addr, len);
+    let done = 0;
+    while (done < len) {
+      const a = addr + done;
+      const ci = Math.floor(a / CHUNK_SIZE);
+      const off = a & CHUNK_MASK;
+      const n = Math.min(len - done, CHUNK_SIZE - off);
+      const c = this.chunks[ci];
+      if (c) for (let i = off; i < off + n; i++) if (c[i] !== 0) return false;
+      done += n;
+    }
+    return true;
+  }
+
+  /** Host bytes held by the chunk table and the backed chunks. */
+  hostBytes(): number {
+    return this.chunks.length * 8 + this.backedChunks * CHUNK_SIZE;
+  }
+}

@@ -1,0 +1,67 @@
+/**
+ * /proc/meminfo (fs/proc/meminfo.c meminfo_proc_show). Fields print as the kernel's show_val_kb():
+ * a 16-column label and an 8-wide number.
+ */
+import type { Machine } from '../machine.ts';
+import { MEMINFO_FIELDS } from './names.ts';
+import { vmstatValue } from './stats.ts';
+
+/** What the direct map uses, by page size: 4 KiB below 2 MiB alignment, 2 MiB, 1 GiB (gbpages). */
+function directMap(m: Machine): { k4: number; m2: number; g1: number } {
+  const M2 = 2 << 20;
+  const G1 = 1 << 30;
+  let k4 = 0;
+  let m2 = 0;
+  let g1 = 0;
+  for (const r of m.memblock.memory.regions) {
+    // init_memory_mapping() maps whole pages from the start of each RAM range (page 0 included).
+    let s = r.base === 0x1000 ? 0 : r.base;
+    const e = r.base + r.size;
+    const s2 = Math.min(Math.ceil(s / M2) * M2, e);
+    k4 += s2 - s;
+    s = s2;
+    const s1 = Math.min(Math.ceil(s / G1) * G1, Math.floor(e / M2) * M2);
+    if (s1 > s) m2 += s1 - s;
+    s = Math.max(s, s1);
+    const e1 = Math.floor(e / G1) * G1;
+    if (e1 > s) {
+      g1 += e1 - s;
+      s = e1;
+    }
+    const e2 = Math.floor(e / M2) * M2;
+    if (e2 > s) {
+      m2 += e2 - s;
+      s = e2;
+    }
+    k4 += Math.ceil((e - s) / 4096) * 4096;
+  }
+  return { k4: k4 >> 10, m2: m2 >> 10, g1: g1 >> 10 };
+}
+
+export function meminfo(m: Machine): string {
+  const pk = (pages: number) => (pages << m.arch.pageShift) / 1024;
+  const totalram = m.alloc.zones.reduce((s, z) => s + z.managedPages, 0);
+  const free = m.alloc.nrFreePages();
+  const dm = directMap(m);
+  const values: Record<string, number> = {
+    MemTotal: pk(totalram),
+    MemFree: pk(free),
+    // si_mem_available(): free pages above the reserves (no page cache or reclaimable slab here).
+    MemAvailable: pk(Math.max(0, free - m.alloc.totalreservePages)),
+    AnonPages: pk(vmstatValue(m, 'nr_anon_pages')),
+    PageTables: pk(vmstatValue(m, 'nr_page_table_pages')),
+    CommitLimit: pk(Math.floor(totalram / 2)),
+    VmallocTotal: 34359738367,
+    AnonHugePages: pk(vmstatValue(m, 'nr_anon_transparent_hugepages') << m.arch.pmdOrder),
+    Hugepagesize: (1 << (m.arch.pageShift + m.arch.pmdOrder)) >> 10,
+    DirectMap4k: dm.k4,
+    DirectMap2M: dm.m2,
+    DirectMap1G: dm.g1,
+  };
+  let out = '';
+  for (const [name, kb] of MEMINFO_FIELDS) {
+    const v = values[name] ?? 0;
+    out += `${(name + ':').padEnd(16)}${String(v).padStart(8)}${kb ? ' kB' : ''}\n`;
+  }
+  return out;
+}

@@ -1,0 +1,104 @@
+/**
+ * The scenario language: a small line-oriented script for the UI, the CLI, lessons and tests.
+ * The grammar is documented in docs/scenario-language.md. Errors carry line and column.
+ */
+
+export class ScenarioError extends Error {
+  constructor(
+    readonly line: number,
+    readonly col: number,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export interface Token {
+  text: string;
+  /** 1-based column of the token's first character */
+  col: number;
+  quoted: boolean;
+}
+
+export interface Stmt {
+  line: number;
+  /** the command word (or, for per-process commands in later issues, the first word) */
+  cmd: string;
+  cmdCol: number;
+  args: Token[];
+  /** the source text of the line, without its comment */
+  text: string;
+}
+
+/** Split one line into tokens; `#` outside quotes starts a comment. */
+export function tokenize(src: string, line: number): Token[] {
+  const out: Token[] = [];
+  let i = 0;
+  while (i < src.length) {
+    const c = src[i]!;
+    if (c === ' ' || c === '\t' || c === '\r') {
+      i++;
+      continue;
+    }
+    if (c === '#') break;
+    if (c === '"') {
+      const start = i;
+      let j = i + 1;
+      let text = '';
+      while (j < src.length && src[j] !== '"') {
+        if (src[j] === '\\' && j + 1 < src.length) j++;
+        text += src[j];
+        j++;
+      }
+      if (j >= src.length) throw new ScenarioError(line, start + 1, 'unterminated string: missing closing "');
+      out.push({ text, col: start + 1, quoted: true });
+      i = j + 1;
+      continue;
+    }
+    const start = i;
+    while (i < src.length && !/[\s#]/.test(src[i]!)) i++;
+    out.push({ text: src.slice(start, i), col: start + 1, quoted: false });
+  }
+  return out;
+}
+
+export function parseScenario(text: string): Stmt[] {
+  const stmts: Stmt[] = [];
+  const lines = text.split('\n');
+  for (let n = 0; n < lines.length; n++) {
+    const toks = tokenize(lines[n]!, n + 1);
+    if (!toks.length) continue;
+    const [cmd, ...args] = toks;
+    stmts.push({ line: n + 1, cmd: cmd!.text, cmdCol: cmd!.col, args, text: lines[n]!.replace(/#.*$/, '').trim() });
+  }
+  return stmts;
+}
+
+const SUFFIX: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/**
+ * A number: decimal, 0x hex, with an optional K/M/G/T suffix (binary units: 64M = 64 MiB).
+ * Returns undefined when the text is not a number.
+ */
+export function parseNumber(text: string): number | undefined {
+  const m = /^(0x[0-9a-fA-F]+|\d+)([KMGTkmgt]?)$/.exec(text);
+  if (!m) return undefined;
+  const base = m[1]!.startsWith('0x') ? parseInt(m[1]!, 16) : parseInt(m[1]!, 10);
+  const mul = m[2] ? SUFFIX[m[2].toUpperCase()]! : 1;
+  const v = base * mul;
+  return Number.isSafeInteger(v) ? v : undefined;
+}
+
+/** Parse `key=value` arguments against the allowed keys; reports the offending token's column. */
+export function parseKeyValues(line: number, args: Token[], allowed: readonly string[], what: string): Map<string, Token> {
+  const out = new Map<string, Token>();
+  for (const a of args) {
+    const eq = a.text.indexOf('=');
+    if (eq <= 0 || a.quoted) throw new ScenarioError(line, a.col, `${what}: expected key=value, got '${a.text}'`);
+    const key = a.text.slice(0, eq);
+    if (!allowed.includes(key)) throw new ScenarioError(line, a.col, `${what}: unknown key '${key}' (known: ${allowed.join(', ')})`);
+    if (out.has(key)) throw new ScenarioError(line, a.col, `${what}: '${key}' given twice`);
+    out.set(key, { text: a.text.slice(eq + 1), col: a.col + eq + 1, quoted: false });
+  }
+  return out;
+}
