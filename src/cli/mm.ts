@@ -28,7 +28,9 @@ function main(argv: string[]): number {
   try {
     text = readFileSync(file === '-' ? 0 : file, 'utf8');
   } catch (e) {
-    process.stderr.write(`mm: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`);
+    process.stderr.write(
+      `mm: cannot read ${file}: ${(e as NodeJS.ErrnoException).code ?? (e as Error).message}\n`,
+    );
     return 2;
   }
   const name = file === '-' ? '<stdin>' : file;

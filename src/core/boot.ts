@@ -7,7 +7,14 @@
  */
 import { formatE820 } from './arch/x86_64/setup.ts';
 import type { Machine } from './machine.ts';
-import { freeAreaInit, memblockFreeAll, memInitPrintInfo, sparseInit, VMEMMAP_START, STRUCT_PAGE_SIZE } from './mm/mm_init.ts';
+import {
+  freeAreaInit,
+  memblockFreeAll,
+  memInitPrintInfo,
+  sparseInit,
+  VMEMMAP_START,
+  STRUCT_PAGE_SIZE,
+} from './mm/mm_init.ts';
 import { Owner } from './phys/page.ts';
 
 export interface BootStep {
@@ -23,7 +30,10 @@ const MiB = 1 << 20;
 /** arch_setup_zero_pages() (weak default): __zero_page = virt_to_page(empty_zero_page). */
 function archSetupZeroPages(m: Machine): void {
   m.trace.call('arch_setup_zero_pages', () => {
-    m.setVar('__zero_page', VMEMMAP_START + BigInt(m.virtToPfn(m.emptyZeroPageVirt())) * BigInt(STRUCT_PAGE_SIZE));
+    m.setVar(
+      '__zero_page',
+      VMEMMAP_START + BigInt(m.virtToPfn(m.emptyZeroPageVirt())) * BigInt(STRUCT_PAGE_SIZE),
+    );
   });
 }
 
@@ -45,7 +55,14 @@ export function bootSteps(m: Machine): BootStep[] {
       file: 'arch/x86/kernel/setup.c',
       why: 'Before any allocation can happen, memblock must know that the kernel image (text to brk, which includes the BSS where empty_zero_page lives) is in use.',
       run(m) {
-        for (const s of m.arch.imageSections()) m.memblock.reserve(s.start, s.size, s.owner, `early_reserve_memory (${s.name})`);
+        // memblock_reserve_kern(_text, __end_of_kernel_reserve - _text): one range, gaps included.
+        const secs = m.arch.imageSections();
+        const start = Math.min(...secs.map((s) => s.start));
+        const end = Math.max(...secs.map((s) => s.start + s.size));
+        m.memblock.reserve(start, end - start, Owner.KernelData, 'early_reserve_memory (kernel image)');
+        // Label each section (memblock=debug would only show the one range).
+        for (const s of secs)
+          m.memblock.reserve(s.start, s.size, s.owner, `early_reserve_memory (${s.name})`);
         // "Reserve the first 64K": BIOSes are known to corrupt it.
         m.memblock.reserve(0, 0x10000, Owner.Firmware, 'early_reserve_memory (first 64K)');
         // reserve_bios_regions(): the EBDA and BIOS ROM, from min(EBDA, BIOS_START_MAX) up to 1 MiB.
@@ -102,18 +119,18 @@ export function bootSteps(m: Machine): BootStep[] {
       },
     });
   }
-  steps.push(
-    {
-      phase: 'mm_core_init',
-      fn: 'build_all_zonelists',
-      file: 'mm/page_alloc.c',
-      why: 'An allocation that may use Normal falls back to DMA32 then DMA: the zonelist is that order.',
-      run(m) {
-        const total = m.alloc.zones.reduce((s, z) => s + z.presentPages, 0);
-        m.printk(`Built 1 zonelists, mobility grouping on.  Total pages: ${total}`);
-      },
+  steps.push({
+    phase: 'mm_core_init',
+    fn: 'build_all_zonelists',
+    file: 'mm/page_alloc.c',
+    why: 'An allocation that may use Normal falls back to DMA32 then DMA: the zonelist is that order.',
+    run(m) {
+      // vm_total_pages = nr_free_zone_pages(): managed pages above the high watermark (both still
+      // at their free_area_init values: managed = present, watermarks 0).
+      const total = m.alloc.zones.reduce((s, z) => s + Math.max(0, z.managedPages - z.highWmark()), 0);
+      m.printk(`Built 1 zonelists, mobility grouping on.  Total pages: ${total}`);
     },
-  );
+  });
   steps.push(
     {
       phase: 'mm_core_init',
@@ -203,7 +220,10 @@ function setRecommendedMinFreeKbytes(m: Machine): void {
   rec = Math.min(rec, Math.floor(a.nrFreeBufferPages() / 20));
   rec <<= m.arch.pageShift - 10;
   if (rec > a.minFreeKbytes) {
-    if (a.minFreeKbytes) m.printk(`raising min_free_kbytes from ${a.minFreeKbytes} to ${rec} to help transparent hugepage allocations`);
+    if (a.minFreeKbytes)
+      m.printk(
+        `raising min_free_kbytes from ${a.minFreeKbytes} to ${rec} to help transparent hugepage allocations`,
+      );
     a.minFreeKbytes = rec;
   }
   a.setupPerZoneWmarks();

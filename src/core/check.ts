@@ -37,14 +37,16 @@ export function checkInvariants(m: Machine): string[] {
           if (!(p.flags[e]! & PG.buddy)) errs.push(`pfn ${e} on ${z.name} free_area[${o}] is not PageBuddy`);
           if (p.order[e] !== o) errs.push(`pfn ${e} on free_area[${o}] has buddy order ${p.order[e]}`);
           if (e & ((1 << o) - 1)) errs.push(`pfn ${e} on free_area[${o}] is not aligned to its order`);
-          if (!z.contains(e) || e + (1 << o) > z.endPfn) errs.push(`free block ${e}/${o} is outside zone ${z.name}`);
+          if (!z.contains(e) || e + (1 << o) > z.endPfn)
+            errs.push(`free block ${e}/${o} is outside zone ${z.name}`);
           for (let i = 0; i < 1 << o; i++) {
             const q = e + i;
             if (claimed[q]) errs.push(`pfn ${q} is in two free blocks`);
             claimed[q] = 1;
             if (p.flags[q]! & PG.reserved) errs.push(`free pfn ${q} is PG_reserved`);
             if (p.refcount[q] !== 0) errs.push(`free pfn ${q} has refcount ${p.refcount[q]}`);
-            if (i > 0 && p.flags[q]! & PG.buddy) errs.push(`pfn ${q} inside free block ${e}/${o} is PageBuddy`);
+            if (i > 0 && p.flags[q]! & PG.buddy)
+              errs.push(`pfn ${q} inside free block ${e}/${o} is PageBuddy`);
           }
           // No two free buddies of one order could have merged.
           if (o < maxOrder) {
@@ -53,18 +55,22 @@ export function checkInvariants(m: Machine): string[] {
               const mergeable =
                 o < m.arch.pageblockOrder ||
                 m.pageblocks.migratetype(b) === m.pageblocks.migratetype(e) ||
-                (m.pageblocks.migratetype(b) < MIGRATE_PCPTYPES && m.pageblocks.migratetype(e) < MIGRATE_PCPTYPES);
+                (m.pageblocks.migratetype(b) < MIGRATE_PCPTYPES &&
+                  m.pageblocks.migratetype(e) < MIGRATE_PCPTYPES);
               if (mergeable) errs.push(`free buddies ${e} and ${b} of order ${o} were not merged`);
             }
           }
         }
       }
-      if (blocks !== z.nrFree[o]) errs.push(`${z.name} free_area[${o}].nr_free = ${z.nrFree[o]} but the lists hold ${blocks} blocks`);
+      if (blocks !== z.nrFree[o])
+        errs.push(`${z.name} free_area[${o}].nr_free = ${z.nrFree[o]} but the lists hold ${blocks} blocks`);
       freePages += blocks << o;
       if (o >= m.arch.pageblockOrder) freeBlocksPages += blocks << o;
     }
-    if (freePages !== z.nrFreePages) errs.push(`${z.name} NR_FREE_PAGES = ${z.nrFreePages} but the lists hold ${freePages} pages`);
-    if (freeBlocksPages !== z.nrFreePagesBlocks) errs.push(`${z.name} NR_FREE_PAGES_BLOCKS = ${z.nrFreePagesBlocks}, lists say ${freeBlocksPages}`);
+    if (freePages !== z.nrFreePages)
+      errs.push(`${z.name} NR_FREE_PAGES = ${z.nrFreePages} but the lists hold ${freePages} pages`);
+    if (freeBlocksPages !== z.nrFreePagesBlocks)
+      errs.push(`${z.name} NR_FREE_PAGES_BLOCKS = ${z.nrFreePagesBlocks}, lists say ${freeBlocksPages}`);
 
     for (const pcp of z.pcp) {
       let count = 0;
@@ -85,7 +91,8 @@ export function checkInvariants(m: Machine): string[] {
           }
         }
       }
-      if (count !== pcp.count) errs.push(`${z.name} cpu ${pcp.cpu} pcp->count = ${pcp.count} but its lists hold ${count} pages`);
+      if (count !== pcp.count)
+        errs.push(`${z.name} cpu ${pcp.cpu} pcp->count = ${pcp.count} but its lists hold ${count} pages`);
     }
   }
 
@@ -105,10 +112,16 @@ export function checkInvariants(m: Machine): string[] {
   if (m.booted) {
     for (const z of a.zones) {
       if (!z.populated()) continue;
-      if (z.managedPages > z.presentPages) errs.push(`${z.name}: managed ${z.managedPages} > present ${z.presentPages}`);
+      if (z.managedPages > z.presentPages)
+        errs.push(`${z.name}: managed ${z.managedPages} > present ${z.presentPages}`);
       let reserved = 0;
       for (let pfn = z.zoneStartPfn; pfn < z.endPfn; pfn++) {
-        if (p.flags[pfn]! & PG.reserved && m.memblock.isMemory(pfn * m.pageSize) && m.memblock.isMemory(pfn * m.pageSize + m.pageSize - 1)) reserved++;
+        if (
+          p.flags[pfn]! & PG.reserved &&
+          m.memblock.isMemory(pfn * m.pageSize) &&
+          m.memblock.isMemory(pfn * m.pageSize + m.pageSize - 1)
+        )
+          reserved++;
       }
       if (reserved + z.managedPages !== z.presentPages)
         errs.push(`${z.name}: reserved ${reserved} + managed ${z.managedPages} != present ${z.presentPages}`);
@@ -117,12 +130,14 @@ export function checkInvariants(m: Machine): string[] {
 
   // The zero page is never written.
   const zp = Number(m.vars.get('zero_page_pfn') ?? 0n);
-  if (zp && !m.ram.isZero(zp * m.pageSize, m.pageSize)) errs.push(`the zero page (pfn ${zp}) is not all zeros`);
+  if (zp && !m.ram.isZero(zp * m.pageSize, m.pageSize))
+    errs.push(`the zero page (pfn ${zp}) is not all zeros`);
   return errs;
 }
 
 /** Throw with every violation listed (for tests). */
 export function assertInvariants(m: Machine): void {
   const errs = checkInvariants(m);
-  if (errs.length) throw new InvariantError(`${errs.length} invariant violation(s):\n  ${errs.slice(0, 20).join('\n  ')}`);
+  if (errs.length)
+    throw new InvariantError(`${errs.length} invariant violation(s):\n  ${errs.slice(0, 20).join('\n  ')}`);
 }

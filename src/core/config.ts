@@ -46,12 +46,16 @@ export class ConfigError extends Error {}
 
 /** Reject a configuration the machine cannot have, saying which key and why. */
 export function validateConfig(c: MachineConfig): void {
-  if (!ARCH_NAMES.includes(c.arch)) throw new ConfigError(`arch=${c.arch}: supported: ${ARCH_NAMES.join(', ')}`);
+  if (!ARCH_NAMES.includes(c.arch))
+    throw new ConfigError(`arch=${c.arch}: supported: ${ARCH_NAMES.join(', ')}`);
   if (!Number.isInteger(c.ram) || c.ram < MIN_RAM)
-    throw new ConfigError(`ram=${fmtSize(c.ram)} is too small: the ${c.arch} kernel image ends near 63 MiB; use ram=128M or more`);
+    throw new ConfigError(
+      `ram=${fmtSize(c.ram)} is too small: the ${c.arch} kernel image ends near 63 MiB; use ram=128M or more`,
+    );
   if (c.ram > MAX_RAM) throw new ConfigError(`ram=${fmtSize(c.ram)} is too large: at most ram=64G`);
   if (c.ram % (2 * MiB) !== 0) throw new ConfigError(`ram=${fmtSize(c.ram)} must be a multiple of 2M`);
-  if (!Number.isInteger(c.cpus) || c.cpus < 1 || c.cpus > MAX_CPUS) throw new ConfigError(`cpus=${c.cpus}: must be 1..${MAX_CPUS}`);
+  if (!Number.isInteger(c.cpus) || c.cpus < 1 || c.cpus > MAX_CPUS)
+    throw new ConfigError(`cpus=${c.cpus}: must be 1..${MAX_CPUS}`);
 }
 
 export function fmtSize(bytes: number): string {

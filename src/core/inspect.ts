@@ -25,7 +25,8 @@ export interface PageInfo {
 }
 
 export function describePfn(m: Machine, pfn: number): PageInfo {
-  if (!Number.isInteger(pfn) || pfn < 0 || pfn >= m.pages.nrPages) throw new RangeError(`pfn ${pfn} is outside the memmap (0..${m.pages.nrPages - 1})`);
+  if (!Number.isInteger(pfn) || pfn < 0 || pfn >= m.pages.nrPages)
+    throw new RangeError(`pfn ${pfn} is outside the memmap (0..${m.pages.nrPages - 1})`);
   const p = m.pages;
   const f = p.flags[pfn]!;
   const state = new Uint8Array(1);
@@ -54,8 +55,10 @@ export function findFreeBlock(m: Machine, pfn: number): PageInfo['freeBlock'] {
   for (let o = 0; o <= m.arch.maxPageOrder; o++) {
     const head = pfn & ~((1 << o) - 1);
     const f = p.flags[head]!;
-    if (f & PG.buddy && p.order[head]! >= o && head + (1 << p.order[head]!) > pfn) return { pfn: head, order: p.order[head]!, where: 'buddy' };
-    if (f & PG.pcp && p.order[head]! >= o && head + (1 << p.order[head]!) > pfn) return { pfn: head, order: p.order[head]!, where: 'pcp' };
+    if (f & PG.buddy && p.order[head]! >= o && head + (1 << p.order[head]!) > pfn)
+      return { pfn: head, order: p.order[head]!, where: 'buddy' };
+    if (f & PG.pcp && p.order[head]! >= o && head + (1 << p.order[head]!) > pfn)
+      return { pfn: head, order: p.order[head]!, where: 'pcp' };
   }
   return null;
 }

@@ -61,7 +61,7 @@ export class Machine {
     const blockBytes = 1 << (this.arch.pageShift + this.arch.maxPageOrder);
     const physSize = Math.ceil(top / Math.max(blockBytes, CHUNK_SIZE)) * Math.max(blockBytes, CHUNK_SIZE);
     this.ram = new PhysicalRam(physSize);
-    const nrPages = physSize >> this.arch.pageShift;
+    const nrPages = physSize / (1 << this.arch.pageShift);
     const allocCfg = {
       nrCpus: this.cfg.cpus,
       maxOrder: this.arch.maxPageOrder,
@@ -120,7 +120,9 @@ export class Machine {
   /** Boot to the end, or up to (not including) the step named `until`. */
   boot(until?: string): void {
     if (until !== undefined && !this.steps.some((s) => s.fn === until)) {
-      throw new Error(`boot until=${until}: no such boot step (steps: ${this.steps.map((s) => s.fn).join(', ')})`);
+      throw new Error(
+        `boot until=${until}: no such boot step (steps: ${this.steps.map((s) => s.fn).join(', ')})`,
+      );
     }
     while (!this.booted) {
       if (until !== undefined && this.steps[this.bootIndex]!.fn === until) return;
@@ -169,11 +171,17 @@ export class Machine {
   // --- kernel allocations by name (the scenario's `alloc` / `free`) -----------------------------
 
   allocNamed(name: string, order: number, gfp: number, cpu = 0): NamedAllocation {
-    if (!this.booted) throw new KernelAllocError(`alloc ${name}: the buddy allocator is not up until boot finishes (memblock_free_all)`);
-    if (this.named.has(name)) throw new KernelAllocError(`alloc ${name}: '${name}' is already allocated; free it first`);
-    if (cpu >= this.cfg.cpus) throw new KernelAllocError(`alloc ${name}: cpu ${cpu} does not exist (cpus=${this.cfg.cpus})`);
+    if (!this.booted)
+      throw new KernelAllocError(
+        `alloc ${name}: the buddy allocator is not up until boot finishes (memblock_free_all)`,
+      );
+    if (this.named.has(name))
+      throw new KernelAllocError(`alloc ${name}: '${name}' is already allocated; free it first`);
+    if (cpu >= this.cfg.cpus)
+      throw new KernelAllocError(`alloc ${name}: cpu ${cpu} does not exist (cpus=${this.cfg.cpus})`);
     const pfn = this.alloc.allocPages(gfp, order, cpu);
-    if (pfn < 0) throw new KernelAllocError(`alloc ${name}: page allocation failure: order:${order} (out of memory)`);
+    if (pfn < 0)
+      throw new KernelAllocError(`alloc ${name}: page allocation failure: order:${order} (out of memory)`);
     for (let i = 0; i < 1 << order; i++) this.pages.owner[pfn + i] = Owner.KernelAlloc;
     const a = { pfn, order, gfp, cpu };
     this.named.set(name, a);
@@ -203,7 +211,7 @@ export class Machine {
         this.alloc.freePages(pfn, 0, 0);
       }
       this.memblock.free(s * ps, (e - s) * ps);
-      this.printk(`Freeing ${what} memory: ${((e - s) * ps) >> 10}K`);
+      this.printk(`Freeing ${what} memory: ${((e - s) * ps) / 1024}K`);
     });
   }
 
@@ -218,7 +226,7 @@ export class Machine {
     }
     const zeroPfn = Number(this.vars.get('zero_page_pfn') ?? 0n);
     const ps = this.pageSize;
-    for (let pfn = from; pfn < to; ) {
+    for (let pfn = from; pfn < to;) {
       const f = p.flags[pfn]!;
       if (f & PG.buddy) {
         const n = Math.min(1 << p.order[pfn]!, to - pfn);

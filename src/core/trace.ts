@@ -10,12 +10,26 @@
 export type EventBody =
   | { type: 'boot_step'; phase: string; fn: string; file: string }
   | { type: 'printk'; text: string }
-  | { type: 'memblock'; op: 'add' | 'reserve' | 'remove' | 'free' | 'alloc'; list: 'memory' | 'reserved'; base: number; size: number }
+  | {
+      type: 'memblock';
+      op: 'add' | 'reserve' | 'remove' | 'free' | 'alloc';
+      list: 'memory' | 'reserved';
+      base: number;
+      size: number;
+    }
   | { type: 'memmap_init'; startPfn: number; nrPages: number; zone: string }
   | { type: 'page_reserved'; startPfn: number; nrPages: number; before: boolean; after: boolean }
   | { type: 'mm_page_alloc'; pfn: number; order: number; migratetype: number; gfp: number }
   | { type: 'mm_page_free'; pfn: number; order: number }
-  | { type: 'mm_page_alloc_extfrag'; pfn: number; order: number; fallbackOrder: number; startMigratetype: number; fallbackMigratetype: number; claimed: boolean }
+  | {
+      type: 'mm_page_alloc_extfrag';
+      pfn: number;
+      order: number;
+      fallbackOrder: number;
+      startMigratetype: number;
+      fallbackMigratetype: number;
+      claimed: boolean;
+    }
   | { type: 'free_list_add'; zone: string; order: number; freetype: number; pfn: number; tail: boolean }
   | { type: 'free_list_del'; zone: string; order: number; freetype: number; pfn: number }
   | { type: 'pcp_add'; cpu: number; zone: string; pindex: number; pfn: number; order: number }
@@ -26,7 +40,10 @@ export type EventBody =
   | { type: 'var'; name: string; before: string; after: string }
   | { type: 'alloc_fail'; order: number; gfp: number };
 
-export type KEvent = EventBody & { /** kernel function path, outermost first */ path: string[]; /** sequence number */ seq: number };
+export type KEvent = EventBody & {
+  /** kernel function path, outermost first */ path: string[];
+  /** sequence number */ seq: number;
+};
 
 export type EventSink = (e: KEvent) => void;
 

@@ -47,12 +47,36 @@ export const GFP_MASKS: Record<string, number> = {
   GFP_DMA32: G.__GFP_DMA32,
   GFP_HIGHUSER: __GFP_RECLAIM | G.__GFP_IO | G.__GFP_FS | G.__GFP_HARDWALL | G.__GFP_HIGHMEM,
   GFP_HIGHUSER_MOVABLE:
-    __GFP_RECLAIM | G.__GFP_IO | G.__GFP_FS | G.__GFP_HARDWALL | G.__GFP_HIGHMEM | G.__GFP_MOVABLE | G.__GFP_SKIP_KASAN,
+    __GFP_RECLAIM |
+    G.__GFP_IO |
+    G.__GFP_FS |
+    G.__GFP_HARDWALL |
+    G.__GFP_HIGHMEM |
+    G.__GFP_MOVABLE |
+    G.__GFP_SKIP_KASAN,
   GFP_TRANSHUGE_LIGHT:
-    (__GFP_RECLAIM | G.__GFP_IO | G.__GFP_FS | G.__GFP_HARDWALL | G.__GFP_HIGHMEM | G.__GFP_MOVABLE | G.__GFP_SKIP_KASAN | G.__GFP_COMP | G.__GFP_NOMEMALLOC | G.__GFP_NOWARN) &
+    (__GFP_RECLAIM |
+      G.__GFP_IO |
+      G.__GFP_FS |
+      G.__GFP_HARDWALL |
+      G.__GFP_HIGHMEM |
+      G.__GFP_MOVABLE |
+      G.__GFP_SKIP_KASAN |
+      G.__GFP_COMP |
+      G.__GFP_NOMEMALLOC |
+      G.__GFP_NOWARN) &
     ~__GFP_RECLAIM,
   GFP_TRANSHUGE:
-    ((__GFP_RECLAIM | G.__GFP_IO | G.__GFP_FS | G.__GFP_HARDWALL | G.__GFP_HIGHMEM | G.__GFP_MOVABLE | G.__GFP_SKIP_KASAN | G.__GFP_COMP | G.__GFP_NOMEMALLOC | G.__GFP_NOWARN) &
+    ((__GFP_RECLAIM |
+      G.__GFP_IO |
+      G.__GFP_FS |
+      G.__GFP_HARDWALL |
+      G.__GFP_HIGHMEM |
+      G.__GFP_MOVABLE |
+      G.__GFP_SKIP_KASAN |
+      G.__GFP_COMP |
+      G.__GFP_NOMEMALLOC |
+      G.__GFP_NOWARN) &
       ~__GFP_RECLAIM) |
     G.__GFP_DIRECT_RECLAIM,
 };
@@ -80,7 +104,19 @@ export function parseGfp(text: string): number {
 export function formatGfp(mask: number): string {
   const parts: string[] = [];
   let rest = mask;
-  const composites = ['GFP_TRANSHUGE', 'GFP_TRANSHUGE_LIGHT', 'GFP_HIGHUSER_MOVABLE', 'GFP_HIGHUSER', 'GFP_USER', 'GFP_KERNEL_ACCOUNT', 'GFP_KERNEL', 'GFP_NOFS', 'GFP_NOIO', 'GFP_NOWAIT', 'GFP_ATOMIC'];
+  const composites = [
+    'GFP_TRANSHUGE',
+    'GFP_TRANSHUGE_LIGHT',
+    'GFP_HIGHUSER_MOVABLE',
+    'GFP_HIGHUSER',
+    'GFP_USER',
+    'GFP_KERNEL_ACCOUNT',
+    'GFP_KERNEL',
+    'GFP_NOFS',
+    'GFP_NOIO',
+    'GFP_NOWAIT',
+    'GFP_ATOMIC',
+  ];
   for (const c of composites) {
     const v = GFP_MASKS[c]!;
     if ((rest & v) === v && v !== 0) {

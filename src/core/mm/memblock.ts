@@ -149,7 +149,14 @@ export class Memblock {
    * memblock_phys_alloc_range() / memblock_alloc(): find, reserve, return the physical base. Throws
    * (the kernel would panic in the _or_panic variants) when no space is left.
    */
-  alloc(size: number, align: number, owner: Owner, caller: string, start = 0, end = MEMBLOCK_ALLOC_ANYWHERE): number {
+  alloc(
+    size: number,
+    align: number,
+    owner: Owner,
+    caller: string,
+    start = 0,
+    end = MEMBLOCK_ALLOC_ANYWHERE,
+  ): number {
     return this.trace.call('memblock_phys_alloc_range', () => {
       const base = this.findInRange(size, align, start, end);
       if (base < 0) {

@@ -35,14 +35,18 @@ export function sparseInit(m: Machine): void {
   const shift = m.arch.pageShift;
   const pagesPerSection = 1 << (SECTION_SIZE_BITS - shift);
   const present = new Set<number>();
-  for (const [s, e] of memPfnRanges(m)) for (let p = s; p < e; p += pagesPerSection - (p % pagesPerSection)) present.add(Math.floor(p / pagesPerSection));
+  for (const [s, e] of memPfnRanges(m))
+    for (let p = s; p < e; p += pagesPerSection - (p % pagesPerSection))
+      present.add(Math.floor(p / pagesPerSection));
   const PMD_SIZE = 1 << (shift + 9);
   const sectionMapSize = Math.ceil((STRUCT_PAGE_SIZE * pagesPerSection) / PMD_SIZE) * PMD_SIZE;
   const size = present.size * sectionMapSize;
   m.trace.call('sparse_buffer_init', () => {
     m.memmapPhys = { base: m.memblock.alloc(size, sectionMapSize, Owner.Memmap, 'sparse_buffer_init'), size };
   });
-  m.printk(`sparse_init: ${present.size} present sections, memmap ${size >> 10}K at 0x${m.memmapPhys!.base.toString(16)}`);
+  m.printk(
+    `sparse_init: ${present.size} present sections, memmap ${size / 1024}K at 0x${m.memmapPhys!.base.toString(16)}`,
+  );
 }
 
 /**
@@ -72,11 +76,13 @@ export function freeAreaInit(m: Machine): void {
     zone.managedPages = present;
     low = Math.max(low, high);
   }
+  const ps = 1 << m.arch.pageShift;
   m.printk('Zone ranges:');
   for (let i = 0; i < 3; i++) {
     const z = m.alloc.zones[zoneIdx[i]!]!;
     const hex = (n: number) => '0x' + n.toString(16).padStart(16, '0');
-    if (z.spannedPages) m.printk(`  ${z.name.padEnd(8)} [mem ${hex(z.zoneStartPfn << m.arch.pageShift)}-${hex((z.endPfn << m.arch.pageShift) - 1)}]`);
+    if (z.spannedPages)
+      m.printk(`  ${z.name.padEnd(8)} [mem ${hex(z.zoneStartPfn * ps)}-${hex(z.endPfn * ps - 1)}]`);
     else m.printk(`  ${z.name.padEnd(8)} empty`);
   }
 
@@ -110,7 +116,8 @@ function memmapInitReservedPages(m: Machine): void {
     const s = Math.floor(r.base / ps);
     const e = Math.min(Math.ceil((r.base + r.size) / ps), p.nrPages);
     for (let pfn = s; pfn < e; pfn++) p.flags[pfn] = p.flags[pfn]! | PG.reserved;
-    if (m.trace.on && e > s) m.trace.emit({ type: 'page_reserved', startPfn: s, nrPages: e - s, before: false, after: true });
+    if (m.trace.on && e > s)
+      m.trace.emit({ type: 'page_reserved', startPfn: s, nrPages: e - s, before: false, after: true });
   }
   // Label what each reserved frame holds (page_owner-like): later labels win, like later reservations.
   for (const l of m.memblock.labels) {
@@ -164,7 +171,9 @@ function ctz(n: number): number {
 
 /** mem_init_print_info(): the boot "Memory:" line. */
 export function memInitPrintInfo(m: Machine): string {
-  const kb = (pages: number) => (pages << m.arch.pageShift) >> 10;
+  // Page and byte counts exceed 2^31 on big machines: multiply and divide, never shift.
+  const kb = (pages: number) => (pages * (1 << m.arch.pageShift)) / 1024;
+  const k = (bytes: number) => Math.floor(bytes / 1024);
   let physpages = 0;
   let totalram = 0;
   for (const z of m.alloc.zones) {
@@ -174,8 +183,8 @@ export function memInitPrintInfo(m: Machine): string {
   const sizes = { code: 0, rwdata: 0, rodata: 0, init: 0, bss: 0 };
   for (const s of m.arch.imageSections()) if (s.memoryLine) sizes[s.memoryLine] += s.size;
   const line =
-    `Memory: ${kb(m.alloc.nrFreePages())}K/${kb(physpages)}K available (${sizes.code >> 10}K kernel code, ` +
-    `${sizes.rwdata >> 10}K rwdata, ${sizes.rodata >> 10}K rodata, ${sizes.init >> 10}K init, ${sizes.bss >> 10}K bss, ` +
+    `Memory: ${kb(m.alloc.nrFreePages())}K/${kb(physpages)}K available (${k(sizes.code)}K kernel code, ` +
+    `${k(sizes.rwdata)}K rwdata, ${k(sizes.rodata)}K rodata, ${k(sizes.init)}K init, ${k(sizes.bss)}K bss, ` +
     `${kb(physpages - totalram)}K reserved, 0K cma-reserved)`;
   m.printk(line);
   return line;

@@ -119,7 +119,8 @@ export class Zone {
 
 /** order_to_pindex(): which pcp list holds pages of this migratetype and order. */
 export function orderToPindex(migratetype: number, order: number): number {
-  if (order > PAGE_ALLOC_COSTLY_ORDER) return NR_LOWORDER_PCP_LISTS + (migratetype === MIGRATE_MOVABLE ? 1 : 0);
+  if (order > PAGE_ALLOC_COSTLY_ORDER)
+    return NR_LOWORDER_PCP_LISTS + (migratetype === MIGRATE_MOVABLE ? 1 : 0);
   return MIGRATE_PCPTYPES * order + migratetype;
 }
 

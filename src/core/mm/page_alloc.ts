@@ -140,7 +140,8 @@ export class PageAllocator {
     else p.listAdd(pfn, head);
     zone.nrFree[order]!++;
     this.accountFreepages(zone, 1 << order, order);
-    if (this.trace.on) this.trace.emit({ type: 'free_list_add', zone: zone.name, order, freetype: ft, pfn, tail });
+    if (this.trace.on)
+      this.trace.emit({ type: 'free_list_add', zone: zone.name, order, freetype: ft, pfn, tail });
   }
 
   /** __del_page_from_free_list() */
@@ -233,7 +234,7 @@ export class PageAllocator {
     const p = this.pages;
     let free = 0;
     let movable = 0;
-    for (let q = start; q < start + nr; ) {
+    for (let q = start; q < start + nr;) {
       const f = p.flags[q]!;
       if (f & PG.buddy) {
         const n = 1 << p.order[q]!;
@@ -252,7 +253,7 @@ export class PageAllocator {
     const p = this.pages;
     const end = start + (1 << this.cfg.pageblockOrder);
     let moved = 0;
-    for (let q = start; q < end; ) {
+    for (let q = start; q < end;) {
       if (p.flags[q]! & PG.buddy) {
         const o = p.order[q]!;
         this.moveToFreeList(zone, q, o, oldMt, newMt);
@@ -266,14 +267,22 @@ export class PageAllocator {
   /** change_pageblock_range(): retype every pageblock a block of `order` covers. */
   private changePageblockRange(pfn: number, order: number, mt: number): void {
     const nrBlocks = Math.max(1, 1 << (order - this.cfg.pageblockOrder));
-    for (let i = 0; i < nrBlocks; i++) this.pageblocks.setMigratetype(pfn + (i << this.cfg.pageblockOrder), mt);
+    for (let i = 0; i < nrBlocks; i++)
+      this.pageblocks.setMigratetype(pfn + (i << this.cfg.pageblockOrder), mt);
   }
 
   /**
    * try_to_claim_block(): take the whole pageblock for `startMt` when the fallback block is at least
    * a pageblock, or when enough of its pages are free or of a compatible type. Returns pfn or -1.
    */
-  private tryToClaimBlock(zone: Zone, pfn: number, curOrder: number, order: number, startMt: number, blockMt: number): number {
+  private tryToClaimBlock(
+    zone: Zone,
+    pfn: number,
+    curOrder: number,
+    order: number,
+    startMt: number,
+    blockMt: number,
+  ): number {
     const pbo = this.cfg.pageblockOrder;
     if (curOrder >= pbo) {
       this.delFromFreeList(zone, pfn, curOrder, blockMt);
@@ -288,7 +297,9 @@ export class PageAllocator {
     else if (blockMt === MIGRATE_MOVABLE) alike = (1 << pbo) - (scan.free + scan.movable);
     else alike = 0;
     if (scan.free + alike >= 1 << (pbo - 1)) {
-      this.trace.call('__move_freepages_block', () => this.moveFreepagesBlock(zone, scan.start, blockMt, startMt));
+      this.trace.call('__move_freepages_block', () =>
+        this.moveFreepagesBlock(zone, scan.start, blockMt, startMt),
+      );
       this.pageblocks.setMigratetype(scan.start, startMt);
       return this.rmqueueSmallest(zone, order, startMt);
     }
@@ -297,16 +308,27 @@ export class PageAllocator {
 
   /** __rmqueue_claim(): largest fallback block first, claiming its pageblock. */
   private rmqueueClaim(zone: Zone, order: number, startMt: number, allocFlags: number): number {
-    const minOrder = order < this.cfg.pageblockOrder && allocFlags & ALLOC_NOFRAGMENT ? this.cfg.pageblockOrder : order;
+    const minOrder =
+      order < this.cfg.pageblockOrder && allocFlags & ALLOC_NOFRAGMENT ? this.cfg.pageblockOrder : order;
     for (let cur = this.cfg.maxOrder; cur >= minOrder; cur--) {
       const fmt = this.findSuitableFallback(zone, cur, startMt);
       if (fmt === -1) continue;
       if (!this.shouldTryClaimBlock(cur, startMt)) break;
       const pfn = this.pages.listFirst(zone.freeList(cur, fmt));
-      const got = this.trace.call('try_to_claim_block', () => this.tryToClaimBlock(zone, pfn, cur, order, startMt, fmt));
+      const got = this.trace.call('try_to_claim_block', () =>
+        this.tryToClaimBlock(zone, pfn, cur, order, startMt, fmt),
+      );
       if (got >= 0) {
         if (this.trace.on)
-          this.trace.emit({ type: 'mm_page_alloc_extfrag', pfn: got, order, fallbackOrder: cur, startMigratetype: startMt, fallbackMigratetype: fmt, claimed: true });
+          this.trace.emit({
+            type: 'mm_page_alloc_extfrag',
+            pfn: got,
+            order,
+            fallbackOrder: cur,
+            startMigratetype: startMt,
+            fallbackMigratetype: fmt,
+            claimed: true,
+          });
         return got;
       }
     }
@@ -321,7 +343,15 @@ export class PageAllocator {
       const pfn = this.pages.listFirst(zone.freeList(cur, fmt));
       this.delAndExpand(zone, pfn, order, cur, fmt);
       if (this.trace.on)
-        this.trace.emit({ type: 'mm_page_alloc_extfrag', pfn, order, fallbackOrder: cur, startMigratetype: startMt, fallbackMigratetype: fmt, claimed: false });
+        this.trace.emit({
+          type: 'mm_page_alloc_extfrag',
+          pfn,
+          order,
+          fallbackOrder: cur,
+          startMigratetype: startMt,
+          fallbackMigratetype: fmt,
+          claimed: false,
+        });
       return pfn;
     }
     return -1;
@@ -335,7 +365,8 @@ export class PageAllocator {
       if (mt >= MIGRATE_PCPTYPES) return -1; // HIGHATOMIC/ISOLATE have no fallbacks
       pfn = this.trace.call('__rmqueue_claim', () => this.rmqueueClaim(zone, order, mt, allocFlags));
       if (pfn >= 0) return pfn;
-      if (!(allocFlags & ALLOC_NOFRAGMENT)) pfn = this.trace.call('__rmqueue_steal', () => this.rmqueueSteal(zone, order, mt));
+      if (!(allocFlags & ALLOC_NOFRAGMENT))
+        pfn = this.trace.call('__rmqueue_steal', () => this.rmqueueSteal(zone, order, mt));
       return pfn;
     });
   }
@@ -347,14 +378,22 @@ export class PageAllocator {
     return order <= PAGE_ALLOC_COSTLY_ORDER || order === this.cfg.thpOrder;
   }
 
-  private pcpAdd(zone: Zone, pcp: PerCpuPages, pindex: number, pfn: number, order: number, tail: boolean): void {
+  private pcpAdd(
+    zone: Zone,
+    pcp: PerCpuPages,
+    pindex: number,
+    pfn: number,
+    order: number,
+    tail: boolean,
+  ): void {
     const p = this.pages;
     p.flags[pfn] = p.flags[pfn]! | PG.pcp;
     p.order[pfn] = order;
     if (tail) p.listAddTail(pfn, pcp.listBase + pindex);
     else p.listAdd(pfn, pcp.listBase + pindex);
     pcp.count += 1 << order;
-    if (this.trace.on) this.trace.emit({ type: 'pcp_add', cpu: pcp.cpu, zone: zone.name, pindex, pfn, order });
+    if (this.trace.on)
+      this.trace.emit({ type: 'pcp_add', cpu: pcp.cpu, zone: zone.name, pindex, pfn, order });
   }
 
   private pcpDel(zone: Zone, pcp: PerCpuPages, pindex: number, pfn: number, order: number): void {
@@ -363,7 +402,8 @@ export class PageAllocator {
     p.flags[pfn] = p.flags[pfn]! & ~PG.pcp;
     p.order[pfn] = 0;
     pcp.count -= 1 << order;
-    if (this.trace.on) this.trace.emit({ type: 'pcp_del', cpu: pcp.cpu, zone: zone.name, pindex, pfn, order });
+    if (this.trace.on)
+      this.trace.emit({ type: 'pcp_del', cpu: pcp.cpu, zone: zone.name, pindex, pfn, order });
   }
 
   /**
@@ -380,7 +420,15 @@ export class PageAllocator {
   }
 
   /** rmqueue_bulk(): take `count` blocks from the buddy lists onto a pcp list, in order. */
-  private rmqueueBulk(zone: Zone, pcp: PerCpuPages, pindex: number, order: number, count: number, mt: number, allocFlags: number): number {
+  private rmqueueBulk(
+    zone: Zone,
+    pcp: PerCpuPages,
+    pindex: number,
+    order: number,
+    count: number,
+    mt: number,
+    allocFlags: number,
+  ): number {
     return this.trace.call('rmqueue_bulk', () => {
       let i = 0;
       for (; i < count; i++) {
@@ -460,7 +508,8 @@ export class PageAllocator {
   /** drain_pages_zone() for every CPU and zone: give all pcp pages back to the buddy lists. */
   drainAllPages(): void {
     this.trace.call('drain_all_pages', () => {
-      for (const zone of this.zones) for (const pcp of zone.pcp) if (pcp.count) this.freePcppagesBulk(zone, pcp, pcp.count, 0);
+      for (const zone of this.zones)
+        for (const pcp of zone.pcp) if (pcp.count) this.freePcppagesBulk(zone, pcp, pcp.count, 0);
     });
   }
 
@@ -513,7 +562,8 @@ export class PageAllocator {
     const pbo = this.cfg.pageblockOrder;
     if (order > pbo) {
       const end = pfn + (1 << order);
-      for (let q = pfn; q < end; q += 1 << pbo) this.freeOnePageLocked(zone, q, pbo, this.pageblocks.migratetype(q), fpi);
+      for (let q = pfn; q < end; q += 1 << pbo)
+        this.freeOnePageLocked(zone, q, pbo, this.pageblocks.migratetype(q), fpi);
     } else this.freeOnePageLocked(zone, pfn, order, this.pageblocks.migratetype(pfn), fpi);
   }
 
@@ -573,7 +623,13 @@ export class PageAllocator {
   }
 
   /** __zone_watermark_ok() */
-  zoneWatermarkOk(zone: Zone, order: number, mark: number, highestZoneidx: number, allocFlags: number): boolean {
+  zoneWatermarkOk(
+    zone: Zone,
+    order: number,
+    mark: number,
+    highestZoneidx: number,
+    allocFlags: number,
+  ): boolean {
     let min = mark;
     const freePages = zone.nrFreePages - ((1 << order) - 1);
     if (allocFlags & ALLOC_MIN_RESERVE) min -= Math.floor(min / 2);
@@ -581,13 +637,20 @@ export class PageAllocator {
     if (!order) return true;
     for (let o = order; o < this.nrOrders; o++) {
       if (!zone.nrFree[o]) continue;
-      for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++) if (!this.pages.listEmpty(zone.freeList(o, mt))) return true;
+      for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++)
+        if (!this.pages.listEmpty(zone.freeList(o, mt))) return true;
     }
     return false;
   }
 
   /** get_page_from_freelist(): walk the zonelist from the highest usable zone down. */
-  private getPageFromFreelist(order: number, allocFlags: number, highestZoneidx: number, mt: number, cpu: number): number {
+  private getPageFromFreelist(
+    order: number,
+    allocFlags: number,
+    highestZoneidx: number,
+    mt: number,
+    cpu: number,
+  ): number {
     return this.trace.call('get_page_from_freelist', () => {
       for (;;) {
         for (let z = highestZoneidx; z >= 0; z--) {
@@ -598,7 +661,9 @@ export class PageAllocator {
             if (!this.zoneWatermarkOk(zone, order, mark, highestZoneidx, allocFlags)) continue;
           }
           const pfn = this.trace.call('rmqueue', () =>
-            this.pcpAllowedOrder(order) ? this.rmqueuePcplist(zone, order, mt, allocFlags, cpu) : this.rmqueue1(zone, order, mt, allocFlags),
+            this.pcpAllowedOrder(order)
+              ? this.rmqueuePcplist(zone, order, mt, allocFlags, cpu)
+              : this.rmqueue1(zone, order, mt, allocFlags),
           );
           if (pfn >= 0) {
             this.vmstat.add(`pgalloc_${zone.name.toLowerCase()}`, 1 << order);
@@ -635,7 +700,9 @@ export class PageAllocator {
       if (pfn < 0) {
         // __alloc_pages_slowpath(): gfp_to_alloc_flags() → min watermark, less for __GFP_HIGH.
         allocFlags = ALLOC_WMARK_MIN | (gfp & GFP.__GFP_HIGH ? ALLOC_MIN_RESERVE : 0);
-        pfn = this.trace.call('__alloc_pages_slowpath', () => this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu));
+        pfn = this.trace.call('__alloc_pages_slowpath', () =>
+          this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu),
+        );
       }
       if (pfn < 0) {
         this.reportFailure(gfp, order);
@@ -651,7 +718,9 @@ export class PageAllocator {
     this.vmstat.inc('allocstall_failed_emulated');
     if (this.trace.on) this.trace.emit({ type: 'alloc_fail', order, gfp });
     if (!(gfp & GFP.__GFP_NOWARN)) {
-      this.onPrintk(`page allocation failure: order:${order}, mode:0x${gfp.toString(16)}(${formatGfp(gfp)}), nodemask=(null)`);
+      this.onPrintk(
+        `page allocation failure: order:${order}, mode:0x${gfp.toString(16)}(${formatGfp(gfp)}), nodemask=(null)`,
+      );
     }
   }
 

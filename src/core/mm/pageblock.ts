@@ -39,7 +39,8 @@ export class Pageblocks {
     const before = this.bits[i]! & PB_MIGRATETYPE_MASK;
     if (before === mt) return;
     this.bits[i] = (this.bits[i]! & ~PB_MIGRATETYPE_MASK) | mt;
-    if (this.trace.on) this.trace.emit({ type: 'pageblock_migratetype', pfn: i << this.order, before, after: mt });
+    if (this.trace.on)
+      this.trace.emit({ type: 'pageblock_migratetype', pfn: i << this.order, before, after: mt });
   }
 
   /** Set the migratetype of every block in [pfn, pfn + nrPages) without emitting per block (boot init). */

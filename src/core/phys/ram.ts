@@ -17,7 +17,8 @@ export class PhysicalRam {
   backedChunks = 0;
 
   constructor(size: number) {
-    if (size <= 0 || size % CHUNK_SIZE !== 0) throw new RangeError(`RAM size must be a positive multiple of ${CHUNK_SIZE}`);
+    if (size <= 0 || size % CHUNK_SIZE !== 0)
+      throw new RangeError(`RAM size must be a positive multiple of ${CHUNK_SIZE}`);
     this.size = size;
     const n = size / CHUNK_SIZE;
     this.chunks = new Array<Uint8Array | undefined>(n).fill(undefined);

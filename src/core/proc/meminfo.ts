@@ -35,11 +35,11 @@ function directMap(m: Machine): { k4: number; m2: number; g1: number } {
     }
     k4 += Math.ceil((e - s) / 4096) * 4096;
   }
-  return { k4: k4 >> 10, m2: m2 >> 10, g1: g1 >> 10 };
+  return { k4: k4 / 1024, m2: m2 / 1024, g1: g1 / 1024 };
 }
 
 export function meminfo(m: Machine): string {
-  const pk = (pages: number) => (pages << m.arch.pageShift) / 1024;
+  const pk = (pages: number) => (pages * (1 << m.arch.pageShift)) / 1024;
   const totalram = m.alloc.zones.reduce((s, z) => s + z.managedPages, 0);
   const free = m.alloc.nrFreePages();
   const dm = directMap(m);
@@ -52,7 +52,7 @@ export function meminfo(m: Machine): string {
     PageTables: pk(vmstatValue(m, 'nr_page_table_pages')),
     CommitLimit: pk(Math.floor(totalram / 2)),
     VmallocTotal: 34359738367,
-    AnonHugePages: pk(vmstatValue(m, 'nr_anon_transparent_hugepages') << m.arch.pmdOrder),
+    AnonHugePages: pk(vmstatValue(m, 'nr_anon_transparent_hugepages') * (1 << m.arch.pmdOrder)),
     Hugepagesize: (1 << (m.arch.pageShift + m.arch.pmdOrder)) >> 10,
     DirectMap4k: dm.k4,
     DirectMap2M: dm.m2,

@@ -14,7 +14,7 @@ function fls(x: number): number {
 
 /** calculate_normal_threshold(): per-CPU vmstat drift allowed before folding into the zone. */
 function statThreshold(m: Machine, z: Zone): number {
-  const mem = z.managedPages >> (27 - m.arch.pageShift);
+  const mem = Math.floor(z.managedPages / (1 << (27 - m.arch.pageShift)));
   return Math.min(125, 2 * fls(m.cfg.cpus) * (1 + fls(mem)));
 }
 

@@ -30,8 +30,26 @@ export interface RunOptions {
   onStatement?: (s: Stmt, index: number, total: number) => boolean | void;
 }
 
-export const COMMANDS = ['machine', 'boot', 'step', 'alloc', 'free', 'drain', 'show', 'print', 'expect'] as const;
-const MACHINE_KEYS = ['arch', 'ram', 'cpus', 'thp', 'init_on_alloc', 'init_on_free', 'zero_page_patch'] as const;
+export const COMMANDS = [
+  'machine',
+  'boot',
+  'step',
+  'alloc',
+  'free',
+  'drain',
+  'show',
+  'print',
+  'expect',
+] as const;
+const MACHINE_KEYS = [
+  'arch',
+  'ram',
+  'cpus',
+  'thp',
+  'init_on_alloc',
+  'init_on_free',
+  'zero_page_patch',
+] as const;
 const OPS = ['==', '!=', '<', '<=', '>', '>=', 'contains'] as const;
 type Op = (typeof OPS)[number];
 
@@ -75,7 +93,12 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
   };
   const needBooted = (s: Stmt): Machine => {
     const m = getMachine(s);
-    if (!m.booted) throw new ScenarioError(s.line, s.cmdCol, `${s.cmd}: the machine has not finished booting; add 'boot' first`);
+    if (!m.booted)
+      throw new ScenarioError(
+        s.line,
+        s.cmdCol,
+        `${s.cmd}: the machine has not finished booting; add 'boot' first`,
+      );
     return m;
   };
 
@@ -94,7 +117,12 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
       const a = s.args;
       switch (s.cmd) {
         case 'machine': {
-          if (machine) throw new ScenarioError(s.line, s.cmdCol, "machine: must come before 'boot' and any other operation");
+          if (machine)
+            throw new ScenarioError(
+              s.line,
+              s.cmdCol,
+              "machine: must come before 'boot' and any other operation",
+            );
           config = parseMachine(s, config);
           getMachine(s);
           break;
@@ -104,7 +132,11 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
           const m = getMachine(s);
           const until = kv.get('until');
           if (until && !m.steps.some((st) => st.fn === until.text))
-            throw new ScenarioError(s.line, until.col, `boot: no boot step '${until.text}' (steps: ${m.steps.map((st) => st.fn).join(', ')})`);
+            throw new ScenarioError(
+              s.line,
+              until.col,
+              `boot: no boot step '${until.text}' (steps: ${m.steps.map((st) => st.fn).join(', ')})`,
+            );
           if (m.booted) throw new ScenarioError(s.line, s.cmdCol, 'boot: the machine has already booted');
           m.boot(until?.text);
           flushLog();
@@ -120,13 +152,20 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
           break;
         }
         case 'alloc': {
-          if (!a.length) throw new ScenarioError(s.line, s.cmdCol, 'alloc: expected a name: alloc <name> order=<n> [gfp=<flags>] [cpu=<n>]');
+          if (!a.length)
+            throw new ScenarioError(
+              s.line,
+              s.cmdCol,
+              'alloc: expected a name: alloc <name> order=<n> [gfp=<flags>] [cpu=<n>]',
+            );
           const name = a[0]!;
-          if (name.text.includes('=')) throw new ScenarioError(s.line, name.col, `alloc: expected a name before '${name.text}'`);
+          if (name.text.includes('='))
+            throw new ScenarioError(s.line, name.col, `alloc: expected a name before '${name.text}'`);
           const kv = parseKeyValues(s.line, a.slice(1), ['order', 'gfp', 'cpu'], 'alloc');
           const m = needBooted(s);
           const orderTok = kv.get('order');
-          if (!orderTok) throw new ScenarioError(s.line, name.col + name.text.length + 1, 'alloc: order=<n> is required');
+          if (!orderTok)
+            throw new ScenarioError(s.line, name.col + name.text.length + 1, 'alloc: order=<n> is required');
           const order = intArg(s, orderTok, 'order', 0, m.arch.maxPageOrder);
           const gfpTok = kv.get('gfp');
           let gfp = GFP_MASKS['GFP_KERNEL']!;
@@ -139,7 +178,12 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
           }
           const cpuTok = kv.get('cpu');
           const cpu = cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : 0;
-          if (m.named.has(name.text)) throw new ScenarioError(s.line, name.col, `alloc: '${name.text}' is already allocated; free it first`);
+          if (m.named.has(name.text))
+            throw new ScenarioError(
+              s.line,
+              name.col,
+              `alloc: '${name.text}' is already allocated; free it first`,
+            );
           try {
             m.allocNamed(name.text, order, gfp, cpu);
           } catch (e) {
@@ -150,11 +194,17 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
           break;
         }
         case 'free': {
-          if (!a.length) throw new ScenarioError(s.line, s.cmdCol, 'free: expected the name of an allocation');
+          if (!a.length)
+            throw new ScenarioError(s.line, s.cmdCol, 'free: expected the name of an allocation');
           const name = a[0]!;
           const kv = parseKeyValues(s.line, a.slice(1), ['cpu'], 'free');
           const m = needBooted(s);
-          if (!m.named.has(name.text)) throw new ScenarioError(s.line, name.col, `free: nothing is allocated under the name '${name.text}'`);
+          if (!m.named.has(name.text))
+            throw new ScenarioError(
+              s.line,
+              name.col,
+              `free: nothing is allocated under the name '${name.text}'`,
+            );
           const cpuTok = kv.get('cpu');
           m.freeNamed(name.text, cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : undefined);
           flushLog();
@@ -166,7 +216,8 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
           break;
         }
         case 'show': {
-          if (a.length !== 1) throw new ScenarioError(s.line, s.cmdCol, 'show: expected one path, e.g. show /proc/buddyinfo');
+          if (a.length !== 1)
+            throw new ScenarioError(s.line, s.cmdCol, 'show: expected one path, e.g. show /proc/buddyinfo');
           const m = getMachine(s);
           const path = a[0]!;
           if (path.text === 'dmesg') {
@@ -199,12 +250,17 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
           break;
         }
         default:
-          throw new ScenarioError(s.line, s.cmdCol, `unknown command '${s.cmd}' (commands: ${COMMANDS.join(', ')})`);
+          throw new ScenarioError(
+            s.line,
+            s.cmdCol,
+            `unknown command '${s.cmd}' (commands: ${COMMANDS.join(', ')})`,
+          );
       }
     }
   } catch (e) {
     if (e instanceof ScenarioError) return { exitCode: 2, failures, error: e, machine };
-    if (e instanceof MemblockError) return { exitCode: 2, failures, error: new ScenarioError(0, 0, `boot failed: ${e.message}`), machine };
+    if (e instanceof MemblockError)
+      return { exitCode: 2, failures, error: new ScenarioError(0, 0, `boot failed: ${e.message}`), machine };
     throw e;
   }
   return { exitCode: failures.length ? 1 : 0, failures, machine };
@@ -217,7 +273,8 @@ function noArgs(s: Stmt): void {
 function intArg(s: Stmt, t: Token, what: string, min: number, max: number): number {
   const v = parseNumber(t.text);
   if (v === undefined) throw new ScenarioError(s.line, t.col, `${s.cmd}: ${what}=${t.text} is not a number`);
-  if (v < min || v > max) throw new ScenarioError(s.line, t.col, `${s.cmd}: ${what}=${t.text} is out of range ${min}..${max}`);
+  if (v < min || v > max)
+    throw new ScenarioError(s.line, t.col, `${s.cmd}: ${what}=${t.text} is out of range ${min}..${max}`);
   return v;
 }
 
@@ -233,7 +290,8 @@ function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
     };
     switch (k) {
       case 'arch':
-        if (t.text !== 'x86_64') throw bad('supported: x86_64 (the other architectures arrive with the architectures issue)');
+        if (t.text !== 'x86_64')
+          throw bad('supported: x86_64 (the other architectures arrive with the architectures issue)');
         c.arch = 'x86_64';
         break;
       case 'ram': {
@@ -249,7 +307,8 @@ function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
         break;
       }
       case 'thp':
-        if (t.text !== 'never' && t.text !== 'madvise' && t.text !== 'always') throw bad('expected never, madvise or always');
+        if (t.text !== 'never' && t.text !== 'madvise' && t.text !== 'always')
+          throw bad('expected never, madvise or always');
         c.thp = t.text;
         break;
       case 'init_on_alloc':
@@ -269,7 +328,12 @@ function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
 
 function readVariable(s: Stmt, t: Token, m: Machine): bigint {
   const f = VARIABLES[t.text];
-  if (!f) throw new ScenarioError(s.line, t.col, `unknown variable '${t.text}' (known: ${VARIABLE_NAMES.join(', ')})`);
+  if (!f)
+    throw new ScenarioError(
+      s.line,
+      t.col,
+      `unknown variable '${t.text}' (known: ${VARIABLE_NAMES.join(', ')})`,
+    );
   return f(m);
 }
 
@@ -285,7 +349,8 @@ function expectValue(s: Stmt, t: Token, m: Machine): number | string {
   }
   if (w.startsWith('/proc/')) {
     const colon = w.indexOf(':');
-    if (colon < 0) throw new ScenarioError(s.line, t.col, `expect: name a field: ${w}:<key> (e.g. /proc/meminfo:MemFree)`);
+    if (colon < 0)
+      throw new ScenarioError(s.line, t.col, `expect: name a field: ${w}:<key> (e.g. /proc/meminfo:MemFree)`);
     const path = w.slice(0, colon);
     const key = w.slice(colon + 1);
     let text: string;
@@ -296,7 +361,8 @@ function expectValue(s: Stmt, t: Token, m: Machine): number | string {
       throw e;
     }
     const v = procField(path, text, key);
-    if (v === undefined) throw new ScenarioError(s.line, t.col + colon + 1, `expect: ${path} has no field '${key}'`);
+    if (v === undefined)
+      throw new ScenarioError(s.line, t.col + colon + 1, `expect: ${path} has no field '${key}'`);
     return v;
   }
   return Number(readVariable(s, t, m));
@@ -352,27 +418,57 @@ export function procField(path: string, text: string, key: string): number | und
 
 function runExpect(s: Stmt, m: Machine): string | undefined {
   const a = s.args;
-  if (a.length !== 3) throw new ScenarioError(s.line, s.cmdCol, `expect: expected 'expect <what> <op> <value>' with op one of ${OPS.join(' ')}`);
+  if (a.length !== 3)
+    throw new ScenarioError(
+      s.line,
+      s.cmdCol,
+      `expect: expected 'expect <what> <op> <value>' with op one of ${OPS.join(' ')}`,
+    );
   const [whatTok, opTok, valTok] = a as [Token, Token, Token];
-  if (!OPS.includes(opTok.text as Op)) throw new ScenarioError(s.line, opTok.col, `expect: unknown operator '${opTok.text}' (use ${OPS.join(' ')})`);
+  if (!OPS.includes(opTok.text as Op))
+    throw new ScenarioError(
+      s.line,
+      opTok.col,
+      `expect: unknown operator '${opTok.text}' (use ${OPS.join(' ')})`,
+    );
   const op = opTok.text as Op;
   const actual = expectValue(s, whatTok, m);
   let expected: number | string;
   if (valTok.quoted) expected = valTok.text;
   else {
     const n = parseNumber(valTok.text);
-    if (n === undefined) throw new ScenarioError(s.line, valTok.col, `expect: '${valTok.text}' is not a number (quote text: "...")`);
+    if (n === undefined)
+      throw new ScenarioError(
+        s.line,
+        valTok.col,
+        `expect: '${valTok.text}' is not a number (quote text: "...")`,
+      );
     expected = n;
   }
   let ok: boolean;
   if (op === 'contains') ok = String(actual).includes(String(expected));
   else if (typeof expected === 'string' || typeof actual === 'string') {
-    if (op !== '==' && op !== '!=') throw new ScenarioError(s.line, opTok.col, `expect: '${op}' compares numbers; use == != or contains for text`);
+    if (op !== '==' && op !== '!=')
+      throw new ScenarioError(
+        s.line,
+        opTok.col,
+        `expect: '${op}' compares numbers; use == != or contains for text`,
+      );
     ok = (String(actual) === String(expected)) === (op === '==');
   } else {
-    ok = { '==': actual === expected, '!=': actual !== expected, '<': actual < expected, '<=': actual <= expected, '>': actual > expected, '>=': actual >= expected }[op];
+    ok = {
+      '==': actual === expected,
+      '!=': actual !== expected,
+      '<': actual < expected,
+      '<=': actual <= expected,
+      '>': actual > expected,
+      '>=': actual >= expected,
+    }[op];
   }
   if (ok) return undefined;
-  const shown = typeof actual === 'string' ? JSON.stringify(actual.length > 200 ? actual.slice(0, 200) + '…' : actual) : String(actual);
+  const shown =
+    typeof actual === 'string'
+      ? JSON.stringify(actual.length > 200 ? actual.slice(0, 200) + '…' : actual)
+      : String(actual);
   return `line ${s.line}: expect ${whatTok.text} ${op} ${valTok.quoted ? JSON.stringify(valTok.text) : valTok.text}: found ${shown}`;
 }

@@ -21,12 +21,35 @@ export const MAX_DMA32_PFN = (4 * G) / 4096;
 
 const SECTIONS: ImageSection[] = [
   { name: '_text/_etext', start: 0x1000000, size: 16384 * K, owner: Owner.KernelText, memoryLine: 'code' },
-  { name: '__start_rodata/__end_rodata', start: 0x2000000, size: 6608 * K, owner: Owner.KernelRodata, memoryLine: 'rodata' },
+  {
+    name: '__start_rodata/__end_rodata',
+    start: 0x2000000,
+    size: 6608 * K,
+    owner: Owner.KernelRodata,
+    memoryLine: 'rodata',
+  },
   { name: '_sdata/_edata', start: 0x2800000, size: 2452 * K, owner: Owner.KernelData, memoryLine: 'rwdata' },
-  { name: '__init_begin/__init_end', start: 0x3600000, size: 2792 * K, owner: Owner.KernelInit, memoryLine: 'init' },
+  {
+    name: '__init_begin/__init_end',
+    start: 0x3600000,
+    size: 2792 * K,
+    owner: Owner.KernelInit,
+    memoryLine: 'init',
+  },
   // .data..percpu, .smp_locks and alignment padding between init and bss: reserved with the image.
-  { name: '__init_end/__bss_start', start: 0x3600000 + 2792 * K, size: 0x3b34000 - (0x3600000 + 2792 * K), owner: Owner.KernelData },
-  { name: '__bss_start/__bss_stop', start: 0x3b34000, size: 3372 * K, owner: Owner.KernelBss, memoryLine: 'bss' },
+  {
+    name: '__init_end/__bss_start',
+    start: 0x3600000 + 2792 * K,
+    size: 0x3b34000 - (0x3600000 + 2792 * K),
+    owner: Owner.KernelData,
+  },
+  {
+    name: '__bss_start/__bss_stop',
+    start: 0x3b34000,
+    size: 3372 * K,
+    owner: Owner.KernelBss,
+    memoryLine: 'bss',
+  },
   // The brk area follows bss: early page tables for the direct map come from here.
   { name: '__brk_base/__brk_limit', start: 0x3b34000 + 3372 * K, size: 64 * K, owner: Owner.KernelBss },
 ];
@@ -42,7 +65,11 @@ export const x86_64: ArchSpec = {
   imagePhysBase: 0,
 
   zoneLimits(maxPfn: number): [number, number, number] {
-    return [MAX_DMA_PFN, Math.min(MAX_DMA32_PFN, Math.max(maxPfn, MAX_DMA_PFN)), Math.max(maxPfn, MAX_DMA32_PFN)];
+    return [
+      MAX_DMA_PFN,
+      Math.min(MAX_DMA32_PFN, Math.max(maxPfn, MAX_DMA_PFN)),
+      Math.max(maxPfn, MAX_DMA32_PFN),
+    ];
   },
 
   firmwareMap(ramSize: number): FirmwareRange[] {
