@@ -3,6 +3,9 @@
  * deterministic: the same config and the same operations give the same state, bit for bit.
  */
 import type { ArchSpec } from './arch/arch.ts';
+import type { PgtableArch } from './arch/pgtable.ts';
+import { x86_64_pgtable } from './arch/x86_64/pgtable.ts';
+import type { Task } from './mm/mm_types.ts';
 import { x86_64 } from './arch/x86_64/setup.ts';
 import { bootSteps, type BootStep } from './boot.ts';
 import { DEFAULT_CONFIG, validateConfig, type MachineConfig } from './config.ts';
@@ -41,6 +44,8 @@ export class Machine {
   readonly log: string[] = [];
   /** Kernel variables a debugger could print: zero_page_pfn, __zero_page, ... */
   readonly vars = new Map<string, bigint>();
+  private zeroPagePfnN = 0;
+  private zeroPageStructPfnN = 0;
   /** ZERO_PAGE() calls that computed virt_to_page() (before the zero-page patch). */
   zeroPageCalls = 0;
   memmapReady = false;
@@ -50,6 +55,15 @@ export class Machine {
   bootIndex = 0;
   /** kernel allocations made by name from a scenario (`alloc k1 order=3`) */
   readonly named = new Map<string, NamedAllocation>();
+  /** the page-table format of this architecture */
+  readonly pgtableArch: PgtableArch = x86_64_pgtable;
+  /** processes by pid (dead ones stay, as zombies, so their fate can be reported) */
+  readonly tasks = new Map<number, Task>();
+  nextPid = 100;
+  nextShmemIno = 1;
+  nextAnonVma = 1;
+  /** per-CPU LRU add batches (mm/swap.c cpu_fbatches.lru_add) */
+  readonly lruBatch: number[][];
 
   constructor(config: Partial<MachineConfig> = {}) {
     this.cfg = { ...DEFAULT_CONFIG, ...config };
@@ -80,6 +94,7 @@ export class Machine {
     this.vars.set('__zero_page', 0n);
     this.vars.set('empty_zero_page', this.emptyZeroPageVirt());
     this.steps = bootSteps(this);
+    this.lruBatch = Array.from({ length: this.cfg.cpus }, () => []);
   }
 
   get pageSize(): number {
@@ -98,6 +113,10 @@ export class Machine {
   setVar(name: string, value: bigint): void {
     const before = this.vars.get(name) ?? 0n;
     this.vars.set(name, value);
+    // The fault path reads these on every zero-page fault: keep number copies (BigInt is slow).
+    if (name === 'zero_page_pfn') this.zeroPagePfnN = Number(value);
+    if (name === '__zero_page')
+      this.zeroPageStructPfnN = Number((value - VMEMMAP_START) / BigInt(STRUCT_PAGE_SIZE));
     if (this.trace.on) this.trace.emit({ type: 'var', name, before: hex(before), after: hex(value) });
   }
 
@@ -146,15 +165,18 @@ export class Machine {
     return Number(pa >> BigInt(this.arch.pageShift));
   }
 
+  /** page_to_pfn(__zero_page) */
   zeroPageStructToPfn(): number {
-    const p = this.vars.get('__zero_page') ?? 0n;
-    return Number((p - VMEMMAP_START) / BigInt(STRUCT_PAGE_SIZE));
+    return this.zeroPageStructPfnN;
   }
 
-  /** ZERO_PAGE() as before the patch: virt_to_page(empty_zero_page), computed on every call. */
+  /**
+   * ZERO_PAGE() as before the patch: virt_to_page(empty_zero_page), computed on every call:
+   * (va - __START_KERNEL_map + phys_base) >> PAGE_SHIFT, then a memmap index.
+   */
   zeroPagePfnSlow(): number {
     this.zeroPageCalls++;
-    return this.virtToPfn(this.emptyZeroPageVirt());
+    return Math.floor((this.arch.emptyZeroPagePhys() + this.arch.imagePhysBase) / this.pageSize);
   }
 
   /** ZERO_PAGE(0): the cached __zero_page after the patch, the per-call arithmetic before it. */
@@ -162,10 +184,14 @@ export class Machine {
     return this.cfg.zeroPagePatch === 'after' ? this.zeroPageStructToPfn() : this.zeroPagePfnSlow();
   }
 
+  /** zero_pfn(addr) / ZERO_PAGE(addr): the zero page to map at a user address (one on x86). */
+  zeroPfn(_va: number): number {
+    return this.zeroPagePfn();
+  }
+
   /** is_zero_pfn() */
   isZeroPfn(pfn: number): boolean {
-    const z = Number(this.vars.get('zero_page_pfn') ?? 0n);
-    return z !== 0 && pfn === z;
+    return this.zeroPagePfnN !== 0 && pfn === this.zeroPagePfnN;
   }
 
   // --- kernel allocations by name (the scenario's `alloc` / `free`) -----------------------------
@@ -221,12 +247,20 @@ export class Machine {
   frameStates(out: Uint8Array, from = 0, to = this.pages.nrPages): void {
     const p = this.pages;
     if (!this.memmapReady) {
-      out.fill(FrameState.Uninit, 0, to - from);
+      this.frameStatesFromMemblock(out, from, to);
       return;
     }
     const zeroPfn = Number(this.vars.get('zero_page_pfn') ?? 0n);
     const ps = this.pageSize;
-    for (let pfn = from; pfn < to;) {
+    let pfn = from;
+    // `from` may fall inside a free block whose head (the only PageBuddy page) lies before it.
+    const head = findFreeBlockHead(this, from);
+    if (head >= 0) {
+      const end = Math.min(head + (1 << p.order[head]!), to);
+      out.fill(p.flags[head]! & PG.pcp ? FrameState.Pcp : FrameState.Free0 + p.order[head]!, 0, end - from);
+      pfn = end;
+    }
+    while (pfn < to) {
       const f = p.flags[pfn]!;
       if (f & PG.buddy) {
         const n = Math.min(1 << p.order[pfn]!, to - pfn);
@@ -243,6 +277,26 @@ export class Machine {
       out[pfn - from] = this.frameStateOf(pfn, f, zeroPfn, ps);
       pfn++;
     }
+  }
+
+  /** Before free_area_init there are no struct pages: show what memblock knows. */
+  private frameStatesFromMemblock(out: Uint8Array, from: number, to: number): void {
+    out.fill(this.bootIndex === 0 ? FrameState.Uninit : FrameState.Hole, 0, to - from);
+    if (this.bootIndex === 0) return;
+    const ps = this.pageSize;
+    const paint = (base: number, size: number, st: number) => {
+      const s = Math.max(Math.ceil(base / ps), from);
+      const e = Math.min(Math.floor((base + size) / ps), to);
+      if (e > s) out.fill(st, s - from, e - from);
+    };
+    for (const r of this.memblock.memory.regions) paint(r.base, r.size, FrameState.BootFree);
+    for (const l of this.memblock.labels) {
+      if (!this.memblock.isMemory(l.base) && !this.memblock.isMemory(l.base + l.size - 1)) continue;
+      paint(l.base, l.size, this.ownerState(l.owner));
+    }
+    // Reservations outside RAM (the low 1 MiB's holes) stay holes.
+    for (let pfn = from; pfn < to; pfn++)
+      if (!this.memblock.isMemory(pfn * ps)) out[pfn - from] = FrameState.Hole;
   }
 
   private frameStateOf(pfn: number, f: number, zeroPfn: number, ps: number): number {
@@ -305,6 +359,18 @@ export class Machine {
         return FrameState.KernelImage;
     }
   }
+}
+
+/** The head of the free block (buddy or pcp) covering pfn, if it starts before pfn; else -1. */
+function findFreeBlockHead(m: Machine, pfn: number): number {
+  const p = m.pages;
+  for (let o = 1; o <= m.arch.maxPageOrder; o++) {
+    const head = pfn & ~((1 << o) - 1);
+    if (head === pfn) continue;
+    const f = p.flags[head]!;
+    if (f & (PG.buddy | PG.pcp) && head + (1 << p.order[head]!) > pfn) return head;
+  }
+  return -1;
 }
 
 export function hex(v: bigint | number): string {

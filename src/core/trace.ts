@@ -38,7 +38,12 @@ export type EventBody =
   | { type: 'page_clear'; pfn: number; nrPages: number }
   | { type: 'page_ref'; pfn: number; field: 'refcount' | 'mapcount'; before: number; after: number }
   | { type: 'var'; name: string; before: string; after: string }
-  | { type: 'alloc_fail'; order: number; gfp: number };
+  | { type: 'alloc_fail'; order: number; gfp: number }
+  /** a page-table entry written: the table page, the index, the new 64-bit value as two halves */
+  | { type: 'pte_set'; tablePfn: number; index: number; lo: number; hi: number }
+  | { type: 'page_fault'; pid: number; address: number; write: boolean; result: string }
+  | { type: 'rss'; pid: number; item: number; before: number; after: number }
+  | { type: 'task'; pid: number; comm: string; event: 'spawn' | 'fork' | 'exit' | 'kill'; detail: string };
 
 export type KEvent = EventBody & {
   /** kernel function path, outermost first */ path: string[];

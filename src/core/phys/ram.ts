@@ -57,6 +57,22 @@ export class PhysicalRam {
     this.back(Math.floor(addr / CHUNK_SIZE))[addr & CHUNK_MASK] = v;
   }
 
+  /** 32-bit little-endian load; page-table entries are read as two of these (see arch/pgtable.ts). */
+  readU32(addr: number): number {
+    const ci = Math.floor(addr / CHUNK_SIZE);
+    const v = this.views[ci];
+    if (v) return v.getUint32(addr & CHUNK_MASK, true);
+    this.check(addr, 4);
+    return 0;
+  }
+
+  writeU32(addr: number, value: number): void {
+    this.check(addr, 4);
+    const ci = Math.floor(addr / CHUNK_SIZE);
+    this.back(ci);
+    this.views[ci]!.setUint32(addr & CHUNK_MASK, value >>> 0, true);
+  }
+
   /** 64-bit little-endian load (page-table entries): addr must be 8-byte aligned. */
   readU64(addr: number): bigint {
     this.check(addr, 8);

@@ -4,6 +4,8 @@ import { buddyinfo, pagetypeinfo } from './buddyinfo.ts';
 import { meminfo } from './meminfo.ts';
 import { vmstat } from './vmstat.ts';
 import { zoneinfo } from './zoneinfo.ts';
+import { procMaps, procSmaps, procSmapsRollup, procStat, procStatus } from './pid.ts';
+import type { Task } from '../mm/mm_types.ts';
 
 export class ProcError extends Error {}
 
@@ -15,11 +17,27 @@ const FILES: Record<string, (m: Machine) => string> = {
   '/proc/vmstat': vmstat,
 };
 
-export const PROC_PATHS = Object.keys(FILES);
+const PID_FILES: Record<string, (m: Machine, t: Task) => string> = {
+  status: procStatus,
+  stat: procStat,
+  maps: procMaps,
+  smaps: procSmaps,
+  smaps_rollup: procSmapsRollup,
+};
+
+export const PROC_PATHS = [...Object.keys(FILES), ...Object.keys(PID_FILES).map((f) => `/proc/<pid>/${f}`)];
 
 /** Read a /proc file. Before boot has set up the zones, the zone views are empty, as nothing exists yet. */
 export function readProc(m: Machine, path: string): string {
   const f = FILES[path];
-  if (!f) throw new ProcError(`${path}: no such file (available: ${PROC_PATHS.join(', ')})`);
-  return f(m);
+  if (f) return f(m);
+  const pm = /^\/proc\/(\d+)\/(\w+)$/.exec(path);
+  if (pm) {
+    const t = m.tasks.get(Number(pm[1]));
+    if (!t) throw new ProcError(`${path}: no such process ${pm[1]}`);
+    const pf = PID_FILES[pm[2]!];
+    if (!pf) throw new ProcError(`${path}: no such file (per process: ${Object.keys(PID_FILES).join(', ')})`);
+    return pf(m, t);
+  }
+  throw new ProcError(`${path}: no such file (available: ${PROC_PATHS.join(', ')})`);
 }

@@ -5,7 +5,12 @@
  * Exit codes (the CLI's): 0 every expect held, 1 an expect failed (the run goes on and reports each
  * one), 2 the scenario is malformed or asks for something impossible (stops at once, `line:col`).
  */
-import { ConfigError, DEFAULT_CONFIG, type MachineConfig } from '../config.ts';
+import { ConfigError, DEFAULT_CONFIG, fmtSize, type MachineConfig } from '../config.ts';
+import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
+import { doMadvise, doMmap, doMprotect, doMunmap, type Advice } from '../mm/mmap.ts';
+import type { Task } from '../mm/mm_types.ts';
+import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
+import { userRead, userWrite } from '../user.ts';
 import { KernelAllocError, Machine, hex } from '../machine.ts';
 import { MemblockError } from '../mm/memblock.ts';
 import { GFP_MASKS, parseGfp } from '../mm/gfp.ts';
@@ -19,6 +24,7 @@ export interface RunResult {
   /** the malformed-scenario error, if any */
   error?: ScenarioError;
   machine: Machine | undefined;
+  session: Session;
 }
 
 export interface RunOptions {
@@ -68,31 +74,53 @@ const VARIABLES: Record<string, (m: Machine) => bigint> = {
 };
 export const VARIABLE_NAMES = Object.keys(VARIABLES);
 
-export function runScenario(text: string, opts: RunOptions): RunResult {
-  const failures: string[] = [];
-  let machine: Machine | undefined;
-  let config: MachineConfig = { ...DEFAULT_CONFIG };
-  let logSeen = 0;
-  const out = opts.out;
+/** A process the scenario named, and the regions it mapped by name. */
+export interface ScenarioProcess {
+  name: string;
+  task: Task;
+  regions: Map<string, { start: number; len: number }>;
+}
 
-  const flushLog = () => {
-    if (!machine) return;
-    for (; logSeen < machine.log.length; logSeen++) out(machine.log[logSeen] + '\n');
-  };
-  const getMachine = (s: Stmt): Machine => {
-    if (!machine) {
+/**
+ * A scenario being run: the machine and the names the scenario gave to things. `exec` runs one
+ * statement, so the worker can drive the same language one operation at a time.
+ */
+export class Session {
+  machine: Machine | undefined;
+  config: MachineConfig = { ...DEFAULT_CONFIG };
+  readonly failures: string[] = [];
+  readonly procs = new Map<string, ScenarioProcess>();
+  /** the CPU the next operations run on (`cpu <n>`) */
+  cpu = 0;
+  private logSeen = 0;
+
+  constructor(private readonly opts: RunOptions) {}
+
+  private out(text: string): void {
+    this.opts.out(text);
+  }
+
+  private flushLog(): void {
+    const m = this.machine;
+    if (!m) return;
+    for (; this.logSeen < m.log.length; this.logSeen++) this.out(m.log[this.logSeen] + '\n');
+  }
+
+  private getMachine(s: Stmt): Machine {
+    if (!this.machine) {
       try {
-        machine = new Machine(config);
+        this.machine = new Machine(this.config);
       } catch (e) {
         if (e instanceof ConfigError) throw new ScenarioError(s.line, s.cmdCol, e.message);
         throw e;
       }
-      opts.onMachine?.(machine);
+      this.opts.onMachine?.(this.machine);
     }
-    return machine;
-  };
-  const needBooted = (s: Stmt): Machine => {
-    const m = getMachine(s);
+    return this.machine;
+  }
+
+  private needBooted(s: Stmt): Machine {
+    const m = this.getMachine(s);
     if (!m.booted)
       throw new ScenarioError(
         s.line,
@@ -100,170 +128,509 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
         `${s.cmd}: the machine has not finished booting; add 'boot' first`,
       );
     return m;
-  };
+  }
 
+  /** Report processes that died during the last statement (SIGSEGV, the OOM killer). */
+  private reportDeaths(alive: Set<ScenarioProcess>): void {
+    for (const p of alive) if (p.task.state !== 'R') this.out(`${p.name}: ${p.task.exit}\n`);
+  }
+
+  exec(s: Stmt): void {
+    const alive = new Set([...this.procs.values()].filter((p) => p.task.state === 'R'));
+    try {
+      this.exec1(s);
+    } finally {
+      this.flushLog();
+      this.reportDeaths(alive);
+    }
+  }
+
+  private exec1(s: Stmt): void {
+    const a = s.args;
+    const proc = this.procs.get(s.cmd);
+    if (proc) return this.execProcess(s, proc);
+    switch (s.cmd) {
+      case 'machine': {
+        if (this.machine)
+          throw new ScenarioError(
+            s.line,
+            s.cmdCol,
+            "machine: must come before 'boot' and any other operation",
+          );
+        this.config = parseMachine(s, this.config);
+        this.getMachine(s);
+        return;
+      }
+      case 'boot': {
+        const kv = parseKeyValues(s.line, a, ['until'], 'boot');
+        const m = this.getMachine(s);
+        const until = kv.get('until');
+        if (until && !m.steps.some((st) => st.fn === until.text))
+          throw new ScenarioError(
+            s.line,
+            until.col,
+            `boot: no boot step '${until.text}' (steps: ${m.steps.map((st) => st.fn).join(', ')})`,
+          );
+        if (m.booted) throw new ScenarioError(s.line, s.cmdCol, 'boot: the machine has already booted');
+        m.boot(until?.text);
+        return;
+      }
+      case 'step': {
+        noArgs(s);
+        const m = this.getMachine(s);
+        const st = m.bootStep();
+        if (!st) throw new ScenarioError(s.line, s.cmdCol, 'step: boot is already complete');
+        this.out(`step: ${st.phase} → ${st.fn} (${st.file})\n`);
+        return;
+      }
+      case 'cpu': {
+        const m = this.getMachine(s);
+        if (a.length !== 1) throw new ScenarioError(s.line, s.cmdCol, 'cpu: expected a CPU number');
+        this.cpu = intArg(s, a[0]!, 'cpu', 0, m.cfg.cpus - 1);
+        return;
+      }
+      case 'alloc':
+        return this.execAlloc(s);
+      case 'free': {
+        if (!a.length) throw new ScenarioError(s.line, s.cmdCol, 'free: expected the name of an allocation');
+        const name = a[0]!;
+        const kv = parseKeyValues(s.line, a.slice(1), ['cpu'], 'free');
+        const m = this.needBooted(s);
+        if (!m.named.has(name.text))
+          throw new ScenarioError(
+            s.line,
+            name.col,
+            `free: nothing is allocated under the name '${name.text}'`,
+          );
+        const cpuTok = kv.get('cpu');
+        m.freeNamed(name.text, cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : undefined);
+        return;
+      }
+      case 'drain': {
+        noArgs(s);
+        this.needBooted(s).alloc.drainAllPages();
+        return;
+      }
+      case 'spawn': {
+        if (a.length !== 1)
+          throw new ScenarioError(s.line, s.cmdCol, 'spawn: expected a process name: spawn A');
+        const m = this.needBooted(s);
+        this.newProcessName(s, a[0]!);
+        const t = spawnTask(m, a[0]!.text, this.cpu);
+        if (!t) throw new ScenarioError(s.line, s.cmdCol, 'spawn: out of memory');
+        this.procs.set(a[0]!.text, { name: a[0]!.text, task: t, regions: new Map() });
+        return;
+      }
+      case 'pagemap': {
+        if (a.length !== 4)
+          throw new ScenarioError(
+            s.line,
+            s.cmdCol,
+            'pagemap: expected pagemap <process> <region> <offset> <length>',
+          );
+        const p = this.process(s, a[0]!);
+        const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+        const m = this.machine!;
+        if (!p.task.mm) throw new ScenarioError(s.line, a[0]!.col, `pagemap: ${p.name} has exited`);
+        let out = '';
+        for (let va = start; va < start + len; va += m.pageSize)
+          out += `0x${va.toString(16)} 0x${pagemapEntry(m, p.task.mm, va).toString(16).padStart(16, '0')}\n`;
+        this.out(out);
+        return;
+      }
+      case 'kpageflags': {
+        if (a.length !== 1) throw new ScenarioError(s.line, s.cmdCol, 'kpageflags: expected a pfn');
+        const m = this.needBooted(s);
+        const pfn = intArg(s, a[0]!, 'pfn', 0, m.pages.nrPages - 1);
+        this.out(
+          `0x${pfn.toString(16)} 0x${kpageflags(m, pfn).toString(16).padStart(16, '0')} ${kpagecount(m, pfn)}\n`,
+        );
+        return;
+      }
+      case 'show': {
+        if (a.length !== 1)
+          throw new ScenarioError(s.line, s.cmdCol, 'show: expected one path, e.g. show /proc/buddyinfo');
+        const m = this.getMachine(s);
+        const path = a[0]!;
+        if (path.text === 'dmesg') {
+          this.out('==> dmesg <==\n' + m.log.map((l) => l + '\n').join(''));
+          return;
+        }
+        this.out(`==> ${path.text} <==\n${this.readProc(s, path, this.resolvePath(s, path))}`);
+        return;
+      }
+      case 'print': {
+        if (a.length !== 1) throw new ScenarioError(s.line, s.cmdCol, 'print: expected one variable name');
+        const v = readVariable(s, a[0]!, this.getMachine(s));
+        this.out(`${a[0]!.text} = ${hex(v)}\n`);
+        return;
+      }
+      case 'expect': {
+        const f = this.runExpect(s);
+        if (f) {
+          this.failures.push(f);
+          this.out(`FAIL ${f}\n`);
+        }
+        return;
+      }
+      default:
+        throw new ScenarioError(
+          s.line,
+          s.cmdCol,
+          `unknown command '${s.cmd}' (commands: ${COMMANDS.join(', ')}, or a process name)`,
+        );
+    }
+  }
+
+  private execAlloc(s: Stmt): void {
+    const a = s.args;
+    if (!a.length)
+      throw new ScenarioError(
+        s.line,
+        s.cmdCol,
+        'alloc: expected a name: alloc <name> order=<n> [gfp=<flags>] [cpu=<n>]',
+      );
+    const name = a[0]!;
+    if (name.text.includes('='))
+      throw new ScenarioError(s.line, name.col, `alloc: expected a name before '${name.text}'`);
+    const kv = parseKeyValues(s.line, a.slice(1), ['order', 'gfp', 'cpu'], 'alloc');
+    const m = this.needBooted(s);
+    const orderTok = kv.get('order');
+    if (!orderTok)
+      throw new ScenarioError(s.line, name.col + name.text.length + 1, 'alloc: order=<n> is required');
+    const order = intArg(s, orderTok, 'order', 0, m.arch.maxPageOrder);
+    const gfpTok = kv.get('gfp');
+    let gfp = GFP_MASKS['GFP_KERNEL']!;
+    if (gfpTok) {
+      try {
+        gfp = parseGfp(gfpTok.text);
+      } catch (e) {
+        throw new ScenarioError(s.line, gfpTok.col, `alloc: ${(e as Error).message}`);
+      }
+    }
+    const cpuTok = kv.get('cpu');
+    const cpu = cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : this.cpu;
+    if (m.named.has(name.text))
+      throw new ScenarioError(s.line, name.col, `alloc: '${name.text}' is already allocated; free it first`);
+    try {
+      m.allocNamed(name.text, order, gfp, cpu);
+    } catch (e) {
+      // Out of memory is kernel behaviour, not a malformed scenario: the failure was printed.
+      if (!(e instanceof KernelAllocError)) throw e;
+    }
+  }
+
+  private newProcessName(s: Stmt, t: Token): void {
+    if (!/^[A-Za-z_][\w-]*$/.test(t.text))
+      throw new ScenarioError(s.line, t.col, `'${t.text}' is not a process name (letters, digits, _ and -)`);
+    if ((COMMANDS as readonly string[]).includes(t.text))
+      throw new ScenarioError(s.line, t.col, `'${t.text}' is a command and cannot name a process`);
+    if (this.procs.has(t.text))
+      throw new ScenarioError(s.line, t.col, `a process named '${t.text}' already exists`);
+  }
+
+  private process(s: Stmt, t: Token): ScenarioProcess {
+    const p = this.procs.get(t.text);
+    if (!p) throw new ScenarioError(s.line, t.col, `no process named '${t.text}' (spawn it first)`);
+    return p;
+  }
+
+  /** A region and an offset/length inside it: [start, len]. */
+  private range(
+    s: Stmt,
+    p: ScenarioProcess,
+    regionTok: Token,
+    offTok: Token,
+    lenTok: Token,
+  ): [number, number] {
+    const r = p.regions.get(regionTok.text);
+    if (!r)
+      throw new ScenarioError(s.line, regionTok.col, `${p.name} has no region named '${regionTok.text}'`);
+    const off = parseNumber(offTok.text);
+    if (off === undefined) throw new ScenarioError(s.line, offTok.col, `'${offTok.text}' is not an offset`);
+    const len = parseNumber(lenTok.text);
+    if (len === undefined || len <= 0)
+      throw new ScenarioError(s.line, lenTok.col, `'${lenTok.text}' is not a length`);
+    if (off + len > r.len)
+      throw new ScenarioError(
+        s.line,
+        lenTok.col,
+        `${regionTok.text} is ${fmtSize(r.len)}: offset ${offTok.text} + length ${lenTok.text} runs past its end`,
+      );
+    return [r.start + off, len];
+  }
+
+  private execProcess(s: Stmt, p: ScenarioProcess): void {
+    const m = this.needBooted(s);
+    const a = s.args;
+    const op = a[0];
+    if (!op)
+      throw new ScenarioError(
+        s.line,
+        s.cmdCol,
+        `${p.name}: expected an operation (mmap, read, write, madvise, mprotect, munmap, fork, exit)`,
+      );
+    if (p.task.state !== 'R')
+      throw new ScenarioError(s.line, s.cmdCol, `${p.name} is no longer running (${p.task.exit})`);
+    const t = p.task;
+    const cpu = this.cpu;
+    const ps = m.pageSize;
+    const argc = (n: number, usage: string) => {
+      if (a.length !== n)
+        throw new ScenarioError(s.line, (a[n] ?? op).col, `${p.name} ${op.text}: usage: ${p.name} ${usage}`);
+    };
+    switch (op.text) {
+      case 'mmap': {
+        if (a.length < 4 || a.length > 6) argc(4, 'mmap <region> <length> none|r|rw [shared] [populate]');
+        const name = a[1]!;
+        if (p.regions.has(name.text))
+          throw new ScenarioError(s.line, name.col, `${p.name} already has a region named '${name.text}'`);
+        const len = parseNumber(a[2]!.text);
+        if (len === undefined || len <= 0)
+          throw new ScenarioError(s.line, a[2]!.col, `'${a[2]!.text}' is not a length`);
+        const prot = a[3]!.text;
+        if (prot !== 'none' && prot !== 'r' && prot !== 'rw')
+          throw new ScenarioError(s.line, a[3]!.col, `protection must be none, r or rw, not '${prot}'`);
+        let shared = false;
+        let populate = false;
+        for (const f of a.slice(4)) {
+          if (f.text === 'shared' && !shared) shared = true;
+          else if (f.text === 'populate' && !populate) populate = true;
+          else throw new ScenarioError(s.line, f.col, `mmap: unknown flag '${f.text}' (shared, populate)`);
+        }
+        const r = doMmap(m, t, len, prot, shared, populate, cpu);
+        if (r.addr < 0) {
+          this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);
+          return;
+        }
+        p.regions.set(name.text, { start: r.addr, len: Math.ceil(len / ps) * ps });
+        if (r.error) this.out(`${p.name}: mmap ${name.text}: populate: ${r.error}\n`);
+        return;
+      }
+      case 'read': {
+        argc(5, 'read <region> <offset> <length> <stride>');
+        const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+        const stride = parseNumber(a[4]!.text);
+        if (!stride) throw new ScenarioError(s.line, a[4]!.col, `'${a[4]!.text}' is not a stride`);
+        userRead(m, t, start, len, stride, cpu);
+        return;
+      }
+      case 'write': {
+        argc(6, 'write <region> <offset> <length> <stride> <byte>');
+        const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+        const stride = parseNumber(a[4]!.text);
+        if (!stride) throw new ScenarioError(s.line, a[4]!.col, `'${a[4]!.text}' is not a stride`);
+        const byte = parseNumber(a[5]!.text);
+        if (byte === undefined || byte > 255)
+          throw new ScenarioError(s.line, a[5]!.col, `'${a[5]!.text}' is not a byte (0..255)`);
+        userWrite(m, t, start, len, stride, byte, cpu);
+        return;
+      }
+      case 'madvise': {
+        argc(
+          5,
+          'madvise <region> <offset> <length> dontneed|populate_read|populate_write|hugepage|nohugepage',
+        );
+        const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+        const adv = a[4]!.text;
+        if (!['dontneed', 'populate_read', 'populate_write', 'hugepage', 'nohugepage'].includes(adv))
+          throw new ScenarioError(
+            s.line,
+            a[4]!.col,
+            `unknown advice '${adv}' (dontneed, populate_read, populate_write, hugepage, nohugepage)`,
+          );
+        const err = doMadvise(m, t, start, start + Math.ceil(len / ps) * ps, adv as Advice, cpu);
+        if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
+        return;
+      }
+      case 'mprotect': {
+        argc(5, 'mprotect <region> <offset> <length> none|r|rw');
+        const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+        const prot = a[4]!.text;
+        if (prot !== 'none' && prot !== 'r' && prot !== 'rw')
+          throw new ScenarioError(s.line, a[4]!.col, `protection must be none, r or rw, not '${prot}'`);
+        const err = doMprotect(m, t, start, start + Math.ceil(len / ps) * ps, prot);
+        if (err) this.out(`${p.name}: mprotect: ${err}\n`);
+        return;
+      }
+      case 'munmap': {
+        if (a.length !== 2 && a.length !== 4) argc(2, 'munmap <region> [<offset> <length>]');
+        const r = p.regions.get(a[1]!.text);
+        if (!r) throw new ScenarioError(s.line, a[1]!.col, `${p.name} has no region named '${a[1]!.text}'`);
+        const [start, len] = a.length === 4 ? this.range(s, p, a[1]!, a[2]!, a[3]!) : [r.start, r.len];
+        doMunmap(m, t, start, start + Math.ceil(len / ps) * ps, cpu);
+        if (a.length === 2) p.regions.delete(a[1]!.text);
+        return;
+      }
+      case 'fork': {
+        argc(2, 'fork <child>');
+        this.newProcessName(s, a[1]!);
+        const child = forkTask(m, t, a[1]!.text, cpu);
+        if (!child) {
+          this.out(`${p.name}: fork: ENOMEM\n`);
+          return;
+        }
+        this.procs.set(a[1]!.text, { name: a[1]!.text, task: child, regions: new Map(p.regions) });
+        return;
+      }
+      case 'exit': {
+        argc(1, 'exit');
+        exitTask(m, t, 'exited', cpu);
+        return;
+      }
+      default:
+        throw new ScenarioError(
+          s.line,
+          op.col,
+          `${p.name}: unknown operation '${op.text}' (mmap, read, write, madvise, mprotect, munmap, fork, exit)`,
+        );
+    }
+  }
+
+  /** `/proc/A/status` → `/proc/<pid of A>/status`. */
+  private resolvePath(s: Stmt, t: Token): string {
+    const m = /^\/proc\/([A-Za-z_][\w-]*)\//.exec(t.text);
+    if (
+      !m ||
+      /^\d+$/.test(m[1]!) ||
+      ['buddyinfo', 'pagetypeinfo', 'zoneinfo', 'meminfo', 'vmstat'].includes(m[1]!)
+    )
+      return t.text;
+    const p = this.procs.get(m[1]!);
+    if (!p) throw new ScenarioError(s.line, t.col + 6, `no process named '${m[1]}'`);
+    return t.text.replace(`/proc/${m[1]}/`, `/proc/${p.task.pid}/`);
+  }
+
+  private readProc(s: Stmt, t: Token, path: string): string {
+    try {
+      return readProc(this.machine!, path);
+    } catch (e) {
+      if (e instanceof ProcError) throw new ScenarioError(s.line, t.col, e.message);
+      throw e;
+    }
+  }
+
+  /** The value an expect names: a variable, pfn(<name>)/order(<name>), dmesg, or <proc path>:<key>. */
+  private expectValue(s: Stmt, t: Token): number | string {
+    const m = this.getMachine(s);
+    const w = t.text;
+    if (w === 'dmesg') return m.log.join('\n');
+    const fn = /^(pfn|order)\((.+)\)$/.exec(w);
+    if (fn) {
+      const a = m.named.get(fn[2]!);
+      if (!a)
+        throw new ScenarioError(s.line, t.col, `expect: nothing is allocated under the name '${fn[2]}'`);
+      return fn[1] === 'pfn' ? a.pfn : a.order;
+    }
+    if (w.startsWith('/proc/')) {
+      const colon = w.indexOf(':');
+      if (colon < 0)
+        throw new ScenarioError(
+          s.line,
+          t.col,
+          `expect: name a field: ${w}:<key> (e.g. /proc/meminfo:MemFree)`,
+        );
+      const pathTok = { ...t, text: w.slice(0, colon) };
+      const path = this.resolvePath(s, pathTok);
+      const key = w.slice(colon + 1);
+      const v = procField(path, this.readProc(s, t, path), key);
+      if (v === undefined)
+        throw new ScenarioError(s.line, t.col + colon + 1, `expect: ${pathTok.text} has no field '${key}'`);
+      return v;
+    }
+    return Number(readVariable(s, t, m));
+  }
+
+  private runExpect(s: Stmt): string | undefined {
+    const a = s.args;
+    if (a.length !== 3)
+      throw new ScenarioError(
+        s.line,
+        s.cmdCol,
+        `expect: expected 'expect <what> <op> <value>' with op one of ${OPS.join(' ')}`,
+      );
+    const [whatTok, opTok, valTok] = a as [Token, Token, Token];
+    if (!OPS.includes(opTok.text as Op))
+      throw new ScenarioError(
+        s.line,
+        opTok.col,
+        `expect: unknown operator '${opTok.text}' (use ${OPS.join(' ')})`,
+      );
+    const op = opTok.text as Op;
+    const actual = this.expectValue(s, whatTok);
+    let expected: number | string;
+    if (valTok.quoted) expected = valTok.text;
+    else {
+      const n = parseNumber(valTok.text);
+      if (n === undefined)
+        throw new ScenarioError(
+          s.line,
+          valTok.col,
+          `expect: '${valTok.text}' is not a number (quote text: "...")`,
+        );
+      expected = n;
+    }
+    let ok: boolean;
+    if (op === 'contains') ok = String(actual).includes(String(expected));
+    else if (typeof expected === 'string' || typeof actual === 'string') {
+      if (op !== '==' && op !== '!=')
+        throw new ScenarioError(
+          s.line,
+          opTok.col,
+          `expect: '${op}' compares numbers; use == != or contains for text`,
+        );
+      ok = (String(actual) === String(expected)) === (op === '==');
+    } else {
+      ok = {
+        '==': actual === expected,
+        '!=': actual !== expected,
+        '<': actual < expected,
+        '<=': actual <= expected,
+        '>': actual > expected,
+        '>=': actual >= expected,
+      }[op];
+    }
+    if (ok) return undefined;
+    const shown =
+      typeof actual === 'string'
+        ? JSON.stringify(actual.length > 200 ? actual.slice(0, 200) + '…' : actual)
+        : String(actual);
+    return `line ${s.line}: expect ${whatTok.text} ${op} ${valTok.quoted ? JSON.stringify(valTok.text) : valTok.text}: found ${shown}`;
+  }
+}
+
+export function runScenario(text: string, opts: RunOptions): RunResult {
+  const session = new Session(opts);
   let stmts: Stmt[];
   try {
     stmts = parseScenario(text);
   } catch (e) {
-    if (e instanceof ScenarioError) return { exitCode: 2, failures, error: e, machine };
+    if (e instanceof ScenarioError)
+      return { exitCode: 2, failures: [], error: e, machine: undefined, session };
     throw e;
   }
-
   try {
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i]!;
       if (opts.onStatement?.(s, i, stmts.length) === false) break;
-      const a = s.args;
-      switch (s.cmd) {
-        case 'machine': {
-          if (machine)
-            throw new ScenarioError(
-              s.line,
-              s.cmdCol,
-              "machine: must come before 'boot' and any other operation",
-            );
-          config = parseMachine(s, config);
-          getMachine(s);
-          break;
-        }
-        case 'boot': {
-          const kv = parseKeyValues(s.line, a, ['until'], 'boot');
-          const m = getMachine(s);
-          const until = kv.get('until');
-          if (until && !m.steps.some((st) => st.fn === until.text))
-            throw new ScenarioError(
-              s.line,
-              until.col,
-              `boot: no boot step '${until.text}' (steps: ${m.steps.map((st) => st.fn).join(', ')})`,
-            );
-          if (m.booted) throw new ScenarioError(s.line, s.cmdCol, 'boot: the machine has already booted');
-          m.boot(until?.text);
-          flushLog();
-          break;
-        }
-        case 'step': {
-          noArgs(s);
-          const m = getMachine(s);
-          const st = m.bootStep();
-          if (!st) throw new ScenarioError(s.line, s.cmdCol, 'step: boot is already complete');
-          out(`step: ${st.phase} → ${st.fn} (${st.file})\n`);
-          flushLog();
-          break;
-        }
-        case 'alloc': {
-          if (!a.length)
-            throw new ScenarioError(
-              s.line,
-              s.cmdCol,
-              'alloc: expected a name: alloc <name> order=<n> [gfp=<flags>] [cpu=<n>]',
-            );
-          const name = a[0]!;
-          if (name.text.includes('='))
-            throw new ScenarioError(s.line, name.col, `alloc: expected a name before '${name.text}'`);
-          const kv = parseKeyValues(s.line, a.slice(1), ['order', 'gfp', 'cpu'], 'alloc');
-          const m = needBooted(s);
-          const orderTok = kv.get('order');
-          if (!orderTok)
-            throw new ScenarioError(s.line, name.col + name.text.length + 1, 'alloc: order=<n> is required');
-          const order = intArg(s, orderTok, 'order', 0, m.arch.maxPageOrder);
-          const gfpTok = kv.get('gfp');
-          let gfp = GFP_MASKS['GFP_KERNEL']!;
-          if (gfpTok) {
-            try {
-              gfp = parseGfp(gfpTok.text);
-            } catch (e) {
-              throw new ScenarioError(s.line, gfpTok.col, `alloc: ${(e as Error).message}`);
-            }
-          }
-          const cpuTok = kv.get('cpu');
-          const cpu = cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : 0;
-          if (m.named.has(name.text))
-            throw new ScenarioError(
-              s.line,
-              name.col,
-              `alloc: '${name.text}' is already allocated; free it first`,
-            );
-          try {
-            m.allocNamed(name.text, order, gfp, cpu);
-          } catch (e) {
-            // Out of memory is kernel behaviour, not a malformed scenario: the failure was printed.
-            if (!(e instanceof KernelAllocError)) throw e;
-          }
-          flushLog();
-          break;
-        }
-        case 'free': {
-          if (!a.length)
-            throw new ScenarioError(s.line, s.cmdCol, 'free: expected the name of an allocation');
-          const name = a[0]!;
-          const kv = parseKeyValues(s.line, a.slice(1), ['cpu'], 'free');
-          const m = needBooted(s);
-          if (!m.named.has(name.text))
-            throw new ScenarioError(
-              s.line,
-              name.col,
-              `free: nothing is allocated under the name '${name.text}'`,
-            );
-          const cpuTok = kv.get('cpu');
-          m.freeNamed(name.text, cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : undefined);
-          flushLog();
-          break;
-        }
-        case 'drain': {
-          noArgs(s);
-          needBooted(s).alloc.drainAllPages();
-          break;
-        }
-        case 'show': {
-          if (a.length !== 1)
-            throw new ScenarioError(s.line, s.cmdCol, 'show: expected one path, e.g. show /proc/buddyinfo');
-          const m = getMachine(s);
-          const path = a[0]!;
-          if (path.text === 'dmesg') {
-            out('==> dmesg <==\n' + m.log.map((l) => l + '\n').join(''));
-            break;
-          }
-          let body: string;
-          try {
-            body = readProc(m, path.text);
-          } catch (e) {
-            if (e instanceof ProcError) throw new ScenarioError(s.line, path.col, e.message);
-            throw e;
-          }
-          out(`==> ${path.text} <==\n${body}`);
-          break;
-        }
-        case 'print': {
-          if (a.length !== 1) throw new ScenarioError(s.line, s.cmdCol, 'print: expected one variable name');
-          const m = getMachine(s);
-          const v = readVariable(s, a[0]!, m);
-          out(`${a[0]!.text} = ${hex(v)}\n`);
-          break;
-        }
-        case 'expect': {
-          const f = runExpect(s, getMachine(s));
-          if (f) {
-            failures.push(f);
-            out(`FAIL ${f}\n`);
-          }
-          break;
-        }
-        default:
-          throw new ScenarioError(
-            s.line,
-            s.cmdCol,
-            `unknown command '${s.cmd}' (commands: ${COMMANDS.join(', ')})`,
-          );
-      }
+      session.exec(s);
     }
   } catch (e) {
-    if (e instanceof ScenarioError) return { exitCode: 2, failures, error: e, machine };
-    if (e instanceof MemblockError)
-      return { exitCode: 2, failures, error: new ScenarioError(0, 0, `boot failed: ${e.message}`), machine };
-    throw e;
+    const err =
+      e instanceof ScenarioError
+        ? e
+        : e instanceof MemblockError
+          ? new ScenarioError(0, 0, `boot failed: ${e.message}`)
+          : undefined;
+    if (!err) throw e;
+    return { exitCode: 2, failures: session.failures, error: err, machine: session.machine, session };
   }
-  return { exitCode: failures.length ? 1 : 0, failures, machine };
+  return {
+    exitCode: session.failures.length ? 1 : 0,
+    failures: session.failures,
+    machine: session.machine,
+    session,
+  };
 }
 
 function noArgs(s: Stmt): void {
@@ -337,37 +704,6 @@ function readVariable(s: Stmt, t: Token, m: Machine): bigint {
   return f(m);
 }
 
-/** The value an expect names: a variable, pfn(<name>)/order(<name>), dmesg, or <proc path>:<key>. */
-function expectValue(s: Stmt, t: Token, m: Machine): number | string {
-  const w = t.text;
-  if (w === 'dmesg') return m.log.join('\n');
-  const fn = /^(pfn|order)\((.+)\)$/.exec(w);
-  if (fn) {
-    const a = m.named.get(fn[2]!);
-    if (!a) throw new ScenarioError(s.line, t.col, `expect: nothing is allocated under the name '${fn[2]}'`);
-    return fn[1] === 'pfn' ? a.pfn : a.order;
-  }
-  if (w.startsWith('/proc/')) {
-    const colon = w.indexOf(':');
-    if (colon < 0)
-      throw new ScenarioError(s.line, t.col, `expect: name a field: ${w}:<key> (e.g. /proc/meminfo:MemFree)`);
-    const path = w.slice(0, colon);
-    const key = w.slice(colon + 1);
-    let text: string;
-    try {
-      text = readProc(m, path);
-    } catch (e) {
-      if (e instanceof ProcError) throw new ScenarioError(s.line, t.col, e.message);
-      throw e;
-    }
-    const v = procField(path, text, key);
-    if (v === undefined)
-      throw new ScenarioError(s.line, t.col + colon + 1, `expect: ${path} has no field '${key}'`);
-    return v;
-  }
-  return Number(readVariable(s, t, m));
-}
-
 /**
  * Look a field up in a /proc file's text: `MemFree` (meminfo, vmstat), `DMA32[3]` (buddyinfo, free
  * blocks at order 3), `DMA32.managed` or `DMA32.free` (zoneinfo), `DMA32.Movable[3]` and
@@ -375,6 +711,21 @@ function expectValue(s: Stmt, t: Token, m: Machine): number | string {
  */
 export function procField(path: string, text: string, key: string): number | undefined {
   const lines = text.split('\n');
+  if (/^\/proc\/\d+\/stat$/.test(path)) {
+    // /proc/<pid>/stat:10 is minflt: fields are numbered from 1, as in proc(5).
+    const n = Number(key);
+    const f = text.trim().split(' ')[n - 1];
+    return Number.isInteger(n) && f !== undefined ? Number(f) : undefined;
+  }
+  if (/^\/proc\/\d+\/smaps$/.test(path)) {
+    // one value per VMA: the total
+    let sum: number | undefined;
+    for (const l of lines) {
+      const m = /^(\w+):\s+(\d+)/.exec(l);
+      if (m && m[1] === key) sum = (sum ?? 0) + Number(m[2]);
+    }
+    return sum;
+  }
   if (path === '/proc/buddyinfo') {
     const k = /^(\w+)\[(\d+)\]$/.exec(key);
     if (!k) return undefined;
@@ -414,61 +765,4 @@ export function procField(path: string, text: string, key: string): number | und
     if (m && m[1] === key) return Number(m[2]);
   }
   return undefined;
-}
-
-function runExpect(s: Stmt, m: Machine): string | undefined {
-  const a = s.args;
-  if (a.length !== 3)
-    throw new ScenarioError(
-      s.line,
-      s.cmdCol,
-      `expect: expected 'expect <what> <op> <value>' with op one of ${OPS.join(' ')}`,
-    );
-  const [whatTok, opTok, valTok] = a as [Token, Token, Token];
-  if (!OPS.includes(opTok.text as Op))
-    throw new ScenarioError(
-      s.line,
-      opTok.col,
-      `expect: unknown operator '${opTok.text}' (use ${OPS.join(' ')})`,
-    );
-  const op = opTok.text as Op;
-  const actual = expectValue(s, whatTok, m);
-  let expected: number | string;
-  if (valTok.quoted) expected = valTok.text;
-  else {
-    const n = parseNumber(valTok.text);
-    if (n === undefined)
-      throw new ScenarioError(
-        s.line,
-        valTok.col,
-        `expect: '${valTok.text}' is not a number (quote text: "...")`,
-      );
-    expected = n;
-  }
-  let ok: boolean;
-  if (op === 'contains') ok = String(actual).includes(String(expected));
-  else if (typeof expected === 'string' || typeof actual === 'string') {
-    if (op !== '==' && op !== '!=')
-      throw new ScenarioError(
-        s.line,
-        opTok.col,
-        `expect: '${op}' compares numbers; use == != or contains for text`,
-      );
-    ok = (String(actual) === String(expected)) === (op === '==');
-  } else {
-    ok = {
-      '==': actual === expected,
-      '!=': actual !== expected,
-      '<': actual < expected,
-      '<=': actual <= expected,
-      '>': actual > expected,
-      '>=': actual >= expected,
-    }[op];
-  }
-  if (ok) return undefined;
-  const shown =
-    typeof actual === 'string'
-      ? JSON.stringify(actual.length > 200 ? actual.slice(0, 200) + '…' : actual)
-      : String(actual);
-  return `line ${s.line}: expect ${whatTok.text} ${op} ${valTok.quoted ? JSON.stringify(valTok.text) : valTok.text}: found ${shown}`;
 }

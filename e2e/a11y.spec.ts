@@ -1,0 +1,41 @@
+/**
+ * Accessibility: axe finds no violations on the main screen, in its states a learner meets (booted,
+ * hovering a frame, an error shown, stepping through boot).
+ */
+import AxeBuilder from '@axe-core/playwright';
+import { expect, test } from '@playwright/test';
+import { MmLab } from './fixtures.ts';
+
+async function violations(app: MmLab): Promise<string[]> {
+  const results = await new AxeBuilder({ page: app.page }).analyze();
+  return results.violations.map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+  );
+}
+
+test('the booted machine has no axe violations', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await page.getByText('Kernel log (dmesg)').click(); // open the collapsible log too
+  const zero = await page.evaluate(() => window.__mmlab!.zeroPagePfn!);
+  await app.hover(zero);
+  expect(await violations(app)).toEqual([]);
+});
+
+test('the error banner and the boot stepper have no axe violations', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.alloc('big', 11);
+  await expect(app.banner).toBeVisible();
+  expect(await violations(app)).toEqual([]);
+
+  await page.getByRole('button', { name: 'Dismiss the error' }).click();
+  await page.getByLabel('step through boot').check();
+  await app.reboot({ ram: '256 MiB' });
+  await expect(page.getByTestId('boot-progress')).toHaveText(/Step 0 of \d+ done/);
+  await page.getByRole('button', { name: 'Next boot step' }).click();
+  await app.idle();
+  await expect(page.getByTestId('boot-progress')).toHaveText(/Step 1 of \d+ done/);
+  expect(await violations(app)).toEqual([]);
+  await app.screenshot('app-boot-step');
+});

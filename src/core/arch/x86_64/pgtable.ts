@@ -1,0 +1,112 @@
+/**
+ * x86-64 page-table entries (arch/x86/include/asm/pgtable_types.h), 4 levels with 4 KiB pages:
+ * PGD [47:39], PUD [38:30], PMD [29:21], PTE [20:12]; 512 entries of 8 bytes per table.
+ */
+import { PTE, type PgtableArch, type RawEntry } from '../pgtable.ts';
+
+export const _PAGE_PRESENT = 1 << 0;
+export const _PAGE_RW = 1 << 1;
+export const _PAGE_USER = 1 << 2;
+export const _PAGE_PWT = 1 << 3;
+export const _PAGE_PCD = 1 << 4;
+export const _PAGE_ACCESSED = 1 << 5;
+export const _PAGE_DIRTY = 1 << 6;
+/** PSE on PMD/PUD entries (a huge leaf); PAT on 4 KiB PTEs */
+export const _PAGE_PSE = 1 << 7;
+export const _PAGE_GLOBAL = 1 << 8;
+/** _PAGE_BIT_SOFTW1 = _PAGE_BIT_SPECIAL */
+export const _PAGE_SPECIAL = 1 << 9;
+export const _PAGE_UFFD_WP = 1 << 10;
+export const _PAGE_SOFT_DIRTY = 1 << 11;
+/** When P is clear, the G bit means PROT_NONE (_PAGE_PROTNONE = _PAGE_GLOBAL). */
+export const _PAGE_PROTNONE = _PAGE_GLOBAL;
+/** NX is bit 63: bit 31 of the high half. */
+export const _PAGE_NX_HI = 0x80000000;
+
+/** _PAGE_TABLE: what a table entry holds besides the pfn (P|RW|US|A|D). */
+const _PAGE_TABLE = _PAGE_PRESENT | _PAGE_RW | _PAGE_USER | _PAGE_ACCESSED | _PAGE_DIRTY;
+
+const LO_BITS: [number, string][] = [
+  [_PAGE_PRESENT, 'P'],
+  [_PAGE_RW, 'RW'],
+  [_PAGE_USER, 'US'],
+  [_PAGE_PWT, 'PWT'],
+  [_PAGE_PCD, 'PCD'],
+  [_PAGE_ACCESSED, 'A'],
+  [_PAGE_DIRTY, 'D'],
+  [_PAGE_PSE, 'PSE'],
+  [_PAGE_GLOBAL, 'G'],
+  [_PAGE_SPECIAL, 'SPECIAL'],
+  [_PAGE_UFFD_WP, 'UFFD_WP'],
+  [_PAGE_SOFT_DIRTY, 'SOFT_DIRTY'],
+];
+
+export const x86_64_pgtable: PgtableArch = {
+  levels: 4,
+  levelNames: ['PGD', 'PUD', 'PMD', 'PTE'],
+  levelShift: [39, 30, 21, 12],
+  levelBits: [9, 9, 9, 9],
+  // TASK_SIZE_MAX for 4-level paging: 2^47 - PAGE_SIZE
+  taskSize: 2 ** 47 - 4096,
+
+  flags(e: RawEntry, level: number): number {
+    const lo = e.lo;
+    let f = 0;
+    if (lo & _PAGE_PRESENT) f |= PTE.PRESENT;
+    else if (lo & _PAGE_PROTNONE) f |= PTE.PROTNONE;
+    if (lo & _PAGE_RW) f |= PTE.WRITE;
+    if (lo & _PAGE_USER) f |= PTE.USER;
+    if (lo & _PAGE_ACCESSED) f |= PTE.YOUNG;
+    if (lo & _PAGE_DIRTY) f |= PTE.DIRTY;
+    if (lo & _PAGE_SPECIAL) f |= PTE.SPECIAL;
+    if (lo & _PAGE_SOFT_DIRTY) f |= PTE.SOFT_DIRTY;
+    if (lo & _PAGE_PRESENT && lo & _PAGE_GLOBAL) f |= PTE.GLOBAL;
+    if (level < 3 && lo & _PAGE_PSE) f |= PTE.HUGE;
+    if (e.hi & _PAGE_NX_HI) f |= PTE.NX;
+    return f;
+  },
+
+  pfn(e: RawEntry): number {
+    // PA bits [51:12]: lo[31:12] and hi[19:0]
+    return (e.hi & 0xfffff) * 0x100000 + (e.lo >>> 12);
+  },
+
+  mkLeaf(pfn: number, flags: number, level: number, out: RawEntry): void {
+    let lo = 0;
+    if (flags & PTE.PRESENT) lo |= _PAGE_PRESENT;
+    else if (flags & PTE.PROTNONE) lo |= _PAGE_PROTNONE;
+    if (flags & PTE.WRITE) lo |= _PAGE_RW;
+    if (flags & PTE.USER) lo |= _PAGE_USER;
+    if (flags & PTE.YOUNG) lo |= _PAGE_ACCESSED;
+    if (flags & PTE.DIRTY) lo |= _PAGE_DIRTY;
+    if (flags & PTE.SPECIAL) lo |= _PAGE_SPECIAL;
+    if (flags & PTE.SOFT_DIRTY) lo |= _PAGE_SOFT_DIRTY;
+    if (flags & PTE.GLOBAL && flags & PTE.PRESENT) lo |= _PAGE_GLOBAL;
+    if (level < 3 && flags & PTE.HUGE) lo |= _PAGE_PSE;
+    out.lo = ((pfn % 0x100000) * 4096 + (lo & 0xfff)) >>> 0;
+    out.hi = (Math.floor(pfn / 0x100000) & 0xfffff) | (flags & PTE.NX ? _PAGE_NX_HI : 0);
+    out.hi >>>= 0;
+  },
+
+  mkTable(pfn: number, _level: number, out: RawEntry): void {
+    out.lo = ((pfn % 0x100000) * 4096 + _PAGE_TABLE) >>> 0;
+    out.hi = Math.floor(pfn / 0x100000) & 0xfffff;
+  },
+
+  bitNames(e: RawEntry, level: number): string[] {
+    const out: string[] = [];
+    for (const [bit, name] of LO_BITS) {
+      if (!(e.lo & bit)) continue;
+      if (bit === _PAGE_PSE && level === 3) out.push('PAT');
+      else if (bit === _PAGE_GLOBAL && !(e.lo & _PAGE_PRESENT)) out.push('PROTNONE');
+      else out.push(name);
+    }
+    if (e.hi & _PAGE_NX_HI) out.push('NX');
+    return out;
+  },
+};
+
+/** The 64-bit value of an entry, for display and hexdumps. */
+export function entryValue(e: RawEntry): bigint {
+  return (BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0);
+}

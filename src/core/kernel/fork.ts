@@ -1,0 +1,134 @@
+/**
+ * Processes: creating one, fork (kernel/fork.c dup_mm / dup_mmap) and exit (kernel/exit.c,
+ * mm/mmap.c exit_mmap).
+ */
+import type { Machine } from '../machine.ts';
+import { copyPageRange, freePgtables, handleMmFault, zapRange } from '../mm/memory.ts';
+import { vmGetPageProt } from '../mm/mmap.ts';
+import { VM, type Vma } from '../mm/mm_types.ts';
+import type { MmStruct, Task } from '../mm/mm_types.ts';
+import { pgtableAlloc, pgtableFree } from '../mm/pgtable.ts';
+import { shmemRelease } from '../mm/shmem.ts';
+
+/**
+ * mmap_base for a 64-bit process without address-space randomisation: TASK_SIZE minus a gap of
+ * the stack rlimit (8 MiB) plus the stack guard gap, at least 128 MiB (arch/x86/mm/mmap.c).
+ */
+export function mmapBase(m: Machine): number {
+  const taskSize = m.pgtableArch.taskSize;
+  const gap = Math.max(8 * 2 ** 20 + 256 * m.pageSize, 128 * 2 ** 20);
+  return taskSize - gap;
+}
+
+/** mm_alloc() + pgd_alloc(): an empty address space. Returns null when the PGD cannot be allocated. */
+export function mmAlloc(m: Machine, cpu: number): MmStruct | null {
+  const pgd = m.trace.call('pgd_alloc', () => pgtableAlloc(m, null, 0, cpu));
+  if (pgd < 0) return null;
+  return {
+    pgd,
+    vmas: [],
+    rss: [0, 0, 0, 0],
+    pgtablesBytes: 0,
+    mmapBase: mmapBase(m),
+    totalVm: 0,
+    hiwaterRss: 0,
+    hiwaterVm: 0,
+    users: 1,
+  };
+}
+
+/** The stack exec sets up: 132 KiB ending at STACK_TOP (no randomisation), top page written. */
+export const STACK_SIZE = 132 * 1024;
+
+/**
+ * A new process as exec leaves it, minus the program: a [stack] VMA whose top page holds the
+ * arguments (written through GUP, so it already has page tables and one anonymous page). There is
+ * no program image, heap or library: every other mapping comes from the scenario.
+ */
+export function spawnTask(m: Machine, comm: string, cpu: number): Task | null {
+  const mm = mmAlloc(m, cpu);
+  if (!mm) return null;
+  const t: Task = { pid: m.nextPid++, ppid: 1, comm, mm, state: 'R', minflt: 0, majflt: 0 };
+  m.tasks.set(t.pid, t);
+  const top = m.pgtableArch.taskSize;
+  const flags = VM.READ | VM.WRITE | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC | VM.GROWSDOWN | VM.ACCOUNT;
+  const stack: Vma = {
+    start: top - STACK_SIZE,
+    end: top,
+    flags,
+    pageProt: vmGetPageProt(flags),
+    pgoff: 0,
+    anonVma: 0,
+    shmem: null,
+    name: '[stack]',
+  };
+  mm.vmas.push(stack);
+  mm.totalVm = STACK_SIZE / m.pageSize;
+  mm.hiwaterVm = mm.totalVm;
+  if (handleMmFault(m, t, stack, top - m.pageSize, true, cpu) !== 'ok') {
+    exitTask(m, t, 'exec failed: out of memory', cpu);
+    return null;
+  }
+  if (m.trace.on) m.trace.emit({ type: 'task', pid: t.pid, comm, event: 'spawn', detail: '' });
+  return t;
+}
+
+/**
+ * copy_process() → dup_mm() → dup_mmap(): the child gets copies of the VMAs; page tables are
+ * copied only for VMAs with an anon_vma (vma_needs_copy) — the others fault in again on demand.
+ */
+export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): Task | null {
+  return m.trace.call('kernel_clone', () => {
+    const pmm = parent.mm!;
+    const mm = mmAlloc(m, cpu);
+    if (!mm) return null;
+    const child: Task = { pid: m.nextPid++, ppid: parent.pid, comm, mm, state: 'R', minflt: 0, majflt: 0 };
+    m.tasks.set(child.pid, child);
+    mm.mmapBase = pmm.mmapBase;
+    mm.totalVm = pmm.totalVm;
+    mm.hiwaterVm = pmm.totalVm;
+    const ok = m.trace.call('dup_mmap', () => {
+      for (const v of pmm.vmas) {
+        // anon_vma_fork(): the child's VMA gets an anon_vma of its own, chained to the parent's.
+        const cv = { ...v, anonVma: v.anonVma ? m.nextAnonVma++ : 0 };
+        if (cv.shmem) cv.shmem.users++;
+        mm.vmas.push(cv);
+        if (v.anonVma && copyPageRange(m, child, v, pmm, cpu) !== 'ok') return false;
+      }
+      return true;
+    });
+    if (m.trace.on)
+      m.trace.emit({ type: 'task', pid: child.pid, comm, event: 'fork', detail: `from ${parent.pid}` });
+    if (!ok) {
+      exitMm(m, child, cpu);
+      child.state = 'Z';
+      child.exit = 'fork failed: out of memory';
+      return null;
+    }
+    return child;
+  });
+}
+
+/** exit_mmap(): unmap everything, free every page table and the PGD. */
+export function exitMm(m: Machine, task: Task, cpu: number): void {
+  const mm = task.mm;
+  if (!mm) return;
+  m.trace.call('exit_mmap', () => {
+    mm.hiwaterRss = Math.max(mm.hiwaterRss, mm.rss[0]! + mm.rss[1]! + mm.rss[3]!);
+    for (const v of mm.vmas) zapRange(m, task, mm, v.start, v.end, cpu);
+    const vmas = mm.vmas;
+    mm.vmas = [];
+    freePgtables(m, mm, 0, m.pgtableArch.taskSize, cpu, true);
+    for (const v of vmas) if (v.shmem && --v.shmem.users === 0) shmemRelease(m, v.shmem, cpu);
+    pgtableFree(m, null, mm.pgd, 0, cpu);
+  });
+  task.mm = null;
+}
+
+/** do_exit(): the task's memory goes; the task stays a zombie until reaped (here: for good). */
+export function exitTask(m: Machine, task: Task, why: string, cpu: number): void {
+  m.trace.call('do_exit', () => exitMm(m, task, cpu));
+  task.state = 'Z';
+  task.exit = why;
+  if (m.trace.on) m.trace.emit({ type: 'task', pid: task.pid, comm: task.comm, event: 'exit', detail: why });
+}

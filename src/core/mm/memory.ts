@@ -1,0 +1,492 @@
+/**
+ * The fault path and page-table teardown (mm/memory.c): handle_mm_fault, do_anonymous_page,
+ * do_wp_page / wp_page_copy, the shmem fault (do_read_fault / do_shared_fault with fault-around),
+ * zap_pte_range, copy_page_range for fork, and free_pgtables.
+ */
+import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
+import type { Machine } from '../machine.ts';
+import { PG } from '../phys/page.ts';
+import { GFP, GFP_MASKS } from './gfp.ts';
+import { MM_ANONPAGES, MM_SHMEMPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
+import { entryNone, pgtableFree, readEntry, walkAlloc, walkTable, writeEntry } from './pgtable.ts';
+import {
+  folioAddFileRmap,
+  folioAddLru,
+  folioAddNewAnonRmap,
+  folioDupAnonRmap,
+  folioGet,
+  folioPut,
+  folioRemoveRmap,
+  lruAddDrainAll,
+  lruAddDrainCpu,
+} from './rmap.ts';
+import { shmemGetFolio } from './shmem.ts';
+
+/** vm_fault_t results this model produces. */
+export type FaultResult = 'ok' | 'oom' | 'sigbus';
+
+/** fault_around_bytes: 64 KiB, so a read fault on a file page may map up to 16 cached pages. */
+export const FAULT_AROUND_PAGES = 16;
+
+const E: RawEntry = { lo: 0, hi: 0 };
+const N: RawEntry = { lo: 0, hi: 0 };
+
+export function addMmCounter(m: Machine, task: Task | null, mm: MmStruct, item: number, n: number): void {
+  const before = mm.rss[item]!;
+  mm.rss[item] = before + n;
+  if (m.trace.on && task) m.trace.emit({ type: 'rss', pid: task.pid, item, before, after: before + n });
+}
+
+/** vm_normal_page(): the struct page behind a PTE, or -1 for special mappings (the zero page). */
+export function vmNormalPage(m: Machine, e: RawEntry, level: number): number {
+  const f = m.pgtableArch.flags(e, level);
+  if (f & PTE.SPECIAL) return -1;
+  const pfn = m.pgtableArch.pfn(e);
+  // Arches without a special bit fall back to is_zero_pfn(); x86 has the bit, this is belt and braces.
+  if (m.isZeroPfn(pfn)) return -1;
+  return pfn;
+}
+
+/** GFP for user pages: GFP_HIGHUSER_MOVABLE, zeroed for anonymous memory. */
+const GFP_USER_ZERO = GFP_MASKS['GFP_HIGHUSER_MOVABLE']! | GFP.__GFP_ZERO;
+const GFP_USER_PAGE = GFP_MASKS['GFP_HIGHUSER_MOVABLE']!;
+
+/**
+ * handle_mm_fault(): resolve one fault at `va` in `vma`. Counts pgfault always and the task's
+ * min_flt when the fault succeeded (mm_account_fault), for user faults and GUP (populate) alike.
+ */
+export function handleMmFault(
+  m: Machine,
+  task: Task,
+  vma: Vma,
+  va: number,
+  write: boolean,
+  cpu: number,
+): FaultResult {
+  m.trace.enter('handle_mm_fault');
+  try {
+    m.vmstat.inc('pgfault');
+    const res = handlePteFault(m, task, vma, va, write, cpu);
+    if (res === 'ok') task.minflt++;
+    if (m.trace.on) m.trace.emit({ type: 'page_fault', pid: task.pid, address: va, write, result: res });
+    return res;
+  } finally {
+    m.trace.leave();
+  }
+}
+
+function handlePteFault(
+  m: Machine,
+  task: Task,
+  vma: Vma,
+  va: number,
+  write: boolean,
+  cpu: number,
+): FaultResult {
+  const mm = task.mm!;
+  const arch = m.pgtableArch;
+  const table = walkAlloc(m, mm, va, cpu);
+  if (table < 0) return 'oom';
+  const idx = pgtableIndex(arch, va, arch.levels - 1);
+  readEntry(m, table, idx, E);
+  const last = arch.levels - 1;
+  if (entryNone(E)) {
+    if (vma.shmem)
+      return m.trace.call('do_fault', () => doShmemFault(m, task, vma, va, write, table, idx, cpu));
+    m.trace.enter('do_anonymous_page');
+    try {
+      return doAnonymousPage(m, task, vma, va, write, table, idx, cpu);
+    } finally {
+      m.trace.leave();
+    }
+  }
+  const f = arch.flags(E, last);
+  if (write && !(f & PTE.WRITE))
+    return m.trace.call('do_wp_page', () => doWpPage(m, task, vma, table, idx, cpu));
+  // A spurious fault (another CPU fixed it, or only A/D were missing): mark young, dirty on write.
+  arch.mkLeaf(arch.pfn(E), f | PTE.YOUNG | (write ? PTE.DIRTY : 0), last, N);
+  writeEntry(m, table, idx, N);
+  return 'ok';
+}
+
+/**
+ * do_anonymous_page(): first touch of anonymous memory. A read maps the shared zero page with a
+ * special, read-only PTE and touches no counter at all; a write allocates a zeroed page.
+ */
+function doAnonymousPage(
+  m: Machine,
+  task: Task,
+  vma: Vma,
+  va: number,
+  write: boolean,
+  table: number,
+  idx: number,
+  cpu: number,
+): FaultResult {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  if (!write) {
+    // vm_page_prot of a private mapping never has the write bit, so this PTE is read-only by
+    // construction and the first write will come to do_wp_page.
+    arch.mkLeaf(m.zeroPfn(va), vma.pageProt | PTE.SPECIAL, last, N);
+    writeEntry(m, table, idx, N);
+    return 'ok';
+  }
+  if (!vma.anonVma) vma.anonVma = m.nextAnonVma++; // vmf_anon_prepare() → anon_vma_prepare()
+  const pfn = m.trace.call('alloc_anon_folio', () => m.alloc.allocPages(GFP_USER_ZERO, 0, cpu));
+  if (pfn < 0) return 'oom';
+  m.trace.call('folio_add_new_anon_rmap', () => folioAddNewAnonRmap(m, pfn));
+  addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1);
+  folioAddLru(m, pfn, cpu);
+  arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | (vma.flags & VM.WRITE ? PTE.WRITE | PTE.DIRTY : 0), last, N);
+  writeEntry(m, table, idx, N);
+  return 'ok';
+}
+
+/**
+ * do_wp_page(): a write to a present, read-only PTE. An exclusive anon page is reused in place;
+ * a page only this mapping still references is reused after the LRU batch lets go of it; anything
+ * else — a page shared after fork, or the zero page — is replaced by a copy (wp_page_copy).
+ */
+function doWpPage(m: Machine, task: Task, vma: Vma, table: number, idx: number, cpu: number): FaultResult {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const orig: RawEntry = { lo: E.lo, hi: E.hi };
+  if (vma.shmem) {
+    // A shared mapping keeps writable PTEs (no write-notify for shmem): only happens after mprotect.
+    arch.mkLeaf(arch.pfn(orig), arch.flags(orig, last) | PTE.WRITE | PTE.DIRTY | PTE.YOUNG, last, N);
+    writeEntry(m, table, idx, N);
+    return 'ok';
+  }
+  const page = vmNormalPage(m, orig, last);
+  const p = m.pages;
+  if (page >= 0 && p.flags[page]! & PG.anon) {
+    let reuse = (p.flags[page]! & PG.anonExclusive) !== 0;
+    if (!reuse) {
+      // wp_can_reuse_anon_folio(): only our mapping may hold a reference; a page still waiting in
+      // the LRU batch holds one more, so drain the batch and look again.
+      if (p.refcount[page]! <= 3) {
+        if (!(p.flags[page]! & PG.lru)) lruAddDrainCpu(m, cpu);
+        if (p.refcount[page] === 1) {
+          p.flags[page] = p.flags[page]! | PG.anonExclusive; // folio_move_anon_rmap + SetPageAnonExclusive
+          reuse = true;
+        }
+      }
+    }
+    if (reuse) {
+      m.trace.call('wp_page_reuse', () => {
+        arch.mkLeaf(page, arch.flags(orig, last) | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
+        writeEntry(m, table, idx, N);
+      });
+      return 'ok';
+    }
+  }
+  return m.trace.call('wp_page_copy', () => wpPageCopy(m, task, vma, table, idx, orig, page, cpu));
+}
+
+/** wp_page_copy(): a new page; zeroed without copying when the old one is the zero page. */
+function wpPageCopy(
+  m: Machine,
+  task: Task,
+  vma: Vma,
+  table: number,
+  idx: number,
+  orig: RawEntry,
+  oldPage: number,
+  cpu: number,
+): FaultResult {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const pfnIsZero = m.isZeroPfn(arch.pfn(orig));
+  const pfn = m.trace.call('folio_prealloc', () =>
+    m.alloc.allocPages(pfnIsZero ? GFP_USER_ZERO : GFP_USER_PAGE, 0, cpu),
+  );
+  if (pfn < 0) return 'oom';
+  if (!pfnIsZero)
+    m.trace.call('__wp_page_copy_user', () =>
+      m.ram.copyPage(pfn * m.pageSize, arch.pfn(orig) * m.pageSize, m.pageSize),
+    );
+  if (oldPage < 0) addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1); // the zero page was not counted
+  if (!vma.anonVma) vma.anonVma = m.nextAnonVma++;
+  m.trace.call('folio_add_new_anon_rmap', () => folioAddNewAnonRmap(m, pfn));
+  folioAddLru(m, pfn, cpu);
+  // ptep_clear_flush() then the new writable, dirty PTE
+  arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
+  writeEntry(m, table, idx, N);
+  if (oldPage >= 0) {
+    folioRemoveRmap(m, oldPage);
+    folioPut(m, oldPage, cpu);
+  }
+  return 'ok';
+}
+
+/**
+ * The shmem fault (do_read_fault / do_shared_fault → shmem_fault): find or create the page in the
+ * shmem page cache and map it. A read fault first maps the cached pages around it (fault-around).
+ */
+function doShmemFault(
+  m: Machine,
+  task: Task,
+  vma: Vma,
+  va: number,
+  write: boolean,
+  table: number,
+  idx: number,
+  cpu: number,
+): FaultResult {
+  const ps = m.pageSize;
+  if (!write) {
+    const mapped = faultAround(m, task, vma, va);
+    if (mapped) return 'ok';
+  }
+  const index = (va - vma.start) / ps + vma.pgoff;
+  const pfn = m.trace.call('shmem_fault', () => shmemGetFolio(m, vma.shmem!, index, cpu));
+  if (pfn < 0) return 'oom';
+  mapShmemPage(m, task, vma, table, idx, pfn, write, true);
+  return 'ok';
+}
+
+function mapShmemPage(
+  m: Machine,
+  task: Task,
+  vma: Vma,
+  table: number,
+  idx: number,
+  pfn: number,
+  write: boolean,
+  young: boolean,
+): void {
+  const arch = m.pgtableArch;
+  folioGet(m, pfn);
+  folioAddFileRmap(m, pfn);
+  addMmCounter(m, task, task.mm!, MM_SHMEMPAGES, 1);
+  arch.mkLeaf(
+    pfn,
+    vma.pageProt | (young ? PTE.YOUNG : 0) | (write ? PTE.DIRTY | PTE.WRITE : 0),
+    arch.levels - 1,
+    N,
+  );
+  writeEntry(m, table, idx, N);
+}
+
+/**
+ * do_fault_around() → filemap_map_pages(): map the pages of the 64 KiB window around `va` that are
+ * already in the page cache. Returns true if the faulting page itself got mapped.
+ */
+function faultAround(m: Machine, task: Task, vma: Vma, va: number): boolean {
+  const ps = m.pageSize;
+  const arch = m.pgtableArch;
+  const windowBytes = FAULT_AROUND_PAGES * ps;
+  const tableSpan = 2 ** arch.levelShift[arch.levels - 2]!;
+  const start = Math.max(
+    Math.floor(va / windowBytes) * windowBytes,
+    vma.start,
+    Math.floor(va / tableSpan) * tableSpan,
+  );
+  const end = Math.min(start + windowBytes, vma.end, Math.floor(va / tableSpan) * tableSpan + tableSpan);
+  const table = walkTable(m, task.mm!, va);
+  if (table < 0) return false;
+  let hit = false;
+  m.trace.call('filemap_map_pages', () => {
+    for (let a = start; a < end; a += ps) {
+      const idx = pgtableIndex(arch, a, arch.levels - 1);
+      readEntry(m, table, idx, E);
+      if (!entryNone(E)) continue;
+      const pfn = vma.shmem!.pages.get((a - vma.start) / ps + vma.pgoff);
+      if (pfn === undefined) continue;
+      mapShmemPage(m, task, vma, table, idx, pfn, false, true);
+      if (a === va) hit = true;
+    }
+  });
+  return hit;
+}
+
+// --- teardown ---------------------------------------------------------------------------------
+
+/**
+ * zap_pte_range() over [start, end) of one VMA: clear the PTEs, uncount them, and drop the page
+ * references after the TLB flush (the mmu_gather batch, which first drains the LRU batches).
+ */
+export function zapRange(
+  m: Machine,
+  task: Task | null,
+  mm: MmStruct,
+  start: number,
+  end: number,
+  cpu: number,
+): void {
+  m.trace.call('zap_pte_range', () => {
+    const arch = m.pgtableArch;
+    const last = arch.levels - 1;
+    const ps = m.pageSize;
+    const span = 2 ** arch.levelShift[last - 1]!;
+    const toPut: number[] = [];
+    for (let a = start; a < end;) {
+      const table = walkTable(m, mm, a);
+      const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
+      if (table < 0) {
+        a = tableEnd;
+        continue;
+      }
+      for (; a < tableEnd; a += ps) {
+        const idx = pgtableIndex(arch, a, last);
+        readEntry(m, table, idx, E);
+        if (entryNone(E)) continue;
+        const page =
+          arch.flags(E, last) & PTE.PRESENT || arch.flags(E, last) & PTE.PROTNONE
+            ? vmNormalPage(m, E, last)
+            : -1;
+        N.lo = 0;
+        N.hi = 0;
+        writeEntry(m, table, idx, N);
+        if (page < 0) continue;
+        const anon = (m.pages.flags[page]! & PG.anon) !== 0;
+        addMmCounter(m, task, mm, anon ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
+        folioRemoveRmap(m, page);
+        toPut.push(page);
+      }
+    }
+    if (toPut.length) {
+      // tlb_finish_mmu → free_pages_and_swap_cache(): lru_add_drain() first, then the references.
+      lruAddDrainAll(m);
+      for (const pfn of toPut) folioPut(m, pfn, cpu);
+    }
+  });
+}
+
+/**
+ * free_pgtables() for a range whose VMAs are gone: free every table that no remaining VMA needs,
+ * bottom-up (free_pte_range, free_pmd_range, free_pud_range). `floor`/`ceiling` bound what may be
+ * freed: the neighbouring VMAs' ends.
+ */
+export function freePgtables(
+  m: Machine,
+  mm: MmStruct,
+  start: number,
+  end: number,
+  cpu: number,
+  all = false,
+): void {
+  m.trace.call('free_pgtables', () => {
+    const arch = m.pgtableArch;
+    const stillUsed = (lo: number, hi: number) => !all && mm.vmas.some((v) => v.start < hi && v.end > lo);
+    const freeLevel = (table: number, level: number, base: number): boolean => {
+      // Returns true if `table` ended up empty.
+      const shift = arch.levelShift[level]!;
+      const n = 2 ** arch.levelBits[level]!;
+      const step = 2 ** shift;
+      let empty = true;
+      for (let i = 0; i < n; i++) {
+        const lo = base + i * step;
+        const hi = lo + step;
+        readEntry(m, table, i, E);
+        if (entryNone(E)) continue;
+        if (level === arch.levels - 1 || hi <= start || lo >= end) {
+          empty = false;
+          continue;
+        }
+        const child = arch.pfn(E);
+        const childEmpty = freeLevel(child, level + 1, lo);
+        if (childEmpty && !stillUsed(lo, hi)) {
+          N.lo = 0;
+          N.hi = 0;
+          writeEntry(m, table, i, N);
+          pgtableFree(m, mm, child, level + 1, cpu);
+        } else empty = false;
+      }
+      return empty;
+    };
+    freeLevel(mm.pgd, 0, 0);
+  });
+}
+
+/**
+ * copy_page_range() for fork: copy one VMA's PTEs to the child. Anonymous pages become shared and
+ * write-protected in both (copy_present_pte); the zero page is copied as it is.
+ */
+export function copyPageRange(
+  m: Machine,
+  child: Task,
+  src: Vma,
+  parentMm: MmStruct,
+  cpu: number,
+): FaultResult {
+  return m.trace.call('copy_page_range', () => {
+    const arch = m.pgtableArch;
+    const last = arch.levels - 1;
+    const ps = m.pageSize;
+    const span = 2 ** arch.levelShift[last - 1]!;
+    const cow = (src.flags & (VM.SHARED | VM.MAYWRITE)) === VM.MAYWRITE;
+    for (let a = src.start; a < src.end;) {
+      const sTable = walkTable(m, parentMm, a);
+      const tableEnd = Math.min(src.end, (Math.floor(a / span) + 1) * span);
+      if (sTable < 0) {
+        a = tableEnd;
+        continue;
+      }
+      let dTable = -1;
+      for (; a < tableEnd; a += ps) {
+        const idx = pgtableIndex(arch, a, last);
+        readEntry(m, sTable, idx, E);
+        if (entryNone(E)) continue;
+        if (dTable < 0) {
+          dTable = walkAlloc(m, child.mm!, a, cpu);
+          if (dTable < 0) return 'oom';
+        }
+        let f = arch.flags(E, last);
+        const pfn = arch.pfn(E);
+        const page = vmNormalPage(m, E, last);
+        if (page >= 0) {
+          folioGet(m, page);
+          if (m.pages.flags[page]! & PG.anon) {
+            folioDupAnonRmap(m, page);
+            addMmCounter(m, child, child.mm!, MM_ANONPAGES, 1);
+          } else {
+            folioAddFileRmap(m, page);
+            addMmCounter(m, child, child.mm!, MM_SHMEMPAGES, 1);
+          }
+        }
+        if (cow && f & PTE.WRITE) {
+          // ptep_set_wrprotect() on the parent: the next write by either side faults.
+          arch.mkLeaf(pfn, f & ~PTE.WRITE, last, N);
+          writeEntry(m, sTable, idx, N);
+          f &= ~PTE.WRITE;
+        }
+        if (src.flags & VM.SHARED) f &= ~PTE.DIRTY;
+        f &= ~PTE.YOUNG; // pte_mkold(): the child has not used it yet
+        arch.mkLeaf(pfn, f, last, N);
+        writeEntry(m, dTable, idx, N);
+      }
+    }
+    return 'ok';
+  });
+}
+
+/** Pages of a VMA range that are mapped, for views: calls fn(va, entry, page) per present PTE. */
+export function forEachPte(
+  m: Machine,
+  mm: MmStruct,
+  start: number,
+  end: number,
+  fn: (va: number, e: RawEntry, page: number) => void,
+): void {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const ps = m.pageSize;
+  const span = 2 ** arch.levelShift[last - 1]!;
+  const e: RawEntry = { lo: 0, hi: 0 };
+  for (let a = start; a < end;) {
+    const table = walkTable(m, mm, a);
+    const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
+    if (table < 0) {
+      a = tableEnd;
+      continue;
+    }
+    for (; a < tableEnd; a += ps) {
+      readEntry(m, table, pgtableIndex(arch, a, last), e);
+      if (entryNone(e)) continue;
+      const f = arch.flags(e, last);
+      fn(a, e, f & (PTE.PRESENT | PTE.PROTNONE) ? vmNormalPage(m, e, last) : -1);
+    }
+  }
+}

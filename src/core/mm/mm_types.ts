@@ -1,0 +1,112 @@
+/**
+ * Address-space types (include/linux/mm_types.h, include/linux/mm.h): vm_area_struct, mm_struct,
+ * and the task fields the mm code touches.
+ */
+
+/** vm_flags (include/linux/mm.h) */
+export const VM = {
+  NONE: 0,
+  READ: 0x1,
+  WRITE: 0x2,
+  EXEC: 0x4,
+  SHARED: 0x8,
+  MAYREAD: 0x10,
+  MAYWRITE: 0x20,
+  MAYEXEC: 0x40,
+  MAYSHARE: 0x80,
+  GROWSDOWN: 0x100,
+  LOCKED: 0x2000,
+  ACCOUNT: 0x100000,
+  NORESERVE: 0x200000,
+  HUGEPAGE: 0x20000000,
+  NOHUGEPAGE: 0x40000000,
+} as const;
+
+/** The two-letter codes /proc/<pid>/smaps prints in VmFlags, in show_smap_vma_flags() order. */
+export const VM_FLAG_MNEMONICS: [number, string][] = [
+  [VM.READ, 'rd'],
+  [VM.WRITE, 'wr'],
+  [VM.EXEC, 'ex'],
+  [VM.SHARED, 'sh'],
+  [VM.MAYREAD, 'mr'],
+  [VM.MAYWRITE, 'mw'],
+  [VM.MAYEXEC, 'me'],
+  [VM.MAYSHARE, 'ms'],
+  [VM.GROWSDOWN, 'gd'],
+  [VM.LOCKED, 'lo'],
+  [VM.ACCOUNT, 'ac'],
+  [VM.NORESERVE, 'nr'],
+  [VM.HUGEPAGE, 'hg'],
+  [VM.NOHUGEPAGE, 'nh'],
+];
+
+/** enum rss_stat item indices (MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES). */
+export const MM_FILEPAGES = 0;
+export const MM_ANONPAGES = 1;
+export const MM_SWAPENTS = 2;
+export const MM_SHMEMPAGES = 3;
+
+/** A shmem object (the file behind MAP_SHARED|MAP_ANONYMOUS): its page cache, by page index. */
+export interface ShmemFile {
+  /** inode number, as /proc/<pid>/maps prints it */
+  ino: number;
+  size: number;
+  pages: Map<number, number>;
+  /** mappings (VMAs) that reference it */
+  users: number;
+}
+
+/** struct vm_area_struct */
+export interface Vma {
+  start: number;
+  end: number;
+  flags: number;
+  /** vm_page_prot, as semantic PTE flags (arch/pgtable.ts PTE.*) */
+  pageProt: number;
+  /** vm_pgoff: in pages, from the start of the object (0 for anonymous memory) */
+  pgoff: number;
+  /**
+   * The anon_vma's identity, 0 when anon_vma_prepare() has not run: the VMA has never held an
+   * anonymous page, so fork does not copy its page tables. Two VMAs with different anon_vmas never
+   * merge.
+   */
+  anonVma: number;
+  /** shmem object for shared anonymous mappings */
+  shmem: ShmemFile | null;
+  /** special name /proc/<pid>/maps shows: "[stack]" */
+  name?: string;
+}
+
+/** struct mm_struct */
+export interface MmStruct {
+  /** pfn of the PGD page */
+  pgd: number;
+  /** VMAs sorted by start (the maple tree, as a sorted array) */
+  vmas: Vma[];
+  /** rss_stat[] in pages */
+  rss: number[];
+  /** mm_pgtables_bytes(): PTE, PMD and PUD tables, for VmPTE */
+  pgtablesBytes: number;
+  mmapBase: number;
+  /** total_vm in pages */
+  totalVm: number;
+  hiwaterRss: number;
+  hiwaterVm: number;
+  /** mm_users */
+  users: number;
+}
+
+export type TaskState = 'R' | 'Z';
+
+/** The parts of task_struct this model keeps. */
+export interface Task {
+  pid: number;
+  ppid: number;
+  comm: string;
+  mm: MmStruct | null;
+  state: TaskState;
+  minflt: number;
+  majflt: number;
+  /** why it died, for the runner's report */
+  exit?: string;
+}

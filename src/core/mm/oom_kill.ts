@@ -1,0 +1,55 @@
+/**
+ * The OOM killer (mm/oom_kill.c): when a page fault cannot get memory, pick the process whose
+ * death frees the most (oom_badness: RSS + swap entries + page tables) and kill it.
+ */
+import { exitTask } from '../kernel/fork.ts';
+import type { Machine } from '../machine.ts';
+import { formatGfp, GFP_MASKS } from './gfp.ts';
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type Task } from './mm_types.ts';
+
+export function oomBadness(m: Machine, t: Task): number {
+  const mm = t.mm;
+  if (!mm) return -1;
+  return (
+    mm.rss[MM_FILEPAGES]! +
+    mm.rss[MM_ANONPAGES]! +
+    mm.rss[MM_SHMEMPAGES]! +
+    mm.rss[MM_SWAPENTS]! +
+    mm.pgtablesBytes / m.pageSize
+  );
+}
+
+/**
+ * out_of_memory() → select_bad_process() → oom_kill_process(). Returns the victim, or null when
+ * there is nothing left to kill.
+ */
+export function outOfMemory(m: Machine, culprit: Task, cpu: number): Task | null {
+  return m.trace.call('out_of_memory', () => {
+    const gfp = GFP_MASKS['GFP_HIGHUSER_MOVABLE']!;
+    m.printk(
+      `${culprit.comm} invoked oom-killer: gfp_mask=0x${gfp.toString(16)}(${formatGfp(gfp)}), order=0, oom_score_adj=0`,
+    );
+    let victim: Task | null = null;
+    let best = -1;
+    for (const t of m.tasks.values()) {
+      if (t.state !== 'R' || !t.mm) continue;
+      const points = oomBadness(m, t);
+      if (points > best) {
+        best = points;
+        victim = t;
+      }
+    }
+    if (!victim) {
+      m.printk('Out of memory and no killable processes...');
+      return null;
+    }
+    const mm = victim.mm!;
+    const kb = (pages: number) => (pages * m.pageSize) / 1024;
+    m.printk(
+      `Out of memory: Killed process ${victim.pid} (${victim.comm}) total-vm:${kb(mm.totalVm)}kB, anon-rss:${kb(mm.rss[MM_ANONPAGES]!)}kB, ` +
+        `file-rss:${kb(mm.rss[MM_FILEPAGES]!)}kB, shmem-rss:${kb(mm.rss[MM_SHMEMPAGES]!)}kB, UID:0 pgtables:${mm.pgtablesBytes / 1024}kB oom_score_adj:0`,
+    );
+    exitTask(m, victim, 'killed by SIGKILL (out of memory)', cpu);
+    return victim;
+  });
+}

@@ -1,0 +1,116 @@
+/**
+ * Page tables in emulated RAM: reading and writing entries, walking, allocating and freeing table
+ * pages (mm/pgtable-generic.c, mm/memory.c __pte_alloc and friends, include/asm-generic/pgalloc.h).
+ */
+import type { RawEntry } from '../arch/pgtable.ts';
+import { PTE, pgtableIndex } from '../arch/pgtable.ts';
+import type { Machine } from '../machine.ts';
+import { Owner, PG } from '../phys/page.ts';
+import { GFP, GFP_MASKS } from './gfp.ts';
+import type { MmStruct } from './mm_types.ts';
+
+/** GFP_PGTABLE_USER: GFP_KERNEL_ACCOUNT | __GFP_ZERO (page tables start empty). */
+export const GFP_PGTABLE_USER = GFP_MASKS['GFP_KERNEL_ACCOUNT']! | GFP.__GFP_ZERO;
+
+export function entryAddr(tablePfn: number, idx: number, pageSize: number): number {
+  return tablePfn * pageSize + idx * 8;
+}
+
+export function readEntry(m: Machine, tablePfn: number, idx: number, out: RawEntry): void {
+  const a = tablePfn * m.pageSize + idx * 8;
+  out.lo = m.ram.readU32(a);
+  out.hi = m.ram.readU32(a + 4);
+}
+
+export function writeEntry(m: Machine, tablePfn: number, idx: number, e: RawEntry): void {
+  const a = tablePfn * m.pageSize + idx * 8;
+  m.ram.writeU32(a, e.lo);
+  m.ram.writeU32(a + 4, e.hi);
+  if (m.trace.on) m.trace.emit({ type: 'pte_set', tablePfn, index: idx, lo: e.lo >>> 0, hi: e.hi >>> 0 });
+}
+
+export function entryNone(e: RawEntry): boolean {
+  return e.lo === 0 && e.hi === 0;
+}
+
+/**
+ * pagetable_alloc(): a zeroed page for a page table, typed PageTable. Counted in
+ * nr_page_table_pages; `level` 0 is the PGD (not part of VmPTE), the rest add to mm->pgtables_bytes.
+ */
+export function pgtableAlloc(m: Machine, mm: MmStruct | null, level: number, cpu: number): number {
+  const pfn = m.alloc.allocPages(GFP_PGTABLE_USER, 0, cpu);
+  if (pfn < 0) return -1;
+  m.pages.flags[pfn] = m.pages.flags[pfn]! | PG.pgtable;
+  m.pages.owner[pfn] = Owner.PageTable;
+  m.vmstat.inc('nr_page_table_pages');
+  if (mm && level > 0) mm.pgtablesBytes += m.pageSize;
+  return pfn;
+}
+
+export function pgtableFree(m: Machine, mm: MmStruct | null, pfn: number, level: number, cpu: number): void {
+  m.vmstat.add('nr_page_table_pages', -1);
+  if (mm && level > 0) mm.pgtablesBytes -= m.pageSize;
+  // The table must be empty by now; freeing clears the PageTable type.
+  m.alloc.freePages(pfn, 0, cpu);
+}
+
+const scratch: RawEntry = { lo: 0, hi: 0 };
+
+/**
+ * Walk to the last-level table for `va`, allocating missing tables (__pte_alloc, __pmd_alloc, ...).
+ * Returns the PTE table's pfn, or -1 when a table could not be allocated (VM_FAULT_OOM).
+ */
+export function walkAlloc(m: Machine, mm: MmStruct, va: number, cpu: number): number {
+  const arch = m.pgtableArch;
+  let table = mm.pgd;
+  for (let level = 0; level < arch.levels - 1; level++) {
+    const idx = pgtableIndex(arch, va, level);
+    readEntry(m, table, idx, scratch);
+    if (!(arch.flags(scratch, level) & PTE.PRESENT)) {
+      const child = m.trace.call(
+        level === arch.levels - 2 ? '__pte_alloc' : level === arch.levels - 3 ? '__pmd_alloc' : '__pud_alloc',
+        () => pgtableAlloc(m, mm, level + 1, cpu),
+      );
+      if (child < 0) return -1;
+      arch.mkTable(child, level, scratch);
+      writeEntry(m, table, idx, scratch);
+      table = child;
+    } else table = arch.pfn(scratch);
+  }
+  return table;
+}
+
+/** Walk without allocating: the PTE table for `va`, or -1 if a level is missing. */
+export function walkTable(m: Machine, mm: MmStruct, va: number): number {
+  const arch = m.pgtableArch;
+  let table = mm.pgd;
+  for (let level = 0; level < arch.levels - 1; level++) {
+    readEntry(m, table, pgtableIndex(arch, va, level), scratch);
+    if (!(arch.flags(scratch, level) & PTE.PRESENT)) return -1;
+    table = arch.pfn(scratch);
+  }
+  return table;
+}
+
+/** One level of a walk, for the inspector: the table, the index and the entry found there. */
+export interface WalkStep {
+  level: string;
+  tablePfn: number;
+  index: number;
+  entry: RawEntry;
+}
+
+export function walkSteps(m: Machine, mm: MmStruct, va: number): WalkStep[] {
+  const arch = m.pgtableArch;
+  const out: WalkStep[] = [];
+  let table = mm.pgd;
+  for (let level = 0; level < arch.levels; level++) {
+    const index = pgtableIndex(arch, va, level);
+    const entry = { lo: 0, hi: 0 };
+    readEntry(m, table, index, entry);
+    out.push({ level: arch.levelNames[level]!, tablePfn: table, index, entry });
+    if (level === arch.levels - 1 || !(arch.flags(entry, level) & PTE.PRESENT)) break;
+    table = arch.pfn(entry);
+  }
+  return out;
+}

@@ -1,0 +1,100 @@
+/**
+ * Reverse-map counters (mm/rmap.c) and the per-CPU LRU batch (mm/swap.c). The model keeps the
+ * counts rmap maintains — _mapcount, PageAnonExclusive, NR_ANON_MAPPED — without the anon_vma
+ * chains themselves.
+ */
+import type { Machine } from '../machine.ts';
+import { Owner, PG } from '../phys/page.ts';
+
+/** PAGEVEC_SIZE: folios wait in a per-CPU batch before they reach the LRU lists. */
+export const LRU_BATCH_SIZE = 31;
+
+/** folio_add_new_anon_rmap(RMAP_EXCLUSIVE): a fresh anon page mapped once, exclusively. */
+export function folioAddNewAnonRmap(m: Machine, pfn: number): void {
+  const p = m.pages;
+  p.flags[pfn] = p.flags[pfn]! | PG.anon | PG.anonExclusive | PG.swapbacked | PG.uptodate;
+  p.owner[pfn] = Owner.Anon;
+  p.mapcount[pfn] = 0; // one mapping: _mapcount is mapcount - 1
+  m.vmstat.inc('nr_anon_pages');
+}
+
+/** folio_dup_anon_rmap (fork): one more mapping, and nobody owns it exclusively any more. */
+export function folioDupAnonRmap(m: Machine, pfn: number): void {
+  const p = m.pages;
+  p.mapcount[pfn]!++;
+  p.flags[pfn] = p.flags[pfn]! & ~PG.anonExclusive;
+}
+
+/** folio_add_file_rmap_pte(): a shmem/page-cache page gains a mapping. */
+export function folioAddFileRmap(m: Machine, pfn: number): void {
+  const p = m.pages;
+  if (p.mapcount[pfn] === -1) m.vmstat.inc('nr_mapped');
+  p.mapcount[pfn]!++;
+}
+
+/** folio_remove_rmap_pte(): one mapping fewer; the last one takes it out of NR_ANON_MAPPED. */
+export function folioRemoveRmap(m: Machine, pfn: number): void {
+  const p = m.pages;
+  p.mapcount[pfn]!--;
+  if (p.mapcount[pfn] === -1) {
+    if (p.flags[pfn]! & PG.anon) m.vmstat.add('nr_anon_pages', -1);
+    else m.vmstat.add('nr_mapped', -1);
+  }
+}
+
+/** folio_get() */
+export function folioGet(m: Machine, pfn: number): void {
+  m.pages.refcount[pfn]!++;
+}
+
+/**
+ * folio_put(): drop a reference; at zero the page goes back to the page allocator, off the LRU
+ * first (__folio_put → page_cache_release).
+ */
+export function folioPut(m: Machine, pfn: number, cpu: number): void {
+  const p = m.pages;
+  const r = --p.refcount[pfn]!;
+  if (r > 0) return;
+  if (r < 0) throw new Error(`folio_put: pfn ${pfn} refcount went negative`);
+  if (p.flags[pfn]! & PG.lru) {
+    // Only swap-backed pages (anon, shmem) are on the LRU in this model: the inactive anon list.
+    m.vmstat.add('nr_inactive_anon', -1);
+    const z = m.alloc.zoneOf(pfn);
+    z.stat.set('nr_zone_inactive_anon', (z.stat.get('nr_zone_inactive_anon') ?? 0) - 1);
+  }
+  m.alloc.freePages(pfn, 0, cpu);
+}
+
+/**
+ * folio_add_lru(): the folio waits in this CPU's batch, holding a reference, until the batch is
+ * full (folio_batch_move_lru) — which is why a just-faulted page is not yet PageLRU, and why a COW
+ * fault drains the batch before deciding it may reuse a page.
+ */
+export function folioAddLru(m: Machine, pfn: number, cpu: number): void {
+  folioGet(m, pfn);
+  const batch = m.lruBatch[cpu]!;
+  batch.push(pfn);
+  if (batch.length >= LRU_BATCH_SIZE) lruAddDrainCpu(m, cpu);
+}
+
+/** lru_add_drain() for one CPU: move its batch to the LRU lists and drop the batch references. */
+export function lruAddDrainCpu(m: Machine, cpu: number): void {
+  const batch = m.lruBatch[cpu]!;
+  if (!batch.length) return;
+  m.trace.call('folio_batch_move_lru', () => {
+    for (const pfn of batch) {
+      const p = m.pages;
+      p.flags[pfn] = p.flags[pfn]! | PG.lru;
+      m.vmstat.inc('nr_inactive_anon');
+      const z = m.alloc.zoneOf(pfn);
+      z.stat.set('nr_zone_inactive_anon', (z.stat.get('nr_zone_inactive_anon') ?? 0) + 1);
+      folioPut(m, pfn, cpu);
+    }
+  });
+  batch.length = 0;
+}
+
+/** lru_add_drain_all() */
+export function lruAddDrainAll(m: Machine): void {
+  for (let c = 0; c < m.cfg.cpus; c++) lruAddDrainCpu(m, c);
+}

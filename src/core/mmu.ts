@@ -1,0 +1,107 @@
+/**
+ * The MMU and the page-fault entry (arch/x86/mm/fault.c do_user_addr_fault): every user load or
+ * store walks the page tables in emulated RAM; the hardware sets Accessed (and Dirty on a store);
+ * a missing or insufficient entry raises a fault that the kernel resolves or turns into a signal.
+ */
+import { PTE, vaIndex, type RawEntry } from './arch/pgtable.ts';
+import { exitTask } from './kernel/fork.ts';
+import type { Machine } from './machine.ts';
+import { handleMmFault } from './mm/memory.ts';
+import { findVma } from './mm/mmap.ts';
+import { VM, type Task } from './mm/mm_types.ts';
+import { outOfMemory } from './mm/oom_kill.ts';
+
+const E: RawEntry = { lo: 0, hi: 0 };
+
+/**
+ * The hardware page walk. Returns the physical address, or -1 if the walk faults. On success the
+ * leaf gets Accessed, and Dirty for a store, as the MMU would set them.
+ */
+export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean): number {
+  const arch = m.pgtableArch;
+  const ram = m.ram;
+  const ps = m.pageSize;
+  let table = task.mm!.pgd;
+  const last = arch.levels - 1;
+  for (let level = 0; ; level++) {
+    const idx = vaIndex(va, arch.levelShift[level]!, (1 << arch.levelBits[level]!) - 1);
+    const a = table * ps + idx * 8;
+    E.lo = ram.readU32(a);
+    E.hi = ram.readU32(a + 4);
+    const f = arch.flags(E, level);
+    if (!(f & PTE.PRESENT) || !(f & PTE.USER)) return -1;
+    if (level < last) {
+      table = arch.pfn(E);
+      continue;
+    }
+    if (write && !(f & PTE.WRITE)) return -1;
+    const want = PTE.YOUNG | (write ? PTE.DIRTY : 0);
+    const pfn = arch.pfn(E);
+    if ((f & want) !== want) {
+      arch.mkLeaf(pfn, f | want, last, E);
+      ram.writeU32(a, E.lo);
+      ram.writeU32(a + 4, E.hi);
+    }
+    return pfn * ps + (va % ps);
+  }
+}
+
+export type SegvCode = 'SEGV_MAPERR' | 'SEGV_ACCERR';
+
+/**
+ * A user access: translate, fault and retry until it succeeds or the task dies. Returns the
+ * physical address, or -1 when the task was killed (task.exit says why).
+ */
+export function userAccess(m: Machine, task: Task, va: number, write: boolean, cpu: number): number {
+  for (let tries = 0; tries < 8; tries++) {
+    if (task.state !== 'R' || !task.mm) return -1;
+    const pa = mmuTranslate(m, task, va, write);
+    if (pa >= 0) return pa;
+    // enter/leave rather than trace.call(): no closure per fault on this hot path.
+    m.trace.enter('exc_page_fault');
+    m.trace.enter('do_user_addr_fault');
+    let res: 'retry' | 'killed';
+    try {
+      res = doUserAddrFault(m, task, va, write, cpu);
+    } finally {
+      m.trace.leave();
+      m.trace.leave();
+    }
+    if (res === 'killed') return -1;
+  }
+  throw new Error(`page fault at 0x${va.toString(16)} did not resolve after 8 retries`);
+}
+
+function doUserAddrFault(
+  m: Machine,
+  task: Task,
+  va: number,
+  write: boolean,
+  cpu: number,
+): 'retry' | 'killed' {
+  const mm = task.mm!;
+  const vma = findVma(mm, va);
+  if (!vma) return badArea(m, task, va, 'SEGV_MAPERR', cpu);
+  // access_error(): the VMA does not allow this kind of access at all.
+  if (write ? !(vma.flags & VM.WRITE) : !(vma.flags & (VM.READ | VM.WRITE | VM.EXEC)))
+    return badArea(m, task, va, 'SEGV_ACCERR', cpu);
+  const r = handleMmFault(m, task, vma, va, write, cpu);
+  if (r === 'ok') return 'retry';
+  if (r === 'oom') {
+    // pagefault_out_of_memory(): kill someone, then let the fault retry.
+    const victim = outOfMemory(m, task, cpu);
+    if (!victim || victim === task) {
+      if (!victim) exitTask(m, task, 'killed by SIGKILL (out of memory, nothing else to kill)', cpu);
+      return 'killed';
+    }
+    return 'retry';
+  }
+  exitTask(m, task, `killed by SIGBUS at 0x${va.toString(16)}`, cpu);
+  return 'killed';
+}
+
+/** bad_area(): SIGSEGV, whose default action kills the process. */
+function badArea(m: Machine, task: Task, va: number, code: SegvCode, cpu: number): 'killed' {
+  exitTask(m, task, `killed by SIGSEGV (${code}) at 0x${va.toString(16)}`, cpu);
+  return 'killed';
+}

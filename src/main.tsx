@@ -1,0 +1,24 @@
+/**
+ * The browser entry: start the machine worker, boot the default machine, mount the React app.
+ * index.html → here. The emulated kernel runs in the worker (src/worker); this thread draws.
+ */
+import { StrictMode } from 'react';
+import { createRoot } from 'react-dom/client';
+import { AppController } from './ui/controller.ts';
+import { App } from './ui/App.tsx';
+import { ControllerContext } from './ui/context.ts';
+import { installTestApi } from './ui/test_api.ts';
+import { createWorkerClient } from './worker/client.ts';
+import './ui/styles.css';
+
+const controller = new AppController(createWorkerClient());
+installTestApi(controller);
+void controller.start();
+
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ControllerContext.Provider value={controller}>
+      <App />
+    </ControllerContext.Provider>
+  </StrictMode>,
+);

@@ -1,0 +1,200 @@
+/**
+ * The typed, promise-based client the UI uses to drive the machine.
+ *
+ * It speaks protocol.ts over a Transport: a Web Worker (createWorkerClient) or the host on the same
+ * thread (in_process.ts). Callers see the same API either way (v86's bus on both sides of the thread
+ * boundary). Each request gets a sequence number; its promise settles when the reply with that number
+ * arrives, and notices (frame deltas, printk lines) go to their listeners before it does, so after
+ * `await client.alloc(...)` the renderer already has the new frame states.
+ */
+import type {
+  Command,
+  CommandBody,
+  CommandType,
+  FrameDeltaNotice,
+  MachineConfig,
+  PrintkNotice,
+  ReplyTo,
+  WorkerMessage,
+} from './protocol.ts';
+
+/** How messages cross to the host and back. */
+export interface Transport {
+  send(cmd: Command, transfer?: Transferable[]): void;
+  /** Deliver every message from the host to `fn`. */
+  listen(fn: (msg: WorkerMessage) => void): void;
+  /** Called if the host itself fails (the worker crashed or could not load). */
+  onFatal?(fn: (message: string) => void): void;
+  close(): void;
+}
+
+/** A command failed; `message` is the kernel's or the config checker's explanation. */
+export class MachineError extends Error {
+  constructor(
+    message: string,
+    readonly command: CommandType | 'unknown',
+  ) {
+    super(message);
+    this.name = 'MachineError';
+  }
+}
+
+interface Pending {
+  type: CommandType;
+  resolve(reply: unknown): void;
+  reject(err: Error): void;
+}
+
+export class MachineClient {
+  private nextSeq = 1;
+  private readonly pending = new Map<number, Pending>();
+  private readonly deltaListeners = new Set<(d: FrameDeltaNotice) => void>();
+  private readonly printkListeners = new Set<(n: PrintkNotice) => void>();
+  private quietWaiters: (() => void)[] = [];
+
+  constructor(private readonly transport: Transport) {
+    transport.listen((msg) => this.receive(msg));
+    transport.onFatal?.((message) => {
+      const err = new MachineError(`The emulator worker failed: ${message}`, 'unknown');
+      for (const p of this.pending.values()) p.reject(err);
+      this.pending.clear();
+      this.settleQuiet();
+    });
+  }
+
+  /** Requests sent and not yet answered. */
+  get pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Resolves when no request is waiting for its reply. */
+  whenQuiet(): Promise<void> {
+    if (this.pending.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.quietWaiters.push(resolve));
+  }
+
+  /** Frame states changed (or a new machine started: a delta with a new generation). */
+  onFrameDelta(fn: (d: FrameDeltaNotice) => void): () => void {
+    this.deltaListeners.add(fn);
+    return () => this.deltaListeners.delete(fn);
+  }
+
+  /** The kernel printed something. */
+  onPrintk(fn: (n: PrintkNotice) => void): () => void {
+    this.printkListeners.add(fn);
+    return () => this.printkListeners.delete(fn);
+  }
+
+  /** Send any command; resolves with its reply, rejects with a MachineError. */
+  request<T extends CommandType>(body: CommandBody<T>, transfer?: Transferable[]): Promise<ReplyTo[T]> {
+    const seq = this.nextSeq++;
+    const cmd = { ...body, seq } as unknown as Command;
+    return new Promise<ReplyTo[T]>((resolve, reject) => {
+      this.pending.set(seq, { type: cmd.type, resolve: resolve as (r: unknown) => void, reject });
+      try {
+        this.transport.send(cmd, transfer);
+      } catch (e) {
+        this.pending.delete(seq);
+        this.settleQuiet();
+        reject(new MachineError(e instanceof Error ? e.message : String(e), cmd.type));
+      }
+    });
+  }
+
+  // --- one method per command (protocol.ts documents each) ---------------------------------------
+
+  init(config: Partial<MachineConfig>, boot = true) {
+    return this.request<'init'>({ type: 'init', config, boot });
+  }
+
+  bootStep() {
+    return this.request<'bootStep'>({ type: 'bootStep' });
+  }
+
+  alloc(name: string, order: number, gfp: string) {
+    return this.request<'alloc'>({ type: 'alloc', name, order, gfp });
+  }
+
+  free(name: string) {
+    return this.request<'free'>({ type: 'free', name });
+  }
+
+  readProc(path: string) {
+    return this.request<'readProc'>({ type: 'readProc', path });
+  }
+
+  describePfn(pfn: number) {
+    return this.request<'describePfn'>({ type: 'describePfn', pfn });
+  }
+
+  frames(from: number, to: number) {
+    return this.request<'frames'>({ type: 'frames', from, to });
+  }
+
+  printVar(name: string) {
+    return this.request<'printVar'>({ type: 'printVar', name });
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+
+  private receive(msg: WorkerMessage): void {
+    switch (msg.type) {
+      case 'frameDelta':
+        for (const fn of this.deltaListeners) fn(msg);
+        return;
+      case 'printk':
+        for (const fn of this.printkListeners) fn(msg);
+        return;
+    }
+    const p = this.pending.get(msg.seq);
+    if (!p) {
+      if (msg.type === 'error') console.error(`mm-lab worker: ${msg.message}`);
+      return;
+    }
+    this.pending.delete(msg.seq);
+    if (msg.type === 'error') p.reject(new MachineError(msg.message, msg.command));
+    else p.resolve(msg);
+    this.settleQuiet();
+  }
+
+  private settleQuiet(): void {
+    if (this.pending.size > 0) return;
+    const waiters = this.quietWaiters;
+    this.quietWaiters = [];
+    for (const w of waiters) w();
+  }
+}
+
+/** A transport over a dedicated Worker. */
+export function workerTransport(worker: Worker): Transport {
+  let fatal: ((message: string) => void) | undefined;
+  worker.addEventListener('error', (ev) => {
+    ev.preventDefault();
+    fatal?.(ev.message || 'the worker script could not run');
+  });
+  return {
+    send(cmd, transfer = []) {
+      worker.postMessage(cmd, transfer);
+    },
+    listen(fn) {
+      worker.addEventListener('message', (ev: MessageEvent<WorkerMessage>) => fn(ev.data));
+    },
+    onFatal(fn) {
+      fatal = fn;
+    },
+    close() {
+      worker.terminate();
+    },
+  };
+}
+
+/** The browser's client: the machine lives in a module worker built from worker.ts. */
+export function createWorkerClient(): MachineClient {
+  const worker = new Worker(new URL('./worker.ts', import.meta.url), {
+    type: 'module',
+    name: 'mm-lab-machine',
+  });
+  return new MachineClient(workerTransport(worker));
+}
