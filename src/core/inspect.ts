@@ -6,6 +6,12 @@ import type { Machine } from './machine.ts';
 import { MIGRATETYPE_NAMES } from './mm/mmzone.ts';
 import { OWNER_NAMES, PAGE_FLAG_NAMES, PG } from './phys/page.ts';
 import { frameStateName } from './shared/frame_state.ts';
+import { VPageState } from './shared/page_state.ts';
+import { PTE } from './arch/pgtable.ts';
+import { entryValue } from './arch/x86_64/pgtable.ts';
+import { forEachPte } from './mm/memory.ts';
+import { MM_ANONPAGES, MM_SHMEMPAGES, VM, type Task } from './mm/mm_types.ts';
+import { walkSteps } from './mm/pgtable.ts';
 
 export interface PageInfo {
   pfn: number;
@@ -61,4 +67,92 @@ export function findFreeBlock(m: Machine, pfn: number): PageInfo['freeBlock'] {
       return { pfn: head, order: p.order[head]!, where: 'pcp' };
   }
   return null;
+}
+
+/** One process's view for the UI: its VMAs and counters. */
+export interface ProcessInfo {
+  pid: number;
+  name: string;
+  state: string;
+  exit: string | null;
+  vmas: { start: number; end: number; perms: string; shared: boolean; name: string | null }[];
+  rssAnonKb: number;
+  rssShmemKb: number;
+  vmPteKb: number;
+  minflt: number;
+}
+
+export function describeProcess(m: Machine, t: Task): ProcessInfo {
+  const mm = t.mm;
+  const kb = (pages: number) => (pages * m.pageSize) / 1024;
+  return {
+    pid: t.pid,
+    name: t.comm,
+    state: t.state,
+    exit: t.exit ?? null,
+    vmas: (mm?.vmas ?? []).map((v) => ({
+      start: v.start,
+      end: v.end,
+      perms: (v.flags & VM.READ ? 'r' : '-') + (v.flags & VM.WRITE ? 'w' : '-') + (v.flags & VM.EXEC ? 'x' : '-') + (v.flags & VM.MAYSHARE ? 's' : 'p'),
+      shared: !!v.shmem,
+      name: v.name ?? (v.shmem ? '/dev/zero (deleted)' : null),
+    })),
+    rssAnonKb: mm ? kb(mm.rss[MM_ANONPAGES]!) : 0,
+    rssShmemKb: mm ? kb(mm.rss[MM_SHMEMPAGES]!) : 0,
+    vmPteKb: mm ? mm.pgtablesBytes / 1024 : 0,
+    minflt: t.minflt,
+  };
+}
+
+/**
+ * The state of each virtual page in [start, start + n pages): a byte per page (shared/page_state.ts),
+ * and for mapped pages the pfn (or -1) in `pfns`.
+ */
+export function processPageStates(m: Machine, t: Task, start: number, n: number, pfns?: Float64Array): Uint8Array {
+  const out = new Uint8Array(n);
+  const mm = t.mm;
+  if (pfns) pfns.fill(-1);
+  if (!mm) return out;
+  const ps = m.pageSize;
+  const end = start + n * ps;
+  for (const v of mm.vmas) {
+    const s = Math.max(v.start, start);
+    const e = Math.min(v.end, end);
+    if (s < e) out.fill(VPageState.Untouched, (s - start) / ps, (e - start) / ps);
+  }
+  const last = m.pgtableArch.levels - 1;
+  forEachPte(m, mm, start, end, (va, e, page) => {
+    const i = (va - start) / ps;
+    const f = m.pgtableArch.flags(e, last);
+    const pfn = m.pgtableArch.pfn(e);
+    if (pfns) pfns[i] = pfn;
+    if (f & PTE.PROTNONE) out[i] = VPageState.ProtNone;
+    else if (m.isZeroPfn(pfn)) out[i] = VPageState.Zero;
+    else if (page >= 0 && (m.pages.mapcount[page]! > 0 || !(m.pages.flags[page]! & PG.anon))) out[i] = VPageState.Shared;
+    else out[i] = VPageState.Private;
+  });
+  return out;
+}
+
+/** A page-table walk for the inspector: each level's table, index, raw entry and decoded bits. */
+export interface WalkLevel {
+  level: string;
+  tablePfn: number;
+  index: number;
+  /** the 64-bit entry, hex */
+  entry: string;
+  bits: string[];
+  present: boolean;
+}
+
+export function describeWalk(m: Machine, t: Task, va: number): WalkLevel[] {
+  if (!t.mm) return [];
+  return walkSteps(m, t.mm, va).map((s, i) => ({
+    level: s.level,
+    tablePfn: s.tablePfn,
+    index: s.index,
+    entry: '0x' + entryValue(s.entry).toString(16).padStart(16, '0'),
+    bits: m.pgtableArch.bitNames(s.entry, i),
+    present: (m.pgtableArch.flags(s.entry, i) & PTE.PRESENT) !== 0,
+  }));
 }

@@ -355,6 +355,49 @@ export function zapRange(
 }
 
 /**
+ * CONFIG_PT_RECLAIM (6.14+): after MADV_DONTNEED zapped at least PMD_SIZE, a PTE table it left
+ * entirely empty is freed too (try_to_free_pte), so VmPTE shrinks. Upper levels stay.
+ */
+export function reclaimEmptyPteTables(m: Machine, mm: MmStruct, start: number, end: number, cpu: number): void {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const span = 2 ** arch.levelShift[last - 1]!;
+  if (end - start < span) return;
+  m.trace.call('try_to_free_pte', () => {
+    for (let base = Math.floor(start / span) * span; base < end; base += span) {
+      // find the PMD entry that points at this PTE table
+      let table = mm.pgd;
+      for (let level = 0; level < last - 1; level++) {
+        readEntry(m, table, pgtableIndex(arch, base, level), E);
+        if (!(arch.flags(E, level) & PTE.PRESENT)) {
+          table = -1;
+          break;
+        }
+        table = arch.pfn(E);
+      }
+      if (table < 0) continue;
+      const pmdIdx = pgtableIndex(arch, base, last - 1);
+      readEntry(m, table, pmdIdx, E);
+      if (!(arch.flags(E, last - 1) & PTE.PRESENT) || arch.flags(E, last - 1) & PTE.HUGE) continue;
+      const pte = arch.pfn(E);
+      let empty = true;
+      for (let i = 0; i < 2 ** arch.levelBits[last]!; i++) {
+        readEntry(m, pte, i, N);
+        if (!entryNone(N)) {
+          empty = false;
+          break;
+        }
+      }
+      if (!empty) continue;
+      N.lo = 0;
+      N.hi = 0;
+      writeEntry(m, table, pmdIdx, N);
+      pgtableFree(m, mm, pte, last, cpu);
+    }
+  });
+}
+
+/**
  * free_pgtables() for a range whose VMAs are gone: free every table that no remaining VMA needs,
  * bottom-up (free_pte_range, free_pmd_range, free_pud_range). `floor`/`ceiling` bound what may be
  * freed: the neighbouring VMAs' ends.

@@ -5,7 +5,7 @@
 import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
-import { freePgtables, handleMmFault, vmNormalPage, zapRange, type FaultResult } from './memory.ts';
+import { freePgtables, handleMmFault, reclaimEmptyPteTables, vmNormalPage, zapRange, type FaultResult } from './memory.ts';
 import { VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import { readEntry, walkTable, writeEntry } from './pgtable.ts';
 import { shmemRelease, shmemZeroSetup } from './shmem.ts';
@@ -209,9 +209,13 @@ export function doMprotect(
     const last = arch.levels - 1;
     for (const v of mm.vmas) {
       if (v.start < start || v.end > end) continue;
-      const newFlags = (v.flags & ~(VM.READ | VM.WRITE | VM.EXEC)) | protToVmFlags(prot);
-      if (newFlags & VM.WRITE && !(v.flags & VM.SHARED)) v.flags = newFlags | VM.ACCOUNT;
-      else v.flags = newFlags;
+      let newFlags = (v.flags & ~(VM.READ | VM.WRITE | VM.EXEC)) | protToVmFlags(prot);
+      // mprotect_fixup(): making private memory writable charges it (VM_ACCOUNT); making an
+      // anonymous VMA that never held a page read-only gives the charge back.
+      if (newFlags & VM.WRITE) {
+        if (!(v.flags & (VM.ACCOUNT | VM.WRITE | VM.SHARED | VM.NORESERVE))) newFlags |= VM.ACCOUNT;
+      } else if (v.flags & VM.ACCOUNT && !v.shmem && !v.anonVma) newFlags &= ~VM.ACCOUNT;
+      v.flags = newFlags;
       v.pageProt = vmGetPageProt(v.flags);
       const tryWritable = (v.flags & (VM.WRITE | VM.SHARED)) === VM.WRITE;
       m.trace.call('change_protection', () => {
@@ -267,7 +271,10 @@ export function doMadvise(
         for (const v of mm.vmas) {
           const s = Math.max(v.start, start);
           const e = Math.min(v.end, end);
-          if (s < e) zapRange(m, task, mm, s, e, cpu);
+          if (s < e) {
+            zapRange(m, task, mm, s, e, cpu);
+            reclaimEmptyPteTables(m, mm, s, e, cpu);
+          }
         }
         return undefined;
       case 'populate_read':

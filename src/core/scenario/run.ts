@@ -381,7 +381,7 @@ export class Session {
     };
     switch (op.text) {
       case 'mmap': {
-        if (a.length < 4 || a.length > 6) argc(4, 'mmap <region> <length> none|r|rw [shared] [populate]');
+        if (a.length < 4 || a.length > 7) argc(4, 'mmap <region> <length> none|r|rw [shared] [populate] [at=<address>]');
         const name = a[1]!;
         if (p.regions.has(name.text))
           throw new ScenarioError(s.line, name.col, `${p.name} already has a region named '${name.text}'`);
@@ -393,12 +393,16 @@ export class Session {
           throw new ScenarioError(s.line, a[3]!.col, `protection must be none, r or rw, not '${prot}'`);
         let shared = false;
         let populate = false;
+        let fixed: number | undefined;
         for (const f of a.slice(4)) {
           if (f.text === 'shared' && !shared) shared = true;
           else if (f.text === 'populate' && !populate) populate = true;
-          else throw new ScenarioError(s.line, f.col, `mmap: unknown flag '${f.text}' (shared, populate)`);
+          else if (f.text.startsWith('at=') && fixed === undefined) {
+            fixed = parseNumber(f.text.slice(3));
+            if (fixed === undefined) throw new ScenarioError(s.line, f.col + 3, `mmap: '${f.text.slice(3)}' is not an address`);
+          } else throw new ScenarioError(s.line, f.col, `mmap: unknown flag '${f.text}' (shared, populate, at=<address>)`);
         }
-        const r = doMmap(m, t, len, prot, shared, populate, cpu);
+        const r = doMmap(m, t, len, prot, shared, populate, cpu, fixed);
         if (r.addr < 0) {
           this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);
           return;
