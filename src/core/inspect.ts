@@ -93,7 +93,11 @@ export function describeProcess(m: Machine, t: Task): ProcessInfo {
     vmas: (mm?.vmas ?? []).map((v) => ({
       start: v.start,
       end: v.end,
-      perms: (v.flags & VM.READ ? 'r' : '-') + (v.flags & VM.WRITE ? 'w' : '-') + (v.flags & VM.EXEC ? 'x' : '-') + (v.flags & VM.MAYSHARE ? 's' : 'p'),
+      perms:
+        (v.flags & VM.READ ? 'r' : '-') +
+        (v.flags & VM.WRITE ? 'w' : '-') +
+        (v.flags & VM.EXEC ? 'x' : '-') +
+        (v.flags & VM.MAYSHARE ? 's' : 'p'),
       shared: !!v.shmem,
       name: v.name ?? (v.shmem ? '/dev/zero (deleted)' : null),
     })),
@@ -108,7 +112,13 @@ export function describeProcess(m: Machine, t: Task): ProcessInfo {
  * The state of each virtual page in [start, start + n pages): a byte per page (shared/page_state.ts),
  * and for mapped pages the pfn (or -1) in `pfns`.
  */
-export function processPageStates(m: Machine, t: Task, start: number, n: number, pfns?: Float64Array): Uint8Array {
+export function processPageStates(
+  m: Machine,
+  t: Task,
+  start: number,
+  n: number,
+  pfns?: Float64Array,
+): Uint8Array {
   const out = new Uint8Array(n);
   const mm = t.mm;
   if (pfns) pfns.fill(-1);
@@ -128,7 +138,8 @@ export function processPageStates(m: Machine, t: Task, start: number, n: number,
     if (pfns) pfns[i] = pfn;
     if (f & PTE.PROTNONE) out[i] = VPageState.ProtNone;
     else if (m.isZeroPfn(pfn)) out[i] = VPageState.Zero;
-    else if (page >= 0 && (m.pages.mapcount[page]! > 0 || !(m.pages.flags[page]! & PG.anon))) out[i] = VPageState.Shared;
+    else if (page >= 0 && (m.pages.mapcount[page]! > 0 || !(m.pages.flags[page]! & PG.anon)))
+      out[i] = VPageState.Shared;
     else out[i] = VPageState.Private;
   });
   return out;

@@ -358,7 +358,13 @@ export function zapRange(
  * CONFIG_PT_RECLAIM (6.14+): after MADV_DONTNEED zapped at least PMD_SIZE, a PTE table it left
  * entirely empty is freed too (try_to_free_pte), so VmPTE shrinks. Upper levels stay.
  */
-export function reclaimEmptyPteTables(m: Machine, mm: MmStruct, start: number, end: number, cpu: number): void {
+export function reclaimEmptyPteTables(
+  m: Machine,
+  mm: MmStruct,
+  start: number,
+  end: number,
+  cpu: number,
+): void {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
   const span = 2 ** arch.levelShift[last - 1]!;

@@ -5,7 +5,14 @@
 import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
-import { freePgtables, handleMmFault, reclaimEmptyPteTables, vmNormalPage, zapRange, type FaultResult } from './memory.ts';
+import {
+  freePgtables,
+  handleMmFault,
+  reclaimEmptyPteTables,
+  vmNormalPage,
+  zapRange,
+  type FaultResult,
+} from './memory.ts';
 import { VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import { readEntry, walkTable, writeEntry } from './pgtable.ts';
 import { shmemRelease, shmemZeroSetup } from './shmem.ts';
@@ -110,7 +117,10 @@ export interface MmapResult {
   error?: string;
 }
 
-/** mmap(NULL, len, prot, MAP_PRIVATE|MAP_ANONYMOUS or MAP_SHARED|MAP_ANONYMOUS [|MAP_POPULATE]). */
+/**
+ * mmap(NULL or fixed, len, prot, MAP_PRIVATE|MAP_ANONYMOUS or MAP_SHARED|MAP_ANONYMOUS
+ * [|MAP_POPULATE] [|MAP_FIXED_NOREPLACE]). `fixed` (page-aligned) asks for that exact address.
+ */
 export function doMmap(
   m: Machine,
   task: Task,
@@ -119,13 +129,21 @@ export function doMmap(
   shared: boolean,
   populate: boolean,
   cpu: number,
+  fixed?: number,
 ): MmapResult {
   return m.trace.call('do_mmap', () => {
     const mm = task.mm!;
     const ps = m.pageSize;
     len = Math.ceil(len / ps) * ps;
     if (len <= 0) return { addr: -1, error: 'EINVAL: length 0' };
-    const addr = m.trace.call('get_unmapped_area', () => getUnmappedArea(m, mm, len));
+    let addr: number;
+    if (fixed !== undefined) {
+      if (fixed % ps || fixed < 0x10000 || fixed + len > m.pgtableArch.taskSize)
+        return { addr: -1, error: `EINVAL: address 0x${fixed.toString(16)}` };
+      if (mm.vmas.some((v) => v.start < fixed + len && v.end > fixed))
+        return { addr: -1, error: 'EEXIST: the range is already mapped (MAP_FIXED_NOREPLACE)' };
+      addr = fixed;
+    } else addr = m.trace.call('get_unmapped_area', () => getUnmappedArea(m, mm, len));
     if (addr < 0) return { addr: -1, error: 'ENOMEM: no room in the address space' };
     let flags = protToVmFlags(prot) | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC;
     if (shared) flags |= VM.SHARED | VM.MAYSHARE;

@@ -381,7 +381,8 @@ export class Session {
     };
     switch (op.text) {
       case 'mmap': {
-        if (a.length < 4 || a.length > 7) argc(4, 'mmap <region> <length> none|r|rw [shared] [populate] [at=<address>]');
+        if (a.length < 4 || a.length > 7)
+          argc(4, 'mmap <region> <length> none|r|rw [shared] [populate] [at=<address>]');
         const name = a[1]!;
         if (p.regions.has(name.text))
           throw new ScenarioError(s.line, name.col, `${p.name} already has a region named '${name.text}'`);
@@ -399,8 +400,14 @@ export class Session {
           else if (f.text === 'populate' && !populate) populate = true;
           else if (f.text.startsWith('at=') && fixed === undefined) {
             fixed = parseNumber(f.text.slice(3));
-            if (fixed === undefined) throw new ScenarioError(s.line, f.col + 3, `mmap: '${f.text.slice(3)}' is not an address`);
-          } else throw new ScenarioError(s.line, f.col, `mmap: unknown flag '${f.text}' (shared, populate, at=<address>)`);
+            if (fixed === undefined)
+              throw new ScenarioError(s.line, f.col + 3, `mmap: '${f.text.slice(3)}' is not an address`);
+          } else
+            throw new ScenarioError(
+              s.line,
+              f.col,
+              `mmap: unknown flag '${f.text}' (shared, populate, at=<address>)`,
+            );
         }
         const r = doMmap(m, t, len, prot, shared, populate, cpu, fixed);
         if (r.addr < 0) {

@@ -19,4 +19,12 @@ export const VPageState = {
   ProtNone: 6,
 } as const;
 
-export const VPAGE_STATE_NAMES = ['not mapped', 'untouched (no PTE)', 'zero page', 'private', 'shared', 'huge', 'PROT_NONE'] as const;
+export const VPAGE_STATE_NAMES = [
+  'not mapped',
+  'untouched (no PTE)',
+  'zero page',
+  'private',
+  'shared',
+  'huge',
+  'PROT_NONE',
+] as const;
