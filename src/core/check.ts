@@ -5,6 +5,8 @@
 import type { Machine } from './machine.ts';
 import { MIGRATE_PCPTYPES, NR_FREETYPE_IDXS, NR_PCP_LISTS } from './mm/mmzone.ts';
 import { NIL, PG } from './phys/page.ts';
+import { PTE } from './arch/pgtable.ts';
+import { readEntry } from './mm/pgtable.ts';
 
 export class InvariantError extends Error {}
 
@@ -128,6 +130,8 @@ export function checkInvariants(m: Machine): string[] {
     }
   }
 
+  checkMappings(m, errs);
+
   // The zero page is never written.
   const zp = Number(m.vars.get('zero_page_pfn') ?? 0n);
   if (zp && !m.ram.isZero(zp * m.pageSize, m.pageSize))
@@ -140,4 +144,88 @@ export function assertInvariants(m: Machine): void {
   const errs = checkInvariants(m);
   if (errs.length)
     throw new InvariantError(`${errs.length} invariant violation(s):\n  ${errs.slice(0, 20).join('\n  ')}`);
+}
+
+/**
+ * refcount/mapcount match the page tables: walk every process's tables, count the mappings of
+ * each page, and compare with _mapcount; references are mappings + the page cache (shmem) + the
+ * LRU batch. RSS and VmPTE must equal what the tables hold; the zero page is never writable.
+ */
+function checkMappings(m: Machine, errs: string[]): void {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const maps = new Map<number, number>();
+  const e = { lo: 0, hi: 0 };
+  for (const t of m.tasks.values()) {
+    const mm = t.mm;
+    if (!mm) continue;
+    const rss = [0, 0, 0, 0];
+    let tables = 0;
+    const walk = (table: number, level: number, base: number) => {
+      const n = 2 ** arch.levelBits[level]!;
+      const step = 2 ** arch.levelShift[level]!;
+      for (let i = 0; i < n; i++) {
+        readEntry(m, table, i, e);
+        if (e.lo === 0 && e.hi === 0) continue;
+        const va = base + i * step;
+        const f = arch.flags(e, level);
+        const pfn = arch.pfn(e);
+        if (level < last) {
+          if (!(f & PTE.PRESENT)) {
+            errs.push(`pid ${t.pid}: non-present table entry at level ${level} for 0x${va.toString(16)}`);
+            continue;
+          }
+          if (!(m.pages.flags[pfn]! & PG.pgtable))
+            errs.push(`pid ${t.pid}: table entry points at pfn ${pfn}, which is not a page table`);
+          tables++;
+          walk(pfn, level + 1, va);
+          continue;
+        }
+        if (!mm.vmas.some((v) => va >= v.start && va < v.end))
+          errs.push(`pid ${t.pid}: PTE for 0x${va.toString(16)} outside every VMA`);
+        if (f & PTE.SPECIAL || m.isZeroPfn(pfn)) {
+          if (f & PTE.WRITE)
+            errs.push(`pid ${t.pid}: the zero page is mapped writable at 0x${va.toString(16)}`);
+          continue;
+        }
+        maps.set(pfn, (maps.get(pfn) ?? 0) + 1);
+        const pf = m.pages.flags[pfn]!;
+        if (pf & (PG.buddy | PG.pcp) || m.pages.refcount[pfn]! <= 0)
+          errs.push(`pid ${t.pid}: 0x${va.toString(16)} maps free pfn ${pfn}`);
+        rss[pf & PG.anon ? 1 : 3]!++;
+        if (f & PTE.WRITE && pf & PG.anon && !(pf & PG.anonExclusive))
+          errs.push(`pid ${t.pid}: writable PTE on a shared anon page ${pfn} at 0x${va.toString(16)}`);
+      }
+    };
+    walk(mm.pgd, 0, 0);
+    if (tables * m.pageSize !== mm.pgtablesBytes)
+      errs.push(`pid ${t.pid}: VmPTE says ${mm.pgtablesBytes} bytes, the tables hold ${tables * m.pageSize}`);
+    if (rss[1] !== mm.rss[1] || rss[3] !== mm.rss[3])
+      errs.push(
+        `pid ${t.pid}: RSS anon/shmem ${mm.rss[1]}/${mm.rss[3]} but the tables map ${rss[1]}/${rss[3]}`,
+      );
+  }
+  const cached = new Set<number>();
+  for (const t of m.tasks.values())
+    for (const v of t.mm?.vmas ?? []) if (v.shmem) for (const pfn of v.shmem.pages.values()) cached.add(pfn);
+  const batched = new Map<number, number>();
+  for (const b of m.lruBatch) for (const pfn of b) batched.set(pfn, (batched.get(pfn) ?? 0) + 1);
+  for (const [pfn, n] of maps) {
+    if (m.pages.mapcount[pfn]! + 1 !== n)
+      errs.push(
+        `pfn ${pfn}: _mapcount says ${m.pages.mapcount[pfn]! + 1} mappings, the page tables have ${n}`,
+      );
+    const refs = n + (cached.has(pfn) ? 1 : 0) + (batched.get(pfn) ?? 0);
+    if (m.pages.refcount[pfn] !== refs)
+      errs.push(
+        `pfn ${pfn}: _refcount ${m.pages.refcount[pfn]} but ${refs} references (mappings, page cache, LRU batch)`,
+      );
+  }
+  // Anon pages nobody maps must be gone; shmem pages live on in the page cache.
+  for (let pfn = 0; pfn < m.pages.nrPages; pfn++) {
+    if (m.pages.flags[pfn]! & PG.anon && !maps.has(pfn)) {
+      errs.push(`anon pfn ${pfn} is mapped by no process but not freed (refcount ${m.pages.refcount[pfn]})`);
+      if (errs.length > 50) return;
+    }
+  }
 }

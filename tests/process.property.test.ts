@@ -1,0 +1,227 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { assertInvariants } from '../src/core/check.ts';
+import { exitTask, forkTask, spawnTask } from '../src/core/kernel/fork.ts';
+import { Machine } from '../src/core/machine.ts';
+import { doMadvise, doMmap, doMprotect, doMunmap, type Prot } from '../src/core/mm/mmap.ts';
+import type { Task } from '../src/core/mm/mm_types.ts';
+import { userRead, userWrite } from '../src/core/user.ts';
+
+const PS = 4096;
+
+/**
+ * The reference model: what every process must read at every address. Private memory belongs to
+ * one process (copied at fork); shared memory belongs to an object every mapping sees.
+ */
+interface ModelRegion {
+  start: number;
+  pages: number;
+  /** shared object id, or null for private memory */
+  obj: number | null;
+  /** protection per page */
+  prot: Prot[];
+}
+interface ModelProc {
+  task: Task;
+  alive: boolean;
+  regions: Map<string, ModelRegion>;
+  /** private bytes written, by address */
+  mem: Map<number, number>;
+}
+
+type Op =
+  | { k: 'spawn' }
+  | { k: 'mmap'; p: number; pages: number; prot: Prot; shared: boolean; populate: boolean }
+  | { k: 'read' | 'write'; p: number; r: number; page: number; n: number; byte: number }
+  | { k: 'fork'; p: number }
+  | { k: 'munmap'; p: number; r: number }
+  | { k: 'dontneed' | 'mprotect'; p: number; r: number; page: number; n: number; prot: Prot }
+  | { k: 'exit'; p: number };
+
+const opArb: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 1, arbitrary: fc.constant({ k: 'spawn' as const }) },
+  {
+    weight: 3,
+    arbitrary: fc.record({
+      k: fc.constant('mmap' as const),
+      p: fc.nat(),
+      pages: fc.integer({ min: 1, max: 40 }),
+      prot: fc.constantFrom<Prot>('rw', 'rw', 'rw', 'r', 'none'),
+      shared: fc.boolean(),
+      populate: fc.boolean(),
+    }),
+  },
+  ...(['read', 'write'] as const).map((k) => ({
+    weight: 6,
+    arbitrary: fc.record({
+      k: fc.constant(k),
+      p: fc.nat(),
+      r: fc.nat(),
+      page: fc.nat(),
+      n: fc.integer({ min: 1, max: 12 }),
+      byte: fc.integer({ min: 1, max: 255 }),
+    }),
+  })),
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('fork' as const), p: fc.nat() }) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('munmap' as const), p: fc.nat(), r: fc.nat() }) },
+  ...(['dontneed', 'mprotect'] as const).map((k) => ({
+    weight: 2,
+    arbitrary: fc.record({
+      k: fc.constant(k),
+      p: fc.nat(),
+      r: fc.nat(),
+      page: fc.nat(),
+      n: fc.integer({ min: 1, max: 8 }),
+      prot: fc.constantFrom<Prot>('rw', 'r', 'none'),
+    }),
+  })),
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), p: fc.nat() }) },
+);
+
+function runOps(ops: Op[]): void {
+  const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2 });
+  m.boot();
+  const procs: ModelProc[] = [];
+  const objects = new Map<number, Map<number, number>>();
+  let nextObj = 1;
+  let nextRegion = 0;
+  const alive = () => procs.filter((p) => p.alive);
+  const pick = <T>(xs: T[], i: number): T | undefined => (xs.length ? xs[i % xs.length] : undefined);
+  const regionOf = (p: ModelProc, i: number) => pick([...p.regions.entries()], i);
+  /** The byte the model says lives at va for p, and whether the access is allowed. */
+  const lookup = (p: ModelProc, va: number): { r: ModelRegion; off: number } | undefined => {
+    for (const r of p.regions.values())
+      if (va >= r.start && va < r.start + r.pages * PS) return { r, off: va - r.start };
+    return undefined;
+  };
+  const expectedByte = (p: ModelProc, va: number): number => {
+    const hit = lookup(p, va)!;
+    return hit.r.obj === null ? (p.mem.get(va) ?? 0) : (objects.get(hit.r.obj)!.get(hit.off) ?? 0);
+  };
+  const killIfNeeded = (p: ModelProc, va: number, write: boolean): boolean => {
+    const hit = lookup(p, va);
+    const prot = hit?.r.prot[Math.floor(hit.off / PS)];
+    return !hit || prot === 'none' || (write && prot === 'r');
+  };
+  spawn();
+
+  function spawn(): void {
+    const t = spawnTask(m, `P${procs.length}`, 0);
+    if (t) procs.push({ task: t, alive: true, regions: new Map(), mem: new Map() });
+  }
+
+  for (const op of ops) {
+    const p = op.k === 'spawn' ? undefined : pick(alive(), op.p);
+    switch (op.k) {
+      case 'spawn':
+        if (alive().length < 4) spawn();
+        break;
+      case 'mmap': {
+        if (!p) break;
+        const r = doMmap(m, p.task, op.pages * PS, op.prot, op.shared, op.populate && op.prot !== 'none', 0);
+        if (r.addr < 0) break;
+        const obj = op.shared ? nextObj++ : null;
+        if (obj) objects.set(obj, new Map());
+        p.regions.set(`r${nextRegion++}`, {
+          start: r.addr,
+          pages: op.pages,
+          obj,
+          prot: new Array<Prot>(op.pages).fill(op.prot),
+        });
+        break;
+      }
+      case 'read':
+      case 'write': {
+        if (!p) break;
+        const reg = regionOf(p, op.r);
+        if (!reg) break;
+        const [, r] = reg;
+        const first = op.page % r.pages;
+        const n = Math.min(op.n, r.pages - first);
+        // Touch one byte at a varying offset in each page, as the model tracks bytes.
+        for (let i = 0; i < n; i++) {
+          const va = r.start + (first + i) * PS + ((op.byte * 7 + i) % PS);
+          const dies = killIfNeeded(p, va, op.k === 'write');
+          if (op.k === 'read') {
+            const want = dies ? -1 : expectedByte(p, va);
+            const got = userRead(m, p.task, va, 1, 1, 0);
+            expect(got.killed).toBe(dies);
+            if (!dies) expect(got.sum, `read 0x${va.toString(16)}`).toBe(want);
+          } else {
+            const got = userWrite(m, p.task, va, 1, 1, op.byte, 0);
+            expect(got.killed).toBe(dies);
+            if (!dies) {
+              if (r.obj === null) p.mem.set(va, op.byte);
+              else objects.get(r.obj)!.set(va - r.start, op.byte);
+            }
+          }
+          if (dies) {
+            expect(p.task.exit).toMatch(/SIGSEGV/);
+            p.alive = false;
+            break;
+          }
+        }
+        break;
+      }
+      case 'fork': {
+        if (!p || alive().length >= 4) break;
+        const t = forkTask(m, p.task, `P${procs.length}`, 0);
+        if (!t) break;
+        const regions = new Map([...p.regions].map(([k, r]) => [k, { ...r, prot: [...r.prot] }]));
+        procs.push({ task: t, alive: true, regions, mem: new Map(p.mem) });
+        break;
+      }
+      case 'munmap': {
+        if (!p) break;
+        const reg = regionOf(p, op.r);
+        if (!reg) break;
+        doMunmap(m, p.task, reg[1].start, reg[1].start + reg[1].pages * PS, 0);
+        for (const va of [...p.mem.keys()])
+          if (va >= reg[1].start && va < reg[1].start + reg[1].pages * PS) p.mem.delete(va);
+        p.regions.delete(reg[0]);
+        break;
+      }
+      case 'dontneed':
+      case 'mprotect': {
+        if (!p) break;
+        const reg = regionOf(p, op.r);
+        if (!reg) break;
+        const r = reg[1];
+        const first = op.page % r.pages;
+        const n = Math.min(op.n, r.pages - first);
+        const s = r.start + first * PS;
+        if (op.k === 'dontneed') {
+          expect(doMadvise(m, p.task, s, s + n * PS, 'dontneed', 0)).toBeUndefined();
+          // Private memory reads as zeros again; shared memory keeps its data in the object.
+          if (r.obj === null)
+            for (const va of [...p.mem.keys()]) if (va >= s && va < s + n * PS) p.mem.delete(va);
+        } else {
+          expect(doMprotect(m, p.task, s, s + n * PS, op.prot)).toBeUndefined();
+          for (let i = 0; i < n; i++) r.prot[first + i] = op.prot;
+        }
+        break;
+      }
+      case 'exit':
+        if (!p) break;
+        exitTask(m, p.task, 'exited', 0);
+        p.alive = false;
+        break;
+    }
+    assertInvariants(m);
+  }
+  for (const p of alive()) exitTask(m, p.task, 'exited', 0);
+  assertInvariants(m);
+  // Every process is gone: every page it used is free again (page tables, anon and shmem pages).
+  expect(m.vmstat.get('nr_page_table_pages')).toBe(0);
+  expect(m.vmstat.get('nr_anon_pages')).toBe(0);
+  expect(m.vmstat.get('nr_shmem')).toBe(0);
+}
+
+describe('process properties', () => {
+  it('keeps the invariants, and every read returns what the reference model says', () => {
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 45 }), (ops) => runOps(ops)),
+      { numRuns: 80 },
+    );
+  });
+});
