@@ -13,6 +13,7 @@
 import { Machine } from '../src/core/machine.ts';
 import { GFP_MASKS } from '../src/core/mm/gfp.ts';
 import { PageArray } from '../src/core/phys/page.ts';
+import { faultBench } from './faults.ts';
 
 const GiB = 1024 ** 3;
 
@@ -76,7 +77,12 @@ for (const [order, n] of [
   [9, 20_000],
 ] as const) {
   const rate = allocFree(order, n);
-  rows.push({ figure: `order-${order} alloc+free pairs/s`, value: fmt(rate), baseline: `${fmt(base)} (bare JS free list)`, ratio: (rate / base).toFixed(3) });
+  rows.push({
+    figure: `order-${order} alloc+free pairs/s`,
+    value: fmt(rate),
+    baseline: `${fmt(base)} (bare JS free list)`,
+    ratio: (rate / base).toFixed(3),
+  });
 }
 
 // --- boot ----------------------------------------------------------------------------------------
@@ -108,7 +114,8 @@ for (const gib of [1, 4, 16]) {
     return a.length + b.length + c.length;
   });
   const structPage = PageArray.bytesPerFrame();
-  const perFrame = structPage + m.pageblocks.bits.byteLength / nr + (m.ram.hostBytes() - m.ram.backedChunks * 65536) / nr;
+  const perFrame =
+    structPage + m.pageblocks.bits.byteLength / nr + (m.ram.hostBytes() - m.ram.backedChunks * 65536) / nr;
   // JS heap (objects, not typed-array buffers) per frame: must stay near 0 (no per-frame objects).
   const heapPerFrame = Math.max(0, heap1.heapUsed - heap0.heapUsed) / nr;
   const bootMs = median(samples);
@@ -121,9 +128,26 @@ for (const gib of [1, 4, 16]) {
     jsHeapBytesPerFrame: heapPerFrame.toFixed(2),
     target: gib === 16 ? (bootMs < 1000 ? 'boot < 1 s: met' : 'boot < 1 s: MISSED') : '',
   });
-  if (perFrame > 24) rows.push({ figure: `WARNING ${gib} GiB`, value: `${perFrame.toFixed(2)} bytes/frame exceeds the 24-byte target` });
+  if (perFrame > 24)
+    rows.push({
+      figure: `WARNING ${gib} GiB`,
+      value: `${perFrame.toFixed(2)} bytes/frame exceeds the 24-byte target`,
+    });
 }
 
 console.log(`MM Lab benchmark — node ${process.version}, ${new Date().toISOString()}`);
 console.table(rows);
-console.log(JSON.stringify({ bench: 'foundation', rows }));
+
+// --- the fault path, beside the host kernel ---------------------------------------------------------
+const faults = faultBench();
+console.log('\nFault path: emulated kernel vs this machine\'s kernel (bench/host/faults.c), same run');
+console.table(
+  faults.map((r) => ({
+    mode: r.mode,
+    emulated: `${fmt(r.emulated)} ${r.unit}`,
+    host: r.host === null ? 'n/a' : `${fmt(r.host)} ${r.unit}`,
+    'emulated/host': r.ratio === null ? 'n/a' : r.ratio.toFixed(2),
+    target: r.mode === 'zero-read' && r.ratio !== null ? (r.ratio >= 1 ? '>= 1: met' : '>= 1: MISSED') : '',
+  })),
+);
+console.log(JSON.stringify({ bench: 'mmlab', rows, faults }));

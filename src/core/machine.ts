@@ -11,7 +11,8 @@ import { bootSteps, type BootStep } from './boot.ts';
 import { DEFAULT_CONFIG, validateConfig, type MachineConfig } from './config.ts';
 import { Memblock } from './mm/memblock.ts';
 import { STRUCT_PAGE_SIZE, VMEMMAP_START } from './mm/mm_init.ts';
-import { PageAllocator, listHeadsNeeded } from './mm/page_alloc.ts';
+import { PageAllocator, listHeadsNeeded, wouldInvokeOom } from './mm/page_alloc.ts';
+import { outOfMemory } from './mm/oom_kill.ts';
 import { Pageblocks } from './mm/pageblock.ts';
 import { VmStat } from './mm/vmstat.ts';
 import { Owner, PG, PageArray } from './phys/page.ts';
@@ -205,7 +206,11 @@ export class Machine {
       throw new KernelAllocError(`alloc ${name}: '${name}' is already allocated; free it first`);
     if (cpu >= this.cfg.cpus)
       throw new KernelAllocError(`alloc ${name}: cpu ${cpu} does not exist (cpus=${this.cfg.cpus})`);
-    const pfn = this.alloc.allocPages(gfp, order, cpu);
+    let pfn = this.alloc.allocPages(gfp, order, cpu);
+    // Like __alloc_pages_may_oom(): a small allocation that may reclaim kills a process and retries
+    // for as long as there is something to kill.
+    while (pfn < 0 && wouldInvokeOom(gfp, order) && outOfMemory(this, 'mm', gfp, order, cpu))
+      pfn = this.alloc.allocPages(gfp, order, cpu);
     if (pfn < 0)
       throw new KernelAllocError(`alloc ${name}: page allocation failure: order:${order} (out of memory)`);
     for (let i = 0; i < 1 << order; i++) this.pages.owner[pfn + i] = Owner.KernelAlloc;

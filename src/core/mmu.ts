@@ -10,6 +10,7 @@ import { handleMmFault } from './mm/memory.ts';
 import { findVma } from './mm/mmap.ts';
 import { VM, type Task } from './mm/mm_types.ts';
 import { outOfMemory } from './mm/oom_kill.ts';
+import { GFP, GFP_MASKS } from './mm/gfp.ts';
 
 const E: RawEntry = { lo: 0, hi: 0 };
 
@@ -89,7 +90,8 @@ function doUserAddrFault(
   if (r === 'ok') return 'retry';
   if (r === 'oom') {
     // pagefault_out_of_memory(): kill someone, then let the fault retry.
-    const victim = outOfMemory(m, task, cpu);
+    // The fault's allocation: a zeroed user page (the copy path's mask differs only by __GFP_ZERO).
+    const victim = outOfMemory(m, task.comm, GFP_MASKS['GFP_HIGHUSER_MOVABLE']! | GFP.__GFP_ZERO, 0, cpu);
     if (!victim || victim === task) {
       if (!victim) exitTask(m, task, 'killed by SIGKILL (out of memory, nothing else to kill)', cpu);
       return 'killed';

@@ -4,7 +4,7 @@
  */
 import { exitTask } from '../kernel/fork.ts';
 import type { Machine } from '../machine.ts';
-import { formatGfp, GFP_MASKS } from './gfp.ts';
+import { formatGfp } from './gfp.ts';
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type Task } from './mm_types.ts';
 
 export function oomBadness(m: Machine, t: Task): number {
@@ -23,11 +23,16 @@ export function oomBadness(m: Machine, t: Task): number {
  * out_of_memory() → select_bad_process() → oom_kill_process(). Returns the victim, or null when
  * there is nothing left to kill.
  */
-export function outOfMemory(m: Machine, culprit: Task, cpu: number): Task | null {
+export function outOfMemory(
+  m: Machine,
+  culprit: string,
+  gfp: number,
+  order: number,
+  cpu: number,
+): Task | null {
   return m.trace.call('out_of_memory', () => {
-    const gfp = GFP_MASKS['GFP_HIGHUSER_MOVABLE']!;
     m.printk(
-      `${culprit.comm} invoked oom-killer: gfp_mask=0x${gfp.toString(16)}(${formatGfp(gfp)}), order=0, oom_score_adj=0`,
+      `${culprit} invoked oom-killer: gfp_mask=0x${gfp.toString(16)}(${formatGfp(gfp)}), order=${order}, oom_score_adj=0`,
     );
     let victim: Task | null = null;
     let best = -1;

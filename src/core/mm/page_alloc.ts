@@ -74,6 +74,18 @@ export function listHeadsNeeded(cfg: AllocatorConfig): number {
   return MAX_NR_ZONES * (cfg.maxOrder + 1) * NR_FREETYPE_IDXS + cfg.nrCpus * MAX_NR_ZONES * NR_PCP_LISTS;
 }
 
+/**
+ * Whether a failing allocation would end in the OOM killer rather than a NULL return: it may
+ * direct-reclaim, is not costly (order <= PAGE_ALLOC_COSTLY_ORDER) and did not ask to fail early.
+ */
+export function wouldInvokeOom(gfp: number, order: number): boolean {
+  return (
+    (gfp & GFP.__GFP_DIRECT_RECLAIM) !== 0 &&
+    order <= PAGE_ALLOC_COSTLY_ORDER &&
+    !(gfp & (GFP.__GFP_NORETRY | GFP.__GFP_RETRY_MAYFAIL))
+  );
+}
+
 /** clamp(pcp->high, high_min, high_max), as nr_pcp_alloc() and nr_pcp_high() do. */
 function clampHigh(pcp: PerCpuPages): number {
   return Math.min(Math.max(pcp.high, pcp.highMin), pcp.highMax);
@@ -715,8 +727,11 @@ export class PageAllocator {
   }
 
   private reportFailure(gfp: number, order: number): void {
-    this.vmstat.inc('allocstall_failed_emulated');
     if (this.trace.on) this.trace.emit({ type: 'alloc_fail', order, gfp });
+    // An allocation that may reclaim, of a small order, does not fail in Linux: the slow path calls
+    // the OOM killer (__alloc_pages_may_oom) and retries. The caller does that here (mm/oom_kill.ts),
+    // so no failure warning is printed for it.
+    if (wouldInvokeOom(gfp, order)) return;
     if (!(gfp & GFP.__GFP_NOWARN)) {
       this.onPrintk(
         `page allocation failure: order:${order}, mode:0x${gfp.toString(16)}(${formatGfp(gfp)}), nodemask=(null)`,
