@@ -34,13 +34,43 @@ export default tseslint.config(
     languageOptions: { globals: {} },
     rules: {
       // Determinism: the core has no clock and no randomness of its own (DESIGN.md "Deterministic").
-      'no-restricted-globals': ['error', 'Date', 'setTimeout', 'setInterval', 'performance', 'window', 'document', 'self', 'postMessage'],
-      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'Use the seeded PRNG in src/core/lib/prng.ts.' }],
+      'no-restricted-globals': [
+        'error',
+        'Date',
+        'setTimeout',
+        'setInterval',
+        'performance',
+        'window',
+        'document',
+        'self',
+        'postMessage',
+      ],
+      'no-restricted-properties': [
+        'error',
+        {
+          object: 'Math',
+          property: 'random',
+          message: 'The core is deterministic (DESIGN.md): no Math.random; take randomness as an input.',
+        },
+      ],
     },
   },
   layer(
     ['src/core/**/*.ts'],
-    ['react', 'react-dom', 'react-dom/*', 'zustand', 'd3-*', '**/worker/**', '**/ui/**', '**/render/**', '**/cli/**', 'node:*', 'fs', 'path'],
+    [
+      'react',
+      'react-dom',
+      'react-dom/*',
+      'zustand',
+      'd3-*',
+      '**/worker/**',
+      '**/ui/**',
+      '**/render/**',
+      '**/cli/**',
+      'node:*',
+      'fs',
+      'path',
+    ],
     'src/core is the emulated kernel: it imports nothing from the DOM, React, the worker, the renderer, the UI or Node (DESIGN.md).',
   ),
   layer(
@@ -50,7 +80,14 @@ export default tseslint.config(
   ),
   layer(
     ['src/ui/**/*.{ts,tsx}', 'src/render/**/*.ts'],
-    ['**/core/mm/**', '**/core/phys/**', '**/core/machine', '**/core/proc/**', '**/core/scenario/**', '**/core/boot'],
+    [
+      '**/core/mm/**',
+      '**/core/phys/**',
+      '**/core/machine',
+      '**/core/proc/**',
+      '**/core/scenario/**',
+      '**/core/boot',
+    ],
     'The main thread talks to the emulated kernel only through src/worker/protocol.ts (DESIGN.md); shared constants live in src/core/shared.',
   ),
 );
