@@ -86,8 +86,8 @@ describe('x86-64 boot', () => {
     // protection: DMA32 managed / 256 at the initcalls, before free_initmem: (245841 - 3840) / 256
     expect(dma.lowmemReserve[1]).toBe(945);
     // The movable and device zones are empty: min 32 for movable (SWAP_CLUSTER_MAX), 0 for device.
-    expect(m.alloc.zones[3]!.watermark).toEqual([32, 32, 32, 32]);
-    expect(m.alloc.zones[4]!.watermark).toEqual([0, 0, 0, 0]);
+    expect(m.alloc.zones[4]!.watermark).toEqual([32, 32, 32, 32]);
+    expect(m.alloc.zones[5]!.watermark).toEqual([0, 0, 0, 0]);
   });
 
   it('prints every /proc file in the shape of the real Linux 6.18 files', () => {

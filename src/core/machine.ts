@@ -85,6 +85,7 @@ export class Machine {
       pageShift: this.arch.pageShift,
       initOnAlloc: this.cfg.initOnAlloc,
       initOnFree: this.cfg.initOnFree,
+      zones: this.arch.zones,
     };
     this.pages = new PageArray(nrPages, listHeadsNeeded(allocCfg));
     this.memblock = new Memblock(this.trace);

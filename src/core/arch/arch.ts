@@ -28,8 +28,13 @@ export interface ArchSpec {
   pageblockOrder: number;
   /** HPAGE_PMD_ORDER */
   pmdOrder: number;
-  /** Exclusive upper pfn of each zone (DMA, DMA32, Normal); 0 = zone not configured. */
-  zoneLimits(maxPfn: number): [number, number, number];
+  /** The zone types this architecture configures (ZONE_* of mm/mmzone.ts), in order. */
+  zones: readonly number[];
+  /**
+   * max_zone_pfn[]: the exclusive upper pfn of each memory zone this arch has (DMA, DMA32,
+   * Normal, HighMem), as its zone_sizes_init()/arch_zone_limits_init() sets them.
+   */
+  zoneLimits(maxPfn: number): Partial<Record<number, number>>;
   /** The firmware memory map (x86: e820) for a machine with `ramSize` bytes of RAM. */
   firmwareMap(ramSize: number): FirmwareRange[];
   /** Kernel image sections in physical memory. */

@@ -142,11 +142,15 @@ export function gfpMigratetype(gfp: number): number {
   return 0;
 }
 
-/** gfp_zone(): the highest zone the allocation may use (indices of mmzone.ts: DMA 0, DMA32 1, NORMAL 2, MOVABLE 3). */
+/**
+ * gfp_zone() before it is mapped onto the zones an architecture has (PageAllocator.gfpZone):
+ * indices of mmzone.ts (DMA 0, DMA32 1, NORMAL 2, HIGHMEM 3, MOVABLE 4).
+ */
 export function gfpZone(gfp: number): number {
   if (gfp & GFP.__GFP_DMA) return 0;
   if (gfp & GFP.__GFP_DMA32) return 1;
-  // __GFP_HIGHMEM|__GFP_MOVABLE may use ZONE_MOVABLE; there is no highmem on 64-bit.
-  if ((gfp & (GFP.__GFP_HIGHMEM | GFP.__GFP_MOVABLE)) === (GFP.__GFP_HIGHMEM | GFP.__GFP_MOVABLE)) return 3;
+  // __GFP_HIGHMEM|__GFP_MOVABLE may use ZONE_MOVABLE.
+  if ((gfp & (GFP.__GFP_HIGHMEM | GFP.__GFP_MOVABLE)) === (GFP.__GFP_HIGHMEM | GFP.__GFP_MOVABLE)) return 4;
+  if (gfp & GFP.__GFP_HIGHMEM) return 3;
   return 2;
 }

@@ -66,7 +66,8 @@ export function handleMmFault(
   m.trace.enter('handle_mm_fault');
   try {
     m.vmstat.inc('pgfault');
-    const res = handlePteFault(m, task, vma, va, write, cpu);
+    // vmf->address = address & PAGE_MASK: everything below works on the page, not the byte.
+    const res = handlePteFault(m, task, vma, va - (va % m.pageSize), write, cpu);
     if (res === 'ok') task.minflt++;
     if (m.trace.on) m.trace.emit({ type: 'page_fault', pid: task.pid, address: va, write, result: res });
     return res;
@@ -174,6 +175,7 @@ function doWpPage(m: Machine, task: Task, vma: Vma, table: number, idx: number, 
       }
     }
     if (reuse) {
+      m.vmstat.inc('pgreuse');
       m.trace.call('wp_page_reuse', () => {
         arch.mkLeaf(page, arch.flags(orig, last) | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
         writeEntry(m, table, idx, N);

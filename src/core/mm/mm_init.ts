@@ -4,7 +4,7 @@
  */
 import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
-import { MIGRATE_MOVABLE, ZONE_DMA, ZONE_DMA32, ZONE_NORMAL } from './mmzone.ts';
+import { MIGRATE_MOVABLE } from './mmzone.ts';
 
 /** Sparse memory sections: 128 MiB on x86-64 (SECTION_SIZE_BITS 27). */
 export const SECTION_SIZE_BITS = 27;
@@ -59,11 +59,13 @@ export function freeAreaInit(m: Machine): void {
   const nodeStart = ranges[0]![0];
   const nodeEnd = ranges[ranges.length - 1]![1];
   const limits = m.arch.zoneLimits(nodeEnd);
+  // Each memory zone runs from the previous zone's limit to its own, clipped to the node's RAM
+  // (zone_spanned_pages_in_node); present pages are the memblock pages inside (absent = holes).
   let low = 0;
-  const zoneIdx = [ZONE_DMA, ZONE_DMA32, ZONE_NORMAL];
-  for (let i = 0; i < 3; i++) {
-    const zone = m.alloc.zones[zoneIdx[i]!]!;
-    const high = limits[i]!;
+  const memoryZones = m.arch.zones.filter((z) => limits[z] !== undefined);
+  for (const idx of memoryZones) {
+    const zone = m.alloc.zones[idx]!;
+    const high = Math.max(limits[idx]!, low);
     const start = Math.min(Math.max(nodeStart, low), high);
     const end = Math.min(Math.max(nodeEnd, low), high);
     zone.zoneStartPfn = end > start ? start : 0;
@@ -74,12 +76,12 @@ export function freeAreaInit(m: Machine): void {
     // free_area_init_core() starts managed_pages at present_pages; memblock_free_all() resets it
     // to 0 and counts up as it frees (reset_all_zones_managed_pages).
     zone.managedPages = present;
-    low = Math.max(low, high);
+    low = high;
   }
   const ps = 1 << m.arch.pageShift;
   m.printk('Zone ranges:');
-  for (let i = 0; i < 3; i++) {
-    const z = m.alloc.zones[zoneIdx[i]!]!;
+  for (const idx of memoryZones) {
+    const z = m.alloc.zones[idx]!;
     const hex = (n: number) => '0x' + n.toString(16).padStart(16, '0');
     if (z.spannedPages)
       m.printk(`  ${z.name.padEnd(8)} [mem ${hex(z.zoneStartPfn * ps)}-${hex(z.endPfn * ps - 1)}]`);

@@ -27,16 +27,22 @@ export const NR_LOWORDER_PCP_LISTS = MIGRATE_PCPTYPES * (PAGE_ALLOC_COSTLY_ORDER
 export const NR_PCP_THP = 2;
 export const NR_PCP_LISTS = NR_LOWORDER_PCP_LISTS + NR_PCP_THP;
 
+/**
+ * enum zone_type. An architecture compiles in only some of these (x86-64: DMA, DMA32, Normal,
+ * Movable, Device; 32-bit arm: Normal, HighMem, Movable); the model keeps a slot for each and marks
+ * which are configured, since /proc/zoneinfo lists exactly the configured ones.
+ */
 export const ZONE_DMA = 0;
 export const ZONE_DMA32 = 1;
 export const ZONE_NORMAL = 2;
-export const ZONE_MOVABLE = 3;
-export const ZONE_DEVICE = 4;
-export const MAX_NR_ZONES = 5;
-export const ZONE_NAMES = ['DMA', 'DMA32', 'Normal', 'Movable', 'Device'] as const;
+export const ZONE_HIGHMEM = 3;
+export const ZONE_MOVABLE = 4;
+export const ZONE_DEVICE = 5;
+export const MAX_NR_ZONES = 6;
+export const ZONE_NAMES = ['DMA', 'DMA32', 'Normal', 'HighMem', 'Movable', 'Device'] as const;
 
 /** sysctl_lowmem_reserve_ratio[] defaults (mm/page_alloc.c). */
-export const LOWMEM_RESERVE_RATIO = [256, 256, 32, 0, 0];
+export const LOWMEM_RESERVE_RATIO = [256, 256, 32, 0, 0, 0];
 
 export const WMARK_MIN = 0;
 export const WMARK_LOW = 1;
@@ -78,6 +84,8 @@ export class Zone {
   /** list head index of free_area[0].free_list[0]; head(order, ft) = base + order*NR_FREETYPE_IDXS + ft */
   readonly freeListBase: number;
   readonly pcp: PerCpuPages[] = [];
+  /** compiled into this architecture's kernel */
+  configured = true;
   /** vm_stat[] items this model keeps, by name, as /proc/zoneinfo prints them */
   readonly stat = new Map<string, number>();
 

@@ -25,7 +25,9 @@ import {
   WMARK_LOW,
   WMARK_MIN,
   WMARK_PROMO,
+  ZONE_DMA,
   ZONE_DMA32,
+  ZONE_HIGHMEM,
   ZONE_MOVABLE,
   ZONE_NORMAL,
   Zone,
@@ -67,6 +69,8 @@ export interface AllocatorConfig {
   pageShift: number;
   initOnAlloc: boolean;
   initOnFree: boolean;
+  /** the zone types this architecture configures (ZONE_* indices) */
+  zones: readonly number[];
 }
 
 /** Where list heads are placed in PageArray's next/prev arrays. */
@@ -126,6 +130,7 @@ export class PageAllocator {
           listBase: pages.head(pcpBase + (c * MAX_NR_ZONES + z) * NR_PCP_LISTS),
         });
       }
+      zone.configured = cfg.zones.includes(z);
       this.zones.push(zone);
     }
   }
@@ -630,7 +635,8 @@ export class PageAllocator {
 
   /** alloc_flags_nofragment(): Normal-zone allocations avoid mixing types below a pageblock first. */
   private allocFlagsNofragment(preferred: Zone): number {
-    if (preferred.idx !== ZONE_NORMAL) return 0;
+    // Only when the zone below Normal is DMA32 and populated (BUILD_BUG_ON(ZONE_NORMAL - ZONE_DMA32 != 1)).
+    if (preferred.idx !== ZONE_NORMAL || !this.zones[ZONE_DMA32]!.configured) return 0;
     return this.zones[ZONE_DMA32]!.populated() ? ALLOC_NOFRAGMENT : 0;
   }
 
@@ -703,7 +709,7 @@ export class PageAllocator {
         this.reportFailure(gfp, order);
         return -1;
       }
-      const highestZoneidx = gfpZone(gfp);
+      const highestZoneidx = this.gfpZone(gfp);
       const mt = gfpMigratetype(gfp);
       let preferred = highestZoneidx;
       while (preferred > 0 && !this.zones[preferred]!.managedPages) preferred--;
@@ -784,6 +790,21 @@ export class PageAllocator {
 
   // --- boot-time zone setup -------------------------------------------------------------------
 
+  /**
+   * gfp_zone(): the highest zone the allocation may use. Zone modifiers name zones the architecture
+   * may not have: __GFP_DMA32 without ZONE_DMA32 means Normal; __GFP_HIGHMEM without HighMem, Normal.
+   */
+  gfpZone(gfp: number): number {
+    const z = gfpZone(gfp);
+    const has = (i: number) => this.zones[i]!.configured;
+    if (z === ZONE_DMA) return has(ZONE_DMA) ? ZONE_DMA : ZONE_NORMAL;
+    if (z === ZONE_DMA32) return has(ZONE_DMA32) ? ZONE_DMA32 : ZONE_NORMAL;
+    if (z === ZONE_MOVABLE)
+      return has(ZONE_MOVABLE) ? ZONE_MOVABLE : has(ZONE_HIGHMEM) ? ZONE_HIGHMEM : ZONE_NORMAL;
+    if (gfp & GFP.__GFP_HIGHMEM && has(ZONE_HIGHMEM)) return ZONE_HIGHMEM;
+    return ZONE_NORMAL;
+  }
+
   /** Non-empty zones that count as lowmem (every zone on 64-bit but Movable/Device). */
   private lowmemZones(): Zone[] {
     return this.zones.filter((z) => z.idx <= ZONE_NORMAL);
@@ -808,12 +829,13 @@ export class PageAllocator {
     this.trace.call('setup_per_zone_wmarks', () => {
       const pagesMin = this.minFreeKbytes >> (this.cfg.pageShift - 10);
       let lowmemPages = 0;
-      // !ZONE_HIGHMEM and !ZONE_MOVABLE (there is no highmem on 64-bit)
-      for (const z of this.zones) if (z.idx !== ZONE_MOVABLE) lowmemPages += z.managedPages;
+      // !ZONE_HIGHMEM and !ZONE_MOVABLE
+      for (const z of this.zones)
+        if (z.idx !== ZONE_MOVABLE && z.idx !== ZONE_HIGHMEM) lowmemPages += z.managedPages;
       for (const z of this.zones) {
         const managed = z.managedPages;
         const tmp = lowmemPages ? Math.floor((pagesMin * managed) / lowmemPages) : 0;
-        if (z.idx === ZONE_MOVABLE) {
+        if (z.idx === ZONE_MOVABLE || z.idx === ZONE_HIGHMEM) {
           // __GFP_HIGH and PF_MEMALLOC allocations rarely need movable pages: cap min small.
           z.watermark[WMARK_MIN] = Math.min(Math.max(Math.floor(managed / 1024), 32), 128);
         } else z.watermark[WMARK_MIN] = tmp;

@@ -27,7 +27,8 @@ function zoneStat(z: Zone, name: string): number {
 export function zoneinfo(m: Machine): string {
   let out = '';
   const firstPopulated = m.alloc.zones.find((z) => z.populated());
-  for (const z of m.alloc.zones) {
+  const configured = m.alloc.zones.filter((z) => z.configured);
+  for (const z of configured) {
     out += `Node 0, zone ${z.name.padStart(8)}`;
     if (z === firstPopulated) {
       out += '\n  per-node stats';
@@ -44,7 +45,7 @@ export function zoneinfo(m: Machine): string {
       `\n        present  ${z.presentPages}` +
       `\n        managed  ${z.managedPages}` +
       `\n        cma      0` +
-      `\n        protection: (${z.lowmemReserve.join(', ')})`;
+      `\n        protection: (${configured.map((c) => z.lowmemReserve[c.idx]).join(', ')})`;
     if (!z.populated()) {
       out += '\n';
       continue;

@@ -8,6 +8,7 @@
  * there by head_64.S's __PAGE_ALIGNED_BSS — is pfn 15156, as on the reference machine (reference/).
  */
 import { Owner } from '../../phys/page.ts';
+import { ZONE_DEVICE, ZONE_DMA, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from '../../mm/mmzone.ts';
 import type { ArchSpec, FirmwareRange, ImageSection } from '../arch.ts';
 
 const K = 1024;
@@ -64,12 +65,10 @@ export const x86_64: ArchSpec = {
   kernelMapBase: 0xffffffff80000000n,
   imagePhysBase: 0,
 
-  zoneLimits(maxPfn: number): [number, number, number] {
-    return [
-      MAX_DMA_PFN,
-      Math.min(MAX_DMA32_PFN, Math.max(maxPfn, MAX_DMA_PFN)),
-      Math.max(maxPfn, MAX_DMA32_PFN),
-    ];
+  zones: [ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE, ZONE_DEVICE],
+
+  zoneLimits(maxPfn: number): Partial<Record<number, number>> {
+    return { [ZONE_DMA]: MAX_DMA_PFN, [ZONE_DMA32]: MAX_DMA32_PFN, [ZONE_NORMAL]: maxPfn };
   },
 
   firmwareMap(ramSize: number): FirmwareRange[] {
