@@ -210,6 +210,7 @@ function runOps(ops: Op[]): void {
     assertInvariants(m);
   }
   for (const p of alive()) exitTask(m, p.task, 'exited', 0);
+  m.synchronizeRcu();
   assertInvariants(m);
   // Every process is gone: every page it used is free again (page tables, anon and shmem pages).
   expect(m.vmstat.get('nr_page_table_pages')).toBe(0);

@@ -96,6 +96,30 @@ expect /proc/buddyinfo:DMA[10] == 3
     expect(r.machine!.named.has('d')).toBe(false);
   });
 
+  it('refuses a process named after a command, with the column', () => {
+    const r = run('boot\nspawn sleep\n');
+    expect(r.exitCode).toBe(2);
+    expect([r.error?.line, r.error?.col]).toEqual([2, 7]);
+    expect(r.error?.message).toMatch(/'sleep' is a command/);
+  });
+
+  it('frees unhooked page tables only after an RCU grace period (sleep), as Linux 6.18 does', () => {
+    const r = run(`boot
+spawn A
+A mmap r 16M rw at=0x100000000000
+A write r 0 16M 4K 1
+expect /proc/vmstat:nr_page_table_pages == 14
+expect /proc/A/status:VmPTE == 52
+A munmap r
+expect /proc/A/status:VmPTE == 12
+expect /proc/vmstat:nr_page_table_pages == 14
+sleep
+expect /proc/vmstat:nr_page_table_pages == 4
+`);
+    // PGD + stack (PUD, PMD, PTE) + region (PUD, PMD, 8 PTE); VmPTE counts all but the PGD.
+    expect(r.failures).toEqual([]);
+  });
+
   it('steps through boot and prints kernel variables as a debugger would', () => {
     const r = run(
       'boot until=init_zero_page_pfn\nprint zero_page_pfn\nstep\nprint zero_page_pfn\nprint __zero_page\nprint empty_zero_page\n',

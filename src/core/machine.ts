@@ -19,6 +19,7 @@ import { Owner, PG, PageArray } from './phys/page.ts';
 import { PhysicalRam, CHUNK_SIZE } from './phys/ram.ts';
 import { FrameState } from './shared/frame_state.ts';
 import { Tracer } from './trace.ts';
+import { pgtableFreeNow } from './mm/pgtable.ts';
 
 const ARCHES: Record<string, ArchSpec> = { x86_64 };
 
@@ -63,6 +64,8 @@ export class Machine {
   nextPid = 100;
   nextShmemIno = 1;
   nextAnonVma = 1;
+  /** page tables waiting for an RCU grace period before they are freed (tlb_remove_table) */
+  readonly rcuPending: number[] = [];
   /** per-CPU LRU add batches (mm/swap.c cpu_fbatches.lru_add) */
   readonly lruBatch: number[][];
 
@@ -194,6 +197,13 @@ export class Machine {
   /** is_zero_pfn() */
   isZeroPfn(pfn: number): boolean {
     return this.zeroPagePfnN !== 0 && pfn === this.zeroPagePfnN;
+  }
+
+  /** synchronize_rcu(): a grace period passes and the RCU-deferred page tables are freed. */
+  synchronizeRcu(): void {
+    this.trace.call('rcu_do_batch', () => {
+      for (const pfn of this.rcuPending.splice(0)) pgtableFreeNow(this, pfn, 0);
+    });
   }
 
   // --- kernel allocations by name (the scenario's `alloc` / `free`) -----------------------------

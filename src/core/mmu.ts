@@ -4,7 +4,7 @@
  * a missing or insufficient entry raises a fault that the kernel resolves or turns into a signal.
  */
 import { PTE, vaIndex, type RawEntry } from './arch/pgtable.ts';
-import { exitTask } from './kernel/fork.ts';
+import { exitTask, SIGBUS, SIGKILL, SIGSEGV } from './kernel/fork.ts';
 import type { Machine } from './machine.ts';
 import { handleMmFault } from './mm/memory.ts';
 import { findVma } from './mm/mmap.ts';
@@ -93,17 +93,18 @@ function doUserAddrFault(
     // The fault's allocation: a zeroed user page (the copy path's mask differs only by __GFP_ZERO).
     const victim = outOfMemory(m, task.comm, GFP_MASKS['GFP_HIGHUSER_MOVABLE']! | GFP.__GFP_ZERO, 0, cpu);
     if (!victim || victim === task) {
-      if (!victim) exitTask(m, task, 'killed by SIGKILL (out of memory, nothing else to kill)', cpu);
+      if (!victim) exitTask(m, task, 'killed by SIGKILL (out of memory, nothing else to kill)', cpu, SIGKILL);
       return 'killed';
     }
     return 'retry';
   }
-  exitTask(m, task, `killed by SIGBUS at 0x${va.toString(16)}`, cpu);
+  exitTask(m, task, `killed by SIGBUS at 0x${va.toString(16)}`, cpu, SIGBUS);
   return 'killed';
 }
 
 /** bad_area(): SIGSEGV, whose default action kills the process. */
 function badArea(m: Machine, task: Task, va: number, code: SegvCode, cpu: number): 'killed' {
-  exitTask(m, task, `killed by SIGSEGV (${code}) at 0x${va.toString(16)}`, cpu);
+  // No core dump: RLIMIT_CORE is 0 by default, so the wait status is just the signal.
+  exitTask(m, task, `killed by SIGSEGV (${code}) at 0x${va.toString(16)}`, cpu, SIGSEGV);
   return 'killed';
 }

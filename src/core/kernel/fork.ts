@@ -48,7 +48,7 @@ export const STACK_SIZE = 132 * 1024;
 export function spawnTask(m: Machine, comm: string, cpu: number): Task | null {
   const mm = mmAlloc(m, cpu);
   if (!mm) return null;
-  const t: Task = { pid: m.nextPid++, ppid: 1, comm, mm, state: 'R', minflt: 0, majflt: 0 };
+  const t: Task = { pid: m.nextPid++, ppid: 1, comm, mm, state: 'R', minflt: 0, majflt: 0, exitCode: 0 };
   m.tasks.set(t.pid, t);
   const top = m.pgtableArch.taskSize;
   const flags = VM.READ | VM.WRITE | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC | VM.GROWSDOWN | VM.ACCOUNT;
@@ -82,7 +82,16 @@ export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): T
     const pmm = parent.mm!;
     const mm = mmAlloc(m, cpu);
     if (!mm) return null;
-    const child: Task = { pid: m.nextPid++, ppid: parent.pid, comm, mm, state: 'R', minflt: 0, majflt: 0 };
+    const child: Task = {
+      pid: m.nextPid++,
+      ppid: parent.pid,
+      comm,
+      mm,
+      state: 'R',
+      minflt: 0,
+      majflt: 0,
+      exitCode: 0,
+    };
     m.tasks.set(child.pid, child);
     mm.mmapBase = pmm.mmapBase;
     mm.totalVm = pmm.totalVm;
@@ -120,15 +129,22 @@ export function exitMm(m: Machine, task: Task, cpu: number): void {
     mm.vmas = [];
     freePgtables(m, mm, 0, m.pgtableArch.taskSize, cpu, true);
     for (const v of vmas) if (v.shmem && --v.shmem.users === 0) shmemRelease(m, v.shmem, cpu);
-    pgtableFree(m, null, mm.pgd, 0, cpu);
+    // pgd_free() is immediate; the other tables went through the mmu_gather (RCU-deferred).
+    pgtableFree(m, null, mm.pgd, 0, cpu, false);
   });
   task.mm = null;
 }
 
 /** do_exit(): the task's memory goes; the task stays a zombie until reaped (here: for good). */
-export function exitTask(m: Machine, task: Task, why: string, cpu: number): void {
+/** Wait statuses, as do_exit() stores them: a signal number, or the exit status shifted left by 8. */
+export const SIGBUS = 7;
+export const SIGKILL = 9;
+export const SIGSEGV = 11;
+
+export function exitTask(m: Machine, task: Task, why: string, cpu: number, exitCode = 0): void {
   m.trace.call('do_exit', () => exitMm(m, task, cpu));
   task.state = 'Z';
   task.exit = why;
+  task.exitCode = exitCode;
   if (m.trace.on) m.trace.emit({ type: 'task', pid: task.pid, comm: task.comm, event: 'exit', detail: why });
 }

@@ -109,4 +109,6 @@ export interface Task {
   majflt: number;
   /** why it died, for the runner's report */
   exit?: string;
+  /** task->exit_code, the wait status: signal number (| 0x80 with a core dump), or status << 8 */
+  exitCode: number;
 }

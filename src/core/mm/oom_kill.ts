@@ -2,7 +2,7 @@
  * The OOM killer (mm/oom_kill.c): when a page fault cannot get memory, pick the process whose
  * death frees the most (oom_badness: RSS + swap entries + page tables) and kill it.
  */
-import { exitTask } from '../kernel/fork.ts';
+import { exitTask, SIGKILL } from '../kernel/fork.ts';
 import type { Machine } from '../machine.ts';
 import { formatGfp } from './gfp.ts';
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type Task } from './mm_types.ts';
@@ -54,7 +54,7 @@ export function outOfMemory(
       `Out of memory: Killed process ${victim.pid} (${victim.comm}) total-vm:${kb(mm.totalVm)}kB, anon-rss:${kb(mm.rss[MM_ANONPAGES]!)}kB, ` +
         `file-rss:${kb(mm.rss[MM_FILEPAGES]!)}kB, shmem-rss:${kb(mm.rss[MM_SHMEMPAGES]!)}kB, UID:0 pgtables:${mm.pgtablesBytes / 1024}kB oom_score_adj:0`,
     );
-    exitTask(m, victim, 'killed by SIGKILL (out of memory)', cpu);
+    exitTask(m, victim, 'killed by SIGKILL (out of memory)', cpu, SIGKILL);
     return victim;
   });
 }

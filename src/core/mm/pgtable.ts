@@ -47,9 +47,27 @@ export function pgtableAlloc(m: Machine, mm: MmStruct | null, level: number, cpu
   return pfn;
 }
 
-export function pgtableFree(m: Machine, mm: MmStruct | null, pfn: number, level: number, cpu: number): void {
-  m.vmstat.add('nr_page_table_pages', -1);
+/**
+ * Free a page table. VmPTE drops at once (mm_dec_nr_ptes), but a table unhooked by munmap, exit or
+ * MADV_DONTNEED goes through the mmu_gather's RCU batch (tlb_remove_table): other CPUs may still be
+ * walking it, so the page — and nr_page_table_pages — are released only after a grace period
+ * (see Machine.synchronizeRcu, the `sleep` statement).
+ */
+export function pgtableFree(
+  m: Machine,
+  mm: MmStruct | null,
+  pfn: number,
+  level: number,
+  cpu: number,
+  rcu = true,
+): void {
   if (mm && level > 0) mm.pgtablesBytes -= m.pageSize;
+  if (rcu) m.rcuPending.push(pfn);
+  else pgtableFreeNow(m, pfn, cpu);
+}
+
+export function pgtableFreeNow(m: Machine, pfn: number, cpu: number): void {
+  m.vmstat.add('nr_page_table_pages', -1);
   // The table must be empty by now; freeing clears the PageTable type.
   m.alloc.freePages(pfn, 0, cpu);
 }

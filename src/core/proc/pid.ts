@@ -132,7 +132,7 @@ export function procStat(m: Machine, t: Task): string {
     0,
     0,
     0,
-    t.state === 'Z' ? 9 : 0,
+    t.state === 'Z' ? t.exitCode : 0,
   ];
   return f.join(' ') + '\n';
 }

@@ -40,9 +40,14 @@ export const COMMANDS = [
   'machine',
   'boot',
   'step',
+  'cpu',
   'alloc',
   'free',
   'drain',
+  'sleep',
+  'spawn',
+  'pagemap',
+  'kpageflags',
   'show',
   'print',
   'expect',
@@ -209,6 +214,12 @@ export class Session {
       case 'drain': {
         noArgs(s);
         this.needBooted(s).alloc.drainAllPages();
+        return;
+      }
+      case 'sleep': {
+        // Time passes: RCU grace periods complete (deferred page-table frees happen).
+        noArgs(s);
+        this.needBooted(s).synchronizeRcu();
         return;
       }
       case 'spawn': {
