@@ -6,7 +6,7 @@ import type { Machine } from './machine.ts';
 import { MIGRATE_PCPTYPES, NR_FREETYPE_IDXS, NR_PCP_LISTS } from './mm/mmzone.ts';
 import { NIL, PG } from './phys/page.ts';
 import { PTE } from './arch/pgtable.ts';
-import { readEntry } from './mm/pgtable.ts';
+import { readEntry, tableBytes } from './mm/pgtable.ts';
 
 export class InvariantError extends Error {}
 
@@ -165,8 +165,8 @@ function checkMappings(m: Machine, errs: string[]): void {
       const n = 2 ** arch.levelBits[level]!;
       const step = 2 ** arch.levelShift[level]!;
       for (let i = 0; i < n; i++) {
-        readEntry(m, table, i, e);
-        if (e.lo === 0 && e.hi === 0) continue;
+        readEntry(m, table, i, e, level);
+        if (arch.isNone(e, level)) continue;
         const va = base + i * step;
         const f = arch.flags(e, level);
         const pfn = arch.pfn(e);
@@ -177,7 +177,7 @@ function checkMappings(m: Machine, errs: string[]): void {
           }
           if (!(m.pages.flags[pfn]! & PG.pgtable))
             errs.push(`pid ${t.pid}: table entry points at pfn ${pfn}, which is not a page table`);
-          tables++;
+          tables += tableBytes(m, level + 1);
           walk(pfn, level + 1, va);
           continue;
         }
@@ -198,8 +198,8 @@ function checkMappings(m: Machine, errs: string[]): void {
       }
     };
     walk(mm.pgd, 0, 0);
-    if (tables * m.pageSize !== mm.pgtablesBytes)
-      errs.push(`pid ${t.pid}: VmPTE says ${mm.pgtablesBytes} bytes, the tables hold ${tables * m.pageSize}`);
+    if (tables !== mm.pgtablesBytes)
+      errs.push(`pid ${t.pid}: VmPTE says ${mm.pgtablesBytes} bytes, the tables hold ${tables}`);
     if (rss[1] !== mm.rss[1] || rss[3] !== mm.rss[3])
       errs.push(
         `pid ${t.pid}: RSS anon/shmem ${mm.rss[1]}/${mm.rss[3]} but the tables map ${rss[1]}/${rss[3]}`,

@@ -65,7 +65,7 @@ export class Machine {
   nextShmemIno = 1;
   nextAnonVma = 1;
   /** page tables waiting for an RCU grace period before they are freed (tlb_remove_table) */
-  readonly rcuPending: number[] = [];
+  readonly rcuPending: [pfn: number, order: number][] = [];
   /** per-CPU LRU add batches (mm/swap.c cpu_fbatches.lru_add) */
   readonly lruBatch: number[][];
 
@@ -202,7 +202,7 @@ export class Machine {
   /** synchronize_rcu(): a grace period passes and the RCU-deferred page tables are freed. */
   synchronizeRcu(): void {
     this.trace.call('rcu_do_batch', () => {
-      for (const pfn of this.rcuPending.splice(0)) pgtableFreeNow(this, pfn, 0);
+      for (const [pfn, order] of this.rcuPending.splice(0)) pgtableFreeNow(this, pfn, order, 0);
     });
   }
 

@@ -26,9 +26,10 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
   const last = arch.levels - 1;
   for (let level = 0; ; level++) {
     const idx = vaIndex(va, arch.levelShift[level]!, (1 << arch.levelBits[level]!) - 1);
-    const a = table * ps + idx * 8;
+    const wide = arch.entryShift(level) === 3;
+    const a = table * ps + idx * (wide ? 8 : 4);
     E.lo = ram.readU32(a);
-    E.hi = ram.readU32(a + 4);
+    E.hi = wide ? ram.readU32(a + 4) : 0;
     const f = arch.flags(E, level);
     if (!(f & PTE.PRESENT) || !(f & PTE.USER)) return -1;
     if (level < last) {
@@ -41,7 +42,7 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
     if ((f & want) !== want) {
       arch.mkLeaf(pfn, f | want, last, E);
       ram.writeU32(a, E.lo);
-      ram.writeU32(a + 4, E.hi);
+      if (wide) ram.writeU32(a + 4, E.hi);
     }
     return pfn * ps + (va % ps);
   }

@@ -46,6 +46,16 @@ export interface PgtableArch {
   levelBits: readonly number[];
   /** Highest user address + 1 (TASK_SIZE). */
   taskSize: number;
+  /** log2 of the entry size at a level: 3 for 64-bit entries, 2 for 32-bit (MIPS32, arm PTEs). */
+  entryShift(level: number): number;
+  /** Allocation order of a table at a level (s390 region tables are 16 KiB: order 2). */
+  tableOrder(level: number): number;
+  /** pte_none()/pmd_none(): an empty entry (not always 0: s390 PTEs, MIPS PGD slots). */
+  isNone(e: RawEntry, level: number): boolean;
+  /** The empty entry of a level (what pte_clear() writes). */
+  mkNone(level: number, out: RawEntry): void;
+  /** Entries of a fresh table are all empty; true when that is not all-zero bytes (pgd_init, s390). */
+  nonZeroEmpty(level: number): boolean;
 
   /** Decode the semantic flags of an entry at `level` (0 = top). */
   flags(e: RawEntry, level: number): number;

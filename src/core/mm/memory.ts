@@ -8,7 +8,7 @@ import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
 import { GFP, GFP_MASKS } from './gfp.ts';
 import { MM_ANONPAGES, MM_SHMEMPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
-import { entryNone, pgtableFree, readEntry, walkAlloc, walkTable, writeEntry } from './pgtable.ts';
+import { clearEntry, pgtableFree, readEntry, walkAlloc, walkTable, writeEntry } from './pgtable.ts';
 import {
   folioAddFileRmap,
   folioAddLru,
@@ -89,9 +89,9 @@ function handlePteFault(
   const table = walkAlloc(m, mm, va, cpu);
   if (table < 0) return 'oom';
   const idx = pgtableIndex(arch, va, arch.levels - 1);
-  readEntry(m, table, idx, E);
   const last = arch.levels - 1;
-  if (entryNone(E)) {
+  readEntry(m, table, idx, E, last);
+  if (arch.isNone(E, last)) {
     if (vma.shmem)
       return m.trace.call('do_fault', () => doShmemFault(m, task, vma, va, write, table, idx, cpu));
     m.trace.enter('do_anonymous_page');
@@ -106,7 +106,7 @@ function handlePteFault(
     return m.trace.call('do_wp_page', () => doWpPage(m, task, vma, table, idx, cpu));
   // A spurious fault (another CPU fixed it, or only A/D were missing): mark young, dirty on write.
   arch.mkLeaf(arch.pfn(E), f | PTE.YOUNG | (write ? PTE.DIRTY : 0), last, N);
-  writeEntry(m, table, idx, N);
+  writeEntry(m, table, idx, N, last);
   return 'ok';
 }
 
@@ -130,7 +130,7 @@ function doAnonymousPage(
     // vm_page_prot of a private mapping never has the write bit, so this PTE is read-only by
     // construction and the first write will come to do_wp_page.
     arch.mkLeaf(m.zeroPfn(va), vma.pageProt | PTE.SPECIAL, last, N);
-    writeEntry(m, table, idx, N);
+    writeEntry(m, table, idx, N, last);
     return 'ok';
   }
   if (!vma.anonVma) vma.anonVma = m.nextAnonVma++; // vmf_anon_prepare() → anon_vma_prepare()
@@ -140,7 +140,7 @@ function doAnonymousPage(
   addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1);
   folioAddLru(m, pfn, cpu);
   arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | (vma.flags & VM.WRITE ? PTE.WRITE | PTE.DIRTY : 0), last, N);
-  writeEntry(m, table, idx, N);
+  writeEntry(m, table, idx, N, last);
   return 'ok';
 }
 
@@ -156,7 +156,7 @@ function doWpPage(m: Machine, task: Task, vma: Vma, table: number, idx: number, 
   if (vma.shmem) {
     // A shared mapping keeps writable PTEs (no write-notify for shmem): only happens after mprotect.
     arch.mkLeaf(arch.pfn(orig), arch.flags(orig, last) | PTE.WRITE | PTE.DIRTY | PTE.YOUNG, last, N);
-    writeEntry(m, table, idx, N);
+    writeEntry(m, table, idx, N, last);
     return 'ok';
   }
   const page = vmNormalPage(m, orig, last);
@@ -178,7 +178,7 @@ function doWpPage(m: Machine, task: Task, vma: Vma, table: number, idx: number, 
       m.vmstat.inc('pgreuse');
       m.trace.call('wp_page_reuse', () => {
         arch.mkLeaf(page, arch.flags(orig, last) | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
-        writeEntry(m, table, idx, N);
+        writeEntry(m, table, idx, N, last);
       });
       return 'ok';
     }
@@ -214,7 +214,7 @@ function wpPageCopy(
   folioAddLru(m, pfn, cpu);
   // ptep_clear_flush() then the new writable, dirty PTE
   arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
-  writeEntry(m, table, idx, N);
+  writeEntry(m, table, idx, N, last);
   if (oldPage >= 0) {
     folioRemoveRmap(m, oldPage);
     folioPut(m, oldPage, cpu);
@@ -268,7 +268,7 @@ function mapShmemPage(
     arch.levels - 1,
     N,
   );
-  writeEntry(m, table, idx, N);
+  writeEntry(m, table, idx, N, arch.levels - 1);
 }
 
 /**
@@ -292,8 +292,8 @@ function faultAround(m: Machine, task: Task, vma: Vma, va: number): boolean {
   m.trace.call('filemap_map_pages', () => {
     for (let a = start; a < end; a += ps) {
       const idx = pgtableIndex(arch, a, arch.levels - 1);
-      readEntry(m, table, idx, E);
-      if (!entryNone(E)) continue;
+      readEntry(m, table, idx, E, arch.levels - 1);
+      if (!arch.isNone(E, arch.levels - 1)) continue;
       const pfn = vma.shmem!.pages.get((a - vma.start) / ps + vma.pgoff);
       if (pfn === undefined) continue;
       mapShmemPage(m, task, vma, table, idx, pfn, false, true);
@@ -332,17 +332,18 @@ export function zapRange(
       }
       for (; a < tableEnd; a += ps) {
         const idx = pgtableIndex(arch, a, last);
-        readEntry(m, table, idx, E);
-        if (entryNone(E)) continue;
+        readEntry(m, table, idx, E, last);
+        if (arch.isNone(E, last)) continue;
         const page =
           arch.flags(E, last) & PTE.PRESENT || arch.flags(E, last) & PTE.PROTNONE
             ? vmNormalPage(m, E, last)
             : -1;
-        N.lo = 0;
-        N.hi = 0;
-        writeEntry(m, table, idx, N);
+        clearEntry(m, table, idx, last);
         if (page < 0) continue;
         const anon = (m.pages.flags[page]! & PG.anon) !== 0;
+        // zap_present_folio_ptes(): a file/shmem page takes the PTE's dirty bit with it
+        // (folio_mark_dirty); anon pages do not need up-to-date dirty bits.
+        if (!anon && arch.flags(E, last) & PTE.DIRTY) m.pages.flags[page] = m.pages.flags[page]! | PG.dirty;
         addMmCounter(m, task, mm, anon ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
         folioRemoveRmap(m, page);
         toPut.push(page);
@@ -376,7 +377,7 @@ export function reclaimEmptyPteTables(
       // find the PMD entry that points at this PTE table
       let table = mm.pgd;
       for (let level = 0; level < last - 1; level++) {
-        readEntry(m, table, pgtableIndex(arch, base, level), E);
+        readEntry(m, table, pgtableIndex(arch, base, level), E, level);
         if (!(arch.flags(E, level) & PTE.PRESENT)) {
           table = -1;
           break;
@@ -385,21 +386,19 @@ export function reclaimEmptyPteTables(
       }
       if (table < 0) continue;
       const pmdIdx = pgtableIndex(arch, base, last - 1);
-      readEntry(m, table, pmdIdx, E);
+      readEntry(m, table, pmdIdx, E, last - 1);
       if (!(arch.flags(E, last - 1) & PTE.PRESENT) || arch.flags(E, last - 1) & PTE.HUGE) continue;
       const pte = arch.pfn(E);
       let empty = true;
       for (let i = 0; i < 2 ** arch.levelBits[last]!; i++) {
-        readEntry(m, pte, i, N);
-        if (!entryNone(N)) {
+        readEntry(m, pte, i, N, last);
+        if (!arch.isNone(N, last)) {
           empty = false;
           break;
         }
       }
       if (!empty) continue;
-      N.lo = 0;
-      N.hi = 0;
-      writeEntry(m, table, pmdIdx, N);
+      clearEntry(m, table, pmdIdx, last - 1);
       pgtableFree(m, mm, pte, last, cpu);
     }
   });
@@ -430,8 +429,8 @@ export function freePgtables(
       for (let i = 0; i < n; i++) {
         const lo = base + i * step;
         const hi = lo + step;
-        readEntry(m, table, i, E);
-        if (entryNone(E)) continue;
+        readEntry(m, table, i, E, level);
+        if (arch.isNone(E, level)) continue;
         if (level === arch.levels - 1 || hi <= start || lo >= end) {
           empty = false;
           continue;
@@ -439,9 +438,7 @@ export function freePgtables(
         const child = arch.pfn(E);
         const childEmpty = freeLevel(child, level + 1, lo);
         if (childEmpty && !stillUsed(lo, hi)) {
-          N.lo = 0;
-          N.hi = 0;
-          writeEntry(m, table, i, N);
+          clearEntry(m, table, i, level);
           pgtableFree(m, mm, child, level + 1, cpu);
         } else empty = false;
       }
@@ -478,8 +475,8 @@ export function copyPageRange(
       let dTable = -1;
       for (; a < tableEnd; a += ps) {
         const idx = pgtableIndex(arch, a, last);
-        readEntry(m, sTable, idx, E);
-        if (entryNone(E)) continue;
+        readEntry(m, sTable, idx, E, last);
+        if (arch.isNone(E, last)) continue;
         if (dTable < 0) {
           dTable = walkAlloc(m, child.mm!, a, cpu);
           if (dTable < 0) return 'oom';
@@ -500,13 +497,13 @@ export function copyPageRange(
         if (cow && f & PTE.WRITE) {
           // ptep_set_wrprotect() on the parent: the next write by either side faults.
           arch.mkLeaf(pfn, f & ~PTE.WRITE, last, N);
-          writeEntry(m, sTable, idx, N);
+          writeEntry(m, sTable, idx, N, last);
           f &= ~PTE.WRITE;
         }
         if (src.flags & VM.SHARED) f &= ~PTE.DIRTY;
         f &= ~PTE.YOUNG; // pte_mkold(): the child has not used it yet
         arch.mkLeaf(pfn, f, last, N);
-        writeEntry(m, dTable, idx, N);
+        writeEntry(m, dTable, idx, N, last);
       }
     }
     return 'ok';
@@ -534,8 +531,8 @@ export function forEachPte(
       continue;
     }
     for (; a < tableEnd; a += ps) {
-      readEntry(m, table, pgtableIndex(arch, a, last), e);
-      if (entryNone(e)) continue;
+      readEntry(m, table, pgtableIndex(arch, a, last), e, last);
+      if (arch.isNone(e, last)) continue;
       const f = arch.flags(e, last);
       fn(a, e, f & (PTE.PRESENT | PTE.PROTNONE) ? vmNormalPage(m, e, last) : -1);
     }

@@ -244,8 +244,8 @@ export function doMprotect(
             continue;
           }
           const idx = pgtableIndex(arch, a, last);
-          readEntry(m, table, idx, E);
-          if (E.lo === 0 && E.hi === 0) continue;
+          readEntry(m, table, idx, E, last);
+          if (arch.isNone(E, last)) continue;
           const old = arch.flags(E, last);
           const keep = old & (PTE.DIRTY | PTE.SPECIAL | PTE.SOFT_DIRTY);
           let f = v.pageProt | keep | (old & PTE.YOUNG);
@@ -255,7 +255,7 @@ export function doMprotect(
             if (page >= 0 && m.pages.flags[page]! & PG.anonExclusive) f |= PTE.WRITE;
           }
           arch.mkLeaf(arch.pfn(E), f, last, E);
-          writeEntry(m, table, idx, E);
+          writeEntry(m, table, idx, E, last);
         }
       });
     }
@@ -345,7 +345,7 @@ export function populateRange(
       if (!v) continue;
       const table = walkTable(m, mm, a);
       if (table >= 0) {
-        readEntry(m, table, pgtableIndex(arch, a, last), E);
+        readEntry(m, table, pgtableIndex(arch, a, last), E, last);
         const f = arch.flags(E, last);
         if (f & PTE.PRESENT && (!write || f & PTE.WRITE)) continue; // follow_page_pte() found it
       }

@@ -12,25 +12,34 @@ import type { MmStruct } from './mm_types.ts';
 /** GFP_PGTABLE_USER: GFP_KERNEL_ACCOUNT | __GFP_ZERO (page tables start empty). */
 export const GFP_PGTABLE_USER = GFP_MASKS['GFP_KERNEL_ACCOUNT']! | GFP.__GFP_ZERO;
 
-export function entryAddr(tablePfn: number, idx: number, pageSize: number): number {
-  return tablePfn * pageSize + idx * 8;
+/** Physical address of entry `idx` of a table at `level` (entries are 4 or 8 bytes). */
+export function entryAddr(m: Machine, tablePfn: number, idx: number, level: number): number {
+  return tablePfn * m.pageSize + idx * (1 << m.pgtableArch.entryShift(level));
 }
 
-export function readEntry(m: Machine, tablePfn: number, idx: number, out: RawEntry): void {
-  const a = tablePfn * m.pageSize + idx * 8;
+export function readEntry(m: Machine, tablePfn: number, idx: number, out: RawEntry, level: number): void {
+  const a = entryAddr(m, tablePfn, idx, level);
   out.lo = m.ram.readU32(a);
-  out.hi = m.ram.readU32(a + 4);
+  out.hi = m.pgtableArch.entryShift(level) === 3 ? m.ram.readU32(a + 4) : 0;
 }
 
-export function writeEntry(m: Machine, tablePfn: number, idx: number, e: RawEntry): void {
-  const a = tablePfn * m.pageSize + idx * 8;
+export function writeEntry(m: Machine, tablePfn: number, idx: number, e: RawEntry, level: number): void {
+  const a = entryAddr(m, tablePfn, idx, level);
   m.ram.writeU32(a, e.lo);
-  m.ram.writeU32(a + 4, e.hi);
+  if (m.pgtableArch.entryShift(level) === 3) m.ram.writeU32(a + 4, e.hi);
   if (m.trace.on) m.trace.emit({ type: 'pte_set', tablePfn, index: idx, lo: e.lo >>> 0, hi: e.hi >>> 0 });
 }
 
-export function entryNone(e: RawEntry): boolean {
-  return e.lo === 0 && e.hi === 0;
+/** pte_clear(): write the level's empty entry. */
+export function clearEntry(m: Machine, tablePfn: number, idx: number, level: number): void {
+  m.pgtableArch.mkNone(level, scratch);
+  writeEntry(m, tablePfn, idx, scratch, level);
+}
+
+/** Bytes of table entries a table at `level` holds: what mm_inc_nr_ptes()/pmds() add to VmPTE. */
+export function tableBytes(m: Machine, level: number): number {
+  const arch = m.pgtableArch;
+  return (1 << arch.levelBits[level]!) << arch.entryShift(level);
 }
 
 /**
@@ -38,12 +47,28 @@ export function entryNone(e: RawEntry): boolean {
  * nr_page_table_pages; `level` 0 is the PGD (not part of VmPTE), the rest add to mm->pgtables_bytes.
  */
 export function pgtableAlloc(m: Machine, mm: MmStruct | null, level: number, cpu: number): number {
-  const pfn = m.alloc.allocPages(GFP_PGTABLE_USER, 0, cpu);
+  const arch = m.pgtableArch;
+  const order = arch.tableOrder(level);
+  const pfn = m.alloc.allocPages(GFP_PGTABLE_USER, order, cpu);
   if (pfn < 0) return -1;
-  m.pages.flags[pfn] = m.pages.flags[pfn]! | PG.pgtable;
-  m.pages.owner[pfn] = Owner.PageTable;
-  m.vmstat.inc('nr_page_table_pages');
-  if (mm && level > 0) mm.pgtablesBytes += m.pageSize;
+  for (let i = 0; i < 1 << order; i++) {
+    m.pages.flags[pfn + i] = m.pages.flags[pfn + i]! | PG.pgtable;
+    m.pages.owner[pfn + i] = Owner.PageTable;
+  }
+  m.pages.order[pfn] = order;
+  m.vmstat.add('nr_page_table_pages', 1 << order);
+  if (mm && level > 0) mm.pgtablesBytes += tableBytes(m, level);
+  if (arch.nonZeroEmpty(level)) {
+    // pgd_init() / crst_table_init(): an empty entry is not all-zero on this architecture.
+    const n = 1 << arch.levelBits[level]!;
+    arch.mkNone(level, scratch);
+    const e = { lo: scratch.lo, hi: scratch.hi };
+    for (let i = 0; i < n; i++) {
+      const a = entryAddr(m, pfn, i, level);
+      m.ram.writeU32(a, e.lo);
+      if (arch.entryShift(level) === 3) m.ram.writeU32(a + 4, e.hi);
+    }
+  }
   return pfn;
 }
 
@@ -61,15 +86,16 @@ export function pgtableFree(
   cpu: number,
   rcu = true,
 ): void {
-  if (mm && level > 0) mm.pgtablesBytes -= m.pageSize;
-  if (rcu) m.rcuPending.push(pfn);
-  else pgtableFreeNow(m, pfn, cpu);
+  if (mm && level > 0) mm.pgtablesBytes -= tableBytes(m, level);
+  const order = m.pgtableArch.tableOrder(level);
+  if (rcu) m.rcuPending.push([pfn, order]);
+  else pgtableFreeNow(m, pfn, order, cpu);
 }
 
-export function pgtableFreeNow(m: Machine, pfn: number, cpu: number): void {
-  m.vmstat.add('nr_page_table_pages', -1);
+export function pgtableFreeNow(m: Machine, pfn: number, order: number, cpu: number): void {
+  m.vmstat.add('nr_page_table_pages', -(1 << order));
   // The table must be empty by now; freeing clears the PageTable type.
-  m.alloc.freePages(pfn, 0, cpu);
+  m.alloc.freePages(pfn, order, cpu);
 }
 
 const scratch: RawEntry = { lo: 0, hi: 0 };
@@ -83,7 +109,7 @@ export function walkAlloc(m: Machine, mm: MmStruct, va: number, cpu: number): nu
   let table = mm.pgd;
   for (let level = 0; level < arch.levels - 1; level++) {
     const idx = pgtableIndex(arch, va, level);
-    readEntry(m, table, idx, scratch);
+    readEntry(m, table, idx, scratch, level);
     if (!(arch.flags(scratch, level) & PTE.PRESENT)) {
       const child = m.trace.call(
         level === arch.levels - 2 ? '__pte_alloc' : level === arch.levels - 3 ? '__pmd_alloc' : '__pud_alloc',
@@ -91,7 +117,7 @@ export function walkAlloc(m: Machine, mm: MmStruct, va: number, cpu: number): nu
       );
       if (child < 0) return -1;
       arch.mkTable(child, level, scratch);
-      writeEntry(m, table, idx, scratch);
+      writeEntry(m, table, idx, scratch, level);
       table = child;
     } else table = arch.pfn(scratch);
   }
@@ -103,7 +129,7 @@ export function walkTable(m: Machine, mm: MmStruct, va: number): number {
   const arch = m.pgtableArch;
   let table = mm.pgd;
   for (let level = 0; level < arch.levels - 1; level++) {
-    readEntry(m, table, pgtableIndex(arch, va, level), scratch);
+    readEntry(m, table, pgtableIndex(arch, va, level), scratch, level);
     if (!(arch.flags(scratch, level) & PTE.PRESENT)) return -1;
     table = arch.pfn(scratch);
   }
@@ -125,7 +151,7 @@ export function walkSteps(m: Machine, mm: MmStruct, va: number): WalkStep[] {
   for (let level = 0; level < arch.levels; level++) {
     const index = pgtableIndex(arch, va, level);
     const entry = { lo: 0, hi: 0 };
-    readEntry(m, table, index, entry);
+    readEntry(m, table, index, entry, level);
     out.push({ level: arch.levelNames[level]!, tablePfn: table, index, entry });
     if (level === arch.levels - 1 || !(arch.flags(entry, level) & PTE.PRESENT)) break;
     table = arch.pfn(entry);

@@ -63,7 +63,7 @@ export function pagemapEntry(m: Machine, mm: MmStruct, va: number): bigint {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
   const e = { lo: 0, hi: 0 };
-  readEntry(m, table, pgtableIndex(arch, va, last), e);
+  readEntry(m, table, pgtableIndex(arch, va, last), e, last);
   const f = arch.flags(e, last);
   // pte_present() is true for PROT_NONE entries too: the kernel still tracks the page.
   if (!(f & (PTE.PRESENT | PTE.PROTNONE))) return 0n;

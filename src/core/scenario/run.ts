@@ -101,6 +101,18 @@ export class Session {
 
   constructor(private readonly opts: RunOptions) {}
 
+  /** Adopt a machine made elsewhere (the worker's init): its log so far counts as already shown. */
+  attach(m: Machine): void {
+    this.machine = m;
+    this.config = { ...m.cfg };
+    this.logSeen = m.log.length;
+  }
+
+  /** The host showed the kernel log another way (after acting on the machine directly): skip it. */
+  syncLog(): void {
+    this.logSeen = this.machine?.log.length ?? 0;
+  }
+
   private out(text: string): void {
     this.opts.out(text);
   }

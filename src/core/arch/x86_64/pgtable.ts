@@ -48,6 +48,14 @@ export const x86_64_pgtable: PgtableArch = {
   levelBits: [9, 9, 9, 9],
   // TASK_SIZE_MAX for 4-level paging: 2^47 - PAGE_SIZE
   taskSize: 2 ** 47 - 4096,
+  entryShift: () => 3,
+  tableOrder: () => 0,
+  isNone: (e: RawEntry) => e.lo === 0 && e.hi === 0,
+  mkNone(_level: number, out: RawEntry): void {
+    out.lo = 0;
+    out.hi = 0;
+  },
+  nonZeroEmpty: () => false,
 
   flags(e: RawEntry, level: number): number {
     const lo = e.lo;
