@@ -39,3 +39,30 @@ test('the error banner and the boot stepper have no axe violations', async ({ pa
   expect(await violations(app)).toEqual([]);
   await app.screenshot('app-boot-step');
 });
+
+test('the process panels have no axe violations', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.spawn('A');
+  await app.mmap('r1', '2M', 'rw');
+  await page.getByRole('button', { name: 'Read all' }).click();
+  await app.idle();
+  await page.keyboard.press('w');
+  await app.clickPage(7);
+  const fork = page.getByRole('form', { name: 'fork' });
+  await fork.getByRole('button', { name: 'Fork A' }).click();
+  await app.idle();
+  const c = await app.showPage(7);
+  await page.mouse.move(c.x, c.y);
+  await expect(page.getByTestId('page-tooltip').getByRole('table')).toBeVisible();
+  expect(await violations(app)).toEqual([]);
+
+  // A kill notice and a failed scenario line.
+  await app.mmap('guard', '4K', 'none');
+  await app.runScenario('B read guard 0 1 1');
+  await expect(page.getByTestId('kernel-notice')).toBeVisible();
+  await app.runScenario('A frobnicate');
+  await expect(app.banner).toBeVisible();
+  expect(await violations(app)).toEqual([]);
+  await app.screenshot('processes-a11y');
+});

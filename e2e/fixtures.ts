@@ -36,6 +36,8 @@ export class MmLab {
 
   /** Zoom so `pfn` is centred with `cellPx`-pixel cells; returns its cell centre (viewport coordinates). */
   async focus(pfn: number, cellPx = 24): Promise<{ x: number; y: number }> {
+    await this.page.evaluate(() => window.scrollTo(0, 0));
+    await this.grid.scrollIntoViewIfNeeded();
     await this.page.evaluate((p) => window.__mmlab!.focusPfn(p.pfn, p.cellPx), { pfn, cellPx });
     await this.idle();
     return this.page.evaluate((p) => window.__mmlab!.cellCenter(p), pfn);
@@ -90,6 +92,71 @@ export class MmLab {
     if (opts.ram) await form.getByLabel('RAM', { exact: true }).selectOption({ label: opts.ram });
     if (opts.cpus !== undefined) await form.getByLabel('CPUs', { exact: true }).fill(String(opts.cpus));
     await form.getByRole('button', { name: 'Reboot' }).click();
+    await this.idle();
+  }
+
+  // --- processes --------------------------------------------------------------------------------
+
+  /** Spawn a process from the Processes panel. */
+  async spawn(name: string): Promise<void> {
+    const form = this.page.getByRole('form', { name: 'spawn' });
+    await form.getByLabel('name').fill(name);
+    await form.getByRole('button', { name: 'Spawn' }).click();
+    await this.idle();
+  }
+
+  /** Map a region into the shown process from the mmap form. */
+  async mmap(
+    region: string,
+    size: string,
+    prot: 'none' | 'r' | 'rw' = 'rw',
+    flags: { shared?: boolean; populate?: boolean } = {},
+  ): Promise<void> {
+    const form = this.page.getByRole('form', { name: 'mmap' });
+    await form.getByLabel('region').fill(region);
+    await form.getByLabel('size').fill(size);
+    await form.getByLabel('prot').selectOption(prot);
+    await form.getByLabel('shared').setChecked(flags.shared ?? false);
+    await form.getByLabel('populate').setChecked(flags.populate ?? false);
+    await form.getByRole('button', { name: 'Map' }).click();
+    await this.idle();
+  }
+
+  /** Type scenario lines into the scenario box and run them. */
+  async runScenario(lines: string): Promise<void> {
+    await this.page.getByLabel('Scenario lines', { exact: true }).fill(lines);
+    await this.page
+      .getByRole('form', { name: 'Run scenario lines' })
+      .getByRole('button', { name: 'Run' })
+      .click();
+    await this.idle();
+  }
+
+  /** A `<field>: <n> kB` value of the shown process's /proc/<pid>/status panel. */
+  async statusKb(field: string): Promise<number> {
+    await this.idle();
+    const text = await this.page.getByTestId('proc-status').innerText();
+    const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);
+    if (!m) throw new Error(`no ${field} in /proc/<pid>/status:\n${text}`);
+    return Number(m[1]);
+  }
+
+  /**
+   * Bring the process grid into the window and centre a page with `cellPx`-pixel cells; returns the
+   * page's cell centre (viewport coordinates).
+   */
+  async showPage(page: number, cellPx = 20): Promise<{ x: number; y: number }> {
+    await this.page.evaluate(() => window.scrollTo(0, 0));
+    await this.page.getByTestId('process-grid').scrollIntoViewIfNeeded();
+    await this.page.evaluate((p) => window.__mmlab!.focusPage(p.page, p.cellPx), { page, cellPx });
+    await this.idle();
+    return this.page.evaluate((p) => window.__mmlab!.pageCenter(p), page);
+  }
+
+  /** Click a page of the process grid (zoomed so its cell is `cellPx` wide). */
+  async clickPage(page: number, cellPx = 20): Promise<void> {
+    const c = await this.showPage(page, cellPx);
+    await this.page.mouse.click(c.x, c.y);
     await this.idle();
   }
 

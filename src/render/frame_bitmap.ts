@@ -11,8 +11,8 @@
 import { FRAME_STATE_COUNT, FrameState } from '../core/shared/frame_state.ts';
 import type { GridLayout } from './layout.ts';
 
-/** A texel past the last frame. */
-const NONE = 255;
+/** A texel past the last frame (or, in the process grid, outside the region): transparent. */
+export const NONE = 255;
 
 /**
  * Which state wins when frames share a pixel: what was allocated or changed beats what is free; a
@@ -68,6 +68,8 @@ export class FrameBitmaps {
     frames: Uint8Array,
     /** 32-bit RGBA per state (palette.ts paletteWords) */
     private readonly palette: Uint32Array,
+    /** which state wins a shared texel (higher wins); the process grid passes its own */
+    private readonly notability: Uint8Array = NOTABILITY,
   ) {
     let cols = layout.cols;
     let rows = layout.rows;
@@ -144,7 +146,7 @@ export class FrameBitmaps {
             const i = sy * from.cols + sx;
             if (i >= n) continue;
             const s = src[i]!;
-            const rank = s === NONE ? 0 : NOTABILITY[s]!;
+            const rank = s === NONE ? 0 : this.notability[s]!;
             if (rank > bestRank) {
               bestRank = rank;
               best = s;

@@ -62,6 +62,8 @@ export interface PfnRange {
 }
 
 const MAX_CELL_PX = 96;
+/** The linked-frame ring: the app's accent blue (white text on it meets WCAG AA). */
+const LINK_COLOR = '#0062a3';
 /** Cells at least this many device pixels wide get grid lines. */
 const GRID_LINES_MIN_PX = 7;
 /** How far (CSS pixels) the grid may be dragged past its edges. */
@@ -93,6 +95,8 @@ export class FrameGrid {
   private selection: number | null = null;
   private highlight: PfnRange | null = null;
   private markers: GridMarker[] = [];
+  /** the frame a virtual page maps (linked highlight from the process grid) */
+  private link: GridMarker | null = null;
   private boundaries: GridBoundary[] = [];
   private statesChangedQueued = false;
   /** How long the last static redraws took, in ms (newest last; the pan-smoothness test reads it). */
@@ -215,6 +219,21 @@ export class FrameGrid {
   setMarkers(markers: GridMarker[]): void {
     this.markers = markers;
     raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /**
+   * Mark the frame behind the virtual page the learner points at or selected in the process grid
+   * (the zero page for a zero-mapped page): a blue ring and label, findable at any zoom.
+   */
+  setLink(link: GridMarker | null): void {
+    if (link?.pfn === this.link?.pfn && link?.label === this.link?.label) return;
+    this.link = link;
+    raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** The linked frame, if any. */
+  get linked(): GridMarker | null {
+    return this.link;
   }
 
   setBoundaries(boundaries: GridBoundary[]): void {
@@ -372,7 +391,8 @@ export class FrameGrid {
       if (free) this.outlineRange(ctx, free, '#000000', 1);
       this.outlineRange(ctx, { from: this.hover, to: this.hover + 1 }, '#000000', 2);
     }
-    for (const m of this.markers) this.drawMarker(ctx, m);
+    for (const m of this.markers) this.drawMarker(ctx, m, 'above');
+    if (this.link) this.drawMarker(ctx, this.link, 'below', LINK_COLOR);
   };
 
   /** The free buddy block around a pfn, read from the states (a free block's frames all say its order). */
@@ -414,24 +434,29 @@ export class FrameGrid {
   }
 
   /** A ring and a label around one frame, visible even when the frame is smaller than a pixel. */
-  private drawMarker(ctx: CanvasRenderingContext2D, m: GridMarker): void {
+  private drawMarker(
+    ctx: CanvasRenderingContext2D,
+    m: GridMarker,
+    place: 'above' | 'below',
+    color = '#000000',
+  ): void {
     const { col, row } = cellOf(this.layoutNow, m.pfn);
     const [cx, cy] = this.t.apply([col + 0.5, row + 0.5]);
     if (cx < -40 || cy < -40 || cx > this.cssW + 40 || cy > this.cssH + 40) return;
-    const radius = Math.max(9, this.t.k * 0.9);
-    ctx.lineWidth = 4;
+    const radius = Math.max(place === 'below' ? 13 : 9, this.t.k * (place === 'below' ? 1.2 : 0.9));
+    ctx.lineWidth = place === 'below' ? 5 : 4;
     ctx.strokeStyle = 'rgba(255, 255, 255, 0.95)';
     ctx.beginPath();
     ctx.arc(cx, cy, radius, 0, 2 * Math.PI);
     ctx.stroke();
-    ctx.lineWidth = 2;
-    ctx.strokeStyle = '#000000';
+    ctx.lineWidth = place === 'below' ? 3 : 2;
+    ctx.strokeStyle = color;
     ctx.stroke();
     ctx.font = '600 12px system-ui, sans-serif';
     const tw = ctx.measureText(m.label).width;
     const lx = Math.min(cx + radius + 4, this.cssW - tw - 8);
-    const ly = cy - 8;
-    ctx.fillStyle = 'rgba(0, 0, 0, 0.85)';
+    const ly = place === 'above' ? cy - 8 : cy + 11;
+    ctx.fillStyle = color === '#000000' ? 'rgba(0, 0, 0, 0.85)' : color;
     ctx.fillRect(lx, ly, tw + 8, 17);
     ctx.fillStyle = '#ffffff';
     ctx.textBaseline = 'middle';
@@ -559,7 +584,7 @@ function layer(className: string): HTMLCanvasElement {
  * the grid can be dragged EDGE_MARGIN_PX past an edge at any zoom, and is centred when it is smaller
  * than the view.
  */
-function constrainWithMargin(
+export function constrainWithMargin(
   t: ZoomTransform,
   extent: [[number, number], [number, number]],
   translateExtent: [[number, number], [number, number]],

@@ -6,10 +6,39 @@
  */
 import { FRAME_STATE_COUNT } from '../core/shared/frame_state.ts';
 import type { FrameGrid } from '../render/frame_grid.ts';
+import type { ProcessGrid, ProcessRegionData } from '../render/process_grid.ts';
 import { raf } from '../render/raf_scheduler.ts';
 import { MachineError, type MachineClient } from '../worker/client.ts';
-import type { FrameDeltaNotice, MachineInfo, PageInfo } from '../worker/protocol.ts';
-import { createAppStore, type AppState, type ConfigDraft, type HoverState } from './store.ts';
+import type {
+  FrameDeltaNotice,
+  MachineInfo,
+  PageInfo,
+  ProcessView,
+  RanReply,
+  RegionInfo,
+  WalkLevel,
+} from '../worker/protocol.ts';
+import {
+  createAppStore,
+  type AppState,
+  type ConfigDraft,
+  type HoverState,
+  type PageHoverState,
+  type PageMode,
+} from './store.ts';
+
+/** How many scenario runs the history keeps. */
+const HISTORY = 60;
+
+/** Options of `mmap` (the scenario's `A mmap r1 64M rw [shared] [populate]`). */
+export interface MmapOptions {
+  region: string;
+  /** e.g. `64M`, `2M`, `4096` */
+  size: string;
+  prot: 'none' | 'r' | 'rw';
+  shared: boolean;
+  populate: boolean;
+}
 
 export class AppController {
   readonly store = createAppStore();
@@ -23,6 +52,11 @@ export class AppController {
   private uiWork = 0;
   private pendingView: AppState['view'] | undefined;
   private viewQueued = false;
+  private pgrid: ProcessGrid | null = null;
+  /** the region the process grid shows (kept while the grid is unmounted) */
+  private pages: ProcessRegionData | null = null;
+  /** the latest processPages request: older answers are dropped */
+  private pagesToken = 0;
 
   constructor(readonly client: MachineClient) {
     this.ready = new Promise((resolve) => (this.readyResolve = resolve));
@@ -71,6 +105,7 @@ export class AppController {
       );
     };
     sync(this.store.getState());
+    this.syncLink();
     const unsubscribe = this.store.subscribe((s, prev) => {
       if (
         s.selection !== prev.selection ||
@@ -110,6 +145,153 @@ export class AppController {
     return this.grid;
   }
 
+  // --- the process grid ------------------------------------------------------------------------
+
+  /** Connect a mounted process grid; returns the function that disconnects it. */
+  attachProcessGrid(grid: ProcessGrid): () => void {
+    this.pgrid = grid;
+    grid.setData(this.pages);
+    grid.setSelection(this.store.getState().pageSelection);
+    const unsubscribe = this.store.subscribe((s, prev) => {
+      if (s.pageSelection !== prev.pageSelection) grid.setSelection(s.pageSelection);
+      if (
+        s.pageHover !== prev.pageHover ||
+        s.pageSelection !== prev.pageSelection ||
+        s.pagesVersion !== prev.pagesVersion
+      )
+        this.syncLink();
+    });
+    return () => {
+      unsubscribe();
+      if (this.pgrid === grid) this.pgrid = null;
+    };
+  }
+
+  get processGrid(): ProcessGrid | null {
+    return this.pgrid;
+  }
+
+  /** The region the process grid shows, as last fetched. */
+  get regionPages(): ProcessRegionData | null {
+    return this.pages;
+  }
+
+  /** The frame grid marks the frame behind the hovered (else the selected) virtual page. */
+  private syncLink(): void {
+    const grid = this.grid;
+    if (!grid) return;
+    const s = this.store.getState();
+    const page = s.pageHover?.page ?? s.pageSelection;
+    const d = this.pages;
+    const pfn = d && page !== null && page < d.pfns.length ? d.pfns[page]! : -1;
+    if (!d || page === null || pfn < 0) {
+      grid.setLink(null);
+      return;
+    }
+    const va = d.start + page * 2 ** d.pageShift;
+    grid.setLink({ pfn, label: `${s.currentProc} ${'0x' + va.toString(16)}` });
+  }
+
+  /** The process the grid shows, as the worker last described it. */
+  get currentProcess(): ProcessView | null {
+    const s = this.store.getState();
+    return s.processes.find((p) => p.name === s.currentProc) ?? null;
+  }
+
+  get currentRegionInfo(): RegionInfo | null {
+    const s = this.store.getState();
+    return this.currentProcess?.regions.find((r) => r.name === s.currentRegion) ?? null;
+  }
+
+  selectProcess(name: string): void {
+    const p = this.store.getState().processes.find((x) => x.name === name);
+    if (!p) return;
+    const region = this.store.getState().currentRegion;
+    this.set({
+      currentProc: name,
+      currentRegion: p.regions.some((r) => r.name === region) ? region : (p.regions[0]?.name ?? null),
+      pageSelection: null,
+      pageHover: null,
+    });
+    void this.track(this.refreshPages());
+  }
+
+  selectRegion(name: string): void {
+    this.set({ currentRegion: name, pageSelection: null, pageHover: null });
+    void this.track(this.refreshPages());
+  }
+
+  setMode(mode: PageMode): void {
+    if (this.store.getState().mode !== mode) this.set({ mode });
+  }
+
+  setPageHover(hover: PageHoverState | null): void {
+    const cur = this.store.getState().pageHover;
+    if (cur === hover || (cur && hover && cur.page === hover.page)) return;
+    this.set({ pageHover: hover });
+  }
+
+  selectPage(page: number | null): void {
+    this.set({ pageSelection: page });
+  }
+
+  /** The page-table walk for an address of the current process (errors go to the caller). */
+  walk(va: number): Promise<WalkLevel[]> {
+    const name = this.store.getState().currentProc;
+    if (!name) return Promise.resolve([]);
+    return this.track(this.client.walk(name, va).then((r) => r.levels));
+  }
+
+  /** Fetch the current region's page states and pfns and hand them to the process grid. */
+  private async refreshPages(): Promise<void> {
+    const token = ++this.pagesToken;
+    const p = this.currentProcess;
+    const r = this.currentRegionInfo;
+    if (!p || !r) {
+      this.showPages(null);
+      return;
+    }
+    try {
+      const reply = await this.client.processPages(p.name, r.name);
+      if (token !== this.pagesToken) return;
+      const vmas = p.vmas
+        .filter((v) => v.end > r.start && v.start < r.start + r.len)
+        .map((v) => ({ start: v.start, end: v.end, label: v.perms + (v.shared ? ' shmem' : '') }));
+      this.showPages({
+        key: `${reply.pid}:${reply.region}`,
+        start: reply.start,
+        pageShift: reply.pageShift,
+        states: new Uint8Array(reply.states),
+        pfns: new Float64Array(reply.pfns),
+        vmas,
+      });
+    } catch (e) {
+      if (token === this.pagesToken) this.fail(e);
+    }
+  }
+
+  private showPages(d: ProcessRegionData | null): void {
+    this.pages = d;
+    this.pgrid?.setData(d);
+    this.store.setState((s) => ({ pagesVersion: s.pagesVersion + 1 }));
+  }
+
+  /** Keep the shown process and region valid after the process list changed. */
+  private fixCurrent(processes: ProcessView[], prefer?: { proc?: string; region?: string }): void {
+    const s = this.store.getState();
+    const procName = prefer?.proc ?? s.currentProc;
+    const p = processes.find((x) => x.name === procName) ?? processes.find((x) => x.state === 'R') ?? null;
+    const regionName = prefer?.region ?? s.currentRegion;
+    const region = p?.regions.find((r) => r.name === regionName)?.name ?? p?.regions[0]?.name ?? null;
+    const changed = (p?.name ?? null) !== s.currentProc || region !== s.currentRegion;
+    this.set({
+      processes,
+      currentProc: p?.name ?? null,
+      currentRegion: region,
+      ...(changed ? { pageSelection: null, pageHover: null } : {}),
+    });
+  }
+
   /** Copy the grid's per-state frame counts into the store (the legend shows them). */
   updateCounts(): void {
     if (!this.grid) return;
@@ -136,7 +318,17 @@ export class AppController {
         selection: null,
         hover: null,
         lastStep: null,
+        processes: [],
+        currentProc: null,
+        currentRegion: null,
+        pageSelection: null,
+        pageHover: null,
+        history: [],
+        deaths: [],
       });
+      this.pagesToken++;
+      this.showPages(null);
+      this.syncLink();
       this.bump();
       this.readyResolve?.();
     } catch (e) {
@@ -167,8 +359,13 @@ export class AppController {
 
   async alloc(name: string, order: number, gfp: string): Promise<boolean> {
     return this.op(async () => {
-      const r = await this.client.alloc(name, order, gfp);
-      this.set({ allocations: r.allocations, lastAllocation: r.allocation, selection: r.allocation.pfn });
+      try {
+        const r = await this.client.alloc(name, order, gfp);
+        this.set({ allocations: r.allocations, lastAllocation: r.allocation, selection: r.allocation.pfn });
+      } finally {
+        // The OOM killer may have run.
+        await this.refreshProcesses();
+      }
     });
   }
 
@@ -178,6 +375,114 @@ export class AppController {
       const last = this.store.getState().lastAllocation;
       this.set({ allocations: r.allocations, lastAllocation: last?.name === name ? null : last });
     });
+  }
+
+  // --- processes (scenario lines run in the worker's session) ----------------------------------------
+
+  /**
+   * Run scenario lines (docs/scenario-language.md). The reply's machine, processes and allocations
+   * go to the store, the process grid refetches, deaths go to the notice; the first failed line is
+   * shown in the error banner. Resolves with the reply (null if the worker could not be asked).
+   */
+  async run(text: string, prefer?: { proc?: string; region?: string }): Promise<RanReply | null> {
+    let reply: RanReply | null = null;
+    await this.op(async () => {
+      const r = await this.client.run(text);
+      reply = r;
+      const killed = r.deaths.filter((d) => d.killed);
+      this.store.setState((s) => ({
+        machine: r.info,
+        allocations: r.allocations,
+        history: [...s.history, { text, output: r.output, errors: r.errors, failures: r.failures }].slice(
+          -HISTORY,
+        ),
+        deaths: killed.length ? [...s.deaths, ...killed].slice(-5) : s.deaths,
+      }));
+      if (r.errors.length) {
+        const e = r.errors[0]!;
+        const multi = text.trim().includes('\n');
+        this.set({ error: multi ? `line ${e.line}:${e.col}: ${e.message}` : e.message });
+      }
+      this.fixCurrent(r.processes, r.errors.length ? undefined : prefer);
+      await this.refreshPages();
+    });
+    return reply;
+  }
+
+  /** `spawn <name>`; the new process is shown. */
+  spawn(name: string): Promise<RanReply | null> {
+    return this.run(`spawn ${name.trim()}`, { proc: name.trim() });
+  }
+
+  /** `<current> mmap <region> <size> <prot> [shared] [populate]`; the new region is shown. */
+  mmap(o: MmapOptions): Promise<RanReply | null> {
+    const p = this.store.getState().currentProc;
+    if (!p) return Promise.resolve(null);
+    const flags = (o.shared ? ' shared' : '') + (o.populate ? ' populate' : '');
+    return this.run(`${p} mmap ${o.region.trim()} ${o.size.trim()} ${o.prot}${flags}`, {
+      region: o.region.trim(),
+    });
+  }
+
+  /** Read or write one byte of a page of the shown region, as the mode says: the fault path runs. */
+  touchPage(page: number): Promise<RanReply | null> {
+    const s = this.store.getState();
+    const r = this.currentRegionInfo;
+    if (!s.currentProc || !r || !s.machine) return Promise.resolve(null);
+    const off = '0x' + (page * 2 ** s.machine.pageShift).toString(16);
+    this.set({ pageSelection: page });
+    const line =
+      s.mode === 'read'
+        ? `${s.currentProc} read ${r.name} ${off} 1 1`
+        : `${s.currentProc} write ${r.name} ${off} 1 1 1`;
+    return this.run(line);
+  }
+
+  /** Read (or write) every page of the shown region once, a byte per page. */
+  touchRegion(): Promise<RanReply | null> {
+    const s = this.store.getState();
+    const r = this.currentRegionInfo;
+    if (!s.currentProc || !r || !s.machine) return Promise.resolve(null);
+    const ps = sizeArg(2 ** s.machine.pageShift);
+    const len = sizeArg(r.len);
+    const line =
+      s.mode === 'read'
+        ? `${s.currentProc} read ${r.name} 0 ${len} ${ps}`
+        : `${s.currentProc} write ${r.name} 0 ${len} ${ps} 1`;
+    return this.run(line);
+  }
+
+  /** `<current> fork <child>`; the child is shown. */
+  fork(child: string): Promise<RanReply | null> {
+    const p = this.store.getState().currentProc;
+    if (!p) return Promise.resolve(null);
+    return this.run(`${p} fork ${child.trim()}`, { proc: child.trim() });
+  }
+
+  /** `<current> exit`. */
+  exitProcess(): Promise<RanReply | null> {
+    const p = this.store.getState().currentProc;
+    if (!p) return Promise.resolve(null);
+    return this.run(`${p} exit`, { proc: p });
+  }
+
+  /** `<current> munmap <region>`. */
+  munmap(): Promise<RanReply | null> {
+    const s = this.store.getState();
+    if (!s.currentProc || !s.currentRegion) return Promise.resolve(null);
+    return this.run(`${s.currentProc} munmap ${s.currentRegion}`);
+  }
+
+  dismissDeaths(): void {
+    this.set({ deaths: [] });
+  }
+
+  /** Refetch the process list (after an operation that is not a `run` but may kill: an allocation). */
+  private async refreshProcesses(): Promise<void> {
+    if (this.store.getState().processes.length === 0) return;
+    const r = await this.client.processes();
+    this.fixCurrent(r.processes);
+    await this.refreshPages();
   }
 
   /** Read a /proc file (errors are thrown to the caller: the panel shows them in place). */
@@ -290,4 +595,15 @@ export class AppController {
   get machine(): MachineInfo | null {
     return this.store.getState().machine;
   }
+}
+
+/** A byte count as the scenario language writes sizes: `64M`, `4K`, or plain bytes. */
+export function sizeArg(n: number): string {
+  for (const [unit, bytes] of [
+    ['G', 2 ** 30],
+    ['M', 2 ** 20],
+    ['K', 2 ** 10],
+  ] as const)
+    if (n >= bytes && n % bytes === 0) return `${n / bytes}${unit}`;
+  return String(n);
 }

@@ -4,7 +4,14 @@
  * Canvases subscribe to this store directly (controller.ts), React views through `useApp`.
  */
 import { createStore, useStore } from 'zustand';
-import type { AllocationInfo, BootStepInfo, MachineInfo } from '../worker/protocol.ts';
+import type {
+  AllocationInfo,
+  BootStepInfo,
+  DeathInfo,
+  MachineInfo,
+  ProcessView,
+  RunErrorInfo,
+} from '../worker/protocol.ts';
 
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
@@ -32,6 +39,24 @@ export interface HoverState {
 
 export type Status = 'starting' | 'booting' | 'ready' | 'busy';
 
+/** What a click on a virtual page does: `A read r1 <off> 1 1` or `A write r1 <off> 1 1 1`. */
+export type PageMode = 'read' | 'write';
+
+/** The pointer on a page of the process grid (index into the shown region). */
+export interface PageHoverState {
+  page: number;
+  clientX: number;
+  clientY: number;
+}
+
+/** Scenario lines the app ran and what they printed (the scenario panel shows them). */
+export interface RunResult {
+  text: string;
+  output: string;
+  errors: RunErrorInfo[];
+  failures: string[];
+}
+
 export interface AppState {
   /** the config in the header's form, applied by Reboot */
   draft: ConfigDraft;
@@ -57,6 +82,21 @@ export interface AppState {
   opVersion: number;
   /** the grid's zoom: CSS pixels per frame, frames per drawn texel side (>1 in the overview) */
   view: { cellPx: number; framesPerTexel: number };
+  /** every process the scenario session knows, alive or not */
+  processes: ProcessView[];
+  /** the process and the region the process grid shows */
+  currentProc: string | null;
+  currentRegion: string | null;
+  mode: PageMode;
+  pageHover: PageHoverState | null;
+  /** the page last clicked (or moved to with the keyboard) in the process grid */
+  pageSelection: number | null;
+  /** bumps when the process grid got new page states */
+  pagesVersion: number;
+  /** scenario lines run so far on this machine (the UI's clicks too), newest last */
+  history: RunResult[];
+  /** processes killed (SIGSEGV, SIGBUS, OOM) and not yet dismissed */
+  deaths: DeathInfo[];
 }
 
 export const initialState: AppState = {
@@ -73,6 +113,15 @@ export const initialState: AppState = {
   counts: [],
   opVersion: 0,
   view: { cellPx: 1, framesPerTexel: 1 },
+  processes: [],
+  currentProc: null,
+  currentRegion: null,
+  mode: 'read',
+  pageHover: null,
+  pageSelection: null,
+  pagesVersion: 0,
+  history: [],
+  deaths: [],
 };
 
 export type AppStore = ReturnType<typeof createAppStore>;

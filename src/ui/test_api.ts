@@ -4,6 +4,8 @@
  * of guessing with timeouts.
  */
 import { FrameState } from '../core/shared/frame_state.ts';
+import { VPageState } from '../core/shared/page_state.ts';
+import { pageColor } from '../render/page_palette.ts';
 import { frameColor } from '../render/palette.ts';
 import { raf } from '../render/raf_scheduler.ts';
 import type { AppController } from './controller.ts';
@@ -43,6 +45,29 @@ export interface MmLabTestApi {
   /** frames in each state (index: FrameState) */
   counts(): number[];
   FrameState: typeof FrameState;
+
+  // --- the process grid (the region shown) ---
+  /** pages in the region the process grid shows (0 when none) */
+  readonly pageCount: number;
+  /** a page's state (VPageState) as the process grid holds it */
+  pageState(page: number): number;
+  /** the pfn a page maps, as the worker reported it (-1: no PTE) */
+  pagePfn(page: number): number;
+  /** the first page at or after `from` in `state`, or null */
+  findPage(state: number, from?: number): number | null;
+  /** pages per state (index: VPageState) */
+  pageCounts(): number[];
+  /** centre page `page` with cells `cellPx` CSS pixels wide */
+  focusPage(page: number, cellPx?: number): void;
+  /** the centre of a page's cell, viewport coordinates */
+  pageCenter(page: number): { x: number; y: number };
+  /** the process grid's (static layer's) colour at a viewport point */
+  pagePixelAt(x: number, y: number): string;
+  /** the process grid's colour for a page state */
+  pageColor(state: number): string;
+  /** the frame the frame grid marks as the one behind the hovered/selected page, or null */
+  readonly linkedPfn: number | null;
+  VPageState: typeof VPageState;
 }
 
 declare global {
@@ -57,6 +82,11 @@ export function installTestApi(c: AppController): MmLabTestApi {
   const grid = () => {
     const g = c.frameGrid;
     if (!g) throw new Error('the frame grid is not mounted');
+    return g;
+  };
+  const pgrid = () => {
+    const g = c.processGrid;
+    if (!g) throw new Error('the process grid is not mounted');
     return g;
   };
   const api: MmLabTestApi = {
@@ -83,19 +113,43 @@ export function installTestApi(c: AppController): MmLabTestApi {
     panBy: (dx, dy) => grid().panBy(dx, dy),
     nextFrame: () => raf.nextFrame(),
     drawTimes: () => grid().drawTimes.slice(),
-    pixelAt(x, y) {
-      const canvas = grid().canvas;
-      const r = canvas.getBoundingClientRect();
-      const sx = canvas.width / r.width;
-      const sy = canvas.height / r.height;
-      const d = canvas
-        .getContext('2d')!
-        .getImageData(Math.floor((x - r.left) * sx), Math.floor((y - r.top) * sy), 1, 1).data;
-      return '#' + [d[0]!, d[1]!, d[2]!].map((v) => v.toString(16).padStart(2, '0')).join('');
-    },
+    pixelAt: (x, y) => pixelOf(grid().canvas, x, y),
     counts: () => Array.from(grid().counts().subarray(0, 32)),
     FrameState,
+    get pageCount() {
+      return c.regionPages?.states.length ?? 0;
+    },
+    pageState: (page) => c.regionPages?.states[page] ?? -1,
+    pagePfn: (page) => c.regionPages?.pfns[page] ?? -1,
+    findPage(state, from = 0) {
+      const i = c.regionPages?.states.indexOf(state, from) ?? -1;
+      return i < 0 ? null : i;
+    },
+    pageCounts() {
+      const n = new Array<number>(8).fill(0);
+      for (const s of c.regionPages?.states ?? []) n[s]!++;
+      return n;
+    },
+    focusPage: (page, cellPx) => pgrid().focusPage(page, cellPx),
+    pageCenter: (page) => pgrid().cellCenter(page),
+    pagePixelAt: (x, y) => pixelOf(pgrid().canvas, x, y),
+    pageColor,
+    get linkedPfn() {
+      return c.frameGrid?.linked?.pfn ?? null;
+    },
+    VPageState,
   };
   window.__mmlab = api;
   return api;
+}
+
+/** A canvas's colour at a viewport point, '#rrggbb'. */
+function pixelOf(canvas: HTMLCanvasElement, x: number, y: number): string {
+  const r = canvas.getBoundingClientRect();
+  const sx = canvas.width / r.width;
+  const sy = canvas.height / r.height;
+  const d = canvas
+    .getContext('2d')!
+    .getImageData(Math.floor((x - r.left) * sx), Math.floor((y - r.top) * sy), 1, 1).data;
+  return '#' + [d[0]!, d[1]!, d[2]!].map((v) => v.toString(16).padStart(2, '0')).join('');
 }

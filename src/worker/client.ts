@@ -135,6 +135,23 @@ export class MachineClient {
     return this.request<'printVar'>({ type: 'printVar', name });
   }
 
+  /** Run scenario lines; resolves with what they printed and any structured errors. */
+  run(lines: string) {
+    return this.request<'run'>({ type: 'run', lines });
+  }
+
+  processes() {
+    return this.request<'processes'>({ type: 'processes' });
+  }
+
+  processPages(name: string, region: string, firstPage?: number, count?: number) {
+    return this.request<'processPages'>({ type: 'processPages', name, region, firstPage, count });
+  }
+
+  walk(name: string, va: number) {
+    return this.request<'walk'>({ type: 'walk', name, va });
+  }
+
   close(): void {
     this.transport.close();
   }

@@ -1,24 +1,31 @@
 /**
- * The worker host: owns one Machine and answers protocol commands (protocol.ts).
+ * The worker host: owns one Machine, inside a scenario Session, and answers protocol commands
+ * (protocol.ts).
  *
  * It runs unchanged inside the Web Worker (worker.ts) and in-process (in_process.ts, for Node and
  * tests): it only needs a `post` function. Every command is wrapped so that a throw becomes an
  * `error` reply; the host keeps its machine whatever a command does.
  */
 import { ConfigError } from '../core/config.ts';
-import { describePfn } from '../core/inspect.ts';
+import { describePfn, describeProcess, describeWalk, processPageStates } from '../core/inspect.ts';
 import { Machine, hex } from '../core/machine.ts';
 import { formatGfp, parseGfp } from '../core/mm/gfp.ts';
 import { readProc } from '../core/proc/index.ts';
+import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
+import { Session, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { DirtyRanges } from './dirty.ts';
 import {
   COMMAND_TYPES,
+  MAX_REGION_PAGES,
   type AllocationInfo,
   type Command,
   type CommandType,
+  type DeathInfo,
   type MachineInfo,
+  type ProcessView,
   type Reply,
+  type RunErrorInfo,
   type WorkerMessage,
 } from './protocol.ts';
 
@@ -26,6 +33,10 @@ export type Post = (msg: WorkerMessage, transfer: Transferable[]) => void;
 
 interface Hosted {
   m: Machine;
+  /** the scenario session around `m`: processes and regions by name */
+  session: Session;
+  /** where the session's output goes while a command runs (null: dropped) */
+  out: string[] | null;
   generation: number;
   dirty: DirtyRanges;
   /** printk lines already sent */
@@ -73,11 +84,15 @@ export class MachineHost {
         const m = new Machine(cmd.config ?? {});
         const h: Hosted = {
           m,
+          session: undefined as unknown as Session,
+          out: null,
           generation: this.generation + 1,
           dirty: new DirtyRanges(m.pages.nrPages, m.arch.maxPageOrder, m.arch.pageShift),
           logSent: 0,
         };
+        h.session = new Session({ out: (text) => h.out?.push(text) });
         if (cmd.boot) m.boot();
+        h.session.attach(m);
         this.generation = h.generation;
         this.cur = h;
         m.trace.subscribe((e) => h.dirty.addEvent(e));
@@ -88,6 +103,7 @@ export class MachineHost {
       case 'bootStep': {
         const h = this.machine();
         const step = h.m.bootStep();
+        syncSession(h);
         // The grid's colours depend on how far boot has got (memblock-free vs reserved, memmap
         // initialised or not), not only on the frames a step's events name.
         if (step) h.dirty.markAll();
@@ -107,7 +123,11 @@ export class MachineHost {
         if (!Number.isInteger(order) || order < 0)
           throw new Error(`alloc ${name}: order must be a whole number ≥ 0, not ${cmd.order}`);
         const gfp = parseGfp(String(cmd.gfp ?? 'GFP_KERNEL'));
-        h.m.allocNamed(name, order, gfp);
+        try {
+          h.m.allocNamed(name, order, gfp);
+        } finally {
+          syncSession(h);
+        }
         return {
           type: 'allocated',
           seq,
@@ -118,6 +138,7 @@ export class MachineHost {
       case 'free': {
         const h = this.machine();
         h.m.freeNamed(String(cmd.name));
+        syncSession(h);
         return { type: 'freed', seq, name: cmd.name, allocations: allocations(h.m) };
       }
       case 'readProc': {
@@ -162,7 +183,116 @@ export class MachineHost {
         }
         return { type: 'var', seq, name: cmd.name, value: hex(v) };
       }
+      case 'run':
+        return this.runLines(this.machine(), seq, String(cmd.lines ?? ''));
+      case 'processes':
+        return { type: 'processes', seq, processes: processes(this.machine()) };
+      case 'processPages': {
+        const h = this.machine();
+        const p = findProcess(h, cmd.name);
+        const r = p.regions.get(String(cmd.region));
+        if (!r)
+          throw new Error(
+            `${p.name} has no region named '${cmd.region}' (regions: ${[...p.regions.keys()].join(', ') || 'none'})`,
+          );
+        const ps = h.m.pageSize;
+        const regionPages = Math.ceil(r.len / ps);
+        const first = Math.max(0, Math.min(regionPages, Math.floor(Number(cmd.firstPage ?? 0)) || 0));
+        const want = cmd.count === undefined ? regionPages - first : Math.floor(Number(cmd.count)) || 0;
+        const count = Math.max(0, Math.min(want, regionPages - first, MAX_REGION_PAGES));
+        const start = r.start + first * ps;
+        const pfns = new Float64Array(count);
+        const states = processPageStates(h.m, p.task, start, count, pfns);
+        const statesBuf = states.buffer as ArrayBuffer;
+        const pfnsBuf = pfns.buffer as ArrayBuffer;
+        transfer.push(statesBuf, pfnsBuf);
+        return {
+          type: 'processPages',
+          seq,
+          generation: h.generation,
+          name: p.name,
+          pid: p.task.pid,
+          region: String(cmd.region),
+          regionStart: r.start,
+          regionPages,
+          firstPage: first,
+          count,
+          start,
+          pageShift: h.m.arch.pageShift,
+          states: statesBuf,
+          pfns: pfnsBuf,
+        };
+      }
+      case 'walk': {
+        const h = this.machine();
+        const p = findProcess(h, cmd.name);
+        const va = Number(cmd.va);
+        if (!Number.isSafeInteger(va) || va < 0) throw new RangeError(`walk: ${cmd.va} is not an address`);
+        return { type: 'walk', seq, name: p.name, va, levels: describeWalk(h.m, p.task, va) };
+      }
     }
+  }
+
+  /**
+   * Run scenario lines through the session, stopping at the first that fails. The session prints
+   * into h.out; a ScenarioError becomes a structured error, and anything else the core throws is
+   * reported the same way (with the line it came from) rather than losing the machine.
+   */
+  private runLines(h: Hosted, seq: number, text: string): Reply {
+    const output: string[] = [];
+    const errors: RunErrorInfo[] = [];
+    const deaths: DeathInfo[] = [];
+    const failuresBefore = h.session.failures.length;
+    const bootIndex = h.m.bootIndex;
+    let executed = 0;
+    let stmts: Stmt[] = [];
+    try {
+      stmts = parseScenario(text);
+    } catch (e) {
+      errors.push(runError(e, 0));
+    }
+    h.out = output;
+    try {
+      for (const s of stmts) {
+        if (s.cmd === 'machine') {
+          errors.push({
+            line: s.line,
+            col: s.cmdCol,
+            message: 'machine: the machine already exists; choose RAM and CPUs and press Reboot instead',
+          });
+          break;
+        }
+        const alive = [...h.session.procs.values()].filter((p) => p.task.state === 'R');
+        try {
+          h.session.exec(s);
+          executed++;
+        } catch (e) {
+          errors.push(runError(e, s.line));
+        }
+        for (const p of alive) {
+          if (p.task.state === 'R') continue;
+          const reason = p.task.exit ?? 'exited';
+          deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
+        }
+        if (errors.length) break;
+      }
+    } finally {
+      h.out = null;
+    }
+    // `boot` or `step` in the text: the grid's colours depend on how far boot has got.
+    if (h.m.bootIndex !== bootIndex) h.dirty.markAll();
+    return {
+      type: 'ran',
+      seq,
+      output: output.join(''),
+      errors,
+      failures: h.session.failures.slice(failuresBefore),
+      executed,
+      deaths,
+      info: this.info(h),
+      processes: processes(h),
+      allocations: allocations(h.m),
+    };
   }
 
   /** Post the frames and printk lines the last command changed, as notices. */
@@ -209,6 +339,38 @@ export class MachineHost {
       zeroPagePfn: zero > 0 ? zero : null,
     };
   }
+}
+
+/**
+ * Let the session catch up with kernel log lines printed by commands that acted on the machine
+ * directly (bootStep, alloc, free), so that a later `run` prints only its own lines.
+ */
+function syncSession(h: Hosted): void {
+  h.session.syncLog();
+}
+
+function findProcess(h: Hosted, name: unknown): ScenarioProcess {
+  const p = h.session.procs.get(String(name));
+  if (!p) {
+    const known = [...h.session.procs.keys()];
+    throw new Error(
+      `no process named '${String(name)}' (${known.length ? `processes: ${known.join(', ')}` : 'spawn one first'})`,
+    );
+  }
+  return p;
+}
+
+function processes(h: Hosted): ProcessView[] {
+  return [...h.session.procs.values()].map((p) => ({
+    ...describeProcess(h.m, p.task),
+    name: p.name,
+    regions: [...p.regions].map(([name, r]) => ({ name, start: r.start, len: r.len })),
+  }));
+}
+
+function runError(e: unknown, line: number): RunErrorInfo {
+  if (e instanceof ScenarioError) return { line: e.line || line, col: e.col || 1, message: e.message };
+  return { line, col: 1, message: `the emulator failed on this line: ${errorMessage(e)}` };
 }
 
 function allocationInfo(name: string, m: Machine): AllocationInfo {

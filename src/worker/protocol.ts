@@ -1,6 +1,11 @@
 /**
  * The whole contract between the browser main thread and the worker that owns the emulated Machine.
  *
+ * The worker keeps one scenario Session (src/core/scenario/run.ts) around its Machine: the commands
+ * below that act on the machine directly (alloc, free, bootStep) and the `run` command, which runs
+ * lines of the scenario language (docs/scenario-language.md), work on one and the same machine, so
+ * kernel allocations and processes share its frames.
+ *
  * The main thread sends a Command; the worker answers every command with exactly one Reply carrying
  * the same `seq` (an `error` reply if the command failed; the worker never dies on bad input). Before
  * the reply it may post Notices, also tagged with the command's `seq`: the frames whose state changed
@@ -10,7 +15,7 @@
  * costs nothing at run time on the main thread (DESIGN.md: the UI talks to the core only through here).
  */
 import type { MachineConfig } from '../core/config.ts';
-import type { PageInfo } from '../core/inspect.ts';
+import type { PageInfo, ProcessInfo, WalkLevel } from '../core/inspect.ts';
 
 // --- shared payload shapes ---------------------------------------------------------------------------
 
@@ -66,7 +71,44 @@ export interface AllocationInfo {
   cpu: number;
 }
 
-export type { MachineConfig, PageInfo };
+/** A region a process mapped by name (`A mmap r1 64M rw`): the scenario language addresses it by name. */
+export interface RegionInfo {
+  name: string;
+  /** first virtual address */
+  start: number;
+  /** bytes, a whole number of pages */
+  len: number;
+}
+
+/**
+ * A process as the UI shows it: src/core/inspect.ts ProcessInfo (pid, VMAs, RSS, VmPTE, minflt) plus
+ * the name the scenario gave it and its named regions. Processes that exited or were killed stay in
+ * the list (state is then not 'R' and `exit` says why), as zombies do until reaped.
+ */
+export interface ProcessView extends ProcessInfo {
+  /** the scenario's name for the process (`A`); also its comm */
+  name: string;
+  regions: RegionInfo[];
+}
+
+/** A scenario line that could not run: 1-based line and column in the `run` text, and why. */
+export interface RunErrorInfo {
+  line: number;
+  col: number;
+  message: string;
+}
+
+/** A process that stopped during a `run`: killed (SIGSEGV, SIGBUS, the OOM killer) or exited. */
+export interface DeathInfo {
+  name: string;
+  pid: number;
+  /** as the kernel would say it: `killed by SIGSEGV (SEGV_ACCERR) at 0x7fffefe00000`, `exited` */
+  reason: string;
+  /** true unless the process exited by itself */
+  killed: boolean;
+}
+
+export type { MachineConfig, PageInfo, ProcessInfo, WalkLevel };
 
 // --- commands: main thread → worker ------------------------------------------------------------------
 
@@ -136,6 +178,49 @@ export interface PrintVarCommand {
   name: string;
 }
 
+/**
+ * Run scenario-language statements (docs/scenario-language.md), one per line, on the hosted
+ * machine: `spawn A`, `A mmap r1 64M rw [shared] [populate]`, `A read r1 0 64M 4K`,
+ * `A write r1 0x5000 1 1 1`, `A fork B`, `A exit`, `show /proc/A/status`, `alloc`, `expect`, ...
+ * Lines run in order and stop at the first one that fails; the lines before it keep their effect and
+ * the machine stays (a bad line never loses it). `machine` is refused (the machine exists: use init).
+ * Reply: `ran` (also when a line failed: see its `errors`). Notices: `frameDelta`, `printk`.
+ */
+export interface RunCommand {
+  type: 'run';
+  seq: number;
+  lines: string;
+}
+
+/** Every process the scenario created, alive or not. Reply: `processes`. */
+export interface ProcessesCommand {
+  type: 'processes';
+  seq: number;
+}
+
+/**
+ * The state of each virtual page of a process's named region (shared/page_state.ts VPageState) and
+ * the pfn each mapped page points at. `firstPage` and `count` choose a window of the region (default:
+ * all of it, at most MAX_REGION_PAGES pages). Reply: `processPages`.
+ */
+export interface ProcessPagesCommand {
+  type: 'processPages';
+  seq: number;
+  /** the process's scenario name */
+  name: string;
+  region: string;
+  firstPage?: number;
+  count?: number;
+}
+
+/** The page-table walk for one virtual address of a process (describeWalk). Reply: `walk`. */
+export interface WalkCommand {
+  type: 'walk';
+  seq: number;
+  name: string;
+  va: number;
+}
+
 export type Command =
   | InitCommand
   | BootStepCommand
@@ -144,7 +229,14 @@ export type Command =
   | ReadProcCommand
   | DescribePfnCommand
   | FramesCommand
-  | PrintVarCommand;
+  | PrintVarCommand
+  | RunCommand
+  | ProcessesCommand
+  | ProcessPagesCommand
+  | WalkCommand;
+
+/** The most pages one `processPages` reply carries (4 GiB of 4 KiB pages). */
+export const MAX_REGION_PAGES = 1 << 20;
 
 export type CommandType = Command['type'];
 
@@ -224,6 +316,65 @@ export interface ErrorReply {
   message: string;
 }
 
+/**
+ * What a `run` did. `output` is everything the statements printed, as the CLI would print it (kernel
+ * log lines, `show` files, deaths, FAIL lines); `errors` holds the line that stopped the run, if any;
+ * `failures` the `expect`s that did not hold. `executed` counts the statements that ran to the end.
+ * The rest is the machine after the run, so the UI needs no second round trip.
+ */
+export interface RanReply {
+  type: 'ran';
+  seq: number;
+  output: string;
+  errors: RunErrorInfo[];
+  failures: string[];
+  executed: number;
+  /** processes that stopped during this run */
+  deaths: DeathInfo[];
+  info: MachineInfo;
+  processes: ProcessView[];
+  allocations: AllocationInfo[];
+}
+
+/** Every process the session knows. */
+export interface ProcessesReply {
+  type: 'processes';
+  seq: number;
+  processes: ProcessView[];
+}
+
+/**
+ * Pages [firstPage, firstPage + count) of a region. `states` holds one VPageState byte per page and
+ * `pfns` one Float64 per page (the pfn the PTE points at, or -1 with no PTE); both are transferred
+ * ArrayBuffers. `start` is the virtual address of page `firstPage`.
+ */
+export interface ProcessPagesReply {
+  type: 'processPages';
+  seq: number;
+  generation: number;
+  name: string;
+  pid: number;
+  region: string;
+  /** the region's first address and its size in pages */
+  regionStart: number;
+  regionPages: number;
+  firstPage: number;
+  count: number;
+  start: number;
+  pageShift: number;
+  states: ArrayBuffer;
+  pfns: ArrayBuffer;
+}
+
+/** The page-table walk for `va`, top level first; it stops at the first entry that is not present. */
+export interface WalkReply {
+  type: 'walk';
+  seq: number;
+  name: string;
+  va: number;
+  levels: WalkLevel[];
+}
+
 export type Reply =
   | ReadyReply
   | BootSteppedReply
@@ -233,6 +384,10 @@ export type Reply =
   | PageInfoReply
   | FramesReply
   | VarReply
+  | RanReply
+  | ProcessesReply
+  | ProcessPagesReply
+  | WalkReply
   | ErrorReply;
 
 /** The successful reply each command gets. */
@@ -245,6 +400,10 @@ export interface ReplyTo {
   describePfn: PageInfoReply;
   frames: FramesReply;
   printVar: VarReply;
+  run: RanReply;
+  processes: ProcessesReply;
+  processPages: ProcessPagesReply;
+  walk: WalkReply;
 }
 
 // --- notices: worker → main thread, sent before the reply of the command that caused them -------------
@@ -289,6 +448,10 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'describePfn',
   'frames',
   'printVar',
+  'run',
+  'processes',
+  'processPages',
+  'walk',
 ];
 
 /** Total frames a delta covers. */

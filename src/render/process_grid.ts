@@ -1,0 +1,571 @@
+/**
+ * The process grid: one cell per virtual page of one region of one process, coloured by the page's
+ * state (untouched, zero page, private, shared, huge, PROT_NONE). No React in here.
+ *
+ * It is built like the frame grid (frame_grid.ts): the page states go into FrameBitmaps (one texel
+ * per page, coarser levels that keep the most notable state when zoomed out), a static canvas draws
+ * them through d3-zoom's transform, and an overlay canvas carries the row addresses, the VMA
+ * boundaries and labels, hover and selection. Cells are placed by virtual address (layout.ts
+ * pageGridLayout), so a row starts at an aligned address and page tables line up with rows.
+ */
+import { select, type Selection } from 'd3-selection';
+import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
+import { FrameBitmaps, NONE } from './frame_bitmap.ts';
+import { pageAtCell, pageCell, pageGridLayout, type PageGridLayout } from './layout.ts';
+import { PAGE_GRID_BACKGROUND, PAGE_NOTABILITY, pagePaletteWords } from './page_palette.ts';
+import { raf } from './raf_scheduler.ts';
+
+/** A VMA overlapping the region, for its boundary and label. */
+export interface RegionVma {
+  start: number;
+  end: number;
+  /** e.g. `rw-p` */
+  label: string;
+}
+
+/** What the grid shows: one region's pages. */
+export interface ProcessRegionData {
+  /** identifies the region (pid and name): new data with another key refits the view */
+  key: string;
+  /** virtual address of the region's first page */
+  start: number;
+  pageShift: number;
+  /** VPageState per page */
+  states: Uint8Array;
+  /** pfn per page, -1 with no PTE */
+  pfns: Float64Array;
+  vmas: RegionVma[];
+}
+
+export interface PageHover {
+  page: number;
+  clientX: number;
+  clientY: number;
+}
+
+export interface ProcessGridOptions {
+  /** The pointer moved over a page (or off the region: null). */
+  onHover?(hover: PageHover | null): void;
+  /** A page was clicked. */
+  onActivate?(page: number): void;
+}
+
+/** Largest cell when a small region is fitted, and when zoomed in. */
+const MAX_FIT_CELL_PX = 28;
+const MAX_CELL_PX = 64;
+const GRID_LINES_MIN_PX = 6;
+/** Room at the left for the row addresses and at the top for the VMA label. */
+const GUTTER_PX = 94;
+const TOP_PX = 24;
+const PAD_PX = 10;
+
+export class ProcessGrid {
+  private readonly staticCanvas: HTMLCanvasElement;
+  private readonly overlayCanvas: HTMLCanvasElement;
+  private readonly zoomBehavior: ZoomBehavior<HTMLCanvasElement, unknown>;
+  private readonly zoomTarget: Selection<HTMLCanvasElement, unknown, null, undefined>;
+  private readonly resizeObserver: ResizeObserver;
+  private readonly palette = pagePaletteWords();
+
+  private data: ProcessRegionData | null = null;
+  private layoutNow: PageGridLayout = pageGridLayout(0, 0);
+  /** state per cell (NONE outside the region) */
+  private cells = new Uint8Array(0);
+  private bitmaps: FrameBitmaps | undefined;
+
+  private t: ZoomTransform = zoomIdentity;
+  private cssW = 0;
+  private cssH = 0;
+  private dpr = 1;
+  private viewTouched = false;
+
+  private hover: number | null = null;
+  private selection: number | null = null;
+
+  constructor(
+    private readonly host: HTMLElement,
+    private readonly opts: ProcessGridOptions = {},
+  ) {
+    this.staticCanvas = layer('process-grid-static');
+    this.overlayCanvas = layer('process-grid-overlay');
+    this.staticCanvas.setAttribute('aria-hidden', 'true');
+    this.overlayCanvas.setAttribute('aria-hidden', 'true');
+    host.append(this.staticCanvas, this.overlayCanvas);
+
+    this.zoomBehavior = zoom<HTMLCanvasElement, unknown>()
+      .constrain((t) => this.constrain(t))
+      // A click activates a page; only a drag pans.
+      .clickDistance(4)
+      .on('zoom', (ev: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
+        this.t = ev.transform;
+        if (ev.sourceEvent) this.viewTouched = true;
+        this.redrawAll();
+      });
+    this.zoomTarget = select(this.overlayCanvas);
+    this.zoomTarget.call(this.zoomBehavior).on('dblclick.zoom', null);
+
+    this.overlayCanvas.addEventListener('pointermove', this.onPointerMove);
+    this.overlayCanvas.addEventListener('pointerleave', this.onPointerLeave);
+    this.overlayCanvas.addEventListener('click', this.onClick);
+
+    this.resizeObserver = new ResizeObserver(() => this.resize());
+    this.resizeObserver.observe(host);
+    this.resize();
+  }
+
+  destroy(): void {
+    this.resizeObserver.disconnect();
+    this.zoomTarget.on('.zoom', null);
+    this.overlayCanvas.removeEventListener('pointermove', this.onPointerMove);
+    this.overlayCanvas.removeEventListener('pointerleave', this.onPointerLeave);
+    this.overlayCanvas.removeEventListener('click', this.onClick);
+    this.staticCanvas.remove();
+    this.overlayCanvas.remove();
+  }
+
+  // --- data ---------------------------------------------------------------------------------------
+
+  get layout(): PageGridLayout {
+    return this.layoutNow;
+  }
+
+  get region(): ProcessRegionData | null {
+    return this.data;
+  }
+
+  /** Show a region's pages; the same region again repaints only the rows that changed. */
+  setData(d: ProcessRegionData | null): void {
+    const prev = this.data;
+    this.data = d;
+    if (!d) {
+      this.layoutNow = pageGridLayout(0, 0);
+      this.cells = new Uint8Array(0);
+      this.bitmaps = undefined;
+      this.hover = null;
+      this.selection = null;
+      this.redrawAll();
+      return;
+    }
+    const firstVpn = Math.floor(d.start / 2 ** d.pageShift);
+    const same =
+      prev !== null &&
+      prev.key === d.key &&
+      this.layoutNow.firstVpn === firstVpn &&
+      this.layoutNow.nPages === d.states.length;
+    if (same && this.bitmaps) {
+      const { offset, cols } = this.layoutNow;
+      let first = -1;
+      let last = -1;
+      for (let i = 0; i < d.states.length; i++) {
+        if (this.cells[offset + i] !== d.states[i]) {
+          if (first < 0) first = i;
+          last = i;
+        }
+      }
+      if (first >= 0) {
+        this.cells.set(d.states, offset);
+        this.bitmaps.markRows(Math.floor((offset + first) / cols), Math.floor((offset + last) / cols) + 1);
+      }
+      this.redrawAll();
+      return;
+    }
+    this.layoutNow = pageGridLayout(firstVpn, d.states.length);
+    this.cells = new Uint8Array(this.layoutNow.nrPages).fill(NONE);
+    this.cells.set(d.states, this.layoutNow.offset);
+    this.bitmaps = new FrameBitmaps(this.layoutNow, this.cells, this.palette, PAGE_NOTABILITY);
+    if (prev?.key !== d.key) {
+      this.hover = null;
+      this.selection = null;
+    }
+    this.updateZoomLimits();
+    this.viewTouched = false;
+    this.zoomTarget.call(this.zoomBehavior.transform, this.fitTransform());
+    this.redrawAll();
+  }
+
+  /** The state byte of a page of the region (VPageState), as last received. */
+  stateOf(page: number): number {
+    return this.data?.states[page] ?? 0;
+  }
+
+  /** The pfn a page maps, or -1. */
+  pfnOf(page: number): number {
+    return this.data?.pfns[page] ?? -1;
+  }
+
+  /** The virtual address of a page of the region. */
+  addressOf(page: number): number {
+    return this.data ? this.data.start + page * 2 ** this.data.pageShift : 0;
+  }
+
+  setSelection(page: number | null): void {
+    if (page === this.selection) return;
+    this.selection = page;
+    raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** Highlight a page as if the pointer were on it (the keyboard cursor). */
+  setHover(page: number | null): void {
+    if (page === this.hover) return;
+    this.hover = page;
+    raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  // --- view ---------------------------------------------------------------------------------------
+
+  get transform(): ZoomTransform {
+    return this.t;
+  }
+
+  /** CSS pixels per page. */
+  get cellPx(): number {
+    return this.t.k;
+  }
+
+  panBy(dx: number, dy: number): void {
+    this.viewTouched = true;
+    this.zoomTarget.call(this.zoomBehavior.translateBy, dx / this.t.k, dy / this.t.k);
+  }
+
+  zoomBy(factor: number): void {
+    this.viewTouched = true;
+    this.zoomTarget.call(this.zoomBehavior.scaleBy, factor);
+  }
+
+  resetView(): void {
+    this.viewTouched = false;
+    this.zoomTarget.call(this.zoomBehavior.transform, this.fitTransform());
+  }
+
+  /** Centre page `i` with cells `cellPx` CSS pixels wide (never smaller than the fitted view). */
+  focusPage(i: number, cellPx = 20): void {
+    const { col, row } = pageCell(this.layoutNow, i);
+    const k = Math.min(MAX_CELL_PX, Math.max(this.fitScale(), cellPx));
+    this.viewTouched = true;
+    // zoom.transform does not constrain (translateBy and scaleBy do): keep the gutter clear here.
+    const t = this.constrain(
+      zoomIdentity.translate(this.cssW / 2 - (col + 0.5) * k, this.cssH / 2 - (row + 0.5) * k).scale(k),
+    );
+    this.zoomTarget.call(this.zoomBehavior.transform, t);
+  }
+
+  /** Pan just enough to bring page `i` into view. */
+  reveal(i: number): void {
+    const c = this.cellCenterLocal(i);
+    const k = this.t.k;
+    const margin = Math.max(k, 12);
+    let dx = 0;
+    let dy = 0;
+    if (c.x < GUTTER_PX + margin) dx = GUTTER_PX + margin - c.x;
+    else if (c.x > this.cssW - margin) dx = this.cssW - margin - c.x;
+    if (c.y < margin) dy = margin - c.y;
+    else if (c.y > this.cssH - margin) dy = this.cssH - margin - c.y;
+    if (dx || dy) this.panBy(dx, dy);
+  }
+
+  /** The region's page under a point in client coordinates, or null. */
+  pageAt(clientX: number, clientY: number): number | null {
+    const r = this.overlayCanvas.getBoundingClientRect();
+    if (clientX - r.left < GUTTER_PX) return null; // the address gutter
+    const [wx, wy] = this.t.invert([clientX - r.left, clientY - r.top]);
+    return pageAtCell(this.layoutNow, Math.floor(wx), Math.floor(wy));
+  }
+
+  /** The centre of page `i`'s cell in client coordinates. */
+  cellCenter(i: number): { x: number; y: number } {
+    const r = this.overlayCanvas.getBoundingClientRect();
+    const c = this.cellCenterLocal(i);
+    return { x: r.left + c.x, y: r.top + c.y };
+  }
+
+  /** The static layer's canvas (tests read its pixels). */
+  get canvas(): HTMLCanvasElement {
+    return this.staticCanvas;
+  }
+
+  // --- drawing ------------------------------------------------------------------------------------
+
+  private cellCenterLocal(i: number): { x: number; y: number } {
+    const { col, row } = pageCell(this.layoutNow, i);
+    const [x, y] = this.t.apply([col + 0.5, row + 0.5]);
+    return { x, y };
+  }
+
+  private readonly drawStatic = (): void => {
+    this.bitmaps?.flush();
+    const ctx = this.staticCanvas.getContext('2d')!;
+    const { dpr, t } = this;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.fillStyle = PAGE_GRID_BACKGROUND;
+    ctx.fillRect(0, 0, this.staticCanvas.width, this.staticCanvas.height);
+    if (!this.data || !this.bitmaps) return;
+    const { cols, rows } = this.layoutNow;
+    const level = this.bitmaps.levelFor(dpr * t.k);
+    const k = t.k * level.scale;
+    ctx.imageSmoothingEnabled = false;
+    ctx.setTransform(dpr * k, 0, 0, dpr * k, dpr * t.x, dpr * t.y);
+    ctx.drawImage(level.canvas, 0, 0);
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+
+    const cell = dpr * t.k;
+    const [x0, y0] = [dpr * t.x, dpr * t.y];
+    if (cell >= GRID_LINES_MIN_PX) {
+      // Cell borders inside the region only: the cells around it in its first and last rows are
+      // not pages of the region.
+      ctx.save();
+      ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+      this.traceSpan(ctx, this.layoutNow.offset, this.layoutNow.offset + this.layoutNow.nPages);
+      ctx.clip();
+      ctx.setTransform(1, 0, 0, 1, 0, 0);
+      const c0 = Math.max(0, Math.floor(-x0 / cell));
+      const c1 = Math.min(cols, Math.ceil((this.staticCanvas.width - x0) / cell));
+      const r0 = Math.max(0, Math.floor(-y0 / cell));
+      const r1 = Math.min(rows, Math.ceil((this.staticCanvas.height - y0) / cell));
+      ctx.beginPath();
+      for (let c = c0; c <= c1; c++) {
+        const x = Math.round(x0 + c * cell) + 0.5;
+        ctx.moveTo(x, y0 + r0 * cell);
+        ctx.lineTo(x, y0 + r1 * cell);
+      }
+      for (let r = r0; r <= r1; r++) {
+        const y = Math.round(y0 + r * cell) + 0.5;
+        ctx.moveTo(x0 + c0 * cell, y);
+        ctx.lineTo(x0 + c1 * cell, y);
+      }
+      ctx.strokeStyle = 'rgba(0, 0, 0, 0.16)';
+      ctx.lineWidth = 1;
+      ctx.stroke();
+      ctx.restore();
+    }
+  };
+
+  private readonly drawOverlay = (): void => {
+    const ctx = this.overlayCanvas.getContext('2d')!;
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, this.overlayCanvas.width, this.overlayCanvas.height);
+    const d = this.data;
+    if (!d || d.states.length === 0) return;
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
+    this.drawRegionOutline(ctx);
+    if (this.selection !== null) this.outlinePage(ctx, this.selection, '#0062a3', 3);
+    if (this.hover !== null) this.outlinePage(ctx, this.hover, '#000000', 2);
+    this.drawRowLabels(ctx, d);
+    this.drawVmas(ctx, d);
+  };
+
+  /** The region's outline: a staircase when it does not start or end on a row boundary. */
+  private drawRegionOutline(ctx: CanvasRenderingContext2D): void {
+    const { offset, nPages } = this.layoutNow;
+    ctx.strokeStyle = 'rgba(0, 0, 0, 0.55)';
+    ctx.lineWidth = 1;
+    this.traceSpan(ctx, offset, offset + nPages);
+    ctx.stroke();
+  }
+
+  /** Path around cells [c0, c1) (cell indices, row-major). */
+  private traceSpan(ctx: CanvasRenderingContext2D, c0: number, c1: number): void {
+    const { cols } = this.layoutNow;
+    const p = (col: number, row: number): [number, number] => {
+      const [x, y] = this.t.apply([col, row]);
+      return [Math.round(x) + 0.5, Math.round(y) + 0.5];
+    };
+    const r0 = Math.floor(c0 / cols);
+    const a = c0 % cols;
+    const r1 = Math.floor((c1 - 1) / cols);
+    const b = ((c1 - 1) % cols) + 1;
+    const pts: [number, number][] = [];
+    if (r0 === r1) {
+      pts.push(p(a, r0), p(b, r0), p(b, r0 + 1), p(a, r0 + 1));
+    } else {
+      pts.push(p(a, r0), p(cols, r0), p(cols, r1), p(b, r1), p(b, r1 + 1), p(0, r1 + 1));
+      pts.push(p(0, r0 + 1), p(a, r0 + 1));
+    }
+    ctx.beginPath();
+    ctx.moveTo(...pts[0]!);
+    for (const q of pts.slice(1)) ctx.lineTo(...q);
+    ctx.closePath();
+  }
+
+  /** Virtual addresses of row starts in the gutter, as densely as the row height allows. */
+  private drawRowLabels(ctx: CanvasRenderingContext2D, d: ProcessRegionData): void {
+    const { cols, rows, firstVpn, offset } = this.layoutNow;
+    const k = this.t.k;
+    let every = 1;
+    while (every * k < 14 && every < rows) every *= 2;
+    const rowVpn0 = firstVpn - offset;
+    // The gutter stays a gutter: grid cells panned under it are covered.
+    const gx = Math.max(this.t.x, GUTTER_PX);
+    if (this.t.x < GUTTER_PX) {
+      ctx.fillStyle = PAGE_GRID_BACKGROUND;
+      ctx.fillRect(0, 0, GUTTER_PX, this.cssH);
+      ctx.strokeStyle = 'rgba(0, 0, 0, 0.35)';
+      ctx.lineWidth = 1;
+      ctx.beginPath();
+      ctx.moveTo(GUTTER_PX - 0.5, 0);
+      ctx.lineTo(GUTTER_PX - 0.5, this.cssH);
+      ctx.stroke();
+    }
+    ctx.font = '11px ui-monospace, Menlo, Consolas, monospace';
+    ctx.textBaseline = 'middle';
+    ctx.textAlign = 'right';
+    ctx.fillStyle = '#3b3b3b';
+    const r0 = Math.max(0, Math.floor(this.t.invertY(0)));
+    const r1 = Math.min(rows - 1, Math.ceil(this.t.invertY(this.cssH)));
+    for (let r = Math.ceil(r0 / every) * every; r <= r1; r += every) {
+      const va = (rowVpn0 + r * cols) * 2 ** d.pageShift;
+      const [, y] = this.t.apply([0, r + 0.5]);
+      ctx.fillText(va.toString(16), gx - 6, y);
+    }
+    ctx.textAlign = 'left';
+  }
+
+  /** VMA boundaries inside the region as heavy lines, and a label at each VMA's first page. */
+  private drawVmas(ctx: CanvasRenderingContext2D, d: ProcessRegionData): void {
+    const { offset, nPages } = this.layoutNow;
+    const ps = 2 ** d.pageShift;
+    const end = d.start + nPages * ps;
+    const vmas = d.vmas.filter((v) => v.end > d.start && v.start < end);
+    ctx.font = '600 11px system-ui, sans-serif';
+    ctx.textBaseline = 'middle';
+    for (const v of vmas) {
+      const a = Math.max(0, Math.round((Math.max(v.start, d.start) - d.start) / ps));
+      const b = Math.min(nPages, Math.round((Math.min(v.end, end) - d.start) / ps));
+      if (b <= a) continue;
+      if (vmas.length > 1) {
+        ctx.strokeStyle = '#1d1d1f';
+        ctx.lineWidth = 2;
+        this.traceSpan(ctx, offset + a, offset + b);
+        ctx.stroke();
+      }
+      const label = `VMA ${v.start.toString(16)}–${v.end.toString(16)} ${v.label}`;
+      const { col, row } = pageCell(this.layoutNow, a);
+      let [x, y] = this.t.apply([col, row]);
+      const w = ctx.measureText(label).width + 8;
+      x = Math.max(GUTTER_PX + 2, Math.min(x, this.cssW - w - 2));
+      y = Math.max(9, y - 10);
+      if (y > this.cssH) continue;
+      ctx.fillStyle = 'rgba(29, 29, 31, 0.88)';
+      ctx.fillRect(x, y - 8, w, 16);
+      ctx.fillStyle = '#ffffff';
+      ctx.fillText(label, x + 4, y);
+    }
+  }
+
+  private outlinePage(ctx: CanvasRenderingContext2D, i: number, color: string, width: number): void {
+    if (i < 0 || i >= this.layoutNow.nPages) return;
+    const { col, row } = pageCell(this.layoutNow, i);
+    const k = this.t.k;
+    const minPx = 7;
+    let [x, y] = this.t.apply([col, row]);
+    let w = k;
+    if (w < minPx) {
+      x -= (minPx - w) / 2;
+      y -= (minPx - w) / 2;
+      w = minPx;
+    }
+    ctx.lineWidth = width + 2;
+    ctx.strokeStyle = 'rgba(255, 255, 255, 0.9)';
+    ctx.strokeRect(x - width / 2, y - width / 2, w + width, w + width);
+    ctx.lineWidth = width;
+    ctx.strokeStyle = color;
+    ctx.strokeRect(x - width / 2, y - width / 2, w + width, w + width);
+  }
+
+  private redrawAll(): void {
+    raf.scheduleRedraw(this.drawStatic);
+    raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  private resize(): void {
+    const r = this.host.getBoundingClientRect();
+    this.cssW = Math.max(1, Math.round(r.width));
+    this.cssH = Math.max(1, Math.round(r.height));
+    this.dpr = window.devicePixelRatio || 1;
+    for (const c of [this.staticCanvas, this.overlayCanvas]) {
+      c.width = Math.round(this.cssW * this.dpr);
+      c.height = Math.round(this.cssH * this.dpr);
+      c.style.width = `${this.cssW}px`;
+      c.style.height = `${this.cssH}px`;
+    }
+    this.updateZoomLimits();
+    if (!this.viewTouched && this.data)
+      this.zoomTarget.call(this.zoomBehavior.transform, this.fitTransform());
+    this.redrawAll();
+  }
+
+  private fitScale(): number {
+    const { cols, rows } = this.layoutNow;
+    if (!cols || !rows) return 1;
+    return Math.max(
+      0.05,
+      Math.min(
+        MAX_FIT_CELL_PX,
+        (this.cssW - GUTTER_PX - PAD_PX) / cols,
+        (this.cssH - TOP_PX - PAD_PX) / rows,
+      ),
+    );
+  }
+
+  private fitTransform(): ZoomTransform {
+    const { cols } = this.layoutNow;
+    const k = this.fitScale();
+    const x = GUTTER_PX + Math.max(0, (this.cssW - GUTTER_PX - PAD_PX - cols * k) / 2);
+    return this.constrain(zoomIdentity.translate(x, TOP_PX).scale(k));
+  }
+
+  private updateZoomLimits(): void {
+    const fit = this.fitScale();
+    this.zoomBehavior.scaleExtent([fit * 0.75, Math.max(fit, MAX_CELL_PX)]);
+    this.zoomBehavior.extent([
+      [0, 0],
+      [this.cssW, this.cssH],
+    ]);
+  }
+
+  /**
+   * Keep the grid in view, in screen pixels: room for the address gutter at the left and the VMA
+   * label at the top. A grid narrower (shorter) than the view is centred (top-aligned); a larger one
+   * can be panned until its far edge is a margin inside the view.
+   */
+  private constrain(t: ZoomTransform): ZoomTransform {
+    const { cols, rows } = this.layoutNow;
+    const w = cols * t.k;
+    const h = rows * t.k;
+    const left = GUTTER_PX;
+    const room = this.cssW - left - PAD_PX;
+    const x = w <= room ? left + (room - w) / 2 : Math.min(left, Math.max(this.cssW - PAD_PX - w, t.x));
+    const roomY = this.cssH - TOP_PX - PAD_PX;
+    const y = h <= roomY ? TOP_PX : Math.min(TOP_PX, Math.max(this.cssH - PAD_PX - h, t.y));
+    return x === t.x && y === t.y ? t : zoomIdentity.translate(x, y).scale(t.k);
+  }
+
+  private readonly onPointerMove = (ev: PointerEvent): void => {
+    const page = this.pageAt(ev.clientX, ev.clientY);
+    if (page !== this.hover) {
+      this.hover = page;
+      raf.scheduleRedraw(this.drawOverlay);
+    }
+    this.opts.onHover?.(page === null ? null : { page, clientX: ev.clientX, clientY: ev.clientY });
+  };
+
+  private readonly onPointerLeave = (): void => {
+    if (this.hover !== null) {
+      this.hover = null;
+      raf.scheduleRedraw(this.drawOverlay);
+    }
+    this.opts.onHover?.(null);
+  };
+
+  private readonly onClick = (ev: MouseEvent): void => {
+    const page = this.pageAt(ev.clientX, ev.clientY);
+    if (page === null) return;
+    this.setSelection(page);
+    this.opts.onActivate?.(page);
+  };
+}
+
+function layer(className: string): HTMLCanvasElement {
+  const c = document.createElement('canvas');
+  c.className = className;
+  return c;
+}

@@ -1,0 +1,202 @@
+/**
+ * A virtual page of the process grid: its address, state and frame, and the page-table walk the MMU
+ * does for it, level by level, with the leaf entry's bits decoded. The walk is read from the emulated
+ * RAM in the worker once the pointer rests (debounced). `PageTooltip` follows the pointer;
+ * `PageDetails` keeps the selected page (last clicked, or moved to with the keyboard) in view.
+ */
+import { useEffect, useState, type CSSProperties } from 'react';
+import { VPAGE_STATE_NAMES, VPageState } from '../core/shared/page_state.ts';
+import { pageColor } from '../render/page_palette.ts';
+import type { WalkLevel } from '../worker/protocol.ts';
+import { useAppState, useController } from './context.ts';
+import { hex } from './format.ts';
+
+const DEBOUNCE_MS = 60;
+
+/** One sentence per state: what the learner is looking at. */
+const STATE_HINTS: Record<number, string> = {
+  [VPageState.Unmapped]: 'No VMA covers this address: any access is a segmentation fault.',
+  [VPageState.Untouched]:
+    'Inside a VMA but never touched: no PTE yet. A read maps the zero page, a write allocates a frame.',
+  [VPageState.Zero]:
+    'Mapped read-only to the shared zero page: reads cost no memory. A write faults and gets a private zeroed frame.',
+  [VPageState.Private]: 'An anonymous frame mapped only by this process (counted in RssAnon).',
+  [VPageState.Shared]:
+    'The frame is mapped by more than one process (after fork: copy-on-write; or shmem). A private write copies it.',
+  [VPageState.Huge]: 'Part of a 2 MiB huge page mapped by one PMD entry.',
+  [VPageState.ProtNone]: 'PROT_NONE: the PTE is kept but the MMU refuses every access (SIGSEGV).',
+};
+
+/** Bits worth a word of explanation in the leaf entry. */
+const BIT_HINTS: Record<string, string> = {
+  P: 'present',
+  RW: 'writable',
+  US: 'user-accessible',
+  A: 'accessed',
+  D: 'dirty',
+  NX: 'no execute',
+  SPECIAL: 'special: no struct page refcounting (the zero page)',
+  PSE: 'huge page',
+  G: 'global',
+  PROTNONE: 'PROT_NONE: kept, but not present to the MMU',
+  SOFT_DIRTY: 'soft-dirty (written since the bit was cleared)',
+};
+
+/** The walk for `va`, refetched when the page states change (version). */
+function useWalk(va: number | null, version: number): WalkLevel[] | null {
+  const controller = useController();
+  const [walk, setWalk] = useState<{ va: number; version: number; levels: WalkLevel[] } | null>(null);
+  useEffect(() => {
+    if (va === null) return;
+    const done = controller.beginWork();
+    const timer = setTimeout(() => {
+      controller
+        .walk(va)
+        .then((levels) => setWalk({ va, version, levels }))
+        .catch(() => setWalk(null))
+        .finally(done);
+    }, DEBOUNCE_MS);
+    return () => {
+      clearTimeout(timer);
+      done();
+    };
+  }, [controller, va, version]);
+  return walk && walk.va === va && walk.version === version ? walk.levels : null;
+}
+
+const OFFSET = 16;
+
+/** The page under the pointer, next to it. */
+export function PageTooltip() {
+  const controller = useController();
+  const hover = useAppState((s) => s.pageHover);
+  const version = useAppState((s) => s.pagesVersion);
+  const d = controller.regionPages;
+  const page = hover && d && hover.page < d.states.length ? hover.page : null;
+  const va = d && page !== null ? d.start + page * 2 ** d.pageShift : null;
+  const walk = useWalk(va, version);
+  if (!hover || page === null) return null;
+
+  const style: CSSProperties = {};
+  if (hover.clientX > window.innerWidth - 480) style.right = window.innerWidth - hover.clientX + OFFSET;
+  else style.left = hover.clientX + OFFSET;
+  if (hover.clientY > window.innerHeight - 280) style.bottom = window.innerHeight - hover.clientY + OFFSET;
+  else style.top = hover.clientY + OFFSET;
+  return (
+    <div className="tooltip page-tooltip" role="tooltip" data-testid="page-tooltip" style={style}>
+      <PageInfo page={page} walk={walk} />
+    </div>
+  );
+}
+
+/** The selected page, below the grid. */
+export function PageDetails() {
+  const controller = useController();
+  const selection = useAppState((s) => s.pageSelection);
+  const version = useAppState((s) => s.pagesVersion);
+  const d = controller.regionPages;
+  const page = d && selection !== null && selection < d.states.length ? selection : null;
+  const va = d && page !== null ? d.start + page * 2 ** d.pageShift : null;
+  const walk = useWalk(va, version);
+  return (
+    <div className="page-details" data-testid="page-details">
+      <h3 className="sub-title">Selected page</h3>
+      {page === null ? (
+        <p className="muted">
+          {d
+            ? 'Point at a page for its address, frame and page-table walk; click it to read or write it (the mode above), and it stays here.'
+            : 'No region shown.'}
+        </p>
+      ) : (
+        <>
+          <PageInfo page={page} walk={walk} />
+          {d!.pfns[page]! >= 0 && (
+            <button
+              type="button"
+              onClick={() => {
+                const pfn = d!.pfns[page]!;
+                controller.frameGrid?.focusPfn(pfn, 16);
+                controller.select(pfn);
+              }}
+            >
+              Show its frame
+            </button>
+          )}
+        </>
+      )}
+    </div>
+  );
+}
+
+function PageInfo({ page, walk }: { page: number; walk: WalkLevel[] | null }) {
+  const controller = useController();
+  const procName = useAppState((s) => s.currentProc);
+  const region = useAppState((s) => s.currentRegion);
+  const d = controller.regionPages!;
+  const va = d.start + page * 2 ** d.pageShift;
+  const state = d.states[page]!;
+  const pfn = d.pfns[page]!;
+  const offset = page * 2 ** d.pageShift;
+
+  return (
+    <>
+      <div className="page-details-head">
+        <span className="swatch" style={{ background: pageColor(state) }} aria-hidden="true" />
+        <strong>
+          {procName} {hex(va)}
+        </strong>
+        <span className="muted">
+          ({region} + {hex(offset)}, page {page})
+        </span>
+      </div>
+      <div className="page-details-line">
+        state: <span data-testid="page-state">{VPAGE_STATE_NAMES[state]}</span>
+        {pfn >= 0 && (
+          <>
+            {' '}
+            · pfn <span data-testid="page-pfn">{pfn}</span> ({hex(pfn)})
+          </>
+        )}
+      </div>
+      <p className="hint muted">{STATE_HINTS[state]}</p>
+      {walk === null ? (
+        <p className="muted">reading the page tables…</p>
+      ) : walk.length === 0 ? (
+        <p className="muted">No page tables: the process has exited.</p>
+      ) : (
+        <table className="walk" aria-label={`Page-table walk for ${hex(va)}`}>
+          <thead>
+            <tr>
+              <th scope="col">level</th>
+              <th scope="col">table pfn</th>
+              <th scope="col">index</th>
+              <th scope="col">entry</th>
+              <th scope="col">bits</th>
+            </tr>
+          </thead>
+          <tbody>
+            {walk.map((l, i) => {
+              const leaf = i === walk.length - 1;
+              return (
+                <tr key={l.level} className={leaf ? 'leaf' : undefined}>
+                  <th scope="row">{l.level}</th>
+                  <td>{hex(l.tablePfn)}</td>
+                  <td>{l.index}</td>
+                  <td className="mono">{l.entry}</td>
+                  <td>
+                    {l.bits.map((b) => (
+                      <abbr key={b} className="bit" title={BIT_HINTS[b] ?? b}>
+                        {b}
+                      </abbr>
+                    ))}
+                    {!l.present && <span className="muted">not present</span>}
+                  </td>
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      )}
+    </>
+  );
+}

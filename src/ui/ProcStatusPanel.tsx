@@ -1,0 +1,111 @@
+/**
+ * /proc/<pid>/status and /proc/<pid>/smaps_rollup of the shown process, exactly as the kernel
+ * formats them, refreshed after every operation. In status the memory lines a learner watches
+ * (VmSize, VmRSS, RssAnon, RssShmem, VmPTE) are highlighted; the other lines can be hidden.
+ */
+import { useEffect, useId, useState } from 'react';
+import { useAppState, useController } from './context.ts';
+
+const KEY_LINES = /^(VmSize|VmRSS|RssAnon|RssShmem|VmPTE):/;
+/** The lines about memory (and who the process is), shown unless "every line" is ticked. */
+const MEMORY_LINES = /^(Name|State|Pid|PPid|Vm\w+|Rss\w+|HugetlbPages|THP_enabled):/;
+
+interface Fetched {
+  pid: number;
+  version: number;
+  status: string;
+  rollup: string;
+  error: string | null;
+}
+
+export function ProcStatusPanel() {
+  const controller = useController();
+  const version = useAppState((s) => s.opVersion);
+  const pid = useAppState((s) => s.processes.find((p) => p.name === s.currentProc)?.pid ?? null);
+  const name = useAppState((s) => s.currentProc);
+  const [fetched, setFetched] = useState<Fetched | null>(null);
+  const [all, setAll] = useState(false);
+  const allId = useId();
+
+  useEffect(() => {
+    if (pid === null) return;
+    let live = true;
+    Promise.all([
+      controller.readProc(`/proc/${pid}/status`),
+      controller.readProc(`/proc/${pid}/smaps_rollup`),
+    ]).then(
+      ([status, rollup]) => live && setFetched({ pid, version, status, rollup, error: null }),
+      (e: unknown) =>
+        live &&
+        setFetched({
+          pid,
+          version,
+          status: '',
+          rollup: '',
+          error: e instanceof Error ? e.message : String(e),
+        }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [controller, pid, version]);
+
+  if (pid === null) {
+    return (
+      <section className="panel status-panel" aria-labelledby="status-title">
+        <h2 id="status-title">/proc/&lt;pid&gt;/status</h2>
+        <p className="muted">Spawn a process to see its status and smaps_rollup here.</p>
+      </section>
+    );
+  }
+  const shown = fetched?.pid === pid ? fetched : null;
+  const lines = (shown?.status ?? '').split('\n').filter((l) => l !== '');
+  const visible = all ? lines : lines.filter((l) => MEMORY_LINES.test(l));
+
+  return (
+    <section className="panel status-panel" aria-labelledby="status-title">
+      <div className="panel-head">
+        <h2 id="status-title">
+          /proc/{pid}/status <span className="muted normal">({name})</span>
+        </h2>
+        <input id={allId} type="checkbox" checked={all} onChange={(e) => setAll(e.target.checked)} />
+        <label htmlFor={allId}>every line</label>
+      </div>
+      {shown?.error ? (
+        <p className="error-text">{shown.error}</p>
+      ) : (
+        <div className="status-columns">
+          <pre
+            className="proc-text"
+            data-testid="proc-status"
+            data-pid={shown?.pid ?? ''}
+            data-version={shown?.version ?? ''}
+            role="region"
+            aria-label={`Contents of /proc/${pid}/status`}
+            tabIndex={0}
+          >
+            {shown
+              ? visible.map((l, i) => (
+                  <span key={i} className={KEY_LINES.test(l) ? 'key-line' : undefined}>
+                    {l + '\n'}
+                  </span>
+                ))
+              : 'reading…'}
+          </pre>
+          <div>
+            <h3 className="sub-title">/proc/{pid}/smaps_rollup</h3>
+            <pre
+              className="proc-text"
+              data-testid="proc-smaps-rollup"
+              role="region"
+              aria-label={`Contents of /proc/${pid}/smaps_rollup`}
+              tabIndex={0}
+            >
+              {shown ? shown.rollup : 'reading…'}
+            </pre>
+          </div>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,206 @@
+/**
+ * Processes by hand: spawn one, map a region into it (mmap), fork it, end it. Each control runs one
+ * line of the scenario language in the worker (`spawn A`, `A mmap r1 64M rw`, `A fork B`, `A exit`);
+ * the scenario panel shows the lines.
+ */
+import { useId, useState } from 'react';
+import { useAppState, useController } from './context.ts';
+import { count } from './format.ts';
+import type { MmapOptions } from './controller.ts';
+
+/** The first of A, B, C, … (then P1, P2, …) no process has taken. */
+function nextProcessName(taken: string[]): string {
+  for (let c = 65; c <= 90; c++) if (!taken.includes(String.fromCharCode(c))) return String.fromCharCode(c);
+  for (let i = 1; ; i++) if (!taken.includes(`P${i}`)) return `P${i}`;
+}
+
+function nextRegionName(taken: string[]): string {
+  for (let i = 1; ; i++) if (!taken.includes(`r${i}`)) return `r${i}`;
+}
+
+export function ProcessControls() {
+  const controller = useController();
+  const processes = useAppState((s) => s.processes);
+  const currentProc = useAppState((s) => s.currentProc);
+  const booted = useAppState((s) => s.machine?.booted ?? false);
+  const busy = useAppState((s) => s.status !== 'ready');
+  const proc = processes.find((p) => p.name === currentProc) ?? null;
+  const alive = proc?.state === 'R';
+  const names = processes.map((p) => p.name);
+  const [spawnName, setSpawnName] = useState<string | null>(null);
+  const [childName, setChildName] = useState<string | null>(null);
+  const ids = { spawn: useId(), child: useId() };
+  const spawnValue = spawnName ?? nextProcessName(names);
+  const childValue = childName ?? nextProcessName(names);
+
+  return (
+    <section className="panel processes-panel" aria-labelledby="procs-title">
+      <h2 id="procs-title">Processes</h2>
+      <form
+        className="inline-form"
+        aria-label="spawn"
+        noValidate
+        onSubmit={(e) => {
+          e.preventDefault();
+          void controller.spawn(spawnValue).then((r) => r?.errors.length === 0 && setSpawnName(null));
+        }}
+      >
+        <label htmlFor={ids.spawn}>name</label>
+        <input
+          id={ids.spawn}
+          value={spawnValue}
+          onChange={(e) => setSpawnName(e.target.value)}
+          spellCheck={false}
+          className="short"
+        />
+        <button type="submit" className="primary" disabled={busy || !booted}>
+          Spawn
+        </button>
+      </form>
+      {processes.length > 0 && (
+        <ul className="process-list" aria-label="Processes" data-testid="process-list">
+          {processes.map((p) => (
+            <li key={p.name} className={p.name === currentProc ? 'current' : undefined}>
+              <button
+                type="button"
+                className="link"
+                aria-pressed={p.name === currentProc}
+                onClick={() => controller.selectProcess(p.name)}
+                aria-label={`Show process ${p.name}`}
+              >
+                {p.name}
+              </button>
+              <span>
+                pid {p.pid} ·{' '}
+                {p.state === 'R' ? `RSS ${count(p.rssAnonKb + p.rssShmemKb)} kB` : (p.exit ?? 'exited')}
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+      {proc && (
+        <>
+          <div className="proc-actions">
+            <form
+              className="inline-form"
+              aria-label="fork"
+              noValidate
+              onSubmit={(e) => {
+                e.preventDefault();
+                void controller.fork(childValue).then((r) => r?.errors.length === 0 && setChildName(null));
+              }}
+            >
+              <label htmlFor={ids.child}>child</label>
+              <input
+                id={ids.child}
+                value={childValue}
+                onChange={(e) => setChildName(e.target.value)}
+                spellCheck={false}
+                className="short"
+              />
+              <button type="submit" disabled={busy || !alive}>
+                Fork {proc.name}
+              </button>
+            </form>
+            <button type="button" disabled={busy || !alive} onClick={() => void controller.exitProcess()}>
+              Exit {proc.name}
+            </button>
+          </div>
+          <MmapForm key={proc.name} disabled={busy || !alive} procName={proc.name} />
+        </>
+      )}
+      <p className="muted hint">
+        {!booted
+          ? 'Processes can run once boot has finished.'
+          : !proc
+            ? 'A process starts with only its stack. Spawn one, then map a region into it.'
+            : `mmap only reserves addresses (a VMA): frames come when pages are touched. Click pages in the grid to fault them in.`}
+      </p>
+    </section>
+  );
+}
+
+function MmapForm({ disabled, procName }: { disabled: boolean; procName: string }) {
+  const controller = useController();
+  const regions = useAppState(
+    (s) =>
+      s.processes
+        .find((p) => p.name === procName)
+        ?.regions.map((r) => r.name)
+        .join(' ') ?? '',
+  );
+  const [region, setRegion] = useState<string | null>(null);
+  const [sizeText, setSizeText] = useState('64M');
+  const [prot, setProt] = useState<MmapOptions['prot']>('rw');
+  const [shared, setShared] = useState(false);
+  const [populate, setPopulate] = useState(false);
+  const ids = {
+    region: useId(),
+    size: useId(),
+    prot: useId(),
+    shared: useId(),
+    populate: useId(),
+  };
+  const regionValue = region ?? nextRegionName(regions ? regions.split(' ') : []);
+
+  return (
+    <form
+      className="mmap-form"
+      aria-label="mmap"
+      noValidate
+      onSubmit={(e) => {
+        e.preventDefault();
+        void controller
+          .mmap({ region: regionValue, size: sizeText, prot, shared, populate })
+          .then((r) => r?.errors.length === 0 && setRegion(null));
+      }}
+    >
+      <h3>mmap into {procName}</h3>
+      <label htmlFor={ids.region}>region</label>
+      <input
+        id={ids.region}
+        value={regionValue}
+        onChange={(e) => setRegion(e.target.value)}
+        spellCheck={false}
+        className="short"
+      />
+      <label htmlFor={ids.size}>size</label>
+      <input
+        id={ids.size}
+        value={sizeText}
+        onChange={(e) => setSizeText(e.target.value)}
+        spellCheck={false}
+        className="short"
+        aria-describedby={`${ids.size}-hint`}
+      />
+      <span id={`${ids.size}-hint`} className="muted field-hint">
+        e.g. 64M, 2M, 16K
+      </span>
+      <label htmlFor={ids.prot}>prot</label>
+      <select id={ids.prot} value={prot} onChange={(e) => setProt(e.target.value as MmapOptions['prot'])}>
+        <option value="rw">rw (PROT_READ|PROT_WRITE)</option>
+        <option value="r">r (PROT_READ)</option>
+        <option value="none">none (PROT_NONE)</option>
+      </select>
+      <div className="checks">
+        <input
+          id={ids.shared}
+          type="checkbox"
+          checked={shared}
+          onChange={(e) => setShared(e.target.checked)}
+        />
+        <label htmlFor={ids.shared}>shared</label>
+        <input
+          id={ids.populate}
+          type="checkbox"
+          checked={populate}
+          onChange={(e) => setPopulate(e.target.checked)}
+        />
+        <label htmlFor={ids.populate}>populate</label>
+      </div>
+      <button type="submit" className="primary" disabled={disabled}>
+        Map
+      </button>
+    </form>
+  );
+}
