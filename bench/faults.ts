@@ -54,7 +54,9 @@ function hostFigures(): Map<string, number> {
     mkdirSync(dir, { recursive: true });
     execFileSync('cc', ['-O2', '-std=c11', '-Wall', '-Wextra', '-o', dir + 'faults', src], { stdio: 'pipe' });
     for (const mode of ['zero-read', 'write-fresh', 'cow', 'fork256']) {
-      const j = JSON.parse(execFileSync(dir + 'faults', [mode], { encoding: 'utf8' })) as { per_second: number };
+      const j = JSON.parse(execFileSync(dir + 'faults', [mode], { encoding: 'utf8' })) as {
+        per_second: number;
+      };
       out.set(mode, j.per_second);
     }
   } catch (e) {
@@ -83,7 +85,10 @@ export function faultBench(): FaultRow[] {
   // write-fresh: 256 MiB
   const wf = measure(5, () => {
     const { t, addr } = region(256 * MiB);
-    return { timed: () => userWrite(m, t, addr, 256 * MiB, PS, 1, 0), teardown: () => exitTask(m, t, 'done', 0) };
+    return {
+      timed: () => userWrite(m, t, addr, 256 * MiB, PS, 1, 0),
+      teardown: () => exitTask(m, t, 'done', 0),
+    };
   });
   // cow: 64 MiB written, fork, parent writes again while the child still maps it
   const cow = measure(5, () => {

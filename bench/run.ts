@@ -140,7 +140,7 @@ console.table(rows);
 
 // --- the fault path, beside the host kernel ---------------------------------------------------------
 const faults = faultBench();
-console.log('\nFault path: emulated kernel vs this machine\'s kernel (bench/host/faults.c), same run');
+console.log("\nFault path: emulated kernel vs this machine's kernel (bench/host/faults.c), same run");
 console.table(
   faults.map((r) => ({
     mode: r.mode,
