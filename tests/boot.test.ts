@@ -55,7 +55,7 @@ describe('x86-64 boot', () => {
     m.bootStep();
     expect(m.vars.get('zero_page_pfn')).toBe(15156n);
     expect(m.zeroPageCalls).toBe(1);
-    expect(m.zeroPagePfn()).toBe(15156);
+    expect(m.zeroPfn(0)).toBe(15156);
     expect(m.zeroPageCalls).toBe(2);
   });
 

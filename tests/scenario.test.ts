@@ -126,7 +126,7 @@ expect /proc/vmstat:nr_page_table_pages == 4
     );
     expect(r.exitCode).toBe(0);
     expect(r.out).toContain(
-      'zero_page_pfn = 0x0\nstep: mm_core_init → init_zero_page_pfn (mm/mm_init.c)\nzero_page_pfn = 0x3b34\n__zero_page = 0xffffea00000ecd00\nempty_zero_page = 0xffffffff83b34000\n',
+      'zero_page_pfn = 0x0\nstep: mm_core_init → init_zero_page_pfn (mm/mm_init.c)\n# empty_zero_page at 0x3b34000 (BSS), __zero_page = virt_to_page(empty_zero_page)\nzero_page_pfn = 0x3b34\n__zero_page = 0xffffea00000ecd00\nempty_zero_page = 0xffffffff83b34000\n',
     );
   });
 });

@@ -2,20 +2,20 @@
  * Boot as a sequence of explicit steps (init/main.c start_kernel() and friends).
  *
  * Each step is one kernel function with its source location and a sentence of why. The machine runs
- * them one at a time, so a host can stop anywhere (`boot until=<fn>`), show the state there, and
- * step again. The per-arch boot stepper (a later issue) extends this list per architecture.
+ * them one at a time, so a host can stop anywhere (`boot until=<fn>`), show the state there, step
+ * again, or go back (replay from the start: the core is deterministic). The architecture supplies its
+ * setup_arch() steps; the generic mm steps follow in the order of the chosen era of the zero-page
+ * patch ("mm: cache struct page for empty_zero_page", 2026):
+ *
+ *   before: setup_arch ends with free_area_init(); each arch sets its zero page its own way
+ *           (x86/arm64: a BSS page, found by arithmetic on every ZERO_PAGE(); arm: early_alloc in
+ *           paging_init; sparc64: the buddy allocator in mem_init; MIPS/s390: memblock in
+ *           arch_mm_preinit), and zero_pfn is set by an early_initcall.
+ *   after:  mm_core_init_early() runs free_area_init(); mm_core_init() calls init_zero_page_pfn()
+ *           → arch_setup_zero_pages() right after arch_mm_preinit(), and zero_page_pfn follows.
  */
-import { formatE820 } from './arch/x86_64/setup.ts';
 import type { Machine } from './machine.ts';
-import {
-  freeAreaInit,
-  memblockFreeAll,
-  memInitPrintInfo,
-  sparseInit,
-  VMEMMAP_START,
-  STRUCT_PAGE_SIZE,
-} from './mm/mm_init.ts';
-import { Owner } from './phys/page.ts';
+import { freeAreaInit, memblockFreeAll, memInitPrintInfo, setZeroPagePfn } from './mm/mm_init.ts';
 
 export interface BootStep {
   phase: 'setup_arch' | 'mm_core_init_early' | 'mm_core_init' | 'start_kernel' | 'initcalls';
@@ -25,113 +25,61 @@ export interface BootStep {
   run(m: Machine): void;
 }
 
-const MiB = 1 << 20;
-
-/** arch_setup_zero_pages() (weak default): __zero_page = virt_to_page(empty_zero_page). */
-function archSetupZeroPages(m: Machine): void {
-  m.trace.call('arch_setup_zero_pages', () => {
-    m.setVar(
-      '__zero_page',
-      VMEMMAP_START + BigInt(m.virtToPfn(m.emptyZeroPageVirt())) * BigInt(STRUCT_PAGE_SIZE),
-    );
-  });
+/** free_area_init(): the step every arch has, placed by era. */
+export function freeAreaInitStep(phase: BootStep['phase']): BootStep {
+  return {
+    phase,
+    fn: 'free_area_init',
+    file: 'mm/mm_init.c',
+    why:
+      phase === 'setup_arch'
+        ? 'Zones get their spans and every struct page is initialised; every pageblock starts MOVABLE. Before 2026 each architecture called this from its own setup code. The buddy lists are still empty.'
+        : 'mm_core_init_early() creates the memory map: zones get their spans, every struct page is initialised, every pageblock starts MOVABLE (since the 2026 hugetlb series, no longer from setup_arch). The buddy lists are still empty.',
+    run: freeAreaInit,
+  };
 }
 
 export function bootSteps(m: Machine): BootStep[] {
   const after = m.cfg.zeroPagePatch === 'after';
-  const steps: BootStep[] = [
-    {
-      phase: 'setup_arch',
-      fn: 'e820__memory_setup',
-      file: 'arch/x86/kernel/e820.c',
-      why: 'The firmware (BIOS e820) says which physical ranges are RAM. Linux prints that map first and trusts nothing else.',
+  const arch = m.arch;
+  const steps: BootStep[] = [...arch.setupArch(m)];
+  if (after) steps.push(freeAreaInitStep('mm_core_init_early'));
+  if (!after && arch.colouredZero) {
+    steps.push({
+      phase: 'mm_core_init',
+      fn: 'arch_mm_preinit',
+      file: `arch/${arch.name}/mm/init.c`,
+      why: 'Before the patch, MIPS and s390 set up their coloured zero pages from arch_mm_preinit() with memblock (v6.16–6.19), so they never reach the buddy allocator. zero_page_pfn stays 0 until the early initcalls.',
       run(m) {
-        for (const r of m.arch.firmwareMap(m.cfg.ram)) m.printk(formatE820(r));
+        m.trace.call('setup_zero_pages', () => m.note(arch.archSetupZeroPages(m)));
       },
-    },
-    {
-      phase: 'setup_arch',
-      fn: 'early_reserve_memory',
-      file: 'arch/x86/kernel/setup.c',
-      why: 'Before any allocation can happen, memblock must know that the kernel image (text to brk, which includes the BSS where empty_zero_page lives) is in use.',
-      run(m) {
-        // memblock_reserve_kern(_text, __end_of_kernel_reserve - _text): one range, gaps included.
-        const secs = m.arch.imageSections();
-        const start = Math.min(...secs.map((s) => s.start));
-        const end = Math.max(...secs.map((s) => s.start + s.size));
-        m.memblock.reserve(start, end - start, Owner.KernelData, 'early_reserve_memory (kernel image)');
-        // Label each section (memblock=debug would only show the one range).
-        for (const s of secs)
-          m.memblock.reserve(s.start, s.size, s.owner, `early_reserve_memory (${s.name})`);
-        // "Reserve the first 64K": BIOSes are known to corrupt it.
-        m.memblock.reserve(0, 0x10000, Owner.Firmware, 'early_reserve_memory (first 64K)');
-        // reserve_bios_regions(): the EBDA and BIOS ROM, from min(EBDA, BIOS_START_MAX) up to 1 MiB.
-        m.memblock.reserve(0x9f000, 0x100000 - 0x9f000, Owner.Firmware, 'reserve_bios_regions');
-      },
-    },
-    {
-      phase: 'setup_arch',
-      fn: 'e820__memblock_setup',
-      file: 'arch/x86/kernel/e820.c',
-      why: 'Every usable e820 range becomes a memblock.memory region. trim_bios_range() has already taken the first 4 KiB away from RAM: it belongs to the BIOS.',
-      run(m) {
-        for (const r of m.arch.firmwareMap(m.cfg.ram)) {
-          if (r.type !== 'usable') continue;
-          const base = r.base === 0 ? 0x1000 : r.base;
-          m.memblock.add(base, r.size - (base - r.base));
-        }
-      },
-    },
-    {
-      phase: 'setup_arch',
-      fn: 'reserve_real_mode',
-      file: 'arch/x86/realmode/init.c',
-      why: 'The trampoline that starts the other CPUs must run in real mode, below 1 MiB. Then the whole first 1 MiB is reserved unconditionally: BIOSes corrupt it.',
-      run(m) {
-        m.memblock.alloc(0x6000, 0x1000, Owner.Firmware, 'reserve_real_mode (trampoline)', 0, MiB);
-        m.memblock.reserve(0, MiB, Owner.Firmware, 'reserve_real_mode (first 1 MiB)');
-      },
-    },
-    {
-      phase: 'setup_arch',
-      fn: 'sparse_init',
-      file: 'mm/sparse.c',
-      why: 'struct page for every frame must live somewhere before the page allocator exists: memblock gives the memmap, top-down, one PMD-sized chunk per 128 MiB section.',
-      run: sparseInit,
-    },
-    {
-      phase: 'setup_arch',
-      fn: 'free_area_init',
-      file: 'mm/mm_init.c',
-      why: 'Zones get their spans (DMA below 16 MiB, DMA32 below 4 GiB, Normal above) and every struct page is initialised; every pageblock starts MOVABLE. The buddy lists are still empty.',
-      run: freeAreaInit,
-    },
-  ];
+    });
+  }
   if (after) {
     steps.push({
       phase: 'mm_core_init',
       fn: 'init_zero_page_pfn',
       file: 'mm/mm_init.c',
-      why: 'With the zero-page patch, mm_core_init() computes the zero page once: arch_setup_zero_pages() caches its struct page in __zero_page and zero_page_pfn follows at once, before memblock_free_all(), while memblock can still be used.',
+      why: 'With the patch, mm_core_init() calls arch_setup_zero_pages() right after arch_mm_preinit(): after free_area_init() (struct pages exist) and before memblock_free_all() (memblock can still be used). zero_page_pfn follows at once, and ZERO_PAGE() becomes one load of the cached __zero_page.',
       run(m) {
-        archSetupZeroPages(m);
-        m.setVar('zero_page_pfn', BigInt(m.zeroPageStructToPfn()));
+        m.trace.call('arch_setup_zero_pages', () => m.note(arch.archSetupZeroPages(m)));
+        setZeroPagePfn(m);
       },
     });
   }
-  steps.push({
-    phase: 'mm_core_init',
-    fn: 'build_all_zonelists',
-    file: 'mm/page_alloc.c',
-    why: 'An allocation that may use Normal falls back to DMA32 then DMA: the zonelist is that order.',
-    run(m) {
-      // vm_total_pages = nr_free_zone_pages(): managed pages above the high watermark (both still
-      // at their free_area_init values: managed = present, watermarks 0).
-      const total = m.alloc.zones.reduce((s, z) => s + Math.max(0, z.managedPages - z.highWmark()), 0);
-      m.printk(`Built 1 zonelists, mobility grouping on.  Total pages: ${total}`);
-    },
-  });
   steps.push(
+    {
+      phase: 'mm_core_init',
+      fn: 'build_all_zonelists',
+      file: 'mm/page_alloc.c',
+      why: 'An allocation that may use Normal falls back to the lower zones: the zonelist is that order.',
+      run(m) {
+        // vm_total_pages = nr_free_zone_pages(): managed pages above the high watermark (both still
+        // at their free_area_init values: managed = present, watermarks 0).
+        const total = m.alloc.zones.reduce((s, z) => s + Math.max(0, z.managedPages - z.highWmark()), 0);
+        m.printk(`Built 1 zonelists, mobility grouping on.  Total pages: ${total}`);
+      },
+    },
     {
       phase: 'mm_core_init',
       fn: 'memblock_free_all',
@@ -141,24 +89,35 @@ export function bootSteps(m: Machine): BootStep[] {
         memblockFreeAll(m);
       },
     },
-    {
-      phase: 'start_kernel',
-      fn: 'setup_per_cpu_pageset',
-      file: 'mm/page_alloc.c',
-      why: 'Each CPU gets its own small cache of free pages per zone (pcp lists), so most order-0 allocations never touch the zone lock.',
-      run(m) {
-        m.alloc.setupPagesets();
-      },
-    },
   );
+  if (!after && arch.name === 'sparc64') {
+    steps.push({
+      phase: 'mm_core_init',
+      fn: 'mem_init',
+      file: 'arch/sparc/mm/init_64.c',
+      why: 'Before the patch, sparc64 took its zero page from the buddy allocator in mem_init(): alloc_pages(GFP_KERNEL|__GFP_ZERO, 0), then mark_page_reserved(). ZERO_PAGE() returns the cached mem_map_zero.',
+      run(m) {
+        m.trace.call('mem_init', () => m.note(arch.archSetupZeroPages(m)));
+      },
+    });
+  }
+  steps.push({
+    phase: 'start_kernel',
+    fn: 'setup_per_cpu_pageset',
+    file: 'mm/page_alloc.c',
+    why: 'Each CPU gets its own small cache of free pages per zone (pcp lists), so most order-0 allocations never touch the zone lock.',
+    run(m) {
+      m.alloc.setupPagesets();
+    },
+  });
   if (!after) {
     steps.push({
       phase: 'initcalls',
       fn: 'init_zero_pfn',
       file: 'mm/memory.c',
-      why: 'Before the zero-page patch, zero_pfn is set by an early_initcall: it is 0 all through mm_core_init(), and ZERO_PAGE() recomputes virt_to_page(empty_zero_page) on every call.',
+      why: 'Before the patch, zero_pfn is set by an early_initcall: it is 0 all through mm_core_init(), and on most arches ZERO_PAGE() recomputes virt_to_page() on every call.',
       run(m) {
-        m.setVar('zero_page_pfn', BigInt(m.zeroPagePfnSlow()));
+        setZeroPagePfn(m);
       },
     });
   }
@@ -190,14 +149,14 @@ export function bootSteps(m: Machine): BootStep[] {
       file: 'mm/huge_memory.c',
       why: 'With THP enabled, khugepaged raises min_free_kbytes (set_recommended_min_free_kbytes) so that free pageblocks stay available for huge pages.',
       run(m) {
-        if (m.cfg.thp === 'never') return;
+        if (m.cfg.thp === 'never' || !m.arch.pmdOrder) return;
         m.trace.call('set_recommended_min_free_kbytes', () => setRecommendedMinFreeKbytes(m));
       },
     },
     {
       phase: 'initcalls',
       fn: 'free_initmem',
-      file: 'arch/x86/mm/init.c',
+      file: `arch/${archDir(arch.name)}/mm/init.c`,
       why: 'Code and data marked __init are needed only during boot: once the initcalls ran, their pages go to the buddy allocator.',
       run(m) {
         const init = m.arch.imageSections().find((s) => s.memoryLine === 'init');
@@ -209,6 +168,10 @@ export function bootSteps(m: Machine): BootStep[] {
   return steps;
 }
 
+export function archDir(name: string): string {
+  return name === 'x86_64' ? 'x86' : name === 'sparc64' ? 'sparc' : name;
+}
+
 /** set_recommended_min_free_kbytes() (mm/khugepaged.c). */
 function setRecommendedMinFreeKbytes(m: Machine): void {
   const a = m.alloc;
@@ -218,7 +181,7 @@ function setRecommendedMinFreeKbytes(m: Machine): void {
   let rec = pb * nrZones * 2;
   rec += pb * nrZones * 3 * 3; // MIGRATE_PCPTYPES * MIGRATE_PCPTYPES
   rec = Math.min(rec, Math.floor(a.nrFreeBufferPages() / 20));
-  rec <<= m.arch.pageShift - 10;
+  rec *= m.pageSize / 1024;
   if (rec > a.minFreeKbytes) {
     if (a.minFreeKbytes)
       m.printk(

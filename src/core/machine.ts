@@ -4,13 +4,11 @@
  */
 import type { ArchSpec } from './arch/arch.ts';
 import type { PgtableArch } from './arch/pgtable.ts';
-import { x86_64_pgtable } from './arch/x86_64/pgtable.ts';
 import type { Task } from './mm/mm_types.ts';
-import { x86_64 } from './arch/x86_64/setup.ts';
+import { archFor } from './arch/index.ts';
 import { bootSteps, type BootStep } from './boot.ts';
 import { DEFAULT_CONFIG, validateConfig, type MachineConfig } from './config.ts';
 import { Memblock } from './mm/memblock.ts';
-import { STRUCT_PAGE_SIZE, VMEMMAP_START } from './mm/mm_init.ts';
 import { PageAllocator, listHeadsNeeded, wouldInvokeOom } from './mm/page_alloc.ts';
 import { outOfMemory } from './mm/oom_kill.ts';
 import { Pageblocks } from './mm/pageblock.ts';
@@ -20,8 +18,6 @@ import { PhysicalRam, CHUNK_SIZE } from './phys/ram.ts';
 import { FrameState } from './shared/frame_state.ts';
 import { Tracer } from './trace.ts';
 import { pgtableFreeNow } from './mm/pgtable.ts';
-
-const ARCHES: Record<string, ArchSpec> = { x86_64 };
 
 export class KernelAllocError extends Error {}
 
@@ -47,7 +43,6 @@ export class Machine {
   /** Kernel variables a debugger could print: zero_page_pfn, __zero_page, ... */
   readonly vars = new Map<string, bigint>();
   private zeroPagePfnN = 0;
-  private zeroPageStructPfnN = 0;
   /** ZERO_PAGE() calls that computed virt_to_page() (before the zero-page patch). */
   zeroPageCalls = 0;
   memmapReady = false;
@@ -58,7 +53,9 @@ export class Machine {
   /** kernel allocations made by name from a scenario (`alloc k1 order=3`) */
   readonly named = new Map<string, NamedAllocation>();
   /** the page-table format of this architecture */
-  readonly pgtableArch: PgtableArch = x86_64_pgtable;
+  readonly pgtableArch: PgtableArch;
+  /** where the zero page(s) are, once they exist: ZERO_PAGE(vaddr) picks one of 2^order */
+  zeroPages: { basePfn: number; order: number } | null = null;
   /** processes by pid (dead ones stay, as zombies, so their fate can be reported) */
   readonly tasks = new Map<number, Task>();
   nextPid = 100;
@@ -72,7 +69,8 @@ export class Machine {
   constructor(config: Partial<MachineConfig> = {}) {
     this.cfg = { ...DEFAULT_CONFIG, ...config };
     validateConfig(this.cfg);
-    this.arch = ARCHES[this.cfg.arch]!;
+    this.arch = archFor(this.cfg);
+    this.pgtableArch = this.arch.pgtable;
     const fw = this.arch.firmwareMap(this.cfg.ram);
     // Physical address space: up to the end of the highest usable range, rounded to MAX_ORDER blocks.
     const top = Math.max(...fw.filter((r) => r.type === 'usable').map((r) => r.base + r.size));
@@ -97,7 +95,13 @@ export class Machine {
     this.alloc.onPrintk = (line) => this.printk(line);
     this.vars.set('zero_page_pfn', 0n);
     this.vars.set('__zero_page', 0n);
-    this.vars.set('empty_zero_page', this.emptyZeroPageVirt());
+    this.vars.set('zero_page_mask', 0n);
+    // empty_zero_page: the BSS array's address, or (coloured arches) an unsigned long that will
+    // hold the address of the memblock allocation.
+    this.vars.set(
+      'empty_zero_page',
+      this.arch.colouredZero ? 0n : this.arch.imageVirt(this.arch.emptyZeroPagePhys()),
+    );
     this.steps = bootSteps(this);
     this.lruBatch = Array.from({ length: this.cfg.cpus }, () => []);
   }
@@ -110,6 +114,16 @@ export class Machine {
     return this.bootIndex >= this.steps.length;
   }
 
+  /**
+   * The emulator's own commentary (what a step did, e.g. where the zero page is), kept apart from
+   * the kernel log so that dmesg holds only what Linux prints.
+   */
+  readonly notes: string[] = [];
+
+  note(text: string): void {
+    this.notes.push(text);
+  }
+
   printk(text: string): void {
     this.log.push(text);
     this.trace.emit({ type: 'printk', text });
@@ -118,10 +132,8 @@ export class Machine {
   setVar(name: string, value: bigint): void {
     const before = this.vars.get(name) ?? 0n;
     this.vars.set(name, value);
-    // The fault path reads these on every zero-page fault: keep number copies (BigInt is slow).
+    // The fault path reads it on every zero-page fault: keep a number copy (BigInt is slow).
     if (name === 'zero_page_pfn') this.zeroPagePfnN = Number(value);
-    if (name === '__zero_page')
-      this.zeroPageStructPfnN = Number((value - VMEMMAP_START) / BigInt(STRUCT_PAGE_SIZE));
     if (this.trace.on) this.trace.emit({ type: 'var', name, before: hex(before), after: hex(value) });
   }
 
@@ -156,47 +168,34 @@ export class Machine {
 
   // --- addresses ------------------------------------------------------------------------------
 
-  /** Kernel virtual address of empty_zero_page: the image is linked at __START_KERNEL_map. */
-  emptyZeroPageVirt(): bigint {
-    return this.arch.kernelMapBase + BigInt(this.arch.emptyZeroPagePhys());
+  /**
+   * Whether ZERO_PAGE() is one load of a cached struct page pointer (after the patch, for one zero
+   * page; and before it on arm and sparc64, which stored a struct page * at boot), or arithmetic on
+   * every call (virt_to_page(empty_zero_page [+ (vaddr & zero_page_mask)])).
+   */
+  get zeroPageCached(): boolean {
+    if (this.arch.colouredZero) return false;
+    return this.cfg.zeroPagePatch === 'after' || this.arch.name === 'arm' || this.arch.name === 'sparc64';
   }
 
   /**
-   * virt_to_page() for a kernel address: __pa() handles both the direct map (PAGE_OFFSET) and, on
-   * x86-64, kernel-image addresses (__START_KERNEL_map + phys_base).
+   * zero_pfn(addr) / ZERO_PAGE(addr): the zero page to map at a user address. Coloured arches pick
+   * the page whose colour matches the address: (vaddr & zero_page_mask) >> PAGE_SHIFT.
    */
-  virtToPfn(va: bigint): number {
-    const pa = va >= this.arch.kernelMapBase ? va - this.arch.kernelMapBase : va - this.arch.pageOffset;
-    return Number(pa >> BigInt(this.arch.pageShift));
+  zeroPfn(va: number): number {
+    const z = this.zeroPages;
+    if (!z) throw new Error('ZERO_PAGE() before any zero page exists');
+    const colour = z.order ? Math.floor(va / this.pageSize) % (1 << z.order) : 0;
+    if (!this.zeroPageCached) this.zeroPageCalls++;
+    return z.basePfn + colour;
   }
 
-  /** page_to_pfn(__zero_page) */
-  zeroPageStructToPfn(): number {
-    return this.zeroPageStructPfnN;
-  }
-
-  /**
-   * ZERO_PAGE() as before the patch: virt_to_page(empty_zero_page), computed on every call:
-   * (va - __START_KERNEL_map + phys_base) >> PAGE_SHIFT, then a memmap index.
-   */
-  zeroPagePfnSlow(): number {
-    this.zeroPageCalls++;
-    return Math.floor((this.arch.emptyZeroPagePhys() + this.arch.imagePhysBase) / this.pageSize);
-  }
-
-  /** ZERO_PAGE(0): the cached __zero_page after the patch, the per-call arithmetic before it. */
-  zeroPagePfn(): number {
-    return this.cfg.zeroPagePatch === 'after' ? this.zeroPageStructToPfn() : this.zeroPagePfnSlow();
-  }
-
-  /** zero_pfn(addr) / ZERO_PAGE(addr): the zero page to map at a user address (one on x86). */
-  zeroPfn(_va: number): number {
-    return this.zeroPagePfn();
-  }
-
-  /** is_zero_pfn() */
+  /** is_zero_pfn(): coloured arches accept the whole range (an unsigned subtraction in C). */
   isZeroPfn(pfn: number): boolean {
-    return this.zeroPagePfnN !== 0 && pfn === this.zeroPagePfnN;
+    const zp = this.zeroPagePfnN;
+    if (zp === 0) return false;
+    const n = this.zeroPages ? 1 << this.zeroPages.order : 1;
+    return pfn >= zp && pfn - zp < n;
   }
 
   /** synchronize_rcu(): a grace period passes and the RCU-deferred page tables are freed. */
@@ -266,7 +265,6 @@ export class Machine {
       this.frameStatesFromMemblock(out, from, to);
       return;
     }
-    const zeroPfn = Number(this.vars.get('zero_page_pfn') ?? 0n);
     const ps = this.pageSize;
     let pfn = from;
     // `from` may fall inside a free block whose head (the only PageBuddy page) lies before it.
@@ -290,7 +288,7 @@ export class Machine {
         pfn += n;
         continue;
       }
-      out[pfn - from] = this.frameStateOf(pfn, f, zeroPfn, ps);
+      out[pfn - from] = this.frameStateOf(pfn, f, ps);
       pfn++;
     }
   }
@@ -315,8 +313,9 @@ export class Machine {
       if (!this.memblock.isMemory(pfn * ps)) out[pfn - from] = FrameState.Hole;
   }
 
-  private frameStateOf(pfn: number, f: number, zeroPfn: number, ps: number): number {
-    if (zeroPfn !== 0 && pfn === zeroPfn) return FrameState.ZeroPage;
+  private frameStateOf(pfn: number, f: number, ps: number): number {
+    const z = this.zeroPages;
+    if (z && pfn >= z.basePfn && pfn < z.basePfn + (1 << z.order)) return FrameState.ZeroPage;
     const owner = this.pages.owner[pfn]!;
     if (f & PG.reserved) {
       switch (owner) {

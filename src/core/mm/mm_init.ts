@@ -4,7 +4,7 @@
  */
 import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
-import { MIGRATE_MOVABLE } from './mmzone.ts';
+import { MIGRATE_MOVABLE, ZONE_HIGHMEM } from './mmzone.ts';
 
 /** Sparse memory sections: 128 MiB on x86-64 (SECTION_SIZE_BITS 27). */
 export const SECTION_SIZE_BITS = 27;
@@ -28,25 +28,49 @@ export function memPfnRanges(m: Machine): [number, number][] {
 
 /**
  * sparse_init() → sparse_buffer_init(): one memblock allocation holds the struct pages of every
- * present 128 MiB section, each section's share rounded to PMD_SIZE (vmemmap is mapped with 2 MiB
- * pages). Top-down, so the memmap sits at the end of RAM.
+ * present memory section. On x86-64 each section's share is rounded to PMD_SIZE (vmemmap is mapped
+ * with 2 MiB pages); elsewhere the emulator rounds to a page (vmemmap_populate_basepages). Top-down,
+ * so the memmap sits at the end of RAM. FLATMEM arches (32-bit arm) allocate one mem_map in
+ * free_area_init() instead (alloc_node_mem_map).
  */
 export function sparseInit(m: Machine): void {
-  const shift = m.arch.pageShift;
-  const pagesPerSection = 1 << (SECTION_SIZE_BITS - shift);
+  const arch = m.arch;
+  if (!arch.sectionSizeBits) return;
+  const shift = arch.pageShift;
+  const ps = 1 << shift;
+  const pagesPerSection = 2 ** (arch.sectionSizeBits - shift);
   const present = new Set<number>();
   for (const [s, e] of memPfnRanges(m))
     for (let p = s; p < e; p += pagesPerSection - (p % pagesPerSection))
       present.add(Math.floor(p / pagesPerSection));
-  const PMD_SIZE = 1 << (shift + 9);
-  const sectionMapSize = Math.ceil((STRUCT_PAGE_SIZE * pagesPerSection) / PMD_SIZE) * PMD_SIZE;
+  const round = arch.name === 'x86_64' ? 1 << (shift + 9) : ps;
+  const sectionMapSize = Math.ceil((arch.structPageSize * pagesPerSection) / round) * round;
   const size = present.size * sectionMapSize;
   m.trace.call('sparse_buffer_init', () => {
-    m.memmapPhys = { base: m.memblock.alloc(size, sectionMapSize, Owner.Memmap, 'sparse_buffer_init'), size };
+    m.memmapPhys = {
+      base: m.memblock.alloc(
+        size,
+        Math.min(sectionMapSize, 1 << (shift + 9)),
+        Owner.Memmap,
+        'sparse_buffer_init',
+      ),
+      size,
+    };
   });
   m.printk(
     `sparse_init: ${present.size} present sections, memmap ${size / 1024}K at 0x${m.memmapPhys!.base.toString(16)}`,
   );
+}
+
+/** The zero page(s) exist from now on: where they are (display, ZERO_PAGE()) — not yet zero_page_pfn. */
+export function placeZeroPages(m: Machine, basePfn: number, order: number): void {
+  m.zeroPages = { basePfn, order };
+}
+
+/** zero_page_pfn = page_to_pfn(ZERO_PAGE(0)): the kernel now knows its zero page. */
+export function setZeroPagePfn(m: Machine): void {
+  if (!m.zeroPages) throw new Error('zero_page_pfn: no zero page has been set up');
+  m.setVar('zero_page_pfn', BigInt(m.zeroPfn(0)));
 }
 
 /**
@@ -88,6 +112,13 @@ export function freeAreaInit(m: Machine): void {
     else m.printk(`  ${z.name.padEnd(8)} empty`);
   }
 
+  if (!m.arch.sectionSizeBits) {
+    // alloc_node_mem_map(): FLATMEM has one struct page array for the node's whole pfn range.
+    const size = Math.ceil(((nodeEnd - nodeStart) * m.arch.structPageSize) / ps) * ps;
+    m.trace.call('alloc_node_mem_map', () => {
+      m.memmapPhys = { base: m.memblock.alloc(size, ps, Owner.Memmap, 'alloc_node_mem_map'), size };
+    });
+  }
   const p = m.pages;
   m.trace.call('memmap_init', () => {
     // Every pfn below the end of RAM gets a struct page; pfns with no RAM are holes, reserved.
@@ -187,7 +218,8 @@ export function memInitPrintInfo(m: Machine): string {
   const line =
     `Memory: ${kb(m.alloc.nrFreePages())}K/${kb(physpages)}K available (${k(sizes.code)}K kernel code, ` +
     `${k(sizes.rwdata)}K rwdata, ${k(sizes.rodata)}K rodata, ${k(sizes.init)}K init, ${k(sizes.bss)}K bss, ` +
-    `${kb(physpages - totalram)}K reserved, 0K cma-reserved)`;
+    `${kb(physpages - totalram)}K reserved, 0K cma-reserved` +
+    (m.arch.highmem ? `, ${kb(m.alloc.zones[ZONE_HIGHMEM]!.managedPages)}K highmem)` : ')');
   m.printk(line);
   return line;
 }

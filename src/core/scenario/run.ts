@@ -106,21 +106,27 @@ export class Session {
     this.machine = m;
     this.config = { ...m.cfg };
     this.logSeen = m.log.length;
+    this.notesSeen = m.notes.length;
   }
 
   /** The host showed the kernel log another way (after acting on the machine directly): skip it. */
   syncLog(): void {
     this.logSeen = this.machine?.log.length ?? 0;
+    this.notesSeen = this.machine?.notes.length ?? 0;
   }
 
   private out(text: string): void {
     this.opts.out(text);
   }
 
+  private notesSeen = 0;
+
+  /** Print the kernel log lines, then the emulator's notes (prefixed "# "), new since last time. */
   private flushLog(): void {
     const m = this.machine;
     if (!m) return;
     for (; this.logSeen < m.log.length; this.logSeen++) this.out(m.log[this.logSeen] + '\n');
+    for (; this.notesSeen < m.notes.length; this.notesSeen++) this.out(`# ${m.notes[this.notesSeen]}\n`);
   }
 
   private getMachine(s: Stmt): Machine {

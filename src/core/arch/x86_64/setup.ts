@@ -10,6 +10,10 @@
 import { Owner } from '../../phys/page.ts';
 import { ZONE_DEVICE, ZONE_DMA, ZONE_DMA32, ZONE_MOVABLE, ZONE_NORMAL } from '../../mm/mmzone.ts';
 import type { ArchSpec, FirmwareRange, ImageSection } from '../arch.ts';
+import { freeAreaInitStep, type BootStep } from '../../boot.ts';
+import type { Machine } from '../../machine.ts';
+import { placeZeroPages, sparseInit } from '../../mm/mm_init.ts';
+import { x86_64_pgtable } from './pgtable.ts';
 
 const K = 1024;
 const M = 1024 * K;
@@ -55,22 +59,98 @@ const SECTIONS: ImageSection[] = [
   { name: '__brk_base/__brk_limit', start: 0x3b34000 + 3372 * K, size: 64 * K, owner: Owner.KernelBss },
 ];
 
+/** __START_KERNEL_map: the image is linked here; __pa() of an image address subtracts it (phys_base 0). */
+export const START_KERNEL_MAP = 0xffffffff80000000n;
+export const PAGE_OFFSET = 0xffff888000000000n;
+/** VMEMMAP_START (4-level paging, no KASLR): struct page *p = vmemmap + pfn. */
+export const VMEMMAP_START = 0xffffea0000000000n;
+
+function setupArch(m: Machine): BootStep[] {
+  const steps: BootStep[] = [
+    {
+      phase: 'setup_arch',
+      fn: 'e820__memory_setup',
+      file: 'arch/x86/kernel/e820.c',
+      why: 'The firmware (BIOS e820) says which physical ranges are RAM. Linux prints that map first and trusts nothing else.',
+      run(m) {
+        for (const r of m.arch.firmwareMap(m.cfg.ram)) m.printk(formatE820(r));
+      },
+    },
+    {
+      phase: 'setup_arch',
+      fn: 'early_reserve_memory',
+      file: 'arch/x86/kernel/setup.c',
+      why: 'Before any allocation can happen, memblock must know that the kernel image (text to brk, which includes the BSS where empty_zero_page lives) is in use.',
+      run(m) {
+        reserveImage(m, 'early_reserve_memory');
+        // "Reserve the first 64K": BIOSes are known to corrupt it.
+        m.memblock.reserve(0, 0x10000, Owner.Firmware, 'early_reserve_memory (first 64K)');
+        // reserve_bios_regions(): the EBDA and BIOS ROM, from min(EBDA, BIOS_START_MAX) up to 1 MiB.
+        m.memblock.reserve(0x9f000, 0x100000 - 0x9f000, Owner.Firmware, 'reserve_bios_regions');
+        // empty_zero_page is a BSS page: it exists (and is zero) from the moment the image runs.
+        placeZeroPages(m, m.arch.emptyZeroPagePhys() / m.pageSize, 0);
+      },
+    },
+    {
+      phase: 'setup_arch',
+      fn: 'e820__memblock_setup',
+      file: 'arch/x86/kernel/e820.c',
+      why: 'Every usable e820 range becomes a memblock.memory region. trim_bios_range() has already taken the first 4 KiB away from RAM: it belongs to the BIOS.',
+      run(m) {
+        for (const r of m.arch.firmwareMap(m.cfg.ram)) {
+          if (r.type !== 'usable') continue;
+          const base = r.base === 0 ? 0x1000 : r.base;
+          m.memblock.add(base, r.size - (base - r.base));
+        }
+      },
+    },
+    {
+      phase: 'setup_arch',
+      fn: 'reserve_real_mode',
+      file: 'arch/x86/realmode/init.c',
+      why: 'The trampoline that starts the other CPUs must run in real mode, below 1 MiB. Then the whole first 1 MiB is reserved unconditionally: BIOSes corrupt it.',
+      run(m) {
+        m.memblock.alloc(0x6000, 0x1000, Owner.Firmware, 'reserve_real_mode (trampoline)', 0, 0x100000);
+        m.memblock.reserve(0, 0x100000, Owner.Firmware, 'reserve_real_mode (first 1 MiB)');
+      },
+    },
+    {
+      phase: 'setup_arch',
+      fn: 'sparse_init',
+      file: 'mm/sparse.c',
+      why: 'struct page for every frame must live somewhere before the page allocator exists: memblock gives the memmap, top-down, one PMD-sized chunk per 128 MiB section (paging_init → sparse_init).',
+      run: sparseInit,
+    },
+  ];
+  if (m.cfg.zeroPagePatch === 'before') steps.push(freeAreaInitStep('setup_arch'));
+  return steps;
+}
+
+/** memblock_reserve_kern(_text, __end_of_kernel_reserve - _text): one range, gaps included. */
+export function reserveImage(m: Machine, caller: string): void {
+  const secs = m.arch.imageSections();
+  const start = Math.min(...secs.map((s) => s.start));
+  const end = Math.max(...secs.map((s) => s.start + s.size));
+  m.memblock.reserve(start, end - start, Owner.KernelData, `${caller} (kernel image)`);
+  // Label each section (memblock=debug would only show the one range).
+  for (const s of secs) m.memblock.reserve(s.start, s.size, s.owner, `${caller} (${s.name})`);
+}
+
 export const x86_64: ArchSpec = {
   name: 'x86_64',
+  label: 'x86-64, 4 KiB pages, 4-level paging, a QEMU pc machine',
   pageShift: 12,
   maxPageOrder: 10,
   pageblockOrder: 9,
   pmdOrder: 9,
-  pageOffset: 0xffff888000000000n,
-  kernelMapBase: 0xffffffff80000000n,
-  imagePhysBase: 0,
-
+  pgtable: x86_64_pgtable,
   zones: [ZONE_DMA, ZONE_DMA32, ZONE_NORMAL, ZONE_MOVABLE, ZONE_DEVICE],
-
   zoneLimits(maxPfn: number): Partial<Record<number, number>> {
     return { [ZONE_DMA]: MAX_DMA_PFN, [ZONE_DMA32]: MAX_DMA32_PFN, [ZONE_NORMAL]: maxPfn };
   },
-
+  sectionSizeBits: 27,
+  structPageSize: 64,
+  firmwareName: 'BIOS-e820',
   firmwareMap(ramSize: number): FirmwareRange[] {
     const lowmem = ramSize < 0xe0000000 ? ramSize : 0xc0000000;
     const map: FirmwareRange[] = [
@@ -85,14 +165,28 @@ export const x86_64: ArchSpec = {
     if (ramSize > lowmem) map.push({ base: 4 * G, size: ramSize - lowmem, type: 'usable' });
     return map;
   },
-
-  imageSections(): ImageSection[] {
-    return SECTIONS;
+  imageSections: () => SECTIONS,
+  emptyZeroPagePhys: () => 0x3b34000,
+  // x86-64's __pa() handles image addresses too: __START_KERNEL_map + phys_base.
+  imageVirt: (pa: number) => START_KERNEL_MAP + BigInt(pa),
+  linearVirt: (pa: number) => PAGE_OFFSET + BigInt(pa),
+  pageOffset: PAGE_OFFSET,
+  pfnToPagePtr: (pfn: number) => VMEMMAP_START + BigInt(pfn) * 64n,
+  // TASK_SIZE (2^47 - 4K) minus a 128 MiB gap: no randomisation
+  mmapBase: 2 ** 47 - 4096 - 128 * M,
+  highmem: false,
+  setupArch,
+  archSetupZeroPages(m: Machine): string {
+    // The weak default: __zero_page = virt_to_page(empty_zero_page). x86's __pa() understands
+    // __START_KERNEL_map addresses, so this is the right page.
+    const pfn = m.arch.emptyZeroPagePhys() / m.pageSize;
+    m.setVar('__zero_page', m.arch.pfnToPagePtr(pfn));
+    return `empty_zero_page at 0x${m.arch.emptyZeroPagePhys().toString(16)} (BSS), __zero_page = virt_to_page(empty_zero_page)`;
   },
-
-  emptyZeroPagePhys(): number {
-    return 0x3b34000;
-  },
+  simplifications: [
+    "The RAM map is a QEMU pc machine's e820; no KASLR, no EFI, no initrd, one NUMA node.",
+    'The direct-map page tables built by init_mem_mapping() are not modelled yet.',
+  ],
 };
 
 /** "BIOS-e820: [mem 0x...-0x...] usable", as the kernel prints its firmware map. */
