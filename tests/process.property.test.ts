@@ -3,11 +3,10 @@ import { describe, expect, it } from 'vitest';
 import { assertInvariants } from '../src/core/check.ts';
 import { exitTask, forkTask, spawnTask } from '../src/core/kernel/fork.ts';
 import { Machine } from '../src/core/machine.ts';
+import type { MachineConfig } from '../src/core/config.ts';
 import { doMadvise, doMmap, doMprotect, doMunmap, type Prot } from '../src/core/mm/mmap.ts';
 import type { Task } from '../src/core/mm/mm_types.ts';
 import { userRead, userWrite } from '../src/core/user.ts';
-
-const PS = 4096;
 
 /**
  * The reference model: what every process must read at every address. Private memory belongs to
@@ -78,9 +77,10 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), p: fc.nat() }) },
 );
 
-function runOps(ops: Op[]): void {
-  const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2 });
+function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): void {
+  const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2, ...cfg });
   m.boot();
+  const PS = m.pageSize;
   const procs: ModelProc[] = [];
   const objects = new Map<number, Map<number, number>>();
   let nextObj = 1;
@@ -225,4 +225,25 @@ describe('process properties', () => {
       { numRuns: 80 },
     );
   });
+
+  // Every architecture's page-table format under the same random programs: encodings, empty
+  // entries, table sizes and zero-page colours all have to agree with the generic mm code.
+  const arches: [string, Partial<MachineConfig>][] = [
+    ['arm64 4K', { arch: 'arm64', granule: 4 }],
+    ['arm64 16K', { arch: 'arm64', granule: 16 }],
+    ['arm64 64K', { arch: 'arm64', granule: 64, ram: 2 * 1024 * 1024 * 1024 }],
+    ['arm', { arch: 'arm' }],
+    ['sparc64', { arch: 'sparc64' }],
+    ['mips (vce)', { arch: 'mips', vce: true }],
+    ['s390', { arch: 's390' }],
+    ['x86_64 before the zero-page patch', { zeroPagePatch: 'before' }],
+  ];
+  for (const [name, cfg] of arches) {
+    it(`holds on ${name}`, () => {
+      fc.assert(
+        fc.property(fc.array(opArb, { minLength: 1, maxLength: 35 }), (ops) => runOps(ops, cfg)),
+        { numRuns: 25 },
+      );
+    });
+  }
 });

@@ -169,7 +169,7 @@ function checkMappings(m: Machine, errs: string[]): void {
         if (arch.isNone(e, level)) continue;
         const va = base + i * step;
         const f = arch.flags(e, level);
-        const pfn = arch.pfn(e);
+        const pfn = level < last ? arch.tablePfn(e, level) : arch.pfn(e);
         if (level < last) {
           if (!(f & PTE.PRESENT)) {
             errs.push(`pid ${t.pid}: non-present table entry at level ${level} for 0x${va.toString(16)}`);

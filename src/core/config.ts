@@ -1,11 +1,15 @@
 /**
  * MachineConfig: the emulated machine and its kernel knobs, as data (DESIGN.md "Config is data").
  */
-export type ArchName = 'x86_64';
-export const ARCH_NAMES: readonly ArchName[] = ['x86_64'];
+export type ArchName = 'x86_64' | 'arm64' | 'arm' | 'sparc64' | 'mips' | 's390';
+export const ARCH_NAMES: readonly ArchName[] = ['x86_64', 'arm64', 'arm', 'sparc64', 'mips', 's390'];
 
 export interface MachineConfig {
   arch: ArchName;
+  /** arm64 translation granule in KiB (4, 16 or 64); 4 elsewhere */
+  granule: 4 | 16 | 64;
+  /** MIPS: the CPU raises virtual coherency exceptions (R4000/R4400 SC/MC): 8 coloured zero pages */
+  vce: boolean;
   /** bytes of RAM */
   ram: number;
   cpus: number;
@@ -34,6 +38,8 @@ export const MAX_CPUS = 64;
 
 export const DEFAULT_CONFIG: MachineConfig = {
   arch: 'x86_64',
+  granule: 4,
+  vce: false,
   ram: 1 * GiB,
   cpus: 2,
   thp: 'madvise',
@@ -45,14 +51,34 @@ export const DEFAULT_CONFIG: MachineConfig = {
 export class ConfigError extends Error {}
 
 /** Reject a configuration the machine cannot have, saying which key and why. */
+/** RAM each machine can have: the image must fit with room to spare, and the board has limits. */
+export const RAM_LIMITS: Record<ArchName, { min: number; max: number; why: string }> = {
+  x86_64: { min: 128 * MiB, max: MAX_RAM, why: 'the kernel image ends near 63 MiB' },
+  arm64: { min: 128 * MiB, max: MAX_RAM, why: 'the kernel image ends near 44 MiB into RAM' },
+  arm: { min: 64 * MiB, max: 2 * GiB, why: 'a 32-bit BeagleBone-like board: 64M to 2G' },
+  sparc64: { min: 128 * MiB, max: MAX_RAM, why: 'the kernel image is loaded at 28 MiB' },
+  mips: { min: 32 * MiB, max: 256 * MiB, why: 'a Malta board maps at most 256 MiB of RAM low' },
+  s390: { min: 64 * MiB, max: MAX_RAM, why: 'the kernel image ends near 33 MiB' },
+};
+
 export function validateConfig(c: MachineConfig): void {
   if (!ARCH_NAMES.includes(c.arch))
     throw new ConfigError(`arch=${c.arch}: supported: ${ARCH_NAMES.join(', ')}`);
-  if (!Number.isInteger(c.ram) || c.ram < MIN_RAM)
+  if (![4, 16, 64].includes(c.granule))
+    throw new ConfigError(`granule=${c.granule}K: arm64 granules are 4K, 16K and 64K`);
+  if (c.granule !== 4 && c.arch !== 'arm64')
+    throw new ConfigError(`granule=${c.granule}K: only arm64 has a choice of granule`);
+  if (c.vce && c.arch !== 'mips')
+    throw new ConfigError('vce=yes: virtual coherency exceptions are a MIPS (R4000/R4400) feature');
+  const lim = RAM_LIMITS[c.arch];
+  if (!Number.isInteger(c.ram) || c.ram < lim.min)
     throw new ConfigError(
-      `ram=${fmtSize(c.ram)} is too small: the ${c.arch} kernel image ends near 63 MiB; use ram=128M or more`,
+      `ram=${fmtSize(c.ram)} is too small for ${c.arch}: ${lim.why}; use ram=${fmtSize(lim.min)} or more`,
     );
-  if (c.ram > MAX_RAM) throw new ConfigError(`ram=${fmtSize(c.ram)} is too large: at most ram=64G`);
+  if (c.ram > lim.max)
+    throw new ConfigError(
+      `ram=${fmtSize(c.ram)} is too large for ${c.arch}: at most ram=${fmtSize(lim.max)} (${lim.why})`,
+    );
   if (c.ram % (2 * MiB) !== 0) throw new ConfigError(`ram=${fmtSize(c.ram)} must be a multiple of 2M`);
   if (!Number.isInteger(c.cpus) || c.cpus < 1 || c.cpus > MAX_CPUS)
     throw new ConfigError(`cpus=${c.cpus}: must be 1..${MAX_CPUS}`);

@@ -167,3 +167,76 @@ export function describeWalk(m: Machine, t: Task, va: number): WalkLevel[] {
     present: (m.pgtableArch.flags(s.entry, i) & PTE.PRESENT) !== 0,
   }));
 }
+
+/** memblock's lists for the memblock view: physical ranges, with who reserved what. */
+export interface MemblockInfo {
+  memory: { base: number; size: number }[];
+  reserved: { base: number; size: number }[];
+  labels: { base: number; size: number; owner: string; caller: string }[];
+  /** the physical address range to draw: first RAM byte .. end of the last region */
+  span: { start: number; end: number };
+}
+
+export function describeMemblock(m: Machine): MemblockInfo {
+  const mb = m.memblock;
+  const all = [...mb.memory.regions, ...mb.reserved.regions];
+  const fw = m.arch.firmwareMap(m.cfg.ram);
+  const start = Math.min(...fw.map((r) => r.base), ...all.map((r) => r.base));
+  const end = Math.max(...fw.map((r) => r.base + r.size), ...all.map((r) => r.base + r.size));
+  return {
+    memory: mb.memory.regions.map((r) => ({ base: r.base, size: r.size })),
+    reserved: mb.reserved.regions.map((r) => ({ base: r.base, size: r.size })),
+    labels: mb.labels.map((l) => ({
+      base: l.base,
+      size: l.size,
+      owner: OWNER_NAMES[l.owner] ?? '?',
+      caller: l.caller,
+    })),
+    span: { start, end },
+  };
+}
+
+/** The architecture as the page presents it. */
+export interface ArchInfo {
+  name: string;
+  label: string;
+  pageSize: number;
+  levels: string[];
+  /** VA bit ranges per level, e.g. "[47:39]" */
+  indexBits: string[];
+  maxPageOrder: number;
+  pageblockOrder: number;
+  /** where the zero page(s) are, once they exist */
+  zeroPages: { basePfn: number; count: number } | null;
+  zeroPagePfn: string;
+  zeroPageMask: string;
+  /** __zero_page (after the patch, one zero page) */
+  zeroPageStruct: string;
+  /** what virt_to_page(empty_zero_page) computes on arches where it is wrong */
+  naiveZeroPage: { ptr: string; why: string } | null;
+  zeroPageCalls: number;
+  simplifications: readonly string[];
+}
+
+export function describeArch(m: Machine): ArchInfo {
+  const a = m.arch;
+  const pg = a.pgtable;
+  const hex = (v: bigint | undefined) => '0x' + (v ?? 0n).toString(16);
+  const naive = a.naiveZeroPage?.(m);
+  return {
+    name: a.name,
+    label: a.label,
+    pageSize: m.pageSize,
+    levels: [...pg.levelNames],
+    indexBits: pg.levelShift.map((s, i) => `[${s + pg.levelBits[i]! - 1}:${s}]`),
+    maxPageOrder: a.maxPageOrder,
+    pageblockOrder: a.pageblockOrder,
+    zeroPages: m.zeroPages ? { basePfn: m.zeroPages.basePfn, count: 1 << m.zeroPages.order } : null,
+    zeroPagePfn: hex(m.vars.get('zero_page_pfn')),
+    zeroPageMask: hex(m.vars.get('zero_page_mask')),
+    zeroPageStruct: hex(m.vars.get('__zero_page')),
+    naiveZeroPage: naive ? { ptr: hex(naive.ptr), why: naive.why } : null,
+    zeroPageCalls: m.zeroPageCalls,
+    simplifications: a.simplifications,
+  };
+}

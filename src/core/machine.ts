@@ -6,6 +6,7 @@ import type { ArchSpec } from './arch/arch.ts';
 import type { PgtableArch } from './arch/pgtable.ts';
 import type { Task } from './mm/mm_types.ts';
 import { archFor } from './arch/index.ts';
+import { ViptCache } from './arch/mips/cache.ts';
 import { bootSteps, type BootStep } from './boot.ts';
 import { DEFAULT_CONFIG, validateConfig, type MachineConfig } from './config.ts';
 import { Memblock } from './mm/memblock.ts';
@@ -56,6 +57,10 @@ export class Machine {
   readonly pgtableArch: PgtableArch;
   /** where the zero page(s) are, once they exist: ZERO_PAGE(vaddr) picks one of 2^order */
   zeroPages: { basePfn: number; order: number } | null = null;
+  /** MIPS: the toy virtually indexed data cache that user accesses go through */
+  readonly cache: ViptCache | undefined;
+  /** 32-bit arm before 2026: the physical address paging_init() got from early_alloc() */
+  zeroPageEarly: number | undefined;
   /** processes by pid (dead ones stay, as zombies, so their fate can be reported) */
   readonly tasks = new Map<number, Task>();
   nextPid = 100;
@@ -104,6 +109,7 @@ export class Machine {
     );
     this.steps = bootSteps(this);
     this.lruBatch = Array.from({ length: this.cfg.cpus }, () => []);
+    this.cache = this.cfg.arch === 'mips' ? new ViptCache(this.cfg.vce) : undefined;
   }
 
   get pageSize(): number {

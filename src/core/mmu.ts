@@ -33,7 +33,7 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
     const f = arch.flags(E, level);
     if (!(f & PTE.PRESENT) || !(f & PTE.USER)) return -1;
     if (level < last) {
-      table = arch.pfn(E);
+      table = arch.tablePfn(E, level);
       continue;
     }
     if (write && !(f & PTE.WRITE)) return -1;
@@ -58,7 +58,10 @@ export function userAccess(m: Machine, task: Task, va: number, write: boolean, c
   for (let tries = 0; tries < 8; tries++) {
     if (task.state !== 'R' || !task.mm) return -1;
     const pa = mmuTranslate(m, task, va, write);
-    if (pa >= 0) return pa;
+    if (pa >= 0) {
+      m.cache?.access(va, pa);
+      return pa;
+    }
     // enter/leave rather than trace.call(): no closure per fault on this hot path.
     m.trace.enter('exc_page_fault');
     m.trace.enter('do_user_addr_fault');

@@ -66,7 +66,7 @@ export interface ArchSpec {
   /** PAGE_OFFSET */
   pageOffset: bigint;
   /** The struct page pointer of a pfn (vmemmap + pfn, or mem_map + pfn). */
-  pfnToPagePtr(pfn: number): bigint;
+  pfnToPagePtr(m: Machine, pfn: number): bigint;
   /** Top of the mmap area for a new process without randomisation. */
   mmapBase: number;
   /** Coloured zero pages, or undefined for a single page in BSS. */

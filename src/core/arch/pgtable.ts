@@ -59,8 +59,10 @@ export interface PgtableArch {
 
   /** Decode the semantic flags of an entry at `level` (0 = top). */
   flags(e: RawEntry, level: number): number;
-  /** The pfn an entry points at (next table or mapped frame). */
+  /** The pfn a leaf entry maps. */
   pfn(e: RawEntry): number;
+  /** The pfn of the next-level table a table entry at `level` points at. */
+  tablePfn(e: RawEntry, level: number): number;
   /** Encode a leaf entry (level = last for a PTE; a higher level with PTE.HUGE for a huge leaf). */
   mkLeaf(pfn: number, flags: number, level: number, out: RawEntry): void;
   /** Encode a table entry pointing at the next-level table `pfn` (x86 _PAGE_TABLE). */

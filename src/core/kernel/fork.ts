@@ -11,13 +11,11 @@ import { pgtableAlloc, pgtableFree } from '../mm/pgtable.ts';
 import { shmemRelease } from '../mm/shmem.ts';
 
 /**
- * mmap_base for a 64-bit process without address-space randomisation: TASK_SIZE minus a gap of
- * the stack rlimit (8 MiB) plus the stack guard gap, at least 128 MiB (arch/x86/mm/mmap.c).
+ * mmap_base without address-space randomisation: TASK_SIZE minus a gap of the stack rlimit plus
+ * the stack guard gap, at least 128 MiB (mm/util.c, arch/x86/mm/mmap.c). Each arch gives its value.
  */
 export function mmapBase(m: Machine): number {
-  const taskSize = m.pgtableArch.taskSize;
-  const gap = Math.max(8 * 2 ** 20 + 256 * m.pageSize, 128 * 2 ** 20);
-  return taskSize - gap;
+  return m.arch.mmapBase;
 }
 
 /** mm_alloc() + pgd_alloc(): an empty address space. Returns null when the PGD cannot be allocated. */
@@ -40,6 +38,10 @@ export function mmAlloc(m: Machine, cpu: number): MmStruct | null {
 /** The stack exec sets up: 132 KiB ending at STACK_TOP (no randomisation), top page written. */
 export const STACK_SIZE = 132 * 1024;
 
+function stackSize(m: Machine): number {
+  return Math.ceil(STACK_SIZE / m.pageSize) * m.pageSize;
+}
+
 /**
  * A new process as exec leaves it, minus the program: a [stack] VMA whose top page holds the
  * arguments (written through GUP, so it already has page tables and one anonymous page). There is
@@ -53,7 +55,7 @@ export function spawnTask(m: Machine, comm: string, cpu: number): Task | null {
   const top = m.pgtableArch.taskSize;
   const flags = VM.READ | VM.WRITE | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC | VM.GROWSDOWN | VM.ACCOUNT;
   const stack: Vma = {
-    start: top - STACK_SIZE,
+    start: top - stackSize(m),
     end: top,
     flags,
     pageProt: vmGetPageProt(flags),
@@ -63,7 +65,7 @@ export function spawnTask(m: Machine, comm: string, cpu: number): Task | null {
     name: '[stack]',
   };
   mm.vmas.push(stack);
-  mm.totalVm = STACK_SIZE / m.pageSize;
+  mm.totalVm = stackSize(m) / m.pageSize;
   mm.hiwaterVm = mm.totalVm;
   if (handleMmFault(m, t, stack, top - m.pageSize, true, cpu) !== 'ok') {
     exitTask(m, t, 'exec failed: out of memory', cpu);

@@ -382,13 +382,13 @@ export function reclaimEmptyPteTables(
           table = -1;
           break;
         }
-        table = arch.pfn(E);
+        table = arch.tablePfn(E, level);
       }
       if (table < 0) continue;
       const pmdIdx = pgtableIndex(arch, base, last - 1);
       readEntry(m, table, pmdIdx, E, last - 1);
       if (!(arch.flags(E, last - 1) & PTE.PRESENT) || arch.flags(E, last - 1) & PTE.HUGE) continue;
-      const pte = arch.pfn(E);
+      const pte = arch.tablePfn(E, last - 1);
       let empty = true;
       for (let i = 0; i < 2 ** arch.levelBits[last]!; i++) {
         readEntry(m, pte, i, N, last);
@@ -435,7 +435,7 @@ export function freePgtables(
           empty = false;
           continue;
         }
-        const child = arch.pfn(E);
+        const child = arch.tablePfn(E, level);
         const childEmpty = freeLevel(child, level + 1, lo);
         if (childEmpty && !stillUsed(lo, hi)) {
           clearEntry(m, table, i, level);

@@ -50,9 +50,9 @@ export function findVma(mm: MmStruct, va: number): Vma | undefined {
   return undefined;
 }
 
-/** PMD_SIZE: anonymous mappings of a multiple of it are aligned to it, for THP. */
+/** HPAGE_PMD_SIZE: anonymous mappings of a multiple of it are aligned to it, for THP (0: no THP). */
 function pmdSize(m: Machine): number {
-  return 2 ** m.pgtableArch.levelShift[m.pgtableArch.levels - 2]!;
+  return m.arch.pmdOrder ? m.pageSize * 2 ** m.arch.pmdOrder : 0;
 }
 
 /**
@@ -62,7 +62,7 @@ function pmdSize(m: Machine): number {
  */
 export function getUnmappedArea(m: Machine, mm: MmStruct, len: number): number {
   const pmd = pmdSize(m);
-  const thp = len % pmd === 0;
+  const thp = pmd > 0 && len % pmd === 0;
   const want = thp ? len + pmd : len;
   let high = mm.mmapBase;
   const low = 0x10000; // mmap_min_addr

@@ -119,7 +119,7 @@ export function walkAlloc(m: Machine, mm: MmStruct, va: number, cpu: number): nu
       arch.mkTable(child, level, scratch);
       writeEntry(m, table, idx, scratch, level);
       table = child;
-    } else table = arch.pfn(scratch);
+    } else table = arch.tablePfn(scratch, level);
   }
   return table;
 }
@@ -131,7 +131,7 @@ export function walkTable(m: Machine, mm: MmStruct, va: number): number {
   for (let level = 0; level < arch.levels - 1; level++) {
     readEntry(m, table, pgtableIndex(arch, va, level), scratch, level);
     if (!(arch.flags(scratch, level) & PTE.PRESENT)) return -1;
-    table = arch.pfn(scratch);
+    table = arch.tablePfn(scratch, level);
   }
   return table;
 }
@@ -154,7 +154,7 @@ export function walkSteps(m: Machine, mm: MmStruct, va: number): WalkStep[] {
     readEntry(m, table, index, entry, level);
     out.push({ level: arch.levelNames[level]!, tablePfn: table, index, entry });
     if (level === arch.levels - 1 || !(arch.flags(entry, level) & PTE.PRESENT)) break;
-    table = arch.pfn(entry);
+    table = arch.tablePfn(entry, level);
   }
   return out;
 }

@@ -5,7 +5,14 @@
  * Exit codes (the CLI's): 0 every expect held, 1 an expect failed (the run goes on and reports each
  * one), 2 the scenario is malformed or asks for something impossible (stops at once, `line:col`).
  */
-import { ConfigError, DEFAULT_CONFIG, fmtSize, type MachineConfig } from '../config.ts';
+import {
+  ARCH_NAMES,
+  ConfigError,
+  DEFAULT_CONFIG,
+  fmtSize,
+  type ArchName,
+  type MachineConfig,
+} from '../config.ts';
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMadvise, doMmap, doMprotect, doMunmap, type Advice } from '../mm/mmap.ts';
 import type { Task } from '../mm/mm_types.ts';
@@ -60,6 +67,8 @@ const MACHINE_KEYS = [
   'init_on_alloc',
   'init_on_free',
   'zero_page_patch',
+  'granule',
+  'vce',
 ] as const;
 const OPS = ['==', '!=', '<', '<=', '>', '>=', 'contains'] as const;
 type Op = (typeof OPS)[number];
@@ -69,6 +78,7 @@ const VARIABLES: Record<string, (m: Machine) => bigint> = {
   zero_page_pfn: (m) => m.vars.get('zero_page_pfn') ?? 0n,
   __zero_page: (m) => m.vars.get('__zero_page') ?? 0n,
   empty_zero_page: (m) => m.vars.get('empty_zero_page') ?? 0n,
+  zero_page_mask: (m) => m.vars.get('zero_page_mask') ?? 0n,
   min_free_kbytes: (m) => BigInt(m.alloc.minFreeKbytes),
   totalreserve_pages: (m) => BigInt(m.alloc.totalreservePages),
   nr_free_pages: (m) => BigInt(m.alloc.nrFreePages()),
@@ -283,6 +293,16 @@ export class Session {
         const path = a[0]!;
         if (path.text === 'dmesg') {
           this.out('==> dmesg <==\n' + m.log.map((l) => l + '\n').join(''));
+          return;
+        }
+        if (path.text === 'cache') {
+          if (!m.cache)
+            throw new ScenarioError(
+              s.line,
+              path.col,
+              `show cache: only the MIPS machine models its data cache (arch=${m.cfg.arch})`,
+            );
+          this.out('==> cache <==\n' + m.cache.describe());
           return;
         }
         this.out(`==> ${path.text} <==\n${this.readProc(s, path, this.resolvePath(s, path))}`);
@@ -697,9 +717,18 @@ function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
     };
     switch (k) {
       case 'arch':
-        if (t.text !== 'x86_64')
-          throw bad('supported: x86_64 (the other architectures arrive with the architectures issue)');
-        c.arch = 'x86_64';
+        if (!(ARCH_NAMES as readonly string[]).includes(t.text))
+          throw bad(`supported: ${ARCH_NAMES.join(', ')}`);
+        c.arch = t.text as ArchName;
+        break;
+      case 'granule': {
+        const g = { '4K': 4, '16K': 16, '64K': 64 }[t.text];
+        if (!g) throw bad('expected 4K, 16K or 64K');
+        c.granule = g as 4 | 16 | 64;
+        break;
+      }
+      case 'vce':
+        c.vce = bool();
         break;
       case 'ram': {
         const v = parseNumber(t.text);
@@ -734,7 +763,7 @@ function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
 }
 
 function readVariable(s: Stmt, t: Token, m: Machine): bigint {
-  const f = VARIABLES[t.text];
+  const f = VARIABLES[t.text] ?? (m.vars.has(t.text) ? (mm: Machine) => mm.vars.get(t.text)! : undefined);
   if (!f)
     throw new ScenarioError(
       s.line,

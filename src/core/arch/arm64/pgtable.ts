@@ -73,6 +73,8 @@ export function arm64Pgtable(granule: Granule): PgtableArch {
       const lo = e.lo;
       const hi = e.hi;
       let f = 0;
+      // A table descriptor restricts nothing (APTable/PXNTable aside): the walk goes on.
+      if (level < last && (lo & 3) === 3) return PTE.PRESENT | PTE.USER | PTE.WRITE | PTE.YOUNG;
       if (lo & PTE_VALID) {
         f |= PTE.PRESENT;
         if (level < last && !(lo & PTE_TABLE_BIT)) f |= PTE.HUGE; // block descriptor
@@ -89,6 +91,9 @@ export function arm64Pgtable(granule: Granule): PgtableArch {
     },
 
     pfn(e: RawEntry): number {
+      return (e.hi & 0xffff) * 2 ** (32 - shift) + ((e.lo & lowMask) >>> shift);
+    },
+    tablePfn(e: RawEntry): number {
       return (e.hi & 0xffff) * 2 ** (32 - shift) + ((e.lo & lowMask) >>> shift);
     },
 

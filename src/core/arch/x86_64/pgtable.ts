@@ -78,6 +78,9 @@ export const x86_64_pgtable: PgtableArch = {
     // PA bits [51:12]: lo[31:12] and hi[19:0]
     return (e.hi & 0xfffff) * 0x100000 + (e.lo >>> 12);
   },
+  tablePfn(e: RawEntry): number {
+    return (e.hi & 0xfffff) * 0x100000 + (e.lo >>> 12);
+  },
 
   mkLeaf(pfn: number, flags: number, level: number, out: RawEntry): void {
     let lo = 0;

@@ -171,7 +171,7 @@ export const x86_64: ArchSpec = {
   imageVirt: (pa: number) => START_KERNEL_MAP + BigInt(pa),
   linearVirt: (pa: number) => PAGE_OFFSET + BigInt(pa),
   pageOffset: PAGE_OFFSET,
-  pfnToPagePtr: (pfn: number) => VMEMMAP_START + BigInt(pfn) * 64n,
+  pfnToPagePtr: (_m: Machine, pfn: number) => VMEMMAP_START + BigInt(pfn) * 64n,
   // TASK_SIZE (2^47 - 4K) minus a 128 MiB gap: no randomisation
   mmapBase: 2 ** 47 - 4096 - 128 * M,
   highmem: false,
@@ -180,7 +180,7 @@ export const x86_64: ArchSpec = {
     // The weak default: __zero_page = virt_to_page(empty_zero_page). x86's __pa() understands
     // __START_KERNEL_map addresses, so this is the right page.
     const pfn = m.arch.emptyZeroPagePhys() / m.pageSize;
-    m.setVar('__zero_page', m.arch.pfnToPagePtr(pfn));
+    m.setVar('__zero_page', m.arch.pfnToPagePtr(m, pfn));
     return `empty_zero_page at 0x${m.arch.emptyZeroPagePhys().toString(16)} (BSS), __zero_page = virt_to_page(empty_zero_page)`;
   },
   simplifications: [
