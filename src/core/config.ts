@@ -10,6 +10,11 @@ export interface MachineConfig {
   granule: 4 | 16 | 64;
   /** MIPS: the CPU raises virtual coherency exceptions (R4000/R4400 SC/MC): 8 coloured zero pages */
   vce: boolean;
+  /**
+   * MIPS what-if: false forces a single zero page even on a VCE CPU, to show what the colouring
+   * prevents (Linux always colours when cpu_has_vce).
+   */
+  colouredZero: boolean;
   /** bytes of RAM */
   ram: number;
   cpus: number;
@@ -40,6 +45,7 @@ export const DEFAULT_CONFIG: MachineConfig = {
   arch: 'x86_64',
   granule: 4,
   vce: false,
+  colouredZero: true,
   ram: 1 * GiB,
   cpus: 2,
   thp: 'madvise',
@@ -60,6 +66,22 @@ export const RAM_LIMITS: Record<ArchName, { min: number; max: number; why: strin
   mips: { min: 32 * MiB, max: 256 * MiB, why: 'a Malta board maps at most 256 MiB of RAM low' },
   s390: { min: 64 * MiB, max: MAX_RAM, why: 'the kernel image ends near 33 MiB' },
 };
+
+/** RAM when the config does not say: the board's usual size. */
+export const DEFAULT_RAM: Record<ArchName, number> = {
+  x86_64: GiB,
+  arm64: GiB,
+  arm: 512 * MiB,
+  sparc64: GiB,
+  mips: 256 * MiB,
+  s390: GiB,
+};
+
+/** A full config from a partial one: defaults, with the RAM default of the chosen arch. */
+export function completeConfig(c: Partial<MachineConfig>): MachineConfig {
+  const arch = c.arch ?? DEFAULT_CONFIG.arch;
+  return { ...DEFAULT_CONFIG, ram: DEFAULT_RAM[arch] ?? DEFAULT_CONFIG.ram, ...c };
+}
 
 export function validateConfig(c: MachineConfig): void {
   if (!ARCH_NAMES.includes(c.arch))

@@ -8,7 +8,7 @@ import type { Task } from './mm/mm_types.ts';
 import { archFor } from './arch/index.ts';
 import { ViptCache } from './arch/mips/cache.ts';
 import { bootSteps, type BootStep } from './boot.ts';
-import { DEFAULT_CONFIG, validateConfig, type MachineConfig } from './config.ts';
+import { completeConfig, validateConfig, type MachineConfig } from './config.ts';
 import { Memblock } from './mm/memblock.ts';
 import { PageAllocator, listHeadsNeeded, wouldInvokeOom } from './mm/page_alloc.ts';
 import { outOfMemory } from './mm/oom_kill.ts';
@@ -72,7 +72,7 @@ export class Machine {
   readonly lruBatch: number[][];
 
   constructor(config: Partial<MachineConfig> = {}) {
-    this.cfg = { ...DEFAULT_CONFIG, ...config };
+    this.cfg = completeConfig(config);
     validateConfig(this.cfg);
     this.arch = archFor(this.cfg);
     this.pgtableArch = this.arch.pgtable;

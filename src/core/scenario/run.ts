@@ -9,6 +9,7 @@ import {
   ARCH_NAMES,
   ConfigError,
   DEFAULT_CONFIG,
+  DEFAULT_RAM,
   fmtSize,
   type ArchName,
   type MachineConfig,
@@ -69,6 +70,7 @@ const MACHINE_KEYS = [
   'zero_page_patch',
   'granule',
   'vce',
+  'coloured_zero',
 ] as const;
 const OPS = ['==', '!=', '<', '<=', '>', '>=', 'contains'] as const;
 type Op = (typeof OPS)[number];
@@ -708,6 +710,11 @@ function intArg(s: Stmt, t: Token, what: string, min: number, max: number): numb
 function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
   const kv = parseKeyValues(s.line, s.args, MACHINE_KEYS, 'machine');
   const c = { ...base };
+  // Without ram=, the chosen architecture's usual size.
+  if (!kv.has('ram') && kv.has('arch')) {
+    const arch = kv.get('arch')!.text as ArchName;
+    if (DEFAULT_RAM[arch]) c.ram = DEFAULT_RAM[arch];
+  }
   for (const [k, t] of kv) {
     const bad = (why: string) => new ScenarioError(s.line, t.col, `machine: ${k}=${t.text}: ${why}`);
     const bool = () => {
@@ -729,6 +736,9 @@ function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
       }
       case 'vce':
         c.vce = bool();
+        break;
+      case 'coloured_zero':
+        c.colouredZero = bool();
         break;
       case 'ram': {
         const v = parseNumber(t.text);

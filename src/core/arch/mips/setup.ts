@@ -51,11 +51,13 @@ export const mips: ArchSpec = {
   mmapBase: 0x7fff8000 - 128 * M,
   highmem: false,
   colouredZero: {
-    order: (m: Machine) => (m.cfg.vce ? 3 : 0),
+    order: (m: Machine) => (m.cfg.vce && m.cfg.colouredZero ? 3 : 0),
     why: (m: Machine) =>
-      m.cfg.vce
-        ? 'cpu_has_vce: an R4000/R4400 SC/MC raises a virtual coherency exception when a line is used under two colours, so one zero page per colour: order 3, 8 pages.'
-        : 'no virtual coherency exceptions on this CPU: one zero page (order 0).',
+      !m.cfg.colouredZero
+        ? 'what-if (coloured_zero=no): one zero page on a CPU that would need eight — every user colour but one now aliases it.'
+        : m.cfg.vce
+          ? 'cpu_has_vce: an R4000/R4400 SC/MC raises a virtual coherency exception when a line is used under two colours, so one zero page per colour: order 3, 8 pages.'
+          : 'no virtual coherency exceptions on this CPU: one zero page (order 0).',
   },
   setupArch(m: Machine): BootStep[] {
     const steps: BootStep[] = [

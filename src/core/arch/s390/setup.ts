@@ -1,8 +1,9 @@
 /**
  * s390: RAM from physical 0 with an identity-mapped kernel view (PAGE_OFFSET 0), the lowcore at the
  * bottom, and coloured zero pages whose number depends on memory size: start at order 7 (512 KiB)
- * and halve while order > 2 and free memory in MiB is smaller than 2^order ("[S390] zero page
- * cache synonyms"). is_zero_pfn() accepts the whole range.
+ * and halve while order > 2 and (free pages >> 10) — free memory in 4 MiB units — is smaller than
+ * 2^order: 7 from 512 MiB free, down to 2 below 32 MiB ("[S390] zero page cache synonyms").
+ * is_zero_pfn() accepts the whole range.
  */
 import { freeAreaInitStep, type BootStep } from '../../boot.ts';
 import type { Machine } from '../../machine.ts';

@@ -75,7 +75,8 @@ export const sparc64Pgtable: PgtableArch = {
     if (flags & (PTE.PRESENT | PTE.PROTNONE)) lo |= _PAGE_PRESENT_4V;
     if (flags & PTE.PRESENT) hi |= _PAGE_VALID_HI | _PAGE_READ_4V_HI;
     if (!(flags & PTE.USER)) lo |= _PAGE_P_4V;
-    if (!(flags & PTE.NX)) lo |= _PAGE_EXEC_4V;
+    // page_copy/page_readonly/page_shared all carry _PAGE_EXEC_4V: no NX for user mappings here.
+    if (!(flags & PTE.NX) || flags & PTE.USER) lo |= _PAGE_EXEC_4V;
     if (flags & PTE.WRITE) hi |= _PAGE_WRITE_4V_HI;
     if (flags & PTE.DIRTY) {
       hi |= _PAGE_MODIFIED_4V_HI;
