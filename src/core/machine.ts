@@ -55,6 +55,8 @@ export class Machine {
   readonly named = new Map<string, NamedAllocation>();
   /** the page-table format of this architecture */
   readonly pgtableArch: PgtableArch;
+  /** bytes per page-table entry at each level (cached: the fault path reads it at every level) */
+  readonly entrySize: readonly number[];
   /** where the zero page(s) are, once they exist: ZERO_PAGE(vaddr) picks one of 2^order */
   zeroPages: { basePfn: number; order: number } | null = null;
   /** MIPS: the toy virtually indexed data cache that user accesses go through */
@@ -76,6 +78,10 @@ export class Machine {
     validateConfig(this.cfg);
     this.arch = archFor(this.cfg);
     this.pgtableArch = this.arch.pgtable;
+    this.entrySize = Array.from(
+      { length: this.pgtableArch.levels },
+      (_, l) => 1 << this.pgtableArch.entryShift(l),
+    );
     const fw = this.arch.firmwareMap(this.cfg.ram);
     // Physical address space: up to the end of the highest usable range, rounded to MAX_ORDER blocks.
     const top = Math.max(...fw.filter((r) => r.type === 'usable').map((r) => r.base + r.size));

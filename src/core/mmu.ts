@@ -26,7 +26,7 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
   const last = arch.levels - 1;
   for (let level = 0; ; level++) {
     const idx = vaIndex(va, arch.levelShift[level]!, (1 << arch.levelBits[level]!) - 1);
-    const wide = arch.entryShift(level) === 3;
+    const wide = m.entrySize[level] === 8;
     const a = table * ps + idx * (wide ? 8 : 4);
     E.lo = ram.readU32(a);
     E.hi = wide ? ram.readU32(a + 4) : 0;

@@ -14,19 +14,21 @@ export const GFP_PGTABLE_USER = GFP_MASKS['GFP_KERNEL_ACCOUNT']! | GFP.__GFP_ZER
 
 /** Physical address of entry `idx` of a table at `level` (entries are 4 or 8 bytes). */
 export function entryAddr(m: Machine, tablePfn: number, idx: number, level: number): number {
-  return tablePfn * m.pageSize + idx * (1 << m.pgtableArch.entryShift(level));
+  return tablePfn * m.pageSize + idx * m.entrySize[level]!;
 }
 
 export function readEntry(m: Machine, tablePfn: number, idx: number, out: RawEntry, level: number): void {
-  const a = entryAddr(m, tablePfn, idx, level);
+  const size = m.entrySize[level]!;
+  const a = tablePfn * m.pageSize + idx * size;
   out.lo = m.ram.readU32(a);
-  out.hi = m.pgtableArch.entryShift(level) === 3 ? m.ram.readU32(a + 4) : 0;
+  out.hi = size === 8 ? m.ram.readU32(a + 4) : 0;
 }
 
 export function writeEntry(m: Machine, tablePfn: number, idx: number, e: RawEntry, level: number): void {
-  const a = entryAddr(m, tablePfn, idx, level);
+  const size = m.entrySize[level]!;
+  const a = tablePfn * m.pageSize + idx * size;
   m.ram.writeU32(a, e.lo);
-  if (m.pgtableArch.entryShift(level) === 3) m.ram.writeU32(a + 4, e.hi);
+  if (size === 8) m.ram.writeU32(a + 4, e.hi);
   if (m.trace.on) m.trace.emit({ type: 'pte_set', tablePfn, index: idx, lo: e.lo >>> 0, hi: e.hi >>> 0 });
 }
 
@@ -110,7 +112,8 @@ export function walkAlloc(m: Machine, mm: MmStruct, va: number, cpu: number): nu
   for (let level = 0; level < arch.levels - 1; level++) {
     const idx = pgtableIndex(arch, va, level);
     readEntry(m, table, idx, scratch, level);
-    if (!(arch.flags(scratch, level) & PTE.PRESENT)) {
+    // A table entry is empty or points at a table: no need to decode all its flags.
+    if (arch.isNone(scratch, level)) {
       const child = m.trace.call(
         level === arch.levels - 2 ? '__pte_alloc' : level === arch.levels - 3 ? '__pmd_alloc' : '__pud_alloc',
         () => pgtableAlloc(m, mm, level + 1, cpu),
@@ -130,7 +133,7 @@ export function walkTable(m: Machine, mm: MmStruct, va: number): number {
   let table = mm.pgd;
   for (let level = 0; level < arch.levels - 1; level++) {
     readEntry(m, table, pgtableIndex(arch, va, level), scratch, level);
-    if (!(arch.flags(scratch, level) & PTE.PRESENT)) return -1;
+    if (arch.isNone(scratch, level)) return -1;
     table = arch.tablePfn(scratch, level);
   }
   return table;
