@@ -16,6 +16,7 @@
  */
 import type { Machine } from './machine.ts';
 import { freeAreaInit, memblockFreeAll, memInitPrintInfo, setZeroPagePfn } from './mm/mm_init.ts';
+import { hugeZeroAtBoot, markStaticHugeZero } from './mm/huge_memory.ts';
 
 export interface BootStep {
   phase: 'setup_arch' | 'mm_core_init_early' | 'mm_core_init' | 'start_kernel' | 'initcalls';
@@ -64,6 +65,18 @@ export function bootSteps(m: Machine): BootStep[] {
       run(m) {
         m.trace.call('arch_setup_zero_pages', () => m.note(arch.archSetupZeroPages(m)));
         setZeroPagePfn(m);
+      },
+    });
+  }
+  if (m.cfg.hugeZero === 'static_pmd' && arch.pmdOrder) {
+    steps.push({
+      phase: 'mm_core_init',
+      fn: 'static_pmd_zero_page_init',
+      file: 'mm/huge_memory.c',
+      why: 'The seed proposal (STATIC_PMD_ZERO_PAGE): take the PMD-sized zero page from memblock while it still exists, and pin it for good — the same pointer then serves as huge_zero_folio and as largest_zero_folio().',
+      run(m) {
+        m.note(hugeZeroAtBoot(m, true));
+        markStaticHugeZero(m);
       },
     });
   }
@@ -149,7 +162,17 @@ export function bootSteps(m: Machine): BootStep[] {
       file: 'mm/huge_memory.c',
       why: 'With THP enabled, khugepaged raises min_free_kbytes (set_recommended_min_free_kbytes) so that free pageblocks stay available for huge pages.',
       run(m) {
-        if (m.cfg.thp === 'never' || !m.arch.pmdOrder) return;
+        if (!m.arch.pmdOrder) return;
+        // thp_shrinker_init(): the persistent folio is taken first, from the buddy allocator...
+        if (m.cfg.hugeZero === 'persistent') m.note(hugeZeroAtBoot(m, false));
+        // ...and only then does THP switch itself off on small machines.
+        const totalram = m.alloc.zones.reduce((s, z) => s + z.managedPages, 0);
+        if (totalram * m.pageSize < 512 * 1024 * 1024) {
+          m.thpDisabledAtBoot = true;
+          m.note('less than 512 MiB of RAM: transparent_hugepage_flags = 0 (THP off)');
+          return;
+        }
+        if (m.cfg.thp === 'never') return;
         m.trace.call('set_recommended_min_free_kbytes', () => setRecommendedMinFreeKbytes(m));
       },
     },

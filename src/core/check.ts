@@ -7,6 +7,7 @@ import { MIGRATE_PCPTYPES, NR_FREETYPE_IDXS, NR_PCP_LISTS } from './mm/mmzone.ts
 import { NIL, PG } from './phys/page.ts';
 import { PTE } from './arch/pgtable.ts';
 import { readEntry, tableBytes } from './mm/pgtable.ts';
+import { compoundHead, isHugeZeroPfn } from './mm/huge_memory.ts';
 
 export class InvariantError extends Error {}
 
@@ -154,13 +155,20 @@ export function assertInvariants(m: Machine): void {
 function checkMappings(m: Machine, errs: string[]): void {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
+  const hpnr = 1 << m.arch.pmdOrder;
+  /** PTE mappings per page */
   const maps = new Map<number, number>();
+  /** PMD mappings per large folio head */
+  const pmdMaps = new Map<number, number>();
+  let hugeZeroMms = 0;
   const e = { lo: 0, hi: 0 };
   for (const t of m.tasks.values()) {
     const mm = t.mm;
     if (!mm) continue;
+    if (mm.hugeZeroFolio) hugeZeroMms++;
     const rss = [0, 0, 0, 0];
     let tables = 0;
+    let hugePmds = 0;
     const walk = (table: number, level: number, base: number) => {
       const n = 2 ** arch.levelBits[level]!;
       const step = 2 ** arch.levelShift[level]!;
@@ -169,6 +177,26 @@ function checkMappings(m: Machine, errs: string[]): void {
         if (arch.isNone(e, level)) continue;
         const va = base + i * step;
         const f = arch.flags(e, level);
+        if (level < last && f & PTE.HUGE) {
+          // a huge leaf: the huge zero folio or a THP, with a page table deposited under it
+          hugePmds++;
+          tables += tableBytes(m, last);
+          const pfn = arch.pfn(e);
+          if (!mm.vmas.some((v) => va >= v.start && va + step <= v.end))
+            errs.push(`pid ${t.pid}: huge PMD at 0x${va.toString(16)} outside a VMA`);
+          if (isHugeZeroPfn(m, pfn)) {
+            if (f & PTE.WRITE)
+              errs.push(`pid ${t.pid}: the huge zero folio is mapped writable at 0x${va.toString(16)}`);
+            continue;
+          }
+          pmdMaps.set(pfn, (pmdMaps.get(pfn) ?? 0) + 1);
+          rss[1]! += hpnr;
+          if (!(m.pages.flags[pfn]! & PG.head))
+            errs.push(`pid ${t.pid}: huge PMD maps pfn ${pfn}, not a large folio head`);
+          if (f & PTE.WRITE && !(m.pages.flags[pfn]! & PG.anonExclusive))
+            errs.push(`pid ${t.pid}: writable huge PMD on a shared THP ${pfn}`);
+          continue;
+        }
         const pfn = level < last ? arch.tablePfn(e, level) : arch.pfn(e);
         if (level < last) {
           if (!(f & PTE.PRESENT)) {
@@ -190,7 +218,8 @@ function checkMappings(m: Machine, errs: string[]): void {
         }
         maps.set(pfn, (maps.get(pfn) ?? 0) + 1);
         const pf = m.pages.flags[pfn]!;
-        if (pf & (PG.buddy | PG.pcp) || m.pages.refcount[pfn]! <= 0)
+        const head = compoundHead(m, pfn);
+        if (m.pages.flags[head]! & (PG.buddy | PG.pcp) || m.pages.refcount[head]! <= 0)
           errs.push(`pid ${t.pid}: 0x${va.toString(16)} maps free pfn ${pfn}`);
         rss[pf & PG.anon ? 1 : 3]!++;
         if (f & PTE.WRITE && pf & PG.anon && !(pf & PG.anonExclusive))
@@ -198,6 +227,8 @@ function checkMappings(m: Machine, errs: string[]): void {
       }
     };
     walk(mm.pgd, 0, 0);
+    if (hugePmds !== mm.deposited.size)
+      errs.push(`pid ${t.pid}: ${hugePmds} huge PMDs but ${mm.deposited.size} deposited page tables`);
     if (tables !== mm.pgtablesBytes)
       errs.push(`pid ${t.pid}: VmPTE says ${mm.pgtablesBytes} bytes, the tables hold ${tables}`);
     if (rss[1] !== mm.rss[1] || rss[3] !== mm.rss[3])
@@ -210,22 +241,41 @@ function checkMappings(m: Machine, errs: string[]): void {
     for (const v of t.mm?.vmas ?? []) if (v.shmem) for (const pfn of v.shmem.pages.values()) cached.add(pfn);
   const batched = new Map<number, number>();
   for (const b of m.lruBatch) for (const pfn of b) batched.set(pfn, (batched.get(pfn) ?? 0) + 1);
+  // _mapcount per page against PTE mappings; _entire_mapcount against PMD mappings
   for (const [pfn, n] of maps) {
     if (m.pages.mapcount[pfn]! + 1 !== n)
       errs.push(
         `pfn ${pfn}: _mapcount says ${m.pages.mapcount[pfn]! + 1} mappings, the page tables have ${n}`,
       );
-    const refs = n + (cached.has(pfn) ? 1 : 0) + (batched.get(pfn) ?? 0);
-    if (m.pages.refcount[pfn] !== refs)
+  }
+  const heads = new Set<number>([...pmdMaps.keys(), ...[...maps.keys()].map((p) => compoundHead(m, p))]);
+  for (const [head, entire] of m.entireMapcount) {
+    if (entire + 1 !== (pmdMaps.get(head) ?? 0))
       errs.push(
-        `pfn ${pfn}: _refcount ${m.pages.refcount[pfn]} but ${refs} references (mappings, page cache, LRU batch)`,
+        `folio ${head}: _entire_mapcount says ${entire + 1}, the page tables have ${pmdMaps.get(head) ?? 0} PMD mappings`,
       );
   }
-  // Anon pages nobody maps must be gone; shmem pages live on in the page cache.
+  // _refcount: one per mapping (PMD or PTE), the page cache's, the LRU batch's
+  for (const head of heads) {
+    const nr = m.pages.flags[head]! & PG.head ? 1 << m.pages.order[head]! : 1;
+    let refs = (pmdMaps.get(head) ?? 0) + (cached.has(head) ? 1 : 0) + (batched.get(head) ?? 0);
+    for (let i = 0; i < nr; i++) refs += maps.get(head + i) ?? 0;
+    if (m.pages.refcount[head] !== refs)
+      errs.push(
+        `pfn ${head}: _refcount ${m.pages.refcount[head]} but ${refs} references (mappings, page cache, LRU batch)`,
+      );
+  }
+  // Anon folios nobody maps must be gone; shmem pages live on in the page cache.
   for (let pfn = 0; pfn < m.pages.nrPages; pfn++) {
-    if (m.pages.flags[pfn]! & PG.anon && !maps.has(pfn)) {
+    if (!(m.pages.flags[pfn]! & PG.anon) || m.pages.flags[pfn]! & PG.tail) continue;
+    if (!heads.has(pfn)) {
       errs.push(`anon pfn ${pfn} is mapped by no process but not freed (refcount ${m.pages.refcount[pfn]})`);
       if (errs.length > 50) return;
     }
   }
+  // huge_zero_refcount: one per mm that took it, plus the shrinker's
+  if (m.cfg.hugeZero === 'dynamic' && m.hugeZeroPfn >= 0 && m.hugeZeroRefcount !== hugeZeroMms + 1)
+    errs.push(
+      `huge_zero_refcount ${m.hugeZeroRefcount}, but ${hugeZeroMms} mm(s) hold it (+1 for the shrinker)`,
+    );
 }

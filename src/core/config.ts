@@ -20,6 +20,14 @@ export interface MachineConfig {
   cpus: number;
   /** transparent_hugepage=: decides khugepaged's min_free_kbytes at boot (and THP faults, later) */
   thp: 'never' | 'madvise' | 'always';
+  /** /sys/kernel/mm/transparent_hugepage/use_zero_page: read faults map the huge zero folio */
+  useZeroPage: boolean;
+  /**
+   * How the huge zero folio lives: dynamic (refcounted, freed by the thp-zero shrinker: 6.18's
+   * default), persistent (CONFIG_PERSISTENT_HUGE_ZERO_FOLIO, merged in 6.18: allocated once, never
+   * freed) or static_pmd (the seed's STATIC_PMD_ZERO_PAGE proposal: from memblock at boot).
+   */
+  hugeZero: 'dynamic' | 'persistent' | 'static_pmd';
   /** init_on_alloc=1: zero every allocated page */
   initOnAlloc: boolean;
   /** init_on_free=1: zero every freed page */
@@ -49,6 +57,8 @@ export const DEFAULT_CONFIG: MachineConfig = {
   ram: 1 * GiB,
   cpus: 2,
   thp: 'madvise',
+  useZeroPage: true,
+  hugeZero: 'dynamic',
   initOnAlloc: false,
   initOnFree: false,
   zeroPagePatch: 'after',

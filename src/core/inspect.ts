@@ -131,9 +131,15 @@ export function processPageStates(
     if (s < e) out.fill(VPageState.Untouched, (s - start) / ps, (e - start) / ps);
   }
   const last = m.pgtableArch.levels - 1;
-  forEachPte(m, mm, start, end, (va, e, page) => {
+  forEachPte(m, mm, start, end, (va, e, page, level) => {
     const i = (va - start) / ps;
-    const f = m.pgtableArch.flags(e, last);
+    const f = m.pgtableArch.flags(e, level);
+    if (level < last) {
+      if (pfns)
+        pfns[i] = m.pgtableArch.pfn(e) + Math.floor((va % 2 ** m.pgtableArch.levelShift[level]!) / ps);
+      out[i] = VPageState.Huge;
+      return;
+    }
     const pfn = m.pgtableArch.pfn(e);
     if (pfns) pfns[i] = pfn;
     if (f & PTE.PROTNONE) out[i] = VPageState.ProtNone;

@@ -59,6 +59,17 @@ export class Machine {
   readonly entrySize: readonly number[];
   /** where the zero page(s) are, once they exist: ZERO_PAGE(vaddr) picks one of 2^order */
   zeroPages: { basePfn: number; order: number } | null = null;
+  /** a huge (PMD) leaf has been mapped at least once: walks must look for them from now on */
+  hugeMapped = false;
+  /** hugepage_init() found less than 512 MiB: transparent_hugepage_flags = 0 */
+  thpDisabledAtBoot = false;
+  /** the huge zero folio: its head pfn (-1 when there is none) and huge_zero_refcount */
+  hugeZeroPfn = -1;
+  hugeZeroRefcount = 0;
+  /** folios queued for deferred split (partially unmapped large folios) */
+  readonly deferredSplit = new Set<number>();
+  /** _entire_mapcount of PMD-mapped large folios, by head pfn (-1 when not PMD-mapped) */
+  readonly entireMapcount = new Map<number, number>();
   /** MIPS: the toy virtually indexed data cache that user accesses go through */
   readonly cache: ViptCache | undefined;
   /** 32-bit arm before 2026: the physical address paging_init() got from early_alloc() */

@@ -32,7 +32,8 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
     E.hi = wide ? ram.readU32(a + 4) : 0;
     const f = arch.flags(E, level);
     if (!(f & PTE.PRESENT) || !(f & PTE.USER)) return -1;
-    if (level < last) {
+    const huge = level < last && (f & PTE.HUGE) !== 0;
+    if (level < last && !huge) {
       table = arch.tablePfn(E, level);
       continue;
     }
@@ -40,10 +41,12 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
     const want = PTE.YOUNG | (write ? PTE.DIRTY : 0);
     const pfn = arch.pfn(E);
     if ((f & want) !== want) {
-      arch.mkLeaf(pfn, f | want, last, E);
+      arch.mkLeaf(pfn, f | want, level, E);
       ram.writeU32(a, E.lo);
       if (wide) ram.writeU32(a + 4, E.hi);
     }
+    // A huge leaf maps 2^n pages: the low VA bits below its level select the page.
+    if (huge) return pfn * ps + (va % 2 ** arch.levelShift[level]!);
     return pfn * ps + (va % ps);
   }
 }

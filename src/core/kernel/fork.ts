@@ -9,6 +9,7 @@ import { VM, type Vma } from '../mm/mm_types.ts';
 import type { MmStruct, Task } from '../mm/mm_types.ts';
 import { pgtableAlloc, pgtableFree } from '../mm/pgtable.ts';
 import { shmemRelease } from '../mm/shmem.ts';
+import { mmPutHugeZeroFolio } from '../mm/huge_memory.ts';
 
 /**
  * mmap_base without address-space randomisation: TASK_SIZE minus a gap of the stack rlimit plus
@@ -32,6 +33,8 @@ export function mmAlloc(m: Machine, cpu: number): MmStruct | null {
     hiwaterRss: 0,
     hiwaterVm: 0,
     users: 1,
+    hugeZeroFolio: false,
+    deposited: new Map(),
   };
 }
 
@@ -133,6 +136,7 @@ export function exitMm(m: Machine, task: Task, cpu: number): void {
     for (const v of vmas) if (v.shmem && --v.shmem.users === 0) shmemRelease(m, v.shmem, cpu);
     // pgd_free() is immediate; the other tables went through the mmu_gather (RCU-deferred).
     pgtableFree(m, null, mm.pgd, 0, cpu, false);
+    mmPutHugeZeroFolio(m, mm); // __mmput()
   });
   task.mm = null;
 }

@@ -8,7 +8,25 @@ import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
 import { GFP, GFP_MASKS } from './gfp.ts';
 import { MM_ANONPAGES, MM_SHMEMPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
-import { clearEntry, pgtableFree, readEntry, walkAlloc, walkTable, writeEntry } from './pgtable.ts';
+import {
+  clearEntry,
+  pgtableFree,
+  readEntry,
+  walkAlloc,
+  walkTable,
+  writeEntry,
+  WALK_HUGE,
+} from './pgtable.ts';
+import {
+  copyHugePmd,
+  doHugePmdAnonymousPage,
+  hugePmdFault,
+  isHugeZeroPfn,
+  splitHugePmd,
+  thpSupported,
+  thpVmaAllowable,
+  zapHugePmd,
+} from './huge_memory.ts';
 import {
   folioAddFileRmap,
   folioAddLru,
@@ -86,10 +104,31 @@ function handlePteFault(
 ): FaultResult {
   const mm = task.mm!;
   const arch = m.pgtableArch;
-  const table = walkAlloc(m, mm, va, cpu);
+  const last = arch.levels - 1;
+  let table = -1;
+  if (thpSupported(m)) {
+    // __handle_mm_fault(): at the PMD level, a huge fault or a huge PMD comes before any PTE.
+    const pmdTable = walkAlloc(m, mm, va, cpu, last - 1);
+    if (pmdTable < 0) return 'oom';
+    const pmdIdx = pgtableIndex(arch, va, last - 1);
+    readEntry(m, pmdTable, pmdIdx, E, last - 1);
+    if (arch.isNone(E, last - 1)) {
+      if (thpVmaAllowable(m, vma, va)) {
+        const r = m.trace.call('do_huge_pmd_anonymous_page', () =>
+          doHugePmdAnonymousPage(m, task, vma, write, pmdTable, pmdIdx, cpu),
+        );
+        if (r !== 'fallback') return r;
+      }
+    } else if (arch.flags(E, last - 1) & PTE.HUGE) {
+      const r = hugePmdFault(m, task, vma, va, write, pmdTable, pmdIdx, cpu);
+      if (r !== 'fallback') return r;
+      readEntry(m, pmdTable, pmdIdx, E, last - 1); // split: now a table
+    }
+    if (!arch.isNone(E, last - 1)) table = arch.tablePfn(E, last - 1);
+  }
+  if (table < 0) table = walkAlloc(m, mm, va, cpu);
   if (table < 0) return 'oom';
   const idx = pgtableIndex(arch, va, arch.levels - 1);
-  const last = arch.levels - 1;
   readEntry(m, table, idx, E, last);
   if (arch.isNone(E, last)) {
     if (vma.shmem)
@@ -326,6 +365,25 @@ export function zapRange(
     for (let a = start; a < end;) {
       const table = walkTable(m, mm, a);
       const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
+      if (table === WALK_HUGE) {
+        // zap_pmd_range(): a whole huge PMD goes at once; a part of one needs a split first.
+        const pmdTable = walkTable(m, mm, a, last - 1);
+        const pmdIdx = pgtableIndex(arch, a, last - 1);
+        const haddr = Math.floor(a / span) * span;
+        if (a === haddr && tableEnd === haddr + span) {
+          zapHugePmd(m, task, mm, pmdTable, pmdIdx, cpu);
+          a = tableEnd;
+        } else
+          splitHugePmd(
+            m,
+            task,
+            mm.vmas.find((v) => a >= v.start && a < v.end)!,
+            haddr,
+            pmdTable,
+            pmdIdx,
+          );
+        continue;
+      }
       if (table < 0) {
         a = tableEnd;
         continue;
@@ -431,7 +489,7 @@ export function freePgtables(
         const hi = lo + step;
         readEntry(m, table, i, E, level);
         if (arch.isNone(E, level)) continue;
-        if (level === arch.levels - 1 || hi <= start || lo >= end) {
+        if (level === arch.levels - 1 || hi <= start || lo >= end || arch.flags(E, level) & PTE.HUGE) {
           empty = false;
           continue;
         }
@@ -468,6 +526,19 @@ export function copyPageRange(
     for (let a = src.start; a < src.end;) {
       const sTable = walkTable(m, parentMm, a);
       const tableEnd = Math.min(src.end, (Math.floor(a / span) + 1) * span);
+      if (sTable === WALK_HUGE) {
+        const r = copyHugePmd(
+          m,
+          child,
+          a,
+          walkTable(m, parentMm, a, last - 1),
+          pgtableIndex(arch, a, last - 1),
+          cpu,
+        );
+        if (r !== 'ok') return r;
+        a = tableEnd;
+        continue;
+      }
       if (sTable < 0) {
         a = tableEnd;
         continue;
@@ -516,7 +587,7 @@ export function forEachPte(
   mm: MmStruct,
   start: number,
   end: number,
-  fn: (va: number, e: RawEntry, page: number) => void,
+  fn: (va: number, e: RawEntry, page: number, level: number) => void,
 ): void {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
@@ -526,6 +597,15 @@ export function forEachPte(
   for (let a = start; a < end;) {
     const table = walkTable(m, mm, a);
     const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
+    if (table === WALK_HUGE) {
+      // A huge PMD: one call per 4 KiB subpage, with the PMD entry and the subpage's pfn
+      // (vm_normal_page_pmd() is NULL for the huge zero folio).
+      readEntry(m, walkTable(m, mm, a, last - 1), pgtableIndex(arch, a, last - 1), e, last - 1);
+      const head = arch.pfn(e);
+      const base = Math.floor(a / span) * span;
+      for (; a < tableEnd; a += ps) fn(a, e, isHugeZeroPfn(m, head) ? -1 : head + (a - base) / ps, last - 1);
+      continue;
+    }
     if (table < 0) {
       a = tableEnd;
       continue;
@@ -534,7 +614,7 @@ export function forEachPte(
       readEntry(m, table, pgtableIndex(arch, a, last), e, last);
       if (arch.isNone(e, last)) continue;
       const f = arch.flags(e, last);
-      fn(a, e, f & (PTE.PRESENT | PTE.PROTNONE) ? vmNormalPage(m, e, last) : -1);
+      fn(a, e, f & (PTE.PRESENT | PTE.PROTNONE) ? vmNormalPage(m, e, last) : -1, last);
     }
   }
 }

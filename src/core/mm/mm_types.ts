@@ -94,6 +94,10 @@ export interface MmStruct {
   hiwaterVm: number;
   /** mm_users */
   users: number;
+  /** MMF_HUGE_ZERO_FOLIO: this mm holds a reference on the huge zero folio */
+  hugeZeroFolio: boolean;
+  /** page tables deposited under huge PMDs (pgtable_trans_huge_deposit), by PMD entry address */
+  deposited: Map<number, number>;
 }
 
 export type TaskState = 'R' | 'Z';

@@ -14,7 +14,8 @@ import {
   type FaultResult,
 } from './memory.ts';
 import { VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
-import { readEntry, walkTable, writeEntry } from './pgtable.ts';
+import { readEntry, walkTable, writeEntry, WALK_HUGE } from './pgtable.ts';
+import { isHugeZeroPfn, splitHugePmd } from './huge_memory.ts';
 import { shmemRelease, shmemZeroSetup } from './shmem.ts';
 
 export type Prot = 'none' | 'r' | 'rw';
@@ -238,7 +239,35 @@ export function doMprotect(
       const tryWritable = (v.flags & (VM.WRITE | VM.SHARED)) === VM.WRITE;
       m.trace.call('change_protection', () => {
         for (let a = v.start; a < v.end; a += ps) {
-          const table = walkTable(m, mm, a);
+          let table = walkTable(m, mm, a);
+          if (table === WALK_HUGE) {
+            // change_huge_pmd(): the VMA covers whole PMDs here (mprotect split the VMA, and a
+            // huge PMD never straddles a VMA boundary once split below)
+            const span = 2 ** arch.levelShift[last - 1]!;
+            const haddr = a - (a % span);
+            const pmdTable = walkTable(m, mm, a, last - 1);
+            const pmdIdx = pgtableIndex(arch, a, last - 1);
+            if (haddr < v.start || haddr + span > v.end) {
+              splitHugePmd(m, task, v, haddr, pmdTable, pmdIdx);
+              table = walkTable(m, mm, a);
+            } else {
+              readEntry(m, pmdTable, pmdIdx, E, last - 1);
+              const old = arch.flags(E, last - 1);
+              let f = v.pageProt | (old & (PTE.DIRTY | PTE.SPECIAL | PTE.YOUNG | PTE.HUGE));
+              const pfn = arch.pfn(E);
+              if (
+                tryWritable &&
+                f & PTE.PRESENT &&
+                !isHugeZeroPfn(m, pfn) &&
+                m.pages.flags[pfn]! & PG.anonExclusive
+              )
+                f |= PTE.WRITE;
+              arch.mkLeaf(pfn, f, last - 1, E);
+              writeEntry(m, pmdTable, pmdIdx, E, last - 1);
+              a = haddr + span - ps;
+              continue;
+            }
+          }
           if (table < 0) {
             a = (Math.floor(a / 2 ** arch.levelShift[last - 1]!) + 1) * 2 ** arch.levelShift[last - 1]! - ps;
             continue;
@@ -344,9 +373,16 @@ export function populateRange(
       const v = findVma(mm, a);
       if (!v) continue;
       const table = walkTable(m, mm, a);
-      if (table >= 0) {
-        readEntry(m, table, pgtableIndex(arch, a, last), E, last);
-        const f = arch.flags(E, last);
+      if (table >= 0 || table === WALK_HUGE) {
+        const level = table === WALK_HUGE ? last - 1 : last;
+        readEntry(
+          m,
+          table === WALK_HUGE ? walkTable(m, mm, a, last - 1) : table,
+          pgtableIndex(arch, a, level),
+          E,
+          level,
+        );
+        const f = arch.flags(E, level);
         if (f & PTE.PRESENT && (!write || f & PTE.WRITE)) continue; // follow_page_pte() found it
       }
       const r = handleMmFault(m, task, v, a, write, cpu);

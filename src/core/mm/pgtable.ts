@@ -102,14 +102,24 @@ export function pgtableFreeNow(m: Machine, pfn: number, order: number, cpu: numb
 
 const scratch: RawEntry = { lo: 0, hi: 0 };
 
+/** walkTable()/walkAlloc() result: a huge (PMD) leaf sits where a table was expected. */
+export const WALK_HUGE = -2;
+
 /**
- * Walk to the last-level table for `va`, allocating missing tables (__pte_alloc, __pmd_alloc, ...).
- * Returns the PTE table's pfn, or -1 when a table could not be allocated (VM_FAULT_OOM).
+ * Walk to the table at `stopLevel` (default: the last-level PTE table) for `va`, allocating missing
+ * tables on the way (__pte_alloc, __pmd_alloc, ...). Returns its pfn, -1 when a table could not be
+ * allocated (VM_FAULT_OOM), or WALK_HUGE when a huge leaf is in the way.
  */
-export function walkAlloc(m: Machine, mm: MmStruct, va: number, cpu: number): number {
+export function walkAlloc(
+  m: Machine,
+  mm: MmStruct,
+  va: number,
+  cpu: number,
+  stopLevel = m.pgtableArch.levels - 1,
+): number {
   const arch = m.pgtableArch;
   let table = mm.pgd;
-  for (let level = 0; level < arch.levels - 1; level++) {
+  for (let level = 0; level < stopLevel; level++) {
     const idx = pgtableIndex(arch, va, level);
     readEntry(m, table, idx, scratch, level);
     // A table entry is empty or points at a table: no need to decode all its flags.
@@ -122,18 +132,27 @@ export function walkAlloc(m: Machine, mm: MmStruct, va: number, cpu: number): nu
       arch.mkTable(child, level, scratch);
       writeEntry(m, table, idx, scratch, level);
       table = child;
-    } else table = arch.tablePfn(scratch, level);
+    } else {
+      if (m.hugeMapped && arch.flags(scratch, level) & PTE.HUGE) return WALK_HUGE;
+      table = arch.tablePfn(scratch, level);
+    }
   }
   return table;
 }
 
-/** Walk without allocating: the PTE table for `va`, or -1 if a level is missing. */
-export function walkTable(m: Machine, mm: MmStruct, va: number): number {
+/** Walk without allocating: the table at `stopLevel` for `va`, -1 if a level is missing, WALK_HUGE. */
+export function walkTable(
+  m: Machine,
+  mm: MmStruct,
+  va: number,
+  stopLevel = m.pgtableArch.levels - 1,
+): number {
   const arch = m.pgtableArch;
   let table = mm.pgd;
-  for (let level = 0; level < arch.levels - 1; level++) {
+  for (let level = 0; level < stopLevel; level++) {
     readEntry(m, table, pgtableIndex(arch, va, level), scratch, level);
     if (arch.isNone(scratch, level)) return -1;
+    if (m.hugeMapped && arch.flags(scratch, level) & PTE.HUGE) return WALK_HUGE;
     table = arch.tablePfn(scratch, level);
   }
   return table;
@@ -156,7 +175,8 @@ export function walkSteps(m: Machine, mm: MmStruct, va: number): WalkStep[] {
     const entry = { lo: 0, hi: 0 };
     readEntry(m, table, index, entry, level);
     out.push({ level: arch.levelNames[level]!, tablePfn: table, index, entry });
-    if (level === arch.levels - 1 || !(arch.flags(entry, level) & PTE.PRESENT)) break;
+    const f = arch.flags(entry, level);
+    if (level === arch.levels - 1 || !(f & PTE.PRESENT) || f & PTE.HUGE) break;
     table = arch.tablePfn(entry, level);
   }
   return out;

@@ -20,6 +20,7 @@ export function folioAddNewAnonRmap(m: Machine, pfn: number): void {
 
 /** folio_dup_anon_rmap (fork): one more mapping, and nobody owns it exclusively any more. */
 export function folioDupAnonRmap(m: Machine, pfn: number): void {
+  // PageAnonExclusive is per page, also inside a large folio
   const p = m.pages;
   p.mapcount[pfn]!++;
   p.flags[pfn] = p.flags[pfn]! & ~PG.anonExclusive;
@@ -35,24 +36,46 @@ export function folioAddFileRmap(m: Machine, pfn: number): void {
 /** folio_remove_rmap_pte(): one mapping fewer; the last one takes it out of NR_ANON_MAPPED. */
 export function folioRemoveRmap(m: Machine, pfn: number): void {
   const p = m.pages;
+  const h = head(m, pfn);
   p.mapcount[pfn]!--;
   if (p.mapcount[pfn] === -1) {
-    if (p.flags[pfn]! & PG.anon) m.vmstat.add('nr_anon_pages', -1);
+    if (p.flags[h]! & PG.anon) m.vmstat.add('nr_anon_pages', -1);
     else m.vmstat.add('nr_mapped', -1);
+    // A large folio that lost part of its mappings waits on the deferred split queue.
+    if (h !== pfn || p.flags[h]! & PG.head) {
+      let mapped = (m.entireMapcount.get(h) ?? -1) >= 0;
+      for (let i = 0; i < 1 << p.order[h]! && !mapped; i++) if (p.mapcount[h + i]! >= 0) mapped = true;
+      if (mapped && !m.deferredSplit.has(h)) {
+        m.deferredSplit.add(h);
+        m.vmstat.inc('thp_deferred_split_page');
+      }
+    }
   }
 }
 
-/** folio_get() */
+/** The head page of the folio holding pfn (folios are naturally aligned). */
+function head(m: Machine, pfn: number): number {
+  const p = m.pages;
+  if (!(p.flags[pfn]! & PG.tail)) return pfn;
+  for (let o = 1; o <= m.arch.maxPageOrder; o++) {
+    const h = pfn & ~((1 << o) - 1);
+    if (p.flags[h]! & PG.head && h + (1 << p.order[h]!) > pfn) return h;
+  }
+  return pfn;
+}
+
+/** folio_get(): the reference is on the folio (its head page). */
 export function folioGet(m: Machine, pfn: number): void {
-  m.pages.refcount[pfn]!++;
+  m.pages.refcount[head(m, pfn)]!++;
 }
 
 /**
  * folio_put(): drop a reference; at zero the page goes back to the page allocator, off the LRU
  * first (__folio_put → page_cache_release).
  */
-export function folioPut(m: Machine, pfn: number, cpu: number): void {
+export function folioPut(m: Machine, page: number, cpu: number): void {
   const p = m.pages;
+  const pfn = head(m, page);
   const r = --p.refcount[pfn]!;
   if (r > 0) return;
   if (r < 0) throw new Error(`folio_put: pfn ${pfn} refcount went negative`);
@@ -62,7 +85,9 @@ export function folioPut(m: Machine, pfn: number, cpu: number): void {
     const z = m.alloc.zoneOf(pfn);
     z.stat.set('nr_zone_inactive_anon', (z.stat.get('nr_zone_inactive_anon') ?? 0) - 1);
   }
-  m.alloc.freePages(pfn, 0, cpu);
+  m.deferredSplit.delete(pfn);
+  m.entireMapcount.delete(pfn);
+  m.alloc.freePages(pfn, p.flags[pfn]! & PG.head ? p.order[pfn]! : 0, cpu);
 }
 
 /**

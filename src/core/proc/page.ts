@@ -6,7 +6,8 @@ import { PTE } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { vmNormalPage } from '../mm/memory.ts';
 import type { MmStruct } from '../mm/mm_types.ts';
-import { readEntry, walkTable } from '../mm/pgtable.ts';
+import { readEntry, walkTable, WALK_HUGE } from '../mm/pgtable.ts';
+import { compoundHead, isHugeZeroPfn } from '../mm/huge_memory.ts';
 import { PG } from '../phys/page.ts';
 import { pgtableIndex } from '../arch/pgtable.ts';
 
@@ -59,10 +60,22 @@ export const KPF_NAMES: Record<number, string> = Object.fromEntries(
 /** The pagemap entry for one virtual page (pte_to_pagemap_entry). */
 export function pagemapEntry(m: Machine, mm: MmStruct, va: number): bigint {
   const table = walkTable(m, mm, va);
-  if (table < 0) return 0n;
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
   const e = { lo: 0, hi: 0 };
+  if (table === WALK_HUGE) {
+    // pagemap_pmd_range(): one entry per subpage; PM_FILE when the folio is not anon (the huge
+    // zero folio), exclusive when the head page is mapped once.
+    const span = 2 ** arch.levelShift[last - 1]!;
+    readEntry(m, walkTable(m, mm, va, last - 1), pgtableIndex(arch, va, last - 1), e, last - 1);
+    const head = arch.pfn(e);
+    let v = PM_PRESENT | BigInt(head + Math.floor((va % span) / m.pageSize));
+    if (!(m.pages.flags[head]! & PG.anon)) v |= PM_FILE;
+    else if ((m.entireMapcount.get(head) ?? -1) + 1 + m.pages.mapcount[head]! + 1 === 1)
+      v |= PM_MMAP_EXCLUSIVE;
+    return v;
+  }
+  if (table < 0) return 0n;
   readEntry(m, table, pgtableIndex(arch, va, last), e, last);
   const f = arch.flags(e, last);
   // pte_present() is true for PROT_NONE entries too: the kernel still tracks the page.
@@ -80,18 +93,33 @@ export function pagemapEntry(m: Machine, mm: MmStruct, va: number): bigint {
 /** stable_page_flags(): what /proc/kpageflags reports for a pfn. */
 export function kpageflags(m: Machine, pfn: number): bigint {
   if (pfn < 0 || pfn >= m.pages.nrPages || !m.memmapReady) return 1n << BigInt(KPF.NOPAGE);
-  const k = m.pages.flags[pfn]!;
+  const own = m.pages.flags[pfn]!;
+  const head = compoundHead(m, pfn);
+  // Most flags are the folio's (its head page's); AnonExclusive is per page.
+  const k =
+    (m.pages.flags[head]! & ~PG.anonExclusive & ~PG.tail & ~PG.head) |
+    (own & (PG.anonExclusive | PG.tail | PG.head | PG.buddy | PG.pgtable | PG.reserved));
   let u = 0n;
   const set = (bit: number) => {
     u |= 1n << BigInt(bit);
   };
-  if (m.isZeroPfn(pfn)) set(KPF.ZERO_PAGE);
+  if (m.isZeroPfn(pfn) || isHugeZeroPfn(m, pfn)) set(KPF.ZERO_PAGE);
   if (k & PG.anon) set(KPF.ANON);
-  if (m.pages.mapcount[pfn]! >= 0 && !(k & (PG.buddy | PG.pgtable))) set(KPF.MMAP);
+  const mapped = m.pages.mapcount[pfn]! >= 0 || (m.entireMapcount.get(head) ?? -1) >= 0;
+  if (mapped && !(k & (PG.buddy | PG.pgtable))) set(KPF.MMAP);
+  // KPF_THP: a PMD-order folio that is anon (large rmappable) or the huge zero folio
+  if (
+    m.arch.pmdOrder &&
+    m.pages.flags[head]! & PG.head &&
+    m.pages.order[head] === m.arch.pmdOrder &&
+    (k & PG.anon || isHugeZeroPfn(m, pfn))
+  )
+    set(KPF.THP);
   if (k & PG.buddy) set(KPF.BUDDY);
   if (k & PG.pgtable) set(KPF.PGTABLE);
   if (k & PG.head) set(KPF.COMPOUND_HEAD);
   if (k & PG.tail) set(KPF.COMPOUND_TAIL);
+  if (k & PG.head && own & PG.anon) set(KPF.ANON);
   if (k & PG.locked) set(KPF.LOCKED);
   if (k & PG.uptodate) set(KPF.UPTODATE);
   if (k & PG.dirty) set(KPF.DIRTY);
@@ -110,7 +138,8 @@ export function kpagecount(m: Machine, pfn: number): number {
   if (pfn < 0 || pfn >= m.pages.nrPages) return 0;
   const k = m.pages.flags[pfn]!;
   if (k & (PG.buddy | PG.pgtable | PG.pcp)) return 0;
-  return m.pages.mapcount[pfn]! + 1;
+  // page_mapcount(): the folio's PMD mappings plus this page's own PTE mappings
+  return m.pages.mapcount[pfn]! + 1 + (m.entireMapcount.get(compoundHead(m, pfn)) ?? -1) + 1;
 }
 
 export function kpfNames(v: bigint): string[] {

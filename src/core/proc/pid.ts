@@ -17,6 +17,15 @@ import {
   type Vma,
 } from '../mm/mm_types.ts';
 import { PG } from '../phys/page.ts';
+import { compoundHead, hpageSize, thpVmaAllowable } from '../mm/huge_memory.ts';
+
+/** THPeligible: THP is allowed for the VMA and a whole PMD fits inside it somewhere. */
+function thpEligible(m: Machine, v: Vma): number {
+  if (!m.arch.pmdOrder) return 0;
+  const size = hpageSize(m);
+  const first = Math.ceil(v.start / size) * size;
+  return first + size <= v.end && thpVmaAllowable(m, v, first) ? 1 : 0;
+}
 
 const hex = (n: number) => n.toString(16).padStart(8, '0');
 
@@ -173,6 +182,7 @@ interface Mss {
   pssAnon: number;
   pssFile: number;
   pssShmem: number;
+  anonHuge: number;
 }
 
 const PSS_SHIFT = 12;
@@ -191,6 +201,7 @@ function emptyMss(): Mss {
     pssAnon: 0,
     pssFile: 0,
     pssShmem: 0,
+    anonHuge: 0,
   };
 }
 
@@ -198,13 +209,17 @@ function emptyMss(): Mss {
 function accountVma(m: Machine, t: Task, v: Vma, mss: Mss): void {
   const ps = m.pageSize;
   const last = m.pgtableArch.levels - 1;
-  forEachPte(m, t.mm!, v.start, v.end, (_va, e, page) => {
+  forEachPte(m, t.mm!, v.start, v.end, (_va, e, page, level) => {
     if (page < 0) return;
-    const f = m.pgtableArch.flags(e, last);
+    const f = m.pgtableArch.flags(e, level);
+    // smaps_pmd_entry(): a PMD-mapped THP counts in AnonHugePages, shared by its entire mapcount
+    const head = level < last ? compoundHead(m, page) : page;
+    if (level < last) mss.anonHuge += ps;
     const flags = m.pages.flags[page]!;
     const dirty = (f & PTE.DIRTY) !== 0 || (flags & PG.dirty) !== 0;
     const young = (f & PTE.YOUNG) !== 0 || (flags & PG.referenced) !== 0;
-    const mapcount = m.pages.mapcount[page]! + 1;
+    const mapcount =
+      m.pages.mapcount[page]! + 1 + (level < last ? (m.entireMapcount.get(head) ?? -1) + 1 : 0);
     const anon = (flags & PG.anon) !== 0;
     mss.resident += ps;
     if (young) mss.referenced += ps;
@@ -246,7 +261,7 @@ function mssLines(mss: Mss, rollup: boolean): string {
     smapsField('Anonymous', k(mss.anonymous)) +
     smapsField('KSM', 0) +
     smapsField('LazyFree', 0) +
-    smapsField('AnonHugePages', 0) +
+    smapsField('AnonHugePages', k(mss.anonHuge)) +
     smapsField('ShmemPmdMapped', 0) +
     smapsField('FilePmdMapped', 0) +
     smapsField('Shared_Hugetlb', 0) +
@@ -269,7 +284,7 @@ export function procSmaps(m: Machine, t: Task): string {
       smapsField('KernelPageSize', m.pageSize / 1024) +
       smapsField('MMUPageSize', m.pageSize / 1024);
     out += mssLines(mss, false);
-    out += `${'THPeligible:'.padEnd(16)}${'0'.padStart(8)}\n`;
+    out += `${'THPeligible:'.padEnd(16)}${String(thpEligible(m, v)).padStart(8)}\n`;
     out += `VmFlags: ${VM_FLAG_MNEMONICS.filter(([bit]) => v.flags & bit)
       .map(([, s]) => s + ' ')
       .join('')}\n`;
