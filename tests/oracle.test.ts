@@ -2,8 +2,8 @@
  * The emulator against real Linux 6.18.
  *
  * tools/oracle/ ran small C programs on a real 6.18 kernel and recorded what it did as JSON
- * (reference/kernel-6.18/*.json, reference/zero-page-read-then-write.json). Each non-THP record is
- * replayed here from scenarios/oracle/<name>.mm, and every deterministic count of the record is
+ * (reference/kernel-6.18/*.json, reference/zero-page-read-then-write.json). Each record, the thp-*
+ * ones included, is replayed here from scenarios/oracle/<name>.mm, and every deterministic count of the record is
  * compared with what the emulator did. The expected values are always the real kernel's: when the
  * emulator disagrees, the test fails and says where.
  *
@@ -43,6 +43,7 @@ import {
 import { vmstatValue } from '../src/core/proc/stats.ts';
 import { parseScenario } from '../src/core/scenario/parse.ts';
 import { Session } from '../src/core/scenario/run.ts';
+import { PG } from '../src/core/phys/page.ts';
 
 // --- the reference JSON --------------------------------------------------------------------------
 
@@ -144,6 +145,8 @@ interface ProcSnap {
 interface Snapshot {
   procs: Map<string, ProcSnap>;
   vmstat: Record<string, number>;
+  /** /sys/kernel/mm/transparent_hugepage/hugepages-2048kB/stats, as mthpStats() computes them */
+  mthp: Record<string, number>;
   /** scenario-specific values computed at this point (contents checks) */
   probe: Record<string, number | boolean>;
 }
@@ -255,7 +258,35 @@ function snapshot(m: Machine, s: Session): Snapshot {
   }
   const vmstat: Record<string, number> = {};
   for (const k of VMSTAT_KEPT) vmstat[k] = vmstatValue(m, k);
-  return { procs, vmstat, probe: {} };
+  return { procs, vmstat, mthp: mthpStats(m), probe: {} };
+}
+
+/**
+ * The PMD-order (2048 kB) mTHP stats the oracle read from
+ * /sys/kernel/mm/transparent_hugepage/hugepages-2048kB/stats. The emulator has no per-size sysfs
+ * files, so they are computed from what it does keep. For the PMD order the kernel counts each
+ * event at the same place as its vmstat twin (count_vm_event + count_mthp_stat side by side in
+ * do_huge_pmd_anonymous_page, deferred_split_folio, split_huge_page_to_list_to_order), so the
+ * events read those counters; the two gauges are counted from the machine's state: anonymous
+ * 2 MiB folios, and those on the deferred split queue (partially mapped ones, in this model).
+ */
+function mthpStats(m: Machine): Record<string, number> {
+  const order = m.arch.pmdOrder;
+  let nrAnon = 0;
+  const p = m.pages;
+  for (let pfn = 0; pfn < p.flags.length; pfn += 1 << order)
+    if (p.flags[pfn]! & PG.head && p.order[pfn] === order && p.flags[pfn]! & PG.anon) nrAnon++;
+  let partial = 0;
+  for (const h of m.deferredSplit) if (p.order[h] === order) partial++;
+  return {
+    anon_fault_alloc: vmstatValue(m, 'thp_fault_alloc'),
+    anon_fault_fallback: vmstatValue(m, 'thp_fault_fallback'),
+    split: vmstatValue(m, 'thp_split_page'),
+    split_deferred: vmstatValue(m, 'thp_deferred_split_page'),
+    split_failed: vmstatValue(m, 'thp_split_page_failed'),
+    nr_anon: nrAnon,
+    nr_anon_partially_mapped: partial,
+  };
 }
 
 /**
@@ -707,6 +738,12 @@ describe('env: the machine the records were taken on', () => {
     'populate-madv-populate-write',
     'populate-map-populate',
     'shared-anon',
+    'thp-dontneed-in-huge-zero',
+    'thp-dontneed-in-thp',
+    'thp-fork-child-writes',
+    'thp-huge-zero-read-then-write',
+    'thp-zero-page-alloc',
+    'thp-zero-page-alloc-first-of-boot',
   ];
   // the machine every scenarios/oracle/*.mm file asks for
   let m: Machine;
@@ -1978,28 +2015,643 @@ describe('shared-anon', () => {
     ));
 });
 
-/*
- * Not replayed yet: the thp-* records (huge pages are a later issue). What they need from the
- * emulator and the language:
- * - The PMD fault path for MADV_HUGEPAGE VMAs (do_huge_pmd_anonymous_page): a read maps the huge
- *   zero folio with one PMD (minflt 1 per 2 MiB, RSS 0, a PTE table deposited per PMD: VmPTE
- *   +16 kB for 4 MiB = PUD + PMD + 2 deposited tables); a write allocates a 2 MiB THP
- *   (thp_fault_alloc +1, RssAnon +2048 kB, smaps AnonHugePages 2048, VmPTE unchanged).
- * - The huge zero folio itself: allocated on first use (thp_zero_page_alloc +1, 512 pfns, head
- *   512-aligned, KPF COMPOUND_HEAD/TAIL|THP|ZERO_PAGE, no RESERVED, kpagecount 0), shared by every
- *   mm, kept after its users exit, freed by the thp-zero shrinker: a `drop_caches` statement, and
- *   a way to find it (a `huge_zero_pfn` variable, or kpageflags over a pfn range).
- * - pagemap and kpageflags of PMD mappings: bit 61 set and bit 56 clear on the huge zero folio;
- *   bit 56 taken from the head page for a PMD-mapped THP (all 512 entries, even when the child
- *   still maps 511 of them); KPF_THP, COMPOUND_HEAD/TAIL, pfn_adjacent_pairs_within_one_compound_folio
- *   511 per folio; smaps AnonHugePages and THPeligible 1.
- * - split_huge_pmd: MADV_DONTNEED of 4 KiB inside a huge-zero PMD (thp_split_pmd +1, the other
- *   511 entries now on the 4 KiB zero page, VmPTE unchanged: the deposited table is used) and
- *   inside a THP (thp_split_pmd +1, thp_deferred_split_page +1, the folio queued for deferred
- *   split, DIRTY on the 511 remaining pages, AnonHugePages 0, RSS -4 kB).
- * - fork of a PMD-mapped THP (copy_huge_pmd: both AnonHugePages 2048, Shared_Dirty 2048,
- *   kpagecount 2) and COW on it: split the PMD and copy one 4 KiB page (minflt 1, thp_split_pmd
- *   +1, no new THP); the last writer: thp_deferred_split_page +1, nr_anon_transparent_hugepages -1.
- * - /sys/kernel/mm/transparent_hugepage/hugepages-2048kB/stats (split_deferred, nr_anon,
- *   nr_anon_partially_mapped) and the thp_* vmstat events, readable by `show`/`expect`.
+// --- transparent huge pages (tools/oracle/thp.c, thp_zero_alloc.c) ------------------------------
+
+/**
+ * j_page_detail() of page `i` of a region snapshot, with the keys the reference has: `kpf_stable`
+ * and `kpf` are only kpageflags spelled out as names, so the number is compared instead.
+ * (thp-zero-page-alloc-first-of-boot.json was taken by an earlier oracle that printed the raw
+ * `kpageflags`; no LRU batch bit can be set on the huge zero folio it describes.)
  */
+function expectPage(r: RegionSnap, i: number, ref: JObj): void {
+  const e = r.entries[i]!;
+  const present = (e & PM_PRESENT) !== 0n;
+  const all: JObj = {
+    vaddr: hex(r.start + i * 4096),
+    present,
+    pagemap_flags_bits55_63: hex(e & ~PFN_MASK),
+    pm_exclusive_bit56: (e & PM_MMAP_EXCLUSIVE) !== 0n,
+    pm_file_or_shared_bit61: (e & PM_FILE) !== 0n,
+    kpageflags_stable: hex(r.flags[i]! & ~KPF_VOLATILE),
+    kpageflags: hex(r.flags[i]!),
+    kpagecount: r.counts[i]!,
+  };
+  const expected = deterministic(ref, ['kpf_stable', 'kpf']);
+  const actual: JObj = {};
+  for (const k of Object.keys(expected)) actual[k] = k in all ? all[k]! : null;
+  expect.soft({ page: i, ...actual }).toEqual({ page: i, ...expected });
+}
+
+/** j_halves(): the summaries of each 2 MiB half of a 4 MiB region and the detailed pages. */
+function expectHalves(run: OracleRun, ref: JObj, mark: string, proc = 'A', region = 'r1'): void {
+  const r = regionAt(run, mark, proc, region);
+  expect.soft(pagemapSummary(r, 0, 512)).toEqual(refPagemap(obj(ref, 'pagemap_first_2MiB_pages_0_511')));
+  expect
+    .soft(pagemapSummary(r, 512, 512))
+    .toEqual(refPagemap(obj(ref, 'pagemap_second_2MiB_pages_512_1023')));
+  for (const k of Object.keys(ref)) {
+    const pg = /^page_(\d+)$/.exec(k);
+    if (pg) expectPage(r, Number(pg[1]), obj(ref, k));
+  }
+}
+
+/** A `mthp_2048kB_stats_delta` object, as deltas of mthpStats() between two marks. */
+function expectMthp(run: OracleRun, ref: JObj, from: string, to: string): void {
+  const a = snapAt(run, from).mthp;
+  const b = snapAt(run, to).mthp;
+  const actual: JObj = {};
+  for (const k of Object.keys(ref)) actual[k] = k in b ? b[k]! - a[k]! : null;
+  expect.soft(actual).toEqual(ref);
+}
+
+/** The deltas of one phase: vmstat_delta_systemwide and mthp_2048kB_stats_delta. */
+function expectThpDeltas(run: OracleRun, ref: JObj, from: string, to: string): void {
+  expectVmstat(run, obj(ref, 'vmstat_delta_systemwide'), from, to);
+  expectMthp(run, obj(ref, 'mthp_2048kB_stats_delta'), from, to);
+}
+
+describe('thp-huge-zero-read-then-write', () => {
+  const ref = kernelRef('thp-huge-zero-read-then-write');
+  const run = oracleRun('thp-huge-zero-read-then-write');
+  const view = (mark: string, path: string) =>
+    expectView(run(), obj(ref, path), { mark, proc: 'A', region: 'r1' });
+
+  it('the .mm expect lines hold; every call returned 0', () => expectScenarioClean(run()));
+
+  it('after_read_all: 2 faults map the huge zero folio twice; RSS 0, VmPTE +16 kB; view, halves', () => {
+    expectMeasured(run(), obj(ref, 'after_read_all.read_all_1024_pages'), {
+      proc: 'A',
+      from: 'after_mmap',
+      to: 'after_read_all',
+      sum: { region: 'r1', first: 0, count: 1024 },
+    });
+    expectStatusDelta(run(), obj(ref, 'after_read_all.status_delta_vs_before_mmap'), {
+      proc: 'A',
+      from: 'before_mmap',
+      to: 'after_read_all',
+    });
+    view('after_read_all', 'after_read_all.view');
+    expectHalves(run(), obj(ref, 'after_read_all'), 'after_read_all');
+    expectThpDeltas(run(), obj(ref, 'after_read_all'), 'after_mmap', 'after_read_all');
+  });
+
+  it('after_write_page_0: 1 fault, a THP replaces the first huge zero PMD; view, halves', () => {
+    expectMeasured(run(), obj(ref, 'after_write_page_0.write_page_0'), {
+      proc: 'A',
+      from: 'after_read_all',
+      to: 'after_write_page_0',
+    });
+    expectStatusDelta(run(), obj(ref, 'after_write_page_0.status_delta_vs_previous'), {
+      proc: 'A',
+      from: 'after_read_all',
+      to: 'after_write_page_0',
+    });
+    view('after_write_page_0', 'after_write_page_0.view');
+    expectHalves(run(), obj(ref, 'after_write_page_0'), 'after_write_page_0');
+    expectThpDeltas(run(), obj(ref, 'after_write_page_0'), 'after_read_all', 'after_write_page_0');
+  });
+
+  it('after_write_pages_0_511: no fault', () => {
+    expectMeasured(run(), obj(ref, 'after_write_pages_0_511.write_pages_0_511'), {
+      proc: 'A',
+      from: 'after_write_page_0',
+      to: 'after_write_pages_0_511',
+    });
+    expectThpDeltas(
+      run(),
+      obj(ref, 'after_write_pages_0_511'),
+      'after_write_page_0',
+      'after_write_pages_0_511',
+    );
+  });
+
+  it('after_write_page_512: 1 fault, a second THP; view, halves', () => {
+    expectMeasured(run(), obj(ref, 'after_write_page_512.write_page_512'), {
+      proc: 'A',
+      from: 'after_write_pages_0_511',
+      to: 'after_write_page_512',
+    });
+    expectStatusDelta(run(), obj(ref, 'after_write_page_512.status_delta_vs_after_read_all'), {
+      proc: 'A',
+      from: 'after_read_all',
+      to: 'after_write_page_512',
+    });
+    view('after_write_page_512', 'after_write_page_512.view');
+    expectHalves(run(), obj(ref, 'after_write_page_512'), 'after_write_page_512');
+    expectThpDeltas(
+      run(),
+      obj(ref, 'after_write_page_512'),
+      'after_write_pages_0_511',
+      'after_write_page_512',
+    );
+  });
+
+  it('after_reread_all: no fault, byte sum 513', () => {
+    expectMeasured(run(), obj(ref, 'after_reread_all.read_all'), {
+      proc: 'A',
+      from: 'after_write_page_512',
+      to: 'after_reread_all',
+      sum: { region: 'r1', first: 0, count: 1024 },
+    });
+    expect
+      .soft(byteSum(regionAt(run(), 'after_reread_all', 'A', 'r1'), 0, 1024) === 513)
+      .toBe(at(ref, 'after_reread_all.sum_is_513'));
+  });
+});
+
+describe('thp-dontneed-in-huge-zero', () => {
+  const ref = kernelRef('thp-dontneed-in-huge-zero');
+  const run = oracleRun('thp-dontneed-in-huge-zero');
+  const view = (mark: string, path: string) =>
+    expectView(run(), obj(ref, path), { mark, proc: 'A', region: 'r1' });
+  /** one phase: the measured access, the status delta, the halves, the deltas */
+  const phase = (key: string, measured: string, from: string, sum?: number) => {
+    expectMeasured(run(), obj(ref, `${key}.${measured}`), {
+      proc: 'A',
+      from,
+      to: key,
+      ...(sum === undefined ? {} : { sum: { region: 'r1', first: sum, count: 1 } }),
+    });
+    expectStatusDelta(run(), obj(ref, `${key}.status_delta_vs_previous`), { proc: 'A', from, to: key });
+    if ('pagemap_first_2MiB_pages_0_511' in obj(ref, key)) expectHalves(run(), obj(ref, key), key);
+    if ('view' in obj(ref, key)) view(key, `${key}.view`);
+    expectThpDeltas(run(), obj(ref, key), from, key);
+  };
+
+  it('the .mm expect lines hold; every call returned 0', () => expectScenarioClean(run()));
+
+  it('after_read_all: 2 faults, two huge zero PMDs; view', () => {
+    expectMeasured(run(), obj(ref, 'after_read_all.read_all'), {
+      proc: 'A',
+      from: 'after_mmap',
+      to: 'after_read_all',
+      sum: { region: 'r1', first: 0, count: 1024 },
+    });
+    view('after_read_all', 'after_read_all.view');
+  });
+
+  it('after_dontneed_page_5: thp_split_pmd +1; 511 PTEs on the 4 KiB zero page, page 5 gone', () => {
+    expect.soft(at(ref, 'after_dontneed_page_5.madvise_rc')).toBe(0);
+    phase('after_dontneed_page_5', 'madvise_call', 'after_read_all');
+  });
+
+  it('after_reread_page_5: 1 fault, page 5 on the 4 KiB zero page', () =>
+    phase('after_reread_page_5', 'read_page_5', 'after_dontneed_page_5', 5));
+
+  it('after_write_page_6: 1 fault, a 4 KiB anonymous page (no THP in a PTE-mapped range)', () =>
+    phase('after_write_page_6', 'write_page_6', 'after_reread_page_5'));
+
+  it('after_write_page_600: 1 fault, the second huge zero PMD becomes a THP', () =>
+    phase('after_write_page_600', 'write_page_600', 'after_write_page_6'));
+});
+
+describe('thp-dontneed-in-thp', () => {
+  const ref = kernelRef('thp-dontneed-in-thp');
+  const run = oracleRun('thp-dontneed-in-thp');
+  const phase = (key: string, measured: string, from: string, sum?: number) => {
+    expectMeasured(run(), obj(ref, `${key}.${measured}`), {
+      proc: 'A',
+      from,
+      to: key,
+      ...(sum === undefined ? {} : { sum: { region: 'r1', first: sum, count: 1 } }),
+    });
+    expectStatusDelta(run(), obj(ref, `${key}.status_delta_vs_previous`), { proc: 'A', from, to: key });
+    expectHalves(run(), obj(ref, key), key);
+    if ('view' in obj(ref, key))
+      expectView(run(), obj(ref, `${key}.view`), { mark: key, proc: 'A', region: 'r1' });
+    expectThpDeltas(run(), obj(ref, key), from, key);
+  };
+
+  it('the .mm expect lines hold; every call returned 0', () => expectScenarioClean(run()));
+
+  it('after_write_first_2MiB: 1 fault, one THP; VmPTE +12 kB; view, halves', () => {
+    expectMeasured(run(), obj(ref, 'after_write_first_2MiB.write_pages_0_511'), {
+      proc: 'A',
+      from: 'after_mmap',
+      to: 'after_write_first_2MiB',
+    });
+    expectStatusDelta(run(), obj(ref, 'after_write_first_2MiB.status_delta_vs_before_mmap'), {
+      proc: 'A',
+      from: 'before_mmap',
+      to: 'after_write_first_2MiB',
+    });
+    expectView(run(), obj(ref, 'after_write_first_2MiB.view'), {
+      mark: 'after_write_first_2MiB',
+      proc: 'A',
+      region: 'r1',
+    });
+    expectHalves(run(), obj(ref, 'after_write_first_2MiB'), 'after_write_first_2MiB');
+    expectThpDeltas(run(), obj(ref, 'after_write_first_2MiB'), 'after_mmap', 'after_write_first_2MiB');
+  });
+
+  it('after_dontneed_page_5: PMD split, deferred split queued, the 511 pages DIRTY, RSS -4 kB', () => {
+    expect.soft(at(ref, 'after_dontneed_page_5.madvise_rc')).toBe(0);
+    phase('after_dontneed_page_5', 'madvise_call', 'after_write_first_2MiB');
+  });
+
+  it('after_reread_page_5: 1 fault, page 5 on the 4 KiB zero page', () =>
+    phase('after_reread_page_5', 'read_page_5', 'after_dontneed_page_5', 5));
+
+  it('after_write_page_5: 1 fault, a 4 KiB anonymous page', () =>
+    phase('after_write_page_5', 'write_page_5', 'after_reread_page_5'));
+
+  it('after_munmap: the partially mapped THP goes with the region', () =>
+    expectThpDeltas(run(), obj(ref, 'after_munmap'), 'after_write_page_5', 'after_munmap'));
+});
+
+describe('thp-fork-child-writes', () => {
+  const ref = kernelRef('thp-fork-child-writes');
+  const run = oracleRun('thp-fork-child-writes');
+  /** the oracle viewed only the first 2 MiB (HPN pages) */
+  const view = (mark: string, proc: string, path: string) => {
+    const p = procAt(run(), mark, proc);
+    const r = regionAt(run(), mark, proc, 'r1');
+    const refView = obj(ref, path);
+    const refSmaps = deterministic(obj(refView, 'smaps'), SMAPS_SKIPPED);
+    expect.soft({ smaps: smapsLike(p, r.start, refSmaps), pagemap: pagemapSummary(r, 0, 512) }).toEqual({
+      smaps: refSmaps,
+      pagemap: refPagemap(obj(refView, 'pagemap')),
+    });
+  };
+  const half = (mark: string, proc: string): RegionSnap => {
+    const r = regionAt(run(), mark, proc, 'r1');
+    return { ...r, entries: r.entries.slice(0, 512) };
+  };
+  const page = (mark: string, proc: string, i: number, path: string) =>
+    expectPage(regionAt(run(), mark, proc, 'r1'), i, obj(ref, path));
+
+  it('the .mm expect lines hold; every call returned 0', () => expectScenarioClean(run()));
+
+  it('parent_after_write_first_2MiB: 1 fault, one THP', () => {
+    expectMeasured(run(), obj(ref, 'parent_after_write_first_2MiB.write_pages_0_511'), {
+      proc: 'A',
+      from: 'before_write',
+      to: 'parent_after_write_first_2MiB',
+    });
+    view('parent_after_write_first_2MiB', 'A', 'parent_after_write_first_2MiB.view');
+    expectThpDeltas(
+      run(),
+      obj(ref, 'parent_after_write_first_2MiB'),
+      'before_write',
+      'parent_after_write_first_2MiB',
+    );
+  });
+
+  it('right_after_fork: copy_huge_pmd shares the THP (kpagecount 2, Shared_Dirty 2048)', () => {
+    view('right_after_fork', 'A', 'right_after_fork.parent');
+    view('right_after_fork', 'B', 'right_after_fork.child');
+    expect
+      .soft(pfnEqualCount(half('right_after_fork', 'A'), half('right_after_fork', 'B')))
+      .toBe(num(ref, 'right_after_fork.child_pfn_equals_parent_pfn'));
+    page('right_after_fork', 'A', 0, 'right_after_fork.parent_page_0');
+    page('right_after_fork', 'B', 0, 'right_after_fork.child_page_0');
+    expectVmstat(
+      run(),
+      obj(ref, 'right_after_fork.vmstat_delta_systemwide'),
+      'parent_after_write_first_2MiB',
+      'right_after_fork',
+      FORK_WARMUP_PGREUSE,
+    );
+    expectMthp(
+      run(),
+      obj(ref, 'right_after_fork.mthp_2048kB_stats_delta'),
+      'parent_after_write_first_2MiB',
+      'right_after_fork',
+    );
+  });
+
+  it('after_child_writes_page_0: 1 fault, the child splits its PMD and copies page 0', () => {
+    const k = 'after_child_writes_page_0';
+    expectMeasured(run(), obj(ref, `${k}.child_write_page_0`), {
+      proc: 'B',
+      from: 'right_after_fork',
+      to: k,
+    });
+    expectStatusDelta(run(), obj(ref, `${k}.child_status_delta`), {
+      proc: 'B',
+      from: 'right_after_fork',
+      to: k,
+    });
+    expectStatusDelta(run(), obj(ref, `${k}.parent_status_delta`), {
+      proc: 'A',
+      from: 'right_after_fork',
+      to: k,
+    });
+    view(k, 'B', `${k}.child`);
+    view(k, 'A', `${k}.parent`);
+    expect
+      .soft(pfnCompare(half('right_after_fork', 'B'), half(k, 'B')))
+      .toEqual(obj(ref, `${k}.child_pfns_vs_after_fork`));
+    expect
+      .soft(pfnCompare(half('right_after_fork', 'A'), half(k, 'A')))
+      .toEqual(obj(ref, `${k}.parent_pfns_vs_after_fork`));
+    expect.soft(pfnEqualCount(half(k, 'A'), half(k, 'B'))).toBe(num(ref, `${k}.child_pfn_equals_parent_pfn`));
+    page(k, 'B', 0, `${k}.child_page_0`);
+    page(k, 'B', 1, `${k}.child_page_1`);
+    page(k, 'A', 0, `${k}.parent_page_0`);
+    expectThpDeltas(run(), obj(ref, k), 'right_after_fork', k);
+  });
+
+  it('after_parent_writes_page_0: 1 fault, the parent splits too; the THP is partially mapped', () => {
+    const k = 'after_parent_writes_page_0';
+    const prev = 'after_child_writes_page_0';
+    expectMeasured(run(), obj(ref, `${k}.parent_write_page_0`), { proc: 'A', from: prev, to: k });
+    expectStatusDelta(run(), obj(ref, `${k}.parent_status_delta`), { proc: 'A', from: prev, to: k });
+    expectStatusDelta(run(), obj(ref, `${k}.child_status_delta`), { proc: 'B', from: prev, to: k });
+    view(k, 'A', `${k}.parent`);
+    view(k, 'B', `${k}.child`);
+    expect.soft(pfnCompare(half(prev, 'A'), half(k, 'A'))).toEqual(obj(ref, `${k}.parent_pfns_vs_previous`));
+    expect.soft(pfnEqualCount(half(k, 'A'), half(k, 'B'))).toBe(num(ref, `${k}.child_pfn_equals_parent_pfn`));
+    page(k, 'A', 0, `${k}.parent_page_0`);
+    page(k, 'A', 1, `${k}.parent_page_1`);
+    expectThpDeltas(run(), obj(ref, k), prev, k);
+  });
+
+  it('final_reads: no faults; the child sums 2 + 511, the parent 3 + 511', () => {
+    expectMeasured(run(), obj(ref, 'final_reads.child_read_pages_0_511'), {
+      proc: 'B',
+      from: 'after_parent_writes_page_0',
+      to: 'after_child_read',
+      sum: { region: 'r1', first: 0, count: 512 },
+    });
+    expectMeasured(run(), obj(ref, 'final_reads.parent_read_pages_0_511'), {
+      proc: 'A',
+      from: 'after_child_read',
+      to: 'after_parent_read',
+      sum: { region: 'r1', first: 0, count: 512 },
+    });
+    expect
+      .soft(byteSum(regionAt(run(), 'after_child_read', 'B', 'r1'), 0, 512) === 2 + 511)
+      .toBe(at(ref, 'final_reads.child_sum_2_plus_511'));
+    expect
+      .soft(byteSum(regionAt(run(), 'after_parent_read', 'A', 'r1'), 0, 512) === 3 + 511)
+      .toBe(at(ref, 'final_reads.parent_sum_3_plus_511'));
+  });
+
+  it('after_child_exit: the parent maps every page alone again (kpagecount 1, Private_Dirty 2048)', () => {
+    expectExited(run(), 'after_child_exit', 'B', num(ref, 'after_child_exit.child_exit_status'));
+    view('after_child_exit', 'A', 'after_child_exit.parent');
+    expectVmstat(
+      run(),
+      obj(ref, 'after_child_exit.vmstat_delta_systemwide'),
+      'after_parent_read',
+      'after_child_exit',
+      {
+        pgreuse: "the oracle's own stack pages after its puppet child exited (2), not the region's",
+      },
+    );
+    expectMthp(
+      run(),
+      obj(ref, 'after_child_exit.mthp_2048kB_stats_delta'),
+      'after_parent_read',
+      'after_child_exit',
+    );
+  });
+});
+
+/**
+ * scan_huge_zero() of thp_zero_alloc.c: every pfn's kpageflags, looking for ZERO_PAGE|THP (the
+ * huge zero folio) and ZERO_PAGE alone (the 4 KiB zero page).
+ */
+function hugeZeroScan(m: Machine): Record<string, number | boolean> {
+  let pages = 0;
+  let heads = 0;
+  let zero4k = 0;
+  let headPfn = -1;
+  let headFlags = 0n;
+  let tailFlags = 0n;
+  const n = m.pages.flags.length;
+  for (let pfn = 0; pfn < n; pfn++) {
+    const f = kpageflags(m, pfn);
+    if (!(f & bit(KPF.ZERO_PAGE))) continue;
+    if (f & bit(KPF.THP)) {
+      pages++;
+      if (f & bit(KPF.COMPOUND_HEAD)) {
+        heads++;
+        headPfn = pfn;
+        headFlags = f;
+      } else tailFlags = f;
+    } else zero4k++;
+  }
+  return { pages, heads, zero4k, headPfn, headFlags: Number(headFlags), tailFlags: Number(tailFlags) };
+}
+
+function zeroAllocSuite(name: 'thp-zero-page-alloc' | 'thp-zero-page-alloc-first-of-boot') {
+  describe(name, () => {
+    const ref = kernelRef(name);
+    const scanAt = (m: Machine) => hugeZeroScan(m);
+    const run = oracleRun(name, {
+      at_start: scanAt,
+      ...('scan_after_drop_caches' in ref ? { after_drop_caches_at_start: scanAt } : {}),
+      child_A_read: scanAt,
+      child_B_read_while_A_alive: scanAt,
+      after_both_exit: scanAt,
+      after_drop_caches: scanAt,
+      after_child_C_read: scanAt,
+    });
+    /**
+     * A j_scan() object. pfns_scanned is the size of /proc/kpageflags: the oracle's machine had
+     * 25 GiB of RAM, the emulated one has 1 GiB (inherent to the emulator), so it is not compared.
+     */
+    const expectScan = (mark: string, path: string) => {
+      const s = snapAt(run(), mark).probe;
+      const r = obj(ref, path);
+      const all: JObj = {
+        huge_zero_folio_exists: (s['heads'] as number) > 0,
+        pages_with_ZERO_PAGE_and_THP: s['pages']!,
+        compound_heads_among_them: s['heads']!,
+        pages_with_ZERO_PAGE_only: s['zero4k']!,
+        head_pfn_512_aligned: (s['headPfn'] as number) % 512 === 0,
+        head_kpageflags: hex(s['headFlags'] as number),
+        tail_kpageflags: hex(s['tailFlags'] as number),
+        head_kpagecount: (s['headPfn'] as number) >= 0 ? kpagecountAt(mark, s['headPfn'] as number) : -1,
+      };
+      const expected = deterministic(r, ['head_kpf', 'tail_kpf', 'pfns_scanned']);
+      const actual: JObj = {};
+      for (const k of Object.keys(expected)) actual[k] = k in all ? all[k]! : null;
+      expect.soft({ mark, ...actual }).toEqual({ mark, ...expected });
+    };
+    /** kpagecount of the head, read at the mark (the huge zero folio's pages report 0) */
+    const headCounts = new Map<string, number>();
+    const kpagecountAt = (mark: string, pfn: number) =>
+      headCounts.get(mark) ?? kpagecount(run().machine, pfn);
+    /** j_pagemap()'s summary, with the earlier oracle's pfn_ascending/descending_adjacent_pairs */
+    const pagemapLike = (r: RegionSnap, refPm: JObj) => {
+      const sum = pagemapSummary(r);
+      let asc = 0;
+      let desc = 0;
+      for (let i = 0; i + 1 < r.entries.length; i++) {
+        const a = r.entries[i]!;
+        const b = r.entries[i + 1]!;
+        if (!(a & PM_PRESENT) || !(b & PM_PRESENT)) continue;
+        if ((b & PFN_MASK) === (a & PFN_MASK) + 1n) asc++;
+        if ((b & PFN_MASK) + 1n === (a & PFN_MASK)) desc++;
+      }
+      const all: JObj = { ...sum, pfn_ascending_adjacent_pairs: asc, pfn_descending_adjacent_pairs: desc };
+      const expected = refPagemap(refPm);
+      const actual: JObj = {};
+      for (const k of Object.keys(expected)) actual[k] = k in all ? all[k]! : null;
+      for (const k of Object.keys(sum)) if (!(k in expected)) actual[k] = sum[k]!;
+      for (const k of Object.keys(sum)) if (!(k in expected)) expected[k] = sum[k]!;
+      return { actual, expected };
+    };
+    /** the earlier oracle wrote thp_zero_page_alloc_absolute_at_start, the later ..._at_start_absolute */
+    const absolute = (counter: string, when: string) => {
+      const k = `${counter}_absolute_at_${when}`;
+      return k in ref ? k : `${counter}_at_${when}_absolute`;
+    };
+
+    it('the .mm expect lines hold; every call returned 0', () => expectScenarioClean(run()));
+
+    it('scan_at_start, and drop_caches when the folio existed', () => {
+      expectScan('at_start', 'scan_at_start');
+      if ('scan_after_drop_caches' in ref) {
+        expect.soft(num(ref, 'drop_caches_rc_before')).toBe(0);
+        expectScan('after_drop_caches_at_start', 'scan_after_drop_caches');
+      }
+    });
+
+    it('thp_zero_page_alloc over the whole run (absolute on a fresh boot, else the delta)', () => {
+      const start = num(ref, absolute('thp_zero_page_alloc', 'start'));
+      const end = num(ref, absolute('thp_zero_page_alloc', 'end'));
+      const failed = num(ref, absolute('thp_zero_page_alloc_failed', 'start'));
+      const a = snapAt(run(), 'at_start').vmstat;
+      const b = snapAt(run(), 'at_end').vmstat;
+      if (start === 0) {
+        // taken right after boot: the emulated machine has the same history
+        expect
+          .soft({
+            start: a['thp_zero_page_alloc'],
+            end: b['thp_zero_page_alloc'],
+            failed: a['thp_zero_page_alloc_failed'],
+          })
+          .toEqual({ start, end, failed });
+      } else {
+        // 26 allocations happened before the record: a boot history the emulator does not replay
+        expect.soft(b['thp_zero_page_alloc']! - a['thp_zero_page_alloc']!).toBe(end - start);
+      }
+    });
+
+    it('child_A_read: 1 fault maps the huge zero folio, allocated now; view, pages, scan', () => {
+      expectMeasured(run(), obj(ref, 'child_A_read.read_512_pages'), {
+        proc: 'A',
+        from: 'before_child_A_read',
+        to: 'child_A_read',
+        sum: { region: 'ra', first: 0, count: 512 },
+      });
+      const p = procAt(run(), 'child_A_read', 'A');
+      const r = regionAt(run(), 'child_A_read', 'A', 'ra');
+      const refSmaps = deterministic(obj(ref, 'child_A_read.child_view.smaps'), SMAPS_SKIPPED);
+      expect.soft(smapsLike(p, r.start, refSmaps)).toEqual(refSmaps);
+      const pm = pagemapLike(r, obj(ref, 'child_A_read.child_view.pagemap'));
+      expect.soft(pm.actual).toEqual(pm.expected);
+      expectPage(r, 0, obj(ref, 'child_A_read.child_first_page'));
+      expectPage(r, 1, obj(ref, 'child_A_read.child_page_1'));
+      expectVmstat(
+        run(),
+        obj(ref, 'child_A_read.vmstat_delta_systemwide'),
+        'before_child_A_read',
+        'child_A_read',
+        FORK_READER_PGREUSE,
+      );
+      expectMthp(
+        run(),
+        obj(ref, 'child_A_read.mthp_2048kB_stats_delta'),
+        'before_child_A_read',
+        'child_A_read',
+      );
+      expectScan('child_A_read', 'child_A_read.scan');
+      const s = snapAt(run(), 'child_A_read').probe;
+      expect
+        .soft((s['heads'] as number) > 0 && Number(r.entries[0]! & PFN_MASK) === s['headPfn'])
+        .toBe(at(ref, 'child_A_read.child_pfn_is_scanned_head'));
+    });
+
+    it('child_B_read_while_A_alive: 1 fault, the same folio, no new allocation', () => {
+      expectMeasured(run(), obj(ref, 'child_B_read_while_A_alive.read_512_pages'), {
+        proc: 'B',
+        from: 'before_child_B_read',
+        to: 'child_B_read_while_A_alive',
+        sum: { region: 'rb', first: 0, count: 512 },
+      });
+      const pm = pagemapLike(
+        regionAt(run(), 'child_B_read_while_A_alive', 'B', 'rb'),
+        obj(ref, 'child_B_read_while_A_alive.child_pagemap'),
+      );
+      expect.soft(pm.actual).toEqual(pm.expected);
+      expectVmstat(
+        run(),
+        obj(ref, 'child_B_read_while_A_alive.vmstat_delta_systemwide'),
+        'before_child_B_read',
+        'child_B_read_while_A_alive',
+        FORK_READER_PGREUSE,
+      );
+      const a = snapAt(run(), 'child_A_read').probe;
+      const b = snapAt(run(), 'child_B_read_while_A_alive').probe;
+      expect
+        .soft(b['headPfn'] === a['headPfn'] && b['heads'] === 1)
+        .toBe(at(ref, 'child_B_read_while_A_alive.same_folio_as_A'));
+    });
+
+    it('after_both_exit: the folio survives its users (the shrinker holds it)', () => {
+      expectExited(run(), 'after_both_exit', 'A', num(ref, 'after_both_exit.child_A_exit_status'));
+      expectExited(run(), 'after_both_exit', 'B', num(ref, 'after_both_exit.child_B_exit_status'));
+      expectVmstat(
+        run(),
+        obj(ref, 'after_both_exit.vmstat_delta_systemwide'),
+        'child_B_read_while_A_alive',
+        'after_both_exit',
+        {
+          pgreuse: "the oracle's own stack pages after its puppet children exited, not the regions'",
+        },
+      );
+      expectScan('after_both_exit', 'after_both_exit.scan');
+      const a = snapAt(run(), 'child_A_read').probe;
+      const e = snapAt(run(), 'after_both_exit').probe;
+      expect
+        .soft(e['heads'] === 1 && e['headPfn'] === a['headPfn'])
+        .toBe(at(ref, 'after_both_exit.folio_survives_exit_of_all_users'));
+    });
+
+    it('drop_caches_then_child_C: the shrinker frees the folio; child C allocates it again', () => {
+      const k = 'drop_caches_then_child_C';
+      expect.soft(num(ref, `${k}.drop_caches_rc`)).toBe(0);
+      expectVmstat(
+        run(),
+        obj(ref, `${k}.vmstat_delta_drop_systemwide`),
+        'after_both_exit',
+        'after_drop_caches',
+        name === 'thp-zero-page-alloc-first-of-boot'
+          ? {
+              pgreuse:
+                'other processes of the freshly booted machine while drop_caches ran (pgfault 3659 in that window); no process of the scenario runs then',
+            }
+          : {},
+      );
+      expectScan('after_drop_caches', `${k}.scan_after_drop`);
+      expectMeasured(run(), obj(ref, `${k}.child_C_read_512_pages`), {
+        proc: 'C',
+        from: 'before_child_C_read',
+        to: 'after_child_C_read',
+        sum: { region: 'rc', first: 0, count: 512 },
+      });
+      expectVmstat(
+        run(),
+        obj(ref, `${k}.vmstat_delta_child_C_systemwide`),
+        'after_drop_caches',
+        'after_child_C_read',
+        FORK_READER_PGREUSE,
+      );
+      expectScan('after_child_C_read', `${k}.scan_after_child_C`);
+    });
+  });
+}
+
+/** pgreuse while a reader child is forked and reads: the oracle's puppet warming up its stack. */
+const FORK_READER_PGREUSE = {
+  pgreuse:
+    "the oracle's puppet warms up its stack after fork(): its own write-protected stack pages, not the region's",
+};
+
+zeroAllocSuite('thp-zero-page-alloc');
+zeroAllocSuite('thp-zero-page-alloc-first-of-boot');

@@ -37,47 +37,58 @@ type Op =
   | { k: 'dontneed' | 'mprotect'; p: number; r: number; page: number; n: number; prot: Prot }
   | { k: 'exit'; p: number };
 
-const opArb: fc.Arbitrary<Op> = fc.oneof(
-  { weight: 1, arbitrary: fc.constant({ k: 'spawn' as const }) },
-  {
-    weight: 3,
-    arbitrary: fc.record({
-      k: fc.constant('mmap' as const),
-      p: fc.nat(),
-      pages: fc.integer({ min: 1, max: 40 }),
-      prot: fc.constantFrom<Prot>('rw', 'rw', 'rw', 'r', 'none'),
-      shared: fc.boolean(),
-      populate: fc.boolean(),
-    }),
-  },
-  ...(['read', 'write'] as const).map((k) => ({
-    weight: 6,
-    arbitrary: fc.record({
-      k: fc.constant(k),
-      p: fc.nat(),
-      r: fc.nat(),
-      page: fc.nat(),
-      n: fc.integer({ min: 1, max: 12 }),
-      byte: fc.integer({ min: 1, max: 255 }),
-    }),
-  })),
-  { weight: 2, arbitrary: fc.record({ k: fc.constant('fork' as const), p: fc.nat() }) },
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('munmap' as const), p: fc.nat(), r: fc.nat() }) },
-  ...(['dontneed', 'mprotect'] as const).map((k) => ({
-    weight: 2,
-    arbitrary: fc.record({
-      k: fc.constant(k),
-      p: fc.nat(),
-      r: fc.nat(),
-      page: fc.nat(),
-      n: fc.integer({ min: 1, max: 8 }),
-      prot: fc.constantFrom<Prot>('rw', 'r', 'none'),
-    }),
-  })),
-  { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), p: fc.nat() }) },
-);
+/**
+ * Random programs. `maxPages` bounds region sizes and `span` the pages one read, write, dontneed
+ * or mprotect covers: small for 4 KiB-page programs, large enough for THP programs to map whole
+ * PMDs and then break them up.
+ */
+const opArbFor = (maxPages: number, span: number): fc.Arbitrary<Op> =>
+  fc.oneof(
+    { weight: 1, arbitrary: fc.constant({ k: 'spawn' as const }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        k: fc.constant('mmap' as const),
+        p: fc.nat(),
+        // multiples of 512 pages get a 2 MiB-aligned address (__get_unmapped_area: IS_ALIGNED(len, PMD_SIZE))
+        pages:
+          maxPages > 512
+            ? fc.oneof(fc.integer({ min: 1, max: maxPages }), fc.constantFrom(512, 1024))
+            : fc.integer({ min: 1, max: maxPages }),
+        prot: fc.constantFrom<Prot>('rw', 'rw', 'rw', 'r', 'none'),
+        shared: fc.boolean(),
+        populate: fc.boolean(),
+      }),
+    },
+    ...(['read', 'write'] as const).map((k) => ({
+      weight: 6,
+      arbitrary: fc.record({
+        k: fc.constant(k),
+        p: fc.nat(),
+        r: fc.nat(),
+        page: fc.nat(),
+        n: fc.integer({ min: 1, max: Math.min(12, span) }),
+        byte: fc.integer({ min: 1, max: 255 }),
+      }),
+    })),
+    { weight: 2, arbitrary: fc.record({ k: fc.constant('fork' as const), p: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('munmap' as const), p: fc.nat(), r: fc.nat() }) },
+    ...(['dontneed', 'mprotect'] as const).map((k) => ({
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant(k),
+        p: fc.nat(),
+        r: fc.nat(),
+        page: fc.nat(),
+        n: fc.integer({ min: 1, max: span }),
+        prot: fc.constantFrom<Prot>('rw', 'r', 'none'),
+      }),
+    })),
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), p: fc.nat() }) },
+  );
+const opArb = opArbFor(40, 8);
 
-function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): void {
+function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
   const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2, ...cfg });
   m.boot();
   const PS = m.pageSize;
@@ -136,7 +147,9 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): void {
         const reg = regionOf(p, op.r);
         if (!reg) break;
         const [, r] = reg;
-        const first = op.page % r.pages;
+        // In big regions, reads and writes also land near 2 MiB boundaries, where PMDs split.
+        const toBoundary = (512 - ((r.start / PS) % 512)) % 512;
+        const first = (r.pages > 512 && op.byte % 2 ? toBoundary + 512 - (op.byte % 8) : op.page) % r.pages;
         const n = Math.min(op.n, r.pages - first);
         // Touch one byte at a varying offset in each page, as the model tracks bytes.
         for (let i = 0; i < n; i++) {
@@ -216,12 +229,15 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): void {
   expect(m.vmstat.get('nr_page_table_pages')).toBe(0);
   expect(m.vmstat.get('nr_anon_pages')).toBe(0);
   expect(m.vmstat.get('nr_shmem')).toBe(0);
+  return m;
 }
 
 describe('process properties', () => {
   it('keeps the invariants, and every read returns what the reference model says', () => {
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 45 }), (ops) => runOps(ops)),
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 45 }), (ops) => {
+        runOps(ops);
+      }),
       { numRuns: 80 },
     );
   });
@@ -241,9 +257,51 @@ describe('process properties', () => {
   for (const [name, cfg] of arches) {
     it(`holds on ${name}`, () => {
       fc.assert(
-        fc.property(fc.array(opArb, { minLength: 1, maxLength: 35 }), (ops) => runOps(ops, cfg)),
+        fc.property(fc.array(opArb, { minLength: 1, maxLength: 35 }), (ops) => {
+          runOps(ops, cfg);
+        }),
         { numRuns: 25 },
       );
+    });
+  }
+
+  // Transparent huge pages: regions of up to 1100 pages with thp=always map whole PMDs (the huge
+  // zero folio on read, a THP on write), which DONTNEED, mprotect, munmap, fork and COW then split.
+  const thp: [string, Partial<MachineConfig>][] = [
+    ['x86_64 thp=always, dynamic huge zero folio', { thp: 'always', ram: 1024 * 1024 * 1024 }],
+    [
+      'x86_64 thp=always, persistent huge zero folio',
+      { thp: 'always', ram: 1024 * 1024 * 1024, hugeZero: 'persistent' },
+    ],
+    [
+      'x86_64 thp=always, static PMD zero page',
+      { thp: 'always', ram: 1024 * 1024 * 1024, hugeZero: 'static_pmd' },
+    ],
+    ['arm64 4K thp=always', { arch: 'arm64', granule: 4, thp: 'always', ram: 1024 * 1024 * 1024 }],
+  ];
+  // Random programs lose their processes early (SIGSEGV on a PROT_NONE page, exit): start each
+  // with one 4 MiB private region, 2 MiB-aligned, so every run has PMDs to fault and split.
+  const withHugeRegion = (ops: Op[]): Op[] => [
+    { k: 'mmap', p: 0, pages: 1024, prot: 'rw', shared: false, populate: false },
+    ...ops,
+  ];
+  for (const [name, cfg] of thp) {
+    it(`holds with huge pages: ${name}`, () => {
+      // The programs must really have mapped and split PMDs, or this test would prove nothing.
+      const seen = { thp_fault_alloc: 0, thp_split_pmd: 0 };
+      fc.assert(
+        fc.property(
+          fc.array(opArbFor(1100, 600), { minLength: 1, maxLength: 30 }).map(withHugeRegion),
+          (ops) => {
+            const m = runOps(ops, cfg);
+            seen.thp_fault_alloc += m.vmstat.get('thp_fault_alloc');
+            seen.thp_split_pmd += m.vmstat.get('thp_split_pmd');
+          },
+        ),
+        { numRuns: 20 },
+      );
+      expect(seen.thp_fault_alloc).toBeGreaterThan(0);
+      expect(seen.thp_split_pmd).toBeGreaterThan(0);
     });
   }
 });

@@ -273,6 +273,18 @@ function checkMappings(m: Machine, errs: string[]): void {
       if (errs.length > 50) return;
     }
   }
+  // NR_ANON_MAPPED: anon pages mapped by a PTE somewhere, or inside a folio a PMD maps whole.
+  let anonMapped = 0;
+  for (const head of heads) {
+    if (!(m.pages.flags[head]! & PG.anon)) continue;
+    const nr = m.pages.flags[head]! & PG.head ? 1 << m.pages.order[head]! : 1;
+    if (pmdMaps.has(head)) anonMapped += nr;
+    else for (let i = 0; i < nr; i++) if (maps.has(head + i)) anonMapped++;
+  }
+  if (m.vmstat.get('nr_anon_pages') !== anonMapped)
+    errs.push(
+      `nr_anon_pages ${m.vmstat.get('nr_anon_pages')}, but the page tables map ${anonMapped} anon pages`,
+    );
   // huge_zero_refcount: one per mm that took it, plus the shrinker's
   if (m.cfg.hugeZero === 'dynamic' && m.hugeZeroPfn >= 0 && m.hugeZeroRefcount !== hugeZeroMms + 1)
     errs.push(

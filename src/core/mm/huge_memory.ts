@@ -13,7 +13,7 @@ import { GFP, GFP_MASKS } from './gfp.ts';
 import { addMmCounter, type FaultResult } from './memory.ts';
 import { MM_ANONPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import { pgtableAlloc, pgtableFreeNow, readEntry, tableBytes, writeEntry } from './pgtable.ts';
-import { folioAddLru, folioPut, lruAddDrainAll } from './rmap.ts';
+import { deferredSplitFolio, folioAddLru, folioPut, lruAddDrainAll } from './rmap.ts';
 
 const P: RawEntry = { lo: 0, hi: 0 };
 const Q: RawEntry = { lo: 0, hi: 0 };
@@ -415,6 +415,8 @@ export function zapHugePmd(
       let ptemapped = 0;
       for (let i = 0; i < hpageNr(m); i++) if (m.pages.mapcount[pfn + i]! >= 0) ptemapped++;
       m.vmstat.add('nr_anon_pages', -(hpageNr(m) - ptemapped));
+      // __folio_remove_rmap(RMAP_LEVEL_PMD): partially_mapped when some pages stay PTE-mapped
+      if (ptemapped > 0 && ptemapped < hpageNr(m)) deferredSplitFolio(m, pfn);
     }
     lruAddDrainAll(m);
     folioPut(m, pfn, cpu);

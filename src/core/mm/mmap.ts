@@ -206,6 +206,25 @@ const E: RawEntry = { lo: 0, hi: 0 };
  * (MM_CP_TRY_CHANGE_WRITABLE), so they do not fault again; the zero page and shared pages stay
  * read-only until a write faults.
  */
+/** split_huge_pmd_if_needed(): split the huge PMD mapping `addr` unless addr is PMD-aligned. */
+function splitHugePmdAt(m: Machine, task: Task, addr: number): void {
+  const mm = task.mm!;
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const span = 2 ** arch.levelShift[last - 1]!;
+  if (addr % span === 0) return;
+  const v = findVma(mm, addr);
+  if (!v || walkTable(m, mm, addr) !== WALK_HUGE) return;
+  splitHugePmd(
+    m,
+    task,
+    v,
+    addr - (addr % span),
+    walkTable(m, mm, addr, last - 1),
+    pgtableIndex(arch, addr, last - 1),
+  );
+}
+
 export function doMprotect(
   m: Machine,
   task: Task,
@@ -222,6 +241,10 @@ export function doMprotect(
       if (!v) return 'ENOMEM';
       a = v.end;
     }
+    // __split_vma() → vma_adjust_trans_huge(): a huge PMD across the new boundary is split first,
+    // while the VMA still has its old protection, so the PTEs outside the range keep it.
+    splitHugePmdAt(m, task, start);
+    splitHugePmdAt(m, task, end);
     splitAt(mm, start, ps);
     splitAt(mm, end, ps);
     const arch = m.pgtableArch;

@@ -38,19 +38,27 @@ export function folioRemoveRmap(m: Machine, pfn: number): void {
   const p = m.pages;
   const h = head(m, pfn);
   p.mapcount[pfn]!--;
-  if (p.mapcount[pfn] === -1) {
+  // While a PMD still maps the whole folio somewhere, the page stays in NR_ANON_MAPPED and the
+  // folio is not partially mapped (__folio_remove_rmap: nr stays 0 while ENTIRELY_MAPPED is set).
+  if (p.mapcount[pfn] === -1 && (m.entireMapcount.get(h) ?? -1) < 0) {
     if (p.flags[h]! & PG.anon) m.vmstat.add('nr_anon_pages', -1);
     else m.vmstat.add('nr_mapped', -1);
-    // A large folio that lost part of its mappings waits on the deferred split queue.
-    if (h !== pfn || p.flags[h]! & PG.head) {
-      let mapped = (m.entireMapcount.get(h) ?? -1) >= 0;
+    // A large folio that lost part of its mappings waits on the deferred split queue. As in
+    // __folio_remove_rmap(RMAP_LEVEL_PTE): only when that drops _nr_pages_mapped below
+    // ENTIRELY_MAPPED, i.e. no PMD maps the folio any more, and some page is still mapped.
+    if ((h !== pfn || p.flags[h]! & PG.head) && (m.entireMapcount.get(h) ?? -1) < 0) {
+      let mapped = false;
       for (let i = 0; i < 1 << p.order[h]! && !mapped; i++) if (p.mapcount[h + i]! >= 0) mapped = true;
-      if (mapped && !m.deferredSplit.has(h)) {
-        m.deferredSplit.add(h);
-        m.vmstat.inc('thp_deferred_split_page');
-      }
+      if (mapped) deferredSplitFolio(m, h);
     }
   }
+}
+
+/** deferred_split_folio(folio, partially_mapped=true): queue a partially mapped large folio once. */
+export function deferredSplitFolio(m: Machine, head: number): void {
+  if (m.deferredSplit.has(head)) return;
+  m.deferredSplit.add(head);
+  m.vmstat.inc('thp_deferred_split_page');
 }
 
 /** The head page of the folio holding pfn (folios are naturally aligned). */

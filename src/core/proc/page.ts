@@ -85,7 +85,10 @@ export function pagemapEntry(m: Machine, mm: MmStruct, va: number): bigint {
   const page = vmNormalPage(m, e, last);
   if (page >= 0) {
     if (!(m.pages.flags[page]! & PG.anon)) v |= PM_FILE;
-    if (m.pages.mapcount[page] === 0) v |= PM_MMAP_EXCLUSIVE; // mapped exactly once
+    // folio_precise_page_mapcount() == 1: this page's own PTE mappings plus the folio's PMD
+    // mappings (a THP the parent still maps with its PMD is not exclusive in the child's PTEs)
+    const entire = (m.entireMapcount.get(compoundHead(m, page)) ?? -1) + 1;
+    if (m.pages.mapcount[page]! + 1 + entire === 1) v |= PM_MMAP_EXCLUSIVE;
   }
   return v;
 }

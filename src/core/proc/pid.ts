@@ -212,14 +212,15 @@ function accountVma(m: Machine, t: Task, v: Vma, mss: Mss): void {
   forEachPte(m, t.mm!, v.start, v.end, (_va, e, page, level) => {
     if (page < 0) return;
     const f = m.pgtableArch.flags(e, level);
-    // smaps_pmd_entry(): a PMD-mapped THP counts in AnonHugePages, shared by its entire mapcount
-    const head = level < last ? compoundHead(m, page) : page;
+    // smaps_pmd_entry(): a PMD-mapped THP counts in AnonHugePages. Either way smaps_account()
+    // takes folio_precise_page_mapcount(): the page's own PTE mappings plus the folio's PMD
+    // mappings, so a PTE-mapped page of a THP another mm still maps with a PMD is shared.
+    const head = compoundHead(m, page);
     if (level < last) mss.anonHuge += ps;
     const flags = m.pages.flags[page]!;
     const dirty = (f & PTE.DIRTY) !== 0 || (flags & PG.dirty) !== 0;
     const young = (f & PTE.YOUNG) !== 0 || (flags & PG.referenced) !== 0;
-    const mapcount =
-      m.pages.mapcount[page]! + 1 + (level < last ? (m.entireMapcount.get(head) ?? -1) + 1 : 0);
+    const mapcount = m.pages.mapcount[page]! + 1 + (m.entireMapcount.get(head) ?? -1) + 1;
     const anon = (flags & PG.anon) !== 0;
     mss.resident += ps;
     if (young) mss.referenced += ps;

@@ -16,6 +16,8 @@ import {
 } from '../config.ts';
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMadvise, doMmap, doMprotect, doMunmap, type Advice } from '../mm/mmap.ts';
+import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
+import { blkdevIssueZeroPages } from '../block/blk-lib.ts';
 import type { Task } from '../mm/mm_types.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { userRead, userWrite } from '../user.ts';
@@ -53,6 +55,8 @@ export const COMMANDS = [
   'free',
   'drain',
   'sleep',
+  'drop_caches',
+  'blkdev_zeroout',
   'spawn',
   'pagemap',
   'kpageflags',
@@ -71,6 +75,8 @@ const MACHINE_KEYS = [
   'granule',
   'vce',
   'coloured_zero',
+  'use_zero_page',
+  'huge_zero',
 ] as const;
 const OPS = ['==', '!=', '<', '<=', '>', '>=', 'contains'] as const;
 type Op = (typeof OPS)[number];
@@ -88,6 +94,9 @@ const VARIABLES: Record<string, (m: Machine) => bigint> = {
   pages_zeroed: (m) => BigInt(m.alloc.pagesZeroed),
   zero_page_calls: (m) => BigInt(m.zeroPageCalls),
   max_pfn: (m) => BigInt(m.pages.nrPages),
+  // huge_zero_pfn starts as ~0UL: "no huge zero folio yet"
+  huge_zero_pfn: (m) => (m.hugeZeroPfn < 0 ? (1n << 64n) - 1n : BigInt(m.hugeZeroPfn)),
+  huge_zero_refcount: (m) => BigInt(m.hugeZeroRefcount),
 };
 export const VARIABLE_NAMES = Object.keys(VARIABLES);
 
@@ -180,6 +189,49 @@ export class Session {
     }
   }
 
+  /**
+   * blkdev_zeroout <bytes> [buffer=zero_page|largest] [max_transfer=<bytes>]: the bios that
+   * __blkdev_issue_zero_pages() builds to zero a range of a device without WRITE_ZEROES.
+   */
+  private blkdevZeroout(s: Stmt): void {
+    const m = this.needBooted(s);
+    const a = s.args;
+    if (a.length < 1)
+      throw new ScenarioError(
+        s.line,
+        s.cmdCol,
+        'blkdev_zeroout: expected blkdev_zeroout <bytes> [buffer=zero_page|largest] [max_transfer=<bytes>]',
+      );
+    const bytes = parseNumber(a[0]!.text);
+    if (bytes === undefined || bytes <= 0)
+      throw new ScenarioError(s.line, a[0]!.col, `blkdev_zeroout: '${a[0]!.text}' is not a length`);
+    const kv = parseKeyValues(s.line, a.slice(1), ['buffer', 'max_transfer'] as const, 'blkdev_zeroout');
+    const bufTok = kv.get('buffer');
+    const which = bufTok?.text ?? 'largest';
+    if (which !== 'largest' && which !== 'zero_page')
+      throw new ScenarioError(
+        s.line,
+        bufTok!.col,
+        `blkdev_zeroout: buffer=${which}: expected zero_page or largest`,
+      );
+    const buf = which === 'largest' ? largestZeroFolio(m) : { pfn: m.zeroPfn(0), bytes: m.pageSize };
+    const mtTok = kv.get('max_transfer');
+    let maxTransfer: number | undefined;
+    if (mtTok) {
+      maxTransfer = parseNumber(mtTok.text);
+      if (!maxTransfer || maxTransfer % 512 !== 0)
+        throw new ScenarioError(
+          s.line,
+          mtTok.col,
+          `blkdev_zeroout: max_transfer=${mtTok.text}: expected a multiple of 512 bytes`,
+        );
+    }
+    const r = blkdevIssueZeroPages(bytes, buf.bytes, m.pageSize, maxTransfer);
+    let out = `blkdev_zeroout: ${bytes} bytes from a ${buf.bytes / 1024} KiB zero buffer (pfn 0x${buf.pfn.toString(16)}): ${r.bios.length} bios, ${r.bvecs} bvecs\n`;
+    if (r.split) out += `after splitting to max_transfer=${maxTransfer}: ${r.split.length} bios\n`;
+    this.out(out);
+  }
+
   private exec1(s: Stmt): void {
     const a = s.args;
     const proc = this.procs.get(s.cmd);
@@ -250,6 +302,19 @@ export class Session {
         // Time passes: RCU grace periods complete (deferred page-table frees happen).
         noArgs(s);
         this.needBooted(s).synchronizeRcu();
+        return;
+      }
+      case 'drop_caches': {
+        // echo 3 > /proc/sys/vm/drop_caches: shrink_slab() runs every shrinker, thp-zero among them.
+        noArgs(s);
+        const m = this.needBooted(s);
+        const freed = shrinkHugeZeroFolio(m, this.cpu);
+        m.alloc.drainAllPages();
+        this.out(`drop_caches: thp-zero shrinker freed ${freed} pages\n`);
+        return;
+      }
+      case 'blkdev_zeroout': {
+        this.blkdevZeroout(s);
         return;
       }
       case 'spawn': {
@@ -739,6 +804,14 @@ function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
         break;
       case 'coloured_zero':
         c.colouredZero = bool();
+        break;
+      case 'use_zero_page':
+        c.useZeroPage = bool();
+        break;
+      case 'huge_zero':
+        if (t.text !== 'dynamic' && t.text !== 'persistent' && t.text !== 'static_pmd')
+          throw bad('expected dynamic, persistent or static_pmd');
+        c.hugeZero = t.text;
         break;
       case 'ram': {
         const v = parseNumber(t.text);
