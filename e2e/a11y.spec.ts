@@ -33,7 +33,7 @@ test('the error banner and the boot stepper have no axe violations', async ({ pa
   await page.getByLabel('step through boot').check();
   await app.reboot({ ram: '256 MiB' });
   await expect(page.getByTestId('boot-progress')).toHaveText(/Step 0 of \d+ done/);
-  await page.getByRole('button', { name: 'Next boot step' }).click();
+  await page.getByRole('button', { name: 'Step', exact: true }).click();
   await app.idle();
   await expect(page.getByTestId('boot-progress')).toHaveText(/Step 1 of \d+ done/);
   expect(await violations(app)).toEqual([]);
@@ -65,4 +65,22 @@ test('the process panels have no axe violations', async ({ page }) => {
   await expect(app.banner).toBeVisible();
   expect(await violations(app)).toEqual([]);
   await app.screenshot('processes-a11y');
+});
+
+test('the architecture panels and the Compare view have no axe violations', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.configure({ arch: 'mips', vce: true, step: true });
+  await app.rebootNow();
+  await page.getByRole('button', { name: 'Step over phase' }).click();
+  await app.idle();
+  await page.getByTestId('memblock-view').getByText('Regions and who reserved them').click();
+  expect(await violations(app)).toEqual([]);
+
+  await page.getByLabel('Compare two arches').check();
+  await page.getByRole('button', { name: 'Boot both and run' }).click();
+  await app.idle();
+  await expect(page.getByTestId('compare-status-1')).toContainText('VmRSS');
+  await page.getByText('What the scenario printed').first().click();
+  expect(await violations(app)).toEqual([]);
 });

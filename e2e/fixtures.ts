@@ -95,6 +95,41 @@ export class MmLab {
     await this.idle();
   }
 
+  /**
+   * Choose the machine in the header (arch first: it moves RAM into the arch's range), without
+   * rebooting.
+   */
+  async configure(opts: {
+    arch?: 'x86_64' | 'arm64' | 'arm' | 'sparc64' | 'mips' | 's390';
+    granule?: '4K' | '16K' | '64K';
+    vce?: boolean;
+    patch?: 'before' | 'after';
+    ram?: string;
+    step?: boolean;
+  }): Promise<void> {
+    const form = this.page.getByRole('form', { name: 'Machine configuration' });
+    if (opts.arch) await form.getByLabel('arch', { exact: true }).selectOption(opts.arch);
+    if (opts.granule) await form.getByLabel('granule', { exact: true }).selectOption({ label: opts.granule });
+    if (opts.vce !== undefined) await form.getByLabel('VCE (R4400)').setChecked(opts.vce);
+    if (opts.patch) await form.getByLabel('zero-page patch').selectOption(opts.patch);
+    if (opts.ram) await form.getByLabel('RAM', { exact: true }).selectOption({ label: opts.ram });
+    if (opts.step !== undefined) await form.getByLabel('step through boot').setChecked(opts.step);
+  }
+
+  /** Press Reboot and wait for the new machine. */
+  async rebootNow(): Promise<void> {
+    await this.page
+      .getByRole('form', { name: 'Machine configuration' })
+      .getByRole('button', { name: 'Reboot' })
+      .click();
+    await this.idle();
+  }
+
+  /** The last boot step run (its kernel function), or null before the first. */
+  currentStep(): Promise<string | null> {
+    return this.page.evaluate(() => window.__mmlab!.currentStep);
+  }
+
   // --- processes --------------------------------------------------------------------------------
 
   /** Spawn a process from the Processes panel. */
@@ -160,8 +195,8 @@ export class MmLab {
     await this.idle();
   }
 
-  async screenshot(name: string): Promise<void> {
+  async screenshot(name: string, fullPage = false): Promise<void> {
     await this.idle();
-    await this.page.screenshot({ path: `test-results/${name}.png` });
+    await this.page.screenshot({ path: `test-results/${name}.png`, fullPage });
   }
 }

@@ -11,7 +11,8 @@ import { installTestApi } from './ui/test_api.ts';
 import { createWorkerClient } from './worker/client.ts';
 import './ui/styles.css';
 
-const controller = new AppController(createWorkerClient());
+// The machine's worker, and a way to start two more for the Compare view.
+const controller = new AppController(createWorkerClient(), createWorkerClient);
 installTestApi(controller);
 void controller.start();
 

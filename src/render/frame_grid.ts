@@ -40,6 +40,8 @@ export interface FrameGridOptions {
 export interface GridMarker {
   pfn: number;
   label: string;
+  /** frames marked from `pfn` on (MIPS and s390 have several zero pages); 1 when absent */
+  count?: number;
 }
 
 /** A labelled pfn, drawn as a line at the left edge (zone starts). */
@@ -193,6 +195,13 @@ export class FrameGrid {
   /** How many frames are in each state (indexed by FrameState). */
   counts(): Uint32Array {
     return this.stateCounts;
+  }
+
+  /** A 32-bit FNV-1a hash of every frame's state (tests compare two grids through it). */
+  digest(): number {
+    let h = 0x811c9dc5;
+    for (const s of this.states) h = Math.imul(h ^ s, 0x01000193) >>> 0;
+    return h;
   }
 
   /** The first pfn in `state`, or null. */
@@ -443,6 +452,30 @@ export class FrameGrid {
     const { col, row } = cellOf(this.layoutNow, m.pfn);
     const [cx, cy] = this.t.apply([col + 0.5, row + 0.5]);
     if (cx < -40 || cy < -40 || cx > this.cssW + 40 || cy > this.cssH + 40) return;
+    const count = m.count ?? 1;
+    if (count > 1 && this.t.k >= 4) {
+      // Cells big enough to see: outline the whole range and label it above (or below), off the cells.
+      this.outlineRange(ctx, { from: m.pfn, to: m.pfn + count }, color, 2);
+      if (this.t.k >= 8) {
+        // Thin light separators, so that same-coloured frames still count off one by one.
+        ctx.strokeStyle = 'rgba(255, 255, 255, 0.55)';
+        ctx.lineWidth = 1;
+        ctx.beginPath();
+        for (let pfn = m.pfn + 1; pfn < m.pfn + count; pfn++) {
+          const c = cellOf(this.layoutNow, pfn);
+          if (c.col === 0) continue;
+          const [x, y] = this.t.apply([c.col, c.row]);
+          ctx.moveTo(Math.round(x) + 0.5, y + 2);
+          ctx.lineTo(Math.round(x) + 0.5, y + this.t.k - 2);
+        }
+        ctx.stroke();
+      }
+      const last = cellOf(this.layoutNow, m.pfn + count - 1);
+      const [x0, top] = this.t.apply([col, row]);
+      const [, bottom] = this.t.apply([0, last.row + 1]);
+      this.drawLabel(ctx, m.label, x0, top - 22 >= 0 ? top - 22 : bottom + 5, color);
+      return;
+    }
     const radius = Math.max(place === 'below' ? 13 : 9, this.t.k * (place === 'below' ? 1.2 : 0.9));
     ctx.lineWidth = place === 'below' ? 5 : 4;
     ctx.strokeStyle = 'rgba(255, 255, 255, 0.95)';
@@ -452,15 +485,19 @@ export class FrameGrid {
     ctx.lineWidth = place === 'below' ? 3 : 2;
     ctx.strokeStyle = color;
     ctx.stroke();
+    this.drawLabel(ctx, m.label, cx + radius + 4, place === 'above' ? cy - 8 : cy + 11, color);
+  }
+
+  /** A marker's label: white text on a dark box at (x, y), kept inside the canvas. */
+  private drawLabel(ctx: CanvasRenderingContext2D, label: string, x: number, y: number, color: string): void {
     ctx.font = '600 12px system-ui, sans-serif';
-    const tw = ctx.measureText(m.label).width;
-    const lx = Math.min(cx + radius + 4, this.cssW - tw - 8);
-    const ly = place === 'above' ? cy - 8 : cy + 11;
+    const tw = ctx.measureText(label).width;
+    const lx = Math.max(2, Math.min(x, this.cssW - tw - 8));
     ctx.fillStyle = color === '#000000' ? 'rgba(0, 0, 0, 0.85)' : color;
-    ctx.fillRect(lx, ly, tw + 8, 17);
+    ctx.fillRect(lx, y, tw + 8, 17);
     ctx.fillStyle = '#ffffff';
     ctx.textBaseline = 'middle';
-    ctx.fillText(m.label, lx + 4, ly + 9);
+    ctx.fillText(label, lx + 4, y + 9);
   }
 
   /**

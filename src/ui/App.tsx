@@ -1,17 +1,22 @@
 /**
- * The page: header, error banner and kill notice; the frame grid with a process's virtual pages
- * beside it, the process's /proc files and the scenario transcript below, then the system /proc
- * files and dmesg; panels at the side.
+ * The page: header, error banner and kill notice; then either the machine screen or Compare.
+ * The machine screen: the frame grid with a process's virtual pages beside it, memblock over the
+ * physical address range, the process's /proc files and the scenario transcript, about this
+ * machine, then the system /proc files and dmesg; the boot stepper and other panels at the side.
  */
+import { AboutPanel } from './AboutPanel.tsx';
 import { AllocForm } from './AllocForm.tsx';
 import { BootLog } from './BootLog.tsx';
 import { BootPanel } from './BootPanel.tsx';
+import { ComparePage } from './ComparePage.tsx';
+import { useAppState } from './context.ts';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { GridView } from './GridView.tsx';
 import { Header } from './Header.tsx';
 import { Inspector } from './Inspector.tsx';
 import { KernelNotice } from './KernelNotice.tsx';
 import { Legend } from './Legend.tsx';
+import { MemblockView } from './MemblockView.tsx';
 import { ProcessControls } from './ProcessControls.tsx';
 import { ProcessGridView } from './ProcessGridView.tsx';
 import { ProcPanel } from './ProcPanel.tsx';
@@ -19,32 +24,39 @@ import { ProcStatusPanel } from './ProcStatusPanel.tsx';
 import { ScenarioPanel } from './ScenarioPanel.tsx';
 
 export function App() {
+  const viewMode = useAppState((s) => s.viewMode);
   return (
     <div className="app">
       <Header />
       <ErrorBanner />
       <KernelNotice />
-      <main className="layout">
-        <div className="main-column">
-          <div className="grids">
-            <GridView />
-            <ProcessGridView />
+      {viewMode === 'compare' ? (
+        <ComparePage />
+      ) : (
+        <main className="layout">
+          <div className="main-column">
+            <div className="grids">
+              <GridView />
+              <ProcessGridView />
+            </div>
+            <MemblockView />
+            <div className="process-row">
+              <ProcStatusPanel />
+              <ScenarioPanel />
+            </div>
+            <AboutPanel />
+            <ProcPanel />
+            <BootLog />
           </div>
-          <div className="process-row">
-            <ProcStatusPanel />
-            <ScenarioPanel />
-          </div>
-          <ProcPanel />
-          <BootLog />
-        </div>
-        <aside className="side-column" aria-label="Machine panels">
-          <BootPanel />
-          <ProcessControls />
-          <Legend />
-          <AllocForm />
-          <Inspector />
-        </aside>
-      </main>
+          <aside className="side-column" aria-label="Machine panels">
+            <BootPanel />
+            <ProcessControls />
+            <Legend />
+            <AllocForm />
+            <Inspector />
+          </aside>
+        </main>
+      )}
     </div>
   );
 }

@@ -12,23 +12,29 @@ import { MachineError, type MachineClient } from '../worker/client.ts';
 import type {
   FrameDeltaNotice,
   MachineInfo,
+  MemblockReply,
   PageInfo,
   ProcessView,
   RanReply,
   RegionInfo,
   WalkLevel,
 } from '../worker/protocol.ts';
+import { CompareController } from './compare.ts';
 import {
+  archConfig,
   createAppStore,
   type AppState,
   type ConfigDraft,
   type HoverState,
   type PageHoverState,
   type PageMode,
+  type ViewMode,
 } from './store.ts';
 
 /** How many scenario runs the history keeps. */
 const HISTORY = 60;
+/** A boot replay that has run this long (ms) shows its progress. */
+const PROGRESS_AFTER_MS = 250;
 
 /** Options of `mmap` (the scenario's `A mmap r1 64M rw [shared] [populate]`). */
 export interface MmapOptions {
@@ -57,8 +63,18 @@ export class AppController {
   private pages: ProcessRegionData | null = null;
   /** the latest processPages request: older answers are dropped */
   private pagesToken = 0;
+  /** when the running boot replay started (performance.now()), or null */
+  private replayStarted: number | null = null;
+  private compareNow: CompareController | null = null;
 
-  constructor(readonly client: MachineClient) {
+  /**
+   * `client` hosts the machine; `newClient` makes the two more that Compare runs (created when the
+   * Compare view first opens).
+   */
+  constructor(
+    readonly client: MachineClient,
+    private readonly newClient?: () => MachineClient,
+  ) {
     this.ready = new Promise((resolve) => (this.readyResolve = resolve));
     client.onFrameDelta((d) => {
       if (this.grid) this.grid.applyDelta(d);
@@ -67,6 +83,10 @@ export class AppController {
     client.onPrintk((n) => {
       if (n.generation !== this.store.getState().machine?.generation) return;
       this.store.setState((s) => ({ log: [...s.log, ...n.lines] }));
+    });
+    client.onBootProgress((n) => {
+      if (this.replayStarted === null || performance.now() - this.replayStarted < PROGRESS_AFTER_MS) return;
+      this.set({ bootProgress: { done: n.done, total: n.total } });
     });
   }
 
@@ -99,7 +119,7 @@ export class AppController {
           : null,
       );
       const m = s.machine;
-      grid.setMarkers(m?.zeroPagePfn != null ? [{ pfn: m.zeroPagePfn, label: 'zero page' }] : []);
+      grid.setMarkers(zeroMarkers(m));
       grid.setBoundaries(
         (m?.zones ?? []).map((z) => ({ pfn: z.startPfn, label: `ZONE_${z.name.toUpperCase()} starts` })),
       );
@@ -309,7 +329,7 @@ export class AppController {
     const { draft, machine } = this.store.getState();
     this.set({ status: 'booting', error: null });
     try {
-      const r = await this.client.init({ ram: draft.ram, cpus: draft.cpus }, !draft.stepBoot);
+      const r = await this.client.init({ ...archConfig(draft), cpus: draft.cpus }, !draft.stepBoot);
       this.set({
         machine: r.info,
         log: r.log,
@@ -317,7 +337,6 @@ export class AppController {
         lastAllocation: null,
         selection: null,
         hover: null,
-        lastStep: null,
         processes: [],
         currentProc: null,
         currentRegion: null,
@@ -342,7 +361,7 @@ export class AppController {
   async bootStep(): Promise<void> {
     await this.op(async () => {
       const r = await this.client.bootStep();
-      this.set({ machine: r.info, lastStep: r.step });
+      this.set({ machine: r.info });
     });
   }
 
@@ -351,10 +370,56 @@ export class AppController {
     await this.op(async () => {
       for (;;) {
         const r = await this.client.bootStep();
-        this.set({ machine: r.info, lastStep: r.step ?? this.store.getState().lastStep });
+        this.set({ machine: r.info });
         if (r.info.booted || !r.step) break;
       }
     });
+  }
+
+  /** Step over the current boot phase: run to the first step of the next one. */
+  async bootRunPhase(): Promise<void> {
+    await this.op(async () => {
+      const r = await this.client.bootRunPhase();
+      this.set({ machine: r.info });
+    });
+  }
+
+  /**
+   * One boot step back: the worker rebuilds the machine and replays the steps before it (slow on a
+   * big machine: the boot panel shows the progress after a moment).
+   */
+  async bootBack(): Promise<void> {
+    await this.op(async () => {
+      this.replayStarted = performance.now();
+      try {
+        const r = await this.client.bootBack();
+        this.set({ machine: r.info, log: r.log, selection: null, hover: null });
+      } finally {
+        this.replayStarted = null;
+        this.set({ bootProgress: null });
+      }
+    });
+  }
+
+  /** memblock's regions now (errors go to the caller). */
+  memblock(): Promise<MemblockReply> {
+    return this.track(this.client.memblock());
+  }
+
+  // --- the Compare view ------------------------------------------------------------------------
+
+  setViewMode(viewMode: ViewMode): void {
+    this.set({ viewMode, hover: null, pageHover: null });
+  }
+
+  /** The two machines of the Compare view (their workers start on first use). */
+  get compare(): CompareController {
+    if (!this.compareNow) {
+      const make = this.newClient;
+      if (!make) throw new Error('this app has no way to start more machines for Compare');
+      this.compareNow = new CompareController([make(), make()], (p) => this.track(p));
+    }
+    return this.compareNow;
   }
 
   async alloc(name: string, order: number, gfp: string): Promise<boolean> {
@@ -595,6 +660,14 @@ export class AppController {
   get machine(): MachineInfo | null {
     return this.store.getState().machine;
   }
+}
+
+/** The zero page(s) marked on the grid: one marker at the first (MIPS and s390 have several). */
+export function zeroMarkers(m: MachineInfo | null): { pfn: number; label: string; count?: number }[] {
+  const z = m?.arch.zeroPages;
+  if (z)
+    return [{ pfn: z.basePfn, label: z.count > 1 ? `${z.count} zero pages` : 'zero page', count: z.count }];
+  return m?.zeroPagePfn != null ? [{ pfn: m.zeroPagePfn, label: 'zero page' }] : [];
 }
 
 /** A byte count as the scenario language writes sizes: `64M`, `4K`, or plain bytes. */

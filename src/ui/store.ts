@@ -4,9 +4,10 @@
  * Canvases subscribe to this store directly (controller.ts), React views through `useApp`.
  */
 import { createStore, useStore } from 'zustand';
+import { RAM_LIMITS } from '../core/config.ts';
 import type {
   AllocationInfo,
-  BootStepInfo,
+  ArchName,
   DeathInfo,
   MachineInfo,
   ProcessView,
@@ -16,20 +17,92 @@ import type {
 export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 
-/** The RAM sizes the header offers. */
+/** The RAM sizes the header offers (each arch offers those within its RAM_LIMITS). */
 export const RAM_CHOICES: readonly { label: string; bytes: number }[] = [
+  { label: '32 MiB', bytes: 32 * MiB },
+  { label: '64 MiB', bytes: 64 * MiB },
+  { label: '128 MiB', bytes: 128 * MiB },
   { label: '256 MiB', bytes: 256 * MiB },
+  { label: '512 MiB', bytes: 512 * MiB },
   { label: '1 GiB', bytes: 1 * GiB },
+  { label: '2 GiB', bytes: 2 * GiB },
   { label: '4 GiB', bytes: 4 * GiB },
   { label: '16 GiB', bytes: 16 * GiB },
 ];
 
-export interface ConfigDraft {
+/** The RAM sizes an architecture can have (src/core/config.ts RAM_LIMITS). */
+export function ramChoicesFor(arch: ArchName): readonly { label: string; bytes: number }[] {
+  const lim = RAM_LIMITS[arch];
+  return RAM_CHOICES.filter((c) => c.bytes >= lim.min && c.bytes <= lim.max);
+}
+
+/** `ram` if the arch can have it, else the nearest size it can (1 GiB where allowed). */
+export function fitRam(arch: ArchName, ram: number): number {
+  const choices = ramChoicesFor(arch);
+  if (choices.some((c) => c.bytes === ram)) return ram;
+  const lim = RAM_LIMITS[arch];
+  if (ram > lim.max) return choices[choices.length - 1]!.bytes;
+  return choices[0]!.bytes;
+}
+
+/** Human names of the architectures, for selects. */
+export const ARCH_LABELS: Record<ArchName, string> = {
+  x86_64: 'x86-64',
+  arm64: 'arm64',
+  arm: 'arm (32-bit)',
+  sparc64: 'sparc64',
+  mips: 'MIPS',
+  s390: 's390x',
+};
+
+/** The machine settings a form edits (the header, each side of Compare). */
+export interface ArchDraft {
+  arch: ArchName;
+  /** arm64 only; 4 elsewhere */
+  granule: 4 | 16 | 64;
+  /** MIPS only: an R4400 with virtual coherency exceptions (8 coloured zero pages) */
+  vce: boolean;
+  /** "mm: cache struct page for empty_zero_page" (2026): before or after */
+  zeroPagePatch: 'before' | 'after';
   ram: number;
+}
+
+export interface ConfigDraft extends ArchDraft {
   cpus: number;
   /** boot one step at a time instead of all at once */
   stepBoot: boolean;
 }
+
+/** A draft with a new arch: RAM moved into the arch's range, options that do not apply reset. */
+export function withArch<T extends ArchDraft>(d: T, arch: ArchName): T {
+  return {
+    ...d,
+    arch,
+    ram: fitRam(arch, d.ram),
+    granule: arch === 'arm64' ? d.granule : 4,
+    vce: arch === 'mips' ? d.vce : false,
+  };
+}
+
+/** The config keys an ArchDraft sets (the options that do not apply to the arch are left at defaults). */
+export function archConfig(d: ArchDraft): {
+  arch: ArchName;
+  granule: 4 | 16 | 64;
+  vce: boolean;
+  zeroPagePatch: 'before' | 'after';
+  ram: number;
+} {
+  return {
+    arch: d.arch,
+    granule: d.arch === 'arm64' ? d.granule : 4,
+    vce: d.arch === 'mips' ? d.vce : false,
+    zeroPagePatch: d.zeroPagePatch,
+    ram: d.ram,
+  };
+}
+
+/** Which screen the page shows: the one machine, or two machines side by side. */
+export type ViewMode = 'machine' | 'compare';
 
 export interface HoverState {
   pfn: number;
@@ -68,8 +141,10 @@ export interface AppState {
   hover: HoverState | null;
   /** the frame the learner clicked */
   selection: number | null;
-  /** last boot step run, when stepping */
-  lastStep: BootStepInfo | null;
+  /** a long boot replay (Back on a big machine): steps replayed so far; null when none is slow */
+  bootProgress: { done: number; total: number } | null;
+  /** the machine screen or the side-by-side comparison */
+  viewMode: ViewMode;
   /** named kernel allocations now live */
   allocations: AllocationInfo[];
   /** the block of the last allocation, outlined on the grid */
@@ -100,13 +175,22 @@ export interface AppState {
 }
 
 export const initialState: AppState = {
-  draft: { ram: 1 * GiB, cpus: 2, stepBoot: false },
+  draft: {
+    arch: 'x86_64',
+    granule: 4,
+    vce: false,
+    zeroPagePatch: 'after',
+    ram: 1 * GiB,
+    cpus: 2,
+    stepBoot: false,
+  },
   machine: null,
   status: 'starting',
   error: null,
   hover: null,
   selection: null,
-  lastStep: null,
+  bootProgress: null,
+  viewMode: 'machine',
   allocations: [],
   lastAllocation: null,
   log: [],

@@ -8,6 +8,7 @@ import { VPageState } from '../core/shared/page_state.ts';
 import { pageColor } from '../render/page_palette.ts';
 import { frameColor } from '../render/palette.ts';
 import { raf } from '../render/raf_scheduler.ts';
+import type { ArchInfo } from '../worker/protocol.ts';
 import type { AppController } from './controller.ts';
 
 export interface MmLabTestApi {
@@ -68,6 +69,23 @@ export interface MmLabTestApi {
   /** the frame the frame grid marks as the one behind the hovered/selected page, or null */
   readonly linkedPfn: number | null;
   VPageState: typeof VPageState;
+
+  // --- architecture and boot ---
+  /** describeArch() of the running machine, as of the last reply (null before the first machine) */
+  readonly archInfo: ArchInfo | null;
+  /** boot steps run so far, and how many there are */
+  readonly bootIndex: number;
+  readonly bootSteps: number;
+  /** the function of the last boot step run, or null before the first */
+  readonly currentStep: string | null;
+  /** a hash of every frame's state on the grid: equal grids, equal digests */
+  frameDigest(): number;
+
+  // --- Compare (side 0 = machine A, 1 = machine B) ---
+  /** pfns on a side's grid (0 before it booted) */
+  compareNrPages(side: 0 | 1): number;
+  /** a pfn's frame state on a side's grid */
+  compareFrameState(side: 0 | 1, pfn: number): number;
 }
 
 declare global {
@@ -138,6 +156,22 @@ export function installTestApi(c: AppController): MmLabTestApi {
       return c.frameGrid?.linked?.pfn ?? null;
     },
     VPageState,
+    get archInfo() {
+      return c.machine?.arch ?? null;
+    },
+    get bootIndex() {
+      return c.machine?.bootIndex ?? 0;
+    },
+    get bootSteps() {
+      return c.machine?.steps.length ?? 0;
+    },
+    get currentStep() {
+      const m = c.machine;
+      return m && m.bootIndex > 0 ? m.steps[m.bootIndex - 1]!.fn : null;
+    },
+    frameDigest: () => grid().digest(),
+    compareNrPages: (side) => c.compare.grid(side)?.layout.nrPages ?? 0,
+    compareFrameState: (side, pfn) => c.compare.grid(side)?.stateOf(pfn) ?? -1,
   };
   window.__mmlab = api;
   return api;

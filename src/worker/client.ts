@@ -8,6 +8,7 @@
  * `await client.alloc(...)` the renderer already has the new frame states.
  */
 import type {
+  BootProgressNotice,
   Command,
   CommandBody,
   CommandType,
@@ -50,6 +51,7 @@ export class MachineClient {
   private readonly pending = new Map<number, Pending>();
   private readonly deltaListeners = new Set<(d: FrameDeltaNotice) => void>();
   private readonly printkListeners = new Set<(n: PrintkNotice) => void>();
+  private readonly progressListeners = new Set<(n: BootProgressNotice) => void>();
   private quietWaiters: (() => void)[] = [];
 
   constructor(private readonly transport: Transport) {
@@ -85,6 +87,12 @@ export class MachineClient {
     return () => this.printkListeners.delete(fn);
   }
 
+  /** A long boot replay (`bootBack`) made progress. */
+  onBootProgress(fn: (n: BootProgressNotice) => void): () => void {
+    this.progressListeners.add(fn);
+    return () => this.progressListeners.delete(fn);
+  }
+
   /** Send any command; resolves with its reply, rejects with a MachineError. */
   request<T extends CommandType>(body: CommandBody<T>, transfer?: Transferable[]): Promise<ReplyTo[T]> {
     const seq = this.nextSeq++;
@@ -109,6 +117,24 @@ export class MachineClient {
 
   bootStep() {
     return this.request<'bootStep'>({ type: 'bootStep' });
+  }
+
+  /** Run to the first step of the next boot phase. */
+  bootRunPhase() {
+    return this.request<'bootRunPhase'>({ type: 'bootRunPhase' });
+  }
+
+  /** One boot step back (the host replays the steps before it). */
+  bootBack() {
+    return this.request<'bootBack'>({ type: 'bootBack' });
+  }
+
+  archInfo() {
+    return this.request<'archInfo'>({ type: 'archInfo' });
+  }
+
+  memblock() {
+    return this.request<'memblock'>({ type: 'memblock' });
   }
 
   alloc(name: string, order: number, gfp: string) {
@@ -163,6 +189,9 @@ export class MachineClient {
         return;
       case 'printk':
         for (const fn of this.printkListeners) fn(msg);
+        return;
+      case 'bootProgress':
+        for (const fn of this.progressListeners) fn(msg);
         return;
     }
     const p = this.pending.get(msg.seq);

@@ -6,8 +6,16 @@
  * tests): it only needs a `post` function. Every command is wrapped so that a throw becomes an
  * `error` reply; the host keeps its machine whatever a command does.
  */
+import type { BootStep } from '../core/boot.ts';
 import { ConfigError } from '../core/config.ts';
-import { describePfn, describeProcess, describeWalk, processPageStates } from '../core/inspect.ts';
+import {
+  describeArch,
+  describeMemblock,
+  describePfn,
+  describeProcess,
+  describeWalk,
+  processPageStates,
+} from '../core/inspect.ts';
 import { Machine, hex } from '../core/machine.ts';
 import { formatGfp, parseGfp } from '../core/mm/gfp.ts';
 import { readProc } from '../core/proc/index.ts';
@@ -19,6 +27,8 @@ import {
   COMMAND_TYPES,
   MAX_REGION_PAGES,
   type AllocationInfo,
+  type BootStepInfo,
+  type CacheInfo,
   type Command,
   type CommandType,
   type DeathInfo,
@@ -41,7 +51,17 @@ interface Hosted {
   dirty: DirtyRanges;
   /** printk lines already sent */
   logSent: number;
+  /** the emulator notes each boot step printed, by step index (trackStepNotes) */
+  stepNotes: string[][];
+  /**
+   * Something other than boot steps and read-only lines changed the machine (alloc, free, a
+   * process line...): replaying the boot steps would no longer rebuild it, so `bootBack` refuses.
+   */
+  beyondBoot: boolean;
 }
+
+/** Scenario statements that change nothing a boot replay would miss (boot steps themselves, or reads). */
+const REPLAYABLE_STMTS = new Set(['boot', 'step', 'show', 'print', 'expect', 'pagemap', 'kpageflags']);
 
 export class MachineHost {
   private cur: Hosted | undefined;
@@ -82,22 +102,11 @@ export class MachineHost {
         // Build the new machine completely before dropping the old one: a ConfigError (or anything
         // else) thrown here leaves the learner's current machine in place.
         const m = new Machine(cmd.config ?? {});
-        const h: Hosted = {
-          m,
-          session: undefined as unknown as Session,
-          out: null,
-          generation: this.generation + 1,
-          dirty: new DirtyRanges(m.pages.nrPages, m.arch.maxPageOrder, m.arch.pageShift),
-          logSent: 0,
-        };
-        h.session = new Session({ out: (text) => h.out?.push(text) });
+        const stepNotes = trackStepNotes(m);
         if (cmd.boot) m.boot();
-        h.session.attach(m);
+        const h = this.host(m, stepNotes, this.generation + 1);
         this.generation = h.generation;
         this.cur = h;
-        m.trace.subscribe((e) => h.dirty.addEvent(e));
-        h.dirty.markAll();
-        h.logSent = m.log.length;
         return { type: 'ready', seq, info: this.info(h), log: m.log.slice() };
       }
       case 'bootStep': {
@@ -110,8 +119,60 @@ export class MachineHost {
         return {
           type: 'bootStepped',
           seq,
-          step: step ? { phase: step.phase, fn: step.fn, file: step.file, why: step.why } : null,
+          step: step ? stepInfo(h, step, h.m.bootIndex - 1) : null,
           info: this.info(h),
+        };
+      }
+      case 'bootRunPhase': {
+        const h = this.machine();
+        const ran: BootStepInfo[] = [];
+        const phase = h.m.steps[h.m.bootIndex]?.phase;
+        while (!h.m.booted && h.m.steps[h.m.bootIndex]!.phase === phase) {
+          const step = h.m.bootStep()!;
+          ran.push(stepInfo(h, step, h.m.bootIndex - 1));
+        }
+        syncSession(h);
+        if (ran.length) h.dirty.markAll();
+        return { type: 'bootRan', seq, steps: ran, info: this.info(h) };
+      }
+      case 'bootBack': {
+        const old = this.machine();
+        if (old.m.bootIndex === 0) throw new Error('back: no boot step has run yet');
+        if (old.beyondBoot)
+          throw new Error(
+            'back: this machine has done more than boot (processes, allocations...), which replaying the boot steps cannot rebuild; press Reboot to start again',
+          );
+        // Rebuild: the same config, bootIndex - 1 steps. Deterministic, so the machine is the one
+        // the learner saw a step ago, bit for bit.
+        const target = old.m.bootIndex - 1;
+        const m = new Machine(old.m.cfg);
+        const stepNotes = trackStepNotes(m);
+        for (let i = 0; i < target; i++) {
+          m.bootStep();
+          this.post({ type: 'bootProgress', seq, done: i + 1, total: target }, []);
+        }
+        const h = this.host(m, stepNotes, old.generation);
+        this.cur = h;
+        return {
+          type: 'bootedBack',
+          seq,
+          undone: stepInfo(h, m.steps[target]!, target),
+          info: this.info(h),
+          log: m.log.slice(),
+        };
+      }
+      case 'archInfo': {
+        const h = this.machine();
+        return { type: 'archInfo', seq, info: describeArch(h.m), cache: cacheInfo(h) };
+      }
+      case 'memblock': {
+        const h = this.machine();
+        return {
+          type: 'memblock',
+          seq,
+          generation: h.generation,
+          bootIndex: h.m.bootIndex,
+          info: describeMemblock(h.m),
         };
       }
       case 'alloc': {
@@ -123,6 +184,7 @@ export class MachineHost {
         if (!Number.isInteger(order) || order < 0)
           throw new Error(`alloc ${name}: order must be a whole number ≥ 0, not ${cmd.order}`);
         const gfp = parseGfp(String(cmd.gfp ?? 'GFP_KERNEL'));
+        h.beyondBoot = true;
         try {
           h.m.allocNamed(name, order, gfp);
         } finally {
@@ -137,6 +199,7 @@ export class MachineHost {
       }
       case 'free': {
         const h = this.machine();
+        h.beyondBoot = true;
         h.m.freeNamed(String(cmd.name));
         syncSession(h);
         return { type: 'freed', seq, name: cmd.name, allocations: allocations(h.m) };
@@ -263,6 +326,7 @@ export class MachineHost {
           break;
         }
         const alive = [...h.session.procs.values()].filter((p) => p.task.state === 'R');
+        if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
         try {
           h.session.exec(s);
           executed++;
@@ -330,15 +394,64 @@ export class MachineHost {
       pageShift: m.arch.pageShift,
       maxOrder: m.arch.maxPageOrder,
       pageblockOrder: m.arch.pageblockOrder,
-      steps: m.steps.map((s) => ({ phase: s.phase, fn: s.fn, file: s.file, why: s.why })),
+      steps: m.steps.map((s, i) => stepInfo(h, s, i)),
       bootIndex: m.bootIndex,
       booted: m.booted,
       zones: m.alloc.zones
         .filter((z) => z.spannedPages > 0)
         .map((z) => ({ name: z.name, startPfn: z.zoneStartPfn, endPfn: z.endPfn })),
       zeroPagePfn: zero > 0 ? zero : null,
+      arch: describeArch(m),
+      cache: cacheInfo(h),
+      canStepBack: m.bootIndex > 0 && !h.beyondBoot,
     };
   }
+
+  /** Wrap a machine for hosting: a session around it, and dirty tracking from its trace events. */
+  private host(m: Machine, stepNotes: string[][], generation: number): Hosted {
+    const h: Hosted = {
+      m,
+      session: undefined as unknown as Session,
+      out: null,
+      generation,
+      dirty: new DirtyRanges(m.pages.nrPages, m.arch.maxPageOrder, m.arch.pageShift),
+      logSent: m.log.length,
+      stepNotes,
+      beyondBoot: false,
+    };
+    h.session = new Session({ out: (text) => h.out?.push(text) });
+    h.session.attach(m);
+    m.trace.subscribe((e) => h.dirty.addEvent(e));
+    h.dirty.markAll();
+    return h;
+  }
+}
+
+/**
+ * Record the emulator notes each boot step prints. Machine.notes is one list for the whole boot;
+ * wrapping bootStep (which boot() and the session's `boot`/`step` also go through) ties each note
+ * to the step that printed it.
+ */
+function trackStepNotes(m: Machine): string[][] {
+  const perStep: string[][] = [];
+  const bootStep = m.bootStep.bind(m);
+  m.bootStep = () => {
+    const index = m.bootIndex;
+    const before = m.notes.length;
+    const step = bootStep();
+    if (step) perStep[index] = m.notes.slice(before);
+    return step;
+  };
+  return perStep;
+}
+
+function stepInfo(h: Hosted, s: BootStep, index: number): BootStepInfo {
+  return { phase: s.phase, fn: s.fn, file: s.file, why: s.why, notes: h.stepNotes[index] ?? [] };
+}
+
+function cacheInfo(h: Hosted): CacheInfo | null {
+  const c = h.m.cache;
+  return c ? { stats: { ...c.stats }, text: c.describe() } : null;
 }
 
 /**

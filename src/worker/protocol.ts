@@ -11,11 +11,15 @@
  * the reply it may post Notices, also tagged with the command's `seq`: the frames whose state changed
  * (`frameDelta`, bulk bytes in transferred ArrayBuffers) and new printk lines (`printk`).
  *
+ * One worker hosts one machine. The Compare view starts two more workers, each with its own host
+ * speaking this same protocol, and runs the same scenario lines on both.
+ *
  * Messages are plain structured-clone data. Only types are imported from src/core, so this file
  * costs nothing at run time on the main thread (DESIGN.md: the UI talks to the core only through here).
  */
-import type { MachineConfig } from '../core/config.ts';
-import type { PageInfo, ProcessInfo, WalkLevel } from '../core/inspect.ts';
+import type { CacheStats } from '../core/arch/mips/cache.ts';
+import type { ArchName, MachineConfig } from '../core/config.ts';
+import type { ArchInfo, MemblockInfo, PageInfo, ProcessInfo, WalkLevel } from '../core/inspect.ts';
 
 // --- shared payload shapes ---------------------------------------------------------------------------
 
@@ -28,6 +32,11 @@ export interface BootStepInfo {
   file: string;
   /** one sentence: what the kernel would break without this step */
   why: string;
+  /**
+   * The emulator's commentary printed while the step ran (Machine.notes: where the zero pages went,
+   * what virt_to_page() would have given...). Empty for steps that said nothing or have not run.
+   */
+  notes: string[];
 }
 
 /** A zone's pfn span, for labelling the grid (empty zones are left out). */
@@ -59,6 +68,27 @@ export interface MachineInfo {
   zones: ZoneSpan[];
   /** zero_page_pfn, or null while it is still 0 (before init_zero_page_pfn / init_zero_pfn) */
   zeroPagePfn: number | null;
+  /**
+   * The architecture as the page presents it (src/core/inspect.ts describeArch): label, page size,
+   * page-table levels and their VA bits, the zero pages and the zero-page variables, the ZERO_PAGE()
+   * call counter, and where the emulator simplifies. Sent with every reply, so the counter stays current.
+   */
+  arch: ArchInfo;
+  /** MIPS: the toy VIPT data cache's counters and its description; null on other arches */
+  cache: CacheInfo | null;
+  /**
+   * Whether `bootBack` can go back: at least one boot step ran and nothing but boot steps (and
+   * read-only scenario lines such as `show`) ran on this machine, so replaying the boot steps
+   * rebuilds it exactly.
+   */
+  canStepBack: boolean;
+}
+
+/** The MIPS machine's VIPT data cache (src/core/arch/mips/cache.ts): aliases and coherency exceptions. */
+export interface CacheInfo {
+  stats: CacheStats;
+  /** ViptCache.describe(): geometry and counters, two lines */
+  text: string;
 }
 
 /** A kernel allocation made by name through `alloc` (the scenario language's `alloc k1 order=3`). */
@@ -108,7 +138,7 @@ export interface DeathInfo {
   killed: boolean;
 }
 
-export type { MachineConfig, PageInfo, ProcessInfo, WalkLevel };
+export type { ArchInfo, ArchName, CacheStats, MachineConfig, MemblockInfo, PageInfo, ProcessInfo, WalkLevel };
 
 // --- commands: main thread → worker ------------------------------------------------------------------
 
@@ -127,6 +157,43 @@ export interface InitCommand {
 /** Run the next boot step (Machine.bootStep). Reply: `bootStepped`. Notices: `frameDelta`, `printk`. */
 export interface BootStepCommand {
   type: 'bootStep';
+  seq: number;
+}
+
+/**
+ * Step over a phase: run boot steps up to the first step of the next phase (or to the end of boot).
+ * Reply: `bootRan`. Notices: `frameDelta` (every frame), `printk`.
+ */
+export interface BootRunPhaseCommand {
+  type: 'bootRunPhase';
+  seq: number;
+}
+
+/**
+ * Go back one boot step. The core is deterministic, so the host builds a new machine from the same
+ * config and replays bootIndex - 1 steps; it keeps the generation (it is the same machine, rewound),
+ * so the grid keeps its view. Refused (an `error`, the machine unchanged) before any step ran or when
+ * anything but boot steps ran on the machine (MachineInfo.canStepBack). Reply: `bootedBack`.
+ * Notices: `bootProgress` after each replayed step, then a `frameDelta` covering every frame; no
+ * `printk` (the reply carries the whole, shorter, log).
+ */
+export interface BootBackCommand {
+  type: 'bootBack';
+  seq: number;
+}
+
+/** describeArch() of the hosted machine, and its cache on MIPS. Reply: `archInfo`. */
+export interface ArchInfoCommand {
+  type: 'archInfo';
+  seq: number;
+}
+
+/**
+ * memblock's memory and reserved regions and who reserved what (describeMemblock), for the memblock
+ * view; valid at every boot step. Reply: `memblock`.
+ */
+export interface MemblockCommand {
+  type: 'memblock';
   seq: number;
 }
 
@@ -224,6 +291,10 @@ export interface WalkCommand {
 export type Command =
   | InitCommand
   | BootStepCommand
+  | BootRunPhaseCommand
+  | BootBackCommand
+  | ArchInfoCommand
+  | MemblockCommand
   | AllocCommand
   | FreeCommand
   | ReadProcCommand
@@ -256,6 +327,43 @@ export interface BootSteppedReply {
   seq: number;
   step: BootStepInfo | null;
   info: MachineInfo;
+}
+
+/** `bootRunPhase` ran `steps` (empty if boot was already complete); `info` is the machine after them. */
+export interface BootRanReply {
+  type: 'bootRan';
+  seq: number;
+  steps: BootStepInfo[];
+  info: MachineInfo;
+}
+
+/**
+ * `bootBack` rewound the machine by one step: `undone` is the step that is next again; `info` the
+ * machine after the replay and `log` its whole printk log (shorter than before: replace, not append).
+ */
+export interface BootedBackReply {
+  type: 'bootedBack';
+  seq: number;
+  undone: BootStepInfo;
+  info: MachineInfo;
+  log: string[];
+}
+
+/** The hosted machine's architecture (describeArch) and, on MIPS, its data cache. */
+export interface ArchInfoReply {
+  type: 'archInfo';
+  seq: number;
+  info: ArchInfo;
+  cache: CacheInfo | null;
+}
+
+/** memblock's regions now (describeMemblock); `bootIndex` says which boot step they belong to. */
+export interface MemblockReply {
+  type: 'memblock';
+  seq: number;
+  generation: number;
+  bootIndex: number;
+  info: MemblockInfo;
 }
 
 /** `alloc` succeeded: the block it got, and every named allocation now live. */
@@ -378,6 +486,10 @@ export interface WalkReply {
 export type Reply =
   | ReadyReply
   | BootSteppedReply
+  | BootRanReply
+  | BootedBackReply
+  | ArchInfoReply
+  | MemblockReply
   | AllocatedReply
   | FreedReply
   | ProcReply
@@ -394,6 +506,10 @@ export type Reply =
 export interface ReplyTo {
   init: ReadyReply;
   bootStep: BootSteppedReply;
+  bootRunPhase: BootRanReply;
+  bootBack: BootedBackReply;
+  archInfo: ArchInfoReply;
+  memblock: MemblockReply;
   alloc: AllocatedReply;
   free: FreedReply;
   readProc: ProcReply;
@@ -431,7 +547,18 @@ export interface PrintkNotice {
   lines: string[];
 }
 
-export type Notice = FrameDeltaNotice | PrintkNotice;
+/**
+ * Progress of a long command that replays boot (`bootBack` on a big machine): `done` of `total`
+ * steps replayed so far. Sent after each step, before the reply.
+ */
+export interface BootProgressNotice {
+  type: 'bootProgress';
+  seq: number;
+  done: number;
+  total: number;
+}
+
+export type Notice = FrameDeltaNotice | PrintkNotice | BootProgressNotice;
 
 /** Everything the worker posts. */
 export type WorkerMessage = Reply | Notice;
@@ -442,6 +569,10 @@ export type CommandBody<T extends CommandType> = Omit<Extract<Command, { type: T
 export const COMMAND_TYPES: readonly CommandType[] = [
   'init',
   'bootStep',
+  'bootRunPhase',
+  'bootBack',
+  'archInfo',
+  'memblock',
   'alloc',
   'free',
   'readProc',

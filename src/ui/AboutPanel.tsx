@@ -1,0 +1,157 @@
+/**
+ * About this machine: the architecture as the emulator models it (src/core/inspect.ts describeArch)
+ * — page size, page-table levels and the virtual-address bits each one indexes, buddy and pageblock
+ * orders — the zero-page facts (how many, where, zero_page_pfn, zero_page_mask, __zero_page, what
+ * the naive virt_to_page(empty_zero_page) would give and why, how often ZERO_PAGE() did arithmetic),
+ * the MIPS data cache's counters, and where the emulator is simpler than Linux.
+ */
+import { useAppState } from './context.ts';
+import { count, size } from './format.ts';
+
+export function AboutPanel() {
+  const machine = useAppState((s) => s.machine);
+  if (!machine) return null;
+  const a = machine.arch;
+  const ps = a.pageSize;
+  const z = a.zeroPages;
+  const patch = machine.config.zeroPagePatch;
+  const zeroStep = patch === 'after' ? 'init_zero_page_pfn' : 'the arch setup (zero_page_pfn: init_zero_pfn)';
+
+  return (
+    <section className="panel about-panel" aria-labelledby="about-title" data-testid="about-panel">
+      <div className="panel-head">
+        <h2 id="about-title">About this machine</h2>
+        <span className="muted" data-testid="about-label">
+          {a.label}
+        </span>
+      </div>
+      <div className="about-columns">
+        <div>
+          <dl className="facts">
+            <dt>page size</dt>
+            <dd data-testid="about-page-size">{size(ps)}</dd>
+            <dt>largest buddy block</dt>
+            <dd>
+              order {a.maxPageOrder} ({size(ps * 2 ** a.maxPageOrder)})
+            </dd>
+            <dt>pageblock</dt>
+            <dd>
+              order {a.pageblockOrder} ({size(ps * 2 ** a.pageblockOrder)})
+            </dd>
+          </dl>
+          <table className="walk levels" aria-label="Page-table levels" data-testid="about-levels">
+            <thead>
+              <tr>
+                <th scope="col">level</th>
+                <th scope="col">VA bits</th>
+                <th scope="col">entries</th>
+              </tr>
+            </thead>
+            <tbody>
+              {a.levels.map((l, i) => (
+                <tr key={l}>
+                  <th scope="row">{l}</th>
+                  <td>{a.indexBits[i]}</td>
+                  <td>{count(entries(a.indexBits[i]!))}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+          <h3 className="sub-title">Zero page{z && z.count > 1 ? 's' : ''}</h3>
+          <dl className="facts">
+            <dt>where</dt>
+            <dd data-testid="about-zero-pages" data-count={z?.count ?? 0}>
+              {z ? (
+                z.count > 1 ? (
+                  <>
+                    {z.count} zero pages, pfns {hexN(z.basePfn)}–{hexN(z.basePfn + z.count - 1)} (phys{' '}
+                    {hexN(z.basePfn * ps)}): one per cache colour, ZERO_PAGE(vaddr) picks (vaddr &amp;
+                    zero_page_mask) &gt;&gt; PAGE_SHIFT
+                  </>
+                ) : (
+                  <>
+                    1 zero page, pfn {hexN(z.basePfn)} (phys {hexN(z.basePfn * ps)})
+                  </>
+                )
+              ) : (
+                <span className="muted">not set up yet (boot has not reached {zeroStep})</span>
+              )}
+            </dd>
+            <dt>zero_page_pfn</dt>
+            <dd>
+              <span className="mono" data-testid="about-zero-pfn">
+                {a.zeroPagePfn}
+              </span>
+              {a.zeroPagePfn === '0x0' && (
+                <span className="muted"> (not set yet: is_zero_pfn() matches nothing)</span>
+              )}
+            </dd>
+            <dt>zero_page_mask</dt>
+            <dd className="mono" data-testid="about-zero-mask">
+              {a.zeroPageMask}
+            </dd>
+            <dt>__zero_page</dt>
+            <dd className="mono" data-testid="about-zero-struct">
+              {a.zeroPageStruct}
+            </dd>
+            {a.naiveZeroPage && (
+              <>
+                <dt>virt_to_page(empty_zero_page)</dt>
+                <dd data-testid="about-naive">
+                  <span className="mono">{a.naiveZeroPage.ptr}</span> — wrong: {a.naiveZeroPage.why}
+                </dd>
+              </>
+            )}
+            <dt>ZERO_PAGE() calls</dt>
+            <dd data-testid="about-zero-calls">
+              {count(a.zeroPageCalls)}{' '}
+              <span className="muted">
+                (calls that computed the page with virt_to_page() instead of loading a cached pointer)
+              </span>
+            </dd>
+          </dl>
+          {machine.cache && (
+            <>
+              <h3 className="sub-title">Data cache (a toy VIPT D-cache)</h3>
+              <p className="hint muted">{machine.cache.text.split('\n')[0]}</p>
+              <dl className="facts" data-testid="about-cache">
+                <dt>accesses</dt>
+                <dd>
+                  {count(machine.cache.stats.accesses)} ({count(machine.cache.stats.hits)} hits,{' '}
+                  {count(machine.cache.stats.misses)} misses)
+                </dd>
+                <dt>aliases</dt>
+                <dd>{count(machine.cache.stats.aliases)} (a line cached under two colours)</dd>
+                <dt>VCEs</dt>
+                <dd>
+                  {count(machine.cache.stats.vces)}{' '}
+                  {machine.config.vce
+                    ? '(virtual coherency exceptions the CPU raised)'
+                    : '(this CPU raises none: aliases go unnoticed)'}
+                </dd>
+              </dl>
+            </>
+          )}
+        </div>
+        <div>
+          <h3 className="sub-title">Where the emulator simplifies</h3>
+          <ul className="simplifications" data-testid="about-simplifications">
+            {a.simplifications.map((s, i) => (
+              <li key={i}>{s}</li>
+            ))}
+          </ul>
+        </div>
+      </div>
+    </section>
+  );
+}
+
+function hexN(n: number): string {
+  return '0x' + n.toString(16);
+}
+
+/** Entries per table from a "[hi:lo]" bit range. */
+function entries(bits: string): number {
+  const m = /\[(\d+):(\d+)\]/.exec(bits);
+  return m ? 2 ** (Number(m[1]) - Number(m[2]) + 1) : 0;
+}
