@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -161,5 +161,16 @@ describe('mm CLI', () => {
     const missing = cli(['run', join(dir, 'nope.mm')]);
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/cannot read .*nope\.mm: ENOENT/);
+  });
+});
+
+describe('example scenarios', () => {
+  const dir = new URL('../scenarios/', import.meta.url);
+  const files = readdirSync(dir).filter((f) => f.endsWith('.mm'));
+  it.each(files)('scenarios/%s runs, and every expect in it holds', (f) => {
+    const r = run(readFileSync(new URL(f, dir), 'utf8'));
+    expect(r.error?.message).toBeUndefined();
+    expect(r.failures).toEqual([]);
+    expect(r.exitCode).toBe(0);
   });
 });

@@ -190,7 +190,7 @@ export class Session {
   }
 
   /**
-   * blkdev_zeroout <bytes> [buffer=zero_page|largest] [max_transfer=<bytes>]: the bios that
+   * blkdev_zeroout <bytes> [zero=page|largest] [max_transfer=<bytes>]: the bios that
    * __blkdev_issue_zero_pages() builds to zero a range of a device without WRITE_ZEROES.
    */
   private blkdevZeroout(s: Stmt): void {
@@ -200,19 +200,19 @@ export class Session {
       throw new ScenarioError(
         s.line,
         s.cmdCol,
-        'blkdev_zeroout: expected blkdev_zeroout <bytes> [buffer=zero_page|largest] [max_transfer=<bytes>]',
+        'blkdev_zeroout: expected blkdev_zeroout <bytes> [zero=page|largest] [max_transfer=<bytes>]',
       );
     const bytes = parseNumber(a[0]!.text);
     if (bytes === undefined || bytes <= 0)
       throw new ScenarioError(s.line, a[0]!.col, `blkdev_zeroout: '${a[0]!.text}' is not a length`);
-    const kv = parseKeyValues(s.line, a.slice(1), ['buffer', 'max_transfer'] as const, 'blkdev_zeroout');
-    const bufTok = kv.get('buffer');
+    const kv = parseKeyValues(s.line, a.slice(1), ['zero', 'max_transfer'] as const, 'blkdev_zeroout');
+    const bufTok = kv.get('zero');
     const which = bufTok?.text ?? 'largest';
-    if (which !== 'largest' && which !== 'zero_page')
+    if (which !== 'largest' && which !== 'page')
       throw new ScenarioError(
         s.line,
         bufTok!.col,
-        `blkdev_zeroout: buffer=${which}: expected zero_page or largest`,
+        `blkdev_zeroout: zero=${which}: expected page (ZERO_PAGE, before 6.18) or largest (largest_zero_folio())`,
       );
     const buf = which === 'largest' ? largestZeroFolio(m) : { pfn: m.zeroPfn(0), bytes: m.pageSize };
     const mtTok = kv.get('max_transfer');
@@ -228,6 +228,13 @@ export class Session {
     }
     const r = blkdevIssueZeroPages(bytes, buf.bytes, m.pageSize, maxTransfer);
     let out = `blkdev_zeroout: ${bytes} bytes from a ${buf.bytes / 1024} KiB zero buffer (pfn 0x${buf.pfn.toString(16)}): ${r.bios.length} bios, ${r.bvecs} bvecs\n`;
+    // the bios themselves: the first few, then how many more of the same shape
+    const SHOW = 4;
+    const kib = (n: number) => `${n / 1024} KiB`;
+    r.bios.slice(0, SHOW).forEach((b, i) => {
+      out += `  bio ${i}: sector ${b.sector}, ${b.vecs} bvecs x ${kib(buf.bytes)} -> ${kib(b.bytes)}\n`;
+    });
+    if (r.bios.length > SHOW) out += `  ... ${r.bios.length - SHOW} more\n`;
     if (r.split) out += `after splitting to max_transfer=${maxTransfer}: ${r.split.length} bios\n`;
     this.out(out);
   }
