@@ -13,7 +13,9 @@ import { GFP, GFP_MASKS } from './gfp.ts';
 import { addMmCounter, type FaultResult } from './memory.ts';
 import { MM_ANONPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import { pgtableAlloc, pgtableFreeNow, readEntry, tableBytes, writeEntry } from './pgtable.ts';
-import { deferredSplitFolio, folioAddLru, folioPut, lruAddDrainAll } from './rmap.ts';
+import { compoundHead, deferredSplitFolio, folioAddLru, folioPut, lruAddDrainAll } from './rmap.ts';
+
+export { compoundHead };
 
 const P: RawEntry = { lo: 0, hi: 0 };
 const Q: RawEntry = { lo: 0, hi: 0 };
@@ -34,17 +36,6 @@ export function hpageSize(m: Machine): number {
 /** is_huge_zero_pfn(): inside the huge zero folio. */
 export function isHugeZeroPfn(m: Machine, pfn: number): boolean {
   return m.hugeZeroPfn >= 0 && pfn >= m.hugeZeroPfn && pfn < m.hugeZeroPfn + hpageNr(m);
-}
-
-/** The head of the folio a pfn belongs to (compound_head). */
-export function compoundHead(m: Machine, pfn: number): number {
-  const p = m.pages;
-  if (!(p.flags[pfn]! & PG.tail)) return pfn;
-  for (let o = 1; o <= m.arch.maxPageOrder; o++) {
-    const h = pfn & ~((1 << o) - 1);
-    if (p.flags[h]! & PG.head && h + (1 << p.order[h]!) > pfn) return h;
-  }
-  return pfn;
 }
 
 /**

@@ -36,7 +36,7 @@ export function folioAddFileRmap(m: Machine, pfn: number): void {
 /** folio_remove_rmap_pte(): one mapping fewer; the last one takes it out of NR_ANON_MAPPED. */
 export function folioRemoveRmap(m: Machine, pfn: number): void {
   const p = m.pages;
-  const h = head(m, pfn);
+  const h = compoundHead(m, pfn);
   p.mapcount[pfn]!--;
   // While a PMD still maps the whole folio somewhere, the page stays in NR_ANON_MAPPED and the
   // folio is not partially mapped (__folio_remove_rmap: nr stays 0 while ENTIRELY_MAPPED is set).
@@ -61,8 +61,8 @@ export function deferredSplitFolio(m: Machine, head: number): void {
   m.vmstat.inc('thp_deferred_split_page');
 }
 
-/** The head page of the folio holding pfn (folios are naturally aligned). */
-function head(m: Machine, pfn: number): number {
+/** compound_head(): the head page of the folio holding pfn (folios are naturally aligned). */
+export function compoundHead(m: Machine, pfn: number): number {
   const p = m.pages;
   if (!(p.flags[pfn]! & PG.tail)) return pfn;
   for (let o = 1; o <= m.arch.maxPageOrder; o++) {
@@ -74,7 +74,7 @@ function head(m: Machine, pfn: number): number {
 
 /** folio_get(): the reference is on the folio (its head page). */
 export function folioGet(m: Machine, pfn: number): void {
-  m.pages.refcount[head(m, pfn)]!++;
+  m.pages.refcount[compoundHead(m, pfn)]!++;
 }
 
 /**
@@ -83,7 +83,7 @@ export function folioGet(m: Machine, pfn: number): void {
  */
 export function folioPut(m: Machine, page: number, cpu: number): void {
   const p = m.pages;
-  const pfn = head(m, page);
+  const pfn = compoundHead(m, page);
   const r = --p.refcount[pfn]!;
   if (r > 0) return;
   if (r < 0) throw new Error(`folio_put: pfn ${pfn} refcount went negative`);
