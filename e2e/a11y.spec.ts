@@ -84,3 +84,24 @@ test('the architecture panels and the Compare view have no axe violations', asyn
   await page.getByText('What the scenario printed').first().click();
   expect(await violations(app)).toEqual([]);
 });
+
+test('the huge-page panels have no axe violations', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.spawn('A');
+  await app.mmap('r1', '4M', 'rw');
+  await app.runScenario('A madvise r1 0 4M hugepage');
+  await app.clickPage(3, 14);
+  await expect(page.getByTestId('page-details').getByTestId('huge-leaf')).toContainText(
+    'deposited PTE table',
+  );
+  await page.getByRole('button', { name: 'Run shrinker (drop_caches)' }).click();
+  await app.idle();
+  await expect(page.getByTestId('shrinker-result')).toBeVisible();
+  const zform = page.getByRole('form', { name: 'Block zeroing' });
+  await zform.getByLabel('max transfer (optional)').fill('1M');
+  await zform.getByRole('button', { name: 'Build bios' }).click();
+  await app.idle();
+  await expect(page.getByTestId('zeroout-split')).toBeVisible();
+  expect(await violations(app)).toEqual([]);
+});

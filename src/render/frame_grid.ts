@@ -42,6 +42,8 @@ export interface GridMarker {
   label: string;
   /** frames marked from `pfn` on (MIPS and s390 have several zero pages); 1 when absent */
   count?: number;
+  /** a compound folio: zoomed in, its head frame (`pfn`) gets a heavier outline than its tails */
+  head?: boolean;
 }
 
 /** A labelled pfn, drawn as a line at the left edge (zone starts). */
@@ -470,6 +472,7 @@ export class FrameGrid {
         }
         ctx.stroke();
       }
+      if (m.head) this.outlineRange(ctx, { from: m.pfn, to: m.pfn + 1 }, color, 3);
       const last = cellOf(this.layoutNow, m.pfn + count - 1);
       const [x0, top] = this.t.apply([col, row]);
       const [, bottom] = this.t.apply([0, last.row + 1]);

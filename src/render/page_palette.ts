@@ -8,6 +8,7 @@
  * white: nothing is there.
  */
 import { VPAGE_STATE_NAMES, VPageState } from '../core/shared/page_state.ts';
+import { VPAGE_HUGE_ZERO } from '../worker/protocol.ts';
 import { NONE } from './frame_bitmap.ts';
 import { ZERO_PAGE_COLOR, hexToRgb } from './palette.ts';
 
@@ -19,9 +20,20 @@ const COLORS: Record<number, string> = {
   [VPageState.Shared]: '#33bbee', // Tol vibrant cyan
   [VPageState.Huge]: '#0077bb', // Tol vibrant blue
   [VPageState.ProtNone]: '#ddcc77', // Tol sand
+  // The huge zero folio: zero, but not the black 4 KiB zero page (Tol vibrant teal).
+  [VPAGE_HUGE_ZERO]: '#009988',
 };
 
-export const VPAGE_STATE_COUNT = VPAGE_STATE_NAMES.length;
+/**
+ * Names of the page states the process grid shows: the core's (shared/page_state.ts), with its
+ * `huge` split in two by the worker (protocol.ts VPAGE_HUGE_ZERO).
+ */
+export const PAGE_STATE_NAMES: readonly string[] = [
+  ...VPAGE_STATE_NAMES.map((n, i): string => (i === VPageState.Huge ? 'THP (huge, PMD-mapped)' : n)),
+  'huge zero page (PMD)',
+];
+
+export const VPAGE_STATE_COUNT = PAGE_STATE_NAMES.length;
 
 /** Behind the process grid, and in the cells of its rows that lie outside the region. */
 export const PAGE_GRID_BACKGROUND = '#e9e9e3';
@@ -38,6 +50,7 @@ export const PAGE_NOTABILITY: Uint8Array = (() => {
     VPageState.Untouched,
     VPageState.ProtNone,
     VPageState.Zero,
+    VPAGE_HUGE_ZERO,
     VPageState.Huge,
     VPageState.Shared,
     VPageState.Private,

@@ -35,6 +35,19 @@ export interface ProcessRegionData {
   /** pfn per page, -1 with no PTE */
   pfns: Float64Array;
   vmas: RegionVma[];
+  /**
+   * PMD mappings inside the region: `count` pages from page `first` mapped by one huge PMD entry,
+   * drawn as one outlined block with `label`.
+   */
+  blocks?: RegionBlock[];
+}
+
+/** A run of pages one PMD maps (a THP or the huge zero folio). */
+export interface RegionBlock {
+  first: number;
+  count: number;
+  label: string;
+  kind: 'thp' | 'huge-zero';
 }
 
 export interface PageHover {
@@ -347,6 +360,7 @@ export class ProcessGrid {
     if (!d || d.states.length === 0) return;
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     this.drawRegionOutline(ctx);
+    this.drawBlocks(ctx, d);
     if (this.selection !== null) this.outlinePage(ctx, this.selection, '#0062a3', 3);
     if (this.hover !== null) this.outlinePage(ctx, this.hover, '#000000', 2);
     this.drawRowLabels(ctx, d);
@@ -448,6 +462,39 @@ export class ProcessGrid {
       ctx.fillRect(x, y - 8, w, 16);
       ctx.fillStyle = '#ffffff';
       ctx.fillText(label, x + 4, y);
+    }
+  }
+
+  /** Each PMD mapping as one block: a heavy outline around its pages and its label inside. */
+  private drawBlocks(ctx: CanvasRenderingContext2D, d: ProcessRegionData): void {
+    const { offset, cols } = this.layoutNow;
+    for (const b of d.blocks ?? []) {
+      ctx.strokeStyle = 'rgba(255, 255, 255, 0.9)';
+      ctx.lineWidth = 5;
+      this.traceSpan(ctx, offset + b.first, offset + b.first + b.count);
+      ctx.stroke();
+      ctx.strokeStyle = b.kind === 'thp' ? '#002b55' : '#00352f';
+      ctx.lineWidth = 3;
+      ctx.stroke();
+      // The label in the middle of the block, when the block is tall enough to hold it.
+      const c0 = offset + b.first;
+      const r0 = Math.floor(c0 / cols);
+      const r1 = Math.floor((c0 + b.count - 1) / cols);
+      const [x0, y0] = this.t.apply([c0 % cols, r0]);
+      const [x1, y1] = this.t.apply([r0 === r1 ? ((c0 + b.count - 1) % cols) + 1 : cols, r1 + 1]);
+      if (y1 - y0 < 18 || y1 < 0 || y0 > this.cssH) continue;
+      ctx.font = '600 12px system-ui, sans-serif';
+      ctx.textBaseline = 'middle';
+      const tw = ctx.measureText(b.label).width + 10;
+      const cx = Math.max(GUTTER_PX + 2, Math.min((x0 + x1) / 2 - tw / 2, this.cssW - tw - 2));
+      const cy = Math.max(10, Math.min((Math.max(y0, 0) + Math.min(y1, this.cssH)) / 2, this.cssH - 10));
+      ctx.fillStyle = 'rgba(255, 255, 255, 0.92)';
+      ctx.fillRect(cx, cy - 9, tw, 18);
+      ctx.strokeStyle = '#1d1d1f';
+      ctx.lineWidth = 1;
+      ctx.strokeRect(cx + 0.5, cy - 8.5, tw - 1, 17);
+      ctx.fillStyle = '#1d1d1f';
+      ctx.fillText(b.label, cx + 5, cy);
     }
   }
 

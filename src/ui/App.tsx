@@ -7,12 +7,14 @@
 import { AboutPanel } from './AboutPanel.tsx';
 import { AllocForm } from './AllocForm.tsx';
 import { BootLog } from './BootLog.tsx';
+import { BlockZeroPanel } from './BlockZeroPanel.tsx';
 import { BootPanel } from './BootPanel.tsx';
 import { ComparePage } from './ComparePage.tsx';
 import { useAppState } from './context.ts';
 import { ErrorBanner } from './ErrorBanner.tsx';
 import { GridView } from './GridView.tsx';
 import { Header } from './Header.tsx';
+import { HugeZeroPanel } from './HugeZeroPanel.tsx';
 import { Inspector } from './Inspector.tsx';
 import { KernelNotice } from './KernelNotice.tsx';
 import { Legend } from './Legend.tsx';
@@ -44,6 +46,7 @@ export function App() {
               <ProcStatusPanel />
               <ScenarioPanel />
             </div>
+            <BlockZeroPanel />
             <AboutPanel />
             <ProcPanel />
             <BootLog />
@@ -51,6 +54,7 @@ export function App() {
           <aside className="side-column" aria-label="Machine panels">
             <BootPanel />
             <ProcessControls />
+            <HugeZeroPanel />
             <Legend />
             <AllocForm />
             <Inspector />

@@ -25,6 +25,9 @@ export function Header() {
     cpus: useId(),
     step: useId(),
     view: useId(),
+    thp: useId(),
+    uzp: useId(),
+    hz: useId(),
   };
   const busy = status === 'booting' || status === 'busy';
 
@@ -138,6 +141,46 @@ export function Header() {
             value={Number.isNaN(draft.cpus) ? '' : draft.cpus}
             onChange={(e) => controller.setDraft({ cpus: e.target.valueAsNumber })}
           />
+          <label
+            htmlFor={ids.thp}
+            title="transparent_hugepage= : when anonymous faults may use a PMD-sized folio"
+          >
+            THP
+          </label>
+          <select
+            id={ids.thp}
+            value={draft.thp}
+            onChange={(e) => controller.setDraft({ thp: e.target.value as 'never' | 'madvise' | 'always' })}
+          >
+            <option value="never">never</option>
+            <option value="madvise">madvise</option>
+            <option value="always">always</option>
+          </select>
+          <span className="check">
+            <input
+              id={ids.uzp}
+              type="checkbox"
+              checked={draft.useZeroPage}
+              onChange={(e) => controller.setDraft({ useZeroPage: e.target.checked })}
+            />
+            <label htmlFor={ids.uzp} title="/sys/kernel/mm/transparent_hugepage/use_zero_page">
+              use_zero_page
+            </label>
+          </span>
+          <label htmlFor={ids.hz} title="How the huge zero folio lives">
+            huge zero
+          </label>
+          <select
+            id={ids.hz}
+            value={draft.hugeZero}
+            onChange={(e) =>
+              controller.setDraft({ hugeZero: e.target.value as 'dynamic' | 'persistent' | 'static_pmd' })
+            }
+          >
+            <option value="dynamic">dynamic</option>
+            <option value="persistent">persistent</option>
+            <option value="static_pmd">static_pmd</option>
+          </select>
           <span className="check">
             <input
               id={ids.step}
@@ -162,7 +205,9 @@ export function Header() {
             {machine.config.arch}
             {machine.config.arch === 'arm64' ? ` ${machine.config.granule}K` : ''}
             {machine.config.arch === 'mips' && machine.config.vce ? ' (VCE)' : ''} ·{' '}
-            {size(machine.config.ram)} RAM · {machine.config.cpus} CPUs · patch {machine.config.zeroPagePatch}
+            {size(machine.config.ram)} RAM · {machine.config.cpus} CPUs · patch {machine.config.zeroPagePatch}{' '}
+            · THP {machine.config.thp}
+            {machine.config.useZeroPage ? '' : ' (no zero page)'} · huge zero {machine.config.hugeZero}
           </>
         ) : (
           <span>Booting the emulated machine…</span>

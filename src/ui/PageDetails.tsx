@@ -5,9 +5,9 @@
  * `PageDetails` keeps the selected page (last clicked, or moved to with the keyboard) in view.
  */
 import { useEffect, useState, type CSSProperties } from 'react';
-import { VPAGE_STATE_NAMES, VPageState } from '../core/shared/page_state.ts';
-import { pageColor } from '../render/page_palette.ts';
-import type { WalkLevel } from '../worker/protocol.ts';
+import { VPageState } from '../core/shared/page_state.ts';
+import { PAGE_STATE_NAMES, pageColor } from '../render/page_palette.ts';
+import { VPAGE_HUGE_ZERO, type WalkReply } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import { hex } from './format.ts';
 
@@ -23,7 +23,10 @@ const STATE_HINTS: Record<number, string> = {
   [VPageState.Private]: 'An anonymous frame mapped only by this process (counted in RssAnon).',
   [VPageState.Shared]:
     'The frame is mapped by more than one process (after fork: copy-on-write; or shmem). A private write copies it.',
-  [VPageState.Huge]: 'Part of a 2 MiB huge page mapped by one PMD entry.',
+  [VPageState.Huge]:
+    'Part of a transparent huge page: one folio of PMD size (2 MiB on 4 KiB pages) mapped by one PMD entry, no PTE table in use.',
+  [VPAGE_HUGE_ZERO]:
+    'Mapped read-only by one PMD entry to the huge zero folio: a whole PMD of zeroes shared by every process. A write faults and allocates a THP (or splits the PMD when none can be had).',
   [VPageState.ProtNone]: 'PROT_NONE: the PTE is kept but the MMU refuses every access (SIGSEGV).',
 };
 
@@ -42,17 +45,19 @@ const BIT_HINTS: Record<string, string> = {
   SOFT_DIRTY: 'soft-dirty (written since the bit was cleared)',
 };
 
+type Walk = Pick<WalkReply, 'levels' | 'huge'>;
+
 /** The walk for `va`, refetched when the page states change (version). */
-function useWalk(va: number | null, version: number): WalkLevel[] | null {
+function useWalk(va: number | null, version: number): Walk | null {
   const controller = useController();
-  const [walk, setWalk] = useState<{ va: number; version: number; levels: WalkLevel[] } | null>(null);
+  const [walk, setWalk] = useState<{ va: number; version: number; walk: Walk } | null>(null);
   useEffect(() => {
     if (va === null) return;
     const done = controller.beginWork();
     const timer = setTimeout(() => {
       controller
         .walk(va)
-        .then((levels) => setWalk({ va, version, levels }))
+        .then((w) => setWalk({ va, version, walk: w }))
         .catch(() => setWalk(null))
         .finally(done);
     }, DEBOUNCE_MS);
@@ -61,7 +66,7 @@ function useWalk(va: number | null, version: number): WalkLevel[] | null {
       done();
     };
   }, [controller, va, version]);
-  return walk && walk.va === va && walk.version === version ? walk.levels : null;
+  return walk && walk.va === va && walk.version === version ? walk.walk : null;
 }
 
 const OFFSET = 16;
@@ -128,7 +133,8 @@ export function PageDetails() {
   );
 }
 
-function PageInfo({ page, walk }: { page: number; walk: WalkLevel[] | null }) {
+function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
+  const walk = w?.levels ?? null;
   const controller = useController();
   const procName = useAppState((s) => s.currentProc);
   const region = useAppState((s) => s.currentRegion);
@@ -150,7 +156,7 @@ function PageInfo({ page, walk }: { page: number; walk: WalkLevel[] | null }) {
         </span>
       </div>
       <div className="page-details-line">
-        state: <span data-testid="page-state">{VPAGE_STATE_NAMES[state]}</span>
+        state: <span data-testid="page-state">{PAGE_STATE_NAMES[state]}</span>
         {pfn >= 0 && (
           <>
             {' '}
@@ -197,6 +203,37 @@ function PageInfo({ page, walk }: { page: number; walk: WalkLevel[] | null }) {
           </tbody>
         </table>
       )}
+      {w?.huge && <HugeLeaf huge={w.huge} />}
     </>
+  );
+}
+
+/** The walk ended at a huge PMD leaf: what it maps, and the PTE table kept under it for a split. */
+function HugeLeaf({ huge }: { huge: NonNullable<WalkReply['huge']> }) {
+  const controller = useController();
+  const show = (pfn: number) => {
+    controller.frameGrid?.focusPfn(pfn, 16);
+    controller.select(pfn);
+  };
+  return (
+    <p className="huge-leaf" data-testid="huge-leaf">
+      The walk ends at the PMD: huge leaf ({huge.kind === 'huge-zero' ? 'the huge zero folio' : 'a THP'}, head
+      pfn {hex(huge.headPfn)}),{' '}
+      {huge.depositedPfn !== null ? (
+        <>
+          deposited PTE table at pfn <span data-testid="deposited-pfn">{hex(huge.depositedPfn)}</span>{' '}
+          <button type="button" className="link-button" onClick={() => show(huge.depositedPfn!)}>
+            Show it
+          </button>
+          <span className="muted">
+            {' '}
+            (allocated at fault time and kept unused, so a later split never fails for want of a page table;
+            counted in VmPTE)
+          </span>
+        </>
+      ) : (
+        'no PTE table deposited'
+      )}
+    </p>
   );
 }

@@ -5,8 +5,9 @@
  * `A write r1 <off> 1 1 1` in the worker; both grids then show what the fault did.
  */
 import { memo, useEffect, useId, useRef, type KeyboardEvent } from 'react';
-import { VPAGE_STATE_NAMES, VPageState } from '../core/shared/page_state.ts';
-import { pageColor } from '../render/page_palette.ts';
+import { VPageState } from '../core/shared/page_state.ts';
+import { PAGE_STATE_NAMES, pageColor } from '../render/page_palette.ts';
+import { VPAGE_HUGE_ZERO } from '../worker/protocol.ts';
 import { ProcessGrid } from '../render/process_grid.ts';
 import { useAppState, useController } from './context.ts';
 import { count, hex, size } from './format.ts';
@@ -242,7 +243,7 @@ function PageLegend() {
   const controller = useController();
   useAppState((s) => s.pagesVersion);
   const d = controller.regionPages;
-  const counts = new Array<number>(VPAGE_STATE_NAMES.length).fill(0);
+  const counts = new Array<number>(PAGE_STATE_NAMES.length).fill(0);
   if (d) for (let i = 0; i < d.states.length; i++) counts[d.states[i]!]!++;
   const shown = [
     VPageState.Untouched,
@@ -250,15 +251,16 @@ function PageLegend() {
     VPageState.Private,
     VPageState.Shared,
     VPageState.Huge,
+    VPAGE_HUGE_ZERO,
     VPageState.ProtNone,
     VPageState.Unmapped,
-  ].filter((s) => s !== VPageState.Unmapped || counts[s]! > 0);
+  ].filter((s) => (s !== VPageState.Unmapped && s !== VPAGE_HUGE_ZERO) || counts[s]! > 0);
   return (
     <ul className="page-legend" aria-label="Page states in this region" data-testid="page-legend">
       {shown.map((s) => (
         <li key={s} data-state={s}>
           <span className="swatch" style={{ background: pageColor(s) }} aria-hidden="true" />
-          <span>{VPAGE_STATE_NAMES[s]}</span>
+          <span>{PAGE_STATE_NAMES[s]}</span>
           <span className="count" data-testid={`page-count-${s}`}>
             {count(counts[s]!)}
           </span>

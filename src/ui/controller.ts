@@ -5,19 +5,24 @@
  * (tldraw's single reactor instead of N component subscriptions).
  */
 import { FRAME_STATE_COUNT } from '../core/shared/frame_state.ts';
+import { VPageState } from '../core/shared/page_state.ts';
 import type { FrameGrid } from '../render/frame_grid.ts';
-import type { ProcessGrid, ProcessRegionData } from '../render/process_grid.ts';
+import type { GridMarker } from '../render/frame_grid.ts';
+import type { ProcessGrid, ProcessRegionData, RegionBlock } from '../render/process_grid.ts';
 import { raf } from '../render/raf_scheduler.ts';
 import { MachineError, type MachineClient } from '../worker/client.ts';
-import type {
-  FrameDeltaNotice,
-  MachineInfo,
-  MemblockReply,
-  PageInfo,
-  ProcessView,
-  RanReply,
-  RegionInfo,
-  WalkLevel,
+import {
+  VPAGE_HUGE_ZERO,
+  type FrameDeltaNotice,
+  type HugeInfo,
+  type MachineInfo,
+  type MemblockReply,
+  type PageInfo,
+  type ProcessView,
+  type RanReply,
+  type RegionInfo,
+  type WalkReply,
+  type ZerooutReply,
 } from '../worker/protocol.ts';
 import { CompareController } from './compare.ts';
 import {
@@ -119,7 +124,7 @@ export class AppController {
           : null,
       );
       const m = s.machine;
-      grid.setMarkers(zeroMarkers(m));
+      grid.setMarkers([...zeroMarkers(m), ...hugeMarkers(s.huge)]);
       grid.setBoundaries(
         (m?.zones ?? []).map((z) => ({ pfn: z.startPfn, label: `ZONE_${z.name.toUpperCase()} starts` })),
       );
@@ -130,7 +135,8 @@ export class AppController {
       if (
         s.selection !== prev.selection ||
         s.lastAllocation !== prev.lastAllocation ||
-        s.machine !== prev.machine
+        s.machine !== prev.machine ||
+        s.huge !== prev.huge
       ) {
         sync(s);
       }
@@ -255,11 +261,47 @@ export class AppController {
     this.set({ pageSelection: page });
   }
 
-  /** The page-table walk for an address of the current process (errors go to the caller). */
-  walk(va: number): Promise<WalkLevel[]> {
+  /**
+   * The page-table walk for an address of the current process, and the huge leaf it ends at, if any
+   * (errors go to the caller).
+   */
+  walk(va: number): Promise<Pick<WalkReply, 'levels' | 'huge'>> {
     const name = this.store.getState().currentProc;
-    if (!name) return Promise.resolve([]);
-    return this.track(this.client.walk(name, va).then((r) => r.levels));
+    if (!name) return Promise.resolve({ levels: [], huge: null });
+    return this.track(this.client.walk(name, va).then((r) => ({ levels: r.levels, huge: r.huge })));
+  }
+
+  // --- huge pages --------------------------------------------------------------------------------
+
+  /** Refetch THP and huge-zero-folio facts (the panel and the frame grid's markers). */
+  private async refreshHuge(): Promise<void> {
+    if (!this.machine) return;
+    try {
+      const r = await this.client.hugeInfo();
+      this.set({ huge: r.info });
+    } catch {
+      this.set({ huge: null });
+    }
+  }
+
+  /** echo 3 > drop_caches: the thp-zero shrinker runs; the panel says how many pages it freed. */
+  async dropCaches(): Promise<void> {
+    await this.op(async () => {
+      const r = await this.client.dropCaches();
+      this.store.setState((s) => ({
+        machine: r.info,
+        huge: r.huge,
+        shrinkerResult: { freed: r.freed, output: r.output },
+        history: [...s.history, { text: 'drop_caches', output: r.output, errors: [], failures: [] }].slice(
+          -HISTORY,
+        ),
+      }));
+    });
+  }
+
+  /** The bios __blkdev_issue_zero_pages() builds (errors go to the caller). */
+  blkZeroout(bytes: number, zero: 'page' | 'largest', maxTransfer?: number): Promise<ZerooutReply> {
+    return this.track(this.client.blkZeroout(bytes, zero, maxTransfer));
   }
 
   /** Fetch the current region's page states and pfns and hand them to the process grid. */
@@ -284,6 +326,12 @@ export class AppController {
         states: new Uint8Array(reply.states),
         pfns: new Float64Array(reply.pfns),
         vmas,
+        blocks: pmdBlocks(
+          new Uint8Array(reply.states),
+          new Float64Array(reply.pfns),
+          reply.start,
+          reply.pageShift,
+        ),
       });
     } catch (e) {
       if (token === this.pagesToken) this.fail(e);
@@ -329,7 +377,16 @@ export class AppController {
     const { draft, machine } = this.store.getState();
     this.set({ status: 'booting', error: null });
     try {
-      const r = await this.client.init({ ...archConfig(draft), cpus: draft.cpus }, !draft.stepBoot);
+      const r = await this.client.init(
+        {
+          ...archConfig(draft),
+          cpus: draft.cpus,
+          thp: draft.thp,
+          useZeroPage: draft.useZeroPage,
+          hugeZero: draft.hugeZero,
+        },
+        !draft.stepBoot,
+      );
       this.set({
         machine: r.info,
         log: r.log,
@@ -344,6 +401,7 @@ export class AppController {
         pageHover: null,
         history: [],
         deaths: [],
+        shrinkerResult: null,
       });
       this.pagesToken++;
       this.showPages(null);
@@ -620,9 +678,10 @@ export class AppController {
     this.set({ error: message });
   }
 
-  /** The machine changed: /proc panels and the tooltip refetch. */
+  /** The machine changed: /proc panels and the tooltip refetch, and so do the huge-page facts. */
   private bump(): void {
     this.store.setState((s) => ({ opVersion: s.opVersion + 1 }));
+    void this.track(this.refreshHuge());
   }
 
   /** Count UI-started work so that `idle()` waits for it. */
@@ -668,6 +727,70 @@ export function zeroMarkers(m: MachineInfo | null): { pfn: number; label: string
   if (z)
     return [{ pfn: z.basePfn, label: z.count > 1 ? `${z.count} zero pages` : 'zero page', count: z.count }];
   return m?.zeroPagePfn != null ? [{ pfn: m.zeroPagePfn, label: 'zero page' }] : [];
+}
+
+/** THP folios marked on the frame grid (the panel gives the total). */
+export const MAX_THP_MARKERS = 8;
+
+/** The huge zero folio and the first THPs as 512-frame blocks on the frame grid, head outlined. */
+export function hugeMarkers(h: HugeInfo | null): GridMarker[] {
+  if (!h?.supported) return [];
+  const out: GridMarker[] = [];
+  if (h.pfn !== null)
+    out.push({ pfn: h.pfn, count: h.hpageNr, head: true, label: `huge zero folio (${h.kind})` });
+  for (const f of h.folios.slice(0, MAX_THP_MARKERS))
+    out.push({
+      pfn: f.pfn,
+      count: f.nr,
+      head: true,
+      label: `THP: head pfn 0x${f.pfn.toString(16)} + ${f.nr - 1} tails`,
+    });
+  return out;
+}
+
+/**
+ * Runs of pages one PMD maps, for the process grid: whole PMD-aligned runs of `huge` or huge-zero
+ * pages whose pfns are consecutive (one folio).
+ */
+export function pmdBlocks(
+  states: Uint8Array,
+  pfns: Float64Array,
+  start: number,
+  pageShift: number,
+): RegionBlock[] {
+  const blocks: RegionBlock[] = [];
+  const ps = 2 ** pageShift;
+  for (let i = 0; i < states.length;) {
+    const s = states[i]!;
+    if (s !== VPageState.Huge && s !== VPAGE_HUGE_ZERO) {
+      i++;
+      continue;
+    }
+    // A PMD table holds pageSize / 8 entries, so one PMD maps that many pages (512 on 4 KiB pages,
+    // 2048 on arm64 16K, 8192 on 64K); a new PMD starts at each multiple of that span.
+    const span = ps * (ps / 8);
+    let j = i + 1;
+    while (
+      j < states.length &&
+      states[j] === s &&
+      pfns[j] === pfns[j - 1]! + 1 &&
+      (start + j * ps) % span !== 0
+    )
+      j++;
+    const kind = s === VPAGE_HUGE_ZERO ? 'huge-zero' : 'thp';
+    const head = pfns[i]!;
+    blocks.push({
+      first: i,
+      count: j - i,
+      kind,
+      label:
+        kind === 'huge-zero'
+          ? `huge zero folio · 1 PMD · ${j - i} pages`
+          : `THP pfn 0x${head.toString(16)} · 1 PMD · ${j - i} pages`,
+    });
+    i = j;
+  }
+  return blocks;
 }
 
 /** A byte count as the scenario language writes sizes: `64M`, `4K`, or plain bytes. */

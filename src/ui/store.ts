@@ -9,6 +9,8 @@ import type {
   AllocationInfo,
   ArchName,
   DeathInfo,
+  HugeInfo,
+  MachineConfig,
   MachineInfo,
   ProcessView,
   RunErrorInfo,
@@ -69,6 +71,12 @@ export interface ArchDraft {
 
 export interface ConfigDraft extends ArchDraft {
   cpus: number;
+  /** transparent_hugepage= (never, madvise, always) */
+  thp: MachineConfig['thp'];
+  /** /sys/kernel/mm/transparent_hugepage/use_zero_page */
+  useZeroPage: boolean;
+  /** how the huge zero folio lives: dynamic, persistent, static_pmd */
+  hugeZero: MachineConfig['hugeZero'];
   /** boot one step at a time instead of all at once */
   stepBoot: boolean;
 }
@@ -172,6 +180,10 @@ export interface AppState {
   history: RunResult[];
   /** processes killed (SIGSEGV, SIGBUS, OOM) and not yet dismissed */
   deaths: DeathInfo[];
+  /** THP and the huge zero folio, refetched after every machine-changing operation */
+  huge: HugeInfo | null;
+  /** what the last "Run shrinker" press did */
+  shrinkerResult: { freed: number; output: string } | null;
 }
 
 export const initialState: AppState = {
@@ -182,6 +194,9 @@ export const initialState: AppState = {
     zeroPagePatch: 'after',
     ram: 1 * GiB,
     cpus: 2,
+    thp: 'madvise',
+    useZeroPage: true,
+    hugeZero: 'dynamic',
     stepBoot: false,
   },
   machine: null,
@@ -206,6 +221,8 @@ export const initialState: AppState = {
   pagesVersion: 0,
   history: [],
   deaths: [],
+  huge: null,
+  shrinkerResult: null,
 };
 
 export type AppStore = ReturnType<typeof createAppStore>;

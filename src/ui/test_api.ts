@@ -8,7 +8,7 @@ import { VPageState } from '../core/shared/page_state.ts';
 import { pageColor } from '../render/page_palette.ts';
 import { frameColor } from '../render/palette.ts';
 import { raf } from '../render/raf_scheduler.ts';
-import type { ArchInfo } from '../worker/protocol.ts';
+import { VPAGE_HUGE_ZERO, type ArchInfo, type HugeInfo } from '../worker/protocol.ts';
 import type { AppController } from './controller.ts';
 
 export interface MmLabTestApi {
@@ -69,6 +69,10 @@ export interface MmLabTestApi {
   /** the frame the frame grid marks as the one behind the hovered/selected page, or null */
   readonly linkedPfn: number | null;
   VPageState: typeof VPageState;
+  /** the process grid's state byte for a page mapped to the huge zero folio (protocol.ts) */
+  VPAGE_HUGE_ZERO: number;
+  /** THP and the huge zero folio as last fetched (null before the first machine) */
+  readonly hugeInfo: HugeInfo | null;
 
   // --- architecture and boot ---
   /** describeArch() of the running machine, as of the last reply (null before the first machine) */
@@ -156,6 +160,10 @@ export function installTestApi(c: AppController): MmLabTestApi {
       return c.frameGrid?.linked?.pfn ?? null;
     },
     VPageState,
+    VPAGE_HUGE_ZERO,
+    get hugeInfo() {
+      return c.store.getState().huge;
+    },
     get archInfo() {
       return c.machine?.arch ?? null;
     },

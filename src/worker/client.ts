@@ -178,6 +178,18 @@ export class MachineClient {
     return this.request<'walk'>({ type: 'walk', name, va });
   }
 
+  hugeInfo() {
+    return this.request<'hugeInfo'>({ type: 'hugeInfo' });
+  }
+
+  dropCaches() {
+    return this.request<'dropCaches'>({ type: 'dropCaches' });
+  }
+
+  blkZeroout(bytes: number, zero: 'page' | 'largest', maxTransfer?: number) {
+    return this.request<'blkZeroout'>({ type: 'blkZeroout', bytes, zero, maxTransfer });
+  }
+
   close(): void {
     this.transport.close();
   }

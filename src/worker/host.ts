@@ -17,7 +17,13 @@ import {
   processPageStates,
 } from '../core/inspect.ts';
 import { Machine, hex } from '../core/machine.ts';
+import { blkdevIssueZeroPages } from '../core/block/blk-lib.ts';
+import { PTE } from '../core/arch/pgtable.ts';
 import { formatGfp, parseGfp } from '../core/mm/gfp.ts';
+import { hpageNr, hpageSize, isHugeZeroPfn, largestZeroFolio, thpSupported } from '../core/mm/huge_memory.ts';
+import { walkSteps } from '../core/mm/pgtable.ts';
+import { PG } from '../core/phys/page.ts';
+import { VPageState } from '../core/shared/page_state.ts';
 import { readProc } from '../core/proc/index.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
 import { Session, type ScenarioProcess } from '../core/scenario/run.ts';
@@ -25,17 +31,23 @@ import { frameStateName } from '../core/shared/frame_state.ts';
 import { DirtyRanges } from './dirty.ts';
 import {
   COMMAND_TYPES,
+  MAX_HUGE_FOLIOS,
   MAX_REGION_PAGES,
+  MAX_ZEROOUT_BYTES,
+  VPAGE_HUGE_ZERO,
   type AllocationInfo,
   type BootStepInfo,
   type CacheInfo,
   type Command,
   type CommandType,
   type DeathInfo,
+  type HugeFolioInfo,
+  type HugeInfo,
   type MachineInfo,
   type ProcessView,
   type Reply,
   type RunErrorInfo,
+  type WalkReply,
   type WorkerMessage,
 } from './protocol.ts';
 
@@ -266,6 +278,9 @@ export class MachineHost {
         const start = r.start + first * ps;
         const pfns = new Float64Array(count);
         const states = processPageStates(h.m, p.task, start, count, pfns);
+        // The core says `Huge` for every PMD mapping; the UI tells the huge zero folio apart.
+        for (let i = 0; i < count; i++)
+          if (states[i] === VPageState.Huge && isHugeZeroPfn(h.m, pfns[i]!)) states[i] = VPAGE_HUGE_ZERO;
         const statesBuf = states.buffer as ArrayBuffer;
         const pfnsBuf = pfns.buffer as ArrayBuffer;
         transfer.push(statesBuf, pfnsBuf);
@@ -291,7 +306,81 @@ export class MachineHost {
         const p = findProcess(h, cmd.name);
         const va = Number(cmd.va);
         if (!Number.isSafeInteger(va) || va < 0) throw new RangeError(`walk: ${cmd.va} is not an address`);
-        return { type: 'walk', seq, name: p.name, va, levels: describeWalk(h.m, p.task, va) };
+        return {
+          type: 'walk',
+          seq,
+          name: p.name,
+          va,
+          levels: describeWalk(h.m, p.task, va),
+          huge: hugeLeaf(h, p, va),
+        };
+      }
+      case 'hugeInfo':
+        return { type: 'hugeInfo', seq, info: hugeInfo(this.machine()) };
+      case 'dropCaches': {
+        const h = this.machine();
+        h.beyondBoot = true;
+        const before = h.m.hugeZeroPfn;
+        const output: string[] = [];
+        h.out = output;
+        try {
+          for (const s of parseScenario('drop_caches')) h.session.exec(s);
+        } finally {
+          h.out = null;
+        }
+        const freed = before >= 0 && h.m.hugeZeroPfn < 0 ? hpageNr(h.m) : 0;
+        return {
+          type: 'droppedCaches',
+          seq,
+          freed,
+          output: output.join(''),
+          huge: hugeInfo(h),
+          info: this.info(h),
+        };
+      }
+      case 'blkZeroout': {
+        const h = this.machine();
+        if (!h.m.booted) throw new Error('blkdev_zeroout: boot the machine first');
+        const bytes = Number(cmd.bytes);
+        if (!Number.isSafeInteger(bytes) || bytes <= 0)
+          throw new RangeError(`blkdev_zeroout: ${cmd.bytes} is not a length in bytes`);
+        if (bytes > MAX_ZEROOUT_BYTES)
+          throw new RangeError(
+            `blkdev_zeroout: at most ${MAX_ZEROOUT_BYTES / 2 ** 30} GiB here (the model builds every bvec)`,
+          );
+        const zero = cmd.zero === 'page' ? 'page' : 'largest';
+        let maxTransfer: number | undefined;
+        if (cmd.maxTransfer !== undefined && cmd.maxTransfer !== null) {
+          maxTransfer = Number(cmd.maxTransfer);
+          if (!Number.isSafeInteger(maxTransfer) || maxTransfer <= 0 || maxTransfer % 512 !== 0)
+            throw new RangeError(
+              `blkdev_zeroout: max_transfer=${cmd.maxTransfer}: expected a multiple of 512 bytes`,
+            );
+          if (bytes / maxTransfer > 1 << 20)
+            throw new RangeError(
+              `blkdev_zeroout: max_transfer=${maxTransfer} would split into more than a million bios; choose a larger one`,
+            );
+        }
+        const buffer =
+          zero === 'largest' ? largestZeroFolio(h.m) : { pfn: h.m.zeroPfn(0), bytes: h.m.pageSize };
+        const r = blkdevIssueZeroPages(bytes, buffer.bytes, h.m.pageSize, maxTransfer);
+        const FIRST = 8;
+        const bio = (b: { sector: number; bytes: number; vecs: number }) => ({
+          sector: b.sector,
+          bytes: b.bytes,
+          vecs: b.vecs,
+        });
+        return {
+          type: 'zeroout',
+          seq,
+          bytes,
+          zero,
+          buffer,
+          bios: r.bios.length,
+          bvecs: r.bvecs,
+          firstBios: r.bios.slice(0, FIRST).map(bio),
+          split: r.split ? { bios: r.split.length, first: r.split.slice(0, FIRST).map(bio) } : null,
+        };
       }
     }
   }
@@ -479,6 +568,66 @@ function processes(h: Hosted): ProcessView[] {
     name: p.name,
     regions: [...p.regions].map(([name, r]) => ({ name, start: r.start, len: r.len })),
   }));
+}
+
+/** THP folios and the huge zero folio (HugeInfo). PMD-sized folios are naturally aligned. */
+function hugeInfo(h: Hosted): HugeInfo {
+  const m = h.m;
+  const supported = thpSupported(m);
+  const nr = supported ? hpageNr(m) : 0;
+  const folios: HugeFolioInfo[] = [];
+  let thpCount = 0;
+  if (supported && m.booted) {
+    const p = m.pages;
+    const want = PG.head | PG.anon;
+    for (let pfn = 0; pfn + nr <= p.nrPages; pfn += nr) {
+      const f = p.flags[pfn]!;
+      if ((f & want) !== want || p.order[pfn] !== m.arch.pmdOrder || isHugeZeroPfn(m, pfn)) continue;
+      thpCount++;
+      if (folios.length < MAX_HUGE_FOLIOS) folios.push({ pfn, nr, kind: 'thp' });
+    }
+  }
+  const holders = [...h.session.procs.values()]
+    .filter((p) => p.task.mm?.hugeZeroFolio)
+    .map((p) => ({ name: p.name, pid: p.task.pid }));
+  return {
+    supported,
+    thp: m.cfg.thp,
+    useZeroPage: m.cfg.useZeroPage,
+    kind: m.cfg.hugeZero,
+    hpageBytes: supported ? hpageSize(m) : 0,
+    hpageNr: nr,
+    pfn: m.hugeZeroPfn >= 0 ? m.hugeZeroPfn : null,
+    refcount: m.hugeZeroRefcount,
+    holders,
+    folios,
+    thpCount,
+    largestZero: m.booted ? largestZeroFolio(m) : { pfn: -1, bytes: m.pageSize },
+  };
+}
+
+/**
+ * If the walk for `va` ends at a huge PMD leaf: what it maps and the PTE table deposited under it.
+ * The core keeps deposits in mm.deposited keyed by (PMD table pfn * 8192 + index) (huge_memory.ts
+ * depositKey, private there).
+ */
+function hugeLeaf(h: Hosted, p: ScenarioProcess, va: number): NonNullable<WalkReply['huge']> | null {
+  const mm = p.task.mm;
+  if (!mm) return null;
+  const m = h.m;
+  const steps = walkSteps(m, mm, va);
+  const last = steps.length - 1;
+  const s = steps[last];
+  if (!s || last === m.pgtableArch.levels - 1) return null;
+  const f = m.pgtableArch.flags(s.entry, last);
+  if (!(f & PTE.PRESENT) || !(f & PTE.HUGE)) return null;
+  const headPfn = m.pgtableArch.pfn(s.entry);
+  const dep = mm.deposited.get(s.tablePfn * 8192 + s.index);
+  return {
+    kind: isHugeZeroPfn(m, headPfn) ? 'huge-zero' : 'thp',
+    headPfn,
+    depositedPfn: dep ?? null,
+  };
 }
 
 function runError(e: unknown, line: number): RunErrorInfo {

@@ -140,6 +140,59 @@ export interface DeathInfo {
 
 export type { ArchInfo, ArchName, CacheStats, MachineConfig, MemblockInfo, PageInfo, ProcessInfo, WalkLevel };
 
+/**
+ * The page-state byte `processPages` uses for a page mapped through a PMD that points at the huge
+ * zero folio. The core's VPageState (src/core/shared/page_state.ts) has one `Huge` state (5) for
+ * every PMD mapping; the host splits it: a THP stays `Huge`, the huge zero folio becomes this.
+ */
+export const VPAGE_HUGE_ZERO = 7;
+
+/** A folio of PMD size (2^pmdOrder frames) the frame grid draws as one block. */
+export interface HugeFolioInfo {
+  /** head pfn; the folio is [pfn, pfn + nr) */
+  pfn: number;
+  nr: number;
+  kind: 'thp' | 'huge-zero';
+}
+
+/**
+ * Transparent huge pages on the hosted machine: the config, the huge zero folio and its refcount,
+ * which mms hold it, and the PMD-sized folios in use.
+ */
+export interface HugeInfo {
+  /** the arch models THP (x86-64 and arm64 here) */
+  supported: boolean;
+  thp: MachineConfig['thp'];
+  useZeroPage: boolean;
+  kind: MachineConfig['hugeZero'];
+  /** HPAGE_PMD_SIZE in bytes (2 MiB on 4K pages, 32 MiB on arm64 16K, 512 MiB on arm64 64K) */
+  hpageBytes: number;
+  /** HPAGE_PMD_NR: frames per PMD-sized folio */
+  hpageNr: number;
+  /** the huge zero folio's head pfn, or null when not allocated (huge_zero_pfn = ~0UL) */
+  pfn: number | null;
+  /** huge_zero_refcount (dynamic: one per mm holding it + one for the shrinker) */
+  refcount: number;
+  /** processes whose mm has MMF_HUGE_ZERO_FOLIO set */
+  holders: { name: string; pid: number }[];
+  /** THP folios (PMD-sized, anonymous) in use, lowest pfn first, at most MAX_HUGE_FOLIOS */
+  folios: HugeFolioInfo[];
+  /** THP folios in all (folios may be cut short) */
+  thpCount: number;
+  /** largest_zero_folio(): what block-layer zeroing uses as its buffer */
+  largestZero: { pfn: number; bytes: number };
+}
+
+/** The most THP folios one `hugeInfo` reply lists. */
+export const MAX_HUGE_FOLIOS = 256;
+
+/** One bio __blkdev_issue_zero_pages() built (src/core/block/blk-lib.ts Bio). */
+export interface BioInfo {
+  sector: number;
+  bytes: number;
+  vecs: number;
+}
+
 // --- commands: main thread → worker ------------------------------------------------------------------
 
 /**
@@ -288,6 +341,39 @@ export interface WalkCommand {
   va: number;
 }
 
+/** THP and the huge zero folio (HugeInfo). Reply: `hugeInfo`. */
+export interface HugeInfoCommand {
+  type: 'hugeInfo';
+  seq: number;
+}
+
+/**
+ * echo 3 > /proc/sys/vm/drop_caches, run as the scenario's `drop_caches` line: the thp-zero
+ * shrinker frees the huge zero folio if only the shrinker holds it (dynamic kind), and pcp lists are
+ * drained. Reply: `droppedCaches`. Notices: `frameDelta`, `printk`.
+ */
+export interface DropCachesCommand {
+  type: 'dropCaches';
+  seq: number;
+}
+
+/**
+ * __blkdev_issue_zero_pages() for `bytes` (at most MAX_ZEROOUT_BYTES), as the scenario's
+ * `blkdev_zeroout`: the bios and bvecs built from ZERO_PAGE(0) (`zero: 'page'`) or from
+ * largest_zero_folio() (`'largest'`); `maxTransfer` (a multiple of 512) also splits them to the
+ * device's limit. Changes nothing on the machine. Reply: `zeroout`.
+ */
+export interface BlkZerooutCommand {
+  type: 'blkZeroout';
+  seq: number;
+  bytes: number;
+  zero: 'page' | 'largest';
+  maxTransfer?: number;
+}
+
+/** The largest range one `blkZeroout` builds bios for (the model walks every bvec). */
+export const MAX_ZEROOUT_BYTES = 64 * 2 ** 30;
+
 export type Command =
   | InitCommand
   | BootStepCommand
@@ -304,7 +390,10 @@ export type Command =
   | RunCommand
   | ProcessesCommand
   | ProcessPagesCommand
-  | WalkCommand;
+  | WalkCommand
+  | HugeInfoCommand
+  | DropCachesCommand
+  | BlkZerooutCommand;
 
 /** The most pages one `processPages` reply carries (4 GiB of 4 KiB pages). */
 export const MAX_REGION_PAGES = 1 << 20;
@@ -474,13 +563,56 @@ export interface ProcessPagesReply {
   pfns: ArrayBuffer;
 }
 
-/** The page-table walk for `va`, top level first; it stops at the first entry that is not present. */
+/**
+ * The page-table walk for `va`, top level first; it stops at the first entry that is not present,
+ * or at a huge leaf (a PMD mapping).
+ */
 export interface WalkReply {
   type: 'walk';
   seq: number;
   name: string;
   va: number;
   levels: WalkLevel[];
+  /**
+   * When the walk ends at a huge PMD leaf: what it maps (the head pfn of a THP or of the huge zero
+   * folio) and the PTE table deposited under it for a later split (pgtable_trans_huge_deposit), or
+   * null when none is deposited.
+   */
+  huge: { kind: 'thp' | 'huge-zero'; headPfn: number; depositedPfn: number | null } | null;
+}
+
+/** THP and the huge zero folio now. */
+export interface HugeInfoReply {
+  type: 'hugeInfo';
+  seq: number;
+  info: HugeInfo;
+}
+
+/** `dropCaches` ran: `freed` pages the thp-zero shrinker freed (0 or HPAGE_PMD_NR); what it printed. */
+export interface DroppedCachesReply {
+  type: 'droppedCaches';
+  seq: number;
+  freed: number;
+  output: string;
+  huge: HugeInfo;
+  info: MachineInfo;
+}
+
+/**
+ * The bios `blkZeroout` built: the zero buffer (pfn and size), how many bios and bvecs, the first
+ * few bios (at most 8), and after splitting to `maxTransfer` (null without one) the count and the
+ * first few of the split bios.
+ */
+export interface ZerooutReply {
+  type: 'zeroout';
+  seq: number;
+  bytes: number;
+  zero: 'page' | 'largest';
+  buffer: { pfn: number; bytes: number };
+  bios: number;
+  bvecs: number;
+  firstBios: BioInfo[];
+  split: { bios: number; first: BioInfo[] } | null;
 }
 
 export type Reply =
@@ -500,6 +632,9 @@ export type Reply =
   | ProcessesReply
   | ProcessPagesReply
   | WalkReply
+  | HugeInfoReply
+  | DroppedCachesReply
+  | ZerooutReply
   | ErrorReply;
 
 /** The successful reply each command gets. */
@@ -520,6 +655,9 @@ export interface ReplyTo {
   processes: ProcessesReply;
   processPages: ProcessPagesReply;
   walk: WalkReply;
+  hugeInfo: HugeInfoReply;
+  dropCaches: DroppedCachesReply;
+  blkZeroout: ZerooutReply;
 }
 
 // --- notices: worker → main thread, sent before the reply of the command that caused them -------------
@@ -583,6 +721,9 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'processes',
   'processPages',
   'walk',
+  'hugeInfo',
+  'dropCaches',
+  'blkZeroout',
 ];
 
 /** Total frames a delta covers. */
