@@ -20,7 +20,14 @@ import { Machine, hex } from '../core/machine.ts';
 import { blkdevIssueZeroPages } from '../core/block/blk-lib.ts';
 import { PTE } from '../core/arch/pgtable.ts';
 import { formatGfp, parseGfp } from '../core/mm/gfp.ts';
-import { hpageNr, hpageSize, isHugeZeroPfn, largestZeroFolio, thpSupported } from '../core/mm/huge_memory.ts';
+import {
+  depositedTable,
+  hpageNr,
+  hpageSize,
+  isHugeZeroPfn,
+  largestZeroFolio,
+  thpSupported,
+} from '../core/mm/huge_memory.ts';
 import { walkSteps } from '../core/mm/pgtable.ts';
 import { PG } from '../core/phys/page.ts';
 import { VPageState } from '../core/shared/page_state.ts';
@@ -606,11 +613,7 @@ function hugeInfo(h: Hosted): HugeInfo {
   };
 }
 
-/**
- * If the walk for `va` ends at a huge PMD leaf: what it maps and the PTE table deposited under it.
- * The core keeps deposits in mm.deposited keyed by (PMD table pfn * 8192 + index) (huge_memory.ts
- * depositKey, private there).
- */
+/** If the walk for `va` ends at a huge PMD leaf: what it maps and the PTE table deposited under it. */
 function hugeLeaf(h: Hosted, p: ScenarioProcess, va: number): NonNullable<WalkReply['huge']> | null {
   const mm = p.task.mm;
   if (!mm) return null;
@@ -622,7 +625,7 @@ function hugeLeaf(h: Hosted, p: ScenarioProcess, va: number): NonNullable<WalkRe
   const f = m.pgtableArch.flags(s.entry, last);
   if (!(f & PTE.PRESENT) || !(f & PTE.HUGE)) return null;
   const headPfn = m.pgtableArch.pfn(s.entry);
-  const dep = mm.deposited.get(s.tablePfn * 8192 + s.index);
+  const dep = depositedTable(mm, s.tablePfn, s.index);
   return {
     kind: isHugeZeroPfn(m, headPfn) ? 'huge-zero' : 'thp',
     headPfn,

@@ -154,6 +154,11 @@ function depositKey(pmdTable: number, idx: number): number {
   return pmdTable * 8192 + idx;
 }
 
+/** The PTE table deposited under the huge PMD at (pmdTable, idx), or undefined (for inspectors). */
+export function depositedTable(mm: MmStruct, pmdTable: number, idx: number): number | undefined {
+  return mm.deposited.get(depositKey(pmdTable, idx));
+}
+
 /** pgtable_trans_huge_deposit(): keep a PTE table under the huge PMD for a later split (counted in VmPTE). */
 function deposit(m: Machine, mm: MmStruct, pmdTable: number, idx: number, pgtable: number): void {
   mm.deposited.set(depositKey(pmdTable, idx), pgtable);
