@@ -128,6 +128,30 @@ A read r1 0 4K 4K
   });
 });
 
+describe('PROT_NONE on a whole huge PMD', () => {
+  for (const arch of ['arch=x86_64', 'arch=arm64 granule=4K']) {
+    it(`${arch}: change_huge_pmd() keeps the THP mapped by one PMD; access faults; rw brings it back`, () => {
+      const r = run(`machine ${arch} ram=1G thp=madvise
+boot
+spawn A
+A mmap r1 4M rw at=0x100000000000
+A madvise r1 0 4M hugepage
+A write r1 0 2M 4K 7
+A mprotect r1 0 2M none
+expect /proc/vmstat:thp_split_pmd == 0
+expect /proc/A/smaps:AnonHugePages == 2048
+A mprotect r1 0 2M rw
+A read r1 0 2M 4K
+expect /proc/A/stat:10 == 2
+A mprotect r1 0 2M none
+A read r1 0 4K 4K
+`);
+      expect(r.failures).toEqual([]);
+      expect(r.out).toContain('A: killed by SIGSEGV');
+    });
+  }
+});
+
 describe('blkdev_zeroout', () => {
   it('1 GiB: 1024 bios of 256 bvecs with the 4 KiB zero page; 2 bios of 256 x 2 MiB with the persistent folio', () => {
     const small = run('machine ram=1G huge_zero=dynamic\nboot\nblkdev_zeroout 1G\n');

@@ -79,7 +79,11 @@ export function arm64Pgtable(granule: Granule): PgtableArch {
         f |= PTE.PRESENT;
         if (level < last && !(lo & PTE_TABLE_BIT)) f |= PTE.HUGE; // block descriptor
         if (!(lo & PTE_NG)) f |= PTE.GLOBAL;
-      } else if (lo & PTE_NG && lo !== 0) f |= PTE.PROTNONE;
+      } else if (lo & PTE_NG && lo !== 0) {
+        f |= PTE.PROTNONE;
+        // a PROT_NONE huge PMD: pmd_mkhuge() cleared the table bit, as for a valid block
+        if (level < last && !(lo & PTE_TABLE_BIT)) f |= PTE.HUGE;
+      }
       if (lo & PTE_USER) f |= PTE.USER;
       if (lo & PTE_AF) f |= PTE.YOUNG;
       if (hi & PTE_DBM_HI) f |= PTE.WRITE;
@@ -104,7 +108,9 @@ export function arm64Pgtable(granule: Granule): PgtableArch {
       // _PROT_DEFAULT: type, shareable, AF comes from YOUNG
       lo |= PTE_SHARED;
       if (flags & PTE.PRESENT) lo |= PTE_VALID | (level === last ? PTE_TABLE_BIT : 0);
-      else if (flags & PTE.PROTNONE) lo |= PTE_TABLE_BIT | PTE_NG; // PTE_PRESENT_INVALID
+      // PTE_PRESENT_INVALID (nG without VALID); PAGE_NONE keeps PTE_TYPE_PAGE's bit 1 in a PTE, and
+      // pmd_mkhuge() clears it in a huge PMD
+      else if (flags & PTE.PROTNONE) lo |= (level === last ? PTE_TABLE_BIT : 0) | PTE_NG;
       if (flags & PTE.YOUNG) lo |= PTE_AF;
       if (flags & PTE.USER)
         lo |= PTE_USER | PTE_NG; // user mappings are never global
