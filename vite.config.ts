@@ -10,6 +10,7 @@ export default defineConfig({
   build: { target: 'es2022', sourcemap: true },
   test: {
     include: ['tests/**/*.test.ts'],
+    setupFiles: ['tests/helpers/fc_seed.ts'],
     environment: 'node',
     testTimeout: 60_000,
   },
