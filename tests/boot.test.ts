@@ -148,11 +148,12 @@ describe('x86-64 boot', () => {
       seen.push(s.fn);
       assertInvariants(m);
     }
-    expect(seen.slice(0, 6)).toEqual([
+    expect(seen.slice(0, 7)).toEqual([
       'e820__memory_setup',
       'early_reserve_memory',
       'e820__memblock_setup',
       'reserve_real_mode',
+      'init_mem_mapping',
       'sparse_init',
       'free_area_init',
     ]);

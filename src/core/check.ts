@@ -8,6 +8,7 @@ import { NIL, PG } from './phys/page.ts';
 import { PTE } from './arch/pgtable.ts';
 import { readEntry, tableBytes } from './mm/pgtable.ts';
 import { compoundHead, isHugeZeroPfn } from './mm/huge_memory.ts';
+import { directMapTranslate } from './mm/direct_map.ts';
 
 export class InvariantError extends Error {}
 
@@ -137,6 +138,20 @@ export function checkInvariants(m: Machine): string[] {
   const zp = Number(m.vars.get('zero_page_pfn') ?? 0n);
   if (zp && !m.ram.isZero(zp * m.pageSize, m.pageSize))
     errs.push(`the zero page (pfn ${zp}) is not all zeros`);
+  // Direct-map TLB entries agree with init_top_pgt, except between a set_direct_map_*_noflush() and
+  // its flush (the window the kernel's callers must close with flush_tlb_kernel_range()).
+  if (!m.directMap.flushPending) {
+    m.tlb.cpus.forEach((t, cpu) => {
+      for (const e of t.entries) {
+        if (!e || !e.kernel) continue;
+        const tr = directMapTranslate(m, e.vpn);
+        if (!tr || tr.basePfn !== e.vpn || tr.pages !== e.pages || tr.leafPfn !== e.pfn)
+          errs.push(
+            `cpu ${cpu}: TLB entry for direct-map pfn 0x${e.vpn.toString(16)} disagrees with the page tables`,
+          );
+      }
+    });
+  }
   return errs;
 }
 

@@ -38,6 +38,11 @@ export interface MachineConfig {
    * __zero_page and zero_page_pfn are set in mm_core_init().
    */
   zeroPagePatch: 'before' | 'after';
+  /**
+   * x86 PCID: address spaces tag their TLB entries, so a switch keeps them (default true); false
+   * makes every CR3 write drop all non-global entries.
+   */
+  pcid?: boolean;
 }
 
 export const MiB = 1024 * 1024;

@@ -2,6 +2,7 @@
  * Read-only descriptions of kernel objects for views (tooltips, inspector panels): plain data, safe
  * to post from the worker.
  */
+import { directMapModelled } from './mm/direct_map.ts';
 import type { Machine } from './machine.ts';
 import { MIGRATETYPE_NAMES } from './mm/mmzone.ts';
 import { OWNER_NAMES, PAGE_FLAG_NAMES, PG } from './phys/page.ts';
@@ -221,6 +222,8 @@ export interface ArchInfo {
   /** what virt_to_page(empty_zero_page) computes on arches where it is wrong */
   naiveZeroPage: { ptr: string; why: string } | null;
   zeroPageCalls: number;
+  /** the kernel direct map: how it is modelled, or 'not modelled on this arch' */
+  directMap: string;
   simplifications: readonly string[];
 }
 
@@ -243,6 +246,9 @@ export function describeArch(m: Machine): ArchInfo {
     zeroPageStruct: hex(m.vars.get('__zero_page')),
     naiveZeroPage: naive ? { ptr: hex(naive.ptr), why: naive.why } : null,
     zeroPageCalls: m.zeroPageCalls,
+    directMap: directMapModelled(m)
+      ? `page tables in RAM at PAGE_OFFSET 0x${a.pageOffset.toString(16)} (init_top_pgt; 1G/2M/4K leaves, PAGE_KERNEL | _PAGE_GLOBAL)`
+      : 'not modelled on this arch (page_address() is arithmetic on PAGE_OFFSET; no kernel page tables, no TLB entries for it)',
     simplifications: a.simplifications,
   };
 }

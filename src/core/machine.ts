@@ -19,6 +19,8 @@ import { PhysicalRam, CHUNK_SIZE } from './phys/ram.ts';
 import { FrameState } from './shared/frame_state.ts';
 import { Tracer } from './trace.ts';
 import { pgtableFreeNow } from './mm/pgtable.ts';
+import { newDirectMapState, type DirectMapState } from './mm/direct_map.ts';
+import { newTlbState, type TlbState } from './mm/tlb.ts';
 
 export class KernelAllocError extends Error {}
 
@@ -83,6 +85,10 @@ export class Machine {
   readonly rcuPending: [pfn: number, order: number][] = [];
   /** per-CPU LRU add batches (mm/swap.c cpu_fbatches.lru_add) */
   readonly lruBatch: number[][];
+  /** the kernel direct map's page tables (x86-64: built by init_mem_mapping) */
+  readonly directMap: DirectMapState = newDirectMapState();
+  /** per-CPU TLBs and IRQ state */
+  readonly tlb: TlbState;
 
   constructor(config: Partial<MachineConfig> = {}) {
     this.cfg = completeConfig(config);
@@ -126,6 +132,7 @@ export class Machine {
     );
     this.steps = bootSteps(this);
     this.lruBatch = Array.from({ length: this.cfg.cpus }, () => []);
+    this.tlb = newTlbState(this.cfg.cpus, this.cfg.pcid ?? true);
     this.cache = this.cfg.arch === 'mips' ? new ViptCache(this.cfg.vce) : undefined;
   }
 

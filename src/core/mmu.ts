@@ -11,8 +11,13 @@ import { findVma } from './mm/mmap.ts';
 import { VM, type Task } from './mm/mm_types.ts';
 import { outOfMemory } from './mm/oom_kill.ts';
 import { GFP, GFP_MASKS } from './mm/gfp.ts';
+import { switchMm, tlbFillUser } from './mm/tlb.ts';
 
 const E: RawEntry = { lo: 0, hi: 0 };
+/** The last successful walk's leaf: its pfn, pages covered and writability (what the TLB caches). */
+let leafPfn = 0;
+let leafPages = 1;
+let leafWritable = false;
 
 /**
  * The hardware page walk. Returns the physical address, or -1 if the walk faults. On success the
@@ -40,6 +45,9 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
     if (write && !(f & PTE.WRITE)) return -1;
     const want = PTE.YOUNG | (write ? PTE.DIRTY : 0);
     const pfn = arch.pfn(E);
+    leafPfn = pfn;
+    leafPages = huge ? 2 ** (arch.levelShift[level]! - m.arch.pageShift) : 1;
+    leafWritable = (f & PTE.WRITE) !== 0;
     if ((f & want) !== want) {
       arch.mkLeaf(pfn, f | want, level, E);
       ram.writeU32(a, E.lo);
@@ -60,8 +68,10 @@ export type SegvCode = 'SEGV_MAPERR' | 'SEGV_ACCERR';
 export function userAccess(m: Machine, task: Task, va: number, write: boolean, cpu: number): number {
   for (let tries = 0; tries < 8; tries++) {
     if (task.state !== 'R' || !task.mm) return -1;
+    if (m.tlb.cpus[cpu]!.loadedMm !== task.mm) switchMm(m, cpu, task.mm);
     const pa = mmuTranslate(m, task, va, write);
     if (pa >= 0) {
+      tlbFillUser(m, cpu, va, leafPfn, leafPages, leafWritable);
       m.cache?.access(va, pa);
       return pa;
     }

@@ -2,6 +2,7 @@
  * Processes: creating one, fork (kernel/fork.c dup_mm / dup_mmap) and exit (kernel/exit.c,
  * mm/mmap.c exit_mmap).
  */
+import { dropMm, flushTlbMmRange } from '../mm/tlb.ts';
 import type { Machine } from '../machine.ts';
 import { copyPageRange, freePgtables, handleMmFault, zapRange } from '../mm/memory.ts';
 import { vmGetPageProt } from '../mm/mmap.ts';
@@ -25,6 +26,7 @@ export function mmAlloc(m: Machine, cpu: number): MmStruct | null {
   if (pgd < 0) return null;
   return {
     pgd,
+    ctxId: m.tlb.nextCtxId++,
     vmas: [],
     rss: [0, 0, 0, 0],
     pgtablesBytes: 0,
@@ -111,6 +113,8 @@ export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): T
       }
       return true;
     });
+    // dup_mmap() ends with flush_tlb_mm(oldmm): the parent's PTEs were write-protected for COW.
+    flushTlbMmRange(m, pmm, 0, m.pgtableArch.taskSize);
     if (m.trace.on)
       m.trace.emit({ type: 'task', pid: child.pid, comm, event: 'fork', detail: `from ${parent.pid}` });
     if (!ok) {
@@ -137,6 +141,7 @@ export function exitMm(m: Machine, task: Task, cpu: number): void {
     // pgd_free() is immediate; the other tables went through the mmu_gather (RCU-deferred).
     pgtableFree(m, null, mm.pgd, 0, cpu, false);
     mmPutHugeZeroFolio(m, mm); // __mmput()
+    dropMm(m, mm);
   });
   task.mm = null;
 }

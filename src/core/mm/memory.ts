@@ -3,6 +3,7 @@
  * do_wp_page / wp_page_copy, the shmem fault (do_read_fault / do_shared_fault with fault-around),
  * zap_pte_range, copy_page_range for fork, and free_pgtables.
  */
+import { flushTlbMmPfn, flushTlbMmRange } from './tlb.ts';
 import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
@@ -254,6 +255,8 @@ function wpPageCopy(
   // ptep_clear_flush() then the new writable, dirty PTE
   arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
   writeEntry(m, table, idx, N, last);
+  // ptep_clear_flush(): the old translation goes from the TLBs (here found by its pfn)
+  flushTlbMmPfn(m, task.mm!, arch.pfn(orig));
   if (oldPage >= 0) {
     folioRemoveRmap(m, oldPage);
     folioPut(m, oldPage, cpu);
@@ -407,6 +410,8 @@ export function zapRange(
         toPut.push(page);
       }
     }
+    // tlb_flush_mmu_tlbonly(): the TLB flush comes before the pages are freed.
+    flushTlbMmRange(m, mm, start, end);
     if (toPut.length) {
       // tlb_finish_mmu → free_pages_and_swap_cache(): lru_add_drain() first, then the references.
       lruAddDrainAll(m);

@@ -81,6 +81,8 @@ export interface Vma {
 export interface MmStruct {
   /** pfn of the PGD page */
   pgd: number;
+  /** mm->context.ctx_id: which per-CPU ASID slot (PCID) is this mm's */
+  ctxId: number;
   /** VMAs sorted by start (the maple tree, as a sorted array) */
   vmas: Vma[];
   /** rss_stat[] in pages */

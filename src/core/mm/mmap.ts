@@ -2,6 +2,7 @@
  * Address spaces (mm/mmap.c, mm/vma.c, mm/mprotect.c, mm/madvise.c): VMAs, mmap's top-down search
  * below mmap_base, munmap, mprotect, madvise and populate.
  */
+import { flushTlbMmRange } from './tlb.ts';
 import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
@@ -309,6 +310,8 @@ export function doMprotect(
           arch.mkLeaf(arch.pfn(E), f, last, E);
           writeEntry(m, table, idx, E, last);
         }
+        // change_protection() → flush_tlb_range()
+        flushTlbMmRange(m, mm, v.start, v.end);
       });
     }
     mergeVmas(mm, m.pageSize);

@@ -105,6 +105,10 @@ export class PageAllocator {
   totalreservePages = 0;
   /** printk sink for allocation-failure reports */
   onPrintk: (line: string) => void = () => {};
+  /** Pages are about to be touched through their kernel mapping (the direct map): the Machine walks it. */
+  onKernelAccess: ((pfn: number, nr: number, cpu: number) => void) | undefined;
+  /** the CPU of the allocation or free in progress */
+  private curCpu = 0;
 
   constructor(
     readonly pages: PageArray,
@@ -595,6 +599,7 @@ export class PageAllocator {
   kernelInitPages(pfn: number, nr: number): void {
     this.trace.call('kernel_init_pages', () => {
       const ps = this.pageSize;
+      this.onKernelAccess?.(pfn, nr, this.curCpu);
       for (let i = 0; i < nr; i++) this.ram.clearPage((pfn + i) * ps, ps);
       this.pagesZeroed += nr;
       if (this.trace.on) this.trace.emit({ type: 'page_clear', pfn, nrPages: nr });
@@ -704,6 +709,7 @@ export class PageAllocator {
    * retries at the min watermark (there is no reclaim or compaction in this model).
    */
   allocPages(gfp: number, order: number, cpu = 0): number {
+    this.curCpu = cpu;
     return this.trace.call('__alloc_pages', () => {
       if (order > this.cfg.maxOrder) {
         this.reportFailure(gfp, order);
@@ -750,6 +756,7 @@ export class PageAllocator {
    * others straight back to the buddy lists.
    */
   freePages(pfn: number, order: number, cpu = 0): void {
+    this.curCpu = cpu;
     this.trace.call('__free_pages', () => {
       this.trace.call('free_pages_prepare', () => this.freePagesPrepare(pfn, order));
       this.vmstat.add('pgfree', 1 << order);

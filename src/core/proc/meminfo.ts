@@ -5,6 +5,12 @@
 import type { Machine } from '../machine.ts';
 import { MEMINFO_FIELDS } from './names.ts';
 import { vmstatValue } from './stats.ts';
+import { directMapCounts, directMapModelled } from '../mm/direct_map.ts';
+
+function directMapKb(m: Machine): { k4: number; m2: number; g1: number } {
+  const c = directMapCounts(m);
+  return { k4: c.k4 * 4, m2: c.m2 * 2048, g1: c.g1 * 1024 * 1024 };
+}
 
 /** What the direct map uses, by page size: 4 KiB below 2 MiB alignment, 2 MiB, 1 GiB (gbpages). */
 function directMap(m: Machine): { k4: number; m2: number; g1: number } {
@@ -42,7 +48,8 @@ export function meminfo(m: Machine): string {
   const pk = (pages: number) => (pages * (1 << m.arch.pageShift)) / 1024;
   const totalram = m.alloc.zones.reduce((s, z) => s + z.managedPages, 0);
   const free = m.alloc.nrFreePages();
-  const dm = directMap(m);
+  // x86-64: direct_pages_count[], read from init_top_pgt's tables; elsewhere an estimate.
+  const dm = directMapModelled(m) ? directMapKb(m) : directMap(m);
   const values: Record<string, number> = {
     MemTotal: pk(totalram),
     MemFree: pk(free),

@@ -18,10 +18,18 @@ import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMadvise, doMmap, doMprotect, doMunmap, type Advice } from '../mm/mmap.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
 import { blkdevIssueZeroPages } from '../block/blk-lib.ts';
-import type { Task } from '../mm/mm_types.ts';
+import type { MmStruct, Task } from '../mm/mm_types.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { userRead, userWrite } from '../user.ts';
 import { KernelAllocError, Machine, hex } from '../machine.ts';
+import {
+  directMapCounts,
+  directMapModelled,
+  kernelPagePresent,
+  setDirectMapDefaultNoflush,
+  setDirectMapInvalidNoflush,
+} from '../mm/direct_map.ts';
+import { describeTlb, flushTlbKernelRange, flushTlbLocal, TlbShootdownRefused } from '../mm/tlb.ts';
 import { MemblockError } from '../mm/memblock.ts';
 import { GFP_MASKS, parseGfp } from '../mm/gfp.ts';
 import { ProcError, readProc } from '../proc/index.ts';
@@ -63,6 +71,10 @@ export const COMMANDS = [
   'show',
   'print',
   'expect',
+  'irqs',
+  'direct_map',
+  'flush_tlb_kernel_range',
+  'flush_tlb_local',
 ] as const;
 const MACHINE_KEYS = [
   'arch',
@@ -77,6 +89,7 @@ const MACHINE_KEYS = [
   'coloured_zero',
   'use_zero_page',
   'huge_zero',
+  'pcid',
 ] as const;
 const OPS = ['==', '!=', '<', '<=', '>', '>=', 'contains'] as const;
 type Op = (typeof OPS)[number];
@@ -97,6 +110,14 @@ const VARIABLES: Record<string, (m: Machine) => bigint> = {
   // huge_zero_pfn starts as ~0UL: "no huge zero folio yet"
   huge_zero_pfn: (m) => (m.hugeZeroPfn < 0 ? (1n << 64n) - 1n : BigInt(m.hugeZeroPfn)),
   huge_zero_refcount: (m) => BigInt(m.hugeZeroRefcount),
+  // direct_pages_count[]: leaf entries of the direct map by size (x86-64)
+  direct_map_pages_4k: (m) => BigInt(directMapCounts(m).k4),
+  direct_map_pages_2m: (m) => BigInt(directMapCounts(m).m2),
+  direct_map_pages_1g: (m) => BigInt(directMapCounts(m).g1),
+  swapper_pg_dir: (m) => (m.directMap.pgd < 0 ? 0n : m.arch.imageVirt(m.directMap.pgd * m.pageSize)),
+  tlb_entries: (m) => BigInt(m.tlb.cpus.reduce((s, t) => s + t.count(), 0)),
+  tlb_shootdowns: (m) => BigInt(m.tlb.shootdowns),
+  tlb_local_flushes: (m) => BigInt(m.tlb.localFlushes),
 };
 export const VARIABLE_NAMES = Object.keys(VARIABLES);
 
@@ -369,6 +390,10 @@ export class Session {
           this.out('==> dmesg <==\n' + m.log.map((l) => l + '\n').join(''));
           return;
         }
+        if (path.text === 'tlb') {
+          this.out('==> tlb <==\n' + describeTlb(m, (mm) => this.mmName(m, mm)));
+          return;
+        }
         if (path.text === 'cache') {
           if (!m.cache)
             throw new ScenarioError(
@@ -388,6 +413,55 @@ export class Session {
         this.out(`${a[0]!.text} = ${hex(v)}\n`);
         return;
       }
+      case 'irqs': {
+        const m = this.getMachine(s);
+        if (a.length !== 1 || (a[0]!.text !== 'on' && a[0]!.text !== 'off'))
+          throw new ScenarioError(s.line, s.cmdCol, 'irqs: expected irqs on or irqs off');
+        m.tlb.cpus[this.cpu]!.irqsOn = a[0]!.text === 'on';
+        return;
+      }
+      case 'direct_map': {
+        const usage = 'direct_map: usage: direct_map <name> invalid|default [flush]';
+        if (a.length < 2 || a.length > 3 || (a.length === 3 && a[2]!.text !== 'flush'))
+          throw new ScenarioError(s.line, s.cmdCol, usage);
+        const m = this.needBooted(s);
+        if (!directMapModelled(m))
+          throw new ScenarioError(
+            s.line,
+            s.cmdCol,
+            `direct_map: the direct map is not modelled on ${m.cfg.arch}`,
+          );
+        const n = this.named(s, a[0]!);
+        const op = a[1]!.text;
+        if (op !== 'invalid' && op !== 'default') throw new ScenarioError(s.line, a[1]!.col, usage);
+        const nr = 1 << n.order;
+        const ok =
+          op === 'invalid'
+            ? setDirectMapInvalidNoflush(m, n.pfn, nr, this.cpu)
+            : setDirectMapDefaultNoflush(m, n.pfn, nr, this.cpu);
+        if (!ok) this.out(`direct_map: ${a[0]!.text}: -ENOMEM (no page for a split table)\n`);
+        if (a.length === 3) this.kernelFlush(m, n.pfn, nr);
+        return;
+      }
+      case 'flush_tlb_kernel_range': {
+        if (a.length !== 1)
+          throw new ScenarioError(
+            s.line,
+            s.cmdCol,
+            'flush_tlb_kernel_range: expected the name of an allocation',
+          );
+        const m = this.needBooted(s);
+        const n = this.named(s, a[0]!);
+        this.kernelFlush(m, n.pfn, 1 << n.order);
+        return;
+      }
+      case 'flush_tlb_local': {
+        noArgs(s);
+        const m = this.getMachine(s);
+        const n = flushTlbLocal(m, this.cpu);
+        this.out(`flush_tlb_local: cpu ${this.cpu} dropped ${n} entries\n`);
+        return;
+      }
       case 'expect': {
         const f = this.runExpect(s);
         if (f) {
@@ -403,6 +477,30 @@ export class Session {
           `unknown command '${s.cmd}' (commands: ${COMMANDS.join(', ')}, or a process name)`,
         );
     }
+  }
+
+  /** A named allocation, for statements about it. */
+  private named(s: Stmt, t: Token): { pfn: number; order: number } {
+    const n = this.machine?.named.get(t.text);
+    if (!n) throw new ScenarioError(s.line, t.col, `nothing is allocated under the name '${t.text}'`);
+    return n;
+  }
+
+  /** flush_tlb_kernel_range() from the current CPU; refused (and said so) with IRQs off. */
+  private kernelFlush(m: Machine, pfn: number, nr: number): void {
+    try {
+      flushTlbKernelRange(m, pfn, nr, this.cpu);
+    } catch (e) {
+      if (!(e instanceof TlbShootdownRefused)) throw e;
+      this.out(e.message + '\n');
+    }
+  }
+
+  /** A process name for an mm (show tlb). */
+  private mmName(m: Machine, mm: MmStruct): string {
+    for (const p of this.procs.values()) if (p.task.mm === mm) return p.name;
+    for (const t of m.tasks.values()) if (t.mm === mm) return t.comm;
+    return 'dead mm';
   }
 
   private execAlloc(s: Stmt): void {
@@ -649,11 +747,25 @@ export class Session {
     const m = this.getMachine(s);
     const w = t.text;
     if (w === 'dmesg') return m.log.join('\n');
-    const fn = /^(pfn|order)\((.+)\)$/.exec(w);
+    const fn = /^(pfn|order|direct_map_present|tlb_maps)\((.+)\)$/.exec(w);
     if (fn) {
       const a = m.named.get(fn[2]!);
       if (!a)
         throw new ScenarioError(s.line, t.col, `expect: nothing is allocated under the name '${fn[2]}'`);
+      const nr = 1 << a.order;
+      if (fn[1] === 'direct_map_present') {
+        // pages of the allocation whose direct-map entry is present (kernel_page_present)
+        let n = 0;
+        for (let i = 0; i < nr; i++) if (kernelPagePresent(m, a.pfn + i)) n++;
+        return n;
+      }
+      if (fn[1] === 'tlb_maps') {
+        // TLB entries, on all CPUs, that translate to a page of the allocation
+        let n = 0;
+        for (const c of m.tlb.cpus)
+          for (const e of c.entries) if (e && e.pfn < a.pfn + nr && e.pfn + e.pages > a.pfn) n++;
+        return n;
+      }
       return fn[1] === 'pfn' ? a.pfn : a.order;
     }
     if (w.startsWith('/proc/')) {
@@ -842,6 +954,9 @@ function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
         break;
       case 'init_on_free':
         c.initOnFree = bool();
+        break;
+      case 'pcid':
+        c.pcid = bool();
         break;
       case 'zero_page_patch':
         if (t.text !== 'before' && t.text !== 'after') throw bad('expected before or after');

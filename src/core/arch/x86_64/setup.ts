@@ -14,6 +14,7 @@ import { freeAreaInitStep, type BootStep } from '../../boot.ts';
 import type { Machine } from '../../machine.ts';
 import { placeZeroPages, sparseInit } from '../../mm/mm_init.ts';
 import { x86_64_pgtable } from './pgtable.ts';
+import { initMemMapping } from '../../mm/direct_map.ts';
 
 const K = 1024;
 const M = 1024 * K;
@@ -116,6 +117,15 @@ function setupArch(m: Machine): BootStep[] {
     },
     {
       phase: 'setup_arch',
+      fn: 'init_mem_mapping',
+      file: 'arch/x86/mm/init.c',
+      why: 'The kernel reaches every byte of RAM through the direct map at PAGE_OFFSET (0xffff888000000000): init_top_pgt (swapper_pg_dir) gets PAGE_KERNEL | _PAGE_GLOBAL entries, 1 GiB where a whole aligned gigabyte is RAM (gbpages), 2 MiB where a 2 MiB chunk is, 4 KiB at the edges and for the ISA range. The first tables come from the brk area, as memblock cannot be trusted with them yet.',
+      run(m) {
+        initMemMapping(m);
+      },
+    },
+    {
+      phase: 'setup_arch',
       fn: 'sparse_init',
       file: 'mm/sparse.c',
       why: 'struct page for every frame must live somewhere before the page allocator exists: memblock gives the memmap, top-down, one PMD-sized chunk per 128 MiB section (paging_init → sparse_init).',
@@ -185,7 +195,7 @@ export const x86_64: ArchSpec = {
   },
   simplifications: [
     "The RAM map is a QEMU pc machine's e820; no KASLR, no EFI, no initrd, one NUMA node.",
-    'The direct-map page tables built by init_mem_mapping() are not modelled yet.',
+    'The direct map (init_mem_mapping) is modelled with gbpages: 1G, 2M and 4K leaves in init_top_pgt; the kernel image mapping at __START_KERNEL_map, KASLR of PAGE_OFFSET and 5-level paging are not.',
   ],
 };
 
