@@ -174,3 +174,21 @@ describe('example scenarios', () => {
     expect(r.exitCode).toBe(0);
   });
 });
+
+describe('/proc/<pid>/maps', () => {
+  it('prints offset 00000000 for anonymous memory however it was split (show_map_vma: pgoff only for files)', () => {
+    const r = run(`machine ram=1G
+boot
+spawn A
+A mmap r1 4M rw
+A mprotect r1 1M 4K r
+A mmap s1 64K rw shared
+show /proc/A/maps
+`);
+    const lines = r.out.split('==> /proc/A/maps <==\n')[1]!.trim().split('\n');
+    // r1 split in three, s1 (shmem: /dev/zero (deleted)), [stack]
+    expect(lines).toHaveLength(5);
+    for (const l of lines) expect(l.split(' ')[2]).toBe('00000000');
+    expect(lines.filter((l) => l.includes(' r--p '))).toHaveLength(1);
+  });
+});

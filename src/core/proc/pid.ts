@@ -159,7 +159,10 @@ function perms(v: Vma): string {
 function mapsLine(v: Vma, pageSize: number): string {
   const dev = v.shmem ? '00:01' : '00:00';
   const ino = v.shmem ? v.shmem.ino : 0;
-  const head = `${hex(v.start)}-${hex(v.end)} ${perms(v)} ${hex(v.pgoff * pageSize)} ${dev} ${ino} `;
+  // show_map_vma(): the offset comes from vm_pgoff only for a file mapping (shmem has one);
+  // anonymous memory always prints 00000000, however mprotect or munmap split it
+  const off = v.shmem ? v.pgoff * pageSize : 0;
+  const head = `${hex(v.start)}-${hex(v.end)} ${perms(v)} ${hex(off)} ${dev} ${ino} `;
   const name = v.shmem ? '/dev/zero (deleted)' : v.name;
   return name ? head.padEnd(73) + name + '\n' : head + '\n';
 }
