@@ -152,6 +152,32 @@ export function checkInvariants(m: Machine): string[] {
       }
     });
   }
+  // CONFIG_PAGE_ALLOC_UNMAPPED: unmapped pageblocks have no present direct-map entry, and free
+  // blocks sit on the list of their pageblock's freetype.
+  if (m.alloc.unmappedHooks) {
+    const pbn = 1 << m.arch.pageblockOrder;
+    for (const z of a.zones) {
+      for (let pfn = z.zoneStartPfn; pfn < z.endPfn; pfn += pbn) {
+        if (!m.pageblocks.unmapped(pfn)) continue;
+        for (let q = pfn; q < Math.min(pfn + pbn, z.endPfn); q++)
+          if (directMapTranslate(m, q)) {
+            errs.push(
+              `unmapped pageblock 0x${pfn.toString(16)}: pfn 0x${q.toString(16)} is in the direct map`,
+            );
+            break;
+          }
+      }
+      for (let o = 0; o <= maxOrder; o++)
+        for (let ft = 0; ft < NR_FREETYPE_IDXS; ft++) {
+          const head = z.freeList(o, ft);
+          for (let e = p.next[head]!; e !== head && e >= 0 && e < nr; e = p.next[e]!)
+            if (a.pageblockFreetype(e) !== ft)
+              errs.push(
+                `free block 0x${e.toString(16)}/${o} on free_list[${ft}] but its pageblock's freetype is ${a.pageblockFreetype(e)}`,
+              );
+        }
+    }
+  }
   return errs;
 }
 

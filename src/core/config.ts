@@ -43,6 +43,16 @@ export interface MachineConfig {
    * makes every CR3 write drop all non-global entries.
    */
   pcid?: boolean;
+  /**
+   * CONFIG_PAGE_ALLOC_UNMAPPED (the __GFP_UNMAPPED series v2, not merged): freetypes with an UNMAPPED
+   * flag, __GFP_UNMAPPED and the mermap. x86-64 only. Default off: nothing changes.
+   */
+  pageAllocUnmapped?: boolean;
+  /**
+   * How kernel_init_pages() clears unmapped pageblocks: per_block (the per-block count, default) or
+   * as_posted (v2 20/22 as posted: the remaining page count, clearing more than needed).
+   */
+  unmappedZeroing?: 'as_posted' | 'per_block';
 }
 
 export const MiB = 1024 * 1024;
@@ -117,6 +127,8 @@ export function validateConfig(c: MachineConfig): void {
       `ram=${fmtSize(c.ram)} is too large for ${c.arch}: at most ram=${fmtSize(lim.max)} (${lim.why})`,
     );
   if (c.ram % (2 * MiB) !== 0) throw new ConfigError(`ram=${fmtSize(c.ram)} must be a multiple of 2M`);
+  if (c.pageAllocUnmapped && c.arch !== 'x86_64')
+    throw new ConfigError('page_alloc_unmapped=yes: the series (and this model) is x86-64 only');
   if (!Number.isInteger(c.cpus) || c.cpus < 1 || c.cpus > MAX_CPUS)
     throw new ConfigError(`cpus=${c.cpus}: must be 1..${MAX_CPUS}`);
 }

@@ -4,7 +4,7 @@
  */
 import type { ArchSpec } from './arch/arch.ts';
 import type { PgtableArch } from './arch/pgtable.ts';
-import type { Task } from './mm/mm_types.ts';
+import type { MmStruct, Task } from './mm/mm_types.ts';
 import { archFor } from './arch/index.ts';
 import { ViptCache } from './arch/mips/cache.ts';
 import { bootSteps, type BootStep } from './boot.ts';
@@ -21,6 +21,7 @@ import { Tracer } from './trace.ts';
 import { pgtableFreeNow } from './mm/pgtable.ts';
 import { newDirectMapState, type DirectMapState } from './mm/direct_map.ts';
 import { newTlbState, type TlbState } from './mm/tlb.ts';
+import type { Mermap } from './mm/mermap.ts';
 
 export class KernelAllocError extends Error {}
 
@@ -89,6 +90,10 @@ export class Machine {
   readonly directMap: DirectMapState = newDirectMapState();
   /** per-CPU TLBs and IRQ state */
   readonly tlb: TlbState;
+  /** each mm's mermap (CONFIG_PAGE_ALLOC_UNMAPPED; mm/mermap.ts) */
+  readonly mermaps = new Map<MmStruct, Mermap>();
+  /** clear_page_mermap() counts: fast-path runs and pages, slow-path pages */
+  readonly mermapStats = { fastRuns: 0, fastPages: 0, slowPages: 0 };
 
   constructor(config: Partial<MachineConfig> = {}) {
     this.cfg = completeConfig(config);
@@ -115,6 +120,8 @@ export class Machine {
       initOnAlloc: this.cfg.initOnAlloc,
       initOnFree: this.cfg.initOnFree,
       zones: this.arch.zones,
+      pageAllocUnmapped: this.cfg.pageAllocUnmapped ?? false,
+      unmappedZeroing: this.cfg.unmappedZeroing ?? 'per_block',
     };
     this.pages = new PageArray(nrPages, listHeadsNeeded(allocCfg));
     this.memblock = new Memblock(this.trace);

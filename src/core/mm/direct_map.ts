@@ -20,6 +20,7 @@ import type { Machine } from '../machine.ts';
 import { Owner } from '../phys/page.ts';
 import { GFP_MASKS } from './gfp.ts';
 import { readEntry, writeEntry } from './pgtable.ts';
+import { installUnmapped } from './mermap.ts';
 import { tlbFillKernel } from './tlb.ts';
 
 /** x86-64 4-level: PGD, PUD, PMD, PTE. */
@@ -140,6 +141,7 @@ export function initMemMapping(m: Machine): void {
     if (e > s) m.trace.call('init_memory_mapping', () => initMemoryMapping(m, s, e));
   }
   m.alloc.onKernelAccess = (pfn, nr, cpu) => kernelMapAccess(m, pfn, nr, cpu);
+  installUnmapped(m);
   const c = directMapCounts(m);
   m.note(
     `direct map at 0x${m.arch.pageOffset.toString(16)}: init_top_pgt at 0x${INIT_TOP_PGT_PHYS.toString(16)}, ${dm.pgtBufUsed} tables from brk; ${c.g1} × 1G, ${c.m2} × 2M, ${c.k4} × 4K leaves (PAGE_KERNEL | _PAGE_GLOBAL)`,

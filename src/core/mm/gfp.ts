@@ -12,7 +12,11 @@ export const GFP = {
   __GFP_IO: 0x40,
   __GFP_FS: 0x80,
   __GFP_ZERO: 0x100,
-  __GFP_UNMAPPED_BIT_PLACEHOLDER: 0x200,
+  /**
+   * __GFP_UNMAPPED (the __GFP_UNMAPPED series v2, CONFIG_PAGE_ALLOC_UNMAPPED): pages absent from the
+   * direct map. Its bit value in the series is not verified [M]: the emulator uses the free slot 0x200.
+   */
+  __GFP_UNMAPPED: 0x200,
   __GFP_DIRECT_RECLAIM: 0x400,
   __GFP_KSWAPD_RECLAIM: 0x800,
   __GFP_WRITE: 0x1000,
@@ -82,7 +86,6 @@ export const GFP_MASKS: Record<string, number> = {
 };
 
 export const ALL_GFP_NAMES: Record<string, number> = { ...GFP_MASKS, ...GFP };
-delete (ALL_GFP_NAMES as Record<string, number | undefined>)['__GFP_UNMAPPED_BIT_PLACEHOLDER'];
 
 /** Parse `GFP_KERNEL|__GFP_ZERO`. Throws with the unknown name. */
 export function parseGfp(text: string): number {
@@ -126,7 +129,6 @@ export function formatGfp(mask: number): string {
     }
   }
   for (const [name, v] of Object.entries(GFP)) {
-    if (name.endsWith('PLACEHOLDER')) continue;
     if (rest & v) {
       parts.push(name);
       rest &= ~v;

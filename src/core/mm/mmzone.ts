@@ -18,6 +18,19 @@ export const MIGRATETYPE_NAMES = ['Unmovable', 'Movable', 'Reclaimable', 'HighAt
  * plus flags. Without flags the index is the migratetype; UNMOVABLE|UNMAPPED gets one extra list.
  */
 export const NR_FREETYPE_IDXS = MIGRATE_TYPES + 1;
+/** FREETYPE_UNMAPPED = BIT(0) (with CONFIG_PAGE_ALLOC_UNMAPPED): the pages are not in the direct map. */
+export const FREETYPE_UNMAPPED = 1;
+/** freetype_idx(UNMOVABLE | UNMAPPED) = MIGRATE_TYPES: the one extra free list per order. */
+export const FREETYPE_IDX_UNMAPPED = MIGRATE_TYPES;
+
+/**
+ * freetype_idx(): the free list of a freetype (migratetype + flags). No flags: the migratetype;
+ * UNMAPPED|UNMOVABLE: MIGRATE_TYPES; any other UNMAPPED combination: -1 (no list).
+ */
+export function freetypeIdx(migratetype: number, flags: number): number {
+  if (!(flags & FREETYPE_UNMAPPED)) return migratetype;
+  return migratetype === MIGRATE_UNMOVABLE ? FREETYPE_IDX_UNMAPPED : -1;
+}
 
 /** PAGE_ALLOC_COSTLY_ORDER: orders above this are "costly" and, but for THP, bypass the pcp lists. */
 export const PAGE_ALLOC_COSTLY_ORDER = 3;

@@ -18,6 +18,7 @@ import {
   MIGRATE_PCPTYPES,
   MIGRATE_RECLAIMABLE,
   MIGRATE_UNMOVABLE,
+  FREETYPE_IDX_UNMAPPED,
   NR_FREETYPE_IDXS,
   NR_PCP_LISTS,
   PAGE_ALLOC_COSTLY_ORDER,
@@ -71,6 +72,27 @@ export interface AllocatorConfig {
   initOnFree: boolean;
   /** the zone types this architecture configures (ZONE_* indices) */
   zones: readonly number[];
+  /** CONFIG_PAGE_ALLOC_UNMAPPED (the __GFP_UNMAPPED series v2) */
+  pageAllocUnmapped?: boolean;
+  /** kernel_init_pages() on unmapped blocks: the per-block count, or the remaining count (v2 as posted) */
+  unmappedZeroing?: 'as_posted' | 'per_block';
+}
+
+/**
+ * What the allocator needs from the machine for unmapped pages (x86-64 direct map, TLBs, mermap):
+ * installed by mm/mermap.ts when CONFIG_PAGE_ALLOC_UNMAPPED is on.
+ */
+export interface UnmappedHooks {
+  /** irqs_disabled() is false on this CPU */
+  irqsOn(cpu: number): boolean;
+  /** mermap_ready(): task context with a prepared mm */
+  mermapReady(cpu: number): boolean;
+  /** set_direct_map_valid_noflush() over [pfn, pfn + nr); false if it could not (a split failed) */
+  setDirectMap(pfn: number, nr: number, valid: boolean, cpu: number): boolean;
+  /** flush_tlb_kernel_range() (a shootdown: IRQs must be on) */
+  flushKernelRange(pfn: number, nr: number, cpu: number): void;
+  /** clear_page_mermap(): clear nr pages that are not in the direct map */
+  clearPageMermap(pfn: number, nr: number, cpu: number): void;
 }
 
 /** Where list heads are placed in PageArray's next/prev arrays. */
@@ -83,6 +105,8 @@ export function listHeadsNeeded(cfg: AllocatorConfig): number {
  * direct-reclaim, is not costly (order <= PAGE_ALLOC_COSTLY_ORDER) and did not ask to fail early.
  */
 export function wouldInvokeOom(gfp: number, order: number): boolean {
+  // __GFP_UNMAPPED failures (no mermap, IRQs off) are not out-of-memory; the model returns NULL.
+  if (gfp & GFP.__GFP_UNMAPPED) return false;
   return (
     (gfp & GFP.__GFP_DIRECT_RECLAIM) !== 0 &&
     order <= PAGE_ALLOC_COSTLY_ORDER &&
@@ -109,6 +133,15 @@ export class PageAllocator {
   onKernelAccess: ((pfn: number, nr: number, cpu: number) => void) | undefined;
   /** the CPU of the allocation or free in progress */
   private curCpu = 0;
+  /** CONFIG_PAGE_ALLOC_UNMAPPED's machine side (direct map, TLB, mermap); unset when the option is off */
+  unmappedHooks: UnmappedHooks | undefined;
+  /** Pages clear_page_mermap() cleared (kernel_init_pages() on unmapped blocks; a teaching counter). */
+  mermapPagesCleared = 0;
+  /** Pageblocks flipped out of the direct map (__rmqueue_direct_map) and back. */
+  directMapFlipsOut = 0;
+  directMapFlipsIn = 0;
+  /** Pages zeroed because their block went back into the direct map. */
+  remapPagesZeroed = 0;
 
   constructor(
     readonly pages: PageArray,
@@ -388,6 +421,8 @@ export class PageAllocator {
       if (pfn >= 0) return pfn;
       if (!(allocFlags & ALLOC_NOFRAGMENT))
         pfn = this.trace.call('__rmqueue_steal', () => this.rmqueueSteal(zone, order, mt));
+      if (pfn < 0 && this.unmappedHooks && !(allocFlags & ALLOC_NOFRAGMENT))
+        pfn = this.trace.call('__rmqueue_direct_map', () => this.rmqueueMapBack(zone, order, mt));
       return pfn;
     });
   }
@@ -499,7 +534,7 @@ export class PageAllocator {
           const pfn = p.listLast(head);
           this.pcpDel(zone, pcp, pindex, pfn, order);
           count -= nrPages;
-          this.freeOnePageLocked(zone, pfn, order, this.pageblocks.migratetype(pfn), FPI_NONE);
+          this.freeOnePageLocked(zone, pfn, order, this.pageblockFreetype(pfn), FPI_NONE);
         } while (count > 0 && !p.listEmpty(head));
       }
     });
@@ -564,7 +599,7 @@ export class PageAllocator {
         if (!this.isBuddy(zone, buddy, order)) break;
         let buddyMt = mt;
         if (order >= pbo) {
-          buddyMt = this.pageblocks.migratetype(buddy);
+          buddyMt = this.pageblockFreetype(buddy);
           // Blocks of different types merge only when both are mergeable (below MIGRATE_PCPTYPES).
           if (mt !== buddyMt && (mt >= MIGRATE_PCPTYPES || buddyMt >= MIGRATE_PCPTYPES)) break;
         }
@@ -584,8 +619,14 @@ export class PageAllocator {
     if (order > pbo) {
       const end = pfn + (1 << order);
       for (let q = pfn; q < end; q += 1 << pbo)
-        this.freeOnePageLocked(zone, q, pbo, this.pageblocks.migratetype(q), fpi);
-    } else this.freeOnePageLocked(zone, pfn, order, this.pageblocks.migratetype(pfn), fpi);
+        this.freeOnePageLocked(zone, q, pbo, this.pageblockFreetype(q), fpi);
+    } else this.freeOnePageLocked(zone, pfn, order, this.pageblockFreetype(pfn), fpi);
+  }
+
+  /** get_pageblock_freetype() → freetype_idx(): the free list a page of this pageblock goes to. */
+  pageblockFreetype(pfn: number): number {
+    if (this.cfg.pageAllocUnmapped && this.pageblocks.unmapped(pfn)) return FREETYPE_IDX_UNMAPPED;
+    return this.pageblocks.migratetype(pfn);
   }
 
   // --- page init and zeroing ------------------------------------------------------------------
@@ -598,11 +639,120 @@ export class PageAllocator {
   /** kernel_init_pages(): clear each page through its kernel mapping. */
   kernelInitPages(pfn: number, nr: number): void {
     this.trace.call('kernel_init_pages', () => {
-      const ps = this.pageSize;
-      this.onKernelAccess?.(pfn, nr, this.curCpu);
-      for (let i = 0; i < nr; i++) this.ram.clearPage((pfn + i) * ps, ps);
-      this.pagesZeroed += nr;
-      if (this.trace.on) this.trace.emit({ type: 'page_clear', pfn, nrPages: nr });
+      if (!this.unmappedHooks) {
+        this.clearDirect(pfn, nr);
+        return;
+      }
+      // v2 20/22: per pageblock, mapped blocks through the direct map, unmapped ones through the
+      // mermap. As posted, the unmapped branch passes the remaining numpages, not the block's count.
+      const pbn = 1 << this.cfg.pageblockOrder;
+      const asPosted = this.cfg.unmappedZeroing === 'as_posted';
+      let numpages = nr;
+      const blocks = Math.ceil(nr / pbn);
+      for (let b = 0; b < blocks; b++) {
+        const blockPfn = pfn + b * pbn;
+        const n = Math.min(numpages, pbn);
+        if (this.pageblocks.unmapped(blockPfn)) {
+          const cnt = asPosted ? numpages : n;
+          this.trace.call('clear_page_mermap', () =>
+            this.unmappedHooks!.clearPageMermap(blockPfn, cnt, this.curCpu),
+          );
+          this.mermapPagesCleared += cnt;
+          this.pagesZeroed += cnt;
+          if (this.trace.on) this.trace.emit({ type: 'page_clear', pfn: blockPfn, nrPages: cnt });
+        } else this.clearDirect(blockPfn, n);
+        numpages -= pbn;
+      }
+    });
+  }
+
+  /** clear_highpage() of nr pages through the direct map. */
+  private clearDirect(pfn: number, nr: number): void {
+    const ps = this.pageSize;
+    this.onKernelAccess?.(pfn, nr, this.curCpu);
+    for (let i = 0; i < nr; i++) this.ram.clearPage((pfn + i) * ps, ps);
+    this.pagesZeroed += nr;
+    if (this.trace.on) this.trace.emit({ type: 'page_clear', pfn, nrPages: nr });
+  }
+
+  // --- __GFP_UNMAPPED (the series v2, 19/22 and 20/22) ------------------------------------------
+
+  /**
+   * __rmqueue_direct_map() for an unmapped request whose UNMAPPED lists are empty: take a mapped
+   * block of max(order, pageblock_order), clear its direct-map entries, one TLB flush for the lot,
+   * set PB_unmapped, and free the surplus onto the UNMAPPED lists. Returns pfn or -1.
+   */
+  private rmqueueFlipOut(zone: Zone, order: number, allocFlags: number, cpu: number): number {
+    const h = this.unmappedHooks!;
+    const pbo = this.cfg.pageblockOrder;
+    const allocOrder = Math.max(order, pbo);
+    // A shootdown needs IRQs on: with IRQs off the series bails out (NULL) rather than flip.
+    if (!h.irqsOn(cpu)) return -1;
+    const pfn = this.rmqueue1Mapped(zone, allocOrder, MIGRATE_UNMOVABLE, allocFlags);
+    if (pfn < 0) return -1;
+    const nr = 1 << allocOrder;
+    if (!h.setDirectMap(pfn, nr, false, cpu)) {
+      // could not split the direct map: give the block back (its entries were partly changed: undo)
+      h.setDirectMap(pfn, nr, true, cpu);
+      this.freeOnePage(zone, pfn, allocOrder, FPI_NONE);
+      return -1;
+    }
+    h.flushKernelRange(pfn, nr, cpu);
+    for (let q = pfn; q < pfn + nr; q += 1 << pbo) {
+      this.pageblocks.setMigratetype(q, MIGRATE_UNMOVABLE);
+      this.pageblocks.setUnmapped(q, true);
+      this.directMapFlipsOut++;
+    }
+    this.trace.call('expand', () => this.expand(zone, pfn, order, allocOrder, FREETYPE_IDX_UNMAPPED));
+    return pfn;
+  }
+
+  /**
+   * __rmqueue_direct_map() the other way: a mapped request found no mapped memory, so an UNMAPPED
+   * block goes back into the direct map. It is zeroed first, so nothing from its unmapped life
+   * leaks; the emulator maps it back and clears it through the direct map before anyone can see it
+   * (the series' exact order is not verified [U]). Adding entries needs no TLB flush.
+   */
+  private rmqueueMapBack(zone: Zone, order: number, mt: number): number {
+    const h = this.unmappedHooks!;
+    const pbo = this.cfg.pageblockOrder;
+    const allocOrder = Math.max(order, pbo);
+    const pfn = this.rmqueueSmallest(zone, allocOrder, FREETYPE_IDX_UNMAPPED);
+    if (pfn < 0) return -1;
+    const nr = 1 << allocOrder;
+    if (!h.setDirectMap(pfn, nr, true, this.curCpu)) {
+      this.freeOnePage(zone, pfn, allocOrder, FPI_NONE);
+      return -1;
+    }
+    for (let q = pfn; q < pfn + nr; q += 1 << pbo) {
+      this.pageblocks.setUnmapped(q, false);
+      this.pageblocks.setMigratetype(q, mt);
+      this.directMapFlipsIn++;
+    }
+    this.clearDirect(pfn, nr);
+    this.pagesZeroed -= nr; // counted apart: not kernel_init_pages()
+    this.remapPagesZeroed += nr;
+    this.trace.call('expand', () => this.expand(zone, pfn, order, allocOrder, mt));
+    return pfn;
+  }
+
+  /** __rmqueue() without the map-back step (a flip out must take mapped memory only). */
+  private rmqueue1Mapped(zone: Zone, order: number, mt: number, allocFlags: number): number {
+    const hooks = this.unmappedHooks;
+    this.unmappedHooks = undefined;
+    try {
+      return this.rmqueue1(zone, order, mt, allocFlags & ~ALLOC_NOFRAGMENT);
+    } finally {
+      this.unmappedHooks = hooks;
+    }
+  }
+
+  /** rmqueue() for UNMOVABLE|UNMAPPED: the UNMAPPED lists (no pcp in this model), else a flip. */
+  private rmqueueUnmapped(zone: Zone, order: number, allocFlags: number, cpu: number): number {
+    return this.trace.call('__rmqueue', () => {
+      const pfn = this.rmqueueSmallest(zone, order, FREETYPE_IDX_UNMAPPED);
+      if (pfn >= 0) return pfn;
+      return this.trace.call('__rmqueue_direct_map', () => this.rmqueueFlipOut(zone, order, allocFlags, cpu));
     });
   }
 
@@ -662,6 +812,9 @@ export class PageAllocator {
       if (!zone.nrFree[o]) continue;
       for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++)
         if (!this.pages.listEmpty(zone.freeList(o, mt))) return true;
+      // The UNMAPPED list counts too: either kind can be flipped into the other [U].
+      if (this.cfg.pageAllocUnmapped && !this.pages.listEmpty(zone.freeList(o, FREETYPE_IDX_UNMAPPED)))
+        return true;
     }
     return false;
   }
@@ -673,6 +826,7 @@ export class PageAllocator {
     highestZoneidx: number,
     mt: number,
     cpu: number,
+    unmapped = false,
   ): number {
     return this.trace.call('get_page_from_freelist', () => {
       for (;;) {
@@ -684,9 +838,11 @@ export class PageAllocator {
             if (!this.zoneWatermarkOk(zone, order, mark, highestZoneidx, allocFlags)) continue;
           }
           const pfn = this.trace.call('rmqueue', () =>
-            this.pcpAllowedOrder(order)
-              ? this.rmqueuePcplist(zone, order, mt, allocFlags, cpu)
-              : this.rmqueue1(zone, order, mt, allocFlags),
+            unmapped
+              ? this.rmqueueUnmapped(zone, order, allocFlags, cpu)
+              : this.pcpAllowedOrder(order)
+                ? this.rmqueuePcplist(zone, order, mt, allocFlags, cpu)
+                : this.rmqueue1(zone, order, mt, allocFlags),
           );
           if (pfn >= 0) {
             this.vmstat.add(`pgalloc_${zone.name.toLowerCase()}`, 1 << order);
@@ -717,15 +873,33 @@ export class PageAllocator {
       }
       const highestZoneidx = this.gfpZone(gfp);
       const mt = gfpMigratetype(gfp);
+      const unmapped = (gfp & GFP.__GFP_UNMAPPED) !== 0;
+      if (unmapped) {
+        // __GFP_UNMAPPED exists only with CONFIG_PAGE_ALLOC_UNMAPPED (a build error without it).
+        if (!this.unmappedHooks) throw new Error('__GFP_UNMAPPED needs page_alloc_unmapped=yes');
+        // gfp_freetype(): only UNMOVABLE|UNMAPPED has a free list.
+        if (mt !== MIGRATE_UNMOVABLE) {
+          this.reportFailure(gfp, order);
+          return -1;
+        }
+        // prepare_alloc_pages() (v2 20/22): WARN_ON(!mermap_ready()) → fail.
+        if (!this.unmappedHooks.mermapReady(cpu)) {
+          this.onPrintk(
+            `WARNING: CPU: ${cpu} at mm/page_alloc.c prepare_alloc_pages: __GFP_UNMAPPED without mermap_ready() (no mm on this CPU)`,
+          );
+          this.reportFailure(gfp, order);
+          return -1;
+        }
+      }
       let preferred = highestZoneidx;
       while (preferred > 0 && !this.zones[preferred]!.managedPages) preferred--;
       let allocFlags = ALLOC_WMARK_LOW | this.allocFlagsNofragment(this.zones[preferred]!);
-      let pfn = this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu);
+      let pfn = this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu, unmapped);
       if (pfn < 0) {
         // __alloc_pages_slowpath(): gfp_to_alloc_flags() → min watermark, less for __GFP_HIGH.
         allocFlags = ALLOC_WMARK_MIN | (gfp & GFP.__GFP_HIGH ? ALLOC_MIN_RESERVE : 0);
         pfn = this.trace.call('__alloc_pages_slowpath', () =>
-          this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu),
+          this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu, unmapped),
         );
       }
       if (pfn < 0) {
@@ -763,6 +937,12 @@ export class PageAllocator {
       if (this.trace.on) this.trace.emit({ type: 'mm_page_free', pfn, order });
       const zone = this.zoneOf(pfn);
       if (!this.pcpAllowedOrder(order)) {
+        this.trace.call('free_one_page', () => this.freeOnePage(zone, pfn, order, FPI_NONE));
+        return;
+      }
+      // Unmapped pages skip the pcp lists here (v2 has one pcp bank per freetype flag set [M]; the
+      // emulator frees them straight to the UNMAPPED buddy list).
+      if (this.cfg.pageAllocUnmapped && this.pageblocks.unmapped(pfn)) {
         this.trace.call('free_one_page', () => this.freeOnePage(zone, pfn, order, FPI_NONE));
         return;
       }

@@ -43,6 +43,17 @@ export class Pageblocks {
       this.trace.emit({ type: 'pageblock_migratetype', pfn: i << this.order, before, after: mt });
   }
 
+  /** The PB_unmapped flag of the block holding pfn (get_pageblock_freetype()'s flags). */
+  unmapped(pfn: number): boolean {
+    return (this.bits[pfn >>> this.order]! & PB_UNMAPPED) !== 0;
+  }
+
+  /** Set or clear PB_unmapped on the block holding pfn. */
+  setUnmapped(pfn: number, on: boolean): void {
+    const i = pfn >>> this.order;
+    this.bits[i] = on ? this.bits[i]! | PB_UNMAPPED : this.bits[i]! & ~PB_UNMAPPED;
+  }
+
   /** Set the migratetype of every block in [pfn, pfn + nrPages) without emitting per block (boot init). */
   initRange(pfn: number, nrPages: number, mt: number): void {
     const first = pfn >>> this.order;

@@ -2,7 +2,7 @@
  * /proc/buddyinfo and /proc/pagetypeinfo (mm/vmstat.c: frag_show_print, pagetypeinfo_show*).
  */
 import type { Machine } from '../machine.ts';
-import { MIGRATETYPE_NAMES, MIGRATE_TYPES, type Zone } from '../mm/mmzone.ts';
+import { FREETYPE_IDX_UNMAPPED, MIGRATETYPE_NAMES, MIGRATE_TYPES, type Zone } from '../mm/mmzone.ts';
 
 function populatedZones(m: Machine): Zone[] {
   return m.alloc.zones.filter((z) => z.populated());
@@ -44,6 +44,15 @@ export function pagetypeinfo(m: Machine): string {
       out += `Node ${pad(0, 4)}, zone ${pad(z.name, 8)}, type ${pad(MIGRATETYPE_NAMES[mt]!, 12)} `;
       for (let o = 0; o < m.alloc.nrOrders; o++) {
         const [n, overflow] = freeCount(m, z, o, mt);
+        out += `${overflow ? '>' : ''}${pad(n, 6)} `;
+      }
+      out += '\n';
+    }
+    // CONFIG_PAGE_ALLOC_UNMAPPED: the UNMOVABLE|UNMAPPED list as one more row (an emulator choice [U]).
+    if (m.cfg.pageAllocUnmapped) {
+      out += `Node ${pad(0, 4)}, zone ${pad(z.name, 8)}, type ${pad('Unmapped', 12)} `;
+      for (let o = 0; o < m.alloc.nrOrders; o++) {
+        const [n, overflow] = freeCount(m, z, o, FREETYPE_IDX_UNMAPPED);
         out += `${overflow ? '>' : ''}${pad(n, 6)} `;
       }
       out += '\n';

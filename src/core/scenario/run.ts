@@ -29,9 +29,10 @@ import {
   setDirectMapDefaultNoflush,
   setDirectMapInvalidNoflush,
 } from '../mm/direct_map.ts';
-import { describeTlb, flushTlbKernelRange, flushTlbLocal, TlbShootdownRefused } from '../mm/tlb.ts';
+import { describeTlb, flushTlbKernelRange, flushTlbLocal, switchMm, TlbShootdownRefused } from '../mm/tlb.ts';
 import { MemblockError } from '../mm/memblock.ts';
-import { GFP_MASKS, parseGfp } from '../mm/gfp.ts';
+import { GFP, GFP_MASKS, parseGfp } from '../mm/gfp.ts';
+import { MERMAP_CPU_PAGES, currentMm, describeMermap, preemptHolder, resumeHolders } from '../mm/mermap.ts';
 import { ProcError, readProc } from '../proc/index.ts';
 import { ScenarioError, parseKeyValues, parseNumber, parseScenario, type Stmt, type Token } from './parse.ts';
 
@@ -75,6 +76,8 @@ export const COMMANDS = [
   'direct_map',
   'flush_tlb_kernel_range',
   'flush_tlb_local',
+  'preempt',
+  'resume',
 ] as const;
 const MACHINE_KEYS = [
   'arch',
@@ -90,6 +93,8 @@ const MACHINE_KEYS = [
   'use_zero_page',
   'huge_zero',
   'pcid',
+  'page_alloc_unmapped',
+  'unmapped_zeroing',
 ] as const;
 const OPS = ['==', '!=', '<', '<=', '>', '>=', 'contains'] as const;
 type Op = (typeof OPS)[number];
@@ -118,6 +123,14 @@ const VARIABLES: Record<string, (m: Machine) => bigint> = {
   tlb_entries: (m) => BigInt(m.tlb.cpus.reduce((s, t) => s + t.count(), 0)),
   tlb_shootdowns: (m) => BigInt(m.tlb.shootdowns),
   tlb_local_flushes: (m) => BigInt(m.tlb.localFlushes),
+  // CONFIG_PAGE_ALLOC_UNMAPPED (the __GFP_UNMAPPED series v2)
+  mermap_pages_cleared: (m) => BigInt(m.alloc.mermapPagesCleared),
+  mermap_fast_runs: (m) => BigInt(m.mermapStats.fastRuns),
+  mermap_fast_pages: (m) => BigInt(m.mermapStats.fastPages),
+  mermap_slow_pages: (m) => BigInt(m.mermapStats.slowPages),
+  direct_map_flips_out: (m) => BigInt(m.alloc.directMapFlipsOut),
+  direct_map_flips_in: (m) => BigInt(m.alloc.directMapFlipsIn),
+  remap_pages_zeroed: (m) => BigInt(m.alloc.remapPagesZeroed),
 };
 export const VARIABLE_NAMES = Object.keys(VARIABLES);
 
@@ -351,6 +364,8 @@ export class Session {
         const m = this.needBooted(s);
         this.newProcessName(s, a[0]!);
         const t = spawnTask(m, a[0]!.text, this.cpu);
+        // With the mermap modelled, the new task is current on this CPU (its mm is loaded).
+        if (t?.mm && m.cfg.pageAllocUnmapped) switchMm(m, this.cpu, t.mm);
         if (!t) throw new ScenarioError(s.line, s.cmdCol, 'spawn: out of memory');
         this.procs.set(a[0]!.text, { name: a[0]!.text, task: t, regions: new Map() });
         return;
@@ -394,6 +409,10 @@ export class Session {
           this.out('==> tlb <==\n' + describeTlb(m, (mm) => this.mmName(m, mm)));
           return;
         }
+        if (path.text === 'mermap') {
+          this.out('==> mermap <==\n' + describeMermap(m, (mm) => this.mmName(m, mm)));
+          return;
+        }
         if (path.text === 'cache') {
           if (!m.cache)
             throw new ScenarioError(
@@ -418,6 +437,35 @@ export class Session {
         if (a.length !== 1 || (a[0]!.text !== 'on' && a[0]!.text !== 'off'))
           throw new ScenarioError(s.line, s.cmdCol, 'irqs: expected irqs on or irqs off');
         m.tlb.cpus[this.cpu]!.irqsOn = a[0]!.text === 'on';
+        return;
+      }
+      case 'preempt':
+      case 'resume': {
+        const m = this.needBooted(s);
+        if (!m.cfg.pageAllocUnmapped)
+          throw new ScenarioError(s.line, s.cmdCol, `${s.cmd}: the mermap needs page_alloc_unmapped=yes`);
+        if (s.cmd === 'resume') {
+          noArgs(s);
+          this.out(
+            `resume: cpu ${this.cpu}: ${resumeHolders(m, this.cpu)} preempted holders put their mappings\n`,
+          );
+          return;
+        }
+        const kv = parseKeyValues(s.line, a, ['pages'], 'preempt');
+        const pt = kv.get('pages');
+        const nr = pt ? intArg(s, pt, 'pages', 1, MERMAP_CPU_PAGES) : MERMAP_CPU_PAGES - 1;
+        if (!currentMm(m, this.cpu))
+          throw new ScenarioError(
+            s.line,
+            s.cmdCol,
+            `preempt: no process runs on cpu ${this.cpu} (a mermap is per mm: spawn one first)`,
+          );
+        const slot = preemptHolder(m, this.cpu, nr);
+        this.out(
+          slot < 0
+            ? `preempt: cpu ${this.cpu}: mermap_get of ${nr} pages failed\n`
+            : `preempt: cpu ${this.cpu}: a preempted task holds mermap slot ${slot} (${nr} pages)\n`,
+        );
         return;
       }
       case 'direct_map': {
@@ -531,6 +579,12 @@ export class Session {
     }
     const cpuTok = kv.get('cpu');
     const cpu = cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : this.cpu;
+    if (gfp & GFP.__GFP_UNMAPPED && !m.cfg.pageAllocUnmapped)
+      throw new ScenarioError(
+        s.line,
+        gfpTok!.col,
+        'alloc: __GFP_UNMAPPED exists only with CONFIG_PAGE_ALLOC_UNMAPPED (machine page_alloc_unmapped=yes)',
+      );
     if (m.named.has(name.text))
       throw new ScenarioError(s.line, name.col, `alloc: '${name.text}' is already allocated; free it first`);
     try {
@@ -957,6 +1011,13 @@ function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
         break;
       case 'pcid':
         c.pcid = bool();
+        break;
+      case 'page_alloc_unmapped':
+        c.pageAllocUnmapped = bool();
+        break;
+      case 'unmapped_zeroing':
+        if (t.text !== 'as_posted' && t.text !== 'per_block') throw bad('expected as_posted or per_block');
+        c.unmappedZeroing = t.text;
         break;
       case 'zero_page_patch':
         if (t.text !== 'before' && t.text !== 'after') throw bad('expected before or after');
