@@ -167,7 +167,11 @@ describe('blkdev_zeroout', () => {
     expect(big.out).toMatch(/from a 4 KiB zero buffer .*: 1024 bios, 262144 bvecs/);
     // the device's limit splits the big bios again: 1 GiB / 1 MiB
     const split = run('machine ram=1G huge_zero=persistent\nboot\nblkdev_zeroout 1G max_transfer=1M\n');
-    expect(split.out).toContain('after splitting to max_transfer=1048576: 1024 bios');
+    expect(split.out).toContain('after bio_split_to_limits() with max_transfer=1048576: 1024 bios');
+    expect(split.out).toContain('  bio 1: sector 2048, 1024 KiB\n');
+    // a device zeroes whole sectors
+    const odd = run('machine ram=1G\nboot\nblkdev_zeroout 3000\n');
+    expect(odd.error?.message).toMatch(/3000 is not a whole number of 512-byte sectors/);
   });
 
   it('says what is wrong with a bad argument, and where', () => {

@@ -192,3 +192,26 @@ show /proc/A/maps
     expect(lines.filter((l) => l.includes(' r--p '))).toHaveLength(1);
   });
 });
+
+describe('mistakes a newcomer makes get a message that says what and where', () => {
+  it('show before any boot step', () => {
+    const r = run('machine ram=1G\nshow /proc/meminfo\n');
+    expect(r.exitCode).toBe(2);
+    expect(r.error?.line).toBe(2);
+    expect(r.error?.message).toMatch(/not started booting.*add 'boot'/);
+  });
+  it('an x86-64-only key or view on another architecture', () => {
+    const pcid = run('machine arch=arm64 pcid=no\nboot\n');
+    expect(pcid.exitCode).toBe(2);
+    expect(pcid.error?.message).toMatch(/pcid=no: PCIDs are an x86-64 feature/);
+    const tlb = run('machine arch=mips\nboot\nshow tlb\n');
+    expect(tlb.error?.line).toBe(3);
+    expect(tlb.error?.message).toMatch(/arch=mips has no TLB view/);
+  });
+  it('boot until= a step already run', () => {
+    const r = run('machine ram=1G\nstep\nstep\nboot until=e820__memory_setup\n');
+    expect(r.exitCode).toBe(2);
+    expect(r.error?.line).toBe(4);
+    expect(r.error?.message).toMatch(/already past 'e820__memory_setup'/);
+  });
+});

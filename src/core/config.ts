@@ -127,6 +127,10 @@ export function validateConfig(c: MachineConfig): void {
       `ram=${fmtSize(c.ram)} is too large for ${c.arch}: at most ram=${fmtSize(lim.max)} (${lim.why})`,
     );
   if (c.ram % (2 * MiB) !== 0) throw new ConfigError(`ram=${fmtSize(c.ram)} must be a multiple of 2M`);
+  if (c.pcid === false && c.arch !== 'x86_64')
+    throw new ConfigError('pcid=no: PCIDs are an x86-64 feature (the TLB model is x86-64 only)');
+  if (!c.colouredZero && c.arch !== 'mips')
+    throw new ConfigError('coloured_zero=no: a MIPS what-if (only MIPS colours its zero pages by cache)');
   if (c.pageAllocUnmapped && c.arch !== 'x86_64')
     throw new ConfigError('page_alloc_unmapped=yes: the series (and this model) is x86-64 only');
   if (!Number.isInteger(c.cpus) || c.cpus < 1 || c.cpus > MAX_CPUS)

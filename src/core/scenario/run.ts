@@ -239,6 +239,12 @@ export class Session {
     const bytes = parseNumber(a[0]!.text);
     if (bytes === undefined || bytes <= 0)
       throw new ScenarioError(s.line, a[0]!.col, `blkdev_zeroout: '${a[0]!.text}' is not a length`);
+    if (bytes % 512 !== 0)
+      throw new ScenarioError(
+        s.line,
+        a[0]!.col,
+        `blkdev_zeroout: ${a[0]!.text} is not a whole number of 512-byte sectors`,
+      );
     const kv = parseKeyValues(s.line, a.slice(1), ['zero', 'max_transfer'] as const, 'blkdev_zeroout');
     const bufTok = kv.get('zero');
     const which = bufTok?.text ?? 'largest';
@@ -269,7 +275,13 @@ export class Session {
       out += `  bio ${i}: sector ${b.sector}, ${b.vecs} bvecs x ${kib(buf.bytes)} -> ${kib(b.bytes)}\n`;
     });
     if (r.bios.length > SHOW) out += `  ... ${r.bios.length - SHOW} more\n`;
-    if (r.split) out += `after splitting to max_transfer=${maxTransfer}: ${r.split.length} bios\n`;
+    if (r.split) {
+      out += `after bio_split_to_limits() with max_transfer=${maxTransfer}: ${r.split.length} bios\n`;
+      r.split.slice(0, SHOW).forEach((b, i) => {
+        out += `  bio ${i}: sector ${b.sector}, ${kib(b.bytes)}\n`;
+      });
+      if (r.split.length > SHOW) out += `  ... ${r.split.length - SHOW} more\n`;
+    }
     this.out(out);
   }
 
@@ -300,6 +312,12 @@ export class Session {
             `boot: no boot step '${until.text}' (steps: ${m.steps.map((st) => st.fn).join(', ')})`,
           );
         if (m.booted) throw new ScenarioError(s.line, s.cmdCol, 'boot: the machine has already booted');
+        if (until && m.steps.findIndex((st) => st.fn === until.text) < m.bootIndex)
+          throw new ScenarioError(
+            s.line,
+            until.col,
+            `boot: already past '${until.text}' (the next step is ${m.steps[m.bootIndex]!.fn})`,
+          );
         m.boot(until?.text);
         return;
       }
@@ -401,11 +419,23 @@ export class Session {
           throw new ScenarioError(s.line, s.cmdCol, 'show: expected one path, e.g. show /proc/buddyinfo');
         const m = this.getMachine(s);
         const path = a[0]!;
+        if (m.bootIndex === 0)
+          throw new ScenarioError(
+            s.line,
+            s.cmdCol,
+            `show: the machine has not started booting, so ${path.text} would be empty; add 'boot' (or 'step') first`,
+          );
         if (path.text === 'dmesg') {
           this.out('==> dmesg <==\n' + m.log.map((l) => l + '\n').join(''));
           return;
         }
         if (path.text === 'tlb') {
+          if (m.cfg.arch !== 'x86_64')
+            throw new ScenarioError(
+              s.line,
+              path.col,
+              `show tlb: the TLB is modelled as x86-64's (PCIDs, 4K/2M/1G entries); arch=${m.cfg.arch} has no TLB view`,
+            );
           this.out('==> tlb <==\n' + describeTlb(m, (mm) => this.mmName(m, mm)));
           return;
         }
