@@ -38,9 +38,31 @@ export interface TlbEntry {
   writable: boolean;
 }
 
+const SLOT_KERNEL = 1;
+const SLOT_GLOBAL = 2;
+const SLOT_WRITABLE = 4;
+
 export class CpuTlb {
-  /** TLB_SETS sets of TLB_WAYS ways: set s holds slots [s * TLB_WAYS, (s + 1) * TLB_WAYS). */
-  readonly entries: (TlbEntry | null)[] = new Array<TlbEntry | null>(TLB_ENTRIES).fill(null);
+  // TLB_SETS sets of TLB_WAYS ways: set s holds slots [s * TLB_WAYS, (s + 1) * TLB_WAYS). The slots
+  // live in typed arrays, not objects: a fill happens on every user access, and writing a 34-bit
+  // vpn into an object field costs ~100 ns (a boxed double) where a Float64Array store costs ~1.
+  /** vpn per slot, -1 when the slot is empty */
+  private readonly vpnA = new Float64Array(TLB_ENTRIES).fill(-1);
+  private readonly pfnA = new Float64Array(TLB_ENTRIES);
+  private readonly pagesA = new Uint32Array(TLB_ENTRIES);
+  private readonly pcidA = new Uint8Array(TLB_ENTRIES);
+  /** SLOT_KERNEL | SLOT_GLOBAL | SLOT_WRITABLE */
+  private readonly bitsA = new Uint8Array(TLB_ENTRIES);
+  /** one entry object reused for `drop` predicates (no allocation per flush) */
+  private readonly scratch: TlbEntry = {
+    vpn: 0,
+    kernel: false,
+    pfn: 0,
+    pages: 1,
+    global: false,
+    pcid: 0,
+    writable: false,
+  };
   /** next way to replace in each set: round-robin (FIFO), deterministic */
   private readonly victim = new Uint8Array(TLB_SETS);
   /** the mm whose page tables are loaded (CR3), null for init_mm */
@@ -56,6 +78,25 @@ export class CpuTlb {
 
   constructor(private readonly usePcid: boolean) {}
 
+  /** The slots as entries (null = empty), for views and checks: a fresh copy each time. */
+  get entries(): (TlbEntry | null)[] {
+    const out: (TlbEntry | null)[] = [];
+    for (let i = 0; i < TLB_ENTRIES; i++) out.push(this.vpnA[i] === -1 ? null : this.read(i, {} as TlbEntry));
+    return out;
+  }
+
+  private read(i: number, e: TlbEntry): TlbEntry {
+    const bits = this.bitsA[i]!;
+    e.vpn = this.vpnA[i]!;
+    e.kernel = (bits & SLOT_KERNEL) !== 0;
+    e.pfn = this.pfnA[i]!;
+    e.pages = this.pagesA[i]!;
+    e.global = (bits & SLOT_GLOBAL) !== 0;
+    e.pcid = this.pcidA[i]!;
+    e.writable = (bits & SLOT_WRITABLE) !== 0;
+    return e;
+  }
+
   /** The hardware tag of the loaded address space. */
   get pcid(): number {
     return this.usePcid ? this.loadedAsid + 1 : 0;
@@ -63,15 +104,17 @@ export class CpuTlb {
 
   /** The set a page of `pages` pages at `vpn` lives in: low bits of its page number. */
   private static set(vpn: number, pages: number): number {
-    return Math.floor(vpn / pages) % TLB_SETS;
+    // vpn is page-aligned to `pages` and may pass 2^31: >>> 0 keeps its low 32 bits without fmod
+    return ((vpn / pages) >>> 0) & (TLB_SETS - 1);
   }
 
   private find(kernel: boolean, vpn: number, pages: number, pcid: number): number {
     const base = CpuTlb.set(vpn, pages) * TLB_WAYS;
+    const k = kernel ? SLOT_KERNEL : 0;
     for (let i = base; i < base + TLB_WAYS; i++) {
-      const e = this.entries[i];
-      if (e && e.vpn === vpn && e.pages === pages && e.kernel === kernel && (e.global ? 0 : e.pcid) === pcid)
-        return i;
+      if (this.vpnA[i] !== vpn || this.pagesA[i] !== pages) continue;
+      const bits = this.bitsA[i]!;
+      if ((bits & SLOT_KERNEL) === k && (bits & SLOT_GLOBAL ? 0 : this.pcidA[i]) === pcid) return i;
     }
     return -1;
   }
@@ -79,35 +122,24 @@ export class CpuTlb {
   /** Record a translation (a walk just made it). */
   fill(kernel: boolean, vpn: number, pfn: number, pages: number, global: boolean, writable: boolean): void {
     const pcid = global ? 0 : this.pcid;
-    const slot = this.find(kernel, vpn, pages, pcid);
-    if (slot >= 0) {
-      const e = this.entries[slot]!;
-      e.pfn = pfn;
-      e.writable = writable;
-      return;
-    }
-    const set = CpuTlb.set(vpn, pages);
-    let v = -1;
-    for (let i = set * TLB_WAYS; i < (set + 1) * TLB_WAYS; i++)
-      if (!this.entries[i]) {
-        v = i;
-        break;
-      }
+    let v = this.find(kernel, vpn, pages, pcid);
     if (v < 0) {
-      v = set * TLB_WAYS + this.victim[set]!;
-      this.victim[set] = (this.victim[set]! + 1) % TLB_WAYS;
+      const set = CpuTlb.set(vpn, pages);
+      for (let i = set * TLB_WAYS; i < (set + 1) * TLB_WAYS; i++)
+        if (this.vpnA[i] === -1) {
+          v = i;
+          break;
+        }
+      if (v < 0) {
+        v = set * TLB_WAYS + this.victim[set]!;
+        this.victim[set] = (this.victim[set]! + 1) % TLB_WAYS;
+      }
     }
-    const old = this.entries[v];
-    if (old) {
-      // reuse the object: fills happen on every access
-      old.vpn = vpn;
-      old.kernel = kernel;
-      old.pfn = pfn;
-      old.pages = pages;
-      old.global = global;
-      old.pcid = pcid;
-      old.writable = writable;
-    } else this.entries[v] = { vpn, kernel, pfn, pages, global, pcid, writable };
+    this.vpnA[v] = vpn;
+    this.pfnA[v] = pfn;
+    this.pagesA[v] = pages;
+    this.pcidA[v] = pcid;
+    this.bitsA[v] = (kernel ? SLOT_KERNEL : 0) | (global ? SLOT_GLOBAL : 0) | (writable ? SLOT_WRITABLE : 0);
   }
 
   /** A global direct-map entry covering `pfn` (vpn = pfn offset from PAGE_OFFSET) is cached. */
@@ -119,13 +151,12 @@ export class CpuTlb {
     );
   }
 
-  /** Drop every entry `pred` accepts. Returns how many went. */
+  /** Drop every entry `pred` accepts (pred sees a reused object: it must not keep it). */
   drop(pred: (e: TlbEntry) => boolean): number {
     let n = 0;
     for (let i = 0; i < TLB_ENTRIES; i++) {
-      const e = this.entries[i];
-      if (!e || !pred(e)) continue;
-      this.entries[i] = null;
+      if (this.vpnA[i] === -1 || !pred(this.read(i, this.scratch))) continue;
+      this.vpnA[i] = -1;
       n++;
     }
     return n;
@@ -133,7 +164,7 @@ export class CpuTlb {
 
   count(): number {
     let n = 0;
-    for (const e of this.entries) if (e) n++;
+    for (let i = 0; i < TLB_ENTRIES; i++) if (this.vpnA[i] !== -1) n++;
     return n;
   }
 }
@@ -212,8 +243,8 @@ export function tlbFillUser(
   writable: boolean,
 ): void {
   const ps = m.pageSize;
-  const vpn = Math.floor(va / ps / pages) * pages;
-  m.tlb.cpus[cpu]!.fill(false, vpn, pfn, pages, false, writable);
+  const span = ps * pages;
+  m.tlb.cpus[cpu]!.fill(false, (va - (va % span)) / ps, pfn, pages, false, writable);
 }
 
 /** Record a direct-map translation (vpn = pfn offset from PAGE_OFFSET). */
