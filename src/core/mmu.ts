@@ -14,6 +14,13 @@ import { GFP, GFP_MASKS } from './mm/gfp.ts';
 import { switchMm, tlbFillUser } from './mm/tlb.ts';
 
 const E: RawEntry = { lo: 0, hi: 0 };
+// The last entry decoded at each level and its flags. flags() is a pure decode of (entry, level),
+// and consecutive accesses walk the same upper-level entries, so a walk mostly skips the decode
+// (the emulator's cost, not a model of the CPU's paging-structure caches). Keyed by arch too.
+const memoLo = new Float64Array(8).fill(-1);
+const memoHi = new Float64Array(8);
+const memoF = new Int32Array(8);
+let memoArch: unknown = null;
 /** The last successful walk's leaf: its pfn, pages covered and writability (what the TLB caches). */
 let leafPfn = 0;
 let leafPages = 1;
@@ -35,7 +42,18 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
     const a = table * ps + idx * (wide ? 8 : 4);
     E.lo = ram.readU32(a);
     E.hi = wide ? ram.readU32(a + 4) : 0;
-    const f = arch.flags(E, level);
+    let f: number;
+    if (memoArch === arch && memoLo[level] === E.lo && memoHi[level] === E.hi) f = memoF[level]!;
+    else {
+      f = arch.flags(E, level);
+      if (memoArch !== arch) {
+        memoLo.fill(-1);
+        memoArch = arch;
+      }
+      memoLo[level] = E.lo;
+      memoHi[level] = E.hi;
+      memoF[level] = f;
+    }
     if (!(f & PTE.PRESENT) || !(f & PTE.USER)) return -1;
     const huge = level < last && (f & PTE.HUGE) !== 0;
     if (level < last && !huge) {
