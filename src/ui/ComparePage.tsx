@@ -15,11 +15,11 @@ import { useController } from './context.ts';
 import { zeroMarkers } from './controller.ts';
 import { count, size } from './format.ts';
 import { ARCH_LABELS, ramChoicesFor, type ArchDraft } from './store.ts';
+import { panZoomKeys, runKey } from './grid_keys.ts';
 
 const NAMES = ['A', 'B'] as const;
 const KEY_LINES = /^(VmSize|VmRSS|RssAnon|RssShmem|VmPTE):/;
 const MEMORY_LINES = /^(Name|State|Pid|Vm\w+|Rss\w+):/;
-const PAN_STEP = 80;
 
 export function ComparePage() {
   const cmp = useController().compare;
@@ -255,21 +255,7 @@ const CompareGrid = memo(function CompareGrid({ cmp, i }: { cmp: CompareControll
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const grid = cmp.grid(i);
-    if (!grid || e.altKey || e.ctrlKey || e.metaKey) return;
-    const actions: Record<string, () => void> = {
-      ArrowLeft: () => grid.panBy(PAN_STEP, 0),
-      ArrowRight: () => grid.panBy(-PAN_STEP, 0),
-      ArrowUp: () => grid.panBy(0, PAN_STEP),
-      ArrowDown: () => grid.panBy(0, -PAN_STEP),
-      '+': () => grid.zoomBy(1.5),
-      '=': () => grid.zoomBy(1.5),
-      '-': () => grid.zoomBy(1 / 1.5),
-      '0': () => grid.resetView(),
-    };
-    const action = actions[e.key];
-    if (!action) return;
-    e.preventDefault();
-    action();
+    if (grid) runKey(e, panZoomKeys(grid, e.shiftKey));
   };
 
   return (

@@ -9,8 +9,7 @@ import { gridLayout } from '../render/layout.ts';
 import { useAppState, useController } from './context.ts';
 import { size } from './format.ts';
 import { Tooltip } from './Tooltip.tsx';
-
-const PAN_STEP = 80;
+import { panZoomKeys, runKey } from './grid_keys.ts';
 
 export const GridView = memo(function GridView() {
   const controller = useController();
@@ -32,24 +31,8 @@ export const GridView = memo(function GridView() {
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const grid = controller.frameGrid;
-    if (!grid || e.altKey || e.ctrlKey || e.metaKey) return;
-    const step = e.shiftKey ? PAN_STEP * 4 : PAN_STEP;
-    const actions: Record<string, () => void> = {
-      ArrowLeft: () => grid.panBy(step, 0),
-      ArrowRight: () => grid.panBy(-step, 0),
-      ArrowUp: () => grid.panBy(0, step),
-      ArrowDown: () => grid.panBy(0, -step),
-      '+': () => grid.zoomBy(1.5),
-      '=': () => grid.zoomBy(1.5),
-      '-': () => grid.zoomBy(1 / 1.5),
-      _: () => grid.zoomBy(1 / 1.5),
-      '0': () => grid.resetView(),
-      Escape: () => controller.select(null),
-    };
-    const action = actions[e.key];
-    if (!action) return;
-    e.preventDefault();
-    action();
+    if (!grid) return;
+    runKey(e, { ...panZoomKeys(grid, e.shiftKey), Escape: () => controller.select(null) });
   };
 
   return (

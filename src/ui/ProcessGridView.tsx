@@ -12,8 +12,7 @@ import { ProcessGrid } from '../render/process_grid.ts';
 import { useAppState, useController } from './context.ts';
 import { count, hex, size } from './format.ts';
 import { PageDetails, PageTooltip } from './PageDetails.tsx';
-
-const PAN_STEP = 80;
+import { PAN_STEP, runKey, zoomKeys } from './grid_keys.ts';
 
 export const ProcessGridView = memo(function ProcessGridView() {
   const controller = useController();
@@ -48,7 +47,7 @@ export const ProcessGridView = memo(function ProcessGridView() {
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     const grid = controller.processGrid;
     const d = controller.regionPages;
-    if (!grid || !d || e.altKey || e.ctrlKey || e.metaKey) return;
+    if (!grid || !d) return;
     const n = d.states.length;
     const cols = grid.layout.cols;
     const cur = controller.store.getState().pageSelection;
@@ -66,17 +65,10 @@ export const ProcessGridView = memo(function ProcessGridView() {
       PageDown: () => grid.panBy(0, -PAN_STEP * 3),
       Enter: () => cur !== null && void controller.touchPage(cur),
       ' ': () => cur !== null && void controller.touchPage(cur),
-      '+': () => grid.zoomBy(1.5),
-      '=': () => grid.zoomBy(1.5),
-      '-': () => grid.zoomBy(1 / 1.5),
-      _: () => grid.zoomBy(1 / 1.5),
-      '0': () => grid.resetView(),
+      ...zoomKeys(grid),
       Escape: () => controller.selectPage(null),
     };
-    const action = actions[e.key];
-    if (!action) return;
-    e.preventDefault();
-    action();
+    runKey(e, actions);
   };
 
   return (
