@@ -11,6 +11,7 @@
  * All drawing happens in the frame scheduler (raf_scheduler.ts).
  */
 import { select, type Selection } from 'd3-selection';
+import { sizeCanvases } from './canvas_size.ts';
 import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import { FrameState } from '../core/shared/frame_state.ts';
 import type { FrameDeltaNotice } from '../worker/protocol.ts';
@@ -545,16 +546,11 @@ export class FrameGrid {
   }
 
   private resize(): void {
-    const r = this.host.getBoundingClientRect();
-    this.cssW = Math.max(1, Math.round(r.width));
-    this.cssH = Math.max(1, Math.round(r.height));
-    this.dpr = window.devicePixelRatio || 1;
-    for (const c of [this.staticCanvas, this.overlayCanvas]) {
-      c.width = Math.round(this.cssW * this.dpr);
-      c.height = Math.round(this.cssH * this.dpr);
-      c.style.width = `${this.cssW}px`;
-      c.style.height = `${this.cssH}px`;
-    }
+    ({
+      cssW: this.cssW,
+      cssH: this.cssH,
+      dpr: this.dpr,
+    } = sizeCanvases(this.host, [this.staticCanvas, this.overlayCanvas]));
     this.updateZoomLimits();
     if (!this.viewTouched && this.hasFrames)
       this.zoomTarget.call(this.zoomBehavior.transform, this.fitTransform());

@@ -9,6 +9,7 @@
  * pageGridLayout), so a row starts at an aligned address and page tables line up with rows.
  */
 import { select, type Selection } from 'd3-selection';
+import { sizeCanvases } from './canvas_size.ts';
 import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import { FrameBitmaps, NONE } from './frame_bitmap.ts';
 import { pageAtCell, pageCell, pageGridLayout, type PageGridLayout } from './layout.ts';
@@ -524,16 +525,11 @@ export class ProcessGrid {
   }
 
   private resize(): void {
-    const r = this.host.getBoundingClientRect();
-    this.cssW = Math.max(1, Math.round(r.width));
-    this.cssH = Math.max(1, Math.round(r.height));
-    this.dpr = window.devicePixelRatio || 1;
-    for (const c of [this.staticCanvas, this.overlayCanvas]) {
-      c.width = Math.round(this.cssW * this.dpr);
-      c.height = Math.round(this.cssH * this.dpr);
-      c.style.width = `${this.cssW}px`;
-      c.style.height = `${this.cssH}px`;
-    }
+    ({
+      cssW: this.cssW,
+      cssH: this.cssH,
+      dpr: this.dpr,
+    } = sizeCanvases(this.host, [this.staticCanvas, this.overlayCanvas]));
     this.updateZoomLimits();
     if (!this.viewTouched && this.data)
       this.zoomTarget.call(this.zoomBehavior.transform, this.fitTransform());
