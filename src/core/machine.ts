@@ -256,7 +256,12 @@ export class Machine {
     let pfn = this.alloc.allocPages(gfp, order, cpu);
     // Like __alloc_pages_may_oom(): a small allocation that may reclaim kills a process and retries
     // for as long as there is something to kill.
-    while (pfn < 0 && wouldInvokeOom(gfp, order) && outOfMemory(this, 'mm', gfp, order, cpu))
+    while (
+      pfn < 0 &&
+      !this.alloc.failedBeforeOom &&
+      wouldInvokeOom(gfp, order) &&
+      outOfMemory(this, 'mm', gfp, order, cpu)
+    )
       pfn = this.alloc.allocPages(gfp, order, cpu);
     if (pfn < 0)
       throw new KernelAllocError(`alloc ${name}: page allocation failure: order:${order} (out of memory)`);

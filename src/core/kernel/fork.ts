@@ -11,6 +11,7 @@ import type { MmStruct, Task } from '../mm/mm_types.ts';
 import { pgtableAlloc, pgtableFree } from '../mm/pgtable.ts';
 import { shmemRelease } from '../mm/shmem.ts';
 import { mmPutHugeZeroFolio } from '../mm/huge_memory.ts';
+import { mermapMmTeardown } from '../mm/mermap.ts';
 
 /**
  * mmap_base without address-space randomisation: TASK_SIZE minus a gap of the stack rlimit plus
@@ -141,6 +142,9 @@ export function exitMm(m: Machine, task: Task, cpu: number): void {
     // pgd_free() is immediate; the other tables went through the mmu_gather (RCU-deferred).
     pgtableFree(m, null, mm.pgd, 0, cpu, false);
     mmPutHugeZeroFolio(m, mm); // __mmput()
+    // The mermap goes with the mm: its per-CPU state (mermap_mm_teardown) and the mm-local region's
+    // page tables (x86 arch_exit_mmap → mm_local_region_free), both held in the state here.
+    mermapMmTeardown(m, mm);
     dropMm(m, mm);
   });
   task.mm = null;

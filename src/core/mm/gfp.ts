@@ -14,7 +14,9 @@ export const GFP = {
   __GFP_ZERO: 0x100,
   /**
    * __GFP_UNMAPPED (the __GFP_UNMAPPED series v2, CONFIG_PAGE_ALLOC_UNMAPPED): pages absent from the
-   * direct map. Its bit value in the series is not verified [M]: the emulator uses the free slot 0x200.
+   * direct map. Its bit value is unverified [U]: no stored tree holds the series' gfp_types.h hunk.
+   * 0x200 is mainline's unused slot (___GFP_UNUSED_BIT), which the emulator takes. v4 drops the GFP
+   * flag for an alloc flag, ALLOC_UNMAPPED.
    */
   __GFP_UNMAPPED: 0x200,
   __GFP_DIRECT_RECLAIM: 0x400,

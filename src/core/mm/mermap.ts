@@ -3,36 +3,48 @@
  * __GFP_UNMAPPED series v2, not merged): a per-mm, per-CPU window of kernel virtual addresses for
  * short-lived mappings of pages that are not in the direct map, so kernel_init_pages() can clear them.
  *
- * Modelled: per CPU a slice with a bump pointer (next_addr) that keeps its last page in reserve, 4
- * tracking slots, PTEs pre-populated with a sentinel (pfn 0, PAGE_NONE|NX) and rewritten with
- * PAGE_KERNEL_NOGLOBAL, mermap_put restoring the sentinel without a flush, and a local flush when
- * space is reused. Simplifications: the slice's PTEs are kept in this object rather than in page
- * tables in emulated RAM; the slice size (512 pages: PAGE_SIZE << MAX_PAGECACHE_ORDER, from a
- * prototype) and the base address are emulator choices [U]; mermap_get_reserved() takes no slot
- * (it returns void * in the stored file).
+ * Checked against v2 in the stored trees: linux-mm/linux-mm@b7f5c72f (mm/mermap.c,
+ * include/linux/mermap.h, arch/x86/include/asm/{mermap.h,pgtable_64_types.h}) and @d7720e0f
+ * (include/linux/mermap_types.h, mm/tests/mermap_kunit.c). Modelled: per CPU a PMD_SIZE slice with a
+ * bump pointer (next_addr); normal gets keep the last page as headroom, mermap_get_reserved() may use
+ * it; 4 tracking slots shared by both kinds of get (v3 gives the reserved get a slot of its own,
+ * reserve_alloc, which v2 lacks); PTEs pre-populated with a sentinel and rewritten per get;
+ * mermap_put restoring the sentinel without a flush; a full local flush (__flush_tlb_all) only when
+ * a get does not fit above next_addr. Simplification: the slice's PTEs are kept in this object,
+ * not in page tables in emulated RAM, so preparing and tearing down allocate no page tables here.
  */
 import type { Machine } from '../machine.ts';
 import type { MmStruct } from './mm_types.ts';
 import { setDirectMapDefaultNoflush, setDirectMapInvalidNoflush } from './direct_map.ts';
-import { flushTlbAllLocal, flushTlbKernelRange } from './tlb.ts';
+import { flushTlbAllLocal, flushTlbKernelRange, TlbShootdownRefused } from './tlb.ts';
 
-/** Pages in one CPU's slice [U]. */
+/** MERMAP_CPU_REGION_SIZE = PMD_SIZE (v2 pgtable_64_types.h): 512 pages of 4 KiB per CPU slice. */
 export const MERMAP_CPU_PAGES = 512;
-/** Tracking slots per CPU (mermap_cpu.allocs[4]). */
+/** Tracking slots per CPU: struct mermap_cpu's allocs[4] (v2 mermap_types.h). */
 export const MERMAP_NR_ALLOCS = 4;
-/** MERMAP_BASE_ADDR [U]: an address in the per-mm local region. */
-export const MERMAP_BASE_ADDR = 0xffff_e000_0000_0000n;
-/** PAGE_KERNEL_NOGLOBAL = PAGE_KERNEL minus _PAGE_GLOBAL (v2 20/22). */
+/**
+ * MERMAP_BASE_ADDR = LDT_END_ADDR = (MM_LOCAL_PGD_ENTRY -240 << PGDIR_SHIFT) + LDT_REMAP_SIZE (PMD_SIZE),
+ * v2 pgtable_64_types.h: the mermap sits right after the LDT remap in the mm-local PGD slot. With
+ * 4-level paging (the emulator's only mode) that is 0xffff880000200000; with LA57, 0xff10000000200000.
+ */
+export const MERMAP_BASE_ADDR = 0xffff_8800_0020_0000n;
+/** PAGE_KERNEL_NOGLOBAL = PAGE_KERNEL minus _PAGE_GLOBAL (v2 20/22): __PP|__RW|___A|__NX|___D. */
 export const PAGE_KERNEL_NOGLOBAL = 0x8000000000000063n;
-/** The sentinel PTE: pfn 0, PAGE_NONE | NX (non-empty, so later writes never allocate). */
-export const MERMAP_SENTINEL = 0x8000000000000000n | 0x100n;
+/**
+ * The sentinel PTE, set_unmapped_pte(): pfn_pte(0, pgprot_nx(PAGE_NONE)). x86's PAGE_NONE is
+ * ___A|___G (0x120; _PAGE_GLOBAL doubles as _PAGE_PROTNONE in a non-present entry), NX adds bit 63,
+ * and pfn_pte() inverts the PFN field of a PROT_NONE entry (L1TF, pgtable-invert.h: protnone_mask),
+ * so pfn 0 is stored as all ones under PTE_PFN_MASK (52-bit physical mask): 0x800ffffffffff120.
+ * pte_pfn() undoes the inversion and reads 0. Non-empty, so apply_to_existing_page_range() visits it.
+ */
+export const MERMAP_SENTINEL = 0x8000000000000000n | 0x000ffffffffff000n | 0x120n;
 
 export interface MermapAlloc {
   inUse: boolean;
   /** page offsets in the slice */
   base: number;
   end: number;
-  /** who holds it: 'kernel_init_pages' or a preempted task */
+  /** who holds it: 'kernel_init_pages', 'kernel_init_pages (reserved)' or a preempted task */
   holder: string;
 }
 
@@ -42,13 +54,18 @@ export interface MermapCpu {
   readonly allocs: MermapAlloc[];
   /** the slice's PTEs (raw values) */
   readonly ptes: bigint[];
-  /** put() left translations that a flush must drop before the space is reused */
+  /**
+   * Derived, not kernel state (v2 declares mermap_alloc.need_flush but never uses it): a put left
+   * translations in [top live end, next_addr) that the next wrap's flush will drop.
+   */
   needFlush: boolean;
-  reservedInUse: boolean;
-  reservedNeedFlush: boolean;
   gets: number;
   getFailures: number;
+  /** mermap_get_reserved() calls (the slow path of clear_page_mermap(), one per page) */
   reservedGets: number;
+  /** of which failed: all 4 slots held (v2 has no slot of its own for the reserved get) */
+  reservedFailures: number;
+  /** arch_mermap_flush_tlb() calls (the KUnit test_tlb_flushed's mc->tlb_flushes) */
   localFlushes: number;
 }
 
@@ -56,7 +73,17 @@ export interface Mermap {
   readonly cpu: MermapCpu[];
 }
 
-/** mermap_mm_prepare(): per-CPU state, sentinel PTEs for every possible CPU's slice. Idempotent. */
+/**
+ * v2's clear_page_mermap() oopses when mermap_get_reserved() returns NULL: clear_page() of
+ * mermap_addr(NULL) reads alloc->base at offset 8. The allocating task dies; its pages leak.
+ */
+export class MermapOops extends Error {}
+
+/**
+ * mermap_mm_prepare(): per-CPU state, every possible CPU's slice filled with the sentinel, next_addr
+ * at the slice base. Idempotent. v2 has no caller outside KUnit (test_alloc_map_unmap,
+ * mermap_kunit's get_mm): the emulator calls it where a process is spawned as current (run.ts).
+ */
 export function mermapMmPrepare(m: Machine, mm: MmStruct): Mermap {
   let mer = m.mermaps.get(mm);
   if (mer) return mer;
@@ -66,16 +93,29 @@ export function mermapMmPrepare(m: Machine, mm: MmStruct): Mermap {
       allocs: Array.from({ length: MERMAP_NR_ALLOCS }, () => ({ inUse: false, base: 0, end: 0, holder: '' })),
       ptes: new Array<bigint>(MERMAP_CPU_PAGES).fill(MERMAP_SENTINEL),
       needFlush: false,
-      reservedInUse: false,
-      reservedNeedFlush: false,
       gets: 0,
       getFailures: 0,
       reservedGets: 0,
+      reservedFailures: 0,
       localFlushes: 0,
     })),
   };
   m.mermaps.set(mm, mer);
   return mer;
+}
+
+/**
+ * mermap_mm_teardown() with the mm (v2: "take care of by the normal mm teardown mechanism"; its
+ * call site is not in the stored files): WARN_ON_ONCE for a slot still in use, free the per-CPU
+ * state. The slice's page tables go with the mm in x86's arch_exit_mmap() → mm_local_region_free();
+ * here they live in the per-CPU state, so deleting it frees both.
+ */
+export function mermapMmTeardown(m: Machine, mm: MmStruct): void {
+  const mer = m.mermaps.get(mm);
+  if (!mer) return;
+  const held = mer.cpu.some((mc) => mc.allocs.some((a) => a.inUse));
+  if (held) m.printk('WARNING: CPU: 0 at mm/mermap.c mermap_mm_teardown: WARN_ON_ONCE(mc->allocs[i].in_use)');
+  m.mermaps.delete(mm);
 }
 
 /** The mm "current" runs on a CPU: the one loaded there (null: a kernel thread, init_mm). */
@@ -104,49 +144,95 @@ function mapPages(m: Machine, mc: MermapCpu, cpu: number, base: number, pfn: num
 }
 
 function localFlush(m: Machine, mc: MermapCpu, cpu: number): void {
-  // x86: __flush_tlb_all() on this CPU only; no other CPU ever uses this slice.
+  // arch_mermap_flush_tlb() on x86 (v2): __flush_tlb_all() on this CPU only, global entries too.
+  // "No shootdown allowed, IRQs may be off": no other CPU may touch this slice.
   flushTlbAllLocal(m, cpu);
   m.tlb.localFlushes++;
   mc.localFlushes++;
   mc.needFlush = false;
 }
 
-/**
- * mermap_get(): map nr pages at pfn in this CPU's slice. Returns the slot index, or -1 when the
- * space (the last page stays in reserve) or the 4 slots are taken.
- */
-export function mermapGet(m: Machine, cpu: number, pfn: number, nr: number, holder: string): number {
+/** The prepared mermap of the mm current on `cpu`, or null after __mermap_get()'s WARN_ON_ONCE. */
+function currentMermapCpu(m: Machine, cpu: number, fn: string): MermapCpu | null {
   const mm = currentMm(m, cpu);
-  if (!mm) return -1;
-  const mc = mermapMmPrepare(m, mm).cpu[cpu]!;
-  const limit = MERMAP_CPU_PAGES - 1;
-  if (nr > limit) {
-    mc.getFailures++;
-    return -1;
-  }
+  const mer = mm && m.mermaps.get(mm);
+  if (mer) return mer.cpu[cpu]!;
+  // __mermap_get(): WARN_ON_ONCE(!mm || !mm->mermap.cpu) → NULL. Nothing prepares it here.
+  m.printk(
+    `WARNING: CPU: ${cpu} at mm/mermap.c ${fn}: WARN_ON_ONCE(!mm || !mm->mermap.cpu) (${mm ? 'mermap_mm_prepare() was not called for this mm' : 'no mm on this CPU'})`,
+  );
+  return null;
+}
+
+/**
+ * mermap_alloc(): bump-allocate nr pages and take a slot. A normal get leaves the slice's last
+ * page free (cpu_end -= PAGE_SIZE); a reserved get may use it. When the run does not fit above
+ * next_addr: new_next is the highest live end; if the run fits above that, flush the local TLB
+ * and restart there — before looking for a free slot, so a get that then finds no slot has still
+ * flushed. Returns the slot index or -1.
+ */
+function mermapAlloc(
+  m: Machine,
+  mc: MermapCpu,
+  cpu: number,
+  nr: number,
+  reserve: boolean,
+  holder: string,
+): number {
+  const limit = reserve ? MERMAP_CPU_PAGES : MERMAP_CPU_PAGES - 1;
   if (mc.next + nr > limit) {
     let newNext = 0;
     for (const a of mc.allocs) if (a.inUse) newNext = Math.max(newNext, a.end);
-    if (newNext + nr > limit) {
-      mc.getFailures++;
-      return -1;
-    }
+    if (nr > limit - newNext) return -1;
     localFlush(m, mc, cpu);
     mc.next = newNext;
   }
   const slot = mc.allocs.findIndex((a) => !a.inUse);
-  if (slot < 0) {
-    mc.getFailures++;
-    return -1;
-  }
+  if (slot < 0) return -1;
   const a = mc.allocs[slot]!;
   a.inUse = true;
   a.base = mc.next;
   a.end = mc.next + nr;
   a.holder = holder;
   mc.next += nr;
+  return slot;
+}
+
+/**
+ * mermap_get(): map nr pages at pfn in this CPU's slice. Returns the slot index, or -1 when the
+ * mm's mermap is not prepared, the run is larger than the slice, or the space (the last page stays
+ * free) or the 4 slots are taken.
+ */
+export function mermapGet(m: Machine, cpu: number, pfn: number, nr: number, holder: string): number {
+  const mc = currentMermapCpu(m, cpu, 'mermap_get');
+  if (!mc) return -1;
+  const slot = nr > MERMAP_CPU_PAGES ? -1 : mermapAlloc(m, mc, cpu, nr, false, holder);
+  if (slot < 0) {
+    mc.getFailures++;
+    return -1;
+  }
   mc.gets++;
+  const a = mc.allocs[slot]!;
   mapPages(m, mc, cpu, a.base, pfn, nr);
+  return slot;
+}
+
+/**
+ * mermap_get_reserved(): one page, preemption off, "This always succeeds" says its comment — but
+ * in v2 it runs the same mermap_alloc() with only the headroom page added, so it needs one of the 4
+ * slots and returns NULL when all are held (by preempted tasks, say). v3 added reserve_alloc, a
+ * slot of its own. Returns the slot index or -1.
+ */
+export function mermapGetReserved(m: Machine, cpu: number, pfn: number): number {
+  const mc = currentMermapCpu(m, cpu, 'mermap_get_reserved');
+  if (!mc) return -1;
+  mc.reservedGets++;
+  const slot = mermapAlloc(m, mc, cpu, 1, true, 'kernel_init_pages (reserved)');
+  if (slot < 0) {
+    mc.reservedFailures++;
+    return -1;
+  }
+  mapPages(m, mc, cpu, mc.allocs[slot]!.base, pfn, 1);
   return slot;
 }
 
@@ -162,8 +248,12 @@ export function mermapPut(m: Machine, cpu: number, slot: number): void {
 }
 
 /**
- * clear_page_mermap() (v2 20/22): fast path, one mermap_get for the run; slow path, page by page
- * with IRQs saved and disabled through mermap_get_reserved(), which always succeeds.
+ * clear_page_mermap() (v2 20/22): fast path, one mermap_get(PAGE_KERNEL_NOGLOBAL) for the run; slow
+ * path, page by page with IRQs saved and disabled, each through mermap_get_reserved(page + i).
+ * v2's slow path passes PAGE_KERNEL, which x86's arch_mermap_pgprot_allowed() refuses while it has
+ * _PAGE_GLOBAL: it works only where PTI strips _PAGE_GLOBAL from the kernel PTE mask, which makes it
+ * PAGE_KERNEL_NOGLOBAL's value. The emulator writes that value on both paths (the PTI case).
+ * Throws MermapOops where v2 dereferences NULL (no slot for the reserved get).
  */
 export function clearPageMermap(m: Machine, pfn: number, nr: number, cpu: number): void {
   const ps = m.pageSize;
@@ -175,26 +265,25 @@ export function clearPageMermap(m: Machine, pfn: number, nr: number, cpu: number
     m.mermapStats.fastPages += nr;
     return;
   }
-  const mm = currentMm(m, cpu);
-  if (!mm) throw new Error('clear_page_mermap: no mm on this CPU (mermap_ready() is false)');
-  const mc = mermapMmPrepare(m, mm).cpu[cpu]!;
   const t = m.tlb.cpus[cpu]!;
-  const reserve = MERMAP_CPU_PAGES - 1;
   for (let i = 0; i < nr; i++) {
     const saved = t.irqsOn;
     t.irqsOn = false; // local_irq_save()
-    // mermap_get_reserved(): the reserved last page; reusing it needs a local flush of that page.
-    if (mc.reservedNeedFlush) {
-      const v = vpn(m, cpu, reserve);
-      t.drop((e) => !e.kernel && !e.global && e.vpn === v);
+    const r = mermapGetReserved(m, cpu, pfn + i);
+    if (r < 0) {
+      t.irqsOn = saved;
+      m.printk('BUG: kernel NULL pointer dereference, address: 0000000000000008');
+      m.printk(`Oops: 0000 [#1] SMP NOPTI; CPU: ${cpu}; RIP: clear_page_mermap (mermap_addr(NULL))`);
+      throw new MermapOops(
+        `clear_page_mermap: kernel oops on CPU ${cpu}: mermap_get_reserved() returned NULL for pfn 0x${(pfn + i).toString(16)} — ` +
+          (mermapReady(m, cpu)
+            ? `all ${MERMAP_NR_ALLOCS} mermap slots are held (v2 gives the reserved get no slot of its own; v3 does)`
+            : 'the current mm has no prepared mermap') +
+          '; the allocating task would die and its pages leak',
+      );
     }
-    mc.reservedInUse = true;
-    mc.reservedGets++;
-    mapPages(m, mc, cpu, reserve, pfn + i, 1);
     m.ram.clearPage((pfn + i) * ps, ps);
-    mc.ptes[reserve] = MERMAP_SENTINEL; // mermap_put()
-    mc.reservedInUse = false;
-    mc.reservedNeedFlush = true;
+    mermapPut(m, cpu, r);
     t.irqsOn = saved; // local_irq_restore()
   }
   m.mermapStats.slowPages += nr;
@@ -205,9 +294,6 @@ export function clearPageMermap(m: Machine, pfn: number, nr: number, cpu: number
  * not from being preempted): a thread of the mm loaded on the CPU maps `nr` pages and stays there.
  */
 export function preemptHolder(m: Machine, cpu: number, nr: number): number {
-  const mm = currentMm(m, cpu);
-  if (!mm) return -1;
-  mermapMmPrepare(m, mm);
   // It maps some page of its own; which one does not matter for the window, pfn 0 stands in.
   return mermapGet(m, cpu, 0, nr, 'preempted task');
 }
@@ -229,7 +315,7 @@ export function resumeHolders(m: Machine, cpu: number): number {
 
 /** `show mermap`: each prepared mm's slice on every CPU. */
 export function describeMermap(m: Machine, mmName: (mm: MmStruct) => string): string {
-  let out = `mermap: ${MERMAP_CPU_PAGES} pages per CPU slice (last page reserved), ${MERMAP_NR_ALLOCS} slots, PTEs PAGE_KERNEL_NOGLOBAL 0x${PAGE_KERNEL_NOGLOBAL.toString(16)}, sentinel 0x${MERMAP_SENTINEL.toString(16)}\n`;
+  let out = `mermap: ${MERMAP_CPU_PAGES} pages per CPU slice (the last one only for mermap_get_reserved), ${MERMAP_NR_ALLOCS} slots shared by both kinds of get (v2), PTEs PAGE_KERNEL_NOGLOBAL 0x${PAGE_KERNEL_NOGLOBAL.toString(16)}, sentinel 0x${MERMAP_SENTINEL.toString(16)}\n`;
   const s = m.mermapStats;
   out += `clear_page_mermap: fast runs ${s.fastRuns} (${s.fastPages} pages), slow path pages ${s.slowPages}\n`;
   for (const [mm, mer] of m.mermaps) {
@@ -237,7 +323,7 @@ export function describeMermap(m: Machine, mmName: (mm: MmStruct) => string): st
     mer.cpu.forEach((mc, cpu) => {
       const base = MERMAP_BASE_ADDR + BigInt(cpu * MERMAP_CPU_PAGES * m.pageSize);
       const slots = mc.allocs.map((a, i) => (a.inUse ? `${i}:[${a.base},${a.end}) ${a.holder}` : `${i}:-`));
-      out += `  cpu ${cpu}: base 0x${base.toString(16)} next ${mc.next}/${MERMAP_CPU_PAGES - 1} reserve ${mc.reservedInUse ? 'in use' : 'free'}${mc.needFlush ? ', flush pending' : ''}; gets ${mc.gets}, failed ${mc.getFailures}, reserved ${mc.reservedGets}, local flushes ${mc.localFlushes}\n`;
+      out += `  cpu ${cpu}: base 0x${base.toString(16)} next ${mc.next}/${MERMAP_CPU_PAGES}${mc.needFlush ? ', flush pending' : ''}; gets ${mc.gets}, failed ${mc.getFailures}, reserved ${mc.reservedGets} (failed ${mc.reservedFailures}), local flushes ${mc.localFlushes}\n`;
       out += `    slots ${slots.join(' ')}\n`;
     });
   }
@@ -249,15 +335,21 @@ export function installUnmapped(m: Machine): void {
   if (!m.cfg.pageAllocUnmapped) return;
   m.alloc.unmappedHooks = {
     irqsOn: (cpu) => m.tlb.cpus[cpu]!.irqsOn,
-    mermapReady: (cpu) => {
-      // The series prepares the mm's mermap before use (mermap_mm_prepare); here at first need.
-      const mm = currentMm(m, cpu);
-      if (mm) mermapMmPrepare(m, mm);
-      return mermapReady(m, cpu);
-    },
+    // prepare_alloc_pages() only checks: nothing in the allocator prepares the mermap (v2).
+    mermapReady: (cpu) => mermapReady(m, cpu),
     setDirectMap: (pfn, nr, valid, cpu) =>
       valid ? setDirectMapDefaultNoflush(m, pfn, nr, cpu) : setDirectMapInvalidNoflush(m, pfn, nr, cpu),
-    flushKernelRange: (pfn, nr, cpu) => flushTlbKernelRange(m, pfn, nr, cpu),
+    flushKernelRange: (pfn, nr, cpu) => {
+      try {
+        flushTlbKernelRange(m, pfn, nr, cpu);
+        return true;
+      } catch (e) {
+        // IRQs off: the emulator refuses the shootdown (the kernel would send the IPIs anyway, after
+        // smp_call_function_many_cond's WARN, and risk a deadlock).
+        if (e instanceof TlbShootdownRefused) return false;
+        throw e;
+      }
+    },
     clearPageMermap: (pfn, nr, cpu) => clearPageMermap(m, pfn, nr, cpu),
   };
 }

@@ -54,6 +54,11 @@ export const ALLOC_NO_WATERMARKS = 0x04;
 export const ALLOC_WMARK_MASK = ALLOC_NO_WATERMARKS - 1;
 export const ALLOC_MIN_RESERVE = 0x08;
 export const ALLOC_NOFRAGMENT = 0x100;
+/**
+ * ALLOC_NOBLOCK (the __GFP_UNMAPPED series, mm/internal.h 0x1000): the caller may be atomic (no
+ * __GFP_DIRECT_RECLAIM), so __rmqueue_direct_map() must not change the direct map for it.
+ */
+export const ALLOC_NOBLOCK = 0x1000;
 
 // FPI flags: how a block is put back on a free list.
 export const FPI_NONE = 0;
@@ -85,12 +90,12 @@ export interface AllocatorConfig {
 export interface UnmappedHooks {
   /** irqs_disabled() is false on this CPU */
   irqsOn(cpu: number): boolean;
-  /** mermap_ready(): task context with a prepared mm */
+  /** mermap_ready(): task context with a prepared mm (it only checks; nothing here prepares) */
   mermapReady(cpu: number): boolean;
   /** set_direct_map_valid_noflush() over [pfn, pfn + nr); false if it could not (a split failed) */
   setDirectMap(pfn: number, nr: number, valid: boolean, cpu: number): boolean;
-  /** flush_tlb_kernel_range() (a shootdown: IRQs must be on) */
-  flushKernelRange(pfn: number, nr: number, cpu: number): void;
+  /** flush_tlb_kernel_range() (a shootdown); false when the emulator refused it because IRQs are off */
+  flushKernelRange(pfn: number, nr: number, cpu: number): boolean;
   /** clear_page_mermap(): clear nr pages that are not in the direct map */
   clearPageMermap(pfn: number, nr: number, cpu: number): void;
 }
@@ -105,8 +110,7 @@ export function listHeadsNeeded(cfg: AllocatorConfig): number {
  * direct-reclaim, is not costly (order <= PAGE_ALLOC_COSTLY_ORDER) and did not ask to fail early.
  */
 export function wouldInvokeOom(gfp: number, order: number): boolean {
-  // __GFP_UNMAPPED failures (no mermap, IRQs off) are not out-of-memory; the model returns NULL.
-  if (gfp & GFP.__GFP_UNMAPPED) return false;
+  // No exemption for __GFP_UNMAPPED: v2 has no special case in the slow path or the OOM killer.
   return (
     (gfp & GFP.__GFP_DIRECT_RECLAIM) !== 0 &&
     order <= PAGE_ALLOC_COSTLY_ORDER &&
@@ -140,8 +144,11 @@ export class PageAllocator {
   /** Pageblocks flipped out of the direct map (__rmqueue_direct_map) and back. */
   directMapFlipsOut = 0;
   directMapFlipsIn = 0;
-  /** Pages zeroed because their block went back into the direct map. */
-  remapPagesZeroed = 0;
+  /**
+   * The last allocPages() failed where Linux would not reach the OOM killer: prepare_alloc_pages()
+   * refused it (!mermap_ready()), or the emulator refused a flip's shootdown with IRQs off.
+   */
+  failedBeforeOom = false;
 
   constructor(
     readonly pages: PageArray,
@@ -421,8 +428,9 @@ export class PageAllocator {
       if (pfn >= 0) return pfn;
       if (!(allocFlags & ALLOC_NOFRAGMENT))
         pfn = this.trace.call('__rmqueue_steal', () => this.rmqueueSteal(zone, order, mt));
-      if (pfn < 0 && this.unmappedHooks && !(allocFlags & ALLOC_NOFRAGMENT))
-        pfn = this.trace.call('__rmqueue_direct_map', () => this.rmqueueMapBack(zone, order, mt));
+      // rmqueue_buddy() (v2) tries the direct map after __rmqueue() whatever ALLOC_NOFRAGMENT says.
+      if (pfn < 0 && this.unmappedHooks && mt === MIGRATE_UNMOVABLE)
+        pfn = this.trace.call('__rmqueue_direct_map', () => this.rmqueueMapBack(zone, order, allocFlags));
       return pfn;
     });
   }
@@ -644,7 +652,10 @@ export class PageAllocator {
         return;
       }
       // v2 20/22: per pageblock, mapped blocks through the direct map, unmapped ones through the
-      // mermap. As posted, the unmapped branch passes the remaining numpages, not the block's count.
+      // mermap. As posted (linux-mm@f42bec43), the unmapped branch calls clear_page_mermap(page,
+      // numpages): the allocation's first page and the remaining count, so block b clears
+      // [pfn, pfn + nr - b * pageblock_nr_pages). per_block, clear_page_mermap(block_page,
+      // min(numpages, pageblock_nr_pages)), is the emulator's correction: no version has it.
       const pbn = 1 << this.cfg.pageblockOrder;
       const asPosted = this.cfg.unmappedZeroing === 'as_posted';
       let numpages = nr;
@@ -653,13 +664,14 @@ export class PageAllocator {
         const blockPfn = pfn + b * pbn;
         const n = Math.min(numpages, pbn);
         if (this.pageblocks.unmapped(blockPfn)) {
+          const start = asPosted ? pfn : blockPfn;
           const cnt = asPosted ? numpages : n;
           this.trace.call('clear_page_mermap', () =>
-            this.unmappedHooks!.clearPageMermap(blockPfn, cnt, this.curCpu),
+            this.unmappedHooks!.clearPageMermap(start, cnt, this.curCpu),
           );
           this.mermapPagesCleared += cnt;
           this.pagesZeroed += cnt;
-          if (this.trace.on) this.trace.emit({ type: 'page_clear', pfn: blockPfn, nrPages: cnt });
+          if (this.trace.on) this.trace.emit({ type: 'page_clear', pfn: start, nrPages: cnt });
         } else this.clearDirect(blockPfn, n);
         numpages -= pbn;
       }
@@ -678,6 +690,20 @@ export class PageAllocator {
   // --- __GFP_UNMAPPED (the series v2, 19/22 and 20/22) ------------------------------------------
 
   /**
+   * The checks __rmqueue_direct_map() (v2, linux-mm@f42bec43) makes before it takes anything, for
+   * both directions: ALLOC_NOBLOCK (an atomic caller) returns NULL; IRQs off is only a lockdep
+   * assertion, a WARNING that does not stop it.
+   */
+  private directMapFlipAllowed(allocFlags: number, cpu: number): boolean {
+    if (allocFlags & ALLOC_NOBLOCK) return false;
+    if (!this.unmappedHooks!.irqsOn(cpu))
+      this.onPrintk(
+        `WARNING: CPU: ${cpu} at mm/page_alloc.c __rmqueue_direct_map: lockdep_assert(!irqs_disabled() || unlikely(early_boot_irqs_disabled))`,
+      );
+    return true;
+  }
+
+  /**
    * __rmqueue_direct_map() for an unmapped request whose UNMAPPED lists are empty: take a mapped
    * block of max(order, pageblock_order), clear its direct-map entries, one TLB flush for the lot,
    * set PB_unmapped, and free the surplus onto the UNMAPPED lists. Returns pfn or -1.
@@ -686,8 +712,7 @@ export class PageAllocator {
     const h = this.unmappedHooks!;
     const pbo = this.cfg.pageblockOrder;
     const allocOrder = Math.max(order, pbo);
-    // A shootdown needs IRQs on: with IRQs off the series bails out (NULL) rather than flip.
-    if (!h.irqsOn(cpu)) return -1;
+    if (!this.directMapFlipAllowed(allocFlags, cpu)) return -1;
     const pfn = this.rmqueue1Mapped(zone, allocOrder, MIGRATE_UNMOVABLE, allocFlags);
     if (pfn < 0) return -1;
     const nr = 1 << allocOrder;
@@ -697,7 +722,15 @@ export class PageAllocator {
       this.freeOnePage(zone, pfn, allocOrder, FPI_NONE);
       return -1;
     }
-    h.flushKernelRange(pfn, nr, cpu);
+    if (!h.flushKernelRange(pfn, nr, cpu)) {
+      // IRQs off: Linux would go on (flush_tlb_kernel_range WARNs in smp_call_function_many_cond and
+      // waits for the IPIs with IRQs off, which can deadlock); the emulator refuses the shootdown, so
+      // the block goes back mapped and this allocation fails without the OOM killer.
+      h.setDirectMap(pfn, nr, true, cpu);
+      this.freeOnePage(zone, pfn, allocOrder, FPI_NONE);
+      this.failedBeforeOom = true;
+      return -1;
+    }
     for (let q = pfn; q < pfn + nr; q += 1 << pbo) {
       this.pageblocks.setMigratetype(q, MIGRATE_UNMOVABLE);
       this.pageblocks.setUnmapped(q, true);
@@ -708,15 +741,17 @@ export class PageAllocator {
   }
 
   /**
-   * __rmqueue_direct_map() the other way: a mapped request found no mapped memory, so an UNMAPPED
-   * block goes back into the direct map. It is zeroed first, so nothing from its unmapped life
-   * leaks; the emulator maps it back and clears it through the direct map before anyone can see it
-   * (the series' exact order is not verified [U]). Adding entries needs no TLB flush.
+   * __rmqueue_direct_map() the other way: an UNMOVABLE request (only UNMOVABLE has an UNMAPPED
+   * twin: freetype_idx() of MOVABLE|UNMAPPED is -1) found no mapped memory, so an UNMAPPED block
+   * goes back into the direct map. Adding entries needs no TLB flush. It is not zeroed: v2 only
+   * remaps and clears the pageblock flag; __GFP_ZERO/init_on_alloc then clear it through the
+   * direct map like any mapped page.
    */
-  private rmqueueMapBack(zone: Zone, order: number, mt: number): number {
+  private rmqueueMapBack(zone: Zone, order: number, allocFlags: number): number {
     const h = this.unmappedHooks!;
     const pbo = this.cfg.pageblockOrder;
     const allocOrder = Math.max(order, pbo);
+    if (!this.directMapFlipAllowed(allocFlags, this.curCpu)) return -1;
     const pfn = this.rmqueueSmallest(zone, allocOrder, FREETYPE_IDX_UNMAPPED);
     if (pfn < 0) return -1;
     const nr = 1 << allocOrder;
@@ -726,13 +761,10 @@ export class PageAllocator {
     }
     for (let q = pfn; q < pfn + nr; q += 1 << pbo) {
       this.pageblocks.setUnmapped(q, false);
-      this.pageblocks.setMigratetype(q, mt);
+      this.pageblocks.setMigratetype(q, MIGRATE_UNMOVABLE);
       this.directMapFlipsIn++;
     }
-    this.clearDirect(pfn, nr);
-    this.pagesZeroed -= nr; // counted apart: not kernel_init_pages()
-    this.remapPagesZeroed += nr;
-    this.trace.call('expand', () => this.expand(zone, pfn, order, allocOrder, mt));
+    this.trace.call('expand', () => this.expand(zone, pfn, order, allocOrder, MIGRATE_UNMOVABLE));
     return pfn;
   }
 
@@ -741,7 +773,8 @@ export class PageAllocator {
     const hooks = this.unmappedHooks;
     this.unmappedHooks = undefined;
     try {
-      return this.rmqueue1(zone, order, mt, allocFlags & ~ALLOC_NOFRAGMENT);
+      // The caller's alloc_flags unchanged: __rmqueue() with its usual claim and steal fallbacks.
+      return this.rmqueue1(zone, order, mt, allocFlags);
     } finally {
       this.unmappedHooks = hooks;
     }
@@ -812,9 +845,8 @@ export class PageAllocator {
       if (!zone.nrFree[o]) continue;
       for (let mt = 0; mt < MIGRATE_PCPTYPES; mt++)
         if (!this.pages.listEmpty(zone.freeList(o, mt))) return true;
-      // The UNMAPPED list counts too: either kind can be flipped into the other [U].
-      if (this.cfg.pageAllocUnmapped && !this.pages.listEmpty(zone.freeList(o, FREETYPE_IDX_UNMAPPED)))
-        return true;
+      // Only the mapped lists (freetype flags 0) count, as in v2: a block of this order that is
+      // free only on the UNMAPPED list does not pass the high-order check.
     }
     return false;
   }
@@ -866,6 +898,7 @@ export class PageAllocator {
    */
   allocPages(gfp: number, order: number, cpu = 0): number {
     this.curCpu = cpu;
+    this.failedBeforeOom = false;
     return this.trace.call('__alloc_pages', () => {
       if (order > this.cfg.maxOrder) {
         this.reportFailure(gfp, order);
@@ -882,22 +915,26 @@ export class PageAllocator {
           this.reportFailure(gfp, order);
           return -1;
         }
-        // prepare_alloc_pages() (v2 20/22): WARN_ON(!mermap_ready()) → fail.
+        // prepare_alloc_pages() (v2 20/22): WARN_ON(!mermap_ready()) → NULL before the slow path,
+        // so no "page allocation failure" report and no OOM killer.
         if (!this.unmappedHooks.mermapReady(cpu)) {
           this.onPrintk(
-            `WARNING: CPU: ${cpu} at mm/page_alloc.c prepare_alloc_pages: __GFP_UNMAPPED without mermap_ready() (no mm on this CPU)`,
+            `WARNING: CPU: ${cpu} at mm/page_alloc.c prepare_alloc_pages: WARN_ON(!mermap_ready()): __GFP_UNMAPPED without a prepared mermap`,
           );
-          this.reportFailure(gfp, order);
+          if (this.trace.on) this.trace.emit({ type: 'alloc_fail', order, gfp });
+          this.failedBeforeOom = true;
           return -1;
         }
       }
       let preferred = highestZoneidx;
       while (preferred > 0 && !this.zones[preferred]!.managedPages) preferred--;
-      let allocFlags = ALLOC_WMARK_LOW | this.allocFlagsNofragment(this.zones[preferred]!);
+      // gfp_to_alloc_flags(): an allocation that cannot direct-reclaim may be atomic (the series).
+      const noblock = gfp & GFP.__GFP_DIRECT_RECLAIM ? 0 : ALLOC_NOBLOCK;
+      let allocFlags = ALLOC_WMARK_LOW | this.allocFlagsNofragment(this.zones[preferred]!) | noblock;
       let pfn = this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu, unmapped);
       if (pfn < 0) {
         // __alloc_pages_slowpath(): gfp_to_alloc_flags() → min watermark, less for __GFP_HIGH.
-        allocFlags = ALLOC_WMARK_MIN | (gfp & GFP.__GFP_HIGH ? ALLOC_MIN_RESERVE : 0);
+        allocFlags = ALLOC_WMARK_MIN | (gfp & GFP.__GFP_HIGH ? ALLOC_MIN_RESERVE : 0) | noblock;
         pfn = this.trace.call('__alloc_pages_slowpath', () =>
           this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu, unmapped),
         );
@@ -917,7 +954,7 @@ export class PageAllocator {
     // An allocation that may reclaim, of a small order, does not fail in Linux: the slow path calls
     // the OOM killer (__alloc_pages_may_oom) and retries. The caller does that here (mm/oom_kill.ts),
     // so no failure warning is printed for it.
-    if (wouldInvokeOom(gfp, order)) return;
+    if (wouldInvokeOom(gfp, order) && !this.failedBeforeOom) return;
     if (!(gfp & GFP.__GFP_NOWARN)) {
       this.onPrintk(
         `page allocation failure: order:${order}, mode:0x${gfp.toString(16)}(${formatGfp(gfp)}), nodemask=(null)`,
@@ -940,8 +977,9 @@ export class PageAllocator {
         this.trace.call('free_one_page', () => this.freeOnePage(zone, pfn, order, FPI_NONE));
         return;
       }
-      // Unmapped pages skip the pcp lists here (v2 has one pcp bank per freetype flag set [M]; the
-      // emulator frees them straight to the UNMAPPED buddy list).
+      // Unmapped pages skip the pcp lists here. v2 gives them a pcp bank of their own
+      // (order_to_pindex(), linux-mm@f42bec43 mm/page_alloc.c); the emulator frees them straight to
+      // the UNMAPPED buddy list (a simplification).
       if (this.cfg.pageAllocUnmapped && this.pageblocks.unmapped(pfn)) {
         this.trace.call('free_one_page', () => this.freeOnePage(zone, pfn, order, FPI_NONE));
         return;

@@ -32,7 +32,15 @@ import {
 import { describeTlb, flushTlbKernelRange, flushTlbLocal, switchMm, TlbShootdownRefused } from '../mm/tlb.ts';
 import { MemblockError } from '../mm/memblock.ts';
 import { GFP, GFP_MASKS, parseGfp } from '../mm/gfp.ts';
-import { MERMAP_CPU_PAGES, currentMm, describeMermap, preemptHolder, resumeHolders } from '../mm/mermap.ts';
+import {
+  MERMAP_CPU_PAGES,
+  MermapOops,
+  currentMm,
+  describeMermap,
+  mermapMmPrepare,
+  preemptHolder,
+  resumeHolders,
+} from '../mm/mermap.ts';
 import { ProcError, readProc } from '../proc/index.ts';
 import { ScenarioError, parseKeyValues, parseNumber, parseScenario, type Stmt, type Token } from './parse.ts';
 
@@ -130,7 +138,6 @@ const VARIABLES: Record<string, (m: Machine) => bigint> = {
   mermap_slow_pages: (m) => BigInt(m.mermapStats.slowPages),
   direct_map_flips_out: (m) => BigInt(m.alloc.directMapFlipsOut),
   direct_map_flips_in: (m) => BigInt(m.alloc.directMapFlipsIn),
-  remap_pages_zeroed: (m) => BigInt(m.alloc.remapPagesZeroed),
 };
 export const VARIABLE_NAMES = Object.keys(VARIABLES);
 
@@ -349,7 +356,13 @@ export class Session {
             `free: nothing is allocated under the name '${name.text}'`,
           );
         const cpuTok = kv.get('cpu');
-        m.freeNamed(name.text, cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : undefined);
+        try {
+          m.freeNamed(name.text, cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : undefined);
+        } catch (e) {
+          // init_on_free through the mermap can oops as the allocation side can (v2).
+          if (!(e instanceof MermapOops)) throw e;
+          this.out(`free ${name.text}: ${e.message}\n`);
+        }
         return;
       }
       case 'drain': {
@@ -382,8 +395,13 @@ export class Session {
         const m = this.needBooted(s);
         this.newProcessName(s, a[0]!);
         const t = spawnTask(m, a[0]!.text, this.cpu);
-        // With the mermap modelled, the new task is current on this CPU (its mm is loaded).
-        if (t?.mm && m.cfg.pageAllocUnmapped) switchMm(m, this.cpu, t.mm);
+        // With the mermap modelled, the new task is current on this CPU (its mm is loaded) and its
+        // mermap is prepared: v2 leaves mermap_mm_prepare() to the caller and has none outside
+        // KUnit (which does kunit_attach_mm(); mermap_mm_prepare(current->mm)); spawn stands in.
+        if (t?.mm && m.cfg.pageAllocUnmapped) {
+          switchMm(m, this.cpu, t.mm);
+          mermapMmPrepare(m, t.mm);
+        }
         if (!t) throw new ScenarioError(s.line, s.cmdCol, 'spawn: out of memory');
         this.procs.set(a[0]!.text, { name: a[0]!.text, task: t, regions: new Map() });
         return;
@@ -484,11 +502,18 @@ export class Session {
         const kv = parseKeyValues(s.line, a, ['pages'], 'preempt');
         const pt = kv.get('pages');
         const nr = pt ? intArg(s, pt, 'pages', 1, MERMAP_CPU_PAGES) : MERMAP_CPU_PAGES - 1;
-        if (!currentMm(m, this.cpu))
+        const mm = currentMm(m, this.cpu);
+        if (!mm)
           throw new ScenarioError(
             s.line,
             s.cmdCol,
             `preempt: no process runs on cpu ${this.cpu} (a mermap is per mm: spawn one first)`,
+          );
+        if (!m.mermaps.has(mm))
+          throw new ScenarioError(
+            s.line,
+            s.cmdCol,
+            `preempt: the process current on cpu ${this.cpu} has no prepared mermap (only spawn prepares one)`,
           );
         const slot = preemptHolder(m, this.cpu, nr);
         this.out(
@@ -621,7 +646,8 @@ export class Session {
       m.allocNamed(name.text, order, gfp, cpu);
     } catch (e) {
       // Out of memory is kernel behaviour, not a malformed scenario: the failure was printed.
-      if (!(e instanceof KernelAllocError)) throw e;
+      if (e instanceof MermapOops) this.out(`alloc ${name.text}: ${e.message}\n`);
+      else if (!(e instanceof KernelAllocError)) throw e;
     }
   }
 
