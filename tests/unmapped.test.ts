@@ -103,6 +103,8 @@ describe('__GFP_UNMAPPED (series v2)', () => {
     expect(log).toContain('__rmqueue_direct_map: lockdep_assert(!irqs_disabled()');
     // ... to flush_tlb_kernel_range(), whose IPIs need IRQs on: that is where the emulator stops.
     expect(log).toContain('smp_call_function_many_cond');
+    // refused once, the allocation does not try again in the next zone or the slow path
+    expect(m.log.filter((l) => l.includes('smp_call_function_many_cond'))).toHaveLength(1);
     expect(m.alloc.directMapFlipsOut).toBe(0);
     // the block went back, mapped: nothing leaked and no page is missing from the direct map
     expect(m.alloc.nrFreePages()).toBe(free);

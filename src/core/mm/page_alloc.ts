@@ -712,6 +712,9 @@ export class PageAllocator {
     const h = this.unmappedHooks!;
     const pbo = this.cfg.pageblockOrder;
     const allocOrder = Math.max(order, pbo);
+    // Once the emulator has refused this allocation's shootdown, it does not try again in the next
+    // zone or the slow path: IRQs are still off, and each try would only repeat the WARNINGs.
+    if (this.failedBeforeOom) return -1;
     if (!this.directMapFlipAllowed(allocFlags, cpu)) return -1;
     const pfn = this.rmqueue1Mapped(zone, allocOrder, MIGRATE_UNMOVABLE, allocFlags);
     if (pfn < 0) return -1;
