@@ -55,8 +55,9 @@ export const ALLOC_WMARK_MASK = ALLOC_NO_WATERMARKS - 1;
 export const ALLOC_MIN_RESERVE = 0x08;
 export const ALLOC_NOFRAGMENT = 0x100;
 /**
- * ALLOC_NOBLOCK (the __GFP_UNMAPPED series, mm/internal.h 0x1000): the caller may be atomic (no
- * __GFP_DIRECT_RECLAIM), so __rmqueue_direct_map() must not change the direct map for it.
+ * ALLOC_NOBLOCK (the __GFP_UNMAPPED series): the caller may be atomic, set by init_alloc_flags()
+ * when the gfp lacks __GFP_DIRECT_RECLAIM (v2, linux-mm@f42bec43), so __rmqueue_direct_map() must
+ * not change the direct map for it. The value 0x1000 is from an earlier posting's internal.h [U].
  */
 export const ALLOC_NOBLOCK = 0x1000;
 
@@ -931,7 +932,7 @@ export class PageAllocator {
       }
       let preferred = highestZoneidx;
       while (preferred > 0 && !this.zones[preferred]!.managedPages) preferred--;
-      // gfp_to_alloc_flags(): an allocation that cannot direct-reclaim may be atomic (the series).
+      // init_alloc_flags() (v2): an allocation that cannot direct-reclaim may be atomic.
       const noblock = gfp & GFP.__GFP_DIRECT_RECLAIM ? 0 : ALLOC_NOBLOCK;
       let allocFlags = ALLOC_WMARK_LOW | this.allocFlagsNofragment(this.zones[preferred]!) | noblock;
       let pfn = this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu, unmapped);
