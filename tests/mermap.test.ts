@@ -135,6 +135,7 @@ describe('v2 behaviour the emulator used to get wrong', () => {
     expect(() => m.alloc.allocPages(UZERO, 0, 0)).toThrow(/all 4 mermap slots are held.*v3/);
     expect(m.log.join('\n')).toContain('BUG: kernel NULL pointer dereference, address: 0000000000000008');
     expect(m.tlb.cpus[0]!.irqsOn).toBe(true); // the oops path restored the IRQ state
+    assertInvariants(m); // the pages the dying task had allocated are leaked, not corrupted
   });
 
   it('the scenario reports the oops and carries on', () => {
