@@ -5,7 +5,7 @@ export const blkdevLesson: Lesson = {
   id: 'blkdev-zeroout',
   title: 'Zeroing a block device with bvecs',
   summary: 'blkdev_issue_zeroout() without WRITE_ZEROES writes the zero page over and over: how many bvecs?',
-  machine: { arch: 'x86_64', ram: 1024 * 1024 * 1024, hugeZero: 'persistent' },
+  machine: { arch: 'x86_64', ram: 1024 * 1024 * 1024, hugeZero: 'persistent', zeroPagePatch: 'before' },
   steps: [
     {
       title: 'The fallback: writing zeros',

@@ -6,7 +6,7 @@ export const cowForkLesson: Lesson = {
   title: 'Copy-on-write after fork',
   summary:
     'fork() copies page tables, not pages; the first write copies one page, the last writer reuses it.',
-  machine: { arch: 'x86_64', ram: 1024 * 1024 * 1024, cpus: 2 },
+  machine: { arch: 'x86_64', ram: 1024 * 1024 * 1024, cpus: 2, zeroPagePatch: 'before' },
   steps: [
     {
       title: 'A parent with 64 KiB of data',

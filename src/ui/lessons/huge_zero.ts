@@ -12,6 +12,7 @@ export const hugeZeroLesson: Lesson = {
     thp: 'madvise',
     useZeroPage: true,
     hugeZero: 'dynamic',
+    zeroPagePatch: 'before',
   },
   steps: [
     {

@@ -14,6 +14,7 @@ export const mermapLesson: Lesson = {
     cpus: 4,
     pageAllocUnmapped: true,
     unmappedZeroing: 'per_block',
+    zeroPagePatch: 'before',
   },
   steps: [
     {

@@ -5,7 +5,7 @@ export const mipsColourLesson: Lesson = {
   id: 'mips-colour',
   title: 'Coloured zero pages on MIPS',
   summary: 'A virtually indexed cache and a shared read-only page: why MIPS keeps eight zero pages.',
-  machine: { arch: 'mips', ram: 256 * 1024 * 1024, vce: true },
+  machine: { arch: 'mips', ram: 256 * 1024 * 1024, vce: true, zeroPagePatch: 'before' },
   steps: [
     {
       title: 'A virtually indexed cache',

@@ -5,7 +5,7 @@ export const zeroPageLesson: Lesson = {
   id: 'zero-page',
   title: 'Why the zero page exists',
   summary: 'Read a 1 GiB array that was never written: every page maps one shared frame of zeros.',
-  machine: { arch: 'x86_64', ram: 1024 * 1024 * 1024, cpus: 2 },
+  machine: { arch: 'x86_64', ram: 1024 * 1024 * 1024, cpus: 2, zeroPagePatch: 'before' },
   steps: [
     {
       title: 'Reserve 1 GiB of address space',
