@@ -1,5 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LESSONS, findLesson } from '../src/ui/lessons/index.ts';
+import { MachineClient } from '../src/worker/client.ts';
+import { inProcessTransport } from '../src/worker/in_process.ts';
 import { matchingChoice } from '../src/ui/lessons/types.ts';
 import { runLesson } from './helpers/lessons.ts';
 
@@ -64,5 +66,19 @@ describe('lessons', () => {
       ],
     };
     expect(() => runLesson(bad)).toThrow(/has no field 'NoSuch'/);
+  });
+
+  it("the worker's value command reads what expect reads; a bad name is an error reply and the machine stays", async () => {
+    const c = new MachineClient(inProcessTransport());
+    await c.init({ ram: 256 * 1024 * 1024 }, true);
+    await c.run('spawn A\nA mmap r1 64K rw\nA write r1 0 64K 4K 1');
+    expect((await c.value('/proc/A/status:RssAnon')).value).toBe(68);
+    expect((await c.value('zero_pages')).value).toBe(1);
+    await expect(c.value('/proc/A/status:Nope')).rejects.toThrow(/has no field 'Nope'/);
+    await expect(c.value('blkdev_bvecs')).rejects.toThrow(/no blkdev_zeroout has run yet/);
+    await c.run('blkdev_zeroout 4M zero=page');
+    expect((await c.value('blkdev_bvecs')).value).toBe(1024);
+    expect((await c.value('/proc/A/status:RssAnon')).value).toBe(68);
+    c.close();
   });
 });
