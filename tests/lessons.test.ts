@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { lessonFromUrl } from '../src/ui/lesson_runner.ts';
 import { LESSONS, findLesson } from '../src/ui/lessons/index.ts';
 import { MachineClient } from '../src/worker/client.ts';
 import { inProcessTransport } from '../src/worker/in_process.ts';
@@ -80,5 +81,12 @@ describe('lessons', () => {
     expect((await c.value('blkdev_bvecs')).value).toBe(1024);
     expect((await c.value('/proc/A/status:RssAnon')).value).toBe(68);
     c.close();
+  });
+
+  it('a deep link names its lesson as ?lesson=<id> or #lesson=<id>', () => {
+    expect(lessonFromUrl({ search: '?lesson=cow-fork', hash: '' })).toBe('cow-fork');
+    expect(lessonFromUrl({ search: '', hash: '#lesson=mermap' })).toBe('mermap');
+    expect(lessonFromUrl({ search: '?x=1', hash: '#a=b&lesson=huge-zero' })).toBe('huge-zero');
+    expect(lessonFromUrl({ search: '', hash: '' })).toBeNull();
   });
 });

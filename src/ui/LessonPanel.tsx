@@ -8,15 +8,10 @@
 import { useEffect, useId, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import { useController } from './context.ts';
-import { runnerFor, type LessonRunner, type StepResult } from './lesson_runner.ts';
+import { lessonFromUrl, runnerFor, type LessonRunner, type StepResult } from './lesson_runner.ts';
 import { LESSONS } from './lessons/index.ts';
 import { ELIXIR, type LessonStep, type Question } from './lessons/types.ts';
 import './lessons.css';
-
-/** `?lesson=<id>` or `#lesson=<id>`. */
-export function lessonFromUrl(loc: Pick<Location, 'search' | 'hash'>): string | null {
-  return new URLSearchParams(loc.search).get('lesson') ?? /[#&]lesson=([\w-]+)/.exec(loc.hash)?.[1] ?? null;
-}
 
 export function LessonPanel() {
   const controller = useController();

@@ -11,7 +11,7 @@
 import { createStore } from 'zustand';
 import { DEFAULT_CONFIG, type MachineConfig } from '../core/config.ts';
 import type { AppController } from './controller.ts';
-import { findLesson } from './lessons/index.ts';
+import { LESSONS, findLesson } from './lessons/index.ts';
 import { matchingChoice, probed, type Lesson, type LessonStep } from './lessons/types.ts';
 import type { ConfigDraft } from './store.ts';
 
@@ -97,7 +97,7 @@ export class LessonRunner {
   async open(id: string, confirmed = false): Promise<void> {
     const lesson = findLesson(id);
     if (!lesson) {
-      this.store.setState({ error: `no lesson '${id}'` });
+      this.store.setState({ error: `no lesson '${id}' (lessons: ${LESSONS.map((l) => l.id).join(', ')})` });
       return;
     }
     if (!confirmed && this.learnerHasWork()) {
@@ -285,6 +285,11 @@ export class LessonRunner {
       this.store.setState({ running: false });
     }
   }
+}
+
+/** The lesson a link asks for: `?lesson=<id>` or `#lesson=<id>`; null when none. */
+export function lessonFromUrl(loc: Pick<Location, 'search' | 'hash'>): string | null {
+  return new URLSearchParams(loc.search).get('lesson') ?? /[#&]lesson=([\w-]+)/.exec(loc.hash)?.[1] ?? null;
 }
 
 const runners = new WeakMap<AppController, LessonRunner>();
