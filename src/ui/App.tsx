@@ -17,6 +17,7 @@ import { Header } from './Header.tsx';
 import { HugeZeroPanel } from './HugeZeroPanel.tsx';
 import { Inspector } from './Inspector.tsx';
 import { KernelNotice } from './KernelNotice.tsx';
+import { LessonPanel } from './LessonPanel.tsx';
 import { Legend } from './Legend.tsx';
 import { MemblockView } from './MemblockView.tsx';
 import { ProcessControls } from './ProcessControls.tsx';
@@ -52,6 +53,7 @@ export function App() {
             <BootLog />
           </div>
           <aside className="side-column" aria-label="Machine panels">
+            <LessonPanel />
             <BootPanel />
             <ProcessControls />
             <HugeZeroPanel />

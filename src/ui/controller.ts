@@ -15,6 +15,7 @@ import {
   VPAGE_HUGE_ZERO,
   type FrameDeltaNotice,
   type HugeInfo,
+  type MachineConfig,
   type MachineInfo,
   type MemblockReply,
   type PageInfo,
@@ -372,8 +373,11 @@ export class AppController {
     this.store.setState((s) => ({ draft: { ...s.draft, ...patch } }));
   }
 
-  /** Create and boot a machine from the draft config; on failure the current machine stays. */
-  async reboot(): Promise<void> {
+  /**
+   * Create and boot a machine from the draft config; on failure the current machine stays. `extra`
+   * sets config keys the header has no control for (a lesson's page_alloc_unmapped, coloured_zero).
+   */
+  async reboot(extra: Partial<MachineConfig> = {}): Promise<void> {
     const { draft, machine } = this.store.getState();
     this.set({ status: 'booting', error: null });
     try {
@@ -384,6 +388,7 @@ export class AppController {
           thp: draft.thp,
           useZeroPage: draft.useZeroPage,
           hugeZero: draft.hugeZero,
+          ...extra,
         },
         !draft.stepBoot,
       );
@@ -606,6 +611,11 @@ export class AppController {
     const r = await this.client.processes();
     this.fixCurrent(r.processes);
     await this.refreshPages();
+  }
+
+  /** The value an `expect` would compare (`/proc/A/status:VmRSS`, `huge_zero_refcount`); errors go to the caller. */
+  value(what: string): Promise<number | string> {
+    return this.track(this.client.value(what).then((r) => r.value));
   }
 
   /** Read a /proc file (errors are thrown to the caller: the panel shows them in place). */

@@ -90,6 +90,10 @@ export interface MmLabTestApi {
   compareNrPages(side: 0 | 1): number;
   /** a pfn's frame state on a side's grid */
   compareFrameState(side: 0 | 1, pfn: number): number;
+
+  // --- lessons ---
+  /** what an `expect` would compare on the running machine (`/proc/A/status:VmRSS`, `zero_pages`) */
+  value(what: string): Promise<number | string>;
 }
 
 declare global {
@@ -180,6 +184,7 @@ export function installTestApi(c: AppController): MmLabTestApi {
     frameDigest: () => grid().digest(),
     compareNrPages: (side) => c.compare.grid(side)?.layout.nrPages ?? 0,
     compareFrameState: (side, pfn) => c.compare.grid(side)?.stateOf(pfn) ?? -1,
+    value: (what) => c.value(what),
   };
   window.__mmlab = api;
   return api;

@@ -157,6 +157,11 @@ export class MachineClient {
     return this.request<'frames'>({ type: 'frames', from, to });
   }
 
+  /** The value an `expect` would compare (`/proc/A/status:VmRSS`, `huge_zero_refcount`, ...). */
+  value(what: string) {
+    return this.request<'value'>({ type: 'value', what });
+  }
+
   printVar(name: string) {
     return this.request<'printVar'>({ type: 'printVar', name });
   }

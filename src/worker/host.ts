@@ -265,6 +265,12 @@ export class MachineHost {
         }
         return { type: 'var', seq, name: cmd.name, value: hex(v) };
       }
+      case 'value': {
+        // read only: an expect's value, so the session's own reader (scenario/run.ts) decides
+        const h = this.machine();
+        const what = String(cmd.what);
+        return { type: 'measured', seq, what, value: h.session.value(what) };
+      }
       case 'run':
         return this.runLines(this.machine(), seq, String(cmd.lines ?? ''));
       case 'processes':

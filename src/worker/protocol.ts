@@ -299,6 +299,17 @@ export interface PrintVarCommand {
 }
 
 /**
+ * The value an `expect` would compare (docs/scenario-language.md "What `expect` can look at"):
+ * `/proc/A/status:VmRSS`, `/proc/vmstat:pgfault`, `huge_zero_refcount`, `blkdev_bvecs`... Read
+ * only; lessons read their reveals with it. Reply: `measured`.
+ */
+export interface ValueCommand {
+  type: 'value';
+  seq: number;
+  what: string;
+}
+
+/**
  * Run scenario-language statements (docs/scenario-language.md), one per line, on the hosted
  * machine: `spawn A`, `A mmap r1 64M rw [shared] [populate]`, `A read r1 0 64M 4K`,
  * `A write r1 0x5000 1 1 1`, `A fork B`, `A exit`, `show /proc/A/status`, `alloc`, `expect`, ...
@@ -393,7 +404,8 @@ export type Command =
   | WalkCommand
   | HugeInfoCommand
   | DropCachesCommand
-  | BlkZerooutCommand;
+  | BlkZerooutCommand
+  | ValueCommand;
 
 /** The most pages one `processPages` reply carries (4 GiB of 4 KiB pages). */
 export const MAX_REGION_PAGES = 1 << 20;
@@ -502,6 +514,14 @@ export interface VarReply {
   seq: number;
   name: string;
   value: string;
+}
+
+/** What `value` read: a number, or text for `dmesg`. */
+export interface MeasuredReply {
+  type: 'measured';
+  seq: number;
+  what: string;
+  value: number | string;
 }
 
 /** The command failed; `message` is for the learner (the kernel's or the config checker's words). */
@@ -635,6 +655,7 @@ export type Reply =
   | HugeInfoReply
   | DroppedCachesReply
   | ZerooutReply
+  | MeasuredReply
   | ErrorReply;
 
 /** The successful reply each command gets. */
@@ -658,6 +679,7 @@ export interface ReplyTo {
   hugeInfo: HugeInfoReply;
   dropCaches: DroppedCachesReply;
   blkZeroout: ZerooutReply;
+  value: MeasuredReply;
 }
 
 // --- notices: worker → main thread, sent before the reply of the command that caused them -------------
@@ -724,6 +746,7 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'hugeInfo',
   'dropCaches',
   'blkZeroout',
+  'value',
 ];
 
 /** Total frames a delta covers. */

@@ -42,7 +42,15 @@ import {
   resumeHolders,
 } from '../mm/mermap.ts';
 import { ProcError, readProc } from '../proc/index.ts';
-import { ScenarioError, parseKeyValues, parseNumber, parseScenario, type Stmt, type Token } from './parse.ts';
+import {
+  ScenarioError,
+  parseKeyValues,
+  parseNumber,
+  parseScenario,
+  tokenize,
+  type Stmt,
+  type Token,
+} from './parse.ts';
 
 export interface RunResult {
   exitCode: 0 | 1 | 2;
@@ -113,6 +121,8 @@ const VARIABLES: Record<string, (m: Machine) => bigint> = {
   __zero_page: (m) => m.vars.get('__zero_page') ?? 0n,
   empty_zero_page: (m) => m.vars.get('empty_zero_page') ?? 0n,
   zero_page_mask: (m) => m.vars.get('zero_page_mask') ?? 0n,
+  // how many zero pages there are (8 on a MIPS CPU with VCEs, up to 128 on s390; 0 before boot sets them)
+  zero_pages: (m) => (m.zeroPages ? 1n << BigInt(m.zeroPages.order) : m.vars.get('zero_page_pfn') ? 1n : 0n),
   min_free_kbytes: (m) => BigInt(m.alloc.minFreeKbytes),
   totalreserve_pages: (m) => BigInt(m.alloc.totalreservePages),
   nr_free_pages: (m) => BigInt(m.alloc.nrFreePages()),
@@ -138,6 +148,9 @@ const VARIABLES: Record<string, (m: Machine) => bigint> = {
   mermap_slow_pages: (m) => BigInt(m.mermapStats.slowPages),
   direct_map_flips_out: (m) => BigInt(m.alloc.directMapFlipsOut),
   direct_map_flips_in: (m) => BigInt(m.alloc.directMapFlipsIn),
+  // MIPS: the toy VIPT data cache's counters (0 on other arches, which have no cache model)
+  cache_aliases: (m) => BigInt(m.cache?.stats.aliases ?? 0),
+  cache_vces: (m) => BigInt(m.cache?.stats.vces ?? 0),
 };
 export const VARIABLE_NAMES = Object.keys(VARIABLES);
 
@@ -160,8 +173,22 @@ export class Session {
   /** the CPU the next operations run on (`cpu <n>`) */
   cpu = 0;
   private logSeen = 0;
+  /** what the last blkdev_zeroout built (expect blkdev_bios / blkdev_bvecs) */
+  private lastZeroout: { bios: number; bvecs: number } | undefined;
 
   constructor(private readonly opts: RunOptions) {}
+
+  /**
+   * The value an `expect` would compare, for `what` as `expect` writes it (`/proc/A/status:VmRSS`,
+   * `huge_zero_refcount`, `blkdev_bvecs`...): lessons read their reveals through this, in the
+   * worker and in the tests alike. A bad name throws a ScenarioError (line 1).
+   */
+  value(what: string): number | string {
+    const toks = tokenize(what, 1);
+    if (toks.length !== 1) throw new ScenarioError(1, 1, `value: expected one thing to read, got '${what}'`);
+    const s: Stmt = { line: 1, cmd: 'expect', cmdCol: 1, args: toks, text: what };
+    return this.expectValue(s, toks[0]!);
+  }
 
   /** Adopt a machine made elsewhere (the worker's init): its log so far counts as already shown. */
   attach(m: Machine): void {
@@ -274,6 +301,7 @@ export class Session {
         );
     }
     const r = blkdevIssueZeroPages(bytes, buf.bytes, m.pageSize, maxTransfer);
+    this.lastZeroout = { bios: r.bios.length, bvecs: r.bvecs };
     let out = `blkdev_zeroout: ${bytes} bytes from a ${buf.bytes / 1024} KiB zero buffer (pfn 0x${buf.pfn.toString(16)}): ${r.bios.length} bios, ${r.bvecs} bvecs\n`;
     // the bios themselves: the first few, then how many more of the same shape
     const SHOW = 4;
@@ -857,6 +885,11 @@ export class Session {
     const m = this.getMachine(s);
     const w = t.text;
     if (w === 'dmesg') return m.log.join('\n');
+    if (w === 'blkdev_bios' || w === 'blkdev_bvecs') {
+      if (!this.lastZeroout)
+        throw new ScenarioError(s.line, t.col, `expect: ${w}: no blkdev_zeroout has run yet`);
+      return w === 'blkdev_bios' ? this.lastZeroout.bios : this.lastZeroout.bvecs;
+    }
     const fn = /^(pfn|order|direct_map_present|tlb_maps)\((.+)\)$/.exec(w);
     if (fn) {
       const a = m.named.get(fn[2]!);

@@ -1,0 +1,291 @@
+/**
+ * Guided lessons: the picker, then one step at a time (narration, kernel source links, a
+ * predict-then-reveal question, the machine's value next to the prediction). The steps run through
+ * the lesson runner (lesson_runner.ts) on the app's machine, so every other panel follows.
+ * Keys: Alt+PageDown / Alt+PageUp anywhere (PageDown / PageUp inside the panel) for next / back;
+ * plain arrows are left to the grids and the boot stepper.
+ */
+import { useEffect, useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useStore } from 'zustand';
+import { useController } from './context.ts';
+import { lessonFromUrl, runnerFor, type LessonRunner, type StepResult } from './lesson_runner.ts';
+import { LESSONS } from './lessons/index.ts';
+import { ELIXIR, type LessonStep, type Question } from './lessons/types.ts';
+import './lessons.css';
+
+export function LessonPanel() {
+  const controller = useController();
+  const runner = runnerFor(controller);
+  const s = useStore(runner.store);
+
+  // Deep link: open the lesson once the first machine is up (once per page, StrictMode or not).
+  useEffect(() => {
+    const id = lessonFromUrl(window.location);
+    if (id) void runner.openDeepLink(id, controller.ready);
+  }, [controller, runner]);
+
+  // Alt+PageDown / Alt+PageUp from anywhere while a lesson is open.
+  useEffect(() => {
+    if (!s.lesson) return;
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (!e.altKey || (e.key !== 'PageDown' && e.key !== 'PageUp')) return;
+      e.preventDefault();
+      if (e.key === 'PageDown') void runner.next();
+      else runner.back();
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  }, [s.lesson, runner]);
+
+  // Outline the panel the step points at.
+  const step = s.lesson?.steps[s.index] ?? null;
+  const heading = step?.point?.kind === 'panel' ? step.point.heading : null;
+  useEffect(() => {
+    const el = heading ? document.getElementById(heading)?.closest('section') : null;
+    el?.classList.add('lesson-pointed');
+    return () => el?.classList.remove('lesson-pointed');
+  }, [heading]);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLElement>) => {
+    const t = e.target as HTMLElement;
+    if (e.altKey || t.tagName === 'INPUT' || t.tagName === 'SELECT') return;
+    if (e.key === 'PageDown') {
+      e.preventDefault();
+      void runner.next();
+    } else if (e.key === 'PageUp') {
+      e.preventDefault();
+      runner.back();
+    }
+  };
+
+  return (
+    <section
+      className="panel lesson-panel"
+      aria-labelledby="lesson-title"
+      data-testid="lesson-panel"
+      onKeyDown={onKeyDown}
+    >
+      <h2 id="lesson-title">Lessons</h2>
+      {s.lesson && step ? <LessonView runner={runner} step={step} /> : <Picker runner={runner} />}
+      {s.pending && (
+        <div className="lesson-confirm" role="group" aria-label="Confirm starting the lesson">
+          <p>
+            Starting “{s.pending.title}” reboots the machine: the processes, allocations and scenario lines
+            you have now will be lost.
+          </p>
+          <button type="button" onClick={() => void runner.confirm()}>
+            Start the lesson
+          </button>{' '}
+          <button type="button" onClick={() => runner.cancel()}>
+            Keep my machine
+          </button>
+        </div>
+      )}
+      {s.error && (
+        <p className="lesson-error" data-testid="lesson-error">
+          {s.error}
+        </p>
+      )}
+    </section>
+  );
+}
+
+function Picker({ runner }: { runner: LessonRunner }) {
+  const [id, setId] = useState(LESSONS[0]!.id);
+  const selectId = useId();
+  const lesson = LESSONS.find((l) => l.id === id)!;
+  return (
+    <form
+      className="lesson-picker"
+      onSubmit={(e) => {
+        e.preventDefault();
+        void runner.open(id);
+      }}
+    >
+      <label htmlFor={selectId}>Lesson</label>{' '}
+      <select id={selectId} value={id} onChange={(e) => setId(e.target.value)}>
+        {LESSONS.map((l) => (
+          <option key={l.id} value={l.id}>
+            {l.title}
+          </option>
+        ))}
+      </select>{' '}
+      <button type="submit">Start</button>
+      <p className="muted">
+        {lesson.summary} {lesson.steps.length} steps.
+      </p>
+    </form>
+  );
+}
+
+function LessonView({ runner, step }: { runner: LessonRunner; step: LessonStep }) {
+  const s = useStore(runner.store);
+  const lesson = s.lesson!;
+  const n = lesson.steps.length;
+  const result: StepResult | undefined = s.results[s.index];
+  const last = s.index === n - 1;
+  return (
+    <div className="lesson">
+      <h3>{lesson.title}</h3>
+      <p className="lesson-progress" aria-live="polite" data-testid="lesson-progress">
+        Step {s.index + 1} of {n}: {step.title}
+      </p>
+      <progress max={n} value={s.index + 1} aria-label={`Step ${s.index + 1} of ${n}`} />
+      {step.narration.split('\n\n').map((para, i) => (
+        <p key={i} className="lesson-narration">
+          {para}
+        </p>
+      ))}
+      <ul className="lesson-refs" aria-label="Kernel source">
+        {step.refs.map((r) => (
+          <li key={r.file + r.label}>
+            <a href={ELIXIR + r.file} target="_blank" rel="noreferrer">
+              {r.file}
+            </a>{' '}
+            <span className="muted">{r.label}</span>
+          </li>
+        ))}
+      </ul>
+      {step.question &&
+        (result ? (
+          <Reveal q={step.question} r={result} />
+        ) : (
+          <Ask key={`${lesson.id}-${s.index}`} q={step.question} runner={runner} disabled={s.running} />
+        ))}
+      {s.running && <p className="muted">Running on the machine…</p>}
+      <div className="buttons lesson-nav" role="group" aria-label="Lesson steps">
+        <button type="button" onClick={() => runner.back()} disabled={s.running || s.index === 0}>
+          Back
+        </button>
+        <button
+          type="button"
+          onClick={() => void runner.next()}
+          disabled={s.running || !result || last}
+          aria-keyshortcuts="Alt+PageDown"
+        >
+          Next
+        </button>
+        <button type="button" onClick={() => void runner.restart()} disabled={s.running}>
+          Restart
+        </button>
+        <button type="button" onClick={() => runner.close()} disabled={s.running}>
+          Close lesson
+        </button>
+      </div>
+      <p className="muted hint">
+        {last && result ? 'That was the last step. ' : ''}Alt+PageDown / Alt+PageUp: next / back.
+      </p>
+    </div>
+  );
+}
+
+/** The question before the lines run: pick or type a prediction, or skip. */
+function Ask({ q, runner, disabled }: { q: Question; runner: LessonRunner; disabled: boolean }) {
+  const [choice, setChoice] = useState<number | null>(null);
+  const [text, setText] = useState('');
+  const [problem, setProblem] = useState<string | null>(null);
+  const ids = { input: useId(), problem: useId() };
+  const submit = (e: FormEvent) => {
+    e.preventDefault();
+    if (q.kind === 'choice') {
+      if (choice === null) return setProblem('Pick one answer first (or skip).');
+      void runner.answer({ kind: 'choice', index: choice });
+    } else {
+      const v = Number(text.trim());
+      if (text.trim() === '' || !Number.isFinite(v))
+        return setProblem(`“${text}” is not a number: type one, e.g. 4 or -4 (or skip).`);
+      void runner.answer({ kind: 'number', value: v });
+    }
+  };
+  return (
+    <form className="lesson-question" onSubmit={submit} data-testid="lesson-question">
+      <fieldset disabled={disabled}>
+        <legend>Predict: {q.prompt}</legend>
+        {q.kind === 'choice' ? (
+          q.choices.map((c, i) => (
+            <label key={i} className="lesson-choice">
+              <input
+                type="radio"
+                name="lesson-choice"
+                checked={choice === i}
+                onChange={() => {
+                  setChoice(i);
+                  setProblem(null);
+                }}
+              />{' '}
+              {c.label}
+            </label>
+          ))
+        ) : (
+          <label htmlFor={ids.input}>
+            Your prediction{q.probe.unit ? ` (${q.probe.unit})` : ''}{' '}
+            <input
+              id={ids.input}
+              inputMode="numeric"
+              value={text}
+              aria-describedby={problem ? ids.problem : undefined}
+              onChange={(e) => {
+                setText(e.target.value);
+                setProblem(null);
+              }}
+            />
+          </label>
+        )}
+        {problem && (
+          <p id={ids.problem} className="lesson-error">
+            {problem}
+          </p>
+        )}
+        <div className="buttons">
+          <button type="submit">Check on the machine</button>{' '}
+          <button type="button" onClick={() => void runner.answer(null)}>
+            Skip: just run it
+          </button>
+        </div>
+      </fieldset>
+    </form>
+  );
+}
+
+function fmt(v: number, unit?: string): string {
+  return `${v.toLocaleString('en-US')}${unit ? ' ' + unit : ''}`;
+}
+
+/** The machine's value next to the prediction, and why. */
+function Reveal({ q, r }: { q: Question; r: StepResult }) {
+  const v = r.value!;
+  const predicted =
+    r.prediction === null
+      ? 'You skipped the prediction.'
+      : r.prediction.kind === 'choice'
+        ? `You predicted: ${q.kind === 'choice' ? q.choices[r.prediction.index]!.label : ''}`
+        : `You predicted: ${fmt(r.prediction.value, q.probe.unit)}`;
+  const source = q.probe.delta
+    ? `change in ${q.probe.what} over this step`
+    : `${q.probe.what} after this step`;
+  return (
+    <div className="lesson-reveal" role="status" data-testid="lesson-reveal">
+      <p className="muted">{q.prompt}</p>
+      <p>{predicted}</p>
+      <p>
+        The machine: <strong data-testid="lesson-value">{fmt(v, q.probe.unit)}</strong>{' '}
+        <span className="muted">({source})</span>
+        {q.kind === 'choice' && (
+          <>
+            {' '}
+            →{' '}
+            {r.machineChoice >= 0
+              ? `“${q.choices[r.machineChoice]!.label}”`
+              : 'none of the choices (the emulator has changed: please report it)'}
+          </>
+        )}
+      </p>
+      {r.correct !== null && (
+        <p className={r.correct ? 'lesson-right' : 'lesson-wrong'}>
+          {r.correct ? 'Your prediction matches the machine.' : 'Not what the machine did.'}
+        </p>
+      )}
+      <p>{q.explain}</p>
+    </div>
+  );
+}

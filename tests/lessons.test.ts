@@ -1,0 +1,92 @@
+import { describe, expect, it } from 'vitest';
+import { lessonFromUrl } from '../src/ui/lesson_runner.ts';
+import { LESSONS, findLesson } from '../src/ui/lessons/index.ts';
+import { MachineClient } from '../src/worker/client.ts';
+import { inProcessTransport } from '../src/worker/in_process.ts';
+import { matchingChoice } from '../src/ui/lessons/types.ts';
+import { runLesson } from './helpers/lessons.ts';
+
+describe('lessons', () => {
+  it('has the seven lessons of issue #7, each with a unique id and 4 to 10 steps', () => {
+    expect(LESSONS.map((l) => l.id)).toEqual([
+      'zero-page',
+      'cow-fork',
+      'boot-zero-page',
+      'mips-colour',
+      'huge-zero',
+      'mermap',
+      'blkdev-zeroout',
+    ]);
+    for (const l of LESSONS) {
+      expect(l.steps.length, l.id).toBeGreaterThanOrEqual(4);
+      expect(l.steps.length, l.id).toBeLessThanOrEqual(10);
+      expect(findLesson(l.id)).toBe(l);
+    }
+  });
+
+  it('cites kernel files as tree paths and asks at least two questions per lesson', () => {
+    for (const l of LESSONS) {
+      expect(l.steps.filter((s) => s.question).length, l.id).toBeGreaterThanOrEqual(2);
+      for (const s of l.steps) {
+        expect(s.refs.length, `${l.id}: ${s.title}`).toBeGreaterThan(0);
+        for (const r of s.refs)
+          expect(r.file, `${l.id}: ${s.title}`).toMatch(
+            /^(mm|arch|include|kernel|block|fs|init)\/[\w/.-]+\.[chS]$/,
+          );
+      }
+    }
+  });
+
+  for (const lesson of LESSONS)
+    it(`${lesson.id}: every step runs, and every question's expected answer is what the machine gives`, () => {
+      const outcomes = runLesson(lesson);
+      lesson.steps.forEach((step, i) => {
+        const q = step.question;
+        if (!q) return;
+        const v = outcomes[i]!.value!;
+        const where = `${lesson.id} step ${i + 1} (${step.title}): ${q.probe.what}`;
+        if (q.kind === 'number') expect(v, where).toBe(q.expected);
+        else {
+          expect(matchingChoice(q, v), `${where} = ${v}`).toBe(q.expected);
+          // the choices must not overlap at the real value: exactly one is right
+          expect(q.choices.filter((c) => matchingChoice({ ...q, choices: [c] }, v) === 0).length, where).toBe(
+            1,
+          );
+        }
+      });
+    });
+
+  it("a probe that names nothing fails with the scenario language's message", () => {
+    const bad = {
+      ...LESSONS[0]!,
+      steps: [
+        {
+          ...LESSONS[0]!.steps[0]!,
+          question: { ...LESSONS[0]!.steps[0]!.question!, probe: { what: '/proc/A/status:NoSuch' } },
+        },
+      ],
+    };
+    expect(() => runLesson(bad)).toThrow(/has no field 'NoSuch'/);
+  });
+
+  it("the worker's value command reads what expect reads; a bad name is an error reply and the machine stays", async () => {
+    const c = new MachineClient(inProcessTransport());
+    await c.init({ ram: 256 * 1024 * 1024 }, true);
+    await c.run('spawn A\nA mmap r1 64K rw\nA write r1 0 64K 4K 1');
+    expect((await c.value('/proc/A/status:RssAnon')).value).toBe(68);
+    expect((await c.value('zero_pages')).value).toBe(1);
+    await expect(c.value('/proc/A/status:Nope')).rejects.toThrow(/has no field 'Nope'/);
+    await expect(c.value('blkdev_bvecs')).rejects.toThrow(/no blkdev_zeroout has run yet/);
+    await c.run('blkdev_zeroout 4M zero=page');
+    expect((await c.value('blkdev_bvecs')).value).toBe(1024);
+    expect((await c.value('/proc/A/status:RssAnon')).value).toBe(68);
+    c.close();
+  });
+
+  it('a deep link names its lesson as ?lesson=<id> or #lesson=<id>', () => {
+    expect(lessonFromUrl({ search: '?lesson=cow-fork', hash: '' })).toBe('cow-fork');
+    expect(lessonFromUrl({ search: '', hash: '#lesson=mermap' })).toBe('mermap');
+    expect(lessonFromUrl({ search: '?x=1', hash: '#a=b&lesson=huge-zero' })).toBe('huge-zero');
+    expect(lessonFromUrl({ search: '', hash: '' })).toBeNull();
+  });
+});
