@@ -122,14 +122,14 @@ export function mermapGet(m: Machine, cpu: number, pfn: number, nr: number, hold
   const limit = MERMAP_CPU_PAGES - 1;
   if (nr > limit) {
     mc.getFailures++;
-    return -1;
+    return getFailed(m, cpu, pfn, nr, holder);
   }
   if (mc.next + nr > limit) {
     let newNext = 0;
     for (const a of mc.allocs) if (a.inUse) newNext = Math.max(newNext, a.end);
     if (newNext + nr > limit) {
       mc.getFailures++;
-      return -1;
+      return getFailed(m, cpu, pfn, nr, holder);
     }
     localFlush(m, mc, cpu);
     mc.next = newNext;
@@ -137,7 +137,7 @@ export function mermapGet(m: Machine, cpu: number, pfn: number, nr: number, hold
   const slot = mc.allocs.findIndex((a) => !a.inUse);
   if (slot < 0) {
     mc.getFailures++;
-    return -1;
+    return getFailed(m, cpu, pfn, nr, holder);
   }
   const a = mc.allocs[slot]!;
   a.inUse = true;
@@ -147,7 +147,14 @@ export function mermapGet(m: Machine, cpu: number, pfn: number, nr: number, hold
   mc.next += nr;
   mc.gets++;
   mapPages(m, mc, cpu, a.base, pfn, nr);
+  if (m.trace.on) m.trace.emit({ type: 'mermap_get', cpu, pfn, nrPages: nr, slot, holder });
   return slot;
+}
+
+/** A failed mermap_get(), reported so views can tell why clear_page_mermap() took its slow path. */
+function getFailed(m: Machine, cpu: number, pfn: number, nr: number, holder: string): number {
+  if (m.trace.on) m.trace.emit({ type: 'mermap_get', cpu, pfn, nrPages: nr, slot: -1, holder });
+  return -1;
 }
 
 /** mermap_put(): the sentinel back, no flush (the flush comes when the space is reused). */
@@ -169,7 +176,10 @@ export function clearPageMermap(m: Machine, pfn: number, nr: number, cpu: number
   const ps = m.pageSize;
   const slot = mermapGet(m, cpu, pfn, nr, 'kernel_init_pages');
   if (slot >= 0) {
-    for (let i = 0; i < nr; i++) m.ram.clearPage((pfn + i) * ps, ps);
+    for (let i = 0; i < nr; i++) {
+      m.ram.clearPage((pfn + i) * ps, ps);
+      if (m.trace.on) m.trace.emit({ type: 'mermap_clear_page', cpu, pfn: pfn + i, reserved: false });
+    }
     mermapPut(m, cpu, slot);
     m.mermapStats.fastRuns++;
     m.mermapStats.fastPages += nr;
@@ -192,6 +202,7 @@ export function clearPageMermap(m: Machine, pfn: number, nr: number, cpu: number
     mc.reservedGets++;
     mapPages(m, mc, cpu, reserve, pfn + i, 1);
     m.ram.clearPage((pfn + i) * ps, ps);
+    if (m.trace.on) m.trace.emit({ type: 'mermap_clear_page', cpu, pfn: pfn + i, reserved: true });
     mc.ptes[reserve] = MERMAP_SENTINEL; // mermap_put()
     mc.reservedInUse = false;
     mc.reservedNeedFlush = true;
