@@ -123,7 +123,7 @@ describe('__GFP_UNMAPPED (series v2)', () => {
       'mermap_get',
       ...Array(8).fill('mermap_clear_page'),
     ]);
-    expect(seen[0]).toMatchObject({ pfn: b, nrPages: 8, unmapped: true, cpu: 0 });
+    expect(seen[0]).toMatchObject({ block: 0, pfn: b, nrPages: 8, unmapped: true, cpu: 0 });
     expect(seen[1]).toMatchObject({ pfn: b, nrPages: 8, slot: 0, holder: 'kernel_init_pages' });
     expect(
       seen.slice(2).map((e) => (e.type === 'mermap_clear_page' ? [e.pfn - b, e.reserved] : null)),

@@ -40,7 +40,15 @@ export type EventBody =
    * kernel_init_pages() with CONFIG_PAGE_ALLOC_UNMAPPED, before it clears one pageblock: the pages it
    * passes on (as posted, an unmapped block passes the remaining count), and which way it goes.
    */
-  | { type: 'kernel_init_block'; pfn: number; nrPages: number; unmapped: boolean; cpu: number }
+  | {
+      type: 'kernel_init_block';
+      /** the block's index in this kernel_init_pages() call: 0 starts a new call */
+      block: number;
+      pfn: number;
+      nrPages: number;
+      unmapped: boolean;
+      cpu: number;
+    }
   /** mermap_get(): `slot` is the tracking slot taken, -1 when the space or the slots ran out */
   | { type: 'mermap_get'; cpu: number; pfn: number; nrPages: number; slot: number; holder: string }
   /** clear_page() of one page through the mermap: a slot's run (fast path) or the reserve page (slow) */

@@ -656,6 +656,7 @@ export class PageAllocator {
         if (this.trace.on)
           this.trace.emit({
             type: 'kernel_init_block',
+            block: b,
             pfn: blockPfn,
             nrPages: unmapped && asPosted ? numpages : n,
             unmapped,
