@@ -24,6 +24,7 @@ import { ProcessGridView } from './ProcessGridView.tsx';
 import { ProcPanel } from './ProcPanel.tsx';
 import { ProcStatusPanel } from './ProcStatusPanel.tsx';
 import { ScenarioPanel } from './ScenarioPanel.tsx';
+import { UnmappedPanel } from './UnmappedPanel.tsx';
 
 export function App() {
   const viewMode = useAppState((s) => s.viewMode);
@@ -47,6 +48,7 @@ export function App() {
               <ScenarioPanel />
             </div>
             <BlockZeroPanel />
+            <UnmappedPanel />
             <AboutPanel />
             <ProcPanel />
             <BootLog />

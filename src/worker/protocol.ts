@@ -214,6 +214,9 @@ export const DM_STATE_NAMES = [
   'partly absent (4K)',
 ];
 
+/** `UnmappedInfo.freetypes` byte of a pageblock with no RAM behind it (a hole in the physical map) */
+export const FREETYPE_HOLE = 255;
+
 /** One TLB entry as the per-CPU TLB view shows it (the `show tlb` line as data). */
 export interface TlbEntryView {
   /** virtual address of the page, hex */
@@ -315,7 +318,7 @@ export interface UnmappedInfo {
   pcid: boolean;
   /** pages per pageblock */
   pageblockPages: number;
-  /** freetype index per pageblock: the migratetype, or FREETYPE_IDX_UNMAPPED (5) */
+  /** freetype index per pageblock: the migratetype, FREETYPE_IDX_UNMAPPED (5), or FREETYPE_HOLE */
   freetypes: ArrayBuffer;
   /** DM_* per pageblock */
   directMap: ArrayBuffer;

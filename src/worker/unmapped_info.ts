@@ -19,6 +19,7 @@ import {
   DM_PARTIAL,
   DM_PRESENT,
   DM_SPLIT,
+  FREETYPE_HOLE,
   MAX_ZERO_STEPS,
   type CpuView,
   type MermapCpuView,
@@ -131,7 +132,11 @@ export function describeUnmapped(
       const ft = m.alloc.pageblockFreetype(pfn);
       freetypes[b] = ft;
       if (ft === FREETYPE_IDX_UNMAPPED) unmappedBlocks++;
-      if (modelled) directMap[b] = coverage(m, pfn, Math.min(pbn, m.pages.nrPages - pfn));
+      if (!modelled) continue;
+      directMap[b] = coverage(m, pfn, Math.min(pbn, m.pages.nrPages - pfn));
+      // No direct-map entry: a hole in the physical map (the PCI hole below 4 GiB), not memory of
+      // some migratetype; the map shows it as such.
+      if (directMap[b] === DM_NONE && ft !== FREETYPE_IDX_UNMAPPED) freetypes[b] = FREETYPE_HOLE;
     }
   }
   transfer.push(freetypes.buffer, directMap.buffer);
