@@ -75,7 +75,8 @@ test('slow-path zeroing of an unmapped allocation, page by page, over the pagebl
   const early = Number(await zero.getByTestId('zero-count-slow').innerText());
   expect(early).toBeLessThan(512);
   await expect(zero.getByTestId('zeroing-current')).toContainText('mermap_get_reserved');
-  await app.screenshot('unmapped-zeroing-playing');
+  await zero.scrollIntoViewIfNeeded();
+  await zero.screenshot({ path: 'test-results/unmapped-zeroing-playing.png' });
 
   await zero.getByRole('button', { name: 'Skip' }).click();
   await expect(zero.getByTestId('zeroing-progress')).toContainText('512 of 512 pages cleared');
