@@ -70,7 +70,11 @@ export function TlbView({ info }: { info: UnmappedInfo }) {
       <p className="muted">
         Direct-map entries are global (_PAGE_GLOBAL): they survive every address-space switch and go only with
         a full flush. User and mermap entries are non-global, tagged with the PCID that was loaded; the
-        mermap's PTEs must be non-global (PAGE_KERNEL_NOGLOBAL) because its page tables belong to one mm.
+        mermap's PTEs must be non-global (PAGE_KERNEL_NOGLOBAL) because its page tables belong to one mm. To
+        watch an address-space switch, have another process read or write a page on this CPU (the Processes
+        panel, or a scenario line such as <code>B read r1 0 4K 4K</code>): the global entries stay usable, and
+        the previous process's entries{' '}
+        {info.pcid ? 'stay, tagged with its PCID, parked' : 'are dropped (pcid=no)'}.
       </p>
     </div>
   );
