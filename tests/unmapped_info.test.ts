@@ -6,7 +6,10 @@
 import { describe, expect, it } from 'vitest';
 import { MachineClient } from '../src/worker/client.ts';
 import { inProcessTransport } from '../src/worker/in_process.ts';
-import { DM_ABSENT, DM_PRESENT } from '../src/worker/protocol.ts';
+import { DM_ABSENT, DM_NONE, DM_PARTIAL, DM_PRESENT, DM_SPLIT } from '../src/worker/protocol.ts';
+import { Machine } from '../src/core/machine.ts';
+import { kernelPagePresent, lookupAddress } from '../src/core/mm/direct_map.ts';
+import { GFP_MASKS } from '../src/core/mm/gfp.ts';
 
 const UNMAPPED = 5; // FREETYPE_IDX_UNMAPPED = MIGRATE_TYPES
 
@@ -78,5 +81,35 @@ describe('unmappedInfo', () => {
     expect(info.enabled).toBe(false);
     expect(info.lastZeroing).toBeNull();
     off.close();
+  });
+
+  it('the direct-map strip matches a page-by-page walk: a block with 4K pages partly absent', async () => {
+    const c = await machine();
+    const r = await c.run('alloc k1 order=3\ndirect_map k1 invalid flush');
+    expect(r.errors).toEqual([]);
+    const k1 = r.allocations.find((a) => a.name === 'k1')!;
+    const { info } = await c.unmappedInfo();
+    const dm = new Uint8Array(info.directMap);
+    expect(dm[k1.pfn / 512]).toBe(DM_PARTIAL);
+    // the same machine rebuilt in the test, walked page by page
+    const m = new Machine({ ram: 2 ** 30, cpus: 4, pageAllocUnmapped: true });
+    m.boot();
+    m.allocNamed('k1', 3, GFP_MASKS['GFP_KERNEL']!);
+    expect(m.named.get('k1')!.pfn).toBe(k1.pfn);
+    for (let b = 0; b < dm.length; b++) {
+      let present = 0;
+      let none = 0;
+      const split = !!lookupAddress(m, b * 512) && lookupAddress(m, b * 512)!.level === 3;
+      for (let p = b * 512; p < (b + 1) * 512; p++) {
+        if (p >= k1.pfn && p < k1.pfn + 8) continue; // invalid on the worker's machine only
+        if (!lookupAddress(m, p)) none++;
+        else if (kernelPagePresent(m, p)) present++;
+      }
+      if (b === k1.pfn / 512) continue;
+      const want =
+        none === 512 ? DM_NONE : present === 512 - none ? (split ? DM_SPLIT : DM_PRESENT) : DM_PARTIAL;
+      expect([b, dm[b]]).toEqual([b, want]);
+    }
+    c.close();
   });
 });
