@@ -78,7 +78,7 @@ test('slow-path zeroing of an unmapped allocation, page by page, over the pagebl
   await zero.scrollIntoViewIfNeeded();
   await zero.screenshot({ path: 'test-results/unmapped-zeroing-playing.png' });
 
-  await zero.getByRole('button', { name: 'Skip' }).click();
+  await zero.getByRole('button', { name: 'Skip to end' }).click();
   await expect(zero.getByTestId('zeroing-progress')).toContainText('512 of 512 pages cleared');
   await expect(zero.getByTestId('zero-count-slow')).toHaveText('512');
   await expect(zero.getByTestId('zero-count-fast')).toHaveText('0');

@@ -145,7 +145,7 @@ function ZeroingPlayback({ run }: { run: ZeroingRun }) {
           }}
           disabled={shown >= total}
         >
-          Step
+          Next page
         </button>
         <button
           type="button"
@@ -155,7 +155,7 @@ function ZeroingPlayback({ run }: { run: ZeroingRun }) {
           }}
           disabled={shown >= total}
         >
-          Skip
+          Skip to end
         </button>
         <label htmlFor={speedId}>speed</label>
         <select id={speedId} value={speed} onChange={(e) => setSpeed(Number(e.target.value))}>
@@ -181,7 +181,7 @@ function ZeroingPlayback({ run }: { run: ZeroingRun }) {
       <p className="zero-current" data-testid="zeroing-current">
         {cur
           ? `page ${shown} of ${total}: pfn ${hex(cur.pfn)} (block ${cur.block}) — ${VIA_TEXT[cur.via]}`
-          : 'press Play or Step'}
+          : 'press Play or Next page'}
       </p>
       <ul className="pb-legend" aria-label="Zeroing legend">
         {(Object.keys(VIA_COLOR) as ZeroStepView['via'][]).map((v) => (
