@@ -3,6 +3,7 @@ import { booted } from './helpers/machine.ts';
 import { assertInvariants } from '../src/core/check.ts';
 import {
   directMapCounts,
+  directMapWalkEnd,
   kernelPagePresent,
   lookupAddress,
   pageAddress,
@@ -241,5 +242,23 @@ show tlb
     const m = booted({ arch: 'arm64' });
     expect(describeArch(m).directMap).toContain('not modelled on this arch');
     expect(directMapCounts(m)).toEqual({ k4: 0, m2: 0, g1: 0 });
+  });
+
+  it('directMapWalkEnd agrees with lookup_address and kernel_page_present, and its span covers the leaf', () => {
+    const m = booted({ ram: 2 * 2 ** 30 });
+    const pfn = m.alloc.allocPages(GFP_KERNEL, 3, 0);
+    expect(setDirectMapInvalidNoflush(m, pfn, 8)).toBe(true); // splits the 2M leaf around it
+    const max = m.pages.nrPages;
+    const probes = [0, 1, 255, 256, pfn - 1, pfn, pfn + 7, pfn + 8, 0xbffff, 0xc0000, 0x100000, max - 1];
+    for (let p = 0; p < max; p += 4093) probes.push(p);
+    for (const p of probes) {
+      const w = directMapWalkEnd(m, p);
+      const l = lookupAddress(m, p);
+      expect(w.none).toBe(!l);
+      expect(w.present).toBe(kernelPagePresent(m, p));
+      if (l) expect(w.level).toBe(l.level);
+      expect(w.span).toBe(w.level === 0 ? 2 ** 27 : [0, 1 << 18, 1 << 9, 1][w.level]);
+    }
+    expect(directMapWalkEnd(m, pfn)).toEqual({ level: 3, span: 1, none: false, present: false });
   });
 });

@@ -245,4 +245,52 @@ describe('__GFP_UNMAPPED (series v2)', () => {
       ],
     ]);
   });
+
+  it('trace events give the zeroing path page by page: fast run, then slow path after a preemption', () => {
+    const m = machine();
+    const a = m.alloc.allocPages(UNMAPPED, 3, 0);
+    m.alloc.freePages(a, 3, 0);
+    const seen: KEvent[] = [];
+    const off = m.trace.subscribe((e) => {
+      if (e.type === 'kernel_init_block' || e.type === 'mermap_get' || e.type === 'mermap_clear_page')
+        seen.push(e);
+    });
+    const b = m.alloc.allocPages(UZERO, 3, 0);
+    // fast path: the block, one successful get for the run, then its 8 pages through slot 0
+    expect(seen.map((e) => e.type)).toEqual([
+      'kernel_init_block',
+      'mermap_get',
+      ...Array(8).fill('mermap_clear_page'),
+    ]);
+    expect(seen[0]).toMatchObject({ block: 0, pfn: b, nrPages: 8, unmapped: true, cpu: 0 });
+    expect(seen[1]).toMatchObject({ pfn: b, nrPages: 8, slot: 0, holder: 'kernel_init_pages' });
+    expect(
+      seen.slice(2).map((e) => (e.type === 'mermap_clear_page' ? [e.pfn - b, e.reserved] : null)),
+    ).toEqual(Array.from({ length: 8 }, (_, i) => [i, false]));
+    m.alloc.freePages(b, 3, 0);
+    preemptHolder(m, 0, 511);
+    seen.length = 0;
+    const c = m.alloc.allocPages(UZERO, 3, 0);
+    // slow path: the get fails (the holder keeps the slice), then 8 pages one by one through mermap_get_reserved
+    expect(seen[1]).toMatchObject({ type: 'mermap_get', slot: -1, holder: 'kernel_init_pages' });
+    const pages = seen.filter((e) => e.type === 'mermap_clear_page');
+    expect(pages.map((e) => e.pfn - c)).toEqual([0, 1, 2, 3, 4, 5, 6, 7]);
+    expect(pages.every((e) => e.type === 'mermap_clear_page' && e.reserved)).toBe(true);
+    off();
+  });
+
+  it('kernel_init_block tells the pages each block passes on: the remaining count as posted', () => {
+    const m = machine('as_posted');
+    const seen: KEvent[] = [];
+    m.trace.subscribe((e) => {
+      if (e.type === 'kernel_init_block') seen.push(e);
+    });
+    const pfn = m.alloc.allocPages(UZERO, 10, 0);
+    expect(
+      seen.map((e) => (e.type === 'kernel_init_block' ? [e.pfn - pfn, e.nrPages, e.unmapped] : null)),
+    ).toEqual([
+      [0, 1024, true],
+      [512, 512, true],
+    ]);
+  });
 });

@@ -36,6 +36,23 @@ export type EventBody =
   | { type: 'pcp_del'; cpu: number; zone: string; pindex: number; pfn: number; order: number }
   | { type: 'pageblock_migratetype'; pfn: number; before: number; after: number }
   | { type: 'page_clear'; pfn: number; nrPages: number }
+  /**
+   * kernel_init_pages() with CONFIG_PAGE_ALLOC_UNMAPPED, before it clears one pageblock: the pages it
+   * passes on (as posted, an unmapped block passes the remaining count), and which way it goes.
+   */
+  | {
+      type: 'kernel_init_block';
+      /** the block's index in this kernel_init_pages() call: 0 starts a new call */
+      block: number;
+      pfn: number;
+      nrPages: number;
+      unmapped: boolean;
+      cpu: number;
+    }
+  /** mermap_get(): `slot` is the tracking slot taken, -1 when the space or the slots ran out */
+  | { type: 'mermap_get'; cpu: number; pfn: number; nrPages: number; slot: number; holder: string }
+  /** clear_page() of one page through the mermap: one mermap_get for the run (fast path) or mermap_get_reserved per page (slow) */
+  | { type: 'mermap_clear_page'; cpu: number; pfn: number; reserved: boolean }
   | { type: 'page_ref'; pfn: number; field: 'refcount' | 'mapcount'; before: number; after: number }
   | { type: 'var'; name: string; before: string; after: string }
   | { type: 'alloc_fail'; order: number; gfp: number }

@@ -25,6 +25,7 @@ import { ProcessGridView } from './ProcessGridView.tsx';
 import { ProcPanel } from './ProcPanel.tsx';
 import { ProcStatusPanel } from './ProcStatusPanel.tsx';
 import { ScenarioPanel } from './ScenarioPanel.tsx';
+import { UnmappedPanel } from './UnmappedPanel.tsx';
 
 export function App() {
   const viewMode = useAppState((s) => s.viewMode);
@@ -48,6 +49,7 @@ export function App() {
               <ScenarioPanel />
             </div>
             <BlockZeroPanel />
+            <UnmappedPanel />
             <AboutPanel />
             <ProcPanel />
             <BootLog />

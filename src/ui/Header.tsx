@@ -9,6 +9,7 @@ import { ARCH_NAMES, type ArchName } from '../core/config.ts';
 import { useAppState, useController } from './context.ts';
 import { size } from './format.ts';
 import { ARCH_LABELS, ramChoicesFor, withArch } from './store.ts';
+import { UnmappedConfig } from './UnmappedConfig.tsx';
 
 export function Header() {
   const controller = useController();
@@ -28,6 +29,8 @@ export function Header() {
     thp: useId(),
     uzp: useId(),
     hz: useId(),
+    unmapped: useId(),
+    zeroing: useId(),
   };
   const busy = status === 'booting' || status === 'busy';
 
@@ -181,6 +184,13 @@ export function Header() {
             <option value="persistent">persistent</option>
             <option value="static_pmd">static_pmd</option>
           </select>
+          {draft.arch === 'x86_64' && (
+            <UnmappedConfig
+              ids={{ unmapped: ids.unmapped, zeroing: ids.zeroing }}
+              draft={draft}
+              onChange={(patch) => controller.setDraft(patch)}
+            />
+          )}
           <span className="check">
             <input
               id={ids.step}
@@ -208,6 +218,9 @@ export function Header() {
             {size(machine.config.ram)} RAM · {machine.config.cpus} CPUs · patch {machine.config.zeroPagePatch}{' '}
             · THP {machine.config.thp}
             {machine.config.useZeroPage ? '' : ' (no zero page)'} · huge zero {machine.config.hugeZero}
+            {machine.config.pageAllocUnmapped
+              ? ` · page_alloc_unmapped (zeroing ${machine.config.unmappedZeroing ?? 'per_block'})`
+              : ''}
           </>
         ) : (
           <span>Booting the emulated machine…</span>

@@ -22,6 +22,7 @@ import {
   type ProcessView,
   type RanReply,
   type RegionInfo,
+  type UnmappedInfo,
   type WalkReply,
   type ZerooutReply,
 } from '../worker/protocol.ts';
@@ -388,6 +389,9 @@ export class AppController {
           thp: draft.thp,
           useZeroPage: draft.useZeroPage,
           hugeZero: draft.hugeZero,
+          // the series is x86-64 only (the config checker refuses it elsewhere)
+          pageAllocUnmapped: draft.arch === 'x86_64' && draft.pageAllocUnmapped,
+          unmappedZeroing: draft.unmappedZeroing,
           ...extra,
         },
         !draft.stepBoot,
@@ -462,6 +466,11 @@ export class AppController {
         this.set({ bootProgress: null });
       }
     });
+  }
+
+  /** CONFIG_PAGE_ALLOC_UNMAPPED's state now: freetypes, direct map, TLBs, mermap, last zeroing (errors go to the caller). */
+  unmappedInfo(): Promise<UnmappedInfo> {
+    return this.track(this.client.unmappedInfo().then((r) => r.info));
   }
 
   /** memblock's regions now (errors go to the caller). */

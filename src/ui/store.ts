@@ -79,6 +79,10 @@ export interface ConfigDraft extends ArchDraft {
   hugeZero: MachineConfig['hugeZero'];
   /** boot one step at a time instead of all at once */
   stepBoot: boolean;
+  /** CONFIG_PAGE_ALLOC_UNMAPPED (x86-64 only): freetypes, __GFP_UNMAPPED, the mermap */
+  pageAllocUnmapped: boolean;
+  /** how kernel_init_pages() clears unmapped pageblocks */
+  unmappedZeroing: 'as_posted' | 'per_block';
 }
 
 /** A draft with a new arch: RAM moved into the arch's range, options that do not apply reset. */
@@ -198,6 +202,8 @@ export const initialState: AppState = {
     useZeroPage: true,
     hugeZero: 'dynamic',
     stepBoot: false,
+    pageAllocUnmapped: false,
+    unmappedZeroing: 'per_block',
   },
   machine: null,
   status: 'starting',

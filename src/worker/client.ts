@@ -195,6 +195,10 @@ export class MachineClient {
     return this.request<'blkZeroout'>({ type: 'blkZeroout', bytes, zero, maxTransfer });
   }
 
+  unmappedInfo() {
+    return this.request<'unmappedInfo'>({ type: 'unmappedInfo' });
+  }
+
   close(): void {
     this.transport.close();
   }

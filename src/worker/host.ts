@@ -36,6 +36,7 @@ import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.
 import { Session, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { DirtyRanges } from './dirty.ts';
+import { ZeroingRecorder, describeUnmapped } from './unmapped_info.ts';
 import {
   COMMAND_TYPES,
   MAX_HUGE_FOLIOS,
@@ -77,6 +78,8 @@ interface Hosted {
    * process line...): replaying the boot steps would no longer rebuild it, so `bootBack` refuses.
    */
   beyondBoot: boolean;
+  /** the last kernel_init_pages() call's steps (page_alloc_unmapped=yes only) */
+  zeroing: ZeroingRecorder | null;
 }
 
 /** Scenario statements that change nothing a boot replay would miss (boot steps themselves, or reads). */
@@ -204,6 +207,7 @@ export class MachineHost {
           throw new Error(`alloc ${name}: order must be a whole number ≥ 0, not ${cmd.order}`);
         const gfp = parseGfp(String(cmd.gfp ?? 'GFP_KERNEL'));
         h.beyondBoot = true;
+        if (h.zeroing) h.zeroing.label = `alloc ${name} order=${order} gfp=${formatGfp(gfp)}`;
         try {
           h.m.allocNamed(name, order, gfp);
         } finally {
@@ -330,6 +334,10 @@ export class MachineHost {
       }
       case 'hugeInfo':
         return { type: 'hugeInfo', seq, info: hugeInfo(this.machine()) };
+      case 'unmappedInfo': {
+        const h = this.machine();
+        return { type: 'unmappedInfo', seq, info: describeUnmapped(h.m, h.session, h.zeroing, transfer) };
+      }
       case 'dropCaches': {
         const h = this.machine();
         h.beyondBoot = true;
@@ -429,6 +437,7 @@ export class MachineHost {
         }
         const alive = [...h.session.procs.values()].filter((p) => p.task.state === 'R');
         if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
+        if (h.zeroing) h.zeroing.label = text.split('\n')[s.line - 1]?.trim() ?? s.cmd;
         try {
           h.session.exec(s);
           executed++;
@@ -520,10 +529,12 @@ export class MachineHost {
       logSent: m.log.length,
       stepNotes,
       beyondBoot: false,
+      zeroing: m.cfg.pageAllocUnmapped ? new ZeroingRecorder(m.cfg.unmappedZeroing ?? 'per_block') : null,
     };
     h.session = new Session({ out: (text) => h.out?.push(text) });
     h.session.attach(m);
     m.trace.subscribe((e) => h.dirty.addEvent(e));
+    if (h.zeroing) m.trace.subscribe((e) => h.zeroing!.add(e));
     h.dirty.markAll();
     return h;
   }

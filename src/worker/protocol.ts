@@ -193,6 +193,157 @@ export interface BioInfo {
   vecs: number;
 }
 
+/**
+ * Direct-map coverage of one pageblock (x86-64), one byte per pageblock in `UnmappedInfo.directMap`:
+ * what the kernel's direct map has for the block's frames.
+ */
+export const DM_NONE = 0;
+/** present, mapped by a 2 MiB or 1 GiB leaf */
+export const DM_PRESENT = 1;
+/** not present: taken out of the direct map (a __GFP_UNMAPPED pageblock) */
+export const DM_ABSENT = 2;
+/** present, but split into 4 KiB PTEs (CPA split a larger leaf around it) */
+export const DM_SPLIT = 3;
+/** split into 4 KiB PTEs, some present and some not */
+export const DM_PARTIAL = 4;
+export const DM_STATE_NAMES = [
+  'no entry',
+  'present',
+  'absent',
+  'present, split into 4K',
+  'partly absent (4K)',
+];
+
+/** `UnmappedInfo.freetypes` byte of a pageblock with no RAM behind it (a hole in the physical map) */
+export const FREETYPE_HOLE = 255;
+
+/** One TLB entry as the per-CPU TLB view shows it (the `show tlb` line as data). */
+export interface TlbEntryView {
+  /** virtual address of the page, hex */
+  va: string;
+  size: '4K' | '2M' | '1G';
+  pfn: number;
+  writable: boolean;
+  /** _PAGE_GLOBAL: survives address-space switches (only a full flush drops it) */
+  global: boolean;
+  /** the PCID it is tagged with (0 with pcid=no; meaningless for global entries) */
+  pcid: number;
+  /** where the address lies: a user page, the direct map, or a CPU's mermap slice */
+  kind: 'user' | 'direct map' | 'mermap';
+}
+
+/** One CPU: IRQ state, the loaded mm and PCID, the six ASID slots, its TLB. */
+export interface CpuView {
+  cpu: number;
+  irqsOn: boolean;
+  /** the process whose mm is loaded (CR3), null for init_mm */
+  mm: string | null;
+  /** the PCID of the loaded address space (ASID slot + 1; 0 with pcid=no) */
+  pcid: number;
+  /** the process owning each dynamic ASID slot (pcid = index + 1), null when free or unknown */
+  asids: (string | null)[];
+  /** entries in slot order, the empty slots left out */
+  entries: TlbEntryView[];
+  tlbSize: number;
+}
+
+/** One CPU's slice of one mm's mermap (src/core/mm/mermap.ts MermapCpu). */
+export interface MermapCpuView {
+  cpu: number;
+  /** the slice's first virtual address, hex */
+  base: string;
+  /** next_addr as a page offset in the slice */
+  next: number;
+  /** pages mermap_get may hand out: the last page is headroom only mermap_get_reserved may use */
+  limit: number;
+  /** the 4 tracking slots */
+  slots: { inUse: boolean; base: number; end: number; holder: string }[];
+  /** a mermap_get_reserved() mapping holds the headroom page now */
+  headroomInUse: boolean;
+  /** put() left translations: the next reuse of the space needs a local flush */
+  needFlush: boolean;
+  gets: number;
+  getFailures: number;
+  reservedGets: number;
+  /** reserved gets that found all 4 slots held (v2 oopses then) */
+  reservedFailures: number;
+  localFlushes: number;
+}
+
+/** One block of a kernel_init_pages() call and the path it took. */
+export interface ZeroBlockView {
+  pfn: number;
+  /** pages passed on: the block's count, or (as posted) the remaining count */
+  nrPages: number;
+  unmapped: boolean;
+  /** direct map; mermap fast path (one mermap_get for the run); slow path (page by page, IRQs off) */
+  path: 'direct_map' | 'fast' | 'slow';
+  /** the mermap slot the fast path took, -1 otherwise */
+  slot: number;
+}
+
+/** One page cleared, in order: the steps the zeroing view plays back. */
+export interface ZeroStepView {
+  pfn: number;
+  block: number;
+  via: 'direct_map' | 'fast' | 'slow';
+}
+
+/** The last kernel_init_pages() call on a page_alloc_unmapped machine, from the core's trace events. */
+export interface ZeroingRun {
+  /** increments with each call recorded on this machine: a view replays a run once */
+  id: number;
+  /** the scenario line or command that caused it */
+  label: string;
+  cpu: number;
+  mode: 'as_posted' | 'per_block';
+  blocks: ZeroBlockView[];
+  steps: ZeroStepView[];
+  /** steps beyond MAX_ZERO_STEPS were counted but not listed */
+  totalSteps: number;
+}
+
+/** The most steps one ZeroingRun lists (an as-posted order-10 allocation clears 1536 pages). */
+export const MAX_ZERO_STEPS = 8192;
+
+/**
+ * CONFIG_PAGE_ALLOC_UNMAPPED on the hosted machine: pageblock freetypes, direct-map coverage per
+ * pageblock (both transferred buffers, one byte per pageblock), per-CPU TLBs and mermap slices, the
+ * counters and the last zeroing run.
+ */
+export interface UnmappedInfo {
+  /** page_alloc_unmapped=yes */
+  enabled: boolean;
+  /** the direct map is built in page tables (x86-64 only) */
+  directMapModelled: boolean;
+  booted: boolean;
+  zeroing: 'as_posted' | 'per_block';
+  pcid: boolean;
+  /** pages per pageblock */
+  pageblockPages: number;
+  /** freetype index per pageblock: the migratetype, FREETYPE_IDX_UNMAPPED (5), or FREETYPE_HOLE */
+  freetypes: ArrayBuffer;
+  /** DM_* per pageblock */
+  directMap: ArrayBuffer;
+  /** the CPU the next scenario line runs on (`cpu <n>`) */
+  curCpu: number;
+  cpus: CpuView[];
+  /** each prepared mm's mermap, per CPU */
+  mermaps: { mm: string; cpus: MermapCpuView[] }[];
+  counters: {
+    unmappedBlocks: number;
+    flipsOut: number;
+    flipsIn: number;
+    mermapPagesCleared: number;
+    fastRuns: number;
+    fastPages: number;
+    slowPages: number;
+    shootdowns: number;
+    localFlushes: number;
+  };
+  lastZeroing: ZeroingRun | null;
+}
+
 // --- commands: main thread → worker ------------------------------------------------------------------
 
 /**
@@ -385,6 +536,12 @@ export interface BlkZerooutCommand {
 /** The largest range one `blkZeroout` builds bios for (the model walks every bvec). */
 export const MAX_ZEROOUT_BYTES = 64 * 2 ** 30;
 
+/** CONFIG_PAGE_ALLOC_UNMAPPED's state (UnmappedInfo; buffers transferred). Reply: `unmappedInfo`. */
+export interface UnmappedInfoCommand {
+  type: 'unmappedInfo';
+  seq: number;
+}
+
 export type Command =
   | InitCommand
   | BootStepCommand
@@ -405,7 +562,8 @@ export type Command =
   | HugeInfoCommand
   | DropCachesCommand
   | BlkZerooutCommand
-  | ValueCommand;
+  | ValueCommand
+  | UnmappedInfoCommand;
 
 /** The most pages one `processPages` reply carries (4 GiB of 4 KiB pages). */
 export const MAX_REGION_PAGES = 1 << 20;
@@ -635,6 +793,12 @@ export interface ZerooutReply {
   split: { bios: number; first: BioInfo[] } | null;
 }
 
+export interface UnmappedInfoReply {
+  type: 'unmappedInfo';
+  seq: number;
+  info: UnmappedInfo;
+}
+
 export type Reply =
   | ReadyReply
   | BootSteppedReply
@@ -656,6 +820,7 @@ export type Reply =
   | DroppedCachesReply
   | ZerooutReply
   | MeasuredReply
+  | UnmappedInfoReply
   | ErrorReply;
 
 /** The successful reply each command gets. */
@@ -680,6 +845,7 @@ export interface ReplyTo {
   dropCaches: DroppedCachesReply;
   blkZeroout: ZerooutReply;
   value: MeasuredReply;
+  unmappedInfo: UnmappedInfoReply;
 }
 
 // --- notices: worker → main thread, sent before the reply of the command that caused them -------------
@@ -747,6 +913,7 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'dropCaches',
   'blkZeroout',
   'value',
+  'unmappedInfo',
 ];
 
 /** Total frames a delta covers. */

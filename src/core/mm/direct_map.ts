@@ -186,6 +186,30 @@ export function lookupAddress(m: Machine, pfn: number): DirectMapLeaf | undefine
   return undefined;
 }
 
+/**
+ * How far the direct-map walk for `pfn` gets, for views that summarise large ranges: the level it
+ * stops at, the pages an entry at that level spans (so a caller can skip the rest of the range),
+ * and whether it ended at a present leaf, a non-present leaf, or an empty entry (`none`).
+ */
+export function directMapWalkEnd(
+  m: Machine,
+  pfn: number,
+): { level: number; span: number; none: boolean; present: boolean } {
+  const arch = m.pgtableArch;
+  let table = m.directMap.pgd;
+  if (table < 0) return { level: 0, span: 2 ** 27, none: true, present: false };
+  for (let level = 0; level <= PTE_LEVEL; level++) {
+    readEntry(m, table, dmIndex(m, pfn, level), E, level);
+    // an empty PGD entry spans 512 GiB (2^27 pages); below it, the leaf sizes
+    const span = level === 0 ? 2 ** 27 : LEAF_PAGES[level]!;
+    if (arch.isNone(E, level)) return { level, span, none: true, present: false };
+    if (level === PTE_LEVEL || arch.flags(E, level) & PTE.HUGE)
+      return { level, span, none: false, present: (E.lo & _PAGE_PRESENT) !== 0 };
+    table = arch.tablePfn(E, level);
+  }
+  return { level: PTE_LEVEL, span: 1, none: true, present: false };
+}
+
 /** kernel_page_present(): the direct-map entry of `pfn` exists and is present. */
 export function kernelPagePresent(m: Machine, pfn: number): boolean {
   const l = lookupAddress(m, pfn);

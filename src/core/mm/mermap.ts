@@ -209,11 +209,14 @@ export function mermapGet(m: Machine, cpu: number, pfn: number, nr: number, hold
   const slot = nr > MERMAP_CPU_PAGES ? -1 : mermapAlloc(m, mc, cpu, nr, false, holder);
   if (slot < 0) {
     mc.getFailures++;
+    // reported so views can tell why clear_page_mermap() took its slow path
+    if (m.trace.on) m.trace.emit({ type: 'mermap_get', cpu, pfn, nrPages: nr, slot: -1, holder });
     return -1;
   }
   mc.gets++;
   const a = mc.allocs[slot]!;
   mapPages(m, mc, cpu, a.base, pfn, nr);
+  if (m.trace.on) m.trace.emit({ type: 'mermap_get', cpu, pfn, nrPages: nr, slot, holder });
   return slot;
 }
 
@@ -259,7 +262,10 @@ export function clearPageMermap(m: Machine, pfn: number, nr: number, cpu: number
   const ps = m.pageSize;
   const slot = mermapGet(m, cpu, pfn, nr, 'kernel_init_pages');
   if (slot >= 0) {
-    for (let i = 0; i < nr; i++) m.ram.clearPage((pfn + i) * ps, ps);
+    for (let i = 0; i < nr; i++) {
+      m.ram.clearPage((pfn + i) * ps, ps);
+      if (m.trace.on) m.trace.emit({ type: 'mermap_clear_page', cpu, pfn: pfn + i, reserved: false });
+    }
     mermapPut(m, cpu, slot);
     m.mermapStats.fastRuns++;
     m.mermapStats.fastPages += nr;
@@ -283,6 +289,7 @@ export function clearPageMermap(m: Machine, pfn: number, nr: number, cpu: number
       );
     }
     m.ram.clearPage((pfn + i) * ps, ps);
+    if (m.trace.on) m.trace.emit({ type: 'mermap_clear_page', cpu, pfn: pfn + i, reserved: true });
     mermapPut(m, cpu, r);
     t.irqsOn = saved; // local_irq_restore()
   }

@@ -664,7 +664,17 @@ export class PageAllocator {
       for (let b = 0; b < blocks; b++) {
         const blockPfn = pfn + b * pbn;
         const n = Math.min(numpages, pbn);
-        if (this.pageblocks.unmapped(blockPfn)) {
+        const unmapped = this.pageblocks.unmapped(blockPfn);
+        if (this.trace.on)
+          this.trace.emit({
+            type: 'kernel_init_block',
+            block: b,
+            pfn: blockPfn,
+            nrPages: unmapped && asPosted ? numpages : n,
+            unmapped,
+            cpu: this.curCpu,
+          });
+        if (unmapped) {
           const start = asPosted ? pfn : blockPfn;
           const cnt = asPosted ? numpages : n;
           this.trace.call('clear_page_mermap', () =>
