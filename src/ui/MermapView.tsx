@@ -66,7 +66,7 @@ export function MermapView({ info }: { info: UnmappedInfo }) {
                   <SliceBar c={c} />
                 </td>
                 <td>
-                  {c.next}/{c.limit}
+                  {c.next}/{c.limit + 1}
                 </td>
                 <td className="slots">
                   {c.slots.map((s, i) => (
