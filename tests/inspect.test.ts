@@ -4,6 +4,8 @@ import { decodeKpageflags, describeFreeLists, inspectFrame, rmapOf } from '../sr
 import { pagetypeinfo } from '../src/core/proc/buddyinfo.ts';
 import { runScenario } from '../src/core/scenario/run.ts';
 import { assertInvariants } from '../src/core/check.ts';
+import { MachineClient } from '../src/worker/client.ts';
+import { inProcessTransport } from '../src/worker/in_process.ts';
 
 function run(text: string) {
   const r = runScenario(text, { out: () => {} });
@@ -178,5 +180,26 @@ A write r1 0 1 1 1
     expect(leaf).toEqual(expect.arrayContaining(['VALID', 'PAGE', 'USER(AP1)', 'AF', 'DBM(WRITE)']));
     expect(leaf).not.toContain('RDONLY(AP2)');
     expect(inspectFrame(m, w[3]!.target!).rmap.map((r) => r.comm)).toEqual(['A']);
+  });
+});
+
+describe('the worker answers inspectFrame and freeLists', () => {
+  it('replies with the written byte in the frame bytes, the process in the rmap, and a clear error for a bad pfn', async () => {
+    const client = new MachineClient(inProcessTransport());
+    await client.init({ ram: 256 * 2 ** 20 });
+    await client.run('spawn A\nA mmap r1 64K rw\nA write r1 0x10 1 1 0x5a');
+    const pages = await client.processPages('A', 'r1');
+    const pfn = new Float64Array(pages.pfns)[0]!;
+    const r = await client.inspectFrame(pfn);
+    expect(new Uint8Array(r.bytes)[0x10]).toBe(0x5a);
+    expect(r.rmap.map((e) => [e.comm, e.va])).toEqual([['A', pages.start]]);
+    expect(r.page.state).not.toBe('free');
+    await expect(client.inspectFrame(-1)).rejects.toThrow(/pfn -1 is not a frame of this machine/);
+    await expect(client.inspectFrame(1e12)).rejects.toThrow(/not a frame/);
+    const fl = await client.freeLists();
+    expect(fl.zones.map((z) => z.zone)).toEqual(['DMA', 'DMA32']); // 256 MiB: no ZONE_NORMAL
+    // the worker is still alive after the bad requests
+    expect((await client.inspectFrame(pfn)).kpagecount).toBe(1);
+    client.close();
   });
 });

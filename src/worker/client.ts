@@ -190,6 +190,14 @@ export class MachineClient {
     return this.request<'blkZeroout'>({ type: 'blkZeroout', bytes, zero, maxTransfer });
   }
 
+  inspectFrame(pfn: number) {
+    return this.request<'inspectFrame'>({ type: 'inspectFrame', pfn });
+  }
+
+  freeLists() {
+    return this.request<'freeLists'>({ type: 'freeLists' });
+  }
+
   close(): void {
     this.transport.close();
   }
