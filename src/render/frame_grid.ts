@@ -17,7 +17,7 @@ import { FrameState } from '../core/shared/frame_state.ts';
 import type { FrameDeltaNotice } from '../worker/protocol.ts';
 import { FrameBitmaps } from './frame_bitmap.ts';
 import { cellOf, gridLayout, pfnAtCell, type GridLayout } from './layout.ts';
-import { GRID_BACKGROUND, paletteWords } from './palette.ts';
+import { GRID_BACKGROUND, SELECTED_BLOCK_COLOR, paletteWords } from './palette.ts';
 import { raf } from './raf_scheduler.ts';
 
 export interface GridHover {
@@ -99,6 +99,8 @@ export class FrameGrid {
   private hover: number | null = null;
   private selection: number | null = null;
   private highlight: PfnRange | null = null;
+  /** the selection's whole buddy block or folio (linked views), outlined around the selected frame */
+  private block: PfnRange | null = null;
   private markers: GridMarker[] = [];
   /** the frame a virtual page maps (linked highlight from the process grid) */
   private link: GridMarker | null = null;
@@ -226,6 +228,18 @@ export class FrameGrid {
     if (range?.from === this.highlight?.from && range?.to === this.highlight?.to) return;
     this.highlight = range;
     raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** Outline the block the selected frame belongs to (a free buddy block, a folio), or nothing. */
+  setSelectedBlock(range: PfnRange | null): void {
+    if (range?.from === this.block?.from && range?.to === this.block?.to) return;
+    this.block = range;
+    raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** The outlined block of the selection, if any. */
+  get selectedBlock(): PfnRange | null {
+    return this.block;
   }
 
   setMarkers(markers: GridMarker[]): void {
@@ -396,6 +410,7 @@ export class FrameGrid {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     if (this.boundaries.length) this.drawBoundaries(ctx);
     if (this.highlight) this.outlineRange(ctx, this.highlight, '#0072b2', 2);
+    if (this.block) this.outlineRange(ctx, this.block, SELECTED_BLOCK_COLOR, 2);
     if (this.selection !== null)
       this.outlineRange(ctx, { from: this.selection, to: this.selection + 1 }, '#0072b2', 3);
     if (this.hover !== null) {

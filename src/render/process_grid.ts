@@ -14,7 +14,11 @@ import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTrans
 import { FrameBitmaps, NONE } from './frame_bitmap.ts';
 import { pageAtCell, pageCell, pageGridLayout, type PageGridLayout } from './layout.ts';
 import { PAGE_GRID_BACKGROUND, PAGE_NOTABILITY, pagePaletteWords } from './page_palette.ts';
+import { SELECTED_BLOCK_COLOR } from './palette.ts';
 import { raf } from './raf_scheduler.ts';
+
+/** The most linked pages the overlay outlines. */
+const MAX_LINK_OUTLINES = 4096;
 
 /** A VMA overlapping the region, for its boundary and label. */
 export interface RegionVma {
@@ -95,6 +99,9 @@ export class ProcessGrid {
 
   private hover: number | null = null;
   private selection: number | null = null;
+  /** the frames selected on the frame grid (linked views): pages mapping one of them are outlined */
+  private frameLink: { from: number; to: number } | null = null;
+  private linked: number[] = [];
 
   constructor(
     private readonly host: HTMLElement,
@@ -151,6 +158,7 @@ export class ProcessGrid {
   setData(d: ProcessRegionData | null): void {
     const prev = this.data;
     this.data = d;
+    this.relink();
     if (!d) {
       this.layoutNow = pageGridLayout(0, 0);
       this.cells = new Uint8Array(0);
@@ -216,6 +224,33 @@ export class ProcessGrid {
     if (page === this.selection) return;
     this.selection = page;
     raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /**
+   * Outline the pages that map a frame in [from, to): the frame (or block) selected on the frame
+   * grid, so the learner sees which virtual pages lead to it.
+   */
+  setFrameLink(range: { from: number; to: number } | null): void {
+    if (range?.from === this.frameLink?.from && range?.to === this.frameLink?.to) return;
+    this.frameLink = range;
+    this.relink();
+    raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** Pages of the region that map the linked frames, in address order. */
+  get linkedPages(): readonly number[] {
+    return this.linked;
+  }
+
+  private relink(): void {
+    const r = this.frameLink;
+    const pfns = this.data?.pfns;
+    this.linked = [];
+    if (!r || !pfns) return;
+    for (let i = 0; i < pfns.length; i++) {
+      const pfn = pfns[i]!;
+      if (pfn >= r.from && pfn < r.to) this.linked.push(i);
+    }
   }
 
   /** Highlight a page as if the pointer were on it (the keyboard cursor). */
@@ -362,6 +397,9 @@ export class ProcessGrid {
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     this.drawRegionOutline(ctx);
     this.drawBlocks(ctx, d);
+    // At most a few thousand outlines: the zero page can be behind a million pages.
+    for (const i of this.linked.slice(0, MAX_LINK_OUTLINES))
+      this.outlinePage(ctx, i, SELECTED_BLOCK_COLOR, 2);
     if (this.selection !== null) this.outlinePage(ctx, this.selection, '#0062a3', 3);
     if (this.hover !== null) this.outlinePage(ctx, this.hover, '#000000', 2);
     this.drawRowLabels(ctx, d);

@@ -149,6 +149,12 @@ export interface AppState {
   hover: HoverState | null;
   /** the frame the learner clicked */
   selection: number | null;
+  /**
+   * The buddy block or folio around `selection` (linked views: the frame grid outlines all of it,
+   * the process grid the pages that map any of it, the free-list view the block); null for a lone
+   * page or when not known yet. Cleared whenever `selection` leaves it.
+   */
+  selectedBlock: { pfn: number; order: number } | null;
   /** a long boot replay (Back on a big machine): steps replayed so far; null when none is slow */
   bootProgress: { done: number; total: number } | null;
   /** the machine screen or the side-by-side comparison */
@@ -204,6 +210,7 @@ export const initialState: AppState = {
   error: null,
   hover: null,
   selection: null,
+  selectedBlock: null,
   bootProgress: null,
   viewMode: 'machine',
   allocations: [],
