@@ -5,8 +5,20 @@
  * from the free-list view: the frame grid selects it and outlines the whole buddy block, and the
  * inspector says which free list holds it. A walk entry selects the frame it points at.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test } from '@playwright/test';
 import { MmLab } from './fixtures.ts';
+
+/** axe violations in the inspector and the free-list view (the rest of the page is e2e/a11y.spec.ts's). */
+async function violations(app: MmLab): Promise<string[]> {
+  const results = await new AxeBuilder({ page: app.page })
+    .include('[data-testid="inspector"]')
+    .include('[data-testid="freelists"]')
+    .analyze();
+  return results.violations.map(
+    (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+  );
+}
 
 test.describe.configure({ mode: 'serial' });
 
@@ -65,6 +77,7 @@ test('a written byte shows in the selected frame’s hexdump, and the rmap names
   await inspector.getByLabel('Go to offset').fill('0x1000');
   await inspector.getByRole('button', { name: 'Go' }).click();
   await expect(inspector.getByRole('alert')).toContainText('"0x1000" is not an offset in this page');
+  expect(await violations(app)).toEqual([]);
 });
 
 test('a block picked in the free-list view is selected and outlined on the frame grid', async ({ page }) => {
@@ -107,6 +120,7 @@ test('a block picked in the free-list view is selected and outlined on the frame
   await app.screenshot('inspector-free-block');
   await lists.scrollIntoViewIfNeeded();
   await app.screenshot('free-lists');
+  expect(await violations(app)).toEqual([]);
 });
 
 test('a page-table walk entry selects the table or frame it points at', async ({ page }) => {
