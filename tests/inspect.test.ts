@@ -80,6 +80,29 @@ A fork B
     expect(inspectFrame(m, pfn).kpagecount).toBe(2);
   });
 
+  it('the zero page behind 300 read-faulted pages: 256 mappings listed, the listing says there are more', () => {
+    const { m, session } = run(`machine ram=256M
+boot
+spawn A
+A mmap r1 2M rw
+A read r1 0 1200K 4K
+`);
+    const a = session.procs.get('A')!;
+    const f = inspectFrame(m, m.zeroPfn(0));
+    expect(f.rmap.length).toBe(256);
+    expect(f.rmapComplete).toBe(false);
+    expect(f.rmapTotal).toBe(257);
+    expect(f.rmap[0]).toEqual({
+      pid: a.task.pid,
+      comm: 'A',
+      va: a.regions.get('r1')!.start,
+      vma: '',
+      via: 'PTE',
+      writable: false,
+    });
+    expect(f.kpageflagNames.map((b) => b.name)).toContain('KPF_ZERO_PAGE');
+  });
+
   it('a free pfn inside a buddy block names the block head, its order and the free list holding it', () => {
     const { m } = run(`machine ram=256M
 boot

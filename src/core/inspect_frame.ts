@@ -20,6 +20,7 @@ import {
   type Zone,
 } from './mm/mmzone.ts';
 import { compoundHead } from './mm/rmap.ts';
+import { isHugeZeroPfn } from './mm/huge_memory.ts';
 import { kpagecount, kpageflags } from './proc/page.ts';
 import { PG } from './phys/page.ts';
 
@@ -94,45 +95,58 @@ export interface RmapEntry {
 /** The most mappings an inspection lists (the zero page is mapped by every untouched read). */
 export const MAX_RMAP_ENTRIES = 256;
 
+/** Thrown inside forEachPte to end a walk early. */
+const STOP = Symbol('stop');
+
 /**
  * Every mapping of `pfn` across the live processes, lowest pid and address first; at most `limit`
- * listed, `total` counts them all. The kernel walks anon_vma / the file's i_mmap tree from the folio;
- * the emulator keeps no such tree, so it walks each process's page tables, which finds the same set
- * (and, unlike the kernel's rmap, the zero page's mappings too).
+ * listed, `total` counts what was found. The walk ends once `stopAfter` mappings are found: the
+ * caller knows how many there are from kpagecount, except for the zero pages, which nothing
+ * counts; their walk ends just past `limit` and `complete` says whether it saw everything. The
+ * kernel walks anon_vma / the file's i_mmap tree from the folio; the emulator keeps no such tree,
+ * so it walks each process's page tables, which finds the same set (and the zero page's mappings).
  */
 export function rmapOf(
   m: Machine,
   pfn: number,
   limit = MAX_RMAP_ENTRIES,
-): { entries: RmapEntry[]; total: number } {
+  stopAfter = Infinity,
+): { entries: RmapEntry[]; total: number; complete: boolean } {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
   const ps = m.pageSize;
   const entries: RmapEntry[] = [];
   let total = 0;
   const tasks = [...m.tasks.values()].filter((t) => t.mm).sort((a, b) => a.pid - b.pid);
-  for (const t of tasks) {
-    for (const v of t.mm!.vmas) {
-      forEachPte(m, t.mm!, v.start, v.end, (va, e, _page, level) => {
-        const f = arch.flags(e, level);
-        if (!(f & (PTE.PRESENT | PTE.PROTNONE))) return;
-        const mapped =
-          level < last ? arch.pfn(e) + Math.floor((va % 2 ** arch.levelShift[level]!) / ps) : arch.pfn(e);
-        if (mapped !== pfn) return;
-        total++;
-        if (entries.length < limit)
-          entries.push({
-            pid: t.pid,
-            comm: t.comm,
-            va,
-            vma: v.name ?? (v.shmem ? '/dev/zero (deleted)' : ''),
-            via: level < last ? 'PMD' : 'PTE',
-            writable: (f & PTE.WRITE) !== 0,
-          });
-      });
+  try {
+    for (const t of tasks) {
+      for (const v of t.mm!.vmas) {
+        forEachPte(m, t.mm!, v.start, v.end, (va, e, _page, level) => {
+          const f = arch.flags(e, level);
+          if (!(f & (PTE.PRESENT | PTE.PROTNONE))) return;
+          const mapped =
+            level < last ? arch.pfn(e) + Math.floor((va % 2 ** arch.levelShift[level]!) / ps) : arch.pfn(e);
+          if (mapped !== pfn) return;
+          total++;
+          if (entries.length < limit)
+            entries.push({
+              pid: t.pid,
+              comm: t.comm,
+              va,
+              vma: v.name ?? (v.shmem ? '/dev/zero (deleted)' : ''),
+              via: level < last ? 'PMD' : 'PTE',
+              writable: (f & PTE.WRITE) !== 0,
+            });
+          if (total >= stopAfter) throw STOP;
+        });
+      }
     }
+  } catch (e) {
+    if (e !== STOP) throw e;
+    // Stopped at the count the caller expected: complete, unless that count was only a bound.
+    return { entries, total, complete: total <= limit };
   }
-  return { entries, total };
+  return { entries, total, complete: true };
 }
 
 /** Where a free block is queued: a zone's free_area[order].free_list[freetype], or a CPU's pcp list. */
@@ -234,8 +248,10 @@ export interface FrameInspection {
   kpageflagNames: { bit: number; name: string }[];
   kpagecount: number;
   rmap: RmapEntry[];
-  /** mappings in all (rmap may list fewer) */
+  /** mappings found (rmap may list fewer) */
   rmapTotal: number;
+  /** false when the walk ended before finding them all (the zero page: more than rmapTotal - 1) */
+  rmapComplete: boolean;
   block: BlockInfo | null;
   pageblock: { index: number; pfn: number; migratetype: string };
   /** the page size, and the frame's bytes (length pageSize) */
@@ -246,7 +262,15 @@ export interface FrameInspection {
 export function inspectFrame(m: Machine, pfn: number): FrameInspection {
   const page = describePfn(m, pfn); // validates pfn
   const kpf = kpageflags(m, pfn);
-  const rmap = rmapOf(m, pfn);
+  // kpagecount is how many mappings there are: none means no walk at all, else the walk ends at the
+  // last one. The zero pages are not counted, so their walk ends just past what is listed.
+  const count = kpagecount(m, pfn);
+  const zero = m.isZeroPfn(pfn) || isHugeZeroPfn(m, pfn);
+  const rmap = zero
+    ? rmapOf(m, pfn, MAX_RMAP_ENTRIES, MAX_RMAP_ENTRIES + 1)
+    : count > 0
+      ? rmapOf(m, pfn, MAX_RMAP_ENTRIES, count)
+      : { entries: [], total: 0, complete: true };
   return {
     page,
     kpageflags: '0x' + kpf.toString(16).padStart(16, '0'),
@@ -254,6 +278,7 @@ export function inspectFrame(m: Machine, pfn: number): FrameInspection {
     kpagecount: kpagecount(m, pfn),
     rmap: rmap.entries,
     rmapTotal: rmap.total,
+    rmapComplete: rmap.complete,
     block: blockOf(m, pfn),
     pageblock: {
       index: pfn >> m.arch.pageblockOrder,

@@ -138,8 +138,10 @@ export function FrameFacts({ insp }: { insp: FrameInspectionReply }) {
         </table>
       )}
       {insp.rmapTotal > insp.rmap.length && (
-        <p className="muted">
-          …and {insp.rmapTotal - insp.rmap.length} more mappings ({insp.rmapTotal} in all).
+        <p className="muted" data-testid="rmap-more">
+          {insp.rmapComplete
+            ? `…and ${insp.rmapTotal - insp.rmap.length} more mappings (${insp.rmapTotal} in all).`
+            : `…and more: the first ${insp.rmap.length} are listed (the zero page's mappings are not counted anywhere, so the search stopped there).`}
         </p>
       )}
       <p className="hint muted">

@@ -39,6 +39,7 @@ export function inspectFrameReply(
     kpagecount: f.kpagecount,
     rmap: f.rmap,
     rmapTotal: f.rmapTotal,
+    rmapComplete: f.rmapComplete,
     block: f.block,
     pageblock: f.pageblock,
     pageSize: f.pageSize,

@@ -663,6 +663,8 @@ export interface FrameInspectionReply {
   /** who maps the frame, lowest pid first; at most MAX_RMAP_ENTRIES (rmapTotal counts all) */
   rmap: RmapEntry[];
   rmapTotal: number;
+  /** false when listing stopped early (the zero page): there are more than rmapTotal - 1 */
+  rmapComplete: boolean;
   block: BlockInfo | null;
   pageblock: { index: number; pfn: number; migratetype: string };
   pageSize: number;
