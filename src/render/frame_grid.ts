@@ -17,7 +17,8 @@ import { FrameState } from '../core/shared/frame_state.ts';
 import type { FrameDeltaNotice } from '../worker/protocol.ts';
 import { FrameBitmaps } from './frame_bitmap.ts';
 import { cellOf, gridLayout, pfnAtCell, type GridLayout } from './layout.ts';
-import { GRID_BACKGROUND, SELECTED_BLOCK_COLOR, paletteWords } from './palette.ts';
+import { GRID_BACKGROUND, SELECTED_BLOCK_COLOR, frameColor, paletteWords } from './palette.ts';
+import { PATTERN_MIN_PX, patternInk, patternOf, tracePattern } from './patterns.ts';
 import { raf } from './raf_scheduler.ts';
 
 export interface GridHover {
@@ -105,6 +106,8 @@ export class FrameGrid {
   /** the frame a virtual page maps (linked highlight from the process grid) */
   private link: GridMarker | null = null;
   private boundaries: GridBoundary[] = [];
+  /** draw a shape per state over the colours when cells are big enough (patterns.ts) */
+  private patterns = false;
   private statesChangedQueued = false;
   /** How long the last static redraws took, in ms (newest last; the pan-smoothness test reads it). */
   readonly drawTimes: number[] = [];
@@ -221,6 +224,58 @@ export class FrameGrid {
     if (pfn === this.selection) return;
     this.selection = pfn;
     raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** Shapes over the colours (the header's "patterns" switch), so states differ without colour. */
+  setPatterns(on: boolean): void {
+    if (on === this.patterns) return;
+    this.patterns = on;
+    raf.scheduleRedraw(this.drawStatic);
+  }
+
+  get patternsOn(): boolean {
+    return this.patterns;
+  }
+
+  /** One path per pattern kind and ink over the visible cells, stroked once each. */
+  private drawPatterns(
+    ctx: CanvasRenderingContext2D,
+    cell: number,
+    x0: number,
+    y0: number,
+    c0: number,
+    c1: number,
+    r0: number,
+    r1: number,
+  ): void {
+    const { cols } = this.layoutNow;
+    const n = this.layoutNow.nrPages;
+    const paths = new Map<string, Path2D>();
+    for (let r = r0; r < r1; r++) {
+      for (let c = c0; c < c1; c++) {
+        const pfn = r * cols + c;
+        if (pfn >= n) break;
+        const state = this.states[pfn]!;
+        const kind = patternOf(state);
+        if (!kind) continue;
+        // dots are filled, lines and rings stroked: one path per ink and way of drawing
+        const key = (kind === 'dot' || kind === 'dots' ? 'f' : 's') + patternInk(frameColor(state));
+        let p = paths.get(key);
+        if (!p) paths.set(key, (p = new Path2D()));
+        tracePattern(p, kind, x0 + c * cell, y0 + r * cell, cell);
+      }
+    }
+    ctx.lineWidth = Math.max(1, cell / 14);
+    for (const [key, p] of paths) {
+      const ink = key.slice(1);
+      if (key[0] === 'f') {
+        ctx.fillStyle = ink;
+        ctx.fill(p);
+      } else {
+        ctx.strokeStyle = ink;
+        ctx.stroke(p);
+      }
+    }
   }
 
   /** Outline a block of frames, e.g. the allocation just made. */
@@ -390,6 +445,7 @@ export class FrameGrid {
       ctx.strokeStyle = 'rgba(0, 0, 0, 0.14)';
       ctx.lineWidth = 1;
       ctx.stroke();
+      if (this.patterns && t.k >= PATTERN_MIN_PX) this.drawPatterns(ctx, cell, x0, y0, c0, c1, r0, r1);
     }
     ctx.strokeStyle = 'rgba(0, 0, 0, 0.45)';
     ctx.lineWidth = 1;

@@ -8,6 +8,7 @@ import { useId } from 'react';
 import { ARCH_NAMES, type ArchName } from '../core/config.ts';
 import { useAppState, useController } from './context.ts';
 import { size } from './format.ts';
+import { HeaderTools } from './HeaderTools.tsx';
 import { ARCH_LABELS, ramChoicesFor, withArch } from './store.ts';
 
 export function Header() {
@@ -213,6 +214,7 @@ export function Header() {
           <span>Booting the emulated machine…</span>
         )}
       </p>
+      <HeaderTools />
     </header>
   );
 }

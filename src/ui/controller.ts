@@ -91,6 +91,7 @@ export class AppController {
       if (n.generation !== this.store.getState().machine?.generation) return;
       this.store.setState((s) => ({ log: [...s.log, ...n.lines] }));
     });
+    this.set({ patterns: readPatternsSetting() });
     // One selection: a block stays selected only while the selected frame is inside it.
     this.store.subscribe((st, prev) => {
       const b = st.selectedBlock;
@@ -125,6 +126,7 @@ export class AppController {
       void this.fetchAllFrames(grid);
     }
     const sync = (s: AppState) => {
+      grid.setPatterns(s.patterns);
       grid.setSelection(s.selection);
       grid.setSelectedBlock(blockRange(s));
       grid.setHighlight(
@@ -144,6 +146,7 @@ export class AppController {
       if (
         s.selection !== prev.selection ||
         s.selectedBlock !== prev.selectedBlock ||
+        s.patterns !== prev.patterns ||
         s.lastAllocation !== prev.lastAllocation ||
         s.machine !== prev.machine ||
         s.huge !== prev.huge
@@ -665,6 +668,16 @@ export class AppController {
     this.set({ selection: pfn, ...(block !== undefined ? { selectedBlock: block } : {}) });
   }
 
+  /** Patterns over the grid colours on or off, remembered for the next visit. */
+  setPatterns(on: boolean): void {
+    this.set({ patterns: on });
+    try {
+      localStorage.setItem(PATTERNS_KEY, on ? '1' : '0');
+    } catch {
+      // storage may be disabled (private mode, Node): the setting then lasts for this visit only
+    }
+  }
+
   /** The inspector learned the selected frame's block: outline it everywhere (if still selected). */
   setSelectedBlock(block: { pfn: number; order: number } | null): void {
     const s = this.store.getState();
@@ -854,4 +867,15 @@ function selectedFrames(s: AppState): { from: number; to: number } | null {
   const b = s.selectedBlock;
   if (b) return { from: b.pfn, to: b.pfn + 2 ** b.order };
   return s.selection === null ? null : { from: s.selection, to: s.selection + 1 };
+}
+
+/** localStorage key of the header's "patterns" switch. */
+export const PATTERNS_KEY = 'mmlab.patterns';
+
+function readPatternsSetting(): boolean {
+  try {
+    return typeof localStorage !== 'undefined' && localStorage.getItem(PATTERNS_KEY) === '1';
+  } catch {
+    return false;
+  }
 }

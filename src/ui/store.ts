@@ -188,6 +188,8 @@ export interface AppState {
   deaths: DeathInfo[];
   /** THP and the huge zero folio, refetched after every machine-changing operation */
   huge: HugeInfo | null;
+  /** shapes over the grid colours (the header's switch; remembered in localStorage) */
+  patterns: boolean;
   /** what the last "Run shrinker" press did */
   shrinkerResult: { freed: number; output: string } | null;
 }
@@ -230,6 +232,7 @@ export const initialState: AppState = {
   deaths: [],
   huge: null,
   shrinkerResult: null,
+  patterns: false,
 };
 
 export type AppStore = ReturnType<typeof createAppStore>;
