@@ -38,6 +38,24 @@ test('patterns draw shapes over the kernel image and stay on after a reload', as
   expect(await page.evaluate((p) => window.__mmlab!.pixelAt(p.x, p.y), c2)).toBe(orange);
 });
 
+test('patterns mark page states on the process grid too: a shared page gets a cross', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.spawn('A');
+  await app.mmap('r1', '64K', 'rw');
+  await app.runScenario('A write r1 0 1 1 7\nA fork B');
+  const VPage = await page.evaluate(() => window.__mmlab!.VPageState);
+  expect(await page.evaluate(() => window.__mmlab!.pageState(0))).toBe(VPage.Shared);
+  const shared = await page.evaluate((s) => window.__mmlab!.pageColor(s), VPage.Shared);
+  const c = await app.showPage(0, 24);
+  expect(await page.evaluate((p) => window.__mmlab!.pagePixelAt(p.x, p.y), c)).toBe(shared);
+  await page.getByRole('checkbox', { name: 'patterns' }).check();
+  await app.idle();
+  // the cross runs through the cell's centre
+  expect(await page.evaluate((p) => window.__mmlab!.pagePixelAt(p.x, p.y), c)).not.toBe(shared);
+  await app.screenshot('patterns-process');
+});
+
 test('? opens the keyboard shortcuts, Escape closes them', async ({ page }) => {
   const app = new MmLab(page);
   await app.open();

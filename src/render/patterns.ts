@@ -6,6 +6,8 @@
  * are most of the grid.
  */
 import { FrameState } from '../core/shared/frame_state.ts';
+import { VPageState } from '../core/shared/page_state.ts';
+import { VPAGE_HUGE_ZERO } from '../worker/protocol.ts';
 
 export type PatternKind =
   'slash' | 'backslash' | 'cross' | 'horizontal' | 'vertical' | 'plus' | 'dot' | 'dots' | 'ring' | 'dash';
@@ -30,6 +32,20 @@ const PATTERNS: Partial<Record<number, PatternKind>> = {
 
 export function patternOf(state: number): PatternKind | null {
   return PATTERNS[state] ?? null;
+}
+
+/** The process grid's page states (untouched and unmapped pages keep none: they are the background). */
+const PAGE_PATTERNS: Partial<Record<number, PatternKind>> = {
+  [VPageState.Zero]: 'ring',
+  [VPageState.Private]: 'dots',
+  [VPageState.Shared]: 'cross',
+  [VPageState.Huge]: 'slash',
+  [VPAGE_HUGE_ZERO]: 'backslash',
+  [VPageState.ProtNone]: 'horizontal',
+};
+
+export function pagePatternOf(state: number): PatternKind | null {
+  return PAGE_PATTERNS[state] ?? null;
 }
 
 /** Add the pattern of one cell (top-left x, y; side s) to a path, to be stroked in one go. */

@@ -13,7 +13,8 @@ import { sizeCanvases } from './canvas_size.ts';
 import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import { FrameBitmaps, NONE } from './frame_bitmap.ts';
 import { pageAtCell, pageCell, pageGridLayout, type PageGridLayout } from './layout.ts';
-import { PAGE_GRID_BACKGROUND, PAGE_NOTABILITY, pagePaletteWords } from './page_palette.ts';
+import { PAGE_GRID_BACKGROUND, PAGE_NOTABILITY, pageColor, pagePaletteWords } from './page_palette.ts';
+import { PATTERN_MIN_PX, pagePatternOf, patternInk, tracePattern } from './patterns.ts';
 import { SELECTED_BLOCK_COLOR } from './palette.ts';
 import { raf } from './raf_scheduler.ts';
 
@@ -101,6 +102,8 @@ export class ProcessGrid {
   private selection: number | null = null;
   /** the frames selected on the frame grid (linked views): pages mapping one of them are outlined */
   private frameLink: { from: number; to: number } | null = null;
+  /** draw a shape per page state over the colours when cells are big enough (patterns.ts) */
+  private patterns = false;
   private linked: number[] = [];
 
   constructor(
@@ -235,6 +238,53 @@ export class ProcessGrid {
     this.frameLink = range;
     this.relink();
     raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** Shapes over the colours (the header's "patterns" switch), so page states differ without colour. */
+  setPatterns(on: boolean): void {
+    if (on === this.patterns) return;
+    this.patterns = on;
+    raf.scheduleRedraw(this.drawStatic);
+  }
+
+  /** One path per pattern ink and way of drawing over the visible pages, as the frame grid does. */
+  private drawPatterns(
+    ctx: CanvasRenderingContext2D,
+    cell: number,
+    x0: number,
+    y0: number,
+    c0: number,
+    c1: number,
+    r0: number,
+    r1: number,
+  ): void {
+    const d = this.data!;
+    const { cols, offset } = this.layoutNow;
+    const paths = new Map<string, Path2D>();
+    for (let r = r0; r < r1; r++) {
+      for (let c = c0; c < c1; c++) {
+        const page = r * cols + c - offset;
+        if (page < 0 || page >= d.states.length) continue;
+        const state = d.states[page]!;
+        const kind = pagePatternOf(state);
+        if (!kind) continue;
+        const key = (kind === 'dot' || kind === 'dots' ? 'f' : 's') + patternInk(pageColor(state));
+        let p = paths.get(key);
+        if (!p) paths.set(key, (p = new Path2D()));
+        tracePattern(p, kind, x0 + c * cell, y0 + r * cell, cell);
+      }
+    }
+    ctx.lineWidth = Math.max(1, cell / 14);
+    for (const [key, p] of paths) {
+      const ink = key.slice(1);
+      if (key[0] === 'f') {
+        ctx.fillStyle = ink;
+        ctx.fill(p);
+      } else {
+        ctx.strokeStyle = ink;
+        ctx.stroke(p);
+      }
+    }
   }
 
   /** Pages of the region that map the linked frames, in address order. */
@@ -384,6 +434,7 @@ export class ProcessGrid {
       ctx.strokeStyle = 'rgba(0, 0, 0, 0.16)';
       ctx.lineWidth = 1;
       ctx.stroke();
+      if (this.patterns && t.k >= PATTERN_MIN_PX) this.drawPatterns(ctx, cell, x0, y0, c0, c1, r0, r1);
       ctx.restore();
     }
   };

@@ -192,7 +192,9 @@ export class AppController {
     grid.setData(this.pages);
     grid.setSelection(this.store.getState().pageSelection);
     grid.setFrameLink(selectedFrames(this.store.getState()));
+    grid.setPatterns(this.store.getState().patterns);
     const unsubscribe = this.store.subscribe((s, prev) => {
+      if (s.patterns !== prev.patterns) grid.setPatterns(s.patterns);
       if (s.pageSelection !== prev.pageSelection) grid.setSelection(s.pageSelection);
       if (s.selection !== prev.selection || s.selectedBlock !== prev.selectedBlock)
         grid.setFrameLink(selectedFrames(s));
