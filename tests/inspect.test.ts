@@ -103,6 +103,45 @@ A read r1 0 1200K 4K
     expect(f.kpageflagNames.map((b) => b.name)).toContain('KPF_ZERO_PAGE');
   });
 
+  it('a THP subpage is mapped by a PMD: the rmap gives the subpage address and says PMD', () => {
+    const { m, session } = run(`machine ram=1G thp=madvise
+boot
+spawn A
+A mmap r1 4M rw
+A madvise r1 0 4M hugepage
+A write r1 0x3000 1 1 9
+`);
+    const a = session.procs.get('A')!;
+    const va = a.regions.get('r1')!.start + 0x3000;
+    const w = describeWalk(m, a.task, va);
+    expect(w.map((l) => l.level)).toEqual(['PGD', 'PUD', 'PMD']); // the walk ends at the huge PMD
+    const pfn = w[2]!.target! + 3;
+    const f = inspectFrame(m, pfn);
+    expect(f.rmap).toEqual([{ pid: a.task.pid, comm: 'A', va, vma: '', via: 'PMD', writable: true }]);
+    expect(f.kpageflagNames.map((b) => b.name)).toEqual(
+      expect.arrayContaining(['KPF_THP', 'KPF_COMPOUND_TAIL']),
+    );
+    expect(f.block).toEqual({ kind: 'allocated', headPfn: w[2]!.target!, order: 9, compound: true });
+    expect(f.bytes[0]).toBe(9);
+  });
+
+  it('MIPS (32-bit PTEs): the rmap finds both processes after fork', () => {
+    const { m, session } = run(`machine arch=mips
+boot
+spawn A
+A mmap r1 64K rw
+A write r1 0x2000 1 1 1
+A fork B
+`);
+    const a = session.procs.get('A')!;
+    const va = a.regions.get('r1')!.start + 0x2000;
+    const pfn = pfnAt(m, a.task, va);
+    expect(inspectFrame(m, pfn).rmap.map((r) => [r.comm, r.va, r.via])).toEqual([
+      ['A', va, 'PTE'],
+      ['B', va, 'PTE'],
+    ]);
+  });
+
   it('a free pfn inside a buddy block names the block head, its order and the free list holding it', () => {
     const { m } = run(`machine ram=256M
 boot
