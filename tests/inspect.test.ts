@@ -196,6 +196,29 @@ free k1
   });
 });
 
+describe('free lists with __GFP_UNMAPPED', () => {
+  it('page_alloc_unmapped=yes adds the Unmapped freetype, counted as pagetypeinfo counts it', () => {
+    const { m } = run(`machine cpus=2 page_alloc_unmapped=yes
+boot
+spawn A
+alloc k1 order=3 gfp=GFP_KERNEL|__GFP_UNMAPPED|__GFP_ZERO
+`);
+    const text = pagetypeinfo(m);
+    let unmappedBlocks = 0;
+    for (const z of describeFreeLists(m)) {
+      const lists = z.lists.filter((l) => l.freetype === 'Unmapped');
+      expect(lists.length).toBe(z.nrFree.length);
+      const row = text
+        .split('\n')
+        .find((l) => l.includes(`zone ${z.zone.padStart(8)}, type ${'Unmapped'.padStart(12)}`))!;
+      expect(lists.map((l) => l.count)).toEqual(row.trim().split(/\s+/).slice(-z.nrFree.length).map(Number));
+      unmappedBlocks += lists.reduce((s, l) => s + l.count, 0);
+    }
+    // the rest of the pageblock k1 came from stays on the Unmapped lists
+    expect(unmappedBlocks).toBeGreaterThan(0);
+  });
+});
+
 describe('page-table walk decoding', () => {
   it('x86-64: PGD..PTE with P RW US A D NX on a written anonymous page, each level pointing at the next table', () => {
     const { m, session } = run(`machine ram=256M
