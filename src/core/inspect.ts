@@ -161,18 +161,31 @@ export interface WalkLevel {
   entry: string;
   bits: string[];
   present: boolean;
+  /**
+   * The frame the entry points at: the next level's table, or for a leaf (a PTE, a huge PMD) the
+   * mapped frame; null when the entry is not present.
+   */
+  target: number | null;
 }
 
 export function describeWalk(m: Machine, t: Task, va: number): WalkLevel[] {
   if (!t.mm) return [];
-  return walkSteps(m, t.mm, va).map((s, i) => ({
-    level: s.level,
-    tablePfn: s.tablePfn,
-    index: s.index,
-    entry: '0x' + entryValue(s.entry).toString(16).padStart(16, '0'),
-    bits: m.pgtableArch.bitNames(s.entry, i),
-    present: (m.pgtableArch.flags(s.entry, i) & PTE.PRESENT) !== 0,
-  }));
+  const arch = m.pgtableArch;
+  return walkSteps(m, t.mm, va).map((s, i) => {
+    const f = arch.flags(s.entry, i);
+    const present = (f & PTE.PRESENT) !== 0;
+    const leaf = i === arch.levels - 1 || (f & PTE.HUGE) !== 0;
+    return {
+      level: s.level,
+      tablePfn: s.tablePfn,
+      index: s.index,
+      entry: '0x' + entryValue(s.entry).toString(16).padStart(16, '0'),
+      bits: arch.bitNames(s.entry, i),
+      present,
+      target:
+        !present && !(leaf && f & PTE.PROTNONE) ? null : leaf ? arch.pfn(s.entry) : arch.tablePfn(s.entry, i),
+    };
+  });
 }
 
 /** memblock's lists for the memblock view: physical ranges, with who reserved what. */

@@ -17,7 +17,8 @@ import { FrameState } from '../core/shared/frame_state.ts';
 import type { FrameDeltaNotice } from '../worker/protocol.ts';
 import { FrameBitmaps } from './frame_bitmap.ts';
 import { cellOf, gridLayout, pfnAtCell, type GridLayout } from './layout.ts';
-import { GRID_BACKGROUND, paletteWords } from './palette.ts';
+import { GRID_BACKGROUND, SELECTED_BLOCK_COLOR, frameColor, paletteWords } from './palette.ts';
+import { PATTERN_MIN_PX, patternInk, patternOf, tracePattern } from './patterns.ts';
 import { raf } from './raf_scheduler.ts';
 
 export interface GridHover {
@@ -99,10 +100,14 @@ export class FrameGrid {
   private hover: number | null = null;
   private selection: number | null = null;
   private highlight: PfnRange | null = null;
+  /** the selection's whole buddy block or folio (linked views), outlined around the selected frame */
+  private block: PfnRange | null = null;
   private markers: GridMarker[] = [];
   /** the frame a virtual page maps (linked highlight from the process grid) */
   private link: GridMarker | null = null;
   private boundaries: GridBoundary[] = [];
+  /** draw a shape per state over the colours when cells are big enough (patterns.ts) */
+  private patterns = false;
   private statesChangedQueued = false;
   /** How long the last static redraws took, in ms (newest last; the pan-smoothness test reads it). */
   readonly drawTimes: number[] = [];
@@ -221,11 +226,75 @@ export class FrameGrid {
     raf.scheduleRedraw(this.drawOverlay);
   }
 
+  /** Shapes over the colours (the header's "patterns" switch), so states differ without colour. */
+  setPatterns(on: boolean): void {
+    if (on === this.patterns) return;
+    this.patterns = on;
+    raf.scheduleRedraw(this.drawStatic);
+  }
+
+  get patternsOn(): boolean {
+    return this.patterns;
+  }
+
+  /** One path per pattern kind and ink over the visible cells, stroked once each. */
+  private drawPatterns(
+    ctx: CanvasRenderingContext2D,
+    cell: number,
+    x0: number,
+    y0: number,
+    c0: number,
+    c1: number,
+    r0: number,
+    r1: number,
+  ): void {
+    const { cols } = this.layoutNow;
+    const n = this.layoutNow.nrPages;
+    const paths = new Map<string, Path2D>();
+    for (let r = r0; r < r1; r++) {
+      for (let c = c0; c < c1; c++) {
+        const pfn = r * cols + c;
+        if (pfn >= n) break;
+        const state = this.states[pfn]!;
+        const kind = patternOf(state);
+        if (!kind) continue;
+        // dots are filled, lines and rings stroked: one path per ink and way of drawing
+        const key = (kind === 'dot' || kind === 'dots' ? 'f' : 's') + patternInk(frameColor(state));
+        let p = paths.get(key);
+        if (!p) paths.set(key, (p = new Path2D()));
+        tracePattern(p, kind, x0 + c * cell, y0 + r * cell, cell);
+      }
+    }
+    ctx.lineWidth = Math.max(1, cell / 14);
+    for (const [key, p] of paths) {
+      const ink = key.slice(1);
+      if (key[0] === 'f') {
+        ctx.fillStyle = ink;
+        ctx.fill(p);
+      } else {
+        ctx.strokeStyle = ink;
+        ctx.stroke(p);
+      }
+    }
+  }
+
   /** Outline a block of frames, e.g. the allocation just made. */
   setHighlight(range: PfnRange | null): void {
     if (range?.from === this.highlight?.from && range?.to === this.highlight?.to) return;
     this.highlight = range;
     raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** Outline the block the selected frame belongs to (a free buddy block, a folio), or nothing. */
+  setSelectedBlock(range: PfnRange | null): void {
+    if (range?.from === this.block?.from && range?.to === this.block?.to) return;
+    this.block = range;
+    raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** The outlined block of the selection, if any. */
+  get selectedBlock(): PfnRange | null {
+    return this.block;
   }
 
   setMarkers(markers: GridMarker[]): void {
@@ -376,6 +445,7 @@ export class FrameGrid {
       ctx.strokeStyle = 'rgba(0, 0, 0, 0.14)';
       ctx.lineWidth = 1;
       ctx.stroke();
+      if (this.patterns && t.k >= PATTERN_MIN_PX) this.drawPatterns(ctx, cell, x0, y0, c0, c1, r0, r1);
     }
     ctx.strokeStyle = 'rgba(0, 0, 0, 0.45)';
     ctx.lineWidth = 1;
@@ -396,6 +466,7 @@ export class FrameGrid {
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
     if (this.boundaries.length) this.drawBoundaries(ctx);
     if (this.highlight) this.outlineRange(ctx, this.highlight, '#0072b2', 2);
+    if (this.block) this.outlineRange(ctx, this.block, SELECTED_BLOCK_COLOR, 2);
     if (this.selection !== null)
       this.outlineRange(ctx, { from: this.selection, to: this.selection + 1 }, '#0072b2', 3);
     if (this.hover !== null) {

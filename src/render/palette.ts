@@ -76,3 +76,9 @@ function freeRamp(n: number): string[] {
     return rgbToHex(c[0]!, c[1]!, c[2]!);
   });
 }
+
+/**
+ * The linked selection (Okabe–Ito vermilion, apart from the blue selection ring): the selected frame's
+ * whole buddy block or folio on the frame grid, and the virtual pages that map it on the process grid.
+ */
+export const SELECTED_BLOCK_COLOR = '#d55e00';

@@ -13,8 +13,13 @@ import { sizeCanvases } from './canvas_size.ts';
 import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTransform } from 'd3-zoom';
 import { FrameBitmaps, NONE } from './frame_bitmap.ts';
 import { pageAtCell, pageCell, pageGridLayout, type PageGridLayout } from './layout.ts';
-import { PAGE_GRID_BACKGROUND, PAGE_NOTABILITY, pagePaletteWords } from './page_palette.ts';
+import { PAGE_GRID_BACKGROUND, PAGE_NOTABILITY, pageColor, pagePaletteWords } from './page_palette.ts';
+import { PATTERN_MIN_PX, pagePatternOf, patternInk, tracePattern } from './patterns.ts';
+import { SELECTED_BLOCK_COLOR } from './palette.ts';
 import { raf } from './raf_scheduler.ts';
+
+/** The most linked pages the overlay outlines. */
+const MAX_LINK_OUTLINES = 4096;
 
 /** A VMA overlapping the region, for its boundary and label. */
 export interface RegionVma {
@@ -95,6 +100,11 @@ export class ProcessGrid {
 
   private hover: number | null = null;
   private selection: number | null = null;
+  /** the frames selected on the frame grid (linked views): pages mapping one of them are outlined */
+  private frameLink: { from: number; to: number } | null = null;
+  /** draw a shape per page state over the colours when cells are big enough (patterns.ts) */
+  private patterns = false;
+  private linked: number[] = [];
 
   constructor(
     private readonly host: HTMLElement,
@@ -151,6 +161,7 @@ export class ProcessGrid {
   setData(d: ProcessRegionData | null): void {
     const prev = this.data;
     this.data = d;
+    this.relink();
     if (!d) {
       this.layoutNow = pageGridLayout(0, 0);
       this.cells = new Uint8Array(0);
@@ -216,6 +227,80 @@ export class ProcessGrid {
     if (page === this.selection) return;
     this.selection = page;
     raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /**
+   * Outline the pages that map a frame in [from, to): the frame (or block) selected on the frame
+   * grid, so the learner sees which virtual pages lead to it.
+   */
+  setFrameLink(range: { from: number; to: number } | null): void {
+    if (range?.from === this.frameLink?.from && range?.to === this.frameLink?.to) return;
+    this.frameLink = range;
+    this.relink();
+    raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** Shapes over the colours (the header's "patterns" switch), so page states differ without colour. */
+  setPatterns(on: boolean): void {
+    if (on === this.patterns) return;
+    this.patterns = on;
+    raf.scheduleRedraw(this.drawStatic);
+  }
+
+  /** One path per pattern ink and way of drawing over the visible pages, as the frame grid does. */
+  private drawPatterns(
+    ctx: CanvasRenderingContext2D,
+    cell: number,
+    x0: number,
+    y0: number,
+    c0: number,
+    c1: number,
+    r0: number,
+    r1: number,
+  ): void {
+    const d = this.data!;
+    const { cols, offset } = this.layoutNow;
+    const paths = new Map<string, Path2D>();
+    for (let r = r0; r < r1; r++) {
+      for (let c = c0; c < c1; c++) {
+        const page = r * cols + c - offset;
+        if (page < 0 || page >= d.states.length) continue;
+        const state = d.states[page]!;
+        const kind = pagePatternOf(state);
+        if (!kind) continue;
+        const key = (kind === 'dot' || kind === 'dots' ? 'f' : 's') + patternInk(pageColor(state));
+        let p = paths.get(key);
+        if (!p) paths.set(key, (p = new Path2D()));
+        tracePattern(p, kind, x0 + c * cell, y0 + r * cell, cell);
+      }
+    }
+    ctx.lineWidth = Math.max(1, cell / 14);
+    for (const [key, p] of paths) {
+      const ink = key.slice(1);
+      if (key[0] === 'f') {
+        ctx.fillStyle = ink;
+        ctx.fill(p);
+      } else {
+        ctx.strokeStyle = ink;
+        ctx.stroke(p);
+      }
+    }
+  }
+
+  /** Pages of the region that map the linked frames, in address order. */
+  get linkedPages(): readonly number[] {
+    return this.linked;
+  }
+
+  private relink(): void {
+    const r = this.frameLink;
+    const pfns = this.data?.pfns;
+    this.linked = [];
+    if (!r || !pfns) return;
+    for (let i = 0; i < pfns.length; i++) {
+      const pfn = pfns[i]!;
+      if (pfn >= r.from && pfn < r.to) this.linked.push(i);
+    }
   }
 
   /** Highlight a page as if the pointer were on it (the keyboard cursor). */
@@ -349,6 +434,7 @@ export class ProcessGrid {
       ctx.strokeStyle = 'rgba(0, 0, 0, 0.16)';
       ctx.lineWidth = 1;
       ctx.stroke();
+      if (this.patterns && t.k >= PATTERN_MIN_PX) this.drawPatterns(ctx, cell, x0, y0, c0, c1, r0, r1);
       ctx.restore();
     }
   };
@@ -362,6 +448,9 @@ export class ProcessGrid {
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     this.drawRegionOutline(ctx);
     this.drawBlocks(ctx, d);
+    // At most a few thousand outlines: the zero page can be behind a million pages.
+    for (const i of this.linked.slice(0, MAX_LINK_OUTLINES))
+      this.outlinePage(ctx, i, SELECTED_BLOCK_COLOR, 2);
     if (this.selection !== null) this.outlinePage(ctx, this.selection, '#0062a3', 3);
     if (this.hover !== null) this.outlinePage(ctx, this.hover, '#000000', 2);
     this.drawRowLabels(ctx, d);

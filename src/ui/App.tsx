@@ -1,6 +1,7 @@
 /**
  * The page: header, error banner and kill notice; then either the machine screen or Compare.
- * The machine screen: the frame grid with a process's virtual pages beside it, memblock over the
+ * The machine screen: the frame grid with a process's virtual pages beside it, the selected frame's
+ * inspector and the free lists under them, memblock over the
  * physical address range, the process's /proc files and the scenario transcript, about this
  * machine, then the system /proc files and dmesg; the boot stepper and other panels at the side.
  */
@@ -12,6 +13,7 @@ import { BootPanel } from './BootPanel.tsx';
 import { ComparePage } from './ComparePage.tsx';
 import { useAppState } from './context.ts';
 import { ErrorBanner } from './ErrorBanner.tsx';
+import { FreeListView } from './FreeListView.tsx';
 import { GridView } from './GridView.tsx';
 import { Header } from './Header.tsx';
 import { HugeZeroPanel } from './HugeZeroPanel.tsx';
@@ -43,6 +45,8 @@ export function App() {
               <GridView />
               <ProcessGridView />
             </div>
+            <Inspector />
+            <FreeListView />
             <MemblockView />
             <div className="process-row">
               <ProcStatusPanel />
@@ -61,7 +65,6 @@ export function App() {
             <HugeZeroPanel />
             <Legend />
             <AllocForm />
-            <Inspector />
           </aside>
         </main>
       )}

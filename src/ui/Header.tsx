@@ -8,6 +8,7 @@ import { useId } from 'react';
 import { ARCH_NAMES, type ArchName } from '../core/config.ts';
 import { useAppState, useController } from './context.ts';
 import { size } from './format.ts';
+import { HeaderTools } from './HeaderTools.tsx';
 import { ARCH_LABELS, ramChoicesFor, withArch } from './store.ts';
 import { UnmappedConfig } from './UnmappedConfig.tsx';
 
@@ -226,6 +227,7 @@ export function Header() {
           <span>Booting the emulated machine…</span>
         )}
       </p>
+      <HeaderTools />
     </header>
   );
 }

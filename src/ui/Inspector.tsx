@@ -1,51 +1,91 @@
-/** The selected frame's struct page, kept in view (the keyboard-friendly twin of the tooltip). */
+/**
+ * The selected frame, kept in view (the keyboard-friendly twin of the tooltip): struct page,
+ * /proc/kpageflags and kpagecount, its buddy block or folio, pageblock and zone, who maps it, and a
+ * hexdump of its bytes, all from one `inspectFrame` reply. It also tells the controller the block
+ * around the selection, so the grids outline all of it (linked views).
+ */
 import { useEffect, useState } from 'react';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { frameColor } from '../render/palette.ts';
-import type { PageInfo } from '../worker/protocol.ts';
+import type { FrameInspectionReply } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
+import { FrameFacts } from './FrameFacts.tsx';
 import { hex } from './format.ts';
+import { Hexdump } from './Hexdump.tsx';
 import { PageFields } from './PageFields.tsx';
+import './inspector.css';
 
 export function Inspector() {
   const controller = useController();
   const selection = useAppState((s) => s.selection);
   const version = useAppState((s) => s.opVersion);
-  const [fetched, setFetched] = useState<{ pfn: number; version: number; info: PageInfo } | null>(null);
+  const [fetched, setFetched] = useState<{ pfn: number; insp: FrameInspectionReply } | null>(null);
+  const [error, setError] = useState<string | null>(null);
 
   useEffect(() => {
     if (selection === null) return;
     let live = true;
-    controller.describe(selection).then(
-      (info) => live && setFetched({ pfn: selection, version, info }),
-      () => live && setFetched(null),
+    controller.inspectFrame(selection).then(
+      (insp) => {
+        if (!live) return;
+        setFetched({ pfn: selection, insp });
+        setError(null);
+        const b = insp.block;
+        controller.setSelectedBlock(b ? { pfn: b.headPfn, order: b.order } : null);
+      },
+      (e: unknown) => {
+        if (!live) return;
+        setFetched(null);
+        setError(e instanceof Error ? e.message : String(e));
+      },
     );
     return () => {
       live = false;
     };
   }, [controller, selection, version]);
 
-  const info = fetched && fetched.pfn === selection ? fetched.info : null;
+  const insp = fetched && fetched.pfn === selection ? fetched.insp : null;
   const state = selection === null ? 0 : (controller.frameGrid?.stateOf(selection) ?? 0);
   return (
-    <section className="panel inspector" aria-labelledby="inspector-title">
+    <section className="panel inspector" aria-labelledby="inspector-title" data-testid="inspector">
       <h2 id="inspector-title">Selected frame</h2>
       {selection === null ? (
-        <p className="muted">Click a cell to pin its struct page here.</p>
+        <p className="muted">
+          Click a frame (or a free-list block, or an entry of a page-table walk) to inspect it here.
+        </p>
       ) : (
         <>
           <p className="inspector-head">
             <span className="swatch" style={{ background: frameColor(state) }} aria-hidden="true" />
-            <strong>
+            <strong data-testid="inspector-pfn">
               pfn {selection} ({hex(selection)})
             </strong>
-            {info && <span> · phys {info.phys}</span>}
+            {insp && <span> · phys {insp.page.phys}</span>}
+            <span> · state: {insp?.page.state ?? frameStateName(state)}</span>
+            <button type="button" onClick={() => controller.select(null)}>
+              Clear selection
+            </button>
           </p>
-          <p>state: {info?.state ?? frameStateName(state)}</p>
-          {info ? <PageFields info={info} /> : <p className="muted">reading struct page…</p>}
-          <button type="button" onClick={() => controller.select(null)}>
-            Clear selection
-          </button>
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          {insp ? (
+            <div className="inspector-body">
+              <div className="inspector-facts">
+                <h3 className="sub-title">struct page</h3>
+                <PageFields info={insp.page} />
+                <FrameFacts insp={insp} />
+              </div>
+              <div className="inspector-bytes">
+                <h3 className="sub-title">Contents</h3>
+                <Hexdump bytes={new Uint8Array(insp.bytes)} pfn={insp.pfn} phys={insp.pfn * insp.pageSize} />
+              </div>
+            </div>
+          ) : (
+            !error && <p className="muted">reading the frame…</p>
+          )}
         </>
       )}
     </section>

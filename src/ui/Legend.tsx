@@ -3,9 +3,10 @@
  * ramp by order; other states are listed once they occur (the zero page always).
  */
 import { FRAME_STATE_COUNT, FrameState, frameStateName } from '../core/shared/frame_state.ts';
-import { FREE_ORDER_COLORS, frameColor } from '../render/palette.ts';
+import { FREE_ORDER_COLORS } from '../render/palette.ts';
 import { useAppState } from './context.ts';
 import { count } from './format.ts';
+import { PatternSwatch } from './PatternSwatch.tsx';
 
 const ALWAYS = new Set<number>([FrameState.ZeroPage]);
 
@@ -48,7 +49,7 @@ export function Legend() {
       <ul className="legend-list">
         {states.map((s) => (
           <li key={s} className="legend-row" data-state={s}>
-            <span className="swatch" style={{ background: frameColor(s) }} aria-hidden="true" />
+            <PatternSwatch state={s} />
             <span className="name">{frameStateName(s)}</span>
             <span className="count">{count(counts[s] ?? 0)}</span>
           </li>

@@ -178,6 +178,7 @@ function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
               <th scope="col">index</th>
               <th scope="col">entry</th>
               <th scope="col">bits</th>
+              <th scope="col">points at</th>
             </tr>
           </thead>
           <tbody>
@@ -196,6 +197,21 @@ function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
                       </abbr>
                     ))}
                     {!l.present && <span className="muted">not present</span>}
+                  </td>
+                  <td>
+                    {l.target !== null && (
+                      <button
+                        type="button"
+                        className="link-button"
+                        aria-label={`Select pfn ${l.target}, the ${leaf ? 'frame' : 'table'} the ${l.level} entry points at`}
+                        onClick={() => {
+                          controller.frameGrid?.focusPfn(l.target!, 16);
+                          controller.select(l.target);
+                        }}
+                      >
+                        {leaf ? 'frame' : 'table'} {hex(l.target)}
+                      </button>
+                    )}
                   </td>
                 </tr>
               );

@@ -14,6 +14,8 @@ import { MachineError, type MachineClient } from '../worker/client.ts';
 import {
   VPAGE_HUGE_ZERO,
   type FrameDeltaNotice,
+  type FrameInspectionReply,
+  type FreeListsReply,
   type HugeInfo,
   type MachineConfig,
   type MachineInfo,
@@ -91,6 +93,13 @@ export class AppController {
       if (n.generation !== this.store.getState().machine?.generation) return;
       this.store.setState((s) => ({ log: [...s.log, ...n.lines] }));
     });
+    this.set({ patterns: readPatternsSetting() });
+    // One selection: a block stays selected only while the selected frame is inside it.
+    this.store.subscribe((st, prev) => {
+      const b = st.selectedBlock;
+      if (st.selection !== prev.selection && b && !inBlock(st.selection, b))
+        this.set({ selectedBlock: null });
+    });
     client.onBootProgress((n) => {
       if (this.replayStarted === null || performance.now() - this.replayStarted < PROGRESS_AFTER_MS) return;
       this.set({ bootProgress: { done: n.done, total: n.total } });
@@ -119,7 +128,9 @@ export class AppController {
       void this.fetchAllFrames(grid);
     }
     const sync = (s: AppState) => {
+      grid.setPatterns(s.patterns);
       grid.setSelection(s.selection);
+      grid.setSelectedBlock(blockRange(s));
       grid.setHighlight(
         s.lastAllocation
           ? { from: s.lastAllocation.pfn, to: s.lastAllocation.pfn + 2 ** s.lastAllocation.order }
@@ -136,6 +147,8 @@ export class AppController {
     const unsubscribe = this.store.subscribe((s, prev) => {
       if (
         s.selection !== prev.selection ||
+        s.selectedBlock !== prev.selectedBlock ||
+        s.patterns !== prev.patterns ||
         s.lastAllocation !== prev.lastAllocation ||
         s.machine !== prev.machine ||
         s.huge !== prev.huge
@@ -180,8 +193,13 @@ export class AppController {
     this.pgrid = grid;
     grid.setData(this.pages);
     grid.setSelection(this.store.getState().pageSelection);
+    grid.setFrameLink(selectedFrames(this.store.getState()));
+    grid.setPatterns(this.store.getState().patterns);
     const unsubscribe = this.store.subscribe((s, prev) => {
+      if (s.patterns !== prev.patterns) grid.setPatterns(s.patterns);
       if (s.pageSelection !== prev.pageSelection) grid.setSelection(s.pageSelection);
+      if (s.selection !== prev.selection || s.selectedBlock !== prev.selectedBlock)
+        grid.setFrameLink(selectedFrames(s));
       if (
         s.pageHover !== prev.pageHover ||
         s.pageSelection !== prev.pageSelection ||
@@ -663,8 +681,40 @@ export class AppController {
     });
   }
 
-  select(pfn: number | null): void {
-    this.set({ selection: pfn });
+  /**
+   * Select a frame, and with `block` the buddy block or folio around it (a free-list entry, or what
+   * the inspector found): every view follows the one selection in the store.
+   */
+  select(pfn: number | null, block?: { pfn: number; order: number } | null): void {
+    this.set({ selection: pfn, ...(block !== undefined ? { selectedBlock: block } : {}) });
+  }
+
+  /** Patterns over the grid colours on or off, remembered for the next visit. */
+  setPatterns(on: boolean): void {
+    this.set({ patterns: on });
+    try {
+      localStorage.setItem(PATTERNS_KEY, on ? '1' : '0');
+    } catch {
+      // storage may be disabled (private mode, Node): the setting then lasts for this visit only
+    }
+  }
+
+  /** The inspector learned the selected frame's block: outline it everywhere (if still selected). */
+  setSelectedBlock(block: { pfn: number; order: number } | null): void {
+    const s = this.store.getState();
+    if (block && !inBlock(s.selection, block)) return;
+    if (block?.pfn === s.selectedBlock?.pfn && block?.order === s.selectedBlock?.order) return;
+    this.set({ selectedBlock: block });
+  }
+
+  /** Everything the inspector shows about a frame (errors go to the caller). */
+  inspectFrame(pfn: number): Promise<FrameInspectionReply> {
+    return this.track(this.client.inspectFrame(pfn));
+  }
+
+  /** The buddy and per-CPU free lists of every zone (errors go to the caller). */
+  freeLists(): Promise<FreeListsReply> {
+    return this.track(this.client.freeLists());
   }
 
   showError(message: string): void {
@@ -821,4 +871,32 @@ export function sizeArg(n: number): string {
   ] as const)
     if (n >= bytes && n % bytes === 0) return `${n / bytes}${unit}`;
   return String(n);
+}
+
+function inBlock(pfn: number | null, b: { pfn: number; order: number }): boolean {
+  return pfn !== null && pfn >= b.pfn && pfn < b.pfn + 2 ** b.order;
+}
+
+/** The selected block as a pfn range, for the frame grid's outline (none for a single page). */
+function blockRange(s: AppState): { from: number; to: number } | null {
+  const b = s.selectedBlock;
+  return b && b.order > 0 ? { from: b.pfn, to: b.pfn + 2 ** b.order } : null;
+}
+
+/** The frames the selection covers: the selected block, else the selected frame, else none. */
+function selectedFrames(s: AppState): { from: number; to: number } | null {
+  const b = s.selectedBlock;
+  if (b) return { from: b.pfn, to: b.pfn + 2 ** b.order };
+  return s.selection === null ? null : { from: s.selection, to: s.selection + 1 };
+}
+
+/** localStorage key of the header's "patterns" switch. */
+export const PATTERNS_KEY = 'mmlab.patterns';
+
+function readPatternsSetting(): boolean {
+  try {
+    return typeof localStorage !== 'undefined' && localStorage.getItem(PATTERNS_KEY) === '1';
+  } catch {
+    return false;
+  }
 }

@@ -153,6 +153,12 @@ export interface AppState {
   hover: HoverState | null;
   /** the frame the learner clicked */
   selection: number | null;
+  /**
+   * The buddy block or folio around `selection` (linked views: the frame grid outlines all of it,
+   * the process grid the pages that map any of it, the free-list view the block); null for a lone
+   * page or when not known yet. Cleared whenever `selection` leaves it.
+   */
+  selectedBlock: { pfn: number; order: number } | null;
   /** a long boot replay (Back on a big machine): steps replayed so far; null when none is slow */
   bootProgress: { done: number; total: number } | null;
   /** the machine screen or the side-by-side comparison */
@@ -186,6 +192,8 @@ export interface AppState {
   deaths: DeathInfo[];
   /** THP and the huge zero folio, refetched after every machine-changing operation */
   huge: HugeInfo | null;
+  /** shapes over the grid colours (the header's switch; remembered in localStorage) */
+  patterns: boolean;
   /** what the last "Run shrinker" press did */
   shrinkerResult: { freed: number; output: string } | null;
 }
@@ -210,6 +218,7 @@ export const initialState: AppState = {
   error: null,
   hover: null,
   selection: null,
+  selectedBlock: null,
   bootProgress: null,
   viewMode: 'machine',
   allocations: [],
@@ -229,6 +238,7 @@ export const initialState: AppState = {
   deaths: [],
   huge: null,
   shrinkerResult: null,
+  patterns: false,
 };
 
 export type AppStore = ReturnType<typeof createAppStore>;

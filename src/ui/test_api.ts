@@ -71,6 +71,15 @@ export interface MmLabTestApi {
   VPageState: typeof VPageState;
   /** the process grid's state byte for a page mapped to the huge zero folio (protocol.ts) */
   VPAGE_HUGE_ZERO: number;
+  // --- the one selection (linked views) ---
+  /** the selected frame, or null */
+  readonly selection: number | null;
+  /** the block the frame grid outlines around the selection, [from, to), or null */
+  readonly frameGridBlock: { from: number; to: number } | null;
+  /** the virtual address of a page of the shown region */
+  pageAddress(page: number): number;
+  /** pages of the shown region the process grid outlines as mapping the selected frame(s) */
+  readonly linkedPages: number[];
   /** THP and the huge zero folio as last fetched (null before the first machine) */
   readonly hugeInfo: HugeInfo | null;
 
@@ -160,6 +169,17 @@ export function installTestApi(c: AppController): MmLabTestApi {
     pageCenter: (page) => pgrid().cellCenter(page),
     pagePixelAt: (x, y) => pixelOf(pgrid().canvas, x, y),
     pageColor,
+    get selection() {
+      return c.store.getState().selection;
+    },
+    get frameGridBlock() {
+      const b = c.frameGrid?.selectedBlock;
+      return b ? { from: b.from, to: b.to } : null;
+    },
+    pageAddress: (page) => pgrid().addressOf(page),
+    get linkedPages() {
+      return [...(c.processGrid?.linkedPages ?? [])];
+    },
     get linkedPfn() {
       return c.frameGrid?.linked?.pfn ?? null;
     },

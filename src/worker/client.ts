@@ -199,6 +199,14 @@ export class MachineClient {
     return this.request<'unmappedInfo'>({ type: 'unmappedInfo' });
   }
 
+  inspectFrame(pfn: number) {
+    return this.request<'inspectFrame'>({ type: 'inspectFrame', pfn });
+  }
+
+  freeLists() {
+    return this.request<'freeLists'>({ type: 'freeLists' });
+  }
+
   close(): void {
     this.transport.close();
   }

@@ -35,8 +35,10 @@ import { readProc } from '../core/proc/index.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
 import { Session, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
+import { describeFreeLists } from '../core/inspect_frame.ts';
 import { DirtyRanges } from './dirty.ts';
 import { ZeroingRecorder, describeUnmapped } from './unmapped_info.ts';
+import { inspectFrameReply } from './inspect_reply.ts';
 import {
   COMMAND_TYPES,
   MAX_HUGE_FOLIOS,
@@ -402,6 +404,12 @@ export class MachineHost {
           firstBios: r.bios.slice(0, FIRST).map(bio),
           split: r.split ? { bios: r.split.length, first: r.split.slice(0, FIRST).map(bio) } : null,
         };
+      }
+      case 'inspectFrame':
+        return inspectFrameReply(this.machine(), seq, cmd.pfn, transfer);
+      case 'freeLists': {
+        const h = this.machine();
+        return { type: 'freeLists', seq, generation: h.generation, zones: describeFreeLists(h.m) };
       }
     }
   }

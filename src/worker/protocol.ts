@@ -20,6 +20,14 @@
 import type { CacheStats } from '../core/arch/mips/cache.ts';
 import type { ArchName, MachineConfig } from '../core/config.ts';
 import type { ArchInfo, MemblockInfo, PageInfo, ProcessInfo, WalkLevel } from '../core/inspect.ts';
+import type {
+  BlockInfo,
+  FreeListInfo,
+  FreeListRef,
+  PcpListInfo,
+  RmapEntry,
+  ZoneFreeLists,
+} from '../core/inspect_frame.ts';
 
 // --- shared payload shapes ---------------------------------------------------------------------------
 
@@ -139,6 +147,7 @@ export interface DeathInfo {
 }
 
 export type { ArchInfo, ArchName, CacheStats, MachineConfig, MemblockInfo, PageInfo, ProcessInfo, WalkLevel };
+export type { BlockInfo, FreeListInfo, FreeListRef, PcpListInfo, RmapEntry, ZoneFreeLists };
 
 /**
  * The page-state byte `processPages` uses for a page mapped through a PMD that points at the huge
@@ -542,6 +551,26 @@ export interface UnmappedInfoCommand {
   seq: number;
 }
 
+/**
+ * Everything the frame inspector shows about one pfn (src/core/inspect_frame.ts inspectFrame):
+ * struct page, /proc/kpageflags decoded, kpagecount, who maps it, its buddy block or folio and
+ * free list, pageblock and zone, and the frame's bytes. Reply: `frameInspection`.
+ */
+export interface InspectFrameCommand {
+  type: 'inspectFrame';
+  seq: number;
+  pfn: number;
+}
+
+/**
+ * Every populated zone's buddy free lists (per order and freetype, with counts and the first blocks)
+ * and per-CPU lists (describeFreeLists). Reply: `freeLists`.
+ */
+export interface FreeListsCommand {
+  type: 'freeLists';
+  seq: number;
+}
+
 export type Command =
   | InitCommand
   | BootStepCommand
@@ -563,7 +592,9 @@ export type Command =
   | DropCachesCommand
   | BlkZerooutCommand
   | ValueCommand
-  | UnmappedInfoCommand;
+  | UnmappedInfoCommand
+  | InspectFrameCommand
+  | FreeListsCommand;
 
 /** The most pages one `processPages` reply carries (4 GiB of 4 KiB pages). */
 export const MAX_REGION_PAGES = 1 << 20;
@@ -799,6 +830,39 @@ export interface UnmappedInfoReply {
   info: UnmappedInfo;
 }
 
+/**
+ * One frame inspected. `bytes` is the frame's contents from emulated RAM (`pageSize` bytes), a
+ * transferred ArrayBuffer; the rest is plain data (src/core/inspect_frame.ts FrameInspection).
+ */
+export interface FrameInspectionReply {
+  type: 'frameInspection';
+  seq: number;
+  generation: number;
+  pfn: number;
+  page: PageInfo;
+  /** /proc/kpageflags, hex, and its set bits by KPF_* name */
+  kpageflags: string;
+  kpageflagNames: { bit: number; name: string }[];
+  kpagecount: number;
+  /** who maps the frame, lowest pid first; at most MAX_RMAP_ENTRIES (rmapTotal counts all) */
+  rmap: RmapEntry[];
+  rmapTotal: number;
+  /** false when listing stopped early (the zero page): there are more than rmapTotal - 1 */
+  rmapComplete: boolean;
+  block: BlockInfo | null;
+  pageblock: { index: number; pfn: number; migratetype: string };
+  pageSize: number;
+  bytes: ArrayBuffer;
+}
+
+/** The free lists of every populated zone. */
+export interface FreeListsReply {
+  type: 'freeLists';
+  seq: number;
+  generation: number;
+  zones: ZoneFreeLists[];
+}
+
 export type Reply =
   | ReadyReply
   | BootSteppedReply
@@ -821,6 +885,8 @@ export type Reply =
   | ZerooutReply
   | MeasuredReply
   | UnmappedInfoReply
+  | FrameInspectionReply
+  | FreeListsReply
   | ErrorReply;
 
 /** The successful reply each command gets. */
@@ -846,6 +912,8 @@ export interface ReplyTo {
   blkZeroout: ZerooutReply;
   value: MeasuredReply;
   unmappedInfo: UnmappedInfoReply;
+  inspectFrame: FrameInspectionReply;
+  freeLists: FreeListsReply;
 }
 
 // --- notices: worker → main thread, sent before the reply of the command that caused them -------------
@@ -914,6 +982,8 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'blkZeroout',
   'value',
   'unmappedInfo',
+  'inspectFrame',
+  'freeLists',
 ];
 
 /** Total frames a delta covers. */

@@ -1,0 +1,85 @@
+/**
+ * Every key the page answers to, for the "Keyboard shortcuts" dialog (? opens it). The lists mirror
+ * the handlers: grid_keys.ts (pan and zoom, shared by every grid), GridView (Escape), ProcessGridView
+ * (r, w from anywhere; arrows, Enter, Space, PageUp/Down, Escape on the grid), BootPanel (n N g b from
+ * anywhere), ScenarioPanel (Ctrl+Enter) and HeaderTools (?). tests/shortcuts.test.ts checks that every
+ * key grid_keys.ts binds is listed here.
+ */
+
+export interface Shortcut {
+  /** the keys, as the learner presses them */
+  keys: string[];
+  what: string;
+}
+
+export interface ShortcutGroup {
+  /** where the keys work */
+  where: string;
+  keys: Shortcut[];
+}
+
+export const SHORTCUTS: readonly ShortcutGroup[] = [
+  {
+    where: 'Anywhere (not while typing in a field)',
+    keys: [
+      { keys: ['?'], what: 'this list of keys' },
+      { keys: ['n'], what: 'boot: run the next step' },
+      { keys: ['N'], what: 'boot: step over the phase (Shift+n)' },
+      { keys: ['g'], what: 'boot: run to the end' },
+      { keys: ['b'], what: 'boot: one step back' },
+      { keys: ['r'], what: 'process grid: clicks read pages' },
+      { keys: ['w'], what: 'process grid: clicks write pages' },
+    ],
+  },
+  {
+    where: 'Any grid (frame grid, process grid, Compare), once focused',
+    keys: [
+      { keys: ['+', '='], what: 'zoom in' },
+      { keys: ['-', '_'], what: 'zoom out' },
+      { keys: ['0'], what: 'show everything' },
+    ],
+  },
+  {
+    where: 'Frame grid and Compare grids',
+    keys: [
+      { keys: ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'], what: 'pan (Shift: four times as far)' },
+      { keys: ['Escape'], what: 'frame grid: clear the selected frame' },
+    ],
+  },
+  {
+    where: 'Process grid',
+    keys: [
+      { keys: ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'], what: 'move the selected page' },
+      { keys: ['PageUp', 'PageDown'], what: 'pan up or down' },
+      { keys: ['Enter', 'Space'], what: 'read or write the selected page (the mode)' },
+      { keys: ['Escape'], what: 'clear the selected page' },
+    ],
+  },
+  {
+    where: 'Scenario box',
+    keys: [{ keys: ['Ctrl+Enter'], what: 'run the lines typed' }],
+  },
+  {
+    where: 'Hexdump of the selected frame, once focused',
+    keys: [{ keys: ['ArrowUp', 'ArrowDown', 'PageUp', 'PageDown', 'Home', 'End'], what: 'scroll the bytes' }],
+  },
+];
+
+/** How a key is written in the dialog. */
+export function keyLabel(k: string): string {
+  const names: Record<string, string> = {
+    ArrowLeft: '←',
+    ArrowRight: '→',
+    ArrowUp: '↑',
+    ArrowDown: '↓',
+    Escape: 'Esc',
+  };
+  return names[k] ?? k;
+}
+
+/** Every key named in SHORTCUTS (Space as ' ', as KeyboardEvent.key says it). */
+export function listedKeys(): Set<string> {
+  const out = new Set<string>();
+  for (const g of SHORTCUTS) for (const s of g.keys) for (const k of s.keys) out.add(k === 'Space' ? ' ' : k);
+  return out;
+}
