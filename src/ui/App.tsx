@@ -24,6 +24,7 @@ import { ProcessGridView } from './ProcessGridView.tsx';
 import { ProcPanel } from './ProcPanel.tsx';
 import { ProcStatusPanel } from './ProcStatusPanel.tsx';
 import { ScenarioPanel } from './ScenarioPanel.tsx';
+import { TimelinePanel } from './TimelinePanel.tsx';
 
 export function App() {
   const viewMode = useAppState((s) => s.viewMode);
@@ -41,6 +42,7 @@ export function App() {
               <GridView />
               <ProcessGridView />
             </div>
+            <TimelinePanel />
             <MemblockView />
             <div className="process-row">
               <ProcStatusPanel />

@@ -21,6 +21,9 @@ import {
   type ProcessView,
   type RanReply,
   type RegionInfo,
+  type SoughtReply,
+  type TimelinePos,
+  type TimelineReply,
   type WalkReply,
   type ZerooutReply,
 } from '../worker/protocol.ts';
@@ -92,6 +95,10 @@ export class AppController {
     client.onBootProgress((n) => {
       if (this.replayStarted === null || performance.now() - this.replayStarted < PROGRESS_AFTER_MS) return;
       this.set({ bootProgress: { done: n.done, total: n.total } });
+    });
+    client.onReplayProgress((n) => {
+      if (this.replayStarted === null || performance.now() - this.replayStarted < PROGRESS_AFTER_MS) return;
+      this.set({ timelineProgress: { done: n.done, total: n.total } });
     });
   }
 
@@ -402,6 +409,8 @@ export class AppController {
         history: [],
         deaths: [],
         shrinkerResult: null,
+        timelinePos: null,
+        timelinePartial: false,
       });
       this.pagesToken++;
       this.showPages(null);
@@ -457,6 +466,47 @@ export class AppController {
         this.set({ bootProgress: null });
       }
     });
+  }
+
+  // --- the timeline (TimelinePanel) ------------------------------------------------------------
+
+  /** The operation log, where the view is, and the steps of operation `op` (read-only). */
+  timeline(op: number | null): Promise<TimelineReply> {
+    return this.track(this.client.timeline(op));
+  }
+
+  /**
+   * Show the machine right after step `step` of operation `op`, or live (`op` null). Every view
+   * refetches (opVersion), the grid gets all frames. Resolves false if the worker refused.
+   */
+  seek(op: number | null, step = 0): Promise<boolean> {
+    const pos: TimelinePos | null = op === null ? null : { op, step };
+    return this.op(() => this.replayed(() => this.client.seek(pos)));
+  }
+
+  /** Continue from the position shown: the later operations are dropped and this becomes live. */
+  continueFromHere(): Promise<boolean> {
+    return this.op(() => this.replayed(() => this.client.truncate()));
+  }
+
+  private async replayed(send: () => Promise<SoughtReply>): Promise<void> {
+    this.replayStarted = performance.now();
+    try {
+      const r = await send();
+      this.set({
+        machine: r.info,
+        log: r.log,
+        allocations: r.allocations,
+        timelinePos: r.pos,
+        timelinePartial: r.partial,
+        hover: null,
+      });
+      this.fixCurrent(r.processes);
+      await this.refreshPages();
+    } finally {
+      this.replayStarted = null;
+      this.set({ timelineProgress: null });
+    }
   }
 
   /** memblock's regions now (errors go to the caller). */

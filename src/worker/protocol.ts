@@ -70,8 +70,10 @@ export interface TimelineStep {
   kind: 'call' | 'event';
   fn: string;
   depth: number;
-  /** kernel source file (Linux 6.18) when known: link it to elixir */
+  /** kernel source file (Linux 6.18) when known */
   file: string | null;
+  /** that file on elixir.bootlin.com (v6.18), null when the file is not known */
+  url: string | null;
   /** a sentence or two of why (calls; src/core/kernel_fns.ts), null when not in the table */
   why: string | null;
   /** what the step changed, one line (empty for calls) */
@@ -281,7 +283,8 @@ export interface BootBackCommand {
 
 /**
  * The operation log (TimelineOpInfo for every operation), where the view is, and the steps of
- * operation `op` (none when `op` is null or out of range). Read-only. Reply: `timeline`.
+ * operation `op`: null means the one the view is at (the last one when live); out of range, none.
+ * Read-only. Reply: `timeline`.
  */
 export interface TimelineCommand {
   type: 'timeline';

@@ -15,7 +15,7 @@
  * the same function in a row with nothing between them at a shallower depth show as one call.
  */
 import { PTE } from '../core/arch/pgtable.ts';
-import { EVENT_FNS, KERNEL_FNS } from '../core/kernel_fns.ts';
+import { EVENT_FNS, KERNEL_FNS, elixirUrl } from '../core/kernel_fns.ts';
 import type { Machine } from '../core/machine.ts';
 import { MIGRATETYPE_NAMES } from '../core/mm/mmzone.ts';
 import type { KEvent } from '../core/trace.ts';
@@ -88,6 +88,7 @@ export function buildSteps(events: readonly KEvent[], m: Machine): TimelineStep[
         fn,
         depth: d,
         file: known?.file ?? null,
+        url: known ? elixirUrl(known.file) : null,
         why: known?.why ?? null,
         summary: '',
         detail: [],
@@ -100,6 +101,7 @@ export function buildSteps(events: readonly KEvent[], m: Machine): TimelineStep[
       fn: d.fn ?? label?.fn ?? e.type,
       depth: path.length,
       file: label?.file ?? null,
+      url: label?.file ? elixirUrl(label.file) : null,
       why: null,
       summary: d.summary,
       detail: d.detail,

@@ -85,11 +85,12 @@ export class Timeline<H> {
     op: number | null,
   ): { ops: TimelineOpInfo[]; pos: TimelinePos | null; op: number | null; steps: TimelineStep[] } {
     const m = this.deps.machine(this.live ?? cur);
-    const rec = op === null ? undefined : this.ops[op];
+    const which = op ?? this.pos?.op ?? this.ops.length - 1;
+    const rec = this.ops[which];
     return {
       ops: this.ops.map((o) => opInfo(o, m)),
       pos: this.pos,
-      op: rec ? op : null,
+      op: rec ? which : null,
       steps: rec ? stepsOf(rec, m) : [],
     };
   }
