@@ -10,7 +10,9 @@ import { describe, expect, it } from 'vitest';
 import type { ArchName } from '../src/core/config.ts';
 import type { Machine } from '../src/core/machine.ts';
 import { PROC_PATHS, readProc } from '../src/core/proc/index.ts';
+import { parseScenario } from '../src/core/scenario/parse.ts';
 import type { Session } from '../src/core/scenario/run.ts';
+import { KNOWN_CLOSURES, cloneMachine, ownFunctions, sharedParts } from '../src/worker/clone.ts';
 import { MachineHost } from '../src/worker/host.ts';
 import type { Command, ReplyTo, TimelinePos, TimelineStep, WorkerMessage } from '../src/worker/protocol.ts';
 
@@ -38,9 +40,11 @@ function driver() {
 /**
  * A digest of everything the hosted machine and its session hold: every own field, recursively, in
  * discovery order (cycles by the order they were first met), typed arrays byte for byte. Functions
- * and the tracer (its sinks are the host's, not machine state) are left out.
+ * (code, not state: the host wraps m.bootStep) and the tracer (its sinks are the host's, not machine
+ * state) are left out.
  */
-function digest(root: { m: Machine; session: Session }): string {
+function digest(h: { m: Machine; session: Session }): string {
+  const root = { m: h.m, session: h.session }; // not the host's own bookkeeping around them
   const hash = createHash('sha256');
   const seen = new Map<object, number>();
   const walk = (v: unknown): void => {
@@ -71,7 +75,8 @@ function digest(root: { m: Machine; session: Session }): string {
     }
     hash.update(`${Object.getPrototypeOf(v)?.constructor?.name ?? 'null'}{`);
     for (const k of Object.keys(v)) {
-      if (k === 'trace' || k === 'opts') continue;
+      const x = (v as Record<string, unknown>)[k];
+      if (k === 'trace' || k === 'opts' || typeof x === 'function') continue;
       hash.update(`${k}=`);
       walk((v as Record<string, unknown>)[k]);
     }
@@ -183,6 +188,11 @@ describe('timeline: going back is exact', () => {
       send({ type: 'seek', pos: null });
       expect(state(host)).toEqual(live);
       expect(there.digest).not.toEqual(live.digest);
+      // Those replays started from checkpoints after the first (one at the end of boot at least).
+      const cps = (host as unknown as { timeline: { checkpointInfo: { at: number[]; bytes: number } } })
+        .timeline.checkpointInfo;
+      expect(cps.at.length).toBeGreaterThan(1);
+      expect(cps.bytes).toBeGreaterThan(0);
     });
   }
 });
@@ -271,4 +281,48 @@ describe('timeline: steps follow the kernel path', () => {
     const zeroPfn = send({ type: 'printVar', name: 'zero_page_pfn' }).value;
     expect(steps[pte]!.detail.join(' ')).toContain(`maps pfn ${zeroPfn}`);
   });
+});
+
+describe('timeline: checkpoints are deep copies', () => {
+  it('a copy and the original run the same lines to the same state, without touching each other', () => {
+    const a = buildSession('x86_64', '256');
+    const src = a.host.hosted!;
+    const copy = cloneMachine(src, () => {});
+    const before = digest(src);
+    expect(digest(copy)).toBe(before);
+    const more = 'A write r1 0 4K 4K 0x44\nalloc k2 order=3\nA fork C\nC write r1 0 8K 4K 0x55\nA exit';
+    expect(a.send({ type: 'run', lines: more }).errors).toEqual([]);
+    const after = digest(a.host.hosted!);
+    expect(digest(copy)).toBe(before); // the original's run did not reach the copy
+    const out: string[] = [];
+    const c2 = cloneMachine(copy, (t) => out.push(t));
+    for (const st of parseScenario(more)) c2.session.exec(st); // as the host's `run` does
+    expect(digest(c2)).toBe(after);
+  });
+
+  for (const config of [
+    { arch: 'x86_64', page_alloc_unmapped: true },
+    { arch: 'arm64' },
+    { arch: 'mips' },
+  ] as const) {
+    it(`${config.arch}${'page_alloc_unmapped' in config ? ' (page_alloc_unmapped)' : ''}: every closure in a machine is one the copy rebinds`, () => {
+      const { host, send } = driver();
+      send({
+        type: 'init',
+        config: { arch: config.arch, pageAllocUnmapped: 'page_alloc_unmapped' in config },
+        boot: true,
+      });
+      send({ type: 'run', lines: 'spawn A\nA mmap r1 64K rw\nA write r1 0 8K 4K 1\nA fork B' });
+      const h = host.hosted!;
+      const fns = ownFunctions({ m: h.m, session: h.session }, sharedParts(h.m));
+      expect(fns.length).toBeGreaterThan(0);
+      expect(fns.filter((f) => !KNOWN_CLOSURES.some((re) => re.test(f)))).toEqual([]);
+      // ...and in the copy none of them still points at the original machine: a printk lands in the copy.
+      const c = cloneMachine(h, () => {});
+      const n = h.m.log.length;
+      c.m.alloc.onPrintk('from the copy');
+      expect(c.m.log.at(-1)).toBe('from the copy');
+      expect(h.m.log.length).toBe(n);
+    });
+  }
 });

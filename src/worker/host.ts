@@ -36,6 +36,7 @@ import { readProc } from '../core/proc/index.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
 import { Session, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
+import { cloneMachine, type MachineAndSession } from './clone.ts';
 import { DirtyRanges } from './dirty.ts';
 import { StopReplay, type OpCommand } from './timeline.ts';
 import { Timeline } from './timeline_host.ts';
@@ -93,7 +94,7 @@ export class MachineHost {
   private cur: Hosted | undefined;
   private generation = 0;
   /** the operation log, the live machine while the view is in the past, replays (timeline_host.ts) */
-  private readonly timeline = new Timeline<Hosted>({
+  private readonly timeline = new Timeline<Hosted, Checkpoint>({
     fresh: (from) => {
       const m = new Machine(from.m.cfg);
       return this.host(m, trackStepNotes(m), from.generation);
@@ -101,6 +102,22 @@ export class MachineHost {
     apply: (h, cmd) => this.apply(h, cmd),
     machine: (h) => h.m,
     recorder: (h, events) => (h.rec = events),
+    snapshot: (h) => {
+      const stats = { bytes: 0 };
+      const copy = cloneMachine(h, () => {}, stats);
+      return {
+        snap: { copy, stepNotes: h.stepNotes.map((n) => n.slice()), beyondBoot: h.beyondBoot },
+        bytes: stats.bytes,
+      };
+    },
+    restore: (snap, from) => {
+      const copy = cloneMachine(snap.copy, () => {});
+      const stepNotes = trackStepNotes(copy.m);
+      snap.stepNotes.forEach((n, i) => (stepNotes[i] = n.slice()));
+      const h = this.host(copy.m, stepNotes, from.generation, copy.session);
+      h.beyondBoot = snap.beyondBoot;
+      return h;
+    },
   });
 
   constructor(private readonly post: Post) {}
@@ -620,7 +637,11 @@ export class MachineHost {
   }
 
   /** Wrap a machine for hosting: a session around it, and dirty tracking from its trace events. */
-  private host(m: Machine, stepNotes: string[][], generation: number): Hosted {
+  /**
+   * Wrap a machine for hosting. `session`: a copy restored from a checkpoint (its output is pointed
+   * at this host record); otherwise a new session adopts the machine.
+   */
+  private host(m: Machine, stepNotes: string[][], generation: number, session?: Session): Hosted {
     const h: Hosted = {
       m,
       session: undefined as unknown as Session,
@@ -632,8 +653,14 @@ export class MachineHost {
       stepNotes,
       beyondBoot: false,
     };
-    h.session = new Session({ out: (text) => h.out?.push(text) });
-    h.session.attach(m);
+    const out = (text: string) => h.out?.push(text);
+    if (session) {
+      (session as unknown as { opts: { out: typeof out } }).opts = { out };
+      h.session = session;
+    } else {
+      h.session = new Session({ out });
+      h.session.attach(m);
+    }
     m.trace.subscribe((e) => h.dirty.addEvent(e));
     // One more than the cap tells Timeline.record that the operation had more steps than it keeps.
     m.trace.subscribe((e) => {
@@ -660,6 +687,13 @@ function trackStepNotes(m: Machine): string[][] {
     return step;
   };
   return perStep;
+}
+
+/** A timeline checkpoint: a deep copy of a machine and its session, and the host's notes about it. */
+interface Checkpoint {
+  copy: MachineAndSession;
+  stepNotes: string[][];
+  beyondBoot: boolean;
 }
 
 /** What `run` replies with about the lines themselves (RanReply without the machine). */

@@ -4,8 +4,13 @@
  *
  * While the view is in the past the live machine is kept untouched (`live`), so returning to live is
  * exact and instant; the machine the view shows is a replay, discarded on the next move. Going back
- * rebuilds from a new Machine of the same config and replays operations 0..op-1, then operation `op`
- * up to the wanted event. Without checkpoints the cost grows with the log; the replay posts progress.
+ * restores the nearest checkpoint at or before the operation (else a new Machine of the same config),
+ * replays the operations from there to op-1, then operation `op` up to the wanted event.
+ *
+ * Checkpoints are deep copies (clone.ts) of the machine between two operations, taken while replaying:
+ * every CHECKPOINT_EVERY operations and where boot ends. They are restored by copying again, so a
+ * replay never changes one. Their memory is bounded by CHECKPOINT_BUDGET: the least recently used go
+ * first, and a machine too big for the budget gets none (its replays start from a new Machine).
  *
  * Generic over the host's record of a machine (`H`), which it only creates, runs operations on and
  * reads the Machine of, through `TimelineDeps`.
@@ -15,7 +20,12 @@ import type { KEvent } from '../core/trace.ts';
 import { MAX_OP_STEPS, type TimelineOpInfo, type TimelinePos, type TimelineStep } from './protocol.ts';
 import { StopReplay, eventsThrough, opInfo, stepsOf, type OpCommand, type OpRecord } from './timeline.ts';
 
-export interface TimelineDeps<H> {
+/** A checkpoint between operations every this many operations (and at the end of boot). */
+export const CHECKPOINT_EVERY = 4;
+/** Bytes of typed arrays all checkpoints together may hold. */
+export const CHECKPOINT_BUDGET = 256 * 2 ** 20;
+
+export interface TimelineDeps<H, S> {
   /** a new hosted machine with the same config as `from`, nothing run yet */
   fresh(from: H): H;
   /** run one operation (the same code the live command ran) */
@@ -23,6 +33,17 @@ export interface TimelineDeps<H> {
   machine(h: H): Machine;
   /** start (an array) or stop (null) recording the machine's events */
   recorder(h: H, events: KEvent[] | null): void;
+  /** a deep copy of `h` that nothing will change, and the bytes it holds */
+  snapshot(h: H): { snap: S; bytes: number };
+  /** a new hosted machine from a copy of `snap` (`from` gives the generation) */
+  restore(snap: S, from: H): H;
+}
+
+interface Checkpoint<S> {
+  snap: S;
+  bytes: number;
+  /** when it was last restored or taken (LRU) */
+  used: number;
 }
 
 export interface Sought<H> {
@@ -33,14 +54,24 @@ export interface Sought<H> {
 
 export type Progress = (done: number, total: number) => void;
 
-export class Timeline<H> {
+export class Timeline<H, S> {
   private ops: OpRecord[] = [];
+  /** by operation index i: the machine before operation i */
+  private checkpoints = new Map<number, Checkpoint<S>>();
+  private clock = 0;
   /** the live machine, kept while the view shows a replay of the past */
   private live: H | null = null;
   /** where the view is; null: live */
   pos: TimelinePos | null = null;
 
-  constructor(private readonly deps: TimelineDeps<H>) {}
+  constructor(private readonly deps: TimelineDeps<H, S>) {}
+
+  /** Checkpoints held now (operation indices), and their bytes: for tests and the docs' figures. */
+  get checkpointInfo(): { at: number[]; bytes: number } {
+    let bytes = 0;
+    for (const c of this.checkpoints.values()) bytes += c.bytes;
+    return { at: [...this.checkpoints.keys()].sort((a, b) => a - b), bytes };
+  }
 
   get length(): number {
     return this.ops.length;
@@ -51,6 +82,7 @@ export class Timeline<H> {
     this.ops = [];
     this.live = null;
     this.pos = null;
+    this.checkpoints.clear();
   }
 
   /**
@@ -121,6 +153,8 @@ export class Timeline<H> {
     const steps = stepsOf(this.ops[pos.op]!, this.deps.machine(live));
     const r = this.replay(live, { op: pos.op, step: steps.length }, progress);
     this.ops.length = pos.op + 1;
+    // A checkpoint before operation i holds operations 0..i-1: the ones past the log are gone.
+    for (const i of [...this.checkpoints.keys()]) if (i > this.ops.length) this.checkpoints.delete(i);
     this.live = null;
     this.pos = null;
     return { h: r.h, pos: null, partial: false };
@@ -147,14 +181,26 @@ export class Timeline<H> {
    * when they ran throw again here, at the same point; that is part of replaying them.
    */
   private replay(live: H, pos: TimelinePos, progress: Progress): { h: H; partial: boolean } {
-    const h = this.deps.fresh(live);
+    let start = -1;
+    for (const i of this.checkpoints.keys()) if (i <= pos.op && i > start) start = i;
+    let h: H;
+    if (start >= 0) {
+      const cp = this.checkpoints.get(start)!;
+      cp.used = ++this.clock;
+      h = this.deps.restore(cp.snap, live);
+    } else {
+      start = 0;
+      h = this.deps.fresh(live);
+    }
     const m = this.deps.machine(h);
     const total = pos.op + 1;
     const every = Math.max(1, Math.floor(total / 50));
-    for (let i = 0; i < pos.op; i++) {
+    for (let i = start; i < pos.op; i++) {
+      if (i > start) this.maybeKeep(i, h);
       this.runQuietly(h, this.ops[i]!.cmd);
       if ((i + 1) % every === 0) progress(i + 1, total);
     }
+    if (pos.op > start) this.maybeKeep(pos.op, h);
     const rec = this.ops[pos.op]!;
     const steps = stepsOf(rec, this.deps.machine(live));
     if (pos.step >= steps.length) {
@@ -176,6 +222,29 @@ export class Timeline<H> {
     }
     progress(total, total);
     return { h, partial: stopAfter > 0 };
+  }
+
+  /** Keep a checkpoint before operation i if it is on the grid or where boot ends. */
+  private maybeKeep(i: number, h: H): void {
+    if (i === 0 || this.checkpoints.has(i)) return;
+    const bootEnds = this.ops[i - 1]?.cmd.kind === 'boot' && this.ops[i]?.cmd.kind !== 'boot';
+    if (i % CHECKPOINT_EVERY !== 0 && !bootEnds) return;
+    const { snap, bytes } = this.deps.snapshot(h);
+    if (bytes > CHECKPOINT_BUDGET) return;
+    this.checkpoints.set(i, { snap, bytes, used: ++this.clock });
+    let total = 0;
+    for (const c of this.checkpoints.values()) total += c.bytes;
+    while (total > CHECKPOINT_BUDGET) {
+      let oldest = -1;
+      let used = Infinity;
+      for (const [k, c] of this.checkpoints)
+        if (c.used < used) {
+          used = c.used;
+          oldest = k;
+        }
+      total -= this.checkpoints.get(oldest)!.bytes;
+      this.checkpoints.delete(oldest);
+    }
   }
 
   private runQuietly(h: H, cmd: OpCommand): void {
