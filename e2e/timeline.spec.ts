@@ -40,6 +40,8 @@ test('step back into a write fault with the arrow keys and forward to live again
   expect(found).toBe(true);
   await expect(where).toContainText('Viewing the past');
   await expect(step).toContainText(/MM_ANONPAGES: \d+ → \d+/);
+  // ...made in wp_page_copy (a write to the zero page's read-only PTE is COW), which says why.
+  await expect(step).toContainText('In wp_page_copy(): The page is shared');
   expect(await app.statusKb('RssAnon')).toBe(rssLive);
   await page.keyboard.press('ArrowLeft');
   await app.idle();

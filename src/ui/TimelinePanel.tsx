@@ -242,7 +242,11 @@ export function TimelinePanel() {
               )}
             </ol>
           )}
-          <StepDetail step={cur} after={here !== null && here.step >= steps.length} />
+          <StepDetail
+            step={cur}
+            caller={here ? callerOf(steps, here.step) : null}
+            after={here !== null && here.step >= steps.length}
+          />
         </div>
       </div>
     </section>
@@ -259,7 +263,24 @@ function keepVisible(list: HTMLElement | null): void {
     list.scrollTop = top + item.offsetHeight - list.clientHeight;
 }
 
-function StepDetail({ step, after }: { step: TimelineStep | null; after: boolean }) {
+/** The call a step is made in: the nearest call before it one level up. */
+function callerOf(steps: readonly TimelineStep[], i: number): TimelineStep | null {
+  const d = steps[i]?.depth;
+  if (d === undefined) return null;
+  for (let j = i - 1; j >= 0; j--)
+    if (steps[j]!.kind === 'call' && steps[j]!.depth === d - 1) return steps[j]!;
+  return null;
+}
+
+function StepDetail({
+  step,
+  caller,
+  after,
+}: {
+  step: TimelineStep | null;
+  caller: TimelineStep | null;
+  after: boolean;
+}) {
   if (!step)
     return (
       <div className="step-detail" data-testid="timeline-step">
@@ -281,6 +302,12 @@ function StepDetail({ step, after }: { step: TimelineStep | null; after: boolean
         )}
       </p>
       {step.why && <p className="why">{step.why}</p>}
+      {step.kind === 'event' && caller && (
+        <p className="why">
+          In <code>{caller.fn}()</code>
+          {caller.why ? `: ${caller.why}` : ''}
+        </p>
+      )}
       {step.summary && <p className="summary">{step.summary}</p>}
       {step.detail.length > 0 && (
         <ul aria-label="What changed">

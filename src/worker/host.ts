@@ -165,6 +165,7 @@ export class MachineHost {
         // Boot step by step as timeline operations, so that the learner can go back into boot too.
         this.timeline.reset();
         if (cmd.boot) while (!m.booted) this.timeline.record(h, { kind: 'boot' }, this.bootLabel(h));
+        h.logSent = m.log.length; // the reply carries the whole log
         this.generation = h.generation;
         this.cur = h;
         return { type: 'ready', seq, info: this.info(h), log: m.log.slice() };
@@ -632,7 +633,8 @@ export class MachineHost {
       zeroPagePfn: zero > 0 ? zero : null,
       arch: describeArch(m),
       cache: cacheInfo(h),
-      canStepBack: m.bootIndex > 0 && !h.beyondBoot,
+      // In the past (a timeline seek) nothing may change the machine, boot Back included.
+      canStepBack: m.bootIndex > 0 && !h.beyondBoot && !this.timeline.pos,
     };
   }
 

@@ -125,7 +125,7 @@ export interface MachineInfo {
   /**
    * Whether `bootBack` can go back: at least one boot step ran and nothing but boot steps (and
    * read-only scenario lines such as `show`) ran on this machine, so replaying the boot steps
-   * rebuilds it exactly.
+   * rebuilds it exactly; and the timeline view is live (not after a `seek` into the past).
    */
   canStepBack: boolean;
 }
