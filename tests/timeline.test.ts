@@ -283,6 +283,26 @@ describe('timeline: steps follow the kernel path', () => {
   });
 });
 
+describe('timeline: every step says where in the kernel it is', () => {
+  for (const arch of ['x86_64', 'arm64'] as const) {
+    it(`${arch}: each call of boot, faults, fork, COW, munmap, exit, alloc and free has a file and a why`, () => {
+      const { send } = buildSession(arch, '256');
+      const { ops } = send({ type: 'timeline', op: null });
+      expect(ops.length).toBeGreaterThan(10);
+      const missing = new Set<string>();
+      ops.forEach((_, op) => {
+        for (const s of send({ type: 'timeline', op }).steps) {
+          if (s.kind === 'call' && (!s.why || !s.url)) missing.add(s.fn);
+          if (s.url) expect(s.url).toMatch(/^https:\/\/elixir\.bootlin\.com\/linux\/v6\.18\/source\/\S+$/);
+        }
+      });
+      expect([...missing]).toEqual([]);
+      const boot = send({ type: 'timeline', op: 0 }).steps;
+      expect(boot[0]).toMatchObject({ kind: 'call', fn: 'setup_arch', depth: 0 });
+    });
+  }
+});
+
 describe('timeline: checkpoints are deep copies', () => {
   it('a copy and the original run the same lines to the same state, without touching each other', () => {
     const a = buildSession('x86_64', '256');

@@ -21,6 +21,27 @@ export function elixirUrl(file: string): string {
 }
 
 export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
+  // --- boot phases (boot.ts BootStep.phase: the outer call of every boot step)
+  start_kernel: {
+    file: 'init/main.c',
+    why: 'The architecture-independent kernel entry: it sets up memory management, then everything else, in a fixed order.',
+  },
+  setup_arch: {
+    file: 'arch/x86/kernel/setup.c',
+    why: 'Architecture setup: read the firmware memory map into memblock, reserve what is in use, build the early page tables.',
+  },
+  mm_core_init_early: {
+    file: 'mm/mm_init.c',
+    why: 'Early core mm setup: zones and the struct page array, before the buddy allocator exists.',
+  },
+  mm_core_init: {
+    file: 'mm/mm_init.c',
+    why: 'Bring up the page allocator: zonelists, memblock memory released to the buddy lists, then the slab allocator.',
+  },
+  initcalls: {
+    file: 'init/main.c',
+    why: 'do_initcalls(): the subsystem init functions that run once the core kernel is up (watermarks, THP, late memory setup).',
+  },
   // --- the fault path
   exc_page_fault: {
     file: 'arch/x86/mm/fault.c',
@@ -33,6 +54,18 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   handle_mm_fault: {
     file: 'mm/memory.c',
     why: 'The architecture-independent fault entry: counts the fault (pgfault), walks to the PTE allocating missing tables, and picks the handler for what it finds there.',
+  },
+  __pte_alloc: {
+    file: 'mm/memory.c',
+    why: 'The walk down to the fault found no PTE table under this PMD: allocate a zeroed page for one and hook it into the PMD.',
+  },
+  __pmd_alloc: {
+    file: 'mm/memory.c',
+    why: 'No PMD table under this PUD yet: allocate one and hook it in, so the walk can go on down.',
+  },
+  __pud_alloc: {
+    file: 'mm/memory.c',
+    why: 'No PUD table under this top-level entry yet: allocate one and hook it in.',
   },
   do_anonymous_page: {
     file: 'mm/memory.c',
