@@ -56,8 +56,11 @@ export type EventBody =
   | { type: 'page_ref'; pfn: number; field: 'refcount' | 'mapcount'; before: number; after: number }
   | { type: 'var'; name: string; before: string; after: string }
   | { type: 'alloc_fail'; order: number; gfp: number }
-  /** a page-table entry written: the table page, the index, the new 64-bit value as two halves */
-  | { type: 'pte_set'; tablePfn: number; index: number; lo: number; hi: number }
+  /**
+   * a page-table entry written: the table page, the index, the new 64-bit value as two halves, and the
+   * table's level (0 = top) so that the value can be decoded (PgtableArch.flags/bitNames)
+   */
+  | { type: 'pte_set'; tablePfn: number; index: number; lo: number; hi: number; level: number }
   | { type: 'page_fault'; pid: number; address: number; write: boolean; result: string }
   | { type: 'rss'; pid: number; item: number; before: number; after: number }
   | { type: 'task'; pid: number; comm: string; event: 'spawn' | 'fork' | 'exit' | 'kill'; detail: string };

@@ -28,6 +28,7 @@ import { ProcPanel } from './ProcPanel.tsx';
 import { ProcStatusPanel } from './ProcStatusPanel.tsx';
 import { ScenarioPanel } from './ScenarioPanel.tsx';
 import { UnmappedPanel } from './UnmappedPanel.tsx';
+import { TimelinePanel } from './TimelinePanel.tsx';
 
 export function App() {
   const viewMode = useAppState((s) => s.viewMode);
@@ -47,6 +48,7 @@ export function App() {
             </div>
             <Inspector />
             <FreeListView />
+            <TimelinePanel />
             <MemblockView />
             <div className="process-row">
               <ProcStatusPanel />

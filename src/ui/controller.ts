@@ -25,6 +25,9 @@ import {
   type RanReply,
   type RegionInfo,
   type UnmappedInfo,
+  type SoughtReply,
+  type TimelinePos,
+  type TimelineReply,
   type WalkReply,
   type ZerooutReply,
 } from '../worker/protocol.ts';
@@ -103,6 +106,10 @@ export class AppController {
     client.onBootProgress((n) => {
       if (this.replayStarted === null || performance.now() - this.replayStarted < PROGRESS_AFTER_MS) return;
       this.set({ bootProgress: { done: n.done, total: n.total } });
+    });
+    client.onReplayProgress((n) => {
+      if (this.replayStarted === null || performance.now() - this.replayStarted < PROGRESS_AFTER_MS) return;
+      this.set({ timelineProgress: { done: n.done, total: n.total } });
     });
   }
 
@@ -429,6 +436,8 @@ export class AppController {
         history: [],
         deaths: [],
         shrinkerResult: null,
+        timelinePos: null,
+        timelinePartial: false,
       });
       this.pagesToken++;
       this.showPages(null);
@@ -489,6 +498,47 @@ export class AppController {
   /** CONFIG_PAGE_ALLOC_UNMAPPED's state now: freetypes, direct map, TLBs, mermap, last zeroing (errors go to the caller). */
   unmappedInfo(): Promise<UnmappedInfo> {
     return this.track(this.client.unmappedInfo().then((r) => r.info));
+  }
+
+  // --- the timeline (TimelinePanel) ------------------------------------------------------------
+
+  /** The operation log, where the view is, and the steps of operation `op` (read-only). */
+  timeline(op: number | null): Promise<TimelineReply> {
+    return this.track(this.client.timeline(op));
+  }
+
+  /**
+   * Show the machine right after step `step` of operation `op`, or live (`op` null). Every view
+   * refetches (opVersion), the grid gets all frames. Resolves false if the worker refused.
+   */
+  seek(op: number | null, step = 0): Promise<boolean> {
+    const pos: TimelinePos | null = op === null ? null : { op, step };
+    return this.op(() => this.replayed(() => this.client.seek(pos)));
+  }
+
+  /** Continue from the position shown: the later operations are dropped and this becomes live. */
+  continueFromHere(): Promise<boolean> {
+    return this.op(() => this.replayed(() => this.client.truncate()));
+  }
+
+  private async replayed(send: () => Promise<SoughtReply>): Promise<void> {
+    this.replayStarted = performance.now();
+    try {
+      const r = await send();
+      this.set({
+        machine: r.info,
+        log: r.log,
+        allocations: r.allocations,
+        timelinePos: r.pos,
+        timelinePartial: r.partial,
+        hover: null,
+      });
+      this.fixCurrent(r.processes);
+      await this.refreshPages();
+    } finally {
+      this.replayStarted = null;
+      this.set({ timelineProgress: null });
+    }
   }
 
   /** memblock's regions now (errors go to the caller). */

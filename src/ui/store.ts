@@ -14,6 +14,7 @@ import type {
   MachineInfo,
   ProcessView,
   RunErrorInfo,
+  TimelinePos,
 } from '../worker/protocol.ts';
 
 export const MiB = 1024 * 1024;
@@ -196,6 +197,12 @@ export interface AppState {
   patterns: boolean;
   /** what the last "Run shrinker" press did */
   shrinkerResult: { freed: number; output: string } | null;
+  /** where the timeline view is (TimelinePanel); null: live, the present */
+  timelinePos: TimelinePos | null;
+  /** the state shown is the middle of an operation (a replay stopped after a step) */
+  timelinePartial: boolean;
+  /** a slow timeline replay: operations replayed so far; null when none is slow */
+  timelineProgress: { done: number; total: number } | null;
 }
 
 export const initialState: AppState = {
@@ -239,6 +246,9 @@ export const initialState: AppState = {
   huge: null,
   shrinkerResult: null,
   patterns: false,
+  timelinePos: null,
+  timelinePartial: false,
+  timelineProgress: null,
 };
 
 export type AppStore = ReturnType<typeof createAppStore>;

@@ -15,7 +15,9 @@ import type {
   FrameDeltaNotice,
   MachineConfig,
   PrintkNotice,
+  ReplayProgressNotice,
   ReplyTo,
+  TimelinePos,
   WorkerMessage,
 } from './protocol.ts';
 
@@ -52,6 +54,7 @@ export class MachineClient {
   private readonly deltaListeners = new Set<(d: FrameDeltaNotice) => void>();
   private readonly printkListeners = new Set<(n: PrintkNotice) => void>();
   private readonly progressListeners = new Set<(n: BootProgressNotice) => void>();
+  private readonly replayListeners = new Set<(n: ReplayProgressNotice) => void>();
   private quietWaiters: (() => void)[] = [];
 
   constructor(private readonly transport: Transport) {
@@ -91,6 +94,12 @@ export class MachineClient {
   onBootProgress(fn: (n: BootProgressNotice) => void): () => void {
     this.progressListeners.add(fn);
     return () => this.progressListeners.delete(fn);
+  }
+
+  /** A timeline replay (`seek`, `truncate`) made progress. */
+  onReplayProgress(fn: (n: ReplayProgressNotice) => void): () => void {
+    this.replayListeners.add(fn);
+    return () => this.replayListeners.delete(fn);
   }
 
   /** Send any command; resolves with its reply, rejects with a MachineError. */
@@ -207,6 +216,21 @@ export class MachineClient {
     return this.request<'freeLists'>({ type: 'freeLists' });
   }
 
+  /** The operation log, where the view is, and the steps of operation `op`. */
+  timeline(op: number | null) {
+    return this.request<'timeline'>({ type: 'timeline', op });
+  }
+
+  /** Show the machine at a timeline position (null: live). */
+  seek(pos: TimelinePos | null) {
+    return this.request<'seek'>({ type: 'seek', pos });
+  }
+
+  /** Continue from the position the view is at, dropping the later operations. */
+  truncate() {
+    return this.request<'truncate'>({ type: 'truncate' });
+  }
+
   close(): void {
     this.transport.close();
   }
@@ -221,6 +245,9 @@ export class MachineClient {
         return;
       case 'bootProgress':
         for (const fn of this.progressListeners) fn(msg);
+        return;
+      case 'replayProgress':
+        for (const fn of this.replayListeners) fn(msg);
         return;
     }
     const p = this.pending.get(msg.seq);

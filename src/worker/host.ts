@@ -17,6 +17,7 @@ import {
   processPageStates,
 } from '../core/inspect.ts';
 import { Machine, hex } from '../core/machine.ts';
+import type { KEvent } from '../core/trace.ts';
 import { blkdevIssueZeroPages } from '../core/block/blk-lib.ts';
 import { PTE } from '../core/arch/pgtable.ts';
 import { formatGfp, parseGfp } from '../core/mm/gfp.ts';
@@ -36,12 +37,16 @@ import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.
 import { Session, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { describeFreeLists } from '../core/inspect_frame.ts';
+import { cloneMachine, type MachineAndSession } from './clone.ts';
 import { DirtyRanges } from './dirty.ts';
-import { ZeroingRecorder, describeUnmapped } from './unmapped_info.ts';
 import { inspectFrameReply } from './inspect_reply.ts';
+import { StopReplay, type OpCommand } from './timeline.ts';
+import { Timeline } from './timeline_host.ts';
+import { ZeroingRecorder, describeUnmapped } from './unmapped_info.ts';
 import {
   COMMAND_TYPES,
   MAX_HUGE_FOLIOS,
+  MAX_OP_STEPS,
   MAX_REGION_PAGES,
   MAX_ZEROOUT_BYTES,
   VPAGE_HUGE_ZERO,
@@ -54,6 +59,7 @@ import {
   type HugeFolioInfo,
   type HugeInfo,
   type MachineInfo,
+  type RanReply,
   type ProcessView,
   type Reply,
   type RunErrorInfo,
@@ -73,6 +79,8 @@ interface Hosted {
   dirty: DirtyRanges;
   /** printk lines already sent */
   logSent: number;
+  /** events of the operation being recorded (Timeline.record), null when not recording */
+  rec: KEvent[] | null;
   /** the emulator notes each boot step printed, by step index (trackStepNotes) */
   stepNotes: string[][];
   /**
@@ -90,8 +98,39 @@ const REPLAYABLE_STMTS = new Set(['boot', 'step', 'show', 'print', 'expect', 'pa
 export class MachineHost {
   private cur: Hosted | undefined;
   private generation = 0;
+  /** the operation log, the live machine while the view is in the past, replays (timeline_host.ts) */
+  private readonly timeline = new Timeline<Hosted, Checkpoint>({
+    fresh: (from) => {
+      const m = new Machine(from.m.cfg);
+      return this.host(m, trackStepNotes(m), from.generation);
+    },
+    apply: (h, cmd) => this.apply(h, cmd),
+    machine: (h) => h.m,
+    recorder: (h, events) => (h.rec = events),
+    snapshot: (h) => {
+      const stats = { bytes: 0 };
+      const copy = cloneMachine(h, () => {}, stats);
+      return {
+        snap: { copy, stepNotes: h.stepNotes.map((n) => n.slice()), beyondBoot: h.beyondBoot },
+        bytes: stats.bytes,
+      };
+    },
+    restore: (snap, from) => {
+      const copy = cloneMachine(snap.copy, () => {});
+      const stepNotes = trackStepNotes(copy.m);
+      snap.stepNotes.forEach((n, i) => (stepNotes[i] = n.slice()));
+      const h = this.host(copy.m, stepNotes, from.generation, copy.session);
+      h.beyondBoot = snap.beyondBoot;
+      return h;
+    },
+  });
 
   constructor(private readonly post: Post) {}
+
+  /** The machine and session commands act on (the view's, while it is in the past): for tests. */
+  get hosted(): { m: Machine; session: Session } | undefined {
+    return this.cur;
+  }
 
   /** Handle one message from the main thread. Never throws. */
   handle(data: unknown): void {
@@ -127,16 +166,19 @@ export class MachineHost {
         // else) thrown here leaves the learner's current machine in place.
         const m = new Machine(cmd.config ?? {});
         const stepNotes = trackStepNotes(m);
-        if (cmd.boot) m.boot();
         const h = this.host(m, stepNotes, this.generation + 1);
+        // Boot step by step as timeline operations, so that the learner can go back into boot too.
+        this.timeline.reset();
+        if (cmd.boot) while (!m.booted) this.timeline.record(h, { kind: 'boot' }, this.bootLabel(h));
+        h.logSent = m.log.length; // the reply carries the whole log
         this.generation = h.generation;
         this.cur = h;
         return { type: 'ready', seq, info: this.info(h), log: m.log.slice() };
       }
       case 'bootStep': {
-        const h = this.machine();
-        const step = h.m.bootStep();
-        syncSession(h);
+        const h = this.present();
+        const step = h.m.booted ? undefined : h.m.steps[h.m.bootIndex];
+        if (step) this.timeline.record(h, { kind: 'boot' }, this.bootLabel(h));
         // The grid's colours depend on how far boot has got (memblock-free vs reserved, memmap
         // initialised or not), not only on the frames a step's events name.
         if (step) h.dirty.markAll();
@@ -148,19 +190,19 @@ export class MachineHost {
         };
       }
       case 'bootRunPhase': {
-        const h = this.machine();
+        const h = this.present();
         const ran: BootStepInfo[] = [];
         const phase = h.m.steps[h.m.bootIndex]?.phase;
         while (!h.m.booted && h.m.steps[h.m.bootIndex]!.phase === phase) {
-          const step = h.m.bootStep()!;
+          const step = h.m.steps[h.m.bootIndex]!;
+          this.timeline.record(h, { kind: 'boot' }, this.bootLabel(h));
           ran.push(stepInfo(h, step, h.m.bootIndex - 1));
         }
-        syncSession(h);
         if (ran.length) h.dirty.markAll();
         return { type: 'bootRan', seq, steps: ran, info: this.info(h) };
       }
       case 'bootBack': {
-        const old = this.machine();
+        const old = this.present();
         if (old.m.bootIndex === 0) throw new Error('back: no boot step has run yet');
         if (old.beyondBoot)
           throw new Error(
@@ -169,13 +211,16 @@ export class MachineHost {
         // Rebuild: the same config, bootIndex - 1 steps. Deterministic, so the machine is the one
         // the learner saw a step ago, bit for bit.
         const target = old.m.bootIndex - 1;
+        // The timeline starts again with those steps (read-only lines run since are not replayed).
         const m = new Machine(old.m.cfg);
-        const stepNotes = trackStepNotes(m);
+        const h = this.host(m, trackStepNotes(m), old.generation);
+        this.timeline.reset();
         for (let i = 0; i < target; i++) {
-          m.bootStep();
+          this.timeline.record(h, { kind: 'boot' }, this.bootLabel(h));
           this.post({ type: 'bootProgress', seq, done: i + 1, total: target }, []);
         }
-        const h = this.host(m, stepNotes, old.generation);
+        // The reply carries the whole log: no printk notice for the replayed lines.
+        h.logSent = m.log.length;
         this.cur = h;
         return {
           type: 'bootedBack',
@@ -200,21 +245,20 @@ export class MachineHost {
         };
       }
       case 'alloc': {
-        const h = this.machine();
+        const h = this.present();
         const name = String(cmd.name ?? '').trim();
         if (!/^[A-Za-z_][\w.-]*$/.test(name))
           throw new Error(`alloc: '${name}' is not a name (letters, digits, _ . -)`);
         const order = Number(cmd.order);
         if (!Number.isInteger(order) || order < 0)
           throw new Error(`alloc ${name}: order must be a whole number ≥ 0, not ${cmd.order}`);
-        const gfp = parseGfp(String(cmd.gfp ?? 'GFP_KERNEL'));
-        h.beyondBoot = true;
-        if (h.zeroing) h.zeroing.label = `alloc ${name} order=${order} gfp=${formatGfp(gfp)}`;
-        try {
-          h.m.allocNamed(name, order, gfp);
-        } finally {
-          syncSession(h);
-        }
+        const gfpText = String(cmd.gfp ?? 'GFP_KERNEL');
+        parseGfp(gfpText);
+        this.timeline.record(
+          h,
+          { kind: 'alloc', name, order, gfp: gfpText },
+          `alloc ${name} order=${order} gfp=${gfpText}`,
+        );
         return {
           type: 'allocated',
           seq,
@@ -223,10 +267,8 @@ export class MachineHost {
         };
       }
       case 'free': {
-        const h = this.machine();
-        h.beyondBoot = true;
-        h.m.freeNamed(String(cmd.name));
-        syncSession(h);
+        const h = this.present();
+        this.timeline.record(h, { kind: 'free', name: String(cmd.name) }, `free ${String(cmd.name)}`);
         return { type: 'freed', seq, name: cmd.name, allocations: allocations(h.m) };
       }
       case 'readProc': {
@@ -277,8 +319,51 @@ export class MachineHost {
         const what = String(cmd.what);
         return { type: 'measured', seq, what, value: h.session.value(what) };
       }
-      case 'run':
-        return this.runLines(this.machine(), seq, String(cmd.lines ?? ''));
+      case 'run': {
+        const h = this.present();
+        const text = String(cmd.lines ?? '');
+        const bootIndex = h.m.bootIndex;
+        const r = this.timeline.record(h, { kind: 'run', lines: text }, runLabel(text));
+        // `boot` or `step` in the text: the grid's colours depend on how far boot has got.
+        if (h.m.bootIndex !== bootIndex) h.dirty.markAll();
+        return {
+          type: 'ran',
+          seq,
+          ...(r as LinesRan),
+          info: this.info(h),
+          processes: processes(h),
+          allocations: allocations(h.m),
+        };
+      }
+      case 'timeline': {
+        const h = this.machine();
+        const t = this.timeline.describe(h, cmd.op);
+        return { type: 'timeline', seq, ...t };
+      }
+      case 'seek':
+      case 'truncate': {
+        const progress = (done: number, total: number) =>
+          this.post({ type: 'replayProgress', seq, done, total }, []);
+        const r =
+          cmd.type === 'seek'
+            ? this.timeline.seek(this.machine(), cmd.pos, progress)
+            : this.timeline.truncate(progress);
+        const h = r.h;
+        this.cur = h;
+        h.dirty.markAll();
+        // The printk lines were sent with the reply's whole log: notices start after them.
+        h.logSent = h.m.log.length;
+        return {
+          type: 'sought',
+          seq,
+          pos: r.pos,
+          partial: r.partial,
+          info: this.info(h),
+          log: h.m.log.slice(),
+          processes: processes(h),
+          allocations: allocations(h.m),
+        };
+      }
       case 'processes':
         return { type: 'processes', seq, processes: processes(this.machine()) };
       case 'processPages': {
@@ -341,22 +426,15 @@ export class MachineHost {
         return { type: 'unmappedInfo', seq, info: describeUnmapped(h.m, h.session, h.zeroing, transfer) };
       }
       case 'dropCaches': {
-        const h = this.machine();
-        h.beyondBoot = true;
+        const h = this.present();
         const before = h.m.hugeZeroPfn;
-        const output: string[] = [];
-        h.out = output;
-        try {
-          for (const s of parseScenario('drop_caches')) h.session.exec(s);
-        } finally {
-          h.out = null;
-        }
+        const output = this.timeline.record(h, { kind: 'dropCaches' }, 'drop_caches') as string;
         const freed = before >= 0 && h.m.hugeZeroPfn < 0 ? hpageNr(h.m) : 0;
         return {
           type: 'droppedCaches',
           seq,
           freed,
-          output: output.join(''),
+          output,
           huge: hugeInfo(h),
           info: this.info(h),
         };
@@ -415,16 +493,79 @@ export class MachineHost {
   }
 
   /**
+   * The machine commands may change: the live one. While the view is in the past (a `seek`), the
+   * learner must first return to live or continue from there (`truncate`): nothing is lost silently.
+   */
+  private present(): Hosted {
+    const h = this.machine();
+    const pos = this.timeline.pos;
+    if (pos)
+      throw new Error(
+        `the view is in the past (operation ${pos.op + 1}, step ${pos.step}): go back to live (End in the timeline) or press "Continue from here" to drop the later operations first`,
+      );
+    return h;
+  }
+
+  private bootLabel(h: Hosted): string {
+    const s = h.m.steps[h.m.bootIndex];
+    return s ? `boot: ${s.fn} (${s.phase})` : 'boot';
+  }
+
+  /**
+   * Run one operation on `h`: the live commands and the timeline's replays both come through here, so
+   * a replay does exactly what the learner did. Returns what the command's reply needs.
+   */
+  private apply(h: Hosted, cmd: OpCommand): unknown {
+    switch (cmd.kind) {
+      case 'boot':
+        h.m.bootStep();
+        syncSession(h);
+        return undefined;
+      case 'alloc': {
+        h.beyondBoot = true;
+        const gfp = parseGfp(cmd.gfp);
+        if (h.zeroing) h.zeroing.label = `alloc ${cmd.name} order=${cmd.order} gfp=${formatGfp(gfp)}`;
+        try {
+          h.m.allocNamed(cmd.name, cmd.order, gfp);
+        } finally {
+          syncSession(h);
+        }
+        return undefined;
+      }
+      case 'free':
+        h.beyondBoot = true;
+        try {
+          h.m.freeNamed(cmd.name);
+        } finally {
+          syncSession(h);
+        }
+        return undefined;
+      case 'run':
+        return this.execLines(h, cmd.lines);
+      case 'dropCaches': {
+        h.beyondBoot = true;
+        const output: string[] = [];
+        h.out = output;
+        try {
+          for (const s of parseScenario('drop_caches')) h.session.exec(s);
+        } finally {
+          h.out = null;
+        }
+        return output.join('');
+      }
+    }
+  }
+
+  /**
    * Run scenario lines through the session, stopping at the first that fails. The session prints
    * into h.out; a ScenarioError becomes a structured error, and anything else the core throws is
    * reported the same way (with the line it came from) rather than losing the machine.
    */
-  private runLines(h: Hosted, seq: number, text: string): Reply {
+  private execLines(h: Hosted, text: string): LinesRan {
     const output: string[] = [];
     const errors: RunErrorInfo[] = [];
     const deaths: DeathInfo[] = [];
     const failuresBefore = h.session.failures.length;
-    const bootIndex = h.m.bootIndex;
     let executed = 0;
     let stmts: Stmt[] = [];
     try {
@@ -450,6 +591,8 @@ export class MachineHost {
           h.session.exec(s);
           executed++;
         } catch (e) {
+          // A timeline replay stopping inside this line is not the line's error.
+          if (e instanceof StopReplay) throw e;
           errors.push(runError(e, s.line));
         }
         for (const p of alive) {
@@ -462,19 +605,12 @@ export class MachineHost {
     } finally {
       h.out = null;
     }
-    // `boot` or `step` in the text: the grid's colours depend on how far boot has got.
-    if (h.m.bootIndex !== bootIndex) h.dirty.markAll();
     return {
-      type: 'ran',
-      seq,
       output: output.join(''),
       errors,
       failures: h.session.failures.slice(failuresBefore),
       executed,
       deaths,
-      info: this.info(h),
-      processes: processes(h),
-      allocations: allocations(h.m),
     };
   }
 
@@ -522,12 +658,17 @@ export class MachineHost {
       zeroPagePfn: zero > 0 ? zero : null,
       arch: describeArch(m),
       cache: cacheInfo(h),
-      canStepBack: m.bootIndex > 0 && !h.beyondBoot,
+      // In the past (a timeline seek) nothing may change the machine, boot Back included.
+      canStepBack: m.bootIndex > 0 && !h.beyondBoot && !this.timeline.pos,
     };
   }
 
   /** Wrap a machine for hosting: a session around it, and dirty tracking from its trace events. */
-  private host(m: Machine, stepNotes: string[][], generation: number): Hosted {
+  /**
+   * Wrap a machine for hosting. `session`: a copy restored from a checkpoint (its output is pointed
+   * at this host record); otherwise a new session adopts the machine.
+   */
+  private host(m: Machine, stepNotes: string[][], generation: number, session?: Session): Hosted {
     const h: Hosted = {
       m,
       session: undefined as unknown as Session,
@@ -535,14 +676,25 @@ export class MachineHost {
       generation,
       dirty: new DirtyRanges(m.pages.nrPages, m.arch.maxPageOrder, m.arch.pageShift),
       logSent: m.log.length,
+      rec: null,
       stepNotes,
       beyondBoot: false,
       zeroing: m.cfg.pageAllocUnmapped ? new ZeroingRecorder(m.cfg.unmappedZeroing ?? 'per_block') : null,
     };
-    h.session = new Session({ out: (text) => h.out?.push(text) });
-    h.session.attach(m);
+    const out = (text: string) => h.out?.push(text);
+    if (session) {
+      (session as unknown as { opts: { out: typeof out } }).opts = { out };
+      h.session = session;
+    } else {
+      h.session = new Session({ out });
+      h.session.attach(m);
+    }
     m.trace.subscribe((e) => h.dirty.addEvent(e));
     if (h.zeroing) m.trace.subscribe((e) => h.zeroing!.add(e));
+    // One more than the cap tells Timeline.record that the operation had more steps than it keeps.
+    m.trace.subscribe((e) => {
+      if (h.rec && h.rec.length <= MAX_OP_STEPS) h.rec.push(e);
+    });
     h.dirty.markAll();
     return h;
   }
@@ -564,6 +716,26 @@ function trackStepNotes(m: Machine): string[][] {
     return step;
   };
   return perStep;
+}
+
+/** A timeline checkpoint: a deep copy of a machine and its session, and the host's notes about it. */
+interface Checkpoint {
+  copy: MachineAndSession;
+  stepNotes: string[][];
+  beyondBoot: boolean;
+}
+
+/** What `run` replies with about the lines themselves (RanReply without the machine). */
+type LinesRan = Pick<RanReply, 'output' | 'errors' | 'failures' | 'executed' | 'deaths'>;
+
+/** A `run` as the timeline lists it: its lines, shortened. */
+function runLabel(text: string): string {
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'));
+  const first = lines[0] ?? '(empty)';
+  return lines.length > 1 ? `${first} (+${lines.length - 1} lines)` : first;
 }
 
 function stepInfo(h: Hosted, s: BootStep, index: number): BootStepInfo {

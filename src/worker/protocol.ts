@@ -47,6 +47,52 @@ export interface BootStepInfo {
   notes: string[];
 }
 
+/**
+ * A place in the timeline (src/worker/timeline.ts): operation `op` of the operation log (every
+ * machine-changing command: a boot step, a `run`, an alloc, a free, drop_caches), at `step`, an index
+ * into that operation's steps. The state shown is the one right after that step; `step` equal to the
+ * number of steps means after the whole operation. The UI keeps `null` for "live": the present.
+ */
+export interface TimelinePos {
+  op: number;
+  step: number;
+}
+
+/** One operation of the timeline's log, as listed. */
+export interface TimelineOpInfo {
+  kind: 'boot' | 'run' | 'alloc' | 'free' | 'dropCaches';
+  /** what was done, e.g. `boot: setup_arch` or `A write r1 0 1` */
+  label: string;
+  /** how many steps (calls and state changes) it has */
+  steps: number;
+  /** more steps happened than the timeline keeps (MAX_OP_STEPS): the list ends early */
+  truncated: boolean;
+}
+
+/**
+ * One kernel step of an operation: a `call` (the emulated kernel entered `fn`; nothing changed yet)
+ * or an `event` (a state change `fn` made, from the core's trace events). `depth` is the call depth
+ * (the outermost function is 0), so the steps form a tree in pre-order.
+ */
+export interface TimelineStep {
+  kind: 'call' | 'event';
+  fn: string;
+  depth: number;
+  /** kernel source file (Linux 6.18) when known */
+  file: string | null;
+  /** that file on elixir.bootlin.com (v6.18), null when the file is not known */
+  url: string | null;
+  /** a sentence or two of why (calls; src/core/kernel_fns.ts), null when not in the table */
+  why: string | null;
+  /** what the step changed, one line (empty for calls) */
+  summary: string;
+  /** more detail: the entry's decoded bits, before/after values */
+  detail: string[];
+}
+
+/** The most steps the timeline keeps per operation (a whole boot phase can make many more). */
+export const MAX_OP_STEPS = 5000;
+
 /** A zone's pfn span, for labelling the grid (empty zones are left out). */
 export interface ZoneSpan {
   name: string;
@@ -87,7 +133,7 @@ export interface MachineInfo {
   /**
    * Whether `bootBack` can go back: at least one boot step ran and nothing but boot steps (and
    * read-only scenario lines such as `show`) ran on this machine, so replaying the boot steps
-   * rebuilds it exactly.
+   * rebuilds it exactly; and the timeline view is live (not after a `seek` into the past).
    */
   canStepBack: boolean;
 }
@@ -395,6 +441,41 @@ export interface BootBackCommand {
   seq: number;
 }
 
+/**
+ * The operation log (TimelineOpInfo for every operation), where the view is, and the steps of
+ * operation `op`: null means the one the view is at (the last one when live); out of range, none.
+ * Read-only. Reply: `timeline`.
+ */
+export interface TimelineCommand {
+  type: 'timeline';
+  seq: number;
+  op: number | null;
+}
+
+/**
+ * Show the machine at a position of the timeline, or live (`pos` null). The host rebuilds the state
+ * by replaying the operation log (the core is deterministic) from its nearest checkpoint, stopping
+ * inside operation `pos.op` right after step `pos.step`. The live machine is kept: seeking back to
+ * null returns to it exactly. While the view is in the past, machine-changing commands are refused
+ * (an `error` saying so) until the UI seeks to live or sends `truncate`.
+ * Reply: `sought`. Notices: `replayProgress` during a long replay, a `frameDelta` covering every frame.
+ */
+export interface SeekCommand {
+  type: 'seek';
+  seq: number;
+  pos: TimelinePos | null;
+}
+
+/**
+ * Continue from the position the view is at: the operations after it are dropped (the learner asked
+ * for that: the UI says how many go) and the machine at that position becomes the live one. A position
+ * inside an operation first completes that operation. Reply: `sought` (pos null).
+ */
+export interface TruncateCommand {
+  type: 'truncate';
+  seq: number;
+}
+
 /** describeArch() of the hosted machine, and its cache on MIPS. Reply: `archInfo`. */
 export interface ArchInfoCommand {
   type: 'archInfo';
@@ -594,7 +675,10 @@ export type Command =
   | ValueCommand
   | UnmappedInfoCommand
   | InspectFrameCommand
-  | FreeListsCommand;
+  | FreeListsCommand
+  | TimelineCommand
+  | SeekCommand
+  | TruncateCommand;
 
 /** The most pages one `processPages` reply carries (4 GiB of 4 KiB pages). */
 export const MAX_REGION_PAGES = 1 << 20;
@@ -863,6 +947,32 @@ export interface FreeListsReply {
   zones: ZoneFreeLists[];
 }
 
+/** The timeline: the operations, where the view is (null: live), and the steps of operation `op`. */
+export interface TimelineReply {
+  type: 'timeline';
+  seq: number;
+  ops: TimelineOpInfo[];
+  pos: TimelinePos | null;
+  op: number | null;
+  steps: TimelineStep[];
+}
+
+/**
+ * The view moved (`seek`, `truncate`): the machine as it is at `pos` (null: live), its whole printk log
+ * (replace, not append), processes and allocations. `partial`: the state is the middle of an operation
+ * (display only; the emulator discards it on the next move).
+ */
+export interface SoughtReply {
+  type: 'sought';
+  seq: number;
+  pos: TimelinePos | null;
+  partial: boolean;
+  info: MachineInfo;
+  log: string[];
+  processes: ProcessView[];
+  allocations: AllocationInfo[];
+}
+
 export type Reply =
   | ReadyReply
   | BootSteppedReply
@@ -887,6 +997,8 @@ export type Reply =
   | UnmappedInfoReply
   | FrameInspectionReply
   | FreeListsReply
+  | TimelineReply
+  | SoughtReply
   | ErrorReply;
 
 /** The successful reply each command gets. */
@@ -914,6 +1026,9 @@ export interface ReplyTo {
   unmappedInfo: UnmappedInfoReply;
   inspectFrame: FrameInspectionReply;
   freeLists: FreeListsReply;
+  timeline: TimelineReply;
+  seek: SoughtReply;
+  truncate: SoughtReply;
 }
 
 // --- notices: worker → main thread, sent before the reply of the command that caused them -------------
@@ -952,7 +1067,15 @@ export interface BootProgressNotice {
   total: number;
 }
 
-export type Notice = FrameDeltaNotice | PrintkNotice | BootProgressNotice;
+/** Progress of a timeline replay (`seek`, `truncate`): `done` of `total` operations replayed. */
+export interface ReplayProgressNotice {
+  type: 'replayProgress';
+  seq: number;
+  done: number;
+  total: number;
+}
+
+export type Notice = FrameDeltaNotice | PrintkNotice | BootProgressNotice | ReplayProgressNotice;
 
 /** Everything the worker posts. */
 export type WorkerMessage = Reply | Notice;
@@ -984,6 +1107,9 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'unmappedInfo',
   'inspectFrame',
   'freeLists',
+  'timeline',
+  'seek',
+  'truncate',
 ];
 
 /** Total frames a delta covers. */

@@ -29,7 +29,8 @@ export function writeEntry(m: Machine, tablePfn: number, idx: number, e: RawEntr
   const a = tablePfn * m.pageSize + idx * size;
   m.ram.writeU32(a, e.lo);
   if (size === 8) m.ram.writeU32(a + 4, e.hi);
-  if (m.trace.on) m.trace.emit({ type: 'pte_set', tablePfn, index: idx, lo: e.lo >>> 0, hi: e.hi >>> 0 });
+  if (m.trace.on)
+    m.trace.emit({ type: 'pte_set', tablePfn, index: idx, lo: e.lo >>> 0, hi: e.hi >>> 0, level });
 }
 
 /** pte_clear(): write the level's empty entry. */

@@ -1,0 +1,348 @@
+/**
+ * The timeline (src/worker/timeline.ts, timeline_host.ts): going back is exact, the view can stop in
+ * the middle of an operation, and an operation's steps follow the kernel's call path.
+ *
+ * These drive the MachineHost as the UI does (commands in, replies out) and compare the hosted
+ * machine itself: RAM, struct pages, page tables (they live in RAM), every /proc view.
+ */
+import { createHash } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import type { ArchName } from '../src/core/config.ts';
+import type { Machine } from '../src/core/machine.ts';
+import { PROC_PATHS, readProc } from '../src/core/proc/index.ts';
+import { parseScenario } from '../src/core/scenario/parse.ts';
+import type { Session } from '../src/core/scenario/run.ts';
+import { KNOWN_CLOSURES, cloneMachine, ownFunctions, sharedParts } from '../src/worker/clone.ts';
+import { MachineHost } from '../src/worker/host.ts';
+import type { Command, ReplyTo, TimelinePos, TimelineStep, WorkerMessage } from '../src/worker/protocol.ts';
+
+/** Any command without its seq (distributive, so that each literal keeps its own type). */
+type Body = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : never) : never;
+
+/** A host driven synchronously: each command's reply (an error reply throws). */
+function driver() {
+  const posted: WorkerMessage[] = [];
+  const host = new MachineHost((msg) => posted.push(msg));
+  let seq = 1;
+  const NOTICES = ['frameDelta', 'printk', 'bootProgress', 'replayProgress'];
+  function send<B extends Body>(body: B): ReplyTo[B['type']] {
+    const s = seq++;
+    host.handle({ ...body, seq: s });
+    const reply = posted.find((m) => m.seq === s && !NOTICES.includes(m.type));
+    posted.length = 0;
+    if (!reply) throw new Error(`no reply to ${body.type}`);
+    if (reply.type === 'error') throw new Error(reply.message);
+    return reply as ReplyTo[B['type']];
+  }
+  return { host, send };
+}
+
+/**
+ * A digest of everything the hosted machine and its session hold: every own field, recursively, in
+ * discovery order (cycles by the order they were first met), typed arrays byte for byte. Functions
+ * (code, not state: the host wraps m.bootStep) and the tracer (its sinks are the host's, not machine
+ * state) are left out.
+ */
+function digest(h: { m: Machine; session: Session }): string {
+  const root = { m: h.m, session: h.session }; // not the host's own bookkeeping around them
+  const hash = createHash('sha256');
+  const seen = new Map<object, number>();
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== 'object') {
+      if (typeof v !== 'function') hash.update(`${typeof v}:${String(v)};`);
+      return;
+    }
+    const id = seen.get(v);
+    if (id !== undefined) return void hash.update(`@${id};`);
+    seen.set(v, seen.size);
+    if (ArrayBuffer.isView(v)) {
+      hash.update(`${v.constructor.name}[${v.byteLength}]`);
+      hash.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
+      return;
+    }
+    if (v instanceof Map) {
+      hash.update(`Map(${v.size}){`);
+      for (const [k, x] of v) {
+        walk(k);
+        walk(x);
+      }
+      return void hash.update('}');
+    }
+    if (v instanceof Set) {
+      hash.update(`Set(${v.size}){`);
+      for (const x of v) walk(x);
+      return void hash.update('}');
+    }
+    hash.update(`${Object.getPrototypeOf(v)?.constructor?.name ?? 'null'}{`);
+    for (const k of Object.keys(v)) {
+      const x = (v as Record<string, unknown>)[k];
+      if (k === 'trace' || k === 'opts' || typeof x === 'function') continue;
+      hash.update(`${k}=`);
+      walk((v as Record<string, unknown>)[k]);
+    }
+    hash.update('}');
+  };
+  walk(root);
+  return hash.digest('hex');
+}
+
+/** Every /proc file, for the machine and for each live process, by path. */
+function procViews(h: { m: Machine; session: Session }): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const p of PROC_PATHS) {
+    if (!p.includes('<pid>')) out[p] = readProc(h.m, p);
+    else
+      for (const proc of h.session.procs.values())
+        if (proc.task.state === 'R') {
+          const path = p.replace('<pid>', String(proc.task.pid));
+          out[path] = readProc(h.m, path);
+        }
+  }
+  return out;
+}
+
+/** The same things a learner could look at, as plain data: RAM, page arrays, /proc. */
+function state(host: MachineHost) {
+  const h = host.hosted!;
+  return { digest: digest(h), proc: procViews(h), log: h.m.log.join('\n') };
+}
+
+/** Faults (zero-page reads, writes), fork with COW on both sides, munmap, exit, kernel alloc/free. */
+const LINES = [
+  'spawn A',
+  'A mmap r1 64K rw',
+  'A read r1 0 16K 4K',
+  'A write r1 0 8K 4K 0x11',
+  'A fork B',
+  'B write r1 0 4K 4K 0x22',
+  'A write r1 4K 4K 4K 0x33',
+  'A munmap r1 8K 8K',
+  'B exit',
+];
+
+function buildSession(arch: ArchName, ram: string) {
+  const d = driver();
+  d.send({ type: 'init', config: { arch, ram: parseRam(ram), cpus: 2 }, boot: true });
+  for (const l of LINES.slice(0, 4)) d.send({ type: 'run', lines: l });
+  d.send({ type: 'alloc', name: 'k1', order: 2, gfp: 'GFP_KERNEL' });
+  for (const l of LINES.slice(4)) d.send({ type: 'run', lines: l });
+  d.send({ type: 'free', name: 'k1' });
+  return d;
+}
+
+function parseRam(s: string): number {
+  return Number.parseInt(s, 10) * 2 ** 20;
+}
+
+/** The calls enclosing step `i`, outermost first (a step's parent: the nearest call before it one level up). */
+function callers(steps: readonly TimelineStep[], i: number): TimelineStep[] {
+  const chain: TimelineStep[] = [];
+  let depth = steps[i]!.depth;
+  for (let j = i - 1; j >= 0 && depth > 0; j--)
+    if (steps[j]!.kind === 'call' && steps[j]!.depth === depth - 1) {
+      chain.unshift(steps[j]!);
+      depth--;
+    }
+  return chain;
+}
+
+/** The PTE write made directly by `fn` (not the page-table allocations on the way down). */
+function pteWriteIn(steps: readonly TimelineStep[], fn: string): number {
+  return steps.findIndex((s, i) => s.fn === 'set_ptes' && callers(steps, i).at(-1)?.fn === fn);
+}
+
+/** Every position of the log, in order: (op, 0..len) for each op. */
+function positions(send: ReturnType<typeof driver>['send']): TimelinePos[] {
+  const t = send({ type: 'timeline', op: null });
+  const all: TimelinePos[] = [];
+  t.ops.forEach((o, op) => {
+    for (let step = 0; step <= o.steps; step++) all.push({ op, step });
+  });
+  return all;
+}
+
+describe('timeline: going back is exact', () => {
+  for (const [arch, ram] of [
+    ['x86_64', '256'],
+    ['arm64', '256'],
+  ] as const) {
+    it(`${arch}: back N steps and forward N again gives bit-identical state`, () => {
+      const { host, send } = buildSession(arch, ram);
+      const live = state(host);
+      const all = positions(send);
+      const end = all.length - 1;
+      // The last position replayed from scratch is the live machine, bit for bit.
+      send({ type: 'seek', pos: all[end]! });
+      expect(state(host)).toEqual(live);
+      // Back N steps, then forward N steps, one at a time as the arrow keys do.
+      const N = 40;
+      const target = all[end - N]!;
+      for (let i = 1; i <= N; i++) send({ type: 'seek', pos: all[end - i]! });
+      const there = state(host);
+      for (let i = N - 1; i >= 0; i--) send({ type: 'seek', pos: all[end - i]! });
+      expect(state(host)).toEqual(live);
+      // ...and the position N back is the same whichever way it was reached.
+      send({ type: 'seek', pos: target });
+      expect(state(host)).toEqual(there);
+      // Live again: the machine the learner had.
+      send({ type: 'seek', pos: null });
+      expect(state(host)).toEqual(live);
+      expect(there.digest).not.toEqual(live.digest);
+      // Those replays started from checkpoints after the first (one at the end of boot at least).
+      const cps = (host as unknown as { timeline: { checkpointInfo: { at: number[]; bytes: number } } })
+        .timeline.checkpointInfo;
+      expect(cps.at.length).toBeGreaterThan(1);
+      expect(cps.bytes).toBeGreaterThan(0);
+    });
+  }
+});
+
+describe('timeline: inside an operation', () => {
+  it('a write fault seen half way: the page is allocated, RSS counted, the PTE not yet written', () => {
+    const { host, send } = driver();
+    send({ type: 'init', config: { arch: 'x86_64', ram: 256 * 2 ** 20, cpus: 2 }, boot: true });
+    send({ type: 'run', lines: 'spawn A\nA mmap r1 64K rw' });
+    const before = send({ type: 'processes' }).processes.find((p) => p.name === 'A')!;
+    send({ type: 'run', lines: 'A write r1 0 1 1 0x5a' });
+    const after = send({ type: 'processes' }).processes.find((p) => p.name === 'A')!;
+    expect(after.rssAnonKb).toBe(before.rssAnonKb + 4);
+
+    const t0 = send({ type: 'timeline', op: null });
+    const op = t0.ops.length - 1;
+    const { steps } = send({ type: 'timeline', op });
+    const alloc = steps.findIndex((s) => s.fn === 'trace_mm_page_alloc');
+    const pte = pteWriteIn(steps, 'do_anonymous_page');
+    expect(alloc).toBeGreaterThan(0);
+    expect(pte).toBeGreaterThan(alloc);
+    expect(steps[pte]!.detail.join(' ')).toMatch(/^PTE table .* bits: P RW US .* maps pfn 0x/);
+
+    // Linux's order in do_anonymous_page: inc_mm_counter(MM_ANONPAGES) before set_ptes.
+    const rss = steps.findIndex((s) => s.fn === 'add_mm_counter');
+    expect(rss).toBeGreaterThan(alloc);
+    expect(rss).toBeLessThan(pte);
+    const rssOf = (pos: TimelinePos) =>
+      send({ type: 'seek', pos }).processes.find((p) => p.name === 'A')!.rssAnonKb;
+    expect(rssOf({ op, step: rss - 1 })).toBe(before.rssAnonKb);
+    expect(rssOf({ op, step: rss })).toBe(after.rssAnonKb);
+    // Just before the PTE write: the frame is taken and counted but not mapped.
+    const r = send({ type: 'seek', pos: { op, step: pte - 1 } });
+    expect(r.partial).toBe(true);
+    const h = host.hosted!;
+    const start = h.session.procs.get('A')!.regions.get('r1')!.start;
+    const walkMid = send({ type: 'walk', name: 'A', va: start }).levels;
+    expect(walkMid.at(-1)?.present ?? false).toBe(false);
+    // One step on: the PTE is written and maps the new frame.
+    send({ type: 'seek', pos: { op, step: pte } });
+    const walkPte = send({ type: 'walk', name: 'A', va: start }).levels;
+    expect(walkPte.length).toBeGreaterThan(0);
+    expect(walkPte.at(-1)!.present).toBe(true);
+  });
+
+  it('machine-changing commands are refused in the past; continue-from-here drops the later operations', () => {
+    const { send } = driver();
+    send({ type: 'init', config: { arch: 'x86_64', ram: 256 * 2 ** 20, cpus: 2 }, boot: true });
+    send({ type: 'run', lines: 'spawn A\nA mmap r1 64K rw' });
+    send({ type: 'run', lines: 'A write r1 0 4K 4K 1' });
+    const oneWritten = send({ type: 'processes' }).processes.find((p) => p.name === 'A')!.rssAnonKb;
+    send({ type: 'run', lines: 'A write r1 4K 4K 4K 1' });
+    const n = send({ type: 'timeline', op: null }).ops.length;
+    send({ type: 'seek', pos: { op: n - 2, step: 0 } });
+    expect(() => send({ type: 'run', lines: 'A read r1 0 4K 4K' })).toThrow(/the view is in the past/);
+    expect(() => send({ type: 'seek', pos: { op: n + 3, step: 0 } })).toThrow(/does not exist/);
+    const r = send({ type: 'truncate' });
+    expect(r.pos).toBeNull();
+    // Operation n-2 is completed, the last one dropped: one page written, not two.
+    expect(send({ type: 'timeline', op: null }).ops.length).toBe(n - 1);
+    expect(r.processes.find((p) => p.name === 'A')!.rssAnonKb).toBe(oneWritten);
+    send({ type: 'run', lines: 'A read r1 0 4K 4K' });
+  });
+});
+
+describe('timeline: steps follow the kernel path', () => {
+  it('a zero-page read fault: handle_mm_fault -> do_anonymous_page -> set_ptes, with the entry decoded', () => {
+    const { send } = driver();
+    send({ type: 'init', config: { arch: 'x86_64', ram: 256 * 2 ** 20, cpus: 2 }, boot: true });
+    send({ type: 'run', lines: 'spawn A\nA mmap r1 64K rw' });
+    send({ type: 'run', lines: 'A read r1 0 1 1' });
+    const ops = send({ type: 'timeline', op: null }).ops;
+    const { steps } = send({ type: 'timeline', op: ops.length - 1 });
+    const pte = pteWriteIn(steps, 'do_anonymous_page');
+    expect(pte).toBeGreaterThan(0);
+    const chain = callers(steps, pte);
+    const names = chain.map((s) => s.fn);
+    expect(names.slice(-2)).toEqual(['handle_mm_fault', 'do_anonymous_page']);
+    expect(names).toContain('do_user_addr_fault');
+    expect(chain.find((s) => s.fn === 'do_anonymous_page')).toMatchObject({ file: 'mm/memory.c' });
+    expect(chain.find((s) => s.fn === 'do_anonymous_page')!.why).toMatch(/zero page/);
+    // The zero page is mapped: no allocation anywhere in the fault, and the entry maps zero_page_pfn.
+    const allocs = steps.flatMap((s, i) => (s.fn === 'trace_mm_page_alloc' ? [callers(steps, i)] : []));
+    expect(allocs.length).toBeGreaterThan(0); // the page tables the first fault needs
+    expect(allocs.some((c) => c.some((s) => s.fn === 'do_anonymous_page'))).toBe(false);
+    const zeroPfn = send({ type: 'printVar', name: 'zero_page_pfn' }).value;
+    expect(steps[pte]!.detail.join(' ')).toContain(`maps pfn ${zeroPfn}`);
+  });
+});
+
+describe('timeline: every step says where in the kernel it is', () => {
+  for (const arch of ['x86_64', 'arm64'] as const) {
+    it(`${arch}: each call of boot, faults, fork, COW, munmap, exit, alloc and free has a file and a why`, () => {
+      const { send } = buildSession(arch, '256');
+      const { ops } = send({ type: 'timeline', op: null });
+      expect(ops.length).toBeGreaterThan(10);
+      const missing = new Set<string>();
+      ops.forEach((_, op) => {
+        for (const s of send({ type: 'timeline', op }).steps) {
+          if (s.kind === 'call' && (!s.why || !s.url)) missing.add(s.fn);
+          if (s.url) expect(s.url).toMatch(/^https:\/\/elixir\.bootlin\.com\/linux\/v6\.18\/source\/\S+$/);
+        }
+      });
+      expect([...missing]).toEqual([]);
+      const boot = send({ type: 'timeline', op: 0 }).steps;
+      expect(boot[0]).toMatchObject({ kind: 'call', fn: 'setup_arch', depth: 0 });
+    });
+  }
+});
+
+describe('timeline: checkpoints are deep copies', () => {
+  it('a copy and the original run the same lines to the same state, without touching each other', () => {
+    const a = buildSession('x86_64', '256');
+    const src = a.host.hosted!;
+    const copy = cloneMachine(src, () => {});
+    const before = digest(src);
+    expect(digest(copy)).toBe(before);
+    const more = 'A write r1 0 4K 4K 0x44\nalloc k2 order=3\nA fork C\nC write r1 0 8K 4K 0x55\nA exit';
+    expect(a.send({ type: 'run', lines: more }).errors).toEqual([]);
+    const after = digest(a.host.hosted!);
+    expect(digest(copy)).toBe(before); // the original's run did not reach the copy
+    const out: string[] = [];
+    const c2 = cloneMachine(copy, (t) => out.push(t));
+    for (const st of parseScenario(more)) c2.session.exec(st); // as the host's `run` does
+    expect(digest(c2)).toBe(after);
+  });
+
+  for (const config of [
+    { arch: 'x86_64', page_alloc_unmapped: true },
+    { arch: 'arm64' },
+    { arch: 'mips' },
+  ] as const) {
+    it(`${config.arch}${'page_alloc_unmapped' in config ? ' (page_alloc_unmapped)' : ''}: every closure in a machine is one the copy rebinds`, () => {
+      const { host, send } = driver();
+      send({
+        type: 'init',
+        config: { arch: config.arch, pageAllocUnmapped: 'page_alloc_unmapped' in config },
+        boot: true,
+      });
+      send({ type: 'run', lines: 'spawn A\nA mmap r1 64K rw\nA write r1 0 8K 4K 1\nA fork B' });
+      const h = host.hosted!;
+      const fns = ownFunctions({ m: h.m, session: h.session }, sharedParts(h.m));
+      expect(fns.length).toBeGreaterThan(0);
+      expect(fns.filter((f) => !KNOWN_CLOSURES.some((re) => re.test(f)))).toEqual([]);
+      // ...and in the copy none of them still points at the original machine: a printk lands in the copy.
+      const c = cloneMachine(h, () => {});
+      const n = h.m.log.length;
+      c.m.alloc.onPrintk('from the copy');
+      expect(c.m.log.at(-1)).toBe('from the copy');
+      expect(h.m.log.length).toBe(n);
+    });
+  }
+});
