@@ -16,6 +16,7 @@ import type {
   MachineConfig,
   PrintkNotice,
   ReplyTo,
+  RunProgressNotice,
   WorkerMessage,
 } from './protocol.ts';
 
@@ -52,6 +53,7 @@ export class MachineClient {
   private readonly deltaListeners = new Set<(d: FrameDeltaNotice) => void>();
   private readonly printkListeners = new Set<(n: PrintkNotice) => void>();
   private readonly progressListeners = new Set<(n: BootProgressNotice) => void>();
+  private readonly runProgressListeners = new Set<(n: RunProgressNotice) => void>();
   private quietWaiters: (() => void)[] = [];
 
   constructor(private readonly transport: Transport) {
@@ -91,6 +93,12 @@ export class MachineClient {
   onBootProgress(fn: (n: BootProgressNotice) => void): () => void {
     this.progressListeners.add(fn);
     return () => this.progressListeners.delete(fn);
+  }
+
+  /** A long `run` made progress (posted between its slices). */
+  onRunProgress(fn: (n: RunProgressNotice) => void): () => void {
+    this.runProgressListeners.add(fn);
+    return () => this.runProgressListeners.delete(fn);
   }
 
   /** Send any command; resolves with its reply, rejects with a MachineError. */
@@ -190,6 +198,21 @@ export class MachineClient {
     return this.request<'blkZeroout'>({ type: 'blkZeroout', bytes, zero, maxTransfer });
   }
 
+  /** Stop the long command now running (answered at once; the command then replies as cancelled). */
+  cancel() {
+    return this.request<'cancel'>({ type: 'cancel' });
+  }
+
+  /** The config and scenario text that rebuild the machine (share links). */
+  journal() {
+    return this.request<'journal'>({ type: 'journal' });
+  }
+
+  /** The trace events the worker kept. */
+  trace() {
+    return this.request<'trace'>({ type: 'trace' });
+  }
+
   close(): void {
     this.transport.close();
   }
@@ -204,6 +227,9 @@ export class MachineClient {
         return;
       case 'bootProgress':
         for (const fn of this.progressListeners) fn(msg);
+        return;
+      case 'runProgress':
+        for (const fn of this.runProgressListeners) fn(msg);
         return;
     }
     const p = this.pending.get(msg.seq);

@@ -5,6 +5,10 @@
  * It runs unchanged inside the Web Worker (worker.ts) and in-process (in_process.ts, for Node and
  * tests): it only needs a `post` function. Every command is wrapped so that a throw becomes an
  * `error` reply; the host keeps its machine whatever a command does.
+ *
+ * Commands run one at a time, in order (a queue). `run` and a booting `init` can be long (a million
+ * faults, a 16 GiB boot): they work in slices of RUN_SLICE_MS, post progress and then yield to the
+ * event loop, so a `cancel` message is seen between slices; it is answered out of turn.
  */
 import type { BootStep } from '../core/boot.ts';
 import { ConfigError } from '../core/config.ts';
@@ -16,7 +20,7 @@ import {
   describeWalk,
   processPageStates,
 } from '../core/inspect.ts';
-import { Machine, hex } from '../core/machine.ts';
+import { KernelAllocError, Machine, hex } from '../core/machine.ts';
 import { blkdevIssueZeroPages } from '../core/block/blk-lib.ts';
 import { PTE } from '../core/arch/pgtable.ts';
 import { formatGfp, parseGfp } from '../core/mm/gfp.ts';
@@ -35,9 +39,12 @@ import { readProc } from '../core/proc/index.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
 import { Session, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
+import { splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
 import { DirtyRanges } from './dirty.ts';
+import { TraceRing } from './trace_ring.ts';
 import {
   COMMAND_TYPES,
+  RUN_SLICE_MS,
   MAX_HUGE_FOLIOS,
   MAX_REGION_PAGES,
   MAX_ZEROOUT_BYTES,
@@ -50,6 +57,7 @@ import {
   type DeathInfo,
   type HugeFolioInfo,
   type HugeInfo,
+  type InitCommand,
   type MachineInfo,
   type ProcessView,
   type Reply,
@@ -77,7 +85,20 @@ interface Hosted {
    * process line...): replaying the boot steps would no longer rebuild it, so `bootBack` refuses.
    */
   beyondBoot: boolean;
+  /** whether `init` booted the machine (else the journal's `step` lines did) */
+  bootAtInit: boolean;
+  /** scenario text of each command that ran since init (JournalReply); share links replay it */
+  journal: string[];
+  /** the trace events kept for export */
+  ring: TraceRing;
 }
+
+/** A long command in progress; `cancel` sets the flag, the command sees it at its next slice. */
+interface Job {
+  cancelled: boolean;
+}
+
+const now = () => performance.now();
 
 /** Scenario statements that change nothing a boot replay would miss (boot steps themselves, or reads). */
 const REPLAYABLE_STMTS = new Set(['boot', 'step', 'show', 'print', 'expect', 'pagemap', 'kpageflags']);
@@ -85,28 +106,123 @@ const REPLAYABLE_STMTS = new Set(['boot', 'step', 'show', 'print', 'expect', 'pa
 export class MachineHost {
   private cur: Hosted | undefined;
   private generation = 0;
+  /** messages waiting for the command before them to finish */
+  private readonly queue: unknown[] = [];
+  /** a long command is between slices: later messages wait in `queue` */
+  private waiting = false;
+  private job: Job | null = null;
 
   constructor(private readonly post: Post) {}
 
   /** Handle one message from the main thread. Never throws. */
   handle(data: unknown): void {
     const cmd = data as Partial<Command> | null;
+    if (cmd?.type === 'cancel') {
+      // Out of turn: the command it stops is the one running now.
+      const running = this.job !== null;
+      if (this.job) this.job.cancelled = true;
+      this.post({ type: 'cancel', seq: typeof cmd.seq === 'number' ? cmd.seq : -1, running }, []);
+      return;
+    }
+    this.queue.push(data);
+    if (!this.waiting) this.pump();
+  }
+
+  /** Run queued messages in order; a long command's promise holds the rest until it replies. */
+  private pump(): void {
+    while (this.queue.length) {
+      const pending = this.handleOne(this.queue.shift());
+      if (pending) {
+        this.waiting = true;
+        void pending.then(() => {
+          this.waiting = false;
+          this.pump();
+        });
+        return;
+      }
+    }
+  }
+
+  /** One command: its reply is posted now, or when the returned promise settles (a long command). */
+  private handleOne(data: unknown): Promise<void> | undefined {
+    const cmd = data as Partial<Command> | null;
     const seq = typeof cmd?.seq === 'number' ? cmd.seq : -1;
     const type = cmd?.type;
     if (!cmd || typeof type !== 'string' || !COMMAND_TYPES.includes(type as CommandType)) {
       this.post({ type: 'error', seq, command: 'unknown', message: `not a command: ${describe(data)}` }, []);
-      return;
+      return undefined;
+    }
+    const finish = (reply: Reply, transfer: Transferable[] = []) => {
+      // Whatever happened (a failed alloc still prints its warning), send what changed, then the reply.
+      this.flush(seq);
+      this.post(reply, transfer);
+    };
+    const fail = (e: unknown): Reply => ({
+      type: 'error',
+      seq,
+      command: type as CommandType,
+      message: errorMessage(e),
+    });
+    if (type === 'run' || type === 'init') {
+      let long: Promise<Reply>;
+      try {
+        long =
+          type === 'run'
+            ? this.runLines(this.machine(), seq, String((cmd as { lines?: unknown }).lines ?? ''))
+            : this.init(cmd as InitCommand);
+      } catch (e) {
+        finish(fail(e));
+        return undefined;
+      }
+      return long.then(finish, (e: unknown) => finish(fail(e)));
     }
     let reply: Reply;
     const transfer: Transferable[] = [];
     try {
       reply = this.run(cmd as Command, transfer);
     } catch (e) {
-      reply = { type: 'error', seq, command: type as CommandType, message: errorMessage(e) };
+      reply = fail(e);
     }
-    // Whatever happened (a failed alloc still prints its warning), send what changed, then the reply.
-    this.flush(seq);
-    this.post(reply, transfer);
+    finish(reply, transfer);
+    return undefined;
+  }
+
+  /**
+   * Build and (if asked) boot a new machine, in slices so a 16 GiB boot shows progress and can be
+   * cancelled. The old machine is dropped only once the new one is complete: a ConfigError, a throw
+   * or a cancel leaves the learner's current machine in place.
+   */
+  private async init(cmd: InitCommand): Promise<Reply> {
+    const m = new Machine(cmd.config ?? {});
+    const stepNotes = trackStepNotes(m);
+    const ring = new TraceRing();
+    m.trace.subscribe((e) => ring.push(e));
+    if (cmd.boot) {
+      const job: Job = { cancelled: false };
+      this.job = job;
+      try {
+        const total = m.steps.length;
+        let slice = now();
+        while (!m.booted) {
+          m.bootStep();
+          if (m.booted || now() - slice < RUN_SLICE_MS) continue;
+          this.post({ type: 'bootProgress', seq: cmd.seq, done: m.bootIndex, total }, []);
+          await yieldToEventLoop();
+          if (job.cancelled)
+            throw new Error(
+              `Boot cancelled after ${m.bootIndex} of ${total} steps; the previous machine is still running.`,
+            );
+          slice = now();
+        }
+      } finally {
+        this.job = null;
+      }
+    }
+    const h = this.host(m, stepNotes, this.generation + 1, ring);
+    h.bootAtInit = cmd.boot;
+    this.generation = h.generation;
+    this.cur = h;
+    return { type: 'ready', seq: cmd.seq, info: this.info(h), log: m.log.slice() };
   }
 
   private machine(): Hosted {
@@ -117,20 +233,35 @@ export class MachineHost {
   private run(cmd: Command, transfer: Transferable[]): Reply {
     const seq = cmd.seq;
     switch (cmd.type) {
-      case 'init': {
-        // Build the new machine completely before dropping the old one: a ConfigError (or anything
-        // else) thrown here leaves the learner's current machine in place.
-        const m = new Machine(cmd.config ?? {});
-        const stepNotes = trackStepNotes(m);
-        if (cmd.boot) m.boot();
-        const h = this.host(m, stepNotes, this.generation + 1);
-        this.generation = h.generation;
-        this.cur = h;
-        return { type: 'ready', seq, info: this.info(h), log: m.log.slice() };
+      case 'init':
+      case 'run':
+      case 'cancel':
+        // handleOne runs these (they are long, or answered out of turn).
+        throw new Error(`${cmd.type}: not handled here`);
+      case 'journal': {
+        const h = this.machine();
+        return {
+          type: 'journal',
+          seq,
+          config: { ...h.m.cfg },
+          bootAtInit: h.bootAtInit,
+          entries: h.journal.slice(),
+        };
+      }
+      case 'trace': {
+        const h = this.machine();
+        return {
+          type: 'trace',
+          seq,
+          events: h.ring.events(),
+          capacity: h.ring.capacity,
+          dropped: h.ring.dropped,
+        };
       }
       case 'bootStep': {
         const h = this.machine();
         const step = h.m.bootStep();
+        if (step) h.journal.push('step');
         syncSession(h);
         // The grid's colours depend on how far boot has got (memblock-free vs reserved, memmap
         // initialised or not), not only on the frames a step's events name.
@@ -150,6 +281,7 @@ export class MachineHost {
           const step = h.m.bootStep()!;
           ran.push(stepInfo(h, step, h.m.bootIndex - 1));
         }
+        if (ran.length) h.journal.push(ran.map(() => 'step').join('\n'));
         syncSession(h);
         if (ran.length) h.dirty.markAll();
         return { type: 'bootRan', seq, steps: ran, info: this.info(h) };
@@ -171,6 +303,8 @@ export class MachineHost {
           this.post({ type: 'bootProgress', seq, done: i + 1, total: target }, []);
         }
         const h = this.host(m, stepNotes, old.generation);
+        // Only boot steps (and read-only lines) ran: the rewound machine is `target` steps from init.
+        if (target > 0) h.journal.push(Array.from({ length: target }, () => 'step').join('\n'));
         this.cur = h;
         return {
           type: 'bootedBack',
@@ -206,6 +340,11 @@ export class MachineHost {
         h.beyondBoot = true;
         try {
           h.m.allocNamed(name, order, gfp);
+          h.journal.push(allocLine(name, order, gfp));
+        } catch (e) {
+          // Out of memory still ran the allocator (and maybe the OOM killer): replay it too.
+          if (e instanceof KernelAllocError && h.m.booted) h.journal.push(allocLine(name, order, gfp));
+          throw e;
         } finally {
           syncSession(h);
         }
@@ -220,6 +359,7 @@ export class MachineHost {
         const h = this.machine();
         h.beyondBoot = true;
         h.m.freeNamed(String(cmd.name));
+        h.journal.push(`free ${String(cmd.name)}`);
         syncSession(h);
         return { type: 'freed', seq, name: cmd.name, allocations: allocations(h.m) };
       }
@@ -265,8 +405,6 @@ export class MachineHost {
         }
         return { type: 'var', seq, name: cmd.name, value: hex(v) };
       }
-      case 'run':
-        return this.runLines(this.machine(), seq, String(cmd.lines ?? ''));
       case 'processes':
         return { type: 'processes', seq, processes: processes(this.machine()) };
       case 'processPages': {
@@ -332,6 +470,7 @@ export class MachineHost {
         h.out = output;
         try {
           for (const s of parseScenario('drop_caches')) h.session.exec(s);
+          h.journal.push('drop_caches');
         } finally {
           h.out = null;
         }
@@ -396,23 +535,34 @@ export class MachineHost {
    * Run scenario lines through the session, stopping at the first that fails. The session prints
    * into h.out; a ScenarioError becomes a structured error, and anything else the core throws is
    * reported the same way (with the line it came from) rather than losing the machine.
+   *
+   * Long runs work in slices (chunked.ts splits big reads and writes into pieces): after each slice
+   * the host posts `runProgress` and the frames changed so far, then yields so a `cancel` is seen.
+   * A cancelled run stops after the statement or piece that was running, and says so in its output.
    */
-  private runLines(h: Hosted, seq: number, text: string): Reply {
+  private async runLines(h: Hosted, seq: number, text: string): Promise<Reply> {
     const output: string[] = [];
     const errors: RunErrorInfo[] = [];
     const deaths: DeathInfo[] = [];
     const failuresBefore = h.session.failures.length;
     const bootIndex = h.m.bootIndex;
     let executed = 0;
+    let cancelled = false;
     let stmts: Stmt[] = [];
     try {
       stmts = parseScenario(text);
     } catch (e) {
       errors.push(runError(e, 0));
     }
+    /** the text of what ran, for the journal (the pieces of a split line when it was cut short) */
+    const ran: string[] = [];
+    const job: Job = { cancelled: false };
+    this.job = job;
+    let slice = now();
     h.out = output;
     try {
-      for (const s of stmts) {
+      run: for (let i = 0; i < stmts.length; i++) {
+        const s = stmts[i]!;
         if (s.cmd === 'machine') {
           errors.push({
             line: s.line,
@@ -421,24 +571,72 @@ export class MachineHost {
           });
           break;
         }
-        const alive = [...h.session.procs.values()].filter((p) => p.task.state === 'R');
-        if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
-        try {
-          h.session.exec(s);
-          executed++;
-        } catch (e) {
-          errors.push(runError(e, s.line));
+        const proc = h.session.procs.get(s.cmd);
+        const items: WorkItem[] = proc
+          ? splitStatement(s, (r) => proc.regions.get(r)?.len)
+          : [{ stmt: s, accessesTotal: 0, accessesAfter: 0 }];
+        const piecesRan: string[] = [];
+        for (const item of items) {
+          const alive = [...h.session.procs.values()].filter((p) => p.task.state === 'R');
+          if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
+          try {
+            h.session.exec(item.stmt);
+            piecesRan.push(item.stmt.text);
+          } catch (e) {
+            errors.push(runError(e, s.line));
+          }
+          for (const p of alive) {
+            if (p.task.state === 'R') continue;
+            const reason = p.task.exit ?? 'exited';
+            deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
+          }
+          if (errors.length) break run;
+          // Killed half-way: the whole line would have stopped here too (userRead returns).
+          const stopped = proc !== undefined && proc.task.state !== 'R';
+          if (now() - slice >= RUN_SLICE_MS && !stopped) {
+            this.post(
+              {
+                type: 'runProgress',
+                seq,
+                done: i,
+                total: stmts.length,
+                line: s.line,
+                accessesDone: item.accessesAfter,
+                accessesTotal: item.accessesTotal,
+              },
+              [],
+            );
+            this.flush(seq);
+            await yieldToEventLoop();
+            slice = now();
+            if (job.cancelled && item !== items[items.length - 1]) {
+              ran.push(...piecesRan);
+              output.push(
+                `# cancelled during line ${s.line}: ${item.accessesAfter} of ${item.accessesTotal} accesses ran (the machine is as after them)\n`,
+              );
+              cancelled = true;
+              break run;
+            }
+          }
+          if (stopped) break;
         }
-        for (const p of alive) {
-          if (p.task.state === 'R') continue;
-          const reason = p.task.exit ?? 'exited';
-          deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
+        executed++;
+        ran.push(...(items.length > 1 ? piecesRan : [s.text]));
+        if (job.cancelled) {
+          if (i + 1 < stmts.length) {
+            output.push(
+              `# cancelled after line ${s.line}: ${executed} of ${stmts.length} statements ran (the machine is as after them)\n`,
+            );
+            cancelled = true;
+          }
+          break;
         }
-        if (errors.length) break;
       }
     } finally {
       h.out = null;
+      this.job = null;
     }
+    if (ran.length) h.journal.push(ran.join('\n'));
     // `boot` or `step` in the text: the grid's colours depend on how far boot has got.
     if (h.m.bootIndex !== bootIndex) h.dirty.markAll();
     return {
@@ -448,6 +646,7 @@ export class MachineHost {
       errors,
       failures: h.session.failures.slice(failuresBefore),
       executed,
+      ...(cancelled ? { cancelled } : {}),
       deaths,
       info: this.info(h),
       processes: processes(h),
@@ -504,7 +703,7 @@ export class MachineHost {
   }
 
   /** Wrap a machine for hosting: a session around it, and dirty tracking from its trace events. */
-  private host(m: Machine, stepNotes: string[][], generation: number): Hosted {
+  private host(m: Machine, stepNotes: string[][], generation: number, ring?: TraceRing): Hosted {
     const h: Hosted = {
       m,
       session: undefined as unknown as Session,
@@ -514,10 +713,14 @@ export class MachineHost {
       logSent: m.log.length,
       stepNotes,
       beyondBoot: false,
+      bootAtInit: false,
+      journal: [],
+      ring: ring ?? new TraceRing(),
     };
     h.session = new Session({ out: (text) => h.out?.push(text) });
     h.session.attach(m);
     m.trace.subscribe((e) => h.dirty.addEvent(e));
+    if (!ring) m.trace.subscribe((e) => h.ring.push(e));
     h.dirty.markAll();
     return h;
   }
@@ -636,6 +839,17 @@ function hugeLeaf(h: Hosted, p: ScenarioProcess, va: number): NonNullable<WalkRe
 function runError(e: unknown, line: number): RunErrorInfo {
   if (e instanceof ScenarioError) return { line: e.line || line, col: e.col || 1, message: e.message };
   return { line, col: 1, message: `the emulator failed on this line: ${errorMessage(e)}` };
+}
+
+/** The scenario line that repeats a host `alloc` (it ran on CPU 0; the gfp as the kernel names it). */
+function allocLine(name: string, order: number, gfp: number): string {
+  let text = formatGfp(gfp);
+  try {
+    if (parseGfp(text) !== gfp) text = '0x' + gfp.toString(16);
+  } catch {
+    text = '0x' + gfp.toString(16);
+  }
+  return `alloc ${name} order=${order} gfp=${text} cpu=0`;
 }
 
 function allocationInfo(name: string, m: Machine): AllocationInfo {

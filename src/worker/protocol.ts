@@ -20,6 +20,7 @@
 import type { CacheStats } from '../core/arch/mips/cache.ts';
 import type { ArchName, MachineConfig } from '../core/config.ts';
 import type { ArchInfo, MemblockInfo, PageInfo, ProcessInfo, WalkLevel } from '../core/inspect.ts';
+import type { KEvent } from '../core/trace.ts';
 
 // --- shared payload shapes ---------------------------------------------------------------------------
 
@@ -374,6 +375,34 @@ export interface BlkZerooutCommand {
 /** The largest range one `blkZeroout` builds bios for (the model walks every bvec). */
 export const MAX_ZEROOUT_BYTES = 64 * 2 ** 30;
 
+/**
+ * Stop the long command now running (a `run` or a booting `init`). The host runs those in pieces
+ * and looks at its messages between pieces, so this is answered at once, out of turn: the `cancel`
+ * reply says whether something was running. The cancelled `run` then replies `ran` with `cancelled`
+ * set (the machine as after the last completed line or piece); a cancelled `init` replies with an
+ * `error` and the previous machine stays. A single statement other than a split read/write runs to
+ * its end before the cancel is seen.
+ */
+export interface CancelCommand {
+  type: 'cancel';
+  seq: number;
+}
+
+/**
+ * What rebuilds this machine: its config, whether `init` booted it, and the scenario text of every
+ * command that changed or read it since (the journal; share links carry it). Reply: `journal`.
+ */
+export interface JournalCommand {
+  type: 'journal';
+  seq: number;
+}
+
+/** The trace events the host kept (a ring of TRACE_RING_CAPACITY, newest last). Reply: `trace`. */
+export interface TraceCommand {
+  type: 'trace';
+  seq: number;
+}
+
 export type Command =
   | InitCommand
   | BootStepCommand
@@ -393,7 +422,10 @@ export type Command =
   | WalkCommand
   | HugeInfoCommand
   | DropCachesCommand
-  | BlkZerooutCommand;
+  | BlkZerooutCommand
+  | CancelCommand
+  | JournalCommand
+  | TraceCommand;
 
 /** The most pages one `processPages` reply carries (4 GiB of 4 KiB pages). */
 export const MAX_REGION_PAGES = 1 << 20;
@@ -526,6 +558,11 @@ export interface RanReply {
   errors: RunErrorInfo[];
   failures: string[];
   executed: number;
+  /**
+   * The learner cancelled the run: the machine is as after the last completed line (or the last
+   * completed piece of a split read/write; `output` says which). Absent when the run was not cancelled.
+   */
+  cancelled?: boolean;
   /** processes that stopped during this run */
   deaths: DeathInfo[];
   info: MachineInfo;
@@ -615,6 +652,38 @@ export interface ZerooutReply {
   split: { bios: number; first: BioInfo[] } | null;
 }
 
+/** `cancel` was seen: `running` says whether a long command was running (it now stops). */
+export interface CancelReply {
+  type: 'cancel';
+  seq: number;
+  running: boolean;
+}
+
+/**
+ * The journal: `config` and `bootAtInit` rebuild the machine with `init`; running `entries` in order
+ * (each the text of one command: the lines that ran, boot steps as `step`, alloc/free/drop_caches as
+ * their scenario lines) brings it to where it is now.
+ */
+export interface JournalReply {
+  type: 'journal';
+  seq: number;
+  config: MachineConfig;
+  bootAtInit: boolean;
+  entries: string[];
+}
+
+/** A kernel event as the core emitted it (src/core/trace.ts KEvent: type, fields, path, seq). */
+export type TraceEventInfo = KEvent;
+
+/** The kept trace events, oldest first; `dropped` older ones were overwritten (the ring is full). */
+export interface TraceReply {
+  type: 'trace';
+  seq: number;
+  events: TraceEventInfo[];
+  capacity: number;
+  dropped: number;
+}
+
 export type Reply =
   | ReadyReply
   | BootSteppedReply
@@ -635,6 +704,9 @@ export type Reply =
   | HugeInfoReply
   | DroppedCachesReply
   | ZerooutReply
+  | CancelReply
+  | JournalReply
+  | TraceReply
   | ErrorReply;
 
 /** The successful reply each command gets. */
@@ -658,6 +730,9 @@ export interface ReplyTo {
   hugeInfo: HugeInfoReply;
   dropCaches: DroppedCachesReply;
   blkZeroout: ZerooutReply;
+  cancel: CancelReply;
+  journal: JournalReply;
+  trace: TraceReply;
 }
 
 // --- notices: worker → main thread, sent before the reply of the command that caused them -------------
@@ -686,8 +761,8 @@ export interface PrintkNotice {
 }
 
 /**
- * Progress of a long command that replays boot (`bootBack` on a big machine): `done` of `total`
- * steps replayed so far. Sent after each step, before the reply.
+ * Progress of a long command that runs boot steps (`bootBack` on a big machine, `init` with boot):
+ * `done` of `total` steps run so far. Sent after each step (`init`: after each piece), before the reply.
  */
 export interface BootProgressNotice {
   type: 'bootProgress';
@@ -696,7 +771,25 @@ export interface BootProgressNotice {
   total: number;
 }
 
-export type Notice = FrameDeltaNotice | PrintkNotice | BootProgressNotice;
+/**
+ * Progress of a `run`, posted between pieces (about every RUN_SLICE_MS of work): statements done of
+ * the total, the line now running, and for a split read/write its accesses done of its total
+ * (0 of 0 otherwise).
+ */
+export interface RunProgressNotice {
+  type: 'runProgress';
+  seq: number;
+  done: number;
+  total: number;
+  line: number;
+  accessesDone: number;
+  accessesTotal: number;
+}
+
+/** How long the host works on a long command before it looks at its messages again (ms). */
+export const RUN_SLICE_MS = 40;
+
+export type Notice = FrameDeltaNotice | PrintkNotice | BootProgressNotice | RunProgressNotice;
 
 /** Everything the worker posts. */
 export type WorkerMessage = Reply | Notice;
@@ -724,6 +817,9 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'hugeInfo',
   'dropCaches',
   'blkZeroout',
+  'cancel',
+  'journal',
+  'trace',
 ];
 
 /** Total frames a delta covers. */
