@@ -24,6 +24,8 @@ import { ProcessGridView } from './ProcessGridView.tsx';
 import { ProcPanel } from './ProcPanel.tsx';
 import { ProcStatusPanel } from './ProcStatusPanel.tsx';
 import { ScenarioPanel } from './ScenarioPanel.tsx';
+import { ShareExportPanel } from './ShareExportPanel.tsx';
+import { WorkProgress } from './WorkProgress.tsx';
 
 export function App() {
   const viewMode = useAppState((s) => s.viewMode);
@@ -31,6 +33,7 @@ export function App() {
     <div className="app">
       <Header />
       <ErrorBanner />
+      <WorkProgress />
       <KernelNotice />
       {viewMode === 'compare' ? (
         <ComparePage />
@@ -58,6 +61,7 @@ export function App() {
             <Legend />
             <AllocForm />
             <Inspector />
+            <ShareExportPanel />
           </aside>
         </main>
       )}

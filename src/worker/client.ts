@@ -208,6 +208,11 @@ export class MachineClient {
     return this.request<'journal'>({ type: 'journal' });
   }
 
+  /** The config a scenario `machine` line asks for, or where it is wrong. */
+  machineConfig(line: string) {
+    return this.request<'machineConfig'>({ type: 'machineConfig', line });
+  }
+
   /** The trace events the worker kept. */
   trace() {
     return this.request<'trace'>({ type: 'trace' });

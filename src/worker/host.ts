@@ -11,7 +11,7 @@
  * event loop, so a `cancel` message is seen between slices; it is answered out of turn.
  */
 import type { BootStep } from '../core/boot.ts';
-import { ConfigError } from '../core/config.ts';
+import { ConfigError, DEFAULT_CONFIG, completeConfig, validateConfig } from '../core/config.ts';
 import {
   describeArch,
   describeMemblock,
@@ -37,7 +37,7 @@ import { PG } from '../core/phys/page.ts';
 import { VPageState } from '../core/shared/page_state.ts';
 import { readProc } from '../core/proc/index.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
-import { Session, type ScenarioProcess } from '../core/scenario/run.ts';
+import { Session, parseMachine, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
 import { DirtyRanges } from './dirty.ts';
@@ -247,6 +247,23 @@ export class MachineHost {
           bootAtInit: h.bootAtInit,
           entries: h.journal.slice(),
         };
+      }
+      case 'machineConfig': {
+        // Checked as the scenario runner checks it, then as `init` would (an impossible machine).
+        try {
+          const s = parseScenario(String(cmd.line ?? ''))[0];
+          if (!s || s.cmd !== 'machine') throw new ScenarioError(1, 1, 'expected a machine line');
+          const config = parseMachine(s, { ...DEFAULT_CONFIG });
+          try {
+            validateConfig(completeConfig(config));
+          } catch (e) {
+            if (e instanceof ConfigError) throw new ScenarioError(1, s.cmdCol, `machine: ${e.message}`);
+            throw e;
+          }
+          return { type: 'machineConfig', seq, config, error: null };
+        } catch (e) {
+          return { type: 'machineConfig', seq, config: null, error: runError(e, 1) };
+        }
       }
       case 'trace': {
         const h = this.machine();

@@ -397,6 +397,17 @@ export interface JournalCommand {
   seq: number;
 }
 
+/**
+ * The config a scenario `machine` line asks for (the editor reboots with it, since `run` refuses
+ * `machine`). `line` is the line's text; the reply's error, if any, is in its columns. Reply:
+ * `machineConfig`.
+ */
+export interface MachineConfigCommand {
+  type: 'machineConfig';
+  seq: number;
+  line: string;
+}
+
 /** The trace events the host kept (a ring of TRACE_RING_CAPACITY, newest last). Reply: `trace`. */
 export interface TraceCommand {
   type: 'trace';
@@ -425,6 +436,7 @@ export type Command =
   | BlkZerooutCommand
   | CancelCommand
   | JournalCommand
+  | MachineConfigCommand
   | TraceCommand;
 
 /** The most pages one `processPages` reply carries (4 GiB of 4 KiB pages). */
@@ -672,6 +684,14 @@ export interface JournalReply {
   entries: string[];
 }
 
+/** A `machine` line's config (completed with defaults), or where and why the line is wrong. */
+export interface MachineConfigReply {
+  type: 'machineConfig';
+  seq: number;
+  config: MachineConfig | null;
+  error: RunErrorInfo | null;
+}
+
 /** A kernel event as the core emitted it (src/core/trace.ts KEvent: type, fields, path, seq). */
 export type TraceEventInfo = KEvent;
 
@@ -706,6 +726,7 @@ export type Reply =
   | ZerooutReply
   | CancelReply
   | JournalReply
+  | MachineConfigReply
   | TraceReply
   | ErrorReply;
 
@@ -732,6 +753,7 @@ export interface ReplyTo {
   blkZeroout: ZerooutReply;
   cancel: CancelReply;
   journal: JournalReply;
+  machineConfig: MachineConfigReply;
   trace: TraceReply;
 }
 
@@ -819,6 +841,7 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'blkZeroout',
   'cancel',
   'journal',
+  'machineConfig',
   'trace',
 ];
 
