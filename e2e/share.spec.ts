@@ -177,3 +177,27 @@ test('the trace downloads as Chrome trace JSON, the grids as PNG and /proc as te
   expect(text).toContain('==> /proc/meminfo <==\nMemTotal:');
   expect(text).toMatch(/==> \/proc\/\d+\/status <==\nName:\tA/);
 });
+
+test('booting a 16 GiB machine shows its progress in the bar', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  // A 16 GiB boot takes under a second here and the bar shows only after 250 ms, faster than
+  // Playwright polls: the page records what the bar said the moment it appears (a MutationObserver).
+  // Cancelling a boot is tested in tests/host_long.test.ts, where the timing is under control.
+  await page.evaluate(() => {
+    const w = window as unknown as { seenProgress?: string };
+    new MutationObserver((_, obs) => {
+      const bar = document.querySelector('[data-testid="work-progress"]');
+      if (!bar) return;
+      w.seenProgress = bar.textContent ?? '';
+      obs.disconnect();
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await app.configure({ ram: '16 GiB' });
+  await app.rebootNow();
+  // 16 GiB of 4 KiB frames, plus the hole below 4 GiB the frame grid also draws
+  expect(await page.evaluate(() => window.__mmlab!.nrPages)).toBeGreaterThan(16 * 2 ** 18);
+  const seen = await page.evaluate(() => (window as unknown as { seenProgress?: string }).seenProgress);
+  expect(seen).toMatch(/^Booting: \d+ of \d+ boot stepsCancel \(Esc\)$/);
+  await expect(page.getByTestId('work-progress')).toHaveCount(0);
+});

@@ -199,7 +199,9 @@ export interface BioInfo {
 /**
  * Create a machine from `config` (unspecified keys take DEFAULT_CONFIG) and, if `boot`, run every
  * boot step. An impossible config (ConfigError) is an `error` reply and the previous machine stays.
- * Reply: `ready`. Notices: a `frameDelta` covering every frame.
+ * The boot runs in slices (a 16 GiB machine takes a while): `bootProgress` after each, and a `cancel`
+ * between them drops the new machine (an `error` reply; the previous machine stays).
+ * Reply: `ready`. Notices: `bootProgress`, then a `frameDelta` covering every frame.
  */
 export interface InitCommand {
   type: 'init';
@@ -305,7 +307,10 @@ export interface PrintVarCommand {
  * `A write r1 0x5000 1 1 1`, `A fork B`, `A exit`, `show /proc/A/status`, `alloc`, `expect`, ...
  * Lines run in order and stop at the first one that fails; the lines before it keep their effect and
  * the machine stays (a bad line never loses it). `machine` is refused (the machine exists: use init).
- * Reply: `ran` (also when a line failed: see its `errors`). Notices: `frameDelta`, `printk`.
+ * Long runs work in slices of RUN_SLICE_MS (a read/write of many pages is split into pieces) with a
+ * `runProgress` notice after each, and stop at a `cancel` (the reply then has `cancelled`).
+ * Reply: `ran` (also when a line failed: see its `errors`). Notices: `runProgress`, `frameDelta`,
+ * `printk`.
  */
 export interface RunCommand {
   type: 'run';
