@@ -140,3 +140,32 @@ describe('the journal', () => {
       expect((await again.readProc(path)).text).toBe((await c.readProc(path)).text);
   });
 });
+
+describe('a boot line', () => {
+  it('runs in pieces that can be cancelled, and a later boot finishes it', async () => {
+    const c = client();
+    await c.init({ arch: 'x86_64', ram: 16 * 2 ** 30 }, false);
+    let asked = false;
+    c.onRunProgress(() => {
+      if (!asked) void c.cancel();
+      asked = true;
+    });
+    const r = await c.run('boot\nspawn A');
+    expect(r.cancelled).toBe(true);
+    expect(r.info.booted).toBe(false);
+    expect(r.info.bootIndex).toBeGreaterThan(0);
+    expect(r.output).toContain(
+      `the machine is as after boot step ${r.info.bootIndex} of ${r.info.steps.length}`,
+    );
+    const done = await c.run('boot');
+    expect(done.errors).toEqual([]);
+    expect(done.info.booted).toBe(true);
+    // the same machine as one uncut boot
+    const whole = client();
+    await whole.init({ arch: 'x86_64', ram: 16 * 2 ** 30 }, true);
+    expect((await c.readProc('/proc/zoneinfo')).text).toBe((await whole.readProc('/proc/zoneinfo')).text);
+    expect((await replay(c).then((x) => x.readProc('/proc/buddyinfo'))).text).toBe(
+      (await whole.readProc('/proc/buddyinfo')).text,
+    );
+  });
+});

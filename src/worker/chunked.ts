@@ -67,3 +67,25 @@ export function splitStatement(s: Stmt, regionLen: (region: string) => number | 
 export function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+/**
+ * A plain `boot` as pieces `boot until=<fn>`, one per remaining boot step (a 16 GiB boot takes a
+ * while), then a final `boot` for the last step. Each piece runs exactly the steps the whole line
+ * would, in order, and is itself a valid line. Steps whose function name repeats cannot be named
+ * by `until` and stay in the piece before them. `boot until=...` and a booted machine stay whole.
+ */
+export function splitBoot(s: Stmt, steps: readonly { fn: string }[], bootIndex: number): WorkItem[] {
+  const whole: WorkItem = { stmt: s, accessesTotal: 0, accessesAfter: 0 };
+  if (s.cmd !== 'boot' || s.args.length || bootIndex >= steps.length) return [whole];
+  const uses = new Map<string, number>();
+  for (const st of steps) uses.set(st.fn, (uses.get(st.fn) ?? 0) + 1);
+  const items: WorkItem[] = [];
+  for (let i = bootIndex + 1; i < steps.length; i++) {
+    const fn = steps[i]!.fn;
+    if (uses.get(fn) !== 1 || !/^[\w.]+$/.test(fn)) continue;
+    const piece = parseScenario(`boot until=${fn}`)[0]!;
+    items.push({ stmt: { ...piece, line: s.line, cmdCol: s.cmdCol }, accessesTotal: 0, accessesAfter: 0 });
+  }
+  items.push(whole);
+  return items;
+}

@@ -39,7 +39,7 @@ import { readProc } from '../core/proc/index.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
 import { Session, parseMachine, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
-import { splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
+import { splitBoot, splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
 import { DirtyRanges } from './dirty.ts';
 import { TraceRing } from './trace_ring.ts';
 import {
@@ -591,7 +591,7 @@ export class MachineHost {
         const proc = h.session.procs.get(s.cmd);
         const items: WorkItem[] = proc
           ? splitStatement(s, (r) => proc.regions.get(r)?.len)
-          : [{ stmt: s, accessesTotal: 0, accessesAfter: 0 }];
+          : splitBoot(s, h.m.steps, h.m.bootIndex);
         const piecesRan: string[] = [];
         for (const item of items) {
           const alive = [...h.session.procs.values()].filter((p) => p.task.state === 'R');
@@ -629,7 +629,9 @@ export class MachineHost {
             if (job.cancelled && item !== items[items.length - 1]) {
               ran.push(...piecesRan);
               output.push(
-                `# cancelled during line ${s.line}: ${item.accessesAfter} of ${item.accessesTotal} accesses ran (the machine is as after them)\n`,
+                item.accessesTotal
+                  ? `# cancelled during line ${s.line}: ${item.accessesAfter} of ${item.accessesTotal} accesses ran (the machine is as after them)\n`
+                  : `# cancelled during line ${s.line}: the machine is as after boot step ${h.m.bootIndex} of ${h.m.steps.length}; 'boot' finishes it\n`,
               );
               cancelled = true;
               break run;
