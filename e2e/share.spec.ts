@@ -145,6 +145,8 @@ test('a long run shows progress, and Cancel (Escape) leaves a usable machine', a
 });
 
 test('the trace downloads as Chrome trace JSON, the grids as PNG and /proc as text', async ({ page }) => {
+  // Four files through Chromium's download manager: on the shared 2-CPU machine this took up to 40 s.
+  test.setTimeout(120_000);
   const app = new MmLab(page);
   await app.open();
   await app.runScenario('spawn A\nA mmap r1 4M rw\nA write r1 0 4M 4K 1');
