@@ -105,3 +105,22 @@ test('the huge-page panels have no axe violations', async ({ page }) => {
   await expect(page.getByTestId('zeroout-split')).toBeVisible();
   expect(await violations(app)).toEqual([]);
 });
+
+test('the progress bar, the editor with an error marked and the share panel have no axe violations', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.runScenario('spawn A\nA mmap r1 16G r\nA mmap r2 16G r');
+  await page.getByLabel('Scenario lines', { exact: true }).fill('A read r1 0 16G 4K\nA read r2 0 16G 4K');
+  await page.getByRole('form', { name: 'Run scenario lines' }).getByRole('button', { name: 'Run' }).click();
+  await expect(page.getByTestId('work-progress')).toBeVisible();
+  expect(await violations(app)).toEqual([]);
+  await page.getByRole('button', { name: 'Cancel (Esc)' }).click();
+  await expect(page.getByTestId('work-progress')).toHaveCount(0);
+  await app.runScenario('A frobnicate');
+  await expect(page.getByTestId('editor-errors')).toBeVisible();
+  await page.getByRole('button', { name: 'Copy share link' }).click();
+  await expect(page.getByTestId('share-link')).not.toHaveValue('');
+  expect(await violations(app)).toEqual([]);
+});

@@ -7,6 +7,8 @@ import { createRoot } from 'react-dom/client';
 import { AppController } from './ui/controller.ts';
 import { App } from './ui/App.tsx';
 import { ControllerContext } from './ui/context.ts';
+import { isShareHash } from './ui/share/share_codec.ts';
+import { openShareLink } from './ui/share/share_actions.ts';
 import { installTestApi } from './ui/test_api.ts';
 import { createWorkerClient } from './worker/client.ts';
 import './ui/styles.css';
@@ -14,7 +16,12 @@ import './ui/styles.css';
 // The machine's worker, and a way to start two more for the Compare view.
 const controller = new AppController(createWorkerClient(), createWorkerClient);
 installTestApi(controller);
-void controller.start();
+// A share link (#s=...) opens its machine and scenario; otherwise the default machine boots.
+void (isShareHash(location.hash) ? openShareLink(controller, location.hash) : controller.start());
+// A share link pasted into this tab's address bar changes only the hash: open it too.
+window.addEventListener('hashchange', () => {
+  if (isShareHash(location.hash)) void openShareLink(controller, location.hash);
+});
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

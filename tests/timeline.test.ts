@@ -22,7 +22,8 @@ type Body = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : neve
 /** A host driven synchronously: each command's reply (an error reply throws). */
 function driver() {
   const posted: WorkerMessage[] = [];
-  const host = new MachineHost((msg) => posted.push(msg));
+  // sliceMs Infinity: long commands run straight through, so each reply is posted at once
+  const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity });
   let seq = 1;
   const NOTICES = ['frameDelta', 'printk', 'bootProgress', 'replayProgress'];
   function send<B extends Body>(body: B): ReplyTo[B['type']] {

@@ -29,6 +29,8 @@ import { ProcStatusPanel } from './ProcStatusPanel.tsx';
 import { ScenarioPanel } from './ScenarioPanel.tsx';
 import { UnmappedPanel } from './UnmappedPanel.tsx';
 import { TimelinePanel } from './TimelinePanel.tsx';
+import { ShareExportPanel } from './ShareExportPanel.tsx';
+import { WorkProgress } from './WorkProgress.tsx';
 
 export function App() {
   const viewMode = useAppState((s) => s.viewMode);
@@ -36,6 +38,7 @@ export function App() {
     <div className="app">
       <Header />
       <ErrorBanner />
+      <WorkProgress />
       <KernelNotice />
       {viewMode === 'compare' ? (
         <ComparePage />
@@ -67,6 +70,7 @@ export function App() {
             <HugeZeroPanel />
             <Legend />
             <AllocForm />
+            <ShareExportPanel />
           </aside>
         </main>
       )}

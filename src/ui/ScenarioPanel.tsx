@@ -1,31 +1,21 @@
 /**
  * The scenario panel: every button and page click runs one line of the scenario language
- * (docs/scenario-language.md); the transcript shows those lines and what they printed, and the box
- * runs lines the learner types (Ctrl+Enter). A bad line is reported with its line and column, and the
- * machine stays as it was before that line.
+ * (docs/scenario-language.md); the transcript shows those lines and what they printed, and the
+ * editor (ScenarioEditor) runs a scenario the learner writes or loads (Ctrl+Enter). A bad line is
+ * marked at its line and column, and the machine stays as it was before that line.
  */
-import { useEffect, useId, useRef, useState } from 'react';
-import { useAppState, useController } from './context.ts';
+import { useEffect, useRef } from 'react';
+import { useAppState } from './context.ts';
+import { ScenarioEditor } from './ScenarioEditor.tsx';
 
 export function ScenarioPanel() {
-  const controller = useController();
   const history = useAppState((s) => s.history);
-  const busy = useAppState((s) => s.status !== 'ready');
-  const booted = useAppState((s) => s.machine?.booted ?? false);
-  const [text, setText] = useState('');
-  const ids = { box: useId(), hint: useId() };
   const logRef = useRef<HTMLPreElement>(null);
 
   useEffect(() => {
     const el = logRef.current;
     if (el) el.scrollTop = el.scrollHeight;
   }, [history]);
-
-  const run = async () => {
-    if (!text.trim()) return;
-    const r = await controller.run(text);
-    if (r && r.errors.length === 0) setText('');
-  };
 
   return (
     <section className="panel scenario-panel" aria-labelledby="scenario-title">
@@ -47,49 +37,23 @@ export function ScenarioPanel() {
           ))
         )}
       </pre>
-      <form
-        className="scenario-form"
-        aria-label="Run scenario lines"
-        onSubmit={(e) => {
-          e.preventDefault();
-          void run();
-        }}
-      >
-        <label htmlFor={ids.box}>Scenario lines</label>
-        <textarea
-          id={ids.box}
-          value={text}
-          rows={3}
-          spellCheck={false}
-          placeholder={'A read r1 0 64M 4K\nshow /proc/A/smaps_rollup'}
-          aria-describedby={ids.hint}
-          onChange={(e) => setText(e.target.value)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-              e.preventDefault();
-              void run();
-            }
-          }}
-        />
-        <div className="scenario-buttons">
-          <button type="submit" className="primary" disabled={busy || !booted || !text.trim()}>
-            Run
-          </button>
-          <span id={ids.hint} className="muted hint">
-            Ctrl+Enter runs. spawn, mmap, read, write, madvise, mprotect, munmap, fork, exit, show, expect…
-          </span>
-        </div>
-      </form>
+      <ScenarioEditor />
     </section>
   );
 }
 
+/** A run longer than this shows its first lines and a count of the rest (a million-line paste). */
+const TRANSCRIPT_LINES = 200;
+
 /** The lines as typed, `> ` before each; those after the line that failed are marked as not run. */
 function transcriptLines(text: string, failedLine: number | undefined): string {
-  return text
-    .split('\n')
+  const lines = text.split('\n');
+  const shown = lines
+    .slice(0, TRANSCRIPT_LINES)
     .map((l, i) =>
       l.trim() ? `> ${l}${failedLine !== undefined && i + 1 > failedLine ? '   (not run)' : ''}\n` : '',
     )
     .join('');
+  const more = lines.length - TRANSCRIPT_LINES;
+  return more > 0 ? `${shown}> … ${more.toLocaleString('en-US')} more lines\n` : shown;
 }

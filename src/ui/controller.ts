@@ -41,6 +41,7 @@ import {
   type PageHoverState,
   type PageMode,
   type ViewMode,
+  type WorkProgress,
 } from './store.ts';
 
 /** How many scenario runs the history keeps. */
@@ -77,7 +78,11 @@ export class AppController {
   private pagesToken = 0;
   /** when the running boot replay started (performance.now()), or null */
   private replayStarted: number | null = null;
+  /** a progress bar or count shows once the work has run this long (PROGRESS_AFTER_MS; tests lower it) */
+  progressAfterMs = PROGRESS_AFTER_MS;
   private compareNow: CompareController | null = null;
+  /** the long command (a run, a booting init) now in flight and when it started, or null */
+  private long: { kind: WorkProgress['kind']; started: number } | null = null;
 
   /**
    * `client` hosts the machine; `newClient` makes the two more that Compare runs (created when the
@@ -104,12 +109,26 @@ export class AppController {
         this.set({ selectedBlock: null });
     });
     client.onBootProgress((n) => {
-      if (this.replayStarted === null || performance.now() - this.replayStarted < PROGRESS_AFTER_MS) return;
+      if (this.long?.kind === 'boot') this.progress({ kind: 'boot', done: n.done, total: n.total });
+      if (this.replayStarted === null || performance.now() - this.replayStarted < this.progressAfterMs)
+        return;
       this.set({ bootProgress: { done: n.done, total: n.total } });
     });
     client.onReplayProgress((n) => {
-      if (this.replayStarted === null || performance.now() - this.replayStarted < PROGRESS_AFTER_MS) return;
+      if (this.replayStarted === null || performance.now() - this.replayStarted < this.progressAfterMs)
+        return;
       this.set({ timelineProgress: { done: n.done, total: n.total } });
+    });
+    client.onRunProgress((n) => {
+      if (this.long?.kind !== 'run') return;
+      this.progress({
+        kind: 'run',
+        done: n.done,
+        total: n.total,
+        line: n.line,
+        accessesDone: n.accessesDone,
+        accessesTotal: n.accessesTotal,
+      });
     });
   }
 
@@ -118,8 +137,8 @@ export class AppController {
   }
 
   /** Boot the first machine. */
-  start(): Promise<void> {
-    return this.reboot();
+  async start(): Promise<void> {
+    await this.reboot();
   }
 
   // --- the grid --------------------------------------------------------------------------------
@@ -400,15 +419,22 @@ export class AppController {
   }
 
   /**
-   * Create and boot a machine from the draft config; on failure the current machine stays. `extra`
+   * Create and boot a machine from the draft config, or from `given` (a share link, a scenario's
+   * `machine` line: the header's draft follows it); on failure the current machine stays. `extra`
    * sets config keys the header has no control for (a lesson's page_alloc_unmapped, coloured_zero).
+   * Resolves true when the new machine is up.
    */
-  async reboot(extra: Partial<MachineConfig> = {}): Promise<void> {
+  async reboot(
+    given?: { config: Partial<MachineConfig>; boot: boolean },
+    extra: Partial<MachineConfig> = {},
+  ): Promise<boolean> {
+    if (given) this.setDraft(draftFrom(given.config, !given.boot));
     const { draft, machine } = this.store.getState();
     this.set({ status: 'booting', error: null });
+    this.long = { kind: 'boot', started: performance.now() };
     try {
       const r = await this.client.init(
-        {
+        given?.config ?? {
           ...archConfig(draft),
           cpus: draft.cpus,
           thp: draft.thp,
@@ -419,7 +445,7 @@ export class AppController {
           unmappedZeroing: draft.unmappedZeroing,
           ...extra,
         },
-        !draft.stepBoot,
+        given ? given.boot : !draft.stepBoot,
       );
       this.set({
         machine: r.info,
@@ -444,10 +470,36 @@ export class AppController {
       this.syncLink();
       this.bump();
       this.readyResolve?.();
+      return true;
     } catch (e) {
       this.fail(e);
+      return false;
     } finally {
-      this.set({ status: machine || this.store.getState().machine ? 'ready' : 'starting' });
+      this.long = null;
+      this.set({ work: null, status: machine || this.store.getState().machine ? 'ready' : 'starting' });
+    }
+  }
+
+  // --- long work: progress and cancel ------------------------------------------------------------
+
+  /** A progress notice of the long command in flight: shown once it has run PROGRESS_AFTER_MS. */
+  private progress(p: WorkProgress): void {
+    if (!this.long || performance.now() - this.long.started < this.progressAfterMs) return;
+    this.set({ work: { ...p, cancelling: this.store.getState().work?.cancelling ?? false } });
+  }
+
+  /**
+   * Stop the long run or boot in flight (the Cancel button, Escape). The worker stops between
+   * slices: a run keeps what its completed lines did, a boot keeps the previous machine.
+   */
+  async cancel(): Promise<void> {
+    if (!this.long) return;
+    const work = this.store.getState().work;
+    if (work) this.set({ work: { ...work, cancelling: true } });
+    try {
+      await this.client.cancel();
+    } catch (e) {
+      this.fail(e);
     }
   }
 
@@ -592,7 +644,14 @@ export class AppController {
   async run(text: string, prefer?: { proc?: string; region?: string }): Promise<RanReply | null> {
     let reply: RanReply | null = null;
     await this.op(async () => {
-      const r = await this.client.run(text);
+      this.long = { kind: 'run', started: performance.now() };
+      let r: RanReply;
+      try {
+        r = await this.client.run(text);
+      } finally {
+        this.long = null;
+        this.set({ work: null });
+      }
       reply = r;
       const killed = r.deaths.filter((d) => d.killed);
       this.store.setState((s) => ({
@@ -838,6 +897,21 @@ export class AppController {
   get machine(): MachineInfo | null {
     return this.store.getState().machine;
   }
+}
+
+/** The header's draft for a machine config (share links, a scenario's `machine` line). */
+function draftFrom(c: Partial<MachineConfig>, stepBoot: boolean): Partial<ConfigDraft> {
+  const d: Partial<ConfigDraft> = { stepBoot };
+  if (c.arch) d.arch = c.arch;
+  if (c.granule) d.granule = c.granule;
+  if (c.vce !== undefined) d.vce = c.vce;
+  if (c.zeroPagePatch) d.zeroPagePatch = c.zeroPagePatch;
+  if (c.ram) d.ram = c.ram;
+  if (c.cpus) d.cpus = c.cpus;
+  if (c.thp) d.thp = c.thp;
+  if (c.useZeroPage !== undefined) d.useZeroPage = c.useZeroPage;
+  if (c.hugeZero) d.hugeZero = c.hugeZero;
+  return d;
 }
 
 /** The zero page(s) marked on the grid: one marker at the first (MIPS and s390 have several). */

@@ -219,7 +219,7 @@ export class LessonRunner {
     const cfg: MachineConfig = { ...DEFAULT_CONFIG, ...this.s.lesson!.machine, ...extra };
     const gen = this.app.machine?.generation;
     this.app.setDraft(draftFor(cfg, !boot));
-    await this.app.reboot(cfg);
+    await this.app.reboot(undefined, cfg);
     if (this.app.machine?.generation === gen)
       throw new Error(this.app.store.getState().error ?? 'reboot failed');
     return true;

@@ -143,6 +143,23 @@ export interface RunResult {
   failures: string[];
 }
 
+/**
+ * A long command the worker is running in slices (a big scenario run, a big boot), shown with a
+ * Cancel button once it has taken a moment. `line` and the accesses are for runs; boots count steps.
+ */
+export interface WorkProgress {
+  kind: 'run' | 'boot';
+  done: number;
+  total: number;
+  /** the scenario line running now (runs) */
+  line?: number;
+  /** a big read/write line split into pieces: accesses done of its total (0 of 0 otherwise) */
+  accessesDone?: number;
+  accessesTotal?: number;
+  /** Cancel was pressed and the worker has not stopped yet */
+  cancelling?: boolean;
+}
+
 export interface AppState {
   /** the config in the header's form, applied by Reboot */
   draft: ConfigDraft;
@@ -203,6 +220,8 @@ export interface AppState {
   timelinePartial: boolean;
   /** a slow timeline replay: operations replayed so far; null when none is slow */
   timelineProgress: { done: number; total: number } | null;
+  /** a long run or boot in progress (the progress bar with Cancel); null when none is slow */
+  work: WorkProgress | null;
 }
 
 export const initialState: AppState = {
@@ -249,6 +268,7 @@ export const initialState: AppState = {
   timelinePos: null,
   timelinePartial: false,
   timelineProgress: null,
+  work: null,
 };
 
 export type AppStore = ReturnType<typeof createAppStore>;

@@ -94,6 +94,9 @@ export interface MmLabTestApi {
   /** a hash of every frame's state on the grid: equal grids, equal digests */
   frameDigest(): number;
 
+  /** the selected frame, the shown process and region and the selected page (share links restore them) */
+  readonly selected: { pfn: number | null; proc: string | null; region: string | null; page: number | null };
+
   // --- Compare (side 0 = machine A, 1 = machine B) ---
   /** pfns on a side's grid (0 before it booted) */
   compareNrPages(side: 0 | 1): number;
@@ -103,6 +106,13 @@ export interface MmLabTestApi {
   // --- lessons ---
   /** what an `expect` would compare on the running machine (`/proc/A/status:VmRSS`, `zero_pages`) */
   value(what: string): Promise<number | string>;
+
+  // --- long work ---
+  /**
+   * Show the progress bar this many ms into a long command instead of 250: a test of the bar need
+   * not depend on how fast this machine boots (0: at the first progress notice).
+   */
+  progressAfter(ms: number): void;
 }
 
 declare global {
@@ -202,9 +212,14 @@ export function installTestApi(c: AppController): MmLabTestApi {
       return m && m.bootIndex > 0 ? m.steps[m.bootIndex - 1]!.fn : null;
     },
     frameDigest: () => grid().digest(),
+    get selected() {
+      const s = c.store.getState();
+      return { pfn: s.selection, proc: s.currentProc, region: s.currentRegion, page: s.pageSelection };
+    },
     compareNrPages: (side) => c.compare.grid(side)?.layout.nrPages ?? 0,
     compareFrameState: (side, pfn) => c.compare.grid(side)?.stateOf(pfn) ?? -1,
     value: (what) => c.value(what),
+    progressAfter: (ms) => (c.progressAfterMs = ms),
   };
   window.__mmlab = api;
   return api;

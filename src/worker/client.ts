@@ -18,6 +18,7 @@ import type {
   ReplayProgressNotice,
   ReplyTo,
   TimelinePos,
+  RunProgressNotice,
   WorkerMessage,
 } from './protocol.ts';
 
@@ -55,6 +56,7 @@ export class MachineClient {
   private readonly printkListeners = new Set<(n: PrintkNotice) => void>();
   private readonly progressListeners = new Set<(n: BootProgressNotice) => void>();
   private readonly replayListeners = new Set<(n: ReplayProgressNotice) => void>();
+  private readonly runProgressListeners = new Set<(n: RunProgressNotice) => void>();
   private quietWaiters: (() => void)[] = [];
 
   constructor(private readonly transport: Transport) {
@@ -100,6 +102,12 @@ export class MachineClient {
   onReplayProgress(fn: (n: ReplayProgressNotice) => void): () => void {
     this.replayListeners.add(fn);
     return () => this.replayListeners.delete(fn);
+  }
+
+  /** A long `run` made progress (posted between its slices). */
+  onRunProgress(fn: (n: RunProgressNotice) => void): () => void {
+    this.runProgressListeners.add(fn);
+    return () => this.runProgressListeners.delete(fn);
   }
 
   /** Send any command; resolves with its reply, rejects with a MachineError. */
@@ -231,6 +239,26 @@ export class MachineClient {
     return this.request<'truncate'>({ type: 'truncate' });
   }
 
+  /** Stop the long command now running (answered at once; the command then replies as cancelled). */
+  cancel() {
+    return this.request<'cancel'>({ type: 'cancel' });
+  }
+
+  /** The config and scenario text that rebuild the machine (share links). */
+  journal() {
+    return this.request<'journal'>({ type: 'journal' });
+  }
+
+  /** The config a scenario `machine` line asks for, or where it is wrong. */
+  machineConfig(line: string) {
+    return this.request<'machineConfig'>({ type: 'machineConfig', line });
+  }
+
+  /** The trace events the worker kept. */
+  trace() {
+    return this.request<'trace'>({ type: 'trace' });
+  }
+
   close(): void {
     this.transport.close();
   }
@@ -248,6 +276,9 @@ export class MachineClient {
         return;
       case 'replayProgress':
         for (const fn of this.replayListeners) fn(msg);
+        return;
+      case 'runProgress':
+        for (const fn of this.runProgressListeners) fn(msg);
         return;
     }
     const p = this.pending.get(msg.seq);

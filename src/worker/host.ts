@@ -5,9 +5,19 @@
  * It runs unchanged inside the Web Worker (worker.ts) and in-process (in_process.ts, for Node and
  * tests): it only needs a `post` function. Every command is wrapped so that a throw becomes an
  * `error` reply; the host keeps its machine whatever a command does.
+ *
+ * Commands run one at a time, in order (a queue). `run` and a booting `init` can be long (a million
+ * faults, a 16 GiB boot): they work in slices of RUN_SLICE_MS, post progress and then yield to the
+ * event loop, so a `cancel` message is seen between slices; it is answered out of turn.
  */
 import type { BootStep } from '../core/boot.ts';
-import { ConfigError } from '../core/config.ts';
+import {
+  ConfigError,
+  DEFAULT_CONFIG,
+  completeConfig,
+  validateConfig,
+  type MachineConfig,
+} from '../core/config.ts';
 import {
   describeArch,
   describeMemblock,
@@ -34,17 +44,20 @@ import { PG } from '../core/phys/page.ts';
 import { VPageState } from '../core/shared/page_state.ts';
 import { readProc } from '../core/proc/index.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
-import { Session, type ScenarioProcess } from '../core/scenario/run.ts';
+import { Session, parseMachine, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { describeFreeLists } from '../core/inspect_frame.ts';
 import { cloneMachine, type MachineAndSession } from './clone.ts';
+import { splitBoot, splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
 import { DirtyRanges } from './dirty.ts';
 import { inspectFrameReply } from './inspect_reply.ts';
-import { StopReplay, type OpCommand } from './timeline.ts';
+import { StopReplay, type OpCommand, type OpRecord } from './timeline.ts';
 import { Timeline } from './timeline_host.ts';
+import { TraceRing } from './trace_ring.ts';
 import { ZeroingRecorder, describeUnmapped } from './unmapped_info.ts';
 import {
   COMMAND_TYPES,
+  RUN_SLICE_MS,
   MAX_HUGE_FOLIOS,
   MAX_OP_STEPS,
   MAX_REGION_PAGES,
@@ -58,6 +71,7 @@ import {
   type DeathInfo,
   type HugeFolioInfo,
   type HugeInfo,
+  type InitCommand,
   type MachineInfo,
   type RanReply,
   type ProcessView,
@@ -90,7 +104,16 @@ interface Hosted {
   beyondBoot: boolean;
   /** the last kernel_init_pages() call's steps (page_alloc_unmapped=yes only) */
   zeroing: ZeroingRecorder | null;
+  /** the trace events kept for export: the live machine's (init creates it); null on replays */
+  ring: TraceRing | null;
 }
+
+/** A long command in progress; `cancel` sets the flag, the command sees it at its next slice. */
+interface Job {
+  cancelled: boolean;
+}
+
+const now = () => performance.now();
 
 /** Scenario statements that change nothing a boot replay would miss (boot steps themselves, or reads). */
 const REPLAYABLE_STMTS = new Set(['boot', 'step', 'show', 'print', 'expect', 'pagemap', 'kpageflags']);
@@ -124,8 +147,21 @@ export class MachineHost {
       return h;
     },
   });
+  /** messages waiting for the command before them to finish */
+  private readonly queue: unknown[] = [];
+  /** a long command is between slices: later messages wait in `queue` */
+  private waiting = false;
+  private job: Job | null = null;
 
-  constructor(private readonly post: Post) {}
+  /** how long a long command works before it yields (RUN_SLICE_MS; tests pass Infinity to run straight through) */
+  private readonly sliceMs: number;
+
+  constructor(
+    private readonly post: Post,
+    opts: { sliceMs?: number } = {},
+  ) {
+    this.sliceMs = opts.sliceMs ?? RUN_SLICE_MS;
+  }
 
   /** The machine and session commands act on (the view's, while it is in the past): for tests. */
   get hosted(): { m: Machine; session: Session } | undefined {
@@ -135,22 +171,156 @@ export class MachineHost {
   /** Handle one message from the main thread. Never throws. */
   handle(data: unknown): void {
     const cmd = data as Partial<Command> | null;
+    if (cmd?.type === 'cancel') {
+      // Out of turn: the command it stops is the one running now.
+      const running = this.job !== null;
+      if (this.job) this.job.cancelled = true;
+      this.post({ type: 'cancel', seq: typeof cmd.seq === 'number' ? cmd.seq : -1, running }, []);
+      return;
+    }
+    this.queue.push(data);
+    if (!this.waiting) this.pump();
+  }
+
+  /** Run queued messages in order; a long command's promise holds the rest until it replies. */
+  private pump(): void {
+    while (this.queue.length) {
+      const pending = this.handleOne(this.queue.shift());
+      if (pending) {
+        this.waiting = true;
+        void pending.then(() => {
+          this.waiting = false;
+          this.pump();
+        });
+        return;
+      }
+    }
+  }
+
+  /** One command: its reply is posted now, or when the returned promise settles (a long command). */
+  private handleOne(data: unknown): Promise<void> | undefined {
+    const cmd = data as Partial<Command> | null;
     const seq = typeof cmd?.seq === 'number' ? cmd.seq : -1;
     const type = cmd?.type;
     if (!cmd || typeof type !== 'string' || !COMMAND_TYPES.includes(type as CommandType)) {
       this.post({ type: 'error', seq, command: 'unknown', message: `not a command: ${describe(data)}` }, []);
-      return;
+      return undefined;
+    }
+    const finish = (reply: Reply, transfer: Transferable[] = []) => {
+      // Whatever happened (a failed alloc still prints its warning), send what changed, then the reply.
+      this.flush(seq);
+      this.post(reply, transfer);
+    };
+    const fail = (e: unknown): Reply => ({
+      type: 'error',
+      seq,
+      command: type as CommandType,
+      message: errorMessage(e),
+    });
+    if (type === 'run' || type === 'init') {
+      const job =
+        type === 'run'
+          ? this.runLive(seq, String((cmd as { lines?: unknown }).lines ?? ''))
+          : this.init(cmd as InitCommand);
+      return this.drive(job, finish, fail);
     }
     let reply: Reply;
     const transfer: Transferable[] = [];
     try {
       reply = this.run(cmd as Command, transfer);
     } catch (e) {
-      reply = { type: 'error', seq, command: type as CommandType, message: errorMessage(e) };
+      reply = fail(e);
     }
-    // Whatever happened (a failed alloc still prints its warning), send what changed, then the reply.
-    this.flush(seq);
-    this.post(reply, transfer);
+    finish(reply, transfer);
+    return undefined;
+  }
+
+  /**
+   * Run a long command: synchronously up to its first `yield` (the end of a slice), then one slice
+   * per turn of the event loop, so that `cancel` messages are seen between slices. Resolves (or
+   * returns undefined, when it never yielded) after its reply was posted.
+   */
+  private drive(
+    job: Generator<void, Reply>,
+    finish: (reply: Reply) => void,
+    fail: (e: unknown) => Reply,
+  ): Promise<void> | undefined {
+    let step: IteratorResult<void, Reply>;
+    try {
+      step = job.next();
+    } catch (e) {
+      finish(fail(e));
+      return undefined;
+    }
+    if (step.done) {
+      finish(step.value);
+      return undefined;
+    }
+    return (async () => {
+      try {
+        while (!step.done) {
+          await yieldToEventLoop();
+          step = job.next();
+        }
+        finish(step.value);
+      } catch (e) {
+        finish(fail(e));
+      }
+    })();
+  }
+
+  /**
+   * Build and (if asked) boot a new machine, in slices so a 16 GiB boot shows progress and can be
+   * cancelled. Boot runs step by step as timeline operations (so the learner can go back into boot
+   * too), recorded aside until the machine is complete: a ConfigError, a throw or a cancel leaves the
+   * learner's current machine, and its timeline, in place.
+   */
+  private *init(cmd: InitCommand): Generator<void, Reply> {
+    const m = new Machine(cmd.config ?? {});
+    const stepNotes = trackStepNotes(m);
+    const h = this.host(m, stepNotes, this.generation + 1);
+    h.ring = new TraceRing();
+    const staged: OpRecord[] = [];
+    if (cmd.boot) {
+      const job: Job = { cancelled: false };
+      this.job = job;
+      try {
+        const total = m.steps.length;
+        let slice = now();
+        while (!m.booted) {
+          this.timeline.recordTo(staged, h, { kind: 'boot' }, this.bootLabel(h));
+          if (m.booted || now() - slice < this.sliceMs) continue;
+          this.post({ type: 'bootProgress', seq: cmd.seq, done: m.bootIndex, total }, []);
+          yield;
+          if (job.cancelled)
+            throw new Error(
+              `Boot cancelled after ${m.bootIndex} of ${total} steps; the previous machine is still running.`,
+            );
+          slice = now();
+        }
+      } finally {
+        this.job = null;
+      }
+    }
+    this.timeline.reset(staged);
+    h.logSent = m.log.length; // the reply carries the whole log
+    this.generation = h.generation;
+    this.cur = h;
+    return { type: 'ready', seq: cmd.seq, info: this.info(h), log: m.log.slice() };
+  }
+
+  /**
+   * What rebuilds the live machine, for share links: its config and the timeline's operations as
+   * scenario text. A leading complete boot becomes `bootAtInit` (init boots, recording the same boot
+   * operations), so operation numbers, and a link's step, mean the same after the link is opened.
+   */
+  private journal(): { config: MachineConfig; bootAtInit: boolean; entries: string[] } {
+    const live = this.timeline.liveOr(this.machine());
+    const cmds = this.timeline.commands();
+    const steps = live.m.steps.length;
+    const bootAtInit = cmds.length >= steps && cmds.slice(0, steps).every((c) => c.kind === 'boot');
+    const entries = (bootAtInit ? cmds.slice(steps) : cmds).map(opText);
+    return { config: { ...live.m.cfg }, bootAtInit, entries };
   }
 
   private machine(): Hosted {
@@ -161,19 +331,34 @@ export class MachineHost {
   private run(cmd: Command, transfer: Transferable[]): Reply {
     const seq = cmd.seq;
     switch (cmd.type) {
-      case 'init': {
-        // Build the new machine completely before dropping the old one: a ConfigError (or anything
-        // else) thrown here leaves the learner's current machine in place.
-        const m = new Machine(cmd.config ?? {});
-        const stepNotes = trackStepNotes(m);
-        const h = this.host(m, stepNotes, this.generation + 1);
-        // Boot step by step as timeline operations, so that the learner can go back into boot too.
-        this.timeline.reset();
-        if (cmd.boot) while (!m.booted) this.timeline.record(h, { kind: 'boot' }, this.bootLabel(h));
-        h.logSent = m.log.length; // the reply carries the whole log
-        this.generation = h.generation;
-        this.cur = h;
-        return { type: 'ready', seq, info: this.info(h), log: m.log.slice() };
+      case 'init':
+      case 'run':
+      case 'cancel':
+        // handleOne runs these (they are long, or answered out of turn).
+        throw new Error(`${cmd.type}: not handled here`);
+      case 'journal': {
+        return { type: 'journal', seq, ...this.journal() };
+      }
+      case 'machineConfig': {
+        // Checked as the scenario runner checks it, then as `init` would (an impossible machine).
+        try {
+          const s = parseScenario(String(cmd.line ?? ''))[0];
+          if (!s || s.cmd !== 'machine') throw new ScenarioError(1, 1, 'expected a machine line');
+          const config = parseMachine(s, { ...DEFAULT_CONFIG });
+          try {
+            validateConfig(completeConfig(config));
+          } catch (e) {
+            if (e instanceof ConfigError) throw new ScenarioError(1, s.cmdCol, `machine: ${e.message}`);
+            throw e;
+          }
+          return { type: 'machineConfig', seq, config, error: null };
+        } catch (e) {
+          return { type: 'machineConfig', seq, config: null, error: runError(e, 1) };
+        }
+      }
+      case 'trace': {
+        const ring = this.timeline.liveOr(this.machine()).ring ?? new TraceRing();
+        return { type: 'trace', seq, events: ring.events(), capacity: ring.capacity, dropped: ring.dropped };
       }
       case 'bootStep': {
         const h = this.present();
@@ -318,22 +503,6 @@ export class MachineHost {
         const h = this.machine();
         const what = String(cmd.what);
         return { type: 'measured', seq, what, value: h.session.value(what) };
-      }
-      case 'run': {
-        const h = this.present();
-        const text = String(cmd.lines ?? '');
-        const bootIndex = h.m.bootIndex;
-        const r = this.timeline.record(h, { kind: 'run', lines: text }, runLabel(text));
-        // `boot` or `step` in the text: the grid's colours depend on how far boot has got.
-        if (h.m.bootIndex !== bootIndex) h.dirty.markAll();
-        return {
-          type: 'ran',
-          seq,
-          ...(r as LinesRan),
-          info: this.info(h),
-          processes: processes(h),
-          allocations: allocations(h.m),
-        };
       }
       case 'timeline': {
         const h = this.machine();
@@ -557,60 +726,186 @@ export class MachineHost {
   }
 
   /**
-   * Run scenario lines through the session, stopping at the first that fails. The session prints
-   * into h.out; a ScenarioError becomes a structured error, and anything else the core throws is
-   * reported the same way (with the line it came from) rather than losing the machine.
+   * Run scenario lines through the session, stopping at the first that fails: a timeline replay's
+   * `run` operation (straight through). The session prints into h.out; a ScenarioError becomes a
+   * structured error, and anything else the core throws is reported the same way (with the line it
+   * came from) rather than losing the machine.
    */
   private execLines(h: Hosted, text: string): LinesRan {
-    const output: string[] = [];
-    const errors: RunErrorInfo[] = [];
-    const deaths: DeathInfo[] = [];
-    const failuresBefore = h.session.failures.length;
-    let executed = 0;
-    let stmts: Stmt[] = [];
+    const r = this.linesStart(h, text);
+    h.out = r.output;
     try {
-      stmts = parseScenario(text);
-    } catch (e) {
-      errors.push(runError(e, 0));
-    }
-    h.out = output;
-    try {
-      for (const s of stmts) {
-        if (s.cmd === 'machine') {
-          errors.push({
-            line: s.line,
-            col: s.cmdCol,
-            message: 'machine: the machine already exists; choose RAM and CPUs and press Reboot instead',
-          });
-          break;
-        }
-        const alive = [...h.session.procs.values()].filter((p) => p.task.state === 'R');
-        if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
-        if (h.zeroing) h.zeroing.label = text.split('\n')[s.line - 1]?.trim() ?? s.cmd;
-        try {
-          h.session.exec(s);
-          executed++;
-        } catch (e) {
-          // A timeline replay stopping inside this line is not the line's error.
-          if (e instanceof StopReplay) throw e;
-          errors.push(runError(e, s.line));
-        }
-        for (const p of alive) {
-          if (p.task.state === 'R') continue;
-          const reason = p.task.exit ?? 'exited';
-          deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
-        }
-        if (errors.length) break;
+      for (const s of r.stmts) {
+        if (this.execStmt(h, text, s, s, r)) break;
+        r.executed++;
       }
     } finally {
       h.out = null;
     }
+    return this.linesDone(h, r);
+  }
+
+  /**
+   * A learner's `run` on the live machine, recorded as one timeline operation. Long runs work in
+   * slices (chunked.ts splits big reads and writes and a `boot` line into pieces that are each a valid
+   * line): after each slice the host posts `runProgress` and the frames changed so far, then yields so
+   * a `cancel` is seen. A cancelled run stops after the statement or piece that was running, says so
+   * in its output, and is recorded as the text of what ran (so a replay rebuilds exactly that state).
+   */
+  private *runLive(seq: number, text: string): Generator<void, Reply> {
+    const h = this.present();
+    const bootIndex = h.m.bootIndex;
+    const r = this.linesStart(h, text);
+    /** the text of what ran (the pieces of a split line when it was cut short) */
+    const ran: string[] = [];
+    let cancelled = false;
+    const job: Job = { cancelled: false };
+    this.job = job;
+    let slice = now();
+    const events = this.timeline.begin(h);
+    h.out = r.output;
+    try {
+      run: for (let i = 0; i < r.stmts.length; i++) {
+        const s = r.stmts[i]!;
+        const proc = h.session.procs.get(s.cmd);
+        const items: WorkItem[] =
+          s.cmd === 'machine'
+            ? [{ stmt: s, accessesAfter: 0, accessesTotal: 0 }]
+            : proc
+              ? splitStatement(s, (name) => proc.regions.get(name)?.len)
+              : splitBoot(s, h.m.steps, h.m.bootIndex);
+        const piecesRan: string[] = [];
+        for (const item of items) {
+          if (this.execStmt(h, text, s, item.stmt, r)) break run;
+          piecesRan.push(item.stmt.text);
+          // Killed half-way: the whole line would have stopped here too (userRead returns).
+          const stopped = proc !== undefined && proc.task.state !== 'R';
+          if (now() - slice >= this.sliceMs && !stopped) {
+            this.post(
+              {
+                type: 'runProgress',
+                seq,
+                done: i,
+                total: r.stmts.length,
+                line: s.line,
+                accessesDone: item.accessesAfter,
+                accessesTotal: item.accessesTotal,
+              },
+              [],
+            );
+            this.flush(seq);
+            yield;
+            slice = now();
+            if (job.cancelled && item !== items[items.length - 1]) {
+              ran.push(...piecesRan);
+              r.output.push(
+                item.accessesTotal
+                  ? `# cancelled during line ${s.line}: ${item.accessesAfter} of ${item.accessesTotal} accesses ran (the machine is as after them)\n`
+                  : `# cancelled during line ${s.line}: the machine is as after boot step ${h.m.bootIndex} of ${h.m.steps.length}; 'boot' finishes it\n`,
+              );
+              cancelled = true;
+              break run;
+            }
+          }
+          if (stopped) break;
+        }
+        r.executed++;
+        ran.push(...(items.length > 1 ? piecesRan : [s.text]));
+        if (job.cancelled) {
+          if (i + 1 < r.stmts.length) {
+            r.output.push(
+              `# cancelled after line ${s.line}: ${r.executed} of ${r.stmts.length} statements ran (the machine is as after them)\n`,
+            );
+            cancelled = true;
+          }
+          break;
+        }
+      }
+    } finally {
+      h.out = null;
+      this.job = null;
+      // Not cancelled: the text as given (a replay stops at the same failing line); cancelled: what ran.
+      const what = ran.join('\n');
+      const failed = r.errors.length > 0 && !cancelled;
+      this.timeline.commit(
+        h,
+        events,
+        {
+          kind: 'run',
+          lines: cancelled ? what : text,
+          ...(failed ? { shared: what || `# nothing ran: ${runLabel(text)}` } : {}),
+        },
+        runLabel(text),
+      );
+    }
+    // `boot` or `step` in the text: the grid's colours depend on how far boot has got.
+    if (h.m.bootIndex !== bootIndex) h.dirty.markAll();
     return {
-      output: output.join(''),
-      errors,
-      failures: h.session.failures.slice(failuresBefore),
-      executed,
-      deaths,
+      type: 'ran',
+      seq,
+      ...this.linesDone(h, r),
+      ...(cancelled ? { cancelled } : {}),
+      info: this.info(h),
+      processes: processes(h),
+      allocations: allocations(h.m),
+    };
+  }
+
+  private linesStart(h: Hosted, text: string): LinesState {
+    const r: LinesState = {
+      stmts: [],
+      output: [],
+      errors: [],
+      deaths: [],
+      failuresBefore: h.session.failures.length,
+      executed: 0,
+    };
+    try {
+      r.stmts = parseScenario(text);
+    } catch (e) {
+      r.errors.push(runError(e, 0));
+    }
+    return r;
+  }
+
+  /**
+   * Execute `stmt` (statement `s` of `text`, or a piece of it) and note deaths and errors in `r`.
+   * Returns true when the run must stop (an error).
+   */
+  private execStmt(h: Hosted, text: string, s: Stmt, stmt: Stmt, r: LinesState): boolean {
+    if (s.cmd === 'machine') {
+      r.errors.push({
+        line: s.line,
+        col: s.cmdCol,
+        message: 'machine: the machine already exists; choose RAM and CPUs and press Reboot instead',
+      });
+      return true;
+    }
+    const alive = [...h.session.procs.values()].filter((p) => p.task.state === 'R');
+    if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
+    if (h.zeroing) h.zeroing.label = text.split('\n')[s.line - 1]?.trim() ?? s.cmd;
+    try {
+      h.session.exec(stmt);
+    } catch (e) {
+      // A timeline replay stopping inside this line is not the line's error.
+      if (e instanceof StopReplay) throw e;
+      r.errors.push(runError(e, s.line));
+    }
+    for (const p of alive) {
+      if (p.task.state === 'R') continue;
+      const reason = p.task.exit ?? 'exited';
+      r.deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
+    }
+    return r.errors.length > 0;
+  }
+
+  private linesDone(h: Hosted, r: LinesState): LinesRan {
+    return {
+      output: r.output.join(''),
+      errors: r.errors,
+      failures: h.session.failures.slice(r.failuresBefore),
+      executed: r.executed,
+      deaths: r.deaths,
     };
   }
 
@@ -680,6 +975,7 @@ export class MachineHost {
       stepNotes,
       beyondBoot: false,
       zeroing: m.cfg.pageAllocUnmapped ? new ZeroingRecorder(m.cfg.unmappedZeroing ?? 'per_block') : null,
+      ring: null,
     };
     const out = (text: string) => h.out?.push(text);
     if (session) {
@@ -695,6 +991,7 @@ export class MachineHost {
     m.trace.subscribe((e) => {
       if (h.rec && h.rec.length <= MAX_OP_STEPS) h.rec.push(e);
     });
+    m.trace.subscribe((e) => h.ring?.push(e));
     h.dirty.markAll();
     return h;
   }
@@ -727,6 +1024,16 @@ interface Checkpoint {
 
 /** What `run` replies with about the lines themselves (RanReply without the machine). */
 type LinesRan = Pick<RanReply, 'output' | 'errors' | 'failures' | 'executed' | 'deaths'>;
+
+/** A run of scenario lines in progress (execLines, runLive). */
+interface LinesState {
+  stmts: Stmt[];
+  output: string[];
+  errors: RunErrorInfo[];
+  deaths: DeathInfo[];
+  failuresBefore: number;
+  executed: number;
+}
 
 /** A `run` as the timeline lists it: its lines, shortened. */
 function runLabel(text: string): string {
@@ -833,6 +1140,23 @@ function hugeLeaf(h: Hosted, p: ScenarioProcess, va: number): NonNullable<WalkRe
 function runError(e: unknown, line: number): RunErrorInfo {
   if (e instanceof ScenarioError) return { line: e.line || line, col: e.col || 1, message: e.message };
   return { line, col: 1, message: `the emulator failed on this line: ${errorMessage(e)}` };
+}
+
+/** The scenario line that repeats an operation (a share link's journal entry). */
+function opText(c: OpCommand): string {
+  switch (c.kind) {
+    case 'boot':
+      return 'step';
+    case 'run':
+      return c.shared ?? c.lines;
+    // the host's alloc runs on CPU 0 (a scenario's on the current CPU); free defaults alike
+    case 'alloc':
+      return `alloc ${c.name} order=${c.order} gfp=${c.gfp} cpu=0`;
+    case 'free':
+      return `free ${c.name}`;
+    case 'dropCaches':
+      return 'drop_caches';
+  }
 }
 
 function allocationInfo(name: string, m: Machine): AllocationInfo {

@@ -28,6 +28,7 @@ import type {
   RmapEntry,
   ZoneFreeLists,
 } from '../core/inspect_frame.ts';
+import type { KEvent } from '../core/trace.ts';
 
 // --- shared payload shapes ---------------------------------------------------------------------------
 
@@ -404,7 +405,9 @@ export interface UnmappedInfo {
 /**
  * Create a machine from `config` (unspecified keys take DEFAULT_CONFIG) and, if `boot`, run every
  * boot step. An impossible config (ConfigError) is an `error` reply and the previous machine stays.
- * Reply: `ready`. Notices: a `frameDelta` covering every frame.
+ * The boot runs in slices (a 16 GiB machine takes a while): `bootProgress` after each, and a `cancel`
+ * between them drops the new machine (an `error` reply; the previous machine stays).
+ * Reply: `ready`. Notices: `bootProgress`, then a `frameDelta` covering every frame.
  */
 export interface InitCommand {
   type: 'init';
@@ -556,7 +559,10 @@ export interface ValueCommand {
  * `A write r1 0x5000 1 1 1`, `A fork B`, `A exit`, `show /proc/A/status`, `alloc`, `expect`, ...
  * Lines run in order and stop at the first one that fails; the lines before it keep their effect and
  * the machine stays (a bad line never loses it). `machine` is refused (the machine exists: use init).
- * Reply: `ran` (also when a line failed: see its `errors`). Notices: `frameDelta`, `printk`.
+ * Long runs work in slices of RUN_SLICE_MS (a read/write of many pages is split into pieces) with a
+ * `runProgress` notice after each, and stop at a `cancel` (the reply then has `cancelled`).
+ * Reply: `ran` (also when a line failed: see its `errors`). Notices: `runProgress`, `frameDelta`,
+ * `printk`.
  */
 export interface RunCommand {
   type: 'run';
@@ -633,6 +639,19 @@ export interface UnmappedInfoCommand {
 }
 
 /**
+ * Stop the long command now running (a `run` or a booting `init`). The host runs those in pieces
+ * and looks at its messages between pieces, so this is answered at once, out of turn: the `cancel`
+ * reply says whether something was running. The cancelled `run` then replies `ran` with `cancelled`
+ * set (the machine as after the last completed line or piece); a cancelled `init` replies with an
+ * `error` and the previous machine stays. A single statement other than a split read/write runs to
+ * its end before the cancel is seen.
+ */
+export interface CancelCommand {
+  type: 'cancel';
+  seq: number;
+}
+
+/**
  * Everything the frame inspector shows about one pfn (src/core/inspect_frame.ts inspectFrame):
  * struct page, /proc/kpageflags decoded, kpagecount, who maps it, its buddy block or folio and
  * free list, pageblock and zone, and the frame's bytes. Reply: `frameInspection`.
@@ -649,6 +668,32 @@ export interface InspectFrameCommand {
  */
 export interface FreeListsCommand {
   type: 'freeLists';
+  seq: number;
+}
+
+/**
+ * What rebuilds this machine: its config, whether `init` booted it, and the scenario text of every
+ * command that changed or read it since (the journal; share links carry it). Reply: `journal`.
+ */
+export interface JournalCommand {
+  type: 'journal';
+  seq: number;
+}
+
+/**
+ * The config a scenario `machine` line asks for (the editor reboots with it, since `run` refuses
+ * `machine`). `line` is the line's text; the reply's error, if any, is in its columns. Reply:
+ * `machineConfig`.
+ */
+export interface MachineConfigCommand {
+  type: 'machineConfig';
+  seq: number;
+  line: string;
+}
+
+/** The trace events the host kept (a ring of TRACE_RING_CAPACITY, newest last). Reply: `trace`. */
+export interface TraceCommand {
+  type: 'trace';
   seq: number;
 }
 
@@ -678,7 +723,11 @@ export type Command =
   | FreeListsCommand
   | TimelineCommand
   | SeekCommand
-  | TruncateCommand;
+  | TruncateCommand
+  | CancelCommand
+  | JournalCommand
+  | MachineConfigCommand
+  | TraceCommand;
 
 /** The most pages one `processPages` reply carries (4 GiB of 4 KiB pages). */
 export const MAX_REGION_PAGES = 1 << 20;
@@ -819,6 +868,11 @@ export interface RanReply {
   errors: RunErrorInfo[];
   failures: string[];
   executed: number;
+  /**
+   * The learner cancelled the run: the machine is as after the last completed line (or the last
+   * completed piece of a split read/write; `output` says which). Absent when the run was not cancelled.
+   */
+  cancelled?: boolean;
   /** processes that stopped during this run */
   deaths: DeathInfo[];
   info: MachineInfo;
@@ -973,6 +1027,46 @@ export interface SoughtReply {
   allocations: AllocationInfo[];
 }
 
+/** `cancel` was seen: `running` says whether a long command was running (it now stops). */
+export interface CancelReply {
+  type: 'cancel';
+  seq: number;
+  running: boolean;
+}
+
+/**
+ * The journal: `config` and `bootAtInit` rebuild the machine with `init`; running `entries` in order
+ * (each the text of one command: the lines that ran, boot steps as `step`, alloc/free/drop_caches as
+ * their scenario lines) brings it to where it is now.
+ */
+export interface JournalReply {
+  type: 'journal';
+  seq: number;
+  config: MachineConfig;
+  bootAtInit: boolean;
+  entries: string[];
+}
+
+/** A `machine` line's config (completed with defaults), or where and why the line is wrong. */
+export interface MachineConfigReply {
+  type: 'machineConfig';
+  seq: number;
+  config: MachineConfig | null;
+  error: RunErrorInfo | null;
+}
+
+/** A kernel event as the core emitted it (src/core/trace.ts KEvent: type, fields, path, seq). */
+export type TraceEventInfo = KEvent;
+
+/** The kept trace events, oldest first; `dropped` older ones were overwritten (the ring is full). */
+export interface TraceReply {
+  type: 'trace';
+  seq: number;
+  events: TraceEventInfo[];
+  capacity: number;
+  dropped: number;
+}
+
 export type Reply =
   | ReadyReply
   | BootSteppedReply
@@ -999,6 +1093,10 @@ export type Reply =
   | FreeListsReply
   | TimelineReply
   | SoughtReply
+  | CancelReply
+  | JournalReply
+  | MachineConfigReply
+  | TraceReply
   | ErrorReply;
 
 /** The successful reply each command gets. */
@@ -1029,6 +1127,10 @@ export interface ReplyTo {
   timeline: TimelineReply;
   seek: SoughtReply;
   truncate: SoughtReply;
+  cancel: CancelReply;
+  journal: JournalReply;
+  machineConfig: MachineConfigReply;
+  trace: TraceReply;
 }
 
 // --- notices: worker → main thread, sent before the reply of the command that caused them -------------
@@ -1057,8 +1159,8 @@ export interface PrintkNotice {
 }
 
 /**
- * Progress of a long command that replays boot (`bootBack` on a big machine): `done` of `total`
- * steps replayed so far. Sent after each step, before the reply.
+ * Progress of a long command that runs boot steps (`bootBack` on a big machine, `init` with boot):
+ * `done` of `total` steps run so far. Sent after each step (`init`: after each piece), before the reply.
  */
 export interface BootProgressNotice {
   type: 'bootProgress';
@@ -1075,7 +1177,26 @@ export interface ReplayProgressNotice {
   total: number;
 }
 
-export type Notice = FrameDeltaNotice | PrintkNotice | BootProgressNotice | ReplayProgressNotice;
+/**
+ * Progress of a `run`, posted between pieces (about every RUN_SLICE_MS of work): statements done of
+ * the total, the line now running, and for a split read/write its accesses done of its total
+ * (0 of 0 otherwise).
+ */
+export interface RunProgressNotice {
+  type: 'runProgress';
+  seq: number;
+  done: number;
+  total: number;
+  line: number;
+  accessesDone: number;
+  accessesTotal: number;
+}
+
+/** How long the host works on a long command before it looks at its messages again (ms). */
+export const RUN_SLICE_MS = 40;
+
+export type Notice =
+  FrameDeltaNotice | PrintkNotice | BootProgressNotice | ReplayProgressNotice | RunProgressNotice;
 
 /** Everything the worker posts. */
 export type WorkerMessage = Reply | Notice;
@@ -1110,6 +1231,10 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'timeline',
   'seek',
   'truncate',
+  'cancel',
+  'journal',
+  'machineConfig',
+  'trace',
 ];
 
 /** Total frames a delta covers. */

@@ -24,7 +24,11 @@ import { MAX_OP_STEPS, type TimelineOpInfo, type TimelineStep } from './protocol
 /** What a recorded operation was: enough to run it again, identically. */
 export type OpCommand =
   | { kind: 'boot' }
-  | { kind: 'run'; lines: string }
+  /**
+   * `lines` is what a replay runs; `shared` (set when a line failed) is the text of the lines that
+   * ran, for share links, which must open without the failing line.
+   */
+  | { kind: 'run'; lines: string; shared?: string }
   | { kind: 'alloc'; name: string; order: number; gfp: string }
   | { kind: 'free'; name: string }
   | { kind: 'dropCaches' };

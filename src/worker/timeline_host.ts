@@ -77,12 +77,22 @@ export class Timeline<H, S> {
     return this.ops.length;
   }
 
-  /** A new machine: an empty log, the view live. */
-  reset(): void {
-    this.ops = [];
+  /** A new machine: a log of `ops` (init's boot, recorded aside with recordTo) or empty, the view live. */
+  reset(ops: OpRecord[] = []): void {
+    this.ops = ops;
     this.live = null;
     this.pos = null;
     this.checkpoints.clear();
+  }
+
+  /** The live machine: the one kept aside while the view is in the past, else `cur`. */
+  liveOr(cur: H): H {
+    return this.live ?? cur;
+  }
+
+  /** Every operation's command, in order (share links turn them into scenario text). */
+  commands(): OpCommand[] {
+    return this.ops.map((o) => o.cmd);
   }
 
   /**
@@ -91,8 +101,12 @@ export class Timeline<H, S> {
    * same way. One that threw before any change (a free of an unknown name) is not an operation.
    */
   record(h: H, cmd: OpCommand, label: string): unknown {
-    const events: KEvent[] = [];
-    this.deps.recorder(h, events);
+    return this.recordTo(this.ops, h, cmd, label);
+  }
+
+  /** `record`, appending to `into` instead: a machine that is not the timeline's yet (init's boot). */
+  recordTo(into: OpRecord[], h: H, cmd: OpCommand, label: string): unknown {
+    const events = this.begin(h);
     let threw = false;
     try {
       return this.deps.apply(h, cmd);
@@ -100,15 +114,33 @@ export class Timeline<H, S> {
       threw = true;
       throw e;
     } finally {
-      this.deps.recorder(h, null);
-      if (!threw || events.length > 0)
-        this.ops.push({
-          cmd,
-          label,
-          events: events.slice(0, MAX_OP_STEPS),
-          truncated: events.length > MAX_OP_STEPS,
-        });
+      this.end(into, h, events, cmd, label, !threw || events.length > 0);
     }
+  }
+
+  /**
+   * Start recording an operation the host runs itself, across several turns of the event loop (a
+   * long `run` in slices); `commit` ends it with the command a replay must run to get the same state.
+   */
+  begin(h: H): KEvent[] {
+    const events: KEvent[] = [];
+    this.deps.recorder(h, events);
+    return events;
+  }
+
+  commit(h: H, events: KEvent[], cmd: OpCommand, label: string): void {
+    this.end(this.ops, h, events, cmd, label, true);
+  }
+
+  private end(into: OpRecord[], h: H, events: KEvent[], cmd: OpCommand, label: string, keep: boolean): void {
+    this.deps.recorder(h, null);
+    if (keep)
+      into.push({
+        cmd,
+        label,
+        events: events.slice(0, MAX_OP_STEPS),
+        truncated: events.length > MAX_OP_STEPS,
+      });
   }
 
   /** The log as listed, the view's position and the steps of operation `op`. */

@@ -1034,7 +1034,7 @@ function intArg(s: Stmt, t: Token, what: string, min: number, max: number): numb
   return v;
 }
 
-function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
+export function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
   const kv = parseKeyValues(s.line, s.args, MACHINE_KEYS, 'machine');
   const c = { ...base };
   // Without ram=, the chosen architecture's usual size.
