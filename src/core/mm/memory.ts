@@ -40,6 +40,7 @@ import {
   lruAddDrainCpu,
 } from './rmap.ts';
 import { shmemGetFolio } from './shmem.ts';
+import { walkCacheTable } from './walk_cache.ts';
 
 /** vm_fault_t results this model produces. */
 export type FaultResult = 'ok' | 'oom' | 'sigbus';
@@ -106,8 +107,10 @@ function handlePteFault(
   const mm = task.mm!;
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
-  let table = -1;
-  if (thpSupported(m)) {
+  // A cached walk (mm/walk_cache.ts) reached a PTE table here: the PMD entry is a table, neither
+  // none nor huge, so the THP checks below would fall through to that same table.
+  let table = walkCacheTable(m, mm.pgd, va, last);
+  if (table < 0 && thpSupported(m)) {
     // __handle_mm_fault(): at the PMD level, a huge fault or a huge PMD comes before any PTE.
     const pmdTable = walkAlloc(m, mm, va, cpu, last - 1);
     if (pmdTable < 0) return 'oom';
