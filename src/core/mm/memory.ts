@@ -40,6 +40,7 @@ import {
   lruAddDrainCpu,
 } from './rmap.ts';
 import { shmemGetFolio } from './shmem.ts';
+import { vmstatItem } from './vmstat.ts';
 import { walkCacheTable } from './walk_cache.ts';
 
 /** vm_fault_t results this model produces. */
@@ -67,6 +68,8 @@ export function vmNormalPage(m: Machine, e: RawEntry, level: number): number {
   return pfn;
 }
 
+const PGFAULT = vmstatItem('pgfault');
+
 /** GFP for user pages: GFP_HIGHUSER_MOVABLE, zeroed for anonymous memory. */
 const GFP_USER_ZERO = GFP_MASKS['GFP_HIGHUSER_MOVABLE']! | GFP.__GFP_ZERO;
 const GFP_USER_PAGE = GFP_MASKS['GFP_HIGHUSER_MOVABLE']!;
@@ -85,7 +88,7 @@ export function handleMmFault(
 ): FaultResult {
   m.trace.enter('handle_mm_fault');
   try {
-    m.vmstat.inc('pgfault');
+    m.vmstat.incItem(PGFAULT);
     // vmf->address = address & PAGE_MASK: everything below works on the page, not the byte.
     const res = handlePteFault(m, task, vma, va - (va % m.pageSize), write, cpu);
     if (res === 'ok') task.minflt++;
