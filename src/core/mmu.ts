@@ -3,7 +3,7 @@
  * store walks the page tables in emulated RAM; the hardware sets Accessed (and Dirty on a store);
  * a missing or insufficient entry raises a fault that the kernel resolves or turns into a signal.
  */
-import { PTE, vaIndex, type RawEntry } from './arch/pgtable.ts';
+import { modPow2, PTE, vaIndex, type RawEntry } from './arch/pgtable.ts';
 import { exitTask, SIGBUS, SIGKILL, SIGSEGV } from './kernel/fork.ts';
 import type { Machine } from './machine.ts';
 import { handleMmFault } from './mm/memory.ts';
@@ -77,7 +77,7 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
       walkCacheStep(level, table);
       if (level === last - 1) {
         const span = 2 ** arch.levelShift[level]!;
-        const lo = va - (va % span);
+        const lo = va - modPow2(va, span);
         walkCacheCommit(m, pgd, lo, lo + span);
       }
       continue;
@@ -96,8 +96,8 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
       if (huge) walkCacheInvalidate();
     }
     // A huge leaf maps 2^n pages: the low VA bits below its level select the page.
-    if (huge) return pfn * ps + (va % 2 ** arch.levelShift[level]!);
-    return pfn * ps + (va % ps);
+    if (huge) return pfn * ps + modPow2(va, 2 ** arch.levelShift[level]!);
+    return pfn * ps + modPow2(va, ps);
   }
 }
 

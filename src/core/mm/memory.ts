@@ -4,7 +4,7 @@
  * zap_pte_range, copy_page_range for fork, and free_pgtables.
  */
 import { flushTlbMmPfn, flushTlbMmRange } from './tlb.ts';
-import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
+import { modPow2, PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
 import { GFP, GFP_MASKS } from './gfp.ts';
@@ -90,7 +90,7 @@ export function handleMmFault(
   try {
     m.vmstat.incItem(PGFAULT);
     // vmf->address = address & PAGE_MASK: everything below works on the page, not the byte.
-    const res = handlePteFault(m, task, vma, va - (va % m.pageSize), write, cpu);
+    const res = handlePteFault(m, task, vma, va - modPow2(va, m.pageSize), write, cpu);
     if (res === 'ok') task.minflt++;
     if (m.trace.on) m.trace.emit({ type: 'page_fault', pid: task.pid, address: va, write, result: res });
     return res;
