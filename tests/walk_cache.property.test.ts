@@ -186,7 +186,7 @@ describe('walk cache', () => {
           expect(firstDifference(on.log, off.log)).toBeNull();
           cachedWalks += on.cachedWalks;
         }),
-        { numRuns: 8 },
+        { numRuns: 4 },
       );
       // the programs must really have walked through the cache, or the comparison proves nothing
       expect(cachedWalks).toBeGreaterThan(0);
