@@ -20,26 +20,18 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-/** A full collection when the bench runs with --expose-gc (npm run bench does). */
-function gc(): void {
-  (globalThis as { gc?: () => void }).gc?.();
-}
-
 type Round = () => { timed: () => void; teardown: () => void };
 
 /**
  * Time `timed` after `setup`, `reps` times after `warmup` untimed rounds (JIT), and run
  * `teardown` outside the timed window — as the host program keeps mmap/munmap out of its window.
- * Returns the seconds of each timed round. The garbage setup and the previous round's teardown
- * left (an exit of a 256 MiB process) is collected before the clock starts: otherwise the timed
- * loop pays for it, which the host's munmap, outside its window, never makes it do. Garbage the
- * timed loop makes itself is still collected inside the window.
+ * Returns the seconds of each timed round. (No forced GC before the clock: a full collection
+ * shrinks V8's young generation, and the fork that follows ran 3x slower, so it is not neutral.)
  */
 function measure(reps: number, warmup: number, setup: Round): number[] {
   const times: number[] = [];
   for (let i = 0; i < reps + warmup; i++) {
     const { timed, teardown } = setup();
-    gc();
     const t0 = performance.now();
     timed();
     const dt = (performance.now() - t0) / 1000;
