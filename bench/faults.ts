@@ -20,22 +20,25 @@ function median(xs: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
+type Round = () => { timed: () => void; teardown: () => void };
+
 /**
- * Time `timed` after `setup`, `reps` times after two warm-up rounds (JIT), and run `teardown`
- * outside the timed window — as the host program keeps mmap/munmap out of its window. Returns the
- * median seconds.
+ * Time `timed` after `setup`, `reps` times after `warmup` untimed rounds (JIT), and run
+ * `teardown` outside the timed window — as the host program keeps mmap/munmap out of its window.
+ * Returns the seconds of each timed round. (No forced GC before the clock: a full collection
+ * shrinks V8's young generation, and the fork that follows ran 3x slower, so it is not neutral.)
  */
-function measure(reps: number, setup: () => { timed: () => void; teardown: () => void }): number {
+function measure(reps: number, warmup: number, setup: Round): number[] {
   const times: number[] = [];
-  for (let i = 0; i < reps + 2; i++) {
+  for (let i = 0; i < reps + warmup; i++) {
     const { timed, teardown } = setup();
     const t0 = performance.now();
     timed();
     const dt = (performance.now() - t0) / 1000;
     teardown();
-    if (i >= 2) times.push(dt);
+    if (i >= warmup) times.push(dt);
   }
-  return median(times);
+  return times;
 }
 
 export interface FaultRow {
@@ -46,28 +49,53 @@ export interface FaultRow {
   ratio: number | null;
 }
 
-function hostFigures(): Map<string, number> {
-  const out = new Map<string, number>();
+/** bench/host/faults.c built with cc, or null (reported once) when there is no compiler. */
+function hostBinary(): string | null {
   const dir = fileURLToPath(new URL('./host/bin/', import.meta.url));
   const src = fileURLToPath(new URL('./host/faults.c', import.meta.url));
   try {
     mkdirSync(dir, { recursive: true });
     execFileSync('cc', ['-O2', '-std=c11', '-Wall', '-Wextra', '-o', dir + 'faults', src], { stdio: 'pipe' });
-    for (const mode of ['zero-read', 'write-fresh', 'cow', 'fork256']) {
-      const j = JSON.parse(execFileSync(dir + 'faults', [mode], { encoding: 'utf8' })) as {
-        per_second: number;
-      };
-      out.set(mode, j.per_second);
-    }
+    return dir + 'faults';
   } catch (e) {
     console.error(`host kernel figures unavailable (needs cc): ${(e as Error).message.split('\n')[0]}`);
+    return null;
   }
-  return out;
 }
+
+/** One run of the host program (its own median of repeats): per second. */
+function hostRun(bin: string, mode: string): number {
+  const j = JSON.parse(execFileSync(bin, [mode], { encoding: 'utf8' })) as { per_second: number };
+  return j.per_second;
+}
+
+/**
+ * The emulated figure and the host's, taken in alternating rounds: this machine is shared, and a
+ * load change between an emulator-only stretch and a host-only stretch moved the ratio by more
+ * than either side's own spread. Each side's figure is the median over all its rounds.
+ */
+function paired(
+  bin: string | null,
+  mode: string,
+  count: number,
+  repsPerRound: number,
+  setup: Round,
+): { emulated: number; host: number | null } {
+  const times: number[] = [];
+  const host: number[] = [];
+  for (let round = 0; round < ROUNDS; round++) {
+    times.push(...measure(repsPerRound, round === 0 ? 2 : 0, setup));
+    if (bin) host.push(hostRun(bin, mode));
+  }
+  return { emulated: count / median(times), host: host.length ? median(host) : null };
+}
+
+const ROUNDS = 3;
 
 export function faultBench(): FaultRow[] {
   const m = new Machine({ ram: 4 * 1024 * MiB, cpus: 2 });
   m.boot();
+  const bin = hostBinary();
   const rows: FaultRow[] = [];
   const region = (len: number) => {
     const t = spawnTask(m, 'bench', 0)!;
@@ -76,50 +104,62 @@ export function faultBench(): FaultRow[] {
     doMadvise(m, t, r.addr, r.addr + len, 'nohugepage', 0);
     return { t, addr: r.addr };
   };
+  const add = (mode: string, unit: string, r: { emulated: number; host: number | null }) => {
+    rows.push({ mode, unit, emulated: r.emulated, host: r.host, ratio: r.host ? r.emulated / r.host : null });
+  };
 
   // zero-read: 256 MiB, one byte per page
-  const zr = measure(7, () => {
-    const { t, addr } = region(256 * MiB);
-    return { timed: () => userRead(m, t, addr, 256 * MiB, PS, 0), teardown: () => exitTask(m, t, 'done', 0) };
-  });
+  add(
+    'zero-read',
+    'faults/s',
+    paired(bin, 'zero-read', 65536, 3, () => {
+      const { t, addr } = region(256 * MiB);
+      return {
+        timed: () => userRead(m, t, addr, 256 * MiB, PS, 0),
+        teardown: () => exitTask(m, t, 'done', 0),
+      };
+    }),
+  );
   // write-fresh: 256 MiB
-  const wf = measure(5, () => {
-    const { t, addr } = region(256 * MiB);
-    return {
-      timed: () => userWrite(m, t, addr, 256 * MiB, PS, 1, 0),
-      teardown: () => exitTask(m, t, 'done', 0),
-    };
-  });
+  add(
+    'write-fresh',
+    'faults/s',
+    paired(bin, 'write-fresh', 65536, 2, () => {
+      const { t, addr } = region(256 * MiB);
+      return {
+        timed: () => userWrite(m, t, addr, 256 * MiB, PS, 1, 0),
+        teardown: () => exitTask(m, t, 'done', 0),
+      };
+    }),
+  );
   // cow: 64 MiB written, fork, parent writes again while the child still maps it
-  const cow = measure(5, () => {
-    const { t, addr } = region(64 * MiB);
-    userWrite(m, t, addr, 64 * MiB, PS, 1, 0);
-    const child = forkTask(m, t, 'child', 0)!;
-    return {
-      timed: () => userWrite(m, t, addr, 64 * MiB, PS, 2, 0),
-      teardown: () => {
-        exitTask(m, child, 'done', 0);
-        exitTask(m, t, 'done', 0);
-      },
-    };
-  });
+  add(
+    'cow',
+    'faults/s',
+    paired(bin, 'cow', 16384, 2, () => {
+      const { t, addr } = region(64 * MiB);
+      userWrite(m, t, addr, 64 * MiB, PS, 1, 0);
+      const child = forkTask(m, t, 'child', 0)!;
+      return {
+        timed: () => userWrite(m, t, addr, 64 * MiB, PS, 2, 0),
+        teardown: () => {
+          exitTask(m, child, 'done', 0);
+          exitTask(m, t, 'done', 0);
+        },
+      };
+    }),
+  );
   // fork256: fork + child exit of a process with 256 MiB written (the host times both too)
   const { t, addr } = region(256 * MiB);
   userWrite(m, t, addr, 256 * MiB, PS, 1, 0);
-  const fk = measure(9, () => ({
-    timed: () => exitTask(m, forkTask(m, t, 'child', 0)!, 'done', 0),
-    teardown: () => {},
-  }));
+  add(
+    'fork256',
+    'forks/s',
+    paired(bin, 'fork256', 1, 3, () => ({
+      timed: () => exitTask(m, forkTask(m, t, 'child', 0)!, 'done', 0),
+      teardown: () => {},
+    })),
+  );
   doMunmap(m, t, addr, addr + 256 * MiB, 0);
-
-  const host = hostFigures();
-  const add = (mode: string, unit: string, emulated: number) => {
-    const h = host.get(mode) ?? null;
-    rows.push({ mode, unit, emulated, host: h, ratio: h ? emulated / h : null });
-  };
-  add('zero-read', 'faults/s', 65536 / zr);
-  add('write-fresh', 'faults/s', 65536 / wf);
-  add('cow', 'faults/s', 16384 / cow);
-  add('fork256', 'forks/s', 1 / fk);
   return rows;
 }

@@ -3,7 +3,7 @@
  * store walks the page tables in emulated RAM; the hardware sets Accessed (and Dirty on a store);
  * a missing or insufficient entry raises a fault that the kernel resolves or turns into a signal.
  */
-import { PTE, vaIndex, type RawEntry } from './arch/pgtable.ts';
+import { modPow2, PTE, vaIndex, type RawEntry } from './arch/pgtable.ts';
 import { exitTask, SIGBUS, SIGKILL, SIGSEGV } from './kernel/fork.ts';
 import type { Machine } from './machine.ts';
 import { handleMmFault } from './mm/memory.ts';
@@ -12,6 +12,13 @@ import { VM, type Task } from './mm/mm_types.ts';
 import { outOfMemory } from './mm/oom_kill.ts';
 import { GFP, GFP_MASKS } from './mm/gfp.ts';
 import { switchMm, tlbFillUser } from './mm/tlb.ts';
+import {
+  walkCacheBegin,
+  walkCacheCommit,
+  walkCacheInvalidate,
+  walkCacheStep,
+  walkCacheTable,
+} from './mm/walk_cache.ts';
 
 const E: RawEntry = { lo: 0, hi: 0 };
 // The last entry decoded at each level and its flags. flags() is a pure decode of (entry, level),
@@ -34,9 +41,18 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
   const arch = m.pgtableArch;
   const ram = m.ram;
   const ps = m.pageSize;
-  let table = task.mm!.pgd;
+  const pgd = task.mm!.pgd;
   const last = arch.levels - 1;
-  for (let level = 0; ; level++) {
+  // The walk cache holds the path to the last-level table of the previous walk; a miss walks from
+  // the PGD and records its path (mm/walk_cache.ts: never stale, so the result is the same).
+  let table = walkCacheTable(m, pgd, va, last);
+  let level = last;
+  if (table < 0) {
+    table = pgd;
+    level = 0;
+    walkCacheBegin(pgd);
+  }
+  for (; ; level++) {
     const idx = vaIndex(va, arch.levelShift[level]!, (1 << arch.levelBits[level]!) - 1);
     const wide = m.entrySize[level] === 8;
     const a = table * ps + idx * (wide ? 8 : 4);
@@ -58,6 +74,12 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
     const huge = level < last && (f & PTE.HUGE) !== 0;
     if (level < last && !huge) {
       table = arch.tablePfn(E, level);
+      walkCacheStep(level, table);
+      if (level === last - 1) {
+        const span = 2 ** arch.levelShift[level]!;
+        const lo = va - modPow2(va, span);
+        walkCacheCommit(m, pgd, lo, lo + span);
+      }
       continue;
     }
     if (write && !(f & PTE.WRITE)) return -1;
@@ -70,10 +92,12 @@ export function mmuTranslate(m: Machine, task: Task, va: number, write: boolean)
       arch.mkLeaf(pfn, f | want, level, E);
       ram.writeU32(a, E.lo);
       if (wide) ram.writeU32(a + 4, E.hi);
+      // a huge leaf is an upper-level entry: no cached path goes through it, but be exact
+      if (huge) walkCacheInvalidate();
     }
     // A huge leaf maps 2^n pages: the low VA bits below its level select the page.
-    if (huge) return pfn * ps + (va % 2 ** arch.levelShift[level]!);
-    return pfn * ps + (va % ps);
+    if (huge) return pfn * ps + modPow2(va, 2 ** arch.levelShift[level]!);
+    return pfn * ps + modPow2(va, ps);
   }
 }
 

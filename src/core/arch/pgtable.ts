@@ -85,3 +85,12 @@ export function vaIndex(va: number, shift: number, mask: number): number {
   if (shift >= 32) return (hi >>> (shift - 32)) & mask;
   return ((lo >>> shift) | (hi << (32 - shift))) & mask;
 }
+
+/**
+ * `x % size` for a non-negative integer x and a power-of-two size. Addresses pass 2^32, where `%`
+ * is a floating-point modulus (an fmod call in V8: ~30-90 ns, more than a whole cached page walk);
+ * for size up to 2^31 the low 32 bits decide the remainder, and above that floor() is exact.
+ */
+export function modPow2(x: number, size: number): number {
+  return size <= 0x80000000 ? (x >>> 0) & (size - 1) : x - Math.floor(x / size) * size;
+}

@@ -4,7 +4,7 @@
  * zap_pte_range, copy_page_range for fork, and free_pgtables.
  */
 import { flushTlbMmPfn, flushTlbMmRange } from './tlb.ts';
-import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
+import { modPow2, PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
 import { GFP, GFP_MASKS } from './gfp.ts';
@@ -40,6 +40,8 @@ import {
   lruAddDrainCpu,
 } from './rmap.ts';
 import { shmemGetFolio } from './shmem.ts';
+import { vmstatItem } from './vmstat.ts';
+import { walkCacheTable } from './walk_cache.ts';
 
 /** vm_fault_t results this model produces. */
 export type FaultResult = 'ok' | 'oom' | 'sigbus';
@@ -66,6 +68,8 @@ export function vmNormalPage(m: Machine, e: RawEntry, level: number): number {
   return pfn;
 }
 
+const PGFAULT = vmstatItem('pgfault');
+
 /** GFP for user pages: GFP_HIGHUSER_MOVABLE, zeroed for anonymous memory. */
 const GFP_USER_ZERO = GFP_MASKS['GFP_HIGHUSER_MOVABLE']! | GFP.__GFP_ZERO;
 const GFP_USER_PAGE = GFP_MASKS['GFP_HIGHUSER_MOVABLE']!;
@@ -84,9 +88,9 @@ export function handleMmFault(
 ): FaultResult {
   m.trace.enter('handle_mm_fault');
   try {
-    m.vmstat.inc('pgfault');
+    m.vmstat.incItem(PGFAULT);
     // vmf->address = address & PAGE_MASK: everything below works on the page, not the byte.
-    const res = handlePteFault(m, task, vma, va - (va % m.pageSize), write, cpu);
+    const res = handlePteFault(m, task, vma, va - modPow2(va, m.pageSize), write, cpu);
     if (res === 'ok') task.minflt++;
     if (m.trace.on) m.trace.emit({ type: 'page_fault', pid: task.pid, address: va, write, result: res });
     return res;
@@ -106,8 +110,10 @@ function handlePteFault(
   const mm = task.mm!;
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
-  let table = -1;
-  if (thpSupported(m)) {
+  // A cached walk (mm/walk_cache.ts) reached a PTE table here: the PMD entry is a table, neither
+  // none nor huge, so the THP checks below would fall through to that same table.
+  let table = walkCacheTable(m, mm.pgd, va, last);
+  if (table < 0 && thpSupported(m)) {
     // __handle_mm_fault(): at the PMD level, a huge fault or a huge PMD comes before any PTE.
     const pmdTable = walkAlloc(m, mm, va, cpu, last - 1);
     if (pmdTable < 0) return 'oom';

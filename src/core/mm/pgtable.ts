@@ -8,6 +8,7 @@ import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
 import { GFP, GFP_MASKS } from './gfp.ts';
 import type { MmStruct } from './mm_types.ts';
+import { walkCacheInvalidate, walkCacheTable } from './walk_cache.ts';
 
 /** GFP_PGTABLE_USER: GFP_KERNEL_ACCOUNT | __GFP_ZERO (page tables start empty). */
 export const GFP_PGTABLE_USER = GFP_MASKS['GFP_KERNEL_ACCOUNT']! | GFP.__GFP_ZERO;
@@ -29,6 +30,8 @@ export function writeEntry(m: Machine, tablePfn: number, idx: number, e: RawEntr
   const a = tablePfn * m.pageSize + idx * size;
   m.ram.writeU32(a, e.lo);
   if (size === 8) m.ram.writeU32(a + 4, e.hi);
+  // an upper-level entry may be on the walk cache's path (a PTE never is: it is the leaf)
+  if (level < m.pgtableArch.levels - 1) walkCacheInvalidate();
   if (m.trace.on)
     m.trace.emit({ type: 'pte_set', tablePfn, index: idx, lo: e.lo >>> 0, hi: e.hi >>> 0, level });
 }
@@ -54,6 +57,7 @@ export function pgtableAlloc(m: Machine, mm: MmStruct | null, level: number, cpu
   const order = arch.tableOrder(level);
   const pfn = m.alloc.allocPages(GFP_PGTABLE_USER, order, cpu);
   if (pfn < 0) return -1;
+  walkCacheInvalidate();
   for (let i = 0; i < 1 << order; i++) {
     m.pages.flags[pfn + i] = m.pages.flags[pfn + i]! | PG.pgtable;
     m.pages.owner[pfn + i] = Owner.PageTable;
@@ -90,12 +94,15 @@ export function pgtableFree(
   rcu = true,
 ): void {
   if (mm && level > 0) mm.pgtablesBytes -= tableBytes(m, level);
+  // unhooked already, but a PGD is freed without touching an entry and its pfn may come back
+  walkCacheInvalidate();
   const order = m.pgtableArch.tableOrder(level);
   if (rcu) m.rcuPending.push([pfn, order]);
   else pgtableFreeNow(m, pfn, order, cpu);
 }
 
 export function pgtableFreeNow(m: Machine, pfn: number, order: number, cpu: number): void {
+  walkCacheInvalidate();
   m.vmstat.add('nr_page_table_pages', -(1 << order));
   // The table must be empty by now; freeing clears the PageTable type.
   m.alloc.freePages(pfn, order, cpu);
@@ -118,6 +125,9 @@ export function walkAlloc(
   cpu: number,
   stopLevel = m.pgtableArch.levels - 1,
 ): number {
+  // A cached path (mm/walk_cache.ts) has every table up to the last level: nothing to allocate.
+  const cached = walkCacheTable(m, mm.pgd, va, stopLevel);
+  if (cached >= 0) return cached;
   const arch = m.pgtableArch;
   let table = mm.pgd;
   for (let level = 0; level < stopLevel; level++) {
@@ -148,6 +158,8 @@ export function walkTable(
   va: number,
   stopLevel = m.pgtableArch.levels - 1,
 ): number {
+  const cached = walkCacheTable(m, mm.pgd, va, stopLevel);
+  if (cached >= 0) return cached;
   const arch = m.pgtableArch;
   let table = mm.pgd;
   for (let level = 0; level < stopLevel; level++) {

@@ -242,9 +242,9 @@ export function tlbFillUser(
   pages: number,
   writable: boolean,
 ): void {
-  const ps = m.pageSize;
-  const span = ps * pages;
-  m.tlb.cpus[cpu]!.fill(false, (va - (va % span)) / ps, pfn, pages, false, writable);
+  // the first page of the span: floor(va / span) * pages, exact for these powers of two (no fmod)
+  const vpn = Math.floor(va / (m.pageSize * pages)) * pages;
+  m.tlb.cpus[cpu]!.fill(false, vpn, pfn, pages, false, writable);
 }
 
 /** Record a direct-map translation (vpn = pfn offset from PAGE_OFFSET). */
