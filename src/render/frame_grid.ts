@@ -18,7 +18,7 @@ import type { FrameDeltaNotice } from '../worker/protocol.ts';
 import { FrameBitmaps } from './frame_bitmap.ts';
 import { cellOf, gridLayout, pfnAtCell, type GridLayout } from './layout.ts';
 import { GRID_BACKGROUND, SELECTED_BLOCK_COLOR, frameColor, paletteWords } from './palette.ts';
-import { PATTERN_MIN_PX, patternInk, patternOf, tracePattern } from './patterns.ts';
+import { PATTERN_MIN_PX, drawPatterns, patternOf } from './patterns.ts';
 import { raf } from './raf_scheduler.ts';
 
 export interface GridHover {
@@ -237,7 +237,7 @@ export class FrameGrid {
     return this.patterns;
   }
 
-  /** One path per pattern kind and ink over the visible cells, stroked once each. */
+  /** The pattern of each visible frame (render/patterns.ts). */
   private drawPatterns(
     ctx: CanvasRenderingContext2D,
     cell: number,
@@ -250,32 +250,13 @@ export class FrameGrid {
   ): void {
     const { cols } = this.layoutNow;
     const n = this.layoutNow.nrPages;
-    const paths = new Map<string, Path2D>();
-    for (let r = r0; r < r1; r++) {
-      for (let c = c0; c < c1; c++) {
-        const pfn = r * cols + c;
-        if (pfn >= n) break;
-        const state = this.states[pfn]!;
-        const kind = patternOf(state);
-        if (!kind) continue;
-        // dots are filled, lines and rings stroked: one path per ink and way of drawing
-        const key = (kind === 'dot' || kind === 'dots' ? 'f' : 's') + patternInk(frameColor(state));
-        let p = paths.get(key);
-        if (!p) paths.set(key, (p = new Path2D()));
-        tracePattern(p, kind, x0 + c * cell, y0 + r * cell, cell);
-      }
-    }
-    ctx.lineWidth = Math.max(1, cell / 14);
-    for (const [key, p] of paths) {
-      const ink = key.slice(1);
-      if (key[0] === 'f') {
-        ctx.fillStyle = ink;
-        ctx.fill(p);
-      } else {
-        ctx.strokeStyle = ink;
-        ctx.stroke(p);
-      }
-    }
+    drawPatterns(ctx, cell, x0, y0, [r0, r1], [c0, c1], (r, c) => {
+      const pfn = r * cols + c;
+      if (pfn >= n) return null;
+      const state = this.states[pfn]!;
+      const kind = patternOf(state);
+      return kind ? { kind, fill: frameColor(state) } : null;
+    });
   }
 
   /** Outline a block of frames, e.g. the allocation just made. */

@@ -119,3 +119,44 @@ export function patternInk(fill: string): string {
   const l = 0.2126 * lin((n >> 16) & 255) + 0.7152 * lin((n >> 8) & 255) + 0.0722 * lin(n & 255);
   return l > 0.25 ? 'rgba(0, 0, 0, 0.8)' : 'rgba(255, 255, 255, 0.9)';
 }
+
+/** What a visible cell shows: its pattern and the fill it is drawn over, or null for none. */
+export type CellPattern = (row: number, col: number) => { kind: PatternKind; fill: string } | null;
+
+/**
+ * Draw the patterns of the visible cells [r0, r1) × [c0, c1) whose top-left cell sits at (x0, y0):
+ * one path per ink and way of drawing (dots are filled, lines and rings stroked), so a screenful of
+ * cells costs a few fill/stroke calls. The frame and process grids share it.
+ */
+export function drawPatterns(
+  ctx: CanvasRenderingContext2D,
+  cell: number,
+  x0: number,
+  y0: number,
+  rows: [number, number],
+  cols: [number, number],
+  at: CellPattern,
+): void {
+  const paths = new Map<string, Path2D>();
+  for (let r = rows[0]; r < rows[1]; r++) {
+    for (let c = cols[0]; c < cols[1]; c++) {
+      const cp = at(r, c);
+      if (!cp) continue;
+      const key = (cp.kind === 'dot' || cp.kind === 'dots' ? 'f' : 's') + patternInk(cp.fill);
+      let p = paths.get(key);
+      if (!p) paths.set(key, (p = new Path2D()));
+      tracePattern(p, cp.kind, x0 + c * cell, y0 + r * cell, cell);
+    }
+  }
+  ctx.lineWidth = Math.max(1, cell / 14);
+  for (const [key, p] of paths) {
+    const ink = key.slice(1);
+    if (key[0] === 'f') {
+      ctx.fillStyle = ink;
+      ctx.fill(p);
+    } else {
+      ctx.strokeStyle = ink;
+      ctx.stroke(p);
+    }
+  }
+}

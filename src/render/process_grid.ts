@@ -14,7 +14,7 @@ import { zoom, zoomIdentity, type D3ZoomEvent, type ZoomBehavior, type ZoomTrans
 import { FrameBitmaps, NONE } from './frame_bitmap.ts';
 import { pageAtCell, pageCell, pageGridLayout, type PageGridLayout } from './layout.ts';
 import { PAGE_GRID_BACKGROUND, PAGE_NOTABILITY, pageColor, pagePaletteWords } from './page_palette.ts';
-import { PATTERN_MIN_PX, pagePatternOf, patternInk, tracePattern } from './patterns.ts';
+import { PATTERN_MIN_PX, drawPatterns, pagePatternOf } from './patterns.ts';
 import { SELECTED_BLOCK_COLOR } from './palette.ts';
 import { raf } from './raf_scheduler.ts';
 
@@ -247,7 +247,7 @@ export class ProcessGrid {
     raf.scheduleRedraw(this.drawStatic);
   }
 
-  /** One path per pattern ink and way of drawing over the visible pages, as the frame grid does. */
+  /** The pattern of each visible page (render/patterns.ts). */
   private drawPatterns(
     ctx: CanvasRenderingContext2D,
     cell: number,
@@ -260,31 +260,13 @@ export class ProcessGrid {
   ): void {
     const d = this.data!;
     const { cols, offset } = this.layoutNow;
-    const paths = new Map<string, Path2D>();
-    for (let r = r0; r < r1; r++) {
-      for (let c = c0; c < c1; c++) {
-        const page = r * cols + c - offset;
-        if (page < 0 || page >= d.states.length) continue;
-        const state = d.states[page]!;
-        const kind = pagePatternOf(state);
-        if (!kind) continue;
-        const key = (kind === 'dot' || kind === 'dots' ? 'f' : 's') + patternInk(pageColor(state));
-        let p = paths.get(key);
-        if (!p) paths.set(key, (p = new Path2D()));
-        tracePattern(p, kind, x0 + c * cell, y0 + r * cell, cell);
-      }
-    }
-    ctx.lineWidth = Math.max(1, cell / 14);
-    for (const [key, p] of paths) {
-      const ink = key.slice(1);
-      if (key[0] === 'f') {
-        ctx.fillStyle = ink;
-        ctx.fill(p);
-      } else {
-        ctx.strokeStyle = ink;
-        ctx.stroke(p);
-      }
-    }
+    drawPatterns(ctx, cell, x0, y0, [r0, r1], [c0, c1], (r, c) => {
+      const page = r * cols + c - offset;
+      if (page < 0 || page >= d.states.length) return null;
+      const state = d.states[page]!;
+      const kind = pagePatternOf(state);
+      return kind ? { kind, fill: pageColor(state) } : null;
+    });
   }
 
   /** Pages of the region that map the linked frames, in address order. */

@@ -22,6 +22,7 @@ import type { ArchName, MachineConfig } from '../core/config.ts';
 import type { ArchInfo, MemblockInfo, PageInfo, ProcessInfo, WalkLevel } from '../core/inspect.ts';
 import type {
   BlockInfo,
+  FrameInspection,
   FreeListInfo,
   FreeListRef,
   PcpListInfo,
@@ -972,24 +973,11 @@ export interface UnmappedInfoReply {
  * One frame inspected. `bytes` is the frame's contents from emulated RAM (`pageSize` bytes), a
  * transferred ArrayBuffer; the rest is plain data (src/core/inspect_frame.ts FrameInspection).
  */
-export interface FrameInspectionReply {
+export interface FrameInspectionReply extends Omit<FrameInspection, 'bytes'> {
   type: 'frameInspection';
   seq: number;
   generation: number;
   pfn: number;
-  page: PageInfo;
-  /** /proc/kpageflags, hex, and its set bits by KPF_* name */
-  kpageflags: string;
-  kpageflagNames: { bit: number; name: string }[];
-  kpagecount: number;
-  /** who maps the frame, lowest pid first; at most MAX_RMAP_ENTRIES (rmapTotal counts all) */
-  rmap: RmapEntry[];
-  rmapTotal: number;
-  /** false when listing stopped early (the zero page): there are more than rmapTotal - 1 */
-  rmapComplete: boolean;
-  block: BlockInfo | null;
-  pageblock: { index: number; pfn: number; migratetype: string };
-  pageSize: number;
   bytes: ArrayBuffer;
 }
 
