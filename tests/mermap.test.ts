@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { assertInvariants } from '../src/core/check.ts';
-import { exitTask, spawnTask } from '../src/core/kernel/fork.ts';
+import { exitTask, forkTask, spawnTask } from '../src/core/kernel/fork.ts';
 import type { Machine } from '../src/core/machine.ts';
 import { GFP, GFP_MASKS } from '../src/core/mm/gfp.ts';
 import {
@@ -16,12 +16,19 @@ import {
   mermapGet,
   mermapGetReserved,
   mermapMmPrepare,
+  mermapPte,
   mermapPut,
+  mermapSliceAddr,
+  PAGE_KERNEL_NOGLOBAL,
   preemptHolder,
+  resumeHolders,
   type MermapCpu,
 } from '../src/core/mm/mermap.ts';
 import type { MmStruct } from '../src/core/mm/mm_types.ts';
 import { switchMm } from '../src/core/mm/tlb.ts';
+import { MM_LOCAL_PGD_INDEX, mmLocalRegionUsed } from '../src/core/mm/mm_local.ts';
+import { walkSteps } from '../src/core/mm/pgtable.ts';
+import { procStatus } from '../src/core/proc/pid.ts';
 import { runScenario } from '../src/core/scenario/run.ts';
 import { booted, MiB } from './helpers/machine.ts';
 
@@ -75,7 +82,8 @@ show mermap
     const PTE_PFN_MASK = ((1n << 52n) - 1n) & ~0xfffn;
     expect(((v ^ ((1n << 64n) - 1n)) & PTE_PFN_MASK) >> 12n).toBe(0n);
     const { m, mm } = machine();
-    expect(cpu0(m, mm).ptes.every((p) => p === MERMAP_SENTINEL)).toBe(true);
+    const mc = cpu0(m, mm);
+    for (let i = 0; i < MERMAP_CPU_PAGES; i++) expect(mermapPte(m, mc, i)).toBe(MERMAP_SENTINEL);
   });
 });
 
@@ -118,7 +126,7 @@ describe('KUnit mermap_kunit.c (v2)', () => {
       const a = mc.allocs[s]!;
       expect(a.base).toBeGreaterThanOrEqual(0);
       expect(a.end).toBeLessThanOrEqual(MERMAP_CPU_PAGES);
-      expect((mc.ptes[a.base]! & 0x000f_ffff_ffff_f000n) >> 12n).toBe(BigInt(100 + i)); // the page asked for
+      expect((mermapPte(m, mc, a.base) & 0x000f_ffff_ffff_f000n) >> 12n).toBe(BigInt(100 + i)); // the page asked for
     }
     expect(mermapGet(m, 0, 0, 1, 'test')).toBe(-1);
   });
@@ -199,5 +207,141 @@ print mermap_fast_runs
     exitTask(m, t, 'exit', 1);
     expect(m.mermaps.has(mm)).toBe(false);
     expect(m.log.join('\n')).toContain('mermap_mm_teardown: WARN_ON_ONCE(mc->allocs[i].in_use)');
+  });
+});
+
+/** The entry a full walk of `mm`'s page tables in emulated RAM finds for a kernel address. */
+function walkRaw(m: Machine, mm: MmStruct, va: number): { levels: number; value: bigint; tables: number[] } {
+  const steps = walkSteps(m, mm, va);
+  const last = steps[steps.length - 1]!;
+  return {
+    levels: steps.length,
+    value: (BigInt(last.entry.hi >>> 0) << 32n) | BigInt(last.entry.lo >>> 0),
+    tables: steps.map((s) => s.tablePfn),
+  };
+}
+
+/** pgtables_bytes, as /proc/<pid>/status's VmPTE shows it (kB). */
+function vmPteKb(m: Machine, pid: number): number {
+  return Number(/VmPTE:\s+(\d+) kB/.exec(procStatus(m, m.tasks.get(pid)!))![1]);
+}
+
+describe('the slices live in the mm-local page tables in emulated RAM', () => {
+  it('prepare allocates PUD, PMD and a PTE table per CPU in the mm’s PGD slot 272, all sentinel', () => {
+    const m = booted({ ram: 256 * MiB, cpus: 2, pageAllocUnmapped: true });
+    const t = spawnTask(m, 'A', 0)!;
+    const mm = t.mm!;
+    switchMm(m, 0, mm);
+    m.alloc.drainAllPages(); // count pcp pages as free: nr_free then is every free page
+    const free0 = m.alloc.nrFreePages();
+    const tables0 = m.vmstat.get('nr_page_table_pages');
+    const pte0 = vmPteKb(m, t.pid);
+    expect(mmLocalRegionUsed(m, mm)).toBe(false);
+    mermapMmPrepare(m, mm);
+    m.alloc.drainAllPages();
+    expect(mmLocalRegionUsed(m, mm)).toBe(true);
+    // one PUD + one PMD + one PTE table per CPU (2), from the buddy allocator, counted like user tables
+    expect(free0 - m.alloc.nrFreePages()).toBe(4);
+    expect(m.vmstat.get('nr_page_table_pages') - tables0).toBe(4);
+    expect(vmPteKb(m, t.pid) - pte0).toBe(16);
+    for (let cpu = 0; cpu < 2; cpu++) {
+      const mc = m.mermaps.get(mm)!.cpu[cpu]!;
+      for (const page of [0, 1, 255, MERMAP_CPU_PAGES - 1]) {
+        const w = walkRaw(m, mm, mermapSliceAddr(m, cpu, page));
+        expect(w.levels).toBe(4);
+        expect(w.tables[0]).toBe(mm.pgd);
+        expect(w.tables[3]).toBe(mc.ptePfn);
+        expect(w.value).toBe(MERMAP_SENTINEL);
+      }
+    }
+    // both slices share the PUD and the PMD, under PGD entry 272 (0xffff880000000000)
+    const a = walkRaw(m, mm, mermapSliceAddr(m, 0));
+    const b = walkRaw(m, mm, mermapSliceAddr(m, 1));
+    expect(walkSteps(m, mm, mermapSliceAddr(m, 0))[0]!.index).toBe(MM_LOCAL_PGD_INDEX);
+    expect(a.tables.slice(0, 3)).toEqual(b.tables.slice(0, 3));
+    expect(a.tables[3]).not.toBe(b.tables[3]);
+    // the LDT remap's PMD entry (index 0) stays empty: it is not modelled
+    expect(walkSteps(m, mm, Number(MERMAP_BASE_ADDR) - 4096)[2]!.entry).toEqual({ lo: 0, hi: 0 });
+    assertInvariants(m);
+  });
+
+  it('mermap_get writes PAGE_KERNEL_NOGLOBAL PTEs for the pfns, put the sentinel; the TLB holds what RAM says', () => {
+    const { m, mm } = machine();
+    const events: { tablePfn: number; index: number; lo: number; hi: number }[] = [];
+    const un = m.trace.subscribe((e) => {
+      if (e.type === 'pte_set') events.push(e);
+    });
+    const slot = mermapGet(m, 0, 0x1234, 3, 'test');
+    expect(slot).toBeGreaterThanOrEqual(0);
+    const mc = cpu0(m, mm);
+    const a = mc.allocs[slot]!;
+    for (let i = 0; i < 3; i++) {
+      const v = walkRaw(m, mm, mermapSliceAddr(m, 0, a.base + i)).value;
+      expect(v).toBe((BigInt(0x1234 + i) << 12n) | PAGE_KERNEL_NOGLOBAL);
+      expect(v & 0x100n).toBe(0n); // no _PAGE_GLOBAL
+      // the CPU's TLB translates the slice page to the pfn in that PTE, non-global
+      const vpn = mermapSliceAddr(m, 0, a.base + i) / 4096;
+      const hit = m.tlb.cpus[0]!.entries.find((e) => e && !e.kernel && e.vpn === vpn);
+      expect(hit?.pfn).toBe(0x1234 + i);
+      expect(hit?.global).toBe(false);
+    }
+    // three pte_set events on the slice's PTE table, in emulated RAM
+    expect(events.filter((e) => e.tablePfn === mc.ptePfn).map((e) => e.index)).toEqual([
+      a.base,
+      a.base + 1,
+      a.base + 2,
+    ]);
+    mermapPut(m, 0, slot);
+    for (let i = 0; i < 3; i++) expect(mermapPte(m, mc, a.base + i)).toBe(MERMAP_SENTINEL);
+    expect(events.filter((e) => e.tablePfn === mc.ptePfn).length).toBe(6);
+    un();
+    assertInvariants(m);
+  });
+
+  it('the reserved get maps its page in RAM too; the checker catches a stray mapping', () => {
+    const { m, mm } = machine();
+    const slot = mermapGetReserved(m, 0, 0x777);
+    const mc = cpu0(m, mm);
+    const page = mc.allocs[slot]!.base;
+    expect(mermapPte(m, mc, page)).toBe((0x777n << 12n) | PAGE_KERNEL_NOGLOBAL);
+    assertInvariants(m);
+    // a slot marked free while its PTE still maps the page: the invariant checker says where
+    mc.allocs[slot]!.inUse = false;
+    expect(() => assertInvariants(m)).toThrow(
+      /mm-local PTE for 0xffff880000200000: 0x8000000000777063 where no mermap slot is in use/,
+    );
+  });
+
+  it('exit frees the tables: nr_free and nr_page_table_pages come back, invariants hold', () => {
+    const m = booted({ ram: 256 * MiB, cpus: 2, pageAllocUnmapped: true });
+    m.synchronizeRcu();
+    m.alloc.drainAllPages(); // count pcp pages as free: nr_free then is every free page
+    const free0 = m.alloc.nrFreePages();
+    const tables0 = m.vmstat.get('nr_page_table_pages');
+    const t = spawnTask(m, 'A', 0)!;
+    switchMm(m, 0, t.mm!);
+    mermapMmPrepare(m, t.mm!);
+    expect(preemptHolder(m, 0, 5)).toBeGreaterThanOrEqual(0);
+    expect(resumeHolders(m, 0)).toBe(1);
+    exitTask(m, t, 'exit', 0);
+    m.synchronizeRcu(); // exit's tables go through the mmu_gather's RCU batch
+    m.alloc.drainAllPages();
+    expect(m.alloc.nrFreePages()).toBe(free0);
+    expect(m.vmstat.get('nr_page_table_pages')).toBe(tables0);
+    assertInvariants(m);
+  });
+
+  it('fork does not copy the region: the child has no mm-local tables and no mermap', () => {
+    const { m, mm } = machine();
+    const parent = [...m.tasks.values()].find((t) => t.mm === mm)!;
+    expect(mermapGet(m, 0, 0x500, 1, 'test')).toBeGreaterThanOrEqual(0);
+    const child = forkTask(m, parent, 'B', 0)!;
+    expect(child.mm).not.toBeNull();
+    expect(mmLocalRegionUsed(m, child.mm!)).toBe(false);
+    expect(m.mermaps.has(child.mm!)).toBe(false);
+    expect(walkSteps(m, child.mm!, mermapSliceAddr(m, 0)).length).toBe(1); // stops at the empty PGD entry
+    // the child's VmPTE holds only its stack's tables; the parent's holds 4 more pages' worth
+    expect(vmPteKb(m, parent.pid) - vmPteKb(m, child.pid)).toBe(16);
+    assertInvariants(m);
   });
 });

@@ -9,6 +9,8 @@ import { PTE } from './arch/pgtable.ts';
 import { readEntry, tableBytes } from './mm/pgtable.ts';
 import { compoundHead, isHugeZeroPfn } from './mm/huge_memory.ts';
 import { directMapTranslate } from './mm/direct_map.ts';
+import { mermapCheckTables } from './mm/mermap.ts';
+import { MM_LOCAL_PGD_INDEX } from './mm/mm_local.ts';
 
 export class InvariantError extends Error {}
 
@@ -210,12 +212,18 @@ function checkMappings(m: Machine, errs: string[]): void {
     const rss = [0, 0, 0, 0];
     let tables = 0;
     let hugePmds = 0;
+    const mmLocal = m.cfg.pageAllocUnmapped === true;
     const walk = (table: number, level: number, base: number) => {
       const n = 2 ** arch.levelBits[level]!;
       const step = 2 ** arch.levelShift[level]!;
       for (let i = 0; i < n; i++) {
         readEntry(m, table, i, e, level);
         if (arch.isNone(e, level)) continue;
+        if (level === 0 && mmLocal && i === MM_LOCAL_PGD_INDEX) {
+          // the mm-local slot (kernel half): the mermap's tables, checked against its state
+          tables += mermapCheckTables(m, mm, `pid ${t.pid}`, errs);
+          continue;
+        }
         const va = base + i * step;
         const f = arch.flags(e, level);
         if (level < last && f & PTE.HUGE) {

@@ -258,6 +258,22 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'arch/x86/mm/pat/set_memory.c',
     why: 'Put a page back into the kernel direct map with default permissions.',
   },
+  mermap_mm_prepare: {
+    file: 'mm/mermap.c',
+    why: 'Set up an mm’s mermap: per-CPU state and, in the mm’s own page tables, every CPU’s slice filled with the sentinel PTE (the __GFP_UNMAPPED series, not in 6.18).',
+  },
+  apply_to_page_range: {
+    file: 'mm/memory.c',
+    why: 'Call a function on each PTE of a range, allocating the page tables it is missing (here: one mermap slice, in the mm-local region).',
+  },
+  arch_exit_mmap: {
+    file: 'arch/x86/include/asm/mmu_context.h',
+    why: 'The architecture’s part of exit_mmap; with the __GFP_UNMAPPED series x86 frees the mm-local region here (not in 6.18).',
+  },
+  mm_local_region_free: {
+    file: 'arch/x86/include/asm/mmu_context.h',
+    why: 'Free the page tables of the mm’s local PGD slot (the mermap slices) with free_pgd_range (the __GFP_UNMAPPED series, not in 6.18).',
+  },
   clear_page_mermap: {
     file: 'mm/mermap.c',
     why: 'Zero a page that is absent from the direct map through a temporary per-CPU mapping (the __GFP_UNMAPPED series, not in 6.18).',

@@ -12,6 +12,7 @@ import { pgtableAlloc, pgtableFree } from '../mm/pgtable.ts';
 import { shmemRelease } from '../mm/shmem.ts';
 import { mmPutHugeZeroFolio } from '../mm/huge_memory.ts';
 import { mermapMmTeardown } from '../mm/mermap.ts';
+import { mmLocalRegionFree } from '../mm/mm_local.ts';
 
 /**
  * mmap_base without address-space randomisation: TASK_SIZE minus a gap of the stack rlimit plus
@@ -134,6 +135,10 @@ export function exitMm(m: Machine, task: Task, cpu: number): void {
   if (!mm) return;
   m.trace.call('exit_mmap', () => {
     mm.hiwaterRss = Math.max(mm.hiwaterRss, mm.rss[0]! + mm.rss[1]! + mm.rss[3]!);
+    // arch_exit_mmap() comes first in exit_mmap(): x86's mm_local_region_free() frees the mm-local
+    // slot's tables (the mermap's), which no VMA covers and free_pgtables() below never reaches.
+    // Only the series has the region (x86-64 only: config.ts refuses page_alloc_unmapped elsewhere).
+    if (m.cfg.pageAllocUnmapped) m.trace.call('arch_exit_mmap', () => mmLocalRegionFree(m, mm, cpu));
     for (const v of mm.vmas) zapRange(m, task, mm, v.start, v.end, cpu);
     const vmas = mm.vmas;
     mm.vmas = [];
@@ -142,8 +147,7 @@ export function exitMm(m: Machine, task: Task, cpu: number): void {
     // pgd_free() is immediate; the other tables went through the mmu_gather (RCU-deferred).
     pgtableFree(m, null, mm.pgd, 0, cpu, false);
     mmPutHugeZeroFolio(m, mm); // __mmput()
-    // The mermap goes with the mm: its per-CPU state (mermap_mm_teardown) and the mm-local region's
-    // page tables (x86 arch_exit_mmap → mm_local_region_free), both held in the state here.
+    // The mermap's per-CPU state goes with the mm (mermap_mm_teardown); its tables went above.
     mermapMmTeardown(m, mm);
     dropMm(m, mm);
   });

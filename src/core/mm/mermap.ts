@@ -10,11 +10,15 @@
  * it; 4 tracking slots shared by both kinds of get (v3 gives the reserved get a slot of its own,
  * reserve_alloc, which v2 lacks); PTEs pre-populated with a sentinel and rewritten per get;
  * mermap_put restoring the sentinel without a flush; a full local flush (__flush_tlb_all) only when
- * a get does not fit above next_addr. Simplification: the slice's PTEs are kept in this object,
- * not in page tables in emulated RAM, so preparing and tearing down allocate no page tables here.
+ * a get does not fit above next_addr. The slices' PTEs are real entries in the mm's own page tables
+ * in emulated RAM, in the mm-local PGD slot (mm/mm_local.ts): mermap_mm_prepare() allocates the
+ * tables and writes the sentinel, get and put rewrite the PTEs, exit frees the tables.
  */
+import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import type { MmStruct } from './mm_types.ts';
+import { mmLocalCheck, mmLocalPteTable } from './mm_local.ts';
+import { readEntry, writeEntry } from './pgtable.ts';
 import { setDirectMapDefaultNoflush, setDirectMapInvalidNoflush } from './direct_map.ts';
 import { flushTlbAllLocal, flushTlbKernelRange, TlbShootdownRefused } from './tlb.ts';
 
@@ -39,6 +43,27 @@ export const PAGE_KERNEL_NOGLOBAL = 0x8000000000000063n;
  */
 export const MERMAP_SENTINEL = 0x8000000000000000n | 0x000ffffffffff000n | 0x120n;
 
+/** The last level of x86-64's 4-level tables (the mermap is x86-64 only: config.ts refuses others). */
+const PTE_LEVEL = 3;
+/** The sentinel as the two 32-bit halves an entry is stored in. */
+const SENTINEL_RAW: Readonly<RawEntry> = { lo: 0xfffff120, hi: 0x800fffff };
+const E: RawEntry = { lo: 0, hi: 0 };
+
+/** pfn_pte(pfn, PAGE_KERNEL_NOGLOBAL) as stored: pfn in bits 51:12, P|RW|A|D in the low bits, NX in bit 63. */
+function mkNoglobal(pfn: number, out: RawEntry): void {
+  out.lo = ((pfn % 0x100000) * 4096 + 0x63) >>> 0;
+  out.hi = ((Math.floor(pfn / 0x100000) & 0xfffff) | 0x80000000) >>> 0;
+}
+
+function rawValue(e: RawEntry): bigint {
+  return (BigInt(e.hi >>> 0) << 32n) | BigInt(e.lo >>> 0);
+}
+
+/** A slice's virtual address as a Number: 4 KiB-aligned 64-bit addresses are exact doubles. */
+export function mermapSliceAddr(m: Machine, cpu: number, page = 0): number {
+  return Number(MERMAP_BASE_ADDR) + (cpu * MERMAP_CPU_PAGES + page) * m.pageSize;
+}
+
 export interface MermapAlloc {
   inUse: boolean;
   /** page offsets in the slice */
@@ -52,8 +77,11 @@ export interface MermapCpu {
   /** next_addr, as a page offset in the slice */
   next: number;
   readonly allocs: MermapAlloc[];
-  /** the slice's PTEs (raw values) */
-  readonly ptes: bigint[];
+  /**
+   * pfn of the slice's PTE table: in the mm's page tables in emulated RAM (PGD slot 272 → PUD → PMD
+   * entry 1 + cpu), 512 entries holding the sentinel or a mapping. Read them with mermapPte().
+   */
+  readonly ptePfn: number;
   /**
    * Derived, not kernel state (v2 declares mermap_alloc.need_flush but never uses it): a put left
    * translations in [top live end, next_addr) that the next wrap's flush will drop.
@@ -79,19 +107,48 @@ export interface Mermap {
  */
 export class MermapOops extends Error {}
 
+/** The raw PTE of page `page` of a slice, read from its table in emulated RAM. */
+export function mermapPte(m: Machine, mc: MermapCpu, page: number): bigint {
+  readEntry(m, mc.ptePfn, page, E, PTE_LEVEL);
+  return rawValue(E);
+}
+
 /**
- * mermap_mm_prepare(): per-CPU state, every possible CPU's slice filled with the sentinel, next_addr
- * at the slice base. Idempotent. v2 has no caller outside KUnit (test_alloc_map_unmap,
- * mermap_kunit's get_mm): the emulator calls it where a process is spawned as current (run.ts).
+ * mermap_mm_prepare(): per-CPU state, every possible CPU's slice filled with the sentinel by
+ * apply_to_page_range(mm, base, MERMAP_CPU_REGION_SIZE, set_unmapped_pte) — which allocates the
+ * slice's page tables in the mm's own PGD, as __pud_alloc/__pmd_alloc/__pte_alloc do for any user
+ * mm (counted in VmPTE) — and next_addr at the slice base. Idempotent. Returns null (-ENOMEM) when a
+ * table cannot be allocated; tables already made stay until exit frees the region, as in v2 (which
+ * frees only the per-CPU state "to inform mermap_ready()"). v2 has no caller outside KUnit
+ * (test_alloc_map_unmap, mermap_kunit's get_mm): the emulator calls it where a process is spawned
+ * as current (run.ts), on the CPU `cpu` it runs on.
  */
-export function mermapMmPrepare(m: Machine, mm: MmStruct): Mermap {
+export function mermapMmPrepare(m: Machine, mm: MmStruct, cpu = 0): Mermap | null {
   let mer = m.mermaps.get(mm);
   if (mer) return mer;
+  const tables: number[] = [];
+  const ok = m.trace.call('mermap_mm_prepare', () => {
+    for (let c = 0; c < m.cfg.cpus; c++) {
+      const ok1 = m.trace.call('apply_to_page_range', () => {
+        const t = mmLocalPteTable(m, mm, mermapSliceAddr(m, c), cpu);
+        if (t < 0) return false;
+        for (let i = 0; i < MERMAP_CPU_PAGES; i++) writeEntry(m, t, i, SENTINEL_RAW, PTE_LEVEL);
+        tables.push(t);
+        return true;
+      });
+      if (!ok1) return false;
+    }
+    return true;
+  });
+  if (!ok) {
+    m.printk('mermap_mm_prepare: -ENOMEM (no memory for the mm-local page tables)');
+    return null;
+  }
   mer = {
-    cpu: Array.from({ length: m.cfg.cpus }, () => ({
+    cpu: tables.map((ptePfn) => ({
       next: 0,
       allocs: Array.from({ length: MERMAP_NR_ALLOCS }, () => ({ inUse: false, base: 0, end: 0, holder: '' })),
-      ptes: new Array<bigint>(MERMAP_CPU_PAGES).fill(MERMAP_SENTINEL),
+      ptePfn,
       needFlush: false,
       gets: 0,
       getFailures: 0,
@@ -107,8 +164,8 @@ export function mermapMmPrepare(m: Machine, mm: MmStruct): Mermap {
 /**
  * mermap_mm_teardown() with the mm (v2: "take care of by the normal mm teardown mechanism"; its
  * call site is not in the stored files): WARN_ON_ONCE for a slot still in use, free the per-CPU
- * state. The slice's page tables go with the mm in x86's arch_exit_mmap() → mm_local_region_free();
- * here they live in the per-CPU state, so deleting it frees both.
+ * state. The slices' page tables are not freed here: they go with the mm in x86's arch_exit_mmap()
+ * → mm_local_region_free() (mm/mm_local.ts, called from exit_mmap in kernel/fork.ts).
  */
 export function mermapMmTeardown(m: Machine, mm: MmStruct): void {
   const mer = m.mermaps.get(mm);
@@ -134,12 +191,28 @@ function vpn(m: Machine, cpu: number, page: number): number {
   return Number(MERMAP_BASE_ADDR / BigInt(m.pageSize)) + cpu * MERMAP_CPU_PAGES + page;
 }
 
-/** Write PTEs for consecutive pfns and record the translations in this CPU's TLB (non-global). */
+/**
+ * apply_to_existing_page_range(do_set_pte): write PTEs for consecutive pfns in the slice's table,
+ * then the access through the mapping (clear_page) loads each translation into this CPU's TLB from
+ * the entry in RAM (non-global: PAGE_KERNEL_NOGLOBAL has no _PAGE_GLOBAL).
+ */
 function mapPages(m: Machine, mc: MermapCpu, cpu: number, base: number, pfn: number, nr: number): void {
   const tlb = m.tlb.cpus[cpu]!;
+  const arch = m.pgtableArch;
   for (let i = 0; i < nr; i++) {
-    mc.ptes[base + i] = (BigInt(pfn + i) << 12n) | PAGE_KERNEL_NOGLOBAL;
-    tlb.fill(false, vpn(m, cpu, base + i), pfn + i, 1, false, true);
+    mkNoglobal(pfn + i, E);
+    writeEntry(m, mc.ptePfn, base + i, E, PTE_LEVEL);
+  }
+  for (let i = 0; i < nr; i++) {
+    readEntry(m, mc.ptePfn, base + i, E, PTE_LEVEL);
+    tlb.fill(
+      false,
+      vpn(m, cpu, base + i),
+      arch.pfn(E),
+      1,
+      false,
+      (arch.flags(E, PTE_LEVEL) & PTE.WRITE) !== 0,
+    );
   }
 }
 
@@ -244,7 +317,8 @@ export function mermapPut(m: Machine, cpu: number, slot: number): void {
   const mm = currentMm(m, cpu)!;
   const mc = m.mermaps.get(mm)!.cpu[cpu]!;
   const a = mc.allocs[slot]!;
-  for (let i = a.base; i < a.end; i++) mc.ptes[i] = MERMAP_SENTINEL;
+  // apply_to_page_range(set_unmapped_pte): the sentinel back in each PTE
+  for (let i = a.base; i < a.end; i++) writeEntry(m, mc.ptePfn, i, SENTINEL_RAW, PTE_LEVEL);
   a.inUse = false;
   a.holder = '';
   mc.needFlush = true;
@@ -331,7 +405,7 @@ export function describeMermap(m: Machine, mmName: (mm: MmStruct) => string): st
       const base = MERMAP_BASE_ADDR + BigInt(cpu * MERMAP_CPU_PAGES * m.pageSize);
       const slots = mc.allocs.map((a, i) => (a.inUse ? `${i}:[${a.base},${a.end}) ${a.holder}` : `${i}:-`));
       out += `  cpu ${cpu}: base 0x${base.toString(16)} next ${mc.next}/${MERMAP_CPU_PAGES}${mc.needFlush ? ', flush pending' : ''}; gets ${mc.gets}, failed ${mc.getFailures}, reserved ${mc.reservedGets} (failed ${mc.reservedFailures}), local flushes ${mc.localFlushes}\n`;
-      out += `    slots ${slots.join(' ')}\n`;
+      out += `    slots ${slots.join(' ')}; PTE table pfn 0x${mc.ptePfn.toString(16)}\n`;
     });
   }
   return out;
@@ -359,4 +433,56 @@ export function installUnmapped(m: Machine): void {
     },
     clearPageMermap: (pfn, nr, cpu) => clearPageMermap(m, pfn, nr, cpu),
   };
+}
+
+/**
+ * The invariant checker's view of one mm's mermap tables: the mm-local slot holds exactly the
+ * tables mermap_mm_prepare() made (each prepared slice's PTE table where the state says), and every
+ * PTE is the sentinel or, inside a slot in use, a PAGE_KERNEL_NOGLOBAL mapping. Returns the bytes
+ * of those tables (they count in VmPTE).
+ */
+export function mermapCheckTables(m: Machine, mm: MmStruct, who: string, errs: string[]): number {
+  const mer = m.mermaps.get(mm);
+  const sliceBytes = BigInt(MERMAP_CPU_PAGES * m.pageSize);
+  const seen = new Set<number>();
+  const bytes = mmLocalCheck(
+    m,
+    mm,
+    who,
+    (va, e) => {
+      const off = va - MERMAP_BASE_ADDR;
+      if (off < 0n || off >= BigInt(m.cfg.cpus) * sliceBytes) return 'outside every mermap slice';
+      const cpu = Number(off / sliceBytes);
+      const page = Number((off % sliceBytes) / BigInt(m.pageSize));
+      seen.add(cpu);
+      const v = rawValue(e);
+      if (v === MERMAP_SENTINEL) return null;
+      const mc = mer?.cpu[cpu];
+      if (!mc || !mc.allocs.some((a) => a.inUse && page >= a.base && page < a.end))
+        return `0x${v.toString(16)} where no mermap slot is in use (only the sentinel belongs there)`;
+      if ((v & ~0x000f_ffff_ffff_f000n) !== PAGE_KERNEL_NOGLOBAL)
+        return `0x${v.toString(16)} is not a PAGE_KERNEL_NOGLOBAL mapping`;
+      return null;
+    },
+    errs,
+  );
+  if (mer)
+    mer.cpu.forEach((mc, cpu) => {
+      if (!seen.has(cpu) || mmLocalPteTableOf(m, mm, cpu) !== mc.ptePfn)
+        errs.push(`${who}: CPU ${cpu}'s mermap slice is not mapped by its PTE table (pfn ${mc.ptePfn})`);
+    });
+  return bytes;
+}
+
+/** The PTE table the mm's page tables hold for a CPU's slice, found by walking them (-1: none). */
+function mmLocalPteTableOf(m: Machine, mm: MmStruct, cpu: number): number {
+  const arch = m.pgtableArch;
+  const va = mermapSliceAddr(m, cpu);
+  let table = mm.pgd;
+  for (let level = 0; level < PTE_LEVEL; level++) {
+    readEntry(m, table, pgtableIndex(arch, va, level), E, level);
+    if (arch.isNone(E, level)) return -1;
+    table = arch.tablePfn(E, level);
+  }
+  return table;
 }

@@ -428,7 +428,11 @@ export class Session {
         // KUnit (which does kunit_attach_mm(); mermap_mm_prepare(current->mm)); spawn stands in.
         if (t?.mm && m.cfg.pageAllocUnmapped) {
           switchMm(m, this.cpu, t.mm);
-          mermapMmPrepare(m, t.mm);
+          // -ENOMEM (no memory for its page tables) leaves it unprepared: unmapped allocations WARN
+          if (!mermapMmPrepare(m, t.mm, this.cpu))
+            this.out(
+              `spawn ${a[0]!.text}: mermap_mm_prepare failed: no memory for the mm-local page tables\n`,
+            );
         }
         if (!t) throw new ScenarioError(s.line, s.cmdCol, 'spawn: out of memory');
         this.procs.set(a[0]!.text, { name: a[0]!.text, task: t, regions: new Map() });
