@@ -46,6 +46,13 @@ test('slow-path zeroing of an unmapped allocation, page by page, over the pagebl
 
   await app.spawn('A'); // the mermap is per mm: CPU 0 needs a current process
   await expect(panel.getByTestId('unmapped-cpu-state')).toHaveText('current: A, IRQs on');
+  // spawn prepared A's mermap: each CPU's slice has its own PTE table in A's page tables
+  await expect(panel.getByTestId('mermap-A-cpu0-pte')).toHaveText(
+    /^0xffff880000200000: PTE table at pfn 0x[0-9a-f]+$/,
+  );
+  await expect(panel.getByTestId('mermap-A-cpu1-pte')).toContainText(
+    '0xffff880000400000: PTE table at pfn 0x',
+  );
 
   // A preempted task holds 511 pages of A's slice on CPU 0: mermap_get of a pageblock cannot fit.
   const preempt = panel.getByRole('form', { name: 'preempt a mermap holder' });

@@ -50,6 +50,29 @@ describe('unmappedInfo', () => {
     c.close();
   });
 
+  it('each slice names its PTE table: a page-table frame of the process, sentinel PTEs, a get’s mapping', async () => {
+    const c = await machine();
+    await c.run('spawn A\npreempt pages=2');
+    const { info } = await c.unmappedInfo();
+    const slices = info.mermaps.find((x) => x.mm === 'A')!.cpus;
+    expect(slices.length).toBe(4);
+    expect(new Set(slices.map((s) => s.ptePfn)).size).toBe(4); // one table per CPU
+    const f = await c.inspectFrame(slices[0]!.ptePfn);
+    expect(f.kpageflagNames.map((n) => n.name)).toContain('KPF_PGTABLE');
+    const pte = new BigUint64Array(f.bytes);
+    // the preempted holder maps 2 pages (pfn 0 and 1 stand in) with PAGE_KERNEL_NOGLOBAL; the rest: the sentinel
+    expect(pte[0]).toBe(0x8000000000000063n);
+    expect(pte[1]).toBe(0x8000000000001063n);
+    expect(pte[2]).toBe(0x800ffffffffff120n);
+    expect(pte[511]).toBe(0x800ffffffffff120n);
+    const other = new BigUint64Array((await c.inspectFrame(slices[3]!.ptePfn)).bytes);
+    expect(other.every((v) => v === 0x800ffffffffff120n)).toBe(true);
+    // the process's VmPTE counts them: its stack's PTE, PMD and PUD tables + PUD, PMD and 4 PTE tables
+    const status = (await c.run('show /proc/A/status')).output;
+    expect(status).toMatch(/VmPTE:\s+36 kB/);
+    c.close();
+  });
+
   it('fast path: one mermap slot for the run, its entries non-global and tagged with the PCID', async () => {
     const c = await machine();
     await c.run('spawn A\nalloc k1 order=3 gfp=GFP_KERNEL|__GFP_UNMAPPED|__GFP_ZERO');

@@ -1,7 +1,8 @@
 /**
  * Per-CPU mermap slices of each prepared mm: the bump pointer (next_addr), the 4 tracking slots and
  * who holds them, the headroom page (the last page, which only mermap_get_reserved may use), and whether a local flush is pending (mermap_put leaves stale
- * translations; the next reuse of the space flushes this CPU's TLB).
+ * translations; the next reuse of the space flushes this CPU's TLB), and where the slice's PTE table
+ * lies: a page of the mm's own page tables in emulated RAM (the frame inspector shows its entries).
  */
 import type { MermapCpuView, UnmappedInfo } from '../worker/protocol.ts';
 
@@ -64,6 +65,9 @@ export function MermapView({ info }: { info: UnmappedInfo }) {
                 <th scope="row">{c.cpu}</th>
                 <td>
                   <SliceBar c={c} />
+                  <span className="muted" data-testid={`mermap-${mer.mm}-cpu${c.cpu}-pte`}>
+                    {c.base}: PTE table at pfn 0x{c.ptePfn.toString(16)}
+                  </span>
                 </td>
                 <td>
                   {c.next}/{c.limit + 1}

@@ -19,7 +19,7 @@ import './unmapped.css';
 const SIMPLIFICATIONS = [
   'The direct map and TLBs are modelled on x86-64 only; the series itself is x86-only so far.',
   'The series is not merged: modelled after v2 (2026-03-20), patches 19/22 and 20/22; [M]/[U] points are in docs/ACCURACY.md.',
-  'A mermap slice is 512 pages (PMD_SIZE, as in v2) and mermap_get leaves its last page free, so clearing a whole 512-page pageblock never fits the fast path; the slice’s PTEs live in a list here, not in page tables in emulated RAM.',
+  'A mermap slice is 512 pages (PMD_SIZE, as in v2) and mermap_get leaves its last page free, so clearing a whole 512-page pageblock never fits the fast path. The slices’ PTEs are in the process’s own page tables in emulated RAM (the mm-local region, counted in its VmPTE); the LDT remap that shares the region is not modelled.',
   'Unmapped pages bypass the per-CPU lists (v2 gives them a pcp bank of their own).',
   'In v2 only KUnit calls mermap_mm_prepare(); here `spawn` prepares the new process’s mermap (a forked child has none). The slow path’s PAGE_KERNEL works only under PTI; the PTI case is modelled.',
 ];

@@ -309,6 +309,8 @@ export interface MermapCpuView {
   cpu: number;
   /** the slice's first virtual address, hex */
   base: string;
+  /** pfn of the slice's PTE table, in the mm's page tables in emulated RAM (the mm-local region) */
+  ptePfn: number;
   /** next_addr as a page offset in the slice */
   next: number;
   /** pages mermap_get may hand out: the last page is headroom only mermap_get_reserved may use */

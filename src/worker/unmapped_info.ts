@@ -199,6 +199,7 @@ export function describeUnmapped(
     cpus: mer.cpu.map((mc, cpu): MermapCpuView => ({
       cpu,
       base: '0x' + (MERMAP_BASE_ADDR + BigInt(cpu * MERMAP_CPU_PAGES) * ps).toString(16),
+      ptePfn: mc.ptePfn,
       next: mc.next,
       limit: MERMAP_CPU_PAGES - 1,
       slots: mc.allocs.map((a) => ({ inUse: a.inUse, base: a.base, end: a.end, holder: a.holder })),
