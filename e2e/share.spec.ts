@@ -52,6 +52,96 @@ test('a share link reopens the same machine, transcript, RSS and selection', asy
   await again.screenshot('share-reopened', true);
 });
 
+test('a share link made in the past reopens the same timeline step, RSS and selection', async ({
+  page,
+  context,
+}) => {
+  await context.grantPermissions(['clipboard-read', 'clipboard-write']);
+  const app = new MmLab(page);
+  await app.open();
+  await app.runScenario('spawn A\nA mmap r1 64K rw');
+  await app.runScenario('A read r1 0 16K 4K');
+  const rssBefore = await app.statusKb('RssAnon');
+  await app.runScenario('A write r1 0 4K 4K 0x2a');
+  const rssLive = await app.statusKb('RssAnon');
+  expect(rssLive).toBe(rssBefore + 4);
+
+  // Back with ← into the write fault, to the step just before it counted the page in RSS.
+  const timeline = page.getByTestId('timeline');
+  const where = page.getByTestId('timeline-where');
+  const step = page.getByTestId('timeline-step');
+  await timeline.getByRole('button', { name: '← Back' }).focus();
+  let found = false;
+  for (let i = 0; i < 40 && !found; i++) {
+    await page.keyboard.press('ArrowLeft');
+    await app.idle();
+    found = (await step.getAttribute('data-fn')) === 'add_mm_counter';
+  }
+  expect(found).toBe(true);
+  await page.keyboard.press('ArrowLeft');
+  await app.idle();
+  await expect(where).toContainText('in the middle of it');
+  await expect.poll(() => app.statusKb('RssAnon')).toBe(rssBefore);
+  // Select the zero page (a frame the step does not name) by clicking its cell.
+  const zero = await page.evaluate(() => window.__mmlab!.zeroPagePfn!);
+  const c = await app.focus(zero);
+  await page.mouse.click(c.x, c.y);
+  await app.idle();
+  expect(await page.evaluate(() => window.__mmlab!.selection)).toBe(zero);
+
+  const at = {
+    where: await where.innerText(),
+    fn: await step.getAttribute('data-fn'),
+    text: await step.innerText(),
+  };
+  const m = /operation (\d+) of \d+, step (\d+) of/.exec(at.where)!;
+  const op = Number(m[1]) - 1; // the panel counts operations from 1, the link from 0
+  const stepNo = Number(m[2]);
+
+  await page.getByRole('button', { name: 'Copy share link' }).click();
+  await expect(page.getByTestId('share-status')).toContainText('Share link copied');
+  const link = await page.getByTestId('share-link').inputValue();
+  expect(link).toMatch(new RegExp(`#s=[A-Za-z0-9_-]+&step=${op}\\.${stepNo}$`));
+
+  const other = await context.newPage();
+  const again = new MmLab(other);
+  await other.goto(link);
+  await other.waitForFunction(() => window.__mmlab?.isReady);
+  await again.idle();
+  const where2 = other.getByTestId('timeline-where');
+  const step2 = other.getByTestId('timeline-step');
+  await expect(where2).toHaveText(at.where);
+  await expect(step2).toHaveAttribute('data-fn', at.fn!);
+  await expect.poll(() => step2.innerText()).toBe(at.text);
+  // RSS as it was at that step, not the live value the scenario ends with.
+  await expect.poll(() => again.statusKb('RssAnon')).toBe(rssBefore);
+  await expect.poll(() => other.evaluate(() => window.__mmlab!.selection)).toBe(zero);
+  await expect(other.getByTestId('inspector-pfn')).toContainText(`pfn ${zero} `);
+  await expect(other.getByRole('alert')).toHaveCount(0);
+  await step2.scrollIntoViewIfNeeded();
+  await again.screenshot('share-step-reopened');
+
+  // Forward to live on the reopened page: the scenario's end state is there too.
+  await other.getByTestId('timeline').getByRole('button', { name: /Live/ }).click();
+  await again.idle();
+  await expect.poll(() => again.statusKb('RssAnon')).toBe(rssLive);
+
+  // A link whose step the scenario does not have says so and shows the machine live.
+  const bad = link.replace(/&step=.*$/, `&step=${op}.99999`);
+  const third = await context.newPage();
+  await third.goto(bad);
+  await third.waitForFunction(() => window.__mmlab?.isReady);
+  await new MmLab(third).idle();
+  await expect(third.getByRole('alert')).toContainText(
+    new RegExp(
+      `Share link: step=${op}\\.99999 is not in this scenario \\(operation ${op} has \\d+ steps: step 99999 is not in 0\\.\\.\\d+\\); the machine is shown live`,
+    ),
+  );
+  await expect(third.getByTestId('timeline-where')).toContainText('Live');
+  expect(await new MmLab(third).statusKb('RssAnon')).toBe(rssLive);
+  await new MmLab(third).screenshot('share-step-missing');
+});
+
 test('a broken share link says what is wrong and opens the default machine', async ({ page }) => {
   await page.goto('/#s=abc$def');
   await page.waitForFunction(() => window.__mmlab?.isReady);

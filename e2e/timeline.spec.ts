@@ -80,3 +80,33 @@ test('step back into a write fault with the arrow keys and forward to live again
   await timeline.scrollIntoViewIfNeeded();
   await app.screenshot('timeline-live');
 });
+
+test("stepping onto a write fault's mm_page_alloc selects that frame in every view", async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.runScenario('spawn A\nA mmap r1 64K rw\nA read r1 0 16K 4K');
+  await app.runScenario('A write r1 0 4K 4K 0x2a');
+  const step = page.getByTestId('timeline-step');
+  await page.getByTestId('timeline').getByRole('button', { name: '← Back' }).focus();
+  let found = false;
+  for (let i = 0; i < 40 && !found; i++) {
+    await page.keyboard.press('ArrowLeft');
+    await app.idle();
+    found = (await step.getAttribute('data-fn')) === 'trace_mm_page_alloc';
+  }
+  expect(found).toBe(true);
+  const pfn = Number.parseInt(/allocated pfn 0x([0-9a-f]+)/.exec(await step.innerText())![1]!, 16);
+  await expect(step.getByTestId('timeline-step-frames')).toContainText(
+    `Selected frame: pfn ${pfn} (0x${pfn.toString(16)}), allocated.`,
+  );
+  await expect.poll(() => page.evaluate(() => window.__mmlab!.selection)).toBe(pfn);
+  await expect(page.getByTestId('inspector-pfn')).toContainText(`pfn ${pfn} `);
+  await step.scrollIntoViewIfNeeded();
+  await app.screenshot('timeline-step-selects-frame');
+
+  // Live again, the write's PTE maps that very frame: the page the fault allocated.
+  await page.keyboard.press('End');
+  await app.idle();
+  await app.clickPage(0);
+  await expect(page.getByTestId('page-details').getByTestId('page-pfn')).toHaveText(String(pfn));
+});

@@ -11,6 +11,7 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
 import type { TimelinePos, TimelineReply, TimelineStep } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
+import { StepFrames } from './StepFrames.tsx';
 import { back, concrete, forward, fromIndex, into, out, over, sliderMax, toIndex } from './timeline_nav.ts';
 
 /** Steps drawn around the current one (a boot phase can have thousands). */
@@ -31,6 +32,8 @@ export function TimelinePanel() {
   const seeking = useRef(false);
   const opsList = useRef<HTMLOListElement>(null);
   const stepsList = useRef<HTMLOListElement>(null);
+  /** the position (`op.step`) a move asked for: on arriving, its step's frame is selected */
+  const selectOnArrival = useRef<string | null>(null);
 
   useEffect(() => {
     let live = true;
@@ -51,6 +54,16 @@ export function TimelinePanel() {
     if (!seeking.current) want.current = pos;
   }, [pos]);
 
+  // Linked views: a move onto a step that names a frame (an allocation, a PTE write...) selects it,
+  // so the grids, the inspector and the free-list view show it. Only a move made here does: a share
+  // link's seek must not replace the selection the link restores.
+  useEffect(() => {
+    if (!tl || !pos || tl.op !== pos.op || selectOnArrival.current !== `${pos.op}.${pos.step}`) return;
+    selectOnArrival.current = null;
+    const f = tl.steps[pos.step]?.frames?.[0];
+    if (f && f.pfn < (controller.store.getState().machine?.nrPages ?? 0)) controller.select(f.pfn);
+  }, [controller, tl, pos]);
+
   // Keep the current operation and step in sight inside their scrolled lists (not the page).
   useEffect(() => {
     keepVisible(opsList.current);
@@ -66,6 +79,7 @@ export function TimelinePanel() {
   /** Seek to `to`; while a replay runs, only the latest target is kept. */
   const go = async (to: TimelinePos | null) => {
     want.current = to;
+    selectOnArrival.current = to ? `${to.op}.${to.step}` : null;
     queued.current = { pos: to };
     if (seeking.current) return;
     seeking.current = true;
@@ -316,6 +330,7 @@ function StepDetail({
           ))}
         </ul>
       )}
+      {step.frames && <StepFrames frames={step.frames} />}
     </div>
   );
 }

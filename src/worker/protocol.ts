@@ -90,6 +90,17 @@ export interface TimelineStep {
   summary: string;
   /** more detail: the entry's decoded bits, before/after values */
   detail: string[];
+  /**
+   * The frames the step names (worker/timeline_frames.ts), the main one first: a move onto the step
+   * selects it in every view. Absent when it names none.
+   */
+  frames?: StepFrame[];
+}
+
+/** A frame a timeline step names, and what the step did to it (`allocated`, `mapped by the entry`...). */
+export interface StepFrame {
+  pfn: number;
+  role: string;
 }
 
 /** The most steps the timeline keeps per operation (a whole boot phase can make many more). */

@@ -19,6 +19,7 @@ import { EVENT_FNS, KERNEL_FNS, elixirUrl } from '../core/kernel_fns.ts';
 import type { Machine } from '../core/machine.ts';
 import { MIGRATETYPE_NAMES } from '../core/mm/mmzone.ts';
 import type { KEvent } from '../core/trace.ts';
+import { stepFrames } from './timeline_frames.ts';
 import { MAX_OP_STEPS, type TimelineOpInfo, type TimelineStep } from './protocol.ts';
 
 /** What a recorded operation was: enough to run it again, identically. */
@@ -110,6 +111,8 @@ export function buildSteps(events: readonly KEvent[], m: Machine): TimelineStep[
       summary: d.summary,
       detail: d.detail,
     });
+    const frames = stepFrames(e, m);
+    if (frames.length) steps[steps.length - 1]!.frames = frames;
     prev = path;
     if (steps.length >= MAX_OP_STEPS) break;
   }

@@ -31,8 +31,8 @@ export async function makeShareLink(c: AppController): Promise<string> {
 }
 
 /**
- * Open a share link's hash: boot its machine, run its scenario, restore the selection, then hand
- * the timeline step (`controller.seek`). A link that cannot be opened (bad encoding, an
+ * Open a share link's hash: boot its machine, run its scenario, go to the timeline step
+ * (`controller.seek`), then restore the selection. A link that cannot be opened (bad encoding, an
  * impossible machine, a scenario line that fails) leaves the default machine running and the error
  * banner saying what and where. Resolves true when the link opened.
  */
@@ -77,14 +77,19 @@ export async function openShareLink(c: AppController, hash: string): Promise<boo
       return false;
     }
   }
-  restoreSelection(c, state.selection);
+  // The step first, then the selection: the learner selected it while looking at that step (a
+  // process or page may exist only there), and the seek must not replace it.
   if (state.step && !(await c.seek(state.step.op, state.step.step))) {
+    const why = c.store.getState().error ?? 'the worker refused it';
+    restoreSelection(c, state.selection);
     c.showError(
-      new ShareLinkError(`the timeline step ${state.step.op}.${state.step.step} is not in this scenario`)
-        .message,
+      new ShareLinkError(
+        `step=${state.step.op}.${state.step.step} is not in this scenario (${why.replace(/^timeline: /, '')}); the machine is shown live`,
+      ).message,
     );
     return false;
   }
+  restoreSelection(c, state.selection);
   return true;
 }
 
