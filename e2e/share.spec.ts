@@ -134,7 +134,7 @@ test('a share link made in the past reopens the same timeline step, RSS and sele
   await new MmLab(third).idle();
   await expect(third.getByRole('alert')).toContainText(
     new RegExp(
-      `Share link: step=${op}\\.99999 is not in this scenario \\(operation ${op} has \\d+ steps: step 99999 is not in 0\\.\\.\\d+\\); the machine is shown live`,
+      `Share link: step=${op}\\.99999 is not in this scenario \\(operation ${op + 1} \\(${op} counted from 0\\) has \\d+ steps: step 99999 is not in 0\\.\\.\\d+\\); the machine is shown live`,
     ),
   );
   await expect(third.getByTestId('timeline-where')).toContainText('Live');

@@ -197,12 +197,15 @@ export class Timeline<H, S> {
     if (n === 0) throw new RangeError('timeline: nothing has been done on this machine yet');
     const op = Number(pos?.op);
     if (!Number.isInteger(op) || op < 0 || op >= n)
-      throw new RangeError(`timeline: operation ${String(pos?.op)} does not exist (0..${n - 1})`);
+      // The panel numbers operations from 1; a link's step=<op>.<step> and the protocol from 0.
+      throw new RangeError(
+        `timeline: operation ${String(pos?.op)} (0-based) does not exist: the log has ${n}, 0..${n - 1}`,
+      );
     const len = stepsOf(this.ops[op]!, this.deps.machine(live)).length;
     const step = Number(pos.step);
     if (!Number.isInteger(step) || step < 0 || step > len)
       throw new RangeError(
-        `timeline: operation ${op} has ${len} steps: step ${String(pos.step)} is not in 0..${len}`,
+        `timeline: operation ${op + 1} (${op} counted from 0) has ${len} steps: step ${String(pos.step)} is not in 0..${len}`,
       );
     return { op, step };
   }
