@@ -171,20 +171,23 @@ export function Header() {
               use_zero_page
             </label>
           </span>
-          <label htmlFor={ids.hz} title="How the huge zero folio lives">
-            huge zero
-          </label>
-          <select
-            id={ids.hz}
-            value={draft.hugeZero}
-            onChange={(e) =>
-              controller.setDraft({ hugeZero: e.target.value as 'dynamic' | 'persistent' | 'static_pmd' })
-            }
-          >
-            <option value="dynamic">dynamic</option>
-            <option value="persistent">persistent</option>
-            <option value="static_pmd">static_pmd</option>
-          </select>
+          {/* One span so the wrapping header never leaves the label at a line's end, its select on the next. */}
+          <span className="field">
+            <label htmlFor={ids.hz} title="How the huge zero folio lives">
+              huge zero
+            </label>
+            <select
+              id={ids.hz}
+              value={draft.hugeZero}
+              onChange={(e) =>
+                controller.setDraft({ hugeZero: e.target.value as 'dynamic' | 'persistent' | 'static_pmd' })
+              }
+            >
+              <option value="dynamic">dynamic</option>
+              <option value="persistent">persistent</option>
+              <option value="static_pmd">static_pmd</option>
+            </select>
+          </span>
           {draft.arch === 'x86_64' && (
             <UnmappedConfig
               ids={{ unmapped: ids.unmapped, zeroing: ids.zeroing }}
