@@ -255,7 +255,13 @@ describe('timeline: inside an operation', () => {
     // Operation n-2 is completed, the last one dropped: one page written, not two.
     expect(send({ type: 'timeline', op: null }).ops.length).toBe(n - 1);
     expect(r.processes.find((p) => p.name === 'A')!.rssAnonKb).toBe(oneWritten);
-    send({ type: 'run', lines: 'A read r1 0 4K 4K' });
+    // The machine that continues keeps the trace for export, and adds to it.
+    const kept = send({ type: 'trace' }).events.length;
+    expect(kept).toBeGreaterThan(0);
+    send({ type: 'run', lines: 'A read r1 8K 4K 4K' }); // an untouched page: a zero-page fault
+    const trace = send({ type: 'trace' });
+    expect(trace.events.length).toBeGreaterThan(kept);
+    expect(trace.events.at(-1)!.path).toContain('handle_mm_fault');
   });
 });
 

@@ -513,11 +513,14 @@ export class MachineHost {
       case 'truncate': {
         const progress = (done: number, total: number) =>
           this.post({ type: 'replayProgress', seq, done, total }, []);
+        const before = this.timeline.liveOr(this.machine());
         const r =
           cmd.type === 'seek'
             ? this.timeline.seek(this.machine(), cmd.pos, progress)
             : this.timeline.truncate(progress);
         const h = r.h;
+        // Continue from here: the replayed machine becomes the live one and keeps the trace so far.
+        if (cmd.type === 'truncate') h.ring = before.ring;
         this.cur = h;
         h.dirty.markAll();
         // The printk lines were sent with the reply's whole log: notices start after them.
