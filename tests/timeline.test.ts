@@ -265,6 +265,25 @@ describe('timeline: inside an operation', () => {
   });
 });
 
+describe('timeline: operations', () => {
+  it('each statement of a run is one operation, labelled by its line; a failing line adds none', () => {
+    const { send } = driver();
+    send({ type: 'init', config: { arch: 'x86_64', ram: 256 * 2 ** 20, cpus: 2 }, boot: true });
+    const before = send({ type: 'timeline', op: null }).ops.length;
+    const r = send({
+      type: 'run',
+      lines: 'spawn A\nA mmap r1 64K rw\n\n# a comment\nA read r1 0 8K 4K\nA nosuch',
+    });
+    expect(r.errors).toHaveLength(1);
+    const ops = send({ type: 'timeline', op: null }).ops.slice(before);
+    expect(ops.map((o) => o.label)).toEqual(['spawn A', 'A mmap r1 64K rw', 'A read r1 0 8K 4K']);
+    // the read's steps are its own two zero-page faults, not the spawn's or the mmap's
+    const steps = send({ type: 'timeline', op: before + 2 }).steps;
+    expect(steps.filter((s) => / read fault at 0x/.test(s.summary))).toHaveLength(2);
+    expect(steps.some((s) => /spawn|mmap/.test(s.summary))).toBe(false);
+  });
+});
+
 describe('timeline: steps follow the kernel path', () => {
   it('a zero-page read fault: handle_mm_fault -> do_anonymous_page -> set_ptes, with the entry decoded', () => {
     const { send } = driver();

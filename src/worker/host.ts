@@ -319,7 +319,10 @@ export class MachineHost {
     const cmds = this.timeline.commands();
     const steps = live.m.steps.length;
     const bootAtInit = cmds.length >= steps && cmds.slice(0, steps).every((c) => c.kind === 'boot');
-    const entries = (bootAtInit ? cmds.slice(steps) : cmds).map(opText);
+    // A failed statement that changed something stays an operation but not a line of the link.
+    const entries = (bootAtInit ? cmds.slice(steps) : cmds)
+      .filter((c) => !(c.kind === 'run' && c.shared === ''))
+      .map(opText);
     return { config: { ...live.m.cfg }, bootAtInit, entries };
   }
 
@@ -765,11 +768,18 @@ export class MachineHost {
     const job: Job = { cancelled: false };
     this.job = job;
     let slice = now();
-    const events = this.timeline.begin(h);
+    // One timeline operation per statement (a fault, a fork: what the learner thinks of as one
+    // step), for runs of up to OPS_PER_RUN statements; a longer run is one operation, so a
+    // million-line scenario does not keep a million event lists.
+    const perStmt = r.stmts.length <= OPS_PER_RUN;
+    const events = perStmt ? null : this.timeline.begin(h);
+    /** the statement being recorded as its own operation, and its events */
+    let open: { s: Stmt; events: KEvent[]; pieces: string[] } | null = null;
     h.out = r.output;
     try {
       run: for (let i = 0; i < r.stmts.length; i++) {
         const s = r.stmts[i]!;
+        if (perStmt) open = { s, events: this.timeline.begin(h), pieces: [] };
         const proc = h.session.procs.get(s.cmd);
         const items: WorkItem[] =
           s.cmd === 'machine'
@@ -781,6 +791,7 @@ export class MachineHost {
         for (const item of items) {
           if (this.execStmt(h, text, s, item.stmt, r)) break run;
           piecesRan.push(item.stmt.text);
+          open?.pieces.push(item.stmt.text);
           // Killed half-way: the whole line would have stopped here too (userRead returns).
           const stopped = proc !== undefined && proc.task.state !== 'R';
           if (now() - slice >= this.sliceMs && !stopped) {
@@ -814,6 +825,10 @@ export class MachineHost {
         }
         r.executed++;
         ran.push(...(items.length > 1 ? piecesRan : [s.text]));
+        if (open) {
+          this.timeline.commit(h, open.events, { kind: 'run', lines: s.text }, s.text.trim());
+          open = null;
+        }
         if (job.cancelled) {
           if (i + 1 < r.stmts.length) {
             r.output.push(
@@ -827,19 +842,38 @@ export class MachineHost {
     } finally {
       h.out = null;
       this.job = null;
-      // Not cancelled: the text as given (a replay stops at the same failing line); cancelled: what ran.
-      const what = ran.join('\n');
-      const failed = r.errors.length > 0 && !cancelled;
-      this.timeline.commit(
-        h,
-        events,
-        {
-          kind: 'run',
-          lines: cancelled ? what : text,
-          ...(failed ? { shared: what || `# nothing ran: ${runLabel(text)}` } : {}),
-        },
-        runLabel(text),
-      );
+      if (open) {
+        // A statement cut short by Cancel is the pieces that ran. One that failed is kept only if it
+        // changed something (like record()); share links leave it out (shared ''), since it fails.
+        const cut = cancelled && open.pieces.length > 0;
+        if (cut || open.events.length > 0)
+          this.timeline.commit(
+            h,
+            open.events,
+            {
+              kind: 'run',
+              lines: cut ? open.pieces.join('\n') : open.s.text,
+              ...(cut ? {} : { shared: '' }),
+            },
+            open.s.text.trim(),
+          );
+        else this.timeline.discard(h);
+      }
+      if (events) {
+        // Not cancelled: the text as given (a replay stops at the same failing line); cancelled: what ran.
+        const what = ran.join('\n');
+        const failed = r.errors.length > 0 && !cancelled;
+        this.timeline.commit(
+          h,
+          events,
+          {
+            kind: 'run',
+            lines: cancelled ? what : text,
+            ...(failed ? { shared: what || `# nothing ran: ${runLabel(text)}` } : {}),
+          },
+          runLabel(text),
+        );
+      }
     }
     // `boot` or `step` in the text: the grid's colours depend on how far boot has got.
     if (h.m.bootIndex !== bootIndex) h.dirty.markAll();
@@ -1037,6 +1071,9 @@ interface LinesState {
   failuresBefore: number;
   executed: number;
 }
+
+/** Runs of at most this many statements become one timeline operation per statement. */
+const OPS_PER_RUN = 1000;
 
 /** A `run` as the timeline lists it: its lines, shortened. */
 function runLabel(text: string): string {

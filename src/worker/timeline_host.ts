@@ -128,6 +128,11 @@ export class Timeline<H, S> {
     return events;
   }
 
+  /** Stop recording without keeping an operation (a statement that failed before changing anything). */
+  discard(h: H): void {
+    this.deps.recorder(h, null);
+  }
+
   commit(h: H, events: KEvent[], cmd: OpCommand, label: string): void {
     this.end(this.ops, h, events, cmd, label, true);
   }
