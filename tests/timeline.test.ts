@@ -20,10 +20,10 @@ import type { Command, ReplyTo, TimelinePos, TimelineStep, WorkerMessage } from 
 type Body = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : never) : never;
 
 /** A host driven synchronously: each command's reply (an error reply throws). */
-function driver() {
+function driver(opts: { eventBudget?: number } = {}) {
   const posted: WorkerMessage[] = [];
   // sliceMs Infinity: long commands run straight through, so each reply is posted at once
-  const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity });
+  const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity, ...opts });
   let seq = 1;
   const NOTICES = ['frameDelta', 'printk', 'bootProgress', 'replayProgress'];
   function send<B extends Body>(body: B): ReplyTo[B['type']] {
@@ -281,6 +281,36 @@ describe('timeline: operations', () => {
     const steps = send({ type: 'timeline', op: before + 2 }).steps;
     expect(steps.filter((s) => / read fault at 0x/.test(s.summary))).toHaveLength(2);
     expect(steps.some((s) => /spawn|mmap/.test(s.summary))).toBe(false);
+  });
+});
+
+describe('timeline: memory', () => {
+  it('past the event budget the oldest operations lose their steps but can still be gone back to', () => {
+    const { send } = driver({ eventBudget: 3000 });
+    send({ type: 'init', config: { arch: 'x86_64', ram: 256 * 2 ** 20, cpus: 2 }, boot: true });
+    send({ type: 'run', lines: 'spawn A\nA mmap r1 4M rw' });
+    for (let i = 0; i < 6; i++) send({ type: 'run', lines: `A write r1 ${i * 64}K 64K 4K ${i + 1}` });
+    const ops = send({ type: 'timeline', op: null }).ops;
+    // the boot's steps went first; the last writes kept theirs
+    expect(ops[0]!.steps).toBe(0);
+    expect(ops[0]!.truncated).toBe(true);
+    expect(ops.at(-1)!.steps).toBeGreaterThan(0);
+    expect(ops.at(-1)!.truncated).toBe(false);
+    // going back to right after an operation that lost its steps still rebuilds that machine: the
+    // last boot step's is gone, and after it the machine is booted with no process yet
+    const lastBoot = ops.map((o) => o.kind).lastIndexOf('boot');
+    expect(ops[lastBoot]!.steps).toBe(0);
+    const r = send({ type: 'seek', pos: { op: lastBoot, step: 0 } });
+    expect(r.partial).toBe(false);
+    expect(r.info.booted).toBe(true);
+    expect(r.processes).toEqual([]);
+    // and to the middle of one that kept its steps
+    const steps = send({ type: 'timeline', op: ops.length - 1 }).steps;
+    const event = steps.findIndex((st) => st.kind === 'event');
+    const mid = send({ type: 'seek', pos: { op: ops.length - 1, step: event } });
+    expect(mid.partial).toBe(true);
+    const live = send({ type: 'seek', pos: null });
+    expect(live.processes.find((p) => p.name === 'A')!.rssAnonKb).toBe(6 * 64 + 4);
   });
 });
 

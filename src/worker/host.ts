@@ -158,9 +158,10 @@ export class MachineHost {
 
   constructor(
     private readonly post: Post,
-    opts: { sliceMs?: number } = {},
+    opts: { sliceMs?: number; eventBudget?: number } = {},
   ) {
     this.sliceMs = opts.sliceMs ?? RUN_SLICE_MS;
+    if (opts.eventBudget !== undefined) this.timeline.eventBudget = opts.eventBudget;
   }
 
   /** The machine and session commands act on (the view's, while it is in the past): for tests. */

@@ -22,6 +22,12 @@ import { StopReplay, eventsThrough, opInfo, stepsOf, type OpCommand, type OpReco
 
 /** A checkpoint between operations every this many operations (and at the end of boot). */
 export const CHECKPOINT_EVERY = 4;
+/**
+ * Events all operations together keep (each at most MAX_OP_STEPS; an event with its path is a few
+ * hundred bytes): past it the oldest operations lose their steps, so a long session cannot fill the
+ * worker's memory. They stay operations: the view can still go to before or after them.
+ */
+export const EVENT_BUDGET = 500_000;
 /** Bytes of typed arrays all checkpoints together may hold. */
 export const CHECKPOINT_BUDGET = 256 * 2 ** 20;
 
@@ -64,6 +70,9 @@ export class Timeline<H, S> {
   /** where the view is; null: live */
   pos: TimelinePos | null = null;
 
+  /** EVENT_BUDGET; tests lower it */
+  eventBudget = EVENT_BUDGET;
+
   constructor(private readonly deps: TimelineDeps<H, S>) {}
 
   /** Checkpoints held now (operation indices), and their bytes: for tests and the docs' figures. */
@@ -80,6 +89,7 @@ export class Timeline<H, S> {
   /** A new machine: a log of `ops` (init's boot, recorded aside with recordTo) or empty, the view live. */
   reset(ops: OpRecord[] = []): void {
     this.ops = ops;
+    this.keepBudget();
     this.live = null;
     this.pos = null;
     this.checkpoints.clear();
@@ -146,6 +156,21 @@ export class Timeline<H, S> {
         events: events.slice(0, MAX_OP_STEPS),
         truncated: events.length > MAX_OP_STEPS,
       });
+    if (into === this.ops) this.keepBudget();
+  }
+
+  /** Drop the steps of the oldest operations until the events kept fit eventBudget. */
+  private keepBudget(): void {
+    let total = 0;
+    for (const o of this.ops) total += o.events.length;
+    for (const o of this.ops) {
+      if (total <= this.eventBudget) break;
+      if (o.events.length === 0) continue;
+      total -= o.events.length;
+      o.events = [];
+      o.steps = [];
+      o.truncated = true;
+    }
   }
 
   /** The log as listed, the view's position and the steps of operation `op`. */
