@@ -111,31 +111,35 @@ export function FrameFacts({ insp }: { insp: FrameInspectionReply }) {
           No process maps this frame.
         </p>
       ) : (
-        <table className="walk rmap" aria-label={`Processes that map pfn ${insp.pfn}`} data-testid="rmap">
-          <thead>
-            <tr>
-              <th scope="col">pid</th>
-              <th scope="col">comm</th>
-              <th scope="col">address</th>
-              <th scope="col">VMA</th>
-              <th scope="col">by</th>
-            </tr>
-          </thead>
-          <tbody>
-            {insp.rmap.map((r) => (
-              <tr key={`${r.pid}:${r.va}`}>
-                <td>{r.pid}</td>
-                <td>{r.comm}</td>
-                <td className="mono">{hex(r.va)}</td>
-                <td>{r.vma || '[anon]'}</td>
-                <td>
-                  {r.via}
-                  {r.writable ? '' : ' (read-only)'}
-                </td>
+        // The zero page can be mapped hundreds of times: the list scrolls in a box of its own
+        // instead of making the page thousands of pixels tall.
+        <div className="rmap-scroll" tabIndex={0} role="region" aria-label="Mappings of this frame">
+          <table className="walk rmap" aria-label={`Processes that map pfn ${insp.pfn}`} data-testid="rmap">
+            <thead>
+              <tr>
+                <th scope="col">pid</th>
+                <th scope="col">comm</th>
+                <th scope="col">address</th>
+                <th scope="col">VMA</th>
+                <th scope="col">by</th>
               </tr>
-            ))}
-          </tbody>
-        </table>
+            </thead>
+            <tbody>
+              {insp.rmap.map((r) => (
+                <tr key={`${r.pid}:${r.va}`}>
+                  <td>{r.pid}</td>
+                  <td>{r.comm}</td>
+                  <td className="mono">{hex(r.va)}</td>
+                  <td>{r.vma || '[anon]'}</td>
+                  <td>
+                    {r.via}
+                    {r.writable ? '' : ' (read-only)'}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
       )}
       {insp.rmapTotal > insp.rmap.length && (
         <p className="muted" data-testid="rmap-more">

@@ -60,6 +60,36 @@ export const SHORTCUTS: readonly ShortcutGroup[] = [
     keys: [{ keys: ['Ctrl+Enter'], what: 'run the lines typed' }],
   },
   {
+    where: 'Timeline, once focused',
+    keys: [
+      { keys: ['ArrowLeft', 'ArrowRight'], what: 'one kernel step back or forward' },
+      { keys: ['Shift+→'], what: 'step over the call' },
+      { keys: ['ArrowDown', 'ArrowUp'], what: 'step into the call, out to the caller' },
+      { keys: ['Home'], what: 'the start of the operation' },
+      { keys: ['End'], what: 'back to live' },
+    ],
+  },
+  {
+    where: 'Lessons',
+    keys: [
+      {
+        keys: ['Alt+PageDown', 'Alt+PageUp'],
+        what: 'next or previous step (plain PageDown/PageUp inside the panel)',
+      },
+    ],
+  },
+  {
+    where: 'Long work (a run or boot with the progress bar)',
+    keys: [{ keys: ['Escape'], what: 'cancel it' }],
+  },
+  {
+    where: 'Pageblock map (unmapped pages), once focused',
+    keys: [
+      { keys: ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown', 'Home', 'End'], what: 'move the cursor' },
+      { keys: ['u', 'U'], what: 'next or previous UNMAPPED pageblock' },
+    ],
+  },
+  {
     where: 'Hexdump of the selected frame, once focused',
     keys: [{ keys: ['ArrowUp', 'ArrowDown', 'PageUp', 'PageDown', 'Home', 'End'], what: 'scroll the bytes' }],
   },
