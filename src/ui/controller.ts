@@ -420,14 +420,11 @@ export class AppController {
 
   /**
    * Create and boot a machine from the draft config, or from `given` (a share link, a scenario's
-   * `machine` line: the header's draft follows it); on failure the current machine stays. `extra`
-   * sets config keys the header has no control for (a lesson's page_alloc_unmapped, coloured_zero).
-   * Resolves true when the new machine is up.
+   * `machine` line, a lesson: the header's draft follows it, and keys the header has no control for,
+   * like coloured_zero, still reach the machine); on failure the current machine stays. Resolves
+   * true when the new machine is up.
    */
-  async reboot(
-    given?: { config: Partial<MachineConfig>; boot: boolean },
-    extra: Partial<MachineConfig> = {},
-  ): Promise<boolean> {
+  async reboot(given?: { config: Partial<MachineConfig>; boot: boolean }): Promise<boolean> {
     if (given) this.setDraft(draftFrom(given.config, !given.boot));
     const { draft, machine } = this.store.getState();
     this.set({ status: 'booting', error: null });
@@ -443,7 +440,6 @@ export class AppController {
           // the series is x86-64 only (the config checker refuses it elsewhere)
           pageAllocUnmapped: draft.arch === 'x86_64' && draft.pageAllocUnmapped,
           unmappedZeroing: draft.unmappedZeroing,
-          ...extra,
         },
         given ? given.boot : !draft.stepBoot,
       );
@@ -911,6 +907,8 @@ function draftFrom(c: Partial<MachineConfig>, stepBoot: boolean): Partial<Config
   if (c.thp) d.thp = c.thp;
   if (c.useZeroPage !== undefined) d.useZeroPage = c.useZeroPage;
   if (c.hugeZero) d.hugeZero = c.hugeZero;
+  if (c.pageAllocUnmapped !== undefined) d.pageAllocUnmapped = c.pageAllocUnmapped;
+  if (c.unmappedZeroing) d.unmappedZeroing = c.unmappedZeroing;
   return d;
 }
 

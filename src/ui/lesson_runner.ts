@@ -13,7 +13,6 @@ import { DEFAULT_CONFIG, type MachineConfig } from '../core/config.ts';
 import type { AppController } from './controller.ts';
 import { LESSONS, findLesson } from './lessons/index.ts';
 import { matchingChoice, probed, type Lesson, type LessonStep } from './lessons/types.ts';
-import type { ConfigDraft } from './store.ts';
 
 /** What the learner answered: a choice index or a number; null when they skipped the question. */
 export type Prediction = { kind: 'choice'; index: number } | { kind: 'number'; value: number } | null;
@@ -51,22 +50,6 @@ const initial: LessonState = {
   error: null,
   pending: null,
 };
-
-/** The header's draft for a lesson machine (keys it has no control for go to reboot's `extra`). */
-function draftFor(cfg: MachineConfig, stepBoot: boolean): Partial<ConfigDraft> {
-  return {
-    arch: cfg.arch,
-    granule: cfg.granule,
-    vce: cfg.vce,
-    zeroPagePatch: cfg.zeroPagePatch,
-    ram: cfg.ram,
-    cpus: cfg.cpus,
-    thp: cfg.thp,
-    useZeroPage: cfg.useZeroPage,
-    hugeZero: cfg.hugeZero,
-    stepBoot,
-  };
-}
 
 export class LessonRunner {
   readonly store = createStore<LessonState>()(() => ({ ...initial }));
@@ -218,8 +201,7 @@ export class LessonRunner {
   private async boot(extra: Partial<MachineConfig>, boot: boolean): Promise<boolean> {
     const cfg: MachineConfig = { ...DEFAULT_CONFIG, ...this.s.lesson!.machine, ...extra };
     const gen = this.app.machine?.generation;
-    this.app.setDraft(draftFor(cfg, !boot));
-    await this.app.reboot(undefined, cfg);
+    await this.app.reboot({ config: cfg, boot });
     if (this.app.machine?.generation === gen)
       throw new Error(this.app.store.getState().error ?? 'reboot failed');
     return true;
