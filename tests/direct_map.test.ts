@@ -162,6 +162,23 @@ describe('per-CPU TLBs', () => {
     assertInvariants(m);
   });
 
+  it('a COW fault flushes only the faulting address: the other zero-page translations stay', () => {
+    const m = booted({ ram: 1024 ** 3 });
+    const a = spawnTask(m, 'A', 0)!;
+    const r = doMmap(m, a, 4 * 4096, 'rw', false, false, 0);
+    for (let i = 0; i < 4; i++) userAccess(m, a, r.addr + i * 4096, false, 0); // 4 zero-page reads
+    const t = m.tlb.cpus[0]!;
+    const zeroVas = () =>
+      t.entries
+        .filter((e) => e && !e.kernel && e.pfn === m.zeroPfn(0))
+        .map((e) => e!.vpn * 4096 - r.addr)
+        .sort((x, y) => x - y);
+    expect(zeroVas()).toEqual([0, 4096, 8192, 12288]);
+    userAccess(m, a, r.addr + 4096, true, 0); // wp_page_copy of page 1 (ptep_clear_flush)
+    expect(zeroVas()).toEqual([0, 8192, 12288]);
+    assertInvariants(m);
+  });
+
   it('with PCID keeps the tagged entries of the previous mm', () => {
     const m = booted({ ram: 1024 ** 3 });
     const a = spawnTask(m, 'A', 0)!;

@@ -3,7 +3,7 @@
  * do_wp_page / wp_page_copy, the shmem fault (do_read_fault / do_shared_fault with fault-around),
  * zap_pte_range, copy_page_range for fork, and free_pgtables.
  */
-import { flushTlbMmPfn, flushTlbMmRange } from './tlb.ts';
+import { flushTlbMmRange } from './tlb.ts';
 import { modPow2, PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
@@ -149,7 +149,7 @@ function handlePteFault(
   }
   const f = arch.flags(E, last);
   if (write && !(f & PTE.WRITE))
-    return m.trace.call('do_wp_page', () => doWpPage(m, task, vma, table, idx, cpu));
+    return m.trace.call('do_wp_page', () => doWpPage(m, task, vma, va, table, idx, cpu));
   // A spurious fault (another CPU fixed it, or only A/D were missing): mark young, dirty on write.
   arch.mkLeaf(arch.pfn(E), f | PTE.YOUNG | (write ? PTE.DIRTY : 0), last, N);
   writeEntry(m, table, idx, N, last);
@@ -195,7 +195,15 @@ function doAnonymousPage(
  * a page only this mapping still references is reused after the LRU batch lets go of it; anything
  * else — a page shared after fork, or the zero page — is replaced by a copy (wp_page_copy).
  */
-function doWpPage(m: Machine, task: Task, vma: Vma, table: number, idx: number, cpu: number): FaultResult {
+function doWpPage(
+  m: Machine,
+  task: Task,
+  vma: Vma,
+  va: number,
+  table: number,
+  idx: number,
+  cpu: number,
+): FaultResult {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
   const orig: RawEntry = { lo: E.lo, hi: E.hi };
@@ -229,7 +237,7 @@ function doWpPage(m: Machine, task: Task, vma: Vma, table: number, idx: number, 
       return 'ok';
     }
   }
-  return m.trace.call('wp_page_copy', () => wpPageCopy(m, task, vma, table, idx, orig, page, cpu));
+  return m.trace.call('wp_page_copy', () => wpPageCopy(m, task, vma, va, table, idx, orig, page, cpu));
 }
 
 /** wp_page_copy(): a new page; zeroed without copying when the old one is the zero page. */
@@ -237,6 +245,7 @@ function wpPageCopy(
   m: Machine,
   task: Task,
   vma: Vma,
+  va: number,
   table: number,
   idx: number,
   orig: RawEntry,
@@ -261,8 +270,9 @@ function wpPageCopy(
   // ptep_clear_flush() then the new writable, dirty PTE
   arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
   writeEntry(m, table, idx, N, last);
-  // ptep_clear_flush(): the old translation goes from the TLBs (here found by its pfn)
-  flushTlbMmPfn(m, task.mm!, arch.pfn(orig));
+  // ptep_clear_flush(): the faulting address's old translation goes from the TLBs (only that one:
+  // the mm's other zero-page translations stay)
+  flushTlbMmRange(m, task.mm!, va, va + 1);
   if (oldPage >= 0) {
     folioRemoveRmap(m, oldPage);
     folioPut(m, oldPage, cpu);

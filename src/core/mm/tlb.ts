@@ -273,15 +273,6 @@ export function flushTlbMmRange(m: Machine, mm: MmStruct, start: number, end: nu
   }
 }
 
-/** flush_tlb_page() where the model knows the old pfn but not the address: `mm`'s entries for it. */
-export function flushTlbMmPfn(m: Machine, mm: MmStruct, pfn: number): void {
-  for (const t of m.tlb.cpus) {
-    const pcid = pcidOn(m, t, mm);
-    if (pcid < 0) continue;
-    t.drop((x) => !x.kernel && x.pcid === pcid && pfn >= x.pfn && pfn < x.pfn + x.pages);
-  }
-}
-
 /** flush_tlb_local(): this CPU's non-global entries of the current PCID. Globals stay. */
 export function flushTlbLocal(m: Machine, cpu: number): number {
   const t = m.tlb.cpus[cpu]!;
