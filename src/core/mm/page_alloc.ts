@@ -30,6 +30,7 @@ import {
   ZONE_DMA32,
   ZONE_HIGHMEM,
   ZONE_MOVABLE,
+  ZONE_NAMES,
   ZONE_NORMAL,
   Zone,
   orderToPindex,
@@ -37,7 +38,11 @@ import {
   type PerCpuPages,
 } from './mmzone.ts';
 import type { Pageblocks } from './pageblock.ts';
-import type { VmStat } from './vmstat.ts';
+import { vmstatItem, type VmStat } from './vmstat.ts';
+
+// vm_event items the allocation path counts, by slot (no name building or lookup per allocation)
+const PGALLOC = ZONE_NAMES.map((z) => vmstatItem(`pgalloc_${z.toLowerCase()}`));
+const PGFREE = vmstatItem('pgfree');
 
 /** fallbacks[]: which migratetypes to take from when a type's own lists are empty, in order. */
 export const FALLBACKS: readonly (readonly number[])[] = [
@@ -891,7 +896,7 @@ export class PageAllocator {
                 : this.rmqueue1(zone, order, mt, allocFlags),
           );
           if (pfn >= 0) {
-            this.vmstat.add(`pgalloc_${zone.name.toLowerCase()}`, 1 << order);
+            this.vmstat.addItem(PGALLOC[zone.idx]!, 1 << order);
             return pfn;
           }
         }
@@ -984,7 +989,7 @@ export class PageAllocator {
     this.curCpu = cpu;
     this.trace.call('__free_pages', () => {
       this.trace.call('free_pages_prepare', () => this.freePagesPrepare(pfn, order));
-      this.vmstat.add('pgfree', 1 << order);
+      this.vmstat.addItem(PGFREE, 1 << order);
       if (this.trace.on) this.trace.emit({ type: 'mm_page_free', pfn, order });
       const zone = this.zoneOf(pfn);
       if (!this.pcpAllowedOrder(order)) {
