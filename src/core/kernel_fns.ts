@@ -404,6 +404,10 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'mm/memblock.c',
     why: 'Mark a range as in use (kernel image, initrd, firmware tables) so that memblock allocations and the buddy allocator never hand it out.',
   },
+  memblock_reserve_kern: {
+    file: 'mm/memblock.c',
+    why: 'What memblock_alloc() reserves is flagged MEMBLOCK_RSRV_KERN (since 6.14), so memblock_estimated_nr_free_pages() can subtract the kernel’s own allocations and not firmware or image reservations.',
+  },
   memblock_phys_alloc_range: {
     file: 'mm/memblock.c',
     why: 'Boot-time allocation before the buddy allocator exists: find a free range (top-down) and reserve it.',

@@ -359,7 +359,7 @@ export function splitHugePmd(
     const ps = m.pageSize;
     if (isHugeZeroPfn(m, pfn)) {
       for (let i = 0; i < n; i++) {
-        arch.mkLeaf(m.zeroPfn(haddr + i * ps), (vma.pageProt | PTE.SPECIAL) & ~PTE.WRITE, last, Q);
+        arch.mkLeaf(m.myZeroPfn(haddr + i * ps), (vma.pageProt | PTE.SPECIAL) & ~PTE.WRITE, last, Q);
         writeEntry(m, table, i, Q, last);
       }
     } else {

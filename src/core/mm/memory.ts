@@ -175,7 +175,7 @@ function doAnonymousPage(
   if (!write) {
     // vm_page_prot of a private mapping never has the write bit, so this PTE is read-only by
     // construction and the first write will come to do_wp_page.
-    arch.mkLeaf(m.zeroPfn(va), vma.pageProt | PTE.SPECIAL, last, N);
+    arch.mkLeaf(m.myZeroPfn(va), vma.pageProt | PTE.SPECIAL, last, N);
     writeEntry(m, table, idx, N, last);
     return 'ok';
   }
