@@ -417,7 +417,7 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   memblock_reserve_kern: {
     file: 'mm/memblock.c',
-    why: 'What memblock_alloc() reserves is flagged MEMBLOCK_RSRV_KERN (since 6.14), so memblock_estimated_nr_free_pages() can subtract the kernel’s own allocations and not firmware or image reservations.',
+    why: 'What memblock_alloc() reserves is flagged MEMBLOCK_RSRV_KERN, so memblock_estimated_nr_free_pages() subtracts the kernel’s own allocations and not firmware or image reservations.',
   },
   memblock_phys_alloc_range: {
     file: 'mm/memblock.c',

@@ -14,9 +14,10 @@ export const MEMBLOCK_HOTPLUG = 1;
 export const MEMBLOCK_MIRROR = 2;
 export const MEMBLOCK_NOMAP = 4;
 /**
- * MEMBLOCK_RSRV_KERN (include/linux/memblock.h, since 6.14): set on reservations memblock itself hands
+ * MEMBLOCK_RSRV_KERN (include/linux/memblock.h): set on reservations memblock itself hands
  * out (memblock_alloc_range_nid() → memblock_reserve_kern()), not on a plain memblock_reserve().
- * memblock_estimated_nr_free_pages() subtracts only these, so an image reserved with
+ * memblock_estimated_nr_free_pages() subtracts only these (since "memblock: fix
+ * memblock_estimated_nr_free_pages() for soft-reserved memory", c42af83c59b6, a 6.18-rc fix), so an image reserved with
  * memblock_reserve() still counts as free in the estimate.
  */
 export const MEMBLOCK_RSRV_KERN = 0x20;

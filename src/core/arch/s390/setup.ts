@@ -3,7 +3,7 @@
  * bottom, and coloured zero pages whose number depends on memory size: start at order 7 (512 KiB)
  * and halve while order > 2 and (free pages >> 10) — free memory in 4 MiB units — is smaller than
  * 2^order: 7 from 512 MiB free, down to 2 below 32 MiB ("[S390] zero page cache synonyms"). Free
- * pages are memblock_estimated_nr_free_pages(), which since 6.14 subtracts only MEMBLOCK_RSRV_KERN
+ * pages are memblock_estimated_nr_free_pages(), which in 6.18 subtracts only MEMBLOCK_RSRV_KERN
  * reservations (memblock's own allocations), not the image.
  * is_zero_pfn() accepts the whole range.
  */
