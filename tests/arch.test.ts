@@ -7,6 +7,7 @@ import { pagemapEntry } from '../src/core/proc/page.ts';
 import { readEntry, walkTable } from '../src/core/mm/pgtable.ts';
 import { pgtableIndex } from '../src/core/arch/pgtable.ts';
 import { runScenario } from '../src/core/scenario/run.ts';
+import { readSymbol } from '../src/core/symbols.ts';
 import { entryValue } from '../src/core/arch/x86_64/pgtable.ts';
 
 const MiB = 1024 * 1024;
@@ -280,6 +281,12 @@ describe('boot, before and after the zero-page patch', () => {
     expect(printed('zero_page_patch=after', 'no_such_thing')).toMatch(
       /^error: unknown variable 'no_such_thing'/,
     );
+    // arm in 6.18: empty_zero_page is a struct page *, NULL until paging_init() has the memmap
+    const arm = new Machine({ arch: 'arm', zeroPagePatch: 'before' });
+    arm.boot('__flush_dcache_folio');
+    expect(readSymbol(arm, 'empty_zero_page')).toBe(0n);
+    arm.bootStep();
+    expect(readSymbol(arm, 'empty_zero_page')).toBe(arm.arch.pfnToPagePtr(arm, arm.zeroPages!.basePfn));
   });
 
   it('before: zero_page_pfn stays 0 through mm_core_init on every arch', () => {

@@ -5,7 +5,8 @@
  * them one at a time, so a host can stop anywhere (`boot until=<fn>`), show the state there, step
  * again, or go back (replay from the start: the core is deterministic). The architecture supplies its
  * setup_arch() steps; the generic mm steps follow in the order of the chosen era of the zero-page
- * patch ("mm: cache struct page for empty_zero_page", 2026):
+ * series ("arch, mm: consolidate empty_zero_page", 2026, whose "mm: cache struct page for
+ * empty_zero_page" patch gives ZERO_PAGE() its cached __zero_page):
  *
  *   before: setup_arch ends with free_area_init(); each arch sets its zero page its own way
  *           (x86/arm64: a BSS page, found by arithmetic on every ZERO_PAGE(); arm: early_alloc in

@@ -74,7 +74,11 @@ const SYMBOLS: Record<string, Symbol> = {
         : `only arches with coloured zero pages (MIPS, s390) have zero_page_mask, not ${m.arch.name}`,
   },
   empty_zero_page: {
-    read: internal('empty_zero_page'),
+    // arm in 6.18: a struct page *, NULL until paging_init() sets it from its early_alloc() page
+    read: (m) =>
+      m.arch.name === 'arm' && eraOf(m) === 'before' && !m.zeroPages
+        ? 0n
+        : (m.vars.get('empty_zero_page') ?? 0n),
     absent: (m) =>
       m.arch.name === 'sparc64' && eraOf(m) === 'before'
         ? 'sparc64 in 6.18 has no empty_zero_page: its zero page is mem_map_zero, allocated in mem_init() (arch/sparc/mm/init_64.c)'
