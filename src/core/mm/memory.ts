@@ -29,6 +29,7 @@ import {
   zapHugePmd,
 } from './huge_memory.ts';
 import {
+  compoundHead,
   folioAddFileRmap,
   folioAddLru,
   folioAddNewAnonRmap,
@@ -217,16 +218,9 @@ function doWpPage(
   const p = m.pages;
   if (page >= 0 && p.flags[page]! & PG.anon) {
     let reuse = (p.flags[page]! & PG.anonExclusive) !== 0;
-    if (!reuse) {
-      // wp_can_reuse_anon_folio(): only our mapping may hold a reference; a page still waiting in
-      // the LRU batch holds one more, so drain the batch and look again.
-      if (p.refcount[page]! <= 3) {
-        if (!(p.flags[page]! & PG.lru)) lruAddDrainCpu(m, cpu);
-        if (p.refcount[page] === 1) {
-          p.flags[page] = p.flags[page]! | PG.anonExclusive; // folio_move_anon_rmap + SetPageAnonExclusive
-          reuse = true;
-        }
-      }
+    if (!reuse && wpCanReuseAnonFolio(m, task.mm!, page, va, cpu)) {
+      p.flags[page] = p.flags[page]! | PG.anonExclusive; // SetPageAnonExclusive(vmf->page)
+      reuse = true;
     }
     if (reuse) {
       m.vmstat.inc('pgreuse');
@@ -238,6 +232,64 @@ function doWpPage(
     }
   }
   return m.trace.call('wp_page_copy', () => wpPageCopy(m, task, vma, va, table, idx, orig, page, cpu));
+}
+
+/**
+ * wp_can_reuse_anon_folio(): may a write reuse this anonymous page in place? A small folio: only
+ * our mapping may hold a reference; a page still waiting in the LRU batch holds one more, so drain
+ * the batch and look again. A large folio (a THP after its PMD was split) goes to
+ * __wp_can_reuse_large_anon_folio.
+ */
+function wpCanReuseAnonFolio(m: Machine, mm: MmStruct, page: number, va: number, cpu: number): boolean {
+  const p = m.pages;
+  const folio = compoundHead(m, page);
+  if (p.flags[folio]! & PG.head) return wpCanReuseLargeAnonFolio(m, mm, folio, page, va);
+  if (p.refcount[folio]! > 3) return false;
+  if (!(p.flags[folio]! & PG.lru)) lruAddDrainCpu(m, cpu);
+  return p.refcount[folio] === 1; // then folio_move_anon_rmap()
+}
+
+/**
+ * __wp_can_reuse_large_anon_folio() (CONFIG_MM_ID): reuse when every reference to the folio comes
+ * from a mapping (folio_large_mapcount == folio_ref_count) and all mappings are in this mm (not
+ * folio_test_large_maybe_mapped_shared). A folio with a single page mapped is not reused: copying
+ * lets the large folio go. Large folios never wait in an LRU batch (folio_may_be_lru_cached), so
+ * nothing is drained.
+ *
+ * The kernel knows "mapped by one mm" from the two mm_id slots kept in the folio; this model
+ * counts the mappings in this mm's page table at the folio's place instead (anonymous folios are
+ * mapped at one address per mm: nothing here moves them), which is the same answer whenever at
+ * most two mms ever mapped the folio.
+ */
+function wpCanReuseLargeAnonFolio(
+  m: Machine,
+  mm: MmStruct,
+  folio: number,
+  page: number,
+  va: number,
+): boolean {
+  const p = m.pages;
+  const nr = 1 << p.order[folio]!;
+  // folio_large_mapcount(): one per PTE mapping of any page, one per PMD mapping
+  let mapcount = (m.entireMapcount.get(folio) ?? -1) + 1;
+  for (let i = 0; i < nr; i++) mapcount += p.mapcount[folio + i]! + 1;
+  if (mapcount <= 1) return false;
+  if (mapcount !== p.refcount[folio]) return false;
+  // folio_test_large_maybe_mapped_shared(): how many of those mappings are this mm's
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const base = va - (page - folio) * m.pageSize;
+  const table = walkTable(m, mm, base);
+  if (table < 0) return false;
+  const first = pgtableIndex(arch, base, last);
+  let mine = 0;
+  for (let i = 0; i < nr; i++) {
+    readEntry(m, table, first + i, N, last);
+    if (arch.isNone(N, last) || !(arch.flags(N, last) & (PTE.PRESENT | PTE.PROTNONE))) continue;
+    const pfn = arch.pfn(N);
+    if (pfn >= folio && pfn < folio + nr) mine++;
+  }
+  return mine === mapcount;
 }
 
 /** wp_page_copy(): a new page; zeroed without copying when the old one is the zero page. */
@@ -366,6 +418,11 @@ function faultAround(m: Machine, task: Task, vma: Vma, va: number): boolean {
 /**
  * zap_pte_range() over [start, end) of one VMA: clear the PTEs, uncount them, and drop the page
  * references after the TLB flush (the mmu_gather batch, which first drains the LRU batches).
+ *
+ * `reclaimPt` is MADV_DONTNEED's zap_details.reclaim_pt (CONFIG_PT_RECLAIM): a PTE table whose
+ * whole PMD range this zap covers (reclaim_pt_is_enabled: end - start >= PMD_SIZE for the part of
+ * the range inside that table) is left empty by the zap and freed with it (try_get_and_clear_pmd,
+ * free_pte), so VmPTE shrinks. A table the range only partly covers stays, empty or not.
  */
 export function zapRange(
   m: Machine,
@@ -374,6 +431,7 @@ export function zapRange(
   start: number,
   end: number,
   cpu: number,
+  reclaimPt = false,
 ): void {
   m.trace.call('zap_pte_range', () => {
     const arch = m.pgtableArch;
@@ -407,6 +465,8 @@ export function zapRange(
         a = tableEnd;
         continue;
       }
+      const canReclaimPt = reclaimPt && tableEnd - a >= span;
+      const tableStart = a;
       for (; a < tableEnd; a += ps) {
         const idx = pgtableIndex(arch, a, last);
         readEntry(m, table, idx, E, last);
@@ -425,6 +485,14 @@ export function zapRange(
         folioRemoveRmap(m, page);
         toPut.push(page);
       }
+      if (canReclaimPt)
+        m.trace.call('try_get_and_clear_pmd', () => {
+          // every entry of the table was in the range and is none now: unhook it and free it
+          // (free_pte → pte_free_tlb: after the TLB flush, through RCU; VmPTE drops at once)
+          const pmdTable = walkTable(m, mm, tableStart, last - 1);
+          clearEntry(m, pmdTable, pgtableIndex(arch, tableStart, last - 1), last - 1);
+          pgtableFree(m, mm, table, last, cpu);
+        });
     }
     // tlb_flush_mmu_tlbonly(): the TLB flush comes before the pages are freed.
     flushTlbMmRange(m, mm, start, end);
@@ -432,53 +500,6 @@ export function zapRange(
       // tlb_finish_mmu → free_pages_and_swap_cache(): lru_add_drain() first, then the references.
       lruAddDrainAll(m);
       for (const pfn of toPut) folioPut(m, pfn, cpu);
-    }
-  });
-}
-
-/**
- * CONFIG_PT_RECLAIM (6.14+): after MADV_DONTNEED zapped at least PMD_SIZE, a PTE table it left
- * entirely empty is freed too (try_to_free_pte), so VmPTE shrinks. Upper levels stay.
- */
-export function reclaimEmptyPteTables(
-  m: Machine,
-  mm: MmStruct,
-  start: number,
-  end: number,
-  cpu: number,
-): void {
-  const arch = m.pgtableArch;
-  const last = arch.levels - 1;
-  const span = 2 ** arch.levelShift[last - 1]!;
-  if (end - start < span) return;
-  m.trace.call('try_to_free_pte', () => {
-    for (let base = Math.floor(start / span) * span; base < end; base += span) {
-      // find the PMD entry that points at this PTE table
-      let table = mm.pgd;
-      for (let level = 0; level < last - 1; level++) {
-        readEntry(m, table, pgtableIndex(arch, base, level), E, level);
-        if (!(arch.flags(E, level) & PTE.PRESENT)) {
-          table = -1;
-          break;
-        }
-        table = arch.tablePfn(E, level);
-      }
-      if (table < 0) continue;
-      const pmdIdx = pgtableIndex(arch, base, last - 1);
-      readEntry(m, table, pmdIdx, E, last - 1);
-      if (!(arch.flags(E, last - 1) & PTE.PRESENT) || arch.flags(E, last - 1) & PTE.HUGE) continue;
-      const pte = arch.tablePfn(E, last - 1);
-      let empty = true;
-      for (let i = 0; i < 2 ** arch.levelBits[last]!; i++) {
-        readEntry(m, pte, i, N, last);
-        if (!arch.isNone(N, last)) {
-          empty = false;
-          break;
-        }
-      }
-      if (!empty) continue;
-      clearEntry(m, table, pmdIdx, last - 1);
-      pgtableFree(m, mm, pte, last, cpu);
     }
   });
 }
