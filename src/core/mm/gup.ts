@@ -96,7 +96,8 @@ function getUserPages(
     }
     if (followPage(m, task, va, write)) continue;
     // faultin_page(): a fault as the CPU would take it, without pt_regs
-    const r: FaultResult = handleMmFault(m, task, vma!, va, write, cpu);
+    // no FAULT_FLAG_USER: the kernel, not the task, takes this fault (mm_account_fault still counts it)
+    const r: FaultResult = handleMmFault(m, task, vma!, va, write, cpu, 0);
     if (r !== 'ok') {
       if (i) return i;
       return r === 'oom' ? 'ENOMEM' : 'EFAULT';
