@@ -139,7 +139,7 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         break;
       case 'mmap': {
         if (!p) break;
-        const r = doMmap(m, p.task, op.pages * PS, op.prot, op.shared, op.populate && op.prot !== 'none', 0);
+        const r = doMmap(m, p.task, op.pages * PS, op.prot, op.shared, op.populate, 0);
         if (r.addr < 0) break;
         const obj = op.shared ? nextObj++ : null;
         if (obj) objects.set(obj, new Map());
