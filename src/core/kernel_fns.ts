@@ -212,9 +212,9 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'mm/memory.c',
     why: 'Free the page-table pages a removed range no longer needs.',
   },
-  try_to_free_pte: {
+  try_get_and_clear_pmd: {
     file: 'mm/pt_reclaim.c',
-    why: 'After MADV_DONTNEED emptied a PTE table, free the table itself.',
+    why: "MADV_DONTNEED's zap covered this PTE table's whole 2 MiB, so the table is empty now: unhook it from the PMD and free it (VmPTE shrinks). A table the zap covered only partly stays.",
   },
   do_mprotect_pkey: {
     file: 'mm/mprotect.c',
@@ -227,6 +227,14 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   do_madvise: {
     file: 'mm/madvise.c',
     why: 'madvise(): MADV_DONTNEED drops the pages of a range (later reads see zeros), keeping the VMA.',
+  },
+  __mm_populate: {
+    file: 'mm/gup.c',
+    why: 'MAP_POPULATE: populate the new mapping VMA by VMA; a VMA GUP may not touch (PROT_NONE) is skipped, and errors are ignored.',
+  },
+  faultin_page_range: {
+    file: 'mm/gup.c',
+    why: 'MADV_POPULATE_READ/WRITE: fault the range in up to the first hole (then ENOMEM); a VMA without the needed permission is EINVAL.',
   },
   populate_vma_page_range: {
     file: 'mm/gup.c',

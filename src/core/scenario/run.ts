@@ -15,7 +15,7 @@ import {
   type MachineConfig,
 } from '../config.ts';
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
-import { doMadvise, doMmap, doMprotect, doMunmap, type Advice } from '../mm/mmap.ts';
+import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
 import { blkdevIssueZeroPages } from '../block/blk-lib.ts';
 import type { MmStruct, Task } from '../mm/mm_types.ts';
@@ -777,7 +777,7 @@ export class Session {
             a[4]!.col,
             `unknown advice '${adv}' (dontneed, populate_read, populate_write, hugepage, nohugepage)`,
           );
-        const err = doMadvise(m, t, start, start + Math.ceil(len / ps) * ps, adv as Advice, cpu);
+        const err = sysMadvise(m, t, start, len, adv as Advice, cpu);
         if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
         return;
       }
@@ -787,7 +787,7 @@ export class Session {
         const prot = a[4]!.text;
         if (prot !== 'none' && prot !== 'r' && prot !== 'rw')
           throw new ScenarioError(s.line, a[4]!.col, `protection must be none, r or rw, not '${prot}'`);
-        const err = doMprotect(m, t, start, start + Math.ceil(len / ps) * ps, prot);
+        const err = sysMprotect(m, t, start, len, prot);
         if (err) this.out(`${p.name}: mprotect: ${err}\n`);
         return;
       }
@@ -796,8 +796,9 @@ export class Session {
         const r = p.regions.get(a[1]!.text);
         if (!r) throw new ScenarioError(s.line, a[1]!.col, `${p.name} has no region named '${a[1]!.text}'`);
         const [start, len] = a.length === 4 ? this.range(s, p, a[1]!, a[2]!, a[3]!) : [r.start, r.len];
-        doMunmap(m, t, start, start + Math.ceil(len / ps) * ps, cpu);
-        if (a.length === 2) p.regions.delete(a[1]!.text);
+        const err = sysMunmap(m, t, start, len, cpu);
+        if (err) this.out(`${p.name}: munmap: ${err}\n`);
+        else if (a.length === 2) p.regions.delete(a[1]!.text);
         return;
       }
       case 'fork': {
