@@ -122,6 +122,7 @@ export class ProcessGrid {
   private range: PageRange | null = null;
   /** where a shift-drag started, while the button is down */
   private dragAnchor: number | null = null;
+  private dragStart: number | null = null;
 
   constructor(
     private readonly host: HTMLElement,
@@ -587,6 +588,9 @@ export class ProcessGrid {
     const vmas = d.vmas.filter((v) => v.end > d.start && v.start < end);
     ctx.font = '600 11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
+    // Labels drawn so far: a label that would cover one is left out (mprotect splits make VMAs
+    // a few pages apart; the boundary lines still show them).
+    const drawn: { x: number; y: number; w: number }[] = [];
     for (const v of vmas) {
       const a = Math.max(0, Math.round((Math.max(v.start, d.start) - d.start) / ps));
       const b = Math.min(nPages, Math.round((Math.min(v.end, end) - d.start) / ps));
@@ -604,6 +608,8 @@ export class ProcessGrid {
       x = Math.max(GUTTER_PX + 2, Math.min(x, this.cssW - w - 2));
       y = Math.max(9, y - 10);
       if (y > this.cssH) continue;
+      if (drawn.some((o) => Math.abs(o.y - y) < 16 && x < o.x + o.w && o.x < x + w)) continue;
+      drawn.push({ x, y, w });
       ctx.fillStyle = 'rgba(29, 29, 31, 0.88)';
       ctx.fillRect(x, y - 8, w, 16);
       ctx.fillStyle = '#ffffff';
@@ -732,8 +738,10 @@ export class ProcessGrid {
     if (!ev.shiftKey || ev.button !== 0) return;
     const page = this.pageAt(ev.clientX, ev.clientY);
     if (page === null) return;
-    // Shift-click extends from the selected page; a shift-drag with nothing selected starts here.
+    // Shift-click extends from the selected page; a shift-drag runs from where it started (the
+    // anchor moves there once the pointer leaves this page).
     this.dragAnchor = this.selection ?? page;
+    this.dragStart = page;
     this.overlayCanvas.setPointerCapture?.(ev.pointerId);
     this.emitRange(page);
   };
@@ -741,6 +749,7 @@ export class ProcessGrid {
   private readonly onPointerUp = (ev: PointerEvent): void => {
     if (this.dragAnchor === null) return;
     this.dragAnchor = null;
+    this.dragStart = null;
     this.overlayCanvas.releasePointerCapture?.(ev.pointerId);
   };
 
@@ -751,7 +760,10 @@ export class ProcessGrid {
 
   private readonly onPointerMove = (ev: PointerEvent): void => {
     const page = this.pageAt(ev.clientX, ev.clientY);
-    if (this.dragAnchor !== null && page !== null && ev.buttons & 1) this.emitRange(page);
+    if (this.dragAnchor !== null && page !== null && ev.buttons & 1) {
+      if (page !== this.dragStart) this.dragAnchor = this.dragStart;
+      this.emitRange(page);
+    }
     if (page !== this.hover) {
       this.hover = page;
       raf.scheduleRedraw(this.drawOverlay);

@@ -38,8 +38,15 @@ export function FaultCard() {
   const currentProc = useAppState((s) => s.currentProc);
   const currentRegion = useAppState((s) => s.currentRegion);
   useAppState((s) => s.counts); // the frame grid got new states: redraw the inset
+  useAppState((s) => s.pagesVersion);
   const canvasRef = useRef<HTMLCanvasElement>(null);
-  const show = change !== null && change.proc === currentProc && change.region === currentRegion;
+  const d = controller.regionPages;
+  // Shown while the page still maps what the change gave it (a later DONTNEED or munmap ends it).
+  const show =
+    change !== null &&
+    change.proc === currentProc &&
+    change.region === currentRegion &&
+    d?.pfns[change.page] === change.newPfn;
   const pfn = show && change.newPfn >= 0 && change.newPfn !== change.oldPfn ? change.newPfn : -1;
 
   useEffect(() => {

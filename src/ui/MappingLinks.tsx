@@ -163,7 +163,9 @@ function draw(controller: AppController, overlay: LinkOverlay): void {
   // The last change, if its process is on the stage and still shows that region.
   const ch = pv.lastChange;
   const grid = ch ? paneGrids.get(ch.proc) : undefined;
-  if (!ch || !grid?.region || ch.region !== s.currentRegion) {
+  // A change some later operation undid (DONTNEED, munmap, another write) is no longer drawn.
+  const stale = !!ch && !!grid?.region && grid.region.pfns[ch.page] !== ch.newPfn;
+  if (!ch || !grid?.region || ch.region !== s.currentRegion || stale) {
     overlay.setChange(null);
     return;
   }
