@@ -16,7 +16,7 @@ import { useController } from './context.ts';
 import type { AppController } from './controller.ts';
 import { onPanesChanged, paneGrids, processView } from './process_view.ts';
 
-/** The most bulk links drawn: beyond it, pages in view are sampled evenly. */
+/** The most bulk links drawn per pane: beyond it, pages in view are sampled evenly. */
 export const MAX_LINKS = 1200;
 
 const KIND: Record<number, string> = {
@@ -51,7 +51,6 @@ export function MappingLinks() {
         s.pagesVersion !== p.pagesVersion ||
         s.pageSelection !== p.pageSelection ||
         s.pageHover !== p.pageHover ||
-        s.counts !== p.counts ||
         s.view !== p.view ||
         s.machine !== p.machine
       )
@@ -127,7 +126,15 @@ function draw(controller: AppController, overlay: LinkOverlay): void {
     g.segments.push(a.x, a.y, b.x, b.y);
   };
   const wanted: { grid: ProcessGrid; box: Rect; pages: number[] }[] = [];
-  let total = 0;
+  // Pages in view across the panes: beyond MAX_LINKS, every stride-th page is linked (a region of a
+  // million pages costs MAX_LINKS steps, not a million).
+  let inView = 0;
+  if (pv.links === 'all')
+    for (const grid of paneGrids.values()) {
+      const vis = grid.region ? grid.visiblePages() : null;
+      if (vis) inView += vis.last - vis.first + 1;
+    }
+  const step = Math.max(1, Math.ceil(inView / MAX_LINKS));
   for (const [name, grid] of paneGrids) {
     const d = grid.region;
     const box = paneBox(grid);
@@ -135,22 +142,19 @@ function draw(controller: AppController, overlay: LinkOverlay): void {
     const pages: number[] = [];
     if (pv.links === 'all') {
       const vis = grid.visiblePages();
-      if (vis) for (let i = vis.first; i <= vis.last; i++) if (d.pfns[i]! >= 0) pages.push(i);
+      if (vis) for (let i = vis.first; i <= vis.last; i += step) if (d.pfns[i]! >= 0) pages.push(i);
     } else if (pv.links === 'selection' && name === s.currentProc) {
       if (pv.range && pv.range.proc === name)
         for (let i = pv.range.first; i <= pv.range.last; i++) if (d.pfns[i]! >= 0) pages.push(i);
       for (const p of [s.pageSelection, s.pageHover?.page ?? null])
         if (p !== null && p < d.pfns.length && d.pfns[p]! >= 0) pages.push(p);
     }
-    total += pages.length;
-    wanted.push({ grid, box, pages });
+    wanted.push({ grid, box, pages: pages.slice(0, MAX_LINKS) });
   }
-  const stride = total > MAX_LINKS ? total / MAX_LINKS : 1;
   for (const { grid, box, pages } of wanted) {
     const d = grid.region!;
     const r = grid.canvas.getBoundingClientRect();
-    for (let k = 0; k < pages.length; k += stride) {
-      const i = pages[Math.floor(k)]!;
+    for (const i of pages) {
       const c = grid.cellPoint(i);
       const a = { x: r.left + c.x, y: r.top + c.y };
       if (a.x < box.left || a.x > box.right || a.y < box.top || a.y > box.bottom) continue;
@@ -173,10 +177,11 @@ function draw(controller: AppController, overlay: LinkOverlay): void {
   const r = grid.canvas.getBoundingClientRect();
   const c = grid.cellPoint(ch.page);
   const p = { x: r.left + c.x, y: r.top + c.y };
-  const inView = box !== null && p.x >= box.left && p.x <= box.right && p.y >= box.top && p.y <= box.bottom;
+  const pageInView =
+    box !== null && p.x >= box.left && p.x <= box.right && p.y >= box.top && p.y <= box.bottom;
   overlay.setChange({
     id: ch.id,
-    page: inView ? p : null,
+    page: pageInView ? p : null,
     cellPx: grid.cellPx,
     oldTo: ch.oldPfn >= 0 ? frameAt(ch.oldPfn) : null,
     newTo: ch.newPfn >= 0 && ch.newPfn !== ch.oldPfn ? frameAt(ch.newPfn) : null,
