@@ -147,3 +147,26 @@ test('with reduced motion the fault shows its end state without animation', asyn
   expect(anim).toBe('none');
   await app.screenshot('cow-reduced-motion');
 });
+
+test('by keyboard: Enter on a zero-mapped page offers the write, Enter again writes it', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.spawn('A');
+  await app.mmap('r1', '1M', 'rw');
+  await page.getByRole('button', { name: 'Read all' }).click();
+  await app.idle();
+  const VPage = await page.evaluate(() => window.__mmlab!.VPageState);
+  await page.getByTestId('process-grid').focus();
+  await page.keyboard.press('ArrowRight'); // selects page 0
+  await page.keyboard.press('ArrowDown'); // one row down
+  const sel = await page.evaluate(() => window.__mmlab!.selected.page!);
+  expect(sel).toBeGreaterThan(0);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('zero-offer')).toBeVisible();
+  await expect(page.getByRole('button', { name: 'Write it' })).toBeFocused();
+  await page.keyboard.press('Enter');
+  await app.idle();
+  expect(await page.evaluate((p) => window.__mmlab!.pageState(p), sel)).toBe(VPage.Private);
+  await expect(page.getByTestId('process-grid')).toBeFocused();
+  await expect(page.getByTestId('fault-card')).toContainText('wp_page_copy');
+});

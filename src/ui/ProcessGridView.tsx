@@ -24,7 +24,11 @@ import { MAX_SHOWN, panesMoved, processView, registerPane, useProcessView } from
 import { RangeActions } from './RangeActions.tsx';
 import './process.css';
 
-export const ProcessGridView = memo(function ProcessGridView() {
+/**
+ * `details`: show the selected page's walk (PageDetails) under the panes; a layout that docks
+ * PageDetails elsewhere passes false.
+ */
+export const ProcessGridView = memo(function ProcessGridView({ details = true }: { details?: boolean }) {
   const controller = useController();
   const processes = useAppState((s) => s.processes);
   const currentProc = useAppState((s) => s.currentProc);
@@ -68,7 +72,7 @@ export const ProcessGridView = memo(function ProcessGridView() {
       </div>
       <RunLine />
       <PageLegend />
-      <PageDetails />
+      {details && <PageDetails />}
       <MappingLinks />
     </section>
   );
@@ -547,7 +551,7 @@ function ZeroOffer() {
         type="button"
         className="primary"
         disabled={busy}
-        onClick={() => void actOnPage(controller, offer.page, 'write')}
+        onClick={() => void actOnPage(controller, offer.page, 'write').then(focusGrid)}
       >
         Write it
       </button>
@@ -556,7 +560,7 @@ function ZeroOffer() {
         disabled={busy}
         onClick={() => {
           dismiss();
-          void actOnPage(controller, offer.page, 'read');
+          void actOnPage(controller, offer.page, 'read').then(focusGrid);
         }}
       >
         Read anyway
@@ -566,6 +570,11 @@ function ZeroOffer() {
       </button>
     </div>
   );
+}
+
+/** Back to the current process's grid after the offer's button (it goes away with the offer). */
+function focusGrid(): void {
+  document.querySelector<HTMLElement>('[data-testid="process-grid"]')?.focus({ preventScroll: true });
 }
 
 /** The scenario line the last control ran (or is running), as the learner could type it. */
