@@ -50,7 +50,8 @@ export function MappingLinks() {
       if (
         s.pagesVersion !== p.pagesVersion ||
         s.pageSelection !== p.pageSelection ||
-        s.pageHover !== p.pageHover ||
+        // the hovered page has a link of its own only in "selected pages" mode
+        (s.pageHover !== p.pageHover && processView.getState().links === 'selection') ||
         s.view !== p.view ||
         s.machine !== p.machine
       )

@@ -454,26 +454,25 @@ function ProcessToolbar() {
         )}
       </div>
       <div className="grid-toolbar-row pgrid-controls">
-        <fieldset className="mode-switch click-mode">
+        <fieldset className="click-mode">
           <legend>A click on a page</legend>
-          <input
-            type="radio"
-            id={`${ids.mode}-r`}
-            name={ids.mode}
-            checked={mode === 'read'}
-            onChange={() => controller.setMode('read')}
-          />
-          <label htmlFor={`${ids.mode}-r`} title="A click reads a byte of the page (key: r)">
+          {/* Each radio covers its own label, so a click anywhere on the option checks it. */}
+          <label className="click-mode-option" title="A click reads a byte of the page (key: r)">
+            <input
+              type="radio"
+              name={ids.mode}
+              checked={mode === 'read'}
+              onChange={() => controller.setMode('read')}
+            />
             Read <kbd>r</kbd>
           </label>
-          <input
-            type="radio"
-            id={`${ids.mode}-w`}
-            name={ids.mode}
-            checked={mode === 'write'}
-            onChange={() => controller.setMode('write')}
-          />
-          <label htmlFor={`${ids.mode}-w`} title="A click writes a byte to the page (key: w)">
+          <label className="click-mode-option" title="A click writes a byte to the page (key: w)">
+            <input
+              type="radio"
+              name={ids.mode}
+              checked={mode === 'write'}
+              onChange={() => controller.setMode('write')}
+            />
             Write <kbd>w</kbd>
           </label>
         </fieldset>
