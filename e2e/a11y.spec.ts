@@ -52,6 +52,9 @@ test('the process panels have no axe violations', async ({ page }) => {
   const fork = page.getByRole('form', { name: 'fork' });
   await fork.getByRole('button', { name: 'Fork A' }).click();
   await app.idle();
+  // Fork keeps the parent current (the child is shown beside it): go on in the child.
+  await page.getByLabel('process', { exact: true }).selectOption('B');
+  await app.idle();
   const c = await app.showPage(7);
   await page.mouse.move(c.x, c.y);
   await expect(page.getByTestId('page-tooltip').getByRole('table')).toBeVisible();

@@ -114,7 +114,11 @@ test('a write fault on a zero-mapped page draws a new anon frame and adds 4 kB o
   await fork.getByRole('button', { name: 'Fork A' }).click();
   await app.idle();
   await expect(page.getByTestId('process-list')).toContainText('B');
-  await expect(page.getByLabel('process', { exact: true })).toHaveValue('B');
+  // The parent stays current; the child is shown beside it. Make the child current to look at it.
+  await expect(page.getByLabel('process', { exact: true })).toHaveValue('A');
+  await expect(page.getByTestId('process-pane-B')).toBeVisible();
+  await page.getByLabel('process', { exact: true }).selectOption('B');
+  await app.idle();
   await expect(page.getByTestId('process-grid-caption')).toContainText('B r1: 16,384 pages');
   expect(await page.evaluate((p) => window.__mmlab!.pageState(p), target)).toBe(VPage.Shared);
   expect(await page.evaluate((p) => window.__mmlab!.pagePfn(p), target)).toBe(pfn);

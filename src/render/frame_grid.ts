@@ -109,6 +109,8 @@ export class FrameGrid {
   /** draw a shape per state over the colours when cells are big enough (patterns.ts) */
   private patterns = false;
   private statesChangedQueued = false;
+  /** Called after every view change (pan, zoom, resize): overlays drawn over the grid follow it. */
+  private readonly viewListeners = new Set<() => void>();
   /** How long the last static redraws took, in ms (newest last; the pan-smoothness test reads it). */
   readonly drawTimes: number[] = [];
 
@@ -130,6 +132,7 @@ export class FrameGrid {
         if (ev.sourceEvent) this.viewTouched = true;
         this.redrawAll();
         this.opts.onViewChanged?.(this.view);
+        for (const l of this.viewListeners) l();
       });
     this.zoomTarget = select(this.overlayCanvas);
     this.zoomTarget.call(this.zoomBehavior);
@@ -362,6 +365,12 @@ export class FrameGrid {
   /** The static layer's canvas (tests read its pixels). */
   get canvas(): HTMLCanvasElement {
     return this.staticCanvas;
+  }
+
+  /** Call `listener` after every pan, zoom or resize; returns the function that stops it. */
+  addViewListener(listener: () => void): () => void {
+    this.viewListeners.add(listener);
+    return () => this.viewListeners.delete(listener);
   }
 
   // --- internals ----------------------------------------------------------------------------------
@@ -607,6 +616,7 @@ export class FrameGrid {
     if (!this.viewTouched && this.hasFrames)
       this.zoomTarget.call(this.zoomBehavior.transform, this.fitTransform());
     this.redrawAll();
+    for (const l of this.viewListeners) l();
   }
 
   private fitScale(): number {

@@ -67,6 +67,19 @@ export interface ProcessGridOptions {
   onHover?(hover: PageHover | null): void;
   /** A page was clicked. */
   onActivate?(page: number): void;
+  /**
+   * Shift-click or shift-drag chose a run of pages [first, last] (inclusive): from the selected page
+   * (or where the drag started) to the page under the pointer.
+   */
+  onRange?(first: number, last: number): void;
+  /** The view moved, zoomed or resized (the mapping links follow it). */
+  onView?(): void;
+}
+
+/** A run of pages [first, last] of the region, drawn as a selected range. */
+export interface PageRange {
+  first: number;
+  last: number;
 }
 
 /** Largest cell when a small region is fitted, and when zoomed in. */
@@ -105,6 +118,11 @@ export class ProcessGrid {
   /** draw a shape per page state over the colours when cells are big enough (patterns.ts) */
   private patterns = false;
   private linked: number[] = [];
+  /** the selected run of pages (shift-click, shift-drag, shift+arrows) */
+  private range: PageRange | null = null;
+  /** where a shift-drag started, while the button is down */
+  private dragAnchor: number | null = null;
+  private dragStart: number | null = null;
 
   constructor(
     private readonly host: HTMLElement,
@@ -118,12 +136,17 @@ export class ProcessGrid {
 
     this.zoomBehavior = zoom<HTMLCanvasElement, unknown>()
       .constrain((t) => this.constrain(t))
-      // A click activates a page; only a drag pans.
+      // A click activates a page; only a drag pans. A shift-drag selects pages instead of panning.
       .clickDistance(4)
+      .filter((ev: MouseEvent | WheelEvent) => {
+        if (ev.type === 'wheel') return true;
+        return !ev.ctrlKey && !ev.shiftKey && !ev.button;
+      })
       .on('zoom', (ev: D3ZoomEvent<HTMLCanvasElement, unknown>) => {
         this.t = ev.transform;
         if (ev.sourceEvent) this.viewTouched = true;
         this.redrawAll();
+        this.opts.onView?.();
       });
     this.zoomTarget = select(this.overlayCanvas);
     this.zoomTarget.call(this.zoomBehavior).on('dblclick.zoom', null);
@@ -131,6 +154,8 @@ export class ProcessGrid {
     this.overlayCanvas.addEventListener('pointermove', this.onPointerMove);
     this.overlayCanvas.addEventListener('pointerleave', this.onPointerLeave);
     this.overlayCanvas.addEventListener('click', this.onClick);
+    this.overlayCanvas.addEventListener('pointerdown', this.onPointerDown);
+    this.overlayCanvas.addEventListener('pointerup', this.onPointerUp);
 
     this.resizeObserver = new ResizeObserver(() => this.resize());
     this.resizeObserver.observe(host);
@@ -143,6 +168,8 @@ export class ProcessGrid {
     this.overlayCanvas.removeEventListener('pointermove', this.onPointerMove);
     this.overlayCanvas.removeEventListener('pointerleave', this.onPointerLeave);
     this.overlayCanvas.removeEventListener('click', this.onClick);
+    this.overlayCanvas.removeEventListener('pointerdown', this.onPointerDown);
+    this.overlayCanvas.removeEventListener('pointerup', this.onPointerUp);
     this.staticCanvas.remove();
     this.overlayCanvas.remove();
   }
@@ -201,6 +228,7 @@ export class ProcessGrid {
     if (prev?.key !== d.key) {
       this.hover = null;
       this.selection = null;
+      this.range = null;
     }
     this.updateZoomLimits();
     this.viewTouched = false;
@@ -227,6 +255,17 @@ export class ProcessGrid {
     if (page === this.selection) return;
     this.selection = page;
     raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  /** Shade a run of pages (the range the madvise/mprotect/munmap controls act on), or none. */
+  setRange(range: PageRange | null): void {
+    if (range?.first === this.range?.first && range?.last === this.range?.last) return;
+    this.range = range;
+    raf.scheduleRedraw(this.drawOverlay);
+  }
+
+  get selectedRange(): PageRange | null {
+    return this.range;
   }
 
   /**
@@ -364,6 +403,27 @@ export class ProcessGrid {
     return this.staticCanvas;
   }
 
+  /** The centre of page `i`'s cell relative to the canvas's top-left corner, CSS pixels. */
+  cellPoint(i: number): { x: number; y: number } {
+    return this.cellCenterLocal(i);
+  }
+
+  /** The canvas's size in CSS pixels and the width of the address gutter at its left. */
+  get viewBox(): { width: number; height: number; gutter: number } {
+    return { width: this.cssW, height: this.cssH, gutter: GUTTER_PX };
+  }
+
+  /** Pages of the region whose cells are (at least partly) inside the view: [first, last], or null. */
+  visiblePages(): PageRange | null {
+    const { cols, nPages, offset } = this.layoutNow;
+    if (!this.data || nPages === 0) return null;
+    const r0 = Math.max(0, Math.floor(this.t.invertY(0)));
+    const r1 = Math.ceil(this.t.invertY(this.cssH));
+    const first = Math.max(0, r0 * cols - offset);
+    const last = Math.min(nPages - 1, r1 * cols - offset - 1);
+    return last >= first ? { first, last } : null;
+  }
+
   // --- drawing ------------------------------------------------------------------------------------
 
   private cellCenterLocal(i: number): { x: number; y: number } {
@@ -430,6 +490,7 @@ export class ProcessGrid {
     ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0);
     this.drawRegionOutline(ctx);
     this.drawBlocks(ctx, d);
+    if (this.range) this.drawRange(ctx, this.range);
     // At most a few thousand outlines: the zero page can be behind a million pages.
     for (const i of this.linked.slice(0, MAX_LINK_OUTLINES))
       this.outlinePage(ctx, i, SELECTED_BLOCK_COLOR, 2);
@@ -438,6 +499,20 @@ export class ProcessGrid {
     this.drawRowLabels(ctx, d);
     this.drawVmas(ctx, d);
   };
+
+  /** The selected run of pages: a translucent wash and a heavy outline around it. */
+  private drawRange(ctx: CanvasRenderingContext2D, r: PageRange): void {
+    const { offset } = this.layoutNow;
+    this.traceSpan(ctx, offset + r.first, offset + r.last + 1);
+    ctx.fillStyle = 'rgba(0, 98, 163, 0.28)';
+    ctx.fill();
+    ctx.strokeStyle = 'rgba(255, 255, 255, 0.9)';
+    ctx.lineWidth = 5;
+    ctx.stroke();
+    ctx.strokeStyle = '#0062a3';
+    ctx.lineWidth = 3;
+    ctx.stroke();
+  }
 
   /** The region's outline: a staircase when it does not start or end on a row boundary. */
   private drawRegionOutline(ctx: CanvasRenderingContext2D): void {
@@ -513,6 +588,9 @@ export class ProcessGrid {
     const vmas = d.vmas.filter((v) => v.end > d.start && v.start < end);
     ctx.font = '600 11px system-ui, sans-serif';
     ctx.textBaseline = 'middle';
+    // Labels drawn so far: a label that would cover one is left out (mprotect splits make VMAs
+    // a few pages apart; the boundary lines still show them).
+    const drawn: { x: number; y: number; w: number }[] = [];
     for (const v of vmas) {
       const a = Math.max(0, Math.round((Math.max(v.start, d.start) - d.start) / ps));
       const b = Math.min(nPages, Math.round((Math.min(v.end, end) - d.start) / ps));
@@ -530,6 +608,8 @@ export class ProcessGrid {
       x = Math.max(GUTTER_PX + 2, Math.min(x, this.cssW - w - 2));
       y = Math.max(9, y - 10);
       if (y > this.cssH) continue;
+      if (drawn.some((o) => Math.abs(o.y - y) < 16 && x < o.x + o.w && o.x < x + w)) continue;
+      drawn.push({ x, y, w });
       ctx.fillStyle = 'rgba(29, 29, 31, 0.88)';
       ctx.fillRect(x, y - 8, w, 16);
       ctx.fillStyle = '#ffffff';
@@ -605,6 +685,7 @@ export class ProcessGrid {
     if (!this.viewTouched && this.data)
       this.zoomTarget.call(this.zoomBehavior.transform, this.fitTransform());
     this.redrawAll();
+    this.opts.onView?.();
   }
 
   private fitScale(): number {
@@ -653,8 +734,36 @@ export class ProcessGrid {
     return x === t.x && y === t.y ? t : zoomIdentity.translate(x, y).scale(t.k);
   }
 
+  private readonly onPointerDown = (ev: PointerEvent): void => {
+    if (!ev.shiftKey || ev.button !== 0) return;
+    const page = this.pageAt(ev.clientX, ev.clientY);
+    if (page === null) return;
+    // Shift-click extends from the selected page; a shift-drag runs from where it started (the
+    // anchor moves there once the pointer leaves this page).
+    this.dragAnchor = this.selection ?? page;
+    this.dragStart = page;
+    this.overlayCanvas.setPointerCapture?.(ev.pointerId);
+    this.emitRange(page);
+  };
+
+  private readonly onPointerUp = (ev: PointerEvent): void => {
+    if (this.dragAnchor === null) return;
+    this.dragAnchor = null;
+    this.dragStart = null;
+    this.overlayCanvas.releasePointerCapture?.(ev.pointerId);
+  };
+
+  private emitRange(page: number): void {
+    const a = this.dragAnchor!;
+    this.opts.onRange?.(Math.min(a, page), Math.max(a, page));
+  }
+
   private readonly onPointerMove = (ev: PointerEvent): void => {
     const page = this.pageAt(ev.clientX, ev.clientY);
+    if (this.dragAnchor !== null && page !== null && ev.buttons & 1) {
+      if (page !== this.dragStart) this.dragAnchor = this.dragStart;
+      this.emitRange(page);
+    }
     if (page !== this.hover) {
       this.hover = page;
       raf.scheduleRedraw(this.drawOverlay);
@@ -671,6 +780,7 @@ export class ProcessGrid {
   };
 
   private readonly onClick = (ev: MouseEvent): void => {
+    if (ev.shiftKey) return; // a range (pointerdown/move), not an access
     const page = this.pageAt(ev.clientX, ev.clientY);
     if (page === null) return;
     this.setSelection(page);

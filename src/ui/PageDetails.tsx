@@ -190,7 +190,7 @@ function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
                   <td>{hex(l.tablePfn)}</td>
                   <td>{l.index}</td>
                   <td className="mono">{l.entry}</td>
-                  <td>
+                  <td className="bits">
                     {l.bits.map((b) => (
                       <abbr key={b} className="bit" title={BIT_HINTS[b] ?? b}>
                         {b}
@@ -198,7 +198,7 @@ function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
                     ))}
                     {!l.present && <span className="muted">not present</span>}
                   </td>
-                  <td>
+                  <td className="points">
                     {l.target !== null && (
                       <button
                         type="button"

@@ -1,35 +1,39 @@
 /**
- * The process grid's React shell, beside the frame grid: which process and region, the Read/Write
- * mode (keys r and w), the canvas (src/render/process_grid.ts), its legend and the page under the
- * pointer with its page-table walk. A click on a page runs `A read r1 <off> 1 1` or
- * `A write r1 <off> 1 1 1` in the worker; both grids then show what the fault did.
+ * The process view, beside the frame grid: one grid of virtual pages per process on the stage (the
+ * current one, where clicks and keys act, and the others chosen in the toolbar: after fork, parent
+ * and child side by side), the Read/Write mode (keys r and w), the range controls, the mapping links
+ * from pages to frames over both grids, and the last fault with its new frame magnified.
+ *
+ * A click on a page runs `A read r1 <off> 1 1` or `A write r1 <off> 1 1 1` in the worker. In Read
+ * mode a click on a zero-mapped page offers a write instead: reading it would change nothing.
  */
-import { memo, useEffect, useId, useRef, type KeyboardEvent } from 'react';
+import { memo, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { VPageState } from '../core/shared/page_state.ts';
 import { PAGE_STATE_NAMES, pageColor } from '../render/page_palette.ts';
-import { VPAGE_HUGE_ZERO } from '../worker/protocol.ts';
 import { ProcessGrid } from '../render/process_grid.ts';
+import { VPAGE_HUGE_ZERO, type ProcessView } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
+import type { AppController } from './controller.ts';
+import { FaultCard } from './FaultCard.tsx';
 import { count, hex, size } from './format.ts';
-import { PageDetails, PageTooltip } from './PageDetails.tsx';
 import { PAN_STEP, runKey, zoomKeys } from './grid_keys.ts';
+import { MappingLinks } from './MappingLinks.tsx';
+import { PageDetails, PageTooltip } from './PageDetails.tsx';
+import { actOnPage } from './process_actions.ts';
+import { MAX_SHOWN, panesMoved, processView, registerPane, useProcessView } from './process_view.ts';
+import { RangeActions } from './RangeActions.tsx';
+import './process.css';
 
-export const ProcessGridView = memo(function ProcessGridView() {
+/**
+ * `details`: show the selected page's walk (PageDetails) under the panes; a layout that docks
+ * PageDetails elsewhere passes false.
+ */
+export const ProcessGridView = memo(function ProcessGridView({ details = true }: { details?: boolean }) {
   const controller = useController();
-  const hostRef = useRef<HTMLDivElement>(null);
-  const hasRegion = useAppState((s) => s.currentRegion !== null);
-
-  useEffect(() => {
-    const grid = new ProcessGrid(hostRef.current!, {
-      onHover: (h) => controller.setPageHover(h && { page: h.page, clientX: h.clientX, clientY: h.clientY }),
-      onActivate: (page) => void controller.touchPage(page),
-    });
-    const detach = controller.attachProcessGrid(grid);
-    return () => {
-      detach();
-      grid.destroy();
-    };
-  }, [controller]);
+  const processes = useAppState((s) => s.processes);
+  const currentProc = useAppState((s) => s.currentProc);
+  const shown = useProcessView((s) => s.shown);
+  useAutoShow(controller);
 
   // r / w switch the mode from anywhere on the page, except while typing.
   useEffect(() => {
@@ -44,56 +48,306 @@ export const ProcessGridView = memo(function ProcessGridView() {
     return () => document.removeEventListener('keydown', onKey);
   }, [controller]);
 
+  // The panes in process order: the current process and the ones chosen beside it.
+  const panes = processes.filter((p) => p.name === currentProc || shown.includes(p.name));
+  if (currentProc === null) panes.length = 0;
+
+  return (
+    <section className="grid-panel process-grid-panel process-view" aria-labelledby="pgrid-title">
+      <ProcessToolbar />
+      <RangeActions />
+      <div className="process-panes" data-count={Math.max(1, panes.length)}>
+        <ZeroOffer />
+        <FaultCard />
+        {panes.length === 0 ? (
+          <div className="process-pane">
+            <div className="grid-stage process-stage">
+              <EmptyHint />
+            </div>
+          </div>
+        ) : (
+          panes.map((p) => <ProcessPane key={p.name} proc={p} current={p.name === currentProc} />)
+        )}
+        <PageTooltip />
+      </div>
+      <RunLine />
+      <PageLegend />
+      {details && <PageDetails />}
+      <MappingLinks />
+    </section>
+  );
+});
+
+/** A process seen for the first time goes on the stage (at most MAX_SHOWN beside the current one). */
+function useAutoShow(controller: AppController) {
+  const processes = useAppState((s) => s.processes);
+  useEffect(() => {
+    const { seen, shown } = processView.getState();
+    const alive = processes.filter((p) => p.state === 'R').map((p) => p.name);
+    const fresh = alive.filter((n) => !seen.includes(n));
+    const names = processes.map((p) => p.name);
+    const stillThere = shown.filter((n) => names.includes(n));
+    if (fresh.length === 0 && stillThere.length === shown.length && processes.length >= seen.length) return;
+    const cur = controller.store.getState().currentProc;
+    let next = [...stillThere, ...fresh];
+    // Keep the newest few besides the current process.
+    const others = next.filter((n) => n !== cur);
+    if (others.length > MAX_SHOWN - 1) {
+      const keep = new Set(others.slice(-(MAX_SHOWN - 1)));
+      next = next.filter((n) => n === cur || keep.has(n));
+    }
+    // A new machine (no processes) forgets what was seen.
+    processView.setState({
+      shown: next,
+      seen: processes.length === 0 ? [] : [...new Set([...seen, ...names])],
+      ...(processes.length === 0 ? { range: null, lastChange: null, offer: null } : {}),
+    });
+  }, [controller, processes]);
+}
+
+/** One process's grid. The current process's grid is the controller's (attachProcessGrid). */
+function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean }) {
+  const controller = useController();
+  const hostRef = useRef<HTMLDivElement>(null);
+  const gridRef = useRef<ProcessGrid | null>(null);
+  const currentRef = useRef(current);
+  useEffect(() => {
+    currentRef.current = current;
+  }, [current]);
+  const name = proc.name;
+  const region = useAppState((s) => s.currentRegion);
+  const hasRegion = proc.regions.some((r) => r.name === region);
+
+  useEffect(() => {
+    const grid = new ProcessGrid(hostRef.current!, {
+      onHover: (h) => {
+        if (currentRef.current)
+          controller.setPageHover(h && { page: h.page, clientX: h.clientX, clientY: h.clientY });
+      },
+      onActivate: (page) => void activate(controller, name, currentRef.current, page),
+      onRange: (first, last) => void chooseRange(controller, name, currentRef.current, first, last),
+      onView: panesMoved,
+    });
+    gridRef.current = grid;
+    const unregister = registerPane(name, grid);
+    const offRange = processView.subscribe((s, p) => {
+      if (s.range !== p.range) grid.setRange(s.range?.proc === name ? s.range : null);
+    });
+    const r = processView.getState().range;
+    grid.setRange(r?.proc === name ? r : null);
+    return () => {
+      offRange();
+      unregister();
+      grid.destroy();
+      gridRef.current = null;
+    };
+  }, [controller, name]);
+
+  // The current pane is fed by the controller; another fetches its own pages after every change.
+  useEffect(() => {
+    const grid = gridRef.current!;
+    if (current) {
+      const detach = controller.attachProcessGrid(grid);
+      panesMoved();
+      return detach;
+    }
+    let alive = true;
+    let token = 0;
+    const refresh = () => {
+      const mine = ++token;
+      const reg = controller.store.getState().currentRegion;
+      const p = reg ? controller.regionPagesOf(name, reg) : Promise.resolve(null);
+      p.then((d) => {
+        if (!alive || mine !== token) return;
+        grid.setData(d);
+        panesMoved();
+      }).catch(() => alive && grid.setData(null));
+    };
+    refresh();
+    const sel = (s: ReturnType<typeof controller.store.getState>) => {
+      const b = s.selectedBlock;
+      if (b) return { from: b.pfn, to: b.pfn + 2 ** b.order };
+      return s.selection === null ? null : { from: s.selection, to: s.selection + 1 };
+    };
+    grid.setFrameLink(sel(controller.store.getState()));
+    grid.setPatterns(controller.store.getState().patterns);
+    const off = controller.store.subscribe((s, p) => {
+      if (s.pagesVersion !== p.pagesVersion || s.currentRegion !== p.currentRegion) refresh();
+      if (s.selection !== p.selection || s.selectedBlock !== p.selectedBlock) grid.setFrameLink(sel(s));
+      if (s.patterns !== p.patterns) grid.setPatterns(s.patterns);
+    });
+    return () => {
+      alive = false;
+      off();
+    };
+  }, [controller, current, name]);
+
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
-    const grid = controller.processGrid;
-    const d = controller.regionPages;
-    if (!grid || !d) return;
-    const n = d.states.length;
-    const cols = grid.layout.cols;
-    const cur = controller.store.getState().pageSelection;
-    const move = (delta: number) => {
-      const next = Math.max(0, Math.min(n - 1, (cur ?? 0) + (cur === null ? 0 : delta)));
-      controller.selectPage(next);
-      grid.reveal(next);
-    };
-    const actions: Record<string, () => void> = {
-      ArrowLeft: () => move(-1),
-      ArrowRight: () => move(1),
-      ArrowUp: () => move(-cols),
-      ArrowDown: () => move(cols),
-      PageUp: () => grid.panBy(0, PAN_STEP * 3),
-      PageDown: () => grid.panBy(0, -PAN_STEP * 3),
-      Enter: () => cur !== null && void controller.touchPage(cur),
-      ' ': () => cur !== null && void controller.touchPage(cur),
-      ...zoomKeys(grid),
-      Escape: () => controller.selectPage(null),
-    };
-    runKey(e, actions);
+    if (!current) return;
+    paneKeys(controller, e);
   };
 
   return (
-    <section className="grid-panel process-grid-panel" aria-labelledby="pgrid-title">
-      <ProcessToolbar />
+    <div
+      className={`process-pane${current ? ' current' : ''}`}
+      data-testid={`process-pane-${name}`}
+      data-current={current || undefined}
+    >
+      <PaneHeader proc={proc} current={current} />
       <div className="grid-stage process-stage">
         <div
           ref={hostRef}
           className="grid-host"
-          tabIndex={0}
+          tabIndex={current ? 0 : -1}
           role="application"
           aria-roledescription="virtual page grid"
-          aria-label="Virtual pages of the chosen region: one cell per page, coloured by state. Arrow keys move between pages, Enter reads or writes the page (as the mode says), plus and minus zoom, 0 shows everything."
+          aria-label={
+            current
+              ? `Virtual pages of ${name}'s region: one cell per page, coloured by state. Arrow keys move between pages, Shift+arrows select a run of pages, Enter reads or writes the page (as the mode says), plus and minus zoom, 0 shows everything.`
+              : `Virtual pages of ${name}'s region (click a page to make ${name} the current process and act on it).`
+          }
           aria-describedby="pgrid-caption"
-          data-testid="process-grid"
+          data-testid={current ? 'process-grid' : 'process-grid-other'}
           onKeyDown={onKeyDown}
         />
-        {!hasRegion && <EmptyHint />}
-        <PageTooltip />
+        {!hasRegion && (
+          <div className="grid-empty">
+            <p>
+              {proc.state !== 'R'
+                ? `${name} ${proc.exit ?? 'exited'}.`
+                : region
+                  ? `${name} has no region ${region}.`
+                  : 'Map a region (Processes panel: mmap) to see its virtual pages here.'}
+            </p>
+          </div>
+        )}
       </div>
-      <PageLegend />
-      <PageDetails />
-    </section>
+    </div>
   );
-});
+}
+
+/** A click in a pane: a pane not current becomes current first. */
+async function activate(c: AppController, name: string, current: boolean, page: number): Promise<void> {
+  if (!current) await c.selectProcess(name);
+  await actOnPage(c, page);
+}
+
+async function chooseRange(
+  c: AppController,
+  name: string,
+  current: boolean,
+  first: number,
+  last: number,
+): Promise<void> {
+  if (!current) await c.selectProcess(name);
+  const region = c.store.getState().currentRegion;
+  if (!region) return;
+  processView.setState({ range: { proc: name, region, first, last }, offer: null });
+}
+
+/** The keys of the current pane: arrows move, Shift+arrows extend a range, Enter acts. */
+function paneKeys(controller: AppController, e: KeyboardEvent<HTMLDivElement>): void {
+  const grid = controller.processGrid;
+  const d = controller.regionPages;
+  const s = controller.store.getState();
+  if (!grid || !d || !s.currentProc || !s.currentRegion) return;
+  const n = d.states.length;
+  const cols = grid.layout.cols;
+  const cur = s.pageSelection;
+  const clampPage = (p: number) => Math.max(0, Math.min(n - 1, p));
+  const move = (delta: number) => {
+    if (e.shiftKey) {
+      // Extend the run from where it was anchored (the selected page when it starts).
+      const r = processView.getState().range;
+      const ok = r && r.proc === s.currentProc && r.region === s.currentRegion;
+      const anchor = ok ? (rangeAnchor ?? r.first) : (cur ?? 0);
+      const focus = clampPage((ok ? (rangeFocus ?? r.last) : (cur ?? 0)) + delta);
+      rangeAnchor = anchor;
+      rangeFocus = focus;
+      processView.setState({
+        range: {
+          proc: s.currentProc!,
+          region: s.currentRegion!,
+          first: Math.min(anchor, focus),
+          last: Math.max(anchor, focus),
+        },
+      });
+      grid.reveal(focus);
+      return;
+    }
+    rangeAnchor = rangeFocus = null;
+    const next = clampPage((cur ?? 0) + (cur === null ? 0 : delta));
+    controller.selectPage(next);
+    grid.reveal(next);
+  };
+  const actions: Record<string, () => void> = {
+    ArrowLeft: () => move(-1),
+    ArrowRight: () => move(1),
+    ArrowUp: () => move(-cols),
+    ArrowDown: () => move(cols),
+    PageUp: () => grid.panBy(0, PAN_STEP * 3),
+    PageDown: () => grid.panBy(0, -PAN_STEP * 3),
+    Enter: () => cur !== null && void actOnPage(controller, cur),
+    ' ': () => cur !== null && void actOnPage(controller, cur),
+    ...zoomKeys(grid),
+    Escape: () => {
+      rangeAnchor = rangeFocus = null;
+      processView.setState({ range: null, offer: null });
+      controller.selectPage(null);
+    },
+  };
+  // Shift+arrows are ours here (runKey matches the key name only).
+  runKey(e, actions);
+}
+
+/** Where a keyboard range started and where its moving end is (one keyboard, one range). */
+let rangeAnchor: number | null = null;
+let rangeFocus: number | null = null;
+
+/** The process's name, pid and counters; the RSS ticks when it changes. */
+function PaneHeader({ proc, current }: { proc: ProcessView; current: boolean }) {
+  const controller = useController();
+  const rss = proc.rssAnonKb + proc.rssShmemKb;
+  // The tick: RSS changed since the last render (React's "adjust state while rendering" pattern).
+  const [seen, setSeen] = useState(rss);
+  const [tick, setTick] = useState<{ key: number; delta: number } | null>(null);
+  if (seen !== rss) {
+    setSeen(rss);
+    setTick((t) => ({ key: (t?.key ?? 0) + 1, delta: rss - seen }));
+  }
+  return (
+    <div className="pane-head">
+      {current ? (
+        <strong className="pane-name">{proc.name}</strong>
+      ) : (
+        <button
+          type="button"
+          className="link pane-name"
+          onClick={() => void controller.selectProcess(proc.name)}
+          aria-label={`Make ${proc.name} the current process`}
+        >
+          {proc.name}
+        </button>
+      )}
+      <span className="muted">pid {proc.pid}</span>
+      {proc.state === 'R' ? (
+        <span className="pane-counters" data-testid={`rss-${proc.name}`}>
+          RSS <span data-testid={`rss-value-${proc.name}`}>{count(rss)}</span> kB · minflt{' '}
+          {count(proc.minflt)}
+          {tick && (
+            <span key={tick.key} className="rss-tick" aria-hidden="true">
+              {tick.delta > 0 ? '+' : '−'}
+              {count(Math.abs(tick.delta))} kB
+            </span>
+          )}
+        </span>
+      ) : (
+        <span className="muted">{proc.exit ?? 'exited'}</span>
+      )}
+      {current && <span className="pane-current">current</span>}
+    </div>
+  );
+}
 
 function EmptyHint() {
   const hasProc = useAppState((s) => s.currentProc !== null);
@@ -118,8 +372,10 @@ function ProcessToolbar() {
   const currentRegion = useAppState((s) => s.currentRegion);
   const mode = useAppState((s) => s.mode);
   const busy = useAppState((s) => s.status !== 'ready');
+  const shown = useProcessView((s) => s.shown);
+  const links = useProcessView((s) => s.links);
   useAppState((s) => s.pagesVersion); // the grid's layout changes with the data
-  const ids = { proc: useId(), region: useId(), mode: useId() };
+  const ids = { proc: useId(), region: useId(), mode: useId(), links: useId() };
   const proc = processes.find((p) => p.name === currentProc) ?? null;
   const region = proc?.regions.find((r) => r.name === currentRegion) ?? null;
   const alive = proc?.state === 'R';
@@ -150,7 +406,7 @@ function ProcessToolbar() {
           id={ids.proc}
           value={currentProc ?? ''}
           disabled={processes.length === 0}
-          onChange={(e) => controller.selectProcess(e.target.value)}
+          onChange={(e) => void controller.selectProcess(e.target.value)}
         >
           {processes.length === 0 && <option value="">—</option>}
           {processes.map((p) => (
@@ -174,29 +430,57 @@ function ProcessToolbar() {
             </option>
           ))}
         </select>
-        <fieldset className="mode-switch">
-          <legend className="sr-only">A click on a page</legend>
-          <input
-            type="radio"
-            id={`${ids.mode}-r`}
-            name={ids.mode}
-            checked={mode === 'read'}
-            onChange={() => controller.setMode('read')}
-          />
-          <label htmlFor={`${ids.mode}-r`} title="A click reads a byte of the page (key: r)">
+        {processes.length > 1 && (
+          <fieldset className="shown-chooser" data-testid="process-chooser">
+            <legend>shown</legend>
+            {processes.map((p) => (
+              <label key={p.name}>
+                <input
+                  type="checkbox"
+                  checked={p.name === currentProc || shown.includes(p.name)}
+                  disabled={p.name === currentProc}
+                  onChange={(e) =>
+                    processView.setState((s) => ({
+                      shown: e.target.checked
+                        ? [...s.shown.filter((n) => n !== p.name), p.name]
+                        : s.shown.filter((n) => n !== p.name),
+                    }))
+                  }
+                />
+                {p.name}
+              </label>
+            ))}
+          </fieldset>
+        )}
+      </div>
+      <div className="grid-toolbar-row pgrid-controls">
+        <fieldset className="click-mode">
+          <legend>A click on a page</legend>
+          {/* Each radio covers its own label, so a click anywhere on the option checks it. */}
+          <label className="click-mode-option" title="A click reads a byte of the page (key: r)">
+            <input
+              type="radio"
+              name={ids.mode}
+              checked={mode === 'read'}
+              onChange={() => controller.setMode('read')}
+            />
             Read <kbd>r</kbd>
           </label>
-          <input
-            type="radio"
-            id={`${ids.mode}-w`}
-            name={ids.mode}
-            checked={mode === 'write'}
-            onChange={() => controller.setMode('write')}
-          />
-          <label htmlFor={`${ids.mode}-w`} title="A click writes a byte to the page (key: w)">
+          <label className="click-mode-option" title="A click writes a byte to the page (key: w)">
+            <input
+              type="radio"
+              name={ids.mode}
+              checked={mode === 'write'}
+              onChange={() => controller.setMode('write')}
+            />
             Write <kbd>w</kbd>
           </label>
         </fieldset>
+        <span className="mode-hint muted" data-testid="mode-hint">
+          {mode === 'read'
+            ? 'reads a byte: an untouched page gets the zero page'
+            : 'writes a byte: a zero-mapped page gets its own zeroed frame (copy-on-write)'}
+        </span>
         <button
           type="button"
           disabled={busy || !region || !alive}
@@ -204,6 +488,17 @@ function ProcessToolbar() {
         >
           {mode === 'read' ? 'Read all' : 'Write all'}
         </button>
+        <label htmlFor={ids.links}>links</label>
+        <select
+          id={ids.links}
+          value={links}
+          onChange={(e) => processView.setState({ links: e.target.value as 'all' | 'selection' | 'off' })}
+          title="Lines from virtual pages to the frames they map"
+        >
+          <option value="all">every page in view</option>
+          <option value="selection">selected pages</option>
+          <option value="off">none</option>
+        </select>
       </div>
       <p id="pgrid-caption" className="muted" data-testid="process-grid-caption">
         {proc && region ? (
@@ -220,13 +515,77 @@ function ProcessToolbar() {
             {shownPages > 0 && shownPages < region.len / pageSize && (
               <> · showing the first {count(shownPages)}</>
             )}
-            {!alive && <> · {proc.exit ?? 'exited'}</>}
+            {!alive && <> · {proc.exit ?? 'exited'}</>} · shift-click or shift-drag selects pages
           </>
         ) : (
           'no region shown'
         )}
       </p>
     </div>
+  );
+}
+
+/** A read click on a zero-mapped page: say why nothing would happen and offer the write. */
+function ZeroOffer() {
+  const controller = useController();
+  const offer = useProcessView((s) => s.offer);
+  const currentProc = useAppState((s) => s.currentProc);
+  const busy = useAppState((s) => s.status !== 'ready');
+  const writeRef = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    if (offer) writeRef.current?.focus({ preventScroll: true });
+  }, [offer]);
+  if (!offer || offer.proc !== currentProc) return null;
+  const d = controller.regionPages;
+  const huge = d?.states[offer.page] === VPAGE_HUGE_ZERO;
+  const dismiss = () => processView.setState({ offer: null });
+  return (
+    <div className="zero-offer" role="status" data-testid="zero-offer">
+      <span>
+        Page {offer.page} already maps the {huge ? 'huge zero folio' : 'zero page'}: a read changes nothing. A
+        write faults (do_wp_page → wp_page_copy) and gives the page its own zeroed frame.
+      </span>
+      <button
+        ref={writeRef}
+        type="button"
+        className="primary"
+        disabled={busy}
+        onClick={() => void actOnPage(controller, offer.page, 'write').then(focusGrid)}
+      >
+        Write it
+      </button>
+      <button
+        type="button"
+        disabled={busy}
+        onClick={() => {
+          dismiss();
+          void actOnPage(controller, offer.page, 'read').then(focusGrid);
+        }}
+      >
+        Read anyway
+      </button>
+      <button type="button" className="link" onClick={dismiss} aria-label="Dismiss">
+        ✕
+      </button>
+    </div>
+  );
+}
+
+/** Back to the current process's grid after the offer's button (it goes away with the offer). */
+function focusGrid(): void {
+  document.querySelector<HTMLElement>('[data-testid="process-grid"]')?.focus({ preventScroll: true });
+}
+
+/** The scenario line the last control ran (or is running), as the learner could type it. */
+function RunLine() {
+  const running = useProcessView((s) => s.running);
+  const last = useProcessView((s) => s.lastLine);
+  const line = running ?? last;
+  if (!line) return null;
+  return (
+    <p className="run-line" data-testid="process-run-line" aria-live="polite">
+      <span className="muted">{running ? 'running' : 'ran'}</span> <code>{line}</code>
+    </p>
   );
 }
 

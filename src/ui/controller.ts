@@ -275,9 +275,10 @@ export class AppController {
     return this.currentProcess?.regions.find((r) => r.name === s.currentRegion) ?? null;
   }
 
-  selectProcess(name: string): void {
+  /** Show process `name` in the process grid; resolves once its pages are there. */
+  selectProcess(name: string): Promise<void> {
     const p = this.store.getState().processes.find((x) => x.name === name);
-    if (!p) return;
+    if (!p) return Promise.resolve();
     const region = this.store.getState().currentRegion;
     this.set({
       currentProc: name,
@@ -285,7 +286,7 @@ export class AppController {
       pageSelection: null,
       pageHover: null,
     });
-    void this.track(this.refreshPages());
+    return this.track(this.refreshPages());
   }
 
   selectRegion(name: string): void {
@@ -382,6 +383,30 @@ export class AppController {
     } catch (e) {
       if (token === this.pagesToken) this.fail(e);
     }
+  }
+
+  /**
+   * The page states of any process's named region, for a process view beside the current one (a
+   * forked child); null when the process has no such region or has exited.
+   */
+  async regionPagesOf(proc: string, region: string): Promise<ProcessRegionData | null> {
+    const p = this.store.getState().processes.find((x) => x.name === proc);
+    const r = p?.regions.find((x) => x.name === region);
+    if (!p || !r || p.state !== 'R') return null;
+    const reply = await this.track(this.client.processPages(p.name, r.name));
+    const states = new Uint8Array(reply.states);
+    const pfns = new Float64Array(reply.pfns);
+    return {
+      key: `${reply.pid}:${reply.region}`,
+      start: reply.start,
+      pageShift: reply.pageShift,
+      states,
+      pfns,
+      vmas: p.vmas
+        .filter((v) => v.end > r.start && v.start < r.start + r.len)
+        .map((v) => ({ start: v.start, end: v.end, label: v.perms + (v.shared ? ' shmem' : '') })),
+      blocks: pmdBlocks(states, pfns, reply.start, reply.pageShift),
+    };
   }
 
   private showPages(d: ProcessRegionData | null): void {
@@ -684,15 +709,18 @@ export class AppController {
     });
   }
 
-  /** Read or write one byte of a page of the shown region, as the mode says: the fault path runs. */
-  touchPage(page: number): Promise<RanReply | null> {
+  /**
+   * Read or write one byte of a page of the shown region, as the mode says (or as `mode` says: the
+   * process view's "write it instead" offer): the fault path runs.
+   */
+  touchPage(page: number, mode?: PageMode): Promise<RanReply | null> {
     const s = this.store.getState();
     const r = this.currentRegionInfo;
     if (!s.currentProc || !r || !s.machine) return Promise.resolve(null);
     const off = '0x' + (page * 2 ** s.machine.pageShift).toString(16);
     this.set({ pageSelection: page });
     const line =
-      s.mode === 'read'
+      (mode ?? s.mode) === 'read'
         ? `${s.currentProc} read ${r.name} ${off} 1 1`
         : `${s.currentProc} write ${r.name} ${off} 1 1 1`;
     return this.run(line);
@@ -712,11 +740,14 @@ export class AppController {
     return this.run(line);
   }
 
-  /** `<current> fork <child>`; the child is shown. */
+  /**
+   * `<current> fork <child>`; the parent stays the current process (the process view shows the
+   * child beside it).
+   */
   fork(child: string): Promise<RanReply | null> {
     const p = this.store.getState().currentProc;
     if (!p) return Promise.resolve(null);
-    return this.run(`${p} fork ${child.trim()}`, { proc: child.trim() });
+    return this.run(`${p} fork ${child.trim()}`);
   }
 
   /** `<current> exit`. */

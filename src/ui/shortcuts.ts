@@ -50,9 +50,13 @@ export const SHORTCUTS: readonly ShortcutGroup[] = [
     where: 'Process grid',
     keys: [
       { keys: ['ArrowLeft', 'ArrowRight', 'ArrowUp', 'ArrowDown'], what: 'move the selected page' },
+      {
+        keys: ['Shift+←', 'Shift+→', 'Shift+↑', 'Shift+↓'],
+        what: 'select a run of pages (for madvise, mprotect, munmap; also shift-click, shift-drag)',
+      },
       { keys: ['PageUp', 'PageDown'], what: 'pan up or down' },
       { keys: ['Enter', 'Space'], what: 'read or write the selected page (the mode)' },
-      { keys: ['Escape'], what: 'clear the selected page' },
+      { keys: ['Escape'], what: 'clear the selected page and run of pages' },
     ],
   },
   {

@@ -1,0 +1,98 @@
+/**
+ * The controls for a run of selected pages (shift-click, shift-drag or Shift+arrows in the process
+ * grid; the selected page alone when there is no run): madvise, mprotect and munmap. Each button runs
+ * the scenario line a learner could type (`A madvise r1 0x5000 32K dontneed`), shown before it runs.
+ */
+import { useAppState, useController } from './context.ts';
+import { count, hex, size } from './format.ts';
+import { actingRange, rangeLine, runRangeOp, type RangeOp } from './process_actions.ts';
+import { processView, useProcessView } from './process_view.ts';
+
+const MADVISE: { advice: Extract<RangeOp, { op: 'madvise' }>['advice']; title: string }[] = [
+  {
+    advice: 'dontneed',
+    title: 'MADV_DONTNEED: zap the PTEs; the next touch faults again (zero page or a new frame)',
+  },
+  { advice: 'populate_read', title: 'MADV_POPULATE_READ: fault the pages in as reads (the zero page)' },
+  { advice: 'populate_write', title: 'MADV_POPULATE_WRITE: fault the pages in as writes (a frame each)' },
+  { advice: 'hugepage', title: 'MADV_HUGEPAGE: THP allowed here (transparent_hugepage=madvise)' },
+  { advice: 'nohugepage', title: 'MADV_NOHUGEPAGE: no THP here' },
+];
+
+export function RangeActions() {
+  const controller = useController();
+  useProcessView((s) => s.range);
+  useAppState((s) => s.pageSelection);
+  useAppState((s) => s.pagesVersion);
+  const busy = useAppState((s) => s.status !== 'ready');
+  const shift = useAppState((s) => s.machine?.pageShift ?? 12);
+  const proc = useAppState((s) => s.processes.find((p) => p.name === s.currentProc) ?? null);
+  const r = actingRange(controller);
+  if (!r || !proc)
+    // The bar keeps its place (no layout shift when a page gets selected).
+    return (
+      <div className="range-actions empty muted" data-testid="range-actions">
+        Select pages to madvise, mprotect or munmap them: click one, then shift-click (or shift-drag, or
+        Shift+arrows) to extend.
+      </div>
+    );
+  const d = controller.regionPages;
+  const n = r.last - r.first + 1;
+  const disabled = busy || proc.state !== 'R';
+  const run = (o: RangeOp) => void runRangeOp(controller, o);
+  const title = (o: RangeOp, what: string) => `${what}\nruns: ${rangeLine(r, shift, o)}`;
+  return (
+    <div className="range-actions" role="group" aria-label="Selected pages" data-testid="range-actions">
+      <span className="range-what">
+        {n === 1 ? `page ${r.first}` : `pages ${r.first}–${r.last}`} ({count(n)} page{n === 1 ? '' : 's'},{' '}
+        {size(n * 2 ** shift)}
+        {d && <> at {hex(d.start + r.first * 2 ** shift)}</>})
+      </span>
+      <span className="range-group">
+        <span className="muted">madvise</span>
+        {MADVISE.map((m) => (
+          <button
+            key={m.advice}
+            type="button"
+            disabled={disabled}
+            title={title({ op: 'madvise', advice: m.advice }, m.title)}
+            onClick={() => run({ op: 'madvise', advice: m.advice })}
+          >
+            {m.advice}
+          </button>
+        ))}
+      </span>
+      <span className="range-group">
+        <span className="muted">mprotect</span>
+        {(['none', 'r', 'rw'] as const).map((prot) => (
+          <button
+            key={prot}
+            type="button"
+            disabled={disabled}
+            title={title(
+              { op: 'mprotect', prot },
+              `mprotect(PROT_${prot === 'none' ? 'NONE' : prot === 'r' ? 'READ' : 'READ|PROT_WRITE'})`,
+            )}
+            onClick={() => run({ op: 'mprotect', prot })}
+            aria-label={`mprotect ${prot}`}
+          >
+            {prot}
+          </button>
+        ))}
+      </span>
+      <button
+        type="button"
+        disabled={disabled}
+        title={title({ op: 'munmap' }, 'munmap(): the pages leave the address space')}
+        onClick={() => run({ op: 'munmap' })}
+      >
+        munmap
+      </button>
+      {processView.getState().range && (
+        <button type="button" className="link" onClick={() => processView.setState({ range: null })}>
+          clear
+        </button>
+      )}
+    </div>
+  );
+}
