@@ -130,7 +130,8 @@ function parseBool(t: string): boolean | undefined {
 function parseMachineLine(
   v: Value,
   report: (col: number, msg: string) => void,
-  base: Partial<MachineConfig> = {},
+  /** the config the keys go on top of, to check the whole; null: do not check it */
+  base: Partial<MachineConfig> | null = {},
 ): Partial<MachineConfig> {
   const out: Record<string, unknown> = {};
   const re = /\S+/g;
@@ -167,6 +168,7 @@ function parseMachineLine(
     else out[spec.key] = spec.key === 'granule' ? parseInt(val, 10) : val;
   }
   const partial = out as Partial<MachineConfig>;
+  if (!base) return partial;
   try {
     validateConfig(completeConfig({ ...base, ...partial }));
   } catch (e) {
@@ -316,6 +318,7 @@ interface StepDraft {
 
 class DocParser {
   readonly problems: LessonDocProblem[] = [];
+  private machineOk = false;
   constructor(private readonly lines: string[]) {}
 
   private report = (line: number, col: number, message: string) => {
@@ -391,6 +394,10 @@ class DocParser {
           1,
           "'#' headings are not steps: the lesson's title goes in the front matter, each step starts with '## '",
         );
+        // read on as if it were a step, so what follows is not reported again
+        cur = { title: text.replace(/^#\s+/, '').trim(), line, paragraphs: [], fences: [] };
+        steps.push(cur);
+        para = null;
         continue;
       }
       if (!text.trim() || /^\s*<!--.*-->\s*$/.test(text)) {
@@ -453,10 +460,10 @@ class DocParser {
     const where = 'front matter';
     const format = this.num(this.req(front, 'format', where, 1));
     if (format !== undefined && format !== LESSON_FORMAT) {
-      const e = front.get('format')!;
+      const v = this.str(front.get('format')!)!;
       this.report(
-        e.line,
-        e.col,
+        v.line,
+        v.col,
         format > LESSON_FORMAT
           ? `format ${format} is newer than this MM Lab reads (format ${LESSON_FORMAT}): open it in a newer MM Lab`
           : `format ${format} is unknown: this MM Lab reads format ${LESSON_FORMAT}`,
@@ -473,7 +480,10 @@ class DocParser {
     const title = this.req(front, 'title', where, 1);
     const summary = this.req(front, 'summary', where, 1);
     const machineV = this.req(front, 'machine', where, 1);
+    const before = this.problems.length;
     const machine = machineV ? parseMachineLine(machineV, (c, m) => this.report(machineV.line, c, m)) : {};
+    // a step's machine is checked on top of the lesson's: only when the lesson's is sound
+    this.machineOk = !!machineV && this.problems.length === before;
     const lesson: Lesson = {
       id: id?.text ?? '',
       title: title?.text ?? '',
@@ -549,7 +559,12 @@ class DocParser {
     const machine = m.get('machine');
     if (machine) {
       const v = this.str(machine);
-      if (v) step.machine = parseMachineLine(v, (c, msg) => this.report(v.line, c, msg), lessonMachine);
+      if (v)
+        step.machine = parseMachineLine(
+          v,
+          (c, msg) => this.report(v.line, c, msg),
+          this.machineOk ? lessonMachine : null,
+        );
     }
     const boot = m.get('boot');
     if (boot) {
