@@ -13,6 +13,7 @@ import {
   lessonUrlFrom,
   readLessonFile,
 } from '../src/ui/lessons/lesson_link.ts';
+import { lessonFromUrl } from '../src/ui/lesson_runner.ts';
 import { toBase64Url } from '../src/ui/share/share_codec.ts';
 
 const PAGE = 'https://teach.example.edu/os/mmlab/index.html';
@@ -21,7 +22,7 @@ describe('lesson links', () => {
   it('every built-in lesson travels inline in a link shorter than the inline limit and opens as itself', async () => {
     for (const [i, d] of LESSON_DOCS.entries()) {
       const hash = await encodeLessonLink(d.text);
-      expect(hash).toMatch(/^#lesson=doc1\.[\w-]+$/);
+      expect(hash).toMatch(/^#lesson=~doc1\.[\w-]+$/);
       expect(hash.length, d.file).toBeLessThan(MAX_INLINE_LINK);
       expect(isLessonDocHash(hash)).toBe(true);
       expect(await decodeLessonLink(hash)).toBe(d.text);
@@ -30,9 +31,11 @@ describe('lesson links', () => {
   });
 
   it('tells a document from a built-in id and from a machine share link', () => {
+    // the lesson runner's ?lesson=/#lesson=<id> reader sees no id in a document link
+    expect(lessonFromUrl({ search: '', hash: '#lesson=~doc1.abc' })).toBeNull();
     expect(isLessonDocHash('#lesson=zero-page')).toBe(false);
     expect(isLessonDocHash('#s=abc')).toBe(false);
-    expect(isLessonDocHash('#x=1&lesson=doc1.abc')).toBe(true);
+    expect(isLessonDocHash('#x=1&lesson=~doc1.abc')).toBe(true);
   });
 
   it('a cut, altered, newer or oversized link says what is wrong', async () => {
@@ -41,10 +44,10 @@ describe('lesson links', () => {
     await expect(decodeLessonLink(hash.replace(/doc1\../, 'doc1.$'))).rejects.toThrow(
       /not base64url: '\$' at character 1/,
     );
-    await expect(decodeLessonLink('#lesson=doc2.AAAA')).rejects.toThrow(
+    await expect(decodeLessonLink('#lesson=~doc2.AAAA')).rejects.toThrow(
       /newer MM Lab \(lesson link version 2\)/,
     );
-    await expect(decodeLessonLink('#lesson=doc1.')).rejects.toThrow(/cut short/);
+    await expect(decodeLessonLink('#lesson=~doc1.')).rejects.toThrow(/cut short/);
     await expect(decodeLessonLink('#lesson=zero-page')).rejects.toThrow(/names a lesson, not a document/);
     // a small link that inflates past the cap (a "zip bomb") stops at the cap
     const zeros = new Uint8Array(MAX_LESSON_BYTES + 1).fill(0x61);
@@ -53,7 +56,7 @@ describe('lesson links', () => {
         new Blob([zeros]).stream().pipeThrough(new CompressionStream('deflate-raw')),
       ).arrayBuffer(),
     );
-    const bomb = `#lesson=doc1.${toBase64Url(packed)}`;
+    const bomb = `#lesson=~doc1.${toBase64Url(packed)}`;
     expect(bomb.length).toBeLessThan(2000);
     await expect(decodeLessonLink(bomb)).rejects.toThrow(LessonLinkError);
     await expect(decodeLessonLink(bomb)).rejects.toThrow(/larger than 262144 bytes/);

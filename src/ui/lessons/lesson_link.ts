@@ -1,12 +1,13 @@
 /**
  * Sharing a lesson document without a server:
  *
- *   #lesson=doc1.<base64url(deflate-raw(the Markdown))>   the whole document in the link
+ *   #lesson=~doc1.<base64url(deflate-raw(the Markdown))>  the whole document in the link
  *   ?lesson-url=<relative or same-origin URL>             a .md file published next to the app
  *   a .md file dropped on the app                         readLessonFile
  *
- * `#lesson=<id>` already opens a built-in lesson (lesson_runner.ts lessonFromUrl); an id never holds a
- * dot, so the `doc1.` prefix tells a document from an id, and its `1` versions the link's encoding
+ * `#lesson=<id>` already opens a built-in lesson (lesson_runner.ts lessonFromUrl, which reads `[\w-]+`);
+ * an id never starts with `~`, so the `~doc1.` prefix tells a document from an id (lessonFromUrl sees
+ * no id in it), and its `1` versions the link's encoding
  * (the document inside carries its own `format:`). Decoding stops at MAX_LESSON_BYTES of Markdown
  * (a few kilobytes of link cannot inflate into memory trouble), and every failure is a
  * LessonLinkError saying what is wrong; a document that decodes but does not parse is a
@@ -18,7 +19,7 @@ import { parseLessonDoc } from './lesson_doc.ts';
 import type { Lesson } from './types.ts';
 
 /** The prefix of a document in `#lesson=`: the link encoding's version. */
-export const LESSON_LINK_PREFIX = 'doc1.';
+export const LESSON_LINK_PREFIX = '~doc1.';
 /** The largest document a link, URL or file may hold (the seven built-ins are 3 to 10 kB). */
 export const MAX_LESSON_BYTES = 256 * 1024;
 /**
@@ -34,7 +35,7 @@ export class LessonLinkError extends Error {
   }
 }
 
-/** The hash (`#lesson=doc1.…`) carrying a document. */
+/** The hash (`#lesson=~doc1.…`) carrying a document. */
 export async function encodeLessonLink(markdown: string): Promise<string> {
   const bytes = new TextEncoder().encode(markdown);
   if (bytes.length > MAX_LESSON_BYTES)
@@ -47,16 +48,16 @@ export async function encodeLessonLink(markdown: string): Promise<string> {
 
 /** Whether a hash carries a lesson document (not a built-in lesson's id, not a machine share link). */
 export function isLessonDocHash(hash: string): boolean {
-  return new RegExp(`(^#?|&)lesson=${LESSON_LINK_PREFIX.replace('.', '\\.')}`).test(hash);
+  return /(^#?|&)lesson=~doc1\./.test(hash);
 }
 
-/** The Markdown a `#lesson=doc1.…` hash carries. */
+/** The Markdown a `#lesson=~doc1.…` hash carries. */
 export async function decodeLessonLink(hash: string): Promise<string> {
   const m = /(?:^#?|&)lesson=([^&]*)/.exec(hash);
   if (!m) throw new LessonLinkError('the link has no lesson= parameter');
   const value = m[1]!;
   if (!value.startsWith(LESSON_LINK_PREFIX)) {
-    const v = /^doc(\d+)\./.exec(value);
+    const v = /^~doc(\d+)\./.exec(value);
     throw new LessonLinkError(
       v
         ? `this link was made by a newer MM Lab (lesson link version ${v[1]}); this one reads version 1`
@@ -64,7 +65,7 @@ export async function decodeLessonLink(hash: string): Promise<string> {
     );
   }
   const data = value.slice(LESSON_LINK_PREFIX.length);
-  if (!data) throw new LessonLinkError('the link ends after lesson=doc1.: it was cut short');
+  if (!data) throw new LessonLinkError('the link ends after lesson=~doc1.: it was cut short');
   let bytes: Uint8Array;
   try {
     bytes = fromBase64Url(data);
@@ -90,7 +91,7 @@ export async function decodeLessonLink(hash: string): Promise<string> {
   }
 }
 
-/** The lesson a `#lesson=doc1.…` hash carries; throws LessonLinkError or LessonDocError. */
+/** The lesson a `#lesson=~doc1.…` hash carries; throws LessonLinkError or LessonDocError. */
 export async function lessonFromLink(hash: string): Promise<Lesson> {
   return parseLessonDoc(await decodeLessonLink(hash), 'the lesson in the link');
 }
