@@ -12,6 +12,7 @@ import { openShareLink } from './ui/share/share_actions.ts';
 import { openSharedLesson } from './ui/shared_lesson.ts';
 import { installTestApi } from './ui/test_api.ts';
 import { createWorkerClient } from './worker/client.ts';
+import { registerServiceWorker } from './pwa.ts';
 import './ui/styles.css';
 
 // The machine's worker, and a way to start two more for the Compare view.
@@ -25,6 +26,8 @@ void openSharedLesson(controller, location);
 window.addEventListener('hashchange', () => {
   if (isShareHash(location.hash)) void openShareLink(controller, location.hash);
 });
+
+registerServiceWorker();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

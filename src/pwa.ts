@@ -1,0 +1,13 @@
+/**
+ * Register the service worker (scripts/vite-sw.ts writes sw.js into the build) so the site opens
+ * with the network cut after its first load. Only in a build, only over http(s) or localhost where
+ * browsers allow service workers; a site opened from file:// still runs, online or not, since all
+ * its URLs are relative.
+ */
+export function registerServiceWorker(): void {
+  if (!import.meta.env.PROD || !('serviceWorker' in navigator) || !window.isSecureContext) return;
+  navigator.serviceWorker.register('./sw.js').catch((e: unknown) => {
+    // offline use is a bonus: the app runs without it
+    console.warn('MM Lab: no offline copy:', e);
+  });
+}
