@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LESSONS } from '../src/ui/lessons/index.ts';
 import {
@@ -6,6 +7,8 @@ import {
   lessonToMarkdown,
   parseLessonDoc,
 } from '../src/ui/lessons/lesson_doc.ts';
+import { matchingChoice } from '../src/ui/lessons/types.ts';
+import { runLesson } from './helpers/lessons.ts';
 
 /** A small valid lesson; tests break one thing at a time. */
 const DOC = `---
@@ -192,5 +195,23 @@ describe('lesson documents', () => {
     const md = lessonToMarkdown(l);
     expect(md).toContain('title: "\\"Quoted\\": a title"');
     expect(parseLessonDoc(md)).toEqual(l);
+  });
+});
+
+describe("docs/lessons.md's complete example", () => {
+  it('parses, and every answer it expects is what the machine gives', () => {
+    const md = readFileSync(new URL('../docs/lessons.md', import.meta.url), 'utf8');
+    const example = /````markdown\n([\s\S]*?)````/.exec(md)![1]!;
+    const lesson = parseLessonDoc(example, 'docs/lessons.md example');
+    expect(lesson.steps).toHaveLength(5);
+    const out = runLesson(lesson);
+    lesson.steps.forEach((s, i) => {
+      const q = s.question;
+      if (q?.kind === 'number') expect(out[i]!.value, s.title).toBe(q.expected);
+      if (q?.kind === 'choice') expect(matchingChoice(q, out[i]!.value!), s.title).toBe(q.expected);
+    });
+    const click = lesson.steps.findIndex((s) => s.select);
+    expect(out[click]!.frame).toBe(0x3b34);
+    expect(out[click]!.output).toMatch(/0x8000000000003b34/); // pagemap: present, pfn 0x3b34
   });
 });
