@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { LESSONS } from '../src/ui/lessons/index.ts';
 import {
+  LESSON_LEVELS,
   LessonDocError,
   checkLessonDoc,
   lessonToMarkdown,
@@ -213,5 +214,24 @@ describe("docs/lessons.md's complete example", () => {
     const click = lesson.steps.findIndex((s) => s.select);
     expect(out[click]!.frame).toBe(0x3b34);
     expect(out[click]!.output).toMatch(/0x8000000000003b34/); // pagemap: present, pfn 0x3b34
+  });
+});
+
+describe('public/lesson.schema.json', () => {
+  const schema = JSON.parse(
+    readFileSync(new URL('../public/lesson.schema.json', import.meta.url), 'utf8'),
+  ) as {
+    $defs: Record<string, { properties: Record<string, { pattern?: string; enum?: string[] }> }>;
+  };
+  it("lists the parser's levels, and its patterns accept every built-in lesson's show, boot and refs lines", () => {
+    expect(schema.$defs.frontMatter!.properties.level!.enum).toEqual(LESSON_LEVELS);
+    const step = schema.$defs.stepBlock!.properties;
+    const re = (p: string) => new RegExp(p);
+    for (const l of LESSONS) {
+      const md = lessonToMarkdown(l);
+      for (const m of md.matchAll(/^show: (.*)$/gm)) expect(m[1]).toMatch(re(step.show!.pattern!));
+      for (const m of md.matchAll(/^boot: (.*)$/gm)) expect(m[1]).toMatch(re(step.boot!.pattern!));
+      for (const m of md.matchAll(/^machine: (.*)$/gm)) expect(m[1]).toMatch(re(step.machine!.pattern!));
+    }
   });
 });
