@@ -1,8 +1,7 @@
 /**
  * Register the service worker (scripts/vite-sw.ts writes sw.js into the build) so the site opens
- * with the network cut after its first load. Only in a build, only over http(s) or localhost where
- * browsers allow service workers; a site opened from file:// still runs, online or not, since all
- * its URLs are relative.
+ * with the network cut after its first load. Only in a build, and only in a secure context (https or
+ * localhost), where browsers allow service workers; elsewhere the app runs without an offline copy.
  */
 export function registerServiceWorker(): void {
   if (!import.meta.env.PROD || !('serviceWorker' in navigator) || !window.isSecureContext) return;
