@@ -1,9 +1,12 @@
 /// <reference types="vitest/config" />
 import { defineConfig } from 'vite';
 import react from '@vitejs/plugin-react';
+import { serviceWorker } from './scripts/vite-sw.ts';
 
 export default defineConfig({
-  plugins: [react()],
+  // Relative URLs: the built site runs from any folder of any static host, or from a USB stick.
+  base: './',
+  plugins: [react(), serviceWorker()],
   worker: { format: 'es' },
   server: { port: 5173 },
   preview: { port: 4173, strictPort: true },

@@ -6,7 +6,7 @@
  */
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
-import { LESSONS } from '../src/ui/lessons/index.ts';
+import { LESSONS } from './lesson_docs.ts';
 import { matchingChoice, type Lesson } from '../src/ui/lessons/types.ts';
 import { MmLab } from './fixtures.ts';
 

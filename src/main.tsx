@@ -9,8 +9,10 @@ import { App } from './ui/App.tsx';
 import { ControllerContext } from './ui/context.ts';
 import { isShareHash } from './ui/share/share_codec.ts';
 import { openShareLink } from './ui/share/share_actions.ts';
+import { openSharedLesson } from './ui/shared_lesson.ts';
 import { installTestApi } from './ui/test_api.ts';
 import { createWorkerClient } from './worker/client.ts';
+import { registerServiceWorker } from './pwa.ts';
 import './ui/styles.css';
 
 // The machine's worker, and a way to start two more for the Compare view.
@@ -18,10 +20,14 @@ const controller = new AppController(createWorkerClient(), createWorkerClient);
 installTestApi(controller);
 // A share link (#s=...) opens its machine and scenario; otherwise the default machine boots.
 void (isShareHash(location.hash) ? openShareLink(controller, location.hash) : controller.start());
+// A teacher's lesson in the link (#lesson=~doc1.…) or at ?lesson-url=: opens after the first boot.
+void openSharedLesson(controller, location);
 // A share link pasted into this tab's address bar changes only the hash: open it too.
 window.addEventListener('hashchange', () => {
   if (isShareHash(location.hash)) void openShareLink(controller, location.hash);
 });
+
+registerServiceWorker();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

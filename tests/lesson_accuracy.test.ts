@@ -25,7 +25,10 @@ function mentions(text: string, name: string): boolean {
 
 function stepText(step: LessonStep): string {
   const q = step.question;
-  return [step.narration, q?.prompt ?? '', q?.explain ?? ''].join('\n');
+  const sel = step.select;
+  return [step.narration, q?.prompt ?? '', q?.explain ?? '', sel?.prompt ?? '', sel?.explain ?? ''].join(
+    '\n',
+  );
 }
 
 function eraOf(lesson: Lesson, step: LessonStep): Era {

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { lessonFromUrl } from '../src/ui/lesson_runner.ts';
-import { LESSONS, findLesson } from '../src/ui/lessons/index.ts';
+import { LESSONS, LESSON_DOCS, findLesson } from '../src/ui/lessons/index.ts';
+import { lessonToMarkdown, parseLessonDoc } from '../src/ui/lessons/lesson_doc.ts';
 import { MachineClient } from '../src/worker/client.ts';
 import { inProcessTransport } from '../src/worker/in_process.ts';
 import { matchingChoice } from '../src/ui/lessons/types.ts';
@@ -24,6 +25,14 @@ describe('lessons', () => {
     }
   });
 
+  it('every built-in lesson is a document named after its id, and reads back the same when written out', () => {
+    expect(LESSON_DOCS.map((d) => d.file)).toEqual(LESSONS.map((l) => `lessons/${l.id}.md`));
+    for (const [i, d] of LESSON_DOCS.entries()) {
+      expect(d.text, d.file).toMatch(/^---\nformat: 1\n/);
+      expect(parseLessonDoc(lessonToMarkdown(LESSONS[i]!)), d.file).toEqual(LESSONS[i]);
+    }
+  });
+
   it('cites kernel files as tree paths and asks at least two questions per lesson', () => {
     for (const l of LESSONS) {
       expect(l.steps.filter((s) => s.question).length, l.id).toBeGreaterThanOrEqual(2);
@@ -41,6 +50,10 @@ describe('lessons', () => {
     it(`${lesson.id}: every step runs, and every question's expected answer is what the machine gives`, () => {
       const outcomes = runLesson(lesson);
       lesson.steps.forEach((step, i) => {
+        if (step.select?.expected !== undefined)
+          expect(outcomes[i]!.frame, `${lesson.id} step ${i + 1} (${step.title}): the frame to click`).toBe(
+            step.select.expected,
+          );
         const q = step.question;
         if (!q) return;
         const v = outcomes[i]!.value!;
@@ -77,6 +90,16 @@ describe('lessons', () => {
     expect(find('cow-fork', 'The parent writes the same page: pgreuse')).toBe(1);
     // ... unless another reference (CPU 1's LRU batch) remains: the only mapper copies
     expect(find('cow-fork', 'Refcount, not mapcount')).toBe(0);
+  });
+
+  it('the zero-page lesson asks the learner to click the zero page: its pfn, read from the machine', () => {
+    const lesson = findLesson('zero-page')!;
+    const i = lesson.steps.findIndex((s) => s.select);
+    expect(lesson.steps[i]!.title).toBe('The one frame of zeros');
+    expect(lesson.steps[i]!.point).toEqual({ kind: 'zeroPage' });
+    expect(runLesson(lesson)[i]!.output).toContain(
+      `zero_pfn = 0x${lesson.steps[i]!.select!.expected!.toString(16)}`,
+    );
   });
 
   it('lessons in the before era use 6.18 names: print zero_pfn, never zero_page_pfn', () => {

@@ -2,7 +2,7 @@
  * Run a lesson through the core the way the app's lesson runner runs it through the worker
  * (src/ui/lesson_runner.ts): the lesson's machine, boot (unless the lesson steps through it), then
  * per step a new machine if it asks for one, its boot steps, the probe before, its lines, the probe
- * after. Returns the value each question's reveal would show.
+ * after. Returns the value each question's reveal would show, and the frame a select question wants.
  */
 import { DEFAULT_CONFIG, type MachineConfig } from '../../src/core/config.ts';
 import { parseScenario } from '../../src/core/scenario/parse.ts';
@@ -12,6 +12,8 @@ import { probed, type Lesson } from '../../src/ui/lessons/types.ts';
 export interface StepOutcome {
   /** the revealed value, for steps with a question */
   value: number | undefined;
+  /** for steps with a "click the frame that…" question: the pfn of the right frame */
+  frame: number | undefined;
   output: string;
 }
 
@@ -52,7 +54,9 @@ export function runLesson(lesson: Lesson): StepOutcome[] {
     const before = q?.probe.delta ? num(s.value(q.probe.what), q.probe.what) : undefined;
     if (step.lines) run(s, step.lines);
     const value = q ? probed(q.probe, before, num(s.value(q.probe.what), q.probe.what)) : undefined;
-    outcomes.push({ value, output: out.join('') });
+    const sel = step.select;
+    const frame = sel ? num(s.value(sel.probe.what), sel.probe.what) : undefined;
+    outcomes.push({ value, frame, output: out.join('') });
   }
   return outcomes;
 }

@@ -3,7 +3,8 @@
  * lines it runs (docs/scenario-language.md) and, optionally, a predict-then-reveal question whose
  * answer is READ FROM THE MACHINE after the lines ran (a `Probe`), never written into the lesson.
  * Plain data, no React: tests/lessons.test.ts runs the same steps through the core.
- * See docs/lessons.md for how to write one.
+ * Lessons are written as Markdown documents (lessons/*.md, parsed by lesson_doc.ts); see
+ * docs/lessons.md for how to write one.
  */
 import type { MachineConfig } from '../../core/config.ts';
 
@@ -70,6 +71,27 @@ export interface ChoiceQuestion extends QuestionBase {
 
 export type Question = NumberQuestion | ChoiceQuestion;
 
+/**
+ * "Click the frame that…": asked after the step's lines ran; the learner answers by selecting a frame
+ * on the frame grid, and the answer is right when the selected pfn is the value the probe reads
+ * (e.g. `zero_pfn`, `pfn(buf)`). A separate field from `question` so a step can ask both, and so a
+ * runner that predates it simply skips it.
+ */
+export interface SelectQuestion {
+  kind: 'frame';
+  prompt: string;
+  /** reads the pfn of the right frame */
+  probe: Probe;
+  /** the pfn the author expects (checked by tests/lessons.test.ts, never shown) */
+  expected?: number;
+  explain: string;
+}
+
+/** Whether a selection answers a select question: the selected frame is the probed pfn. */
+export function selectionAnswers(selectedPfn: number | undefined, probedPfn: number): boolean {
+  return selectedPfn !== undefined && selectedPfn === probedPfn;
+}
+
 /** What a step points the learner at. */
 export type Pointer =
   /** select the zero page's frame on the frame grid (the first one, on arches with several) */
@@ -80,16 +102,18 @@ export type Pointer =
   | { kind: 'panel'; heading: PanelHeading };
 
 /** The panels a lesson can point at, by the id of their heading (src/ui/*Panel.tsx). */
-export type PanelHeading =
-  | 'status-title'
-  | 'scenario-title'
-  | 'huge-title'
-  | 'blkzero-title'
-  | 'boot-title'
-  | 'about-title'
-  | 'proc-title'
-  | 'memblock-title'
-  | 'inspector-title';
+export const PANEL_HEADINGS = [
+  'status-title',
+  'scenario-title',
+  'huge-title',
+  'blkzero-title',
+  'boot-title',
+  'about-title',
+  'proc-title',
+  'memblock-title',
+  'inspector-title',
+] as const;
+export type PanelHeading = (typeof PANEL_HEADINGS)[number];
 
 export interface LessonStep {
   title: string;
@@ -107,7 +131,12 @@ export interface LessonStep {
   lines?: string;
   point?: Pointer;
   question?: Question;
+  /** a "click the frame that…" question, asked after the lines ran */
+  select?: SelectQuestion;
 }
+
+/** How much a lesson assumes, for the gallery. */
+export type LessonLevel = 'intro' | 'intermediate' | 'advanced';
 
 export interface Lesson {
   /** used in `?lesson=<id>` */
@@ -119,6 +148,10 @@ export interface Lesson {
   machine: Partial<MachineConfig>;
   /** leave the machine unbooted so the steps can walk through boot */
   stepBoot?: boolean;
+  /** for the gallery: how much it assumes, minutes it takes, what it is about */
+  level?: LessonLevel;
+  duration?: number;
+  topic?: string;
   steps: LessonStep[];
 }
 
