@@ -16,6 +16,8 @@ export function vmstatValue(m: Machine, name: string): number {
       return m.alloc.nrFreePages();
     case 'nr_free_pages_blocks':
       return m.alloc.zones.reduce((s, z) => s + z.nrFreePagesBlocks, 0);
+    case 'nr_swapcached':
+      return m.swap.cache.size;
     default:
       return m.vmstat.get(name);
   }
