@@ -45,6 +45,7 @@ import { vmstatItem } from './vmstat.ts';
 import { walkCacheTable } from './walk_cache.ts';
 import {
   freeSwapAndCache,
+  freeSwapCache,
   swapDuplicate,
   swapEntryPut,
   swapInfo,
@@ -608,7 +609,11 @@ export function zapRange(
     if (toPut.length) {
       // tlb_finish_mmu → free_pages_and_swap_cache(): lru_add_drain() first, then the references.
       lruAddDrainAll(m);
-      for (const pfn of toPut) folioPut(m, pfn, cpu);
+      for (const pfn of toPut) {
+        // free_swap_cache(): an unmapped swap-cache folio no swap PTE needs leaves the cache
+        if (m.swap.folioSwap.size) freeSwapCache(m, pfn, cpu);
+        folioPut(m, pfn, cpu);
+      }
     }
   });
 }
@@ -797,9 +802,9 @@ function copyNonpresentPte(m: Machine, child: Task, sTable: number, dTable: numb
  * same entry brought it in: a minor fault) or read from the slot into a new folio added to the
  * cache (swapin_readahead without readahead: a major fault, pgmajfault). A zeromap slot is read as
  * a freshly zeroed page (swpin_zero). The PTE maps the folio — writable at once on a write fault
- * when the swap PTE was exclusive — the slot loses this PTE's reference (swap_free), and when no
- * other PTE refers to it the folio leaves the swap cache and the slot is freed (folio_free_swap;
- * the kernel does that on write faults or a half-full swap, see docs/ACCURACY.md).
+ * when the swap PTE was exclusive — and the slot loses this PTE's reference (swap_free). On a
+ * write fault, when no other PTE refers to the slot, the folio leaves the swap cache and the slot
+ * is freed (folio_free_swap); after a read fault both stay, as in the kernel (no readahead here).
  */
 function doSwapPage(m: Machine, vmf: VmFault): FaultResult {
   const arch = m.pgtableArch;
@@ -849,8 +854,10 @@ function doSwapPage(m: Machine, vmf: VmFault): FaultResult {
   arch.mkLeaf(folio, f, last, N);
   writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
   swapEntryPut(m, key); // swap_free_nr(): this PTE no longer refers to the slot
+  // should_try_to_free_swap(): only a write fault (or a full swap, not modelled) lets the slot
+  // go now; after a read fault the folio stays in the swap cache and the slot stays used
   const si = swapInfo(m, key);
-  if (swapCount(si.swapMap[swpOffset(key)]!) === 0) deleteFromSwapCache(m, folio, vmf.cpu, true);
+  if (write && swapCount(si.swapMap[swpOffset(key)]!) === 0) deleteFromSwapCache(m, folio, vmf.cpu, true);
   if (write && !mkwrite) {
     // the fault wanted to write a page it may not reuse as it is: do_wp_page, as the kernel does
     readEntry(m, vmf.pteTable, vmf.pteIdx, vmf.origPte, last);

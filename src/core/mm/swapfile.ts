@@ -188,8 +188,7 @@ export function putSwapFolio(m: Machine, key: number): void {
 /**
  * free_swap_and_cache() for a zapped swap PTE: one reference fewer; when only the swap cache
  * still holds the slot, its folio leaves the cache (__try_to_reclaim_swap), which frees the slot.
- * (The kernel leaves a still-mapped cache folio alone unless swap is over half full; here it is
- * always taken out of the cache, so a cache folio exists only while some swap PTE needs it.)
+ * (The kernel also reclaims a mapped one when swap is full: not modelled.)
  */
 export function freeSwapAndCache(
   m: Machine,
@@ -204,9 +203,20 @@ export function freeSwapAndCache(
   const v = --si.swapMap[off]!;
   if (v === 0) swapRangeFree(m, si, off);
   else if (v === SWAP_HAS_CACHE) {
+    // __try_to_reclaim_swap(TTRS_UNMAPPED): only a folio nobody maps leaves the cache
     const folio = swapCacheFolio(m, key);
-    if (folio >= 0) deleteFromSwapCache(m, folio, cpu, true);
+    if (folio >= 0 && m.pages.mapcount[folio]! < 0) deleteFromSwapCache(m, folio, cpu, false);
   }
+}
+
+/**
+ * free_swap_cache() (free_pages_and_swap_cache at the end of a zap): a swap-cache folio that is
+ * no longer mapped and whose slot no swap PTE refers to leaves the cache, freeing the slot.
+ */
+export function freeSwapCache(m: Machine, pfn: number, cpu: number): void {
+  const key = m.swap.folioSwap.get(pfn);
+  if (key === undefined || m.pages.mapcount[pfn]! >= 0) return;
+  if (swapCount(swapInfo(m, key).swapMap[swpOffset(key)]!) === 0) deleteFromSwapCache(m, pfn, cpu, false);
 }
 
 /** /proc/swaps (swap_show). */

@@ -2,9 +2,9 @@
  * Page reclaim (mm/vmscan.c) as MADV_PAGEOUT drives it: reclaim_pages() → shrink_folio_list() on
  * the folios madvise isolated. For each anonymous folio: add_to_swap() (a slot, the swap cache,
  * dirty), try_to_unmap() (its PTE becomes a swap PTE: swap_duplicate, MM_SWAPENTS), pageout() →
- * swap_writeout() (a zero-filled folio only sets its zeromap bit), then __remove_mapping() takes
- * it out of the swap cache and the last reference frees it. The write completes at once, so the
- * folio is freed in the same pass (the kernel frees a folio under writeback on a later pass).
+ * swap_writeout(). A zero-filled folio only sets its zeromap bit and __remove_mapping() frees it
+ * at once; a written folio is under writeback and stays in the swap cache on the inactive list
+ * (as in the kernel, where a later reclaim pass frees it: not modelled yet, nothing scans).
  *
  * Not here yet: shrink_lruvec/shrink_active_list scanning the LRU lists, kswapd and the
  * watermarks, file folios, large folios (THPs are skipped by the madvise walk).
@@ -87,7 +87,15 @@ export function reclaimPages(m: Machine, list: IsolatedFolio[], cpu: number): nu
       // pageout() → folio_clear_dirty_for_io() → swap_writeout()
       if (p.flags[pfn]! & PG.dirty) {
         p.flags[pfn] = p.flags[pfn]! & ~PG.dirty;
-        m.trace.call('swap_writeout', () => swapWriteout(m, pfn, key));
+        const r = m.trace.call('swap_writeout', () => swapWriteout(m, pfn, key));
+        if (r === 'written') {
+          // PAGE_SUCCESS with the folio under writeback: it stays in the swap cache, back on
+          // the inactive list (folio_rotate_reclaimable when the write ends), until a later
+          // reclaim pass frees it. SwapCached shows it; a fault on it before then is minor.
+          folioPutbackLru(m, pfn);
+          folioPut(m, pfn, cpu);
+          continue;
+        }
       }
       // __remove_mapping(): out of the swap cache (the slot keeps the PTE's reference), then
       // the isolation reference was the last one: free_unref_folios
