@@ -1,3 +1,4 @@
+import { SWAP_ARCHES, sysSwapon } from '../src/core/mm/swapfile.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertInvariants } from '../src/core/check.ts';
@@ -44,7 +45,14 @@ type Op =
   | { k: 'read' | 'write'; p: number; r: number; page: number; n: number; byte: number }
   | { k: 'fork'; p: number }
   | { k: 'munmap'; p: number; r: number }
-  | { k: 'dontneed' | 'mprotect'; p: number; r: number; page: number; n: number; prot: Prot }
+  | {
+      k: 'dontneed' | 'mprotect' | 'pageout' | 'cold';
+      p: number;
+      r: number;
+      page: number;
+      n: number;
+      prot: Prot;
+    }
   | { k: 'exit'; p: number };
 
 /**
@@ -83,7 +91,7 @@ const opArbFor = (maxPages: number, span: number): fc.Arbitrary<Op> =>
     })),
     { weight: 2, arbitrary: fc.record({ k: fc.constant('fork' as const), p: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('munmap' as const), p: fc.nat(), r: fc.nat() }) },
-    ...(['dontneed', 'mprotect'] as const).map((k) => ({
+    ...(['dontneed', 'mprotect', 'pageout', 'cold'] as const).map((k) => ({
       weight: 2,
       arbitrary: fc.record({
         k: fc.constant(k),
@@ -101,6 +109,9 @@ const opArb = opArbFor(40, 8);
 function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
   const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2, ...cfg });
   m.boot();
+  // A small swap area where swap entries are modelled (63 slots: programs also run it full, when
+  // MADV_PAGEOUT puts folios back); elsewhere MADV_PAGEOUT finds no swap and puts them back too.
+  if (SWAP_ARCHES.includes(m.arch.name)) expect(typeof sysSwapon(m, 256 * 1024, undefined)).toBe('object');
   const PS = m.pageSize;
   const procs: ModelProc[] = [];
   const objects = new Map<number, Map<number, number>>();
@@ -204,6 +215,8 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         p.regions.delete(reg[0]);
         break;
       }
+      case 'pageout':
+      case 'cold':
       case 'dontneed':
       case 'mprotect': {
         if (!p) break;
@@ -213,7 +226,11 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         const first = op.page % r.pages;
         const n = Math.min(op.n, r.pages - first);
         const s = r.start + first * PS;
-        if (op.k === 'dontneed') {
+        if (op.k === 'pageout' || op.k === 'cold') {
+          // MADV_PAGEOUT / MADV_COLD change where the bytes live (a swap slot, the zeromap, the
+          // swap cache), never what any process reads: the model does not change
+          expect(doMadvise(m, p.task, s, s + n * PS, op.k, 0)).toBeUndefined();
+        } else if (op.k === 'dontneed') {
           expect(doMadvise(m, p.task, s, s + n * PS, 'dontneed', 0)).toBeUndefined();
           // Private memory reads as zeros again; shared memory keeps its data in the object.
           if (r.obj === null)

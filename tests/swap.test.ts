@@ -12,8 +12,8 @@ import type { Machine } from '../src/core/machine.ts';
 import { readProc } from '../src/core/proc/index.ts';
 import { pagemapEntry, PM_PRESENT, PM_SWAP } from '../src/core/proc/page.ts';
 import { vmstatValue } from '../src/core/proc/stats.ts';
-import { parseScenario } from '../src/core/scenario/parse.ts';
-import { ScenarioError, Session } from '../src/core/scenario/run.ts';
+import { parseScenario, ScenarioError } from '../src/core/scenario/parse.ts';
+import { Session } from '../src/core/scenario/run.ts';
 import { swpEntryToPteVal } from '../src/core/mm/swapops.ts';
 import { swpKey } from '../src/core/mm/swapfile.ts';
 import { userRead } from '../src/core/user.ts';
@@ -193,7 +193,7 @@ B madvise r 0 64K pageout
       userRead(m, p.task, p.regions.get('r')!.start, 64 * 1024, 4096, 0, (_va, v) => out.push(v));
       return out;
     };
-    const expected = Array.from({ length: 16 }, (_, i) => (i === 2 ? 0 : 0x11));
+    const expected: number[] = Array.from({ length: 16 }, (_, i) => (i === 2 ? 0 : 0x11));
     // B's slots are shared with A's swap PTEs after fork: SwapPss halves
     const pidB = s.procs.get('B')!.task.pid;
     const vaB = s.procs.get('B')!.regions.get('r')!.start;
