@@ -48,7 +48,16 @@ interface Snap {
   minflt: number;
 }
 
-const VM = ['pswpin', 'pswpout', 'swpin_zero', 'swpout_zero', 'pgmajfault', 'pgactivate', 'pgdeactivate'];
+const VM = [
+  'pswpin',
+  'pswpout',
+  'swpin_zero',
+  'swpout_zero',
+  'pgmajfault',
+  'pgactivate',
+  'pgdeactivate',
+  'nr_zone_active_anon',
+];
 
 /** Run a scenario statement by statement, invariants after each, snapshots at `#@ mark` lines. */
 function run(text: string): { s: Session; snaps: Map<string, Snap> } {
@@ -160,6 +169,15 @@ describe('MADV_PAGEOUT to swap with the zeromap (swap-pageout.json)', () => {
     expect(readAll['majflt_delta']!).toBeLessThanOrEqual(majModel);
     expect(readAll['majflt_delta']! + readAll['minflt_delta']!).toBe(256);
     expect(d('after_madv_pageout', 'after_read_back', 'minflt')).toBe(128);
+    // the refaulted (zeromap) half comes back on the active list (workingset_refault); the
+    // record's system-wide nr_zone_active_anon delta is exactly that, and pgactivate stays 0
+    const sys = ref['after_read_back']!['vmstat_delta_systemwide'] as Record<string, number>;
+    expect(dv('after_madv_pageout', 'after_read_back', 'nr_zone_active_anon')).toBe(
+      sys['nr_zone_active_anon']!,
+    );
+    expect(dv('after_madv_pageout', 'after_read_back', 'pgactivate')).toBe(
+      kv('after_read_back', 'pgactivate'),
+    );
   });
 
   it('write back: pages stay reused in place, no swap traffic', () => {
@@ -206,6 +224,54 @@ B madvise r 0 64K pageout
     assertInvariants(m);
     expect(meminfoKb(m, 'SwapFree')).toBe(meminfoKb(m, 'SwapTotal'));
     expect(meminfoKb(m, 'SwapCached')).toBe(0);
+  });
+
+  it('a clean swap-cache folio is dropped without a write, and the next fault reads the slot', () => {
+    const { s } = run(`machine arch=x86_64 ram=256M cpus=2
+boot
+swapon 1M
+spawn A
+A mmap r 64K rw
+A write r 0 64K 4K 0x44
+A write r 4K 1 1 0x45
+A madvise r 0 64K pageout
+A read r 0 64K 4K
+A madvise r 0 64K pageout
+`);
+    const m = s.machine!;
+    const p = s.procs.get('A')!;
+    const start = p.regions.get('r')!.start;
+    // the first pageout wrote 16 pages and kept them in the swap cache; the read found them there;
+    // the second pageout dropped the clean folios without writing them again
+    expect(vmstatValue(m, 'pswpout')).toBe(16);
+    expect(vmstatValue(m, 'pswpin')).toBe(0);
+    expect(meminfoKb(m, 'SwapCached')).toBe(0);
+    const maj = p.task.majflt;
+    const out: number[] = [];
+    userRead(m, p.task, start, 64 * 1024, 4096, 0, (_va, v) => out.push(v));
+    expect(out).toEqual(Array.from({ length: 16 }, (_, i) => (i === 1 ? 0x45 : 0x44)));
+    expect(vmstatValue(m, 'pswpin')).toBe(16);
+    expect(p.task.majflt - maj).toBe(16);
+    // every byte of a page, not just the first, came back from the slot
+    expect(userRead(m, p.task, start + 4096, 4096, 1, 0).sum).toBe(0x45);
+    assertInvariants(m);
+  });
+
+  it('MADV_COLD moves refaulted (active) folios to the inactive list: pgdeactivate', () => {
+    const { s } = run(`machine arch=x86_64 ram=256M cpus=2
+boot
+swapon 1M
+spawn A
+A mmap r 64K rw
+A write r 0 64K 4K 0
+A madvise r 0 64K pageout
+A read r 0 64K 4K
+A madvise r 0 32K cold
+`);
+    const m = s.machine!;
+    expect(vmstatValue(m, 'pgdeactivate')).toBe(8);
+    expect(meminfoKb(m, 'Active(anon)')).toBe(8 * 4);
+    expect(meminfoKb(m, 'Inactive(anon)')).toBe(8 * 4 + 4); // + the stack page
   });
 
   it('x86-64 swap PTEs hold the offset inverted above bit 9 and the type in bits 59-63', () => {
