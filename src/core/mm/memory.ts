@@ -828,7 +828,14 @@ function doSwapPage(m: Machine, vmf: VmFault): FaultResult {
     p.owner[folio] = Owner.Anon;
     addToSwapCache(m, folio, key);
     swapReadFolio(m, folio, key);
+    // workingset_refault(): the folio was evicted by reclaim (its slot has no cache folio), and
+    // its refault distance is taken as within the workingset (as in the record, where every
+    // refaulted page came back active): it goes straight to the active list
+    p.flags[folio] = p.flags[folio]! | PG.active;
+    m.vmstat.inc('workingset_refault_anon');
+    m.vmstat.inc('workingset_activate_anon');
     folioAddLru(m, folio, vmf.cpu);
+    lruAddDrainCpu(m, vmf.cpu); // swap_cluster_readahead(): "Push any new pages onto the LRU now"
     // VM_FAULT_MAJOR: mm_account_fault() counts maj_flt instead of the min_flt handle_mm_fault
     // is about to add
     m.vmstat.inc('pgmajfault');
