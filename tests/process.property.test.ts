@@ -1,3 +1,4 @@
+import { SWAP_ARCHES, sysSwapon } from '../src/core/mm/swapfile.ts';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { assertInvariants } from '../src/core/check.ts';
@@ -44,7 +45,14 @@ type Op =
   | { k: 'read' | 'write'; p: number; r: number; page: number; n: number; byte: number }
   | { k: 'fork'; p: number }
   | { k: 'munmap'; p: number; r: number }
-  | { k: 'dontneed' | 'mprotect'; p: number; r: number; page: number; n: number; prot: Prot }
+  | {
+      k: 'dontneed' | 'mprotect' | 'pageout' | 'cold';
+      p: number;
+      r: number;
+      page: number;
+      n: number;
+      prot: Prot;
+    }
   | { k: 'exit'; p: number };
 
 /**
@@ -78,12 +86,14 @@ const opArbFor = (maxPages: number, span: number): fc.Arbitrary<Op> =>
         r: fc.nat(),
         page: fc.nat(),
         n: fc.integer({ min: 1, max: Math.min(12, span) }),
-        byte: fc.integer({ min: 1, max: 255 }),
+        // 0 too: a page written with zeros is a zero-filled anon folio, which MADV_PAGEOUT only
+        // records in the swap area's zeromap (and swap-in zero-fills again)
+        byte: fc.oneof(fc.integer({ min: 1, max: 255 }), fc.constant(0)),
       }),
     })),
     { weight: 2, arbitrary: fc.record({ k: fc.constant('fork' as const), p: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('munmap' as const), p: fc.nat(), r: fc.nat() }) },
-    ...(['dontneed', 'mprotect'] as const).map((k) => ({
+    ...(['dontneed', 'mprotect', 'pageout', 'cold'] as const).map((k) => ({
       weight: 2,
       arbitrary: fc.record({
         k: fc.constant(k),
@@ -101,6 +111,9 @@ const opArb = opArbFor(40, 8);
 function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
   const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2, ...cfg });
   m.boot();
+  // A small swap area where swap entries are modelled (63 slots: programs also run it full, when
+  // MADV_PAGEOUT puts folios back); elsewhere MADV_PAGEOUT finds no swap and puts them back too.
+  if (SWAP_ARCHES.includes(m.arch.name)) expect(typeof sysSwapon(m, 256 * 1024, undefined)).toBe('object');
   const PS = m.pageSize;
   const procs: ModelProc[] = [];
   const objects = new Map<number, Map<number, number>>();
@@ -204,6 +217,8 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         p.regions.delete(reg[0]);
         break;
       }
+      case 'pageout':
+      case 'cold':
       case 'dontneed':
       case 'mprotect': {
         if (!p) break;
@@ -213,7 +228,11 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         const first = op.page % r.pages;
         const n = Math.min(op.n, r.pages - first);
         const s = r.start + first * PS;
-        if (op.k === 'dontneed') {
+        if (op.k === 'pageout' || op.k === 'cold') {
+          // MADV_PAGEOUT / MADV_COLD change where the bytes live (a swap slot, the zeromap, the
+          // swap cache), never what any process reads: the model does not change
+          expect(doMadvise(m, p.task, s, s + n * PS, op.k, 0)).toBeUndefined();
+        } else if (op.k === 'dontneed') {
           expect(doMadvise(m, p.task, s, s + n * PS, 'dontneed', 0)).toBeUndefined();
           // Private memory reads as zeros again; shared memory keeps its data in the object.
           if (r.obj === null)
@@ -244,12 +263,19 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
 
 describe('process properties', () => {
   it('keeps the invariants, and every read returns what the reference model says', () => {
+    // The programs must really have swapped pages out and in, or the swap part proves nothing.
+    let swapped = 0;
+    let swappedIn = 0;
     fc.assert(
       fc.property(fc.array(opArb, { minLength: 1, maxLength: 45 }), (ops) => {
-        runOps(ops);
+        const m = runOps(ops);
+        swapped += m.vmstat.get('pswpout') + m.vmstat.get('swpout_zero');
+        swappedIn += m.vmstat.get('swpin_zero') + m.vmstat.get('pswpin');
       }),
       { numRuns: 80 },
     );
+    expect(swapped).toBeGreaterThan(0);
+    expect(swappedIn).toBeGreaterThan(0);
   });
 
   // Every architecture's page-table format under the same random programs: encodings, empty

@@ -11,6 +11,8 @@ import { compoundHead, isHugeZeroPfn } from './mm/huge_memory.ts';
 import { directMapTranslate } from './mm/direct_map.ts';
 import { mermapCheckTables } from './mm/mermap.ts';
 import { MM_LOCAL_PGD_INDEX } from './mm/mm_local.ts';
+import { SWAP_HAS_CACHE, swapCount, swpKey, zeromapTest } from './mm/swapfile.ts';
+import { isSwapPte, pteToSwpEntry } from './mm/swapops.ts';
 
 export class InvariantError extends Error {}
 
@@ -204,6 +206,8 @@ function checkMappings(m: Machine, errs: string[]): void {
   /** PMD mappings per large folio head */
   const pmdMaps = new Map<number, number>();
   let hugeZeroMms = 0;
+  /** swap PTEs per swap entry */
+  const swapRefs = new Map<number, number>();
   const e = { lo: 0, hi: 0 };
   for (const t of m.tasks.values()) {
     const mm = t.mm;
@@ -260,6 +264,12 @@ function checkMappings(m: Machine, errs: string[]): void {
         }
         if (!mm.vmas.some((v) => va >= v.start && va < v.end))
           errs.push(`pid ${t.pid}: PTE for 0x${va.toString(16)} outside every VMA`);
+        if (m.swap.totalSwapPages && isSwapPte(m, e)) {
+          const key = pteToSwpEntry(m, e);
+          swapRefs.set(key, (swapRefs.get(key) ?? 0) + 1);
+          rss[2]!++;
+          continue;
+        }
         if (f & PTE.SPECIAL || m.isZeroPfn(pfn)) {
           if (f & PTE.WRITE)
             errs.push(`pid ${t.pid}: the zero page is mapped writable at 0x${va.toString(16)}`);
@@ -280,6 +290,8 @@ function checkMappings(m: Machine, errs: string[]): void {
       errs.push(`pid ${t.pid}: ${hugePmds} huge PMDs but ${mm.deposited.size} deposited page tables`);
     if (tables !== mm.pgtablesBytes)
       errs.push(`pid ${t.pid}: VmPTE says ${mm.pgtablesBytes} bytes, the tables hold ${tables}`);
+    if (rss[2] !== mm.rss[2])
+      errs.push(`pid ${t.pid}: MM_SWAPENTS ${mm.rss[2]} but the tables hold ${rss[2]} swap entries`);
     if (rss[1] !== mm.rss[1] || rss[3] !== mm.rss[3])
       errs.push(
         `pid ${t.pid}: RSS anon/shmem ${mm.rss[1]}/${mm.rss[3]} but the tables map ${rss[1]}/${rss[3]}`,
@@ -297,7 +309,13 @@ function checkMappings(m: Machine, errs: string[]): void {
         `pfn ${pfn}: _mapcount says ${m.pages.mapcount[pfn]! + 1} mappings, the page tables have ${n}`,
       );
   }
-  const heads = new Set<number>([...pmdMaps.keys(), ...[...maps.keys()].map((p) => compoundHead(m, p))]);
+  checkSwap(m, swapRefs, errs);
+  const swapCached = new Set<number>(m.swap.cache.values());
+  const heads = new Set<number>([
+    ...pmdMaps.keys(),
+    ...[...maps.keys()].map((p) => compoundHead(m, p)),
+    ...swapCached,
+  ]);
   for (const [head, entire] of m.entireMapcount) {
     if (entire + 1 !== (pmdMaps.get(head) ?? 0))
       errs.push(
@@ -307,7 +325,11 @@ function checkMappings(m: Machine, errs: string[]): void {
   // _refcount: one per mapping (PMD or PTE), the page cache's, the LRU batch's
   for (const head of heads) {
     const nr = m.pages.flags[head]! & PG.head ? 1 << m.pages.order[head]! : 1;
-    let refs = (pmdMaps.get(head) ?? 0) + (cached.has(head) ? 1 : 0) + (batched.get(head) ?? 0);
+    let refs =
+      (pmdMaps.get(head) ?? 0) +
+      (cached.has(head) ? 1 : 0) +
+      (batched.get(head) ?? 0) +
+      (swapCached.has(head) ? 1 : 0);
     for (let i = 0; i < nr; i++) refs += maps.get(head + i) ?? 0;
     if (m.pages.refcount[head] !== refs)
       errs.push(
@@ -339,4 +361,50 @@ function checkMappings(m: Machine, errs: string[]): void {
     errs.push(
       `huge_zero_refcount ${m.hugeZeroRefcount}, but ${hugeZeroMms} mm(s) hold it (+1 for the shrinker)`,
     );
+}
+
+/**
+ * Swap: each slot's count equals the swap PTEs that hold it; SWAP_HAS_CACHE exactly when the swap
+ * cache has a folio for it (and that folio is an anon page that has not been freed); a zeromap bit
+ * or written bytes only on a used slot, never both; inuse_pages and nr_swap_pages agree with the maps.
+ */
+function checkSwap(m: Machine, swapRefs: Map<number, number>, errs: string[]): void {
+  let free = 0;
+  let total = 0;
+  for (const si of m.swap.devices) {
+    if (!si) continue;
+    let inuse = 0;
+    total += si.pages;
+    for (let off = 1; off < si.max; off++) {
+      const v = si.swapMap[off]!;
+      const key = swpKey(si.type, off);
+      const refs = swapRefs.get(key) ?? 0;
+      if (swapCount(v) !== refs)
+        errs.push(`swap ${si.type}:${off}: swap_map count ${swapCount(v)} but ${refs} swap PTEs`);
+      if (!!(v & SWAP_HAS_CACHE) !== m.swap.cache.has(key))
+        errs.push(
+          `swap ${si.type}:${off}: SWAP_HAS_CACHE ${!!(v & SWAP_HAS_CACHE)} but swap cache ${m.swap.cache.has(key)}`,
+        );
+      if (v) inuse++;
+      else if (zeromapTest(si, off) || si.data.has(off))
+        errs.push(`swap ${si.type}:${off}: a free slot with a zeromap bit or data`);
+      if (zeromapTest(si, off) && si.data.has(off))
+        errs.push(`swap ${si.type}:${off}: both in the zeromap and written`);
+      if (swapCount(v) && !zeromapTest(si, off) && !si.data.has(off) && !(v & SWAP_HAS_CACHE))
+        errs.push(`swap ${si.type}:${off}: swap PTEs refer to a slot that was never written`);
+    }
+    if (inuse !== si.inusePages)
+      errs.push(`swap ${si.type}: inuse_pages ${si.inusePages} but ${inuse} used slots`);
+    free += si.pages - inuse;
+  }
+  if (free !== m.swap.nrSwapPages) errs.push(`nr_swap_pages ${m.swap.nrSwapPages} but ${free} free slots`);
+  if (total !== m.swap.totalSwapPages)
+    errs.push(`total_swap_pages ${m.swap.totalSwapPages} but ${total} slots`);
+  for (const [key, pfn] of m.swap.cache) {
+    if (m.swap.folioSwap.get(pfn) !== key)
+      errs.push(`swap cache: folio ${pfn} does not point back at its entry`);
+    const f = m.pages.flags[pfn]!;
+    if (!(f & PG.anon) || f & (PG.buddy | PG.pcp))
+      errs.push(`swap cache: folio ${pfn} is not a live anon page`);
+  }
 }

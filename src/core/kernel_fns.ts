@@ -232,6 +232,26 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'mm/gup.c',
     why: 'MAP_POPULATE: populate the new mapping VMA by VMA; a VMA GUP may not touch (PROT_NONE) is skipped, and errors are ignored.',
   },
+  do_swap_page: {
+    file: 'mm/memory.c',
+    why: "The PTE holds a swap entry: find the folio in the swap cache or read the slot into a new one (a zeromap slot comes back zeroed: a major fault either way when read), map it, and drop the PTE's reference on the slot.",
+  },
+  madvise_pageout: {
+    file: 'mm/madvise.c',
+    why: 'MADV_PAGEOUT: isolate the private anonymous folios of the range from the LRU and reclaim them to swap right away.',
+  },
+  madvise_cold: {
+    file: 'mm/madvise.c',
+    why: "MADV_COLD: the range's private anonymous folios lose their referenced state and move to the inactive LRU list, first in line for reclaim.",
+  },
+  reclaim_pages: {
+    file: 'mm/vmscan.c',
+    why: 'shrink_folio_list on the isolated folios: a swap slot and the swap cache (add_to_swap), the PTE becomes a swap entry (try_to_unmap), then pageout and freeing.',
+  },
+  swap_writeout: {
+    file: 'mm/page_io.c',
+    why: "Write the folio to its slot, unless it is all zeros: then only the slot's zeromap bit is set and nothing reaches the disk (swpout_zero).",
+  },
   faultin_page_range: {
     file: 'mm/gup.c',
     why: 'MADV_POPULATE_READ/WRITE: fault the range in up to the first hole (then ENOMEM); a VMA without the needed permission is EINVAL.',

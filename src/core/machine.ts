@@ -22,6 +22,7 @@ import { pgtableFreeNow } from './mm/pgtable.ts';
 import { newDirectMapState, type DirectMapState } from './mm/direct_map.ts';
 import { newTlbState, type TlbState } from './mm/tlb.ts';
 import type { Mermap } from './mm/mermap.ts';
+import { newSwapState, type SwapState } from './mm/swapfile.ts';
 
 export class KernelAllocError extends Error {}
 
@@ -86,6 +87,8 @@ export class Machine {
   readonly rcuPending: [pfn: number, order: number][] = [];
   /** per-CPU LRU add batches (mm/swap.c cpu_fbatches.lru_add) */
   readonly lruBatch: number[][];
+  /** swap devices, their slots and zeromaps, and the swap cache (mm/swapfile.ts) */
+  readonly swap: SwapState = newSwapState();
   /** the kernel direct map's page tables (x86-64: built by init_mem_mapping) */
   readonly directMap: DirectMapState = newDirectMapState();
   /** per-CPU TLBs and IRQ state */

@@ -4,15 +4,21 @@
  * the VMA's pages. MADV_POPULATE_* go through GUP instead (gup.ts: madvisePopulate), which stops at
  * the first hole.
  */
-import { modPow2 } from '../arch/pgtable.ts';
+import { modPow2, pgtableIndex, PTE } from '../arch/pgtable.ts';
+import { PG } from '../phys/page.ts';
+import { folioDeactivate, folioIsolateLru } from './mm_inline.ts';
+import { readEntry, walkTable, writeEntry, WALK_HUGE } from './pgtable.ts';
+import { lruAddDrainCpu } from './rmap.ts';
+import { reclaimPages, type IsolatedFolio } from './vmscan.ts';
 import type { Machine } from '../machine.ts';
 import type { Errno } from './errno.ts';
 import { madvisePopulate } from './gup.ts';
-import { zapRange } from './memory.ts';
+import { vmNormalPage, zapRange } from './memory.ts';
 import { VM, type Task } from './mm_types.ts';
 import { mergeAllVmas, pageAlign, splitVma, vmaFind } from './mmap.ts';
 
-export type Advice = 'dontneed' | 'populate_read' | 'populate_write' | 'hugepage' | 'nohugepage';
+export type Advice =
+  'dontneed' | 'populate_read' | 'populate_write' | 'hugepage' | 'nohugepage' | 'cold' | 'pageout';
 
 /**
  * SYSCALL_DEFINE3(madvise) → madvise_should_skip(): an unaligned start, or a range that wraps, is
@@ -111,7 +117,66 @@ function madviseVmaBehavior(
       else v.flags = (v.flags | VM.NOHUGEPAGE) & ~VM.HUGEPAGE;
       return;
     }
+    case 'cold':
+    case 'pageout':
+      madviseColdOrPageout(m, task, start, end, advice === 'pageout', cpu);
+      return;
     default:
       return;
   }
+}
+
+/**
+ * madvise_cold() / madvise_pageout() on one VMA's range: lru_add_drain() of this CPU, then
+ * madvise_cold_or_pageout_pte_range(): for each PTE-mapped, order-0, anonymous folio this process
+ * alone maps (folio_maybe_mapped_shared() skips the rest, as do the zero page and shmem), clear
+ * its referenced state; MADV_COLD deactivates it (folio_deactivate), MADV_PAGEOUT isolates it
+ * and reclaim_pages() swaps it out. Huge PMDs are left alone (the kernel splits or swaps a THP
+ * whole: not modelled), and a folio still in another CPU's LRU batch cannot be isolated.
+ */
+function madviseColdOrPageout(
+  m: Machine,
+  task: Task,
+  start: number,
+  end: number,
+  pageout: boolean,
+  cpu: number,
+): void {
+  m.trace.call(pageout ? 'madvise_pageout' : 'madvise_cold', () => {
+    lruAddDrainCpu(m, cpu);
+    const arch = m.pgtableArch;
+    const last = arch.levels - 1;
+    const ps = m.pageSize;
+    const span = 2 ** arch.levelShift[last - 1]!;
+    const p = m.pages;
+    const mm = task.mm!;
+    const list: IsolatedFolio[] = [];
+    const e = { lo: 0, hi: 0 };
+    for (let a = start; a < end;) {
+      const table = walkTable(m, mm, a);
+      const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
+      if (table < 0 || table === WALK_HUGE) {
+        a = tableEnd;
+        continue;
+      }
+      for (; a < tableEnd; a += ps) {
+        const idx = pgtableIndex(arch, a, last);
+        readEntry(m, table, idx, e, last);
+        if (arch.isNone(e, last) || !(arch.flags(e, last) & PTE.PRESENT)) continue;
+        const page = vmNormalPage(m, e, last);
+        if (page < 0) continue;
+        const f = p.flags[page]!;
+        if (f & (PG.head | PG.tail) || !(f & PG.anon) || p.mapcount[page]! > 0) continue;
+        // folio_clear_referenced() + ptep_test_and_clear_young() (MADV_COLD only clears the PTE)
+        p.flags[page] = f & ~PG.referenced;
+        if (!pageout && arch.flags(e, last) & PTE.YOUNG) {
+          arch.mkLeaf(arch.pfn(e), arch.flags(e, last) & ~PTE.YOUNG, last, e);
+          writeEntry(m, table, idx, e, last);
+        }
+        if (!pageout) folioDeactivate(m, page);
+        else if (folioIsolateLru(m, page)) list.push({ pfn: page, task, va: a, table, idx });
+      }
+    }
+    if (pageout && list.length) reclaimPages(m, list, cpu);
+  });
 }

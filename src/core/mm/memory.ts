@@ -6,7 +6,7 @@
 import { flushTlbMmRange } from './tlb.ts';
 import { modPow2, PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
-import { PG } from '../phys/page.ts';
+import { Owner, PG } from '../phys/page.ts';
 import { GFP, GFP_MASKS } from './gfp.ts';
 import { MM_ANONPAGES, MM_SHMEMPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import {
@@ -43,6 +43,20 @@ import {
 import { shmemGetFolio } from './shmem.ts';
 import { vmstatItem } from './vmstat.ts';
 import { walkCacheTable } from './walk_cache.ts';
+import {
+  freeSwapAndCache,
+  freeSwapCache,
+  swapDuplicate,
+  swapEntryPut,
+  swapInfo,
+  swpOffset,
+  swapCount,
+  SWAP_HAS_CACHE,
+} from './swapfile.ts';
+import { addToSwapCache, deleteFromSwapCache, swapCacheFolio } from './swap_state.ts';
+import { isSwapPte, mkSwapPte, pteSwpExclusive, pteToSwpEntry } from './swapops.ts';
+import { swapReadFolio } from './page_io.ts';
+import { MM_SWAPENTS } from './mm_types.ts';
 
 /** vm_fault_t results this model produces. */
 export type FaultResult = 'ok' | 'oom' | 'sigbus';
@@ -220,6 +234,14 @@ function handlePteFault(m: Machine, vmf: VmFault): FaultResult {
   const pte = vmf.origPte;
   readEntry(m, vmf.pteTable, vmf.pteIdx, pte, last);
   if (arch.isNone(pte, last)) return doPteMissing(m, vmf);
+  if (m.swap.totalSwapPages && isSwapPte(m, pte)) {
+    m.trace.enter('do_swap_page');
+    try {
+      return doSwapPage(m, vmf);
+    } finally {
+      m.trace.leave();
+    }
+  }
   const f = arch.flags(pte, last);
   const write = (vmf.flags & FAULT_FLAG.WRITE) !== 0;
   if (write && !(f & PTE.WRITE)) {
@@ -553,6 +575,12 @@ export function zapRange(
         const idx = pgtableIndex(arch, a, last);
         readEntry(m, table, idx, E, last);
         if (arch.isNone(E, last)) continue;
+        if (m.swap.totalSwapPages && isSwapPte(m, E)) {
+          // zap_nonpresent_ptes(): a swap entry gives its slot reference back
+          clearEntry(m, table, idx, last);
+          freeSwapAndCache(m, task, mm, pteToSwpEntry(m, E), cpu);
+          continue;
+        }
         const page =
           arch.flags(E, last) & PTE.PRESENT || arch.flags(E, last) & PTE.PROTNONE
             ? vmNormalPage(m, E, last)
@@ -581,7 +609,11 @@ export function zapRange(
     if (toPut.length) {
       // tlb_finish_mmu → free_pages_and_swap_cache(): lru_add_drain() first, then the references.
       lruAddDrainAll(m);
-      for (const pfn of toPut) folioPut(m, pfn, cpu);
+      for (const pfn of toPut) {
+        // free_swap_cache(): an unmapped swap-cache folio no swap PTE needs leaves the cache
+        if (m.swap.folioSwap.size) freeSwapCache(m, pfn, cpu);
+        folioPut(m, pfn, cpu);
+      }
     }
   });
 }
@@ -676,6 +708,10 @@ export function copyPageRange(
           dTable = walkAlloc(m, child.mm!, a, cpu);
           if (dTable < 0) return 'oom';
         }
+        if (m.swap.totalSwapPages && isSwapPte(m, E)) {
+          copyNonpresentPte(m, child, sTable, dTable, idx);
+          continue;
+        }
         let f = arch.flags(E, last);
         const pfn = arch.pfn(E);
         const page = vmNormalPage(m, E, last);
@@ -741,4 +777,103 @@ export function forEachPte(
       fn(a, e, f & (PTE.PRESENT | PTE.PROTNONE) ? vmNormalPage(m, e, last) : -1, last);
     }
   }
+}
+
+/**
+ * copy_nonpresent_pte() for a swap PTE: the child's PTE holds the same entry (swap_duplicate), and
+ * neither side may assume the page is exclusively its own any more (pte_swp_clear_exclusive on the
+ * parent's entry; the child's copy never has it).
+ */
+function copyNonpresentPte(m: Machine, child: Task, sTable: number, dTable: number, idx: number): void {
+  const last = m.pgtableArch.levels - 1;
+  const key = pteToSwpEntry(m, E);
+  swapDuplicate(m, key);
+  if (pteSwpExclusive(m, E)) {
+    mkSwapPte(m, key, false, N);
+    writeEntry(m, sTable, idx, N, last);
+  }
+  mkSwapPte(m, key, false, N);
+  writeEntry(m, dTable, idx, N, last);
+  addMmCounter(m, child, child.mm!, MM_SWAPENTS, 1);
+}
+
+/**
+ * do_swap_page(): a fault on a swap PTE. The folio is found in the swap cache (another PTE of the
+ * same entry brought it in: a minor fault) or read from the slot into a new folio added to the
+ * cache (swapin_readahead without readahead: a major fault, pgmajfault). A zeromap slot is read as
+ * a freshly zeroed page (swpin_zero). The PTE maps the folio — writable at once on a write fault
+ * when the swap PTE was exclusive — and the slot loses this PTE's reference (swap_free). On a
+ * write fault, when no other PTE refers to the slot, the folio leaves the swap cache and the slot
+ * is freed (folio_free_swap); after a read fault both stay, as in the kernel (no readahead here).
+ */
+function doSwapPage(m: Machine, vmf: VmFault): FaultResult {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const task = vmf.task;
+  const mm = task.mm!;
+  const vma = vmf.vma;
+  const key = pteToSwpEntry(m, vmf.origPte);
+  const exclusive = pteSwpExclusive(m, vmf.origPte);
+  const p = m.pages;
+  let folio = swapCacheFolio(m, key);
+  if (folio >= 0) {
+    folioGet(m, folio); // the new mapping's reference
+  } else {
+    folio = m.alloc.allocPages(GFP_USER_PAGE, 0, vmf.cpu);
+    if (folio < 0) return 'oom';
+    // swapcache_prepare(): this folio is the slot's cache folio while it is read
+    const si = swapInfo(m, key);
+    si.swapMap[swpOffset(key)] = si.swapMap[swpOffset(key)]! | SWAP_HAS_CACHE;
+    p.flags[folio] = p.flags[folio]! | PG.anon | PG.swapbacked | PG.uptodate;
+    p.owner[folio] = Owner.Anon;
+    addToSwapCache(m, folio, key);
+    swapReadFolio(m, folio, key);
+    // workingset_refault(): the folio was evicted by reclaim (its slot has no cache folio), and
+    // its refault distance is taken as within the workingset (as in the record, where every
+    // refaulted page came back active): it goes straight to the active list
+    p.flags[folio] = p.flags[folio]! | PG.active;
+    m.vmstat.inc('workingset_refault_anon');
+    m.vmstat.inc('workingset_activate_anon');
+    folioAddLru(m, folio, vmf.cpu);
+    lruAddDrainCpu(m, vmf.cpu); // swap_cluster_readahead(): "Push any new pages onto the LRU now"
+    // VM_FAULT_MAJOR: mm_account_fault() counts maj_flt instead of the min_flt handle_mm_fault
+    // is about to add
+    m.vmstat.inc('pgmajfault');
+    task.majflt++;
+    task.minflt--;
+  }
+  if (p.mapcount[folio]! < 0) {
+    p.mapcount[folio] = 0; // folio_add_new_anon_rmap / folio_add_anon_rmap_ptes: first mapping
+    m.vmstat.inc('nr_anon_pages');
+    if (exclusive) p.flags[folio] = p.flags[folio]! | PG.anonExclusive;
+    else p.flags[folio] = p.flags[folio]! & ~PG.anonExclusive;
+  } else {
+    p.mapcount[folio]!++;
+    p.flags[folio] = p.flags[folio]! & ~PG.anonExclusive;
+  }
+  if (!vma.anonVma) vma.anonVma = m.nextAnonVma++;
+  addMmCounter(m, task, mm, MM_ANONPAGES, 1);
+  addMmCounter(m, task, mm, MM_SWAPENTS, -1);
+  const write = (vmf.flags & FAULT_FLAG.WRITE) !== 0;
+  let f = vma.pageProt | PTE.YOUNG;
+  const mkwrite = write && p.flags[folio]! & PG.anonExclusive && vma.flags & VM.WRITE;
+  if (mkwrite) f |= PTE.WRITE | PTE.DIRTY;
+  arch.mkLeaf(folio, f, last, N);
+  writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
+  swapEntryPut(m, key); // swap_free_nr(): this PTE no longer refers to the slot
+  // should_try_to_free_swap(): only a write fault (or a full swap, not modelled) lets the slot
+  // go now; after a read fault the folio stays in the swap cache and the slot stays used
+  const si = swapInfo(m, key);
+  if (write && swapCount(si.swapMap[swpOffset(key)]!) === 0) deleteFromSwapCache(m, folio, vmf.cpu, true);
+  if (write && !mkwrite) {
+    // the fault wanted to write a page it may not reuse as it is: do_wp_page, as the kernel does
+    readEntry(m, vmf.pteTable, vmf.pteIdx, vmf.origPte, last);
+    m.trace.enter('do_wp_page');
+    try {
+      return doWpPage(m, vmf);
+    } finally {
+      m.trace.leave();
+    }
+  }
+  return 'ok';
 }

@@ -3,6 +3,7 @@
  * mprotect_fixup to each, so a hole stops it half way: the VMAs before the hole keep their new
  * protection and the call fails with ENOMEM. change_protection then rewrites the present PTEs.
  */
+import { isSwapPte } from './swapops.ts';
 import { flushTlbMmRange } from './tlb.ts';
 import { modPow2, PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
@@ -146,6 +147,8 @@ function changeProtection(m: Machine, task: Task, v: Vma): void {
     const idx = pgtableIndex(arch, a, last);
     readEntry(m, table, idx, E, last);
     if (arch.isNone(E, last)) continue;
+    // change_pte_range(): a swap entry keeps its PTE; the new protection applies at swap-in
+    if (m.swap.totalSwapPages && isSwapPte(m, E)) continue;
     const old = arch.flags(E, last);
     const keep = old & (PTE.DIRTY | PTE.SPECIAL | PTE.SOFT_DIRTY);
     let f = v.pageProt | keep | (old & PTE.YOUNG);

@@ -5,6 +5,7 @@
  */
 import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
+import { lruvecAddFolio, lruvecDelFolio } from './mm_inline.ts';
 
 /** PAGEVEC_SIZE: folios wait in a per-CPU batch before they reach the LRU lists. */
 export const LRU_BATCH_SIZE = 31;
@@ -87,12 +88,9 @@ export function folioPut(m: Machine, page: number, cpu: number): void {
   const r = --p.refcount[pfn]!;
   if (r > 0) return;
   if (r < 0) throw new Error(`folio_put: pfn ${pfn} refcount went negative`);
-  if (p.flags[pfn]! & PG.lru) {
-    // Only swap-backed pages (anon, shmem) are on the LRU in this model: the inactive anon list.
-    m.vmstat.add('nr_inactive_anon', -1);
-    const z = m.alloc.zoneOf(pfn);
-    z.stat.set('nr_zone_inactive_anon', (z.stat.get('nr_zone_inactive_anon') ?? 0) - 1);
-  }
+  // page_cache_release(): off its LRU list (the lruvec counts folio_nr_pages() pages)
+  if (p.flags[pfn]! & PG.lru) lruvecDelFolio(m, pfn);
+  p.flags[pfn] = p.flags[pfn]! & ~(PG.active | PG.referenced);
   m.deferredSplit.delete(pfn);
   m.entireMapcount.delete(pfn);
   m.alloc.freePages(pfn, p.flags[pfn]! & PG.head ? p.order[pfn]! : 0, cpu);
@@ -118,11 +116,9 @@ export function lruAddDrainCpu(m: Machine, cpu: number): void {
   if (!batch.length) return;
   m.trace.call('folio_batch_move_lru', () => {
     for (const pfn of batch) {
-      const p = m.pages;
-      p.flags[pfn] = p.flags[pfn]! | PG.lru;
-      m.vmstat.inc('nr_inactive_anon');
-      const z = m.alloc.zoneOf(pfn);
-      z.stat.set('nr_zone_inactive_anon', (z.stat.get('nr_zone_inactive_anon') ?? 0) + 1);
+      // lru_add(): new anon folios start on the inactive list (PG_active clear), as in 6.18's
+      // classic LRU (this machine class has no MGLRU)
+      lruvecAddFolio(m, pfn);
       folioPut(m, pfn, cpu);
     }
   });

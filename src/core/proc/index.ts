@@ -4,6 +4,7 @@ import { buddyinfo, pagetypeinfo } from './buddyinfo.ts';
 import { meminfo } from './meminfo.ts';
 import { vmstat } from './vmstat.ts';
 import { zoneinfo } from './zoneinfo.ts';
+import { procSwaps } from '../mm/swapfile.ts';
 import { procMaps, procSmaps, procSmapsRollup, procStat, procStatus } from './pid.ts';
 import type { Task } from '../mm/mm_types.ts';
 
@@ -15,6 +16,7 @@ const FILES: Record<string, (m: Machine) => string> = {
   '/proc/zoneinfo': zoneinfo,
   '/proc/meminfo': meminfo,
   '/proc/vmstat': vmstat,
+  '/proc/swaps': procSwaps,
 };
 
 const PID_FILES: Record<string, (m: Machine, t: Task) => string> = {

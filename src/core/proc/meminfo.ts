@@ -5,6 +5,7 @@
 import type { Machine } from '../machine.ts';
 import { MEMINFO_FIELDS } from './names.ts';
 import { vmstatValue } from './stats.ts';
+import { totalSwapcachePages } from '../mm/swap_state.ts';
 import { directMapCounts, directMapModelled } from '../mm/direct_map.ts';
 
 function directMapKb(m: Machine): { k4: number; m2: number; g1: number } {
@@ -55,9 +56,19 @@ export function meminfo(m: Machine): string {
     MemFree: pk(free),
     // si_mem_available(): free pages above the reserves (no page cache or reclaimable slab here).
     MemAvailable: pk(Math.max(0, free - m.alloc.totalreservePages)),
+    SwapCached: pk(totalSwapcachePages(m)),
+    Active: pk(vmstatValue(m, 'nr_active_anon') + vmstatValue(m, 'nr_active_file')),
+    Inactive: pk(vmstatValue(m, 'nr_inactive_anon') + vmstatValue(m, 'nr_inactive_file')),
+    'Active(anon)': pk(vmstatValue(m, 'nr_active_anon')),
+    'Inactive(anon)': pk(vmstatValue(m, 'nr_inactive_anon')),
+    'Active(file)': pk(vmstatValue(m, 'nr_active_file')),
+    'Inactive(file)': pk(vmstatValue(m, 'nr_inactive_file')),
+    SwapTotal: pk(m.swap.totalSwapPages),
+    SwapFree: pk(m.swap.nrSwapPages),
     AnonPages: pk(vmstatValue(m, 'nr_anon_pages')),
     PageTables: pk(vmstatValue(m, 'nr_page_table_pages')),
-    CommitLimit: pk(Math.floor(totalram / 2)),
+    // vm_commit_limit(): overcommit_ratio 50% of RAM plus all swap
+    CommitLimit: pk(Math.floor(totalram / 2) + m.swap.totalSwapPages),
     VmallocTotal: 34359738367,
     AnonHugePages: pk(vmstatValue(m, 'nr_anon_transparent_hugepages') * (1 << m.arch.pmdOrder)),
     Hugepagesize: (1 << (m.arch.pageShift + m.arch.pmdOrder)) >> 10,

@@ -3,6 +3,8 @@
  * The real files are binary, 8 bytes per page; the emulator returns the same 64-bit values.
  */
 import { PTE } from '../arch/pgtable.ts';
+import { swpOffset, swpType } from '../mm/swapfile.ts';
+import { isSwapPte, pteToSwpEntry } from '../mm/swapops.ts';
 import type { Machine } from '../machine.ts';
 import { vmNormalPage } from '../mm/memory.ts';
 import type { MmStruct } from '../mm/mm_types.ts';
@@ -78,6 +80,13 @@ export function pagemapEntry(m: Machine, mm: MmStruct, va: number): bigint {
   if (table < 0) return 0n;
   readEntry(m, table, pgtableIndex(arch, va, last), e, last);
   const f = arch.flags(e, last);
+  if (m.swap.totalSwapPages && isSwapPte(m, e)) {
+    // pte_to_pagemap_entry() on a swap PTE: PM_SWAP, the type in bits 0-4 and the offset above
+    // (make_pme(swp_type | swp_offset << MAX_SWAPFILES_SHIFT)); no struct page, so never
+    // PM_MMAP_EXCLUSIVE
+    const key = pteToSwpEntry(m, e);
+    return PM_SWAP | BigInt(swpType(key)) | (BigInt(swpOffset(key)) << 5n);
+  }
   // pte_present() is true for PROT_NONE entries too: the kernel still tracks the page.
   if (!(f & (PTE.PRESENT | PTE.PROTNONE))) return 0n;
   let v = PM_PRESENT | BigInt(arch.pfn(e));

@@ -6,6 +6,8 @@
 import { PTE } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { forEachPte } from '../mm/memory.ts';
+import { swapCount, swapInfo, swpOffset } from '../mm/swapfile.ts';
+import { isSwapPte, pteToSwpEntry } from '../mm/swapops.ts';
 import {
   MM_ANONPAGES,
   MM_FILEPAGES,
@@ -186,6 +188,8 @@ interface Mss {
   pssFile: number;
   pssShmem: number;
   anonHuge: number;
+  swap: number;
+  swapPss: number;
 }
 
 const PSS_SHIFT = 12;
@@ -205,6 +209,8 @@ function emptyMss(): Mss {
     pssFile: 0,
     pssShmem: 0,
     anonHuge: 0,
+    swap: 0,
+    swapPss: 0,
   };
 }
 
@@ -213,7 +219,16 @@ function accountVma(m: Machine, t: Task, v: Vma, mss: Mss): void {
   const ps = m.pageSize;
   const last = m.pgtableArch.levels - 1;
   forEachPte(m, t.mm!, v.start, v.end, (_va, e, page, level) => {
-    if (page < 0) return;
+    if (page < 0) {
+      // smaps_pte_entry() on a swap PTE: Swap, and SwapPss shared by the PTEs holding the slot
+      if (level === last && m.swap.totalSwapPages && isSwapPte(m, e)) {
+        const key = pteToSwpEntry(m, e);
+        const count = swapCount(swapInfo(m, key).swapMap[swpOffset(key)]!);
+        mss.swap += ps;
+        mss.swapPss += count >= 2 ? Math.floor((ps << PSS_SHIFT) / count) : ps << PSS_SHIFT;
+      }
+      return;
+    }
     const f = m.pgtableArch.flags(e, level);
     // smaps_pmd_entry(): a PMD-mapped THP counts in AnonHugePages. Either way smaps_account()
     // takes folio_precise_page_mapcount(): the page's own PTE mappings plus the folio's PMD
@@ -270,8 +285,8 @@ function mssLines(mss: Mss, rollup: boolean): string {
     smapsField('FilePmdMapped', 0) +
     smapsField('Shared_Hugetlb', 0) +
     smapsField('Private_Hugetlb', 0) +
-    smapsField('Swap', 0) +
-    smapsField('SwapPss', 0) +
+    smapsField('Swap', k(mss.swap)) +
+    smapsField('SwapPss', p(mss.swapPss)) +
     smapsField('Locked', 0);
   return out;
 }

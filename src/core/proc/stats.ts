@@ -16,7 +16,23 @@ export function vmstatValue(m: Machine, name: string): number {
       return m.alloc.nrFreePages();
     case 'nr_free_pages_blocks':
       return m.alloc.zones.reduce((s, z) => s + z.nrFreePagesBlocks, 0);
-    default:
+    case 'nr_swapcached':
+      return m.swap.cache.size;
+    default: {
+      // the zone counters /proc/vmstat sums over zones (nr_zone_inactive_anon, ...)
+      if (name.startsWith('nr_zone_')) {
+        let sum = 0;
+        let kept = false;
+        for (const z of m.alloc.zones) {
+          const v = z.stat.get(name);
+          if (v !== undefined) {
+            sum += v;
+            kept = true;
+          }
+        }
+        if (kept) return sum;
+      }
       return m.vmstat.get(name);
+    }
   }
 }

@@ -31,6 +31,7 @@ import {
 import { describeTlb, flushTlbKernelRange, flushTlbLocal, switchMm, TlbShootdownRefused } from '../mm/tlb.ts';
 import { MemblockError } from '../mm/memblock.ts';
 import { readSymbol, SYMBOL_NAMES, SymbolError } from '../symbols.ts';
+import { sysSwapon } from '../mm/swapfile.ts';
 import { GFP, GFP_MASKS, parseGfp } from '../mm/gfp.ts';
 import {
   MERMAP_CPU_PAGES,
@@ -81,6 +82,7 @@ export const COMMANDS = [
   'drain',
   'sleep',
   'drop_caches',
+  'swapon',
   'blkdev_zeroout',
   'spawn',
   'pagemap',
@@ -381,6 +383,10 @@ export class Session {
         this.blkdevZeroout(s);
         return;
       }
+      case 'swapon': {
+        this.execSwapon(s);
+        return;
+      }
       case 'spawn': {
         if (a.length !== 1)
           throw new ScenarioError(s.line, s.cmdCol, 'spawn: expected a process name: spawn A');
@@ -602,6 +608,35 @@ export class Session {
     return 'dead mm';
   }
 
+  /** `swapon <size> [prio=N]`: a swap area in emulated storage (mm/swapfile.ts). */
+  private execSwapon(s: Stmt): void {
+    const a = s.args;
+    const usage = 'swapon: expected swapon <size> [prio=<n>]';
+    if (!a.length || a[0]!.text.includes('=')) throw new ScenarioError(s.line, a[0]?.col ?? s.cmdCol, usage);
+    const bytes = parseNumber(a[0]!.text);
+    if (bytes === undefined || bytes <= 0)
+      throw new ScenarioError(s.line, a[0]!.col, `swapon: '${a[0]!.text}' is not a size`);
+    const kv = parseKeyValues(s.line, a.slice(1), ['prio'] as const, 'swapon');
+    const prioTok = kv.get('prio');
+    let prio: number | undefined;
+    if (prioTok) {
+      const neg = prioTok.text.startsWith('-');
+      const v = parseNumber(neg ? prioTok.text.slice(1) : prioTok.text);
+      // SWAP_FLAG_PRIO_MASK: a user priority is 0..32767; -1 asks for the automatic one
+      if (v === undefined || (neg ? v !== 1 : v > 32767))
+        throw new ScenarioError(
+          s.line,
+          prioTok.col,
+          `swapon: prio=${prioTok.text}: expected 0..32767 (or -1)`,
+        );
+      prio = neg ? undefined : v;
+    }
+    const m = this.needBooted(s);
+    const r = sysSwapon(m, bytes, prio);
+    if (typeof r === 'string') throw new ScenarioError(s.line, a[0]!.col, r);
+    this.out(`swapon: ${r.name}: ${(r.pages * m.pageSize) / 1024} kB, type ${r.type}, priority ${r.prio}\n`);
+  }
+
   private execAlloc(s: Stmt): void {
     const a = s.args;
     if (!a.length)
@@ -765,18 +800,20 @@ export class Session {
         return;
       }
       case 'madvise': {
-        argc(
-          5,
-          'madvise <region> <offset> <length> dontneed|populate_read|populate_write|hugepage|nohugepage',
-        );
+        const advices = [
+          'dontneed',
+          'populate_read',
+          'populate_write',
+          'hugepage',
+          'nohugepage',
+          'cold',
+          'pageout',
+        ];
+        argc(5, `madvise <region> <offset> <length> ${advices.join('|')}`);
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         const adv = a[4]!.text;
-        if (!['dontneed', 'populate_read', 'populate_write', 'hugepage', 'nohugepage'].includes(adv))
-          throw new ScenarioError(
-            s.line,
-            a[4]!.col,
-            `unknown advice '${adv}' (dontneed, populate_read, populate_write, hugepage, nohugepage)`,
-          );
+        if (!advices.includes(adv))
+          throw new ScenarioError(s.line, a[4]!.col, `unknown advice '${adv}' (${advices.join(', ')})`);
         const err = sysMadvise(m, t, start, len, adv as Advice, cpu);
         if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
         return;
