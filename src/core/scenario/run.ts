@@ -44,6 +44,7 @@ import {
 import { ProcError, readProc } from '../proc/index.ts';
 import {
   ScenarioError,
+  lookup,
   parseKeyValues,
   parseNumber,
   parseScenario,
@@ -223,7 +224,7 @@ export class Session {
       try {
         this.machine = new Machine(this.config);
       } catch (e) {
-        if (e instanceof ConfigError) throw new ScenarioError(s.line, s.cmdCol, e.message);
+        if (e instanceof ConfigError) throw new ScenarioError(s.line, configErrorCol(s, e), e.message);
         throw e;
       }
       this.opts.onMachine?.(this.machine);
@@ -992,6 +993,10 @@ export class Session {
   }
 }
 
+/**
+ * Run a whole scenario. Never throws for anything the text can cause: a mistake, an impossible
+ * machine or a bug in the emulator met on a line all come back as `error`, located at that line.
+ */
 export function runScenario(text: string, opts: RunOptions): RunResult {
   const session = new Session(opts);
   let stmts: Stmt[];
@@ -1006,17 +1011,15 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i]!;
       if (opts.onStatement?.(s, i, stmts.length) === false) break;
-      session.exec(s);
+      try {
+        session.exec(s);
+      } catch (e) {
+        throw locate(e, s);
+      }
     }
   } catch (e) {
-    const err =
-      e instanceof ScenarioError
-        ? e
-        : e instanceof MemblockError
-          ? new ScenarioError(0, 0, `boot failed: ${e.message}`)
-          : undefined;
-    if (!err) throw e;
-    return { exitCode: 2, failures: session.failures, error: err, machine: session.machine, session };
+    if (!(e instanceof ScenarioError)) throw e;
+    return { exitCode: 2, failures: session.failures, error: e, machine: session.machine, session };
   }
   return {
     exitCode: session.failures.length ? 1 : 0,
@@ -1024,6 +1027,26 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
     machine: session.machine,
     session,
   };
+}
+
+/**
+ * Whatever a statement threw, as a ScenarioError at that statement: a scenario mistake stays as it
+ * is; a boot that cannot fit memory is the statement's failure; anything else is a bug in the
+ * emulator, reported at the line that met it (never a bare stack trace, never an unplaced message).
+ */
+function locate(e: unknown, s: Stmt): unknown {
+  if (e instanceof ScenarioError) return e;
+  if (e instanceof MemblockError) return new ScenarioError(s.line, s.cmdCol, `boot failed: ${e.message}`);
+  if (e instanceof ConfigError) return new ScenarioError(s.line, configErrorCol(s, e), e.message);
+  const why = e instanceof Error ? e.message : String(e);
+  return new ScenarioError(s.line, s.cmdCol, `internal error in the emulator: ${why}`, true);
+}
+
+/** The column of the `key=` a ConfigError names (`ram=1M is too small...`), else the command's. */
+function configErrorCol(s: Stmt, e: ConfigError): number {
+  const key = /^(\w+)=/.exec(e.message)?.[1];
+  const tok = key ? s.args.find((a) => a.text.startsWith(`${key}=`)) : undefined;
+  return tok?.col ?? s.cmdCol;
 }
 
 function noArgs(s: Stmt): void {
@@ -1043,8 +1066,8 @@ export function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
   const c = { ...base };
   // Without ram=, the chosen architecture's usual size.
   if (!kv.has('ram') && kv.has('arch')) {
-    const arch = kv.get('arch')!.text as ArchName;
-    if (DEFAULT_RAM[arch]) c.ram = DEFAULT_RAM[arch];
+    const ram = lookup(DEFAULT_RAM, kv.get('arch')!.text);
+    if (ram) c.ram = ram;
   }
   for (const [k, t] of kv) {
     const bad = (why: string) => new ScenarioError(s.line, t.col, `machine: ${k}=${t.text}: ${why}`);
@@ -1060,7 +1083,7 @@ export function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
         c.arch = t.text as ArchName;
         break;
       case 'granule': {
-        const g = { '4K': 4, '16K': 16, '64K': 64 }[t.text];
+        const g = lookup({ '4K': 4, '16K': 16, '64K': 64 }, t.text);
         if (!g) throw bad('expected 4K, 16K or 64K');
         c.granule = g as 4 | 16 | 64;
         break;

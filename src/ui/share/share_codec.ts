@@ -158,7 +158,8 @@ function checkConfig(raw: unknown): Partial<MachineConfig> {
   if (!isObject(raw)) throw new ShareLinkError("'config' must be an object of machine settings");
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    const want = CONFIG_KEYS[key as keyof MachineConfig];
+    // own keys only: 'constructor' or '__proto__' is no machine setting
+    const want = Object.hasOwn(CONFIG_KEYS, key) ? CONFIG_KEYS[key as keyof MachineConfig] : undefined;
     if (!want) throw new ShareLinkError(`config: unknown machine setting '${clip(key)}'`);
     const ok =
       want === 'number'

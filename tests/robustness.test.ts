@@ -1,0 +1,88 @@
+/**
+ * Issue #13's reproducers, one test each, named after the bug: nothing a user types, pastes or opens
+ * may hang, crash or corrupt the emulator. Each must end quickly with a located message.
+ */
+import { deflateRawSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { parseScenario, tokenize } from '../src/core/scenario/parse.ts';
+import { runScenario } from '../src/core/scenario/run.ts';
+import { decodeShare, toBase64Url } from '../src/ui/share/share_codec.ts';
+
+function run(text: string) {
+  let out = '';
+  const r = runScenario(text, { out: (s) => (out += s) });
+  return { ...r, out };
+}
+
+/** Where and what the run stopped on: `line:col: message`. */
+function where(r: ReturnType<typeof run>): string {
+  return r.error ? `${r.error.line}:${r.error.col}: ${r.error.message}` : 'no error';
+}
+
+/** Every character JavaScript's \s matches that is not an ASCII space, tab or newline. */
+const UNICODE_SPACES = [
+  '\u000b', '\u000c', '\u00a0', '\u1680', '\u2000', '\u2001', '\u2002', '\u2003', '\u2004', '\u2005',
+  '\u2006', '\u2007', '\u2008', '\u2009', '\u200a', '\u2028', '\u2029', '\u202f', '\u205f', '\u3000',
+  '\ufeff',
+]; // prettier-ignore
+
+describe('bug: unicode whitespace hung the tokenizer', () => {
+  it.each(UNICODE_SPACES.map((c) => [c.codePointAt(0)!.toString(16), c]))(
+    'U+%s separates tokens like a space',
+    (_hex, c) => {
+      expect(tokenize(`spawn${c}A${c}`, 1)).toEqual([
+        { text: 'spawn', col: 1, quoted: false },
+        { text: 'A', col: 7, quoted: false },
+      ]);
+    },
+  );
+
+  it('a scenario saved with a BOM and typed with no-break spaces runs', () => {
+    const r = run(
+      '\ufeffmachine\u00a0ram=1G\u3000cpus=2\nboot\u000b\nspawn\u2003A\nexpect /proc/meminfo:MemTotal > 0\n',
+    );
+    expect(where(r)).toBe('no error');
+    expect(r.exitCode).toBe(0);
+    // the BOM is not a column: the first key is where an editor shows it
+    expect(parseScenario('\ufeffmachine ram=1G')[0]!.args[0]!.col).toBe(9);
+  });
+});
+
+describe('bug: scenario names were looked up on plain objects', () => {
+  it('show /proc/A/hasOwnProperty is no such file, not a TypeError', () => {
+    const r = run('boot\nspawn A\nshow /proc/A/hasOwnProperty\n');
+    expect(r.error?.internal).toBe(false);
+    expect(where(r)).toMatch(/^3:6: \/proc\/\d+\/hasOwnProperty: no such file/);
+  });
+
+  it('gfp=constructor is an unknown flag, not gfp 0', () => {
+    const r = run('boot\nalloc k order=0 gfp=constructor\n');
+    expect(where(r)).toBe("2:21: alloc: unknown GFP flag 'constructor'");
+  });
+
+  it('granule=constructor and arch=constructor are refused at their column', () => {
+    expect(where(run('machine arch=arm64 granule=constructor\n'))).toBe(
+      '1:28: machine: granule=constructor: expected 4K, 16K or 64K',
+    );
+    expect(where(run('machine arch=constructor\n'))).toMatch(/^1:14: machine: arch=constructor: supported:/);
+  });
+
+  it('a share link with config.constructor or config.__proto__ says which setting is unknown', async () => {
+    for (const key of ['constructor', '__proto__', 'toString']) {
+      const json = `{"v":1,"config":{"${key}":1},"boot":true,"entries":[]}`;
+      const hash = `#s=${toBase64Url(new Uint8Array(deflateRawSync(Buffer.from(json))))}`;
+      await expect(decodeShare(hash)).rejects.toThrow(`config: unknown machine setting '${key}'`);
+    }
+  });
+});
+
+describe('bug: errors without a place', () => {
+  it('a machine-config error points at the bad key, not column 1', () => {
+    expect(where(run('machine cpus=2 ram=1M\n'))).toMatch(/^1:16: ram=1M is too small for x86_64/);
+  });
+
+  it('a boot failure carries the boot line', () => {
+    const r = run('machine arch=arm64 granule=64K huge_zero=static_pmd\nboot\n');
+    expect(where(r)).toMatch(/^2:1: boot failed: .*Failed to allocate/);
+  });
+});
