@@ -7,6 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { parseScenario, tokenize } from '../src/core/scenario/parse.ts';
 import { runScenario } from '../src/core/scenario/run.ts';
 import { decodeShare, toBase64Url } from '../src/ui/share/share_codec.ts';
+import { MachineClient } from '../src/worker/client.ts';
+import { inProcessTransport } from '../src/worker/in_process.ts';
 
 function run(text: string) {
   let out = '';
@@ -84,5 +86,66 @@ describe('bug: errors without a place', () => {
   it('a boot failure carries the boot line', () => {
     const r = run('machine arch=arm64 granule=64K huge_zero=static_pmd\nboot\n');
     expect(where(r)).toMatch(/^2:1: boot failed: .*Failed to allocate/);
+  });
+});
+
+describe('bug: one statement could take the app down', () => {
+  it('blkdev_zeroout 8000T is refused at its length, saying the limit and how to raise it', () => {
+    const r = run('boot\nblkdev_zeroout 8000T\n');
+    expect(r.error?.internal).toBe(false);
+    expect(where(r)).toBe(
+      "2:16: blkdev_zeroout: 8388608000 bios is over the limit of 1048576 (zeroout_bios: bios one blkdev_zeroout builds (before or after splitting to max_transfer)); ask for less, or raise it with 'limit zeroout_bios=<n>' (at most 2097152)",
+    );
+  });
+
+  it('blkdev_zeroout 64G max_transfer=512 is refused at max_transfer', () => {
+    expect(where(run('boot\nblkdev_zeroout 64G max_transfer=512\n'))).toMatch(
+      /^2:33: blkdev_zeroout: 134217728 bios is over the limit of 1048576/,
+    );
+  });
+
+  it('pagemap A r1 0 64G is refused; a raised limit lets a longer pagemap run', () => {
+    const setup = 'boot\nspawn A\nA mmap r1 64G rw\n';
+    expect(where(run(setup + 'pagemap A r1 0 64G\n'))).toMatch(
+      /^4:16: pagemap: 16777216 lines is over the limit of 65536 .*'limit pagemap_lines=<n>'/,
+    );
+    const ok = run(setup + 'limit pagemap_lines=65537\npagemap A r1 0 0x10001000\n');
+    expect(where(ok)).toBe('no error');
+    expect(ok.out.split('\n').filter((l) => l.startsWith('0x'))).toHaveLength(65537);
+    expect(where(run('limit pagemap_lines=2000000\n'))).toBe(
+      '1:21: limit: pagemap_lines=2000000: pagemap_lines must be 1..1048576 (lines one pagemap prints (one per page))',
+    );
+  });
+
+  it('A read r1 0 100T 1 and a 100T populate are refused before any work', () => {
+    const r = run('boot\nspawn A\nA mmap r1 100T rw\nA read r1 0 100T 1\n');
+    expect(where(r)).toMatch(/^4:13: A read: 109951162777600 accesses is over the limit of 67108864/);
+    expect(where(run('boot\nspawn A\nA mmap r1 100T r populate\n'))).toMatch(
+      /^3:11: A mmap: 26843545600 accesses is over the limit/,
+    );
+    expect(where(run('boot\nspawn A\nA mmap r1 100T r\nA madvise r1 0 100T populate_read\n'))).toMatch(
+      /^4:16: A madvise: 26843545600 accesses is over the limit/,
+    );
+  });
+
+  it("the worker's blkZeroout and the scenario refuse with the same limit", async () => {
+    const c = new MachineClient(inProcessTransport());
+    await c.init({ arch: 'x86_64', ram: 2 ** 30 }, true);
+    await expect(c.blkZeroout(8000 * 2 ** 40, 'largest')).rejects.toThrow(
+      /8388608000 bios is over the limit of 1048576 \(zeroout_bios/,
+    );
+    await expect(c.blkZeroout(64 * 2 ** 30, 'page', 512)).rejects.toThrow(/134217728 bios is over the limit/);
+    // raising the limit in the scenario raises it for the command too: one declaration, one session
+    await c.run('limit zeroout_bios=2000000');
+    const ok = await c.blkZeroout(2 ** 30, 'page', 1024);
+    expect(ok.split?.bios).toBe(2 ** 20);
+    const big = await c.run('spawn A\nA mmap r1 100T rw\nA read r1 0 100T 1');
+    expect(big.errors).toEqual([
+      expect.objectContaining({
+        line: 3,
+        col: 13,
+        message: expect.stringMatching(/accesses is over the limit/),
+      }),
+    ]);
   });
 });

@@ -17,7 +17,8 @@ import {
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMadvise, doMmap, doMprotect, doMunmap, type Advice } from '../mm/mmap.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
-import { blkdevIssueZeroPages } from '../block/blk-lib.ts';
+import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
+import { BudgetExceeded, LIMITS, LIMIT_NAMES, Limits, isLimitName, type LimitName } from './limits.ts';
 import type { MmStruct, Task } from '../mm/mm_types.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { userRead, userWrite } from '../user.ts';
@@ -95,6 +96,7 @@ export const COMMANDS = [
   'flush_tlb_local',
   'preempt',
   'resume',
+  'limit',
 ] as const;
 const MACHINE_KEYS = [
   'arch',
@@ -173,6 +175,8 @@ export class Session {
   readonly procs = new Map<string, ScenarioProcess>();
   /** the CPU the next operations run on (`cpu <n>`) */
   cpu = 0;
+  /** what one statement may cost (limits.ts); `limit <name>=<n>` raises one */
+  readonly limits = new Limits();
   private logSeen = 0;
   /** what the last blkdev_zeroout built (expect blkdev_bios / blkdev_bvecs) */
   private lastZeroout: { bios: number; bvecs: number } | undefined;
@@ -271,15 +275,9 @@ export class Session {
         s.cmdCol,
         'blkdev_zeroout: expected blkdev_zeroout <bytes> [zero=page|largest] [max_transfer=<bytes>]',
       );
-    const bytes = parseNumber(a[0]!.text);
-    if (bytes === undefined || bytes <= 0)
-      throw new ScenarioError(s.line, a[0]!.col, `blkdev_zeroout: '${a[0]!.text}' is not a length`);
-    if (bytes % 512 !== 0)
-      throw new ScenarioError(
-        s.line,
-        a[0]!.col,
-        `blkdev_zeroout: ${a[0]!.text} is not a whole number of 512-byte sectors`,
-      );
+    const bytes = parseNumber(a[0]!.text) ?? NaN;
+    const bad = checkZerooutArgs(bytes, undefined);
+    if (bad) throw new ScenarioError(s.line, a[0]!.col, `blkdev_zeroout: '${a[0]!.text}' ${bad.why}`);
     const kv = parseKeyValues(s.line, a.slice(1), ['zero', 'max_transfer'] as const, 'blkdev_zeroout');
     const bufTok = kv.get('zero');
     const which = bufTok?.text ?? 'largest';
@@ -293,15 +291,23 @@ export class Session {
     const mtTok = kv.get('max_transfer');
     let maxTransfer: number | undefined;
     if (mtTok) {
-      maxTransfer = parseNumber(mtTok.text);
-      if (!maxTransfer || maxTransfer % 512 !== 0)
+      maxTransfer = parseNumber(mtTok.text) ?? NaN;
+      const badMt = checkZerooutArgs(bytes, maxTransfer);
+      if (badMt)
         throw new ScenarioError(
           s.line,
           mtTok.col,
-          `blkdev_zeroout: max_transfer=${mtTok.text}: expected a multiple of 512 bytes`,
+          `blkdev_zeroout: max_transfer=${mtTok.text}: ${badMt.why}`,
         );
     }
-    const r = blkdevIssueZeroPages(bytes, buf.bytes, m.pageSize, maxTransfer);
+    let r;
+    try {
+      r = blkdevIssueZeroPages(bytes, buf.bytes, m.pageSize, maxTransfer, this.limits.get('zeroout_bios'));
+    } catch (e) {
+      if (!(e instanceof TooManyBios)) throw e;
+      const over = new BudgetExceeded('zeroout_bios', e.need, e.allowed);
+      throw new ScenarioError(s.line, e.split ? mtTok!.col : a[0]!.col, `blkdev_zeroout: ${over.message}`);
+    }
     this.lastZeroout = { bios: r.bios.length, bvecs: r.bvecs };
     let out = `blkdev_zeroout: ${bytes} bytes from a ${buf.bytes / 1024} KiB zero buffer (pfn 0x${buf.pfn.toString(16)}): ${r.bios.length} bios, ${r.bvecs} bvecs\n`;
     // the bios themselves: the first few, then how many more of the same shape
@@ -450,6 +456,7 @@ export class Session {
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         const m = this.machine!;
         if (!p.task.mm) throw new ScenarioError(s.line, a[0]!.col, `pagemap: ${p.name} has exited`);
+        this.budget(s, a[3]!, 'pagemap_lines', Math.ceil(len / m.pageSize));
         let out = '';
         for (let va = start; va < start + len; va += m.pageSize)
           out += `0x${va.toString(16)} 0x${pagemapEntry(m, p.task.mm, va).toString(16).padStart(16, '0')}\n`;
@@ -598,6 +605,24 @@ export class Session {
         this.out(`flush_tlb_local: cpu ${this.cpu} dropped ${n} entries\n`);
         return;
       }
+      case 'limit': {
+        // limit [<name>=<n>...]: raise (or lower) what one statement may cost; alone, list them
+        if (!a.length) {
+          this.out(
+            LIMIT_NAMES.map(
+              (n) => `limit ${n}=${this.limits.get(n)} (at most ${LIMITS[n].ceiling}: ${LIMITS[n].counts})\n`,
+            ).join(''),
+          );
+          return;
+        }
+        const kv = parseKeyValues(s.line, a, LIMIT_NAMES, 'limit');
+        for (const [k, t] of kv) {
+          if (!isLimitName(k)) continue;
+          const why = this.limits.set(k, parseNumber(t.text) ?? NaN);
+          if (why) throw new ScenarioError(s.line, t.col, `limit: ${k}=${t.text}: ${why}`);
+        }
+        return;
+      }
       case 'expect': {
         const f = this.runExpect(s);
         if (f) {
@@ -612,6 +637,18 @@ export class Session {
           s.cmdCol,
           `unknown command '${s.cmd}' (commands: ${COMMANDS.join(', ')}, or a process name)`,
         );
+    }
+  }
+
+  /** Refuse a statement whose cost (`need`, counted in the limit's unit) is over a limit, at `t`. */
+  private budget(s: Stmt, t: Token, limit: LimitName, need: number): void {
+    try {
+      this.limits.check(limit, need);
+    } catch (e) {
+      if (!(e instanceof BudgetExceeded)) throw e;
+      // `A read: ...` for a process's operation, `pagemap: ...` for a command
+      const what = this.procs.has(s.cmd) ? `${s.cmd} ${s.args[0]!.text}` : s.cmd;
+      throw new ScenarioError(s.line, t.col, `${what}: ${e.message}`);
     }
   }
 
@@ -773,6 +810,7 @@ export class Session {
               `mmap: unknown flag '${f.text}' (shared, populate, at=<address>)`,
             );
         }
+        if (populate) this.budget(s, a[2]!, 'accesses', Math.ceil(len / ps));
         const r = doMmap(m, t, len, prot, shared, populate, cpu, fixed);
         if (r.addr < 0) {
           this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);
@@ -787,6 +825,7 @@ export class Session {
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         const stride = parseNumber(a[4]!.text);
         if (!stride) throw new ScenarioError(s.line, a[4]!.col, `'${a[4]!.text}' is not a stride`);
+        this.budget(s, a[3]!, 'accesses', Math.ceil(len / stride));
         userRead(m, t, start, len, stride, cpu);
         return;
       }
@@ -798,6 +837,7 @@ export class Session {
         const byte = parseNumber(a[5]!.text);
         if (byte === undefined || byte > 255)
           throw new ScenarioError(s.line, a[5]!.col, `'${a[5]!.text}' is not a byte (0..255)`);
+        this.budget(s, a[3]!, 'accesses', Math.ceil(len / stride));
         userWrite(m, t, start, len, stride, byte, cpu);
         return;
       }
@@ -814,6 +854,7 @@ export class Session {
             a[4]!.col,
             `unknown advice '${adv}' (dontneed, populate_read, populate_write, hugepage, nohugepage)`,
           );
+        if (adv.startsWith('populate')) this.budget(s, a[3]!, 'accesses', Math.ceil(len / ps));
         const err = doMadvise(m, t, start, start + Math.ceil(len / ps) * ps, adv as Advice, cpu);
         if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
         return;
