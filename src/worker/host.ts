@@ -643,6 +643,7 @@ export class MachineHost {
           if (!(e instanceof TooManyBios)) throw e;
           throw new RangeError(
             `blkdev_zeroout: ${new BudgetExceeded('zeroout_bios', e.need, e.allowed).message}`,
+            { cause: e },
           );
         }
         const FIRST = 8;
