@@ -43,6 +43,7 @@ import {
   resumeHolders,
 } from '../mm/mermap.ts';
 import { ProcError, readProc } from '../proc/index.ts';
+import { checkInvariants } from '../check.ts';
 import {
   ScenarioError,
   lookup,
@@ -60,6 +61,8 @@ export interface RunResult {
   failures: string[];
   /** the malformed-scenario error, if any */
   error?: ScenarioError;
+  /** with `check`: the invariants the first statement that broke them broke (the run stopped there) */
+  violation?: { line: number; col: number; text: string; errors: string[] };
   machine: Machine | undefined;
   session: Session;
 }
@@ -71,6 +74,11 @@ export interface RunOptions {
   onMachine?: (m: Machine) => void;
   /** called before each statement; return false to cancel the run */
   onStatement?: (s: Stmt, index: number, total: number) => boolean | void;
+  /**
+   * Run the invariant checker (check.ts) after every statement and stop at the first that leaves
+   * the machine inconsistent: a bug in the emulator, reported at the statement that caused it.
+   */
+  check?: boolean;
 }
 
 export const COMMANDS = [
@@ -1057,6 +1065,15 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
       } catch (e) {
         throw locate(e, s);
       }
+      const errors = opts.check && session.machine ? checkInvariants(session.machine) : [];
+      if (errors.length)
+        return {
+          exitCode: 1,
+          failures: session.failures,
+          violation: { line: s.line, col: s.cmdCol, text: s.text, errors },
+          machine: session.machine,
+          session,
+        };
     }
   } catch (e) {
     if (!(e instanceof ScenarioError)) throw e;
