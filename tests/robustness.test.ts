@@ -10,7 +10,7 @@ import type { Machine } from '../src/core/machine.ts';
 import { PG } from '../src/core/phys/page.ts';
 import { parseScenario, tokenize } from '../src/core/scenario/parse.ts';
 import { runScenario } from '../src/core/scenario/run.ts';
-import { decodeShare, toBase64Url } from '../src/ui/share/share_codec.ts';
+import { MAX_LINK_CHARS, decodeShare, shareScenarioText, toBase64Url } from '../src/ui/share/share_codec.ts';
 import { MachineClient } from '../src/worker/client.ts';
 import { inProcessTransport } from '../src/worker/in_process.ts';
 
@@ -192,5 +192,39 @@ describe('mm run --check', () => {
     const bad = cli('boot\nblkdev_zeroout 8000T\n');
     expect(bad.status).toBe(2);
     expect(bad.stderr).toMatch(/^<stdin>:2:16: blkdev_zeroout: 8388608000 bios is over the limit/);
+  });
+});
+
+describe('bug: share links were decompression bombs', () => {
+  it('a 26 KB link that inflates to gigabytes is refused after 8 MiB, saying why', async () => {
+    // `entries` of one huge string of spaces: deflate packs 25 MiB into ~25 KB
+    const head = Buffer.from('{"v":1,"config":{},"boot":true,"entries":["');
+    const bomb = deflateRawSync(Buffer.concat([head, Buffer.alloc(25 * 2 ** 20, 0x20)]), { level: 9 });
+    expect(bomb.length).toBeLessThan(30_000);
+    await expect(decodeShare(`#s=${toBase64Url(new Uint8Array(bomb))}`)).rejects.toThrow(
+      "Share link: the link's data decompresses to more than 8 MiB (a real scenario is far smaller): not opened",
+    );
+  });
+
+  it('a link longer than browsers open is refused before decoding', async () => {
+    await expect(decodeShare(`#s=${'A'.repeat(MAX_LINK_CHARS)}`)).rejects.toThrow(
+      /the link is 2,097,155 characters, longer than browsers open \(2,097,152\)/,
+    );
+  });
+
+  it('the file offered instead of a too-long link rebuilds the same machine', () => {
+    const text = shareScenarioText({
+      config: { arch: 'arm64', granule: 16, ram: 2 ** 30, useZeroPage: false },
+      boot: true,
+      entries: ['spawn A\nA mmap r1 1M rw', 'A write r1 0 1M 4K 7'],
+      selection: {},
+    });
+    expect(text.split('\n').slice(1, 3)).toEqual([
+      'machine arch=arm64 granule=16K ram=1073741824 use_zero_page=no',
+      'boot',
+    ]);
+    const r = run(text + 'expect /proc/A/status:VmRSS >= 1024\n');
+    expect(where(r)).toBe('no error');
+    expect(r.exitCode).toBe(0);
   });
 });

@@ -13,8 +13,11 @@ import {
   type ShareState,
 } from './share_codec.ts';
 
-/** The current machine, its scenario and selection as a full URL (this page with a #s= hash). */
-export async function makeShareLink(c: AppController): Promise<string> {
+/**
+ * The current machine, its scenario and selection as a full URL (this page with a #s= hash), and
+ * the state itself (for the file the panel offers when the URL is over MAX_LINK_CHARS).
+ */
+export async function makeShareLink(c: AppController): Promise<{ url: string; state: ShareState }> {
   const j = await c.track(c.client.journal());
   const s = c.store.getState();
   const selection: ShareSelection = {};
@@ -27,7 +30,7 @@ export async function makeShareLink(c: AppController): Promise<string> {
   const state: ShareState = { config: j.config, boot: j.bootAtInit, entries: j.entries, selection };
   if (pos) state.step = { op: pos.op, step: pos.step };
   const hash = await encodeShare(state);
-  return `${location.origin}${location.pathname}${location.search}${hash}`;
+  return { url: `${location.origin}${location.pathname}${location.search}${hash}`, state };
 }
 
 /**
