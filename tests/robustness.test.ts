@@ -6,7 +6,11 @@ import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { deflateRawSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
+import { checkInvariants } from '../src/core/check.ts';
 import type { Machine } from '../src/core/machine.ts';
+import { directMapFlushPending } from '../src/core/mm/direct_map.ts';
+import { oomBadness, outOfMemory } from '../src/core/mm/oom_kill.ts';
+import { lruAddDrainCpu } from '../src/core/mm/rmap.ts';
 import { PG } from '../src/core/phys/page.ts';
 import { parseScenario, tokenize } from '../src/core/scenario/parse.ts';
 import { runScenario } from '../src/core/scenario/run.ts';
@@ -21,7 +25,7 @@ function run(text: string) {
 }
 
 /** Where and what the run stopped on: `line:col: message`. */
-function where(r: ReturnType<typeof run>): string {
+function where(r: { error?: { line: number; col: number; message: string } }): string {
   return r.error ? `${r.error.line}:${r.error.col}: ${r.error.message}` : 'no error';
 }
 
@@ -226,5 +230,123 @@ describe('bug: share links were decompression bombs', () => {
     const r = run(text + 'expect /proc/A/status:VmRSS >= 1024\n');
     expect(where(r)).toBe('no error');
     expect(r.exitCode).toBe(0);
+  });
+});
+
+describe('bug: invariant gaps', () => {
+  const checked = (text: string) => runScenario(text, { out: () => {}, check: true });
+
+  it("a flush of one allocation's direct-map range no longer clears another's pending flush", () => {
+    const r = checked(`machine ram=1G cpus=2
+boot
+alloc k1 order=0 gfp=GFP_KERNEL|__GFP_ZERO
+direct_map k1 invalid
+alloc k2 order=0 gfp=GFP_KERNEL|__GFP_ZERO
+direct_map k2 invalid
+flush_tlb_kernel_range k1
+`);
+    expect(r.violation).toBeUndefined();
+    expect(where(r)).toBe('no error');
+    const m = r.machine!;
+    const k1 = m.named.get('k1')!.pfn;
+    const k2 = m.named.get('k2')!.pfn;
+    expect(directMapFlushPending(m, k1)).toBe(false);
+    expect(directMapFlushPending(m, k2)).toBe(true);
+  });
+
+  it('direct_map default on __GFP_UNMAPPED memory is refused, not an UNMAPPED pageblock mapped back', () => {
+    const r = checked(`machine page_alloc_unmapped=yes
+boot
+spawn A
+alloc k order=0 gfp=GFP_KERNEL|__GFP_UNMAPPED
+direct_map k default
+`);
+    expect(r.violation).toBeUndefined();
+    expect(where(r)).toBe(
+      '5:14: direct_map: k is __GFP_UNMAPPED memory: its pageblock stays out of the direct map (free it instead)',
+    );
+  });
+
+  it("a page held only by another CPU's LRU batch after munmap is not a leak; it is freed when that batch drains", () => {
+    const text = `machine ram=1G cpus=2
+boot
+spawn A
+A mmap r1 64K rw
+cpu 1
+A write r1 0 4K 4K 1
+cpu 0
+A munmap r1
+`;
+    const r = checked(text);
+    expect(r.violation).toBeUndefined();
+    const m = r.machine!;
+    expect(m.lruBatch[1]).toHaveLength(1);
+    const pfn = m.lruBatch[1]![0]!;
+    expect(m.pages.refcount[pfn]).toBe(1);
+    const free = m.alloc.nrFreePages() + m.alloc.nrPcpPages();
+    lruAddDrainCpu(m, 1);
+    expect(m.pages.refcount[pfn]).toBe(0);
+    expect(m.alloc.nrFreePages() + m.alloc.nrPcpPages()).toBeGreaterThan(free);
+    expect(checkInvariants(m)).toEqual([]);
+  });
+});
+
+describe('bug: an emulated oops left half-done state', () => {
+  it('init_on_free of a page out of the direct map: the oops is logged, the free not done, the name kept', () => {
+    const r = runScenario(
+      `machine init_on_free=1
+boot
+alloc k order=0
+direct_map k invalid flush
+free k
+direct_map k default flush
+free k
+`,
+      { out: () => {}, check: true },
+    );
+    expect(where(r)).toBe('no error');
+    expect(r.violation).toBeUndefined();
+    expect(r.machine!.log).toContain('BUG: unable to handle page fault for address: 0xffff888004000000');
+    // the second free (after direct_map default) freed it
+    expect(r.machine!.named.has('k')).toBe(false);
+  });
+
+  it('freeing a page out of the direct map is refused, so no later zeroing allocation oopses', () => {
+    const r = run(`boot
+alloc k order=0
+direct_map k invalid flush
+free k
+alloc j order=0 gfp=GFP_KERNEL|__GFP_ZERO
+expect pfn(k) == 0x4000
+`);
+    expect(where(r)).toBe('no error');
+    expect(r.exitCode).toBe(0);
+    expect(r.out).toContain('free k: refused: pfn 0x4000 is not in the direct map');
+  });
+});
+
+describe('bug: OOM killer deviations', () => {
+  it('on a score tie it kills the last task evaluated (the youngest), as oom_evaluate_task does', () => {
+    const r = run('machine ram=128M\nboot\nspawn A\nspawn B\nspawn C\n');
+    const m = r.machine!;
+    const [a, b, c] = ['A', 'B', 'C'].map((n) => r.session.procs.get(n)!.task);
+    expect(oomBadness(m, a!)).toBe(oomBadness(m, c!));
+    expect(oomBadness(m, b!)).toBe(oomBadness(m, c!));
+    expect(outOfMemory(m, 'test', 0, 0, 0)).toBe(c);
+    expect(m.log.at(-1)).toMatch(/^Out of memory: Killed process \d+ \(C\)/);
+  });
+
+  it('a MAP_POPULATE that runs out of memory invokes the OOM killer', () => {
+    const r = run(`machine ram=128M
+boot
+spawn A
+spawn B
+A mmap r1 1G rw
+A write r1 0 16M 4K 1
+B mmap r2 1G rw populate
+`);
+    expect(where(r)).toBe('no error');
+    expect(r.out).toContain('B invoked oom-killer');
+    expect(r.out).toMatch(/Out of memory: Killed process \d+ \(B\)/);
   });
 });

@@ -36,7 +36,6 @@ import {
   folioGet,
   folioPut,
   folioRemoveRmap,
-  lruAddDrainAll,
   lruAddDrainCpu,
 } from './rmap.ts';
 import { shmemGetFolio } from './shmem.ts';
@@ -430,7 +429,9 @@ export function zapRange(
     flushTlbMmRange(m, mm, start, end);
     if (toPut.length) {
       // tlb_finish_mmu → free_pages_and_swap_cache(): lru_add_drain() first, then the references.
-      lruAddDrainAll(m);
+      // lru_add_drain() is this CPU's batch only: a folio another CPU's batch holds lives on,
+      // unmapped, until that batch drains (as in the kernel).
+      lruAddDrainCpu(m, cpu);
       for (const pfn of toPut) folioPut(m, pfn, cpu);
     }
   });
