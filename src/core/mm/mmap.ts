@@ -18,6 +18,8 @@ import { VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import { readEntry, walkTable, writeEntry, WALK_HUGE } from './pgtable.ts';
 import { isHugeZeroPfn, splitHugePmd } from './huge_memory.ts';
 import { shmemRelease, shmemZeroSetup } from './shmem.ts';
+import { outOfMemory } from './oom_kill.ts';
+import { GFP, GFP_MASKS } from './gfp.ts';
 
 export type Prot = 'none' | 'r' | 'rw';
 
@@ -411,7 +413,14 @@ export function populateRange(
         const f = arch.flags(E, level);
         if (f & PTE.PRESENT && (!write || f & PTE.WRITE)) continue; // follow_page_pte() found it
       }
-      const r = handleMmFault(m, task, v, a, write, cpu);
+      let r = handleMmFault(m, task, v, a, write, cpu);
+      // The page allocator's __alloc_pages_may_oom() runs for GUP's faults as for a user's: kill
+      // a process and retry, until this one is the victim or nothing is left to kill.
+      while (r === 'oom') {
+        const victim = outOfMemory(m, task.comm, GFP_MASKS['GFP_HIGHUSER_MOVABLE']! | GFP.__GFP_ZERO, 0, cpu);
+        if (!victim || victim === task) return r;
+        r = handleMmFault(m, task, v, a, write, cpu);
+      }
       if (r !== 'ok') return r;
     }
     return 'ok';
