@@ -924,7 +924,6 @@ export class MachineHost {
       });
       return true;
     }
-    const alive = [...h.session.procs.values()].filter((p) => p.task.state === 'R');
     if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
     if (h.zeroing) h.zeroing.label = text.split('\n')[s.line - 1]?.trim() ?? s.cmd;
     try {
@@ -934,8 +933,8 @@ export class MachineHost {
       if (e instanceof StopReplay) throw e;
       r.errors.push(runError(e, s.line));
     }
-    for (const p of alive) {
-      if (p.task.state === 'R') continue;
+    // the session noted who died (without scanning every process: issue #13 item 11)
+    for (const p of h.session.lastDeaths) {
       const reason = p.task.exit ?? 'exited';
       r.deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
     }
