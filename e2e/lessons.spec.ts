@@ -99,7 +99,7 @@ test('a lesson asks before rebooting over the learner’s work; keys move throug
   await expect(page.getByRole('log', { name: 'Scenario lines run' })).toContainText('spawn A');
   await panel.getByRole('button', { name: 'Start' }).click();
   await panel.getByRole('button', { name: 'Start the lesson' }).click();
-  await expect(panel.getByTestId('lesson-progress')).toHaveText(/^Step 1 of 5/);
+  await expect(panel.getByTestId('lesson-progress')).toHaveText(/^Step 1 of 7/);
   expect((await new AxeBuilder({ page }).analyze()).violations.map((v) => v.id)).toEqual([]);
 
   // A wrong kind of answer is refused with a message; skipping still runs the step.
@@ -112,9 +112,9 @@ test('a lesson asks before rebooting over the learner’s work; keys move throug
 
   // Alt+PageDown / Alt+PageUp: next and back (Back shows the step as it ran).
   await page.keyboard.press('Alt+PageDown');
-  await expect(panel.getByTestId('lesson-progress')).toHaveText(/^Step 2 of 5: fork\(\)/);
+  await expect(panel.getByTestId('lesson-progress')).toHaveText(/^Step 2 of 7: fork\(\)/);
   await page.keyboard.press('Alt+PageUp');
-  await expect(panel.getByTestId('lesson-progress')).toHaveText(/^Step 1 of 5/);
+  await expect(panel.getByTestId('lesson-progress')).toHaveText(/^Step 1 of 7/);
   await expect(panel.getByTestId('lesson-reveal')).toBeVisible();
 
   // The lesson's own lines are not the learner's work: another lesson starts without asking.

@@ -7,6 +7,7 @@ import { pagemapEntry } from '../src/core/proc/page.ts';
 import { readEntry, walkTable } from '../src/core/mm/pgtable.ts';
 import { pgtableIndex } from '../src/core/arch/pgtable.ts';
 import { runScenario } from '../src/core/scenario/run.ts';
+import { readSymbol } from '../src/core/symbols.ts';
 import { entryValue } from '../src/core/arch/x86_64/pgtable.ts';
 
 const MiB = 1024 * 1024;
@@ -150,13 +151,16 @@ describe('architectures', () => {
     expect(plain.m.cache!.stats.vces).toBe(0);
   });
 
-  it('s390 chooses the zero-page order from memory size, 7 down to 2', () => {
+  it('s390 chooses the zero-page order from memory size (7 from 512 MiB estimated free)', () => {
     const order = (ram: string) => run(`machine arch=s390 ram=${ram}\nboot\n`).m.zeroPages!.order;
     expect(order('1G')).toBe(7);
-    expect(order('512M')).toBe(6); // a little less than 512 MiB is free once the image is reserved
+    // memblock_estimated_nr_free_pages() subtracts only memblock's own allocations (MEMBLOCK_RSRV_KERN):
+    // 512 MiB minus an 8 MiB memmap is 126 units of 4 MiB, < 128 → 6
+    expect(order('512M')).toBe(6);
     expect(order('128M')).toBe(4);
-    // (total_pages >> 10) counts 4 MiB units: 64 MiB of RAM leaves about 28 MiB free → 7 < 8 → 2
-    expect(order('64M')).toBe(2);
+    // 64 MiB minus a 4 MiB memmap: 15 units → 3 (the ~31 MiB image is a plain memblock_reserve)
+    expect(order('64M')).toBe(3);
+    // order 2 needs an estimate below 32 MiB: less RAM than this s390 image (≈ 33 MiB) needs to boot
     const m = run('machine arch=s390 ram=1G\nboot\n').m;
     const base = Number(m.vars.get('zero_page_pfn'));
     expect(m.isZeroPfn(base + 127)).toBe(true);
@@ -221,19 +225,68 @@ describe('boot, before and after the zero-page patch', () => {
     }
   });
 
-  it('before: ZERO_PAGE() computes virt_to_page() on every fault; after: one cached load', () => {
-    const calls = (patch: 'before' | 'after', arch: 'x86_64' | 'arm64' | 'arm' = 'x86_64') => {
+  it('before: one ZERO_PAGE() call in 6.18 however many faults (my_zero_pfn() reads zero_pfn); after: none', () => {
+    const calls = (patch: 'before' | 'after', arch: 'x86_64' | 'arm64' | 'arm' | 'mips' = 'x86_64') => {
       const r = run(
-        `machine arch=${arch} zero_page_patch=${patch}\nboot\nspawn A\nA mmap r 64K r\nprint zero_page_calls\nA read r 0 64K 4K\n`,
+        `machine arch=${arch} zero_page_patch=${patch}${arch === 'mips' ? ' vce=yes' : ''}\nboot\nspawn A\nA mmap r 1M r\nA read r 0 1M 4K\nprint zero_page_calls\n`,
       );
+      expect(r.out).toContain(`zero_page_calls = 0x${r.m.zeroPageCalls.toString(16)}`);
       return r.m.zeroPageCalls;
     };
-    // x86: the early_initcall's ZERO_PAGE(0) plus one per read fault (16 pages)
-    expect(calls('before')).toBe(1 + 16);
+    // x86-64 and arm64: init_zero_pfn()'s ZERO_PAGE(0) only; 256 read faults call my_zero_pfn(),
+    // which returns the zero_pfn variable (include/linux/pgtable.h, !__HAVE_COLOR_ZERO_PAGE)
+    expect(calls('before')).toBe(1);
+    expect(calls('before', 'arm64')).toBe(1);
     expect(calls('after')).toBe(0);
-    expect(calls('before', 'arm64')).toBe(1 + 16);
     // arm stored a struct page * in paging_init: no arithmetic per call even before the patch
     expect(calls('before', 'arm')).toBe(0);
+    // coloured: my_zero_pfn(addr) is page_to_pfn(ZERO_PAGE(addr)), one call per read fault
+    expect(calls('before', 'mips')).toBe(1 + 256);
+  });
+
+  it('s390 with 544 MiB: the estimate keeps the image, so 128 zero pages and mask 0x7f000', () => {
+    const r = run('machine arch=s390 ram=544M\nboot\nprint zero_pages\nprint zero_page_mask\n');
+    expect(r.out).toContain('zero_pages = 0x80\nzero_page_mask = 0x7f000\n');
+    // RAM minus the 12 MiB memmap (3 sections × 4 MiB): the image (~31 MiB) is not subtracted
+    const est = r.m.memblock.memory.totalSize - 12 * MiB;
+    expect(est / MiB).toBe(532);
+  });
+
+  it('print names each era’s symbols and says when one does not exist here', () => {
+    const printed = (cfg: string, name: string) => {
+      let out = '';
+      const r = runScenario(`machine ${cfg}\nboot\nprint ${name}\n`, { out: (s) => (out += s) });
+      return r.error ? `error: ${r.error.message}` : out.trim().split('\n').pop();
+    };
+    expect(printed('zero_page_patch=before', 'zero_pfn')).toBe('zero_pfn = 0x3b34');
+    expect(printed('zero_page_patch=before', 'zero_page_pfn')).toMatch(
+      /^error: 'zero_page_pfn' does not exist in this configuration .*Linux 6\.18.*the variable is zero_pfn/,
+    );
+    expect(printed('zero_page_patch=after', 'zero_page_pfn')).toBe('zero_page_pfn = 0x3b34');
+    expect(printed('zero_page_patch=after', 'zero_pfn')).toMatch(/^error: 'zero_pfn' does not exist/);
+    expect(printed('arch=mips vce=yes', '__zero_page')).toMatch(
+      /^error: '__zero_page' does not exist.*coloured/,
+    );
+    expect(printed('arch=s390', '__zero_page')).toMatch(/^error: '__zero_page' does not exist/);
+    expect(printed('zero_page_patch=before', '__zero_page')).toMatch(/^error: '__zero_page' does not exist/);
+    expect(printed('arch=x86_64', 'zero_page_mask')).toMatch(
+      /^error: 'zero_page_mask' does not exist.*MIPS, s390/,
+    );
+    expect(printed('arch=mips vce=yes', 'zero_page_mask')).toBe('zero_page_mask = 0x7000');
+    expect(printed('arch=arm zero_page_patch=before', 'zero_page')).toMatch(
+      /local variable of arm’s paging_init/,
+    );
+    expect(printed('arch=sparc64 zero_page_patch=before', 'mem_map_zero')).toMatch(/^mem_map_zero = 0x/);
+    expect(printed('arch=sparc64 zero_page_patch=after', 'mem_map_zero')).toMatch(/^error: .*does not exist/);
+    expect(printed('zero_page_patch=after', 'no_such_thing')).toMatch(
+      /^error: unknown variable 'no_such_thing'/,
+    );
+    // arm in 6.18: empty_zero_page is a struct page *, NULL until paging_init() has the memmap
+    const arm = new Machine({ arch: 'arm', zeroPagePatch: 'before' });
+    arm.boot('__flush_dcache_folio');
+    expect(readSymbol(arm, 'empty_zero_page')).toBe(0n);
+    arm.bootStep();
+    expect(readSymbol(arm, 'empty_zero_page')).toBe(arm.arch.pfnToPagePtr(arm, arm.zeroPages!.basePfn));
   });
 
   it('before: zero_page_pfn stays 0 through mm_core_init on every arch', () => {

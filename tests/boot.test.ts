@@ -46,7 +46,7 @@ describe('x86-64 boot', () => {
     expect(m.zeroPageCalls).toBe(0);
   });
 
-  it('sets zero_pfn only in the early initcalls before the patch, computing virt_to_page per call', () => {
+  it('sets zero_pfn only in the early initcalls before the patch, with one ZERO_PAGE() call', () => {
     const m = new Machine({ ram: 1 * GiB, zeroPagePatch: 'before' });
     m.boot('memblock_free_all');
     expect(m.vars.get('zero_page_pfn')).toBe(0n); // 0 all through mm_core_init
@@ -54,6 +54,9 @@ describe('x86-64 boot', () => {
     expect(m.vars.get('zero_page_pfn')).toBe(0n);
     m.bootStep();
     expect(m.vars.get('zero_page_pfn')).toBe(15156n);
+    expect(m.zeroPageCalls).toBe(1); // init_zero_pfn(): zero_pfn = page_to_pfn(ZERO_PAGE(0))
+    // my_zero_pfn() (the fault path) reads zero_pfn; ZERO_PAGE() itself still computes
+    expect(m.myZeroPfn(0x1000)).toBe(15156);
     expect(m.zeroPageCalls).toBe(1);
     expect(m.zeroPfn(0)).toBe(15156);
     expect(m.zeroPageCalls).toBe(2);

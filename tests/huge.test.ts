@@ -128,6 +128,48 @@ A read r1 0 4K 4K
   });
 });
 
+describe('a VMA boundary inside a THP (__split_vma → vma_adjust_trans_huge)', () => {
+  // Issue #13 item 7: the VMA split but the huge PMD did not, so fork copied the PMD once per VMA
+  // piece and 2 MiB stayed allocated after both processes exited.
+  it('regression: nohugepage on 4K of a THP, fork, both exit: no AnonPages and no THP left', () => {
+    const r = run(`machine ram=1G
+boot
+spawn A
+A mmap r1 2M rw
+A madvise r1 0 2M hugepage
+A write r1 0 4K 4K 1
+expect /proc/vmstat:nr_anon_transparent_hugepages == 1
+A madvise r1 4K 4K nohugepage
+expect /proc/vmstat:thp_split_pmd == 1
+A fork B
+B exit
+A exit
+expect /proc/meminfo:AnonPages == 0
+expect /proc/vmstat:nr_anon_transparent_hugepages == 0
+expect /proc/vmstat:nr_anon_pages == 0
+`);
+    expect(r.failures).toEqual([]);
+  });
+
+  it('nohugepage over [1M, 3M) cuts both THPs: both PMDs split, nothing left after fork and exit', () => {
+    const r = run(`machine ram=1G
+boot
+spawn A
+A mmap r1 4M rw at=0x100000000000
+A madvise r1 0 4M hugepage
+A write r1 0 4M 2M 1
+A madvise r1 1M 2M nohugepage
+expect /proc/vmstat:thp_split_pmd == 2
+A fork B
+B exit
+A exit
+expect /proc/vmstat:nr_anon_pages == 0
+expect /proc/vmstat:nr_anon_transparent_hugepages == 0
+`);
+    expect(r.failures).toEqual([]);
+  });
+});
+
 describe('PROT_NONE on a whole huge PMD', () => {
   for (const arch of ['arch=x86_64', 'arch=arm64 granule=4K']) {
     it(`${arch}: change_huge_pmd() keeps the THP mapped by one PMD; access faults; rw brings it back`, () => {

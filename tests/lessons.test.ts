@@ -56,6 +56,39 @@ describe('lessons', () => {
       });
     });
 
+  it('issue #17: the new steps exist and give the kernel values', () => {
+    const find = (id: string, title: string) => {
+      const lesson = findLesson(id)!;
+      const i = lesson.steps.findIndex((s) => s.title === title);
+      expect(i, `${id}: ${title}`).toBeGreaterThanOrEqual(0);
+      return runLesson(lesson)[i]!.value;
+    };
+    // a zero-page write is always a copy
+    expect(find('zero-page', 'pgreuse versus copy')).toBe(0);
+    // fork of a zero-mapped 1 GiB: only the 3 written pages count in the child's RSS
+    expect(find('zero-page', 'What pte_special means: fork')).toBe(12);
+    // THP=always: one fault per 2 MiB plus the stack's
+    expect(find('zero-page', 'THP=always: one fault per 2 MiB')).toBe(513);
+    // fork flushes the parent's translations
+    expect(find('cow-fork', 'fork(): the parent is write-protected too')).toBeLessThan(0);
+    // Pss halves the shared frames
+    expect(find('cow-fork', 'RSS, Pss and AnonPages')).toBe(34);
+    // the last writer reuses (pgreuse + 1) ...
+    expect(find('cow-fork', 'The parent writes the same page: pgreuse')).toBe(1);
+    // ... unless another reference (CPU 1's LRU batch) remains: the only mapper copies
+    expect(find('cow-fork', 'Refcount, not mapcount')).toBe(0);
+  });
+
+  it('lessons in the before era use 6.18 names: print zero_pfn, never zero_page_pfn', () => {
+    for (const l of LESSONS) {
+      if ((l.machine.zeroPagePatch ?? 'after') !== 'before') continue;
+      for (const s of l.steps) {
+        expect(s.lines ?? '', `${l.id}: ${s.title}`).not.toMatch(/\bzero_page_pfn\b/);
+        expect(s.question?.probe.what ?? '', `${l.id}: ${s.title}`).not.toBe('zero_page_pfn');
+      }
+    }
+  });
+
   it("a probe that names nothing fails with the scenario language's message", () => {
     const bad = {
       ...LESSONS[0]!,

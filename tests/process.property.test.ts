@@ -4,7 +4,17 @@ import { assertInvariants } from '../src/core/check.ts';
 import { exitTask, forkTask, spawnTask } from '../src/core/kernel/fork.ts';
 import { Machine } from '../src/core/machine.ts';
 import type { MachineConfig } from '../src/core/config.ts';
-import { doMadvise, doMmap, doMprotect, doMunmap, type Prot } from '../src/core/mm/mmap.ts';
+import {
+  doMadvise,
+  doMmap,
+  doMprotect,
+  doMunmap,
+  findVma,
+  sysMadvise,
+  sysMprotect,
+  sysMunmap,
+  type Prot,
+} from '../src/core/mm/mmap.ts';
 import type { Task } from '../src/core/mm/mm_types.ts';
 import { userRead, userWrite } from '../src/core/user.ts';
 
@@ -129,7 +139,7 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         break;
       case 'mmap': {
         if (!p) break;
-        const r = doMmap(m, p.task, op.pages * PS, op.prot, op.shared, op.populate && op.prot !== 'none', 0);
+        const r = doMmap(m, p.task, op.pages * PS, op.prot, op.shared, op.populate, 0);
         if (r.addr < 0) break;
         const obj = op.shared ? nextObj++ : null;
         if (obj) objects.set(obj, new Map());
@@ -304,4 +314,134 @@ describe('process properties', () => {
       expect(seen.thp_split_pmd).toBeGreaterThan(0);
     });
   }
+});
+
+/**
+ * The system calls' range rules (issue #14 item 1, issue #13 item 6) against a per-page model of
+ * one 64-page area: each page is unmapped, or mapped with a protection and written or not. The
+ * kernel's rules, from mm/mprotect.c, mm/madvise.c and mm/vma.c:
+ * - an unaligned start is EINVAL, and so is munmap of length 0; mprotect and madvise of length 0
+ *   succeed; a rejected call changes nothing;
+ * - munmap unmaps whatever is mapped in the range (holes are fine);
+ * - mprotect must start in a VMA (else ENOMEM, nothing changes), then changes page after page up to
+ *   the first hole, and fails with ENOMEM if it met one before the end;
+ * - DONTNEED drops every mapped page of the range, and fails with ENOMEM if the range has a hole.
+ */
+describe('system-call ranges: holes, alignment, length', () => {
+  type Call =
+    | { k: 'munmap' | 'dontneed'; page: number; off: number; len: number }
+    | { k: 'mprotect'; page: number; off: number; len: number; prot: Prot }
+    | { k: 'write'; page: number };
+  const N = 64;
+  const callArb: fc.Arbitrary<Call> = fc.oneof(
+    fc.record({
+      k: fc.constantFrom('munmap' as const, 'dontneed' as const),
+      page: fc.integer({ min: 0, max: N + 4 }),
+      off: fc.constantFrom(0, 0, 0, 1, 2048),
+      len: fc.oneof(
+        fc.integer({ min: 0, max: 24 * 4096 }),
+        fc.integer({ min: 0, max: 24 }).map((n) => n * 4096),
+      ),
+    }),
+    fc.record({
+      k: fc.constant('mprotect' as const),
+      page: fc.integer({ min: 0, max: N + 4 }),
+      off: fc.constantFrom(0, 0, 0, 1),
+      len: fc.oneof(
+        fc.integer({ min: 0, max: 24 * 4096 }),
+        fc.integer({ min: 0, max: 24 }).map((n) => n * 4096),
+      ),
+      prot: fc.constantFrom<Prot>('rw', 'r', 'none'),
+    }),
+    fc.record({ k: fc.constant('write' as const), page: fc.integer({ min: 0, max: N - 1 }) }),
+  );
+
+  it("every call returns the kernel's errno and leaves exactly the pages the kernel would change", () => {
+    fc.assert(
+      fc.property(fc.array(callArb, { minLength: 1, maxLength: 30 }), (calls) => {
+        const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2 });
+        m.boot();
+        const PS = m.pageSize;
+        const t = spawnTask(m, 'P', 0)!;
+        const base = doMmap(m, t, N * PS, 'rw', false, false, 0).addr;
+        const stackRss = t.mm!.rss[1]!; // the [stack]'s written page
+        /** per page: undefined = unmapped */
+        const prot: (Prot | undefined)[] = new Array<Prot>(N).fill('rw');
+        const written = new Array<boolean>(N).fill(false);
+        const mapped = (i: number) => i >= 0 && i < N && prot[i] !== undefined;
+        for (const c of calls) {
+          if (c.k === 'write') {
+            if (prot[c.page] === 'rw') {
+              userWrite(m, t, base + c.page * PS, 1, 1, 7, 0);
+              written[c.page] = true;
+            }
+            continue;
+          }
+          const start = base + c.page * PS + c.off;
+          const pages = Math.ceil(c.len / PS);
+          const first = c.page;
+          let want: string | undefined;
+          if (c.off % PS) want = 'EINVAL';
+          else if (c.k === 'munmap') {
+            if (!c.len) want = 'EINVAL';
+            else for (let i = first; i < first + pages && i < N; i++) prot[i] = undefined;
+          } else if (c.k === 'mprotect') {
+            if (c.len && !mapped(first)) want = 'ENOMEM';
+            else
+              for (let i = first; i < first + pages; i++) {
+                if (!mapped(i)) {
+                  want = 'ENOMEM';
+                  break;
+                }
+                prot[i] = c.prot;
+              }
+          } else if (c.len) {
+            for (let i = first; i < first + pages; i++) {
+              if (!mapped(i)) want = 'ENOMEM';
+              else written[i] = false;
+            }
+          }
+          const got =
+            c.k === 'munmap'
+              ? sysMunmap(m, t, start, c.len, 0)
+              : c.k === 'mprotect'
+                ? sysMprotect(m, t, start, c.len, c.prot)
+                : sysMadvise(m, t, start, c.len, 'dontneed', 0);
+          expect(got, JSON.stringify(c)).toBe(want);
+          assertInvariants(m);
+          // the VMAs say what the model says, page by page
+          for (let i = 0; i < N; i++) {
+            const v = findVma(t.mm!, base + i * PS);
+            const vp = v ? (v.flags & 2 ? 'rw' : v.flags & 1 ? 'r' : 'none') : undefined;
+            expect(vp, `page ${i} after ${JSON.stringify(c)}`).toBe(prot[i]);
+          }
+          // resident pages: the written, still mapped ones
+          const resident = written.filter((w, i) => w && mapped(i)).length;
+          expect(t.mm!.rss[1]! - stackRss, `RssAnon after ${JSON.stringify(c)}`).toBe(resident);
+        }
+        exitTask(m, t, 'exited', 0);
+        m.synchronizeRcu();
+        expect(m.vmstat.get('nr_anon_pages')).toBe(0);
+        expect(m.vmstat.get('nr_page_table_pages')).toBe(0);
+      }),
+      { numRuns: 50 },
+    );
+  });
+
+  it('zero lengths: munmap is EINVAL, mprotect and madvise succeed, and nothing changes', () => {
+    const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2 });
+    m.boot();
+    const t = spawnTask(m, 'P', 0)!;
+    const base = doMmap(m, t, 4 * m.pageSize, 'rw', false, false, 0).addr;
+    userWrite(m, t, base, 4 * m.pageSize, m.pageSize, 7, 0);
+    const before = JSON.stringify({ vmas: t.mm!.vmas.map((v) => [v.start, v.end, v.flags]), rss: t.mm!.rss });
+    expect([
+      sysMunmap(m, t, base, 0, 0),
+      sysMprotect(m, t, base, 0, 'r'),
+      sysMadvise(m, t, base, 0, 'dontneed', 0),
+    ]).toEqual(['EINVAL', undefined, undefined]);
+    expect(JSON.stringify({ vmas: t.mm!.vmas.map((v) => [v.start, v.end, v.flags]), rss: t.mm!.rss })).toBe(
+      before,
+    );
+  });
 });

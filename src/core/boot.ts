@@ -5,14 +5,20 @@
  * them one at a time, so a host can stop anywhere (`boot until=<fn>`), show the state there, step
  * again, or go back (replay from the start: the core is deterministic). The architecture supplies its
  * setup_arch() steps; the generic mm steps follow in the order of the chosen era of the zero-page
- * patch ("mm: cache struct page for empty_zero_page", 2026):
+ * series ("arch, mm: consolidate empty_zero_page", 2026, whose "mm: cache struct page for
+ * empty_zero_page" patch gives ZERO_PAGE() its cached __zero_page):
  *
  *   before: setup_arch ends with free_area_init(); each arch sets its zero page its own way
  *           (x86/arm64: a BSS page, found by arithmetic on every ZERO_PAGE(); arm: early_alloc in
  *           paging_init; sparc64: the buddy allocator in mem_init; MIPS/s390: memblock in
- *           arch_mm_preinit), and zero_pfn is set by an early_initcall.
+ *           arch_mm_preinit, since 6.15), and zero_pfn is set by an early_initcall (Linux 6.18).
  *   after:  mm_core_init_early() runs free_area_init(); mm_core_init() calls init_zero_page_pfn()
- *           → arch_setup_zero_pages() right after arch_mm_preinit(), and zero_page_pfn follows.
+ *           → arch_setup_zero_pages() right after arch_mm_preinit(), and zero_page_pfn follows
+ *           (the "arch, mm: consolidate empty_zero_page" series; the toggle also carries arm's move
+ *           of its zero page to BSS and the free_area_init() move, which came with it).
+ *
+ * Names follow the era (symbols.ts): zero_pfn / my_zero_pfn() / init_zero_pfn before, zero_page_pfn
+ * / zero_pfn() / init_zero_page_pfn after.
  */
 import type { Machine } from './machine.ts';
 import { freeAreaInit, memblockFreeAll, memInitPrintInfo, setZeroPagePfn } from './mm/mm_init.ts';
@@ -34,7 +40,7 @@ export function freeAreaInitStep(phase: BootStep['phase']): BootStep {
     file: 'mm/mm_init.c',
     why:
       phase === 'setup_arch'
-        ? 'Zones get their spans and every struct page is initialised; every pageblock starts MOVABLE. Before 2026 each architecture called this from its own setup code. The buddy lists are still empty.'
+        ? 'Zones get their spans and every struct page is initialised; every pageblock starts MOVABLE. In 6.18 each architecture calls this from its own setup code (the series’ toggle also moves it to mm_core_init_early()). The buddy lists are still empty.'
         : 'mm_core_init_early() creates the memory map: zones get their spans, every struct page is initialised, every pageblock starts MOVABLE (since the 2026 hugetlb series, no longer from setup_arch). The buddy lists are still empty.',
     run: freeAreaInit,
   };
@@ -50,7 +56,7 @@ export function bootSteps(m: Machine): BootStep[] {
       phase: 'mm_core_init',
       fn: 'arch_mm_preinit',
       file: `arch/${arch.name}/mm/init.c`,
-      why: 'Before the patch, MIPS and s390 set up their coloured zero pages from arch_mm_preinit() with memblock (v6.16–6.19), so they never reach the buddy allocator. zero_page_pfn stays 0 until the early initcalls.',
+      why: 'In 6.18 MIPS and s390 set up their coloured zero pages from arch_mm_preinit() with memblock (since 6.15: setup_zero_pages() in arch/mips/mm/init.c, arch/s390/mm/init.c), so they never reach the buddy allocator. zero_pfn stays 0 until the early initcall init_zero_pfn().',
       run(m) {
         m.trace.call('setup_zero_pages', () => m.note(arch.archSetupZeroPages(m)));
       },
@@ -61,7 +67,7 @@ export function bootSteps(m: Machine): BootStep[] {
       phase: 'mm_core_init',
       fn: 'init_zero_page_pfn',
       file: 'mm/mm_init.c',
-      why: 'With the patch, mm_core_init() calls arch_setup_zero_pages() right after arch_mm_preinit(): after free_area_init() (struct pages exist) and before memblock_free_all() (memblock can still be used). zero_page_pfn follows at once, and ZERO_PAGE() becomes one load of the cached __zero_page.',
+      why: 'With the series, mm_core_init() (mm/mm_init.c) calls init_zero_page_pfn() → arch_setup_zero_pages() right after arch_mm_preinit(): after free_area_init() (struct pages exist) and before memblock_free_all() (memblock can still be used). zero_page_pfn (6.18’s zero_pfn, renamed) follows at once, and on arches with one zero page ZERO_PAGE() becomes one load of the cached __zero_page.',
       run(m) {
         m.trace.call('arch_setup_zero_pages', () => m.note(arch.archSetupZeroPages(m)));
         setZeroPagePfn(m);
@@ -97,7 +103,7 @@ export function bootSteps(m: Machine): BootStep[] {
       phase: 'mm_core_init',
       fn: 'memblock_free_all',
       file: 'mm/memblock.c',
-      why: 'Boot is over for memblock: every range it did not hand out goes to the buddy allocator in naturally aligned blocks, and reserved pages keep PG_reserved for good.',
+      why: 'Boot is over for memblock: mm_core_init() calls memblock_free_all() itself (since 6.15), then mem_init(). memmap_init_reserved_pages() marks reserved ranges PG_reserved, and every range memblock did not hand out goes to the buddy allocator in naturally aligned blocks.',
       run(m) {
         memblockFreeAll(m);
       },
@@ -128,7 +134,7 @@ export function bootSteps(m: Machine): BootStep[] {
       phase: 'initcalls',
       fn: 'init_zero_pfn',
       file: 'mm/memory.c',
-      why: 'Before the patch, zero_pfn is set by an early_initcall: it is 0 all through mm_core_init(), and on most arches ZERO_PAGE() recomputes virt_to_page() on every call.',
+      why: 'In 6.18 zero_pfn = page_to_pfn(ZERO_PAGE(0)) is set by an early_initcall (mm/memory.c, init_zero_pfn(); run by do_pre_smp_initcalls()): it is 0 all through mm_core_init(). The fault path then uses my_zero_pfn(), which on x86-64 and arm64 just returns zero_pfn; only coloured arches call ZERO_PAGE(addr) per fault.',
       run(m) {
         setZeroPagePfn(m);
       },

@@ -6,13 +6,23 @@
  *
  * Files are for x86-64 where the function is arch code; where the emulator follows a patch series
  * that is not in 6.18 (mermap, __GFP_UNMAPPED), `why` says so.
+ *
+ * Eras: `zero_page_patch=before` is Linux 6.18, `after` the same tree with the "arch, mm: consolidate
+ * empty_zero_page" series. A function that exists in one of them only carries `era`; `kernelFnIn()`
+ * answers for a given era, and the lesson accuracy test (tests/lesson_accuracy.test.ts) fails when a
+ * lesson cites a function its era does not have. KERNEL_NAMES does the same for counters, flags,
+ * variables and macros the lessons name.
  */
+
+export type Era = 'before' | 'after';
 
 export interface KernelFn {
   /** source file under the kernel tree, e.g. `mm/memory.c` */
   file: string;
   /** one or two sentences: why the kernel does this here */
   why: string;
+  /** the only era that has this function (absent: both) */
+  era?: Era;
 }
 
 /** The Elixir cross-reference page for a kernel source file at v6.18. */
@@ -32,7 +42,8 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   mm_core_init_early: {
     file: 'mm/mm_init.c',
-    why: 'Early core mm setup: zones and the struct page array, before the buddy allocator exists.',
+    why: 'Early core mm setup: zones and the struct page array (free_area_init()), before the buddy allocator exists. In 6.18 each architecture calls free_area_init() from setup_arch() instead.',
+    era: 'after',
   },
   mm_core_init: {
     file: 'mm/mm_init.c',
@@ -40,7 +51,7 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   initcalls: {
     file: 'init/main.c',
-    why: 'do_initcalls(): the subsystem init functions that run once the core kernel is up (watermarks, THP, late memory setup).',
+    why: 'The init functions that run once the core kernel is up: early initcalls from do_pre_smp_initcalls() before the other CPUs start (6.18’s init_zero_pfn() is one), then do_initcalls() by level (watermarks, THP, late memory setup).',
   },
   // --- the fault path
   exc_page_fault: {
@@ -53,7 +64,7 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   handle_mm_fault: {
     file: 'mm/memory.c',
-    why: 'The architecture-independent fault entry: counts the fault (pgfault), walks to the PTE allocating missing tables, and picks the handler for what it finds there.',
+    why: 'The architecture-independent fault entry: counts the fault (pgfault), walks down allocating missing upper tables, then handle_pte_fault() picks the handler: do_pte_missing() → do_anonymous_page() (which allocates the PTE table first, pte_alloc()) for an empty PTE, do_wp_page() for a write to a read-only one.',
   },
   __pte_alloc: {
     file: 'mm/memory.c',
@@ -69,7 +80,7 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   do_anonymous_page: {
     file: 'mm/memory.c',
-    why: 'First touch of anonymous memory (the PTE is empty). A read maps the shared zero page read-only and allocates nothing; a write allocates a zeroed page and maps it writable.',
+    why: 'First touch of anonymous memory (the PTE is empty). A read maps the shared zero page read-only and special (my_zero_pfn(), zero_pfn() after the series) and jumps to setpte: no allocation, no reference, no rmap, no RSS. A write allocates a zeroed page and maps it writable.',
   },
   alloc_anon_folio: {
     file: 'mm/memory.c',
@@ -77,7 +88,7 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   folio_add_new_anon_rmap: {
     file: 'mm/rmap.c',
-    why: 'Make the new folio anonymous and exclusive to this VMA’s anon_vma: mapcount 0 → 1, so reclaim and COW can find who maps it.',
+    why: 'Make the new folio anonymous: with RMAP_EXCLUSIVE it is exclusive to this mm (PageAnonExclusive), mapcount 0 → 1 and NR_ANON_MAPPED (AnonPages) + 1, so reclaim can find who maps it and a later write fault can reuse it at once.',
   },
   folio_batch_move_lru: {
     file: 'mm/swap.c',
@@ -85,15 +96,15 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   do_wp_page: {
     file: 'mm/memory.c',
-    why: 'A write hit a present, read-only PTE: copy-on-write. If this mm is the only user of the page it is reused in place; otherwise it is copied.',
+    why: 'A write hit a present, read-only PTE: copy-on-write. A PageAnonExclusive page is reused in place; any other anonymous page only if wp_can_reuse_anon_folio() finds no reference but ours (the refcount decides, not the mapcount). The zero page, KSM pages and private file pages are always copied.',
   },
   wp_page_reuse: {
     file: 'mm/memory.c',
-    why: 'The page is exclusively ours (AnonExclusive or the only reference): just make the PTE writable and dirty, no copy.',
+    why: 'The page is exclusively ours (PageAnonExclusive, or ours is the only reference): make the PTE writable and dirty in place, no copy, and count pgreuse.',
   },
   wp_page_copy: {
     file: 'mm/memory.c',
-    why: 'The page is shared (after fork, or the zero page): allocate a new page, copy the old contents (or zero), and point this PTE at the copy.',
+    why: 'No reuse: another reference exists (the other side of a fork, a GUP pin, an LRU batch, the swap cache), or the old page is the zero page, a KSM page or a private file page. Allocate a new page, copy the old contents (or zero it, for the zero page) and point this PTE at the copy.',
   },
   folio_prealloc: {
     file: 'mm/memory.c',
@@ -187,7 +198,7 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   get_unmapped_area: {
     file: 'mm/mmap.c',
-    why: 'Choose where a new mapping goes: top-down below the stack gap, aligned for THP when it is big enough.',
+    why: 'Choose where a new mapping goes: top-down below the stack gap; an anonymous mapping whose length is a multiple of PMD_SIZE is aligned to PMD_SIZE for THP (thp_get_unmapped_area_vmflags()).',
   },
   do_vmi_munmap: {
     file: 'mm/vma.c',
@@ -195,15 +206,15 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   zap_pte_range: {
     file: 'mm/memory.c',
-    why: 'Clear the PTEs of a range and drop each page’s mapcount and reference; pages whose last reference goes are freed.',
+    why: 'Clear the PTEs of a range and drop each page’s mapcount and RSS; the references go into the mmu_gather and are dropped only after the TLB flush (tlb_finish_mmu), so no CPU can still reach a page when it is freed.',
   },
   free_pgtables: {
     file: 'mm/memory.c',
     why: 'Free the page-table pages a removed range no longer needs.',
   },
-  try_to_free_pte: {
+  try_get_and_clear_pmd: {
     file: 'mm/pt_reclaim.c',
-    why: 'After MADV_DONTNEED emptied a PTE table, free the table itself.',
+    why: "MADV_DONTNEED's zap covered this PTE table's whole 2 MiB, so the table is empty now: unhook it from the PMD and free it (VmPTE shrinks). A table the zap covered only partly stays.",
   },
   do_mprotect_pkey: {
     file: 'mm/mprotect.c',
@@ -216,6 +227,14 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   do_madvise: {
     file: 'mm/madvise.c',
     why: 'madvise(): MADV_DONTNEED drops the pages of a range (later reads see zeros), keeping the VMA.',
+  },
+  __mm_populate: {
+    file: 'mm/gup.c',
+    why: 'MAP_POPULATE: populate the new mapping VMA by VMA; a VMA GUP may not touch (PROT_NONE) is skipped, and errors are ignored.',
+  },
+  faultin_page_range: {
+    file: 'mm/gup.c',
+    why: 'MADV_POPULATE_READ/WRITE: fault the range in up to the first hole (then ENOMEM); a VMA without the needed permission is EINVAL.',
   },
   populate_vma_page_range: {
     file: 'mm/gup.c',
@@ -404,6 +423,10 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'mm/memblock.c',
     why: 'Mark a range as in use (kernel image, initrd, firmware tables) so that memblock allocations and the buddy allocator never hand it out.',
   },
+  memblock_reserve_kern: {
+    file: 'mm/memblock.c',
+    why: 'What memblock_alloc() reserves is flagged MEMBLOCK_RSRV_KERN, so memblock_estimated_nr_free_pages() subtracts the kernel’s own allocations and not firmware or image reservations.',
+  },
   memblock_phys_alloc_range: {
     file: 'mm/memblock.c',
     why: 'Boot-time allocation before the buddy allocator exists: find a free range (top-down) and reserve it.',
@@ -430,7 +453,7 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   memmap_init: {
     file: 'mm/mm_init.c',
-    why: 'Initialise every struct page of each zone: zone, node, refcount 1, reserved until freed.',
+    why: 'Initialise every struct page of each zone: zone, node, refcount 1, mapcount -1, no flags. At boot PG_reserved comes only from holes (init_unavailable_range()) and later from memmap_init_reserved_pages(); memmap_init_range() sets it itself only for hotplugged memory.',
   },
   alloc_node_mem_map: {
     file: 'mm/mm_init.c',
@@ -446,17 +469,307 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   mem_init: {
     file: 'arch/x86/mm/init_64.c',
-    why: 'The architecture’s hook at the end of memory setup, where boot memory is released.',
+    why: 'The architecture’s hook right after memblock_free_all(): since 6.15 mm_core_init() releases boot memory itself and then calls mem_init() (sparc64 took its zero page here in 6.18).',
   },
   setup_zero_pages: {
     file: 'arch/mips/mm/init.c',
-    why: 'Allocate the (coloured) zero pages: one per cache colour so zero-page reads do not alias in a virtually indexed cache.',
+    why: 'Allocate the (coloured) zero pages from memblock (since 6.15, called from arch_mm_preinit(); s390 has its own in arch/s390/mm/init.c): one per cache colour so zero-page reads do not alias in a virtually indexed cache.',
+    era: 'before',
   },
   arch_setup_zero_pages: {
     file: 'mm/mm_init.c',
-    why: 'Let the architecture set up its zero page(s) once memory allocation works.',
+    why: 'The series’ hook: a weak default (__zero_page = virt_to_page(empty_zero_page)) that arm64, sparc64, MIPS and s390 override, called from init_zero_page_pfn() while memblock still works.',
+    era: 'after',
+  },
+  init_zero_page_pfn: {
+    file: 'mm/mm_init.c',
+    why: 'The series: mm_core_init() calls it right after arch_mm_preinit(): arch_setup_zero_pages(), then zero_page_pfn = page_to_pfn(ZERO_PAGE(0)).',
+    era: 'after',
+  },
+  init_zero_pfn: {
+    file: 'mm/memory.c',
+    why: 'Linux 6.18: an early_initcall that sets zero_pfn = page_to_pfn(ZERO_PAGE(0)), run from do_pre_smp_initcalls() long after mm_core_init().',
+    era: 'before',
+  },
+  my_zero_pfn: {
+    file: 'include/linux/pgtable.h',
+    why: 'Linux 6.18: the pfn to map for a read fault at addr. With one zero page it returns the zero_pfn variable (no ZERO_PAGE() call); with coloured zero pages it is page_to_pfn(ZERO_PAGE(addr)).',
+    era: 'before',
+  },
+  zero_pfn: {
+    file: 'include/linux/pgtable.h',
+    why: 'After "mm: rename my_zero_pfn() to zero_pfn()": the same helper, returning zero_page_pfn (or the page of the address’s colour).',
+    era: 'after',
+  },
+  ZERO_PAGE: {
+    file: 'arch/x86/include/asm/pgtable.h',
+    why: 'The struct page of the zero page for a user address: virt_to_page(empty_zero_page) on x86-64 in 6.18, phys_to_page(__pa_symbol()) on arm64, the page of the address’s colour on MIPS and s390; after the series one load of __zero_page where there is one page.',
+  },
+  is_zero_pfn: {
+    file: 'include/linux/pgtable.h',
+    why: 'Whether a pfn is the zero page: pfn == zero_pfn (zero_page_pfn after the series), or an unsigned range check against zero_page_mask with coloured zero pages.',
+  },
+
+  // --- named by the lessons (issue #17: every function a lesson cites is here, with its file)
+  handle_pte_fault: {
+    file: 'mm/memory.c',
+    why: 'The last level of the fault walk: an empty PTE goes to do_pte_missing(), a write to a read-only present PTE to do_wp_page().',
+  },
+  do_pte_missing: {
+    file: 'mm/memory.c',
+    why: 'No PTE yet: do_anonymous_page() for anonymous memory, do_fault() for a file.',
+  },
+  pte_alloc: {
+    file: 'include/linux/mm.h',
+    why: 'Make sure a PTE table exists under this PMD (__pte_alloc() when it does not).',
+  },
+  add_mm_counter: {
+    file: 'include/linux/mm.h',
+    why: 'Change one of an mm’s RSS counters (MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES): what VmRSS sums.',
+  },
+  pte_mkspecial: {
+    file: 'arch/x86/include/asm/pgtable.h',
+    why: 'Set the PTE’s special bit: a mapping with no struct page to manage, so vm_normal_page() returns NULL.',
+  },
+  vm_normal_page: {
+    file: 'mm/memory.c',
+    why: 'The struct page behind a PTE, or NULL for special mappings (the zero page, raw pfn maps): zap, fork, GUP and COW all go through it, so a special PTE is never refcounted, rmapped or counted in RSS.',
+  },
+  wp_can_reuse_anon_folio: {
+    file: 'mm/memory.c',
+    why: 'May a write reuse this non-exclusive anonymous page? Small folios: a KSM page or more than 3 references fails fast; then lru_add_drain() of this CPU, and reuse only if the refcount is 1 under the folio lock. The mapcount is never read.',
+  },
+  copy_present_ptes: {
+    file: 'mm/memory.c',
+    why: 'fork() of present PTEs: share the page with the child (a reference and a mapcount, PageAnonExclusive cleared) and write-protect both PTEs of a COW mapping; a possibly pinned exclusive page is copied for the child at once.',
+  },
+  zap_present_ptes: {
+    file: 'mm/memory.c',
+    why: 'Clear present PTEs during unmap or exit: drop RSS and mapcount, and hand the pages to the mmu_gather to be released after the TLB flush.',
+  },
+  is_cow_mapping: {
+    file: 'include/linux/mm.h',
+    why: 'A private mapping that may be written (VM_MAYWRITE without VM_SHARED): fork must write-protect its PTEs.',
+  },
+  flush_tlb_mm: {
+    file: 'arch/x86/include/asm/tlbflush.h',
+    why: 'Flush every user translation of an mm on every CPU that may hold it: dup_mmap() ends with it, after write-protecting the parent.',
+  },
+  folio_needs_cow_for_dma: {
+    file: 'include/linux/mm.h',
+    why: 'Is this folio possibly pinned (GUP with FOLL_PIN) in a COW mapping of an mm that has pinned pages? Then fork must copy it for the child at once, so the pin keeps pointing at the parent’s page.',
+  },
+  folio_try_dup_anon_rmap_ptes: {
+    file: 'include/linux/rmap.h',
+    why: 'fork(): add the child’s mappings of an anonymous page and clear PageAnonExclusive, or refuse (-EBUSY) when the page may be pinned, so the caller copies it.',
+  },
+  folio_add_lru: {
+    file: 'mm/swap.c',
+    why: 'Queue a new folio in this CPU’s LRU add batch, which holds a reference until the batch is drained.',
+  },
+  lru_add_drain: {
+    file: 'mm/swap.c',
+    why: 'Move this CPU’s batched folios to the LRU lists, dropping the batch’s references (other CPUs’ batches are untouched).',
+  },
+  tlb_finish_mmu: {
+    file: 'mm/mmu_gather.c',
+    why: 'End an mmu_gather: flush the TLB, then free the gathered pages and page tables, in that order.',
+  },
+  exit_mm: {
+    file: 'kernel/exit.c',
+    why: 'A task leaving its mm: mmput(), and with the last user __mmput() tears the address space down.',
+  },
+  __mmput: {
+    file: 'kernel/fork.c',
+    why: 'The last user of an mm is gone: exit_mmap(), then mm_put_huge_zero_folio() and the rest of the teardown.',
+  },
+  smaps_account: {
+    file: 'fs/proc/task_mmu.c',
+    why: 'Add one page to /proc/<pid>/smaps: Rss counts it whole, Pss counts PAGE_SIZE / mapcount.',
+  },
+  task_mem: {
+    file: 'fs/proc/task_mmu.c',
+    why: 'The Vm* lines of /proc/<pid>/status: VmRSS from the RSS counters, VmPTE from mm_pgtables_bytes().',
+  },
+  pagemap_read: {
+    file: 'fs/proc/task_mmu.c',
+    why: '/proc/<pid>/pagemap: one 64-bit entry per virtual page, with the pfn for CAP_SYS_ADMIN.',
+  },
+  meminfo_proc_show: {
+    file: 'fs/proc/meminfo.c',
+    why: '/proc/meminfo: AnonPages is NR_ANON_MAPPED, each anonymous page counted once however many mappings it has.',
+  },
+  __get_unmapped_area: {
+    file: 'mm/mmap.c',
+    why: 'Pick the address for a new mapping; an anonymous one whose length is a multiple of PMD_SIZE gets thp_get_unmapped_area_vmflags(), PMD_SIZE-aligned.',
+  },
+  thp_get_unmapped_area_vmflags: {
+    file: 'mm/huge_memory.c',
+    why: 'Search for a range PMD_SIZE larger than asked and align the start, so THP faults can map whole PMDs.',
+  },
+  mmap_region: {
+    file: 'mm/vma.c',
+    why: 'Create (or merge) the VMA for a new mapping: no page table, no frame.',
+  },
+  pgtable_trans_huge_deposit: {
+    file: 'mm/pgtable-generic.c',
+    why: 'Keep a preallocated PTE table with a huge PMD, so a later split never has to allocate (and cannot fail).',
+  },
+  mm_get_huge_zero_folio: {
+    file: 'mm/huge_memory.c',
+    why: 'Take the huge zero folio for an mm: one reference per mm, the first time (MMF_HUGE_ZERO_FOLIO).',
+  },
+  mm_put_huge_zero_folio: {
+    file: 'mm/huge_memory.c',
+    why: 'At __mmput(): drop the mm’s reference to the huge zero folio, if it took one.',
+  },
+  shrink_huge_zero_folio_count: {
+    file: 'mm/huge_memory.c',
+    why: 'The thp-zero shrinker’s count: 512 freeable pages only when huge_zero_refcount is 1 (only the shrinker holds it).',
+  },
+  largest_zero_folio: {
+    file: 'include/linux/huge_mm.h',
+    why: 'The largest zero folio available without allocating: the persistent huge zero folio if there is one, else the 4 KiB ZERO_PAGE(0).',
+  },
+  get_persistent_huge_zero_folio: {
+    file: 'include/linux/huge_mm.h',
+    why: 'The huge zero folio when CONFIG_PERSISTENT_HUGE_ZERO_FOLIO keeps one for good, else NULL.',
+  },
+  blkdev_issue_zeroout: {
+    file: 'block/blk-lib.c',
+    why: 'Zero a range of a block device: REQ_OP_WRITE_ZEROES if the device has it, else plain writes of zero pages.',
+  },
+  __blkdev_issue_zero_pages: {
+    file: 'block/blk-lib.c',
+    why: 'The fallback: bios whose bvecs all point at a zero folio, up to BIO_MAX_VECS each.',
+  },
+  bio_add_folio: {
+    file: 'block/bio.c',
+    why: 'Add (part of) a folio to a bio as one bvec, or merge it into the last one when physically contiguous.',
+  },
+  bio_split_to_limits: {
+    file: 'block/blk-merge.c',
+    why: 'Split a bio that exceeds the queue’s limits (segments, sectors) before it is sent.',
+  },
+  do_pre_smp_initcalls: {
+    file: 'init/main.c',
+    why: 'Run the early initcalls, before the other CPUs are brought up (6.18’s init_zero_pfn() is one).',
+  },
+  page_to_pfn: {
+    file: 'include/asm-generic/memory_model.h',
+    why: 'The pfn of a struct page (vmemmap arithmetic with SPARSEMEM_VMEMMAP).',
+  },
+  virt_to_page: {
+    file: 'arch/x86/include/asm/page.h',
+    why: 'The struct page of a kernel virtual address: pfn_to_page(__pa(x) >> PAGE_SHIFT). Correct only where __pa() understands the address.',
+  },
+  __pa: {
+    file: 'arch/x86/include/asm/page.h',
+    why: 'Kernel virtual to physical address; on x86-64 __phys_addr() accepts both direct-map and image (__START_KERNEL_map) addresses.',
+  },
+  __phys_addr: {
+    file: 'arch/x86/include/asm/page_64.h',
+    why: 'x86-64: an address at or above __START_KERNEL_map is an image address (subtract it and add phys_base), anything else a direct-map one (subtract PAGE_OFFSET).',
+  },
+  __pa_symbol: {
+    file: 'arch/arm64/include/asm/memory.h',
+    why: 'arm64: the physical address of a kernel image symbol (KIMAGE_VADDR-based), which plain __pa() arithmetic would get wrong.',
+  },
+  phys_to_page: {
+    file: 'arch/arm64/include/asm/memory.h',
+    why: 'The struct page of a physical address.',
+  },
+  memblock_estimated_nr_free_pages: {
+    file: 'mm/memblock.c',
+    why: 'Free memory as memblock sees it before the buddy allocator: memblock_phys_mem_size() minus memblock_reserved_kern_size(), in pages.',
+  },
+  memblock_reserved_kern_size: {
+    file: 'mm/memblock.c',
+    why: 'The size of the reserved regions flagged MEMBLOCK_RSRV_KERN: what memblock allocated for the kernel, not firmware or image reservations.',
+  },
+  set_direct_map_valid_noflush: {
+    file: 'arch/x86/mm/pat/set_memory.c',
+    why: 'Make a range of the direct map valid or invalid without flushing the TLB; the caller flushes once for the whole range.',
+  },
+  migrate_disable: {
+    file: 'kernel/sched/core.c',
+    why: 'Pin the task to its CPU without disabling preemption: another task may run in between.',
+  },
+  mermap_get: {
+    file: 'mm/mermap.c',
+    why: 'Map pages into this CPU’s slice of the mm’s mermap, in one of 4 slots (the __GFP_UNMAPPED series, not in 6.18).',
+  },
+  mermap_get_reserved: {
+    file: 'mm/mermap.c',
+    why: 'Map one page, IRQs off, using the slice’s headroom page: the slow path of clear_page_mermap() (the __GFP_UNMAPPED series, not in 6.18).',
   },
 };
+
+/** The function `name` as the kernel of `era` has it, or undefined when that kernel has no such function. */
+export function kernelFnIn(name: string, era: Era): KernelFn | undefined {
+  const f = KERNEL_FNS[name];
+  return f && (!f.era || f.era === era) ? f : undefined;
+}
+
+/** A counter, flag, variable, field or macro a lesson may name. */
+export interface KernelName {
+  /** where it is defined or shown */
+  file: string;
+  /** the only era that has this name (absent: both) */
+  era?: Era;
+  /** the other era's name for the same thing (zero_pfn ↔ zero_page_pfn) */
+  sameAs?: string;
+}
+
+/**
+ * Kernel names other than functions that the lessons use: every step that names one must back it
+ * with a source reference (tests/lesson_accuracy.test.ts). Names are matched as whole words.
+ */
+export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
+  // zero page
+  zero_pfn: { file: 'mm/memory.c', era: 'before', sameAs: 'zero_page_pfn' },
+  zero_page_pfn: { file: 'mm/mm_init.c', era: 'after', sameAs: 'zero_pfn' },
+  __zero_page: { file: 'mm/mm_init.c', era: 'after' },
+  empty_zero_page: { file: 'arch/x86/kernel/head_64.S' },
+  zero_page_mask: { file: 'arch/mips/mm/init.c' },
+  mem_map_zero: { file: 'arch/sparc/mm/init_64.c', era: 'before' },
+  cpu_has_vce: { file: 'arch/mips/include/asm/cpu-features.h' },
+  MEMBLOCK_RSRV_KERN: { file: 'include/linux/memblock.h' },
+  __START_KERNEL_map: { file: 'arch/x86/include/asm/page_64_types.h' },
+  KIMAGE_VADDR: { file: 'arch/arm64/include/asm/memory.h' },
+  _PAGE_SPECIAL: { file: 'arch/x86/include/asm/pgtable_types.h' },
+  PMD_SIZE: { file: 'include/asm-generic/pgtable-nopmd.h' },
+  // rmap, COW and counters
+  PageAnonExclusive: { file: 'include/linux/page-flags.h' },
+  RMAP_EXCLUSIVE: { file: 'include/linux/rmap.h' },
+  NR_ANON_MAPPED: { file: 'include/linux/mmzone.h' },
+  AnonPages: { file: 'fs/proc/meminfo.c' },
+  MM_ANONPAGES: { file: 'include/linux/mm_types_task.h' },
+  Pss: { file: 'fs/proc/task_mmu.c' },
+  pgreuse: { file: 'include/linux/vm_event_item.h' },
+  PGREUSE: { file: 'include/linux/vm_event_item.h' },
+  // huge zero folio
+  huge_zero_pfn: { file: 'mm/huge_memory.c' },
+  huge_zero_refcount: { file: 'mm/huge_memory.c' },
+  MMF_HUGE_ZERO_FOLIO: { file: 'include/linux/mm_types.h' },
+  CONFIG_PERSISTENT_HUGE_ZERO_FOLIO: { file: 'mm/Kconfig' },
+  // block layer
+  BIO_MAX_VECS: { file: 'include/linux/bio.h' },
+  REQ_OP_WRITE_ZEROES: { file: 'include/linux/blk_types.h' },
+};
+
+/**
+ * System calls and libc names a lesson may write as `name()` without citing kernel source: they are
+ * what the learner's program calls, not kernel functions.
+ */
+export const USER_API: ReadonlySet<string> = new Set([
+  'mmap',
+  'munmap',
+  'fork',
+  'exit',
+  'madvise',
+  'mprotect',
+]);
 
 /** What a timeline step that is a state change (an event, not a call) is called, and where. */
 export const EVENT_FNS: Readonly<Record<string, { fn: string; file: string | null }>> = {

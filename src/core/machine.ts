@@ -229,6 +229,15 @@ export class Machine {
     return z.basePfn + colour;
   }
 
+  /**
+   * my_zero_pfn(addr) in 6.18, zero_pfn(addr) after "mm: rename my_zero_pfn() to zero_pfn()"
+   * (include/linux/pgtable.h): with coloured zero pages it is page_to_pfn(ZERO_PAGE(addr)); otherwise
+   * it returns the zero_pfn / zero_page_pfn variable and calls no ZERO_PAGE() at all.
+   */
+  myZeroPfn(va: number): number {
+    return this.arch.colouredZero ? this.zeroPfn(va) : this.zeroPagePfnN;
+  }
+
   /** is_zero_pfn(): coloured arches accept the whole range (an unsigned subtraction in C). */
   isZeroPfn(pfn: number): boolean {
     const zp = this.zeroPagePfnN;

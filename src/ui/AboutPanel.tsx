@@ -1,8 +1,9 @@
 /**
  * About this machine: the architecture as the emulator models it (src/core/inspect.ts describeArch)
  * — page size, page-table levels and the virtual-address bits each one indexes, buddy and pageblock
- * orders — the zero-page facts (how many, where, zero_page_pfn, zero_page_mask, __zero_page, what
- * the naive virt_to_page(empty_zero_page) would give and why, how often ZERO_PAGE() did arithmetic),
+ * orders — the zero-page facts (how many, where, zero_pfn / zero_page_pfn by era, zero_page_mask,
+ * __zero_page where they exist, what the naive virt_to_page(empty_zero_page) would give and why, how
+ * often ZERO_PAGE() computed a struct page),
  * the MIPS data cache's counters, and where the emulator is simpler than Linux.
  */
 import { useAppState } from './context.ts';
@@ -15,7 +16,10 @@ export function AboutPanel() {
   const ps = a.pageSize;
   const z = a.zeroPages;
   const patch = machine.config.zeroPagePatch;
-  const zeroStep = patch === 'after' ? 'init_zero_page_pfn' : 'the arch setup (zero_page_pfn: init_zero_pfn)';
+  // Each era's names (src/core/symbols.ts): Linux 6.18 before the series, the series' names after.
+  const pfnVar = patch === 'after' ? 'zero_page_pfn' : 'zero_pfn';
+  const zeroStep = patch === 'after' ? 'init_zero_page_pfn' : 'the arch setup (zero_pfn: init_zero_pfn)';
+  const coloured = a.name === 'mips' || a.name === 's390';
 
   return (
     <section className="panel about-panel" aria-labelledby="about-title" data-testid="about-panel">
@@ -77,22 +81,29 @@ export function AboutPanel() {
                 <span className="muted">not set up yet (boot has not reached {zeroStep})</span>
               )}
             </dd>
-            <dt>zero_page_pfn</dt>
+            <dt>{pfnVar}</dt>
             <dd>
               <span className="mono" data-testid="about-zero-pfn">
                 {a.zeroPagePfn}
               </span>
               {a.zeroPagePfn === '0x0' && (
-                <span className="muted"> (not set yet: is_zero_pfn() matches nothing)</span>
+                <span className="muted">
+                  {' '}
+                  (not set yet: is_zero_pfn() compares with {pfnVar}, so it would match pfn 0)
+                </span>
               )}
             </dd>
             <dt>zero_page_mask</dt>
             <dd className="mono" data-testid="about-zero-mask">
-              {a.zeroPageMask}
+              {coloured ? a.zeroPageMask : 'does not exist here (only MIPS and s390 colour their zero pages)'}
             </dd>
             <dt>__zero_page</dt>
             <dd className="mono" data-testid="about-zero-struct">
-              {a.zeroPageStruct}
+              {patch === 'before'
+                ? 'does not exist in 6.18 (the "arch, mm: consolidate empty_zero_page" series adds it)'
+                : coloured
+                  ? 'does not exist on this arch (coloured zero pages: empty_zero_page + zero_page_mask)'
+                  : a.zeroPageStruct}
             </dd>
             {a.naiveZeroPage && (
               <>
@@ -106,7 +117,9 @@ export function AboutPanel() {
             <dd data-testid="about-zero-calls">
               {count(a.zeroPageCalls)}{' '}
               <span className="muted">
-                (calls that computed the page with virt_to_page() instead of loading a cached pointer)
+                {patch === 'before'
+                  ? '(calls that computed a struct page: in 6.18 the fault path calls my_zero_pfn(), which on arches with one zero page just returns zero_pfn, so only init_zero_pfn() and explicit ZERO_PAGE() users count; coloured arches call ZERO_PAGE(addr) per fault)'
+                  : '(calls that computed a struct page instead of loading the cached __zero_page; coloured arches still compute the page of the address’s colour)'}
               </span>
             </dd>
           </dl>

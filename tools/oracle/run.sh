@@ -44,7 +44,7 @@ case "$thp" in
 esac
 
 mkdir -p "$build" "$out"
-for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp; do
+for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges; do
 	$cc $cflags -o "$build/$p" "$here/$p.c"
 done
 
@@ -67,6 +67,9 @@ thp-huge-zero-read-then-write thp read-then-write
 thp-dontneed-in-huge-zero thp dontneed-huge-zero
 thp-dontneed-in-thp thp dontneed-thp
 thp-fork-child-writes thp fork-thp
+ranges-with-holes ranges holes
+ranges-args-populate ranges args
+ranges-thp-reuse ranges thp-reuse
 '
 
 run_all() {

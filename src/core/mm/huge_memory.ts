@@ -10,7 +10,7 @@ import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
 import { GFP, GFP_MASKS } from './gfp.ts';
-import { addMmCounter, type FaultResult } from './memory.ts';
+import { addMmCounter, FAULT_FLAG, type FaultResult, type VmFault } from './memory.ts';
 import { MM_ANONPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import { pgtableAlloc, pgtableFreeNow, readEntry, tableBytes, writeEntry } from './pgtable.ts';
 import { compoundHead, deferredSplitFolio, folioAddLru, folioPut, lruAddDrainAll } from './rmap.ts';
@@ -224,15 +224,9 @@ function thpGfp(vma: Vma): number {
  * a deposited page table; a write (or use_zero_page=0) allocates a THP. 'fallback' sends the fault
  * on to the PTE level (THP_FAULT_FALLBACK).
  */
-export function doHugePmdAnonymousPage(
-  m: Machine,
-  task: Task,
-  vma: Vma,
-  write: boolean,
-  pmdTable: number,
-  idx: number,
-  cpu: number,
-): FaultResult | 'fallback' {
+export function doHugePmdAnonymousPage(m: Machine, vmf: VmFault): FaultResult | 'fallback' {
+  const { task, vma, cpu, pmdTable, pmdIdx: idx } = vmf;
+  const write = (vmf.flags & FAULT_FLAG.WRITE) !== 0;
   const mm = task.mm!;
   const last = m.pgtableArch.levels - 1;
   if (!vma.anonVma) vma.anonVma = m.nextAnonVma++;
@@ -278,19 +272,14 @@ export function doHugePmdAnonymousPage(
  * (do_huge_zero_wp_pmd, 6.18) or split when that allocation fails; split a shared THP and let
  * the PTE level copy one 4 KiB page.
  */
-export function hugePmdFault(
-  m: Machine,
-  task: Task,
-  vma: Vma,
-  va: number,
-  write: boolean,
-  pmdTable: number,
-  idx: number,
-  cpu: number,
-): FaultResult | 'fallback' {
+export function hugePmdFault(m: Machine, vmf: VmFault): FaultResult | 'fallback' {
+  const { task, vma, cpu, pmdTable, pmdIdx: idx, address: va } = vmf;
+  const write = (vmf.flags & FAULT_FLAG.WRITE) !== 0;
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
-  readEntry(m, pmdTable, idx, P, last - 1);
+  // vmf->orig_pmd was read by __handle_mm_fault
+  P.lo = vmf.origPmd.lo;
+  P.hi = vmf.origPmd.hi;
   const f = arch.flags(P, last - 1);
   const pfn = arch.pfn(P);
   if (!write || f & PTE.WRITE) {
@@ -359,7 +348,7 @@ export function splitHugePmd(
     const ps = m.pageSize;
     if (isHugeZeroPfn(m, pfn)) {
       for (let i = 0; i < n; i++) {
-        arch.mkLeaf(m.zeroPfn(haddr + i * ps), (vma.pageProt | PTE.SPECIAL) & ~PTE.WRITE, last, Q);
+        arch.mkLeaf(m.myZeroPfn(haddr + i * ps), (vma.pageProt | PTE.SPECIAL) & ~PTE.WRITE, last, Q);
         writeEntry(m, table, i, Q, last);
       }
     } else {

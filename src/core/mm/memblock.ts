@@ -13,6 +13,14 @@ export const MEMBLOCK_NONE = 0;
 export const MEMBLOCK_HOTPLUG = 1;
 export const MEMBLOCK_MIRROR = 2;
 export const MEMBLOCK_NOMAP = 4;
+/**
+ * MEMBLOCK_RSRV_KERN (include/linux/memblock.h): set on reservations memblock itself hands
+ * out (memblock_alloc_range_nid() → memblock_reserve_kern()), not on a plain memblock_reserve().
+ * memblock_estimated_nr_free_pages() subtracts only these (since "memblock: fix
+ * memblock_estimated_nr_free_pages() for soft-reserved memory", c42af83c59b6, a 6.18-rc fix), so an image reserved with
+ * memblock_reserve() still counts as free in the estimate.
+ */
+export const MEMBLOCK_RSRV_KERN = 0x20;
 
 /** MEMBLOCK_ALLOC_ANYWHERE: no upper limit. */
 export const MEMBLOCK_ALLOC_ANYWHERE = Number.MAX_SAFE_INTEGER;
@@ -70,9 +78,9 @@ export class Memblock {
   }
 
   /** memblock_reserve(): mark [base, base+size) in use. `caller` is what memblock=debug would print. */
-  reserve(base: number, size: number, owner: Owner, caller: string): void {
-    this.trace.call('memblock_reserve', () => {
-      addRange(this.reserved, base, size, 0, MEMBLOCK_NONE);
+  reserve(base: number, size: number, owner: Owner, caller: string, flags = MEMBLOCK_NONE): void {
+    this.trace.call(flags & MEMBLOCK_RSRV_KERN ? 'memblock_reserve_kern' : 'memblock_reserve', () => {
+      addRange(this.reserved, base, size, 0, flags);
       this.labels.push({ base, size, owner, caller });
       this.trace.emit({ type: 'memblock', op: 'reserve', list: 'reserved', base, size });
     });
@@ -164,10 +172,29 @@ export class Memblock {
           `${caller}: Failed to allocate ${size} bytes align=0x${align.toString(16)} from memblock`,
         );
       }
-      this.reserve(base, size, owner, caller);
+      this.reserve(base, size, owner, caller, MEMBLOCK_RSRV_KERN);
       this.trace.emit({ type: 'memblock', op: 'alloc', list: 'reserved', base, size });
       return base;
     });
+  }
+
+  /**
+   * memblock_reserved_kern_size(MEMBLOCK_ALLOC_ANYWHERE, NUMA_NO_NODE) (mm/memblock.c): the bytes of
+   * reserved regions flagged MEMBLOCK_RSRV_KERN, i.e. what memblock allocated.
+   */
+  reservedKernSize(): number {
+    let total = 0;
+    for (const r of this.reserved.regions) if (r.flags & MEMBLOCK_RSRV_KERN) total += r.size;
+    return total;
+  }
+
+  /**
+   * memblock_estimated_nr_free_pages() (mm/memblock.c): PHYS_PFN(memblock_phys_mem_size() -
+   * memblock_reserved_kern_size()). Plain memblock_reserve() ranges (firmware, the kernel image on
+   * s390) are not subtracted.
+   */
+  estimatedNrFreePages(pageSize: number): number {
+    return Math.floor((this.memory.totalSize - this.reservedKernSize()) / pageSize);
   }
 
   /** The label of the reservation covering physical address `addr`, if any. */

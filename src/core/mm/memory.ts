@@ -29,6 +29,7 @@ import {
   zapHugePmd,
 } from './huge_memory.ts';
 import {
+  compoundHead,
   folioAddFileRmap,
   folioAddLru,
   folioAddNewAnonRmap,
@@ -73,6 +74,64 @@ const PGFAULT = vmstatItem('pgfault');
 const GFP_USER_ZERO = GFP_MASKS['GFP_HIGHUSER_MOVABLE']! | GFP.__GFP_ZERO;
 const GFP_USER_PAGE = GFP_MASKS['GFP_HIGHUSER_MOVABLE']!;
 
+/** FAULT_FLAG_* (include/linux/mm_types.h): what kind of fault this is. */
+export const FAULT_FLAG = {
+  WRITE: 0x01,
+  /** the fault came from user space (the MMU), not GUP */
+  USER: 0x40,
+  /** GUP on behalf of a task (populate) */
+  REMOTE: 0x80,
+} as const;
+
+/**
+ * struct vm_fault: one fault's state, handed from handle_mm_fault down to the handler that
+ * resolves it, as in mm/memory.c. `pmd`/`pte` are (table pfn, index) pairs because page tables
+ * live in emulated RAM; `origPmd`/`origPte` are the entries the handlers decided on.
+ */
+export interface VmFault {
+  /** the faulting task (the kernel reaches it as current, or through vma->vm_mm for GUP) */
+  task: Task;
+  vma: Vma;
+  /** vmf->address: page-aligned */
+  address: number;
+  /** vmf->real_address: the byte that faulted */
+  realAddress: number;
+  /** FAULT_FLAG_* */
+  flags: number;
+  /** the CPU the fault runs on (its pcp lists and LRU batch) */
+  cpu: number;
+  /** vmf->pmd: the PMD table's pfn and the entry's index in it (-1 before __handle_mm_fault) */
+  pmdTable: number;
+  pmdIdx: number;
+  /** vmf->orig_pmd */
+  origPmd: RawEntry;
+  /** vmf->pte: the PTE table's pfn and the entry's index (-1 before handle_pte_fault) */
+  pteTable: number;
+  pteIdx: number;
+  /** vmf->orig_pte */
+  origPte: RawEntry;
+}
+
+/**
+ * The vm_fault of the fault being handled. The kernel's lives on handle_mm_fault's stack; faults
+ * do not nest here (nothing a handler calls takes a user fault), so one frame is filled afresh by
+ * every handle_mm_fault instead of allocating one per fault on the hot path.
+ */
+const vmfFrame: VmFault = {
+  task: null as unknown as Task,
+  vma: null as unknown as Vma,
+  address: 0,
+  realAddress: 0,
+  flags: 0,
+  cpu: 0,
+  pmdTable: -1,
+  pmdIdx: -1,
+  origPmd: { lo: 0, hi: 0 },
+  pteTable: -1,
+  pteIdx: -1,
+  origPte: { lo: 0, hi: 0 },
+};
+
 /**
  * handle_mm_fault(): resolve one fault at `va` in `vma`. Counts pgfault always and the task's
  * min_flt when the fault succeeded (mm_account_fault), for user faults and GUP (populate) alike.
@@ -84,12 +143,21 @@ export function handleMmFault(
   va: number,
   write: boolean,
   cpu: number,
+  flags: number = FAULT_FLAG.USER,
 ): FaultResult {
   m.trace.enter('handle_mm_fault');
   try {
     m.vmstat.incItem(PGFAULT);
+    const vmf = vmfFrame;
+    vmf.task = task;
+    vmf.vma = vma;
     // vmf->address = address & PAGE_MASK: everything below works on the page, not the byte.
-    const res = handlePteFault(m, task, vma, va - modPow2(va, m.pageSize), write, cpu);
+    vmf.address = va - modPow2(va, m.pageSize);
+    vmf.realAddress = va;
+    vmf.flags = flags | (write ? FAULT_FLAG.WRITE : 0);
+    vmf.cpu = cpu;
+    vmf.pmdTable = vmf.pmdIdx = vmf.pteTable = vmf.pteIdx = -1;
+    const res = __handleMmFault(m, vmf);
     if (res === 'ok') task.minflt++;
     if (m.trace.on) m.trace.emit({ type: 'page_fault', pid: task.pid, address: va, write, result: res });
     return res;
@@ -98,183 +166,249 @@ export function handleMmFault(
   }
 }
 
-function handlePteFault(
-  m: Machine,
-  task: Task,
-  vma: Vma,
-  va: number,
-  write: boolean,
-  cpu: number,
-): FaultResult {
-  const mm = task.mm!;
+/**
+ * __handle_mm_fault(): walk (allocating) to the PMD; an empty PMD in a THP-eligible VMA takes a
+ * huge fault, a huge PMD goes to the huge handlers; whatever falls back continues at the PTE level.
+ */
+function __handleMmFault(m: Machine, vmf: VmFault): FaultResult {
+  const mm = vmf.task.mm!;
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
+  const va = vmf.address;
   // A cached walk (mm/walk_cache.ts) reached a PTE table here: the PMD entry is a table, neither
   // none nor huge, so the THP checks below would fall through to that same table.
   let table = walkCacheTable(m, mm.pgd, va, last);
   if (table < 0 && thpSupported(m)) {
-    // __handle_mm_fault(): at the PMD level, a huge fault or a huge PMD comes before any PTE.
-    const pmdTable = walkAlloc(m, mm, va, cpu, last - 1);
-    if (pmdTable < 0) return 'oom';
-    const pmdIdx = pgtableIndex(arch, va, last - 1);
-    readEntry(m, pmdTable, pmdIdx, E, last - 1);
-    if (arch.isNone(E, last - 1)) {
-      if (thpVmaAllowable(m, vma, va)) {
-        const r = m.trace.call('do_huge_pmd_anonymous_page', () =>
-          doHugePmdAnonymousPage(m, task, vma, write, pmdTable, pmdIdx, cpu),
-        );
+    vmf.pmdTable = walkAlloc(m, mm, va, vmf.cpu, last - 1);
+    if (vmf.pmdTable < 0) return 'oom';
+    vmf.pmdIdx = pgtableIndex(arch, va, last - 1);
+    const pmd = vmf.origPmd;
+    readEntry(m, vmf.pmdTable, vmf.pmdIdx, pmd, last - 1);
+    if (arch.isNone(pmd, last - 1)) {
+      if (thpVmaAllowable(m, vmf.vma, va)) {
+        m.trace.enter('do_huge_pmd_anonymous_page');
+        let r: FaultResult | 'fallback';
+        try {
+          r = doHugePmdAnonymousPage(m, vmf);
+        } finally {
+          m.trace.leave();
+        }
         if (r !== 'fallback') return r;
       }
-    } else if (arch.flags(E, last - 1) & PTE.HUGE) {
-      const r = hugePmdFault(m, task, vma, va, write, pmdTable, pmdIdx, cpu);
+    } else if (arch.flags(pmd, last - 1) & PTE.HUGE) {
+      const r = hugePmdFault(m, vmf);
       if (r !== 'fallback') return r;
-      readEntry(m, pmdTable, pmdIdx, E, last - 1); // split: now a table
+      readEntry(m, vmf.pmdTable, vmf.pmdIdx, pmd, last - 1); // split: now a table
     }
-    if (!arch.isNone(E, last - 1)) table = arch.tablePfn(E, last - 1);
+    if (!arch.isNone(pmd, last - 1)) table = arch.tablePfn(pmd, last - 1);
   }
-  if (table < 0) table = walkAlloc(m, mm, va, cpu);
+  if (table < 0) table = walkAlloc(m, mm, va, vmf.cpu);
   if (table < 0) return 'oom';
-  const idx = pgtableIndex(arch, va, arch.levels - 1);
-  readEntry(m, table, idx, E, last);
-  if (arch.isNone(E, last)) {
-    if (vma.shmem)
-      return m.trace.call('do_fault', () => doShmemFault(m, task, vma, va, write, table, idx, cpu));
-    m.trace.enter('do_anonymous_page');
+  vmf.pteTable = table;
+  vmf.pteIdx = pgtableIndex(arch, va, last);
+  return handlePteFault(m, vmf);
+}
+
+/**
+ * handle_pte_fault(): an empty PTE is a first touch (do_pte_missing: anonymous or shmem); a
+ * present, read-only PTE written to is do_wp_page; anything else only needed A/D bits.
+ */
+function handlePteFault(m: Machine, vmf: VmFault): FaultResult {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const pte = vmf.origPte;
+  readEntry(m, vmf.pteTable, vmf.pteIdx, pte, last);
+  if (arch.isNone(pte, last)) return doPteMissing(m, vmf);
+  const f = arch.flags(pte, last);
+  const write = (vmf.flags & FAULT_FLAG.WRITE) !== 0;
+  if (write && !(f & PTE.WRITE)) {
+    m.trace.enter('do_wp_page');
     try {
-      return doAnonymousPage(m, task, vma, va, write, table, idx, cpu);
+      return doWpPage(m, vmf);
     } finally {
       m.trace.leave();
     }
   }
-  const f = arch.flags(E, last);
-  if (write && !(f & PTE.WRITE))
-    return m.trace.call('do_wp_page', () => doWpPage(m, task, vma, va, table, idx, cpu));
   // A spurious fault (another CPU fixed it, or only A/D were missing): mark young, dirty on write.
-  arch.mkLeaf(arch.pfn(E), f | PTE.YOUNG | (write ? PTE.DIRTY : 0), last, N);
-  writeEntry(m, table, idx, N, last);
+  arch.mkLeaf(arch.pfn(pte), f | PTE.YOUNG | (write ? PTE.DIRTY : 0), last, N);
+  writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
   return 'ok';
+}
+
+/** do_pte_missing(): anonymous memory gets do_anonymous_page, shmem do_fault. */
+function doPteMissing(m: Machine, vmf: VmFault): FaultResult {
+  const name = vmf.vma.shmem ? 'do_fault' : 'do_anonymous_page';
+  m.trace.enter(name);
+  try {
+    return vmf.vma.shmem ? doShmemFault(m, vmf) : doAnonymousPage(m, vmf);
+  } finally {
+    m.trace.leave();
+  }
 }
 
 /**
  * do_anonymous_page(): first touch of anonymous memory. A read maps the shared zero page with a
  * special, read-only PTE and touches no counter at all; a write allocates a zeroed page.
  */
-function doAnonymousPage(
-  m: Machine,
-  task: Task,
-  vma: Vma,
-  va: number,
-  write: boolean,
-  table: number,
-  idx: number,
-  cpu: number,
-): FaultResult {
+function doAnonymousPage(m: Machine, vmf: VmFault): FaultResult {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
-  if (!write) {
+  const vma = vmf.vma;
+  if (!(vmf.flags & FAULT_FLAG.WRITE)) {
     // vm_page_prot of a private mapping never has the write bit, so this PTE is read-only by
     // construction and the first write will come to do_wp_page.
-    arch.mkLeaf(m.zeroPfn(va), vma.pageProt | PTE.SPECIAL, last, N);
-    writeEntry(m, table, idx, N, last);
+    arch.mkLeaf(m.myZeroPfn(vmf.address), vma.pageProt | PTE.SPECIAL, last, N);
+    writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
     return 'ok';
   }
   if (!vma.anonVma) vma.anonVma = m.nextAnonVma++; // vmf_anon_prepare() → anon_vma_prepare()
-  const pfn = m.trace.call('alloc_anon_folio', () => m.alloc.allocPages(GFP_USER_ZERO, 0, cpu));
+  let pfn: number;
+  m.trace.enter('alloc_anon_folio'); // enter/leave, not call(): no closure per fault
+  try {
+    pfn = m.alloc.allocPages(GFP_USER_ZERO, 0, vmf.cpu);
+  } finally {
+    m.trace.leave();
+  }
   if (pfn < 0) return 'oom';
-  m.trace.call('folio_add_new_anon_rmap', () => folioAddNewAnonRmap(m, pfn));
-  addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1);
-  folioAddLru(m, pfn, cpu);
+  m.trace.enter('folio_add_new_anon_rmap');
+  folioAddNewAnonRmap(m, pfn);
+  m.trace.leave();
+  addMmCounter(m, vmf.task, vmf.task.mm!, MM_ANONPAGES, 1);
+  folioAddLru(m, pfn, vmf.cpu);
   arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | (vma.flags & VM.WRITE ? PTE.WRITE | PTE.DIRTY : 0), last, N);
-  writeEntry(m, table, idx, N, last);
+  writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
   return 'ok';
 }
 
 /**
- * do_wp_page(): a write to a present, read-only PTE. An exclusive anon page is reused in place;
- * a page only this mapping still references is reused after the LRU batch lets go of it; anything
- * else — a page shared after fork, or the zero page — is replaced by a copy (wp_page_copy).
+ * do_wp_page(): a write to a present, read-only PTE (vmf->orig_pte). An exclusive anon page is
+ * reused in place; a page only this mm still references is reused after the LRU batch lets go of
+ * it (wp_can_reuse_anon_folio); anything else — a page shared after fork, or the zero page — is
+ * replaced by a copy (wp_page_copy).
  */
-function doWpPage(
-  m: Machine,
-  task: Task,
-  vma: Vma,
-  va: number,
-  table: number,
-  idx: number,
-  cpu: number,
-): FaultResult {
+function doWpPage(m: Machine, vmf: VmFault): FaultResult {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
-  const orig: RawEntry = { lo: E.lo, hi: E.hi };
-  if (vma.shmem) {
+  const orig = vmf.origPte;
+  if (vmf.vma.shmem) {
     // A shared mapping keeps writable PTEs (no write-notify for shmem): only happens after mprotect.
     arch.mkLeaf(arch.pfn(orig), arch.flags(orig, last) | PTE.WRITE | PTE.DIRTY | PTE.YOUNG, last, N);
-    writeEntry(m, table, idx, N, last);
+    writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
     return 'ok';
   }
   const page = vmNormalPage(m, orig, last);
   const p = m.pages;
   if (page >= 0 && p.flags[page]! & PG.anon) {
     let reuse = (p.flags[page]! & PG.anonExclusive) !== 0;
-    if (!reuse) {
-      // wp_can_reuse_anon_folio(): only our mapping may hold a reference; a page still waiting in
-      // the LRU batch holds one more, so drain the batch and look again.
-      if (p.refcount[page]! <= 3) {
-        if (!(p.flags[page]! & PG.lru)) lruAddDrainCpu(m, cpu);
-        if (p.refcount[page] === 1) {
-          p.flags[page] = p.flags[page]! | PG.anonExclusive; // folio_move_anon_rmap + SetPageAnonExclusive
-          reuse = true;
-        }
-      }
+    if (!reuse && wpCanReuseAnonFolio(m, vmf, page)) {
+      p.flags[page] = p.flags[page]! | PG.anonExclusive; // SetPageAnonExclusive(vmf->page)
+      reuse = true;
     }
     if (reuse) {
       m.vmstat.inc('pgreuse');
-      m.trace.call('wp_page_reuse', () => {
-        arch.mkLeaf(page, arch.flags(orig, last) | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
-        writeEntry(m, table, idx, N, last);
-      });
+      m.trace.enter('wp_page_reuse');
+      arch.mkLeaf(page, arch.flags(orig, last) | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
+      writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
+      m.trace.leave();
       return 'ok';
     }
   }
-  return m.trace.call('wp_page_copy', () => wpPageCopy(m, task, vma, va, table, idx, orig, page, cpu));
+  m.trace.enter('wp_page_copy');
+  try {
+    return wpPageCopy(m, vmf, page);
+  } finally {
+    m.trace.leave();
+  }
+}
+
+/**
+ * wp_can_reuse_anon_folio(): may a write reuse this anonymous page in place? A small folio: only
+ * our mapping may hold a reference; a page still waiting in the LRU batch holds one more, so drain
+ * the batch and look again. A large folio (a THP after its PMD was split) goes to
+ * __wp_can_reuse_large_anon_folio.
+ */
+function wpCanReuseAnonFolio(m: Machine, vmf: VmFault, page: number): boolean {
+  const p = m.pages;
+  const folio = compoundHead(m, page);
+  if (p.flags[folio]! & PG.head) return __wpCanReuseLargeAnonFolio(m, vmf, folio, page);
+  if (p.refcount[folio]! > 3) return false;
+  if (!(p.flags[folio]! & PG.lru)) lruAddDrainCpu(m, vmf.cpu);
+  return p.refcount[folio] === 1; // then folio_move_anon_rmap()
+}
+
+/**
+ * __wp_can_reuse_large_anon_folio() (CONFIG_MM_ID): reuse when every reference to the folio comes
+ * from a mapping (folio_large_mapcount == folio_ref_count) and all mappings are in this mm (not
+ * folio_test_large_maybe_mapped_shared). A folio with a single page mapped is not reused: copying
+ * lets the large folio go. Large folios never wait in an LRU batch (folio_may_be_lru_cached), so
+ * nothing is drained.
+ *
+ * The kernel knows "mapped by one mm" from the two mm_id slots kept in the folio; this model
+ * counts the mappings in this mm's page table at the folio's place instead (anonymous folios are
+ * mapped at one address per mm: nothing here moves them), which is the same answer whenever at
+ * most two mms ever mapped the folio.
+ */
+function __wpCanReuseLargeAnonFolio(m: Machine, vmf: VmFault, folio: number, page: number): boolean {
+  const p = m.pages;
+  const nr = 1 << p.order[folio]!;
+  // folio_large_mapcount(): one per PTE mapping of any page, one per PMD mapping
+  let mapcount = (m.entireMapcount.get(folio) ?? -1) + 1;
+  for (let i = 0; i < nr; i++) mapcount += p.mapcount[folio + i]! + 1;
+  if (mapcount <= 1) return false;
+  if (mapcount !== p.refcount[folio]) return false;
+  // folio_test_large_maybe_mapped_shared(): how many of those mappings are this mm's
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const base = vmf.address - (page - folio) * m.pageSize;
+  const table = walkTable(m, vmf.task.mm!, base);
+  if (table < 0) return false;
+  const first = pgtableIndex(arch, base, last);
+  let mine = 0;
+  for (let i = 0; i < nr; i++) {
+    readEntry(m, table, first + i, N, last);
+    if (arch.isNone(N, last) || !(arch.flags(N, last) & (PTE.PRESENT | PTE.PROTNONE))) continue;
+    const pfn = arch.pfn(N);
+    if (pfn >= folio && pfn < folio + nr) mine++;
+  }
+  return mine === mapcount;
 }
 
 /** wp_page_copy(): a new page; zeroed without copying when the old one is the zero page. */
-function wpPageCopy(
-  m: Machine,
-  task: Task,
-  vma: Vma,
-  va: number,
-  table: number,
-  idx: number,
-  orig: RawEntry,
-  oldPage: number,
-  cpu: number,
-): FaultResult {
+function wpPageCopy(m: Machine, vmf: VmFault, oldPage: number): FaultResult {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
-  const pfnIsZero = m.isZeroPfn(arch.pfn(orig));
-  const pfn = m.trace.call('folio_prealloc', () =>
-    m.alloc.allocPages(pfnIsZero ? GFP_USER_ZERO : GFP_USER_PAGE, 0, cpu),
-  );
+  const task = vmf.task;
+  const vma = vmf.vma;
+  const oldPfn = arch.pfn(vmf.origPte);
+  const pfnIsZero = m.isZeroPfn(oldPfn);
+  let pfn: number;
+  m.trace.enter('folio_prealloc');
+  try {
+    pfn = m.alloc.allocPages(pfnIsZero ? GFP_USER_ZERO : GFP_USER_PAGE, 0, vmf.cpu);
+  } finally {
+    m.trace.leave();
+  }
   if (pfn < 0) return 'oom';
-  if (!pfnIsZero)
-    m.trace.call('__wp_page_copy_user', () =>
-      m.ram.copyPage(pfn * m.pageSize, arch.pfn(orig) * m.pageSize, m.pageSize),
-    );
+  if (!pfnIsZero) {
+    m.trace.enter('__wp_page_copy_user');
+    m.ram.copyPage(pfn * m.pageSize, oldPfn * m.pageSize, m.pageSize);
+    m.trace.leave();
+  }
   if (oldPage < 0) addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1); // the zero page was not counted
   if (!vma.anonVma) vma.anonVma = m.nextAnonVma++;
-  m.trace.call('folio_add_new_anon_rmap', () => folioAddNewAnonRmap(m, pfn));
-  folioAddLru(m, pfn, cpu);
+  m.trace.enter('folio_add_new_anon_rmap');
+  folioAddNewAnonRmap(m, pfn);
+  m.trace.leave();
+  folioAddLru(m, pfn, vmf.cpu);
   // ptep_clear_flush() then the new writable, dirty PTE
   arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
-  writeEntry(m, table, idx, N, last);
+  writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
   // ptep_clear_flush(): the faulting address's old translation goes from the TLBs (only that one:
   // the mm's other zero-page translations stay)
-  flushTlbMmRange(m, task.mm!, va, va + 1);
+  flushTlbMmRange(m, task.mm!, vmf.address, vmf.address + 1);
   if (oldPage >= 0) {
     folioRemoveRmap(m, oldPage);
-    folioPut(m, oldPage, cpu);
+    folioPut(m, oldPage, vmf.cpu);
   }
   return 'ok';
 }
@@ -283,25 +417,24 @@ function wpPageCopy(
  * The shmem fault (do_read_fault / do_shared_fault → shmem_fault): find or create the page in the
  * shmem page cache and map it. A read fault first maps the cached pages around it (fault-around).
  */
-function doShmemFault(
-  m: Machine,
-  task: Task,
-  vma: Vma,
-  va: number,
-  write: boolean,
-  table: number,
-  idx: number,
-  cpu: number,
-): FaultResult {
+function doShmemFault(m: Machine, vmf: VmFault): FaultResult {
   const ps = m.pageSize;
+  const vma = vmf.vma;
+  const write = (vmf.flags & FAULT_FLAG.WRITE) !== 0;
   if (!write) {
-    const mapped = faultAround(m, task, vma, va);
+    const mapped = faultAround(m, vmf);
     if (mapped) return 'ok';
   }
-  const index = (va - vma.start) / ps + vma.pgoff;
-  const pfn = m.trace.call('shmem_fault', () => shmemGetFolio(m, vma.shmem!, index, cpu));
+  const index = (vmf.address - vma.start) / ps + vma.pgoff;
+  let pfn: number;
+  m.trace.enter('shmem_fault');
+  try {
+    pfn = shmemGetFolio(m, vma.shmem!, index, vmf.cpu);
+  } finally {
+    m.trace.leave();
+  }
   if (pfn < 0) return 'oom';
-  mapShmemPage(m, task, vma, table, idx, pfn, write, true);
+  mapShmemPage(m, vmf.task, vma, vmf.pteTable, vmf.pteIdx, pfn, write, true);
   return 'ok';
 }
 
@@ -332,7 +465,8 @@ function mapShmemPage(
  * do_fault_around() → filemap_map_pages(): map the pages of the 64 KiB window around `va` that are
  * already in the page cache. Returns true if the faulting page itself got mapped.
  */
-function faultAround(m: Machine, task: Task, vma: Vma, va: number): boolean {
+function faultAround(m: Machine, vmf: VmFault): boolean {
+  const { task, vma, address: va } = vmf;
   const ps = m.pageSize;
   const arch = m.pgtableArch;
   const windowBytes = FAULT_AROUND_PAGES * ps;
@@ -365,6 +499,11 @@ function faultAround(m: Machine, task: Task, vma: Vma, va: number): boolean {
 /**
  * zap_pte_range() over [start, end) of one VMA: clear the PTEs, uncount them, and drop the page
  * references after the TLB flush (the mmu_gather batch, which first drains the LRU batches).
+ *
+ * `reclaimPt` is MADV_DONTNEED's zap_details.reclaim_pt (CONFIG_PT_RECLAIM): a PTE table whose
+ * whole PMD range this zap covers (reclaim_pt_is_enabled: end - start >= PMD_SIZE for the part of
+ * the range inside that table) is left empty by the zap and freed with it (try_get_and_clear_pmd,
+ * free_pte), so VmPTE shrinks. A table the range only partly covers stays, empty or not.
  */
 export function zapRange(
   m: Machine,
@@ -373,6 +512,7 @@ export function zapRange(
   start: number,
   end: number,
   cpu: number,
+  reclaimPt = false,
 ): void {
   m.trace.call('zap_pte_range', () => {
     const arch = m.pgtableArch;
@@ -406,6 +546,8 @@ export function zapRange(
         a = tableEnd;
         continue;
       }
+      const canReclaimPt = reclaimPt && tableEnd - a >= span;
+      const tableStart = a;
       for (; a < tableEnd; a += ps) {
         const idx = pgtableIndex(arch, a, last);
         readEntry(m, table, idx, E, last);
@@ -424,6 +566,14 @@ export function zapRange(
         folioRemoveRmap(m, page);
         toPut.push(page);
       }
+      if (canReclaimPt)
+        m.trace.call('try_get_and_clear_pmd', () => {
+          // every entry of the table was in the range and is none now: unhook it and free it
+          // (free_pte → pte_free_tlb: after the TLB flush, through RCU; VmPTE drops at once)
+          const pmdTable = walkTable(m, mm, tableStart, last - 1);
+          clearEntry(m, pmdTable, pgtableIndex(arch, tableStart, last - 1), last - 1);
+          pgtableFree(m, mm, table, last, cpu);
+        });
     }
     // tlb_flush_mmu_tlbonly(): the TLB flush comes before the pages are freed.
     flushTlbMmRange(m, mm, start, end);
@@ -433,53 +583,6 @@ export function zapRange(
       // unmapped, until that batch drains (as in the kernel).
       lruAddDrainCpu(m, cpu);
       for (const pfn of toPut) folioPut(m, pfn, cpu);
-    }
-  });
-}
-
-/**
- * CONFIG_PT_RECLAIM (6.14+): after MADV_DONTNEED zapped at least PMD_SIZE, a PTE table it left
- * entirely empty is freed too (try_to_free_pte), so VmPTE shrinks. Upper levels stay.
- */
-export function reclaimEmptyPteTables(
-  m: Machine,
-  mm: MmStruct,
-  start: number,
-  end: number,
-  cpu: number,
-): void {
-  const arch = m.pgtableArch;
-  const last = arch.levels - 1;
-  const span = 2 ** arch.levelShift[last - 1]!;
-  if (end - start < span) return;
-  m.trace.call('try_to_free_pte', () => {
-    for (let base = Math.floor(start / span) * span; base < end; base += span) {
-      // find the PMD entry that points at this PTE table
-      let table = mm.pgd;
-      for (let level = 0; level < last - 1; level++) {
-        readEntry(m, table, pgtableIndex(arch, base, level), E, level);
-        if (!(arch.flags(E, level) & PTE.PRESENT)) {
-          table = -1;
-          break;
-        }
-        table = arch.tablePfn(E, level);
-      }
-      if (table < 0) continue;
-      const pmdIdx = pgtableIndex(arch, base, last - 1);
-      readEntry(m, table, pmdIdx, E, last - 1);
-      if (!(arch.flags(E, last - 1) & PTE.PRESENT) || arch.flags(E, last - 1) & PTE.HUGE) continue;
-      const pte = arch.tablePfn(E, last - 1);
-      let empty = true;
-      for (let i = 0; i < 2 ** arch.levelBits[last]!; i++) {
-        readEntry(m, pte, i, N, last);
-        if (!arch.isNone(N, last)) {
-          empty = false;
-          break;
-        }
-      }
-      if (!empty) continue;
-      clearEntry(m, table, pmdIdx, last - 1);
-      pgtableFree(m, mm, pte, last, cpu);
     }
   });
 }

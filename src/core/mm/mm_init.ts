@@ -67,7 +67,11 @@ export function placeZeroPages(m: Machine, basePfn: number, order: number): void
   m.zeroPages = { basePfn, order };
 }
 
-/** zero_page_pfn = page_to_pfn(ZERO_PAGE(0)): the kernel now knows its zero page. */
+/**
+ * zero_pfn = page_to_pfn(ZERO_PAGE(0)) (6.18: init_zero_pfn(), mm/memory.c) or zero_page_pfn = ...
+ * (after the series: init_zero_page_pfn(), mm/mm_init.c): the kernel now knows its zero page. The
+ * machine stores it under one key, 'zero_page_pfn'; symbols.ts shows the era's name.
+ */
 export function setZeroPagePfn(m: Machine): void {
   if (!m.zeroPages) throw new Error('zero_page_pfn: no zero page has been set up');
   m.setVar('zero_page_pfn', BigInt(m.zeroPfn(0)));
@@ -121,7 +125,10 @@ export function freeAreaInit(m: Machine): void {
   }
   const p = m.pages;
   m.trace.call('memmap_init', () => {
-    // Every pfn below the end of RAM gets a struct page; pfns with no RAM are holes, reserved.
+    // Every pfn below the end of RAM gets a struct page; pfns with no RAM are holes, reserved
+    // (init_unavailable_range()). RAM pages get no PG_reserved here: memmap_init_range() sets it only
+    // for hotplugged memory (MEMINIT_HOTPLUG); at boot memmap_init_reserved_pages() marks the reserved
+    // memblock ranges later.
     for (let pfn = 0; pfn < p.nrPages; pfn++) {
       p.flags[pfn] = PG.reserved;
       p.owner[pfn] = Owner.None;

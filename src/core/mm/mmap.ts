@@ -1,25 +1,17 @@
 /**
- * Address spaces (mm/mmap.c, mm/vma.c, mm/mprotect.c, mm/madvise.c): VMAs, mmap's top-down search
- * below mmap_base, munmap, mprotect, madvise and populate.
+ * Address spaces (mm/mmap.c, mm/vma.c): VMAs, mmap's top-down search below mmap_base, VMA split
+ * (with the huge-PMD split a new boundary needs) and merge, munmap. mprotect is in mprotect.ts,
+ * madvise in madvise.ts, populate (GUP) in gup.ts; they are re-exported here.
  */
-import { flushTlbMmRange } from './tlb.ts';
-import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
+import { modPow2, PTE, pgtableIndex } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
-import { PG } from '../phys/page.ts';
-import {
-  freePgtables,
-  handleMmFault,
-  reclaimEmptyPteTables,
-  vmNormalPage,
-  zapRange,
-  type FaultResult,
-} from './memory.ts';
+import { freePgtables, zapRange } from './memory.ts';
 import { VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
-import { readEntry, walkTable, writeEntry, WALK_HUGE } from './pgtable.ts';
-import { isHugeZeroPfn, splitHugePmd } from './huge_memory.ts';
+import { walkTable, WALK_HUGE } from './pgtable.ts';
+import { splitHugePmd } from './huge_memory.ts';
+import { mmPopulate } from './gup.ts';
+import type { Errno } from './errno.ts';
 import { shmemRelease, shmemZeroSetup } from './shmem.ts';
-import { outOfMemory } from './oom_kill.ts';
-import { GFP, GFP_MASKS } from './gfp.ts';
 
 export type Prot = 'none' | 'r' | 'rw';
 
@@ -106,14 +98,59 @@ function mergeVmas(mm: MmStruct, pageSize: number): void {
   mm.vmas = out;
 }
 
-/** Split VMAs so that `addr` is a boundary (__split_vma). */
-function splitAt(mm: MmStruct, addr: number, pageSize: number): void {
+/** find_vma_intersection() / vma_find(): the first VMA that ends above `start` and begins below `end`. */
+export function vmaFind(mm: MmStruct, start: number, end: number): Vma | undefined {
+  const v = mm.vmas;
+  let lo = 0;
+  let hi = v.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (v[mid]!.end <= start) lo = mid + 1;
+    else hi = mid;
+  }
+  const x = v[lo];
+  return x && x.start < end ? x : undefined;
+}
+
+/**
+ * vma_adjust_trans_huge() → split_huge_pmd_if_needed(): a huge PMD that a new VMA boundary at
+ * `addr` would cut is split first, while the VMA still has its old flags, so that no huge PMD
+ * ever straddles two VMAs (fork, zap and mprotect walk one VMA at a time and would each take the
+ * whole PMD).
+ */
+function vmaAdjustTransHuge(m: Machine, task: Task, addr: number): void {
+  const mm = task.mm!;
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const span = 2 ** arch.levelShift[last - 1]!;
+  if (modPow2(addr, span) === 0) return;
+  const v = findVma(mm, addr);
+  if (!v || walkTable(m, mm, addr) !== WALK_HUGE) return;
+  splitHugePmd(
+    m,
+    task,
+    v,
+    addr - modPow2(addr, span),
+    walkTable(m, mm, addr, last - 1),
+    pgtableIndex(arch, addr, last - 1),
+  );
+}
+
+/** __split_vma(): make `addr` a VMA boundary (splitting a huge PMD across it first). */
+export function splitVma(m: Machine, task: Task, addr: number): void {
+  const mm = task.mm!;
   const v = findVma(mm, addr);
   if (!v || v.start === addr) return;
-  const tail: Vma = { ...v, start: addr, pgoff: v.pgoff + (addr - v.start) / pageSize };
+  vmaAdjustTransHuge(m, task, addr);
+  const tail: Vma = { ...v, start: addr, pgoff: v.pgoff + (addr - v.start) / m.pageSize };
   if (v.shmem) v.shmem.users++;
   v.end = addr;
   mm.vmas.splice(mm.vmas.indexOf(v) + 1, 0, tail);
+}
+
+/** vma_merge() over the whole address space: join neighbours that agree (vma_modify_flags' merge). */
+export function mergeAllVmas(m: Machine, mm: MmStruct): void {
+  mergeVmas(mm, m.pageSize);
 }
 
 export interface MmapResult {
@@ -171,9 +208,9 @@ export function doMmap(
     mm.totalVm += len / ps;
     mm.hiwaterVm = Math.max(mm.hiwaterVm, mm.totalVm);
     if (populate) {
-      // __mm_populate(): fault everything in; private writable memory with write faults, to break COW.
-      const write = (flags & (VM.WRITE | VM.SHARED)) === VM.WRITE;
-      const r = populateRange(m, task, addr, addr + len, write, cpu);
+      // mm_populate(): errors are ignored (the mapping stays); only a fault that ran out of memory
+      // is reported, so the runner can say why pages are missing.
+      const r = mmPopulate(m, task, addr, len, cpu);
       if (r !== 'ok') return { addr, error: r };
     }
     return { addr };
@@ -185,8 +222,8 @@ export function doMunmap(m: Machine, task: Task, start: number, end: number, cpu
   m.trace.call('do_vmi_munmap', () => {
     const mm = task.mm!;
     const ps = m.pageSize;
-    splitAt(mm, start, ps);
-    splitAt(mm, end, ps);
+    splitVma(m, task, start);
+    splitVma(m, task, end);
     const gone = mm.vmas.filter((v) => v.start >= start && v.end <= end);
     if (!gone.length) return;
     // update_hiwater_rss(): remember the peak before it drops
@@ -201,228 +238,31 @@ export function doMunmap(m: Machine, task: Task, start: number, end: number, cpu
   });
 }
 
-const E: RawEntry = { lo: 0, hi: 0 };
-
 /**
- * mprotect(): new flags on [start, end), then change_protection() on the present PTEs. Exclusive
- * anonymous pages become writable at once when write permission comes back
- * (MM_CP_TRY_CHANGE_WRITABLE), so they do not fault again; the zero page and shared pages stay
- * read-only until a write faults.
+ * SYSCALL_DEFINE2(munmap) → do_vmi_munmap(): the kernel's argument checks, then the unmap. An
+ * unaligned start or a zero length is EINVAL and changes nothing; a range with no VMA in it
+ * succeeds and changes nothing. Returns an errno name, or undefined.
  */
-/** split_huge_pmd_if_needed(): split the huge PMD mapping `addr` unless addr is PMD-aligned. */
-function splitHugePmdAt(m: Machine, task: Task, addr: number): void {
-  const mm = task.mm!;
-  const arch = m.pgtableArch;
-  const last = arch.levels - 1;
-  const span = 2 ** arch.levelShift[last - 1]!;
-  if (addr % span === 0) return;
-  const v = findVma(mm, addr);
-  if (!v || walkTable(m, mm, addr) !== WALK_HUGE) return;
-  splitHugePmd(
-    m,
-    task,
-    v,
-    addr - (addr % span),
-    walkTable(m, mm, addr, last - 1),
-    pgtableIndex(arch, addr, last - 1),
-  );
-}
-
-export function doMprotect(
+export function sysMunmap(
   m: Machine,
   task: Task,
   start: number,
-  end: number,
-  prot: Prot,
-): string | undefined {
-  return m.trace.call('do_mprotect_pkey', () => {
-    const mm = task.mm!;
-    const ps = m.pageSize;
-    // Every page of the range must be mapped, or mprotect fails with ENOMEM.
-    for (let a = start; a < end;) {
-      const v = findVma(mm, a);
-      if (!v) return 'ENOMEM';
-      a = v.end;
-    }
-    // __split_vma() → vma_adjust_trans_huge(): a huge PMD across the new boundary is split first,
-    // while the VMA still has its old protection, so the PTEs outside the range keep it.
-    splitHugePmdAt(m, task, start);
-    splitHugePmdAt(m, task, end);
-    splitAt(mm, start, ps);
-    splitAt(mm, end, ps);
-    const arch = m.pgtableArch;
-    const last = arch.levels - 1;
-    for (const v of mm.vmas) {
-      if (v.start < start || v.end > end) continue;
-      let newFlags = (v.flags & ~(VM.READ | VM.WRITE | VM.EXEC)) | protToVmFlags(prot);
-      // mprotect_fixup(): making private memory writable charges it (VM_ACCOUNT); making an
-      // anonymous VMA that never held a page read-only gives the charge back.
-      if (newFlags & VM.WRITE) {
-        if (!(v.flags & (VM.ACCOUNT | VM.WRITE | VM.SHARED | VM.NORESERVE))) newFlags |= VM.ACCOUNT;
-      } else if (v.flags & VM.ACCOUNT && !v.shmem && !v.anonVma) newFlags &= ~VM.ACCOUNT;
-      v.flags = newFlags;
-      v.pageProt = vmGetPageProt(v.flags);
-      const tryWritable = (v.flags & (VM.WRITE | VM.SHARED)) === VM.WRITE;
-      m.trace.call('change_protection', () => {
-        for (let a = v.start; a < v.end; a += ps) {
-          let table = walkTable(m, mm, a);
-          if (table === WALK_HUGE) {
-            // change_huge_pmd(): the VMA covers whole PMDs here (mprotect split the VMA, and a
-            // huge PMD never straddles a VMA boundary once split below)
-            const span = 2 ** arch.levelShift[last - 1]!;
-            const haddr = a - (a % span);
-            const pmdTable = walkTable(m, mm, a, last - 1);
-            const pmdIdx = pgtableIndex(arch, a, last - 1);
-            if (haddr < v.start || haddr + span > v.end) {
-              splitHugePmd(m, task, v, haddr, pmdTable, pmdIdx);
-              table = walkTable(m, mm, a);
-            } else {
-              readEntry(m, pmdTable, pmdIdx, E, last - 1);
-              const old = arch.flags(E, last - 1);
-              let f = v.pageProt | (old & (PTE.DIRTY | PTE.SPECIAL | PTE.YOUNG | PTE.HUGE));
-              const pfn = arch.pfn(E);
-              if (
-                tryWritable &&
-                f & PTE.PRESENT &&
-                !isHugeZeroPfn(m, pfn) &&
-                m.pages.flags[pfn]! & PG.anonExclusive
-              )
-                f |= PTE.WRITE;
-              arch.mkLeaf(pfn, f, last - 1, E);
-              writeEntry(m, pmdTable, pmdIdx, E, last - 1);
-              a = haddr + span - ps;
-              continue;
-            }
-          }
-          if (table < 0) {
-            a = (Math.floor(a / 2 ** arch.levelShift[last - 1]!) + 1) * 2 ** arch.levelShift[last - 1]! - ps;
-            continue;
-          }
-          const idx = pgtableIndex(arch, a, last);
-          readEntry(m, table, idx, E, last);
-          if (arch.isNone(E, last)) continue;
-          const old = arch.flags(E, last);
-          const keep = old & (PTE.DIRTY | PTE.SPECIAL | PTE.SOFT_DIRTY);
-          let f = v.pageProt | keep | (old & PTE.YOUNG);
-          if (old & PTE.WRITE && v.flags & VM.SHARED && v.flags & VM.WRITE) f |= PTE.WRITE;
-          if (tryWritable && f & PTE.PRESENT) {
-            const page = vmNormalPage(m, E, last);
-            if (page >= 0 && m.pages.flags[page]! & PG.anonExclusive) f |= PTE.WRITE;
-          }
-          arch.mkLeaf(arch.pfn(E), f, last, E);
-          writeEntry(m, table, idx, E, last);
-        }
-        // change_protection() → flush_tlb_range()
-        flushTlbMmRange(m, mm, v.start, v.end);
-      });
-    }
-    mergeVmas(mm, m.pageSize);
-    return undefined;
-  });
-}
-
-export type Advice = 'dontneed' | 'populate_read' | 'populate_write' | 'hugepage' | 'nohugepage';
-
-/** madvise(). Returns an errno name on failure. */
-export function doMadvise(
-  m: Machine,
-  task: Task,
-  start: number,
-  end: number,
-  advice: Advice,
+  len: number,
   cpu: number,
-): string | undefined {
-  return m.trace.call('do_madvise', () => {
-    const mm = task.mm!;
-    for (let a = start; a < end;) {
-      const v = findVma(mm, a);
-      if (!v) return 'ENOMEM';
-      a = v.end;
-    }
-    switch (advice) {
-      case 'dontneed':
-        // zap_page_range_single(): the pages go, the page tables stay (VmPTE does not shrink).
-        mm.hiwaterRss = Math.max(mm.hiwaterRss, mm.rss[0]! + mm.rss[1]! + mm.rss[3]!);
-        for (const v of mm.vmas) {
-          const s = Math.max(v.start, start);
-          const e = Math.min(v.end, end);
-          if (s < e) {
-            zapRange(m, task, mm, s, e, cpu);
-            reclaimEmptyPteTables(m, mm, s, e, cpu);
-          }
-        }
-        return undefined;
-      case 'populate_read':
-      case 'populate_write': {
-        const write = advice === 'populate_write';
-        for (const v of mm.vmas) {
-          if (v.end <= start || v.start >= end) continue;
-          if (!(v.flags & (VM.READ | VM.WRITE))) return 'ENOMEM';
-          if (write && !(v.flags & VM.WRITE)) return 'EFAULT';
-        }
-        const r = populateRange(m, task, start, end, write, cpu);
-        return r === 'ok' ? undefined : r;
-      }
-      case 'hugepage':
-      case 'nohugepage': {
-        const ps = m.pageSize;
-        splitAt(mm, start, ps);
-        splitAt(mm, end, ps);
-        for (const v of mm.vmas) {
-          if (v.start < start || v.end > end) continue;
-          if (advice === 'hugepage') v.flags = (v.flags | VM.HUGEPAGE) & ~VM.NOHUGEPAGE;
-          else v.flags = (v.flags | VM.NOHUGEPAGE) & ~VM.HUGEPAGE;
-        }
-        mergeVmas(mm, m.pageSize);
-        return undefined;
-      }
-    }
-  });
+): Errno | undefined {
+  const taskSize = m.pgtableArch.taskSize;
+  if (modPow2(start, m.pageSize) || start > taskSize || len > taskSize - start) return 'EINVAL';
+  const end = start + pageAlign(m, len);
+  if (end === start) return 'EINVAL';
+  doMunmap(m, task, start, end, cpu);
+  return undefined;
 }
 
-/**
- * populate via GUP (faultin_page): every page not yet mapped (or, for a write, not yet writable)
- * gets a fault through handle_mm_fault, which counts it in pgfault and the task's min_flt.
- */
-export function populateRange(
-  m: Machine,
-  task: Task,
-  start: number,
-  end: number,
-  write: boolean,
-  cpu: number,
-): FaultResult | 'ok' {
-  return m.trace.call('populate_vma_page_range', () => {
-    const mm = task.mm!;
-    const arch = m.pgtableArch;
-    const last = arch.levels - 1;
-    const ps = m.pageSize;
-    for (let a = start; a < end; a += ps) {
-      const v = findVma(mm, a);
-      if (!v) continue;
-      const table = walkTable(m, mm, a);
-      if (table >= 0 || table === WALK_HUGE) {
-        const level = table === WALK_HUGE ? last - 1 : last;
-        readEntry(
-          m,
-          table === WALK_HUGE ? walkTable(m, mm, a, last - 1) : table,
-          pgtableIndex(arch, a, level),
-          E,
-          level,
-        );
-        const f = arch.flags(E, level);
-        if (f & PTE.PRESENT && (!write || f & PTE.WRITE)) continue; // follow_page_pte() found it
-      }
-      let r = handleMmFault(m, task, v, a, write, cpu);
-      // The page allocator's __alloc_pages_may_oom() runs for GUP's faults as for a user's: kill
-      // a process and retry, until this one is the victim or nothing is left to kill.
-      while (r === 'oom') {
-        const victim = outOfMemory(m, task.comm, GFP_MASKS['GFP_HIGHUSER_MOVABLE']! | GFP.__GFP_ZERO, 0, cpu);
-        if (!victim || victim === task) return r;
-        r = handleMmFault(m, task, v, a, write, cpu);
-      }
-      if (r !== 'ok') return r;
-    }
-    return 'ok';
-  });
+/** PAGE_ALIGN(): round a length up to whole pages. */
+export function pageAlign(m: Machine, len: number): number {
+  const r = modPow2(len, m.pageSize);
+  return r ? len - r + m.pageSize : len;
 }
+
+export { doMprotect, sysMprotect } from './mprotect.ts';
+export { doMadvise, sysMadvise, type Advice } from './madvise.ts';

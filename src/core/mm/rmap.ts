@@ -101,13 +101,15 @@ export function folioPut(m: Machine, page: number, cpu: number): void {
 /**
  * folio_add_lru(): the folio waits in this CPU's batch, holding a reference, until the batch is
  * full (folio_batch_move_lru) — which is why a just-faulted page is not yet PageLRU, and why a COW
- * fault drains the batch before deciding it may reuse a page.
+ * fault drains the batch before deciding it may reuse a page. A large folio is never left in the
+ * batch (folio_may_be_lru_cached() is false for it): the batch moves at once, so a THP's refcount
+ * is its mappings' from the start.
  */
 export function folioAddLru(m: Machine, pfn: number, cpu: number): void {
   folioGet(m, pfn);
   const batch = m.lruBatch[cpu]!;
   batch.push(pfn);
-  if (batch.length >= LRU_BATCH_SIZE) lruAddDrainCpu(m, cpu);
+  if (batch.length >= LRU_BATCH_SIZE || m.pages.flags[pfn]! & PG.head) lruAddDrainCpu(m, cpu);
 }
 
 /** lru_add_drain() for one CPU: move its batch to the LRU lists and drop the batch references. */

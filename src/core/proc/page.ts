@@ -98,10 +98,12 @@ export function kpageflags(m: Machine, pfn: number): bigint {
   if (pfn < 0 || pfn >= m.pages.nrPages || !m.memmapReady) return 1n << BigInt(KPF.NOPAGE);
   const own = m.pages.flags[pfn]!;
   const head = compoundHead(m, pfn);
-  // Most flags are the folio's (its head page's); AnonExclusive is per page.
+  // The flags are the folio's (k = folio->flags): KPF_OWNER_2 too, so every page of a large folio
+  // reports the head page's PG_anon_exclusive, although the kernel keeps the bit per page (a reused
+  // tail page of a PTE-mapped THP shows it clear: tools/oracle ranges-thp-reuse).
   const k =
-    (m.pages.flags[head]! & ~PG.anonExclusive & ~PG.tail & ~PG.head) |
-    (own & (PG.anonExclusive | PG.tail | PG.head | PG.buddy | PG.pgtable | PG.reserved));
+    (m.pages.flags[head]! & ~PG.tail & ~PG.head) |
+    (own & (PG.tail | PG.head | PG.buddy | PG.pgtable | PG.reserved));
   let u = 0n;
   const set = (bit: number) => {
     u |= 1n << BigInt(bit);

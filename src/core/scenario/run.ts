@@ -15,7 +15,7 @@ import {
   type MachineConfig,
 } from '../config.ts';
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
-import { doMadvise, doMmap, doMprotect, doMunmap, type Advice } from '../mm/mmap.ts';
+import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
 import { BudgetExceeded, LIMITS, LIMIT_NAMES, Limits, isLimitName, type LimitName } from './limits.ts';
@@ -24,7 +24,6 @@ import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { userRead, userWrite } from '../user.ts';
 import { KernelAllocError, Machine, hex } from '../machine.ts';
 import {
-  directMapCounts,
   directMapModelled,
   kernelPagePresent,
   setDirectMapDefaultNoflush,
@@ -32,6 +31,7 @@ import {
 } from '../mm/direct_map.ts';
 import { describeTlb, flushTlbKernelRange, flushTlbLocal, switchMm, TlbShootdownRefused } from '../mm/tlb.ts';
 import { MemblockError } from '../mm/memblock.ts';
+import { readSymbol, SYMBOL_NAMES, SymbolError } from '../symbols.ts';
 import { GFP, GFP_MASKS, parseGfp } from '../mm/gfp.ts';
 import {
   MERMAP_CPU_PAGES,
@@ -126,44 +126,8 @@ const MACHINE_KEYS = [
 const OPS = ['==', '!=', '<', '<=', '>', '>=', 'contains'] as const;
 type Op = (typeof OPS)[number];
 
-/** Variables `print` and `expect` know, each read from the machine. */
-const VARIABLES: Record<string, (m: Machine) => bigint> = {
-  zero_page_pfn: (m) => m.vars.get('zero_page_pfn') ?? 0n,
-  __zero_page: (m) => m.vars.get('__zero_page') ?? 0n,
-  empty_zero_page: (m) => m.vars.get('empty_zero_page') ?? 0n,
-  zero_page_mask: (m) => m.vars.get('zero_page_mask') ?? 0n,
-  // how many zero pages there are (8 on a MIPS CPU with VCEs, up to 128 on s390; 0 before boot sets them)
-  zero_pages: (m) => (m.zeroPages ? 1n << BigInt(m.zeroPages.order) : m.vars.get('zero_page_pfn') ? 1n : 0n),
-  min_free_kbytes: (m) => BigInt(m.alloc.minFreeKbytes),
-  totalreserve_pages: (m) => BigInt(m.alloc.totalreservePages),
-  nr_free_pages: (m) => BigInt(m.alloc.nrFreePages()),
-  nr_pcp_pages: (m) => BigInt(m.alloc.nrPcpPages()),
-  pages_zeroed: (m) => BigInt(m.alloc.pagesZeroed),
-  zero_page_calls: (m) => BigInt(m.zeroPageCalls),
-  max_pfn: (m) => BigInt(m.pages.nrPages),
-  // huge_zero_pfn starts as ~0UL: "no huge zero folio yet"
-  huge_zero_pfn: (m) => (m.hugeZeroPfn < 0 ? (1n << 64n) - 1n : BigInt(m.hugeZeroPfn)),
-  huge_zero_refcount: (m) => BigInt(m.hugeZeroRefcount),
-  // direct_pages_count[]: leaf entries of the direct map by size (x86-64)
-  direct_map_pages_4k: (m) => BigInt(directMapCounts(m).k4),
-  direct_map_pages_2m: (m) => BigInt(directMapCounts(m).m2),
-  direct_map_pages_1g: (m) => BigInt(directMapCounts(m).g1),
-  swapper_pg_dir: (m) => (m.directMap.pgd < 0 ? 0n : m.arch.imageVirt(m.directMap.pgd * m.pageSize)),
-  tlb_entries: (m) => BigInt(m.tlb.cpus.reduce((s, t) => s + t.count(), 0)),
-  tlb_shootdowns: (m) => BigInt(m.tlb.shootdowns),
-  tlb_local_flushes: (m) => BigInt(m.tlb.localFlushes),
-  // CONFIG_PAGE_ALLOC_UNMAPPED (the __GFP_UNMAPPED series v2)
-  mermap_pages_cleared: (m) => BigInt(m.alloc.mermapPagesCleared),
-  mermap_fast_runs: (m) => BigInt(m.mermapStats.fastRuns),
-  mermap_fast_pages: (m) => BigInt(m.mermapStats.fastPages),
-  mermap_slow_pages: (m) => BigInt(m.mermapStats.slowPages),
-  direct_map_flips_out: (m) => BigInt(m.alloc.directMapFlipsOut),
-  direct_map_flips_in: (m) => BigInt(m.alloc.directMapFlipsIn),
-  // MIPS: the toy VIPT data cache's counters (0 on other arches, which have no cache model)
-  cache_aliases: (m) => BigInt(m.cache?.stats.aliases ?? 0),
-  cache_vces: (m) => BigInt(m.cache?.stats.vces ?? 0),
-};
-export const VARIABLE_NAMES = Object.keys(VARIABLES);
+/** Variables `print` and `expect` know (in some era and arch: symbols.ts says which). */
+export const VARIABLE_NAMES = SYMBOL_NAMES;
 
 /** A process the scenario named, and the regions it mapped by name. */
 export interface ScenarioProcess {
@@ -928,7 +892,7 @@ export class Session {
             `unknown advice '${adv}' (dontneed, populate_read, populate_write, hugepage, nohugepage)`,
           );
         if (adv.startsWith('populate')) this.budget(s, a[3]!, 'accesses', Math.ceil(len / ps));
-        const err = doMadvise(m, t, start, start + Math.ceil(len / ps) * ps, adv as Advice, cpu);
+        const err = sysMadvise(m, t, start, len, adv as Advice, cpu);
         if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
         return;
       }
@@ -938,7 +902,7 @@ export class Session {
         const prot = a[4]!.text;
         if (prot !== 'none' && prot !== 'r' && prot !== 'rw')
           throw new ScenarioError(s.line, a[4]!.col, `protection must be none, r or rw, not '${prot}'`);
-        const err = doMprotect(m, t, start, start + Math.ceil(len / ps) * ps, prot);
+        const err = sysMprotect(m, t, start, len, prot);
         if (err) this.out(`${p.name}: mprotect: ${err}\n`);
         return;
       }
@@ -947,8 +911,9 @@ export class Session {
         const r = p.regions.get(a[1]!.text);
         if (!r) throw new ScenarioError(s.line, a[1]!.col, `${p.name} has no region named '${a[1]!.text}'`);
         const [start, len] = a.length === 4 ? this.range(s, p, a[1]!, a[2]!, a[3]!) : [r.start, r.len];
-        doMunmap(m, t, start, start + Math.ceil(len / ps) * ps, cpu);
-        if (a.length === 2) p.regions.delete(a[1]!.text);
+        const err = sysMunmap(m, t, start, len, cpu);
+        if (err) this.out(`${p.name}: munmap: ${err}\n`);
+        else if (a.length === 2) p.regions.delete(a[1]!.text);
         return;
       }
       case 'fork': {
@@ -1268,14 +1233,12 @@ export function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
 }
 
 function readVariable(s: Stmt, t: Token, m: Machine): bigint {
-  const f = VARIABLES[t.text] ?? (m.vars.has(t.text) ? (mm: Machine) => mm.vars.get(t.text)! : undefined);
-  if (!f)
-    throw new ScenarioError(
-      s.line,
-      t.col,
-      `unknown variable '${t.text}' (known: ${VARIABLE_NAMES.join(', ')})`,
-    );
-  return f(m);
+  try {
+    return readSymbol(m, t.text);
+  } catch (e) {
+    if (e instanceof SymbolError) throw new ScenarioError(s.line, t.col, e.message);
+    throw e;
+  }
 }
 
 /**

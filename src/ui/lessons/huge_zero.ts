@@ -19,7 +19,13 @@ export const hugeZeroLesson: Lesson = {
       title: 'No huge zero folio yet',
       narration:
         'Linux 6.18 (without CONFIG_PERSISTENT_HUGE_ZERO_FOLIO) allocates the huge zero folio on first use. Until then huge_zero_pfn is ~0UL and huge_zero_refcount is 0. The Huge zero folio panel follows it.',
-      refs: [{ file: 'mm/huge_memory.c', label: 'get_huge_zero_folio()' }],
+      refs: [
+        {
+          file: 'mm/huge_memory.c',
+          label: 'get_huge_zero_folio()',
+          names: ['huge_zero_pfn', 'huge_zero_refcount', 'CONFIG_PERSISTENT_HUGE_ZERO_FOLIO'],
+        },
+      ],
       lines: 'print huge_zero_pfn',
       point: { kind: 'panel', heading: 'huge-title' },
       question: {
@@ -57,7 +63,11 @@ export const hugeZeroLesson: Lesson = {
         'get_huge_zero_folio() allocated the folio and set huge_zero_refcount to 2: one reference for the caller and one kept for the shrinker. mm_get_huge_zero_folio() takes one reference per mm, the first time that mm maps it, and sets MMF_HUGE_ZERO_FOLIO on the mm.\n\n' +
         "Now A forks B: copy_huge_pmd() gives B the same PMD, and a reference for B's mm.",
       refs: [
-        { file: 'mm/huge_memory.c', label: 'mm_get_huge_zero_folio(), copy_huge_pmd()' },
+        {
+          file: 'mm/huge_memory.c',
+          label: 'get_huge_zero_folio(), mm_get_huge_zero_folio(), copy_huge_pmd()',
+          names: ['huge_zero_refcount'],
+        },
         { file: 'include/linux/mm_types.h', label: 'MMF_HUGE_ZERO_FOLIO' },
       ],
       lines: 'A fork B',
@@ -76,7 +86,7 @@ export const hugeZeroLesson: Lesson = {
       narration:
         "At exit, __mmput() calls mm_put_huge_zero_folio(), which drops the mm's reference. The count never reaches 0 this way: the shrinker's reference keeps the folio even when nobody maps it, so the next user need not allocate and zero 2 MiB again.",
       refs: [
-        { file: 'mm/huge_memory.c', label: 'mm_put_huge_zero_folio()' },
+        { file: 'mm/huge_memory.c', label: 'mm_put_huge_zero_folio()', names: ['huge_zero_refcount'] },
         { file: 'kernel/fork.c', label: '__mmput()' },
       ],
       lines: 'A exit\nB exit',
@@ -91,9 +101,15 @@ export const hugeZeroLesson: Lesson = {
     {
       title: 'Memory pressure: the thp-zero shrinker',
       narration:
-        'echo 3 > /proc/sys/vm/drop_caches runs the shrinkers. The "thp-zero" shrinker\'s count callback reports 512 pages only when huge_zero_refcount is 1; its scan callback then does cmpxchg(1 -> 0), clears huge_zero_pfn and frees the folio.\n\n' +
+        'echo 3 > /proc/sys/vm/drop_caches runs the shrinkers. The "thp-zero" shrinker\'s count callback reports 512 pages only when huge_zero_refcount is 1; its scan callback then atomically swaps 1 for 0 (atomic_cmpxchg), clears huge_zero_pfn and frees the folio.\n\n' +
         'With CONFIG_PERSISTENT_HUGE_ZERO_FOLIO (new in 6.18) this shrinker is not registered and the folio is never freed.',
-      refs: [{ file: 'mm/huge_memory.c', label: 'shrink_huge_zero_folio_count(), _scan()' }],
+      refs: [
+        {
+          file: 'mm/huge_memory.c',
+          label: 'shrink_huge_zero_folio_count(), shrink_huge_zero_folio_scan()',
+          names: ['huge_zero_pfn', 'huge_zero_refcount', 'CONFIG_PERSISTENT_HUGE_ZERO_FOLIO'],
+        },
+      ],
       lines: 'drop_caches\nprint huge_zero_pfn',
       point: { kind: 'panel', heading: 'huge-title' },
       question: {

@@ -25,6 +25,7 @@ export const mermapLesson: Lesson = {
         'The mermap is per mm, so A must be running on this CPU first.',
       refs: [
         { file: 'arch/x86/mm/pat/set_memory.c', label: 'set_direct_map_valid_noflush()' },
+        { file: 'arch/x86/mm/tlb.c', label: 'flush_tlb_kernel_range()' },
         { file: 'mm/page_alloc.c', label: '__rmqueue()' },
       ],
       lines: 'spawn A\nalloc k1 order=0 gfp=GFP_KERNEL|__GFP_UNMAPPED',
@@ -42,7 +43,10 @@ export const mermapLesson: Lesson = {
       title: 'Zeroing: the fast path',
       narration:
         '__GFP_ZERO on an unmapped page cannot use the direct map, and mapping it there again would need page-table allocations and a shootdown. The series clears it through the mermap instead: a small per-mm, per-CPU window of kernel addresses. clear_page_mermap() maps all the pages with one mermap_get() (non-global PTEs, PAGE_KERNEL_NOGLOBAL), clears them, and puts the mapping back; the window is flushed locally only when it is reused.',
-      refs: [{ file: 'mm/page_alloc.c', label: 'kernel_init_pages() (the series patches it)' }],
+      refs: [
+        { file: 'mm/page_alloc.c', label: 'kernel_init_pages() (the series patches it)' },
+        { file: 'mm/mermap.c', label: 'clear_page_mermap(), mermap_get() (the series)' },
+      ],
       lines: 'alloc k2 order=3 gfp=GFP_KERNEL|__GFP_UNMAPPED|__GFP_ZERO\nshow mermap',
       question: {
         kind: 'choice',
@@ -62,7 +66,13 @@ export const mermapLesson: Lesson = {
       narration:
         "mermap_get() fails often by design: each CPU has 4 slots and a bump pointer, and a task preempted while holding a mapping keeps its space. Here a thread of A is preempted holding 511 pages of CPU 0's slice (all that mermap_get() may use: it keeps the last page as headroom).\n\n" +
         'clear_page_mermap() then takes its slow path: page by page, with IRQs off, through mermap_get_reserved(), which may also use that last page. In v2 it still needs one of the 4 slots, so four preempted holders on one CPU would make it fail (v3 gives it a slot of its own).',
-      refs: [{ file: 'kernel/sched/core.c', label: 'migrate_disable() does not stop preemption' }],
+      refs: [
+        { file: 'kernel/sched/core.c', label: 'migrate_disable() does not stop preemption' },
+        {
+          file: 'mm/mermap.c',
+          label: 'clear_page_mermap(), mermap_get(), mermap_get_reserved() (the series)',
+        },
+      ],
       lines: 'preempt\nalloc k3 order=3 gfp=GFP_KERNEL|__GFP_UNMAPPED|__GFP_ZERO\nresume',
       question: {
         kind: 'number',
@@ -78,7 +88,10 @@ export const mermapLesson: Lesson = {
       narration:
         'An order-10 request spans two pageblocks. kernel_init_pages() walks it block by block and clears unmapped blocks through the mermap.\n\n' +
         "As posted, v2 20/22 passes the remaining page count instead of the block's, and the allocation's first page for every block, so it clears 1024 + 512 pages for two blocks, the head twice (the machine option unmapped_zeroing=as_posted reproduces that); this machine uses the per-block count.",
-      refs: [{ file: 'mm/page_alloc.c', label: 'post_alloc_hook()' }],
+      refs: [
+        { file: 'mm/page_alloc.c', label: 'post_alloc_hook(), kernel_init_pages()' },
+        { file: 'mm/mermap.c', label: 'clear_page_mermap() (the series)' },
+      ],
       lines: 'alloc k4 order=10 gfp=GFP_KERNEL|__GFP_UNMAPPED|__GFP_ZERO',
       question: {
         kind: 'number',

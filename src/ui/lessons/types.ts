@@ -16,6 +16,12 @@ export interface SourceRef {
   file: string;
   /** what to look for there, e.g. `do_anonymous_page()` */
   label: string;
+  /**
+   * Counters, flags, variables and macros this reference backs (`pgreuse`, `PageAnonExclusive`,
+   * `zero_pfn`), besides the functions named `f()` in the label. tests/lesson_accuracy.test.ts
+   * requires every kernel name a step's text uses to be backed by one of the step's references.
+   */
+  names?: readonly string[];
 }
 
 /**

@@ -1,8 +1,13 @@
 /**
  * MIPS32 on a Malta board: RAM from physical 0 seen through KSEG0 (PAGE_OFFSET 0x80000000), the
  * kernel at 0x80100000, FLATMEM, and coloured zero pages: 8 pages when the CPU raises virtual
- * coherency exceptions (cpu_has_vce: R4000/R4400), else 1. ZERO_PAGE(vaddr) returns the page whose
- * colour matches vaddr: virt_to_page(empty_zero_page + (vaddr & zero_page_mask)).
+ * coherency exceptions (cpu_has_vce: R4000/R4400 SC/MC), else 1. ZERO_PAGE(vaddr) returns the page
+ * whose colour matches vaddr: virt_to_page(empty_zero_page + (vaddr & zero_page_mask)).
+ *
+ * `vce=yes` is a what-if on this board: arch/mips/include/asm/mach-malta/cpu-feature-overrides.h
+ * defines cpu_has_vce 0 for MIPS32, so a Malta kernel never takes the order-3 path. A board without
+ * that override (an SGI IP22 Indigo2 with an R4400SC) does; the emulator keeps Malta's memory map and
+ * says so wherever vce=yes shows.
  */
 import { freeAreaInitStep, type BootStep } from '../../boot.ts';
 import type { Machine } from '../../machine.ts';
@@ -23,6 +28,9 @@ const SECTIONS = layoutImage(
 /** invalid_pte_table: a page of the image (in .bss) that every empty PGD slot points at */
 const INVALID_PTE_TABLE = SECTIONS.find((s) => s.memoryLine === 'bss')!.start;
 const lin = (pa: number) => BigInt(KSEG0 + pa);
+/** Said wherever vce=yes shows: the Malta kernel cannot take that path. */
+export const MALTA_WHAT_IF =
+  'A what-if on Malta: arch/mips/include/asm/mach-malta/cpu-feature-overrides.h defines cpu_has_vce 0; a board without that override (an SGI IP22 with an R4400SC) takes this path. The emulator keeps the Malta memory map.';
 
 export const mips: ArchSpec = {
   name: 'mips',
@@ -56,7 +64,7 @@ export const mips: ArchSpec = {
       !m.cfg.colouredZero
         ? 'what-if (coloured_zero=no): one zero page on a CPU that would need eight — every user colour but one now aliases it.'
         : m.cfg.vce
-          ? 'cpu_has_vce: an R4000/R4400 SC/MC raises a virtual coherency exception when a line is used under two colours, so one zero page per colour: order 3, 8 pages.'
+          ? `cpu_has_vce (arch/mips/mm/init.c, setup_zero_pages): an R4000/R4400 SC/MC raises a virtual coherency exception when a primary-cache miss finds the line in the secondary cache under another VA[14:12] (the 3-bit PIdx field), so one zero page per colour: order 3, 8 pages. ${MALTA_WHAT_IF}`
           : 'no virtual coherency exceptions on this CPU: one zero page (order 0).',
   },
   setupArch(m: Machine): BootStep[] {
@@ -68,6 +76,7 @@ export const mips: ArchSpec = {
         why: 'YAMON, the Malta firmware, tells the kernel how much RAM there is; it starts at physical 0 and the kernel sees it through KSEG0 at 0x80000000.',
         run(m) {
           m.printk(`CPU0 revision is: ${m.cfg.vce ? '00000440 (R4400SC)' : '00019300 (MIPS 24Kc)'}`);
+          if (m.cfg.vce) m.note(MALTA_WHAT_IF);
         },
       },
       {
@@ -91,7 +100,8 @@ export const mips: ArchSpec = {
   simplifications: [
     'The TLB is refilled in software from these page tables; the emulator walks the tables directly and does not model the 48 TLB entry pairs.',
     'PTE bits are those of an R4000-class CPU (no RI/XI); a MIPS32 R2 CPU with RI/XI lays them out differently.',
-    'The data cache is a toy (32 KiB, 2-way, 32-byte lines) that shows aliases and VCEs; it does not change what a load returns.',
+    'The data cache is a toy (32 KiB, 2-way, 32-byte lines, plus the R4x00 secondary tag’s PIdx = VA[14:12] for VCEs) that shows aliases and VCEs; it does not change what a load returns.',
+    'vce=yes is a what-if on Malta (its cpu-feature-overrides.h sets cpu_has_vce 0): an SGI IP22 with an R4400SC takes the order-3 path; the memory map stays Malta’s.',
   ],
 };
 

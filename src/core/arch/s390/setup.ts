@@ -2,7 +2,9 @@
  * s390: RAM from physical 0 with an identity-mapped kernel view (PAGE_OFFSET 0), the lowcore at the
  * bottom, and coloured zero pages whose number depends on memory size: start at order 7 (512 KiB)
  * and halve while order > 2 and (free pages >> 10) — free memory in 4 MiB units — is smaller than
- * 2^order: 7 from 512 MiB free, down to 2 below 32 MiB ("[S390] zero page cache synonyms").
+ * 2^order: 7 from 512 MiB free, down to 2 below 32 MiB ("[S390] zero page cache synonyms"). Free
+ * pages are memblock_estimated_nr_free_pages(), which in 6.18 subtracts only MEMBLOCK_RSRV_KERN
+ * reservations (memblock's own allocations), not the image.
  * is_zero_pfn() accepts the whole range.
  */
 import { freeAreaInitStep, type BootStep } from '../../boot.ts';
@@ -27,9 +29,13 @@ const SECTIONS = layoutImage(
 /** KERNEL_IMAGE_BASE without KASLR and KASAN */
 const KERNEL_IMAGE_BASE = 0x3ffe0000000n;
 
-/** memblock_estimated_nr_free_pages(): memory minus reserved, in pages. */
+/**
+ * memblock_estimated_nr_free_pages() (mm/memblock.c): memory minus the MEMBLOCK_RSRV_KERN
+ * reservations, i.e. what memblock allocated (the memmap). The lowcore and the kernel image are
+ * reserved with a plain memblock_reserve() and still count as free here.
+ */
 function estimatedFreePages(m: Machine): number {
-  return (m.memblock.memory.totalSize - m.memblock.reserved.totalSize) / m.pageSize;
+  return m.memblock.estimatedNrFreePages(m.pageSize);
 }
 
 export const s390: ArchSpec = {
@@ -65,7 +71,8 @@ export const s390: ArchSpec = {
     },
     why(m: Machine) {
       const mib = Math.floor((estimatedFreePages(m) * m.pageSize) / M);
-      return `${mib} MiB free in memblock: order ${s390.colouredZero!.order(m)} (7 at 512 MiB or more, down to 2 below 32 MiB) to avoid L1 cache synonyms.`;
+      const pages = estimatedFreePages(m);
+      return `memblock_estimated_nr_free_pages() = ${pages} pages (${mib} MiB: RAM minus memblock's own allocations; the image, reserved with memblock_reserve(), still counts): order ${s390.colouredZero!.order(m)} (7 from 512 MiB, one less per halving, 2 below 32 MiB) to avoid L1 cache synonyms (arch/s390/mm/init.c, setup_zero_pages).`;
     },
   },
   setupArch(m: Machine): BootStep[] {

@@ -1,0 +1,164 @@
+/**
+ * Keeps what the lessons say checkable (issue #17):
+ * - every kernel function (`name()`), counter, flag or variable a step's text names is backed by one
+ *   of the step's source references (its label, or the names it lists);
+ * - every function a step cites exists in the kernel of the step's era (kernel_fns.ts: Linux 6.18
+ *   for zero_page_patch=before, the "arch, mm: consolidate empty_zero_page" series for after), and
+ *   so does every counter, flag or variable it cites;
+ * - a predict question states the sizes its answer depends on: every size in the step's scenario
+ *   lines (64K, 1G...) and the RAM of a machine the step boots appear in the narration or prompt.
+ */
+import { describe, expect, it } from 'vitest';
+import { DEFAULT_CONFIG } from '../src/core/config.ts';
+import { KERNEL_NAMES, USER_API, kernelFnIn, type Era } from '../src/core/kernel_fns.ts';
+import { LESSONS } from '../src/ui/lessons/index.ts';
+import type { Lesson, LessonStep } from '../src/ui/lessons/types.ts';
+
+/** `foo()` or `foo(args)`: a function or function-like macro the text names. */
+function calledNames(text: string): string[] {
+  return [...text.matchAll(/(?<![\w.>/-])([A-Za-z_][A-Za-z0-9_]*)\(/g)].map((m) => m[1]!);
+}
+
+function mentions(text: string, name: string): boolean {
+  return new RegExp(`(?<![\\w])${name.replace(/[$]/g, '\\$&')}(?![\\w])`).test(text);
+}
+
+function stepText(step: LessonStep): string {
+  const q = step.question;
+  return [step.narration, q?.prompt ?? '', q?.explain ?? ''].join('\n');
+}
+
+function eraOf(lesson: Lesson, step: LessonStep): Era {
+  return step.machine?.zeroPagePatch ?? lesson.machine.zeroPagePatch ?? DEFAULT_CONFIG.zeroPagePatch;
+}
+
+/** What the step's references back: the functions in their labels and the names they list. */
+function backed(step: LessonStep): Set<string> {
+  const out = new Set<string>();
+  for (const r of step.refs) {
+    for (const n of calledNames(r.label)) out.add(n);
+    for (const w of r.label.split(/[^\w]+/)) if (w) out.add(w);
+    for (const n of r.names ?? []) out.add(n);
+  }
+  return out;
+}
+
+const SIZE_WORD: Record<string, string> = { K: '(KiB|kB|K)', M: '(MiB|M)', G: '(GiB|G)' };
+
+function sizeStated(text: string, n: string, unit: string): boolean {
+  return new RegExp(`(?<![\\w.])${n} ?${SIZE_WORD[unit]}(?![A-Za-z])`).test(text);
+}
+
+/**
+ * The sizes an answer depends on in scenario lines: a mapping's length (`A mmap r 64K`), a read or
+ * write's length and stride (`A read r 0 1G 4K`), a zeroout's length (`blkdev_zeroout 1G`); offsets
+ * are positions, not inputs.
+ */
+function sizesIn(lines: string): string[] {
+  const out: string[] = [];
+  for (const line of lines.split('\n')) {
+    const w = line.trim().split(/\s+/);
+    if (w[1] === 'mmap') out.push(w[3]!);
+    else if (w[1] === 'read' || w[1] === 'write') out.push(w[4]!, w[5]!);
+    else if (w[0] === 'blkdev_zeroout') out.push(w[1]!);
+  }
+  return out.filter((x) => x !== undefined);
+}
+
+const each = LESSONS.flatMap((lesson) =>
+  lesson.steps.map((step, i) => ({ lesson, step, where: `${lesson.id} step ${i + 1} (${step.title})` })),
+);
+
+describe('lesson accuracy', () => {
+  it('backs every kernel function a step names with one of its source references', () => {
+    const missing: string[] = [];
+    for (const { step, where } of each) {
+      const have = backed(step);
+      for (const fn of new Set(calledNames(stepText(step))))
+        if (!USER_API.has(fn) && !have.has(fn)) missing.push(`${where}: ${fn}()`);
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('backs every counter, flag and variable a step names, or contrasts it with its era name', () => {
+    const missing: string[] = [];
+    for (const { lesson, step, where } of each) {
+      const text = stepText(step);
+      const have = backed(step);
+      const era = eraOf(lesson, step);
+      for (const [name, k] of Object.entries(KERNEL_NAMES)) {
+        if (!mentions(text, name)) continue;
+        // the other era's name may be mentioned to contrast it with this era's
+        if (k.era && k.era !== era) {
+          if (!k.sameAs || !mentions(text, k.sameAs))
+            missing.push(`${where}: ${name} (not in ${era}) without ${k.sameAs}`);
+          continue;
+        }
+        if (!have.has(name)) missing.push(`${where}: ${name}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it("cites only functions and names the step's kernel has", () => {
+    const wrong: string[] = [];
+    for (const { lesson, step, where } of each) {
+      const era = eraOf(lesson, step);
+      for (const r of step.refs) {
+        for (const fn of calledNames(r.label))
+          if (!USER_API.has(fn) && !kernelFnIn(fn, era))
+            wrong.push(`${where}: ${fn}() (${r.file}) is not a ${era} function in kernel_fns.ts`);
+        for (const n of r.names ?? []) {
+          const k = KERNEL_NAMES[n];
+          if (!k) wrong.push(`${where}: ${n} is not in KERNEL_NAMES`);
+          else if (k.era && k.era !== era) wrong.push(`${where}: ${n} does not exist in ${era}`);
+        }
+      }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('a cited function is found in the file the lesson links, per kernel_fns.ts', () => {
+    const wrong: string[] = [];
+    for (const { lesson, step, where } of each) {
+      const era = eraOf(lesson, step);
+      for (const r of step.refs)
+        for (const fn of calledNames(r.label)) {
+          const f = kernelFnIn(fn, era);
+          // ZERO_PAGE() is per-arch: each arch's pgtable.h defines it
+          if (f && fn !== 'ZERO_PAGE' && f.file !== r.file && !f.file.startsWith('arch/'))
+            wrong.push(`${where}: ${fn}() is in ${f.file}, the lesson links ${r.file}`);
+        }
+    }
+    expect(wrong).toEqual([]);
+  });
+
+  it('a predict question states every size its answer depends on', () => {
+    const unstated: string[] = [];
+    for (const { lesson, step, where } of each) {
+      if (!step.question) continue;
+      const text = `${step.narration}\n${step.question.prompt}`;
+      for (const size of sizesIn(step.lines ?? '')) {
+        const m = /^(\d+)([KMG])$/.exec(size);
+        if (m && !sizeStated(text, m[1]!, m[2]!)) unstated.push(`${where}: ${size}`);
+      }
+      const ram = step.machine?.ram;
+      if (ram !== undefined && step.machine?.arch && step.machine.arch !== lesson.machine.arch) {
+        const mib = ram / (1024 * 1024);
+        if (!sizeStated(text, String(mib), 'M')) unstated.push(`${where}: ram ${mib} MiB`);
+      }
+    }
+    expect(unstated).toEqual([]);
+  });
+
+  it('the s390 question states the estimate the kernel computes on that machine', async () => {
+    const { Machine } = await import('../src/core/machine.ts');
+    const lesson = LESSONS.find((l) => l.id === 'boot-zero-page')!;
+    const step = lesson.steps.find((s) => s.machine?.arch === 's390')!;
+    const m = new Machine({ ...DEFAULT_CONFIG, ...lesson.machine, ...step.machine });
+    m.boot();
+    const note = m.notes.find((n) => n.includes('memblock_estimated_nr_free_pages()'))!;
+    const est = /memblock_estimated_nr_free_pages\(\) = (\d+) pages/.exec(note)![1]!;
+    expect(step.question!.prompt).toContain(`returns ${est} pages`);
+  });
+});
