@@ -350,3 +350,17 @@ B mmap r2 1G rw populate
     expect(r.out).toMatch(/Out of memory: Killed process \d+ \(B\)/);
   });
 });
+
+describe('bug: print and expect looked variables up on a plain object', () => {
+  it.each(['__proto__', 'constructor', 'valueOf', 'hasOwnProperty'])(
+    'print %s is an unknown variable',
+    (name) => {
+      const r = run(`boot\nprint ${name}\n`);
+      expect(r.error?.internal).toBe(false);
+      expect(where(r)).toMatch(new RegExp(`^2:7: unknown variable '${name}'`));
+      expect(where(run(`boot\nexpect ${name} == 0\n`))).toMatch(
+        new RegExp(`^2:8: unknown variable '${name}'`),
+      );
+    },
+  );
+});
