@@ -68,7 +68,7 @@ expect /proc/buddyinfo:DMA[10] == 3
       ['machine ram=1G\nbogus 1\n', 2, 1, /unknown command 'bogus'/],
       ['machine ram=1G colour=red\n', 1, 16, /unknown key 'colour'/],
       ['machine ram=lots\n', 1, 13, /expected a size/],
-      ['machine ram=64M\nboot\n', 1, 1, /too small/],
+      ['machine ram=64M\nboot\n', 1, 9, /too small/], // at the bad key
       ['boot\nalloc k1 order=99\n', 2, 16, /out of range 0..10/],
       ['boot\nalloc k1 order=1 gfp=GFP_BOGUS\n', 2, 22, /unknown GFP flag 'GFP_BOGUS'/],
       ['boot\nfree nothing\n', 2, 6, /nothing is allocated under the name 'nothing'/],

@@ -1,21 +1,25 @@
 /**
  * mm — the MM Lab command line: runs a scenario headless in Node with the same core as the app.
  *
- *   npm run --silent mm -- run <file>     (file '-' reads standard input)
+ *   npm run --silent mm -- run [--check] <file>     (file '-' reads standard input)
  *
- * Exit status: 0 every expect held; 1 an expect failed (each is reported); 2 the scenario is
- * malformed or impossible, reported as file:line:col: message.
+ * Exit status: 0 every expect held; 1 an expect failed (each is reported), or with --check a
+ * statement broke an invariant; 2 the scenario is malformed or impossible, reported as
+ * file:line:col: message.
  */
 import { readFileSync } from 'node:fs';
 import { runScenario } from '../core/scenario/run.ts';
 
-const USAGE = `usage: mm run <file|->
+const USAGE = `usage: mm run [--check] <file|->
   Runs a scenario (see docs/scenario-language.md) and prints each 'show' as
   ==> /proc/<file> <== followed by the file's text.
-  exit 0: every expect held; 1: an expect failed; 2: malformed scenario.`;
+  --check  runs the invariant checker after every statement and stops at the first
+           statement that leaves the machine inconsistent (a bug in the emulator: report it).
+  exit 0: every expect held; 1: an expect failed, or an invariant broke; 2: malformed scenario.`;
 
 function main(argv: string[]): number {
-  const [cmd, file, ...rest] = argv;
+  const check = argv.includes('--check');
+  const [cmd, file, ...rest] = argv.filter((a) => a !== '--check');
   if (cmd === '--help' || cmd === '-h' || cmd === 'help') {
     process.stdout.write(USAGE + '\n');
     return 0;
@@ -41,6 +45,7 @@ function main(argv: string[]): number {
   };
   try {
     const r = runScenario(text, {
+      check,
       out: (s) => {
         buf += s;
         if (buf.length > 1 << 16) flush();
@@ -51,6 +56,18 @@ function main(argv: string[]): number {
       const where = r.error.line ? `${name}:${r.error.line}:${r.error.col}` : name;
       process.stderr.write(`${where}: ${r.error.message}\n`);
       return 2;
+    }
+    if (r.violation) {
+      const v = r.violation;
+      const shown = v.errors
+        .slice(0, 20)
+        .map((e) => `  ${e}\n`)
+        .join('');
+      const more = v.errors.length > 20 ? `  ... ${v.errors.length - 20} more\n` : '';
+      process.stderr.write(
+        `${name}:${v.line}:${v.col}: invariant violated after '${v.text}' (a bug in the emulator):\n${shown}${more}`,
+      );
+      return 1;
     }
     if (r.failures.length) {
       for (const f of r.failures) process.stderr.write(`${name}: ${f}\n`);

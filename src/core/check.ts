@@ -8,7 +8,7 @@ import { NIL, PG } from './phys/page.ts';
 import { PTE } from './arch/pgtable.ts';
 import { readEntry, tableBytes } from './mm/pgtable.ts';
 import { compoundHead, isHugeZeroPfn } from './mm/huge_memory.ts';
-import { directMapTranslate } from './mm/direct_map.ts';
+import { directMapFlushPending, directMapTranslate } from './mm/direct_map.ts';
 import { mermapCheckTables } from './mm/mermap.ts';
 import { MM_LOCAL_PGD_INDEX } from './mm/mm_local.ts';
 import { SWAP_HAS_CACHE, swapCount, swpKey, zeromapTest } from './mm/swapfile.ts';
@@ -142,12 +142,13 @@ export function checkInvariants(m: Machine): string[] {
   const zp = Number(m.vars.get('zero_page_pfn') ?? 0n);
   if (zp && !m.ram.isZero(zp * m.pageSize, m.pageSize))
     errs.push(`the zero page (pfn ${zp}) is not all zeros`);
-  // Direct-map TLB entries agree with init_top_pgt, except between a set_direct_map_*_noflush() and
-  // its flush (the window the kernel's callers must close with flush_tlb_kernel_range()).
-  if (!m.directMap.flushPending) {
+  // Direct-map TLB entries agree with init_top_pgt, except for pages between a
+  // set_direct_map_*_noflush() and its flush (the window the kernel's callers must close with
+  // flush_tlb_kernel_range()).
+  {
     m.tlb.cpus.forEach((t, cpu) => {
       for (const e of t.entries) {
-        if (!e || !e.kernel) continue;
+        if (!e || !e.kernel || directMapFlushPending(m, e.vpn, e.pages)) continue;
         const tr = directMapTranslate(m, e.vpn);
         if (!tr || tr.basePfn !== e.vpn || tr.pages !== e.pages || tr.leafPfn !== e.pfn)
           errs.push(
@@ -336,10 +337,15 @@ function checkMappings(m: Machine, errs: string[]): void {
         `pfn ${head}: _refcount ${m.pages.refcount[head]} but ${refs} references (mappings, page cache, LRU batch)`,
       );
   }
-  // Anon folios nobody maps must be gone; shmem pages live on in the page cache.
+  // Anon folios nobody maps must be gone; shmem pages live on in the page cache. A folio still in
+  // a CPU's LRU add batch (another CPU than the one that unmapped it: exit drains only its own)
+  // lives until that batch drains, as in the kernel, held by the batch's references alone.
+  for (const [pfn, n] of batched)
+    if (!heads.has(pfn) && !cached.has(pfn) && m.pages.refcount[pfn] !== n)
+      errs.push(`pfn ${pfn}: _refcount ${m.pages.refcount[pfn]} but ${n} references (LRU batch only)`);
   for (let pfn = 0; pfn < m.pages.nrPages; pfn++) {
     if (!(m.pages.flags[pfn]! & PG.anon) || m.pages.flags[pfn]! & PG.tail) continue;
-    if (!heads.has(pfn)) {
+    if (!heads.has(pfn) && !batched.has(pfn)) {
       errs.push(`anon pfn ${pfn} is mapped by no process but not freed (refcount ${m.pages.refcount[pfn]})`);
       if (errs.length > 50) return;
     }

@@ -81,6 +81,8 @@ export class Machine {
   /** processes by pid (dead ones stay, as zombies, so their fate can be reported) */
   readonly tasks = new Map<number, Task>();
   nextPid = 100;
+  /** tasks that have exited so far (do_exit): a runner sees a death without scanning every task */
+  nrExited = 0;
   nextShmemIno = 1;
   nextAnonVma = 1;
   /** page tables waiting for an RCU grace period before they are freed (tlb_remove_table) */

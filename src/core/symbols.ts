@@ -169,7 +169,8 @@ function configName(m: Machine): string {
  * configuration (the message names the configuration and why).
  */
 export function readSymbol(m: Machine, name: string): bigint {
-  const sym = SYMBOLS[name];
+  // own keys only: `print __proto__` or `print constructor` is an unknown name (issue #13)
+  const sym = Object.hasOwn(SYMBOLS, name) ? SYMBOLS[name] : undefined;
   if (sym) {
     const why = sym.absent?.(m);
     if (why)

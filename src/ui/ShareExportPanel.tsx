@@ -7,6 +7,7 @@ import { useAppState, useController } from './context.ts';
 import { toChromeTrace } from './export/chrome_trace.ts';
 import { canvasPng, download, flatten, procBundle } from './export/downloads.ts';
 import { makeShareLink } from './share/share_actions.ts';
+import { MAX_LINK_CHARS, shareScenarioText } from './share/share_codec.ts';
 
 /** The system-wide /proc files the text export holds (each process's files follow). */
 const SYSTEM_FILES = [
@@ -45,9 +46,15 @@ export function ShareExportPanel() {
   };
 
   const share = act(async () => {
-    const url = await makeShareLink(controller);
-    setLink(url);
+    const { url, state } = await makeShareLink(controller);
     const size = `${n(url.length)} characters`;
+    if (url.length > MAX_LINK_CHARS) {
+      // No browser would open it: claiming "copied" would hand the learner a dead link.
+      setLink('');
+      download('mm-lab-scenario.mm', new Blob([shareScenarioText(state)], { type: 'text/plain' }));
+      return `The link would be ${size}, longer than browsers open (${n(MAX_LINK_CHARS)}): saved the scenario as mm-lab-scenario.mm instead; paste it into the scenario editor to rebuild this machine.`;
+    }
+    setLink(url);
     try {
       await navigator.clipboard.writeText(url);
       return `Share link copied (${size}).`;

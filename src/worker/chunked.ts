@@ -27,8 +27,14 @@ export interface WorkItem {
  * names (undefined when the word is not a process or the region does not exist). A statement whose
  * arguments do not parse, or whose range does not fit its region, is left whole: the session then
  * reports the error at the learner's column before anything ran, as it would for the whole line.
+ * So is one over `maxAccesses` (the session's `accesses` limit), which the session refuses: the
+ * pieces of `A read r1 0 100T 1` are never built.
  */
-export function splitStatement(s: Stmt, regionLen: (region: string) => number | undefined): WorkItem[] {
+export function splitStatement(
+  s: Stmt,
+  regionLen: (region: string) => number | undefined,
+  maxAccesses = Infinity,
+): WorkItem[] {
   const whole = [{ stmt: s, accessesTotal: 0, accessesAfter: 0 }];
   const op = s.args[0]?.text;
   if (op !== 'read' && op !== 'write') return whole;
@@ -39,7 +45,7 @@ export function splitStatement(s: Stmt, regionLen: (region: string) => number | 
   const rlen = regionLen(s.args[1]!.text);
   if (off === undefined || !len || !stride || rlen === undefined || off + len > rlen) return whole;
   const total = Math.ceil(len / stride);
-  if (total <= ACCESS_CHUNK) return whole;
+  if (total <= ACCESS_CHUNK || total > maxAccesses) return whole;
   const items: WorkItem[] = [];
   const span = ACCESS_CHUNK * stride;
   for (let at = 0, done = 0; at < len; at += span) {

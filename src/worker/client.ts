@@ -10,6 +10,7 @@
 import type {
   BootProgressNotice,
   Command,
+  JournalReply,
   CommandBody,
   CommandType,
   FrameDeltaNotice,
@@ -49,8 +50,49 @@ interface Pending {
   reject(err: Error): void;
 }
 
+/**
+ * Whether the worker answers: `stuck` when requests have waited `watchdogMs` with no message at
+ * all from it (no reply, no progress notice: long work posts progress every slice, so silence means
+ * one statement that does not yield), `dead` when the worker itself failed.
+ */
+export type WorkerHealth =
+  | { state: 'ok' }
+  | { state: 'stuck'; command: CommandType; silentMs: number }
+  | { state: 'dead'; message: string };
+
+export interface ClientOptions {
+  /** a fresh transport, for restart() (the browser's: a new Worker) */
+  restart?: () => Transport;
+  /** report `stuck` after this long without a message while requests wait (0: never) */
+  watchdogMs?: number;
+}
+
+/** Commands whose success changes the machine: after one, the client keeps a fresh journal copy. */
+const CHANGES_MACHINE: ReadonlySet<CommandType> = new Set<CommandType>([
+  'init',
+  'run',
+  'bootStep',
+  'bootRunPhase',
+  'bootBack',
+  'alloc',
+  'free',
+  'dropCaches',
+  'truncate',
+]);
+
+/** The default silence before the watchdog reports a stuck worker. */
+export const WATCHDOG_MS = 20_000;
+
 export class MachineClient {
   private nextSeq = 1;
+  private transport: Transport;
+  private health: WorkerHealth = { state: 'ok' };
+  private readonly healthListeners = new Set<(h: WorkerHealth) => void>();
+  private lastHeard = Date.now();
+  private watchdog: ReturnType<typeof setInterval> | undefined;
+  /** the last journal the worker sent after a machine-changing command: what restart() restores */
+  private saved: JournalReply | null = null;
+  private journalStale = false;
   private readonly pending = new Map<number, Pending>();
   private readonly deltaListeners = new Set<(d: FrameDeltaNotice) => void>();
   private readonly printkListeners = new Set<(n: PrintkNotice) => void>();
@@ -59,14 +101,92 @@ export class MachineClient {
   private readonly runProgressListeners = new Set<(n: RunProgressNotice) => void>();
   private quietWaiters: (() => void)[] = [];
 
-  constructor(private readonly transport: Transport) {
-    transport.listen((msg) => this.receive(msg));
-    transport.onFatal?.((message) => {
-      const err = new MachineError(`The emulator worker failed: ${message}`, 'unknown');
-      for (const p of this.pending.values()) p.reject(err);
-      this.pending.clear();
-      this.settleQuiet();
+  constructor(
+    transport: Transport,
+    private readonly opts: ClientOptions = {},
+  ) {
+    this.transport = transport;
+    this.attach(transport);
+    const ms = opts.watchdogMs ?? 0;
+    if (ms > 0) this.watchdog = setInterval(() => this.watch(ms), Math.max(50, Math.min(1000, ms / 4)));
+  }
+
+  private attach(transport: Transport): void {
+    transport.listen((msg) => {
+      if (transport === this.transport) this.receive(msg);
     });
+    transport.onFatal?.((message) => {
+      if (transport !== this.transport) return;
+      this.failAll(`The emulator worker failed: ${message}`);
+      this.setHealth({ state: 'dead', message });
+    });
+  }
+
+  /** Reject every waiting request with `message`. */
+  private failAll(message: string): void {
+    const err = new MachineError(message, 'unknown');
+    for (const p of this.pending.values()) p.reject(err);
+    this.pending.clear();
+    this.settleQuiet();
+  }
+
+  private watch(ms: number): void {
+    if (this.health.state === 'dead' || this.pending.size === 0) return;
+    const silent = Date.now() - this.lastHeard;
+    if (silent < ms) return;
+    const first = this.pending.values().next().value!;
+    this.setHealth({ state: 'stuck', command: first.type, silentMs: silent });
+  }
+
+  private setHealth(h: WorkerHealth): void {
+    const was = this.health;
+    this.health = h;
+    if (was.state === h.state && h.state !== 'stuck') return;
+    for (const fn of this.healthListeners) fn(h);
+  }
+
+  /** Whether the worker answers (the watchdog's view). */
+  get workerHealth(): WorkerHealth {
+    return this.health;
+  }
+
+  /** The watchdog's reports: stuck, dead, and ok again (a stuck worker that answered after all). */
+  onHealth(fn: (h: WorkerHealth) => void): () => void {
+    this.healthListeners.add(fn);
+    return () => this.healthListeners.delete(fn);
+  }
+
+  /** The journal restart() would restore: the state after the last machine-changing command. */
+  get savedJournal(): JournalReply | null {
+    return this.saved;
+  }
+
+  /**
+   * Replace the worker with a fresh one (a stuck one is terminated): every waiting request fails,
+   * and the caller rebuilds the machine from the returned journal (the last state saved, i.e. after
+   * the last command that completed; null when nothing was saved yet).
+   */
+  restart(): JournalReply | null {
+    if (!this.opts.restart) throw new MachineError('this client cannot restart its worker', 'unknown');
+    this.transport.close();
+    this.failAll('The emulator worker was restarted; this request was lost');
+    this.transport = this.opts.restart();
+    this.attach(this.transport);
+    this.lastHeard = Date.now();
+    this.setHealth({ state: 'ok' });
+    return this.saved;
+  }
+
+  /** After a machine-changing command, fetch the journal once the worker is quiet. */
+  private saveJournal(): void {
+    if (!this.journalStale || this.pending.size > 0) return;
+    this.journalStale = false;
+    this.journal().then(
+      (j) => {
+        if (!this.journalStale) this.saved = j;
+      },
+      () => {},
+    );
   }
 
   /** Requests sent and not yet answered. */
@@ -114,6 +234,11 @@ export class MachineClient {
   request<T extends CommandType>(body: CommandBody<T>, transfer?: Transferable[]): Promise<ReplyTo[T]> {
     const seq = this.nextSeq++;
     const cmd = { ...body, seq } as unknown as Command;
+    if (this.health.state === 'dead')
+      return Promise.reject(
+        new MachineError(`The emulator worker has stopped (${this.health.message}): restart it`, cmd.type),
+      );
+    if (this.pending.size === 0) this.lastHeard = Date.now();
     return new Promise<ReplyTo[T]>((resolve, reject) => {
       this.pending.set(seq, { type: cmd.type, resolve: resolve as (r: unknown) => void, reject });
       try {
@@ -260,10 +385,13 @@ export class MachineClient {
   }
 
   close(): void {
+    if (this.watchdog !== undefined) clearInterval(this.watchdog);
     this.transport.close();
   }
 
   private receive(msg: WorkerMessage): void {
+    this.lastHeard = Date.now();
+    if (this.health.state === 'stuck') this.setHealth({ state: 'ok' });
     switch (msg.type) {
       case 'frameDelta':
         for (const fn of this.deltaListeners) fn(msg);
@@ -288,7 +416,11 @@ export class MachineClient {
     }
     this.pending.delete(msg.seq);
     if (msg.type === 'error') p.reject(new MachineError(msg.message, msg.command));
-    else p.resolve(msg);
+    else {
+      if (this.opts.restart && CHANGES_MACHINE.has(p.type)) this.journalStale = true;
+      p.resolve(msg);
+    }
+    this.saveJournal();
     this.settleQuiet();
   }
 
@@ -325,9 +457,12 @@ export function workerTransport(worker: Worker): Transport {
 
 /** The browser's client: the machine lives in a module worker built from worker.ts. */
 export function createWorkerClient(): MachineClient {
-  const worker = new Worker(new URL('./worker.ts', import.meta.url), {
-    type: 'module',
-    name: 'mm-lab-machine',
-  });
-  return new MachineClient(workerTransport(worker));
+  const make = () =>
+    workerTransport(
+      new Worker(new URL('./worker.ts', import.meta.url), {
+        type: 'module',
+        name: 'mm-lab-machine',
+      }),
+    );
+  return new MachineClient(make(), { restart: make, watchdogMs: WATCHDOG_MS });
 }

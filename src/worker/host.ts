@@ -28,7 +28,8 @@ import {
 } from '../core/inspect.ts';
 import { Machine, hex } from '../core/machine.ts';
 import type { KEvent } from '../core/trace.ts';
-import { blkdevIssueZeroPages } from '../core/block/blk-lib.ts';
+import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../core/block/blk-lib.ts';
+import { BudgetExceeded } from '../core/scenario/limits.ts';
 import { PTE } from '../core/arch/pgtable.ts';
 import { formatGfp, parseGfp } from '../core/mm/gfp.ts';
 import {
@@ -61,7 +62,6 @@ import {
   MAX_HUGE_FOLIOS,
   MAX_OP_STEPS,
   MAX_REGION_PAGES,
-  MAX_ZEROOUT_BYTES,
   VPAGE_HUGE_ZERO,
   type AllocationInfo,
   type BootStepInfo,
@@ -618,29 +618,34 @@ export class MachineHost {
       case 'blkZeroout': {
         const h = this.machine();
         if (!h.m.booted) throw new Error('blkdev_zeroout: boot the machine first');
+        // the scenario's checks and limit (checkZerooutArgs, LIMITS.zeroout_bios), not a second set
         const bytes = Number(cmd.bytes);
-        if (!Number.isSafeInteger(bytes) || bytes <= 0)
-          throw new RangeError(`blkdev_zeroout: ${cmd.bytes} is not a length in bytes`);
-        if (bytes > MAX_ZEROOUT_BYTES)
+        const mt = cmd.maxTransfer ?? undefined;
+        const maxTransfer = mt === undefined ? undefined : Number(mt);
+        const bad = checkZerooutArgs(bytes, maxTransfer);
+        if (bad)
           throw new RangeError(
-            `blkdev_zeroout: at most ${MAX_ZEROOUT_BYTES / 2 ** 30} GiB here (the model builds every bvec)`,
+            `blkdev_zeroout: ${bad.arg === 'bytes' ? cmd.bytes : `max_transfer=${mt}`} ${bad.why}`,
           );
         const zero = cmd.zero === 'page' ? 'page' : 'largest';
-        let maxTransfer: number | undefined;
-        if (cmd.maxTransfer !== undefined && cmd.maxTransfer !== null) {
-          maxTransfer = Number(cmd.maxTransfer);
-          if (!Number.isSafeInteger(maxTransfer) || maxTransfer <= 0 || maxTransfer % 512 !== 0)
-            throw new RangeError(
-              `blkdev_zeroout: max_transfer=${cmd.maxTransfer}: expected a multiple of 512 bytes`,
-            );
-          if (bytes / maxTransfer > 1 << 20)
-            throw new RangeError(
-              `blkdev_zeroout: max_transfer=${maxTransfer} would split into more than a million bios; choose a larger one`,
-            );
-        }
         const buffer =
           zero === 'largest' ? largestZeroFolio(h.m) : { pfn: h.m.zeroPfn(0), bytes: h.m.pageSize };
-        const r = blkdevIssueZeroPages(bytes, buffer.bytes, h.m.pageSize, maxTransfer);
+        let r;
+        try {
+          r = blkdevIssueZeroPages(
+            bytes,
+            buffer.bytes,
+            h.m.pageSize,
+            maxTransfer,
+            h.session.limits.get('zeroout_bios'),
+          );
+        } catch (e) {
+          if (!(e instanceof TooManyBios)) throw e;
+          throw new RangeError(
+            `blkdev_zeroout: ${new BudgetExceeded('zeroout_bios', e.need, e.allowed).message}`,
+            { cause: e },
+          );
+        }
         const FIRST = 8;
         const bio = (b: { sector: number; bytes: number; vecs: number }) => ({
           sector: b.sector,
@@ -786,7 +791,7 @@ export class MachineHost {
           s.cmd === 'machine'
             ? [{ stmt: s, accessesAfter: 0, accessesTotal: 0 }]
             : proc
-              ? splitStatement(s, (name) => proc.regions.get(name)?.len)
+              ? splitStatement(s, (name) => proc.regions.get(name)?.len, h.session.limits.get('accesses'))
               : splitBoot(s, h.m.steps, h.m.bootIndex);
         const piecesRan: string[] = [];
         for (const item of items) {
@@ -919,7 +924,6 @@ export class MachineHost {
       });
       return true;
     }
-    const alive = [...h.session.procs.values()].filter((p) => p.task.state === 'R');
     if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
     if (h.zeroing) h.zeroing.label = text.split('\n')[s.line - 1]?.trim() ?? s.cmd;
     try {
@@ -929,8 +933,8 @@ export class MachineHost {
       if (e instanceof StopReplay) throw e;
       r.errors.push(runError(e, s.line));
     }
-    for (const p of alive) {
-      if (p.task.state === 'R') continue;
+    // the session noted who died (without scanning every process: issue #13 item 11)
+    for (const p of h.session.lastDeaths) {
       const reason = p.task.exit ?? 'exited';
       r.deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
     }

@@ -630,7 +630,7 @@ export interface DropCachesCommand {
 }
 
 /**
- * __blkdev_issue_zero_pages() for `bytes` (at most MAX_ZEROOUT_BYTES), as the scenario's
+ * __blkdev_issue_zero_pages() for `bytes` (within the scenario's zeroout_bios limit), as the scenario's
  * `blkdev_zeroout`: the bios and bvecs built from ZERO_PAGE(0) (`zero: 'page'`) or from
  * largest_zero_folio() (`'largest'`); `maxTransfer` (a multiple of 512) also splits them to the
  * device's limit. Changes nothing on the machine. Reply: `zeroout`.
@@ -642,9 +642,6 @@ export interface BlkZerooutCommand {
   zero: 'page' | 'largest';
   maxTransfer?: number;
 }
-
-/** The largest range one `blkZeroout` builds bios for (the model walks every bvec). */
-export const MAX_ZEROOUT_BYTES = 64 * 2 ** 30;
 
 /** CONFIG_PAGE_ALLOC_UNMAPPED's state (UnmappedInfo; buffers transferred). Reply: `unmappedInfo`. */
 export interface UnmappedInfoCommand {

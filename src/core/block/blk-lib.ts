@@ -24,12 +24,52 @@ export interface ZerooutResult {
   split: Bio[] | null;
 }
 
+/**
+ * Why a zeroout request is malformed (the argument and the reason), or undefined: the one check
+ * the scenario's `blkdev_zeroout` and the worker's `blkZeroout` command both apply.
+ */
+export function checkZerooutArgs(
+  bytes: number,
+  maxTransfer: number | undefined,
+): { arg: 'bytes' | 'max_transfer'; why: string } | undefined {
+  if (!Number.isSafeInteger(bytes) || bytes <= 0) return { arg: 'bytes', why: 'is not a length' };
+  if (bytes % SECTOR !== 0) return { arg: 'bytes', why: 'is not a whole number of 512-byte sectors' };
+  if (
+    maxTransfer !== undefined &&
+    (!Number.isSafeInteger(maxTransfer) || maxTransfer <= 0 || maxTransfer % SECTOR)
+  )
+    return { arg: 'max_transfer', why: 'expected a multiple of 512 bytes' };
+  return undefined;
+}
+
+/** More bios than the caller's budget allows: nothing more is built. */
+export class TooManyBios extends Error {
+  constructor(
+    readonly need: number,
+    readonly allowed: number,
+    /** the bios split to max_transfer are the ones over */
+    readonly split = false,
+  ) {
+    super(`${need} bios is over the limit of ${allowed}`);
+  }
+}
+
+/**
+ * `maxBios` bounds the work and memory: the bios are counted before each is built (exactly, from
+ * the sizes, for the split), and TooManyBios says how many the request needs — a lower bound when
+ * the unsplit bios alone are over.
+ */
 export function blkdevIssueZeroPages(
   bytes: number,
   bufferBytes: number,
   pageSize: number,
   maxTransfer?: number,
+  maxBios = Infinity,
 ): ZerooutResult {
+  // no bio holds more than BIO_MAX_VECS copies of the buffer, nor more than bi_size's 4 GiB
+  const fullBio = Math.min(BIO_MAX_VECS * bufferBytes, BIO_MAX_BYTES);
+  const atLeast = Math.ceil(bytes / fullBio);
+  if (atLeast > maxBios) throw new TooManyBios(atLeast, maxBios);
   const bios: Bio[] = [];
   let sector = 0;
   let left = Math.ceil(bytes / SECTOR) * SECTOR;
@@ -47,10 +87,14 @@ export function blkdevIssueZeroPages(
     }
     bvecs += bio.vecs;
     sector += bio.bytes / SECTOR;
+    if (bios.length >= maxBios) throw new TooManyBios(bios.length + 1, maxBios);
     bios.push(bio);
   }
   let split: Bio[] | null = null;
   if (maxTransfer) {
+    let need = 0;
+    for (const b of bios) need += Math.ceil(b.bytes / maxTransfer);
+    if (need > maxBios) throw new TooManyBios(need, maxBios, true);
     split = [];
     for (const b of bios) {
       for (let off = 0; off < b.bytes; off += maxTransfer) {

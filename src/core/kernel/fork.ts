@@ -163,6 +163,7 @@ export const SIGSEGV = 11;
 export function exitTask(m: Machine, task: Task, why: string, cpu: number, exitCode = 0): void {
   m.trace.call('do_exit', () => exitMm(m, task, cpu));
   task.state = 'Z';
+  m.nrExited++;
   task.exit = why;
   task.exitCode = exitCode;
   if (m.trace.on) m.trace.emit({ type: 'task', pid: task.pid, comm: task.comm, event: 'exit', detail: why });

@@ -154,12 +154,40 @@ export interface DirectMapState {
   pgd: number;
   /** pages of pgt_buf (brk) used */
   pgtBufUsed: number;
-  /** set_direct_map_*_noflush() ran and no kernel flush followed: stale TLB entries are allowed */
-  flushPending: boolean;
+  /**
+   * The pfn ranges [start, end) a set_direct_map_*_noflush() changed and no kernel flush has covered
+   * yet: there, stale TLB entries are allowed. Per range, not one machine-wide flag: a flush of one
+   * allocation's range once cleared a flag that another allocation's change still needed.
+   */
+  flushPending: [start: number, end: number][];
 }
 
 export function newDirectMapState(): DirectMapState {
-  return { pgd: -1, pgtBufUsed: 0, flushPending: false };
+  return { pgd: -1, pgtBufUsed: 0, flushPending: [] };
+}
+
+/** Whether a direct-map change to any page of [pfn, pfn + nr) still awaits its TLB flush. */
+export function directMapFlushPending(m: Machine, pfn: number, nr = 1): boolean {
+  const end = pfn + nr;
+  return m.directMap.flushPending.some(([s, e]) => s < end && pfn < e);
+}
+
+/**
+ * A kernel TLB flush of [pfn, pfn + nr) on every CPU (or of everything, `all`) happened: the
+ * changes it covers no longer await one; the parts of ranges outside it still do.
+ */
+export function directMapFlushed(m: Machine, pfn: number, nr: number, all: boolean): void {
+  const end = pfn + nr;
+  const left: [number, number][] = [];
+  if (!all)
+    for (const [s, e] of m.directMap.flushPending) {
+      if (e <= pfn || s >= end) left.push([s, e]);
+      else {
+        if (s < pfn) left.push([s, pfn]);
+        if (e > end) left.push([end, e]);
+      }
+    }
+  m.directMap.flushPending = left;
 }
 
 /** Where the direct-map walk for a pfn ends: the leaf's table, index and level. */
@@ -293,7 +321,7 @@ function changePageAttr(m: Machine, pfn: number, nr: number, valid: boolean, cpu
     writeEntry(m, l.table, l.index, l.entry, l.level);
     p = base + n;
   }
-  m.directMap.flushPending = true;
+  m.directMap.flushPending.push([pfn, end]);
   return true;
 }
 
@@ -343,7 +371,7 @@ export function kernelMapAccess(m: Machine, pfn: number, nr: number, cpu: number
   const tlb = m.tlb.cpus[cpu]!;
   for (let p = pfn; p < pfn + nr;) {
     // A TLB hit needs no walk (only while no direct-map change awaits its flush).
-    if (nr === 1 && !m.directMap.flushPending && tlb.hasKernel(p)) return;
+    if (nr === 1 && !directMapFlushPending(m, p) && tlb.hasKernel(p)) return;
     const t = directMapTranslate(m, p);
     if (!t) {
       const va = m.arch.pageOffset + BigInt(p) * BigInt(m.pageSize);

@@ -98,7 +98,8 @@ export function parseGfp(text: string): number {
       mask |= parseInt(name, 16);
       continue;
     }
-    const v = ALL_GFP_NAMES[name];
+    // own keys only: 'constructor' is not a GFP flag (it once meant gfp 0)
+    const v = Object.hasOwn(ALL_GFP_NAMES, name) ? ALL_GFP_NAMES[name] : undefined;
     if (v === undefined) throw new Error(`unknown GFP flag '${name}'`);
     mask |= v;
   }

@@ -8,6 +8,8 @@ import { PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import type { Errno } from './errno.ts';
 import { handleMmFault, type FaultResult } from './memory.ts';
+import { outOfMemory } from './oom_kill.ts';
+import { GFP, GFP_MASKS } from './gfp.ts';
 import { VM, type Task, type Vma } from './mm_types.ts';
 import { pageAlign, vmaFind } from './mmap.ts';
 import { readEntry, walkTable, WALK_HUGE } from './pgtable.ts';
@@ -97,7 +99,14 @@ function getUserPages(
     if (followPage(m, task, va, write)) continue;
     // faultin_page(): a fault as the CPU would take it, without pt_regs
     // no FAULT_FLAG_USER: the kernel, not the task, takes this fault (mm_account_fault still counts it)
-    const r: FaultResult = handleMmFault(m, task, vma!, va, write, cpu, 0);
+    let r: FaultResult = handleMmFault(m, task, vma!, va, write, cpu, 0);
+    // The page allocator's __alloc_pages_may_oom() runs for GUP's faults as for a user's: kill a
+    // process and retry, until this task is the victim or nothing is left to kill.
+    while (r === 'oom') {
+      const victim = outOfMemory(m, task.comm, GFP_MASKS['GFP_HIGHUSER_MOVABLE']! | GFP.__GFP_ZERO, 0, cpu);
+      if (!victim || victim === task) break;
+      r = handleMmFault(m, task, vma!, va, write, cpu, 0);
+    }
     if (r !== 'ok') {
       if (i) return i;
       return r === 'oom' ? 'ENOMEM' : 'EFAULT';

@@ -37,7 +37,6 @@ import {
   folioGet,
   folioPut,
   folioRemoveRmap,
-  lruAddDrainAll,
   lruAddDrainCpu,
 } from './rmap.ts';
 import { shmemGetFolio } from './shmem.ts';
@@ -608,7 +607,9 @@ export function zapRange(
     flushTlbMmRange(m, mm, start, end);
     if (toPut.length) {
       // tlb_finish_mmu → free_pages_and_swap_cache(): lru_add_drain() first, then the references.
-      lruAddDrainAll(m);
+      // lru_add_drain() is this CPU's batch only: a folio another CPU's batch holds lives on,
+      // unmapped, until that batch drains (as in the kernel).
+      lruAddDrainCpu(m, cpu);
       for (const pfn of toPut) {
         // free_swap_cache(): an unmapped swap-cache folio no swap PTE needs leaves the cache
         if (m.swap.folioSwap.size) freeSwapCache(m, pfn, cpu);

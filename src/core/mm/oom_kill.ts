@@ -34,15 +34,17 @@ export function outOfMemory(
     m.printk(
       `${culprit} invoked oom-killer: gfp_mask=0x${gfp.toString(16)}(${formatGfp(gfp)}), order=${order}, oom_score_adj=0`,
     );
+    // select_bad_process() → oom_evaluate_task() over the task list, oldest first: a task is
+    // skipped only when `points < oc->chosen_points`, so on a tie the last one evaluated (the
+    // youngest) is chosen.
     let victim: Task | null = null;
-    let best = -1;
+    let best = -Infinity;
     for (const t of m.tasks.values()) {
       if (t.state !== 'R' || !t.mm) continue;
       const points = oomBadness(m, t);
-      if (points > best) {
-        best = points;
-        victim = t;
-      }
+      if (points < best) continue;
+      best = points;
+      victim = t;
     }
     if (!victim) {
       m.printk('Out of memory and no killable processes...');

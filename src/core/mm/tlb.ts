@@ -14,6 +14,7 @@
  */
 import type { Machine } from '../machine.ts';
 import type { MmStruct } from './mm_types.ts';
+import { directMapFlushed } from './direct_map.ts';
 
 /** Entries per CPU: a deliberately small TLB, 16 sets of 4 ways. */
 export const TLB_SETS = 16;
@@ -312,7 +313,7 @@ export function flushTlbKernelRange(m: Machine, pfn: number, nr: number, cpu: nu
       if (all) c.drop(() => true);
       else c.drop((e) => e.kernel && e.vpn < end && e.vpn + e.pages > pfn);
     }
-    m.directMap.flushPending = false;
+    directMapFlushed(m, pfn, nr, all);
   });
 }
 

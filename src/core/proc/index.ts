@@ -31,13 +31,14 @@ export const PROC_PATHS = [...Object.keys(FILES), ...Object.keys(PID_FILES).map(
 
 /** Read a /proc file. Before boot has set up the zones, the zone views are empty, as nothing exists yet. */
 export function readProc(m: Machine, path: string): string {
-  const f = FILES[path];
+  // own keys only: a path is user text (`/proc/A/hasOwnProperty` is no file)
+  const f = Object.hasOwn(FILES, path) ? FILES[path] : undefined;
   if (f) return f(m);
   const pm = /^\/proc\/(\d+)\/(\w+)$/.exec(path);
   if (pm) {
     const t = m.tasks.get(Number(pm[1]));
     if (!t) throw new ProcError(`${path}: no such process ${pm[1]}`);
-    const pf = PID_FILES[pm[2]!];
+    const pf = Object.hasOwn(PID_FILES, pm[2]!) ? PID_FILES[pm[2]!] : undefined;
     if (!pf) throw new ProcError(`${path}: no such file (per process: ${Object.keys(PID_FILES).join(', ')})`);
     return pf(m, t);
   }

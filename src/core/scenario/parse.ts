@@ -8,6 +8,8 @@ export class ScenarioError extends Error {
     readonly line: number,
     readonly col: number,
     message: string,
+    /** a bug in the emulator met on this line, not a mistake in the scenario */
+    readonly internal = false,
   ) {
     super(message);
   }
@@ -30,13 +32,21 @@ export interface Stmt {
   text: string;
 }
 
+/**
+ * Every character that separates tokens: JavaScript's `\s` (all Unicode space separators, the
+ * line and paragraph separators, vertical tab, form feed, the no-break spaces and the BOM U+FEFF).
+ * The skip loop and the token loop must use the same set: a character only one of them knew
+ * once made an empty token forever (text pasted from slides, a file saved with a BOM).
+ */
+const SPACE = /\s/;
+
 /** Split one line into tokens; `#` outside quotes starts a comment. */
 export function tokenize(src: string, line: number): Token[] {
   const out: Token[] = [];
   let i = 0;
   while (i < src.length) {
     const c = src[i]!;
-    if (c === ' ' || c === '\t' || c === '\r') {
+    if (SPACE.test(c)) {
       i++;
       continue;
     }
@@ -56,7 +66,7 @@ export function tokenize(src: string, line: number): Token[] {
       continue;
     }
     const start = i;
-    while (i < src.length && !/[\s#]/.test(src[i]!)) i++;
+    while (i < src.length && src[i] !== '#' && !SPACE.test(src[i]!)) i++;
     out.push({ text: src.slice(start, i), col: start + 1, quoted: false });
   }
   return out;
@@ -64,7 +74,9 @@ export function tokenize(src: string, line: number): Token[] {
 
 export function parseScenario(text: string): Stmt[] {
   const stmts: Stmt[] = [];
-  const lines = text.split('\n');
+  // A UTF-8 BOM (Windows editors save one) is not part of the first line; the tokenizer would skip
+  // it as space anyway, but dropping it keeps the first line's columns the ones an editor shows.
+  const lines = text.replace(/^\uFEFF/, '').split('\n');
   for (let n = 0; n < lines.length; n++) {
     const toks = tokenize(lines[n]!, n + 1);
     if (!toks.length) continue;
@@ -78,6 +90,14 @@ export function parseScenario(text: string): Stmt[] {
     });
   }
   return stmts;
+}
+
+/**
+ * `table[name]` for a name the user typed, or undefined: only the table's own keys count, so
+ * `constructor`, `__proto__` or `hasOwnProperty` are unknown names, not Object.prototype's members.
+ */
+export function lookup<T>(table: Readonly<Record<string, T>>, name: string): T | undefined {
+  return Object.hasOwn(table, name) ? table[name] : undefined;
 }
 
 const SUFFIX: Record<string, number> = { K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };

@@ -17,7 +17,8 @@ import {
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
-import { blkdevIssueZeroPages } from '../block/blk-lib.ts';
+import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
+import { BudgetExceeded, LIMITS, LIMIT_NAMES, Limits, isLimitName, type LimitName } from './limits.ts';
 import type { MmStruct, Task } from '../mm/mm_types.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { userRead, userWrite } from '../user.ts';
@@ -43,8 +44,10 @@ import {
   resumeHolders,
 } from '../mm/mermap.ts';
 import { ProcError, readProc } from '../proc/index.ts';
+import { checkInvariants } from '../check.ts';
 import {
   ScenarioError,
+  lookup,
   parseKeyValues,
   parseNumber,
   parseScenario,
@@ -59,6 +62,8 @@ export interface RunResult {
   failures: string[];
   /** the malformed-scenario error, if any */
   error?: ScenarioError;
+  /** with `check`: the invariants the first statement that broke them broke (the run stopped there) */
+  violation?: { line: number; col: number; text: string; errors: string[] };
   machine: Machine | undefined;
   session: Session;
 }
@@ -70,6 +75,11 @@ export interface RunOptions {
   onMachine?: (m: Machine) => void;
   /** called before each statement; return false to cancel the run */
   onStatement?: (s: Stmt, index: number, total: number) => boolean | void;
+  /**
+   * Run the invariant checker (check.ts) after every statement and stop at the first that leaves
+   * the machine inconsistent: a bug in the emulator, reported at the statement that caused it.
+   */
+  check?: boolean;
 }
 
 export const COMMANDS = [
@@ -96,6 +106,7 @@ export const COMMANDS = [
   'flush_tlb_local',
   'preempt',
   'resume',
+  'limit',
 ] as const;
 const MACHINE_KEYS = [
   'arch',
@@ -138,6 +149,8 @@ export class Session {
   readonly procs = new Map<string, ScenarioProcess>();
   /** the CPU the next operations run on (`cpu <n>`) */
   cpu = 0;
+  /** what one statement may cost (limits.ts); `limit <name>=<n>` raises one */
+  readonly limits = new Limits();
   private logSeen = 0;
   /** what the last blkdev_zeroout built (expect blkdev_bios / blkdev_bvecs) */
   private lastZeroout: { bios: number; bvecs: number } | undefined;
@@ -189,7 +202,7 @@ export class Session {
       try {
         this.machine = new Machine(this.config);
       } catch (e) {
-        if (e instanceof ConfigError) throw new ScenarioError(s.line, s.cmdCol, e.message);
+        if (e instanceof ConfigError) throw new ScenarioError(s.line, configErrorCol(s, e), e.message);
         throw e;
       }
       this.opts.onMachine?.(this.machine);
@@ -208,18 +221,40 @@ export class Session {
     return m;
   }
 
-  /** Report processes that died during the last statement (SIGSEGV, the OOM killer). */
-  private reportDeaths(alive: Set<ScenarioProcess>): void {
-    for (const p of alive) if (p.task.state !== 'R') this.out(`${p.name}: ${p.task.exit}\n`);
+  /** the scenario's processes still running, in the order they were made */
+  private readonly running = new Set<ScenarioProcess>();
+
+  /**
+   * Report processes that died during the last statement (SIGSEGV, the OOM killer). Only when a
+   * task exited (Machine.nrExited moved) are the running ones looked at: a statement costs the
+   * same with 40,000 processes as with one.
+   */
+  private reportDeaths(exitedBefore: number): void {
+    if ((this.machine?.nrExited ?? 0) === exitedBefore) return;
+    for (const p of this.running)
+      if (p.task.state !== 'R') {
+        this.running.delete(p);
+        this.lastDeaths.push(p);
+        this.out(`${p.name}: ${p.task.exit}\n`);
+      }
+  }
+
+  /** the processes that died during the last statement exec() ran (the worker reports them) */
+  lastDeaths: ScenarioProcess[] = [];
+
+  private addProcess(p: ScenarioProcess): void {
+    this.procs.set(p.name, p);
+    this.running.add(p);
   }
 
   exec(s: Stmt): void {
-    const alive = new Set([...this.procs.values()].filter((p) => p.task.state === 'R'));
+    const exitedBefore = this.machine?.nrExited ?? 0;
+    this.lastDeaths = [];
     try {
       this.exec1(s);
     } finally {
       this.flushLog();
-      this.reportDeaths(alive);
+      this.reportDeaths(exitedBefore);
     }
   }
 
@@ -236,15 +271,9 @@ export class Session {
         s.cmdCol,
         'blkdev_zeroout: expected blkdev_zeroout <bytes> [zero=page|largest] [max_transfer=<bytes>]',
       );
-    const bytes = parseNumber(a[0]!.text);
-    if (bytes === undefined || bytes <= 0)
-      throw new ScenarioError(s.line, a[0]!.col, `blkdev_zeroout: '${a[0]!.text}' is not a length`);
-    if (bytes % 512 !== 0)
-      throw new ScenarioError(
-        s.line,
-        a[0]!.col,
-        `blkdev_zeroout: ${a[0]!.text} is not a whole number of 512-byte sectors`,
-      );
+    const bytes = parseNumber(a[0]!.text) ?? NaN;
+    const bad = checkZerooutArgs(bytes, undefined);
+    if (bad) throw new ScenarioError(s.line, a[0]!.col, `blkdev_zeroout: ${a[0]!.text} ${bad.why}`);
     const kv = parseKeyValues(s.line, a.slice(1), ['zero', 'max_transfer'] as const, 'blkdev_zeroout');
     const bufTok = kv.get('zero');
     const which = bufTok?.text ?? 'largest';
@@ -258,15 +287,23 @@ export class Session {
     const mtTok = kv.get('max_transfer');
     let maxTransfer: number | undefined;
     if (mtTok) {
-      maxTransfer = parseNumber(mtTok.text);
-      if (!maxTransfer || maxTransfer % 512 !== 0)
+      maxTransfer = parseNumber(mtTok.text) ?? NaN;
+      const badMt = checkZerooutArgs(bytes, maxTransfer);
+      if (badMt)
         throw new ScenarioError(
           s.line,
           mtTok.col,
-          `blkdev_zeroout: max_transfer=${mtTok.text}: expected a multiple of 512 bytes`,
+          `blkdev_zeroout: max_transfer=${mtTok.text}: ${badMt.why}`,
         );
     }
-    const r = blkdevIssueZeroPages(bytes, buf.bytes, m.pageSize, maxTransfer);
+    let r;
+    try {
+      r = blkdevIssueZeroPages(bytes, buf.bytes, m.pageSize, maxTransfer, this.limits.get('zeroout_bios'));
+    } catch (e) {
+      if (!(e instanceof TooManyBios)) throw e;
+      const over = new BudgetExceeded('zeroout_bios', e.need, e.allowed);
+      throw new ScenarioError(s.line, e.split ? mtTok!.col : a[0]!.col, `blkdev_zeroout: ${over.message}`);
+    }
     this.lastZeroout = { bios: r.bios.length, bvecs: r.bvecs };
     let out = `blkdev_zeroout: ${bytes} bytes from a ${buf.bytes / 1024} KiB zero buffer (pfn 0x${buf.pfn.toString(16)}): ${r.bios.length} bios, ${r.bvecs} bvecs\n`;
     // the bios themselves: the first few, then how many more of the same shape
@@ -350,8 +387,10 @@ export class Session {
             `free: nothing is allocated under the name '${name.text}'`,
           );
         const cpuTok = kv.get('cpu');
+        const freeCpu = cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : undefined;
+        if (this.freeWouldOops(m, name.text, freeCpu)) return;
         try {
-          m.freeNamed(name.text, cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : undefined);
+          m.freeNamed(name.text, freeCpu);
         } catch (e) {
           // init_on_free through the mermap can oops as the allocation side can (v2).
           if (!(e instanceof MermapOops)) throw e;
@@ -405,7 +444,7 @@ export class Session {
             );
         }
         if (!t) throw new ScenarioError(s.line, s.cmdCol, 'spawn: out of memory');
-        this.procs.set(a[0]!.text, { name: a[0]!.text, task: t, regions: new Map() });
+        this.addProcess({ name: a[0]!.text, task: t, regions: new Map() });
         return;
       }
       case 'pagemap': {
@@ -419,6 +458,7 @@ export class Session {
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         const m = this.machine!;
         if (!p.task.mm) throw new ScenarioError(s.line, a[0]!.col, `pagemap: ${p.name} has exited`);
+        this.budget(s, a[3]!, 'pagemap_lines', Math.ceil(len / m.pageSize));
         let out = '';
         for (let va = start; va < start + len; va += m.pageSize)
           out += `0x${va.toString(16)} 0x${pagemapEntry(m, p.task.mm, va).toString(16).padStart(16, '0')}\n`;
@@ -540,6 +580,14 @@ export class Session {
         const op = a[1]!.text;
         if (op !== 'invalid' && op !== 'default') throw new ScenarioError(s.line, a[1]!.col, usage);
         const nr = 1 << n.order;
+        // An UNMAPPED pageblock is out of the direct map as a whole (the series' invariant, which
+        // the allocator's flip back relies on): only freeing the pages may change that.
+        if (op === 'default' && m.alloc.unmappedHooks && m.pageblocks.unmapped(n.pfn))
+          throw new ScenarioError(
+            s.line,
+            a[1]!.col,
+            `direct_map: ${a[0]!.text} is __GFP_UNMAPPED memory: its pageblock stays out of the direct map (free it instead)`,
+          );
         const ok =
           op === 'invalid'
             ? setDirectMapInvalidNoflush(m, n.pfn, nr, this.cpu)
@@ -567,6 +615,24 @@ export class Session {
         this.out(`flush_tlb_local: cpu ${this.cpu} dropped ${n} entries\n`);
         return;
       }
+      case 'limit': {
+        // limit [<name>=<n>...]: raise (or lower) what one statement may cost; alone, list them
+        if (!a.length) {
+          this.out(
+            LIMIT_NAMES.map(
+              (n) => `limit ${n}=${this.limits.get(n)} (at most ${LIMITS[n].ceiling}: ${LIMITS[n].counts})\n`,
+            ).join(''),
+          );
+          return;
+        }
+        const kv = parseKeyValues(s.line, a, LIMIT_NAMES, 'limit');
+        for (const [k, t] of kv) {
+          if (!isLimitName(k)) continue;
+          const why = this.limits.set(k, parseNumber(t.text) ?? NaN);
+          if (why) throw new ScenarioError(s.line, t.col, `limit: ${k}=${t.text}: ${why}`);
+        }
+        return;
+      }
       case 'expect': {
         const f = this.runExpect(s);
         if (f) {
@@ -582,6 +648,51 @@ export class Session {
           `unknown command '${s.cmd}' (commands: ${COMMANDS.join(', ')}, or a process name)`,
         );
     }
+  }
+
+  /** Refuse a statement whose cost (`need`, counted in the limit's unit) is over a limit, at `t`. */
+  private budget(s: Stmt, t: Token, limit: LimitName, need: number): void {
+    try {
+      this.limits.check(limit, need);
+    } catch (e) {
+      if (!(e instanceof BudgetExceeded)) throw e;
+      // `A read: ...` for a process's operation, `pagemap: ...` for a command
+      const what = this.procs.has(s.cmd) ? `${s.cmd} ${s.args[0]!.text}` : s.cmd;
+      throw new ScenarioError(s.line, t.col, `${what}: ${e.message}`);
+    }
+  }
+
+  /**
+   * Freeing a page that is out of the direct map (`direct_map k invalid` without `default`): with
+   * init_on_free, kernel_init_pages() clears it through the direct map and oopses at once; without,
+   * the next zeroing allocation that gets it does. Either way the kernel would be left with a page
+   * half freed. The emulator reports the oops as the kernel would (the BUG line in the log, with
+   * init_on_free) and does not free: the machine stays as it was, the name still bound, so the
+   * learner can put the page back (`direct_map k default`) and free it.
+   */
+  private freeWouldOops(m: Machine, name: string, cpu: number | undefined): boolean {
+    const a = m.named.get(name)!;
+    if (!directMapModelled(m)) return false;
+    // __GFP_UNMAPPED memory is out of the direct map by design and is cleared through the mermap
+    if (m.alloc.unmappedHooks && m.pageblocks.unmapped(a.pfn)) return false;
+    const nr = 1 << a.order;
+    let bad = -1;
+    for (let i = 0; i < nr && bad < 0; i++) if (!kernelPagePresent(m, a.pfn + i)) bad = a.pfn + i;
+    if (bad < 0) return false;
+    const va = m.arch.pageOffset + BigInt(bad) * BigInt(m.pageSize);
+    if (m.cfg.initOnFree) {
+      m.printk(`BUG: unable to handle page fault for address: 0x${va.toString(16)}`);
+      m.printk('#PF: supervisor write access in kernel mode');
+      m.printk(`CPU: ${cpu ?? a.cpu} RIP: 0010:clear_page_erms (kernel_init_pages <- free_pages_prepare)`);
+      this.flushLog();
+      this.out(
+        `free ${name}: kernel oops: init_on_free clears pfn 0x${bad.toString(16)} through the direct map, where it has no entry; the free was not done and ${name} stays allocated (direct_map ${name} default, then free)\n`,
+      );
+    } else
+      this.out(
+        `free ${name}: refused: pfn 0x${bad.toString(16)} is not in the direct map, so the next allocation to zero it would oops (BUG: unable to handle page fault at 0x${va.toString(16)}); put it back first: direct_map ${name} default\n`,
+      );
+    return true;
   }
 
   /** A named allocation, for statements about it. */
@@ -771,6 +882,7 @@ export class Session {
               `mmap: unknown flag '${f.text}' (shared, populate, at=<address>)`,
             );
         }
+        if (populate) this.budget(s, a[2]!, 'accesses', Math.ceil(len / ps));
         const r = doMmap(m, t, len, prot, shared, populate, cpu, fixed);
         if (r.addr < 0) {
           this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);
@@ -785,6 +897,7 @@ export class Session {
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         const stride = parseNumber(a[4]!.text);
         if (!stride) throw new ScenarioError(s.line, a[4]!.col, `'${a[4]!.text}' is not a stride`);
+        this.budget(s, a[3]!, 'accesses', Math.ceil(len / stride));
         userRead(m, t, start, len, stride, cpu);
         return;
       }
@@ -796,6 +909,7 @@ export class Session {
         const byte = parseNumber(a[5]!.text);
         if (byte === undefined || byte > 255)
           throw new ScenarioError(s.line, a[5]!.col, `'${a[5]!.text}' is not a byte (0..255)`);
+        this.budget(s, a[3]!, 'accesses', Math.ceil(len / stride));
         userWrite(m, t, start, len, stride, byte, cpu);
         return;
       }
@@ -814,6 +928,7 @@ export class Session {
         const adv = a[4]!.text;
         if (!advices.includes(adv))
           throw new ScenarioError(s.line, a[4]!.col, `unknown advice '${adv}' (${advices.join(', ')})`);
+        if (adv.startsWith('populate')) this.budget(s, a[3]!, 'accesses', Math.ceil(len / ps));
         const err = sysMadvise(m, t, start, len, adv as Advice, cpu);
         if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
         return;
@@ -846,7 +961,7 @@ export class Session {
           this.out(`${p.name}: fork: ENOMEM\n`);
           return;
         }
-        this.procs.set(a[1]!.text, { name: a[1]!.text, task: child, regions: new Map(p.regions) });
+        this.addProcess({ name: a[1]!.text, task: child, regions: new Map(p.regions) });
         return;
       }
       case 'exit': {
@@ -994,6 +1109,10 @@ export class Session {
   }
 }
 
+/**
+ * Run a whole scenario. Never throws for anything the text can cause: a mistake, an impossible
+ * machine or a bug in the emulator met on a line all come back as `error`, located at that line.
+ */
 export function runScenario(text: string, opts: RunOptions): RunResult {
   const session = new Session(opts);
   let stmts: Stmt[];
@@ -1008,17 +1127,24 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
     for (let i = 0; i < stmts.length; i++) {
       const s = stmts[i]!;
       if (opts.onStatement?.(s, i, stmts.length) === false) break;
-      session.exec(s);
+      try {
+        session.exec(s);
+      } catch (e) {
+        throw locate(e, s);
+      }
+      const errors = opts.check && session.machine ? checkInvariants(session.machine) : [];
+      if (errors.length)
+        return {
+          exitCode: 1,
+          failures: session.failures,
+          violation: { line: s.line, col: s.cmdCol, text: s.text, errors },
+          machine: session.machine,
+          session,
+        };
     }
   } catch (e) {
-    const err =
-      e instanceof ScenarioError
-        ? e
-        : e instanceof MemblockError
-          ? new ScenarioError(0, 0, `boot failed: ${e.message}`)
-          : undefined;
-    if (!err) throw e;
-    return { exitCode: 2, failures: session.failures, error: err, machine: session.machine, session };
+    if (!(e instanceof ScenarioError)) throw e;
+    return { exitCode: 2, failures: session.failures, error: e, machine: session.machine, session };
   }
   return {
     exitCode: session.failures.length ? 1 : 0,
@@ -1026,6 +1152,26 @@ export function runScenario(text: string, opts: RunOptions): RunResult {
     machine: session.machine,
     session,
   };
+}
+
+/**
+ * Whatever a statement threw, as a ScenarioError at that statement: a scenario mistake stays as it
+ * is; a boot that cannot fit memory is the statement's failure; anything else is a bug in the
+ * emulator, reported at the line that met it (never a bare stack trace, never an unplaced message).
+ */
+function locate(e: unknown, s: Stmt): unknown {
+  if (e instanceof ScenarioError) return e;
+  if (e instanceof MemblockError) return new ScenarioError(s.line, s.cmdCol, `boot failed: ${e.message}`);
+  if (e instanceof ConfigError) return new ScenarioError(s.line, configErrorCol(s, e), e.message);
+  const why = e instanceof Error ? e.message : String(e);
+  return new ScenarioError(s.line, s.cmdCol, `internal error in the emulator: ${why}`, true);
+}
+
+/** The column of the `key=` a ConfigError names (`ram=1M is too small...`), else the command's. */
+function configErrorCol(s: Stmt, e: ConfigError): number {
+  const key = /^(\w+)=/.exec(e.message)?.[1];
+  const tok = key ? s.args.find((a) => a.text.startsWith(`${key}=`)) : undefined;
+  return tok?.col ?? s.cmdCol;
 }
 
 function noArgs(s: Stmt): void {
@@ -1045,8 +1191,8 @@ export function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
   const c = { ...base };
   // Without ram=, the chosen architecture's usual size.
   if (!kv.has('ram') && kv.has('arch')) {
-    const arch = kv.get('arch')!.text as ArchName;
-    if (DEFAULT_RAM[arch]) c.ram = DEFAULT_RAM[arch];
+    const ram = lookup(DEFAULT_RAM, kv.get('arch')!.text);
+    if (ram) c.ram = ram;
   }
   for (const [k, t] of kv) {
     const bad = (why: string) => new ScenarioError(s.line, t.col, `machine: ${k}=${t.text}: ${why}`);
@@ -1062,7 +1208,7 @@ export function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
         c.arch = t.text as ArchName;
         break;
       case 'granule': {
-        const g = { '4K': 4, '16K': 16, '64K': 64 }[t.text];
+        const g = lookup({ '4K': 4, '16K': 16, '64K': 64 }, t.text);
         if (!g) throw bad('expected 4K, 16K or 64K');
         c.granule = g as 4 | 16 | 64;
         break;

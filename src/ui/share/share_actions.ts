@@ -13,8 +13,11 @@ import {
   type ShareState,
 } from './share_codec.ts';
 
-/** The current machine, its scenario and selection as a full URL (this page with a #s= hash). */
-export async function makeShareLink(c: AppController): Promise<string> {
+/**
+ * The current machine, its scenario and selection as a full URL (this page with a #s= hash), and
+ * the state itself (for the file the panel offers when the URL is over MAX_LINK_CHARS).
+ */
+export async function makeShareLink(c: AppController): Promise<{ url: string; state: ShareState }> {
   const j = await c.track(c.client.journal());
   const s = c.store.getState();
   const selection: ShareSelection = {};
@@ -27,7 +30,7 @@ export async function makeShareLink(c: AppController): Promise<string> {
   const state: ShareState = { config: j.config, boot: j.bootAtInit, entries: j.entries, selection };
   if (pos) state.step = { op: pos.op, step: pos.step };
   const hash = await encodeShare(state);
-  return `${location.origin}${location.pathname}${location.search}${hash}`;
+  return { url: `${location.origin}${location.pathname}${location.search}${hash}`, state };
 }
 
 /**
@@ -44,38 +47,11 @@ export async function openShareLink(c: AppController, hash: string): Promise<boo
     await fallback(c, e instanceof Error ? e.message : String(e));
     return false;
   }
-  if (!(await c.reboot({ config: state.config, boot: state.boot }))) {
-    const why = c.store.getState().error ?? 'the machine could not be built';
-    await fallback(c, new ShareLinkError(why).message);
+  const replayed = await replayJournal(c, state.config, state.boot, state.entries);
+  if (replayed !== true) {
+    if (replayed.cancelled) c.showError(`Opening the share link was cancelled in ${replayed.message}`);
+    else await fallback(c, new ShareLinkError(replayed.message).message);
     return false;
-  }
-  for (let i = 0; i < state.entries.length; i++) {
-    const entry = state.entries[i]!;
-    const r = await c.run(entry);
-    if (!r) {
-      await fallback(
-        c,
-        new ShareLinkError(`scenario entry ${i + 1} could not run: ${c.store.getState().error}`).message,
-      );
-      return false;
-    }
-    if (r.errors.length) {
-      const e = r.errors[0]!;
-      const text = entry.split('\n')[e.line - 1]?.trim() ?? '';
-      await fallback(
-        c,
-        new ShareLinkError(
-          `scenario entry ${i + 1}, line ${e.line}:${e.col} ("${text.slice(0, 60)}"): ${e.message}`,
-        ).message,
-      );
-      return false;
-    }
-    if (r.cancelled) {
-      c.showError(
-        `Opening the share link was cancelled in scenario entry ${i + 1} of ${state.entries.length}: the machine is as after the lines that ran.`,
-      );
-      return false;
-    }
   }
   // The step first, then the selection: the learner selected it while looking at that step (a
   // process or page may exist only there), and the seek must not replace it.
@@ -91,6 +67,59 @@ export async function openShareLink(c: AppController, hash: string): Promise<boo
   }
   restoreSelection(c, state.selection);
   return true;
+}
+
+/**
+ * Boot `config` and run `entries` one by one (a share link's, or the journal a worker restart
+ * restores). True when all ran; else what stopped it.
+ */
+async function replayJournal(
+  c: AppController,
+  config: ShareState['config'],
+  boot: boolean,
+  entries: readonly string[],
+): Promise<true | { message: string; cancelled: boolean }> {
+  if (!(await c.reboot({ config, boot })))
+    return { message: c.store.getState().error ?? 'the machine could not be built', cancelled: false };
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const r = await c.run(entry);
+    if (!r)
+      return {
+        message: `scenario entry ${i + 1} could not run: ${c.store.getState().error}`,
+        cancelled: false,
+      };
+    if (r.errors.length) {
+      const e = r.errors[0]!;
+      const text = entry.split('\n')[e.line - 1]?.trim() ?? '';
+      return {
+        message: `scenario entry ${i + 1}, line ${e.line}:${e.col} ("${text.slice(0, 60)}"): ${e.message}`,
+        cancelled: false,
+      };
+    }
+    if (r.cancelled)
+      return {
+        message: `scenario entry ${i + 1} of ${entries.length}: the machine is as after the lines that ran.`,
+        cancelled: true,
+      };
+  }
+  return true;
+}
+
+/**
+ * The worker stopped or stuck: start a fresh one and rebuild the last machine it completed (its
+ * journal, saved by the client after every machine-changing command). Resolves with what the
+ * learner is told.
+ */
+export async function restartWorker(c: AppController): Promise<string> {
+  const j = c.client.restart();
+  if (!j) {
+    await c.reboot();
+    return 'The emulator was restarted with a new machine (nothing had been saved to restore).';
+  }
+  const replayed = await replayJournal(c, j.config, j.bootAtInit, j.entries);
+  if (replayed !== true) return `The emulator was restarted, but restoring stopped at ${replayed.message}`;
+  return `The emulator was restarted and the machine restored (${j.entries.length} operations replayed); the command that was running when it stopped was not.`;
 }
 
 /** Put back the frame and page the learner had selected; a name the scenario did not make is said. */

@@ -40,6 +40,19 @@ export interface ShareSelection {
 /** The link's format version (the `v` key). */
 export const SHARE_VERSION = 1;
 
+/**
+ * The longest link this app makes or opens: Chrome refuses URLs over 2 MB (2,097,152 characters),
+ * so a longer link cannot be opened by anyone it is sent to. Beyond it the app offers a file.
+ */
+export const MAX_LINK_CHARS = 2 * 1024 * 1024;
+
+/**
+ * The most a link's data may decompress to. Deflate shrinks repetitive text up to ~1000:1, so a
+ * small link can be a decompression bomb (26 KB once became 1.5 GB in the renderer); a real journal
+ * of a few thousand scenario lines is well under this. Inflating stops as soon as it passes it.
+ */
+export const MAX_DECODED_BYTES = 8 * 1024 * 1024;
+
 /** A link that cannot be opened; the message says what and where. */
 export class ShareLinkError extends Error {
   constructor(message: string) {
@@ -103,11 +116,16 @@ export async function decodeShare(hash: string): Promise<ShareState> {
   const data = params.get('s');
   if (data === undefined) throw new ShareLinkError('the link has no s= parameter (the machine and scenario)');
   if (!data) throw new ShareLinkError('s= is empty: the link was cut short');
+  if (hash.length > MAX_LINK_CHARS)
+    throw new ShareLinkError(
+      `the link is ${hash.length.toLocaleString('en-US')} characters, longer than browsers open (${MAX_LINK_CHARS.toLocaleString('en-US')})`,
+    );
   const bytes = fromBase64Url(data);
   let json: string;
   try {
-    json = new TextDecoder('utf-8', { fatal: true }).decode(await inflate(bytes));
-  } catch {
+    json = new TextDecoder('utf-8', { fatal: true }).decode(await inflate(bytes, MAX_DECODED_BYTES));
+  } catch (e) {
+    if (e instanceof ShareLinkError) throw e;
     throw new ShareLinkError(
       `the data after s= (${data.length} characters) does not decompress: the link was cut short or altered`,
     );
@@ -158,7 +176,8 @@ function checkConfig(raw: unknown): Partial<MachineConfig> {
   if (!isObject(raw)) throw new ShareLinkError("'config' must be an object of machine settings");
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(raw)) {
-    const want = CONFIG_KEYS[key as keyof MachineConfig];
+    // own keys only: 'constructor' or '__proto__' is no machine setting
+    const want = Object.hasOwn(CONFIG_KEYS, key) ? CONFIG_KEYS[key as keyof MachineConfig] : undefined;
     if (!want) throw new ShareLinkError(`config: unknown machine setting '${clip(key)}'`);
     const ok =
       want === 'number'
@@ -207,19 +226,78 @@ function clip(s: string): string {
   return s.length > 40 ? s.slice(0, 40) + '…' : s;
 }
 
+// --- a link too long to open: the scenario as a file instead --------------------------------------
+
+const MACHINE_KEY: Record<keyof MachineConfig, string> = {
+  arch: 'arch',
+  granule: 'granule',
+  vce: 'vce',
+  colouredZero: 'coloured_zero',
+  ram: 'ram',
+  cpus: 'cpus',
+  thp: 'thp',
+  useZeroPage: 'use_zero_page',
+  hugeZero: 'huge_zero',
+  initOnAlloc: 'init_on_alloc',
+  initOnFree: 'init_on_free',
+  zeroPagePatch: 'zero_page_patch',
+  pcid: 'pcid',
+  pageAllocUnmapped: 'page_alloc_unmapped',
+  unmappedZeroing: 'unmapped_zeroing',
+};
+
+/**
+ * The state as one scenario text (a `machine` line, `boot` when the link booted at init, then the
+ * entries): what the app offers as a file when the link is too long for a browser to open. Pasted
+ * into the scenario editor (or run with `mm run`), it rebuilds the same machine.
+ */
+export function shareScenarioText(state: ShareState): string {
+  const keys = Object.entries(state.config).map(([k, v]) => {
+    const name = MACHINE_KEY[k as keyof MachineConfig];
+    const value = k === 'granule' ? `${String(v)}K` : typeof v === 'boolean' ? (v ? 'yes' : 'no') : String(v);
+    return `${name}=${value}`;
+  });
+  const lines = [
+    '# MM Lab: this scenario was too long for a share link; paste it into the scenario editor',
+    `machine${keys.map((k) => ` ${k}`).join('')}`,
+    ...(state.boot ? ['boot'] : []),
+    ...state.entries,
+  ];
+  return lines.join('\n') + '\n';
+}
+
 // --- bytes ---------------------------------------------------------------------------------------
 
-async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream): Promise<Uint8Array> {
-  const out = new Response(new Blob([bytes as BlobPart]).stream().pipeThrough(stream));
-  return new Uint8Array(await out.arrayBuffer());
+async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('deflate-raw'));
+  return new Uint8Array(await new Response(stream).arrayBuffer());
 }
 
-function deflate(bytes: Uint8Array): Promise<Uint8Array> {
-  return pipe(bytes, new CompressionStream('deflate-raw'));
-}
-
-function inflate(bytes: Uint8Array): Promise<Uint8Array> {
-  return pipe(bytes, new DecompressionStream('deflate-raw'));
+/** Inflate, reading the output a chunk at a time and giving up as soon as it passes `max` bytes. */
+async function inflate(bytes: Uint8Array, max: number): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  const reader = stream.getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > max) {
+      await reader.cancel();
+      throw new ShareLinkError(
+        `the link's data decompresses to more than ${max / 1024 / 1024} MiB (a real scenario is far smaller): not opened`,
+      );
+    }
+    chunks.push(value);
+  }
+  const out = new Uint8Array(total);
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }
 
 const ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';

@@ -1,0 +1,65 @@
+/**
+ * Issue #13 in the page: a hostile share link cannot hang or crash the tab. The decompression bomb
+ * and the `blkdev_zeroout 8000T` link are refused with a message saying why, the default machine
+ * opens, the page keeps answering and its JavaScript heap stays small.
+ */
+import { deflateRawSync } from 'node:zlib';
+import { expect, test, type Page } from '@playwright/test';
+import { encodeShare, toBase64Url } from '../src/ui/share/share_codec.ts';
+import { MmLab } from './fixtures.ts';
+
+/** The renderer's JS heap, in MiB (Chromium's performance.memory). */
+const heapMiB = (page: Page) =>
+  page.evaluate(
+    () =>
+      (performance as Performance & { memory: { usedJSHeapSize: number } }).memory.usedJSHeapSize / 2 ** 20,
+  );
+
+/** Open `hash` as a link and wait for the app to settle on whatever it decided. */
+async function openLink(page: Page, hash: string): Promise<MmLab> {
+  const app = new MmLab(page);
+  await page.goto(`/${hash}`);
+  await page.waitForFunction(() => window.__mmlab?.isReady);
+  await app.idle();
+  return app;
+}
+
+/** The page still works: a scenario line runs and its result shows. */
+async function stillResponsive(app: MmLab): Promise<void> {
+  await app.runScenario('spawn R\nR mmap r1 64K rw\nR write r1 0 64K 4K 1');
+  expect(await app.statusKb('RssAnon')).toBeGreaterThanOrEqual(64);
+}
+
+test('a decompression-bomb link is refused after 8 MiB, and the page stays responsive', async ({ page }) => {
+  // 25 MiB of JSON in a ~25 KB link: it once became 1.5 GB in the renderer
+  const head = Buffer.from('{"v":1,"config":{},"boot":true,"entries":["');
+  const bomb = deflateRawSync(Buffer.concat([head, Buffer.alloc(25 * 2 ** 20, 0x20)]), { level: 9 });
+  expect(bomb.length).toBeLessThan(30_000);
+  const app = await openLink(page, `#s=${toBase64Url(new Uint8Array(bomb))}`);
+  await expect(page.getByTestId('error-banner')).toContainText(
+    "Share link: the link's data decompresses to more than 8 MiB (a real scenario is far smaller): not opened. The app opened the default machine instead.",
+  );
+  expect(await heapMiB(page)).toBeLessThan(200);
+  await app.screenshot('robustness-bomb-link');
+  await stillResponsive(app);
+});
+
+test('a blkdev_zeroout 8000T link is refused at its line with the limit, and the page stays responsive', async ({
+  page,
+}) => {
+  const hash = await encodeShare({
+    config: {},
+    boot: true,
+    entries: ['blkdev_zeroout 8000T'],
+    selection: {},
+  });
+  const app = await openLink(page, hash);
+  const banner = page.getByTestId('error-banner');
+  await expect(banner).toContainText(
+    'Share link: scenario entry 1, line 1:16 ("blkdev_zeroout 8000T"): blkdev_zeroout: 8388608000 bios is over the limit of 1048576',
+  );
+  await expect(banner).toContainText("raise it with 'limit zeroout_bios=<n>'");
+  expect(await heapMiB(page)).toBeLessThan(200);
+  await app.screenshot('robustness-8000T-link');
+  await stillResponsive(app);
+});
