@@ -12,7 +12,14 @@ import type { Machine } from '../src/core/machine.ts';
 import { PROC_PATHS, readProc } from '../src/core/proc/index.ts';
 import { parseScenario } from '../src/core/scenario/parse.ts';
 import type { Session } from '../src/core/scenario/run.ts';
-import { KNOWN_CLOSURES, cloneMachine, ownFunctions, sharedParts } from '../src/worker/clone.ts';
+import { CHUNK_SIZE, PhysicalRam } from '../src/core/phys/ram.ts';
+import {
+  KNOWN_CLOSURES,
+  Snapshotter,
+  ownFunctions,
+  rebindMachine,
+  sharedParts,
+} from '../src/core/snapshot.ts';
 import { MachineHost } from '../src/worker/host.ts';
 import type { Command, ReplyTo, TimelinePos, TimelineStep, WorkerMessage } from '../src/worker/protocol.ts';
 
@@ -42,7 +49,8 @@ function driver(opts: { eventBudget?: number } = {}) {
  * A digest of everything the hosted machine and its session hold: every own field, recursively, in
  * discovery order (cycles by the order they were first met), typed arrays byte for byte. Functions
  * (code, not state: the host wraps m.bootStep) and the tracer (its sinks are the host's, not machine
- * state) are left out.
+ * state) are left out. RAM counts by what it holds (which chunks are backed, their bytes), not by how
+ * it shares them with checkpoints; a chunk a checkpoint shares cannot change, so its hash is kept.
  */
 function digest(h: { m: Machine; session: Session }): string {
   const root = { m: h.m, session: h.session }; // not the host's own bookkeeping around them
@@ -56,6 +64,14 @@ function digest(h: { m: Machine; session: Session }): string {
     const id = seen.get(v);
     if (id !== undefined) return void hash.update(`@${id};`);
     seen.set(v, seen.size);
+    if (v instanceof PhysicalRam) {
+      hash.update(`RAM[${v.size}]`);
+      for (let ci = 0; ci < v.size / CHUNK_SIZE; ci++) {
+        const c = v.chunkAt(ci);
+        if (c) hash.update(`${ci}:${chunkHash(c.chunk, c.shared)};`);
+      }
+      return;
+    }
     if (ArrayBuffer.isView(v)) {
       hash.update(`${v.constructor.name}[${v.byteLength}]`);
       hash.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
@@ -85,6 +101,17 @@ function digest(h: { m: Machine; session: Session }): string {
   };
   walk(root);
   return hash.digest('hex');
+}
+
+const frozenChunks = new WeakMap<Uint8Array, string>();
+
+/** A RAM chunk's hash; a shared chunk is read-only for good, so its hash is remembered. */
+function chunkHash(c: Uint8Array, shared: boolean): string {
+  const known = frozenChunks.get(c);
+  if (known) return known;
+  const x = createHash('sha1').update(c).digest('hex');
+  if (shared) frozenChunks.set(c, x);
+  return x;
 }
 
 /** Every /proc file, for the machine and for each live process, by path. */
@@ -359,7 +386,17 @@ describe('timeline: every step says where in the kernel it is', () => {
   }
 });
 
-describe('timeline: checkpoints are deep copies', () => {
+/** A machine and session restored from a snapshot of `src`, as the timeline's checkpoints are. */
+function cloneMachine(src: { m: Machine; session: Session }, out: (t: string) => void) {
+  const snaps = new Snapshotter();
+  const share = sharedParts(src.m);
+  const c = snaps.restore(snaps.take({ m: src.m, session: src.session }, share), share);
+  rebindMachine(c.m);
+  (c.session as unknown as { opts: { out: (t: string) => void } }).opts = { out };
+  return c;
+}
+
+describe('timeline: checkpoints are independent copies', () => {
   it('a copy and the original run the same lines to the same state, without touching each other', () => {
     const a = buildSession('x86_64', '256');
     const src = a.host.hosted!;

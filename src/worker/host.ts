@@ -27,6 +27,7 @@ import {
   processPageStates,
 } from '../core/inspect.ts';
 import { Machine, hex } from '../core/machine.ts';
+import { Snapshotter, rebindMachine, sharedParts, type Snapshot } from '../core/snapshot.ts';
 import type { KEvent } from '../core/trace.ts';
 import { blkdevIssueZeroPages } from '../core/block/blk-lib.ts';
 import { PTE } from '../core/arch/pgtable.ts';
@@ -47,7 +48,6 @@ import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.
 import { Session, parseMachine, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { describeFreeLists } from '../core/inspect_frame.ts';
-import { cloneMachine, type MachineAndSession } from './clone.ts';
 import { splitBoot, splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
 import { DirtyRanges } from './dirty.ts';
 import { inspectFrameReply } from './inspect_reply.ts';
@@ -131,22 +131,32 @@ export class MachineHost {
     machine: (h) => h.m,
     recorder: (h, events) => (h.rec = events),
     snapshot: (h) => {
-      const stats = { bytes: 0 };
-      const copy = cloneMachine(h, () => {}, stats);
-      return {
-        snap: { copy, stepNotes: h.stepNotes.map((n) => n.slice()), beyondBoot: h.beyondBoot },
-        bytes: stats.bytes,
-      };
+      const snap = this.snapshots.take(
+        { m: h.m, session: h.session, stepNotes: h.stepNotes, beyondBoot: h.beyondBoot },
+        this.shared(h.m),
+      );
+      return { snap, bytes: snap.bytes, blocks: snap.blocks, chunks: snap.chunks };
     },
     restore: (snap, from) => {
-      const copy = cloneMachine(snap.copy, () => {});
-      const stepNotes = trackStepNotes(copy.m);
-      snap.stepNotes.forEach((n, i) => (stepNotes[i] = n.slice()));
-      const h = this.host(copy.m, stepNotes, from.generation, copy.session);
-      h.beyondBoot = snap.beyondBoot;
+      const c = this.snapshots.restore(snap, this.shared(from.m));
+      rebindMachine(c.m);
+      const stepNotes = trackStepNotes(c.m);
+      c.stepNotes.forEach((n, i) => (stepNotes[i] = n));
+      const h = this.host(c.m, stepNotes, from.generation, c.session);
+      h.beyondBoot = c.beyondBoot;
       return h;
     },
   });
+  /** takes and restores the timeline's checkpoints (src/core/snapshot.ts) */
+  private readonly snapshots = new Snapshotter();
+  /** the immutable parts of machines of one architecture, found once (sharedParts) */
+  private sharedFor: { arch: unknown; parts: Set<object> } | null = null;
+
+  private shared(m: Machine): Set<object> {
+    if (this.sharedFor?.arch !== m.arch) this.sharedFor = { arch: m.arch, parts: sharedParts(m) };
+    return this.sharedFor.parts;
+  }
+
   /** messages waiting for the command before them to finish */
   private readonly queue: unknown[] = [];
   /** a long command is between slices: later messages wait in `queue` */
@@ -1053,12 +1063,8 @@ function trackStepNotes(m: Machine): string[][] {
   return perStep;
 }
 
-/** A timeline checkpoint: a deep copy of a machine and its session, and the host's notes about it. */
-interface Checkpoint {
-  copy: MachineAndSession;
-  stepNotes: string[][];
-  beyondBoot: boolean;
-}
+/** A timeline checkpoint: a snapshot of a machine and its session, and the host's notes about it. */
+type Checkpoint = Snapshot<{ m: Machine; session: Session; stepNotes: string[][]; beyondBoot: boolean }>;
 
 /** What `run` replies with about the lines themselves (RanReply without the machine). */
 type LinesRan = Pick<RanReply, 'output' | 'errors' | 'failures' | 'executed' | 'deaths'>;
