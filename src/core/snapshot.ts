@@ -28,6 +28,8 @@ export const SNAPSHOT_VERSION = 1;
 /** Block size for the large typed arrays' sharing between consecutive snapshots. */
 export const SNAPSHOT_BLOCK = 1 << 16;
 
+const EMPTY = new Uint8Array(0);
+
 /** A large typed array kept as blocks (some shared with the previous snapshot of the same array). */
 class BlockedArray {
   constructor(
@@ -90,15 +92,30 @@ export class Snapshotter {
         const prev = this.last.get(v.buffer);
         const src = new Uint8Array(v.buffer);
         const got: Uint8Array[] = [];
+        // Blocks equal to the last snapshot's are shared; the others are copied into one buffer.
+        const changed: number[] = [];
         for (let off = 0, i = 0; off < src.byteLength; off += SNAPSHOT_BLOCK, i++) {
-          const end = Math.min(off + SNAPSHOT_BLOCK, src.byteLength);
           const p = prev?.[i];
+          const end = Math.min(off + SNAPSHOT_BLOCK, src.byteLength);
           if (p && p.byteLength === end - off && sameBytes(src, off, p)) got.push(p);
           else {
-            got.push(src.slice(off, end));
-            bytes += end - off;
+            changed.push(i);
+            got.push(EMPTY);
           }
         }
+        let size = 0;
+        for (const i of changed) size += Math.min(SNAPSHOT_BLOCK, src.byteLength - i * SNAPSHOT_BLOCK);
+        const store = new Uint8Array(size);
+        let at = 0;
+        for (const i of changed) {
+          const off = i * SNAPSHOT_BLOCK;
+          const n = Math.min(SNAPSHOT_BLOCK, src.byteLength - off);
+          const b = store.subarray(at, at + n);
+          b.set(src.subarray(off, off + n));
+          got[i] = b;
+          at += n;
+        }
+        bytes += size;
         this.last.set(v.buffer, got);
         for (const b of got) blocks.push(b);
         return new BlockedArray(v.constructor as new (b: ArrayBuffer) => ArrayBufferView, v.byteLength, got);

@@ -388,6 +388,15 @@ export class Timeline<H, S> {
    * when they ran throw again here, at the same point; that is part of replaying them.
    */
   private replay(live: H, pos: TimelinePos, progress: Progress): { h: H; partial: boolean } {
+    const rec = this.ops[pos.op]!;
+    const steps = stepsOf(rec, this.deps.machine(live));
+    // The end of an operation is the start of the next: its checkpoint, when there is one, is it.
+    const after = pos.step >= steps.length ? this.checkpoints.get(pos.op + 1) : undefined;
+    if (after) {
+      after.used = ++this.clock;
+      progress(1, 1);
+      return { h: this.deps.restore(after.snap, live), partial: false };
+    }
     let start = -1;
     for (const i of this.checkpoints.keys()) if (i <= pos.op && i > start) start = i;
     let h: H;
@@ -408,8 +417,6 @@ export class Timeline<H, S> {
       if ((i + 1) % every === 0) progress(i + 1, total);
     }
     if (pos.op > start) this.maybeKeep(pos.op, h);
-    const rec = this.ops[pos.op]!;
-    const steps = stepsOf(rec, this.deps.machine(live));
     if (pos.step >= steps.length) {
       this.runQuietly(h, rec.cmd);
       progress(total, total);
