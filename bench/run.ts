@@ -7,13 +7,22 @@
  *   boot           1, 4 and 16 GiB machines: boot time against the time to fill the same typed
  *                  arrays once (the memory-bandwidth floor), and bytes of metadata per frame
  *
+ *   timeline      step back / forward at 1 GiB and 16 GiB (bench/timeline.ts), through the worker
+ *                 host's code path; the worker's share of a COW click and of a full-grid refresh
+ *
  * Targets (issue #2): at most 24 bytes of metadata per frame, no per-frame JS objects (the heap must
  * not grow with the frame count beyond the typed arrays), a 16 GiB boot under one second in Node.
+ * Issue #12: a timeline step in at most 100 ms; the fault path at least as fast as the host kernel.
+ *
+ * The last line is one JSON object holding every row:
+ *   {"bench":"mmlab","rows":[{"figure","value","unit","baseline","target","met"},...]}
+ * (`npm run bench:browser` prints the browser figures the same way.)
  */
 import { Machine } from '../src/core/machine.ts';
 import { GFP_MASKS } from '../src/core/mm/gfp.ts';
 import { PageArray } from '../src/core/phys/page.ts';
 import { faultBench } from './faults.ts';
+import { type BenchRow, timelineBench, workerViewBench } from './timeline.ts';
 
 const GiB = 1024 ** 3;
 
@@ -150,4 +159,47 @@ console.table(
     target: r.mode === 'zero-read' && r.ratio !== null ? (r.ratio >= 1 ? '>= 1: met' : '>= 1: MISSED') : '',
   })),
 );
-console.log(JSON.stringify({ bench: 'mmlab', rows, faults }));
+// --- the timeline and the views' worker side (issue #12) --------------------------------------------
+const tl = timelineBench();
+const views = workerViewBench();
+console.log('\nTimeline and views (worker host code path, Node)');
+console.table([...tl, ...views]);
+
+// --- one JSON line ---------------------------------------------------------------------------------
+const json: BenchRow[] = [];
+for (const r of rows as {
+  figure: string;
+  value: string;
+  baseline?: string;
+  ratio?: string;
+  target?: string;
+}[]) {
+  if (r.figure.startsWith('WARNING')) continue;
+  const boot = /^boot/.test(r.figure);
+  const value = Number.parseFloat(String(r.value).replace(/,/g, ''));
+  json.push({
+    figure: r.figure,
+    value,
+    unit: boot ? 'ms' : 'pairs/s',
+    baseline: Number.parseFloat(String(r.baseline).replace(/,/g, '')),
+    baselineWhat: String(r.baseline).replace(/^[\d.,]+ ?(ms)? ?/, ''),
+    target: boot && r.figure.startsWith('boot 16') ? 1000 : null,
+    met: boot && r.figure.startsWith('boot 16') ? value < 1000 : null,
+  });
+}
+const FAULT_TARGET: Record<string, number> = { 'zero-read': 2, 'write-fresh': 1, cow: 1, fork256: 1 };
+for (const f of faults) {
+  const target = FAULT_TARGET[f.mode] ?? null;
+  json.push({
+    figure: `${f.mode === 'fork256' ? 'fork of 256 MiB' : f.mode} fault path, emulated/host kernel`,
+    value: f.ratio === null ? Number.NaN : Math.round(f.ratio * 1000) / 1000,
+    unit: 'x host',
+    baseline: f.host === null ? null : Math.round(f.host),
+    baselineWhat: `host kernel ${f.unit} (emulated ${Math.round(f.emulated)} ${f.unit})`,
+    target,
+    higher: true,
+    met: f.ratio === null || target === null ? null : f.ratio >= target,
+  });
+}
+json.push(...tl, ...views);
+console.log(JSON.stringify({ bench: 'mmlab', rows: json }));

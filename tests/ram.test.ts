@@ -47,3 +47,32 @@ describe('physical RAM', () => {
     expect(() => ram.readU8(CHUNK_SIZE)).toThrow(/0x10000/);
   });
 });
+
+describe('physical RAM: copy-on-write forks (timeline checkpoints)', () => {
+  it('a fork reads what the original held; a write on either side copies that chunk only and the other keeps its bytes', () => {
+    const ram = new PhysicalRam(8 * CHUNK_SIZE);
+    ram.writeU8(5, 0x11);
+    ram.writeU8(CHUNK_SIZE * 2 + 9, 0x22);
+    const released: Uint8Array[] = [];
+    ram.onRelease = (c) => released.push(c);
+    const fork = ram.fork();
+    expect(fork.readU8(5)).toBe(0x11);
+    expect(fork.onRelease).toBeNull();
+    ram.writeU8(5, 0x33); // the original writes: its chunk is copied, the fork keeps 0x11
+    expect(ram.readU8(5)).toBe(0x33);
+    expect(fork.readU8(5)).toBe(0x11);
+    expect(ram.cowCopies).toBe(1);
+    expect(released.length).toBe(1);
+    fork.writeU8(CHUNK_SIZE * 2 + 9, 0x44); // the fork writes: the original keeps 0x22
+    expect(ram.readU8(CHUNK_SIZE * 2 + 9)).toBe(0x22);
+    expect(fork.readU8(CHUNK_SIZE * 2 + 9)).toBe(0x44);
+    // Clearing a shared chunk whole drops it from the original only.
+    ram.clear(CHUNK_SIZE * 2, CHUNK_SIZE);
+    expect(ram.isBacked(CHUNK_SIZE * 2)).toBe(false);
+    expect(released.length).toBe(2);
+    const again = ram.fork();
+    ram.copyPage(CHUNK_SIZE * 4, 0, 4096);
+    expect(again.isZero(CHUNK_SIZE * 4, 4096)).toBe(true);
+    expect(ram.readU8(CHUNK_SIZE * 4 + 5)).toBe(0x33);
+  });
+});

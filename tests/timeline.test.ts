@@ -12,7 +12,14 @@ import type { Machine } from '../src/core/machine.ts';
 import { PROC_PATHS, readProc } from '../src/core/proc/index.ts';
 import { parseScenario } from '../src/core/scenario/parse.ts';
 import type { Session } from '../src/core/scenario/run.ts';
-import { KNOWN_CLOSURES, cloneMachine, ownFunctions, sharedParts } from '../src/worker/clone.ts';
+import { CHUNK_SIZE, PhysicalRam } from '../src/core/phys/ram.ts';
+import {
+  KNOWN_CLOSURES,
+  Snapshotter,
+  ownFunctions,
+  rebindMachine,
+  sharedParts,
+} from '../src/core/snapshot.ts';
 import { MachineHost } from '../src/worker/host.ts';
 import type { Command, ReplyTo, TimelinePos, TimelineStep, WorkerMessage } from '../src/worker/protocol.ts';
 
@@ -42,11 +49,12 @@ function driver(opts: { eventBudget?: number } = {}) {
  * A digest of everything the hosted machine and its session hold: every own field, recursively, in
  * discovery order (cycles by the order they were first met), typed arrays byte for byte. Functions
  * (code, not state: the host wraps m.bootStep) and the tracer (its sinks are the host's, not machine
- * state) are left out.
+ * state) are left out. RAM counts by what it holds (which chunks are backed, their bytes), not by how
+ * it shares them with checkpoints; a chunk a checkpoint shares cannot change, so its hash is kept.
  */
 function digest(h: { m: Machine; session: Session }): string {
   const root = { m: h.m, session: h.session }; // not the host's own bookkeeping around them
-  const hash = createHash('sha256');
+  const hash = createHash('sha1');
   const seen = new Map<object, number>();
   const walk = (v: unknown): void => {
     if (v === null || typeof v !== 'object') {
@@ -56,6 +64,14 @@ function digest(h: { m: Machine; session: Session }): string {
     const id = seen.get(v);
     if (id !== undefined) return void hash.update(`@${id};`);
     seen.set(v, seen.size);
+    if (v instanceof PhysicalRam) {
+      hash.update(`RAM[${v.size}]`);
+      for (let ci = 0; ci < v.size / CHUNK_SIZE; ci++) {
+        const c = v.chunkAt(ci);
+        if (c) hash.update(`${ci}:${chunkHash(c.chunk, c.shared)};`);
+      }
+      return;
+    }
     if (ArrayBuffer.isView(v)) {
       hash.update(`${v.constructor.name}[${v.byteLength}]`);
       hash.update(new Uint8Array(v.buffer, v.byteOffset, v.byteLength));
@@ -85,6 +101,17 @@ function digest(h: { m: Machine; session: Session }): string {
   };
   walk(root);
   return hash.digest('hex');
+}
+
+const frozenChunks = new WeakMap<Uint8Array, string>();
+
+/** A RAM chunk's hash; a shared chunk is read-only for good, so its hash is remembered. */
+function chunkHash(c: Uint8Array, shared: boolean): string {
+  const known = frozenChunks.get(c);
+  if (known) return known;
+  const x = createHash('sha1').update(c).digest('hex');
+  if (shared) frozenChunks.set(c, x);
+  return x;
 }
 
 /** Every /proc file, for the machine and for each live process, by path. */
@@ -196,6 +223,87 @@ describe('timeline: going back is exact', () => {
       expect(cps.bytes).toBeGreaterThan(0);
     });
   }
+});
+
+describe('timeline: going back is exact at scale', () => {
+  it('2 GiB written in 64 operations (and a fork, a COW): every operation boundary, back and forth, equals the live state; the grid gets only the frames that changed', () => {
+    const posted: WorkerMessage[] = [];
+    const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity });
+    // What the frame grid holds: every frameDelta applied, as FrameGrid.applyDelta does.
+    let grid = new Uint8Array(0);
+    let sent = 0;
+    let seq = 1;
+    const send = <B extends Body>(body: B): ReplyTo[B['type']] => {
+      const s = seq++;
+      host.handle({ ...body, seq: s });
+      for (const m of posted)
+        if (m.type === 'frameDelta') {
+          if (grid.length !== m.nrPages) grid = new Uint8Array(m.nrPages);
+          for (let i = 0, at = 0; i < m.ranges.length; i += 2) {
+            const n = m.ranges[i + 1]! - m.ranges[i]!;
+            grid.set(m.states.subarray(at, at + n), m.ranges[i]!);
+            at += n;
+            sent += n;
+          }
+        }
+      const reply = posted.find((m) => m.seq === s && m.type !== 'frameDelta' && m.type !== 'printk');
+      posted.length = 0;
+      if (!reply || reply.type === 'error') throw new Error(reply ? reply.message : 'no reply');
+      return reply as ReplyTo[B['type']];
+    };
+    const gridIsTheMachine = () => {
+      const m = host.hosted!.m;
+      const want = new Uint8Array(m.pages.nrPages);
+      m.frameStates(want);
+      return Buffer.compare(want, grid) === 0;
+    };
+    // THP: 2 GiB written (RSS) by 1024 huge-page write faults, a byte in each huge page, so the host
+    // keeps little RAM and the test takes seconds; checkpoints and replays do the same work per fault.
+    send({
+      type: 'init',
+      config: { arch: 'x86_64', ram: 2560 * 2 ** 20, cpus: 2, thp: 'always' },
+      boot: true,
+    });
+    send({ type: 'run', lines: 'spawn A\nA mmap r1 2G rw' });
+    const first = send({ type: 'timeline', op: null }).ops.length;
+    const lines: string[] = [];
+    for (let i = 0; i < 64; i++) lines.push(`A write r1 ${i * 32}M 32M 2M ${(i % 200) + 1}`);
+    lines.splice(40, 0, 'A fork B', 'B write r1 0 2M 4K 0x77', 'B exit');
+    const live: string[] = [digest(host.hosted!)]; // live[k]: after operation first + k - 1
+    for (const l of lines) {
+      expect(send({ type: 'run', lines: l }).errors).toEqual([]);
+      live.push(digest(host.hosted!));
+    }
+    const ops = send({ type: 'timeline', op: null }).ops;
+    expect(ops.length - first).toBe(lines.length);
+    expect(ops.length - first).toBeGreaterThanOrEqual(60);
+    const a = send({ type: 'processes' }).processes.find((p) => p.name === 'A')!;
+    expect(a.rssAnonKb * 1024).toBeGreaterThanOrEqual(2 * 2 ** 30);
+    expect(gridIsTheMachine()).toBe(true);
+    // Back across every operation, one boundary at a time (step 0: before the operation)...
+    for (let op = ops.length - 1; op >= first; op--) {
+      sent = 0;
+      send({ type: 'seek', pos: { op, step: 0 } });
+      expect(digest(host.hosted!), `before operation ${op}`).toBe(live[op - first]);
+      expect(gridIsTheMachine(), `grid before operation ${op}`).toBe(true);
+      // one operation back changes at most what it wrote (16 huge pages, their tables), not the grid
+      if (op < ops.length - 1 && !ops[op]!.label.includes('fork'))
+        expect(sent).toBeLessThan(host.hosted!.m.pages.nrPages / 8);
+    }
+    // ...and forward again, to the end of each operation.
+    for (let op = first; op < ops.length; op++) {
+      send({ type: 'seek', pos: { op, step: ops[op]!.steps } });
+      expect(digest(host.hosted!), `after operation ${op}`).toBe(live[op - first + 1]);
+      expect(gridIsTheMachine(), `grid after operation ${op}`).toBe(true);
+    }
+    send({ type: 'seek', pos: null });
+    expect(digest(host.hosted!)).toBe(live.at(-1));
+    expect(gridIsTheMachine()).toBe(true);
+    // The memory the past holds is reported, and bounded.
+    const { past } = send({ type: 'timeline', op: null });
+    expect(past.checkpoints).toBeGreaterThan(10);
+    expect(past.bytes).toBeLessThanOrEqual(past.budget);
+  }, 600_000);
 });
 
 describe('timeline: inside an operation', () => {
@@ -359,7 +467,17 @@ describe('timeline: every step says where in the kernel it is', () => {
   }
 });
 
-describe('timeline: checkpoints are deep copies', () => {
+/** A machine and session restored from a snapshot of `src`, as the timeline's checkpoints are. */
+function cloneMachine(src: { m: Machine; session: Session }, out: (t: string) => void) {
+  const snaps = new Snapshotter();
+  const share = sharedParts(src.m);
+  const c = snaps.restore(snaps.take({ m: src.m, session: src.session }, share), share);
+  rebindMachine(c.m);
+  (c.session as unknown as { opts: { out: (t: string) => void } }).opts = { out };
+  return c;
+}
+
+describe('timeline: checkpoints are independent copies', () => {
   it('a copy and the original run the same lines to the same state, without touching each other', () => {
     const a = buildSession('x86_64', '256');
     const src = a.host.hosted!;

@@ -27,6 +27,7 @@ import {
   processPageStates,
 } from '../core/inspect.ts';
 import { Machine, hex } from '../core/machine.ts';
+import { Snapshotter, rebindMachine, sharedParts, type Snapshot } from '../core/snapshot.ts';
 import type { KEvent } from '../core/trace.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../core/block/blk-lib.ts';
 import { BudgetExceeded } from '../core/scenario/limits.ts';
@@ -48,7 +49,6 @@ import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.
 import { Session, parseMachine, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { describeFreeLists } from '../core/inspect_frame.ts';
-import { cloneMachine, type MachineAndSession } from './clone.ts';
 import { splitBoot, splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
 import { DirtyRanges } from './dirty.ts';
 import { inspectFrameReply } from './inspect_reply.ts';
@@ -131,22 +131,34 @@ export class MachineHost {
     machine: (h) => h.m,
     recorder: (h, events) => (h.rec = events),
     snapshot: (h) => {
-      const stats = { bytes: 0 };
-      const copy = cloneMachine(h, () => {}, stats);
-      return {
-        snap: { copy, stepNotes: h.stepNotes.map((n) => n.slice()), beyondBoot: h.beyondBoot },
-        bytes: stats.bytes,
-      };
+      const snap = this.snapshots.take(
+        { m: h.m, session: h.session, stepNotes: h.stepNotes, beyondBoot: h.beyondBoot },
+        this.shared(h.m),
+      );
+      return { snap, bytes: snap.bytes, blocks: snap.blocks, chunks: snap.chunks };
     },
     restore: (snap, from) => {
-      const copy = cloneMachine(snap.copy, () => {});
-      const stepNotes = trackStepNotes(copy.m);
-      snap.stepNotes.forEach((n, i) => (stepNotes[i] = n.slice()));
-      const h = this.host(copy.m, stepNotes, from.generation, copy.session);
-      h.beyondBoot = snap.beyondBoot;
+      const c = this.snapshots.restore(snap, this.shared(from.m));
+      rebindMachine(c.m);
+      const stepNotes = trackStepNotes(c.m);
+      c.stepNotes.forEach((n, i) => (stepNotes[i] = n));
+      const h = this.host(c.m, stepNotes, from.generation, c.session);
+      h.beyondBoot = c.beyondBoot;
       return h;
     },
   });
+  /** every frame state sent to the view for this generation (frameDelta diffs against it) */
+  private viewFrames: { generation: number; states: Uint8Array } | null = null;
+  /** takes and restores the timeline's checkpoints (src/core/snapshot.ts) */
+  private readonly snapshots = new Snapshotter();
+  /** the immutable parts of machines of one architecture, found once (sharedParts) */
+  private sharedFor: { arch: unknown; parts: Set<object> } | null = null;
+
+  private shared(m: Machine): Set<object> {
+    if (this.sharedFor?.arch !== m.arch) this.sharedFor = { arch: m.arch, parts: sharedParts(m) };
+    return this.sharedFor.parts;
+  }
+
   /** messages waiting for the command before them to finish */
   private readonly queue: unknown[] = [];
   /** a long command is between slices: later messages wait in `queue` */
@@ -511,7 +523,7 @@ export class MachineHost {
       case 'timeline': {
         const h = this.machine();
         const t = this.timeline.describe(h, cmd.op);
-        return { type: 'timeline', seq, ...t };
+        return { type: 'timeline', seq, ...t, past: this.timeline.past };
       }
       case 'seek':
       case 'truncate': {
@@ -960,20 +972,85 @@ export class MachineHost {
       h.logSent = h.m.log.length;
     }
     if (h.dirty.empty) return;
-    const ranges = h.dirty.take();
+    const d = this.frameDelta(h, h.dirty.take());
+    if (!d) return;
+    this.post(
+      {
+        type: 'frameDelta',
+        seq,
+        generation: h.generation,
+        nrPages: h.m.pages.nrPages,
+        ranges: d.ranges,
+        states: d.states,
+      },
+      [d.ranges.buffer, d.states.buffer],
+    );
+  }
+
+  /**
+   * The frames of `dirty` whose state differs from what the view last received (`viewFrames`, a copy
+   * of every state sent for this generation): after a seek or End every frame is dirty, but only the
+   * ones that changed travel. The first delta of a generation goes whole (the grid starts anew on it).
+   */
+  private frameDelta(h: Hosted, dirty: Uint32Array): { ranges: Uint32Array; states: Uint8Array } | null {
+    const nr = h.m.pages.nrPages;
     let total = 0;
-    for (let i = 0; i < ranges.length; i += 2) total += ranges[i + 1]! - ranges[i]!;
-    const states = new Uint8Array(total);
-    for (let i = 0, at = 0; i < ranges.length; i += 2) {
-      const from = ranges[i]!;
-      const to = ranges[i + 1]!;
-      h.m.frameStates(states.subarray(at, at + to - from), from, to);
+    for (let i = 0; i < dirty.length; i += 2) total += dirty[i + 1]! - dirty[i]!;
+    const fresh = new Uint8Array(total);
+    for (let i = 0, at = 0; i < dirty.length; i += 2) {
+      const from = dirty[i]!;
+      const to = dirty[i + 1]!;
+      h.m.frameStates(fresh.subarray(at, at + to - from), from, to);
       at += to - from;
     }
-    this.post(
-      { type: 'frameDelta', seq, generation: h.generation, nrPages: h.m.pages.nrPages, ranges, states },
-      [ranges.buffer, states.buffer],
-    );
+    const v = this.viewFrames;
+    if (!v || v.generation !== h.generation || v.states.length !== nr) {
+      const states = new Uint8Array(nr);
+      for (let i = 0, at = 0; i < dirty.length; i += 2) {
+        states.set(fresh.subarray(at, at + dirty[i + 1]! - dirty[i]!), dirty[i]!);
+        at += dirty[i + 1]! - dirty[i]!;
+      }
+      this.viewFrames = { generation: h.generation, states };
+      return { ranges: dirty, states: fresh };
+    }
+    // Changed runs, joined across gaps shorter than DELTA_GAP (a range costs 8 bytes and a loop).
+    const out: number[] = [];
+    const seen = v.states;
+    for (let i = 0, at = 0; i < dirty.length; i += 2) {
+      const from = dirty[i]!;
+      const to = dirty[i + 1]!;
+      for (let p = from; p < to; p++) {
+        if (fresh[at + p - from] === seen[p]) continue;
+        let e = p + 1;
+        let last = e;
+        while (e < to && e - last < DELTA_GAP) {
+          if (fresh[at + e - from] !== seen[e]) last = e + 1;
+          e++;
+        }
+        out.push(p, last);
+        p = last;
+      }
+      at += to - from;
+    }
+    if (out.length === 0) return null;
+    const ranges = Uint32Array.from(out);
+    let n = 0;
+    for (let i = 0; i < ranges.length; i += 2) n += ranges[i + 1]! - ranges[i]!;
+    const states = new Uint8Array(n);
+    // `fresh` is indexed by position within the dirty ranges: map each changed run back into it.
+    for (let i = 0, at = 0, j = 0, base = 0; i < ranges.length; i += 2) {
+      const from = ranges[i]!;
+      const to = ranges[i + 1]!;
+      while (dirty[j + 1]! <= from) {
+        base += dirty[j + 1]! - dirty[j]!;
+        j += 2;
+      }
+      const src = fresh.subarray(base + from - dirty[j]!, base + to - dirty[j]!);
+      states.set(src, at);
+      seen.set(src, from);
+      at += to - from;
+    }
+    return { ranges, states };
   }
 
   private info(h: Hosted): MachineInfo {
@@ -1057,12 +1134,8 @@ function trackStepNotes(m: Machine): string[][] {
   return perStep;
 }
 
-/** A timeline checkpoint: a deep copy of a machine and its session, and the host's notes about it. */
-interface Checkpoint {
-  copy: MachineAndSession;
-  stepNotes: string[][];
-  beyondBoot: boolean;
-}
+/** A timeline checkpoint: a snapshot of a machine and its session, and the host's notes about it. */
+type Checkpoint = Snapshot<{ m: Machine; session: Session; stepNotes: string[][]; beyondBoot: boolean }>;
 
 /** What `run` replies with about the lines themselves (RanReply without the machine). */
 type LinesRan = Pick<RanReply, 'output' | 'errors' | 'failures' | 'executed' | 'deaths'>;
@@ -1076,6 +1149,9 @@ interface LinesState {
   failuresBefore: number;
   executed: number;
 }
+
+/** Changed frames this close together travel as one range (frameDelta). */
+const DELTA_GAP = 16;
 
 /** Runs of at most this many statements become one timeline operation per statement. */
 const OPS_PER_RUN = 1000;

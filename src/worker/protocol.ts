@@ -1007,6 +1007,11 @@ export interface TimelineReply {
   pos: TimelinePos | null;
   op: number | null;
   steps: TimelineStep[];
+  /**
+   * Memory the timeline keeps for going back: checkpoints held, the bytes they hold apart from the
+   * live machine (RAM chunks it has since overwritten or freed, copied metadata), and the bound.
+   */
+  past: { checkpoints: number; bytes: number; budget: number };
 }
 
 /**

@@ -7,15 +7,21 @@
  * restores the nearest checkpoint at or before the operation (else a new Machine of the same config),
  * replays the operations from there to op-1, then operation `op` up to the wanted event.
  *
- * Checkpoints are deep copies (clone.ts) of the machine between two operations, taken while replaying:
- * every CHECKPOINT_EVERY operations and where boot ends. They are restored by copying again, so a
- * replay never changes one. Their memory is bounded by CHECKPOINT_BUDGET: the least recently used go
- * first, and a machine too big for the budget gets none (its replays start from a new Machine).
+ * Checkpoints are snapshots (src/core/snapshot.ts) of the machine between two operations: RAM shared
+ * copy-on-write, the large metadata arrays in blocks shared with the previous checkpoint. They are
+ * taken after live operations as soon as the work since the last one costs more than taking one
+ * (so taking them costs at most about as much as the operations themselves, and going back replays
+ * at most about that much), at the end of boot and every CHECKPOINT_EVERY operations of a replay.
+ * A restore copies again, so a replay never changes one. The memory they hold apart from the live
+ * machine (RAM chunks the live one has since overwritten or freed, metadata blocks) is counted
+ * exactly (`PastLedger`) and bounded by CHECKPOINT_BUDGET: before a checkpoint is taken the least
+ * recently used ones go until the last checkpoint's size fits, and again after.
  *
  * Generic over the host's record of a machine (`H`), which it only creates, runs operations on and
  * reads the Machine of, through `TimelineDeps`.
  */
 import type { Machine } from '../core/machine.ts';
+import type { PhysicalRam } from '../core/phys/ram.ts';
 import type { KEvent } from '../core/trace.ts';
 import { MAX_OP_STEPS, type TimelineOpInfo, type TimelinePos, type TimelineStep } from './protocol.ts';
 import { StopReplay, eventsThrough, opInfo, stepsOf, type OpCommand, type OpRecord } from './timeline.ts';
@@ -39,17 +45,87 @@ export interface TimelineDeps<H, S> {
   machine(h: H): Machine;
   /** start (an array) or stop (null) recording the machine's events */
   recorder(h: H, events: KEvent[] | null): void;
-  /** a deep copy of `h` that nothing will change, and the bytes it holds */
-  snapshot(h: H): { snap: S; bytes: number };
+  /**
+   * A snapshot of `h` that nothing will change: the bytes copied for it, and the buffers it holds
+   * (metadata blocks, RAM chunks) so the timeline can count what the past holds.
+   */
+  snapshot(h: H): { snap: S; bytes: number; blocks: Uint8Array[]; chunks: Uint8Array[] };
   /** a new hosted machine from a copy of `snap` (`from` gives the generation) */
   restore(snap: S, from: H): H;
 }
 
 interface Checkpoint<S> {
   snap: S;
+  /** bytes copied for it (small arrays, chunk tables): the blocks and chunks are in the ledger */
   bytes: number;
+  held: Uint8Array[];
   /** when it was last restored or taken (LRU) */
   used: number;
+}
+
+/**
+ * What the checkpoints hold apart from the live machine: every buffer (metadata block, RAM chunk)
+ * with the number of checkpoints holding it and whether the live machine still uses it. A RAM chunk
+ * shared with the live machine costs nothing until the live machine writes or frees it
+ * (PhysicalRam.onRelease); a metadata block is always a copy.
+ */
+class PastLedger {
+  private held = new Map<Uint8Array, { n: number; live: boolean }>();
+  /** bytes of held buffers the live machine does not use */
+  bytes = 0;
+
+  /** A checkpoint holds `bufs`; `live`: the live machine uses them too (its RAM chunks). */
+  add(bufs: readonly Uint8Array[], live: boolean): void {
+    for (const b of bufs) {
+      const e = this.held.get(b);
+      if (e) e.n++;
+      else {
+        this.held.set(b, { n: 1, live });
+        if (!live) this.bytes += b.byteLength;
+      }
+    }
+  }
+
+  drop(bufs: readonly Uint8Array[]): void {
+    for (const b of bufs) {
+      const e = this.held.get(b);
+      if (!e) continue;
+      if (--e.n === 0) {
+        this.held.delete(b);
+        if (!e.live) this.bytes -= b.byteLength;
+      }
+    }
+  }
+
+  /** The live machine stopped using `b` (a RAM chunk copied on write or cleared). */
+  released(b: Uint8Array): void {
+    const e = this.held.get(b);
+    if (e?.live) {
+      e.live = false;
+      this.bytes += b.byteLength;
+    }
+  }
+
+  /** A different machine is live now (continue from here): which buffers it uses, again. */
+  relive(live: ReadonlySet<Uint8Array>): void {
+    this.bytes = 0;
+    for (const [b, e] of this.held) {
+      e.live = live.has(b);
+      if (!e.live) this.bytes += b.byteLength;
+    }
+  }
+
+  clear(): void {
+    this.held.clear();
+    this.bytes = 0;
+  }
+}
+
+/** What the timeline keeps for the past, for the panel: checkpoints, bytes held, the budget. */
+export interface PastMemory {
+  checkpoints: number;
+  bytes: number;
+  budget: number;
 }
 
 export interface Sought<H> {
@@ -72,14 +148,33 @@ export class Timeline<H, S> {
 
   /** EVENT_BUDGET; tests lower it */
   eventBudget = EVENT_BUDGET;
+  /** CHECKPOINT_BUDGET; tests lower it */
+  checkpointBudget = CHECKPOINT_BUDGET;
+  private readonly ledger = new PastLedger();
+  /** the RAM whose releases the ledger hears about (the live machine's) */
+  private watched: PhysicalRam | null = null;
+  /** ms of live operations since the last checkpoint, and what the last one took to take */
+  private workSince = 0;
+  private checkpointCost = 0;
+  /** the clock live checkpoints are decided by (performance.now; tests may replace it) */
+  now: () => number = () => performance.now();
 
   constructor(private readonly deps: TimelineDeps<H, S>) {}
 
   /** Checkpoints held now (operation indices), and their bytes: for tests and the docs' figures. */
   get checkpointInfo(): { at: number[]; bytes: number } {
-    let bytes = 0;
+    return { at: [...this.checkpoints.keys()].sort((a, b) => a - b), bytes: this.pastBytes() };
+  }
+
+  /** Memory the past holds (checkpoints apart from the live machine), for the timeline panel. */
+  get past(): PastMemory {
+    return { checkpoints: this.checkpoints.size, bytes: this.pastBytes(), budget: this.checkpointBudget };
+  }
+
+  private pastBytes(): number {
+    let bytes = this.ledger.bytes;
     for (const c of this.checkpoints.values()) bytes += c.bytes;
-    return { at: [...this.checkpoints.keys()].sort((a, b) => a - b), bytes };
+    return bytes;
   }
 
   get length(): number {
@@ -93,6 +188,9 @@ export class Timeline<H, S> {
     this.live = null;
     this.pos = null;
     this.checkpoints.clear();
+    this.ledger.clear();
+    this.unwatch();
+    this.workSince = 0;
   }
 
   /** The live machine: the one kept aside while the view is in the past, else `cur`. */
@@ -118,6 +216,7 @@ export class Timeline<H, S> {
   recordTo(into: OpRecord[], h: H, cmd: OpCommand, label: string): unknown {
     const events = this.begin(h);
     let threw = false;
+    this.opStart = this.now();
     try {
       return this.deps.apply(h, cmd);
     } catch (e) {
@@ -134,6 +233,7 @@ export class Timeline<H, S> {
    */
   begin(h: H): KEvent[] {
     const events: KEvent[] = [];
+    if (this.opStart < 0) this.opStart = this.now();
     this.deps.recorder(h, events);
     return events;
   }
@@ -141,7 +241,11 @@ export class Timeline<H, S> {
   /** Stop recording without keeping an operation (a statement that failed before changing anything). */
   discard(h: H): void {
     this.deps.recorder(h, null);
+    this.opStart = -1;
   }
+
+  /** when the operation being recorded started (-1: none) */
+  private opStart = -1;
 
   commit(h: H, events: KEvent[], cmd: OpCommand, label: string): void {
     this.end(this.ops, h, events, cmd, label, true);
@@ -156,7 +260,42 @@ export class Timeline<H, S> {
         events: events.slice(0, MAX_OP_STEPS),
         truncated: events.length > MAX_OP_STEPS,
       });
-    if (into === this.ops) this.keepBudget();
+    const took = this.opStart >= 0 ? this.now() - this.opStart : 0;
+    this.opStart = -1;
+    if (into !== this.ops) return;
+    this.keepBudget();
+    if (keep) this.keepLive(h, took);
+  }
+
+  /**
+   * After a live operation: a checkpoint before the next one, once the operations since the last
+   * took longer than taking a checkpoint does (so going back replays at most about that much).
+   */
+  private keepLive(h: H, took: number): void {
+    this.workSince += took;
+    const i = this.ops.length;
+    if (this.checkpoints.has(i) || this.workSince < this.checkpointCost) return;
+    this.watch(h);
+    const t0 = this.now();
+    if (this.keep(i, h, true)) {
+      this.checkpointCost = this.now() - t0;
+      this.workSince = 0;
+    }
+  }
+
+  /** Hear about the live machine's RAM releasing chunks that checkpoints share. */
+  private watch(h: H): void {
+    const ram = this.deps.machine(h).ram;
+    if (this.watched === ram) return;
+    this.unwatch();
+    this.watched = ram;
+    ram.onRelease = (c) => this.ledger.released(c);
+    this.ledger.relive(new Set(ram.backed()));
+  }
+
+  private unwatch(): void {
+    if (this.watched) this.watched.onRelease = null;
+    this.watched = null;
   }
 
   /** Drop the steps of the oldest operations until the events kept fit eventBudget. */
@@ -216,9 +355,12 @@ export class Timeline<H, S> {
     const r = this.replay(live, { op: pos.op, step: steps.length }, progress);
     this.ops.length = pos.op + 1;
     // A checkpoint before operation i holds operations 0..i-1: the ones past the log are gone.
-    for (const i of [...this.checkpoints.keys()]) if (i > this.ops.length) this.checkpoints.delete(i);
+    for (const i of [...this.checkpoints.keys()]) if (i > this.ops.length) this.evict(i);
     this.live = null;
     this.pos = null;
+    this.unwatch();
+    this.watch(r.h);
+    this.workSince = 0;
     return { h: r.h, pos: null, partial: false };
   }
 
@@ -246,6 +388,15 @@ export class Timeline<H, S> {
    * when they ran throw again here, at the same point; that is part of replaying them.
    */
   private replay(live: H, pos: TimelinePos, progress: Progress): { h: H; partial: boolean } {
+    const rec = this.ops[pos.op]!;
+    const steps = stepsOf(rec, this.deps.machine(live));
+    // The end of an operation is the start of the next: its checkpoint, when there is one, is it.
+    const after = pos.step >= steps.length ? this.checkpoints.get(pos.op + 1) : undefined;
+    if (after) {
+      after.used = ++this.clock;
+      progress(1, 1);
+      return { h: this.deps.restore(after.snap, live), partial: false };
+    }
     let start = -1;
     for (const i of this.checkpoints.keys()) if (i <= pos.op && i > start) start = i;
     let h: H;
@@ -266,8 +417,6 @@ export class Timeline<H, S> {
       if ((i + 1) % every === 0) progress(i + 1, total);
     }
     if (pos.op > start) this.maybeKeep(pos.op, h);
-    const rec = this.ops[pos.op]!;
-    const steps = stepsOf(rec, this.deps.machine(live));
     if (pos.step >= steps.length) {
       this.runQuietly(h, rec.cmd);
       progress(total, total);
@@ -294,22 +443,51 @@ export class Timeline<H, S> {
     if (i === 0 || this.checkpoints.has(i)) return;
     const bootEnds = this.ops[i - 1]?.cmd.kind === 'boot' && this.ops[i]?.cmd.kind !== 'boot';
     if (i % CHECKPOINT_EVERY !== 0 && !bootEnds) return;
-    const { snap, bytes } = this.deps.snapshot(h);
-    if (bytes > CHECKPOINT_BUDGET) return;
-    this.checkpoints.set(i, { snap, bytes, used: ++this.clock });
-    let total = 0;
-    for (const c of this.checkpoints.values()) total += c.bytes;
-    while (total > CHECKPOINT_BUDGET) {
-      let oldest = -1;
-      let used = Infinity;
-      for (const [k, c] of this.checkpoints)
-        if (c.used < used) {
-          used = c.used;
-          oldest = k;
-        }
-      total -= this.checkpoints.get(oldest)!.bytes;
-      this.checkpoints.delete(oldest);
+    this.keep(i, h, false);
+  }
+
+  /**
+   * Take a checkpoint before operation i. The budget is checked first (room for one as large as the
+   * last one), and again after, the least recently used going first. `live`: `h` is the live
+   * machine (the RAM chunks it shares with the checkpoint cost nothing yet).
+   */
+  private keep(i: number, h: H, live: boolean): boolean {
+    const budget = this.checkpointBudget;
+    while (this.checkpoints.size > 0 && this.pastBytes() + this.lastBytes > budget) this.evictLru();
+    if (this.pastBytes() + this.lastBytes > budget) return false;
+    const before = this.pastBytes();
+    const { snap, bytes, blocks, chunks } = this.deps.snapshot(h);
+    this.ledger.add(blocks, false);
+    this.ledger.add(chunks, live);
+    this.checkpoints.set(i, { snap, bytes, held: blocks.concat(chunks), used: ++this.clock });
+    this.lastBytes = this.pastBytes() - before;
+    while (this.pastBytes() > budget && this.checkpoints.size > 1) this.evictLru(i);
+    if (this.pastBytes() > budget) {
+      this.evict(i);
+      return false;
     }
+    return true;
+  }
+
+  /** bytes the last checkpoint cost: what the next one is assumed to need before it is taken */
+  private lastBytes = 0;
+
+  private evictLru(keep = -1): void {
+    let oldest = -1;
+    let used = Infinity;
+    for (const [k, c] of this.checkpoints)
+      if (k !== keep && c.used < used) {
+        used = c.used;
+        oldest = k;
+      }
+    if (oldest >= 0) this.evict(oldest);
+  }
+
+  private evict(i: number): void {
+    const cp = this.checkpoints.get(i);
+    if (!cp) return;
+    this.checkpoints.delete(i);
+    this.ledger.drop(cp.held);
   }
 
   private runQuietly(h: H, cmd: OpCommand): void {

@@ -4,25 +4,75 @@
  * An unbacked chunk reads as zeros — the zero page's own idea applied to the emulator — so a browser
  * can emulate many GiB while only the frames that were really written cost host memory. Physical
  * addresses are plain numbers: RAM sizes we emulate stay far below 2^53.
+ *
+ * Copy-on-write between machines: `fork()` gives a second PhysicalRam that shares every chunk with
+ * this one (the timeline's checkpoints, and the machines restored from them). A shared chunk is
+ * read-only to both; the first write to it (from either side) copies that one chunk. So a checkpoint
+ * costs the chunk table, not the RAM, and a restore costs the same.
  */
 export const CHUNK_SHIFT = 16; // 64 KiB: 16 frames of 4 KiB; the chunk table costs 0.5 byte per frame.
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
 const CHUNK_MASK = CHUNK_SIZE - 1;
+/**
+ * Chunks are carved from slabs of this many: V8 makes every ArrayBuffer allocation pay for the
+ * external memory already held (at 2 GiB in 64 KiB buffers one allocation took about a millisecond,
+ * against microseconds for a view into a slab).
+ */
+const SLAB_CHUNKS = 64;
 
 export class PhysicalRam {
   readonly size: number;
   private readonly chunks: (Uint8Array | undefined)[];
   private readonly views: (DataView | undefined)[];
+  /** 1 where the chunk is shared with a fork: it must be copied before it is written */
+  private readonly shared: Uint8Array;
   /** Number of chunks that hold host memory. */
   backedChunks = 0;
+  /** Chunks copied because a write met a shared chunk (each is a CHUNK_SIZE the past keeps). */
+  cowCopies = 0;
+  /**
+   * Told when this RAM stops using a chunk it shared with a fork (copied on write, or cleared
+   * whole): from then on only the fork holds it. The timeline counts the memory its past holds so.
+   * Not part of the machine's state: a fork starts without one.
+   */
+  onRelease: ((chunk: Uint8Array) => void) | null = null;
+  /** the slab new chunks come from, and the next free chunk in it */
+  private slab: ArrayBuffer | null = null;
+  private slabNext = SLAB_CHUNKS;
+  /** chunks cleared whole that nothing else held: reused before the slab */
+  private spare: Uint8Array[] = [];
 
-  constructor(size: number) {
+  constructor(size: number, from?: PhysicalRam) {
     if (size <= 0 || size % CHUNK_SIZE !== 0)
       throw new RangeError(`RAM size must be a positive multiple of ${CHUNK_SIZE}`);
     this.size = size;
     const n = size / CHUNK_SIZE;
-    this.chunks = new Array<Uint8Array | undefined>(n).fill(undefined);
-    this.views = new Array<DataView | undefined>(n).fill(undefined);
+    if (from) {
+      this.chunks = from.chunks.slice();
+      this.views = from.views.slice();
+      this.backedChunks = from.backedChunks;
+      this.shared = new Uint8Array(n).fill(1);
+      from.shared.fill(1);
+    } else {
+      this.chunks = new Array<Uint8Array | undefined>(n).fill(undefined);
+      this.views = new Array<DataView | undefined>(n).fill(undefined);
+      this.shared = new Uint8Array(n);
+    }
+  }
+
+  /**
+   * A copy of this RAM that shares every chunk with it, copy-on-write on both sides: O(chunk
+   * table), whatever the RAM holds.
+   */
+  fork(): PhysicalRam {
+    return new PhysicalRam(this.size, this);
+  }
+
+  /** The chunks that hold host memory, in address order (the timeline counts what its past holds). */
+  backed(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const c of this.chunks) if (c) out.push(c);
+    return out;
   }
 
   private check(addr: number, len: number): void {
@@ -31,15 +81,43 @@ export class PhysicalRam {
     }
   }
 
+  /** A zeroed chunk of host memory that nothing else refers to. */
+  private newChunk(): Uint8Array {
+    const s = this.spare.pop();
+    if (s) return s.fill(0);
+    if (this.slabNext === SLAB_CHUNKS) {
+      this.slab = new ArrayBuffer(CHUNK_SIZE * SLAB_CHUNKS);
+      this.slabNext = 0;
+    }
+    return new Uint8Array(this.slab!, this.slabNext++ * CHUNK_SIZE, CHUNK_SIZE);
+  }
+
+  /** The chunk at index ci, ready to be written: backed if it was not, copied if it is shared. */
   private back(ci: number): Uint8Array {
     let c = this.chunks[ci];
     if (!c) {
-      c = new Uint8Array(CHUNK_SIZE);
+      c = this.newChunk();
       this.chunks[ci] = c;
-      this.views[ci] = new DataView(c.buffer);
+      this.views[ci] = new DataView(c.buffer, c.byteOffset, CHUNK_SIZE);
+      this.shared[ci] = 0;
       this.backedChunks++;
+    } else if (this.shared[ci]) {
+      const old = c;
+      c = this.newChunk();
+      c.set(old);
+      this.chunks[ci] = c;
+      this.views[ci] = new DataView(c.buffer, c.byteOffset, CHUNK_SIZE);
+      this.shared[ci] = 0;
+      this.cowCopies++;
+      this.onRelease?.(old);
     }
     return c;
+  }
+
+  /** The chunk at index ci (read only: a write must go through the methods), and whether a fork shares it. */
+  chunkAt(ci: number): { chunk: Uint8Array; shared: boolean } | undefined {
+    const c = this.chunks[ci];
+    return c ? { chunk: c, shared: this.shared[ci] === 1 } : undefined;
   }
 
   isBacked(addr: number): boolean {
@@ -121,7 +199,11 @@ export class PhysicalRam {
           this.chunks[ci] = undefined;
           this.views[ci] = undefined;
           this.backedChunks--;
-        } else c.fill(0, off, off + n);
+          if (this.shared[ci]) {
+            this.shared[ci] = 0;
+            this.onRelease?.(c);
+          } else this.spare.push(c);
+        } else this.back(ci).fill(0, off, off + n);
       }
       done += n;
     }

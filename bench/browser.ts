@@ -1,0 +1,234 @@
+/**
+ * npm run bench:browser — the figures of issue #12 that only a browser can give, measured in real
+ * Chromium the way a learner meets them: a key press (or a click) until the app is idle again with
+ * its canvases painted (window.__mmlab.idle(): worker quiet, nothing in flight, grid drawn).
+ *
+ *   step back / forward   ← / → in the timeline panel on a 1 GiB machine with 512 MiB written in
+ *                         64 operations; baseline: one animation frame (requestAnimationFrame → next)
+ *   click                 a write click on a zero-mapped page of a 4 GiB region (1M pages) in the
+ *                         process grid → both grids drawn; baseline: the same click's `run` round trip
+ *                         without the views (client.run from the page)
+ *   full-grid refresh     End after a seek on a 16 GiB machine → grid drawn; baseline: filling a
+ *                         4M-cell ImageData and putImageData once (the floor)
+ *
+ * Serves dist/ with `vite preview` on PW_PORT (run `vite build` first: the npm script does), drives
+ * Debian's /usr/bin/chromium (CHROMIUM_PATH overrides), and ends with one JSON line
+ * {"bench":"mmlab-browser","rows":[{figure,value,unit,baseline,target,met},...]}.
+ */
+import { spawn } from 'node:child_process';
+import { chromium, type Page } from '@playwright/test';
+import type {} from '../src/ui/test_api.ts';
+
+const port = Number(process.env.PW_PORT ?? 4173);
+const base = `http://127.0.0.1:${port}`;
+const REPS = Number(process.env.BENCH_REPS ?? 5);
+
+interface Row {
+  figure: string;
+  value: number;
+  unit: string;
+  min: number;
+  max: number;
+  baseline: number;
+  baselineWhat: string;
+  target: number;
+  met: boolean;
+}
+
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const r1 = (x: number) => Math.round(x * 10) / 10;
+
+function row(figure: string, xs: number[], baseline: number, baselineWhat: string, target: number): Row {
+  return {
+    figure,
+    value: r1(median(xs)),
+    unit: 'ms',
+    min: r1(Math.min(...xs)),
+    max: r1(Math.max(...xs)),
+    baseline: r1(baseline),
+    baselineWhat,
+    target: r1(target),
+    met: median(xs) <= target,
+  };
+}
+
+async function waitForServer(): Promise<void> {
+  for (let i = 0; i < 120; i++) {
+    try {
+      if ((await fetch(base)).ok) return;
+    } catch {
+      /* not up yet */
+    }
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`vite preview did not answer on ${base}`);
+}
+
+async function idle(page: Page): Promise<void> {
+  await page.evaluate(() => window.__mmlab!.idle());
+}
+
+async function reboot(page: Page, ram: string): Promise<void> {
+  const form = page.getByRole('form', { name: 'Machine configuration' });
+  await form.getByLabel('RAM', { exact: true }).selectOption({ label: ram });
+  await form.getByRole('button', { name: 'Reboot' }).click();
+  await idle(page);
+}
+
+async function run(page: Page, lines: string): Promise<void> {
+  await page.getByLabel('Scenario lines', { exact: true }).fill(lines);
+  await page.getByRole('form', { name: 'Run scenario lines' }).getByRole('button', { name: 'Run' }).click();
+  await idle(page);
+}
+
+/** Press `key` on the focused element and time it until the app is idle and painted. */
+function timedKey(page: Page, key: string): Promise<number> {
+  return page.evaluate(async (k) => {
+    const el = document.activeElement ?? document.body;
+    const t0 = performance.now();
+    el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+    await window.__mmlab!.idle();
+    return performance.now() - t0;
+  }, key);
+}
+
+/** One animation frame, as the page sees it (the baseline of a step). */
+function frameTime(page: Page): Promise<number> {
+  return page.evaluate(
+    () =>
+      new Promise<number>((resolve) =>
+        requestAnimationFrame((a) => requestAnimationFrame((b) => resolve(b - a))),
+      ),
+  );
+}
+
+async function steps(page: Page): Promise<Row[]> {
+  await reboot(page, '1 GiB');
+  const lines = ['spawn A', 'A mmap r1 512M rw'];
+  for (let i = 0; i < 64; i++) lines.push(`A write r1 ${i * 8}M 8M 4K ${(i % 250) + 1}`);
+  await run(page, lines.join('\n'));
+  await page.getByTestId('timeline').getByRole('button', { name: '← Back' }).focus();
+  const back: number[] = [];
+  const fwd: number[] = [];
+  for (let i = 0; i < REPS; i++) back.push(await timedKey(page, 'ArrowLeft'));
+  for (let i = 0; i < REPS; i++) fwd.push(await timedKey(page, 'ArrowRight'));
+  const frames: number[] = [];
+  for (let i = 0; i < 5; i++) frames.push(await frameTime(page));
+  await timedKey(page, 'End');
+  const f = median(frames);
+  return [
+    row(
+      'browser: timeline step back, 1 GiB, 512 MiB written, 66 ops (key → drawn)',
+      back,
+      f,
+      'one frame',
+      100,
+    ),
+    row(
+      'browser: timeline step forward, 1 GiB, 512 MiB written, 66 ops (key → drawn)',
+      fwd,
+      f,
+      'one frame',
+      100,
+    ),
+  ];
+}
+
+async function click(page: Page): Promise<Row> {
+  await reboot(page, '16 GiB');
+  await run(page, 'spawn A\nA mmap r1 4G r\nA madvise r1 0 4G nohugepage\nA read r1 0 4G 4K');
+  await page.locator('body').press('w');
+  const times: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const target = 1000 + i * 4099;
+    await page.evaluate(() => window.scrollTo(0, 0));
+    await page.getByTestId('process-grid').scrollIntoViewIfNeeded();
+    await page.evaluate((p) => window.__mmlab!.focusPage(p, 20), target);
+    await idle(page);
+    const c = await page.evaluate((p) => window.__mmlab!.pageCenter(p), target);
+    const t0 = await page.evaluate(() => performance.now());
+    await page.mouse.click(c.x, c.y);
+    await idle(page);
+    times.push((await page.evaluate(() => performance.now())) - t0);
+  }
+  // Baseline: the same kind of round trip with nothing drawn (a read-only `value` query).
+  const rt: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const t0 = await page.evaluate(() => performance.now());
+    await page.evaluate(() => window.__mmlab!.value('/proc/A/status:VmRSS'));
+    rt.push((await page.evaluate(() => performance.now())) - t0);
+  }
+  return row(
+    'browser: click (COW of a zero-mapped page, 4 GiB region of 1M pages) → both grids drawn',
+    times,
+    median(rt),
+    'a worker round trip from the page, nothing drawn',
+    50,
+  );
+}
+
+async function refresh(page: Page): Promise<Row> {
+  // The 16 GiB machine of click(): seek one operation back, then End (back to live) and time that.
+  await page.getByTestId('timeline').getByRole('button', { name: '← Back' }).focus();
+  const times: number[] = [];
+  for (let i = 0; i < REPS; i++) {
+    await timedKey(page, 'ArrowLeft');
+    times.push(await timedKey(page, 'End'));
+  }
+  const floor = await page.evaluate(() => {
+    const n = 4 * 1024 * 1024;
+    const w = 2048;
+    const c = document.createElement('canvas');
+    c.width = w;
+    c.height = n / w;
+    const ctx = c.getContext('2d')!;
+    const xs: number[] = [];
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      const img = ctx.createImageData(w, n / w);
+      new Uint32Array(img.data.buffer).fill(0xff336699);
+      ctx.putImageData(img, 0, 0);
+      ctx.getImageData(0, 0, 1, 1); // wait for the put to land
+      xs.push(performance.now() - t0);
+    }
+    return xs.sort((a, b) => a - b)[1]!;
+  });
+  return row(
+    'browser: full-grid refresh after seek/End, 16 GiB (delta → drawn)',
+    times,
+    floor,
+    'fill + putImageData of 4M cells (the floor)',
+    2 * floor,
+  );
+}
+
+async function main(): Promise<void> {
+  const server = spawn(
+    'npx',
+    ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
+    {
+      stdio: 'ignore',
+    },
+  );
+  try {
+    await waitForServer();
+    const browser = await chromium.launch({
+      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
+    });
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    page.setDefaultTimeout(600_000);
+    await page.goto(base);
+    await page.waitForFunction(() => window.__mmlab !== undefined);
+    await page.evaluate(() => window.__mmlab!.ready);
+    await idle(page);
+    const rows: Row[] = [...(await steps(page)), await click(page), await refresh(page)];
+    await browser.close();
+    console.table(rows);
+    console.log(JSON.stringify({ bench: 'mmlab-browser', rows }));
+  } finally {
+    server.kill();
+  }
+}
+
+await main();

@@ -1,0 +1,297 @@
+/**
+ * Machine snapshots: a versioned image of a machine (and whatever the host keeps beside it) that a
+ * restore turns back into an independent machine — the timeline's checkpoints.
+ *
+ * Each part is saved the way it is cheapest to keep:
+ *   - physical RAM (phys/ram.ts) is forked copy-on-write: the snapshot shares every chunk with the
+ *     machine, and whichever side writes a shared chunk first copies that chunk alone;
+ *   - the large typed arrays (struct page's fields, the pageblock bits, list links) are kept in
+ *     BLOCK-byte blocks, and a block equal to the same block of the previous snapshot of the same
+ *     array is shared with it, so a checkpoint costs the blocks that changed since the last one;
+ *   - the rest (tasks, mms, VMAs, maps, counters: small) is copied structurally, class instances
+ *     keeping their prototypes;
+ *   - the closures the core installs on a machine (boot steps, the allocator's printk and
+ *     direct-map hooks, the unmapped-allocation hooks) are not state: restore installs them again
+ *     for the new machine (`rebindMachine`), and the tracer starts without sinks.
+ *
+ * Immutable specs (the architecture and what it reaches) are shared, never copied.
+ */
+import { bootSteps } from './boot.ts';
+import type { Machine } from './machine.ts';
+import { kernelMapAccess } from './mm/direct_map.ts';
+import { installUnmapped } from './mm/mermap.ts';
+import { PhysicalRam } from './phys/ram.ts';
+
+export const SNAPSHOT_MAGIC = 'mmlab-snapshot';
+/** Bumped whenever what a snapshot holds changes shape; restore refuses any other. */
+export const SNAPSHOT_VERSION = 1;
+/** Block size for the large typed arrays' sharing between consecutive snapshots. */
+export const SNAPSHOT_BLOCK = 1 << 16;
+
+const EMPTY = new Uint8Array(0);
+
+/** A large typed array kept as blocks (some shared with the previous snapshot of the same array). */
+class BlockedArray {
+  constructor(
+    readonly ctor: new (b: ArrayBuffer) => ArrayBufferView,
+    readonly byteLength: number,
+    readonly blocks: Uint8Array[],
+  ) {}
+
+  materialise(): ArrayBufferView {
+    const buf = new ArrayBuffer(this.byteLength);
+    const u8 = new Uint8Array(buf);
+    let off = 0;
+    for (const b of this.blocks) {
+      u8.set(b, off);
+      off += b.byteLength;
+    }
+    return new this.ctor(buf);
+  }
+}
+
+export interface Snapshot<T> {
+  magic: typeof SNAPSHOT_MAGIC;
+  version: number;
+  /** the copied graph; typed arrays as BlockedArray, RAM as a frozen fork */
+  root: T;
+  /** the blocks of the large arrays (shared ones included) */
+  blocks: Uint8Array[];
+  /** the RAM chunks the snapshot holds (shared with the machine until it writes them) */
+  chunks: Uint8Array[];
+  /** bytes copied for this snapshot: new blocks, small arrays, chunk tables */
+  bytes: number;
+}
+
+/**
+ * Takes and restores snapshots. It remembers the last snapshot of each large array (by the array's
+ * buffer) so the next snapshot of the same machine shares the blocks that did not change.
+ */
+export class Snapshotter {
+  private last = new WeakMap<ArrayBufferLike, Uint8Array[]>();
+
+  /** Snapshot `root` (a machine and what the host keeps with it); `share`: immutable objects. */
+  take<T>(root: T, share: ReadonlySet<object>): Snapshot<T> {
+    const blocks: Uint8Array[] = [];
+    const chunks: Uint8Array[] = [];
+    let bytes = 0;
+    const copied = copyGraph(root, share, (v, buffers) => {
+      if (v instanceof PhysicalRam) {
+        const f = v.fork();
+        for (const c of f.backed()) chunks.push(c);
+        bytes += (f.size / (1 << 16)) * 17;
+        return f;
+      }
+      if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
+        const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
+        if (!whole || v.byteLength < SNAPSHOT_BLOCK) {
+          const c = copyView(v, buffers);
+          bytes += c.bytes;
+          return c.view;
+        }
+        const prev = this.last.get(v.buffer);
+        const src = new Uint8Array(v.buffer);
+        const got: Uint8Array[] = [];
+        // Blocks equal to the last snapshot's are shared; the others are copied into one buffer.
+        const changed: number[] = [];
+        for (let off = 0, i = 0; off < src.byteLength; off += SNAPSHOT_BLOCK, i++) {
+          const p = prev?.[i];
+          const end = Math.min(off + SNAPSHOT_BLOCK, src.byteLength);
+          if (p && p.byteLength === end - off && sameBytes(src, off, p)) got.push(p);
+          else {
+            changed.push(i);
+            got.push(EMPTY);
+          }
+        }
+        let size = 0;
+        for (const i of changed) size += Math.min(SNAPSHOT_BLOCK, src.byteLength - i * SNAPSHOT_BLOCK);
+        const store = new Uint8Array(size);
+        let at = 0;
+        for (const i of changed) {
+          const off = i * SNAPSHOT_BLOCK;
+          const n = Math.min(SNAPSHOT_BLOCK, src.byteLength - off);
+          const b = store.subarray(at, at + n);
+          b.set(src.subarray(off, off + n));
+          got[i] = b;
+          at += n;
+        }
+        bytes += size;
+        this.last.set(v.buffer, got);
+        for (const b of got) blocks.push(b);
+        return new BlockedArray(v.constructor as new (b: ArrayBuffer) => ArrayBufferView, v.byteLength, got);
+      }
+      return undefined;
+    });
+    return { magic: SNAPSHOT_MAGIC, version: SNAPSHOT_VERSION, root: copied, blocks, chunks, bytes };
+  }
+
+  /** A new, independent copy of what `snap` holds (the snapshot itself is not changed). */
+  restore<T>(snap: Snapshot<T>, share: ReadonlySet<object>): T {
+    if (snap?.magic !== SNAPSHOT_MAGIC)
+      throw new Error('restore: not a machine snapshot (no mmlab-snapshot magic)');
+    if (snap.version !== SNAPSHOT_VERSION)
+      throw new Error(`restore: snapshot version ${snap.version}, this build reads ${SNAPSHOT_VERSION}`);
+    return copyGraph(snap.root, share, (v, buffers) => {
+      if (v instanceof PhysicalRam) return v.fork();
+      if (v instanceof BlockedArray) return v.materialise();
+      if (ArrayBuffer.isView(v)) return copyView(v, buffers).view;
+      return undefined;
+    });
+  }
+}
+
+/** Whether src[off .. off+b.length) equals b, four bytes at a time where both are aligned. */
+function sameBytes(src: Uint8Array, off: number, b: Uint8Array): boolean {
+  const n = b.byteLength;
+  if (off % 4 === 0 && n % 4 === 0 && b.byteOffset % 4 === 0) {
+    const x = new Int32Array(src.buffer, src.byteOffset + off, n / 4);
+    const y = new Int32Array(b.buffer, b.byteOffset, n / 4);
+    for (let i = 0; i < x.length; i++) if (x[i] !== y[i]) return false;
+    return true;
+  }
+  for (let i = 0; i < n; i++) if (src[off + i] !== b[i]) return false;
+  return true;
+}
+
+/** A copy of a typed array or DataView; views that shared a buffer share the copy. */
+function copyView(
+  v: ArrayBufferView,
+  buffers: Map<ArrayBufferLike, ArrayBuffer>,
+): { view: ArrayBufferView; bytes: number } {
+  let buf = buffers.get(v.buffer);
+  let bytes = 0;
+  if (!buf) {
+    buf = (v.buffer as ArrayBuffer).slice(0);
+    buffers.set(v.buffer, buf);
+    bytes = buf.byteLength;
+  }
+  const view =
+    v instanceof DataView
+      ? new DataView(buf, v.byteOffset, v.byteLength)
+      : new (v.constructor as new (b: ArrayBuffer, o: number, n: number) => ArrayBufferView)(
+          buf,
+          v.byteOffset,
+          (v as unknown as { length: number }).length,
+        );
+  return { view, bytes };
+}
+
+/**
+ * Copy an object graph: class instances keep their prototypes, Maps and Sets are rebuilt, shared
+ * references and cycles stay shared, functions are kept by reference (rebindMachine replaces the
+ * core's). `special` may take over any object (RAM, typed arrays); objects in `share` are kept.
+ */
+function copyGraph<T>(
+  root: T,
+  share: ReadonlySet<object>,
+  special: (v: object, buffers: Map<ArrayBufferLike, ArrayBuffer>) => unknown,
+): T {
+  const memo = new Map<unknown, unknown>();
+  const buffers = new Map<ArrayBufferLike, ArrayBuffer>();
+  const copy = (v: unknown): unknown => {
+    if (v === null || typeof v !== 'object') return v;
+    if (share.has(v)) return v;
+    const seen = memo.get(v);
+    if (seen !== undefined) return seen;
+    const s = special(v, buffers);
+    if (s !== undefined) {
+      memo.set(v, s);
+      return s;
+    }
+    if (Array.isArray(v)) {
+      const c: unknown[] = new Array<unknown>(v.length);
+      memo.set(v, c);
+      // Holes stay holes (a sparse array's keys are part of what it is).
+      for (let i = 0; i < v.length; i++) if (i in v) c[i] = copy(v[i]);
+      return c;
+    }
+    if (v instanceof Map) {
+      const c = new Map();
+      memo.set(v, c);
+      for (const [k, x] of v) c.set(copy(k), copy(x));
+      return c;
+    }
+    if (v instanceof Set) {
+      const c = new Set();
+      memo.set(v, c);
+      for (const x of v) c.add(copy(x));
+      return c;
+    }
+    if (v instanceof ArrayBuffer) {
+      const c = v.slice(0);
+      memo.set(v, c);
+      return c;
+    }
+    const c = Object.create(Object.getPrototypeOf(v) as object | null) as Record<string, unknown>;
+    memo.set(v, c);
+    for (const k of Object.keys(v)) c[k] = copy((v as Record<string, unknown>)[k]);
+    return c;
+  };
+  return copy(root) as T;
+}
+
+/**
+ * The immutable parts of a machine, shared between copies: the architecture spec and everything it
+ * reaches (the allocator's config points at the arch's zone table, for one: a copy must too).
+ */
+export function sharedParts(m: Machine): Set<object> {
+  const shared = new Set<object>();
+  const walk = (v: unknown): void => {
+    if (v === null || typeof v !== 'object' || shared.has(v)) return;
+    shared.add(v);
+    if (ArrayBuffer.isView(v)) return;
+    if (v instanceof Map) return v.forEach((x, k) => (walk(k), walk(x)));
+    if (v instanceof Set) return v.forEach((x) => walk(x));
+    for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k]);
+  };
+  walk(m.arch);
+  walk(m.pgtableArch);
+  return shared;
+}
+
+/**
+ * The closures a Machine holds, by path from {m, session}: rebindMachine installs every one again
+ * (or the host does: the tracer's sinks, the session's output, its bootStep wrapper).
+ * `tests/timeline.test.ts` checks that a machine has no function-valued property outside this list.
+ */
+export const KNOWN_CLOSURES: readonly RegExp[] = [
+  /^\.m\.steps\[\d+\]\.run$/, // bootSteps(m): regenerated for the copy
+  /^\.m\.bootStep$/, // the host's trackStepNotes wrapper: rewrapped by the host
+  /^\.m\.alloc\.onPrintk$/,
+  /^\.m\.alloc\.onKernelAccess$/,
+  /^\.m\.alloc\.unmappedHooks\.\w+$/,
+  /^\.m\.trace\.sinks\[\d+\]$/, // the host's sinks: a copy starts with none
+  /^\.m\.ram\.onRelease$/, // the timeline's ledger: only on the live machine
+  /^\.session\.opts\.out$/, // the host's output: replaced
+];
+
+/**
+ * Make a restored machine its own: the hooks the core installed on the original are installed again
+ * for this one, the tracer starts without sinks, and a host wrapper of bootStep is dropped.
+ */
+export function rebindMachine(m: Machine): void {
+  (m.trace as unknown as { sinks: unknown[] }).sinks = [];
+  delete (m as unknown as Record<string, unknown>)['bootStep']; // back to Machine.prototype.bootStep
+  (m as { steps: unknown }).steps = bootSteps(m);
+  m.alloc.onPrintk = (line) => m.printk(line);
+  if (m.alloc.onKernelAccess) m.alloc.onKernelAccess = (pfn, nr, cpu) => kernelMapAccess(m, pfn, nr, cpu);
+  if (m.alloc.unmappedHooks) installUnmapped(m);
+}
+
+/** The function-valued own properties reachable from `root` (outside `share`), by path: for tests. */
+export function ownFunctions(root: unknown, share: ReadonlySet<object> = new Set()): string[] {
+  const found: string[] = [];
+  const seen = new Set<unknown>();
+  const walk = (v: unknown, path: string): void => {
+    if (typeof v === 'function') return void found.push(path);
+    if (v === null || typeof v !== 'object' || share.has(v) || seen.has(v) || ArrayBuffer.isView(v)) return;
+    seen.add(v);
+    if (Array.isArray(v)) return v.forEach((x, i) => walk(x, `${path}[${i}]`));
+    if (v instanceof Map)
+      return v.forEach((x, k) => walk(x, `${path}.get(${typeof k === 'object' ? '…' : String(k)})`));
+    if (v instanceof Set) return v.forEach((x) => walk(x, `${path}.has(…)`));
+    for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k], `${path}.${k}`);
+  };
+  walk(root, '');
+  return found;
+}
