@@ -541,7 +541,10 @@ export function zapRange(
     const last = arch.levels - 1;
     const ps = m.pageSize;
     const span = 2 ** arch.levelShift[last - 1]!;
-    const toPut: number[] = [];
+    // The pages whose references go after the TLB flush: a typed array grown by doubling, since
+    // pushing 64 Ki numbers onto a JS array was two thirds of an exit's zap time.
+    let toPut = new Int32Array(512);
+    let nPut = 0;
     for (let a = start; a < end;) {
       const table = walkTable(m, mm, a);
       const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
@@ -570,8 +573,13 @@ export function zapRange(
       }
       const canReclaimPt = reclaimPt && tableEnd - a >= span;
       const tableStart = a;
-      for (; a < tableEnd; a += ps) {
-        const idx = pgtableIndex(arch, a, last);
+      // Per PTE: one decode of the entry, the index stepped rather than recomputed, and (with no
+      // trace sink, so no 'rss' event to emit) the RSS counters settled once per table.
+      const traced = m.trace.on;
+      const p = m.pages;
+      let nAnon = 0;
+      let nShmem = 0;
+      for (let idx = pgtableIndex(arch, a, last); a < tableEnd; a += ps, idx++) {
         readEntry(m, table, idx, E, last);
         if (arch.isNone(E, last)) continue;
         if (m.swap.totalSwapPages && isSwapPte(m, E)) {
@@ -580,20 +588,32 @@ export function zapRange(
           freeSwapAndCache(m, task, mm, pteToSwpEntry(m, E), cpu);
           continue;
         }
-        const page =
-          arch.flags(E, last) & PTE.PRESENT || arch.flags(E, last) & PTE.PROTNONE
-            ? vmNormalPage(m, E, last)
-            : -1;
+        const f = arch.flags(E, last);
+        let page = -1;
+        if (f & (PTE.PRESENT | PTE.PROTNONE)) {
+          // vm_normal_page()
+          const pfn = arch.pfn(E);
+          if (!(f & PTE.SPECIAL) && !m.isZeroPfn(pfn)) page = pfn;
+        }
         clearEntry(m, table, idx, last);
         if (page < 0) continue;
-        const anon = (m.pages.flags[page]! & PG.anon) !== 0;
+        const anon = (p.flags[page]! & PG.anon) !== 0;
         // zap_present_folio_ptes(): a file/shmem page takes the PTE's dirty bit with it
         // (folio_mark_dirty); anon pages do not need up-to-date dirty bits.
-        if (!anon && arch.flags(E, last) & PTE.DIRTY) m.pages.flags[page] = m.pages.flags[page]! | PG.dirty;
-        addMmCounter(m, task, mm, anon ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
+        if (!anon && f & PTE.DIRTY) p.flags[page] = p.flags[page]! | PG.dirty;
+        if (traced) addMmCounter(m, task, mm, anon ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
+        else if (anon) nAnon++;
+        else nShmem++;
         folioRemoveRmap(m, page);
-        toPut.push(page);
+        if (nPut === toPut.length) {
+          const grown = new Int32Array(nPut * 2);
+          grown.set(toPut);
+          toPut = grown;
+        }
+        toPut[nPut++] = page;
       }
+      if (nAnon) mm.rss[MM_ANONPAGES] = mm.rss[MM_ANONPAGES]! - nAnon;
+      if (nShmem) mm.rss[MM_SHMEMPAGES] = mm.rss[MM_SHMEMPAGES]! - nShmem;
       if (canReclaimPt)
         m.trace.call('try_get_and_clear_pmd', () => {
           // every entry of the table was in the range and is none now: unhook it and free it
@@ -605,14 +625,16 @@ export function zapRange(
     }
     // tlb_flush_mmu_tlbonly(): the TLB flush comes before the pages are freed.
     flushTlbMmRange(m, mm, start, end);
-    if (toPut.length) {
+    if (nPut) {
       // tlb_finish_mmu → free_pages_and_swap_cache(): lru_add_drain() first, then the references.
       // lru_add_drain() is this CPU's batch only: a folio another CPU's batch holds lives on,
       // unmapped, until that batch drains (as in the kernel).
       lruAddDrainCpu(m, cpu);
-      for (const pfn of toPut) {
+      const swapCache = m.swap.folioSwap.size !== 0;
+      for (let i = 0; i < nPut; i++) {
+        const pfn = toPut[i]!;
         // free_swap_cache(): an unmapped swap-cache folio no swap PTE needs leaves the cache
-        if (m.swap.folioSwap.size) freeSwapCache(m, pfn, cpu);
+        if (swapCache) freeSwapCache(m, pfn, cpu);
         folioPut(m, pfn, cpu);
       }
     }
@@ -640,6 +662,14 @@ export function freePgtables(
       const shift = arch.levelShift[level]!;
       const n = 2 ** arch.levelBits[level]!;
       const step = 2 ** shift;
+      if (level === arch.levels - 1) {
+        // a PTE table is empty when every entry is none: stop at the first one that is not
+        for (let i = 0; i < n; i++) {
+          readEntry(m, table, i, E, level);
+          if (!arch.isNone(E, level)) return false;
+        }
+        return true;
+      }
       let empty = true;
       for (let i = 0; i < n; i++) {
         const lo = base + i * step;
@@ -701,12 +731,19 @@ export function copyPageRange(
         continue;
       }
       let dTable = -1;
-      for (; a < tableEnd; a += ps) {
-        const idx = pgtableIndex(arch, a, last);
+      // copy_pte_range(): this loop is the whole cost of fork. One decode per entry, the index
+      // stepped rather than recomputed, and (with no trace sink, so no 'rss' event to emit) the
+      // child's RSS counters settled once per table, as the kernel's rss[] batch does.
+      const traced = m.trace.on;
+      const p = m.pages;
+      const cmm = child.mm!;
+      let nAnon = 0;
+      let nShmem = 0;
+      for (let idx = pgtableIndex(arch, a, last); a < tableEnd; a += ps, idx++) {
         readEntry(m, sTable, idx, E, last);
         if (arch.isNone(E, last)) continue;
         if (dTable < 0) {
-          dTable = walkAlloc(m, child.mm!, a, cpu);
+          dTable = walkAlloc(m, cmm, a, cpu);
           if (dTable < 0) return 'oom';
         }
         if (m.swap.totalSwapPages && isSwapPte(m, E)) {
@@ -715,15 +752,18 @@ export function copyPageRange(
         }
         let f = arch.flags(E, last);
         const pfn = arch.pfn(E);
-        const page = vmNormalPage(m, E, last);
+        // vm_normal_page()
+        const page = f & PTE.SPECIAL || m.isZeroPfn(pfn) ? -1 : pfn;
         if (page >= 0) {
           folioGet(m, page);
-          if (m.pages.flags[page]! & PG.anon) {
+          if (p.flags[page]! & PG.anon) {
             folioDupAnonRmap(m, page);
-            addMmCounter(m, child, child.mm!, MM_ANONPAGES, 1);
+            if (traced) addMmCounter(m, child, cmm, MM_ANONPAGES, 1);
+            else nAnon++;
           } else {
             folioAddFileRmap(m, page);
-            addMmCounter(m, child, child.mm!, MM_SHMEMPAGES, 1);
+            if (traced) addMmCounter(m, child, cmm, MM_SHMEMPAGES, 1);
+            else nShmem++;
           }
         }
         if (cow && f & PTE.WRITE) {
@@ -737,6 +777,8 @@ export function copyPageRange(
         arch.mkLeaf(pfn, f, last, N);
         writeEntry(m, dTable, idx, N, last);
       }
+      if (nAnon) cmm.rss[MM_ANONPAGES] = cmm.rss[MM_ANONPAGES]! + nAnon;
+      if (nShmem) cmm.rss[MM_SHMEMPAGES] = cmm.rss[MM_SHMEMPAGES]! + nShmem;
     }
     return 'ok';
   });

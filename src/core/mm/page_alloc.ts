@@ -258,7 +258,12 @@ export class PageAllocator {
   /** page_del_and_expand() */
   private delAndExpand(zone: Zone, pfn: number, low: number, high: number, mt: number): void {
     this.delFromFreeList(zone, pfn, high, mt);
-    this.trace.call('expand', () => this.expand(zone, pfn, low, high, mt));
+    this.trace.enter('expand');
+    try {
+      this.expand(zone, pfn, low, high, mt);
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /** __rmqueue_smallest(): the smallest free block of exactly this migratetype. Returns pfn or -1. */
@@ -267,7 +272,12 @@ export class PageAllocator {
       const head = zone.freeList(o, mt);
       if (this.pages.listEmpty(head)) continue;
       const pfn = this.pages.listFirst(head);
-      this.trace.call('__rmqueue_smallest', () => this.delAndExpand(zone, pfn, order, o, mt));
+      this.trace.enter('__rmqueue_smallest');
+      try {
+        this.delAndExpand(zone, pfn, order, o, mt);
+      } finally {
+        this.trace.leave();
+      }
       return pfn;
     }
     return -1;
@@ -354,7 +364,12 @@ export class PageAllocator {
     if (curOrder >= pbo) {
       this.delFromFreeList(zone, pfn, curOrder, blockMt);
       this.changePageblockRange(pfn, curOrder, startMt);
-      this.trace.call('expand', () => this.expand(zone, pfn, order, curOrder, startMt));
+      this.trace.enter('expand');
+      try {
+        this.expand(zone, pfn, order, curOrder, startMt);
+      } finally {
+        this.trace.leave();
+      }
       return pfn;
     }
     const scan = this.scanPageblock(zone, pfn);
@@ -426,7 +441,8 @@ export class PageAllocator {
 
   /** __rmqueue(): own type, else claim a block of a fallback type, else steal part of one. */
   private rmqueue1(zone: Zone, order: number, mt: number, allocFlags: number): number {
-    return this.trace.call('__rmqueue', () => {
+    this.trace.enter('__rmqueue');
+    try {
       let pfn = this.rmqueueSmallest(zone, order, mt);
       if (pfn >= 0) return pfn;
       if (mt >= MIGRATE_PCPTYPES) return -1; // HIGHATOMIC/ISOLATE have no fallbacks
@@ -438,7 +454,9 @@ export class PageAllocator {
       if (pfn < 0 && this.unmappedHooks && mt === MIGRATE_UNMOVABLE)
         pfn = this.trace.call('__rmqueue_direct_map', () => this.rmqueueMapBack(zone, order, allocFlags));
       return pfn;
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   // --- per-CPU lists --------------------------------------------------------------------------
@@ -499,7 +517,8 @@ export class PageAllocator {
     mt: number,
     allocFlags: number,
   ): number {
-    return this.trace.call('rmqueue_bulk', () => {
+    this.trace.enter('rmqueue_bulk');
+    try {
       let i = 0;
       for (; i < count; i++) {
         const pfn = this.rmqueue1(zone, order, mt, allocFlags);
@@ -507,12 +526,15 @@ export class PageAllocator {
         this.pcpAdd(zone, pcp, pindex, pfn, order, true);
       }
       return i;
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /** rmqueue_pcplist() / __rmqueue_pcplist() */
   private rmqueuePcplist(zone: Zone, order: number, mt: number, allocFlags: number, cpu: number): number {
-    return this.trace.call('rmqueue_pcplist', () => {
+    this.trace.enter('rmqueue_pcplist');
+    try {
       const pcp = zone.pcp[cpu]!;
       const pindex = orderToPindex(mt, order);
       const head = pcp.listBase + pindex;
@@ -524,7 +546,9 @@ export class PageAllocator {
       this.pcpDel(zone, pcp, pindex, pfn, order);
       pcp.freeCount >>= 1; // an allocation resets the "freeing in a row" streak
       return pfn;
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /**
@@ -532,7 +556,8 @@ export class PageAllocator {
    * the tail (the coldest pages), round-robin over the lists starting after `pindex`.
    */
   private freePcppagesBulk(zone: Zone, pcp: PerCpuPages, count: number, pindex: number): void {
-    this.trace.call('free_pcppages_bulk', () => {
+    this.trace.enter('free_pcppages_bulk');
+    try {
       const p = this.pages;
       count = Math.min(pcp.count, count);
       while (count > 0) {
@@ -551,7 +576,9 @@ export class PageAllocator {
           this.freeOnePageLocked(zone, pfn, order, this.pageblockFreetype(pfn), FPI_NONE);
         } while (count > 0 && !p.listEmpty(head));
       }
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /** nr_pcp_free(): how many pages to drain once pcp->count reaches pcp->high. */
@@ -564,7 +591,8 @@ export class PageAllocator {
 
   /** free_frozen_page_commit() */
   private freePcp(zone: Zone, pfn: number, order: number, mt: number, cpu: number): void {
-    this.trace.call('free_frozen_page_commit', () => {
+    this.trace.enter('free_frozen_page_commit');
+    try {
       const pcp = zone.pcp[cpu]!;
       const pindex = orderToPindex(mt, order);
       this.pcpAdd(zone, pcp, pindex, pfn, order, false);
@@ -572,7 +600,9 @@ export class PageAllocator {
       // nr_pcp_high(): pcp->high is clamped into [high_min, high_max] on use.
       pcp.high = clampHigh(pcp);
       if (pcp.count >= pcp.high) this.freePcppagesBulk(zone, pcp, this.nrPcpFree(pcp), pindex);
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /** drain_pages_zone() for every CPU and zone: give all pcp pages back to the buddy lists. */
@@ -605,7 +635,8 @@ export class PageAllocator {
    * the result on the free list of its migratetype.
    */
   private freeOnePageLocked(zone: Zone, pfn: number, order: number, mt: number, fpi: number): void {
-    this.trace.call('__free_one_page', () => {
+    this.trace.enter('__free_one_page');
+    try {
       const maxOrder = this.cfg.maxOrder;
       const pbo = this.cfg.pageblockOrder;
       while (order < maxOrder) {
@@ -624,7 +655,9 @@ export class PageAllocator {
       }
       const tail = (fpi & FPI_TO_TAIL) !== 0 || this.buddyMergeLikely(zone, pfn, order);
       this.addToFreeList(zone, pfn, order, mt, tail);
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /** free_one_page() → split_large_buddy(): a block larger than a pageblock is freed per pageblock. */
@@ -652,7 +685,8 @@ export class PageAllocator {
 
   /** kernel_init_pages(): clear each page through its kernel mapping. */
   kernelInitPages(pfn: number, nr: number): void {
-    this.trace.call('kernel_init_pages', () => {
+    this.trace.enter('kernel_init_pages');
+    try {
       if (!this.unmappedHooks) {
         this.clearDirect(pfn, nr);
         return;
@@ -691,7 +725,9 @@ export class PageAllocator {
         } else this.clearDirect(blockPfn, n);
         numpages -= pbn;
       }
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /** clear_highpage() of nr pages through the direct map. */
@@ -755,7 +791,12 @@ export class PageAllocator {
       this.pageblocks.setUnmapped(q, true);
       this.directMapFlipsOut++;
     }
-    this.trace.call('expand', () => this.expand(zone, pfn, order, allocOrder, FREETYPE_IDX_UNMAPPED));
+    this.trace.enter('expand');
+    try {
+      this.expand(zone, pfn, order, allocOrder, FREETYPE_IDX_UNMAPPED);
+    } finally {
+      this.trace.leave();
+    }
     return pfn;
   }
 
@@ -783,7 +824,12 @@ export class PageAllocator {
       this.pageblocks.setMigratetype(q, MIGRATE_UNMOVABLE);
       this.directMapFlipsIn++;
     }
-    this.trace.call('expand', () => this.expand(zone, pfn, order, allocOrder, MIGRATE_UNMOVABLE));
+    this.trace.enter('expand');
+    try {
+      this.expand(zone, pfn, order, allocOrder, MIGRATE_UNMOVABLE);
+    } finally {
+      this.trace.leave();
+    }
     return pfn;
   }
 
@@ -801,16 +847,20 @@ export class PageAllocator {
 
   /** rmqueue() for UNMOVABLE|UNMAPPED: the UNMAPPED lists (no pcp in this model), else a flip. */
   private rmqueueUnmapped(zone: Zone, order: number, allocFlags: number, cpu: number): number {
-    return this.trace.call('__rmqueue', () => {
+    this.trace.enter('__rmqueue');
+    try {
       const pfn = this.rmqueueSmallest(zone, order, FREETYPE_IDX_UNMAPPED);
       if (pfn >= 0) return pfn;
       return this.trace.call('__rmqueue_direct_map', () => this.rmqueueFlipOut(zone, order, allocFlags, cpu));
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /** post_alloc_hook(): refcount 1, zeroing when asked and not already done at free time. */
   private postAllocHook(pfn: number, order: number, gfp: number): void {
-    this.trace.call('post_alloc_hook', () => {
+    this.trace.enter('post_alloc_hook');
+    try {
       const p = this.pages;
       p.refcount[pfn] = 1;
       p.order[pfn] = order;
@@ -821,7 +871,9 @@ export class PageAllocator {
       // With init_on_free every free page was zeroed when it was freed; zeroing again is waste.
       const init = !this.cfg.initOnFree && this.wantInitOnAlloc(gfp) && !(gfp & GFP.__GFP_SKIP_ZERO);
       if (init) this.kernelInitPages(pfn, 1 << order);
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /** free_pages_prepare(): clear page state; zero the pages when init_on_free is on. */
@@ -879,7 +931,8 @@ export class PageAllocator {
     cpu: number,
     unmapped = false,
   ): number {
-    return this.trace.call('get_page_from_freelist', () => {
+    this.trace.enter('get_page_from_freelist');
+    try {
       for (;;) {
         for (let z = highestZoneidx; z >= 0; z--) {
           const zone = this.zones[z]!;
@@ -888,13 +941,17 @@ export class PageAllocator {
             const mark = zone.watermark[allocFlags & ALLOC_WMARK_MASK]!;
             if (!this.zoneWatermarkOk(zone, order, mark, highestZoneidx, allocFlags)) continue;
           }
-          const pfn = this.trace.call('rmqueue', () =>
-            unmapped
+          let pfn: number;
+          this.trace.enter('rmqueue');
+          try {
+            pfn = unmapped
               ? this.rmqueueUnmapped(zone, order, allocFlags, cpu)
               : this.pcpAllowedOrder(order)
                 ? this.rmqueuePcplist(zone, order, mt, allocFlags, cpu)
-                : this.rmqueue1(zone, order, mt, allocFlags),
-          );
+                : this.rmqueue1(zone, order, mt, allocFlags);
+          } finally {
+            this.trace.leave();
+          }
           if (pfn >= 0) {
             this.vmstat.addItem(PGALLOC[zone.idx]!, 1 << order);
             return pfn;
@@ -907,7 +964,9 @@ export class PageAllocator {
         }
         return -1;
       }
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /**
@@ -918,7 +977,8 @@ export class PageAllocator {
   allocPages(gfp: number, order: number, cpu = 0): number {
     this.curCpu = cpu;
     this.failedBeforeOom = false;
-    return this.trace.call('__alloc_pages', () => {
+    this.trace.enter('__alloc_pages'); // enter/leave, not call(): no closure per page
+    try {
       if (order > this.cfg.maxOrder) {
         this.reportFailure(gfp, order);
         return -1;
@@ -965,7 +1025,9 @@ export class PageAllocator {
       this.postAllocHook(pfn, order, gfp);
       if (this.trace.on) this.trace.emit({ type: 'mm_page_alloc', pfn, order, migratetype: mt, gfp });
       return pfn;
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   private reportFailure(gfp: number, order: number): void {
@@ -987,32 +1049,55 @@ export class PageAllocator {
    */
   freePages(pfn: number, order: number, cpu = 0): void {
     this.curCpu = cpu;
-    this.trace.call('__free_pages', () => {
-      this.trace.call('free_pages_prepare', () => this.freePagesPrepare(pfn, order));
+    this.trace.enter('__free_pages'); // enter/leave, not call(): no closure per page
+    try {
+      this.trace.enter('free_pages_prepare');
+      try {
+        this.freePagesPrepare(pfn, order);
+      } finally {
+        this.trace.leave();
+      }
       this.vmstat.addItem(PGFREE, 1 << order);
       if (this.trace.on) this.trace.emit({ type: 'mm_page_free', pfn, order });
       const zone = this.zoneOf(pfn);
       if (!this.pcpAllowedOrder(order)) {
-        this.trace.call('free_one_page', () => this.freeOnePage(zone, pfn, order, FPI_NONE));
+        this.trace.enter('free_one_page');
+        try {
+          this.freeOnePage(zone, pfn, order, FPI_NONE);
+        } finally {
+          this.trace.leave();
+        }
         return;
       }
       // Unmapped pages skip the pcp lists here. v2 gives them a pcp bank of their own
       // (order_to_pindex(), linux-mm@f42bec43 mm/page_alloc.c); the emulator frees them straight to
       // the UNMAPPED buddy list (a simplification).
       if (this.cfg.pageAllocUnmapped && this.pageblocks.unmapped(pfn)) {
-        this.trace.call('free_one_page', () => this.freeOnePage(zone, pfn, order, FPI_NONE));
+        this.trace.enter('free_one_page');
+        try {
+          this.freeOnePage(zone, pfn, order, FPI_NONE);
+        } finally {
+          this.trace.leave();
+        }
         return;
       }
       let mt = this.pageblocks.migratetype(pfn);
       if (mt >= MIGRATE_PCPTYPES) {
         if (mt === MIGRATE_ISOLATE) {
-          this.trace.call('free_one_page', () => this.freeOnePage(zone, pfn, order, FPI_NONE));
+          this.trace.enter('free_one_page');
+          try {
+            this.freeOnePage(zone, pfn, order, FPI_NONE);
+          } finally {
+            this.trace.leave();
+          }
           return;
         }
         mt = MIGRATE_MOVABLE;
       }
       this.freePcp(zone, pfn, order, mt, cpu);
-    });
+    } finally {
+      this.trace.leave();
+    }
   }
 
   /**
