@@ -105,10 +105,12 @@ export class MmLab {
     }));
   }
 
-  async expectNoDocumentScroll(): Promise<void> {
+  async expectNoDocumentScroll(where = ''): Promise<void> {
     const d = await this.documentScrolls();
-    expect(d.scrollHeight, 'document height').toBeLessThanOrEqual(d.innerHeight);
-    expect(d.scrollWidth, 'document width').toBeLessThanOrEqual(d.innerWidth);
+    if (d.scrollHeight > d.innerHeight)
+      await this.page.screenshot({ path: `test-results/scrolls-${Date.now()}.png` });
+    expect(d.scrollHeight, `document height ${where}`).toBeLessThanOrEqual(d.innerHeight);
+    expect(d.scrollWidth, `document width ${where}`).toBeLessThanOrEqual(d.innerWidth);
   }
 
   async buddyinfo(): Promise<string> {

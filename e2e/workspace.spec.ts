@@ -5,6 +5,7 @@
  * apart, machine settings applied explicitly, and no console errors.
  */
 import { expect, test, type Page } from '@playwright/test';
+import { LESSONS } from '../src/ui/lessons/index.ts';
 import { MmLab } from './fixtures.ts';
 
 const SIZES = [
@@ -69,7 +70,7 @@ test('a copy-on-write click: the explanation column names do_wp_page and wp_page
   const app = new MmLab(page);
   await app.open();
   await app.runScenario('spawn A\nA mmap r1 64K rw\nA read r1 0 64K 4K');
-  await page.getByLabel('Write', { exact: true }).check();
+  await page.getByRole('radio', { name: /Write/ }).check();
   await app.clickPage(2);
   const explain = page.getByTestId('explain');
   await expect(explain).toContainText('do_wp_page');
@@ -164,4 +165,86 @@ test('machine settings: pending until Apply, RAM clamps say so, Apply asks when 
   await again.getByRole('button', { name: 'Reboot anyway' }).click();
   await app.idle();
   await expect(page.getByTestId('machine-summary')).toContainText('arm64');
+});
+
+for (const size of SIZES)
+  test(`${size.width}×${size.height}: every step of every lesson fits the screen, its target in view`, async ({
+    page,
+  }) => {
+    test.setTimeout(300_000);
+    await page.setViewportSize(size);
+    const errors = watchErrors(page);
+    const app = new MmLab(page);
+    for (const lesson of LESSONS) {
+      await page.goto(`/?lesson=${lesson.id}`);
+      await page.waitForFunction(() => window.__mmlab !== undefined);
+      await page.evaluate(() => window.__mmlab!.ready);
+      const panel = page.getByTestId('lesson-panel');
+      for (const [i, step] of lesson.steps.entries()) {
+        await expect(panel.getByTestId('lesson-progress')).toHaveText(
+          `Step ${i + 1} of ${lesson.steps.length}: ${step.title}`,
+        );
+        if (step.question) await panel.getByRole('button', { name: 'Skip: just run it' }).click();
+        await expect(panel.getByRole('button', { name: 'Next' })).toBeEnabled({
+          enabled: i + 1 < lesson.steps.length,
+        });
+        await app.idle();
+        await app.expectNoDocumentScroll(`${lesson.id} step ${i + 1}`);
+        // The lesson's controls stay in view (the lesson scrolls inside the explanation column).
+        await expect(
+          panel.getByRole('group', { name: 'Lesson steps' }),
+          `${lesson.id} step ${i + 1}`,
+        ).toBeInViewport();
+        const p = step.point;
+        if (p?.kind === 'panel') {
+          const heading = page.locator(`#${p.heading}`);
+          await expect(heading, `${lesson.id} step ${i + 1}: ${p.heading}`).toBeInViewport();
+          await expect(heading.locator('xpath=ancestor::*[contains(@class,"lesson-pointed")]')).toHaveCount(
+            1,
+          );
+        } else if (p?.kind === 'zeroPage') await expect(app.grid).toBeInViewport();
+        else if (p?.kind === 'page') await expect(page.getByTestId('process-grid')).toBeInViewport();
+        if (size.width === 1280 && i === 1) await app.screenshot(`workspace-lesson-${lesson.id}-step2`);
+        if (i + 1 < lesson.steps.length) await panel.getByRole('button', { name: 'Next' }).click();
+      }
+    }
+    expect(errors).toEqual([]);
+  });
+
+test('Lesson Back rewinds the machine to where that step left it; ?lesson=bogus says so', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await page.goto('/?lesson=bogus');
+  await page.waitForFunction(() => window.__mmlab !== undefined);
+  await page.evaluate(() => window.__mmlab!.ready);
+  await expect(page.getByTestId('lesson-error')).toContainText('There is no lesson called “bogus”');
+  await expect(page.getByTestId('lesson-error')).toBeInViewport();
+
+  await page.goto('/?lesson=cow-fork');
+  await page.evaluate(() => window.__mmlab!.ready);
+  const panel = page.getByTestId('lesson-panel');
+  await expect(panel.getByTestId('lesson-progress')).toHaveText(/^Step 1 of/);
+  await panel.getByRole('button', { name: 'Skip: just run it' }).click();
+  await expect(panel.getByRole('button', { name: 'Next' })).toBeEnabled();
+  await app.idle();
+  const ops1 = await page
+    .getByTestId('timeline')
+    .getByRole('list', { name: 'Operations' })
+    .locator('li')
+    .count();
+  await panel.getByRole('button', { name: 'Next' }).click();
+  const skip = panel.getByRole('button', { name: 'Skip: just run it' });
+  if (await skip.isVisible()) await skip.click();
+  await expect(panel.getByRole('button', { name: 'Back' })).toBeEnabled();
+  await app.idle();
+  await panel.getByRole('button', { name: 'Back' }).click();
+  await app.idle();
+  await expect(panel.getByTestId('lesson-progress')).toHaveText(/^Step 1 of/);
+  // The timeline is at the end of step 1's last operation: the view is in the past, exactly there.
+  await expect(page.getByTestId('timeline-where')).toContainText(`operation ${ops1} of`);
+  await app.screenshot('workspace-lesson-back');
+  await panel.getByRole('button', { name: 'Next' }).click();
+  await app.idle();
+  await expect(page.getByTestId('timeline-where')).toContainText('Live');
 });

@@ -37,7 +37,6 @@ export function pendingChanges(d: ConfigDraft, c: MachineConfig | undefined): st
   const unmapped = d.arch === 'x86_64' && d.pageAllocUnmapped;
   cmp('page_alloc_unmapped', c.pageAllocUnmapped ?? false, unmapped);
   if (unmapped) cmp('unmapped_zeroing', c.unmappedZeroing ?? 'per_block', d.unmappedZeroing);
-  if (d.stepBoot) out.push('boot one step at a time');
   return out;
 }
 

@@ -26,6 +26,21 @@ export function Workspace() {
     processes: panelById('processes'),
   };
 
+  // The first sizes follow the window: the explanation gets more than half of its column, the lower
+  // dock and the timeline a fifth of the height each (the splitters change them after).
+  useEffect(() => {
+    const h = window.innerHeight;
+    controller.store.setState((s) => ({
+      sizes: {
+        ...s.sizes,
+        explain: Math.round(Math.max(240, (h - 190) * 0.58)),
+        bottom: Math.round(Math.max(150, h * 0.22)),
+        timeline: Math.round(Math.max(130, h * 0.19)),
+        side: Math.round(Math.max(380, window.innerWidth * 0.32)),
+      },
+    }));
+  }, [controller]);
+
   // A panel's key opens its tab from anywhere but a text field or a focused grid.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
