@@ -105,6 +105,7 @@ test('a write fault on a zero-mapped page draws a new anon frame and adds 4 kB o
   await page.mouse.move(cfit.x, cfit.y);
   await expect(tip.getByTestId('page-state')).toHaveText('private');
   await app.screenshot('processes-overview');
+  await app.openPanel('status');
   await page.getByTestId('proc-status').scrollIntoViewIfNeeded();
   await app.screenshot('processes-panels');
 

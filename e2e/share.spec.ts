@@ -27,6 +27,7 @@ test('a share link reopens the same machine, transcript, RSS and selection', asy
   expect(before.rss).toBe(4 * 1024 + 4);
   expect(before.selected).toEqual({ pfn: zero, proc: 'A', region: 'r1', page: 1500 });
 
+  await app.openPanel('share');
   await page.getByRole('button', { name: 'Copy share link' }).click();
   await expect(page.getByTestId('share-status')).toContainText('Share link copied');
   const link = await page.getByTestId('share-link').inputValue();
@@ -98,6 +99,7 @@ test('a share link made in the past reopens the same timeline step, RSS and sele
   const op = Number(m[1]) - 1; // the panel counts operations from 1, the link from 0
   const stepNo = Number(m[2]);
 
+  await app.openPanel('share');
   await page.getByRole('button', { name: 'Copy share link' }).click();
   await expect(page.getByTestId('share-status')).toContainText('Share link copied');
   const link = await page.getByTestId('share-link').inputValue();

@@ -62,8 +62,8 @@ export function Workspace() {
   } as CSSProperties;
 
   return (
-    <div className={`workspace${past ? ' past' : ''}`} style={style}>
-      <main className="ws-main" id="main" tabIndex={-1}>
+    <main className={`workspace${past ? ' past' : ''}`} style={style} id="main" tabIndex={-1}>
+      <div className="ws-main">
         <div className="ws-left">
           <section className="stage" aria-label="Stage: page frames and processes" id="stage">
             <PastBanner />
@@ -98,13 +98,13 @@ export function Workspace() {
           invert
         />
         <div className="ws-right">
-          <aside className="explain-column" aria-label="Explanation" id="explanation">
+          <section className="explain-column" aria-label="Explanation" id="explanation">
             {panelsIn('explain').map((p) => (
               <div className={`explain-part explain-${p.id}`} key={p.id}>
                 <p.component />
               </div>
             ))}
-          </aside>
+          </section>
           <Splitter
             which="explain"
             orientation="horizontal"
@@ -114,7 +114,7 @@ export function Workspace() {
           />
           <Dock dock="side" label="Inspect" />
         </div>
-      </main>
+      </div>
       <Splitter
         which="timeline"
         orientation="horizontal"
@@ -126,6 +126,6 @@ export function Workspace() {
       <div className="ws-timeline" id="timeline">
         <TimelinePanel />
       </div>
-    </div>
+    </main>
   );
 }
