@@ -153,6 +153,7 @@ export class MmLab {
     // MIPS is two CPUs in the arch select: the R4400SC (VCEs) and the 24Kc (none).
     const arch = opts.arch === 'mips' && opts.vce ? 'mips:vce' : opts.arch;
     if (arch) await form.getByLabel('arch', { exact: true }).selectOption(arch);
+    if (opts.granule) await form.getByLabel('granule', { exact: true }).selectOption({ label: opts.granule });
     if (opts.patch) await form.getByLabel('zero-page patch').selectOption(opts.patch);
     if (opts.ram) await form.getByLabel('RAM', { exact: true }).selectOption({ label: opts.ram });
     if (opts.step !== undefined) await form.getByLabel('step through boot').setChecked(opts.step);

@@ -98,7 +98,7 @@ test('block zeroing: 1 GiB is 1024 bios of 4K bvecs, or 2 bios with a persistent
 }) => {
   const app = new MmLab(page);
   await app.open();
-  const form = page.getByRole('form', { name: 'Machine configuration' });
+  const form = await app.settings();
   await form.getByLabel('huge zero').selectOption('persistent');
   await app.rebootNow();
   await expect(page.getByTestId('machine-summary')).toContainText('huge zero persistent');
