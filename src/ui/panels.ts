@@ -77,7 +77,7 @@ export const PANELS: readonly PanelDef[] = [
   {
     id: 'freelists',
     title: 'Free lists',
-    dock: 'side',
+    dock: 'bottom',
     component: FreeListView,
     key: 'f',
     heading: 'freelists-title',
