@@ -9,7 +9,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { MmLab } from './fixtures.ts';
 
 async function bootUnmapped(app: MmLab, zeroing: 'per_block' | 'as_posted' = 'per_block'): Promise<void> {
-  const form = app.page.getByRole('form', { name: 'Machine configuration' });
+  const form = app.page.getByRole('form', { name: 'Machine configuration', includeHidden: true });
   await app.configure({ arch: 'x86_64', ram: '16 GiB' });
   await form.getByLabel('CPUs', { exact: true }).fill('4');
   await form.getByLabel('page_alloc_unmapped').check();
@@ -71,7 +71,7 @@ test('slow-path zeroing of an unmapped allocation, page by page, over the pagebl
   await app.idle();
 
   // Every control ran one scenario line: the transcript shows them.
-  const transcript = page.getByRole('log', { name: 'Scenario lines run' });
+  const transcript = page.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
   await expect(transcript).toContainText('preempt pages=511');
   await expect(transcript).toContainText('alloc k1 order=9 gfp=GFP_KERNEL|__GFP_UNMAPPED|__GFP_ZERO');
 
