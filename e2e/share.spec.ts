@@ -244,8 +244,9 @@ test('the trace downloads as Chrome trace JSON, the grids as PNG and /proc as te
   test.setTimeout(120_000);
   const app = new MmLab(page);
   await app.open();
-  await app.openPanel('share');
   await app.runScenario('spawn A\nA mmap r1 4M rw\nA write r1 0 4M 4K 1');
+  // The Share tab shares the lower dock with the scenario editor runScenario opened.
+  await app.openPanel('share');
   const save = async (button: string) => {
     const [download] = await Promise.all([
       page.waitForEvent('download'),
