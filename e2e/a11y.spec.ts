@@ -16,7 +16,7 @@ async function violations(app: MmLab): Promise<string[]> {
 test('the booted machine has no axe violations', async ({ page }) => {
   const app = new MmLab(page);
   await app.open();
-  await page.getByText('Kernel log (dmesg)').click(); // open the collapsible log too
+  await app.openPanel('dmesg'); // the kernel log's tab too
   const zero = await page.evaluate(() => window.__mmlab!.zeroPagePfn!);
   await app.hover(zero);
   expect(await violations(app)).toEqual([]);
@@ -30,8 +30,9 @@ test('the error banner and the boot stepper have no axe violations', async ({ pa
   expect(await violations(app)).toEqual([]);
 
   await page.getByRole('button', { name: 'Dismiss the error' }).click();
-  await page.getByLabel('step through boot').check();
+  await app.configure({ step: true });
   await app.reboot({ ram: '256 MiB' });
+  await app.openPanel('boot');
   await expect(page.getByTestId('boot-progress')).toHaveText(/Step 0 of \d+ done/);
   await page.getByRole('button', { name: 'Step', exact: true }).click();
   await app.idle();
@@ -75,8 +76,10 @@ test('the architecture panels and the Compare view have no axe violations', asyn
   await app.open();
   await app.configure({ arch: 'mips', vce: true, step: true });
   await app.rebootNow();
+  await app.openPanel('boot');
   await page.getByRole('button', { name: 'Step over phase' }).click();
   await app.idle();
+  await app.openPanel('memblock');
   await page.getByTestId('memblock-view').getByText('Regions and who reserved them').click();
   expect(await violations(app)).toEqual([]);
 
@@ -98,9 +101,11 @@ test('the huge-page panels have no axe violations', async ({ page }) => {
   await expect(page.getByTestId('page-details').getByTestId('huge-leaf')).toContainText(
     'deposited PTE table',
   );
+  await app.openPanel('huge');
   await page.getByRole('button', { name: 'Run shrinker (drop_caches)' }).click();
   await app.idle();
   await expect(page.getByTestId('shrinker-result')).toBeVisible();
+  await app.openPanel('blkzero');
   const zform = page.getByRole('form', { name: 'Block zeroing' });
   await zform.getByLabel('max transfer (optional)').fill('1M');
   await zform.getByRole('button', { name: 'Build bios' }).click();
@@ -123,6 +128,7 @@ test('the progress bar, the editor with an error marked and the share panel have
   await expect(page.getByTestId('work-progress')).toHaveCount(0);
   await app.runScenario('A frobnicate');
   await expect(page.getByTestId('editor-errors')).toBeVisible();
+  await app.openPanel('share');
   await page.getByRole('button', { name: 'Copy share link' }).click();
   await expect(page.getByTestId('share-link')).not.toHaveValue('');
   expect(await violations(app)).toEqual([]);

@@ -118,6 +118,7 @@ test('Back rebuilds the machine: 3 steps forward and 1 back is 2 steps forward',
   await app.open();
   await app.configure({ step: true });
   await app.rebootNow();
+  await app.openPanel('boot');
 
   const snapshot = async () => ({
     step: await app.currentStep(),

@@ -72,12 +72,55 @@ export class MmLab {
     });
   }
 
+  /**
+   * Bring a panel of the workspace into view by its registry id (src/ui/panels.ts): its dock tab is
+   * selected. Panels of the stage and the explanation column are always shown.
+   */
+  async openPanel(id: string): Promise<void> {
+    const tab = this.page.locator(`[role=tab][data-panel="${id}"]`);
+    if ((await tab.count()) === 0) return;
+    if ((await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+    await expect(tab).toHaveAttribute('aria-selected', 'true');
+  }
+
+  /** Open the header's machine settings (a drop-down); returns its form. */
+  async settings(): Promise<Locator> {
+    const details = this.page.getByTestId('settings');
+    if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+    return this.page.getByRole('form', { name: 'Machine configuration' });
+  }
+
+  /** Whether the document scrolls (it must not at 1280 px and wider: every area scrolls inside). */
+  documentScrolls(): Promise<{
+    scrollHeight: number;
+    innerHeight: number;
+    scrollWidth: number;
+    innerWidth: number;
+  }> {
+    return this.page.evaluate(() => ({
+      scrollHeight: document.scrollingElement!.scrollHeight,
+      innerHeight: window.innerHeight,
+      scrollWidth: document.scrollingElement!.scrollWidth,
+      innerWidth: window.innerWidth,
+    }));
+  }
+
+  async expectNoDocumentScroll(where = ''): Promise<void> {
+    const d = await this.documentScrolls();
+    if (d.scrollHeight > d.innerHeight)
+      await this.page.screenshot({ path: `test-results/scrolls-${Date.now()}.png` });
+    expect(d.scrollHeight, `document height ${where}`).toBeLessThanOrEqual(d.innerHeight);
+    expect(d.scrollWidth, `document width ${where}`).toBeLessThanOrEqual(d.innerWidth);
+  }
+
   async buddyinfo(): Promise<string> {
+    await this.openPanel('proc');
     await expect(this.procText).toHaveAttribute('data-path', '/proc/buddyinfo');
     return (await this.procText.innerText()).trim();
   }
 
   async alloc(name: string, order: number, gfp = 'GFP_KERNEL'): Promise<void> {
+    await this.openPanel('alloc');
     const form = this.page.getByRole('form', { name: 'alloc_pages' });
     await form.getByLabel('name').fill(name);
     await form.getByLabel('order').fill(String(order));
@@ -88,11 +131,10 @@ export class MmLab {
 
   /** Choose RAM and CPUs in the header and press Reboot. */
   async reboot(opts: { ram?: string; cpus?: number }): Promise<void> {
-    const form = this.page.getByRole('form', { name: 'Machine configuration' });
+    const form = await this.settings();
     if (opts.ram) await form.getByLabel('RAM', { exact: true }).selectOption({ label: opts.ram });
     if (opts.cpus !== undefined) await form.getByLabel('CPUs', { exact: true }).fill(String(opts.cpus));
-    await form.getByRole('button', { name: 'Reboot' }).click();
-    await this.idle();
+    await this.rebootNow();
   }
 
   /**
@@ -107,21 +149,22 @@ export class MmLab {
     ram?: string;
     step?: boolean;
   }): Promise<void> {
-    const form = this.page.getByRole('form', { name: 'Machine configuration' });
-    if (opts.arch) await form.getByLabel('arch', { exact: true }).selectOption(opts.arch);
+    const form = await this.settings();
+    // MIPS is two CPUs in the arch select: the R4400SC (VCEs) and the 24Kc (none).
+    const arch = opts.arch === 'mips' && opts.vce ? 'mips:vce' : opts.arch;
+    if (arch) await form.getByLabel('arch', { exact: true }).selectOption(arch);
     if (opts.granule) await form.getByLabel('granule', { exact: true }).selectOption({ label: opts.granule });
-    if (opts.vce !== undefined) await form.getByLabel('VCE (R4400)').setChecked(opts.vce);
     if (opts.patch) await form.getByLabel('zero-page patch').selectOption(opts.patch);
     if (opts.ram) await form.getByLabel('RAM', { exact: true }).selectOption({ label: opts.ram });
     if (opts.step !== undefined) await form.getByLabel('step through boot').setChecked(opts.step);
   }
 
-  /** Press Reboot and wait for the new machine. */
+  /** Press Apply and reboot (and confirm when the machine has work to lose); wait for the new machine. */
   async rebootNow(): Promise<void> {
-    await this.page
-      .getByRole('form', { name: 'Machine configuration' })
-      .getByRole('button', { name: 'Reboot' })
-      .click();
+    const form = await this.settings();
+    await form.getByRole('button', { name: 'Apply and reboot' }).click();
+    const anyway = form.getByRole('button', { name: 'Reboot anyway' });
+    if (await anyway.isVisible()) await anyway.click();
     await this.idle();
   }
 
@@ -134,6 +177,7 @@ export class MmLab {
 
   /** Spawn a process from the Processes panel. */
   async spawn(name: string): Promise<void> {
+    await this.openPanel('processes');
     const form = this.page.getByRole('form', { name: 'spawn' });
     await form.getByLabel('name').fill(name);
     await form.getByRole('button', { name: 'Spawn' }).click();
@@ -159,6 +203,7 @@ export class MmLab {
 
   /** Type scenario lines into the scenario box and run them. */
   async runScenario(lines: string): Promise<void> {
+    await this.openPanel('scenario');
     await this.page.getByLabel('Scenario lines', { exact: true }).fill(lines);
     await this.page
       .getByRole('form', { name: 'Run scenario lines' })
@@ -169,6 +214,7 @@ export class MmLab {
 
   /** A `<field>: <n> kB` value of the shown process's /proc/<pid>/status panel. */
   async statusKb(field: string): Promise<number> {
+    await this.openPanel('status');
     await this.idle();
     const text = await this.page.getByTestId('proc-status').innerText();
     const m = new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(text);

@@ -16,6 +16,7 @@ test('a MADV_HUGEPAGE region maps the huge zero folio, then a THP; the shrinker 
   await app.open(); // x86-64, 1 GiB
   const HZ = await page.evaluate(() => window.__mmlab!.VPAGE_HUGE_ZERO);
   const VPage = await page.evaluate(() => window.__mmlab!.VPageState);
+  await app.openPanel('huge');
   const panel = page.getByTestId('huge-panel');
   await expect(panel.getByTestId('huge-zero-pfn')).toHaveText('not allocated');
 
@@ -97,13 +98,14 @@ test('block zeroing: 1 GiB is 1024 bios of 4K bvecs, or 2 bios with a persistent
 }) => {
   const app = new MmLab(page);
   await app.open();
-  const form = page.getByRole('form', { name: 'Machine configuration' });
+  const form = await app.settings();
   await form.getByLabel('huge zero').selectOption('persistent');
   await app.rebootNow();
   await expect(page.getByTestId('machine-summary')).toContainText('huge zero persistent');
   await expect(page.getByTestId('huge-zero-kind')).toHaveText('persistent');
   await expect(page.getByTestId('huge-zero-pfn')).not.toHaveText('not allocated');
 
+  await app.openPanel('blkzero');
   const bz = page.getByTestId('block-zero');
   const zform = page.getByRole('form', { name: 'Block zeroing' });
   await zform.getByLabel('bytes to zero').fill('1G');

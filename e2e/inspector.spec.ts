@@ -39,6 +39,7 @@ test('a written byte shows in the selected frame’s hexdump, and the rmap names
   const c = await app.focus(pfn, 24);
   await page.mouse.click(c.x, c.y);
   await expect.poll(() => page.evaluate(() => window.__mmlab!.selection)).toBe(pfn);
+  await app.openPanel('inspector');
   const inspector = page.getByTestId('inspector');
   await expect(inspector.getByTestId('inspector-pfn')).toContainText(`pfn ${pfn} `);
 
@@ -83,6 +84,7 @@ test('a written byte shows in the selected frame’s hexdump, and the rmap names
 test('a block picked in the free-list view is selected and outlined on the frame grid', async ({ page }) => {
   const app = new MmLab(page);
   await app.open();
+  await app.openPanel('freelists');
   const lists = page.getByTestId('freelists');
   // The first non-empty list of blocks bigger than one page.
   const count = lists.getByRole('button', { name: /free blocks of order [1-9]\d*,/ }).first();
@@ -99,6 +101,7 @@ test('a block picked in the free-list view is selected and outlined on the frame
     .poll(() => page.evaluate(() => window.__mmlab!.frameGridBlock))
     .toEqual({ from: pfn, to: pfn + size });
   await expect(first).toHaveAttribute('aria-pressed', 'true');
+  await app.openPanel('inspector');
   const inspector = page.getByTestId('inspector');
   await expect(inspector.getByTestId('frame-block')).toContainText(
     `free, order ${order} at pfn 0x${pfn.toString(16)}`,

@@ -64,7 +64,7 @@ test('? opens the keyboard shortcuts, Escape closes them', async ({ page }) => {
   await expect(dialog).toBeHidden();
   await page.locator('body').press('?');
   await expect(dialog).toBeVisible();
-  await expect(dialog).toContainText('boot: run the next step');
+  await expect(dialog).toContainText('boot: the next step');
   await expect(dialog).toContainText('zoom in');
   await expect(dialog).toContainText('read or write the selected page');
   const results = await new AxeBuilder({ page }).include('[data-testid="shortcuts"]').analyze();

@@ -36,7 +36,9 @@ test('a write fault on a zero-mapped page draws a new anon frame and adds 4 kB o
   expect(await page.evaluate(() => window.__mmlab!.pagePfn(100))).toBe(zero);
   await expect.poll(() => app.statusKb('VmRSS')).toBe(rssBefore);
   expect(await app.statusKb('VmPTE')).toBeGreaterThan(0);
-  await expect(page.getByRole('log', { name: 'Scenario lines run' })).toContainText('> A read r1 0 64M 4K');
+  await expect(page.getByRole('log', { name: 'Scenario lines run', includeHidden: true })).toContainText(
+    '> A read r1 0 64M 4K',
+  );
 
   // Zero-mapped pages are black in the process grid, as the zero page is in the frame grid.
   const c100 = await app.showPage(100);
@@ -72,7 +74,7 @@ test('a write fault on a zero-mapped page draws a new anon frame and adds 4 kB o
   const details = page.getByTestId('page-details');
   await expect(details.getByTestId('page-state')).toHaveText('private');
   await expect(details.getByTestId('page-pfn')).toHaveText(String(pfn));
-  await expect(page.getByRole('log', { name: 'Scenario lines run' })).toContainText(
+  await expect(page.getByRole('log', { name: 'Scenario lines run', includeHidden: true })).toContainText(
     `> A write r1 0x${(target * 4096).toString(16)} 1 1 1`,
   );
 
@@ -105,6 +107,7 @@ test('a write fault on a zero-mapped page draws a new anon frame and adds 4 kB o
   await page.mouse.move(cfit.x, cfit.y);
   await expect(tip.getByTestId('page-state')).toHaveText('private');
   await app.screenshot('processes-overview');
+  await app.openPanel('status');
   await page.getByTestId('proc-status').scrollIntoViewIfNeeded();
   await app.screenshot('processes-panels');
 
@@ -159,8 +162,9 @@ test('a bad line and a SIGSEGV keep the machine and say what happened', async ({
   await expect(app.frameCount).toHaveText('frames: 262144');
   await page.evaluate(() => window.scrollTo(0, 0));
   await app.screenshot('processes-segv');
-  await page.getByRole('log', { name: 'Scenario lines run' }).scrollIntoViewIfNeeded();
-  await expect(page.getByRole('log', { name: 'Scenario lines run' })).toContainText(
+  await app.openPanel('scenario');
+  await page.getByRole('log', { name: 'Scenario lines run', includeHidden: true }).scrollIntoViewIfNeeded();
+  await expect(page.getByRole('log', { name: 'Scenario lines run', includeHidden: true })).toContainText(
     '> A read guard 0 4K 4K   (not run)',
   );
   await app.screenshot('processes-segv-transcript');

@@ -27,6 +27,7 @@ test('a share link reopens the same machine, transcript, RSS and selection', asy
   expect(before.rss).toBe(4 * 1024 + 4);
   expect(before.selected).toEqual({ pfn: zero, proc: 'A', region: 'r1', page: 1500 });
 
+  await app.openPanel('share');
   await page.getByRole('button', { name: 'Copy share link' }).click();
   await expect(page.getByTestId('share-status')).toContainText('Share link copied');
   const link = await page.getByTestId('share-link').inputValue();
@@ -37,12 +38,12 @@ test('a share link reopens the same machine, transcript, RSS and selection', asy
   const again = new MmLab(other);
   await other.goto(link);
   await other.waitForFunction(() => window.__mmlab?.isReady);
-  const transcript = other.getByRole('log', { name: 'Scenario lines run' });
+  const transcript = other.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
   await expect(transcript).toContainText('> A read r1 4M 4M 4K');
   await expect(transcript).toContainText('> alloc k1 order=2 gfp=GFP_KERNEL cpu=0');
   await again.idle();
   await expect.poll(() => other.evaluate(() => window.__mmlab!.selected)).toEqual(before.selected);
-  const form = other.getByRole('form', { name: 'Machine configuration' });
+  const form = other.getByRole('form', { name: 'Machine configuration', includeHidden: true });
   await expect(form.getByLabel('RAM', { exact: true })).toHaveValue(String(512 * 2 ** 20));
   await expect(form.getByLabel('CPUs', { exact: true })).toHaveValue('3');
   expect(await other.evaluate(() => window.__mmlab!.nrPages)).toBe(before.nrPages);
@@ -98,6 +99,7 @@ test('a share link made in the past reopens the same timeline step, RSS and sele
   const op = Number(m[1]) - 1; // the panel counts operations from 1, the link from 0
   const stepNo = Number(m[2]);
 
+  await app.openPanel('share');
   await page.getByRole('button', { name: 'Copy share link' }).click();
   await expect(page.getByTestId('share-status')).toContainText('Share link copied');
   const link = await page.getByTestId('share-link').inputValue();
@@ -150,7 +152,7 @@ test('a broken share link says what is wrong and opens the default machine', asy
     "Share link: the data after s= is not base64url: '$' at character 4 of 7",
   );
   await expect(banner).toContainText('opened the default machine');
-  const form = page.getByRole('form', { name: 'Machine configuration' });
+  const form = page.getByRole('form', { name: 'Machine configuration', includeHidden: true });
   await expect(form.getByLabel('RAM', { exact: true })).toHaveValue(String(2 ** 30));
 
   // A link whose scenario fails names the entry, the line and the column.
@@ -173,6 +175,7 @@ test('a broken share link says what is wrong and opens the default machine', asy
 test('the editor loads an example, marks a bad line and jumps to it', async ({ page }) => {
   const app = new MmLab(page);
   await app.open();
+  await app.openPanel('scenario');
   await page.getByLabel('Examples').selectOption('zero-page');
   const box = page.getByLabel('Scenario lines', { exact: true });
   await expect(box).toHaveValue(/^# The zero page/);
@@ -192,7 +195,9 @@ test('the editor loads an example, marks a bad line and jumps to it', async ({ p
   const errors = page.getByTestId('editor-errors');
   await expect(errors).toContainText("A has no region named 'nowhere'");
   // The lines before it ran on the machine the example asked for (x86-64, 1G, 2 CPUs).
-  await expect(page.getByRole('log', { name: 'Scenario lines run' })).toContainText('> A read arr 0 64M 4K');
+  await expect(page.getByRole('log', { name: 'Scenario lines run', includeHidden: true })).toContainText(
+    '> A read arr 0 64M 4K',
+  );
   expect(await app.statusKb('RssAnon')).toBe(4);
   await errors.getByRole('button', { name: 'Go to line 11:8' }).click();
   await expect(box).toBeFocused();
@@ -218,7 +223,7 @@ test('a long run shows progress, and Cancel (Escape) leaves a usable machine', a
   await page.screenshot({ path: 'test-results/long-run-progress.png' });
   await page.keyboard.press('Escape');
   await expect(progress).toHaveCount(0);
-  const transcript = page.getByRole('log', { name: 'Scenario lines run' });
+  const transcript = page.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
   await expect(transcript).toContainText(/cancelled during line 1: [\d]+ of 4194304 accesses ran/);
   const ran = Number(/cancelled during line 1: (\d+) of/.exec(await transcript.innerText())![1]);
   expect(ran).toBeGreaterThan(0);
@@ -240,6 +245,8 @@ test('the trace downloads as Chrome trace JSON, the grids as PNG and /proc as te
   const app = new MmLab(page);
   await app.open();
   await app.runScenario('spawn A\nA mmap r1 4M rw\nA write r1 0 4M 4K 1');
+  // The Share tab shares the lower dock with the scenario editor runScenario opened.
+  await app.openPanel('share');
   const save = async (button: string) => {
     const [download] = await Promise.all([
       page.waitForEvent('download'),

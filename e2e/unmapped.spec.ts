@@ -9,7 +9,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { MmLab } from './fixtures.ts';
 
 async function bootUnmapped(app: MmLab, zeroing: 'per_block' | 'as_posted' = 'per_block'): Promise<void> {
-  const form = app.page.getByRole('form', { name: 'Machine configuration' });
+  const form = app.page.getByRole('form', { name: 'Machine configuration', includeHidden: true });
   await app.configure({ arch: 'x86_64', ram: '16 GiB' });
   await form.getByLabel('CPUs', { exact: true }).fill('4');
   await form.getByLabel('page_alloc_unmapped').check();
@@ -40,6 +40,7 @@ test('slow-path zeroing of an unmapped allocation, page by page, over the pagebl
   const app = new MmLab(page);
   await app.open();
   await bootUnmapped(app);
+  await app.openPanel('unmapped');
   const panel = page.getByTestId('unmapped-panel');
   // 16 GiB of RAM spans 17 GiB of pfns: the PCI hole below 4 GiB moves 1 GiB of RAM above it.
   await expect(panel.getByTestId('pageblock-summary')).toContainText('0 of 8704 pageblocks UNMAPPED');
@@ -70,7 +71,7 @@ test('slow-path zeroing of an unmapped allocation, page by page, over the pagebl
   await app.idle();
 
   // Every control ran one scenario line: the transcript shows them.
-  const transcript = page.getByRole('log', { name: 'Scenario lines run' });
+  const transcript = page.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
   await expect(transcript).toContainText('preempt pages=511');
   await expect(transcript).toContainText('alloc k1 order=9 gfp=GFP_KERNEL|__GFP_UNMAPPED|__GFP_ZERO');
 
@@ -140,6 +141,7 @@ test('with reduced motion the run is shown finished; as posted an order-10 run c
   await app.open();
   await bootUnmapped(app, 'as_posted');
   await app.spawn('A');
+  await app.openPanel('unmapped');
   const panel = page.getByTestId('unmapped-panel');
   const alloc = panel.getByRole('form', { name: 'allocate' });
   await alloc.getByLabel('name').fill('big');
@@ -157,6 +159,7 @@ test('with reduced motion the run is shown finished; as posted an order-10 run c
 test('without page_alloc_unmapped the panel says why it is empty; off x86-64 too', async ({ page }) => {
   const app = new MmLab(page);
   await app.open();
+  await app.openPanel('unmapped');
   const panel = page.getByTestId('unmapped-panel');
   await expect(panel.getByTestId('unmapped-why')).toContainText('booted without page_alloc_unmapped');
   await expect(panel.getByTestId('pageblock-map')).toHaveCount(0);

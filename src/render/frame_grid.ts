@@ -447,6 +447,9 @@ export class FrameGrid {
     );
   }
 
+  /** Label boxes drawn in this overlay frame, so that later labels step around them. */
+  private placed: { x: number; y: number; w: number; h: number }[] = [];
+
   private readonly drawOverlay = (): void => {
     const ctx = this.overlayCanvas.getContext('2d')!;
     const { dpr } = this;
@@ -454,6 +457,7 @@ export class FrameGrid {
     ctx.clearRect(0, 0, this.overlayCanvas.width, this.overlayCanvas.height);
     if (!this.hasFrames) return;
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    this.placed = [];
     if (this.boundaries.length) this.drawBoundaries(ctx);
     if (this.highlight) this.outlineRange(ctx, this.highlight, '#0072b2', 2);
     if (this.block) this.outlineRange(ctx, this.block, SELECTED_BLOCK_COLOR, 2);
@@ -553,11 +557,18 @@ export class FrameGrid {
     this.drawLabel(ctx, m.label, cx + radius + 4, place === 'above' ? cy - 8 : cy + 11, color);
   }
 
-  /** A marker's label: white text on a dark box at (x, y), kept inside the canvas. */
+  /**
+   * A marker's label: white text on a dark box at (x, y), kept inside the canvas, and moved down past
+   * any label already drawn this frame (a zone start, another marker) instead of over it.
+   */
   private drawLabel(ctx: CanvasRenderingContext2D, label: string, x: number, y: number, color: string): void {
     ctx.font = '600 12px system-ui, sans-serif';
     const tw = ctx.measureText(label).width;
     const lx = Math.max(2, Math.min(x, this.cssW - tw - 8));
+    const overlaps = (yy: number) =>
+      this.placed.some((r) => lx < r.x + r.w && r.x < lx + tw + 8 && yy < r.y + r.h && r.y < yy + 17);
+    for (let tries = 0; tries < 8 && overlaps(y); tries++) y += 18;
+    this.placed.push({ x: lx, y, w: tw + 8, h: 17 });
     ctx.fillStyle = color === '#000000' ? 'rgba(0, 0, 0, 0.85)' : color;
     ctx.fillRect(lx, y, tw + 8, 17);
     ctx.fillStyle = '#ffffff';
@@ -594,6 +605,7 @@ export class FrameGrid {
       const ly = Math.max(y - (outside ? 7 : -1), nextFree);
       const lx = outside ? left - 4 - tw : Math.max(2, left + 2);
       nextFree = ly + 15;
+      this.placed.push({ x: lx, y: ly, w: tw, h: 14 });
       ctx.fillStyle = 'rgba(255, 255, 255, 0.9)';
       ctx.fillRect(lx, ly, tw, 14);
       ctx.fillStyle = '#222222';

@@ -7,6 +7,8 @@
 import { useEffect } from 'react';
 import type { BootStepInfo } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
+import { ownsKeys } from './keys.ts';
+import { bootMove } from './timeline_nav.ts';
 
 interface PhaseGroup {
   phase: string;
@@ -29,17 +31,27 @@ export function BootPanel() {
   const busy = useAppState((s) => s.status !== 'ready');
   const progress = useAppState((s) => s.bootProgress);
 
-  // n / N (shift+n) / b / g from anywhere on the page, except while typing.
+  // n / N (shift+n) / b / g from anywhere on the page, except while typing. On a booted machine n and
+  // b walk the boot operations of the timeline instead: b from live steps back into boot.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.altKey || e.ctrlKey || e.metaKey) return;
-      const t = e.target as HTMLElement | null;
-      if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
+      if (e.altKey || e.ctrlKey || e.metaKey || ownsKeys(e)) return;
       const s = controller.store.getState();
       const m = s.machine;
       if (!m || s.status !== 'ready') return;
-      let action: (() => Promise<void>) | null = null;
-      if (e.key === 'n' && !m.booted) action = () => controller.bootStep();
+      let action: (() => Promise<unknown>) | null = null;
+      const tl = s.timeline;
+      const live = s.timelinePos === null;
+      if (tl && (e.key === 'n' || e.key === 'b') && (!live || m.booted)) {
+        const to = bootMove(
+          tl.ops.map((o) => o.steps),
+          tl.ops.map((o) => o.kind),
+          s.timelinePos,
+          e.key === 'n' ? 'next' : 'back',
+        );
+        if (to !== undefined && !(live && to === null))
+          action = () => controller.seek(to?.op ?? null, to?.step ?? 0);
+      } else if (e.key === 'n' && !m.booted) action = () => controller.bootStep();
       else if (e.key === 'N' && !m.booted) action = () => controller.bootRunPhase();
       else if (e.key === 'g' && !m.booted) action = () => controller.finishBoot();
       else if (e.key === 'b' && m.canStepBack) action = () => controller.bootBack();

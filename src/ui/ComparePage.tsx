@@ -6,15 +6,15 @@
  */
 import { memo, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
-import { ARCH_NAMES, type ArchName } from '../core/config.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { FrameGrid } from '../render/frame_grid.ts';
+import { ArchFields } from './ArchFields.tsx';
 import type { CompareController, CompareSide, Side } from './compare.ts';
 import { SIDES } from './compare.ts';
 import { useController } from './context.ts';
 import { zeroMarkers } from './controller.ts';
 import { count, size } from './format.ts';
-import { ARCH_LABELS, ramChoicesFor, type ArchDraft } from './store.ts';
+import { type ArchDraft } from './store.ts';
 import { panZoomKeys, runKey } from './grid_keys.ts';
 
 const NAMES = ['A', 'B'] as const;
@@ -28,7 +28,7 @@ export function ComparePage() {
   const id = useId();
 
   return (
-    <main className="compare-page">
+    <main className="compare-page" id="compare" tabIndex={-1}>
       <section className="panel compare-scenario" aria-labelledby={`${id}-title`}>
         <h2 id={`${id}-title`}>Compare two architectures</h2>
         <p className="hint muted">
@@ -76,64 +76,7 @@ function SideForm({ cmp, i, draft }: { cmp: CompareController; i: Side; draft: A
       aria-label={`Machine ${NAMES[i]} configuration`}
       onSubmit={(e) => e.preventDefault()}
     >
-      <label htmlFor={`${id}-arch`}>arch</label>
-      <select
-        id={`${id}-arch`}
-        value={draft.arch}
-        onChange={(e) => cmp.setDraft(i, { arch: e.target.value as ArchName })}
-      >
-        {ARCH_NAMES.map((a) => (
-          <option key={a} value={a}>
-            {ARCH_LABELS[a]}
-          </option>
-        ))}
-      </select>
-      {draft.arch === 'arm64' && (
-        <>
-          <label htmlFor={`${id}-granule`}>granule</label>
-          <select
-            id={`${id}-granule`}
-            value={draft.granule}
-            onChange={(e) => cmp.setDraft(i, { granule: Number(e.target.value) as 4 | 16 | 64 })}
-          >
-            <option value={4}>4K</option>
-            <option value={16}>16K</option>
-            <option value={64}>64K</option>
-          </select>
-        </>
-      )}
-      {draft.arch === 'mips' && (
-        <span className="check">
-          <input
-            id={`${id}-vce`}
-            type="checkbox"
-            checked={draft.vce}
-            onChange={(e) => cmp.setDraft(i, { vce: e.target.checked })}
-          />
-          <label htmlFor={`${id}-vce`}>VCE (R4400)</label>
-        </span>
-      )}
-      <label htmlFor={`${id}-patch`}>zero-page patch</label>
-      <select
-        id={`${id}-patch`}
-        value={draft.zeroPagePatch}
-        onChange={(e) => cmp.setDraft(i, { zeroPagePatch: e.target.value as 'before' | 'after' })}
-      >
-        <option value="before">before</option>
-        <option value="after">after</option>
-      </select>
-      <label htmlFor={`${id}-ram`}>RAM</label>
-      <select
-        id={`${id}-ram`}
-        value={draft.ram}
-        onChange={(e) => cmp.setDraft(i, { ram: Number(e.target.value) })}
-      >
-        {ramChoicesFor(draft.arch).map((c) => (
-          <option key={c.bytes} value={c.bytes}>
-            {c.label}
-          </option>
-        ))}
-      </select>
+      <ArchFields id={id} draft={draft} onChange={(d) => cmp.setDraft(i, d)} />
     </form>
   );
 }
@@ -309,7 +252,9 @@ function CompareTable({ cmp }: { cmp: CompareController }) {
   return (
     <section className="panel compare-table-panel" aria-labelledby="compare-table-title">
       <h2 id="compare-table-title">Side by side</h2>
-      <p className="hint muted">Values that differ between the two machines are in bold.</p>
+      <p className="hint muted">
+        Values that differ between the two machines are highlighted; equal ones are plain.
+      </p>
       <table className="walk compare-table" data-testid="compare-table">
         <thead>
           <tr>
@@ -324,11 +269,16 @@ function CompareTable({ cmp }: { cmp: CompareController }) {
           {rows.map(([name, get]) => {
             const a = get(sides[0]);
             const b = get(sides[1]);
+            // Only values both machines have and that differ: an unknown (—) is not a difference.
+            const differs = a !== b && a !== '—' && b !== '—';
             return (
-              <tr key={name} className={a !== b ? 'differs' : undefined}>
+              <tr key={name} className={differs ? 'differs' : undefined} data-differs={differs}>
                 <th scope="row">{name}</th>
                 <td>{a}</td>
-                <td>{b}</td>
+                <td>
+                  {b}
+                  {differs && <span className="sr-only"> (differs)</span>}
+                </td>
               </tr>
             );
           })}

@@ -1,16 +1,44 @@
 /**
- * The header: which screen (one machine, or Compare), and the machine's config — architecture,
- * arm64 granule, MIPS VCE, the zero-page patch, RAM (the sizes the arch can have), CPUs, how to
- * boot — with the Reboot button. An impossible config is refused by the worker's config checker:
- * the error banner says why, and the running machine stays.
+ * The header, on one line: the brand, which screen (one machine, or Compare), the machine settings
+ * (a drop-down form: architecture/CPU, granule, zero-page patch, RAM, CPUs, THP and huge-zero knobs,
+ * page_alloc_unmapped on x86-64, step through boot) and the tools. Settings are a pending draft:
+ * nothing changes until Apply, which says what the new machine will be and, when the learner has
+ * processes or operations, what will be lost, and asks first. An impossible config is refused by the
+ * worker's config checker: the error banner says why, and the running machine stays.
  */
-import { useId } from 'react';
-import { ARCH_NAMES, type ArchName } from '../core/config.ts';
+import { useId, useState } from 'react';
+import type { MachineConfig } from '../worker/protocol.ts';
+import { ArchFields } from './ArchFields.tsx';
 import { useAppState, useController } from './context.ts';
 import { size } from './format.ts';
 import { HeaderTools } from './HeaderTools.tsx';
-import { ARCH_LABELS, ramChoicesFor, withArch } from './store.ts';
+import { ARCH_LABELS, type ConfigDraft } from './store.ts';
 import { UnmappedConfig } from './UnmappedConfig.tsx';
+
+/** What Apply would change: one line per setting, `name: now → draft`. */
+export function pendingChanges(d: ConfigDraft, c: MachineConfig | undefined): string[] {
+  if (!c) return [];
+  const out: string[] = [];
+  const cpu = (a: string, vce: boolean) =>
+    a === 'mips' ? (vce ? 'MIPS R4400SC' : 'MIPS 24Kc') : ARCH_LABELS[a as keyof typeof ARCH_LABELS];
+  const was = cpu(c.arch, c.vce);
+  const now = cpu(d.arch, d.arch === 'mips' && d.vce);
+  if (was !== now) out.push(`arch ${was} → ${now}`);
+  const cmp = (name: string, a: unknown, b: unknown, f: (v: never) => string = String) => {
+    if (a !== b) out.push(`${name} ${f(a as never)} → ${f(b as never)}`);
+  };
+  if (d.arch === 'arm64') cmp('granule', `${c.granule}K`, `${d.granule}K`);
+  cmp('zero-page patch', c.zeroPagePatch, d.zeroPagePatch);
+  cmp('RAM', c.ram, d.ram, size);
+  if (!Number.isNaN(d.cpus)) cmp('CPUs', c.cpus, d.cpus);
+  cmp('THP', c.thp, d.thp);
+  cmp('use_zero_page', c.useZeroPage, d.useZeroPage);
+  cmp('huge zero', c.hugeZero, d.hugeZero);
+  const unmapped = d.arch === 'x86_64' && d.pageAllocUnmapped;
+  cmp('page_alloc_unmapped', c.pageAllocUnmapped ?? false, unmapped);
+  if (unmapped) cmp('unmapped_zeroing', c.unmappedZeroing ?? 'per_block', d.unmappedZeroing);
+  return out;
+}
 
 export function Header() {
   const controller = useController();
@@ -18,22 +46,19 @@ export function Header() {
   const machine = useAppState((s) => s.machine);
   const status = useAppState((s) => s.status);
   const viewMode = useAppState((s) => s.viewMode);
-  const ids = {
-    arch: useId(),
-    granule: useId(),
-    vce: useId(),
-    patch: useId(),
-    ram: useId(),
-    cpus: useId(),
-    step: useId(),
-    view: useId(),
-    thp: useId(),
-    uzp: useId(),
-    hz: useId(),
-    unmapped: useId(),
-    zeroing: useId(),
-  };
+  const processes = useAppState((s) => s.processes.filter((p) => p.exit === null).length);
+  const ops = useAppState((s) => s.timeline?.ops.filter((o) => o.kind !== 'boot').length ?? 0);
+  const [confirming, setConfirming] = useState(false);
+  const [open, setOpen] = useState(false);
+  const id = useId();
   const busy = status === 'booting' || status === 'busy';
+  const changes = pendingChanges(draft, machine?.config);
+  const losing = processes > 0 || ops > 0;
+
+  const apply = async () => {
+    setConfirming(false);
+    if (await controller.reboot()) setOpen(false);
+  };
 
   return (
     <header className="app-header">
@@ -44,170 +69,170 @@ export function Header() {
       <fieldset className="mode-switch view-switch">
         <legend className="sr-only">Screen</legend>
         <input
-          id={`${ids.view}-m`}
+          id={`${id}-m`}
           type="radio"
-          name={ids.view}
+          name={`${id}-view`}
           checked={viewMode === 'machine'}
           onChange={() => controller.setViewMode('machine')}
         />
-        <label htmlFor={`${ids.view}-m`}>Machine</label>
+        <label htmlFor={`${id}-m`}>Machine</label>
         <input
-          id={`${ids.view}-c`}
+          id={`${id}-c`}
           type="radio"
-          name={ids.view}
+          name={`${id}-view`}
           checked={viewMode === 'compare'}
           onChange={() => controller.setViewMode('compare')}
         />
-        <label htmlFor={`${ids.view}-c`}>Compare two arches</label>
+        <label htmlFor={`${id}-c`}>Compare two arches</label>
       </fieldset>
       {viewMode === 'machine' && (
-        <form
-          className="machine-form"
-          aria-label="Machine configuration"
-          noValidate
-          onSubmit={(e) => {
-            e.preventDefault();
-            void controller.reboot();
-          }}
+        <details
+          className="settings"
+          open={open}
+          onToggle={(e) => setOpen((e.currentTarget as HTMLDetailsElement).open)}
+          data-testid="settings"
         >
-          <label htmlFor={ids.arch}>arch</label>
-          <select
-            id={ids.arch}
-            value={draft.arch}
-            onChange={(e) => controller.setDraft(withArch(draft, e.target.value as ArchName))}
+          <summary>
+            <span className="settings-label">Machine settings</span>
+            {changes.length > 0 && (
+              <span className="pending-badge" data-testid="pending-badge">
+                {changes.length} pending
+              </span>
+            )}
+          </summary>
+          <form
+            className="machine-form"
+            aria-label="Machine configuration"
+            noValidate
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (losing && !confirming) setConfirming(true);
+              else void apply();
+            }}
           >
-            {ARCH_NAMES.map((a) => (
-              <option key={a} value={a}>
-                {ARCH_LABELS[a]}
-              </option>
-            ))}
-          </select>
-          {draft.arch === 'arm64' && (
-            <>
-              <label htmlFor={ids.granule}>granule</label>
-              <select
-                id={ids.granule}
-                value={draft.granule}
-                onChange={(e) => controller.setDraft({ granule: Number(e.target.value) as 4 | 16 | 64 })}
-              >
-                <option value={4}>4K</option>
-                <option value={16}>16K</option>
-                <option value={64}>64K</option>
-              </select>
-            </>
-          )}
-          {draft.arch === 'mips' && (
-            <span className="check">
-              <input
-                id={ids.vce}
-                type="checkbox"
-                checked={draft.vce}
-                onChange={(e) => controller.setDraft({ vce: e.target.checked })}
-              />
-              <label
-                htmlFor={ids.vce}
-                title="An R4400 SC/MC: virtual coherency exceptions, 8 coloured zero pages"
-              >
-                VCE (R4400)
-              </label>
-            </span>
-          )}
-          <label htmlFor={ids.patch}>zero-page patch</label>
-          <select
-            id={ids.patch}
-            value={draft.zeroPagePatch}
-            title='"mm: cache struct page for empty_zero_page" (2026)'
-            onChange={(e) => controller.setDraft({ zeroPagePatch: e.target.value as 'before' | 'after' })}
-          >
-            <option value="before">before</option>
-            <option value="after">after</option>
-          </select>
-          <label htmlFor={ids.ram}>RAM</label>
-          <select
-            id={ids.ram}
-            value={draft.ram}
-            onChange={(e) => controller.setDraft({ ram: Number(e.target.value) })}
-          >
-            {ramChoicesFor(draft.arch).map((c) => (
-              <option key={c.bytes} value={c.bytes}>
-                {c.label}
-              </option>
-            ))}
-          </select>
-          <label htmlFor={ids.cpus}>CPUs</label>
-          <input
-            id={ids.cpus}
-            className="cpus"
-            type="number"
-            inputMode="numeric"
-            min={1}
-            max={64}
-            value={Number.isNaN(draft.cpus) ? '' : draft.cpus}
-            onChange={(e) => controller.setDraft({ cpus: e.target.valueAsNumber })}
-          />
-          <label
-            htmlFor={ids.thp}
-            title="transparent_hugepage= : when anonymous faults may use a PMD-sized folio"
-          >
-            THP
-          </label>
-          <select
-            id={ids.thp}
-            value={draft.thp}
-            onChange={(e) => controller.setDraft({ thp: e.target.value as 'never' | 'madvise' | 'always' })}
-          >
-            <option value="never">never</option>
-            <option value="madvise">madvise</option>
-            <option value="always">always</option>
-          </select>
-          <span className="check">
-            <input
-              id={ids.uzp}
-              type="checkbox"
-              checked={draft.useZeroPage}
-              onChange={(e) => controller.setDraft({ useZeroPage: e.target.checked })}
-            />
-            <label htmlFor={ids.uzp} title="/sys/kernel/mm/transparent_hugepage/use_zero_page">
-              use_zero_page
-            </label>
-          </span>
-          {/* One span so the wrapping header never leaves the label at a line's end, its select on the next. */}
-          <span className="field">
-            <label htmlFor={ids.hz} title="How the huge zero folio lives">
-              huge zero
-            </label>
-            <select
-              id={ids.hz}
-              value={draft.hugeZero}
-              onChange={(e) =>
-                controller.setDraft({ hugeZero: e.target.value as 'dynamic' | 'persistent' | 'static_pmd' })
-              }
-            >
-              <option value="dynamic">dynamic</option>
-              <option value="persistent">persistent</option>
-              <option value="static_pmd">static_pmd</option>
-            </select>
-          </span>
-          {draft.arch === 'x86_64' && (
-            <UnmappedConfig
-              ids={{ unmapped: ids.unmapped, zeroing: ids.zeroing }}
-              draft={draft}
-              onChange={(patch) => controller.setDraft(patch)}
-            />
-          )}
-          <span className="check">
-            <input
-              id={ids.step}
-              type="checkbox"
-              checked={draft.stepBoot}
-              onChange={(e) => controller.setDraft({ stepBoot: e.target.checked })}
-            />
-            <label htmlFor={ids.step}>step through boot</label>
-          </span>
-          <button type="submit" className="primary" disabled={busy}>
-            {status === 'booting' ? 'Booting…' : 'Reboot'}
-          </button>
-        </form>
+            <div className="form-fields">
+              <ArchFields id={id} draft={draft} onChange={(d) => controller.setDraft(d)} />
+              <span className="field">
+                <label htmlFor={`${id}-cpus`}>CPUs</label>
+                <input
+                  id={`${id}-cpus`}
+                  className="cpus"
+                  type="number"
+                  inputMode="numeric"
+                  min={1}
+                  max={64}
+                  value={Number.isNaN(draft.cpus) ? '' : draft.cpus}
+                  onChange={(e) => controller.setDraft({ cpus: e.target.valueAsNumber })}
+                />
+              </span>
+              <span className="field">
+                <label
+                  htmlFor={`${id}-thp`}
+                  title="transparent_hugepage= : when anonymous faults may use a PMD-sized folio"
+                >
+                  THP
+                </label>
+                <select
+                  id={`${id}-thp`}
+                  value={draft.thp}
+                  onChange={(e) =>
+                    controller.setDraft({ thp: e.target.value as 'never' | 'madvise' | 'always' })
+                  }
+                >
+                  <option value="never">never</option>
+                  <option value="madvise">madvise</option>
+                  <option value="always">always</option>
+                </select>
+              </span>
+              <span className="check">
+                <input
+                  id={`${id}-uzp`}
+                  type="checkbox"
+                  checked={draft.useZeroPage}
+                  onChange={(e) => controller.setDraft({ useZeroPage: e.target.checked })}
+                />
+                <label htmlFor={`${id}-uzp`} title="/sys/kernel/mm/transparent_hugepage/use_zero_page">
+                  use_zero_page
+                </label>
+              </span>
+              <span className="field">
+                <label htmlFor={`${id}-hz`} title="How the huge zero folio lives">
+                  huge zero
+                </label>
+                <select
+                  id={`${id}-hz`}
+                  value={draft.hugeZero}
+                  onChange={(e) =>
+                    controller.setDraft({
+                      hugeZero: e.target.value as 'dynamic' | 'persistent' | 'static_pmd',
+                    })
+                  }
+                >
+                  <option value="dynamic">dynamic</option>
+                  <option value="persistent">persistent</option>
+                  <option value="static_pmd">static_pmd</option>
+                </select>
+              </span>
+              {draft.arch === 'x86_64' && (
+                <UnmappedConfig
+                  ids={{ unmapped: `${id}-unmapped`, zeroing: `${id}-zeroing` }}
+                  draft={draft}
+                  onChange={(patch) => controller.setDraft(patch)}
+                />
+              )}
+              <span className="check">
+                <input
+                  id={`${id}-step`}
+                  type="checkbox"
+                  checked={draft.stepBoot}
+                  onChange={(e) => controller.setDraft({ stepBoot: e.target.checked })}
+                />
+                <label htmlFor={`${id}-step`}>step through boot</label>
+              </span>
+            </div>
+            <div className="pending" data-testid="pending">
+              {changes.length === 0 ? (
+                <p className="muted">
+                  These are the running machine&apos;s settings. Change one, then Apply.
+                </p>
+              ) : (
+                <p>
+                  <strong>Pending:</strong> {changes.join(', ')}.
+                </p>
+              )}
+              {confirming && (
+                <p className="confirm" role="alert">
+                  Rebooting throws away{' '}
+                  {processes > 0 ? `${processes} process${processes === 1 ? '' : 'es'}` : ''}
+                  {processes > 0 && ops > 0 ? ' and ' : ''}
+                  {ops > 0 ? `${ops} operation${ops === 1 ? '' : 's'} after boot` : ''} (the timeline starts
+                  again).
+                </p>
+              )}
+              <div className="buttons">
+                <button type="submit" className="primary" disabled={busy}>
+                  {status === 'booting' ? 'Booting…' : confirming ? 'Reboot anyway' : 'Apply and reboot'}
+                </button>
+                {confirming && (
+                  <button type="button" onClick={() => setConfirming(false)}>
+                    Keep my machine
+                  </button>
+                )}
+                {changes.length > 0 && machine && (
+                  <button
+                    type="button"
+                    onClick={() => {
+                      setConfirming(false);
+                      controller.discardDraft();
+                    }}
+                  >
+                    Discard changes
+                  </button>
+                )}
+              </div>
+            </div>
+          </form>
+        </details>
       )}
       <p className="machine-summary" aria-live="polite" data-testid="machine-summary">
         {viewMode === 'compare' ? (

@@ -5,23 +5,37 @@
  */
 import { useEffect, useRef } from 'react';
 import { useAppState, useController } from './context.ts';
-import { SHORTCUTS, keyLabel } from './shortcuts.ts';
+import { PANELS } from './panels.ts';
+import { SHORTCUTS, keyLabel, type ShortcutGroup } from './shortcuts.ts';
+
+/** The registry's panel keys, as one more group of the dialog (panels.ts declares them). */
+const PANEL_KEYS: ShortcutGroup = {
+  where: 'Open a panel (anywhere but a text field or a focused grid)',
+  keys: PANELS.filter((p) => p.key).map((p) => ({ keys: [p.key!], what: `${p.title} tab` })),
+};
 import './inspector.css';
 
 export function HeaderTools() {
   const controller = useController();
   const patterns = useAppState((s) => s.patterns);
   const dialog = useRef<HTMLDialogElement>(null);
+  /** Open the dialog scrolled to its top, focus on its title (not on Close at the bottom). */
+  const open = () => {
+    const d = dialog.current;
+    if (!d) return;
+    d.showModal();
+    d.scrollTop = 0;
+    d.querySelector<HTMLElement>('h2')?.focus();
+  };
 
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.key !== '?' || e.altKey || e.ctrlKey || e.metaKey) return;
       const t = e.target as HTMLElement | null;
       if (t && (t.isContentEditable || ['INPUT', 'TEXTAREA', 'SELECT'].includes(t.tagName))) return;
-      const d = dialog.current;
-      if (!d || d.open) return;
+      if (!dialog.current || dialog.current.open) return;
       e.preventDefault();
-      d.showModal();
+      open();
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
@@ -37,12 +51,7 @@ export function HeaderTools() {
         />{' '}
         patterns
       </label>
-      <button
-        type="button"
-        aria-haspopup="dialog"
-        aria-keyshortcuts="?"
-        onClick={() => dialog.current?.showModal()}
-      >
+      <button type="button" aria-haspopup="dialog" aria-keyshortcuts="?" onClick={open}>
         Keys <kbd>?</kbd>
       </button>
       <dialog
@@ -51,8 +60,10 @@ export function HeaderTools() {
         aria-labelledby="shortcuts-title"
         data-testid="shortcuts"
       >
-        <h2 id="shortcuts-title">Keyboard shortcuts</h2>
-        {SHORTCUTS.map((g) => (
+        <h2 id="shortcuts-title" tabIndex={-1}>
+          Keyboard shortcuts
+        </h2>
+        {[...SHORTCUTS, PANEL_KEYS].map((g) => (
           <section key={g.where}>
             <h3 className="sub-title">{g.where}</h3>
             <table className="shortcuts-table">

@@ -5,12 +5,13 @@
  * Keys: Alt+PageDown / Alt+PageUp anywhere (PageDown / PageUp inside the panel) for next / back;
  * plain arrows are left to the grids and the boot stepper.
  */
-import { useEffect, useId, useState, type FormEvent, type KeyboardEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import { useController } from './context.ts';
 import { lessonFromUrl, runnerFor, type LessonRunner, type StepResult } from './lesson_runner.ts';
 import { LESSONS } from './lessons/index.ts';
 import { ELIXIR, type LessonStep, type Question } from './lessons/types.ts';
+import { openPanel, panelByHeading } from './panels.ts';
 import './lessons.css';
 
 export function LessonPanel() {
@@ -31,20 +32,32 @@ export function LessonPanel() {
       if (!e.altKey || (e.key !== 'PageDown' && e.key !== 'PageUp')) return;
       e.preventDefault();
       if (e.key === 'PageDown') void runner.next();
-      else runner.back();
+      else void runner.back();
     };
     window.addEventListener('keydown', onKey);
     return () => window.removeEventListener('keydown', onKey);
   }, [s.lesson, runner]);
 
-  // Outline the panel the step points at.
+  // Bring the panel the step points at into view: open its dock tab (the panel registry knows which),
+  // scroll it into its dock and outline it.
   const step = s.lesson?.steps[s.index] ?? null;
   const heading = step?.point?.kind === 'panel' ? step.point.heading : null;
   useEffect(() => {
-    const el = heading ? document.getElementById(heading)?.closest('section') : null;
-    el?.classList.add('lesson-pointed');
-    return () => el?.classList.remove('lesson-pointed');
-  }, [heading]);
+    if (!heading) return;
+    const p = panelByHeading(heading);
+    if (p) openPanel(controller, p.id);
+    let el: Element | null = null;
+    // After the tab's panel is shown (the store update renders it).
+    const t = requestAnimationFrame(() => {
+      el = document.getElementById(heading)?.closest('section, details') ?? null;
+      el?.classList.add('lesson-pointed');
+      el?.scrollIntoView({ block: 'nearest' });
+    });
+    return () => {
+      cancelAnimationFrame(t);
+      el?.classList.remove('lesson-pointed');
+    };
+  }, [heading, controller, s.index]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLElement>) => {
     const t = e.target as HTMLElement;
@@ -54,7 +67,7 @@ export function LessonPanel() {
       void runner.next();
     } else if (e.key === 'PageUp') {
       e.preventDefault();
-      runner.back();
+      void runner.back();
     }
   };
 
@@ -82,7 +95,7 @@ export function LessonPanel() {
         </div>
       )}
       {s.error && (
-        <p className="lesson-error" data-testid="lesson-error">
+        <p className="lesson-error" data-testid="lesson-error" role="alert">
           {s.error}
         </p>
       )}
@@ -102,7 +115,9 @@ function Picker({ runner }: { runner: LessonRunner }) {
         void runner.open(id);
       }}
     >
-      <label htmlFor={selectId}>Lesson</label>{' '}
+      <label htmlFor={selectId} className="sr-only">
+        Lesson
+      </label>
       <select id={selectId} value={id} onChange={(e) => setId(e.target.value)}>
         {LESSONS.map((l) => (
           <option key={l.id} value={l.id}>
@@ -124,8 +139,13 @@ function LessonView({ runner, step }: { runner: LessonRunner; step: LessonStep }
   const n = lesson.steps.length;
   const result: StepResult | undefined = s.results[s.index];
   const last = s.index === n - 1;
+  const top = useRef<HTMLDivElement>(null);
+  // A new step starts at its title: the lesson part of the explanation column scrolls back to it.
+  useEffect(() => {
+    top.current?.scrollIntoView({ block: 'nearest' });
+  }, [s.index, lesson.id]);
   return (
-    <div className="lesson">
+    <div className="lesson" ref={top}>
       <h3>{lesson.title}</h3>
       <p className="lesson-progress" aria-live="polite" data-testid="lesson-progress">
         Step {s.index + 1} of {n}: {step.title}
@@ -153,8 +173,14 @@ function LessonView({ runner, step }: { runner: LessonRunner; step: LessonStep }
           <Ask key={`${lesson.id}-${s.index}`} q={step.question} runner={runner} disabled={s.running} />
         ))}
       {s.running && <p className="muted">Running on the machine…</p>}
+      {s.gone && (
+        <p className="lesson-gone" data-testid="lesson-gone">
+          A later step rebooted the machine, so this step&apos;s machine is gone: the grids show the present
+          one. Restart the lesson to see this step run again.
+        </p>
+      )}
       <div className="buttons lesson-nav" role="group" aria-label="Lesson steps">
-        <button type="button" onClick={() => runner.back()} disabled={s.running || s.index === 0}>
+        <button type="button" onClick={() => void runner.back()} disabled={s.running || s.index === 0}>
           Back
         </button>
         <button

@@ -1,18 +1,32 @@
 /**
- * The timeline: every operation done on this machine (boot steps, scenario lines, allocations...),
- * the one the view is at expanded into its kernel steps (calls indented by depth, and the state
- * changes they made), and debugger controls: back/forward a step, over, into, out, a slider over
- * every step, back to live. The whole page shows the machine at the selected step: the worker
- * replays the operation log up to it (the core is deterministic), so going back is exact.
+ * The timeline strip along the bottom of the workspace: every operation done on this machine (boot
+ * steps, scenario lines, allocations...), the one the view is at expanded into its kernel steps
+ * (calls indented by depth, and the state changes they made), and debugger controls: back/forward a
+ * step, over, into, out, a slider over every step with the live end marked, back to live, continue
+ * from here, and "Step through boot". The whole workspace shows the machine at the selected step:
+ * the worker replays the operation log up to it (the core is deterministic), so going back is exact.
+ * The selected step's detail is in the explanation column (StepExplanation reads store.timeline,
+ * which this strip keeps fetched).
  *
- * Keys, with focus in the panel: ← → a step back/forward, Shift+→ step over, ↓ step into, ↑ step out,
- * Home the first step of this operation, End live.
+ * Keys from anywhere but a text field or a focused grid (ownsKeys): ← → a step back/forward,
+ * Shift+→ step over, ↓ step into, ↑ step out, Home the first step of this operation, End live.
  */
-import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import type { TimelinePos, TimelineReply, TimelineStep } from '../worker/protocol.ts';
+import { useEffect, useRef, useState } from 'react';
+import type { TimelinePos, TimelineReply } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
-import { StepFrames } from './StepFrames.tsx';
-import { back, concrete, forward, fromIndex, into, out, over, sliderMax, toIndex } from './timeline_nav.ts';
+import { ownsKeys } from './keys.ts';
+import {
+  back,
+  bootMove,
+  concrete,
+  forward,
+  fromIndex,
+  into,
+  out,
+  over,
+  sliderMax,
+  toIndex,
+} from './timeline_nav.ts';
 
 /** Steps drawn around the current one (a boot phase can have thousands). */
 const WINDOW = 120;
@@ -24,7 +38,12 @@ export function TimelinePanel() {
   const progress = useAppState((s) => s.timelineProgress);
   const opVersion = useAppState((s) => s.opVersion);
   const generation = useAppState((s) => s.machine?.generation);
-  const [tl, setTl] = useState<TimelineReply | null>(null);
+  const [tl, setTlState] = useState<TimelineReply | null>(null);
+  // The explanation column reads the same reply (and the frames its operation names).
+  const setTl = (r: TimelineReply) => {
+    setTlState(r);
+    controller.store.setState({ timeline: r, stepMark: markOf(r, controller.store.getState().timelinePos) });
+  };
   const [error, setError] = useState<string | null>(null);
   /** the position last asked for: moves are computed from it so that key repeat is not lost */
   const want = useRef<TimelinePos | null>(pos);
@@ -34,6 +53,15 @@ export function TimelinePanel() {
   const stepsList = useRef<HTMLOListElement>(null);
   /** the position (`op.step`) a move asked for: on arriving, its step's frame is selected */
   const selectOnArrival = useRef<string | null>(null);
+  /** the key handler of the latest render (the document listener calls it) */
+  const keyHandler = useRef<((e: globalThis.KeyboardEvent) => void) | null>(null);
+
+  // The timeline keys work from anywhere on the page (not while typing or on a focused grid).
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => keyHandler.current?.(e);
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, []);
 
   useEffect(() => {
     let live = true;
@@ -48,6 +76,7 @@ export function TimelinePanel() {
     return () => {
       live = false;
     };
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- setTl only writes state
   }, [controller, opVersion, generation, pos]);
 
   useEffect(() => {
@@ -70,11 +99,10 @@ export function TimelinePanel() {
     keepVisible(stepsList.current);
   });
 
-  if (!tl) return null;
-  const sizes = tl.ops.map((o) => o.steps);
+  const sizes = tl?.ops.map((o) => o.steps) ?? [];
   const here = concrete(sizes, pos);
-  const steps = tl.op !== null && here && tl.op === here.op ? tl.steps : [];
-  const model = { sizes, op: tl.op ?? -1, depths: steps.map((s) => s.depth) };
+  const steps = tl && tl.op !== null && here && tl.op === here.op ? tl.steps : [];
+  const model = { sizes, op: tl?.op ?? -1, depths: steps.map((s) => s.depth) };
 
   /** Seek to `to`; while a replay runs, only the latest target is kept. */
   const go = async (to: TimelinePos | null) => {
@@ -94,9 +122,8 @@ export function TimelinePanel() {
     }
   };
 
-  const onKey = (e: KeyboardEvent<HTMLElement>) => {
-    if (e.altKey || e.ctrlKey || e.metaKey) return;
-    if ((e.target as HTMLElement).tagName === 'INPUT') return; // the slider has its own arrows
+  const onKey = (e: globalThis.KeyboardEvent): void => {
+    if (e.altKey || e.ctrlKey || e.metaKey || ownsKeys(e)) return;
     const from = want.current;
     let to: TimelinePos | null | undefined;
     if (e.key === 'ArrowLeft') to = back(sizes, from);
@@ -112,23 +139,109 @@ export function TimelinePanel() {
     e.preventDefault();
     void go(to);
   };
+  useEffect(() => {
+    keyHandler.current = tl ? onKey : null;
+  });
 
+  if (!tl) return null;
   const max = sliderMax(sizes);
   const later = here && pos ? tl.ops.length - 1 - here.op : 0;
-  const cur = here && here.step < steps.length ? steps[here.step]! : null;
   const first = Math.max(0, (here?.step ?? 0) - WINDOW / 2);
   const shown = steps.slice(first, first + WINDOW);
+  const kinds = tl.ops.map((o) => o.kind);
+  const bootStart = bootMove(sizes, kinds, pos, 'start');
+  const index = toIndex(sizes, pos);
 
   return (
     <section
-      className="panel timeline-panel"
+      className={`timeline-panel${pos ? ' past' : ''}`}
       aria-labelledby="timeline-title"
-      onKeyDown={onKey}
       data-testid="timeline"
     >
-      <div className="panel-head">
+      <div className="timeline-bar">
         <h2 id="timeline-title">Timeline</h2>
-        <span className="muted" data-testid="timeline-where" role="status">
+        <div className="buttons" role="group" aria-label="Timeline stepper">
+          <button
+            type="button"
+            aria-keyshortcuts="ArrowLeft"
+            onClick={() => void go(back(sizes, want.current))}
+          >
+            ← Back
+          </button>
+          <button
+            type="button"
+            aria-keyshortcuts="ArrowRight"
+            disabled={pos === null}
+            onClick={() => void go(forward(sizes, want.current))}
+          >
+            Forward →
+          </button>
+          <button
+            type="button"
+            aria-keyshortcuts="Shift+ArrowRight"
+            disabled={pos === null}
+            onClick={() => void go(over(model, want.current))}
+          >
+            Over ⇧→
+          </button>
+          <button
+            type="button"
+            aria-keyshortcuts="ArrowDown"
+            disabled={pos === null}
+            onClick={() => void go(into(model, want.current))}
+          >
+            Into ↓
+          </button>
+          <button
+            type="button"
+            aria-keyshortcuts="ArrowUp"
+            disabled={pos === null}
+            onClick={() => void go(out(model, want.current))}
+          >
+            Out ↑
+          </button>
+          <button type="button" aria-keyshortcuts="End" disabled={pos === null} onClick={() => void go(null)}>
+            Live <kbd aria-hidden="true">End</kbd>
+          </button>
+          <button
+            type="button"
+            disabled={pos === null}
+            title="Make this the present: the operations after it are dropped (an operation seen half way is completed first)"
+            onClick={() => void controller.continueFromHere()}
+          >
+            Continue from here{later > 0 ? ` (drops ${later})` : ''}
+          </button>
+          {bootStart !== undefined && (
+            <button
+              type="button"
+              className="boot-into"
+              aria-keyshortcuts="b"
+              title="Go back to the first boot function and step through boot (n: next boot function, b: previous)"
+              onClick={() => void go(bootStart)}
+            >
+              ◀ Step through boot <kbd aria-hidden="true">b</kbd>
+            </button>
+          )}
+        </div>
+        <label className="timeline-scrub">
+          <span className="sr-only">Scrub</span>
+          <input
+            type="range"
+            min={0}
+            max={max}
+            value={index}
+            disabled={tl.ops.length === 0}
+            aria-label="Scrub"
+            aria-valuetext={
+              here ? `operation ${here.op + 1}, step ${here.step}${pos === null ? ' (live)' : ''}` : 'live'
+            }
+            onChange={(e) => void go(fromIndex(sizes, Number(e.target.value)))}
+          />
+          <span className={`live-mark${pos === null ? ' at' : ''}`} title="The live end: the present">
+            live ●
+          </span>
+        </label>
+        <span className={`timeline-where${pos ? ' past' : ''}`} data-testid="timeline-where" role="status">
           {tl.ops.length === 0
             ? 'Nothing done yet.'
             : pos === null
@@ -137,78 +250,6 @@ export function TimelinePanel() {
         </span>
       </div>
       {error && <p className="error-text">{error}</p>}
-      <div className="buttons" role="group" aria-label="Timeline stepper">
-        <button
-          type="button"
-          aria-keyshortcuts="ArrowLeft"
-          onClick={() => void go(back(sizes, want.current))}
-        >
-          ← Back
-        </button>
-        <button
-          type="button"
-          aria-keyshortcuts="ArrowRight"
-          disabled={pos === null}
-          onClick={() => void go(forward(sizes, want.current))}
-        >
-          Forward →
-        </button>
-        <button
-          type="button"
-          aria-keyshortcuts="Shift+ArrowRight"
-          disabled={pos === null}
-          onClick={() => void go(over(model, want.current))}
-        >
-          Over ⇧→
-        </button>
-        <button
-          type="button"
-          aria-keyshortcuts="ArrowDown"
-          disabled={pos === null}
-          onClick={() => void go(into(model, want.current))}
-        >
-          Into ↓
-        </button>
-        <button
-          type="button"
-          aria-keyshortcuts="ArrowUp"
-          disabled={pos === null}
-          onClick={() => void go(out(model, want.current))}
-        >
-          Out ↑
-        </button>
-        <button type="button" aria-keyshortcuts="End" disabled={pos === null} onClick={() => void go(null)}>
-          Live <kbd aria-hidden="true">End</kbd>
-        </button>
-        <button
-          type="button"
-          disabled={pos === null}
-          title="Make this the present: the operations after it are dropped (an operation seen half way is completed first)"
-          onClick={() => void controller.continueFromHere()}
-        >
-          Continue from here{later > 0 ? ` (drops ${later} later operation${later === 1 ? '' : 's'})` : ''}
-        </button>
-      </div>
-      <label className="timeline-scrub">
-        <span>Scrub</span>
-        <input
-          type="range"
-          min={0}
-          max={max}
-          value={toIndex(sizes, pos)}
-          disabled={tl.ops.length === 0}
-          aria-valuetext={
-            here ? `operation ${here.op + 1}, step ${here.step}${pos === null ? ' (live)' : ''}` : 'live'
-          }
-          onChange={(e) => void go(fromIndex(sizes, Number(e.target.value)))}
-        />
-      </label>
-      <p className="muted hint">
-        Keys with focus here: ← → step back/forward, Shift+→ step over, ↓ into, ↑ out, Home start of the
-        operation, End live. Each step is shown right after it ran; in the middle of an operation the machine
-        is a replay stopped there, for looking only (it is thrown away on the next move). While the view is in
-        the past, other actions are refused until you go Live or continue from here.
-      </p>
       {progress && (
         <p role="status" className="replay-progress">
           Replaying: operation {progress.done} of {progress.total}…
@@ -256,15 +297,26 @@ export function TimelinePanel() {
               )}
             </ol>
           )}
-          <StepDetail
-            step={cur}
-            caller={here ? callerOf(steps, here.step) : null}
-            after={here !== null && here.step >= steps.length}
-          />
         </div>
       </div>
     </section>
   );
+}
+
+/**
+ * The frames the shown operation names, as one range to outline on the frame grid while viewing the
+ * past (a boot step's frames: the zero page, memmap, the frames freed to the buddy allocator...).
+ */
+function markOf(tl: TimelineReply, pos: TimelinePos | null): { from: number; to: number } | null {
+  if (!pos || tl.op !== pos.op) return null;
+  let from = Infinity;
+  let to = -1;
+  for (const s of tl.steps.slice(0, pos.step + 1))
+    for (const f of s.frames ?? []) {
+      from = Math.min(from, f.pfn);
+      to = Math.max(to, f.pfn + 1);
+    }
+  return to > from ? { from, to } : null;
 }
 
 /** Scroll a list so that its `[aria-current]` item is visible; the page itself does not move. */
@@ -275,62 +327,4 @@ function keepVisible(list: HTMLElement | null): void {
   if (top < list.scrollTop) list.scrollTop = top;
   else if (top + item.offsetHeight > list.scrollTop + list.clientHeight)
     list.scrollTop = top + item.offsetHeight - list.clientHeight;
-}
-
-/** The call a step is made in: the nearest call before it one level up. */
-function callerOf(steps: readonly TimelineStep[], i: number): TimelineStep | null {
-  const d = steps[i]?.depth;
-  if (d === undefined) return null;
-  for (let j = i - 1; j >= 0; j--)
-    if (steps[j]!.kind === 'call' && steps[j]!.depth === d - 1) return steps[j]!;
-  return null;
-}
-
-function StepDetail({
-  step,
-  caller,
-  after,
-}: {
-  step: TimelineStep | null;
-  caller: TimelineStep | null;
-  after: boolean;
-}) {
-  if (!step)
-    return (
-      <div className="step-detail" data-testid="timeline-step">
-        <p className="muted">{after ? 'After the whole operation.' : ''}</p>
-      </div>
-    );
-  return (
-    <div className="step-detail" data-testid="timeline-step" data-fn={step.fn}>
-      <p>
-        {step.kind === 'call' ? 'Entered ' : 'Changed by '}
-        <code>{step.kind === 'call' ? `${step.fn}()` : step.fn}</code>
-        {step.file && step.url && (
-          <>
-            {' '}
-            <a href={step.url} target="_blank" rel="noreferrer">
-              {step.file}
-            </a>
-          </>
-        )}
-      </p>
-      {step.why && <p className="why">{step.why}</p>}
-      {step.kind === 'event' && caller && (
-        <p className="why">
-          In <code>{caller.fn}()</code>
-          {caller.why ? `: ${caller.why}` : ''}
-        </p>
-      )}
-      {step.summary && <p className="summary">{step.summary}</p>}
-      {step.detail.length > 0 && (
-        <ul aria-label="What changed">
-          {step.detail.map((d, i) => (
-            <li key={i}>{d}</li>
-          ))}
-        </ul>
-      )}
-      {step.frames && <StepFrames frames={step.frames} />}
-    </div>
-  );
 }

@@ -83,6 +83,8 @@ export class AppController {
   private compareNow: CompareController | null = null;
   /** the long command (a run, a booting init) now in flight and when it started, or null */
   private long: { kind: WorkProgress['kind']; started: number } | null = null;
+  /** an action refused while the view was in the past, done once the learner picks a present */
+  private pastRetry: (() => Promise<void>) | null = null;
 
   /**
    * `client` hosts the machine; `newClient` makes the two more that Compare runs (created when the
@@ -157,10 +159,13 @@ export class AppController {
       grid.setPatterns(s.patterns);
       grid.setSelection(s.selection);
       grid.setSelectedBlock(blockRange(s));
+      // In the past, the frames the shown step changed (a boot step's); else the last allocation.
       grid.setHighlight(
-        s.lastAllocation
-          ? { from: s.lastAllocation.pfn, to: s.lastAllocation.pfn + 2 ** s.lastAllocation.order }
-          : null,
+        s.timelinePos && s.stepMark
+          ? s.stepMark
+          : s.lastAllocation
+            ? { from: s.lastAllocation.pfn, to: s.lastAllocation.pfn + 2 ** s.lastAllocation.order }
+            : null,
       );
       const m = s.machine;
       grid.setMarkers([...zeroMarkers(m), ...hugeMarkers(s.huge)]);
@@ -176,6 +181,8 @@ export class AppController {
         s.selectedBlock !== prev.selectedBlock ||
         s.patterns !== prev.patterns ||
         s.lastAllocation !== prev.lastAllocation ||
+        s.stepMark !== prev.stepMark ||
+        s.timelinePos !== prev.timelinePos ||
         s.machine !== prev.machine ||
         s.huge !== prev.huge
       ) {
@@ -443,6 +450,12 @@ export class AppController {
     this.store.setState((s) => ({ draft: { ...s.draft, ...patch } }));
   }
 
+  /** Forget the settings not applied: the draft is the running machine's config again. */
+  discardDraft(): void {
+    const c = this.machine?.config;
+    if (c) this.store.setState((s) => ({ draft: { ...s.draft, ...draftFrom(c, false), ramChosen: c.ram } }));
+  }
+
   /**
    * Create and boot a machine from the draft config, or from `given` (a share link, a scenario's
    * `machine` line, a lesson: the header's draft follows it, and keys the header has no control for,
@@ -605,7 +618,9 @@ export class AppController {
         timelinePos: r.pos,
         timelinePartial: r.partial,
         hover: null,
+        pastRefused: null,
       });
+      this.pastRetry = null;
       this.fixCurrent(r.processes);
       await this.refreshPages();
     } finally {
@@ -870,12 +885,41 @@ export class AppController {
       await body();
       return true;
     } catch (e) {
+      if (this.refusedInPast(e)) {
+        // Not an error: the past banner offers to continue from here or go live, then do it.
+        this.pastRetry = body;
+        this.set({ pastRefused: e instanceof Error ? e.message : String(e) });
+        return false;
+      }
       this.fail(e);
       return false;
     } finally {
       this.bump();
       this.set({ status: 'ready' });
     }
+  }
+
+  /** The worker refused a change because the view is in the past (host.ts's message). */
+  private refusedInPast(e: unknown): boolean {
+    return (
+      this.store.getState().timelinePos !== null &&
+      e instanceof Error &&
+      e.message.includes('the view is in the past')
+    );
+  }
+
+  /**
+   * The past banner's answer to a refused action: `continue` makes the shown state the present (the
+   * later operations are dropped), `live` goes back to the present; either way the action is then
+   * done. `dismiss` forgets it.
+   */
+  async resolvePast(how: 'continue' | 'live' | 'dismiss'): Promise<void> {
+    const retry = this.pastRetry;
+    this.pastRetry = null;
+    this.set({ pastRefused: null });
+    if (how === 'dismiss') return;
+    const ok = how === 'continue' ? await this.continueFromHere() : await this.seek(null);
+    if (ok && retry) await this.op(retry);
   }
 
   private fail(e: unknown): void {

@@ -5,8 +5,10 @@
  * reveal through `value`, read from the machine after the lines ran. tests/helpers/lessons.ts does the
  * same in the core, so a lesson whose answer the emulator no longer gives fails a unit test.
  *
- * Steps run once, in order: Back shows an earlier step as it was (the machine cannot be rewound);
- * Next is open once the current step has run.
+ * Steps run once, in order; Next is open once the current step has run. Each step remembers where
+ * the timeline was when it had run, so Back (and Next over steps already run) seeks the timeline
+ * there: the narration and the machine always agree. A step before a lesson reboot cannot be sought
+ * (that machine is gone): the panel says so.
  */
 import { createStore } from 'zustand';
 import { DEFAULT_CONFIG, type MachineConfig } from '../core/config.ts';
@@ -26,6 +28,8 @@ export interface StepResult {
   machineChoice: number;
   /** whether the prediction matches the machine; null when there was none to compare */
   correct: boolean | null;
+  /** where the step left the machine: its generation and how many timeline operations it had */
+  at?: { generation: number; ops: number };
 }
 
 export interface LessonState {
@@ -40,6 +44,8 @@ export interface LessonState {
   error: string | null;
   /** a lesson waiting for the learner to confirm that their work may go */
   pending: Lesson | null;
+  /** the shown step ran on a machine a later step rebooted away: it cannot be shown as it was */
+  gone: boolean;
 }
 
 const initial: LessonState = {
@@ -49,6 +55,7 @@ const initial: LessonState = {
   running: false,
   error: null,
   pending: null,
+  gone: false,
 };
 
 export class LessonRunner {
@@ -80,7 +87,9 @@ export class LessonRunner {
   async open(id: string, confirmed = false): Promise<void> {
     const lesson = findLesson(id);
     if (!lesson) {
-      this.store.setState({ error: `no lesson '${id}' (lessons: ${LESSONS.map((l) => l.id).join(', ')})` });
+      this.store.setState({
+        error: `There is no lesson called “${id}”. The lessons are: ${LESSONS.map((l) => `${l.id} (${l.title})`).join(', ')}.`,
+      });
       return;
     }
     if (!confirmed && this.learnerHasWork()) {
@@ -132,13 +141,40 @@ export class LessonRunner {
   async next(): Promise<void> {
     const s = this.s;
     if (!s.lesson || s.running || !this.stepDone || s.index + 1 >= s.lesson.steps.length) return;
+    if (s.results.length > s.index + 1) {
+      // A step that ran already: show the machine as that step left it.
+      this.store.setState({ index: s.index + 1, error: null });
+      await this.seekTo(s.index + 1);
+      return;
+    }
+    // A new step runs on the present: leave the past a Back put the view in.
+    if (this.app.store.getState().timelinePos !== null) await this.app.seek(null);
     await this.enter(s.index + 1);
   }
 
-  back(): void {
+  /** The previous step, with the machine rewound (the timeline seeks) to where that step left it. */
+  async back(): Promise<void> {
     const s = this.s;
     if (s.running || s.index === 0) return;
     this.store.setState({ index: s.index - 1, error: null });
+    await this.seekTo(s.index - 1);
+  }
+
+  /** Seek the timeline to the end of step `i` as it ran (live if that is the present). */
+  private async seekTo(i: number): Promise<void> {
+    const at = this.s.results[i]?.at;
+    const gen = this.app.machine?.generation;
+    if (!at || at.generation !== gen) {
+      this.store.setState({ gone: at !== undefined });
+      return;
+    }
+    this.store.setState({ gone: false });
+    const tl = await this.app.timeline(null);
+    const op = at.ops - 1;
+    if (op < 0 || op >= tl.ops.length) return;
+    if (op === tl.ops.length - 1) await this.app.seek(null);
+    else await this.app.seek(op, tl.ops[op]!.steps);
+    this.point(this.step!);
   }
 
   /**
@@ -191,7 +227,9 @@ export class LessonRunner {
         result = { prediction, value, machineChoice, correct };
       }
       if (this.s.lesson !== lesson) return false;
-      this.store.setState((s) => ({ results: [...s.results, result] }));
+      const tl = await this.app.timeline(null);
+      result.at = { generation: this.app.machine?.generation ?? -1, ops: tl.ops.length };
+      this.store.setState((s) => ({ results: [...s.results, result], gone: false }));
       this.point(step);
       return true;
     });

@@ -2,8 +2,10 @@
  * Every key the page answers to, for the "Keyboard shortcuts" dialog (? opens it). The lists mirror
  * the handlers: grid_keys.ts (pan and zoom, shared by every grid), GridView (Escape), ProcessGridView
  * (r, w from anywhere; arrows, Enter, Space, PageUp/Down, Escape on the grid), BootPanel (n N g b from
- * anywhere), ScenarioPanel (Ctrl+Enter) and HeaderTools (?). tests/shortcuts.test.ts checks that every
- * key grid_keys.ts binds is listed here.
+ * anywhere), TimelinePanel (arrows, Home, End from anywhere: keys.ts ownsKeys says where not),
+ * Dock (arrows between tabs), Splitter (arrows), ScenarioPanel (Ctrl+Enter) and HeaderTools (?). The
+ * panel keys are the registry's (panels.ts): the dialog adds them. tests/shortcuts.test.ts checks that
+ * every key grid_keys.ts binds is listed here.
  */
 
 export interface Shortcut {
@@ -23,10 +25,13 @@ export const SHORTCUTS: readonly ShortcutGroup[] = [
     where: 'Anywhere (not while typing in a field)',
     keys: [
       { keys: ['?'], what: 'this list of keys' },
-      { keys: ['n'], what: 'boot: run the next step' },
+      {
+        keys: ['b'],
+        what: 'boot: one step back (on a booted machine: step back into boot, through the timeline)',
+      },
+      { keys: ['n'], what: 'boot: the next step (in the timeline: the next boot function)' },
       { keys: ['N'], what: 'boot: step over the phase (Shift+n)' },
       { keys: ['g'], what: 'boot: run to the end' },
-      { keys: ['b'], what: 'boot: one step back' },
       { keys: ['r'], what: 'process grid: clicks read pages' },
       { keys: ['w'], what: 'process grid: clicks write pages' },
     ],
@@ -60,11 +65,18 @@ export const SHORTCUTS: readonly ShortcutGroup[] = [
     ],
   },
   {
+    where: 'Dock tabs and splitters, once focused',
+    keys: [
+      { keys: ['ArrowLeft', 'ArrowRight', 'Home', 'End'], what: 'tabs: the previous, next, first, last tab' },
+      { keys: ['ArrowUp', 'ArrowDown'], what: 'splitter: resize (Shift: four times as far)' },
+    ],
+  },
+  {
     where: 'Scenario box',
     keys: [{ keys: ['Ctrl+Enter'], what: 'run the lines typed' }],
   },
   {
-    where: 'Timeline, once focused',
+    where: 'Timeline (anywhere but a text field, a focused grid, a tab list or a scrolled box)',
     keys: [
       { keys: ['ArrowLeft', 'ArrowRight'], what: 'one kernel step back or forward' },
       { keys: ['Shift+→'], what: 'step over the call' },

@@ -15,6 +15,7 @@ import type {
   ProcessView,
   RunErrorInfo,
   TimelinePos,
+  TimelineReply,
 } from '../worker/protocol.ts';
 
 export const MiB = 1024 * 1024;
@@ -68,6 +69,11 @@ export interface ArchDraft {
   /** "mm: cache struct page for empty_zero_page" (2026): before or after */
   zeroPagePatch: 'before' | 'after';
   ram: number;
+  /**
+   * The RAM the learner last chose themselves: switching to an arch that cannot have it clamps `ram`,
+   * switching back restores it (withArch), so RAM never changes behind the learner's back.
+   */
+  ramChosen?: number;
 }
 
 export interface ConfigDraft extends ArchDraft {
@@ -88,13 +94,23 @@ export interface ConfigDraft extends ArchDraft {
 
 /** A draft with a new arch: RAM moved into the arch's range, options that do not apply reset. */
 export function withArch<T extends ArchDraft>(d: T, arch: ArchName): T {
+  const chosen = d.ramChosen ?? d.ram;
   return {
     ...d,
     arch,
-    ram: fitRam(arch, d.ram),
+    ramChosen: chosen,
+    ram: fitRam(arch, chosen),
     granule: arch === 'arm64' ? d.granule : 4,
     vce: arch === 'mips' ? d.vce : false,
   };
+}
+
+/** Why the draft's RAM is not the one the learner chose (the arch cannot have it); null when it is. */
+export function ramClampNote(d: ArchDraft): string | null {
+  if (d.ramChosen === undefined || d.ramChosen === d.ram) return null;
+  const name = (b: number) => RAM_CHOICES.find((c) => c.bytes === b)?.label ?? `${b} bytes`;
+  const lim = RAM_LIMITS[d.arch];
+  return `${ARCH_LABELS[d.arch]} can have ${name(lim.min)}–${name(lim.max)} of RAM: ${name(d.ram)} instead of the ${name(d.ramChosen)} you chose`;
 }
 
 /** The config keys an ArchDraft sets (the options that do not apply to the arch are left at defaults). */
@@ -222,6 +238,19 @@ export interface AppState {
   timelineProgress: { done: number; total: number } | null;
   /** a long run or boot in progress (the progress bar with Cancel); null when none is slow */
   work: WorkProgress | null;
+  /** the timeline as last fetched (the strip fetches it; the explanation column reads it) */
+  timeline: TimelineReply | null;
+  /** the frames the shown timeline operation names (a boot step's), outlined on the frame grid */
+  stepMark: { from: number; to: number } | null;
+  /**
+   * An action refused because the view is in the past: the past banner offers "Continue from here"
+   * or "Back to live" (and then does the action) instead of an error.
+   */
+  pastRefused: string | null;
+  /** the tab each dock shows (panels.ts: a panel id) */
+  docks: Record<string, string>;
+  /** the workspace's resizable sizes in CSS pixels (Splitter) */
+  sizes: { side: number; bottom: number; explain: number; timeline: number };
 }
 
 export const initialState: AppState = {
@@ -269,6 +298,11 @@ export const initialState: AppState = {
   timelinePartial: false,
   timelineProgress: null,
   work: null,
+  timeline: null,
+  stepMark: null,
+  pastRefused: null,
+  docks: {},
+  sizes: { side: 420, bottom: 180, explain: 300, timeline: 150 },
 };
 
 export type AppStore = ReturnType<typeof createAppStore>;

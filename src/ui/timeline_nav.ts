@@ -97,3 +97,32 @@ export function fromIndex(sizes: readonly number[], index: number): TimelinePos 
   }
   return null;
 }
+
+/**
+ * Boot, one boot function at a time through the timeline (a booted machine's boot steps are its
+ * first operations): `start` is the state right after the first boot operation, `next`/`back` the end
+ * of the following/previous one. `kinds` is each operation's kind. Returns undefined when there is
+ * no such move (no boot operations, already at the first); null is live.
+ */
+export function bootMove(
+  sizes: readonly number[],
+  kinds: readonly string[],
+  pos: TimelinePos | null,
+  dir: 'start' | 'next' | 'back',
+): TimelinePos | null | undefined {
+  let last = -1;
+  while (kinds[last + 1] === 'boot') last++;
+  if (last < 0) return undefined;
+  if (dir === 'start') return norm(sizes, { op: 0, step: sizes[0]! });
+  const p = concrete(sizes, pos);
+  if (!p) return undefined;
+  // Where boot is: the boot operation shown (completed or not); past boot, just after the last one.
+  const at = p.op > last ? last + 1 : p.step >= sizes[p.op]! ? p.op : p.op - 1;
+  if (dir === 'next') {
+    // After the last boot function: back to live (boot is over).
+    if (at >= last) return at === last ? null : undefined;
+    return norm(sizes, { op: at + 1, step: sizes[at + 1]! });
+  }
+  if (at <= 0) return undefined;
+  return { op: at - 1, step: sizes[at - 1]! };
+}

@@ -1,0 +1,250 @@
+/**
+ * The workspace: one screen with no document scroll at 1280×800 and 1920×1080 — on first load, after
+ * spawn and fork, with every dock tab open in turn, at every step of every lesson — the explanation
+ * beside the stage, the timeline strip always there, boot one action away, past and live told
+ * apart, machine settings applied explicitly, and no console errors.
+ */
+import { expect, test, type Page } from '@playwright/test';
+import { LESSONS } from '../src/ui/lessons/index.ts';
+import { MmLab } from './fixtures.ts';
+
+const SIZES = [
+  { width: 1280, height: 800 },
+  { width: 1920, height: 1080 },
+];
+
+/** Collect console errors and page errors; the test ends by asserting there were none. */
+function watchErrors(page: Page): string[] {
+  const errors: string[] = [];
+  page.on('console', (m) => {
+    if (m.type() === 'error') errors.push(m.text());
+  });
+  page.on('pageerror', (e) => errors.push(e.message));
+  return errors;
+}
+
+/** The registry's tabbed panels, read from the page (every [role=tab] of the docks). */
+async function tabIds(page: Page): Promise<string[]> {
+  return page
+    .locator('[role=tab][data-panel]')
+    .evaluateAll((els) => els.map((e) => e.getAttribute('data-panel')!));
+}
+
+for (const size of SIZES) {
+  test.describe(`${size.width}×${size.height}`, () => {
+    test.use({ viewport: size });
+
+    test('first load, every dock tab, spawn and fork: the document never scrolls', async ({ page }) => {
+      const errors = watchErrors(page);
+      const app = new MmLab(page);
+      await app.open();
+      await app.expectNoDocumentScroll();
+      await expect(page.getByTestId('timeline')).toBeInViewport();
+      await expect(page.getByTestId('explain')).toBeInViewport();
+      await expect(app.grid).toBeInViewport();
+      await app.screenshot(`workspace-first-load-${size.width}`);
+
+      const ids = await tabIds(page);
+      expect(ids.length).toBeGreaterThan(10);
+      for (const id of ids) {
+        await app.openPanel(id);
+        await app.idle();
+        await expect(page.locator(`[role=tabpanel][data-panel="${id}"]`)).toBeInViewport();
+        await app.expectNoDocumentScroll();
+      }
+      await app.openPanel('memblock');
+      await app.openPanel('inspector');
+
+      await app.spawn('A');
+      await app.mmap('r1', '64K');
+      await app.runScenario('A read r1 0 64K 4K\nA fork B');
+      await app.expectNoDocumentScroll();
+      await app.screenshot(`workspace-after-fork-${size.width}`);
+      expect(errors).toEqual([]);
+    });
+  });
+}
+
+test('a copy-on-write click: the explanation column names do_wp_page and wp_page_copy', async ({ page }) => {
+  const errors = watchErrors(page);
+  const app = new MmLab(page);
+  await app.open();
+  await app.runScenario('spawn A\nA mmap r1 64K rw\nA read r1 0 64K 4K');
+  await page.getByRole('radio', { name: /Write/ }).check();
+  await app.clickPage(2);
+  const explain = page.getByTestId('explain');
+  await expect(explain).toContainText('do_wp_page');
+  await expect(explain).toContainText('wp_page_copy');
+  await expect(explain).toBeInViewport();
+  await app.expectNoDocumentScroll();
+  await app.screenshot('workspace-cow-click');
+  expect(errors).toEqual([]);
+});
+
+test('boot is one action from first load: Step through boot, then n and b walk the boot functions', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  const app = new MmLab(page);
+  await app.open();
+  const into = page.getByRole('button', { name: /Step through boot/ });
+  await expect(into).toBeInViewport();
+  await into.click();
+  await app.idle();
+  await expect(page.getByTestId('past-banner')).toContainText('Viewing the past');
+  await expect(page.getByTestId('timeline-where')).toContainText('operation 1 of');
+  await expect(page.getByTestId('explain-boot')).toContainText('Boot step 1 of');
+  await app.screenshot('workspace-boot-step-1');
+  await page.keyboard.press('n');
+  await app.idle();
+  await expect(page.getByTestId('explain-boot')).toContainText('Boot step 2 of');
+  await page.keyboard.press('b');
+  await app.idle();
+  await expect(page.getByTestId('explain-boot')).toContainText('Boot step 1 of');
+  await app.expectNoDocumentScroll();
+
+  // From live, b is one boot step back too.
+  await page.keyboard.press('End');
+  await app.idle();
+  await expect(page.getByTestId('timeline-where')).toContainText('Live');
+  await page.keyboard.press('b');
+  await app.idle();
+  await expect(page.getByTestId('past-banner')).toBeVisible();
+  expect(errors).toEqual([]);
+});
+
+test('an action in the past offers Continue from here or Back to live, then does it', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.runScenario('spawn A\nA mmap r1 64K rw');
+  await app.runScenario('A read r1 0 16K 4K');
+  await page.getByTestId('timeline').getByRole('button', { name: '← Back' }).click();
+  await app.idle();
+  await expect(page.getByTestId('past-banner')).toContainText('Viewing the past');
+  await app.screenshot('workspace-past');
+  await app.runScenario('A write r1 0 4K 4K 1');
+  const banner = page.getByTestId('past-banner');
+  await expect(banner).toContainText('the view is in the past');
+  await expect(page.getByTestId('error-banner')).toHaveCount(0);
+  await app.screenshot('workspace-past-refused');
+  await banner.getByRole('button', { name: 'Back to live and do it' }).click();
+  await app.idle();
+  await expect(page.getByTestId('timeline-where')).toContainText('Live');
+  await expect(page.getByTestId('timeline').getByRole('list', { name: 'Operations' })).toContainText(
+    'A write r1 0 4K 4K 1',
+  );
+});
+
+test('machine settings: pending until Apply, RAM clamps say so, Apply asks when work would be lost', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  const form = await app.settings();
+  await form.getByLabel('RAM', { exact: true }).selectOption({ label: '16 GiB' });
+  await form.getByLabel('arch', { exact: true }).selectOption('mips:vce');
+  await expect(page.getByTestId('ram-note')).toContainText('instead of the 16 GiB you chose');
+  await expect(page.getByTestId('pending')).toContainText('arch x86-64 → MIPS R4400SC');
+  await expect(page.getByTestId('machine-summary')).toContainText('x86_64');
+  await app.screenshot('workspace-settings-pending');
+  // Back to x86-64: the RAM chosen comes back.
+  await form.getByLabel('arch', { exact: true }).selectOption('x86_64');
+  await expect(form.getByLabel('RAM', { exact: true })).toHaveValue(String(16 * 1024 ** 3));
+  await form.getByRole('button', { name: 'Discard changes' }).click();
+  await expect(page.getByTestId('pending-badge')).toHaveCount(0);
+
+  await page.getByTestId('settings').locator('summary').click();
+  await app.spawn('A');
+  const again = await app.settings();
+  await again.getByLabel('arch', { exact: true }).selectOption('arm64');
+  await again.getByRole('button', { name: 'Apply and reboot' }).click();
+  await expect(again.getByRole('alert')).toContainText('throws away 1 process');
+  await again.getByRole('button', { name: 'Keep my machine' }).click();
+  await expect(page.getByTestId('machine-summary')).toContainText('x86_64');
+  await again.getByRole('button', { name: 'Apply and reboot' }).click();
+  await again.getByRole('button', { name: 'Reboot anyway' }).click();
+  await app.idle();
+  await expect(page.getByTestId('machine-summary')).toContainText('arm64');
+});
+
+for (const size of SIZES)
+  test(`${size.width}×${size.height}: every step of every lesson fits the screen, its target in view`, async ({
+    page,
+  }) => {
+    test.setTimeout(300_000);
+    await page.setViewportSize(size);
+    const errors = watchErrors(page);
+    const app = new MmLab(page);
+    for (const lesson of LESSONS) {
+      await page.goto(`/?lesson=${lesson.id}`);
+      await page.waitForFunction(() => window.__mmlab !== undefined);
+      await page.evaluate(() => window.__mmlab!.ready);
+      const panel = page.getByTestId('lesson-panel');
+      for (const [i, step] of lesson.steps.entries()) {
+        await expect(panel.getByTestId('lesson-progress')).toHaveText(
+          `Step ${i + 1} of ${lesson.steps.length}: ${step.title}`,
+        );
+        if (step.question) await panel.getByRole('button', { name: 'Skip: just run it' }).click();
+        await expect(panel.getByRole('button', { name: 'Next' })).toBeEnabled({
+          enabled: i + 1 < lesson.steps.length,
+        });
+        await app.idle();
+        await app.expectNoDocumentScroll(`${lesson.id} step ${i + 1}`);
+        // The lesson's controls stay in view (the lesson scrolls inside the explanation column).
+        await expect(
+          panel.getByRole('group', { name: 'Lesson steps' }),
+          `${lesson.id} step ${i + 1}`,
+        ).toBeInViewport();
+        const p = step.point;
+        if (p?.kind === 'panel') {
+          const heading = page.locator(`#${p.heading}`);
+          await expect(heading, `${lesson.id} step ${i + 1}: ${p.heading}`).toBeInViewport();
+          await expect(heading.locator('xpath=ancestor::*[contains(@class,"lesson-pointed")]')).toHaveCount(
+            1,
+          );
+        } else if (p?.kind === 'zeroPage') await expect(app.grid).toBeInViewport();
+        else if (p?.kind === 'page') await expect(page.getByTestId('process-grid')).toBeInViewport();
+        if (size.width === 1280 && i === 1) await app.screenshot(`workspace-lesson-${lesson.id}-step2`);
+        if (i + 1 < lesson.steps.length) await panel.getByRole('button', { name: 'Next' }).click();
+      }
+    }
+    expect(errors).toEqual([]);
+  });
+
+test('Lesson Back rewinds the machine to where that step left it; ?lesson=bogus says so', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await page.goto('/?lesson=bogus');
+  await page.waitForFunction(() => window.__mmlab !== undefined);
+  await page.evaluate(() => window.__mmlab!.ready);
+  await expect(page.getByTestId('lesson-error')).toContainText('There is no lesson called “bogus”');
+  await expect(page.getByTestId('lesson-error')).toBeInViewport();
+
+  await page.goto('/?lesson=cow-fork');
+  await page.evaluate(() => window.__mmlab!.ready);
+  const panel = page.getByTestId('lesson-panel');
+  await expect(panel.getByTestId('lesson-progress')).toHaveText(/^Step 1 of/);
+  await panel.getByRole('button', { name: 'Skip: just run it' }).click();
+  await expect(panel.getByRole('button', { name: 'Next' })).toBeEnabled();
+  await app.idle();
+  const ops1 = await page
+    .getByTestId('timeline')
+    .getByRole('list', { name: 'Operations' })
+    .locator('li')
+    .count();
+  await panel.getByRole('button', { name: 'Next' }).click();
+  const skip = panel.getByRole('button', { name: 'Skip: just run it' });
+  if (await skip.isVisible()) await skip.click();
+  await expect(panel.getByRole('button', { name: 'Back' })).toBeEnabled();
+  await app.idle();
+  await panel.getByRole('button', { name: 'Back' }).click();
+  await app.idle();
+  await expect(panel.getByTestId('lesson-progress')).toHaveText(/^Step 1 of/);
+  // The timeline is at the end of step 1's last operation: the view is in the past, exactly there.
+  await expect(page.getByTestId('timeline-where')).toContainText(`operation ${ops1} of`);
+  await app.screenshot('workspace-lesson-back');
+  await panel.getByRole('button', { name: 'Next' }).click();
+  await app.idle();
+  await expect(page.getByTestId('timeline-where')).toContainText('Live');
+});

@@ -1,0 +1,131 @@
+/**
+ * The machine screen as one workspace that never scrolls the page (at 1280×800 and up): the stage
+ * (frame grid, process view and its controls) with the explanation column beside it (the lesson's
+ * narration, then what the current timeline step did and why), a tabbed dock under the stage and one
+ * under the explanation, and the timeline strip along the bottom. Every area scrolls inside itself;
+ * the splitters resize them. Where each view goes is the panel registry's (panels.ts) to say.
+ * Below 1280 px wide the areas stack (styles.css) and the page scrolls instead.
+ */
+import { useEffect, type CSSProperties } from 'react';
+import { useAppState, useController } from './context.ts';
+import { Dock } from './Dock.tsx';
+import { ownsKeys } from './keys.ts';
+import { PANELS, openPanel, panelById, panelsIn } from './panels.ts';
+import { PastBanner } from './PastBanner.tsx';
+import { Splitter } from './Splitter.tsx';
+import { TimelinePanel } from './TimelinePanel.tsx';
+
+export function Workspace() {
+  const controller = useController();
+  const sizes = useAppState((s) => s.sizes);
+  const past = useAppState((s) => s.timelinePos !== null);
+  // The stage: the frame grid on the left, a process's pages with the process controls under them.
+  const stage = {
+    frames: panelById('frames'),
+    process: panelById('process'),
+    processes: panelById('processes'),
+  };
+
+  // The first sizes follow the window: the explanation gets more than half of its column, the lower
+  // dock and the timeline a fifth of the height each (the splitters change them after).
+  useEffect(() => {
+    const h = window.innerHeight;
+    controller.store.setState((s) => ({
+      sizes: {
+        ...s.sizes,
+        explain: Math.round(Math.max(240, (h - 190) * 0.58)),
+        bottom: Math.round(Math.max(150, h * 0.22)),
+        timeline: Math.round(Math.max(130, h * 0.19)),
+        side: Math.round(Math.max(380, window.innerWidth * 0.32)),
+      },
+    }));
+  }, [controller]);
+
+  // A panel's key opens its tab from anywhere but a text field or a focused grid.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.altKey || e.ctrlKey || e.metaKey || ownsKeys(e)) return;
+      const p = PANELS.find((q) => q.key === e.key);
+      if (!p) return;
+      e.preventDefault();
+      openPanel(controller, p.id);
+    };
+    document.addEventListener('keydown', onKey);
+    return () => document.removeEventListener('keydown', onKey);
+  }, [controller]);
+
+  const style = {
+    '--side-w': `${sizes.side}px`,
+    '--bottom-h': `${sizes.bottom}px`,
+    '--explain-h': `${sizes.explain}px`,
+    '--timeline-h': `${sizes.timeline}px`,
+  } as CSSProperties;
+
+  return (
+    <main className={`workspace${past ? ' past' : ''}`} style={style} id="main" tabIndex={-1}>
+      <div className="ws-main">
+        <div className="ws-left">
+          <section className="stage" aria-label="Stage: page frames and processes" id="stage">
+            <PastBanner />
+            <div className="stage-grids">
+              {stage.frames && <stage.frames.component />}
+              <div className="stage-process">
+                {stage.process && <stage.process.component />}
+                {stage.processes && (
+                  <div className="stage-controls">
+                    <stage.processes.component />
+                  </div>
+                )}
+              </div>
+            </div>
+          </section>
+          <Splitter
+            which="bottom"
+            orientation="horizontal"
+            label="Resize the lower dock"
+            min={36}
+            max={700}
+            invert
+          />
+          <Dock dock="bottom" label="Machine views" />
+        </div>
+        <Splitter
+          which="side"
+          orientation="vertical"
+          label="Resize the explanation column"
+          min={300}
+          max={900}
+          invert
+        />
+        <div className="ws-right">
+          <section className="explain-column" aria-label="Explanation" id="explanation">
+            {panelsIn('explain').map((p) => (
+              <div className={`explain-part explain-${p.id}`} key={p.id}>
+                <p.component />
+              </div>
+            ))}
+          </section>
+          <Splitter
+            which="explain"
+            orientation="horizontal"
+            label="Resize the explanation"
+            min={120}
+            max={900}
+          />
+          <Dock dock="side" label="Inspect" />
+        </div>
+      </div>
+      <Splitter
+        which="timeline"
+        orientation="horizontal"
+        label="Resize the timeline"
+        min={90}
+        max={500}
+        invert
+      />
+      <div className="ws-timeline" id="timeline">
+        <TimelinePanel />
+      </div>
+    </main>
+  );
+}
