@@ -5,7 +5,7 @@
  * apart, machine settings applied explicitly, and no console errors.
  */
 import { expect, test, type Page } from '@playwright/test';
-import { LESSONS } from '../src/ui/lessons/index.ts';
+import { LESSONS } from './lesson_docs.ts';
 import { MmLab } from './fixtures.ts';
 
 const SIZES = [

@@ -20,6 +20,7 @@ import { GridView } from './GridView.tsx';
 import { HugeZeroPanel } from './HugeZeroPanel.tsx';
 import { Inspector } from './Inspector.tsx';
 import { Legend } from './Legend.tsx';
+import { LessonGallery } from './LessonGallery.tsx';
 import { LessonPanel } from './LessonPanel.tsx';
 import { MemblockView } from './MemblockView.tsx';
 import { ProcessControls } from './ProcessControls.tsx';
@@ -84,6 +85,14 @@ export const PANELS: readonly PanelDef[] = [
   },
   { id: 'huge', title: 'Huge zero', dock: 'side', component: HugeZeroPanel, key: 'h', heading: 'huge-title' },
   { id: 'alloc', title: 'Allocate', dock: 'side', component: AllocForm, key: 'k', heading: 'alloc-title' },
+  {
+    id: 'gallery',
+    title: 'Lesson gallery',
+    dock: 'side',
+    component: LessonGallery,
+    key: 'c',
+    heading: 'gallery-title',
+  },
   { id: 'legend', title: 'Legend', dock: 'side', component: Legend, key: 'l', heading: 'legend-title' },
   {
     id: 'memblock',

@@ -14,7 +14,7 @@
  * LessonDocError with file:line:col. `?lesson-url=` is limited to this site's own origin: a link must
  * not make a learner's browser fetch from wherever its author chose.
  */
-import { fromBase64Url, toBase64Url } from '../share/share_codec.ts';
+import { deflate, fromBase64Url, readCapped, toBase64Url } from '../share/share_codec.ts';
 import { parseLessonDoc } from './lesson_doc.ts';
 import type { Lesson } from './types.ts';
 
@@ -42,7 +42,7 @@ export async function encodeLessonLink(markdown: string): Promise<string> {
     throw new LessonLinkError(
       `the document is ${bytes.length} bytes; a lesson holds at most ${MAX_LESSON_BYTES}: split it into two lessons`,
     );
-  const packed = await pipe(bytes, new CompressionStream('deflate-raw'), Infinity);
+  const packed = await deflate(bytes);
   return `#lesson=${LESSON_LINK_PREFIX}${toBase64Url(packed)}`;
 }
 
@@ -77,7 +77,7 @@ export async function decodeLessonLink(hash: string): Promise<string> {
   }
   let text: Uint8Array;
   try {
-    text = await pipe(bytes, new DecompressionStream('deflate-raw'), MAX_LESSON_BYTES);
+    text = await inflateLesson(bytes);
   } catch (e) {
     if (e instanceof LessonLinkError) throw e;
     throw new LessonLinkError(
@@ -131,7 +131,9 @@ export async function fetchLessonDoc(url: URL, fetchFn: typeof fetch = fetch): P
   const len = Number(res.headers.get('content-length') ?? 0);
   if (len > MAX_LESSON_BYTES)
     throw new LessonLinkError(`${url.pathname} is ${len} bytes; a lesson holds at most ${MAX_LESSON_BYTES}`);
-  const bytes = res.body ? await readCapped(res.body, MAX_LESSON_BYTES, url.pathname) : new Uint8Array();
+  const bytes = res.body
+    ? await readCapped(res.body, MAX_LESSON_BYTES, () => tooBig(url.pathname))
+    : new Uint8Array();
   return parseLessonDoc(decodeText(bytes, url.pathname), url.pathname.split('/').pop() || url.pathname);
 }
 
@@ -154,40 +156,14 @@ function decodeText(bytes: Uint8Array, what: string): string {
   }
 }
 
-async function pipe(bytes: Uint8Array, stream: CompressionStream | DecompressionStream, cap: number) {
-  return readCapped(
-    new Blob([bytes as BlobPart]).stream().pipeThrough(stream),
-    cap,
-    'the lesson in the link',
-  );
+/** Inflate a link's lesson, refusing more than MAX_LESSON_BYTES (a decompression bomb stops there). */
+function inflateLesson(bytes: Uint8Array): Promise<Uint8Array> {
+  const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return readCapped(stream, MAX_LESSON_BYTES, () => tooBig('the lesson in the link'));
 }
 
-/** Read a stream to its end, refusing more than `cap` bytes (checked per chunk, before holding more). */
-async function readCapped(
-  stream: ReadableStream<Uint8Array>,
-  cap: number,
-  what: string,
-): Promise<Uint8Array> {
-  const reader = stream.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.length;
-    if (total > cap) {
-      await reader.cancel();
-      throw new LessonLinkError(`${what} is larger than ${cap} bytes, the most a lesson may hold`);
-    }
-    chunks.push(value);
-  }
-  const out = new Uint8Array(total);
-  let at = 0;
-  for (const c of chunks) {
-    out.set(c, at);
-    at += c.length;
-  }
-  return out;
+function tooBig(what: string): LessonLinkError {
+  return new LessonLinkError(`${what} is larger than ${MAX_LESSON_BYTES} bytes, the most a lesson may hold`);
 }
 
 function clip(s: string): string {

@@ -268,7 +268,8 @@ export function shareScenarioText(state: ShareState): string {
 
 // --- bytes ---------------------------------------------------------------------------------------
 
-async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
+/** deflate-raw, as share links and lesson links carry their data. */
+export async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new CompressionStream('deflate-raw'));
   return new Uint8Array(await new Response(stream).arrayBuffer());
 }
@@ -276,6 +277,25 @@ async function deflate(bytes: Uint8Array): Promise<Uint8Array> {
 /** Inflate, reading the output a chunk at a time and giving up as soon as it passes `max` bytes. */
 async function inflate(bytes: Uint8Array, max: number): Promise<Uint8Array> {
   const stream = new Blob([bytes as BlobPart]).stream().pipeThrough(new DecompressionStream('deflate-raw'));
+  return readCapped(
+    stream,
+    max,
+    () =>
+      new ShareLinkError(
+        `the link's data decompresses to more than ${max / 1024 / 1024} MiB (a real scenario is far smaller): not opened`,
+      ),
+  );
+}
+
+/**
+ * Read a stream to its end, refusing more than `max` bytes: checked per chunk, before holding more,
+ * so a decompression bomb or a huge download stops at the cap. `tooBig` makes the error to throw.
+ */
+export async function readCapped(
+  stream: ReadableStream<Uint8Array>,
+  max: number,
+  tooBig: () => Error,
+): Promise<Uint8Array> {
   const reader = stream.getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
@@ -285,9 +305,7 @@ async function inflate(bytes: Uint8Array, max: number): Promise<Uint8Array> {
     total += value.length;
     if (total > max) {
       await reader.cancel();
-      throw new ShareLinkError(
-        `the link's data decompresses to more than ${max / 1024 / 1024} MiB (a real scenario is far smaller): not opened`,
-      );
+      throw tooBig();
     }
     chunks.push(value);
   }
