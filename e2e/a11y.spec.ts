@@ -98,6 +98,7 @@ test('the huge-page panels have no axe violations', async ({ page }) => {
   await app.mmap('r1', '4M', 'rw');
   await app.runScenario('A madvise r1 0 4M hugepage');
   await app.clickPage(3, 14);
+  await app.openPanel('page');
   await expect(page.getByTestId('page-details').getByTestId('huge-leaf')).toContainText(
     'deposited PTE table',
   );

@@ -67,6 +67,7 @@ test('MIPS with VCE: stepping past init_zero_page_pfn makes eight coloured zero 
   await app.screenshot('arch-mips-zero-pages');
 
   // memblock shows the zero pages' reservation by its caller.
+  await app.openPanel('memblock');
   await expect(page.getByTestId('memblock-summary')).toContainText('memory 256 MiB in 1 region');
   await page.getByTestId('memblock-view').getByText('Regions and who reserved them').click();
   await expect(page.getByRole('table', { name: /Reservations by caller/ })).toContainText(
@@ -105,6 +106,7 @@ test('arm64 with the 16K granule: a page read walks three levels', async ({ page
   await app.clickPage(5); // Read mode: a read fault maps the zero page
   await expect(app.banner).toBeHidden();
 
+  await app.openPanel('page');
   const details = page.getByTestId('page-details');
   await expect(details.getByTestId('page-state')).toHaveText('zero page');
   const walk = details.getByRole('table', { name: /Page-table walk/ });

@@ -47,6 +47,7 @@ test('a MADV_HUGEPAGE region maps the huge zero folio, then a THP; the shrinker 
   );
   expect(await page.evaluate((s) => window.__mmlab!.pageColor(s), HZ)).not.toBe('#000000');
   // The walk ends at the PMD, with the deposited PTE table.
+  await app.openPanel('page');
   const details = page.getByTestId('page-details');
   await expect(details.getByTestId('page-state')).toHaveText('huge zero page (PMD)');
   await expect(details.getByTestId('huge-leaf')).toContainText('huge leaf (the huge zero folio');

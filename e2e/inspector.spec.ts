@@ -136,6 +136,7 @@ test('a page-table walk entry selects the table or frame it points at', async ({
   await app.showPage(0);
   const c = await page.evaluate(() => window.__mmlab!.pageCenter(0));
   await page.mouse.click(c.x, c.y); // read mode: a read of a written page changes nothing
+  await app.openPanel('page');
   const details = page.getByTestId('page-details');
   const walk = details.getByRole('table', { name: /Page-table walk/ });
   await expect(walk.locator('tbody tr')).toHaveCount(4);

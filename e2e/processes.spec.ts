@@ -71,6 +71,7 @@ test('a write fault on a zero-mapped page draws a new anon frame and adds 4 kB o
   expect(await page.evaluate((p) => window.__mmlab!.pagePixelAt(p.x, p.y), ct)).toBe(
     await page.evaluate((s) => window.__mmlab!.pageColor(s), VPage.Private),
   );
+  await app.openPanel('page');
   const details = page.getByTestId('page-details');
   await expect(details.getByTestId('page-state')).toHaveText('private');
   await expect(details.getByTestId('page-pfn')).toHaveText(String(pfn));

@@ -108,5 +108,6 @@ test("stepping onto a write fault's mm_page_alloc selects that frame in every vi
   await page.keyboard.press('End');
   await app.idle();
   await app.clickPage(0);
+  await app.openPanel('page');
   await expect(page.getByTestId('page-details').getByTestId('page-pfn')).toHaveText(String(pfn));
 });

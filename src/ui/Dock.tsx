@@ -6,7 +6,7 @@
  */
 import { useRef, type KeyboardEvent } from 'react';
 import { useAppState, useController } from './context.ts';
-import { activeIn, openPanel, panelsIn, type DockId } from './panels.ts';
+import { activeIn, openPanel, panelsIn, type DockId } from './panels.tsx';
 
 export function Dock({ dock, label }: { dock: 'side' | 'bottom'; label: string }) {
   const controller = useController();

@@ -5,7 +5,7 @@
  */
 import { useEffect, useRef } from 'react';
 import { useAppState, useController } from './context.ts';
-import { PANELS } from './panels.ts';
+import { PANELS } from './panels.tsx';
 import { SHORTCUTS, keyLabel, type ShortcutGroup } from './shortcuts.ts';
 
 /** The registry's panel keys, as one more group of the dialog (panels.ts declares them). */

@@ -11,7 +11,7 @@ import { useController } from './context.ts';
 import { lessonFromUrl, runnerFor, type LessonRunner, type StepResult } from './lesson_runner.ts';
 import { LESSONS } from './lessons/index.ts';
 import { ELIXIR, type LessonStep, type Question } from './lessons/types.ts';
-import { openPanel, panelByHeading } from './panels.ts';
+import { openPanel, panelByHeading } from './panels.tsx';
 import './lessons.css';
 
 export function LessonPanel() {

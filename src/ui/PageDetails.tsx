@@ -104,8 +104,17 @@ export function PageDetails() {
   const va = d && page !== null ? d.start + page * 2 ** d.pageShift : null;
   const walk = useWalk(va, version);
   return (
-    <div className="page-details" data-testid="page-details">
-      <h3 className="sub-title">Selected page</h3>
+    // it scrolls inside the stage: focusable so the keyboard can scroll it (axe scrollable-region-focusable)
+    <div
+      className="page-details"
+      data-testid="page-details"
+      tabIndex={0}
+      role="region"
+      aria-label="Selected page"
+    >
+      <h3 className="sub-title" id="page-details-title">
+        Selected page
+      </h3>
       {page === null ? (
         <p className="muted">
           {d

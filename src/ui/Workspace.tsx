@@ -10,7 +10,7 @@ import { useEffect, type CSSProperties } from 'react';
 import { useAppState, useController } from './context.ts';
 import { Dock } from './Dock.tsx';
 import { ownsKeys } from './keys.ts';
-import { PANELS, openPanel, panelById, panelsIn } from './panels.ts';
+import { PANELS, openPanel, panelById, panelsIn } from './panels.tsx';
 import { PastBanner } from './PastBanner.tsx';
 import { Splitter } from './Splitter.tsx';
 import { TimelinePanel } from './TimelinePanel.tsx';

@@ -24,6 +24,7 @@ import { LessonGallery } from './LessonGallery.tsx';
 import { LessonPanel } from './LessonPanel.tsx';
 import { MemblockView } from './MemblockView.tsx';
 import { ProcessControls } from './ProcessControls.tsx';
+import { PageDetails } from './PageDetails.tsx';
 import { ProcessGridView } from './ProcessGridView.tsx';
 import { ProcPanel } from './ProcPanel.tsx';
 import { ProcStatusPanel } from './ProcStatusPanel.tsx';
@@ -31,6 +32,14 @@ import { ScenarioPanel } from './ScenarioPanel.tsx';
 import { ShareExportPanel } from './ShareExportPanel.tsx';
 import { StepExplanation } from './StepExplanation.tsx';
 import { UnmappedPanel } from './UnmappedPanel.tsx';
+
+/**
+ * The process view on the stage leaves the selected page's walk to its own tab (`page`), so the
+ * page cells keep a readable size at 1280×800.
+ */
+function StageProcessView() {
+  return <ProcessGridView details={false} />;
+}
 
 export type DockId = 'stage' | 'explain' | 'side' | 'bottom';
 
@@ -48,7 +57,7 @@ export interface PanelDef {
 
 export const PANELS: readonly PanelDef[] = [
   { id: 'frames', title: 'Page frames', dock: 'stage', component: GridView, heading: 'grid-title' },
-  { id: 'process', title: 'Process', dock: 'stage', component: ProcessGridView, heading: 'pgrid-title' },
+  { id: 'process', title: 'Process', dock: 'stage', component: StageProcessView, heading: 'pgrid-title' },
   { id: 'processes', title: 'Processes', dock: 'stage', component: ProcessControls, heading: 'procs-title' },
   { id: 'lessons', title: 'Lessons', dock: 'explain', component: LessonPanel, heading: 'lesson-title' },
   {
@@ -82,6 +91,14 @@ export const PANELS: readonly PanelDef[] = [
     component: FreeListView,
     key: 'f',
     heading: 'freelists-title',
+  },
+  {
+    id: 'page',
+    title: 'Selected page',
+    dock: 'side',
+    component: PageDetails,
+    key: 'v',
+    heading: 'page-details-title',
   },
   { id: 'huge', title: 'Huge zero', dock: 'side', component: HugeZeroPanel, key: 'h', heading: 'huge-title' },
   { id: 'alloc', title: 'Allocate', dock: 'side', component: AllocForm, key: 'k', heading: 'alloc-title' },
