@@ -50,15 +50,19 @@ test('the process panels have no axe violations', async ({ page }) => {
   await app.idle();
   await page.keyboard.press('w');
   await app.clickPage(7);
+  const a = await app.showPage(7);
+  await page.mouse.move(a.x, a.y);
+  await expect(page.getByTestId('page-tooltip').getByRole('table')).toBeVisible();
+  expect(await violations(app)).toEqual([]);
+  await app.openPanel('processes');
   const fork = page.getByRole('form', { name: 'fork' });
   await fork.getByRole('button', { name: 'Fork A' }).click();
   await app.idle();
   // Fork keeps the parent current (the child is shown beside it): go on in the child.
   await page.getByLabel('process', { exact: true }).selectOption('B');
   await app.idle();
-  const c = await app.showPage(7);
-  await page.mouse.move(c.x, c.y);
-  await expect(page.getByTestId('page-tooltip').getByRole('table')).toBeVisible();
+  // Parent and child side by side.
+  await expect(page.getByTestId('process-chooser')).toBeVisible();
   expect(await violations(app)).toEqual([]);
 
   // A kill notice and a failed scenario line.

@@ -32,10 +32,11 @@ test('a write to a zero-mapped page animates the fault and links the new frame',
   await app.open();
   await app.spawn('A');
   // The form's default size is small enough for readable cells.
-  await expect(page.getByRole('form', { name: 'mmap' }).getByLabel('size')).toHaveValue('1M');
+  await app.openPanel('processes');
+  await expect(page.getByRole('form', { name: 'mmap' }).getByLabel('size')).toHaveValue('256K');
   await page.getByRole('form', { name: 'mmap' }).getByRole('button', { name: 'Map' }).click();
   await app.idle();
-  await expect(page.getByTestId('process-grid-caption')).toContainText('A r1: 256 pages');
+  await expect(page.getByTestId('process-grid-caption')).toContainText('A r1: 64 pages');
   // Cells at least 12 px wide: the distance between two neighbours in a row.
   const cell = await page.evaluate(() => {
     const api = window.__mmlab!;
@@ -52,13 +53,13 @@ test('a write to a zero-mapped page animates the fault and links the new frame',
   await expect(page.getByRole('radio', { name: /Read/ })).toBeChecked();
   await expect(page.getByTestId('mode-hint')).toContainText('zero page');
 
-  // Read all: 256 pages, every one linked to the same frame, the zero page.
+  // Read all: 64 pages, every one linked to the same frame, the zero page.
   await page.getByRole('button', { name: 'Read all' }).click();
   await app.idle();
   const zero = await page.evaluate(() => window.__mmlab!.zeroPagePfn!);
   const links = page.getByTestId('mapping-links');
-  await expect(links).toHaveAttribute('data-links', '256');
-  await expect(links.locator('path.link-zero')).toHaveAttribute('data-count', '256');
+  await expect(links).toHaveAttribute('data-links', '64');
+  await expect(links.locator('path.link-zero')).toHaveAttribute('data-count', '64');
   await app.screenshot('cow-read-all');
 
   // A read click on a zero-mapped page would change nothing: the view offers the write.
@@ -99,7 +100,7 @@ test('a write to a zero-mapped page animates the fault and links the new frame',
   await expect(page.getByTestId('process-run-line')).toContainText(
     `A write r1 0x${(target * 4096).toString(16)} 1 1 1`,
   );
-  await expect(links.locator('path.link-zero')).toHaveAttribute('data-count', '255');
+  await expect(links.locator('path.link-zero')).toHaveAttribute('data-count', '63');
   await expect(links.locator('path.link-private')).toHaveAttribute('data-count', '1');
   await page.waitForTimeout(1500); // the animation's end state
   await app.screenshot('cow-write');
@@ -113,6 +114,7 @@ test('a write to a zero-mapped page animates the fault and links the new frame',
   expect(insetColour).toBe(await page.evaluate((s) => window.__mmlab!.frameColor(s), FS.Anon));
 
   // Fork: parent and child side by side, the parent stays current; the shared frame has two links.
+  await app.openPanel('processes');
   const fork = page.getByRole('form', { name: 'fork' });
   await fork.getByLabel('child').fill('B');
   await fork.getByRole('button', { name: 'Fork A' }).click();
@@ -121,7 +123,7 @@ test('a write to a zero-mapped page animates the fault and links the new frame',
   await expect(page.getByTestId('process-pane-B')).toBeVisible();
   await expect(page.getByLabel('process', { exact: true })).toHaveValue('A');
   await expect(links.locator('path.link-shared')).toHaveAttribute('data-count', '2');
-  await expect(links.locator('path.link-zero')).toHaveAttribute('data-count', '510');
+  await expect(links.locator('path.link-zero')).toHaveAttribute('data-count', '126');
   await app.screenshot('cow-fork');
 
   // The chooser hides the child.

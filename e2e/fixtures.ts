@@ -191,6 +191,7 @@ export class MmLab {
     prot: 'none' | 'r' | 'rw' = 'rw',
     flags: { shared?: boolean; populate?: boolean } = {},
   ): Promise<void> {
+    await this.openPanel('processes');
     const form = this.page.getByRole('form', { name: 'mmap' });
     await form.getByLabel('region').fill(region);
     await form.getByLabel('size').fill(size);

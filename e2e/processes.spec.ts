@@ -113,6 +113,7 @@ test('a write fault on a zero-mapped page draws a new anon frame and adds 4 kB o
   await app.screenshot('processes-panels');
 
   // Fork: the child has the same region; the written page is now shared by both.
+  await app.openPanel('processes');
   const fork = page.getByRole('form', { name: 'fork' });
   await fork.getByLabel('child').fill('B');
   await fork.getByRole('button', { name: 'Fork A' }).click();

@@ -130,7 +130,7 @@ function MmapForm({ disabled, procName }: { disabled: boolean; procName: string 
         .join(' ') ?? '',
   );
   const [region, setRegion] = useState<string | null>(null);
-  const [sizeText, setSizeText] = useState('1M');
+  const [sizeText, setSizeText] = useState('256K');
   const [prot, setProt] = useState<MmapOptions['prot']>('rw');
   const [shared, setShared] = useState(false);
   const [populate, setPopulate] = useState(false);

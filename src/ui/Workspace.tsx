@@ -15,15 +15,21 @@ import { PastBanner } from './PastBanner.tsx';
 import { Splitter } from './Splitter.tsx';
 import { TimelinePanel } from './TimelinePanel.tsx';
 
+/** A stage view of the registry, if it docks on the stage (a view moved to a dock is not drawn twice). */
+function onStage(id: string) {
+  const p = panelById(id);
+  return p?.dock === 'stage' ? p : undefined;
+}
+
 export function Workspace() {
   const controller = useController();
   const sizes = useAppState((s) => s.sizes);
   const past = useAppState((s) => s.timelinePos !== null);
   // The stage: the frame grid on the left, a process's pages with the process controls under them.
   const stage = {
-    frames: panelById('frames'),
-    process: panelById('process'),
-    processes: panelById('processes'),
+    frames: onStage('frames'),
+    process: onStage('process'),
+    processes: onStage('processes'),
   };
 
   // The first sizes follow the window: the explanation gets more than half of its column, the lower

@@ -58,7 +58,6 @@ export interface PanelDef {
 export const PANELS: readonly PanelDef[] = [
   { id: 'frames', title: 'Page frames', dock: 'stage', component: GridView, heading: 'grid-title' },
   { id: 'process', title: 'Process', dock: 'stage', component: StageProcessView, heading: 'pgrid-title' },
-  { id: 'processes', title: 'Processes', dock: 'stage', component: ProcessControls, heading: 'procs-title' },
   { id: 'lessons', title: 'Lessons', dock: 'explain', component: LessonPanel, heading: 'lesson-title' },
   {
     id: 'explain',
@@ -83,6 +82,16 @@ export const PANELS: readonly PanelDef[] = [
     component: ProcStatusPanel,
     key: 's',
     heading: 'status-title',
+  },
+  // The first tab under the stage, so the process forms show by default and the page cells above
+  // keep the stage's whole height.
+  {
+    id: 'processes',
+    title: 'Processes',
+    dock: 'bottom',
+    component: ProcessControls,
+    key: 'P',
+    heading: 'procs-title',
   },
   {
     id: 'freelists',
