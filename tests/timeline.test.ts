@@ -26,11 +26,22 @@ import type { Command, ReplyTo, TimelinePos, TimelineStep, WorkerMessage } from 
 /** Any command without its seq (distributive, so that each literal keeps its own type). */
 type Body = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : never) : never;
 
+/**
+ * Checkpoints are placed by how long operations take against how long a checkpoint takes. On a
+ * shared machine those times are noise, so the tests' clock ticks once per reading: every operation
+ * and every checkpoint "takes" the same, and where checkpoints fall is deterministic.
+ */
+function tickingClock(host: MachineHost): void {
+  let tick = 0;
+  (host as unknown as { timeline: { now: () => number } }).timeline.now = () => tick++;
+}
+
 /** A host driven synchronously: each command's reply (an error reply throws). */
 function driver(opts: { eventBudget?: number } = {}) {
   const posted: WorkerMessage[] = [];
   // sliceMs Infinity: long commands run straight through, so each reply is posted at once
   const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity, ...opts });
+  tickingClock(host);
   let seq = 1;
   const NOTICES = ['frameDelta', 'printk', 'bootProgress', 'replayProgress'];
   function send<B extends Body>(body: B): ReplyTo[B['type']] {
@@ -229,6 +240,7 @@ describe('timeline: going back is exact at scale', () => {
   it('2 GiB written in 64 operations (and a fork, a COW): every operation boundary, back and forth, equals the live state; the grid gets only the frames that changed', () => {
     const posted: WorkerMessage[] = [];
     const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity });
+    tickingClock(host);
     // What the frame grid holds: every frameDelta applied, as FrameGrid.applyDelta does.
     let grid = new Uint8Array(0);
     let sent = 0;
