@@ -459,6 +459,30 @@ describe('timeline: steps follow the kernel path', () => {
   });
 });
 
+describe('timeline: each era names the zero page variable as its kernel does (issue #17)', () => {
+  for (const [patch, name, other] of [
+    ['before', 'zero_pfn', 'zero_page_pfn'],
+    ['after', 'zero_page_pfn', 'zero_pfn'],
+  ] as const) {
+    it(`zero_page_patch=${patch}: boot sets ${name}, print reads it, ${other} does not exist`, () => {
+      const { send } = driver();
+      send({
+        type: 'init',
+        config: { arch: 'x86_64', ram: 256 * 2 ** 20, cpus: 2, zeroPagePatch: patch },
+        boot: true,
+      });
+      const ops = send({ type: 'timeline', op: null }).ops;
+      const sets = ops.flatMap((_, op) =>
+        send({ type: 'timeline', op }).steps.filter((st) => st.summary.startsWith(`${name}: `)),
+      );
+      expect(sets).toHaveLength(1);
+      const value = send({ type: 'printVar', name }).value;
+      expect(sets[0]!.summary).toBe(`${name}: 0x0 → ${value}`);
+      expect(() => send({ type: 'printVar', name: other })).toThrow(/does not exist in this configuration/);
+    });
+  }
+});
+
 describe('timeline: every step says where in the kernel it is', () => {
   for (const arch of ['x86_64', 'arm64'] as const) {
     it(`${arch}: each call of boot, faults, fork, COW, munmap, exit, alloc and free has a file and a why`, () => {

@@ -171,12 +171,18 @@ export class Machine {
     this.trace.emit({ type: 'printk', text });
   }
 
-  setVar(name: string, value: bigint): void {
+  /**
+   * Set a kernel variable. `shownAs`: the name the kernel of this configuration gives it, for the
+   * trace (the zero page's pfn is stored under one key, 'zero_page_pfn', whatever the era, but 6.18
+   * calls it zero_pfn: symbols.ts ERA_NAMES).
+   */
+  setVar(name: string, value: bigint, shownAs = name): void {
     const before = this.vars.get(name) ?? 0n;
     this.vars.set(name, value);
     // The fault path reads it on every zero-page fault: keep a number copy (BigInt is slow).
     if (name === 'zero_page_pfn') this.zeroPagePfnN = Number(value);
-    if (this.trace.on) this.trace.emit({ type: 'var', name, before: hex(before), after: hex(value) });
+    if (this.trace.on)
+      this.trace.emit({ type: 'var', name: shownAs, before: hex(before), after: hex(value) });
   }
 
   // --- boot -----------------------------------------------------------------------------------

@@ -7,6 +7,7 @@
  * an arch that can have it: store.ts withArch).
  */
 import { ARCH_NAMES, type ArchName } from '../core/config.ts';
+import { ERA_KERNEL } from '../core/symbols.ts';
 import { ARCH_LABELS, ramChoicesFor, ramClampNote, withArch, type ArchDraft } from './store.ts';
 
 /** The CPU select's choices: every arch, MIPS twice (with and without VCEs). */
@@ -79,11 +80,11 @@ export function ArchFields<T extends ArchDraft>({
         <select
           id={`${id}-patch`}
           value={draft.zeroPagePatch}
-          title='"mm: cache struct page for empty_zero_page" (2026)'
+          title={`before: ${ERA_KERNEL.before}; after: ${ERA_KERNEL.after}`}
           onChange={(e) => onChange({ ...draft, zeroPagePatch: e.target.value as 'before' | 'after' })}
         >
-          <option value="before">before</option>
-          <option value="after">after</option>
+          <option value="before">before ({ERA_KERNEL.before})</option>
+          <option value="after">after (the series)</option>
         </select>
       </span>
       <span className="field">

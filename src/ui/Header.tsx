@@ -244,8 +244,9 @@ export function Header() {
             {machine.config.arch}
             {machine.config.arch === 'arm64' ? ` ${machine.config.granule}K` : ''}
             {machine.config.arch === 'mips' && machine.config.vce ? ' (VCE)' : ''} ·{' '}
-            {size(machine.config.ram)} RAM · {machine.config.cpus} CPUs · patch {machine.config.zeroPagePatch}{' '}
-            · THP {machine.config.thp}
+            {size(machine.config.ram)} RAM · {machine.config.cpus} CPUs ·{' '}
+            {machine.config.zeroPagePatch === 'before' ? 'Linux 6.18' : '6.18 + zero-page series'} · THP{' '}
+            {machine.config.thp}
             {machine.config.useZeroPage ? '' : ' (no zero page)'} · huge zero {machine.config.hugeZero}
             {machine.config.pageAllocUnmapped
               ? ` · page_alloc_unmapped (zeroing ${machine.config.unmappedZeroing ?? 'per_block'})`

@@ -15,7 +15,11 @@
  * boundary, so such a start is always safe. It also keeps the list short: one frame costs at most
  * one 4 MiB block of bytes (1 KiB).
  */
+import { ERA_NAMES } from '../core/symbols.ts';
 import type { KEvent } from '../core/trace.ts';
+
+/** The zero page's pfn variable under either era's name (its trace event names it so). */
+const ZERO_PFN_VARS = new Set(Object.values(ERA_NAMES).map((n) => n.pfnVar));
 
 /**
  * Events that change no frame's state byte. A PTE write (`pte_set`) changes what a page-table frame
@@ -71,7 +75,7 @@ export class DirtyRanges {
   addEvent(e: KEvent): void {
     if (this.all || NO_FRAMES.has(e.type)) return;
     if (e.type === 'var') {
-      if (e.name !== 'zero_page_pfn') return;
+      if (!ZERO_PFN_VARS.has(e.name)) return;
       // Both the old and the new zero page change colour.
       for (const v of [e.before, e.after]) {
         const pfn = Number(BigInt(v));

@@ -45,6 +45,7 @@ import { walkSteps } from '../core/mm/pgtable.ts';
 import { PG } from '../core/phys/page.ts';
 import { VPageState } from '../core/shared/page_state.ts';
 import { readProc } from '../core/proc/index.ts';
+import { readSymbol } from '../core/symbols.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
 import { Session, parseMachine, type ScenarioProcess } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
@@ -507,11 +508,8 @@ export class MachineHost {
         return { type: 'frames', seq, generation: h.generation, from, to, states };
       }
       case 'printVar': {
-        const h = this.machine();
-        const v = h.m.vars.get(String(cmd.name));
-        if (v === undefined) {
-          throw new Error(`print ${cmd.name}: no such variable (known: ${[...h.m.vars.keys()].join(', ')})`);
-        }
+        // the scenario's `print` reader: the era's names, and why an absent one is absent
+        const v = readSymbol(this.machine().m, String(cmd.name));
         return { type: 'var', seq, name: cmd.name, value: hex(v) };
       }
       case 'value': {

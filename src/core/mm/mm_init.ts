@@ -3,6 +3,7 @@
  * page (init_zero_page_pfn, arch_setup_zero_pages) and the boot "Memory:" line.
  */
 import type { Machine } from '../machine.ts';
+import { ERA_NAMES } from '../symbols.ts';
 import { Owner, PG } from '../phys/page.ts';
 import { MIGRATE_MOVABLE, ZONE_HIGHMEM } from './mmzone.ts';
 
@@ -70,11 +71,12 @@ export function placeZeroPages(m: Machine, basePfn: number, order: number): void
 /**
  * zero_pfn = page_to_pfn(ZERO_PAGE(0)) (6.18: init_zero_pfn(), mm/memory.c) or zero_page_pfn = ...
  * (after the series: init_zero_page_pfn(), mm/mm_init.c): the kernel now knows its zero page. The
- * machine stores it under one key, 'zero_page_pfn'; symbols.ts shows the era's name.
+ * machine stores it under one key, 'zero_page_pfn'; the trace and `print` use the era's name.
  */
 export function setZeroPagePfn(m: Machine): void {
-  if (!m.zeroPages) throw new Error('zero_page_pfn: no zero page has been set up');
-  m.setVar('zero_page_pfn', BigInt(m.zeroPfn(0)));
+  const shown = ERA_NAMES[m.cfg.zeroPagePatch].pfnVar;
+  if (!m.zeroPages) throw new Error(`${shown}: no zero page has been set up`);
+  m.setVar('zero_page_pfn', BigInt(m.zeroPfn(0)), shown);
 }
 
 /**
