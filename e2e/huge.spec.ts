@@ -80,10 +80,12 @@ test('a MADV_HUGEPAGE region maps the huge zero folio, then a THP; the shrinker 
   await app.screenshot('huge-thp-frames');
 
   // Exit: the mm's reference goes; the shrinker's is the last, so drop_caches frees the folio.
+  await app.openPanel('processes'); // the Page tab shares its dock
   await page.getByRole('button', { name: 'Exit A' }).click();
   await app.idle();
   await expect(panel.getByTestId('huge-zero-refcount')).toHaveText('1');
   await expect(panel.getByTestId('huge-zero-holders')).toHaveText('no mm');
+  await app.openPanel('huge'); // the Selected page tab shares its dock
   await panel.getByRole('button', { name: 'Run shrinker (drop_caches)' }).click();
   await app.idle();
   await expect(panel.getByTestId('shrinker-result')).toHaveText(/freed 512 pages \(2 MiB\)/);

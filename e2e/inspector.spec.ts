@@ -145,6 +145,7 @@ test('a page-table walk entry selects the table or frame it points at', async ({
   await walk.getByRole('button', { name: /the PGD entry points at/ }).click();
   const pud = await walk.locator('tbody tr').nth(1).locator('td').first().innerText();
   await expect.poll(() => page.evaluate(() => window.__mmlab!.selection)).toBe(parseInt(pud, 16));
+  await app.openPanel('inspector'); // its tab shares the side dock
   await expect(
     page.getByTestId('inspector').getByRole('list', { name: 'Flags set in kpageflags' }),
   ).toContainText('KPF_PGTABLE');

@@ -21,7 +21,8 @@ test('range select, then madvise, mprotect and munmap run their scenario lines',
   await app.mmap('r1', '1M', 'rw');
   await page.getByRole('button', { name: 'Read all' }).click();
   await app.idle();
-  const log = page.getByRole('log', { name: 'Scenario lines run' });
+  // the transcript sits in the Scenario tab, closed while the process forms are shown
+  const log = page.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
   const ran = page.getByTestId('process-run-line');
   const bar = page.getByTestId('range-actions');
 

@@ -92,6 +92,7 @@ test('a write fault on a zero-mapped page draws a new anon frame and adds 4 kB o
   await expect.poll(() => app.statusKb('VmRSS')).toBe(rssBefore + 4);
   expect(await app.statusKb('RssAnon')).toBe(rssBefore + 4);
   expect((await page.evaluate(() => window.__mmlab!.pageCounts()))[VPage.Zero]).toBe(16383);
+  await app.openPanel('page'); // /proc status shares its dock
   await expect(details.getByRole('table', { name: /Page-table walk/ })).toContainText('RW');
   const ct2 = await app.showPage(target);
   await page.mouse.move(ct2.x, ct2.y);

@@ -46,6 +46,7 @@ test('slow-path zeroing of an unmapped allocation, page by page, over the pagebl
   await expect(panel.getByTestId('pageblock-summary')).toContainText('0 of 8704 pageblocks UNMAPPED');
 
   await app.spawn('A'); // the mermap is per mm: CPU 0 needs a current process
+  await app.openPanel('unmapped'); // the process forms share its dock
   await expect(panel.getByTestId('unmapped-cpu-state')).toHaveText('current: A, IRQs on');
   // spawn prepared A's mermap: each CPU's slice has its own PTE table in A's page tables
   await expect(panel.getByTestId('mermap-A-cpu0-pte')).toHaveText(

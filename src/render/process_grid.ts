@@ -363,8 +363,11 @@ export class ProcessGrid {
     const k = Math.min(MAX_CELL_PX, Math.max(this.fitScale(), cellPx));
     this.viewTouched = true;
     // zoom.transform does not constrain (translateBy and scaleBy do): keep the gutter clear here.
+    // The centre is the cells' area right of the address gutter: in a narrow pane (two processes
+    // side by side) the canvas's own centre lies under the gutter, where the page cannot be seen.
+    const cx = GUTTER_PX + (this.cssW - GUTTER_PX) / 2;
     const t = this.constrain(
-      zoomIdentity.translate(this.cssW / 2 - (col + 0.5) * k, this.cssH / 2 - (row + 0.5) * k).scale(k),
+      zoomIdentity.translate(cx - (col + 0.5) * k, this.cssH / 2 - (row + 0.5) * k).scale(k),
     );
     this.zoomTarget.call(this.zoomBehavior.transform, t);
   }
