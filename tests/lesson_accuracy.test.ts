@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../src/core/config.ts';
-import { KERNEL_NAMES, USER_API, kernelFnIn, type Era } from '../src/core/kernel_fns.ts';
+import { KERNEL_FNS, KERNEL_NAMES, USER_API, kernelFnIn, type Era } from '../src/core/kernel_fns.ts';
 import { LESSONS } from '../src/ui/lessons/index.ts';
 import type { Lesson, LessonStep } from '../src/ui/lessons/types.ts';
 
@@ -44,6 +44,40 @@ function backed(step: LessonStep): Set<string> {
     for (const n of r.names ?? []) out.add(n);
   }
   return out;
+}
+
+/**
+ * Words with an underscore that a lesson may use without a kernel source reference: the lab's
+ * machine settings and scenario options, the /proc and /sys file names and boot parameters the
+ * learner types or reads, and user-space flags. Anything else with an underscore is taken to be a
+ * kernel identifier and must be backed by the step's references (and be in KERNEL_FNS or
+ * KERNEL_NAMES, which the next test checks).
+ */
+const NOT_KERNEL_IDENTIFIERS: ReadonlySet<string> = new Set([
+  // machine settings and scenario options (src/core/config.ts, the scenario language)
+  'coloured_zero',
+  'huge_zero',
+  'unmapped_zeroing',
+  'as_posted',
+  'max_transfer',
+  'zero_page_patch',
+  // /proc, /sys and boot-parameter names
+  'smaps_rollup',
+  'drop_caches',
+  'use_zero_page',
+  'transparent_hugepage',
+  // user space
+  'O_DIRECT',
+]);
+
+/** Identifiers with an underscore in lesson text, leaving out file paths (mm/memory.c, /proc/A/status). */
+function identifiersIn(text: string): Set<string> {
+  const bare = text.replace(/[\w./<>-]*\.[chS]\b/g, ' ').replace(/\/(?:proc|sys)\/[\w/<>.-]*/g, ' ');
+  return new Set(
+    [...bare.matchAll(/(?<![\w])([A-Za-z_][A-Za-z0-9_]*)(?![\w])/g)]
+      .map((m) => m[1]!)
+      .filter((w) => w.includes('_')),
+  );
 }
 
 const SIZE_WORD: Record<string, string> = { K: '(KiB|kB|K)', M: '(MiB|M)', G: '(GiB|G)' };
@@ -98,6 +132,27 @@ describe('lesson accuracy', () => {
           continue;
         }
         if (!have.has(name)) missing.push(`${where}: ${name}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('names no kernel identifier, with or without (), that its references do not back', () => {
+    const missing: string[] = [];
+    for (const { lesson, step, where } of each) {
+      const text = stepText(step);
+      const have = backed(step);
+      const era = eraOf(lesson, step);
+      for (const w of identifiersIn(text)) {
+        if (have.has(w) || NOT_KERNEL_IDENTIFIERS.has(w) || USER_API.has(w)) continue;
+        // the other era's name, contrasted with this era's (checked by the test above)
+        const k = KERNEL_NAMES[w];
+        if (k?.era && k.era !== era && k.sameAs && mentions(text, k.sameAs)) continue;
+        const f = KERNEL_FNS[w];
+        if (f?.era && f.era !== era) continue;
+        missing.push(
+          `${where}: ${w}${KERNEL_FNS[w] || k ? '' : ' (not in KERNEL_FNS or KERNEL_NAMES either)'}`,
+        );
       }
     }
     expect(missing).toEqual([]);
