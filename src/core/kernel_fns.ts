@@ -583,6 +583,10 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'include/linux/rmap.h',
     why: 'fork(): add the child’s mappings of an anonymous page and clear PageAnonExclusive, or refuse (-EBUSY) when the page may be pinned, so the caller copies it.',
   },
+  folio_free_swap: {
+    file: 'mm/swapfile.c',
+    why: 'Drop a folio from the swap cache and free its slot, unless a swap entry still refers to the slot or the folio is under writeback.',
+  },
   folio_add_lru: {
     file: 'mm/swap.c',
     why: 'Queue a new folio in this CPU’s LRU add batch, which holds a reference until the batch is drained.',
