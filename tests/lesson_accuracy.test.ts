@@ -220,3 +220,43 @@ describe('lesson accuracy', () => {
     expect(step.question!.prompt).toContain(`returns ${est} pages`);
   });
 });
+
+describe('issue #17 errata stay fixed', () => {
+  const allLessonText = LESSONS.flatMap((l) => l.steps.map(stepText)).join('\n');
+
+  it('the timeline texts say what 6.18 does', () => {
+    // mm_core_init() releases boot memory itself since 6.15, then calls mem_init()
+    expect(KERNEL_FNS.mem_init!.why).toMatch(/mm_core_init\(\) releases boot memory itself/);
+    // PG_reserved at boot comes from holes and memmap_init_reserved_pages(), not memmap_init_range()
+    expect(KERNEL_FNS.memmap_init!.why).not.toMatch(/reserved until freed/);
+    expect(KERNEL_FNS.memmap_init!.why).toMatch(/memmap_init_reserved_pages\(\).*only for hotplug/);
+    // the refcount decides reuse; copies also for KSM and private file pages
+    expect(KERNEL_FNS.do_wp_page!.why).not.toMatch(/only user/);
+    expect(KERNEL_FNS.do_wp_page!.why).toMatch(/refcount decides, not the mapcount/);
+    expect(KERNEL_FNS.wp_page_copy!.why).toMatch(/KSM page or a private file page/);
+    expect(KERNEL_FNS.wp_can_reuse_anon_folio!.why).toMatch(/mapcount is never read/);
+    // files as in 6.18
+    expect(KERNEL_FNS.dup_mmap!.file).toBe('mm/mmap.c');
+    expect(KERNEL_FNS.get_persistent_huge_zero_folio!.file).toBe('include/linux/huge_mm.h');
+    // zap: references after the TLB flush, through the mmu_gather
+    expect(KERNEL_FNS.zap_pte_range!.why).toMatch(/mmu_gather .*after the TLB flush/);
+  });
+
+  it('the lessons no longer say what the review found wrong', () => {
+    for (const wrong of [
+      /mapped twice and not exclusive/,
+      /the last writer .* reuses/i,
+      /does not refcount it/,
+      /bits 13:12/,
+      /the 15 shared frames/,
+      /exclusive to this VMA/,
+      /__GFP_ZERO\)/, // "wp_page_copy() allocates with __GFP_ZERO)"
+    ])
+      expect(allLessonText).not.toMatch(wrong);
+    // what replaced them
+    expect(allLessonText).toMatch(/handle_pte_fault\(\) finds no PTE and calls do_pte_missing\(\)/);
+    expect(allLessonText).toMatch(/length is a multiple of PMD_SIZE/);
+    expect(allLessonText).toMatch(/The 16 frames B still shared with A/);
+    expect(allLessonText).toMatch(/bits 14:12 of the virtual address/);
+  });
+});
