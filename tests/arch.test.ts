@@ -9,6 +9,7 @@ import { pgtableIndex } from '../src/core/arch/pgtable.ts';
 import { runScenario } from '../src/core/scenario/run.ts';
 import { readSymbol } from '../src/core/symbols.ts';
 import { entryValue } from '../src/core/arch/x86_64/pgtable.ts';
+import { SETS, ViptCache, WAYS, WAY_SIZE } from '../src/core/arch/mips/cache.ts';
 
 const MiB = 1024 * 1024;
 const REGION = 0x200000000; // 8 GiB: an address every 64-bit arch's user space has
@@ -149,6 +150,45 @@ describe('architectures', () => {
     // without VCEs the CPU keeps both copies: aliases, and nothing traps
     expect(plain.m.cache!.stats.aliases).toBeGreaterThan(0);
     expect(plain.m.cache!.stats.vces).toBe(0);
+  });
+
+  it('MIPS VCE: the secondary tag keeps VA[14:12], so colours 0 and 4 (same primary index) still trap', () => {
+    // Issue #17: the colour is the R4x00 secondary cache tag's PIdx, VA[14:12] (8 colours), not the
+    // primary index bits VA[13:12] (4 colours with 16 KiB per way): that is why setup_zero_pages()
+    // takes order 3 when cpu_has_vce.
+    expect(WAY_SIZE).toBe(16 * 1024);
+    expect([0, 1, 4, 7, 8].map((p) => ViptCache.colour(p * 4096, 4096))).toEqual([0, 1, 4, 7, 0]);
+    const zero = 0x100000; // one physical zero page
+    const c = new ViptCache(true);
+    c.access(0x0000, zero); // colour 0: PIdx 0
+    // two other physical lines in the same primary set evict it from the 2-way primary cache
+    for (let i = 1; i <= WAYS; i++) c.access(i * WAY_SIZE * 2, zero + i * 0x10000);
+    expect(c.stats.vces).toBe(0);
+    // VA 0x4000: same primary set (VA[13:5]) as 0x0000 but VA[14:12] = 4: a primary miss that finds
+    // the line in the secondary cache under PIdx 0 raises a VCE
+    expect(Math.floor(0x4000 / 32) % SETS).toBe(0);
+    c.access(0x4000, zero);
+    expect(c.stats.vces).toBe(1);
+    // the same access pattern at colour 8 (VA[14:12] = 0 again) does not
+    const d = new ViptCache(true);
+    d.access(0x0000, zero);
+    for (let i = 1; i <= WAYS; i++) d.access(i * WAY_SIZE * 2, zero + i * 0x10000);
+    d.access(0x8000, zero);
+    expect(d.stats.vces).toBe(0);
+  });
+
+  it('MIPS vce=yes says it is a what-if on Malta (cpu-feature-overrides.h sets cpu_has_vce 0)', () => {
+    const r = run('machine arch=mips vce=yes\nboot\n');
+    expect(r.out).toContain('R4400SC');
+    expect(r.out).toMatch(
+      /what-if on Malta: arch\/mips\/include\/asm\/mach-malta\/cpu-feature-overrides\.h defines cpu_has_vce 0/,
+    );
+    expect(r.out).toContain('SGI IP22');
+    expect(r.m.arch.simplifications.join('\n')).toMatch(/vce=yes is a what-if on Malta/);
+    // without vce the board is the Malta the kernel supports: a 24Kc, one zero page, no what-if note
+    const plain = run('machine arch=mips\nboot\n');
+    expect(plain.out).not.toContain('what-if on Malta');
+    expect(plain.m.zeroPages!.order).toBe(0);
   });
 
   it('s390 chooses the zero-page order from memory size (7 from 512 MiB estimated free)', () => {

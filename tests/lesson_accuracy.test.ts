@@ -10,7 +10,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../src/core/config.ts';
-import { KERNEL_NAMES, USER_API, kernelFnIn, type Era } from '../src/core/kernel_fns.ts';
+import { KERNEL_FNS, KERNEL_NAMES, USER_API, kernelFnIn, type Era } from '../src/core/kernel_fns.ts';
 import { LESSONS } from '../src/ui/lessons/index.ts';
 import type { Lesson, LessonStep } from '../src/ui/lessons/types.ts';
 
@@ -44,6 +44,40 @@ function backed(step: LessonStep): Set<string> {
     for (const n of r.names ?? []) out.add(n);
   }
   return out;
+}
+
+/**
+ * Words with an underscore that a lesson may use without a kernel source reference: the lab's
+ * machine settings and scenario options, the /proc and /sys file names and boot parameters the
+ * learner types or reads, and user-space flags. Anything else with an underscore is taken to be a
+ * kernel identifier and must be backed by the step's references (and be in KERNEL_FNS or
+ * KERNEL_NAMES, which the next test checks).
+ */
+const NOT_KERNEL_IDENTIFIERS: ReadonlySet<string> = new Set([
+  // machine settings and scenario options (src/core/config.ts, the scenario language)
+  'coloured_zero',
+  'huge_zero',
+  'unmapped_zeroing',
+  'as_posted',
+  'max_transfer',
+  'zero_page_patch',
+  // /proc, /sys and boot-parameter names
+  'smaps_rollup',
+  'drop_caches',
+  'use_zero_page',
+  'transparent_hugepage',
+  // user space
+  'O_DIRECT',
+]);
+
+/** Identifiers with an underscore in lesson text, leaving out file paths (mm/memory.c, /proc/A/status). */
+function identifiersIn(text: string): Set<string> {
+  const bare = text.replace(/[\w./<>-]*\.[chS]\b/g, ' ').replace(/\/(?:proc|sys)\/[\w/<>.-]*/g, ' ');
+  return new Set(
+    [...bare.matchAll(/(?<![\w])([A-Za-z_][A-Za-z0-9_]*)(?![\w])/g)]
+      .map((m) => m[1]!)
+      .filter((w) => w.includes('_')),
+  );
 }
 
 const SIZE_WORD: Record<string, string> = { K: '(KiB|kB|K)', M: '(MiB|M)', G: '(GiB|G)' };
@@ -98,6 +132,27 @@ describe('lesson accuracy', () => {
           continue;
         }
         if (!have.has(name)) missing.push(`${where}: ${name}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+
+  it('names no kernel identifier, with or without (), that its references do not back', () => {
+    const missing: string[] = [];
+    for (const { lesson, step, where } of each) {
+      const text = stepText(step);
+      const have = backed(step);
+      const era = eraOf(lesson, step);
+      for (const w of identifiersIn(text)) {
+        if (have.has(w) || NOT_KERNEL_IDENTIFIERS.has(w) || USER_API.has(w)) continue;
+        // the other era's name, contrasted with this era's (checked by the test above)
+        const k = KERNEL_NAMES[w];
+        if (k?.era && k.era !== era && k.sameAs && mentions(text, k.sameAs)) continue;
+        const f = KERNEL_FNS[w];
+        if (f?.era && f.era !== era) continue;
+        missing.push(
+          `${where}: ${w}${KERNEL_FNS[w] || k ? '' : ' (not in KERNEL_FNS or KERNEL_NAMES either)'}`,
+        );
       }
     }
     expect(missing).toEqual([]);
@@ -163,5 +218,45 @@ describe('lesson accuracy', () => {
     const note = m.notes.find((n) => n.includes('memblock_estimated_nr_free_pages()'))!;
     const est = /memblock_estimated_nr_free_pages\(\) = (\d+) pages/.exec(note)![1]!;
     expect(step.question!.prompt).toContain(`returns ${est} pages`);
+  });
+});
+
+describe('issue #17 errata stay fixed', () => {
+  const allLessonText = LESSONS.flatMap((l) => l.steps.map(stepText)).join('\n');
+
+  it('the timeline texts say what 6.18 does', () => {
+    // mm_core_init() releases boot memory itself since 6.15, then calls mem_init()
+    expect(KERNEL_FNS.mem_init!.why).toMatch(/mm_core_init\(\) releases boot memory itself/);
+    // PG_reserved at boot comes from holes and memmap_init_reserved_pages(), not memmap_init_range()
+    expect(KERNEL_FNS.memmap_init!.why).not.toMatch(/reserved until freed/);
+    expect(KERNEL_FNS.memmap_init!.why).toMatch(/memmap_init_reserved_pages\(\).*only for hotplug/);
+    // the refcount decides reuse; copies also for KSM and private file pages
+    expect(KERNEL_FNS.do_wp_page!.why).not.toMatch(/only user/);
+    expect(KERNEL_FNS.do_wp_page!.why).toMatch(/refcount decides, not the mapcount/);
+    expect(KERNEL_FNS.wp_page_copy!.why).toMatch(/KSM page or a private file page/);
+    expect(KERNEL_FNS.wp_can_reuse_anon_folio!.why).toMatch(/mapcount is never read/);
+    // files as in 6.18
+    expect(KERNEL_FNS.dup_mmap!.file).toBe('mm/mmap.c');
+    expect(KERNEL_FNS.get_persistent_huge_zero_folio!.file).toBe('include/linux/huge_mm.h');
+    // zap: references after the TLB flush, through the mmu_gather
+    expect(KERNEL_FNS.zap_pte_range!.why).toMatch(/mmu_gather .*after the TLB flush/);
+  });
+
+  it('the lessons no longer say what the review found wrong', () => {
+    for (const wrong of [
+      /mapped twice and not exclusive/,
+      /the last writer .* reuses/i,
+      /does not refcount it/,
+      /bits 13:12/,
+      /the 15 shared frames/,
+      /exclusive to this VMA/,
+      /__GFP_ZERO\)/, // "wp_page_copy() allocates with __GFP_ZERO)"
+    ])
+      expect(allLessonText).not.toMatch(wrong);
+    // what replaced them
+    expect(allLessonText).toMatch(/handle_pte_fault\(\) finds no PTE and calls do_pte_missing\(\)/);
+    expect(allLessonText).toMatch(/length is a multiple of PMD_SIZE/);
+    expect(allLessonText).toMatch(/The 16 frames B still shared with A/);
+    expect(allLessonText).toMatch(/bits 14:12 of the virtual address/);
   });
 });

@@ -84,7 +84,7 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
   },
   alloc_anon_folio: {
     file: 'mm/memory.c',
-    why: 'Allocate the folio for an anonymous write fault, zeroed (GFP_HIGHUSER_MOVABLE | __GFP_ZERO): a process must never see another one’s old data.',
+    why: 'Allocate the folio for an anonymous write fault, zeroed: a process must never see another one’s old data. In 6.18 vma_alloc_zeroed_movable_folio() allocates GFP_HIGHUSER_MOVABLE and clears with clear_user_highpage() unless init_on_alloc already did (user_alloc_needs_zeroing()); the emulator asks the allocator for __GFP_ZERO instead (same bytes, the clear shows as the allocator’s).',
   },
   folio_add_new_anon_rmap: {
     file: 'mm/rmap.c',
@@ -583,6 +583,10 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'include/linux/rmap.h',
     why: 'fork(): add the child’s mappings of an anonymous page and clear PageAnonExclusive, or refuse (-EBUSY) when the page may be pinned, so the caller copies it.',
   },
+  folio_free_swap: {
+    file: 'mm/swapfile.c',
+    why: 'Drop a folio from the swap cache and free its slot, unless a swap entry still refers to the slot or the folio is under writeback.',
+  },
   folio_add_lru: {
     file: 'mm/swap.c',
     why: 'Queue a new folio in this CPU’s LRU add batch, which holds a reference until the batch is drained.',
@@ -773,6 +777,17 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   huge_zero_refcount: { file: 'mm/huge_memory.c' },
   MMF_HUGE_ZERO_FOLIO: { file: 'include/linux/mm_types.h' },
   CONFIG_PERSISTENT_HUGE_ZERO_FOLIO: { file: 'mm/Kconfig' },
+  // allocation flags, page constants, mmu_gather, initcalls, atomics
+  __GFP_ZERO: { file: 'include/linux/gfp_types.h' },
+  PAGE_SIZE: { file: 'arch/x86/include/asm/page_types.h' },
+  PAGE_SHIFT: { file: 'arch/x86/include/asm/page_types.h' },
+  mmu_gather: { file: 'include/asm-generic/tlb.h' },
+  early_initcall: { file: 'include/linux/init.h' },
+  atomic_cmpxchg: { file: 'include/linux/atomic/atomic-instrumented.h' },
+  // the "mm: Add __GFP_UNMAPPED" series (v2), not in 6.18 (the mermap lesson says so)
+  __GFP_UNMAPPED: { file: 'include/linux/gfp_types.h' },
+  PAGE_KERNEL_NOGLOBAL: { file: 'arch/x86/include/asm/pgtable_types.h' },
+  guest_memfd: { file: 'virt/kvm/guest_memfd.c' },
   // block layer
   BIO_MAX_VECS: { file: 'include/linux/bio.h' },
   REQ_OP_WRITE_ZEROES: { file: 'include/linux/blk_types.h' },

@@ -6,6 +6,7 @@
  * often ZERO_PAGE() computed a struct page),
  * the MIPS data cache's counters, and where the emulator is simpler than Linux.
  */
+import { ERA_KERNEL } from '../core/symbols.ts';
 import { useAppState } from './context.ts';
 import { count, size } from './format.ts';
 
@@ -20,6 +21,10 @@ export function AboutPanel() {
   const pfnVar = patch === 'after' ? 'zero_page_pfn' : 'zero_pfn';
   const zeroStep = patch === 'after' ? 'init_zero_page_pfn' : 'the arch setup (zero_pfn: init_zero_pfn)';
   const coloured = a.name === 'mips' || a.name === 's390';
+  // is_zero_pfn() (include/linux/pgtable.h) is `pfn == zero_pfn` with one zero page, and with
+  // coloured ones the unsigned range check `pfn - zero_pfn <= zero_page_mask >> PAGE_SHIFT`: while the
+  // pfn variable is still 0 it matches pfn 0, or pfns 0..count-1.
+  const zeroMatches = coloured && z && z.count > 1 ? `pfns 0 to ${z.count - 1}` : 'pfn 0';
 
   return (
     <section className="panel about-panel" aria-labelledby="about-title" data-testid="about-panel">
@@ -32,6 +37,8 @@ export function AboutPanel() {
       <div className="about-columns">
         <div>
           <dl className="facts">
+            <dt>kernel</dt>
+            <dd data-testid="about-kernel">{ERA_KERNEL[patch]}</dd>
             <dt>page size</dt>
             <dd data-testid="about-page-size">{size(ps)}</dd>
             <dt>largest buddy block</dt>
@@ -89,7 +96,7 @@ export function AboutPanel() {
               {a.zeroPagePfn === '0x0' && (
                 <span className="muted">
                   {' '}
-                  (not set yet: is_zero_pfn() compares with {pfnVar}, so it would match pfn 0)
+                  (not set yet: is_zero_pfn() compares with {pfnVar}, so it would match {zeroMatches})
                 </span>
               )}
             </dd>
@@ -118,7 +125,7 @@ export function AboutPanel() {
               {count(a.zeroPageCalls)}{' '}
               <span className="muted">
                 {patch === 'before'
-                  ? '(calls that computed a struct page: in 6.18 the fault path calls my_zero_pfn(), which on arches with one zero page just returns zero_pfn, so only init_zero_pfn() and explicit ZERO_PAGE() users count; coloured arches call ZERO_PAGE(addr) per fault)'
+                  ? '(calls that computed a struct page: in 6.18 the fault path calls my_zero_pfn(), which on arches with one zero page just returns zero_pfn, so only init_zero_pfn() and explicit ZERO_PAGE() users count; arm and sparc64 keep a struct page pointer, so theirs compute nothing; coloured arches call ZERO_PAGE(addr) per fault)'
                   : '(calls that computed a struct page instead of loading the cached __zero_page; coloured arches still compute the page of the address’s colour)'}
               </span>
             </dd>
