@@ -5,10 +5,11 @@
  * lists. The lists come from the worker (`freeLists`) after every operation while the view is open;
  * only counts and the first few blocks of each list cross, so a 16 GiB machine costs the same.
  */
-import { useEffect, useState } from 'react';
-import type { FreeListInfo, ZoneFreeLists } from '../worker/protocol.ts';
+import { useState } from 'react';
+import type { FreeListInfo } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import { hex } from './format.ts';
+import { useFetched } from './use_fetched.ts';
 import './inspector.css';
 
 interface Chosen {
@@ -29,25 +30,11 @@ export function FreeListView() {
   const booted = useAppState((s) => s.machine?.booted ?? false);
   const selectedBlock = useAppState((s) => s.selectedBlock);
   const [open, setOpen] = useState(true);
-  const [zones, setZones] = useState<ZoneFreeLists[] | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [chosen, setChosen] = useState<Chosen | null>(null);
 
-  useEffect(() => {
-    if (!open) return;
-    let live = true;
-    controller.freeLists().then(
-      (r) => {
-        if (!live) return;
-        setZones(r.zones);
-        setError(null);
-      },
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [controller, version, open]);
+  const fetched = useFetched(open ? () => controller.freeLists() : null, [version]);
+  const zones = fetched.data?.zones ?? null;
+  const error = fetched.error;
 
   const pick = (pfn: number, order: number) => {
     controller.frameGrid?.focusPfn(pfn, 12);

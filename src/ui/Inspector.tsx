@@ -4,47 +4,34 @@
  * hexdump of its bytes, all from one `inspectFrame` reply. It also tells the controller the block
  * around the selection, so the grids outline all of it (linked views).
  */
-import { useEffect, useState } from 'react';
+import { useEffect } from 'react';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { frameColor } from '../render/palette.ts';
-import type { FrameInspectionReply } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import { FrameFacts } from './FrameFacts.tsx';
 import { hex } from './format.ts';
 import { Hexdump } from './Hexdump.tsx';
 import { PageFields } from './PageFields.tsx';
+import { useFetched } from './use_fetched.ts';
 import './inspector.css';
 
 export function Inspector() {
   const controller = useController();
   const selection = useAppState((s) => s.selection);
   const version = useAppState((s) => s.opVersion);
-  const [fetched, setFetched] = useState<{ pfn: number; insp: FrameInspectionReply } | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
+  const fetched = useFetched(selection === null ? null : () => controller.inspectFrame(selection), [
+    selection,
+    version,
+  ]);
+  const error = fetched.error;
+  // the frame shown is the selected one (an older version of it until the new reply)
+  const insp = fetched.key[0] === selection ? fetched.data : null;
+  // Linked views: the grids outline the whole block around the selection.
   useEffect(() => {
-    if (selection === null) return;
-    let live = true;
-    controller.inspectFrame(selection).then(
-      (insp) => {
-        if (!live) return;
-        setFetched({ pfn: selection, insp });
-        setError(null);
-        const b = insp.block;
-        controller.setSelectedBlock(b ? { pfn: b.headPfn, order: b.order } : null);
-      },
-      (e: unknown) => {
-        if (!live) return;
-        setFetched(null);
-        setError(e instanceof Error ? e.message : String(e));
-      },
-    );
-    return () => {
-      live = false;
-    };
-  }, [controller, selection, version]);
-
-  const insp = fetched && fetched.pfn === selection ? fetched.insp : null;
+    if (!insp) return;
+    const b = insp.block;
+    controller.setSelectedBlock(b ? { pfn: b.headPfn, order: b.order } : null);
+  }, [controller, insp]);
   const state = selection === null ? 0 : (controller.frameGrid?.stateOf(selection) ?? 0);
   return (
     <section className="panel inspector" aria-labelledby="inspector-title" data-testid="inspector">

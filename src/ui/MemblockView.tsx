@@ -5,12 +5,13 @@
  * regions and reservations at that address; the full lists are below it. Refetched after every
  * boot step (and every other operation).
  */
-import { useEffect, useState, type PointerEvent } from 'react';
+import { useState, type PointerEvent } from 'react';
 import { FrameState } from '../core/shared/frame_state.ts';
 import { frameColor } from '../render/palette.ts';
-import type { MemblockInfo } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
+import type { MemblockInfo } from '../worker/protocol.ts';
 import { size } from './format.ts';
+import { useFetched } from './use_fetched.ts';
 
 /** Colours by owner, the frame grid's for the same kind of frame. */
 function ownerColor(owner: string): string {
@@ -35,38 +36,20 @@ function amount(n: number): string {
   return size(n);
 }
 
-interface Fetched {
-  generation: number;
-  bootIndex: number;
-  info: MemblockInfo;
-}
-
 export function MemblockView() {
   const controller = useController();
   const generation = useAppState((s) => s.machine?.generation ?? -1);
   const bootIndex = useAppState((s) => s.machine?.bootIndex ?? -1);
   const opVersion = useAppState((s) => s.opVersion);
-  const [fetched, setFetched] = useState<Fetched | null>(null);
-  const [error, setError] = useState<string | null>(null);
   const [hoverAddr, setHoverAddr] = useState<{ addr: number; slack: number } | null>(null);
 
-  useEffect(() => {
-    if (generation < 0) return;
-    let live = true;
-    controller.memblock().then(
-      (r) => {
-        if (!live) return;
-        setFetched({ generation: r.generation, bootIndex: r.bootIndex, info: r.info });
-        setError(null);
-      },
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [controller, generation, bootIndex, opVersion]);
-
-  const info = fetched?.info;
+  const fetched = useFetched(generation < 0 ? null : () => controller.memblock(), [
+    generation,
+    bootIndex,
+    opVersion,
+  ]);
+  const info = fetched.data?.info;
+  const error = fetched.error;
   const span = info ? Math.max(1, info.span.end - info.span.start) : 1;
   const pct = (addr: number) => ((addr - info!.span.start) / span) * 100;
   const box = (base: number, len: number) => ({

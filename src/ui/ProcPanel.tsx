@@ -1,6 +1,7 @@
 /** A /proc file, exactly as the kernel formats it, refreshed after every operation. */
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useAppState, useController } from './context.ts';
+import { useFetched } from './use_fetched.ts';
 
 const FILES = ['/proc/buddyinfo', '/proc/pagetypeinfo', '/proc/zoneinfo', '/proc/meminfo', '/proc/vmstat'];
 
@@ -17,23 +18,13 @@ export function ProcPanel() {
   const hasMachine = useAppState((s) => s.machine !== null);
   const maxOrder = useAppState((s) => s.machine?.maxOrder ?? 10);
   const [path, setPath] = useState(FILES[0]!);
-  const [result, setResult] = useState<{ path: string; text: string; error: boolean } | null>(null);
   const selectId = useId();
-
-  useEffect(() => {
-    if (!hasMachine) return;
-    let live = true;
-    controller.readProc(path).then(
-      (text) => live && setResult({ path, text, error: false }),
-      (e: unknown) =>
-        live && setResult({ path, text: e instanceof Error ? e.message : String(e), error: true }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [controller, path, version, hasMachine]);
-
-  const shown = result?.path === path ? result : null;
+  const fetched = useFetched(hasMachine ? () => controller.readProc(path) : null, [path, version]);
+  // the file of another path is not shown; the same file one operation older is, until the new one
+  const shown =
+    fetched.key[0] === path
+      ? { path, text: fetched.error ?? fetched.data ?? '', error: fetched.error !== null }
+      : null;
   return (
     <section className="panel proc-panel" aria-labelledby="proc-title">
       <div className="panel-head">

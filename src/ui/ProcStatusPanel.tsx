@@ -3,52 +3,32 @@
  * formats them, refreshed after every operation. In status the memory lines a learner watches
  * (VmSize, VmRSS, RssAnon, RssShmem, VmPTE) are highlighted; the other lines can be hidden.
  */
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 import { useAppState, useController } from './context.ts';
+import { useFetched } from './use_fetched.ts';
 
 const KEY_LINES = /^(VmSize|VmRSS|RssAnon|RssShmem|VmPTE):/;
 /** The lines about memory (and who the process is), shown unless "every line" is ticked. */
 const MEMORY_LINES = /^(Name|State|Pid|PPid|Vm\w+|Rss\w+|HugetlbPages|THP_enabled):/;
-
-interface Fetched {
-  pid: number;
-  version: number;
-  status: string;
-  rollup: string;
-  error: string | null;
-}
 
 export function ProcStatusPanel() {
   const controller = useController();
   const version = useAppState((s) => s.opVersion);
   const pid = useAppState((s) => s.processes.find((p) => p.name === s.currentProc)?.pid ?? null);
   const name = useAppState((s) => s.currentProc);
-  const [fetched, setFetched] = useState<Fetched | null>(null);
   const [all, setAll] = useState(false);
   const allId = useId();
 
-  useEffect(() => {
-    if (pid === null) return;
-    let live = true;
-    Promise.all([
-      controller.readProc(`/proc/${pid}/status`),
-      controller.readProc(`/proc/${pid}/smaps_rollup`),
-    ]).then(
-      ([status, rollup]) => live && setFetched({ pid, version, status, rollup, error: null }),
-      (e: unknown) =>
-        live &&
-        setFetched({
-          pid,
-          version,
-          status: '',
-          rollup: '',
-          error: e instanceof Error ? e.message : String(e),
-        }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [controller, pid, version]);
+  const fetched = useFetched(
+    pid === null
+      ? null
+      : () =>
+          Promise.all([
+            controller.readProc(`/proc/${pid}/status`),
+            controller.readProc(`/proc/${pid}/smaps_rollup`),
+          ]),
+    [pid, version],
+  );
 
   if (pid === null) {
     return (
@@ -58,7 +38,17 @@ export function ProcStatusPanel() {
       </section>
     );
   }
-  const shown = fetched?.pid === pid ? fetched : null;
+  // another process's files are not shown; this one's, one operation older, are until the new ones
+  const shown =
+    fetched.key[0] === pid
+      ? {
+          pid,
+          version: fetched.key[1] as number,
+          status: fetched.data?.[0] ?? '',
+          rollup: fetched.data?.[1] ?? '',
+          error: fetched.error,
+        }
+      : null;
   const lines = (shown?.status ?? '').split('\n').filter((l) => l !== '');
   const visible = all ? lines : lines.filter((l) => MEMORY_LINES.test(l));
 

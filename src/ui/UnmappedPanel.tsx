@@ -5,9 +5,8 @@
  * machine-changing operation (opVersion). On a machine without the option only the TLB is shown,
  * and the panel says how to turn the rest on; off x86-64 it says why there is nothing.
  */
-import { useEffect, useState } from 'react';
-import type { UnmappedInfo } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
+import { useFetched } from './use_fetched.ts';
 import { MermapView } from './MermapView.tsx';
 import { PageblockMapView } from './PageblockMapView.tsx';
 import { TlbView } from './TlbView.tsx';
@@ -29,24 +28,8 @@ export function UnmappedPanel() {
   const version = useAppState((s) => s.opVersion);
   const machine = useAppState((s) => s.machine);
   const x86 = machine?.config.arch === 'x86_64';
-  const [info, setInfo] = useState<UnmappedInfo | null>(null);
-  const [error, setError] = useState<string | null>(null);
-
-  useEffect(() => {
-    if (!machine || !x86) return;
-    let live = true;
-    controller.unmappedInfo().then(
-      (i) => {
-        if (!live) return;
-        setInfo(i);
-        setError(null);
-      },
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      live = false;
-    };
-  }, [controller, version, machine, x86]);
+  const fetched = useFetched(machine && x86 ? () => controller.unmappedInfo() : null, [version, machine]);
+  const { data: info, error } = fetched;
 
   return (
     <section className="panel unmapped-panel" aria-labelledby="unmapped-title" data-testid="unmapped-panel">
