@@ -245,7 +245,7 @@ function FrameAsk({ q, runner }: { q: SelectQuestion; runner: LessonRunner }) {
   return (
     <div className="lesson-question lesson-frame-q" data-testid="lesson-frame-question">
       <fieldset>
-        <legend>Click: {q.prompt}</legend>
+        <legend>{q.prompt}</legend>
         <p>
           Select the frame on the frame grid (click it), then check.{' '}
           <span data-testid="lesson-frame-selected">
