@@ -17,6 +17,7 @@ import { quizScore } from './lessons/quiz.ts';
 import { ELIXIR, type LessonStep, type Question, type SelectQuestion } from './lessons/types.ts';
 import { openPanel, panelByHeading } from './panels.tsx';
 import { PresenterControls } from './presenter/PresenterControls.tsx';
+import { presenter } from './presenter/presenter.ts';
 import './lessons.css';
 
 export function LessonPanel() {
@@ -145,6 +146,7 @@ function LessonView({ runner, step }: { runner: LessonRunner; step: LessonStep }
   const n = lesson.steps.length;
   const result: StepResult | undefined = s.results[s.index];
   const last = s.index === n - 1;
+  const presenting = useStore(presenter, (p) => p.on);
   const top = useRef<HTMLDivElement>(null);
   // A new step starts at its title: the lesson part of the explanation column scrolls back to it.
   useEffect(() => {
@@ -214,7 +216,8 @@ function LessonView({ runner, step }: { runner: LessonRunner; step: LessonStep }
       </div>
       <QuizLine runner={runner} last={last && !!result} />
       <p className="muted hint">
-        {last && result ? 'That was the last step. ' : ''}Alt+PageDown / Alt+PageUp: next / back.
+        {last && result ? 'That was the last step. ' : ''}
+        {presenting ? 'PageDown / PageUp' : 'Alt+PageDown / Alt+PageUp'}: next / back.
       </p>
     </div>
   );
