@@ -117,4 +117,5 @@ test('?present=1 opens the app in presenter mode', async ({ page }) => {
   await expect(
     page.getByTestId('lesson-panel').getByRole('button', { name: 'Stop presenting' }),
   ).toBeVisible();
+  expect(await px(page, '.explain-column', 'width')).toBeGreaterThanOrEqual(1280 * 0.4);
 });
