@@ -67,6 +67,9 @@ test('presenter mode: large type, clicker keys step the lesson, the notes window
     panel.getByRole('button', { name: 'Notes window' }).click(),
   ]);
   expect(new URL(notes.url()).searchParams.get('notes')).toBe('1');
+  await expect(notes.getByTestId('notes-step')).toBeVisible();
+  // it runs no machine of its own (main.tsx stops before the worker and the test API)
+  expect(await notes.evaluate(() => window.__mmlab === undefined)).toBe(true);
   await expect(notes.getByTestId('notes-step')).toHaveText('Step 1 of 5: Map 64 KiB');
   await expect(notes.getByTestId('notes-text')).toContainText(
     'Ask the room before Next: how much RAM will reading these 64 KiB cost?',

@@ -7,8 +7,6 @@ import { createRoot } from 'react-dom/client';
 import { AppController } from './ui/controller.ts';
 import { App } from './ui/App.tsx';
 import { ControllerContext } from './ui/context.ts';
-import { NotesWindow } from './ui/presenter/NotesWindow.tsx';
-import { isNotesWindow } from './ui/presenter/presenter.ts';
 import { isShareHash } from './ui/share/share_codec.ts';
 import { openShareLink } from './ui/share/share_actions.ts';
 import { openSharedLesson } from './ui/shared_lesson.ts';
@@ -16,38 +14,31 @@ import { installTestApi } from './ui/test_api.ts';
 import { createWorkerClient } from './worker/client.ts';
 import { registerServiceWorker } from './pwa.ts';
 import './ui/styles.css';
+import { mountNotesWindow } from './ui/presenter/notes_entry.tsx';
+import { isNotesWindow } from './ui/presenter/presenter.ts';
 
-/** The app: the machine, its worker and the workspace. */
-function startApp(): void {
-  // The machine's worker, and a way to start two more for the Compare view.
-  const controller = new AppController(createWorkerClient(), createWorkerClient);
-  installTestApi(controller);
-  // A share link (#s=...) opens its machine and scenario; otherwise the default machine boots.
-  void (isShareHash(location.hash) ? openShareLink(controller, location.hash) : controller.start());
-  // A teacher's lesson in the link (#lesson=~doc1.…) or at ?lesson-url=: opens after the first boot.
-  void openSharedLesson(controller, location);
-  // A share link pasted into this tab's address bar changes only the hash: open it too.
-  window.addEventListener('hashchange', () => {
-    if (isShareHash(location.hash)) void openShareLink(controller, location.hash);
-  });
+// `?notes=1`: a presenter's notes window (src/ui/presenter), which follows the presenting window over a
+// BroadcastChannel. It must not start a machine: the await never settles, so nothing below runs here.
+if (isNotesWindow(location)) await mountNotesWindow();
 
-  registerServiceWorker();
+// The machine's worker, and a way to start two more for the Compare view.
+const controller = new AppController(createWorkerClient(), createWorkerClient);
+installTestApi(controller);
+// A share link (#s=...) opens its machine and scenario; otherwise the default machine boots.
+void (isShareHash(location.hash) ? openShareLink(controller, location.hash) : controller.start());
+// A teacher's lesson in the link (#lesson=~doc1.…) or at ?lesson-url=: opens after the first boot.
+void openSharedLesson(controller, location);
+// A share link pasted into this tab's address bar changes only the hash: open it too.
+window.addEventListener('hashchange', () => {
+  if (isShareHash(location.hash)) void openShareLink(controller, location.hash);
+});
 
-  createRoot(document.getElementById('root')!).render(
-    <StrictMode>
-      <ControllerContext.Provider value={controller}>
-        <App />
-      </ControllerContext.Provider>
-    </StrictMode>,
-  );
-}
+registerServiceWorker();
 
-// `?notes=1`: a presenter's notes window (src/ui/presenter), which follows the presenting window over
-// a BroadcastChannel and runs no machine of its own.
-if (isNotesWindow(location))
-  createRoot(document.getElementById('root')!).render(
-    <StrictMode>
-      <NotesWindow />
-    </StrictMode>,
-  );
-else startApp();
+createRoot(document.getElementById('root')!).render(
+  <StrictMode>
+    <ControllerContext.Provider value={controller}>
+      <App />
+    </ControllerContext.Provider>
+  </StrictMode>,
+);
