@@ -14,6 +14,12 @@ import { installTestApi } from './ui/test_api.ts';
 import { createWorkerClient } from './worker/client.ts';
 import { registerServiceWorker } from './pwa.ts';
 import './ui/styles.css';
+import { mountNotesWindow } from './ui/presenter/notes_entry.tsx';
+import { isNotesWindow } from './ui/presenter/presenter.ts';
+
+// `?notes=1`: a presenter's notes window (src/ui/presenter), which follows the presenting window over a
+// BroadcastChannel. It must not start a machine: the await never settles, so nothing below runs here.
+if (isNotesWindow(location)) await mountNotesWindow();
 
 // The machine's worker, and a way to start two more for the Compare view.
 const controller = new AppController(createWorkerClient(), createWorkerClient);

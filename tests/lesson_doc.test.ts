@@ -171,7 +171,7 @@ describe('lesson documents', () => {
       "12:1: text before the first step: start a step with '## Step title'",
     );
     expect(problems(DOC.replace('```step\nshow: panel', '```steps\nshow: panel'))).toEqual([
-      "56:4: a block is one of ```scenario, ```step, ```question; got 'steps'",
+      "56:4: a block is one of ```scenario, ```step, ```question, ```notes; got 'steps'",
     ]);
     expect(
       problems(DOC.replace('explain: The one frame of zeros.\n```', 'explain: x\n```\n\nMore narration.')),
@@ -196,6 +196,45 @@ describe('lesson documents', () => {
     const md = lessonToMarkdown(l);
     expect(md).toContain('title: "\\"Quoted\\": a title"');
     expect(parseLessonDoc(md)).toEqual(l);
+  });
+});
+
+describe("a step's presenter notes", () => {
+  const withNotes = DOC.replace(
+    '## Look',
+    [
+      '```notes',
+      'Ask the room first: who expects RSS to grow?',
+      'Wait for hands.',
+      '',
+      'Then run it.',
+      '```',
+      '',
+      '## Look',
+    ].join('\n'),
+  );
+  it("a notes block becomes the step's notes: lines join, paragraphs stay", () => {
+    const l = parseLessonDoc(withNotes, 'notes.md');
+    expect(l.steps[0]!.notes).toBe(
+      'Ask the room first: who expects RSS to grow? Wait for hands.\n\nThen run it.',
+    );
+    expect(l.steps[1]!.notes).toBeUndefined();
+    // notes are not narration: the learner's text is unchanged
+    expect(l.steps[0]!.narration).toBe(parseLessonDoc(DOC).steps[0]!.narration);
+  });
+  it('survive the round trip', () => {
+    const l = parseLessonDoc(withNotes);
+    expect(parseLessonDoc(lessonToMarkdown(l))).toEqual(l);
+  });
+  it('an empty or second notes block is an error at its line', () => {
+    const empty = DOC.replace('## Look', '```notes\n\n```\n\n## Look');
+    const line = empty.split('\n').indexOf('```notes') + 1;
+    expect(problems(empty)).toEqual([
+      `${line}:1: an empty notes block: write the presenter's notes or remove it`,
+    ]);
+    const twice = DOC.replace('## Look', '```notes\nOne.\n```\n\n```notes\nTwo.\n```\n\n## Look');
+    const second = twice.split('\n').lastIndexOf('```notes') + 1;
+    expect(problems(twice)).toEqual([`${second}:1: step 'Map and read' has two notes blocks`]);
   });
 });
 

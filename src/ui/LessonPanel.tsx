@@ -2,16 +2,22 @@
  * Guided lessons: the picker, then one step at a time (narration, kernel source links, a
  * predict-then-reveal question, the machine's value next to the prediction). The steps run through
  * the lesson runner (lesson_runner.ts) on the app's machine, so every other panel follows.
- * Keys: Alt+PageDown / Alt+PageUp anywhere (PageDown / PageUp inside the panel) for next / back;
- * plain arrows are left to the grids and the boot stepper.
+ * Keys: Alt+PageDown / Alt+PageUp anywhere (PageDown / PageUp inside the panel; anywhere in presenter
+ * mode) for next / back; plain arrows are left to the grids and the boot stepper.
+ * A step's "click the frame that…" question is asked under the step once its lines ran and answered
+ * with the frame grid's selection; every answer goes into the quiz (the Quiz panel, QuizSummary.tsx).
+ * The heading holds the presenter-mode switch (presenter/PresenterControls.tsx).
  */
 import { useEffect, useId, useRef, useState, type FormEvent, type KeyboardEvent } from 'react';
 import { useStore } from 'zustand';
 import { useController } from './context.ts';
 import { lessonFromUrl, runnerFor, type LessonRunner, type StepResult } from './lesson_runner.ts';
 import { LESSONS } from './lessons/index.ts';
-import { ELIXIR, type LessonStep, type Question } from './lessons/types.ts';
+import { quizScore } from './lessons/quiz.ts';
+import { ELIXIR, type LessonStep, type Question, type SelectQuestion } from './lessons/types.ts';
 import { openPanel, panelByHeading } from './panels.tsx';
+import { PresenterControls } from './presenter/PresenterControls.tsx';
+import { presenter } from './presenter/presenter.ts';
 import './lessons.css';
 
 export function LessonPanel() {
@@ -78,6 +84,7 @@ export function LessonPanel() {
       data-testid="lesson-panel"
       onKeyDown={onKeyDown}
     >
+      <PresenterControls runner={runner} />
       <h2 id="lesson-title">Lessons</h2>
       {s.lesson && step ? <LessonView runner={runner} step={step} /> : <Picker runner={runner} />}
       {s.pending && (
@@ -139,6 +146,7 @@ function LessonView({ runner, step }: { runner: LessonRunner; step: LessonStep }
   const n = lesson.steps.length;
   const result: StepResult | undefined = s.results[s.index];
   const last = s.index === n - 1;
+  const presenting = useStore(presenter, (p) => p.on);
   const top = useRef<HTMLDivElement>(null);
   // A new step starts at its title: the lesson part of the explanation column scrolls back to it.
   useEffect(() => {
@@ -172,6 +180,14 @@ function LessonView({ runner, step }: { runner: LessonRunner; step: LessonStep }
         ) : (
           <Ask key={`${lesson.id}-${s.index}`} q={step.question} runner={runner} disabled={s.running} />
         ))}
+      {step.select &&
+        result &&
+        result.framePfn !== null &&
+        (result.frameAnswer ? (
+          <FrameReveal q={step.select} r={result} />
+        ) : (
+          <FrameAsk q={step.select} runner={runner} />
+        ))}
       {s.running && <p className="muted">Running on the machine…</p>}
       {s.gone && (
         <p className="lesson-gone" data-testid="lesson-gone">
@@ -198,9 +214,82 @@ function LessonView({ runner, step }: { runner: LessonRunner; step: LessonStep }
           Close lesson
         </button>
       </div>
+      <QuizLine runner={runner} last={last && !!result} />
       <p className="muted hint">
-        {last && result ? 'That was the last step. ' : ''}Alt+PageDown / Alt+PageUp: next / back.
+        {last && result ? 'That was the last step. ' : ''}
+        {presenting ? 'PageDown / PageUp' : 'Alt+PageDown / Alt+PageUp'}: next / back.
       </p>
+    </div>
+  );
+}
+
+/** How far the quiz is, and the way to its summary (the Quiz panel). */
+function QuizLine({ runner, last }: { runner: LessonRunner; last: boolean }) {
+  const controller = useController();
+  const s = useStore(runner.store);
+  if (!s.lesson || !s.quiz) return null;
+  const score = quizScore(s.lesson, s.quiz);
+  if (!score.total) return null;
+  const answered = score.total - score.unanswered;
+  return (
+    <p className="lesson-quiz-line" data-testid="lesson-quiz-line">
+      Quiz: {answered} of {score.total} questions answered, {score.correct} right.{' '}
+      <button type="button" onClick={() => openPanel(controller, 'quiz')}>
+        {last ? 'See your score' : 'Quiz summary'}
+      </button>
+    </p>
+  );
+}
+
+/** "Click the frame that…": answered with the frame selected on the frame grid. */
+function FrameAsk({ q, runner }: { q: SelectQuestion; runner: LessonRunner }) {
+  const controller = useController();
+  const selected = useStore(controller.store, (a) => a.selection);
+  return (
+    <div className="lesson-question lesson-frame-q" data-testid="lesson-frame-question">
+      <fieldset>
+        <legend>{q.prompt}</legend>
+        <p>
+          Select the frame on the frame grid (click it), then check.{' '}
+          <span data-testid="lesson-frame-selected">
+            {selected === null ? 'No frame selected yet.' : `Selected: pfn 0x${selected.toString(16)}.`}
+          </span>
+        </p>
+        <div className="buttons">
+          <button type="button" disabled={selected === null} onClick={() => runner.answerFrame()}>
+            Check my selection
+          </button>{' '}
+          <button type="button" onClick={() => runner.answerFrame(true)}>
+            Skip: show me
+          </button>
+        </div>
+      </fieldset>
+    </div>
+  );
+}
+
+/** The frame the machine names next to the learner's, and why. */
+function FrameReveal({ q, r }: { q: SelectQuestion; r: StepResult }) {
+  const a = r.frameAnswer!;
+  const hex = (pfn: number) => `pfn 0x${pfn.toString(16)}`;
+  return (
+    <div className="lesson-reveal" role="status" data-testid="lesson-frame-reveal">
+      <p className="muted">{q.prompt}</p>
+      <p>
+        {a.correct === null
+          ? 'You skipped the question.'
+          : `You selected: ${a.pfn === undefined ? 'no frame' : hex(a.pfn)}`}
+      </p>
+      <p>
+        The machine: <strong data-testid="lesson-frame-value">{hex(r.framePfn!)}</strong>{' '}
+        <span className="muted">({q.probe.what}; now selected on the frame grid)</span>
+      </p>
+      {a.correct !== null && (
+        <p className={a.correct ? 'lesson-right' : 'lesson-wrong'}>
+          {a.correct ? 'That is the frame.' : 'Not that frame.'}
+        </p>
+      )}
+      <p>{q.explain}</p>
     </div>
   );
 }

@@ -1,9 +1,14 @@
 /**
  * A lesson's quiz summary: the score and one row per question, with the learner's answer and the
  * machine's, to copy or download as JSON or CSV and hand in (quiz.ts). Nothing is sent anywhere.
+ * `QuizPanel` is the registry's Quiz panel (key q): the summary of the open lesson, live as the
+ * lesson runner records answers.
  */
 import { useState } from 'react';
+import { useStore } from 'zustand';
+import { useController } from './context.ts';
 import { download } from './export/downloads.ts';
+import { runnerFor } from './lesson_runner.ts';
 import { quizCsv, quizJson, quizRows, quizScore, type QuizRecord } from './lessons/quiz.ts';
 import type { Lesson } from './lessons/types.ts';
 
@@ -97,6 +102,29 @@ export function QuizSummary({
       <p className="muted" role="status">
         {status} Your answers stay in this browser until you export them.
       </p>
+    </section>
+  );
+}
+
+/** The Quiz panel: the open lesson's summary; "Start the quiz again" restarts the lesson. */
+export function QuizPanel() {
+  const runner = runnerFor(useController());
+  const s = useStore(runner.store);
+  return (
+    <section className="panel quiz-panel" aria-labelledby="quiz-title" data-testid="quiz-panel">
+      <h2 id="quiz-title">Quiz</h2>
+      {s.lesson && s.quiz ? (
+        <QuizSummary
+          lesson={s.lesson}
+          record={s.quiz}
+          onReset={s.running ? undefined : () => void runner.restart()}
+        />
+      ) : (
+        <p className="muted">
+          Open a lesson: each answer to its questions is recorded here, in this browser, with the
+          machine&apos;s answer, for you to copy or download (CSV or JSON) and hand in.
+        </p>
+      )}
     </section>
   );
 }

@@ -9,12 +9,19 @@
  * the timeline was when it had run, so Back (and Next over steps already run) seeks the timeline
  * there: the narration and the machine always agree. A step before a lesson reboot cannot be sought
  * (that machine is gone): the panel says so.
+ *
+ * Every answer is also a quiz answer (lessons/quiz.ts): marked against the machine's value and
+ * recorded in this browser's localStorage, per lesson, for the QuizSummary panel. A "click the frame
+ * that…" question (`step.select`) is asked once the step's lines ran: its pfn is read then, and the
+ * learner answers with the frame selected on the grid; the step's own pointer (which would select
+ * the answer) waits until it is answered or skipped.
  */
 import { createStore } from 'zustand';
 import { DEFAULT_CONFIG, type MachineConfig } from '../core/config.ts';
 import type { AppController } from './controller.ts';
 import { LESSONS, findLesson } from './lessons/index.ts';
-import { matchingChoice, probed, type Lesson, type LessonStep } from './lessons/types.ts';
+import { QuizBook, markAnswer, type QuizAnswer, type QuizRecord, type QuizStorage } from './lessons/quiz.ts';
+import { matchingChoice, probed, selectionAnswers, type Lesson, type LessonStep } from './lessons/types.ts';
 
 /** What the learner answered: a choice index or a number; null when they skipped the question. */
 export type Prediction = { kind: 'choice'; index: number } | { kind: 'number'; value: number } | null;
@@ -30,6 +37,10 @@ export interface StepResult {
   correct: boolean | null;
   /** where the step left the machine: its generation and how many timeline operations it had */
   at?: { generation: number; ops: number };
+  /** for a step with a frame question: the right pfn, read after the lines ran (null: no question) */
+  framePfn: number | null;
+  /** the learner's frame answer: null until answered; `correct` null when skipped */
+  frameAnswer: { pfn: number | undefined; correct: boolean | null } | null;
 }
 
 export interface LessonState {
@@ -46,6 +57,8 @@ export interface LessonState {
   pending: Lesson | null;
   /** the shown step ran on a machine a later step rebooted away: it cannot be shown as it was */
   gone: boolean;
+  /** the open lesson's quiz answers, as recorded in this browser */
+  quiz: QuizRecord | null;
 }
 
 const initial: LessonState = {
@@ -56,7 +69,17 @@ const initial: LessonState = {
   error: null,
   pending: null,
   gone: false,
+  quiz: null,
 };
+
+/** localStorage, or none where the page may not use it (a sandboxed frame): the quiz then runs unrecorded. */
+function browserStorage(): QuizStorage | undefined {
+  try {
+    return typeof localStorage === 'undefined' ? undefined : localStorage;
+  } catch {
+    return undefined;
+  }
+}
 
 export class LessonRunner {
   readonly store = createStore<LessonState>()(() => ({ ...initial }));
@@ -65,8 +88,15 @@ export class LessonRunner {
   private ownGeneration = -1;
   /** `?lesson=<id>` was acted on (once per page load, however often the panel mounts) */
   private deepLinked = false;
+  /** the quiz answers of every lesson, in this browser */
+  readonly book: QuizBook;
 
-  constructor(private readonly app: AppController) {}
+  constructor(
+    private readonly app: AppController,
+    storage: QuizStorage | undefined = browserStorage(),
+  ) {
+    this.book = new QuizBook(storage);
+  }
 
   private get s(): LessonState {
     return this.store.getState();
@@ -96,7 +126,7 @@ export class LessonRunner {
       this.store.setState({ pending: lesson, error: null });
       return;
     }
-    this.store.setState({ ...initial, lesson });
+    this.store.setState({ ...initial, lesson, quiz: this.book.load(lesson.id) });
     await this.enter(0);
   }
 
@@ -122,10 +152,12 @@ export class LessonRunner {
     this.store.setState({ ...initial });
   }
 
-  /** Start the lesson over on a fresh machine. */
+  /** Start the lesson over on a fresh machine; its quiz starts again too. */
   restart(): Promise<void> {
     const l = this.s.lesson;
-    return l ? this.open(l.id, true) : Promise.resolve();
+    if (!l) return Promise.resolve();
+    this.book.reset(l.id);
+    return this.open(l.id, true);
   }
 
   get step(): LessonStep | null {
@@ -174,7 +206,7 @@ export class LessonRunner {
     if (op < 0 || op >= tl.ops.length) return;
     if (op === tl.ops.length - 1) await this.app.seek(null);
     else await this.app.seek(op, tl.ops[op]!.steps);
-    this.point(this.step!);
+    this.pointUnlessAsking(this.step!, this.s.results[i]);
   }
 
   /**
@@ -189,7 +221,7 @@ export class LessonRunner {
       if (!ok) return;
     }
     if (this.s.results.length > i) return;
-    this.point(step);
+    this.pointUnlessAsking(step, undefined);
     if (!step.question) await this.runStep(null);
   }
 
@@ -214,7 +246,14 @@ export class LessonRunner {
         if (!r) throw new Error(this.app.store.getState().error ?? 'the machine did not answer');
         if (r.errors.length) throw new Error(`line ${r.errors[0]!.line}: ${r.errors[0]!.message}`);
       }
-      let result: StepResult = { prediction, value: null, machineChoice: -1, correct: null };
+      let result: StepResult = {
+        prediction,
+        value: null,
+        machineChoice: -1,
+        correct: null,
+        framePfn: null,
+        frameAnswer: null,
+      };
       if (q) {
         const value = probed(q.probe, before, await this.read(q.probe.what));
         const machineChoice = q.kind === 'choice' ? matchingChoice(q, value) : -1;
@@ -224,15 +263,51 @@ export class LessonRunner {
             : prediction.kind === 'choice'
               ? prediction.index === machineChoice
               : prediction.value === value;
-        result = { prediction, value, machineChoice, correct };
+        result = { ...result, value, machineChoice, correct };
+        this.record(markAnswer(q, this.s.index, prediction, value, new Date()), lesson);
+      }
+      if (step.select) {
+        result.framePfn = await this.read(step.select.probe.what);
+        // The learner answers by selecting: a selection left from an earlier step must not answer it.
+        this.app.select(null);
       }
       if (this.s.lesson !== lesson) return false;
       const tl = await this.app.timeline(null);
       result.at = { generation: this.app.machine?.generation ?? -1, ops: tl.ops.length };
       this.store.setState((s) => ({ results: [...s.results, result], gone: false }));
-      this.point(step);
+      this.pointUnlessAsking(step, result);
       return true;
     });
+  }
+
+  /**
+   * Answer the shown step's frame question with the frame selected now (`skip`: without one). The
+   * answer is recorded, then the step's pointer shows the right frame.
+   */
+  answerFrame(skip = false): void {
+    const s = this.s;
+    const step = this.step;
+    const r = s.results[s.index];
+    if (!s.lesson || !step?.select || !r || r.framePfn === null || r.frameAnswer) return;
+    const pfn = skip ? undefined : (this.app.store.getState().selection ?? undefined);
+    const a = markAnswer(step.select, s.index, skip ? null : { kind: 'frame', pfn }, r.framePfn, new Date());
+    const frameAnswer = { pfn, correct: skip ? null : selectionAnswers(pfn, r.framePfn) };
+    this.store.setState((st) => ({
+      results: st.results.map((x, i) => (i === st.index ? { ...x, frameAnswer } : x)),
+    }));
+    this.record(a, s.lesson);
+    this.point(step);
+  }
+
+  private record(a: QuizAnswer, lesson: Lesson): void {
+    const quiz = this.book.record(lesson.id, a);
+    if (this.s.lesson === lesson) this.store.setState({ quiz });
+  }
+
+  /** The step's pointer, held back while its frame question waits: it would select the answer. */
+  private pointUnlessAsking(step: LessonStep, r: StepResult | undefined): void {
+    if (step.select && !r?.frameAnswer) return;
+    this.point(step);
   }
 
   /** Reboot with the lesson's machine plus `extra`; `boot` false leaves it for boot steps. */

@@ -28,6 +28,7 @@ import { PageDetails } from './PageDetails.tsx';
 import { ProcessGridView } from './ProcessGridView.tsx';
 import { ProcPanel } from './ProcPanel.tsx';
 import { ProcStatusPanel } from './ProcStatusPanel.tsx';
+import { QuizPanel } from './QuizSummary.tsx';
 import { ScenarioPanel } from './ScenarioPanel.tsx';
 import { ShareExportPanel } from './ShareExportPanel.tsx';
 import { StepExplanation } from './StepExplanation.tsx';
@@ -119,6 +120,7 @@ export const PANELS: readonly PanelDef[] = [
     key: 'c',
     heading: 'gallery-title',
   },
+  { id: 'quiz', title: 'Quiz', dock: 'side', component: QuizPanel, key: 'q', heading: 'quiz-title' },
   { id: 'legend', title: 'Legend', dock: 'side', component: Legend, key: 'l', heading: 'legend-title' },
   {
     id: 'memblock',

@@ -92,6 +92,11 @@ export const SHORTCUTS: readonly ShortcutGroup[] = [
         keys: ['Alt+PageDown', 'Alt+PageUp'],
         what: 'next or previous step (plain PageDown/PageUp inside the panel)',
       },
+      { keys: ['t'], what: 'presenter mode on or off (large type, high contrast)' },
+      {
+        keys: ['PageDown', 'PageUp'],
+        what: 'presenter mode: next or previous step from anywhere but a text field (clicker remotes)',
+      },
     ],
   },
   {

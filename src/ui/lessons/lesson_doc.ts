@@ -20,6 +20,7 @@
  *   ```scenario          (the step's scenario lines, docs/scenario-language.md)
  *   ```step              (show, machine, boot, refs)
  *   ```question          (kind: number | choice | frame)
+ *   ```notes             (the presenter's notes: plain paragraphs, shown only in the notes window)
  *
  * The front matter and the `step`/`question` blocks are a narrow YAML subset (one `key: value` per
  * line, a value plain or "double-quoted", lists as `  - item` lines), so a YAML-aware editor can check
@@ -301,7 +302,7 @@ const QUESTION_KEYS: Record<string, readonly string[]> = {
   choice: ['kind', 'prompt', 'probe', 'delta', 'unit', 'choices', 'expected', 'explain'],
   frame: ['kind', 'prompt', 'probe', 'expected', 'explain'],
 };
-const BLOCKS = ['scenario', 'step', 'question'];
+const BLOCKS = ['scenario', 'step', 'question', 'notes'];
 const OPS: readonly CompareOp[] = ['==', '!=', '<=', '>=', '<', '>'];
 
 interface Fence {
@@ -544,9 +545,25 @@ class DocParser {
         if (text) step.lines = text;
         else this.report(f.line, 1, 'an empty scenario block: write scenario lines or remove it');
       } else if (f.info === 'step') this.stepBlock(f, step, lessonMachine);
+      else if (f.info === 'notes') this.notes(f, step);
       else this.question(f, step);
     }
     return step;
+  }
+
+  /** The presenter's notes: free text, paragraphs separated by blank lines (like the narration). */
+  private notes(f: Fence, step: LessonStep): void {
+    const paras: string[][] = [];
+    let para: string[] | null = null;
+    for (const l of f.body) {
+      if (!l.trim()) para = null;
+      else {
+        if (!para) paras.push((para = []));
+        para.push(l.trim());
+      }
+    }
+    if (paras.length) step.notes = paras.map((p) => p.join(' ')).join('\n\n');
+    else this.report(f.line, 1, "an empty notes block: write the presenter's notes or remove it");
   }
 
   private stepBlock(f: Fence, step: LessonStep, lessonMachine: Partial<MachineConfig>): void {
@@ -789,6 +806,7 @@ export function lessonToMarkdown(l: Lesson): string {
     if (meta.length) out.push('', '```step', ...meta, '```');
     if (s.question) out.push('', ...questionBlock(s.question));
     if (s.select) out.push('', ...questionBlock(s.select));
+    if (s.notes) out.push('', '```notes', s.notes, '```');
   }
   return out.join('\n') + '\n';
 }

@@ -133,6 +133,11 @@ export interface LessonStep {
   question?: Question;
   /** a "click the frame that…" question, asked after the lines ran */
   select?: SelectQuestion;
+  /**
+   * The presenter's notes for this step (paragraphs separated by blank lines): shown only in the
+   * presenter's notes window (src/ui/presenter), never to the room or the learner.
+   */
+  notes?: string;
 }
 
 /** How much a lesson assumes, for the gallery. */
