@@ -24,7 +24,7 @@ export const MAX_WHAT_CHARS = 256;
 export const MAX_ID_CHARS = 128;
 /** The most views `show` may name. */
 export const MAX_VIEWS = 16;
-/** Requests waiting behind the one running: beyond this the frame refuses new ones at once. */
+/** Requests not yet answered (the running one included): beyond this the frame refuses new ones at once. */
 export const MAX_QUEUED = 32;
 
 export type RequestId = string | number;
