@@ -8,6 +8,7 @@
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Frame, type Page } from '@playwright/test';
 import type { EmbedReply, EmbedState } from '../src/ui/embed/embed_api.ts';
 
@@ -213,7 +214,7 @@ test('a scenario steps over its operations; the host picks the views', async ({ 
   await expect(frame.getByTestId('embed-step')).toHaveText(/^Step 4 of 5: A read r1/);
   expect(await read(host, '/proc/A/status:VmRSS')).toBe((after as number) - 4);
   // the frame's own Back button moves too, and tells the host
-  await frame.getByRole('button', { name: 'Back' }).click();
+  await frame.getByRole('button', { name: 'Previous step' }).click();
   await expect(frame.getByTestId('embed-step')).toHaveText(/^Step 3 of 5: A mmap r1/);
   await expect
     .poll(() => page.evaluate(() => window.events.at(-1)))
@@ -240,4 +241,23 @@ test('the Share panel copies iframe code that embeds the open lesson', async ({ 
   const host = await openHost(page, baseURL!, src);
   expect(ok(await host.ask({ type: 'state' }))).toMatchObject({ mode: 'lesson', step: 1 });
   await expect(host.frame.getByTestId('embed-step')).toHaveText(/^Step 1 of \d+/);
+});
+
+test('an embedded built-in lesson at 800×500: no page scroll, no axe violations', async ({ page }) => {
+  await page.setViewportSize({ width: 800, height: 500 });
+  await page.goto('/?embed=1&lesson=cow-fork');
+  await page.waitForFunction(() => window.__mmlab !== undefined);
+  await page.evaluate(() => window.__mmlab!.ready);
+  await expect(page.getByTestId('embed-step')).toHaveText(/^Step 1 of \d+: /);
+  await page.getByRole('button', { name: 'Next step' }).click();
+  await expect(page.getByTestId('embed-step')).toHaveText(/^Step 2 of \d+: /);
+  await page.evaluate(() => window.__mmlab!.idle());
+  await expectNoScroll(page.mainFrame());
+  const results = await new AxeBuilder({ page }).analyze();
+  expect(
+    results.violations.map(
+      (v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`,
+    ),
+  ).toEqual([]);
+  await page.screenshot({ path: 'test-results/embed-cow-fork.png' });
 });

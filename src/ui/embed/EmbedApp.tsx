@@ -87,7 +87,7 @@ function EmbedBar({ host }: { host: EmbedHost }) {
               type="button"
               onClick={() => move(st.step - 1)}
               disabled={busy || running || st.step <= 1}
-              aria-label="Back"
+              aria-label="Previous step"
             >
               ◀
             </button>
@@ -95,7 +95,7 @@ function EmbedBar({ host }: { host: EmbedHost }) {
               type="button"
               onClick={() => move(st.step + 1)}
               disabled={busy || running || st.step >= st.steps}
-              aria-label="Next"
+              aria-label="Next step"
             >
               ▶
             </button>
