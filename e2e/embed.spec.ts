@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Frame, type Page } from '@playwright/test';
 import type { EmbedReply, EmbedState } from '../src/ui/embed/embed_api.ts';
+import { MmLab } from './fixtures.ts';
 
 const docs = readFileSync(new URL('../docs/lessons.md', import.meta.url), 'utf8');
 /** the complete example of docs/lessons.md: 5 steps, a numeric, a click and a choice question */
@@ -243,6 +244,25 @@ test('the Share panel copies iframe code that embeds the open lesson', async ({ 
   await expect(host.frame.getByTestId('embed-step')).toHaveText(/^Step 1 of \d+/);
 });
 
+test('with no lesson open, the embed code carries the machine and its scenario', async ({
+  page,
+  baseURL,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.runScenario('spawn A\nA mmap r1 64K rw\nA read r1 0 64K 4K');
+  await page.locator('[role=tab][data-panel="share"]').click();
+  await page.getByTestId('embed-copy').click();
+  const code = await page.getByTestId('embed-code').inputValue();
+  expect(code).toMatch(/^<iframe src="[^"]+\?embed=1#s=[\w-]+/);
+  const host = await openHost(page, baseURL!, /src="([^"]+)"/.exec(code)![1]!.replace(/&amp;/g, '&'));
+  // the share link's machine: A and its region, read through the frame
+  await expect
+    .poll(() => host.ask({ type: 'read', what: '/proc/A/status:VmSize' }))
+    .toMatchObject({ ok: true });
+  expect(await read(host, '/proc/vmstat:pgfault')).toBeGreaterThanOrEqual(16);
+});
+
 test('an embedded built-in lesson at 800×500: no page scroll, no axe violations', async ({ page }) => {
   await page.setViewportSize({ width: 800, height: 500 });
   await page.goto('/?embed=1&lesson=cow-fork');
@@ -260,4 +280,20 @@ test('an embedded built-in lesson at 800×500: no page scroll, no axe violations
     ),
   ).toEqual([]);
   await page.screenshot({ path: 'test-results/embed-cow-fork.png' });
+});
+
+test('after one load, an embedded lesson opens with the network cut', async ({ page, context }) => {
+  await page.goto('/?embed=1&lesson=zero-page');
+  await page.waitForFunction(() => window.__mmlab !== undefined);
+  await page.evaluate(() => window.__mmlab!.ready);
+  await page.evaluate(() => navigator.serviceWorker.ready);
+  await page.waitForFunction(() => navigator.serviceWorker.controller !== null);
+  await context.setOffline(true);
+  await page.goto('/?embed=1&lesson=cow-fork&views=frames,lessons');
+  await page.waitForFunction(() => window.__mmlab !== undefined);
+  await page.evaluate(() => window.__mmlab!.ready);
+  await expect(page.getByTestId('embed-step')).toHaveText(/^Step 1 of 7: /);
+  await expect(page.getByTestId('lesson-progress')).toHaveText(/^Step 1 of 7/);
+  await expect(page.locator('.process-grid-panel')).toHaveCount(0);
+  await context.setOffline(false);
 });

@@ -144,8 +144,8 @@ export function installEmbedApi(app: AppController, views: EmbedViewStore, win: 
   // A lesson the address names opens first; `ready` says the frame is up with it (or without it,
   // when it failed: the bar shows why, and the host may load another).
   void host.perform(async () => {
-    await app.ready;
     try {
+      await session.machineUp();
       await session.openFromUrl(win.location);
     } catch (e) {
       session.runner.store.setState({ error: e instanceof Error ? e.message : String(e) });

@@ -22,6 +22,12 @@ import { blankLine, leadingMachineLine } from '../scenario/scenario_text.ts';
 import type { EmbedState, LoadLessonRequest } from './embed_api.ts';
 import { lessonViews, type EmbedViewStore } from './embed_views.ts';
 
+/**
+ * How long a request waits for the first machine (a big boot takes seconds; a worker that never
+ * starts must not leave the host waiting for ever).
+ */
+export const MACHINE_UP_MS = 60_000;
+
 /** A scenario loaded by the host: the timeline operations its statements made. */
 interface LoadedScenario {
   /** the timeline index of each step's operation, in order */
@@ -79,7 +85,7 @@ export class EmbedSession {
    * the boot steps an unbooted reboot may list; the view ends at the last one (live).
    */
   async loadScenario(text: string): Promise<EmbedState> {
-    await this.app.ready;
+    await this.machineUp();
     this.runner.close();
     this.scenarioStore.setState({ scenario: null });
     let toRun = text;
@@ -120,7 +126,7 @@ export class EmbedSession {
       throw new Error(
         `the lesson's id '${lesson.id}' is a built-in lesson's: give it another id in its front matter`,
       );
-    await this.app.ready;
+    await this.machineUp();
     this.scenarioStore.setState({ scenario: null });
     if (!this.views.getState().fixed) this.views.setState({ views: lessonViews(lesson), active: null });
     await this.runner.open(lesson.id, true);
@@ -196,7 +202,7 @@ export class EmbedSession {
 
   /** The value an `expect` or `print` reads, from the machine as shown. */
   async read(what: string): Promise<{ what: string; value: number | string }> {
-    await this.app.ready;
+    await this.machineUp();
     return { what, value: await this.app.value(what) };
   }
 
@@ -208,6 +214,27 @@ export class EmbedSession {
     if (r.store.getState().lesson && !r.stepDone && !r.store.getState().running) {
       await r.answer(null);
       this.check();
+    }
+  }
+
+  /** Resolves once the first machine is up; throws if it is not up within MACHINE_UP_MS. */
+  async machineUp(): Promise<void> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `the machine has not started after ${MACHINE_UP_MS / 1000} s: ${this.app.store.getState().error ?? 'the frame may need reloading'}`,
+            ),
+          ),
+        MACHINE_UP_MS,
+      );
+    });
+    try {
+      await Promise.race([this.app.ready, late]);
+    } finally {
+      clearTimeout(timer);
     }
   }
 
