@@ -196,7 +196,7 @@ test('bad messages get error replies with their id, and the frame keeps working'
 });
 
 test('a scenario steps over its operations; the host picks the views', async ({ page, baseURL }) => {
-  const host = await openHost(page, baseURL!, '?embed=1&views=frames,status');
+  const host = await openHost(page, baseURL!, '?embed=1&views=frames,status,explain');
   const frame = host.frame;
   const scenario = [
     'machine arch=x86_64 ram=1G zero_page_patch=before',
@@ -208,12 +208,15 @@ test('a scenario steps over its operations; the host picks the views', async ({ 
   ].join('\n');
   const st = ok(await host.ask({ type: 'loadScenario', text: scenario })) as EmbedState;
   // one step per statement that ran (the machine line configures, it is not a step)
-  expect(st).toMatchObject({ mode: 'scenario', step: 5, steps: 5, views: ['frames', 'status'] });
+  expect(st).toMatchObject({ mode: 'scenario', step: 5, steps: 5, views: ['frames', 'status', 'explain'] });
   await expect(frame.getByTestId('embed-step')).toHaveText(/^Step 5 of 5: A write r1/);
   const after = await read(host, '/proc/A/status:VmRSS');
   ok(await host.ask({ type: 'goTo', step: 4 }));
   await expect(frame.getByTestId('embed-step')).toHaveText(/^Step 4 of 5: A read r1/);
   expect(await read(host, '/proc/A/status:VmRSS')).toBe((after as number) - 4);
+  // "What happened" explains the step shown, as in the app
+  await frame.getByRole('tab', { name: 'What happened' }).click();
+  await expect(frame.locator('#embed-tabpanel-explain')).toContainText('A read r1 0 64K 4K');
   // the frame's own Back button moves too, and tells the host
   await frame.getByRole('button', { name: 'Previous step' }).click();
   await expect(frame.getByTestId('embed-step')).toHaveText(/^Step 3 of 5: A mmap r1/);

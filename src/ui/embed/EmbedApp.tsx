@@ -36,6 +36,7 @@ export function EmbedApp({ host }: { host: EmbedHost }) {
         <ErrorBanner />
         <WorkProgress />
       </div>
+      {views.includes('explain') && <TimelineFeed />}
       <main className={layout} id="main">
         {stage.length > 0 && (
           <section className="embed-stage" aria-label="Stage" id="stage" data-count={stage.length}>
@@ -55,6 +56,28 @@ export function EmbedApp({ host }: { host: EmbedHost }) {
       </main>
     </div>
   );
+}
+
+/**
+ * "What happened" (the `explain` view) reads the timeline the full app's strip fetches; the frame
+ * has no strip, so this fetches it the same way (on every operation, machine and position).
+ */
+function TimelineFeed() {
+  const controller = useController();
+  const opVersion = useAppState((s) => s.opVersion);
+  const generation = useAppState((s) => s.machine?.generation);
+  const pos = useAppState((s) => s.timelinePos);
+  useEffect(() => {
+    let live = true;
+    controller.timeline(null).then(
+      (r) => live && controller.store.setState({ timeline: r }),
+      () => undefined, // the error banner shows a machine that does not answer
+    );
+    return () => {
+      live = false;
+    };
+  }, [controller, opVersion, generation, pos]);
+  return null;
 }
 
 /** The one-line bar: brand (opens the full app), lesson title, step, Back/Next. */
