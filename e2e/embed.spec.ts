@@ -191,8 +191,14 @@ test('bad messages get error replies with their id, and the frame keeps working'
   const failed = await host.ask({ type: 'loadScenario', text: 'spawn A\nA frobnicate r1' });
   expect(failed.ok).toBe(false);
   if (!failed.ok) expect(failed.error).toMatch(/^line 2:\d+: /);
+  // the line before it ran and is a step
+  expect(ok(await host.ask({ type: 'state' }))).toMatchObject({
+    mode: 'scenario',
+    steps: 1,
+    stepTitle: 'spawn A',
+  });
   // ...and the frame still answers
-  expect(ok(await host.ask({ type: 'state' }))).toMatchObject({ views: ['frames', 'process'] });
+  expect(typeof (await read(host, '/proc/A/status:VmRSS'))).toBe('number');
 });
 
 test('a scenario steps over its operations; the host picks the views', async ({ page, baseURL }) => {

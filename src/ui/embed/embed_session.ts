@@ -98,11 +98,13 @@ export class EmbedSession {
     }
     if (this.app.store.getState().timelinePos !== null) await this.app.seek(null);
     const first = (await this.app.timeline(null)).ops.length;
+    // A failing line stops the run; the lines before it keep their effect and stay steppable.
+    let failed: string | null = null;
     if (toRun.trim()) {
       const r = await this.app.run(toRun);
       if (!r) throw new Error(this.app.store.getState().error ?? 'the machine did not answer');
       const e = r.errors[0];
-      if (e) throw new Error(`line ${e.line}:${e.col}: ${e.message}`);
+      if (e) failed = `line ${e.line}:${e.col}: ${e.message}`;
     }
     const ops = (await this.app.timeline(null)).ops;
     const mine = ops.map((o, i) => ({ o, i })).filter(({ o, i }) => i >= first && o.kind !== 'boot');
@@ -110,6 +112,7 @@ export class EmbedSession {
       scenario: { ops: mine.map((x) => x.i), labels: mine.map((x) => x.o.label) },
     });
     if (!this.views.getState().fixed) this.views.setState({ views: ['frames', 'process'], active: null });
+    if (failed) throw new Error(failed);
     return this.state();
   }
 
