@@ -90,14 +90,14 @@ function canvasColours(frame: Frame, selector: string): Promise<number> {
   }, selector);
 }
 
-async function expectNoScroll(frame: Frame): Promise<void> {
+async function expectNoScroll(frame: Frame, height = 500): Promise<void> {
   const d = await frame.evaluate(() => ({
     h: document.scrollingElement!.scrollHeight,
     ih: window.innerHeight,
     w: document.scrollingElement!.scrollWidth,
     iw: window.innerWidth,
   }));
-  expect(d.ih).toBe(500);
+  expect(d.ih).toBe(height);
   expect(d.h, 'frame document height').toBeLessThanOrEqual(d.ih);
   expect(d.w, 'frame document width').toBeLessThanOrEqual(d.iw);
 }
@@ -281,7 +281,17 @@ test('an embedded built-in lesson at 800×500: no page scroll, no axe violations
   await page.getByRole('button', { name: 'Next step' }).click();
   await expect(page.getByTestId('embed-step')).toHaveText(/^Step 2 of \d+: /);
   await page.evaluate(() => window.__mmlab!.idle());
-  await expectNoScroll(page.mainFrame());
+  // a small slide's frame and a larger one do not scroll either
+  for (const [width, height] of [
+    [640, 360],
+    [1024, 600],
+    [800, 500],
+  ] as const) {
+    await page.setViewportSize({ width, height });
+    await page.evaluate(() => window.__mmlab!.idle());
+    await expectNoScroll(page.mainFrame(), height);
+    await page.screenshot({ path: `test-results/embed-cow-fork-${width}x${height}.png` });
+  }
   const results = await new AxeBuilder({ page }).analyze();
   expect(
     results.violations.map(

@@ -4,6 +4,7 @@
  * error that names the field, with the request's id whenever it had a usable one. Also the embed
  * address and the iframe code the Share panel copies (embed_url.ts).
  */
+import { readFileSync } from 'node:fs';
 import { describe, expect, it, vi } from 'vitest';
 import {
   MAX_MARKDOWN_CHARS,
@@ -14,6 +15,9 @@ import {
   type Checked,
 } from '../src/ui/embed/embed_api.ts';
 import { EmbedHost } from '../src/ui/embed/embed_host.ts';
+import { VIEW_IDS, lessonViews } from '../src/ui/embed/embed_views.ts';
+import { LESSONS } from '../src/ui/lessons/index.ts';
+import { parseLessonDoc } from '../src/ui/lessons/lesson_doc.ts';
 import type { EmbedSession } from '../src/ui/embed/embed_session.ts';
 import { embedCode, embedUrl, fullAppUrl, isEmbed, viewsFromUrl } from '../src/ui/embed/embed_url.ts';
 
@@ -148,6 +152,19 @@ describe('checkRequest refuses, saying what is wrong', () => {
     // a huge bad value is described, not echoed
     const e = error(check({ mmlab: 1, id: 1, type: 'goTo', step: 'y'.repeat(10_000) })).error;
     expect(e.length).toBeLessThan(120);
+  });
+});
+
+describe('the views a lesson needs', () => {
+  it('the grids, the narration and the panels its steps point at; the process view only with processes', () => {
+    const docs = readFileSync(new URL('../docs/lessons.md', import.meta.url), 'utf8');
+    const example = parseLessonDoc(/````markdown\n([\s\S]*?)````/.exec(docs)![1]!, 'docs/lessons.md');
+    expect(lessonViews(example)).toEqual(['frames', 'process', 'lessons', 'status']);
+    const boot = LESSONS.find((l) => l.id === 'boot-zero-page')!;
+    expect(lessonViews(boot)).not.toContain('process');
+    expect(lessonViews(boot).slice(0, 2)).toEqual(['frames', 'lessons']);
+    // every view a lesson asks for is one a host may name
+    for (const l of LESSONS) for (const v of lessonViews(l)) expect(VIEW_IDS).toContain(v);
   });
 });
 
