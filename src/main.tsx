@@ -10,6 +10,10 @@ import { ControllerContext } from './ui/context.ts';
 import { isShareHash } from './ui/share/share_codec.ts';
 import { openShareLink } from './ui/share/share_actions.ts';
 import { openSharedLesson } from './ui/shared_lesson.ts';
+import { EmbedApp } from './ui/embed/EmbedApp.tsx';
+import { installEmbedApi } from './ui/embed/embed_host.ts';
+import { isEmbed, viewsFromUrl } from './ui/embed/embed_url.ts';
+import { VIEW_IDS, createEmbedViewStore } from './ui/embed/embed_views.ts';
 import { installTestApi } from './ui/test_api.ts';
 import { createWorkerClient } from './worker/client.ts';
 import { registerServiceWorker } from './pwa.ts';
@@ -26,8 +30,13 @@ const controller = new AppController(createWorkerClient(), createWorkerClient);
 installTestApi(controller);
 // A share link (#s=...) opens its machine and scenario; otherwise the default machine boots.
 void (isShareHash(location.hash) ? openShareLink(controller, location.hash) : controller.start());
+// ?embed=1: the emulator in an iframe, only the views asked for, driven by its host's postMessages
+// (src/ui/embed, docs/embed.md); it opens the lesson a link names itself.
+const embed = isEmbed(location.search)
+  ? installEmbedApi(controller, createEmbedViewStore(viewsFromUrl(location.search, VIEW_IDS)))
+  : null;
 // A teacher's lesson in the link (#lesson=~doc1.…) or at ?lesson-url=: opens after the first boot.
-void openSharedLesson(controller, location);
+if (!embed) void openSharedLesson(controller, location);
 // A share link pasted into this tab's address bar changes only the hash: open it too.
 window.addEventListener('hashchange', () => {
   if (isShareHash(location.hash)) void openShareLink(controller, location.hash);
@@ -38,7 +47,7 @@ registerServiceWorker();
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <ControllerContext.Provider value={controller}>
-      <App />
+      {embed ? <EmbedApp host={embed} /> : <App />}
     </ControllerContext.Provider>
   </StrictMode>,
 );

@@ -4,6 +4,7 @@
  */
 import { useId, useState } from 'react';
 import { useAppState, useController } from './context.ts';
+import { EmbedCodeButton } from './embed/EmbedCodeButton.tsx';
 import { toChromeTrace } from './export/chrome_trace.ts';
 import { canvasPng, download, flatten, procBundle } from './export/downloads.ts';
 import { makeShareLink } from './share/share_actions.ts';
@@ -110,6 +111,7 @@ export function ShareExportPanel() {
         onFocus={(e) => e.currentTarget.select()}
         data-testid="share-link"
       />
+      <EmbedCodeButton />
       <div className="share-buttons">
         <button type="button" disabled={busy || !hasMachine} onClick={trace}>
           Trace (Perfetto JSON)
