@@ -94,8 +94,9 @@ export class LessonRunner {
   constructor(
     private readonly app: AppController,
     storage: QuizStorage | undefined = browserStorage(),
+    record = true,
   ) {
-    this.book = new QuizBook(storage);
+    this.book = new QuizBook(record ? storage : undefined);
   }
 
   private get s(): LessonState {
@@ -389,11 +390,14 @@ export function lessonFromUrl(loc: Pick<Location, 'search' | 'hash'>): string | 
 
 const runners = new WeakMap<AppController, LessonRunner>();
 
-/** The one lesson runner of an app (the panel and the test API share it). */
-export function runnerFor(app: AppController): LessonRunner {
+/**
+ * The one lesson runner of an app (the panel and the test API share it). `record` false (an embedded
+ * frame, whose host page moves through the steps): answers are not kept in this browser's quiz.
+ */
+export function runnerFor(app: AppController, opts: { record?: boolean } = {}): LessonRunner {
   let r = runners.get(app);
   if (!r) {
-    r = new LessonRunner(app);
+    r = opts.record === false ? new LessonRunner(app, undefined, false) : new LessonRunner(app);
     runners.set(app, r);
   }
   return r;

@@ -44,7 +44,8 @@ export class EmbedSession {
     readonly app: AppController,
     readonly views: EmbedViewStore,
   ) {
-    this.runner = runnerFor(app);
+    // the host page drives the steps (their questions skipped): not the learner's quiz answers
+    this.runner = runnerFor(app, { record: false });
   }
 
   /** Where the frame is now (replies and `step` events carry it). */
@@ -218,6 +219,8 @@ export class EmbedSession {
       await r.answer(null);
       this.check();
     }
+    // A "click the frame" question holds back its pointer until answered: skipped here, so it shows.
+    r.answerFrame(true);
   }
 
   /** Resolves once the first machine is up; throws if it is not up within MACHINE_UP_MS. */
