@@ -106,7 +106,15 @@ export function Workspace() {
         <div className="ws-right">
           <section className="explain-column" aria-label="Explanation" id="explanation">
             {panelsIn('explain').map((p) => (
-              <div className={`explain-part explain-${p.id}`} key={p.id}>
+              // Each part scrolls on its own when the column is short: focusable, so the keyboard
+              // can scroll it too (axe scrollable-region-focusable).
+              <div
+                className={`explain-part explain-${p.id}`}
+                key={p.id}
+                tabIndex={0}
+                role="group"
+                aria-label={`${p.title} (scrolls)`}
+              >
                 <p.component />
               </div>
             ))}
