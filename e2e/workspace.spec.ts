@@ -248,3 +248,81 @@ test('Lesson Back rewinds the machine to where that step left it; ?lesson=bogus 
   await app.idle();
   await expect(page.getByTestId('timeline-where')).toContainText('Live');
 });
+
+/**
+ * Below 1280 px wide the workspace stacks: stage, explanation, docks, then the timeline strip, and
+ * the document scrolls (it may). Asserted instead of "no document scroll": nothing is wider than the
+ * window (no sideways scroll), the areas follow one another without overlapping, each one can be
+ * scrolled into view, the frame grid and the process cells keep a readable size, and a COW click
+ * still shows what happened.
+ */
+const NARROW = [
+  { width: 1024, height: 768 },
+  { width: 800, height: 600 },
+  { width: 390, height: 844 },
+];
+
+for (const size of NARROW)
+  test(`${size.width}×${size.height}: a stacked layout, every area reachable, none overlapping, COW explained`, async ({
+    page,
+  }) => {
+    await page.setViewportSize(size);
+    const errors = watchErrors(page);
+    const app = new MmLab(page);
+    await app.open();
+    await app.screenshot(`workspace-narrow-${size.width}-first`);
+    await app.runScenario('spawn A\nA mmap r1 64K rw\nA read r1 0 64K 4K');
+    await page.getByRole('radio', { name: /Write/ }).check();
+    await app.clickPage(2);
+    const explain = page.getByTestId('explain');
+    await expect(explain).toContainText('wp_page_copy');
+    await explain.scrollIntoViewIfNeeded();
+    await expect(explain).toBeInViewport();
+    await app.screenshot(`workspace-narrow-${size.width}-cow`);
+    await app.screenshot(`workspace-narrow-${size.width}-full`, true);
+
+    const d = await app.documentScrolls();
+    expect(d.scrollWidth, 'no sideways scroll').toBeLessThanOrEqual(d.innerWidth);
+    // The areas, top to bottom, and each one reachable by scrolling.
+    const areas = [
+      page.locator('#stage'),
+      page.locator('#explanation'),
+      page.getByTestId('dock-side'),
+      page.getByTestId('dock-bottom'),
+      page.locator('#timeline'),
+    ];
+    const boxes = [];
+    for (const a of areas) {
+      await a.scrollIntoViewIfNeeded();
+      await expect(a).toBeInViewport();
+      boxes.push(
+        await a.evaluate((el) => {
+          const r = el.getBoundingClientRect();
+          return {
+            top: r.top + window.scrollY,
+            bottom: r.bottom + window.scrollY,
+            left: r.left,
+            right: r.right,
+          };
+        }),
+      );
+    }
+    for (const b of boxes) {
+      expect(b.left).toBeGreaterThanOrEqual(0);
+      expect(b.right).toBeLessThanOrEqual(size.width);
+    }
+    // The areas follow one another down the page (none is sticky), none overlapping another.
+    const flow = [...boxes].sort((a, b) => a.top - b.top);
+    for (let i = 1; i < flow.length; i++)
+      expect(flow[i]!.top, `area ${i} starts below the one before`).toBeGreaterThanOrEqual(
+        flow[i - 1]!.bottom - 1,
+      );
+
+    // Readable: the frame grid and the process grid are at least 300×200 px (or the window's width).
+    for (const grid of [app.grid, page.getByTestId('process-grid')]) {
+      const r = (await grid.boundingBox())!;
+      expect(r.width).toBeGreaterThanOrEqual(Math.min(300, size.width - 40));
+      expect(r.height).toBeGreaterThanOrEqual(200);
+    }
+    expect(errors).toEqual([]);
+  });
