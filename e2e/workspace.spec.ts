@@ -326,3 +326,53 @@ for (const size of NARROW)
     }
     expect(errors).toEqual([]);
   });
+
+test('a dock tab pops out into its own window, stays live, and comes back when the window closes', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  const app = new MmLab(page);
+  await app.open();
+  await app.openPanel('proc');
+  const dock = page.getByTestId('dock-bottom');
+  const [popup] = await Promise.all([
+    page.waitForEvent('popup'),
+    dock.getByRole('button', { name: 'Pop out /proc into its own window' }).click(),
+  ]);
+  await popup.waitForLoadState();
+  const text = popup.getByTestId('proc-text');
+  await expect(text).toHaveAttribute('data-path', '/proc/buddyinfo');
+  // The app's stylesheets came along: the panel is styled in its window as in the dock.
+  await expect(popup.locator('.panel').first()).toHaveCSS('border-radius', '0px');
+  const before = (await text.innerText()).trim();
+  expect(await popup.title()).toBe('/proc — MM Lab');
+  // The main window's dock says where the panel went, and /proc is not drawn twice.
+  await expect(page.getByTestId('popped-out-proc')).toContainText('/proc is in its own window');
+  await expect(dock.locator('[role=tab][data-panel="proc"]')).toContainText('(in its own window)');
+  await expect(page.getByTestId('proc-text')).toHaveCount(0);
+  await popup.setViewportSize({ width: 760, height: 620 });
+  await popup.screenshot({ path: 'test-results/workspace-popout-window.png' });
+  await app.screenshot('workspace-popout-main');
+
+  // An operation in the main window: the popped-out panel follows it.
+  await app.alloc('a', 3);
+  await expect(text).not.toHaveText(before);
+
+  // Closing the window puts the panel back in its tab.
+  await popup.close();
+  await expect(page.getByTestId('popped-out-proc')).toHaveCount(0);
+  await app.openPanel('proc');
+  await expect(page.getByTestId('proc-text')).toBeVisible();
+  await expect(dock.getByRole('button', { name: 'Pop out /proc into its own window' })).toBeVisible();
+
+  // By keyboard: Shift+o pops out the selected tab of the dock last used; Bring back closes the window.
+  await dock.locator('[role=tab][data-panel="proc"]').focus();
+  // (the tab list keeps its arrows and letters: the page-wide keys act once focus leaves it)
+  await page.evaluate(() => (document.activeElement as HTMLElement).blur());
+  const [again] = await Promise.all([page.waitForEvent('popup'), page.keyboard.press('Shift+O')]);
+  await expect(again.getByTestId('proc-text')).toBeVisible();
+  await page.getByTestId('bring-back-bottom').click();
+  await expect(page.getByTestId('proc-text')).toBeVisible();
+  expect(again.isClosed()).toBe(true);
+  expect(errors).toEqual([]);
+});
