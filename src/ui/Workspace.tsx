@@ -12,7 +12,7 @@ import { Dock } from './Dock.tsx';
 import { POPOUT_KEY, ownsKeys } from './keys.ts';
 import { PANELS, activeIn, openPanel, panelById, panelsIn } from './panels.tsx';
 import { PastBanner } from './PastBanner.tsx';
-import { popOut, usePopouts } from './popout/popout_windows.ts';
+import { popOut, showWindow, usePopouts } from './popout/popout_windows.ts';
 import { Splitter } from './Splitter.tsx';
 import { TimelinePanel } from './TimelinePanel.tsx';
 
@@ -66,6 +66,8 @@ export function Workspace() {
       if (!p) return;
       e.preventDefault();
       openPanel(controller, p.id);
+      // A panel in its own window: its key raises that window.
+      if (p.id in usePopouts.getState().out) showWindow(p.id);
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
