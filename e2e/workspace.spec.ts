@@ -357,6 +357,10 @@ test('a dock tab pops out into its own window, stays live, and comes back when t
   // An operation in the main window: the popped-out panel follows it.
   await app.alloc('a', 3);
   await expect(text).not.toHaveText(before);
+  // The window's own controls work (React hears events in the other document): choose another file.
+  await popup.getByRole('combobox', { name: '/proc file' }).selectOption('/proc/meminfo');
+  await expect(text).toHaveAttribute('data-path', '/proc/meminfo');
+  await expect(text).toContainText('MemFree:');
 
   // Closing the window puts the panel back in its tab.
   await popup.close();
