@@ -4,6 +4,7 @@
  * beside the stage, the timeline strip always there, boot one action away, past and live told
  * apart, machine settings applied explicitly, and no console errors.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { LESSONS } from './lesson_docs.ts';
 import { MmLab } from './fixtures.ts';
@@ -353,6 +354,11 @@ test('a dock tab pops out into its own window, stays live, and comes back when t
   await popup.setViewportSize({ width: 760, height: 620 });
   await popup.screenshot({ path: 'test-results/workspace-popout-window.png' });
   await app.screenshot('workspace-popout-main');
+  // Both windows stay accessible: the main one with its placeholder, the popped-out one.
+  for (const p of [page, popup]) {
+    const axe = await new AxeBuilder({ page: p }).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  }
 
   // An operation in the main window: the popped-out panel follows it.
   await app.alloc('a', 3);

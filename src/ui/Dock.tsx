@@ -122,15 +122,19 @@ export function Dock({ dock, label }: { dock: 'side' | 'bottom'; label: string }
         >
           {out[p.id] ? (
             <>
-              <p className="popped-out" data-testid={`popped-out-${p.id}`}>
-                <strong>{p.title}</strong> is in its own window.{' '}
-                <button type="button" onClick={() => showWindow(p.id)}>
-                  Show its window
-                </button>{' '}
-                <button type="button" onClick={() => bringBack(p.id)}>
-                  Bring back
-                </button>
-              </p>
+              {/* The placeholder carries the panel's heading id (the panel itself is in the other
+                  window's document), so a lesson pointing at the panel outlines this instead. */}
+              <section className="popped-out" data-testid={`popped-out-${p.id}`}>
+                <p id={p.heading}>
+                  <strong>{p.title}</strong> is in its own window.{' '}
+                  <button type="button" onClick={() => showWindow(p.id)}>
+                    Show its window
+                  </button>{' '}
+                  <button type="button" onClick={() => bringBack(p.id)}>
+                    Bring back
+                  </button>
+                </p>
+              </section>
               {createPortal(<p.component />, out[p.id]!)}
             </>
           ) : (

@@ -104,6 +104,11 @@ function prepareDocument(win: Window, title: string, id: string): HTMLElement {
   const body = doc.createElement('div');
   body.className = 'dock-body';
   root.appendChild(body);
+  // A page's one level-one heading, for screen readers (the panel's own heading is an h2).
+  const h1 = doc.createElement('h1');
+  h1.className = 'sr-only';
+  h1.textContent = `MM Lab: ${title}`;
+  root.prepend(h1);
   doc.body.appendChild(root);
   return body;
 }
