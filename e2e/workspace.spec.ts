@@ -4,6 +4,7 @@
  * beside the stage, the timeline strip always there, boot one action away, past and live told
  * apart, machine settings applied explicitly, and no console errors.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { LESSONS } from './lesson_docs.ts';
 import { MmLab } from './fixtures.ts';
@@ -247,4 +248,141 @@ test('Lesson Back rewinds the machine to where that step left it; ?lesson=bogus 
   await panel.getByRole('button', { name: 'Next' }).click();
   await app.idle();
   await expect(page.getByTestId('timeline-where')).toContainText('Live');
+});
+
+/**
+ * Below 1280 px wide the workspace stacks: stage, explanation, docks, then the timeline strip, and
+ * the document scrolls (it may). Asserted instead of "no document scroll": nothing is wider than the
+ * window (no sideways scroll), the areas follow one another without overlapping, each one can be
+ * scrolled into view, the frame grid and the process cells keep a readable size, and a COW click
+ * still shows what happened.
+ */
+const NARROW = [
+  { width: 1024, height: 768 },
+  { width: 800, height: 600 },
+  { width: 390, height: 844 },
+];
+
+for (const size of NARROW)
+  test(`${size.width}×${size.height}: a stacked layout, every area reachable, none overlapping, COW explained`, async ({
+    page,
+  }) => {
+    await page.setViewportSize(size);
+    const errors = watchErrors(page);
+    const app = new MmLab(page);
+    await app.open();
+    await app.screenshot(`workspace-narrow-${size.width}-first`);
+    await app.runScenario('spawn A\nA mmap r1 64K rw\nA read r1 0 64K 4K');
+    await page.getByRole('radio', { name: /Write/ }).check();
+    await app.clickPage(2);
+    const explain = page.getByTestId('explain');
+    await expect(explain).toContainText('wp_page_copy');
+    await explain.scrollIntoViewIfNeeded();
+    await expect(explain).toBeInViewport();
+    await app.screenshot(`workspace-narrow-${size.width}-cow`);
+    await app.screenshot(`workspace-narrow-${size.width}-full`, true);
+
+    const d = await app.documentScrolls();
+    expect(d.scrollWidth, 'no sideways scroll').toBeLessThanOrEqual(d.innerWidth);
+    // The areas, top to bottom, and each one reachable by scrolling.
+    const areas = [
+      page.locator('#stage'),
+      page.locator('#explanation'),
+      page.getByTestId('dock-side'),
+      page.getByTestId('dock-bottom'),
+      page.locator('#timeline'),
+    ];
+    const boxes = [];
+    for (const a of areas) {
+      await a.scrollIntoViewIfNeeded();
+      await expect(a).toBeInViewport();
+      boxes.push(
+        await a.evaluate((el) => {
+          const r = el.getBoundingClientRect();
+          return {
+            top: r.top + window.scrollY,
+            bottom: r.bottom + window.scrollY,
+            left: r.left,
+            right: r.right,
+          };
+        }),
+      );
+    }
+    for (const b of boxes) {
+      expect(b.left).toBeGreaterThanOrEqual(0);
+      expect(b.right).toBeLessThanOrEqual(size.width);
+    }
+    // The areas follow one another down the page (none is sticky), none overlapping another.
+    const flow = [...boxes].sort((a, b) => a.top - b.top);
+    for (let i = 1; i < flow.length; i++)
+      expect(flow[i]!.top, `area ${i} starts below the one before`).toBeGreaterThanOrEqual(
+        flow[i - 1]!.bottom - 1,
+      );
+
+    // Readable: the frame grid and the process grid are at least 300×200 px (or the window's width).
+    for (const grid of [app.grid, page.getByTestId('process-grid')]) {
+      const r = (await grid.boundingBox())!;
+      expect(r.width).toBeGreaterThanOrEqual(Math.min(300, size.width - 40));
+      expect(r.height).toBeGreaterThanOrEqual(200);
+    }
+    expect(errors).toEqual([]);
+  });
+
+test('a dock tab pops out into its own window, stays live, and comes back when the window closes', async ({
+  page,
+}) => {
+  const errors = watchErrors(page);
+  const app = new MmLab(page);
+  await app.open();
+  await app.openPanel('proc');
+  const dock = page.getByTestId('dock-bottom');
+  const [popup] = await Promise.all([
+    page.waitForEvent('popup'),
+    dock.getByRole('button', { name: 'Pop out /proc into its own window' }).click(),
+  ]);
+  await popup.waitForLoadState();
+  const text = popup.getByTestId('proc-text');
+  await expect(text).toHaveAttribute('data-path', '/proc/buddyinfo');
+  // The app's stylesheets came along: the panel is styled in its window as in the dock.
+  await expect(popup.locator('.panel').first()).toHaveCSS('border-radius', '0px');
+  const before = (await text.innerText()).trim();
+  expect(await popup.title()).toBe('/proc — MM Lab');
+  // The main window's dock says where the panel went, and /proc is not drawn twice.
+  await expect(page.getByTestId('popped-out-proc')).toContainText('/proc is in its own window');
+  await expect(dock.locator('[role=tab][data-panel="proc"]')).toContainText('(in its own window)');
+  await expect(page.getByTestId('proc-text')).toHaveCount(0);
+  await popup.setViewportSize({ width: 760, height: 620 });
+  await popup.screenshot({ path: 'test-results/workspace-popout-window.png' });
+  await app.screenshot('workspace-popout-main');
+  // Both windows stay accessible: the main one with its placeholder, the popped-out one.
+  for (const p of [page, popup]) {
+    const axe = await new AxeBuilder({ page: p }).analyze();
+    expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
+  }
+
+  // An operation in the main window: the popped-out panel follows it.
+  await app.alloc('a', 3);
+  await expect(text).not.toHaveText(before);
+  // The window's own controls work (React hears events in the other document): choose another file.
+  await popup.getByRole('combobox', { name: '/proc file' }).selectOption('/proc/meminfo');
+  await expect(text).toHaveAttribute('data-path', '/proc/meminfo');
+  await expect(text).toContainText('MemFree:');
+
+  // Closing the window puts the panel back in its tab.
+  await popup.close();
+  await expect(page.getByTestId('popped-out-proc')).toHaveCount(0);
+  await app.openPanel('proc');
+  await expect(page.getByTestId('proc-text')).toBeVisible();
+  await expect(dock.getByRole('button', { name: 'Pop out /proc into its own window' })).toBeVisible();
+
+  // By keyboard: Shift+o pops out the selected tab of the dock last used; Bring back closes the window.
+  await dock.locator('[role=tab][data-panel="proc"]').focus();
+  // (the tab list keeps its arrows and letters: the page-wide keys act once focus leaves it)
+  await page.evaluate(() => (document.activeElement as HTMLElement).blur());
+  const [again] = await Promise.all([page.waitForEvent('popup'), page.keyboard.press('Shift+O')]);
+  await expect(again.getByTestId('proc-text')).toBeVisible();
+  await page.getByTestId('bring-back-bottom').click();
+  await expect(page.getByTestId('proc-text')).toBeVisible();
+  expect(again.isClosed()).toBe(true);
+  expect(errors).toEqual([]);
 });

@@ -9,9 +9,10 @@
 import { useEffect, type CSSProperties } from 'react';
 import { useAppState, useController } from './context.ts';
 import { Dock } from './Dock.tsx';
-import { ownsKeys } from './keys.ts';
-import { PANELS, openPanel, panelById, panelsIn } from './panels.tsx';
+import { POPOUT_KEY, ownsKeys } from './keys.ts';
+import { PANELS, activeIn, openPanel, panelById, panelsIn } from './panels.tsx';
 import { PastBanner } from './PastBanner.tsx';
+import { popOut, showWindow, usePopouts } from './popout/popout_windows.ts';
 import { Splitter } from './Splitter.tsx';
 import { TimelinePanel } from './TimelinePanel.tsx';
 
@@ -51,10 +52,22 @@ export function Workspace() {
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
       if (e.altKey || e.ctrlKey || e.metaKey || ownsKeys(e)) return;
+      if (e.key === POPOUT_KEY) {
+        // The selected tab of the dock last used goes to its own window (in this key's user action:
+        // a popup blocker allows it here and not later).
+        const id = activeIn(controller.store.getState().docks, usePopouts.getState().lastDock);
+        const panel = id ? panelById(id) : undefined;
+        if (!panel) return;
+        e.preventDefault();
+        popOut(panel.id, panel.title);
+        return;
+      }
       const p = PANELS.find((q) => q.key === e.key);
       if (!p) return;
       e.preventDefault();
       openPanel(controller, p.id);
+      // A panel in its own window: its key raises that window.
+      if (p.id in usePopouts.getState().out) showWindow(p.id);
     };
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);

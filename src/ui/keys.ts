@@ -14,3 +14,9 @@ export function ownsKeys(e: KeyboardEvent): boolean {
   // A focusable box that is not a control (a hexdump, a log, a map) scrolls or moves with the keys.
   return t.tabIndex >= 0 && !['BUTTON', 'A', 'SUMMARY'].includes(t.tagName);
 }
+
+/**
+ * Pops the selected tab of the dock last used (focused or clicked) out into its own window, or
+ * raises that window (Dock.tsx, popout/popout_windows.ts). Shift+o: `o` opens the Boot tab.
+ */
+export const POPOUT_KEY = 'O';

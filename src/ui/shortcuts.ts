@@ -34,6 +34,10 @@ export const SHORTCUTS: readonly ShortcutGroup[] = [
       { keys: ['g'], what: 'boot: run to the end' },
       { keys: ['r'], what: 'process grid: clicks read pages' },
       { keys: ['w'], what: 'process grid: clicks write pages' },
+      {
+        keys: ['O'],
+        what: 'pop the selected tab of the dock last used out into its own window (Shift+o; closing the window brings it back)',
+      },
     ],
   },
   {
