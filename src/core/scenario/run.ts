@@ -951,6 +951,7 @@ export class Session {
       case 'madvise': {
         const advices = [
           'dontneed',
+          'free',
           'populate_read',
           'populate_write',
           'hugepage',
