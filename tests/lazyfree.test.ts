@@ -145,3 +145,70 @@ describe('MADV_FREE against the kernel (madv-free.json)', () => {
     expect(text).toContain('A: madvise free: EINVAL');
   });
 });
+
+describe('MADV_FREE beyond the record', () => {
+  const run = (text: string) => {
+    let out = '';
+    const r = runScenario(text, { out: (t) => (out += t), check: true });
+    return { ...r, out };
+  };
+
+  it('drops swap entries in the range: the slot is freed and a read gets zeros, not the old data', () => {
+    const r = run(`machine arch=x86_64 ram=256M cpus=2
+boot
+swapon 16M
+spawn A
+A mmap r 64K rw
+A write r 0 64K 4K 0x77
+A madvise r 0 64K pageout
+expect /proc/A/status:VmSwap == 64
+A madvise r 0 64K free
+expect /proc/A/status:VmSwap == 0
+expect /proc/meminfo:SwapFree == 16380
+A checksum r 0 64K
+expect dump_sum == 0
+`);
+    expect(r.out).not.toContain('FAIL');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('pages shared with a fork child after MADV_FREE are not discarded: both still read the data', () => {
+    const r = run(`machine arch=x86_64 ram=256M cpus=2
+boot
+spawn A
+A mmap r 64K rw
+A write r 0 64K 4K 0x33
+A fork B
+A madvise r 0 64K free
+A madvise r 0 64K pageout
+expect /proc/vmstat:pglazyfreed == 0
+B checksum r 0 64K
+expect dump_sum == 816
+A checksum r 0 64K
+expect dump_sum == 816
+`);
+    expect(r.out).not.toContain('FAIL');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('lazyfree pages freed by munmap and exit leave the file LRU counters at zero', () => {
+    // 64 folios marked in two calls: the second call's drain moves the first call's last one,
+    // and its own last one waits in the batch (252 kB, not 256) until munmap's lru_add_drain()
+    // (free_pages_and_swap_cache) moves it
+    const r = run(`machine arch=x86_64 ram=256M cpus=2
+boot
+spawn A
+A mmap r 256K rw
+A write r 0 256K 4K 1
+A madvise r 0 128K free
+A madvise r 128K 128K free
+expect /proc/meminfo:Inactive(file) == 252
+A munmap r 0 128K
+expect /proc/meminfo:Inactive(file) == 128
+A exit
+expect /proc/meminfo:Inactive(file) == 0
+`);
+    expect(r.out).not.toContain('FAIL');
+    expect(r.exitCode).toBe(0);
+  });
+});
