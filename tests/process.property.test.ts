@@ -37,6 +37,12 @@ interface ModelProc {
   regions: Map<string, ModelRegion>;
   /** private bytes written, by address */
   mem: Map<number, number>;
+  /**
+   * private pages MADV_FREE made lazyfree (page address): reclaim may have discarded one, so each
+   * byte reads as in `mem` or 0, the whole page alike; bytes written since are in `exact`
+   */
+  lazy: Set<number>;
+  exact: Set<number>;
 }
 
 type Op =
@@ -46,7 +52,7 @@ type Op =
   | { k: 'fork'; p: number }
   | { k: 'munmap'; p: number; r: number }
   | {
-      k: 'dontneed' | 'mprotect' | 'pageout' | 'cold';
+      k: 'dontneed' | 'free' | 'mprotect' | 'pageout' | 'cold';
       p: number;
       r: number;
       page: number;
@@ -93,8 +99,9 @@ const opArbFor = (maxPages: number, span: number): fc.Arbitrary<Op> =>
     })),
     { weight: 2, arbitrary: fc.record({ k: fc.constant('fork' as const), p: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('munmap' as const), p: fc.nat(), r: fc.nat() }) },
-    ...(['dontneed', 'mprotect', 'pageout', 'cold'] as const).map((k) => ({
-      weight: 2,
+    ...(['dontneed', 'free', 'mprotect', 'pageout', 'cold'] as const).map((k) => ({
+      // MADV_FREE drops swap entries: rarer, so programs still swap pages back in
+      weight: k === 'free' ? 1 : 2,
       arbitrary: fc.record({
         k: fc.constant(k),
         p: fc.nat(),
@@ -141,7 +148,15 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
 
   function spawn(): void {
     const t = spawnTask(m, `P${procs.length}`, 0);
-    if (t) procs.push({ task: t, alive: true, regions: new Map(), mem: new Map() });
+    if (t)
+      procs.push({
+        task: t,
+        alive: true,
+        regions: new Map(),
+        mem: new Map(),
+        lazy: new Set(),
+        exact: new Set(),
+      });
   }
 
   for (const op of ops) {
@@ -182,13 +197,21 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
             const want = dies ? -1 : expectedByte(p, va);
             const got = userRead(m, p.task, va, 1, 1, 0);
             expect(got.killed).toBe(dies);
-            if (!dies) expect(got.sum, `read 0x${va.toString(16)}`).toBe(want);
+            const page = va - (va % PS);
+            if (!dies && r.obj === null && p.lazy.has(page) && !p.exact.has(va) && got.sum !== want) {
+              // a lazyfree page reclaim discarded: it reads 0, every byte not written since alike
+              expect(got.sum, `read 0x${va.toString(16)} (lazyfree)`).toBe(0);
+              for (const a of [...p.mem.keys()])
+                if (a >= page && a < page + PS && !p.exact.has(a)) p.mem.delete(a);
+            } else if (!dies) expect(got.sum, `read 0x${va.toString(16)}`).toBe(want);
           } else {
             const got = userWrite(m, p.task, va, 1, 1, op.byte, 0);
             expect(got.killed).toBe(dies);
             if (!dies) {
-              if (r.obj === null) p.mem.set(va, op.byte);
-              else objects.get(r.obj)!.set(va - r.start, op.byte);
+              if (r.obj === null) {
+                p.mem.set(va, op.byte);
+                if (p.lazy.has(va - (va % PS))) p.exact.add(va);
+              } else objects.get(r.obj)!.set(va - r.start, op.byte);
             }
           }
           if (dies) {
@@ -204,7 +227,14 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         const t = forkTask(m, p.task, `P${procs.length}`, 0);
         if (!t) break;
         const regions = new Map([...p.regions].map(([k, r]) => [k, { ...r, prot: [...r.prot] }]));
-        procs.push({ task: t, alive: true, regions, mem: new Map(p.mem) });
+        procs.push({
+          task: t,
+          alive: true,
+          regions,
+          mem: new Map(p.mem),
+          lazy: new Set(p.lazy),
+          exact: new Set(p.exact),
+        });
         break;
       }
       case 'munmap': {
@@ -219,6 +249,7 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
       }
       case 'pageout':
       case 'cold':
+      case 'free':
       case 'dontneed':
       case 'mprotect': {
         if (!p) break;
@@ -232,11 +263,20 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
           // MADV_PAGEOUT / MADV_COLD change where the bytes live (a swap slot, the zeromap, the
           // swap cache), never what any process reads: the model does not change
           expect(doMadvise(m, p.task, s, s + n * PS, op.k, 0)).toBeUndefined();
+        } else if (op.k === 'free') {
+          // MADV_FREE: EINVAL on shared memory; private pages become lazyfree (old data or 0)
+          expect(doMadvise(m, p.task, s, s + n * PS, 'free', 0)).toBe(r.obj === null ? undefined : 'EINVAL');
+          if (r.obj === null)
+            for (let i = 0; i < n; i++) {
+              p.lazy.add(s + i * PS);
+              for (const a of [...p.exact]) if (a >= s + i * PS && a < s + (i + 1) * PS) p.exact.delete(a);
+            }
         } else if (op.k === 'dontneed') {
           expect(doMadvise(m, p.task, s, s + n * PS, 'dontneed', 0)).toBeUndefined();
           // Private memory reads as zeros again; shared memory keeps its data in the object.
           if (r.obj === null)
             for (const va of [...p.mem.keys()]) if (va >= s && va < s + n * PS) p.mem.delete(va);
+          for (let i = 0; i < n; i++) p.lazy.delete(s + i * PS);
         } else {
           expect(doMprotect(m, p.task, s, s + n * PS, op.prot)).toBeUndefined();
           for (let i = 0; i < n; i++) r.prot[first + i] = op.prot;
@@ -300,6 +340,24 @@ describe('process properties', () => {
       );
     });
   }
+
+  it('MADV_FREE: a lazyfree page reads its old data or, once reclaim discarded it, zeros', () => {
+    // Programs of one private region and the operations that meet lazyfree pages, so MADV_FREE
+    // followed by MADV_PAGEOUT (a discard) happens often; the whole-program checks still apply.
+    const lazyOps = opArb.filter((o) => ['read', 'write', 'free', 'pageout', 'fork'].includes(o.k));
+    let lazyfreed = 0;
+    fc.assert(
+      fc.property(fc.array(lazyOps, { minLength: 1, maxLength: 40 }), (ops) => {
+        const m = runOps([
+          { k: 'mmap', p: 0, pages: 16, prot: 'rw', shared: false, populate: false },
+          ...ops,
+        ]);
+        lazyfreed += m.vmstat.get('pglazyfreed');
+      }),
+      { numRuns: 40 },
+    );
+    expect(lazyfreed).toBeGreaterThan(0);
+  });
 
   // Transparent huge pages: regions of up to 1100 pages with thp=always map whole PMDs (the huge
   // zero folio on read, a THP on write), which DONTNEED, mprotect, munmap, fork and COW then split.

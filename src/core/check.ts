@@ -303,6 +303,8 @@ function checkMappings(m: Machine, errs: string[]): void {
     for (const v of t.mm?.vmas ?? []) if (v.shmem) for (const pfn of v.shmem.pages.values()) cached.add(pfn);
   const batched = new Map<number, number>();
   for (const b of m.lruBatch) for (const pfn of b) batched.set(pfn, (batched.get(pfn) ?? 0) + 1);
+  // the lazyfree batches (MADV_FREE) hold a reference each too
+  for (const b of m.lazyfreeBatch) for (const pfn of b) batched.set(pfn, (batched.get(pfn) ?? 0) + 1);
   // _mapcount per page against PTE mappings; _entire_mapcount against PMD mappings
   for (const [pfn, n] of maps) {
     if (m.pages.mapcount[pfn]! + 1 !== n)

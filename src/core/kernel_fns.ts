@@ -240,13 +240,17 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'mm/madvise.c',
     why: 'MADV_PAGEOUT: isolate the private anonymous folios of the range from the LRU and reclaim them to swap right away.',
   },
+  madvise_free_single_vma: {
+    file: 'mm/madvise.c',
+    why: 'MADV_FREE: the PTEs of the range become clean and old, and each private anonymous folio goes (through a per-CPU batch) to the inactive file list without PG_swapbacked: reclaim may drop it without swap, unless it is written again.',
+  },
   madvise_cold: {
     file: 'mm/madvise.c',
     why: "MADV_COLD: the range's private anonymous folios lose their referenced state and move to the inactive LRU list, first in line for reclaim.",
   },
   reclaim_pages: {
     file: 'mm/vmscan.c',
-    why: 'shrink_folio_list on the isolated folios: a swap slot and the swap cache (add_to_swap), the PTE becomes a swap entry (try_to_unmap), then pageout and freeing.',
+    why: 'shrink_folio_list on the isolated folios: a swap slot and the swap cache (add_to_swap), the PTE becomes a swap entry (try_to_unmap), then pageout and freeing. A clean lazyfree (MADV_FREE) folio is simply dropped.',
   },
   swap_writeout: {
     file: 'mm/page_io.c',

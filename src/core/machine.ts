@@ -89,6 +89,8 @@ export class Machine {
   readonly rcuPending: [pfn: number, order: number][] = [];
   /** per-CPU LRU add batches (mm/swap.c cpu_fbatches.lru_add) */
   readonly lruBatch: number[][];
+  /** per-CPU lazyfree batches (cpu_fbatches.lru_lazyfree): MADV_FREE'd folios on their way to the file LRU */
+  readonly lazyfreeBatch: number[][];
   /** swap devices, their slots and zeromaps, and the swap cache (mm/swapfile.ts) */
   readonly swap: SwapState = newSwapState();
   /** the kernel direct map's page tables (x86-64: built by init_mem_mapping) */
@@ -144,6 +146,7 @@ export class Machine {
     );
     this.steps = bootSteps(this);
     this.lruBatch = Array.from({ length: this.cfg.cpus }, () => []);
+    this.lazyfreeBatch = Array.from({ length: this.cfg.cpus }, () => []);
     this.tlb = newTlbState(this.cfg.cpus, this.cfg.pcid ?? true);
     this.cache = this.cfg.arch === 'mips' ? new ViptCache(this.cfg.vce) : undefined;
   }

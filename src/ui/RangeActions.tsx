@@ -13,6 +13,11 @@ const MADVISE: { advice: Extract<RangeOp, { op: 'madvise' }>['advice']; title: s
     advice: 'dontneed',
     title: 'MADV_DONTNEED: zap the PTEs; the next touch faults again (zero page or a new frame)',
   },
+  {
+    advice: 'free',
+    title:
+      'MADV_FREE: the pages become lazyfree (clean, on the file LRU); reclaim may drop them, a write keeps them',
+  },
   { advice: 'populate_read', title: 'MADV_POPULATE_READ: fault the pages in as reads (the zero page)' },
   { advice: 'populate_write', title: 'MADV_POPULATE_WRITE: fault the pages in as writes (a frame each)' },
   { advice: 'hugepage', title: 'MADV_HUGEPAGE: THP allowed here (transparent_hugepage=madvise)' },

@@ -84,7 +84,10 @@ export function revealFrame(c: AppController, pfn: number): void {
 
 /** What a range control does, as the scenario language spells it. */
 export type RangeOp =
-  | { op: 'madvise'; advice: 'dontneed' | 'populate_read' | 'populate_write' | 'hugepage' | 'nohugepage' }
+  | {
+      op: 'madvise';
+      advice: 'dontneed' | 'free' | 'populate_read' | 'populate_write' | 'hugepage' | 'nohugepage';
+    }
   | { op: 'mprotect'; prot: 'none' | 'r' | 'rw' }
   | { op: 'munmap' };
 

@@ -8,7 +8,12 @@ import { modPow2, pgtableIndex, PTE } from '../arch/pgtable.ts';
 import { PG } from '../phys/page.ts';
 import { folioDeactivate, folioIsolateLru } from './mm_inline.ts';
 import { readEntry, walkTable, writeEntry, WALK_HUGE } from './pgtable.ts';
-import { lruAddDrainCpu } from './rmap.ts';
+import { folioMarkLazyfree, lruAddDrainCpu } from './rmap.ts';
+import { clearEntry } from './pgtable.ts';
+import { isSwapPte, pteToSwpEntry } from './swapops.ts';
+import { freeSwapAndCache, swapCount, swapInfo, swpOffset } from './swapfile.ts';
+import { deleteFromSwapCache, folioTestSwapcache } from './swap_state.ts';
+import { flushTlbMmRange } from './tlb.ts';
 import { reclaimPages, type IsolatedFolio } from './vmscan.ts';
 import type { Machine } from '../machine.ts';
 import type { Errno } from './errno.ts';
@@ -18,7 +23,7 @@ import { VM, type Task } from './mm_types.ts';
 import { mergeAllVmas, pageAlign, splitVma, vmaFind } from './mmap.ts';
 
 export type Advice =
-  'dontneed' | 'populate_read' | 'populate_write' | 'hugepage' | 'nohugepage' | 'cold' | 'pageout';
+  'dontneed' | 'free' | 'populate_read' | 'populate_write' | 'hugepage' | 'nohugepage' | 'cold' | 'pageout';
 
 /**
  * SYSCALL_DEFINE3(madvise) → madvise_should_skip(): an unaligned start, or a range that wraps, is
@@ -82,7 +87,9 @@ function madviseWalkVmas(
       if (s >= end) break;
     }
     const e = Math.min(vma.end, end);
-    madviseVmaBehavior(m, task, s, e, advice, cpu);
+    // madvise_vma_behavior()'s error ends the walk at once (MADV_FREE of shared memory: EINVAL)
+    const err = madviseVmaBehavior(m, task, s, e, advice, cpu);
+    if (err) return err;
     if (e >= end) break;
     vma = vmaFind(mm, e, Infinity);
     s = e;
@@ -98,14 +105,21 @@ function madviseVmaBehavior(
   end: number,
   advice: Advice,
   cpu: number,
-): void {
+): Errno | undefined {
   const mm = task.mm!;
   switch (advice) {
+    case 'free': {
+      // madvise_dontneed_free() → madvise_free_single_vma(): anonymous VMAs only
+      const vma = vmaFind(mm, start, end)!;
+      if (vma.shmem) return 'EINVAL';
+      madviseFreeSingleVma(m, task, start, end, cpu);
+      return undefined;
+    }
     case 'dontneed':
       // madvise_dontneed_single_vma() → zap_page_range_single_batched(.reclaim_pt = true)
       mm.hiwaterRss = Math.max(mm.hiwaterRss, mm.rss[0]! + mm.rss[1]! + mm.rss[3]!);
       zapRange(m, task, mm, start, end, cpu, true);
-      return;
+      return undefined;
     case 'hugepage':
     case 'nohugepage': {
       // hugepage_madvise() then madvise_update_vma() → vma_modify_flags(): the VMA is split to
@@ -115,14 +129,14 @@ function madviseVmaBehavior(
       const v = vmaFind(mm, start, end)!;
       if (advice === 'hugepage') v.flags = (v.flags | VM.HUGEPAGE) & ~VM.NOHUGEPAGE;
       else v.flags = (v.flags | VM.NOHUGEPAGE) & ~VM.HUGEPAGE;
-      return;
+      return undefined;
     }
     case 'cold':
     case 'pageout':
       madviseColdOrPageout(m, task, start, end, advice === 'pageout', cpu);
-      return;
+      return undefined;
     default:
-      return;
+      return undefined;
   }
 }
 
@@ -178,5 +192,73 @@ function madviseColdOrPageout(
       }
     }
     if (pageout && list.length) reclaimPages(m, list, cpu);
+  });
+}
+
+/**
+ * madvise_free_single_vma() on one anonymous VMA's range: lru_add_drain() of this CPU (which also
+ * moves its lazyfree batch), update_hiwater_rss(), then madvise_free_pte_range() table by table:
+ * - a swap PTE is dropped (free_swap_and_cache: a later access faults in a zero page instead of
+ *   swapping in data the program said it no longer needs), MM_SWAPENTS down;
+ * - a present PTE of a normal order-0 anonymous folio: a folio in the swap cache or PG_dirty must
+ *   be mapped by this PTE alone (else it is left alone); it leaves the swap cache when no swap PTE
+ *   still needs its slot (folio_free_swap; else left alone) and loses PG_dirty. The PTE is made
+ *   old and clean (clear_young_dirty_ptes) with a TLB flush, so a later store sets the dirty bit
+ *   again and reclaim sees it; then folio_mark_lazyfree() queues it for the file LRU.
+ * The zero page and huge PMDs are left alone (madvise_free_huge_pmd is not modelled), as are
+ * PTE-mapped pages of large folios (the kernel splits one the range does not cover whole).
+ */
+function madviseFreeSingleVma(m: Machine, task: Task, start: number, end: number, cpu: number): void {
+  m.trace.call('madvise_free_single_vma', () => {
+    lruAddDrainCpu(m, cpu);
+    const mm = task.mm!;
+    mm.hiwaterRss = Math.max(mm.hiwaterRss, mm.rss[0]! + mm.rss[1]! + mm.rss[3]!);
+    const arch = m.pgtableArch;
+    const last = arch.levels - 1;
+    const ps = m.pageSize;
+    const span = 2 ** arch.levelShift[last - 1]!;
+    const p = m.pages;
+    const e = { lo: 0, hi: 0 };
+    for (let a = start; a < end;) {
+      const table = walkTable(m, mm, a);
+      const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
+      if (table < 0 || table === WALK_HUGE) {
+        a = tableEnd;
+        continue;
+      }
+      for (; a < tableEnd; a += ps) {
+        const idx = pgtableIndex(arch, a, last);
+        readEntry(m, table, idx, e, last);
+        if (arch.isNone(e, last)) continue;
+        if (m.swap.totalSwapPages && isSwapPte(m, e)) {
+          clearEntry(m, table, idx, last);
+          freeSwapAndCache(m, task, mm, pteToSwpEntry(m, e), cpu);
+          continue;
+        }
+        const pf = arch.flags(e, last);
+        if (!(pf & (PTE.PRESENT | PTE.PROTNONE))) continue;
+        const page = vmNormalPage(m, e, last);
+        if (page < 0) continue;
+        const f = p.flags[page]!;
+        if (f & (PG.head | PG.tail) || !(f & PG.anon)) continue;
+        if (folioTestSwapcache(m, page) || f & PG.dirty) {
+          if (p.mapcount[page]! !== 0) continue; // folio_mapcount() != folio_nr_pages()
+          if (folioTestSwapcache(m, page)) {
+            // folio_free_swap(): only when no swap PTE still refers to the slot
+            const key = m.swap.folioSwap.get(page)!;
+            if (swapCount(swapInfo(m, key).swapMap[swpOffset(key)]!) > 0) continue;
+            deleteFromSwapCache(m, page, cpu, true);
+          }
+          p.flags[page] = p.flags[page]! & ~PG.dirty; // folio_clear_dirty()
+        }
+        if (pf & (PTE.YOUNG | PTE.DIRTY)) {
+          // clear_young_dirty_ptes() + tlb_remove_tlb_entries()
+          arch.mkLeaf(arch.pfn(e), pf & ~(PTE.YOUNG | PTE.DIRTY), last, e);
+          writeEntry(m, table, idx, e, last);
+          flushTlbMmRange(m, mm, a, a + ps);
+        }
+        folioMarkLazyfree(m, page, cpu);
+      }
+    }
   });
 }

@@ -16,7 +16,10 @@ export function folioNrPages(m: Machine, head: number): number {
   return m.pages.flags[head]! & PG.head ? 1 << m.pages.order[head]! : 1;
 }
 
-/** folio_lru_list(): which list the folio belongs on (only swap-backed folios exist here). */
+/**
+ * folio_lru_list(): which list the folio belongs on. Only swap-backed folios and lazyfree ones
+ * (anon with PG_swapbacked cleared by MADV_FREE, counted as file) exist here.
+ */
 export function folioLruList(m: Machine, head: number): LruList {
   const f = m.pages.flags[head]!;
   const file = !(f & PG.swapbacked);
@@ -80,4 +83,16 @@ export function folioActivate(m: Machine, head: number): void {
   m.pages.flags[head] = m.pages.flags[head]! | PG.active;
   lruvecAddFolio(m, head);
   m.vmstat.add('pgactivate', folioNrPages(m, head));
+}
+
+/**
+ * lru_lazyfree() (mm/swap.c): a MADV_FREE'd clean anonymous folio leaves its anon list for the
+ * inactive file list, PG_active, PG_referenced and PG_swapbacked cleared (so reclaim may discard
+ * it without swap); pglazyfree counts its pages.
+ */
+export function lruLazyfree(m: Machine, head: number): void {
+  lruvecDelFolio(m, head);
+  m.pages.flags[head] = m.pages.flags[head]! & ~(PG.active | PG.referenced | PG.swapbacked);
+  lruvecAddFolio(m, head);
+  m.vmstat.add('pglazyfree', folioNrPages(m, head));
 }

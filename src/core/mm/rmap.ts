@@ -5,7 +5,7 @@
  */
 import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
-import { lruvecAddFolio, lruvecDelFolio } from './mm_inline.ts';
+import { lruLazyfree, lruvecAddFolio, lruvecDelFolio } from './mm_inline.ts';
 
 /** PAGEVEC_SIZE: folios wait in a per-CPU batch before they reach the LRU lists. */
 export const LRU_BATCH_SIZE = 31;
@@ -110,8 +110,43 @@ export function folioAddLru(m: Machine, pfn: number, cpu: number): void {
   if (batch.length >= LRU_BATCH_SIZE || m.pages.flags[pfn]! & PG.head) lruAddDrainCpu(m, cpu);
 }
 
-/** lru_add_drain() for one CPU: move its batch to the LRU lists and drop the batch references. */
+/**
+ * folio_mark_lazyfree() (mm/swap.c): a clean anonymous folio MADV_FREE may discard goes to this
+ * CPU's lru_lazyfree batch, with a reference; when the batch is full (PAGEVEC_SIZE, 31) or a
+ * large folio joins, folio_batch_move_lru() runs lru_lazyfree() on each: off its anon list, on the
+ * inactive file list with PG_swapbacked cleared, pglazyfree counted. Until then the folio is still
+ * swap-backed anon: smaps' LazyFree and pglazyfree only see moved folios.
+ */
+export function folioMarkLazyfree(m: Machine, pfn: number, cpu: number): void {
+  const f = m.pages.flags[pfn]!;
+  if (!(f & PG.anon) || !(f & PG.swapbacked) || !(f & PG.lru) || m.swap.folioSwap.has(pfn)) return;
+  folioGet(m, pfn);
+  const batch = m.lazyfreeBatch[cpu]!;
+  batch.push(pfn);
+  if (batch.length >= LRU_BATCH_SIZE || f & PG.head) lazyfreeBatchMove(m, cpu);
+}
+
+/** folio_batch_move_lru(lru_lazyfree) of this CPU's lazyfree batch. */
+function lazyfreeBatchMove(m: Machine, cpu: number): void {
+  const batch = m.lazyfreeBatch[cpu]!;
+  if (!batch.length) return;
+  m.trace.call('folio_batch_move_lru', () => {
+    for (const pfn of batch) {
+      // folio_test_clear_lru(): a folio isolated meanwhile is skipped; lru_lazyfree() rechecks
+      const f = m.pages.flags[pfn]!;
+      if (f & PG.lru && f & PG.anon && f & PG.swapbacked && !m.swap.folioSwap.has(pfn)) lruLazyfree(m, pfn);
+      folioPut(m, pfn, cpu);
+    }
+  });
+  batch.length = 0;
+}
+
+/**
+ * lru_add_drain() for one CPU (lru_add_drain_cpu): move its batches to the LRU lists and drop the
+ * batch references: the lru_add batch, then the lru_lazyfree one.
+ */
 export function lruAddDrainCpu(m: Machine, cpu: number): void {
+  lazyfreeBatchMove(m, cpu);
   const batch = m.lruBatch[cpu]!;
   if (!batch.length) return;
   m.trace.call('folio_batch_move_lru', () => {

@@ -5,6 +5,8 @@
  * swap_writeout(). A zero-filled folio only sets its zeromap bit and __remove_mapping() frees it
  * at once; a written folio is under writeback and stays in the swap cache on the inactive list
  * (as in the kernel, where a later reclaim pass frees it: not modelled yet, nothing scans).
+ * A lazyfree folio (MADV_FREE: anon with PG_swapbacked clear) takes no slot: discarded when clean
+ * (pglazyfreed), reactivated as swap-backed anon when written since (pgactivate).
  *
  * Not here yet: shrink_lruvec/shrink_active_list scanning the LRU lists, kswapd and the
  * watermarks, file folios, large folios (THPs are skipped by the madvise walk).
@@ -16,7 +18,7 @@ import { addMmCounter } from './memory.ts';
 import { folioPutbackLru } from './mm_inline.ts';
 import { MM_ANONPAGES, MM_SWAPENTS, type Task } from './mm_types.ts';
 import { swapWriteout } from './page_io.ts';
-import { readEntry, writeEntry } from './pgtable.ts';
+import { clearEntry, readEntry, writeEntry } from './pgtable.ts';
 import { folioPut, folioRemoveRmap } from './rmap.ts';
 import { getSwapSlot, swapDuplicate } from './swapfile.ts';
 import { addToSwapCache, deleteFromSwapCache, folioTestSwapcache } from './swap_state.ts';
@@ -59,6 +61,32 @@ function tryToUnmap(m: Machine, f: IsolatedFolio, key: number, cpu: number): voi
 }
 
 /**
+ * try_to_unmap_one() for a lazyfree folio (anon, PG_swapbacked clear: MADV_FREE): the PTE is
+ * cleared and flushed; a dirty PTE marks the folio dirty. A dirty folio was written since
+ * MADV_FREE: the PTE is put back, PG_swapbacked set again, and the unmap fails (the data is kept).
+ * A clean one is discarded: no swap slot, the PTE stays none, MM_ANONPAGES down. True when unmapped.
+ */
+function tryToUnmapLazyfree(m: Machine, f: IsolatedFolio, cpu: number): boolean {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const p = m.pages;
+  const mm = f.task.mm!;
+  readEntry(m, f.table, f.idx, E, last);
+  clearEntry(m, f.table, f.idx, last);
+  flushTlbMmRange(m, mm, f.va, f.va + m.pageSize);
+  if (arch.flags(E, last) & PTE.DIRTY) p.flags[f.pfn] = p.flags[f.pfn]! | PG.dirty;
+  if (p.flags[f.pfn]! & PG.dirty) {
+    writeEntry(m, f.table, f.idx, E, last); // set_ptes(pteval): redirtied
+    p.flags[f.pfn] = p.flags[f.pfn]! | PG.swapbacked;
+    return false;
+  }
+  addMmCounter(m, f.task, mm, MM_ANONPAGES, -1);
+  folioRemoveRmap(m, f.pfn);
+  folioPut(m, f.pfn, cpu);
+  return true;
+}
+
+/**
  * shrink_folio_list() with ignore_references (reclaim_pages): every folio is reclaimed if it can
  * be. Returns the number reclaimed. A folio that cannot get a slot (swap full or none) is
  * activated (activate_locked: pgactivate) and put back.
@@ -69,6 +97,21 @@ export function reclaimPages(m: Machine, list: IsolatedFolio[], cpu: number): nu
     for (const f of list) {
       const pfn = f.pfn;
       const p = m.pages;
+      if (!(p.flags[pfn]! & PG.swapbacked)) {
+        // a lazyfree folio needs no swap: discarded if still clean (pglazyfreed), else
+        // activate_locked: back on the active anon list, its data kept
+        if (tryToUnmapLazyfree(m, f, cpu)) {
+          m.vmstat.add('pglazyfreed', 1);
+          folioPut(m, pfn, cpu); // the isolation reference was the last: free_unref_folios
+          reclaimed++;
+        } else {
+          p.flags[pfn] = p.flags[pfn]! | PG.active;
+          folioPutbackLru(m, pfn);
+          m.vmstat.inc('pgactivate');
+          folioPut(m, pfn, cpu);
+        }
+        continue;
+      }
       if (!folioTestSwapcache(m, pfn)) {
         // add_to_swap(): folio_alloc_swap + the swap cache; the folio is dirty from now on
         const key = m.swap.totalSwapPages ? getSwapSlot(m) : -1;

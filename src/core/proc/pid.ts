@@ -185,6 +185,7 @@ interface Mss {
   pss: number;
   pssDirty: number;
   pssAnon: number;
+  lazyfree: number;
   pssFile: number;
   pssShmem: number;
   anonHuge: number;
@@ -206,6 +207,7 @@ function emptyMss(): Mss {
     pss: 0,
     pssDirty: 0,
     pssAnon: 0,
+    lazyfree: 0,
     pssFile: 0,
     pssShmem: 0,
     anonHuge: 0,
@@ -243,6 +245,8 @@ function accountVma(m: Machine, t: Task, v: Vma, mss: Mss): void {
     mss.resident += ps;
     if (young) mss.referenced += ps;
     if (anon) mss.anonymous += ps;
+    // a lazyfree folio (MADV_FREE, not written since): reclaim may discard it
+    if (anon && !(flags & PG.swapbacked) && !dirty) mss.lazyfree += ps;
     const pss = mapcount >= 2 ? Math.floor((ps << PSS_SHIFT) / mapcount) : ps << PSS_SHIFT;
     if (mapcount >= 2) {
       if (dirty) mss.sharedDirty += ps;
@@ -279,7 +283,7 @@ function mssLines(mss: Mss, rollup: boolean): string {
     smapsField('Referenced', k(mss.referenced)) +
     smapsField('Anonymous', k(mss.anonymous)) +
     smapsField('KSM', 0) +
-    smapsField('LazyFree', 0) +
+    smapsField('LazyFree', k(mss.lazyfree)) +
     smapsField('AnonHugePages', k(mss.anonHuge)) +
     smapsField('ShmemPmdMapped', 0) +
     smapsField('FilePmdMapped', 0) +

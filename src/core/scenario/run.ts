@@ -21,7 +21,7 @@ import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/bl
 import { BudgetExceeded, LIMITS, LIMIT_NAMES, Limits, isLimitName, type LimitName } from './limits.ts';
 import type { MmStruct, Task } from '../mm/mm_types.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
-import { userRead, userWrite } from '../user.ts';
+import { hexdumpLines, userRead, userReadBytes, userWrite } from '../user.ts';
 import { KernelAllocError, Machine, hex } from '../machine.ts';
 import {
   directMapModelled,
@@ -128,6 +128,9 @@ const MACHINE_KEYS = [
 const OPS = ['==', '!=', '<', '<=', '>', '>=', 'contains'] as const;
 type Op = (typeof OPS)[number];
 
+/** The most bytes one `dump` prints (a `checksum` reads any length the accesses limit allows). */
+const DUMP_MAX = 64 * 1024;
+
 /** Variables `print` and `expect` know (in some era and arch: symbols.ts says which). */
 export const VARIABLE_NAMES = SYMBOL_NAMES;
 
@@ -154,6 +157,9 @@ export class Session {
   private logSeen = 0;
   /** what the last blkdev_zeroout built (expect blkdev_bios / blkdev_bvecs) */
   private lastZeroout: { bios: number; bvecs: number } | undefined;
+  /** what the last `dump` or `checksum` read (expect dump, dump_sum, ...) */
+  private lastDump:
+    { text: string | undefined; len: number; sum: number; nonzero: number; crc32: number } | undefined;
 
   constructor(private readonly opts: RunOptions) {}
 
@@ -841,7 +847,7 @@ export class Session {
       throw new ScenarioError(
         s.line,
         s.cmdCol,
-        `${p.name}: expected an operation (mmap, read, write, madvise, mprotect, munmap, fork, exit)`,
+        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, munmap, fork, exit)`,
       );
     if (p.task.state !== 'R')
       throw new ScenarioError(s.line, s.cmdCol, `${p.name} is no longer running (${p.task.exit})`);
@@ -901,6 +907,35 @@ export class Session {
         userRead(m, t, start, len, stride, cpu);
         return;
       }
+      case 'dump':
+      case 'checksum': {
+        const dump = op.text === 'dump';
+        argc(4, `${op.text} <region> <offset> <length>`);
+        const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+        if (dump && len > DUMP_MAX)
+          throw new ScenarioError(
+            s.line,
+            a[3]!.col,
+            `dump prints at most ${DUMP_MAX} bytes; use '${p.name} checksum' for ${len} bytes`,
+          );
+        this.budget(s, a[3]!, 'accesses', len);
+        const r = userReadBytes(m, t, start, len, cpu, dump);
+        const what = `${p.name}: ${op.text} 0x${start.toString(16)} ${len}`;
+        const digest = `sum 0x${r.sum.toString(16)}, nonzero ${r.nonzero}, crc32 0x${r.crc32.toString(16).padStart(8, '0')}`;
+        if (dump) {
+          this.out(`${what}\n`);
+          for (const l of hexdumpLines(start, r.bytes!)) this.out(`${l}\n`);
+        } else this.out(`${what}: ${r.count} bytes, ${digest}\n`);
+        if (r.killed) this.out(`${p.name}: ${op.text} stopped after ${r.count} bytes\n`);
+        this.lastDump = {
+          text: dump ? Array.from(r.bytes!, (b) => b.toString(16).padStart(2, '0')).join(' ') : undefined,
+          len: r.count,
+          sum: r.sum,
+          nonzero: r.nonzero,
+          crc32: r.crc32,
+        };
+        return;
+      }
       case 'write': {
         argc(6, 'write <region> <offset> <length> <stride> <byte>');
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
@@ -916,6 +951,7 @@ export class Session {
       case 'madvise': {
         const advices = [
           'dontneed',
+          'free',
           'populate_read',
           'populate_write',
           'hugepage',
@@ -973,7 +1009,7 @@ export class Session {
         throw new ScenarioError(
           s.line,
           op.col,
-          `${p.name}: unknown operation '${op.text}' (mmap, read, write, madvise, mprotect, munmap, fork, exit)`,
+          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, munmap, fork, exit)`,
         );
     }
   }
@@ -1010,6 +1046,20 @@ export class Session {
       if (!this.lastZeroout)
         throw new ScenarioError(s.line, t.col, `expect: ${w}: no blkdev_zeroout has run yet`);
       return w === 'blkdev_bios' ? this.lastZeroout.bios : this.lastZeroout.bvecs;
+    }
+    if (w === 'dump' || w === 'dump_len' || w === 'dump_sum' || w === 'dump_nonzero' || w === 'dump_crc32') {
+      const d = this.lastDump;
+      if (!d) throw new ScenarioError(s.line, t.col, `expect: ${w}: no dump or checksum has run yet`);
+      if (w === 'dump') {
+        if (d.text === undefined)
+          throw new ScenarioError(
+            s.line,
+            t.col,
+            'expect: dump: the last read was a checksum (use dump_sum, dump_crc32)',
+          );
+        return d.text;
+      }
+      return w === 'dump_len' ? d.len : w === 'dump_sum' ? d.sum : w === 'dump_nonzero' ? d.nonzero : d.crc32;
     }
     const fn = /^(pfn|order|direct_map_present|tlb_maps)\((.+)\)$/.exec(w);
     if (fn) {
