@@ -165,7 +165,7 @@ test('a teacher writes, previews, records, shares and embeds a 5-step lesson in 
   expect(
     await box.evaluate((b: HTMLTextAreaElement) => b.value.slice(0, b.selectionStart).split('\n').length),
   ).toBe(typoLine);
-  const gutter = editor.getByTestId('editor-gutter');
+  const gutter = editor.getByTestId('lesson-editor-gutter');
   await expect(gutter.locator(`[data-line="${typoLine}"]`)).toHaveClass(/gutter-error/);
   await expect(gutter.locator('.gutter-error')).toHaveCount(1);
   await app.screenshot('lesson-editor-typo');

@@ -48,6 +48,8 @@ export interface LineEditorProps {
   placeholder?: string;
   testId?: string;
   errorsTestId?: string;
+  /** the gutter's test id (the scenario editor's is `editor-gutter`) */
+  gutterTestId?: string;
   onKeyDown?(e: KeyboardEvent<HTMLTextAreaElement>): void;
   /** the caret moved (click, keys, typing): its offset in the text */
   onCaret?(offset: number): void;
@@ -106,7 +108,7 @@ export function LineEditor(props: LineEditorProps) {
   return (
     <>
       <div className="editor" data-testid={props.testId}>
-        <div className="editor-gutter" aria-hidden="true" data-testid="editor-gutter">
+        <div className="editor-gutter" aria-hidden="true" data-testid={props.gutterTestId ?? 'editor-gutter'}>
           {gutter}
         </div>
         <textarea

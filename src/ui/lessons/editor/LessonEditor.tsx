@@ -9,7 +9,7 @@
  * .md and Copy embed code make the lesson travel; each of them (and Preview) puts it in the gallery
  * as a loaded lesson. The text is kept in localStorage, so a reload loses nothing.
  */
-import { useDeferredValue, useEffect, useId, useMemo, useRef, useState } from 'react';
+import { useDeferredValue, useEffect, useId, useMemo, useRef, useState, useSyncExternalStore } from 'react';
 import { useStore } from 'zustand';
 import { useController } from '../../context.ts';
 import { embedCode, embedUrl } from '../../embed/embed_url.ts';
@@ -17,7 +17,7 @@ import { download } from '../../export/downloads.ts';
 import { runnerFor } from '../../lesson_runner.ts';
 import { LineEditor, scrollToLine, type LineEditorHandle } from '../../LineEditor.tsx';
 import { openPanel } from '../../panels.tsx';
-import { addedLessons, addLesson, findLesson, LESSONS } from '../index.ts';
+import { addedLessons, addLesson, findLesson, LESSONS, lessonsVersion, subscribeLessons } from '../index.ts';
 import { checkLessonDoc } from '../lesson_doc.ts';
 import { encodeLessonLink, MAX_INLINE_LINK } from '../lesson_link.ts';
 import type { Lesson, LessonStep } from '../types.ts';
@@ -71,6 +71,8 @@ export function LessonEditor() {
   const [saved, setSaved] = useState(true);
   const editor = useRef<LineEditorHandle>(null);
   const ids = { box: useId(), errors: useId(), hint: useId(), start: useId(), link: useId(), embed: useId() };
+  // the "Start from" list includes lessons loaded since (a link, a file)
+  useSyncExternalStore(subscribeLessons, lessonsVersion);
   const previewing = useStore(runner.store, (s) => s.lesson);
 
   // Checked as typed; deferred so a long document does not slow the typing.
@@ -247,53 +249,6 @@ export function LessonEditor() {
           {saved ? 'Kept in this browser.' : 'This browser does not keep it: download it.'}
         </span>
       </div>
-      <div className="lesson-editor-body">
-        <div className="lesson-editor-text">
-          <label htmlFor={ids.box}>Lesson document (Markdown)</label>
-          <LineEditor
-            id={ids.box}
-            handle={editor}
-            value={text}
-            onChange={edit}
-            onCaret={setCaret}
-            errors={problems}
-            errorsId={ids.errors}
-            describedBy={ids.hint}
-            rows={14}
-            testId="lesson-editor-text"
-            errorsTestId="lesson-editor-errors"
-          />
-          <p id={ids.hint} className="muted hint">
-            Front matter, then one <code>## </code> section per step (docs/lessons.md).{' '}
-            {problems.length === 0
-              ? 'No problems.'
-              : `${problems.length} problem${problems.length === 1 ? '' : 's'}, marked on ${problems.length === 1 ? 'its line' : 'their lines'}.`}
-          </p>
-        </div>
-        <aside className="lesson-editor-steps" aria-label="Steps of the lesson">
-          <h3>
-            {lesson ? lesson.title : 'Steps'}{' '}
-            <span className="muted">
-              {spans.length} step{spans.length === 1 ? '' : 's'}
-            </span>
-          </h3>
-          <ol data-testid="lesson-editor-steps">
-            {spans.map((s, k) => (
-              <li key={`${k}:${s.line}`} className={k === current ? 'current' : undefined}>
-                <button
-                  type="button"
-                  className="link"
-                  aria-current={k === current ? 'step' : undefined}
-                  onClick={() => editor.current?.jumpTo(s.line)}
-                >
-                  {s.title || '(no title)'}
-                </button>
-                {lesson?.steps[k] && <span className="muted"> {stepSummary(lesson.steps[k])}</span>}
-              </li>
-            ))}
-          </ol>
-        </aside>
-      </div>
       <div className="lesson-editor-buttons">
         <button type="button" className="primary" onClick={() => void preview()}>
           Preview
@@ -337,6 +292,54 @@ export function LessonEditor() {
       <p className="muted" role="status" data-testid="lesson-editor-status">
         {status}
       </p>
+      <div className="lesson-editor-body">
+        <div className="lesson-editor-text">
+          <label htmlFor={ids.box}>Lesson document (Markdown)</label>
+          <LineEditor
+            id={ids.box}
+            handle={editor}
+            value={text}
+            onChange={edit}
+            onCaret={setCaret}
+            errors={problems}
+            errorsId={ids.errors}
+            describedBy={ids.hint}
+            rows={12}
+            testId="lesson-editor-text"
+            errorsTestId="lesson-editor-errors"
+            gutterTestId="lesson-editor-gutter"
+          />
+          <p id={ids.hint} className="muted hint">
+            Front matter, then one <code>## </code> section per step (docs/lessons.md).{' '}
+            {problems.length === 0
+              ? 'No problems.'
+              : `${problems.length} problem${problems.length === 1 ? '' : 's'}, marked on ${problems.length === 1 ? 'its line' : 'their lines'}.`}
+          </p>
+        </div>
+        <aside className="lesson-editor-steps" aria-label="Steps of the lesson">
+          <h3>
+            {lesson ? lesson.title : 'Steps'}{' '}
+            <span className="muted">
+              {spans.length} step{spans.length === 1 ? '' : 's'}
+            </span>
+          </h3>
+          <ol data-testid="lesson-editor-steps">
+            {spans.map((s, k) => (
+              <li key={`${k}:${s.line}`} className={k === current ? 'current' : undefined}>
+                <button
+                  type="button"
+                  className="link"
+                  aria-current={k === current ? 'step' : undefined}
+                  onClick={() => editor.current?.jumpTo(s.line)}
+                >
+                  {s.title || '(no title)'}
+                </button>
+                {lesson?.steps[k] && <span className="muted"> {stepSummary(lesson.steps[k])}</span>}
+              </li>
+            ))}
+          </ol>
+        </aside>
+      </div>
       {link && (
         <p className="lesson-editor-out">
           <label htmlFor={ids.link}>Link</label>{' '}
