@@ -9,6 +9,7 @@
  * visible line numbers, so a pasted million-line text stays cheap.
  */
 import {
+  useEffect,
   useImperativeHandle,
   useMemo,
   useRef,
@@ -81,6 +82,16 @@ export function LineEditor(props: LineEditorProps) {
     props.onCaret?.(at);
   };
   useImperativeHandle(props.handle, () => ({ jumpTo, box: () => boxRef.current }));
+
+  // The box's height can follow its container (the lesson editor fills its dock): the gutter
+  // draws the lines of the height it has.
+  useEffect(() => {
+    const box = boxRef.current;
+    if (!box || typeof ResizeObserver === 'undefined') return;
+    const ro = new ResizeObserver(() => setHeight(box.clientHeight));
+    ro.observe(box);
+    return () => ro.disconnect();
+  }, []);
 
   const caret = (e: SyntheticEvent<HTMLTextAreaElement>) => props.onCaret?.(e.currentTarget.selectionStart);
 

@@ -304,7 +304,7 @@ export function LessonEditor() {
             errors={problems}
             errorsId={ids.errors}
             describedBy={ids.hint}
-            rows={12}
+            rows={8}
             testId="lesson-editor-text"
             errorsTestId="lesson-editor-errors"
             gutterTestId="lesson-editor-gutter"
