@@ -245,9 +245,6 @@ export function LessonEditor() {
             Undo replace
           </button>
         )}
-        <span className="muted">
-          {saved ? 'Kept in this browser.' : 'This browser does not keep it: download it.'}
-        </span>
       </div>
       <div className="lesson-editor-buttons">
         <button type="button" className="primary" onClick={() => void preview()}>
@@ -310,7 +307,8 @@ export function LessonEditor() {
             gutterTestId="lesson-editor-gutter"
           />
           <p id={ids.hint} className="muted hint">
-            Front matter, then one <code>## </code> section per step (docs/lessons.md).{' '}
+            {saved ? 'Kept in this browser.' : 'This browser does not keep it: download it.'} Front matter,
+            then one <code>## </code> section per step (docs/lessons.md).{' '}
             {problems.length === 0
               ? 'No problems.'
               : `${problems.length} problem${problems.length === 1 ? '' : 's'}, marked on ${problems.length === 1 ? 'its line' : 'their lines'}.`}
