@@ -8,6 +8,7 @@
  */
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Page } from '@playwright/test';
 import { MmLab } from './fixtures.ts';
 
@@ -169,6 +170,8 @@ test('a teacher writes, previews, records, shares and embeds a 5-step lesson in 
   await expect(gutter.locator(`[data-line="${typoLine}"]`)).toHaveClass(/gutter-error/);
   await expect(gutter.locator('.gutter-error')).toHaveCount(1);
   await app.screenshot('lesson-editor-typo');
+  const axe = await new AxeBuilder({ page }).include('[data-testid="lesson-editor"]').analyze();
+  expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   await box.fill(LESSON);
   await expect(errors).toHaveCount(0);
   await expect(gutter.locator('.gutter-error')).toHaveCount(0);
