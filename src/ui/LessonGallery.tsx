@@ -4,9 +4,9 @@
  * link that carries the whole document (`#lesson=~doc1.…`, lesson_link.ts). A panel for the panel
  * registry (src/ui/panels.ts); its heading id is `gallery-title`.
  */
-import { useId, useState, type DragEvent } from 'react';
+import { useId, useState, useSyncExternalStore, type DragEvent } from 'react';
 import { useController } from './context.ts';
-import { addedLessons, LESSONS } from './lessons/index.ts';
+import { addedLessons, LESSONS, lessonsVersion, subscribeLessons } from './lessons/index.ts';
 import { lessonToMarkdown } from './lessons/lesson_doc.ts';
 import { encodeLessonLink, MAX_INLINE_LINK, readLessonFile } from './lessons/lesson_link.ts';
 import type { Lesson } from './lessons/types.ts';
@@ -26,7 +26,8 @@ export function matchesSearch(l: Lesson, query: string): boolean {
 export function LessonGallery() {
   const app = useController();
   const [query, setQuery] = useState('');
-  const [, setLoaded] = useState(0);
+  // a lesson loaded elsewhere (the lesson editor, a link) shows here at once
+  useSyncExternalStore(subscribeLessons, lessonsVersion);
   const [problem, setProblem] = useState<string | null>(null);
   const [status, setStatus] = useState('');
   const [dragging, setDragging] = useState(false);
@@ -40,7 +41,6 @@ export function LessonGallery() {
     try {
       const lesson = await readLessonFile(file);
       await openLoadedLesson(app, lesson);
-      setLoaded((n) => n + 1);
       setStatus(`Opened “${lesson.title}” from ${file.name}.`);
     } catch (e) {
       setProblem((e as Error).message);

@@ -4,19 +4,14 @@
  * below; its button puts the caret on the line and column. The machine stays as after the lines
  * before it (the worker stops at a bad line). A scenario that starts with `machine` (the examples
  * do) reboots with that machine first (scenario/scenario_text.ts; the worker parses the line).
- *
- * A plain textarea, not an editor library: the language is one statement per line with no nesting,
- * so highlighting earns little, and CodeMirror or Monaco would add hundreds of kB to the bundle.
- * The gutter draws only the visible line numbers, so a pasted million-line scenario stays cheap.
+ * The textarea, gutter and error list are LineEditor's (shared with the lesson editor).
  */
 import { useId, useMemo, useRef, useState } from 'react';
 import type { RunErrorInfo } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
+import { LineEditor, type LineEditorHandle } from './LineEditor.tsx';
 import { EXAMPLES } from './scenario/examples.ts';
-import { blankLine, leadingMachineLine, offsetOf } from './scenario/scenario_text.ts';
-
-/** Must match `.editor textarea` line-height in styles.css. */
-const LINE_PX = 18;
+import { blankLine, leadingMachineLine } from './scenario/scenario_text.ts';
 
 export function ScenarioEditor() {
   const controller = useController();
@@ -24,17 +19,14 @@ export function ScenarioEditor() {
   const hasMachine = useAppState((s) => s.machine !== null);
   const [text, setText] = useState('');
   const [errors, setErrors] = useState<RunErrorInfo[]>([]);
-  const [scrollTop, setScrollTop] = useState(0);
-  const [height, setHeight] = useState(6 * LINE_PX);
   const ids = { box: useId(), hint: useId(), examples: useId(), errors: useId() };
-  const boxRef = useRef<HTMLTextAreaElement>(null);
+  const editor = useRef<LineEditorHandle>(null);
 
   const lineCount = useMemo(() => {
     let n = 1;
     for (let i = text.indexOf('\n'); i >= 0; i = text.indexOf('\n', i + 1)) n++;
     return n;
   }, [text]);
-  const errorLines = useMemo(() => new Map(errors.map((e) => [e.line, e])), [errors]);
 
   const run = async () => {
     if (!text.trim()) return;
@@ -70,37 +62,6 @@ export function ScenarioEditor() {
     setErrors(r?.errors ?? []);
   };
 
-  /** Put the caret on an error's line and column and scroll it into view. */
-  const jumpTo = (e: RunErrorInfo) => {
-    const box = boxRef.current;
-    if (!box) return;
-    const at = offsetOf(box.value, e.line, e.col);
-    box.focus();
-    box.setSelectionRange(at, at);
-    box.scrollTop = Math.max(0, (e.line - 3) * LINE_PX);
-    setScrollTop(box.scrollTop);
-  };
-
-  // Only the line numbers in view (plus one partly visible at each edge).
-  const first = Math.floor(scrollTop / LINE_PX) + 1;
-  const last = Math.min(lineCount, first + Math.ceil(height / LINE_PX) + 1);
-  const gutter = [];
-  for (let n = first; n <= last; n++) {
-    const err = errorLines.get(n);
-    gutter.push(
-      <div
-        key={n}
-        className={err ? 'gutter-line gutter-error' : 'gutter-line'}
-        style={{ top: (n - 1) * LINE_PX - scrollTop }}
-        title={err ? `line ${err.line}:${err.col}: ${err.message}` : undefined}
-        data-line={n}
-      >
-        {err ? '● ' : ''}
-        {n}
-      </div>,
-    );
-  }
-
   return (
     <form
       className="scenario-form"
@@ -123,8 +84,8 @@ export function ScenarioEditor() {
             if (!ex) return;
             setText(ex.text);
             setErrors([]);
-            setScrollTop(0);
-            if (boxRef.current) boxRef.current.scrollTop = 0;
+            const box = editor.current?.box();
+            if (box) box.scrollTop = 0;
           }}
         >
           <option value="">Load an example…</option>
@@ -135,46 +96,24 @@ export function ScenarioEditor() {
           ))}
         </select>
       </div>
-      <div className="editor" data-testid="scenario-editor">
-        <div className="editor-gutter" aria-hidden="true" data-testid="editor-gutter">
-          {gutter}
-        </div>
-        <textarea
-          id={ids.box}
-          ref={boxRef}
-          value={text}
-          rows={6}
-          wrap="off"
-          spellCheck={false}
-          placeholder={'spawn A\nA mmap r1 64M rw\nA read r1 0 64M 4K\nshow /proc/A/smaps_rollup'}
-          aria-describedby={errors.length ? `${ids.errors} ${ids.hint}` : ids.hint}
-          aria-invalid={errors.length > 0}
-          onChange={(e) => setText(e.target.value)}
-          onScroll={(e) => {
-            setScrollTop(e.currentTarget.scrollTop);
-            setHeight(e.currentTarget.clientHeight);
-          }}
-          onMouseUp={(e) => setHeight(e.currentTarget.clientHeight)}
-          onKeyDown={(e) => {
-            if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
-              e.preventDefault();
-              void run();
-            }
-          }}
-        />
-      </div>
-      {errors.length > 0 && (
-        <ul id={ids.errors} className="editor-errors" data-testid="editor-errors">
-          {errors.map((e) => (
-            <li key={`${e.line}:${e.col}`}>
-              <button type="button" className="link" onClick={() => jumpTo(e)}>
-                Go to line {e.line}:{e.col}
-              </button>{' '}
-              <span className="error-text">{e.message}</span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <LineEditor
+        id={ids.box}
+        handle={editor}
+        value={text}
+        onChange={setText}
+        errors={errors}
+        errorsId={ids.errors}
+        describedBy={ids.hint}
+        testId="scenario-editor"
+        errorsTestId="editor-errors"
+        placeholder={'spawn A\nA mmap r1 64M rw\nA read r1 0 64M 4K\nshow /proc/A/smaps_rollup'}
+        onKeyDown={(e) => {
+          if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
+            e.preventDefault();
+            void run();
+          }
+        }}
+      />
       <div className="scenario-buttons">
         <button type="submit" className="primary" disabled={busy || !hasMachine || !text.trim()}>
           Run

@@ -21,6 +21,7 @@ import { HugeZeroPanel } from './HugeZeroPanel.tsx';
 import { Inspector } from './Inspector.tsx';
 import { Legend } from './Legend.tsx';
 import { LessonGallery } from './LessonGallery.tsx';
+import { LessonEditor } from './lessons/editor/LessonEditor.tsx';
 import { LessonPanel } from './LessonPanel.tsx';
 import { MemblockView } from './MemblockView.tsx';
 import { ProcessControls } from './ProcessControls.tsx';
@@ -119,6 +120,14 @@ export const PANELS: readonly PanelDef[] = [
     component: LessonGallery,
     key: 'c',
     heading: 'gallery-title',
+  },
+  {
+    id: 'editor',
+    title: 'Lesson editor',
+    dock: 'bottom',
+    component: LessonEditor,
+    key: 'L',
+    heading: 'lesson-editor-title',
   },
   { id: 'quiz', title: 'Quiz', dock: 'side', component: QuizPanel, key: 'q', heading: 'quiz-title' },
   { id: 'legend', title: 'Legend', dock: 'side', component: Legend, key: 'l', heading: 'legend-title' },

@@ -40,7 +40,23 @@ export function addLesson(lesson: Lesson): boolean {
   const i = added.findIndex((l) => l.id === lesson.id);
   if (i >= 0) added.splice(i, 1);
   added.push(lesson);
+  version++;
+  for (const fn of listeners) fn();
   return true;
+}
+
+let version = 0;
+const listeners = new Set<() => void>();
+
+/** Be told when a lesson joins (the gallery redraws; useSyncExternalStore's subscribe). */
+export function subscribeLessons(fn: () => void): () => void {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+/** Bumps on every addLesson (useSyncExternalStore's snapshot). */
+export function lessonsVersion(): number {
+  return version;
 }
 
 /** The lessons opened in this tab, besides the built-in ones. */
