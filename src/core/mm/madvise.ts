@@ -4,7 +4,7 @@
  * the VMA's pages. MADV_POPULATE_* go through GUP instead (gup.ts: madvisePopulate), which stops at
  * the first hole.
  */
-import { modPow2, pgtableIndex, PTE } from '../arch/pgtable.ts';
+import { modPow2, pgtableIndex, PTE, type RawEntry } from '../arch/pgtable.ts';
 import { PG } from '../phys/page.ts';
 import { folioDeactivate, folioIsolateLru } from './mm_inline.ts';
 import { readEntry, walkTable, writeEntry, WALK_HUGE } from './pgtable.ts';
@@ -19,7 +19,7 @@ import type { Machine } from '../machine.ts';
 import type { Errno } from './errno.ts';
 import { madvisePopulate } from './gup.ts';
 import { vmNormalPage, zapRange } from './memory.ts';
-import { VM, type Task } from './mm_types.ts';
+import { VM, type MmStruct, type Task } from './mm_types.ts';
 import { mergeAllVmas, pageAlign, splitVma, vmaFind } from './mmap.ts';
 
 export type Advice =
@@ -141,6 +141,39 @@ function madviseVmaBehavior(
 }
 
 /**
+ * The PTE level of walk_page_range() as madvise's pte_range callbacks see it: `fn(table, idx, va,
+ * entry)` for every PTE slot of [start, end) whose PTE table exists (none entries included, the
+ * callback decides); PMD ranges with no table or a huge PMD are skipped (neither caller handles a
+ * huge PMD). `entry` is one reused object, valid during the call.
+ */
+function walkPteRange(
+  m: Machine,
+  mm: MmStruct,
+  start: number,
+  end: number,
+  fn: (table: number, idx: number, va: number, e: RawEntry) => void,
+): void {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const ps = m.pageSize;
+  const span = 2 ** arch.levelShift[last - 1]!;
+  const e: RawEntry = { lo: 0, hi: 0 };
+  for (let a = start; a < end;) {
+    const table = walkTable(m, mm, a);
+    const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
+    if (table < 0 || table === WALK_HUGE) {
+      a = tableEnd;
+      continue;
+    }
+    for (; a < tableEnd; a += ps) {
+      const idx = pgtableIndex(arch, a, last);
+      readEntry(m, table, idx, e, last);
+      fn(table, idx, a, e);
+    }
+  }
+}
+
+/**
  * madvise_cold() / madvise_pageout() on one VMA's range: lru_add_drain() of this CPU, then
  * madvise_cold_or_pageout_pte_range(): for each PTE-mapped, order-0, anonymous folio this process
  * alone maps (folio_maybe_mapped_shared() skips the rest, as do the zero page and shmem), clear
@@ -160,37 +193,23 @@ function madviseColdOrPageout(
     lruAddDrainCpu(m, cpu);
     const arch = m.pgtableArch;
     const last = arch.levels - 1;
-    const ps = m.pageSize;
-    const span = 2 ** arch.levelShift[last - 1]!;
     const p = m.pages;
-    const mm = task.mm!;
     const list: IsolatedFolio[] = [];
-    const e = { lo: 0, hi: 0 };
-    for (let a = start; a < end;) {
-      const table = walkTable(m, mm, a);
-      const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
-      if (table < 0 || table === WALK_HUGE) {
-        a = tableEnd;
-        continue;
+    walkPteRange(m, task.mm!, start, end, (table, idx, a, e) => {
+      if (arch.isNone(e, last) || !(arch.flags(e, last) & PTE.PRESENT)) return;
+      const page = vmNormalPage(m, e, last);
+      if (page < 0) return;
+      const f = p.flags[page]!;
+      if (f & (PG.head | PG.tail) || !(f & PG.anon) || p.mapcount[page]! > 0) return;
+      // folio_clear_referenced() + ptep_test_and_clear_young() (MADV_COLD only clears the PTE)
+      p.flags[page] = f & ~PG.referenced;
+      if (!pageout && arch.flags(e, last) & PTE.YOUNG) {
+        arch.mkLeaf(arch.pfn(e), arch.flags(e, last) & ~PTE.YOUNG, last, e);
+        writeEntry(m, table, idx, e, last);
       }
-      for (; a < tableEnd; a += ps) {
-        const idx = pgtableIndex(arch, a, last);
-        readEntry(m, table, idx, e, last);
-        if (arch.isNone(e, last) || !(arch.flags(e, last) & PTE.PRESENT)) continue;
-        const page = vmNormalPage(m, e, last);
-        if (page < 0) continue;
-        const f = p.flags[page]!;
-        if (f & (PG.head | PG.tail) || !(f & PG.anon) || p.mapcount[page]! > 0) continue;
-        // folio_clear_referenced() + ptep_test_and_clear_young() (MADV_COLD only clears the PTE)
-        p.flags[page] = f & ~PG.referenced;
-        if (!pageout && arch.flags(e, last) & PTE.YOUNG) {
-          arch.mkLeaf(arch.pfn(e), arch.flags(e, last) & ~PTE.YOUNG, last, e);
-          writeEntry(m, table, idx, e, last);
-        }
-        if (!pageout) folioDeactivate(m, page);
-        else if (folioIsolateLru(m, page)) list.push({ pfn: page, task, va: a, table, idx });
-      }
-    }
+      if (!pageout) folioDeactivate(m, page);
+      else if (folioIsolateLru(m, page)) list.push({ pfn: page, task, va: a, table, idx });
+    });
     if (pageout && list.length) reclaimPages(m, list, cpu);
   });
 }
@@ -216,49 +235,37 @@ function madviseFreeSingleVma(m: Machine, task: Task, start: number, end: number
     const arch = m.pgtableArch;
     const last = arch.levels - 1;
     const ps = m.pageSize;
-    const span = 2 ** arch.levelShift[last - 1]!;
     const p = m.pages;
-    const e = { lo: 0, hi: 0 };
-    for (let a = start; a < end;) {
-      const table = walkTable(m, mm, a);
-      const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
-      if (table < 0 || table === WALK_HUGE) {
-        a = tableEnd;
-        continue;
+    walkPteRange(m, mm, start, end, (table, idx, a, e) => {
+      if (arch.isNone(e, last)) return;
+      if (m.swap.totalSwapPages && isSwapPte(m, e)) {
+        clearEntry(m, table, idx, last);
+        freeSwapAndCache(m, task, mm, pteToSwpEntry(m, e), cpu);
+        return;
       }
-      for (; a < tableEnd; a += ps) {
-        const idx = pgtableIndex(arch, a, last);
-        readEntry(m, table, idx, e, last);
-        if (arch.isNone(e, last)) continue;
-        if (m.swap.totalSwapPages && isSwapPte(m, e)) {
-          clearEntry(m, table, idx, last);
-          freeSwapAndCache(m, task, mm, pteToSwpEntry(m, e), cpu);
-          continue;
+      const pf = arch.flags(e, last);
+      if (!(pf & (PTE.PRESENT | PTE.PROTNONE))) return;
+      const page = vmNormalPage(m, e, last);
+      if (page < 0) return;
+      const f = p.flags[page]!;
+      if (f & (PG.head | PG.tail) || !(f & PG.anon)) return;
+      if (folioTestSwapcache(m, page) || f & PG.dirty) {
+        if (p.mapcount[page]! !== 0) return; // folio_mapcount() != folio_nr_pages()
+        if (folioTestSwapcache(m, page)) {
+          // folio_free_swap(): only when no swap PTE still refers to the slot
+          const key = m.swap.folioSwap.get(page)!;
+          if (swapCount(swapInfo(m, key).swapMap[swpOffset(key)]!) > 0) return;
+          deleteFromSwapCache(m, page, cpu, true);
         }
-        const pf = arch.flags(e, last);
-        if (!(pf & (PTE.PRESENT | PTE.PROTNONE))) continue;
-        const page = vmNormalPage(m, e, last);
-        if (page < 0) continue;
-        const f = p.flags[page]!;
-        if (f & (PG.head | PG.tail) || !(f & PG.anon)) continue;
-        if (folioTestSwapcache(m, page) || f & PG.dirty) {
-          if (p.mapcount[page]! !== 0) continue; // folio_mapcount() != folio_nr_pages()
-          if (folioTestSwapcache(m, page)) {
-            // folio_free_swap(): only when no swap PTE still refers to the slot
-            const key = m.swap.folioSwap.get(page)!;
-            if (swapCount(swapInfo(m, key).swapMap[swpOffset(key)]!) > 0) continue;
-            deleteFromSwapCache(m, page, cpu, true);
-          }
-          p.flags[page] = p.flags[page]! & ~PG.dirty; // folio_clear_dirty()
-        }
-        if (pf & (PTE.YOUNG | PTE.DIRTY)) {
-          // clear_young_dirty_ptes() + tlb_remove_tlb_entries()
-          arch.mkLeaf(arch.pfn(e), pf & ~(PTE.YOUNG | PTE.DIRTY), last, e);
-          writeEntry(m, table, idx, e, last);
-          flushTlbMmRange(m, mm, a, a + ps);
-        }
-        folioMarkLazyfree(m, page, cpu);
+        p.flags[page] = p.flags[page]! & ~PG.dirty; // folio_clear_dirty()
       }
-    }
+      if (pf & (PTE.YOUNG | PTE.DIRTY)) {
+        // clear_young_dirty_ptes() + tlb_remove_tlb_entries()
+        arch.mkLeaf(arch.pfn(e), pf & ~(PTE.YOUNG | PTE.DIRTY), last, e);
+        writeEntry(m, table, idx, e, last);
+        flushTlbMmRange(m, mm, a, a + ps);
+      }
+      folioMarkLazyfree(m, page, cpu);
+    });
   });
 }

@@ -146,18 +146,20 @@ function lazyfreeBatchMove(m: Machine, cpu: number): void {
  * batch references: the lru_add batch, then the lru_lazyfree one.
  */
 export function lruAddDrainCpu(m: Machine, cpu: number): void {
-  lazyfreeBatchMove(m, cpu);
   const batch = m.lruBatch[cpu]!;
-  if (!batch.length) return;
-  m.trace.call('folio_batch_move_lru', () => {
-    for (const pfn of batch) {
-      // lru_add(): new anon folios start on the inactive list (PG_active clear), as in 6.18's
-      // classic LRU (this machine class has no MGLRU)
-      lruvecAddFolio(m, pfn);
-      folioPut(m, pfn, cpu);
-    }
-  });
-  batch.length = 0;
+  if (batch.length) {
+    m.trace.call('folio_batch_move_lru', () => {
+      for (const pfn of batch) {
+        // lru_add(): new anon folios start on the inactive list (PG_active clear), as in 6.18's
+        // classic LRU (this machine class has no MGLRU)
+        lruvecAddFolio(m, pfn);
+        folioPut(m, pfn, cpu);
+      }
+    });
+    batch.length = 0;
+  }
+  // lru_add_drain_cpu() moves lru_lazyfree last (mm/swap.c)
+  lazyfreeBatchMove(m, cpu);
 }
 
 /** lru_add_drain_all() */
