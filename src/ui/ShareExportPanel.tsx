@@ -2,13 +2,14 @@
  * Share and export: a link that reopens this machine with the same scenario and selection, the
  * kernel event trace as a Perfetto/Chrome trace, the grids as PNG and the /proc files as text.
  */
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { useAppState, useController } from './context.ts';
 import { EmbedCodeButton } from './embed/EmbedCodeButton.tsx';
 import { toChromeTrace } from './export/chrome_trace.ts';
 import { canvasPng, download, flatten, procBundle } from './export/downloads.ts';
 import { makeShareLink } from './share/share_actions.ts';
 import { MAX_LINK_CHARS, shareScenarioText } from './share/share_codec.ts';
+import { CopyField } from './CopyField.tsx';
 
 /** The system-wide /proc files the text export holds (each process's files follow). */
 const SYSTEM_FILES = [
@@ -37,7 +38,6 @@ export function ShareExportPanel() {
   const hasRegion = useAppState((s) => s.currentRegion !== null);
   const [link, setLink] = useState('');
   const [status, setStatus] = useState('');
-  const linkId = useId();
 
   /** Run an action; its message (or failure) goes to the status line. */
   const act = (what: () => Promise<string>) => () => {
@@ -99,18 +99,7 @@ export function ShareExportPanel() {
           Copy share link
         </button>
       </div>
-      <label htmlFor={linkId} className="share-link-label">
-        Share link
-      </label>
-      <input
-        id={linkId}
-        className="share-link"
-        readOnly
-        value={link}
-        placeholder="press Copy share link"
-        onFocus={(e) => e.currentTarget.select()}
-        data-testid="share-link"
-      />
+      <CopyField label="Share link" value={link} placeholder="press Copy share link" testId="share-link" />
       <EmbedCodeButton />
       <div className="share-buttons">
         <button type="button" disabled={busy || !hasMachine} onClick={trace}>

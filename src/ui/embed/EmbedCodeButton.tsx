@@ -4,7 +4,7 @@
  * machine and its scenario (the share link's hash, which an embedded frame opens like the app).
  * Shown in the Share panel (ShareExportPanel.tsx); docs/embed.md says what the frame can do.
  */
-import { useId, useState } from 'react';
+import { useState } from 'react';
 import { useStore } from 'zustand';
 import { useController } from '../context.ts';
 import { runnerFor } from '../lesson_runner.ts';
@@ -14,13 +14,13 @@ import { encodeLessonLink } from '../lessons/lesson_link.ts';
 import { makeShareLink } from '../share/share_actions.ts';
 import { MAX_LINK_CHARS } from '../share/share_codec.ts';
 import { embedCode, embedUrl } from './embed_url.ts';
+import { CopyField } from '../CopyField.tsx';
 
 export function EmbedCodeButton() {
   const controller = useController();
   const lesson = useStore(runnerFor(controller).store, (s) => s.lesson);
   const [code, setCode] = useState('');
   const [status, setStatus] = useState('');
-  const codeId = useId();
 
   const make = async (): Promise<string> => {
     const app = `${location.origin}${location.pathname}`;
@@ -59,17 +59,11 @@ export function EmbedCodeButton() {
           Copy embed code
         </button>
       </div>
-      <label htmlFor={codeId} className="share-link-label">
-        Embed code (an iframe for slides and course pages)
-      </label>
-      <input
-        id={codeId}
-        className="share-link"
-        readOnly
+      <CopyField
+        label="Embed code (an iframe for slides and course pages)"
         value={code}
         placeholder="press Copy embed code"
-        onFocus={(e) => e.currentTarget.select()}
-        data-testid="embed-code"
+        testId="embed-code"
       />
       {status && (
         <p className="muted hint" role="status" data-testid="embed-status">
