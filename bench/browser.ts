@@ -68,14 +68,26 @@ async function idle(page: Page): Promise<void> {
   await page.evaluate(() => window.__mmlab!.idle());
 }
 
+/** Open a docked panel's tab (the workspace shows one tab of each dock at a time). */
+async function openPanel(page: Page, id: string): Promise<void> {
+  const tab = page.locator(`[role=tab][data-panel="${id}"]`);
+  if ((await tab.count()) > 0 && (await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+}
+
+/** The header's machine settings: choose RAM, Apply and reboot (confirming the loss of work). */
 async function reboot(page: Page, ram: string): Promise<void> {
+  const details = page.getByTestId('settings');
+  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
   const form = page.getByRole('form', { name: 'Machine configuration' });
   await form.getByLabel('RAM', { exact: true }).selectOption({ label: ram });
-  await form.getByRole('button', { name: 'Reboot' }).click();
+  await form.getByRole('button', { name: 'Apply and reboot' }).click();
+  const anyway = form.getByRole('button', { name: 'Reboot anyway' });
+  if (await anyway.isVisible()) await anyway.click();
   await idle(page);
 }
 
 async function run(page: Page, lines: string): Promise<void> {
+  await openPanel(page, 'scenario');
   await page.getByLabel('Scenario lines', { exact: true }).fill(lines);
   await page.getByRole('form', { name: 'Run scenario lines' }).getByRole('button', { name: 'Run' }).click();
   await idle(page);
@@ -136,7 +148,7 @@ async function steps(page: Page): Promise<Row[]> {
 
 async function click(page: Page): Promise<Row> {
   await reboot(page, '16 GiB');
-  await run(page, 'spawn A\nA mmap r1 4G r\nA madvise r1 0 4G nohugepage\nA read r1 0 4G 4K');
+  await run(page, 'spawn A\nA mmap r1 4G rw\nA madvise r1 0 4G nohugepage\nA read r1 0 4G 4K');
   await page.locator('body').press('w');
   const times: number[] = [];
   for (let i = 0; i < REPS; i++) {
@@ -152,6 +164,7 @@ async function click(page: Page): Promise<Row> {
     times.push((await page.evaluate(() => performance.now())) - t0);
   }
   // Baseline: the same kind of round trip with nothing drawn (a read-only `value` query).
+  await page.screenshot({ path: '/tmp/bench-click.png' });
   const rt: number[] = [];
   for (let i = 0; i < REPS; i++) {
     const t0 = await page.evaluate(() => performance.now());
@@ -217,7 +230,7 @@ async function main(): Promise<void> {
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
     });
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-    page.setDefaultTimeout(600_000);
+    page.setDefaultTimeout(180_000);
     await page.goto(base);
     await page.waitForFunction(() => window.__mmlab !== undefined);
     await page.evaluate(() => window.__mmlab!.ready);

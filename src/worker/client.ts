@@ -16,6 +16,7 @@ import type {
   FrameDeltaNotice,
   MachineConfig,
   PrintkNotice,
+  ProcessPagesReply,
   ReplayProgressNotice,
   ReplyTo,
   TimelinePos,
@@ -100,6 +101,11 @@ export class MachineClient {
   private readonly replayListeners = new Set<(n: ReplayProgressNotice) => void>();
   private readonly runProgressListeners = new Set<(n: RunProgressNotice) => void>();
   private quietWaiters: (() => void)[] = [];
+  /** processPages windows as last received, by request, with the host's version of each */
+  private readonly pageWindows = new Map<
+    string,
+    { version: number; states: Uint8Array; pfns: Float64Array }
+  >();
 
   constructor(
     transport: Transport,
@@ -170,6 +176,7 @@ export class MachineClient {
     if (!this.opts.restart) throw new MachineError('this client cannot restart its worker', 'unknown');
     this.transport.close();
     this.failAll('The emulator worker was restarted; this request was lost');
+    this.pageWindows.clear();
     this.transport = this.opts.restart();
     this.attach(this.transport);
     this.lastHeard = Date.now();
@@ -317,8 +324,65 @@ export class MachineClient {
     return this.request<'processes'>({ type: 'processes' });
   }
 
-  processPages(name: string, region: string, firstPage?: number, count?: number) {
-    return this.request<'processPages'>({ type: 'processPages', name, region, firstPage, count });
+  /**
+   * A window of a region's pages, always whole to the caller. The client keeps the last window it
+   * got for each (process, region, window) and asks for only what changed since (`have`); a delta
+   * reply is applied to a copy of that, so a COW click on a 1M-page region moves a few bytes, not 9 MB.
+   */
+  async processPages(
+    name: string,
+    region: string,
+    firstPage?: number,
+    count?: number,
+  ): Promise<ProcessPagesReply> {
+    const key = `${name}\0${region}\0${firstPage ?? 0}\0${count ?? -1}`;
+    const held = this.pageWindows.get(key);
+    const reply = await this.request<'processPages'>({
+      type: 'processPages',
+      name,
+      region,
+      firstPage,
+      count,
+      have: held?.version,
+    });
+    let states: Uint8Array = new Uint8Array(reply.states);
+    let pfns: Float64Array = new Float64Array(reply.pfns);
+    const delta = reply.delta;
+    if (delta) {
+      // The host answers in order and only sends a delta against the version we named; a window
+      // forgotten since (restart) or replaced by a concurrent request is asked for whole.
+      const base = this.pageWindows.get(key);
+      if (!base || base.version !== delta.base || base.states.length !== reply.count)
+        return this.refetchWhole(key, name, region, firstPage, count);
+      const pages = new Uint32Array(delta.pages);
+      for (let k = 0; k < pages.length; k++) {
+        base.states[pages[k]!] = states[k]!;
+        base.pfns[pages[k]!] = pfns[k]!;
+      }
+      states = base.states;
+      pfns = base.pfns;
+    }
+    this.pageWindows.delete(key); // re-insert: the map is kept in least-recently-used order
+    this.pageWindows.set(key, { version: reply.version, states, pfns });
+    while (this.pageWindows.size > 4) this.pageWindows.delete(this.pageWindows.keys().next().value!);
+    // The caller gets its own copies: what it keeps must not change under it at the next patch.
+    return {
+      ...reply,
+      delta: null,
+      states: states.slice().buffer as ArrayBuffer,
+      pfns: pfns.slice().buffer as ArrayBuffer,
+    };
+  }
+
+  private refetchWhole(
+    key: string,
+    name: string,
+    region: string,
+    firstPage?: number,
+    count?: number,
+  ): Promise<ProcessPagesReply> {
+    this.pageWindows.delete(key);
+    return this.processPages(name, region, firstPage, count);
   }
 
   walk(name: string, va: number) {

@@ -24,7 +24,6 @@ import {
   describePfn,
   describeProcess,
   describeWalk,
-  processPageStates,
 } from '../core/inspect.ts';
 import { Machine, hex } from '../core/machine.ts';
 import { Snapshotter, rebindMachine, sharedParts, type Snapshot } from '../core/snapshot.ts';
@@ -43,7 +42,6 @@ import {
 } from '../core/mm/huge_memory.ts';
 import { walkSteps } from '../core/mm/pgtable.ts';
 import { PG } from '../core/phys/page.ts';
-import { VPageState } from '../core/shared/page_state.ts';
 import { readProc } from '../core/proc/index.ts';
 import { readSymbol } from '../core/symbols.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
@@ -52,6 +50,7 @@ import { frameStateName } from '../core/shared/frame_state.ts';
 import { describeFreeLists } from '../core/inspect_frame.ts';
 import { splitBoot, splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
 import { DirtyRanges } from './dirty.ts';
+import { ProcessPageViews } from './process_pages.ts';
 import { inspectFrameReply } from './inspect_reply.ts';
 import { StopReplay, type OpCommand, type OpRecord } from './timeline.ts';
 import { Timeline } from './timeline_host.ts';
@@ -63,7 +62,6 @@ import {
   MAX_HUGE_FOLIOS,
   MAX_OP_STEPS,
   MAX_REGION_PAGES,
-  VPAGE_HUGE_ZERO,
   type AllocationInfo,
   type BootStepInfo,
   type CacheInfo,
@@ -107,6 +105,8 @@ interface Hosted {
   zeroing: ZeroingRecorder | null;
   /** the trace events kept for export: the live machine's (init creates it); null on replays */
   ring: TraceRing | null;
+  /** the process view's windows, kept up to date from the trace (process_pages.ts) */
+  pageViews: ProcessPageViews;
 }
 
 /** A long command in progress; `cancel` sets the flag, the command sees it at its next slice. */
@@ -566,14 +566,18 @@ export class MachineHost {
         const want = cmd.count === undefined ? regionPages - first : Math.floor(Number(cmd.count)) || 0;
         const count = Math.max(0, Math.min(want, regionPages - first, MAX_REGION_PAGES));
         const start = r.start + first * ps;
-        const pfns = new Float64Array(count);
-        const states = processPageStates(h.m, p.task, start, count, pfns);
-        // The core says `Huge` for every PMD mapping; the UI tells the huge zero folio apart.
-        for (let i = 0; i < count; i++)
-          if (states[i] === VPageState.Huge && isHugeZeroPfn(h.m, pfns[i]!)) states[i] = VPAGE_HUGE_ZERO;
-        const statesBuf = states.buffer as ArrayBuffer;
-        const pfnsBuf = pfns.buffer as ArrayBuffer;
+        const a = h.pageViews.pages(
+          p.task,
+          `${p.task.pid}:${String(cmd.region)}:${first}`,
+          start,
+          count,
+          cmd.have,
+        );
+        const statesBuf = a.states.buffer as ArrayBuffer;
+        const pfnsBuf = a.pfns.buffer as ArrayBuffer;
         transfer.push(statesBuf, pfnsBuf);
+        const delta = a.whole ? null : { base: a.base, pages: a.pages.buffer as ArrayBuffer };
+        if (delta) transfer.push(delta.pages);
         return {
           type: 'processPages',
           seq,
@@ -589,6 +593,8 @@ export class MachineHost {
           pageShift: h.m.arch.pageShift,
           states: statesBuf,
           pfns: pfnsBuf,
+          version: a.version,
+          delta,
         };
       }
       case 'walk': {
@@ -1093,6 +1099,7 @@ export class MachineHost {
       beyondBoot: false,
       zeroing: m.cfg.pageAllocUnmapped ? new ZeroingRecorder(m.cfg.unmappedZeroing ?? 'per_block') : null,
       ring: null,
+      pageViews: new ProcessPageViews(m),
     };
     const out = (text: string) => h.out?.push(text);
     if (session) {
@@ -1109,6 +1116,7 @@ export class MachineHost {
       if (h.rec && h.rec.length <= MAX_OP_STEPS) h.rec.push(e);
     });
     m.trace.subscribe((e) => h.ring?.push(e));
+    m.trace.subscribe((e) => h.pageViews.addEvent(e));
     h.dirty.markAll();
     return h;
   }

@@ -603,6 +603,11 @@ export interface ProcessPagesCommand {
   region: string;
   firstPage?: number;
   count?: number;
+  /**
+   * The `version` of this window the client holds from an earlier reply: the reply may then carry
+   * only the pages that changed since (`delta`). Omit it to get the whole window.
+   */
+  have?: number;
 }
 
 /** The page-table walk for one virtual address of a process (describeWalk). Reply: `walk`. */
@@ -902,6 +907,11 @@ export interface ProcessesReply {
  * Pages [firstPage, firstPage + count) of a region. `states` holds one VPageState byte per page and
  * `pfns` one Float64 per page (the pfn the PTE points at, or -1 with no PTE); both are transferred
  * ArrayBuffers. `start` is the virtual address of page `firstPage`.
+ *
+ * With `delta` set, the reply is the change from version `delta.base` (the command's `have`) to
+ * `version`: `delta.pages` (Uint32, window-relative page numbers) lists the pages that differ, and
+ * `states`/`pfns` hold one entry per listed page. MachineClient.processPages applies it, so its callers
+ * always see the whole window.
  */
 export interface ProcessPagesReply {
   type: 'processPages';
@@ -919,6 +929,9 @@ export interface ProcessPagesReply {
   pageShift: number;
   states: ArrayBuffer;
   pfns: ArrayBuffer;
+  /** this window's version: send it back as `have` to get only what changes next */
+  version: number;
+  delta: { base: number; pages: ArrayBuffer } | null;
 }
 
 /**
