@@ -327,7 +327,9 @@ export class MachineClient {
   /**
    * A window of a region's pages, always whole to the caller. The client keeps the last window it
    * got for each (process, region, window) and asks for only what changed since (`have`); a delta
-   * reply is applied to a copy of that, so a COW click on a 1M-page region moves a few bytes, not 9 MB.
+   * reply is applied to it, so a COW click on a 1M-page region moves a few bytes, not 9 MB, and
+   * copies nothing. The buffers are the client's own and a later call for the same window patches
+   * them in place: a caller that wants to compare before with after copies what it needs first.
    */
   async processPages(
     name: string,
@@ -365,13 +367,7 @@ export class MachineClient {
     this.pageWindows.delete(key); // re-insert: the map is kept in least-recently-used order
     this.pageWindows.set(key, { version: reply.version, states, pfns });
     while (this.pageWindows.size > 4) this.pageWindows.delete(this.pageWindows.keys().next().value!);
-    // The caller gets its own copies: what it keeps must not change under it at the next patch.
-    return {
-      ...reply,
-      delta: null,
-      states: states.slice().buffer as ArrayBuffer,
-      pfns: pfns.slice().buffer as ArrayBuffer,
-    };
+    return { ...reply, delta: null, states: states.buffer as ArrayBuffer, pfns: pfns.buffer as ArrayBuffer };
   }
 
   private refetchWhole(
