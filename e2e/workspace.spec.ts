@@ -66,6 +66,68 @@ for (const size of SIZES) {
   });
 }
 
+/**
+ * The stage keeps its controls uncovered and its cells readable at this size: the Read/Write switch is
+ * what the pointer finds at its centre (no card over it), and the current pane shows at least `min`
+ * rows of page cells inside its box; every pane shown is at least `minH` px tall.
+ */
+async function expectReadableStage(page: Page, min: number, minH: number, where: string): Promise<void> {
+  for (const name of ['Read', 'Write']) {
+    const option = page.locator('.click-mode-option', { hasText: name });
+    await expect(option).toBeInViewport();
+    const hit = await option.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return at !== null && el.contains(at);
+    });
+    expect(hit, `the ${name} switch is not covered ${where}`).toBe(true);
+  }
+  const rows = await page.evaluate(() => {
+    const api = window.__mmlab!;
+    const host = document.querySelector('[data-testid="process-grid"]')!.getBoundingClientRect();
+    const ys = new Set<number>();
+    const n = api.pageCounts().reduce((a, b) => a + b, 0);
+    for (let i = 0; i < n; i++) {
+      const c = api.pageCenter(i);
+      if (c.x >= host.left && c.x <= host.right && c.y >= host.top && c.y <= host.bottom)
+        ys.add(Math.round(c.y));
+    }
+    return ys.size;
+  });
+  expect(rows, `rows of page cells in view ${where}`).toBeGreaterThanOrEqual(min);
+  for (const h of await page
+    .locator('.process-pane .grid-host')
+    .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height)))
+    expect(h, `pane height ${where}`).toBeGreaterThanOrEqual(minH);
+}
+
+for (const size of SIZES) {
+  test(`${size.width}×${size.height}: after a copy-on-write click and after fork the switch is uncovered and the cells readable`, async ({
+    page,
+  }) => {
+    await page.setViewportSize(size);
+    const errors = watchErrors(page);
+    const app = new MmLab(page);
+    await app.open();
+    await app.runScenario('spawn A\nA mmap r1 1M rw\nA read r1 0 1M 4K');
+    await page.getByRole('radio', { name: /Write/ }).check();
+    await app.clickPage(40);
+    await expect(page.getByTestId('fault-card')).toContainText('wp_page_copy');
+    await expect(page.getByTestId('fault-card')).toBeInViewport();
+    await expectReadableStage(page, 6, 150, 'after a copy-on-write click');
+    await app.expectNoDocumentScroll('after a copy-on-write click');
+    await app.screenshot(`workspace-cow-${size.width}`);
+
+    await app.runScenario('A fork B');
+    await expect(page.getByTestId('process-pane-B')).toBeVisible();
+    await app.clickPage(41);
+    await expectReadableStage(page, 6, 150, 'after fork');
+    await app.expectNoDocumentScroll('after fork');
+    await app.screenshot(`workspace-fork-cow-${size.width}`);
+    expect(errors).toEqual([]);
+  });
+}
+
 test('a copy-on-write click: the explanation column names do_wp_page and wp_page_copy', async ({ page }) => {
   const errors = watchErrors(page);
   const app = new MmLab(page);
