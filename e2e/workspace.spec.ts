@@ -448,3 +448,28 @@ test('a dock tab pops out into its own window, stays live, and comes back when t
   expect(again.isClosed()).toBe(true);
   expect(errors).toEqual([]);
 });
+
+test('one progress bar: a timeline replay shows in it, without Cancel (a replay cannot be cancelled)', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  // The replay is quicker than Playwright polls: the bar is asked to show at the first notice and
+  // the page records what it said the moment it appears.
+  await page.evaluate(() => {
+    window.__mmlab!.progressAfter(0);
+    const w = window as unknown as { seenProgress?: string };
+    new MutationObserver((_, obs) => {
+      const bar = document.querySelector('[data-testid="work-progress"]');
+      if (!bar) return;
+      w.seenProgress = `${bar.textContent ?? ''}|${bar.querySelectorAll('button').length}`;
+      obs.disconnect();
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await page.getByRole('button', { name: /Step through boot/ }).click();
+  await app.idle();
+  const seen = await page.evaluate(() => (window as unknown as { seenProgress?: string }).seenProgress);
+  expect(seen).toMatch(/^Replaying: operation \d+ of \d+\|0$/);
+  await expect(page.getByTestId('work-progress')).toHaveCount(0);
+  await expect(page.locator('.replay-progress')).toHaveCount(0);
+});

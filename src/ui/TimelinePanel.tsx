@@ -35,7 +35,6 @@ export function TimelinePanel() {
   const controller = useController();
   const pos = useAppState((s) => s.timelinePos);
   const partial = useAppState((s) => s.timelinePartial);
-  const progress = useAppState((s) => s.timelineProgress);
   const opVersion = useAppState((s) => s.opVersion);
   const generation = useAppState((s) => s.machine?.generation);
   const [tl, setTlState] = useState<TimelineReply | null>(null);
@@ -250,11 +249,6 @@ export function TimelinePanel() {
         </span>
       </div>
       {error && <p className="error-text">{error}</p>}
-      {progress && (
-        <p role="status" className="replay-progress">
-          Replaying: operation {progress.done} of {progress.total}…
-        </p>
-      )}
       <div className="timeline-body">
         <ol className="timeline-ops" aria-label="Operations" ref={opsList}>
           {tl.ops.map((o, i) => (

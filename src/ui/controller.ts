@@ -114,12 +114,12 @@ export class AppController {
       if (this.long?.kind === 'boot') this.progress({ kind: 'boot', done: n.done, total: n.total });
       if (this.replayStarted === null || performance.now() - this.replayStarted < this.progressAfterMs)
         return;
-      this.set({ bootProgress: { done: n.done, total: n.total } });
+      this.set({ work: { kind: 'boot-replay', done: n.done, total: n.total } });
     });
     client.onReplayProgress((n) => {
       if (this.replayStarted === null || performance.now() - this.replayStarted < this.progressAfterMs)
         return;
-      this.set({ timelineProgress: { done: n.done, total: n.total } });
+      this.set({ work: { kind: 'replay', done: n.done, total: n.total } });
     });
     client.onRunProgress((n) => {
       if (this.long?.kind !== 'run') return;
@@ -576,7 +576,7 @@ export class AppController {
         this.set({ machine: r.info, log: r.log, selection: null, hover: null });
       } finally {
         this.replayStarted = null;
-        this.set({ bootProgress: null });
+        this.set({ work: null });
       }
     });
   }
@@ -625,7 +625,7 @@ export class AppController {
       await this.refreshPages();
     } finally {
       this.replayStarted = null;
-      this.set({ timelineProgress: null });
+      this.set({ work: null });
     }
   }
 
