@@ -22,6 +22,7 @@ import { PageDetails, PageTooltip } from './PageDetails.tsx';
 import { actOnPage } from './process_actions.ts';
 import { MAX_SHOWN, panesMoved, processView, registerPane, useProcessView } from './process_view.ts';
 import { RangeActions } from './RangeActions.tsx';
+import { useFetched } from './use_fetched.ts';
 import './process.css';
 
 /**
@@ -117,7 +118,14 @@ function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean })
   }, [current]);
   const name = proc.name;
   const region = useAppState((s) => s.currentRegion);
+  const pagesVersion = useAppState((s) => s.pagesVersion);
   const hasRegion = proc.regions.some((r) => r.name === region);
+  // A pane that is not current reads its own pages after every change (the current one is fed by
+  // the controller).
+  const other = useFetched(
+    current ? null : () => (region ? controller.regionPagesOf(name, region) : Promise.resolve(null)),
+    [controller, name, region, pagesVersion],
+  );
 
   useEffect(() => {
     const grid = new ProcessGrid(hostRef.current!, {
@@ -144,7 +152,7 @@ function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean })
     };
   }, [controller, name]);
 
-  // The current pane is fed by the controller; another fetches its own pages after every change.
+  // The current pane is fed by the controller; another follows the selection and the patterns.
   useEffect(() => {
     const grid = gridRef.current!;
     if (current) {
@@ -152,19 +160,6 @@ function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean })
       panesMoved();
       return detach;
     }
-    let alive = true;
-    let token = 0;
-    const refresh = () => {
-      const mine = ++token;
-      const reg = controller.store.getState().currentRegion;
-      const p = reg ? controller.regionPagesOf(name, reg) : Promise.resolve(null);
-      p.then((d) => {
-        if (!alive || mine !== token) return;
-        grid.setData(d);
-        panesMoved();
-      }).catch(() => alive && grid.setData(null));
-    };
-    refresh();
     const sel = (s: ReturnType<typeof controller.store.getState>) => {
       const b = s.selectedBlock;
       if (b) return { from: b.pfn, to: b.pfn + 2 ** b.order };
@@ -173,15 +168,17 @@ function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean })
     grid.setFrameLink(sel(controller.store.getState()));
     grid.setPatterns(controller.store.getState().patterns);
     const off = controller.store.subscribe((s, p) => {
-      if (s.pagesVersion !== p.pagesVersion || s.currentRegion !== p.currentRegion) refresh();
       if (s.selection !== p.selection || s.selectedBlock !== p.selectedBlock) grid.setFrameLink(sel(s));
       if (s.patterns !== p.patterns) grid.setPatterns(s.patterns);
     });
-    return () => {
-      alive = false;
-      off();
-    };
+    return () => off();
   }, [controller, current, name]);
+
+  useEffect(() => {
+    if (current || !gridRef.current) return;
+    gridRef.current.setData(other.error ? null : other.data);
+    panesMoved();
+  }, [current, other.data, other.error]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (!current) return;
