@@ -422,6 +422,21 @@ test('a dock tab pops out into its own window, stays live, and comes back when t
     expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   }
 
+  // Keys pressed in the window reach the page-wide handlers: the timeline's arrows, a panel's key.
+  await popup.locator('body').click({ position: { x: 5, y: 5 } });
+  await popup.keyboard.press('ArrowLeft');
+  await app.idle();
+  await expect(page.getByTestId('timeline-where')).toContainText('Viewing the past');
+  await popup.keyboard.press('End');
+  await app.idle();
+  await expect(page.getByTestId('timeline-where')).toContainText('Live');
+  await popup.keyboard.press('f');
+  await expect(dock.locator('[role=tab][data-panel="freelists"]')).toHaveAttribute('aria-selected', 'true');
+  // A key typed into the window's own field stays there.
+  await popup.getByRole('combobox', { name: '/proc file' }).focus();
+  await popup.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('timeline-where')).toContainText('Live');
+
   // An operation in the main window: the popped-out panel follows it.
   await app.alloc('a', 3);
   await expect(text).not.toHaveText(before);
