@@ -144,7 +144,7 @@ function OperationSummary({ tl, steps }: { tl: TimelineReply; steps: readonly Ti
 }
 
 /** The call a step is made in: the nearest call before it one level up. */
-export function callerOf(steps: readonly TimelineStep[], i: number): TimelineStep | null {
+function callerOf(steps: readonly TimelineStep[], i: number): TimelineStep | null {
   const d = steps[i]?.depth;
   if (d === undefined) return null;
   for (let j = i - 1; j >= 0; j--)
@@ -152,7 +152,7 @@ export function callerOf(steps: readonly TimelineStep[], i: number): TimelineSte
   return null;
 }
 
-export function StepDetail({
+function StepDetail({
   step,
   caller,
   after,

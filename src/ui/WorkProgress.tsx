@@ -12,7 +12,7 @@ import type { WorkProgress as Work } from './store.ts';
 const n = (x: number) => x.toLocaleString('en-US');
 
 /** What the bar says, e.g. "Running line 1 of 2: 412,000 of 1,048,576 accesses". */
-export function describeWork(w: Work): string {
+function describeWork(w: Work): string {
   if (w.kind === 'boot') return `Booting: ${n(w.done)} of ${n(w.total)} boot steps`;
   if (w.kind === 'boot-replay') return `Replaying boot from the start: step ${n(w.done)} of ${n(w.total)}`;
   if (w.kind === 'replay') return `Replaying: operation ${n(w.done)} of ${n(w.total)}`;

@@ -22,7 +22,7 @@ export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 
 /** The RAM sizes the header offers (each arch offers those within its RAM_LIMITS). */
-export const RAM_CHOICES: readonly { label: string; bytes: number }[] = [
+const RAM_CHOICES: readonly { label: string; bytes: number }[] = [
   { label: '32 MiB', bytes: 32 * MiB },
   { label: '64 MiB', bytes: 64 * MiB },
   { label: '128 MiB', bytes: 128 * MiB },
@@ -41,7 +41,7 @@ export function ramChoicesFor(arch: ArchName): readonly { label: string; bytes: 
 }
 
 /** `ram` if the arch can have it, else the nearest size it can (1 GiB where allowed). */
-export function fitRam(arch: ArchName, ram: number): number {
+function fitRam(arch: ArchName, ram: number): number {
   const choices = ramChoicesFor(arch);
   if (choices.some((c) => c.bytes === ram)) return ram;
   const lim = RAM_LIMITS[arch];
@@ -302,7 +302,7 @@ export const initialState: AppState = {
   sizes: { side: 420, bottom: 180, explain: 300, timeline: 150 },
 };
 
-export type AppStore = ReturnType<typeof createAppStore>;
+type AppStore = ReturnType<typeof createAppStore>;
 
 export function createAppStore() {
   return createStore<AppState>()(() => ({ ...initialState }));

@@ -335,12 +335,7 @@ export abstract class ProcessController extends TimelineController {
  * Runs of pages one PMD maps, for the process grid: whole PMD-aligned runs of `huge` or huge-zero
  * pages whose pfns are consecutive (one folio).
  */
-export function pmdBlocks(
-  states: Uint8Array,
-  pfns: Float64Array,
-  start: number,
-  pageShift: number,
-): RegionBlock[] {
+function pmdBlocks(states: Uint8Array, pfns: Float64Array, start: number, pageShift: number): RegionBlock[] {
   const blocks: RegionBlock[] = [];
   const ps = 2 ** pageShift;
   for (let i = 0; i < states.length;) {

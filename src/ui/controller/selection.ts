@@ -178,7 +178,7 @@ export function zeroMarkers(m: MachineInfo | null): { pfn: number; label: string
 }
 
 /** The huge zero folio and the first THPs as 512-frame blocks on the frame grid, head outlined. */
-export function hugeMarkers(h: HugeInfo | null): GridMarker[] {
+function hugeMarkers(h: HugeInfo | null): GridMarker[] {
   if (!h?.supported) return [];
   const out: GridMarker[] = [];
   if (h.pfn !== null)
