@@ -111,7 +111,25 @@ for (const size of SIZES) {
     await app.open();
     await app.runScenario('spawn A\nA mmap r1 1M rw\nA read r1 0 1M 4K');
     await page.getByRole('radio', { name: /Write/ }).check();
-    await app.clickPage(40);
+    // The click, then within one second the new frame is ringed inside the frame grid and the window.
+    const at = await app.showPage(40);
+    await page.mouse.click(at.x, at.y);
+    const faults = page.getByTestId('fault-links');
+    await expect(faults).toHaveAttribute('data-new-pfn', /^\d+$/, { timeout: 1000 });
+    const ring = await page.locator('.fault-ring').evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const g = document.querySelector('.frame-grid-static')!.getBoundingClientRect();
+      const x = r.left + r.width / 2;
+      const y = r.top + r.height / 2;
+      return x >= g.left && x <= g.right && y >= g.top && y <= g.bottom && y <= window.innerHeight;
+    });
+    expect(ring, 'the new frame is ringed inside the frame grid').toBe(true);
+    await app.idle();
+    // The call path itself names them (not only the fault card above it).
+    const path = page.getByTestId('explain-path');
+    await expect(path).toContainText('do_wp_page');
+    await expect(path).toContainText('wp_page_copy');
+    await expect(path).toBeInViewport();
     await expect(page.getByTestId('fault-card')).toContainText('wp_page_copy');
     await expect(page.getByTestId('fault-card')).toBeInViewport();
     await expectReadableStage(page, 6, 150, 'after a copy-on-write click');
