@@ -136,9 +136,17 @@ interface Run {
   state: number;
   firstPfn: number;
   lastPfn: number;
-  /** cell centres in view */
-  xs: number[];
-  ys: number[];
+  /** pages in the run, in view or not */
+  n: number;
+  /** its pages in view: how many, their cells' extent, the first and last one's frame */
+  shown: number;
+  x: number;
+  y: number;
+  minX: number;
+  minY: number;
+  maxY: number;
+  shownFirstPfn: number;
+  shownLastPfn: number;
 }
 
 function draw(controller: AppController, overlay: LinkOverlay): void {
@@ -197,26 +205,26 @@ function draw(controller: AppController, overlay: LinkOverlay): void {
     const half = grid.cellPx / 2;
     let notDrawn = 0;
     const flush = (run: Run | null) => {
-      if (!run || run.xs.length === 0) return;
-      const n = run.xs.length * step;
+      if (!run || run.shown === 0) return;
+      const n = run.shown * step;
       const g = groupOf(run.state);
       g.pages += n;
       if (drawn >= MAX_DRAWN) {
         notDrawn += n;
         return;
       }
-      const first = frameAt(run.firstPfn);
-      const last = frameAt(run.lastPfn);
+      const first = frameAt(run.shownFirstPfn);
+      const last = frameAt(run.shownLastPfn);
       if (!first || !last) return;
       drawn++;
-      if (run.xs.length === 1) {
-        g.segments.push(run.xs[0]!, run.ys[0]!, first.x, first.y);
+      if (run.shown === 1) {
+        g.segments.push(run.x, run.y, first.x, first.y);
         return;
       }
-      const left = Math.max(box.left, Math.min(...run.xs) - half);
+      const left = Math.max(box.left, run.minX - half);
       g.bands.push({
-        top: { x: left, y: Math.max(box.top, Math.min(...run.ys) - half) },
-        bottom: { x: left, y: Math.min(box.bottom, Math.max(...run.ys) + half) },
+        top: { x: left, y: Math.max(box.top, run.minY - half) },
+        bottom: { x: left, y: Math.min(box.bottom, run.maxY + half) },
         first,
         last,
         count: n,
@@ -230,26 +238,47 @@ function draw(controller: AppController, overlay: LinkOverlay): void {
       const y = r.top + c.y;
       const pfn = d.pfns[i]!;
       const state = d.states[i]!;
-      if (x < box.left || x > box.right || y < box.top || y > box.bottom) {
-        flush(run);
-        run = null;
-        prev = -2;
-        continue;
-      }
+      // A page out of the pane's box (zoomed in: the rest of its row) carries a run on without a
+      // point, so one run across rows stays one band.
+      const shown = x >= box.left && x <= box.right && y >= box.top && y <= box.bottom;
       // The run goes on while the pages are consecutive, in one state, and map the run's one frame
       // or the frame next to its last (up or down, as the run started).
       const same = run !== null && run.firstPfn === run.lastPfn && pfn === run.lastPfn;
       const dir = run ? Math.sign(run.lastPfn - run.firstPfn) : 0;
       const next =
         run !== null &&
-        (run.xs.length === 1 ? Math.abs(pfn - run.lastPfn) === 1 : dir !== 0 && pfn === run.lastPfn + dir);
+        (run.n === 1 ? Math.abs(pfn - run.lastPfn) === 1 : dir !== 0 && pfn === run.lastPfn + dir);
       if (run && i === prev + step && state === run.state && (same || next)) {
         run.lastPfn = pfn;
-        run.xs.push(x);
-        run.ys.push(y);
+        run.n++;
       } else {
         flush(run);
-        run = { state, firstPfn: pfn, lastPfn: pfn, xs: [x], ys: [y] };
+        run = {
+          state,
+          firstPfn: pfn,
+          lastPfn: pfn,
+          n: 1,
+          shown: 0,
+          x,
+          y,
+          minX: Infinity,
+          minY: Infinity,
+          maxY: -Infinity,
+          shownFirstPfn: pfn,
+          shownLastPfn: pfn,
+        };
+      }
+      if (shown) {
+        if (run.shown === 0) {
+          run.shownFirstPfn = pfn;
+          run.x = x;
+          run.y = y;
+        }
+        run.shown++;
+        run.shownLastPfn = pfn;
+        run.minX = Math.min(run.minX, x);
+        run.minY = Math.min(run.minY, y);
+        run.maxY = Math.max(run.maxY, y);
       }
       prev = i;
     }
