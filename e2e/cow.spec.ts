@@ -172,3 +172,36 @@ test('by keyboard: Enter on a zero-mapped page offers the write, Enter again wri
   await expect(page.getByTestId('process-grid')).toBeFocused();
   await expect(page.getByTestId('fault-card')).toContainText('wp_page_copy');
 });
+
+test('mapping links: runs of pages on one frame are bands with a count, and past the cap the rest are counted, not drawn', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  // 16,384 pages on the zero page: one band (per run in view), not a fan of thousands of lines.
+  await app.runScenario('spawn A\nA mmap r1 64M rw\nA read r1 0 64M 4K');
+  const links = page.getByTestId('mapping-links');
+  await expect(links).toHaveAttribute('data-bands', /^[1-9]\d*$/);
+  const linked = Number(await links.getAttribute('data-links'));
+  expect(linked).toBeGreaterThan(1000);
+  await expect(links.locator('path.link-zero')).toHaveAttribute('data-count', String(linked));
+  expect(Number(await links.getAttribute('data-drawn'))).toBeLessThanOrEqual(120);
+  await expect(links.locator('text.link-count').first()).toHaveText(/^×\d+$/);
+  const counted = await links
+    .locator('text.link-count')
+    .evaluateAll((ts) => ts.reduce((n, t) => n + Number(t.textContent!.slice(1)), 0));
+  expect(counted).toBe(linked);
+  await expect(links).toHaveAttribute('data-more', '0');
+  await app.screenshot('links-bands');
+
+  // Every other page written: 128 runs of one page each, more than the cap; the rest are said.
+  await app.runScenario('spawn B\nB mmap r1 1M rw\nB write r1 0 1M 8K 1');
+  await page.getByLabel('process', { exact: true }).selectOption('B');
+  await page.getByTestId('process-chooser').getByLabel('A').uncheck();
+  await app.idle();
+  await expect(links).toHaveAttribute('data-links', '128');
+  await expect(links).toHaveAttribute('data-drawn', '120');
+  await expect(links).toHaveAttribute('data-more', '8');
+  await expect(links.locator('text.link-more')).toHaveText('8 more links not drawn');
+  await app.screenshot('links-capped');
+});

@@ -103,7 +103,10 @@ test('a write fault on a zero-mapped page draws a new anon frame and adds 4 kB o
 
   // Zoomed out, the one written page still shows among 16,383 zero-mapped ones, and its frame is
   // ringed in the frame grid.
+  // The process grid's zoom is in its View disclosure (the toolbar stays two rows).
+  await page.locator('.pgrid-more summary').click();
   await page.getByRole('button', { name: 'Fit the region' }).click();
+  await page.locator('.pgrid-more summary').click();
   await page.getByRole('button', { name: 'Fit', exact: true }).click();
   const cfit = await page.evaluate((p) => window.__mmlab!.pageCenter(p), target);
   await page.mouse.move(cfit.x, cfit.y);

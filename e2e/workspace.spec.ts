@@ -52,6 +52,7 @@ for (const size of SIZES) {
         await app.idle();
         await expect(page.locator(`[role=tabpanel][data-panel="${id}"]`)).toBeInViewport();
         await app.expectNoDocumentScroll();
+        if (size.width === 1280) await app.screenshot(`workspace-dock-${id}`);
       }
       await app.openPanel('memblock');
       await app.openPanel('inspector');
@@ -63,6 +64,92 @@ for (const size of SIZES) {
       await app.screenshot(`workspace-after-fork-${size.width}`);
       expect(errors).toEqual([]);
     });
+  });
+}
+
+/**
+ * The stage keeps its controls uncovered and its cells readable at this size: the Read/Write switch is
+ * what the pointer finds at its centre (no card over it), and the current pane shows at least `min`
+ * rows of page cells inside its box; every pane shown is at least `minH` px tall.
+ */
+async function expectReadableStage(page: Page, min: number, minH: number, where: string): Promise<void> {
+  for (const name of ['Read', 'Write']) {
+    const option = page.locator('.click-mode-option', { hasText: name });
+    await expect(option).toBeInViewport();
+    const hit = await option.evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const at = document.elementFromPoint(r.left + r.width / 2, r.top + r.height / 2);
+      return at !== null && el.contains(at);
+    });
+    expect(hit, `the ${name} switch is not covered ${where}`).toBe(true);
+  }
+  const rows = await page.evaluate(() => {
+    const api = window.__mmlab!;
+    const host = document.querySelector('[data-testid="process-grid"]')!.getBoundingClientRect();
+    const ys = new Set<number>();
+    const n = api.pageCounts().reduce((a, b) => a + b, 0);
+    for (let i = 0; i < n; i++) {
+      const c = api.pageCenter(i);
+      if (c.x >= host.left && c.x <= host.right && c.y >= host.top && c.y <= host.bottom)
+        ys.add(Math.round(c.y));
+    }
+    return ys.size;
+  });
+  expect(rows, `rows of page cells in view ${where}`).toBeGreaterThanOrEqual(min);
+  for (const h of await page
+    .locator('.process-pane .grid-host')
+    .evaluateAll((els) => els.map((e) => e.getBoundingClientRect().height)))
+    expect(h, `pane height ${where}`).toBeGreaterThanOrEqual(minH);
+}
+
+for (const size of SIZES) {
+  test(`${size.width}×${size.height}: after a copy-on-write click and after fork the switch is uncovered and the cells readable`, async ({
+    page,
+  }) => {
+    await page.setViewportSize(size);
+    const errors = watchErrors(page);
+    const app = new MmLab(page);
+    await app.open();
+    await app.runScenario('spawn A\nA mmap r1 1M rw\nA read r1 0 1M 4K');
+    await page.getByRole('radio', { name: /Write/ }).check();
+    // The click, then within one second the new frame is ringed inside the frame grid and the window.
+    const at = await app.showPage(40);
+    await page.mouse.click(at.x, at.y);
+    const faults = page.getByTestId('fault-links');
+    await expect(faults).toHaveAttribute('data-new-pfn', /^\d+$/, { timeout: 1000 });
+    const ring = await page.locator('.fault-ring').evaluate((el) => {
+      const r = el.getBoundingClientRect();
+      const g = document.querySelector('.frame-grid-static')!.getBoundingClientRect();
+      const x = r.left + r.width / 2;
+      const y = r.top + r.height / 2;
+      return x >= g.left && x <= g.right && y >= g.top && y <= g.bottom && y <= window.innerHeight;
+    });
+    expect(ring, 'the new frame is ringed inside the frame grid').toBe(true);
+    await app.idle();
+    // The call path itself names them (not only the fault card above it).
+    const path = page.getByTestId('explain-path');
+    await expect(path).toContainText('do_wp_page');
+    await expect(path).toContainText('wp_page_copy');
+    await expect(path).toBeInViewport();
+    await expect(page.getByTestId('fault-card')).toContainText('wp_page_copy');
+    await expect(page.getByTestId('fault-card')).toBeInViewport();
+    await expectReadableStage(page, 6, 150, 'after a copy-on-write click');
+    // Zoomed in, a run of zero-mapped pages is still one band (the rows cut by the pane's edge do
+    // not split it): pages 0–39 and 41–255.
+    const bands = page.getByTestId('mapping-links').locator('text.link-count');
+    await expect(bands).toHaveCount(2);
+    await app.expectNoDocumentScroll('after a copy-on-write click');
+    await app.screenshot(`workspace-cow-${size.width}`);
+
+    await app.runScenario('A fork B');
+    await expect(page.getByTestId('process-pane-B')).toBeVisible();
+    await app.clickPage(41);
+    await expectReadableStage(page, 6, 150, 'after fork');
+    // A: pages 0–39 and 42–255 on the zero page; B: 0–39 and 41–255.
+    await expect(bands).toHaveCount(4);
+    await app.expectNoDocumentScroll('after fork');
+    await app.screenshot(`workspace-fork-cow-${size.width}`);
+    expect(errors).toEqual([]);
   });
 }
 
@@ -360,6 +447,21 @@ test('a dock tab pops out into its own window, stays live, and comes back when t
     expect(axe.violations.map((v) => `${v.id}: ${v.help}`)).toEqual([]);
   }
 
+  // Keys pressed in the window reach the page-wide handlers: the timeline's arrows, a panel's key.
+  await popup.locator('body').click({ position: { x: 5, y: 5 } });
+  await popup.keyboard.press('ArrowLeft');
+  await app.idle();
+  await expect(page.getByTestId('timeline-where')).toContainText('Viewing the past');
+  await popup.keyboard.press('End');
+  await app.idle();
+  await expect(page.getByTestId('timeline-where')).toContainText('Live');
+  await popup.keyboard.press('f');
+  await expect(dock.locator('[role=tab][data-panel="freelists"]')).toHaveAttribute('aria-selected', 'true');
+  // A key typed into the window's own field stays there.
+  await popup.getByRole('combobox', { name: '/proc file' }).focus();
+  await popup.keyboard.press('ArrowLeft');
+  await expect(page.getByTestId('timeline-where')).toContainText('Live');
+
   // An operation in the main window: the popped-out panel follows it.
   await app.alloc('a', 3);
   await expect(text).not.toHaveText(before);
@@ -385,4 +487,29 @@ test('a dock tab pops out into its own window, stays live, and comes back when t
   await expect(page.getByTestId('proc-text')).toBeVisible();
   expect(again.isClosed()).toBe(true);
   expect(errors).toEqual([]);
+});
+
+test('one progress bar: a timeline replay shows in it, without Cancel (a replay cannot be cancelled)', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  // The replay is quicker than Playwright polls: the bar is asked to show at the first notice and
+  // the page records what it said the moment it appears.
+  await page.evaluate(() => {
+    window.__mmlab!.progressAfter(0);
+    const w = window as unknown as { seenProgress?: string };
+    new MutationObserver((_, obs) => {
+      const bar = document.querySelector('[data-testid="work-progress"]');
+      if (!bar) return;
+      w.seenProgress = `${bar.textContent ?? ''}|${bar.querySelectorAll('button').length}`;
+      obs.disconnect();
+    }).observe(document.body, { childList: true, subtree: true });
+  });
+  await page.getByRole('button', { name: /Step through boot/ }).click();
+  await app.idle();
+  const seen = await page.evaluate(() => (window as unknown as { seenProgress?: string }).seenProgress);
+  expect(seen).toMatch(/^Replaying: operation \d+ of \d+\|0$/);
+  await expect(page.getByTestId('work-progress')).toHaveCount(0);
+  await expect(page.locator('.replay-progress')).toHaveCount(0);
 });

@@ -5,8 +5,10 @@
  * moves or the data changes.
  *
  * Two kinds of links:
- *   - bulk: every mapped page in view (or only the selected ones), one path per colour. Many pages
- *     on the zero page converge on one point: the textbook picture.
+ *   - bulk: every mapped page in view (or only the selected ones), one path per colour. A run of
+ *     consecutive pages mapping one frame (the zero page after "Read all") or consecutive frames is
+ *     one band (a wedge from the run's cells to its frames) with its page count, not a fan of
+ *     hundreds of lines; past a cap the rest are counted in a "N more" note instead of drawn.
  *   - the change: the page the last access changed. Its old link (to the zero page, say) fades to a
  *     dashed ghost, the new one (to the freshly allocated frame) draws itself in, the page cell
  *     flashes and the new frame gets a ring. The elements are rebuilt only for a new change id, so
@@ -21,12 +23,33 @@ export interface Point {
   y: number;
 }
 
-/** Links of one colour: x1 y1 x2 y2 per segment. */
+/** Links of one colour: x1 y1 x2 y2 per segment, and bands for runs of pages. */
 export interface LinkGroup {
   color: string;
   /** a name for tests and styles (`zero`, `private`, …) */
   kind: string;
   segments: number[];
+  bands: Band[];
+  /** pages the group stands for (lines + every band's count) */
+  pages: number;
+}
+
+/**
+ * A run of pages drawn as one wedge: from the left edge of the run's cells (top and bottom) to the
+ * first and last frame it maps (the same point when every page maps one frame).
+ */
+export interface Band {
+  top: Point;
+  bottom: Point;
+  first: Point;
+  last: Point;
+  count: number;
+}
+
+/** Links counted but not drawn (over the cap), said at `at`. */
+export interface MoreNote {
+  count: number;
+  at: Point;
 }
 
 export interface ChangeLinks {
@@ -46,6 +69,8 @@ export interface ChangeLinks {
 export class LinkOverlay {
   readonly svg: SVGSVGElement;
   private readonly bulk: SVGGElement;
+  private readonly bandsG: SVGGElement;
+  private readonly labels: SVGGElement;
   private readonly change: SVGGElement;
   private changeId = -1;
   private els: {
@@ -62,9 +87,11 @@ export class LinkOverlay {
     this.svg.setAttribute('aria-hidden', 'true');
     this.svg.dataset.testid = 'mapping-links';
     this.bulk = group('mapping-links-bulk');
+    this.bandsG = group('mapping-links-bands');
+    this.labels = group('mapping-links-labels');
     this.change = group('mapping-links-change');
     this.change.dataset.testid = 'fault-links';
-    this.svg.append(this.bulk, this.change);
+    this.svg.append(this.bandsG, this.bulk, this.labels, this.change);
     parent.append(this.svg);
   }
 
@@ -72,10 +99,14 @@ export class LinkOverlay {
     this.svg.remove();
   }
 
-  /** Replace the bulk links. */
-  setBulk(groups: LinkGroup[]): void {
+  /** Replace the bulk links (lines and bands, with the bands' counts) and the "N more" notes. */
+  setBulk(groups: LinkGroup[], more: MoreNote[] = []): void {
     const paths = this.bulk.children;
+    const bandPaths = this.bandsG.children;
     let total = 0;
+    let drawn = 0;
+    let bands = 0;
+    const texts: SVGTextElement[] = [];
     groups.forEach((g, i) => {
       let p = paths[i] as SVGPathElement | undefined;
       if (!p) {
@@ -89,11 +120,49 @@ export class LinkOverlay {
       p.setAttribute('d', d);
       p.setAttribute('stroke', g.color);
       p.setAttribute('class', `link link-${g.kind}`);
-      p.dataset.count = String(s.length / 4);
-      total += s.length / 4;
+      p.dataset.count = String(g.pages);
+      p.dataset.lines = String(s.length / 4);
+      p.dataset.bands = String(g.bands.length);
+
+      let b = bandPaths[i] as SVGPathElement | undefined;
+      if (!b) {
+        b = document.createElementNS(SVG_NS, 'path');
+        this.bandsG.append(b);
+      }
+      let bd = '';
+      for (const w of g.bands) {
+        bd += `M${pt(w.top)}L${pt(w.first)}L${pt(w.last)}L${pt(w.bottom)}Z`;
+        const t = el('text', `link-count link-count-${g.kind}`);
+        // Inside the band's top left corner (the address gutter to its left stays readable).
+        t.setAttribute('x', (w.top.x + 2).toFixed(1));
+        t.setAttribute('y', (w.top.y + 11).toFixed(1));
+        t.textContent = `×${w.count}`;
+        texts.push(t);
+      }
+      b.setAttribute('d', bd);
+      b.setAttribute('fill', g.color);
+      b.setAttribute('class', `band band-${g.kind}`);
+      b.dataset.count = String(g.bands.length);
+      total += g.pages;
+      drawn += s.length / 4 + g.bands.length;
+      bands += g.bands.length;
     });
     while (paths.length > groups.length) paths[paths.length - 1]!.remove();
+    while (bandPaths.length > groups.length) bandPaths[bandPaths.length - 1]!.remove();
+    let notDrawn = 0;
+    for (const m of more) {
+      const t = el('text', 'link-more');
+      t.setAttribute('x', m.at.x.toFixed(1));
+      t.setAttribute('y', m.at.y.toFixed(1));
+      t.textContent = `${m.count} more link${m.count === 1 ? '' : 's'} not drawn`;
+      texts.push(t);
+      notDrawn += m.count;
+    }
+    this.labels.replaceChildren(...texts);
     this.svg.dataset.links = String(total);
+    this.svg.dataset.drawn = String(drawn);
+    this.svg.dataset.bands = String(bands);
+    this.svg.dataset.more = String(notDrawn);
   }
 
   /** Show (or move) the links of the last change; null removes them. */
@@ -165,6 +234,10 @@ function el<K extends 'line' | 'rect' | 'circle' | 'text'>(tag: K, cls: string):
   const e = document.createElementNS(SVG_NS, tag);
   e.setAttribute('class', cls);
   return e;
+}
+
+function pt(p: Point): string {
+  return `${p.x.toFixed(1)} ${p.y.toFixed(1)}`;
 }
 
 function line(l: SVGLineElement, a: Point | null, b: Point | null): void {

@@ -27,7 +27,7 @@ const CPU_CHOICES: readonly CpuChoice[] = ARCH_NAMES.flatMap((a): CpuChoice[] =>
     : [{ value: a, label: ARCH_LABELS[a], arch: a, vce: false }],
 );
 
-export function cpuValue(d: ArchDraft): string {
+function cpuValue(d: ArchDraft): string {
   return d.arch === 'mips' && d.vce ? 'mips:vce' : d.arch;
 }
 

@@ -14,7 +14,7 @@ const DRAW_BIOS = 4;
 const DRAW_VECS = 16;
 
 /** `1G`, `64M`, `4K`, `4096`, `0x1000` → bytes, or NaN. */
-export function parseSize(text: string): number {
+function parseSize(text: string): number {
   const m = /^\s*(0x[0-9a-f]+|\d+)\s*([kmgt])?i?b?\s*$/i.exec(text);
   if (!m) return NaN;
   const n = Number(m[1]);

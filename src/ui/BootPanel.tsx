@@ -29,7 +29,6 @@ export function BootPanel() {
   const controller = useController();
   const machine = useAppState((s) => s.machine);
   const busy = useAppState((s) => s.status !== 'ready');
-  const progress = useAppState((s) => s.bootProgress);
 
   // n / N (shift+n) / b / g from anywhere on the page, except while typing. On a booted machine n and
   // b walk the boot operations of the timeline instead: b from live steps back into boot.
@@ -122,11 +121,6 @@ export function BootPanel() {
           Back <kbd aria-hidden="true">b</kbd>
         </button>
       </div>
-      {progress && (
-        <p role="status" className="replay-progress">
-          Replaying boot from the start: step {progress.done} of {progress.total}…
-        </p>
-      )}
       <div className="boot-current" data-testid="boot-current" data-fn={current?.fn ?? ''}>
         {current ? (
           <>

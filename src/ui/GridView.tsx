@@ -95,7 +95,16 @@ function GridToolbar() {
           </button>
         </div>
       </div>
-      <p id="grid-caption" className="muted" data-testid="frame-grid-caption">
+      <p
+        id="grid-caption"
+        className="muted"
+        data-testid="frame-grid-caption"
+        title={
+          machine
+            ? `frames: ${machine.nrPages} · pfn 0 at top left, ${layout.cols} per row (${size(rowBytes)}) · ${zoom}`
+            : undefined
+        }
+      >
         {machine ? (
           <>
             <span data-testid="frame-count">frames: {machine.nrPages}</span> · pfn 0 at top left,{' '}

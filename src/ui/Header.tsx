@@ -16,7 +16,7 @@ import { ARCH_LABELS, type ConfigDraft } from './store.ts';
 import { UnmappedConfig } from './UnmappedConfig.tsx';
 
 /** What Apply would change: one line per setting, `name: now → draft`. */
-export function pendingChanges(d: ConfigDraft, c: MachineConfig | undefined): string[] {
+function pendingChanges(d: ConfigDraft, c: MachineConfig | undefined): string[] {
   if (!c) return [];
   const out: string[] = [];
   const cpu = (a: string, vce: boolean) =>

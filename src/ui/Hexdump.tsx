@@ -7,13 +7,13 @@
 import { useRef, useState, type FormEvent } from 'react';
 
 /** Bytes per row, as hexdump -C. */
-export const HEX_ROW_BYTES = 16;
+const HEX_ROW_BYTES = 16;
 /** Row height in CSS pixels (styles: .hexdump-row). */
 const ROW_PX = 18;
 const VIEW_ROWS = 16;
 const MARGIN_ROWS = 8;
 
-export function hexRow(bytes: Uint8Array, offset: number): { hex: string; ascii: string } {
+function hexRow(bytes: Uint8Array, offset: number): { hex: string; ascii: string } {
   const row = bytes.subarray(offset, offset + HEX_ROW_BYTES);
   const parts: string[] = [];
   let ascii = '';

@@ -21,10 +21,10 @@ import {
 import { offsetOf } from './scenario/scenario_text.ts';
 
 /** Must match `.editor textarea` line-height in styles.css. */
-export const LINE_PX = 18;
+const LINE_PX = 18;
 
 /** An error at a 1-based line and column. */
-export interface LocatedError {
+interface LocatedError {
   line: number;
   col: number;
   message: string;
@@ -36,7 +36,7 @@ export interface LineEditorHandle {
   box(): HTMLTextAreaElement | null;
 }
 
-export interface LineEditorProps {
+interface LineEditorProps {
   id: string;
   value: string;
   onChange(text: string): void;

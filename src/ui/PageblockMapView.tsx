@@ -19,7 +19,7 @@ import { hex } from './format.ts';
 const UNMAPPED_IDX = 5;
 
 /** One sentence about a block, for the live region under the map. */
-export function describeBlock(info: UnmappedInfo, ft: Uint8Array, dm: Uint8Array, b: number): string {
+function describeBlock(info: UnmappedInfo, ft: Uint8Array, dm: Uint8Array, b: number): string {
   const first = b * info.pageblockPages;
   const last = first + info.pageblockPages - 1;
   const dmText = info.directMapModelled ? DM_STATE_NAMES[dm[b]!] : 'not modelled on this architecture';

@@ -2,7 +2,8 @@
  * The process view, beside the frame grid: one grid of virtual pages per process on the stage (the
  * current one, where clicks and keys act, and the others chosen in the toolbar: after fork, parent
  * and child side by side), the Read/Write mode (keys r and w), the range controls, the mapping links
- * from pages to frames over both grids, and the last fault with its new frame magnified.
+ * from pages to frames over both grids, and the zero-page write offer. The last fault's card is in
+ * the explanation column (FaultCard, shown by StepExplanation).
  *
  * A click on a page runs `A read r1 <off> 1 1` or `A write r1 <off> 1 1 1` in the worker. In Read
  * mode a click on a zero-mapped page offers a write instead: reading it would change nothing.
@@ -14,7 +15,6 @@ import { ProcessGrid } from '../render/process_grid.ts';
 import { VPAGE_HUGE_ZERO, type ProcessView } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import type { AppController } from './controller.ts';
-import { FaultCard } from './FaultCard.tsx';
 import { count, hex, size } from './format.ts';
 import { PAN_STEP, runKey, zoomKeys } from './grid_keys.ts';
 import { MappingLinks } from './MappingLinks.tsx';
@@ -22,6 +22,7 @@ import { PageDetails, PageTooltip } from './PageDetails.tsx';
 import { actOnPage } from './process_actions.ts';
 import { MAX_SHOWN, panesMoved, processView, registerPane, useProcessView } from './process_view.ts';
 import { RangeActions } from './RangeActions.tsx';
+import { useFetched } from './use_fetched.ts';
 import './process.css';
 
 /**
@@ -58,7 +59,6 @@ export const ProcessGridView = memo(function ProcessGridView({ details = true }:
       <RangeActions />
       <div className="process-panes" data-count={Math.max(1, panes.length)}>
         <ZeroOffer />
-        <FaultCard />
         {panes.length === 0 ? (
           <div className="process-pane">
             <div className="grid-stage process-stage">
@@ -70,8 +70,10 @@ export const ProcessGridView = memo(function ProcessGridView({ details = true }:
         )}
         <PageTooltip />
       </div>
-      <RunLine />
-      <PageLegend />
+      <div className="pgrid-foot">
+        <PageLegend />
+        <RunLine />
+      </div>
       {details && <PageDetails />}
       <MappingLinks />
     </section>
@@ -116,7 +118,14 @@ function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean })
   }, [current]);
   const name = proc.name;
   const region = useAppState((s) => s.currentRegion);
+  const pagesVersion = useAppState((s) => s.pagesVersion);
   const hasRegion = proc.regions.some((r) => r.name === region);
+  // A pane that is not current reads its own pages after every change (the current one is fed by
+  // the controller).
+  const other = useFetched(
+    current ? null : () => (region ? controller.regionPagesOf(name, region) : Promise.resolve(null)),
+    [controller, name, region, pagesVersion],
+  );
 
   useEffect(() => {
     const grid = new ProcessGrid(hostRef.current!, {
@@ -143,7 +152,7 @@ function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean })
     };
   }, [controller, name]);
 
-  // The current pane is fed by the controller; another fetches its own pages after every change.
+  // The current pane is fed by the controller; another follows the selection and the patterns.
   useEffect(() => {
     const grid = gridRef.current!;
     if (current) {
@@ -151,19 +160,6 @@ function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean })
       panesMoved();
       return detach;
     }
-    let alive = true;
-    let token = 0;
-    const refresh = () => {
-      const mine = ++token;
-      const reg = controller.store.getState().currentRegion;
-      const p = reg ? controller.regionPagesOf(name, reg) : Promise.resolve(null);
-      p.then((d) => {
-        if (!alive || mine !== token) return;
-        grid.setData(d);
-        panesMoved();
-      }).catch(() => alive && grid.setData(null));
-    };
-    refresh();
     const sel = (s: ReturnType<typeof controller.store.getState>) => {
       const b = s.selectedBlock;
       if (b) return { from: b.pfn, to: b.pfn + 2 ** b.order };
@@ -172,15 +168,17 @@ function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean })
     grid.setFrameLink(sel(controller.store.getState()));
     grid.setPatterns(controller.store.getState().patterns);
     const off = controller.store.subscribe((s, p) => {
-      if (s.pagesVersion !== p.pagesVersion || s.currentRegion !== p.currentRegion) refresh();
       if (s.selection !== p.selection || s.selectedBlock !== p.selectedBlock) grid.setFrameLink(sel(s));
       if (s.patterns !== p.patterns) grid.setPatterns(s.patterns);
     });
-    return () => {
-      alive = false;
-      off();
-    };
+    return () => off();
   }, [controller, current, name]);
+
+  useEffect(() => {
+    if (current || !gridRef.current) return;
+    gridRef.current.setData(other.error ? null : other.data);
+    panesMoved();
+  }, [current, other.data, other.error]);
 
   const onKeyDown = (e: KeyboardEvent<HTMLDivElement>) => {
     if (!current) return;
@@ -365,6 +363,12 @@ function EmptyHint() {
   );
 }
 
+/**
+ * The toolbar, kept to two rows so the page cells keep the stage's height at 1280×800: the title,
+ * the process and the region; then the click mode, Read/Write all, which processes are shown (after
+ * fork) and a "View" disclosure for zoom (wheel and +/− keys do it too) and the mapping links. A one-line caption under it
+ * says what a click does and what the grid shows (the whole text in its tooltip).
+ */
 function ProcessToolbar() {
   const controller = useController();
   const processes = useAppState((s) => s.processes);
@@ -383,32 +387,41 @@ function ProcessToolbar() {
   const cols = grid && region ? grid.layout.cols : 0;
   const shownPages = region ? (controller.regionPages?.states.length ?? 0) : 0;
   const pageSize = 2 ** (useAppState((s) => s.machine?.pageShift) ?? 12);
+  const hint =
+    mode === 'read'
+      ? 'a click reads a byte: an untouched page gets the zero page'
+      : 'a click writes a byte: a zero-mapped page gets its own zeroed frame (copy-on-write)';
+  const what =
+    proc && region
+      ? `${proc.name} ${region.name}: ${count(region.len / pageSize)} pages, ${hex(region.start)}–${hex(
+          region.start + region.len,
+        )}` +
+        (cols > 0
+          ? ` · ${cols} pages (${size(cols * pageSize)}) per row` +
+            (cols < 512 ? `; ${512 / cols} rows = one page table` : '; one row = one page table')
+          : '') +
+        (shownPages > 0 && shownPages < region.len / pageSize
+          ? ` · showing the first ${count(shownPages)}`
+          : '') +
+        (!alive ? ` · ${proc.exit ?? 'exited'}` : '') +
+        ' · shift-click or shift-drag selects pages'
+      : 'no region shown';
 
   return (
-    <div className="grid-toolbar">
-      <div className="grid-toolbar-row">
-        <h2 id="pgrid-title">Process pages</h2>
-        <div className="toolbar-buttons" role="group" aria-label="Process grid view">
-          <button type="button" onClick={() => grid?.zoomBy(1.5)} aria-label="Zoom in on pages">
-            +
-          </button>
-          <button type="button" onClick={() => grid?.zoomBy(1 / 1.5)} aria-label="Zoom out of pages">
-            −
-          </button>
-          <button type="button" onClick={() => grid?.resetView()} aria-label="Fit the region">
-            Fit
-          </button>
-        </div>
-      </div>
+    <div className="grid-toolbar pgrid-toolbar">
       <div className="grid-toolbar-row pgrid-controls">
-        <label htmlFor={ids.proc}>process</label>
+        <h2 id="pgrid-title">Process pages</h2>
+        <label htmlFor={ids.proc} className="sr-only">
+          process
+        </label>
         <select
           id={ids.proc}
           value={currentProc ?? ''}
           disabled={processes.length === 0}
           onChange={(e) => void controller.selectProcess(e.target.value)}
+          title="The current process (clicks and keys act on it)"
         >
-          {processes.length === 0 && <option value="">—</option>}
+          {processes.length === 0 && <option value="">no process</option>}
           {processes.map((p) => (
             <option key={p.name} value={p.name}>
               {p.name} (pid {p.pid})
@@ -416,20 +429,54 @@ function ProcessToolbar() {
             </option>
           ))}
         </select>
-        <label htmlFor={ids.region}>region</label>
+        <label htmlFor={ids.region} className="sr-only">
+          region
+        </label>
         <select
           id={ids.region}
           value={currentRegion ?? ''}
           disabled={!proc || proc.regions.length === 0}
           onChange={(e) => controller.selectRegion(e.target.value)}
+          title="The region shown"
         >
-          {(!proc || proc.regions.length === 0) && <option value="">—</option>}
+          {(!proc || proc.regions.length === 0) && <option value="">no region</option>}
           {proc?.regions.map((r) => (
             <option key={r.name} value={r.name}>
               {r.name} ({size(r.len)})
             </option>
           ))}
         </select>
+      </div>
+      <div className="grid-toolbar-row pgrid-controls">
+        <fieldset className="click-mode" aria-describedby={`${ids.mode}-hint`}>
+          <legend>A click on a page</legend>
+          {/* Each radio covers its own label, so a click anywhere on the option checks it. */}
+          <label className="click-mode-option" title="A click reads a byte of the page (key: r)">
+            <input
+              type="radio"
+              name={ids.mode}
+              checked={mode === 'read'}
+              onChange={() => controller.setMode('read')}
+            />
+            Read <kbd>r</kbd>
+          </label>
+          <label className="click-mode-option" title="A click writes a byte to the page (key: w)">
+            <input
+              type="radio"
+              name={ids.mode}
+              checked={mode === 'write'}
+              onChange={() => controller.setMode('write')}
+            />
+            Write <kbd>w</kbd>
+          </label>
+        </fieldset>
+        <button
+          type="button"
+          disabled={busy || !region || !alive}
+          onClick={() => void controller.touchRegion()}
+        >
+          {mode === 'read' ? 'Read all' : 'Write all'}
+        </button>
         {processes.length > 1 && (
           <fieldset className="shown-chooser" data-testid="process-chooser">
             <legend>shown</legend>
@@ -452,74 +499,40 @@ function ProcessToolbar() {
             ))}
           </fieldset>
         )}
+        <details className="pgrid-more">
+          <summary title="Zoom and mapping links">View</summary>
+          <div className="pgrid-more-body">
+            <div className="toolbar-buttons" role="group" aria-label="Process grid view">
+              <button type="button" onClick={() => grid?.zoomBy(1.5)} aria-label="Zoom in on pages">
+                +
+              </button>
+              <button type="button" onClick={() => grid?.zoomBy(1 / 1.5)} aria-label="Zoom out of pages">
+                −
+              </button>
+              <button type="button" onClick={() => grid?.resetView()} aria-label="Fit the region">
+                Fit
+              </button>
+            </div>
+            <label htmlFor={ids.links}>links</label>
+            <select
+              id={ids.links}
+              value={links}
+              onChange={(e) => processView.setState({ links: e.target.value as 'all' | 'selection' | 'off' })}
+              title="Lines from virtual pages to the frames they map"
+            >
+              <option value="all">every page in view</option>
+              <option value="selection">selected pages</option>
+              <option value="off">none</option>
+            </select>
+          </div>
+        </details>
       </div>
-      <div className="grid-toolbar-row pgrid-controls">
-        <fieldset className="click-mode">
-          <legend>A click on a page</legend>
-          {/* Each radio covers its own label, so a click anywhere on the option checks it. */}
-          <label className="click-mode-option" title="A click reads a byte of the page (key: r)">
-            <input
-              type="radio"
-              name={ids.mode}
-              checked={mode === 'read'}
-              onChange={() => controller.setMode('read')}
-            />
-            Read <kbd>r</kbd>
-          </label>
-          <label className="click-mode-option" title="A click writes a byte to the page (key: w)">
-            <input
-              type="radio"
-              name={ids.mode}
-              checked={mode === 'write'}
-              onChange={() => controller.setMode('write')}
-            />
-            Write <kbd>w</kbd>
-          </label>
-        </fieldset>
-        <span className="mode-hint muted" data-testid="mode-hint">
-          {mode === 'read'
-            ? 'reads a byte: an untouched page gets the zero page'
-            : 'writes a byte: a zero-mapped page gets its own zeroed frame (copy-on-write)'}
+      <p id="pgrid-caption" className="muted pgrid-caption" title={`${hint}. ${what}`}>
+        <span className="mode-hint" id={`${ids.mode}-hint`} data-testid="mode-hint">
+          {hint}
         </span>
-        <button
-          type="button"
-          disabled={busy || !region || !alive}
-          onClick={() => void controller.touchRegion()}
-        >
-          {mode === 'read' ? 'Read all' : 'Write all'}
-        </button>
-        <label htmlFor={ids.links}>links</label>
-        <select
-          id={ids.links}
-          value={links}
-          onChange={(e) => processView.setState({ links: e.target.value as 'all' | 'selection' | 'off' })}
-          title="Lines from virtual pages to the frames they map"
-        >
-          <option value="all">every page in view</option>
-          <option value="selection">selected pages</option>
-          <option value="off">none</option>
-        </select>
-      </div>
-      <p id="pgrid-caption" className="muted" data-testid="process-grid-caption">
-        {proc && region ? (
-          <>
-            {proc.name} {region.name}: {count(region.len / pageSize)} pages, {hex(region.start)}–
-            {hex(region.start + region.len)}
-            {cols > 0 && (
-              <>
-                {' '}
-                · {cols} pages ({size(cols * pageSize)}) per row
-                {cols < 512 ? `; ${512 / cols} rows = one page table` : '; one row = one page table'}
-              </>
-            )}
-            {shownPages > 0 && shownPages < region.len / pageSize && (
-              <> · showing the first {count(shownPages)}</>
-            )}
-            {!alive && <> · {proc.exit ?? 'exited'}</>} · shift-click or shift-drag selects pages
-          </>
-        ) : (
-          'no region shown'
-        )}
+        {' · '}
+        <span data-testid="process-grid-caption">{what}</span>
       </p>
     </div>
   );
@@ -605,7 +618,11 @@ function PageLegend() {
     VPAGE_HUGE_ZERO,
     VPageState.ProtNone,
     VPageState.Unmapped,
-  ].filter((s) => (s !== VPageState.Unmapped && s !== VPAGE_HUGE_ZERO) || counts[s]! > 0);
+  ].filter(
+    // One line on the stage: the states present, and always the copy-on-write pair (the full key,
+    // with every state, is the Legend tab's).
+    (s) => counts[s]! > 0 || s === VPageState.Zero || s === VPageState.Private,
+  );
   return (
     <ul className="page-legend" aria-label="Page states in this region" data-testid="page-legend">
       {shown.map((s) => (

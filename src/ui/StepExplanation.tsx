@@ -3,10 +3,12 @@
  * operation (a live action is just the newest step). It names the kernel call path down to the step,
  * the source file, why the function exists, and the entries and counters the step changed; for a
  * boot operation, what that boot function did on this architecture. It reads the timeline the strip
- * fetched (store.timeline), so it never fetches on its own.
+ * fetched (store.timeline), so it never fetches on its own. Live, the last page click's fault card
+ * (FaultCard) comes first, so the action and its explanation are read together.
  */
 import type { TimelineReply, TimelineStep } from '../worker/protocol.ts';
 import { useAppState } from './context.ts';
+import { FaultCard } from './FaultCard.tsx';
 import { StepFrames } from './StepFrames.tsx';
 import { concrete } from './timeline_nav.ts';
 
@@ -30,6 +32,8 @@ export function StepExplanation() {
         <h2 id="explain-title">What happened</h2>
         <span className={pos ? 'when past' : 'when live'}>{pos ? 'in the past' : 'live'}</span>
       </div>
+      {/* Live, the last click's fault leads: the page, its old and new frame, RSS, the frame magnified. */}
+      {!pos && <FaultCard />}
       {!tl || !here || !op ? (
         <p className="muted">Nothing done yet. Click a page, run a scenario line or step through boot.</p>
       ) : (
@@ -140,7 +144,7 @@ function OperationSummary({ tl, steps }: { tl: TimelineReply; steps: readonly Ti
 }
 
 /** The call a step is made in: the nearest call before it one level up. */
-export function callerOf(steps: readonly TimelineStep[], i: number): TimelineStep | null {
+function callerOf(steps: readonly TimelineStep[], i: number): TimelineStep | null {
   const d = steps[i]?.depth;
   if (d === undefined) return null;
   for (let j = i - 1; j >= 0; j--)
@@ -148,7 +152,7 @@ export function callerOf(steps: readonly TimelineStep[], i: number): TimelineSte
   return null;
 }
 
-export function StepDetail({
+function StepDetail({
   step,
   caller,
   after,

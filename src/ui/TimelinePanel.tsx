@@ -11,10 +11,11 @@
  * Keys from anywhere but a text field or a focused grid (ownsKeys): ← → a step back/forward,
  * Shift+→ step over, ↓ step into, ↑ step out, Home the first step of this operation, End live.
  */
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import type { TimelinePos, TimelineReply } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import { ownsKeys } from './keys.ts';
+import { useFetched } from './use_fetched.ts';
 import {
   back,
   bootMove,
@@ -35,16 +36,23 @@ export function TimelinePanel() {
   const controller = useController();
   const pos = useAppState((s) => s.timelinePos);
   const partial = useAppState((s) => s.timelinePartial);
-  const progress = useAppState((s) => s.timelineProgress);
   const opVersion = useAppState((s) => s.opVersion);
   const generation = useAppState((s) => s.machine?.generation);
-  const [tl, setTlState] = useState<TimelineReply | null>(null);
-  // The explanation column reads the same reply (and the frames its operation names).
-  const setTl = (r: TimelineReply) => {
-    setTlState(r);
-    controller.store.setState({ timeline: r, stepMark: markOf(r, controller.store.getState().timelinePos) });
-  };
-  const [error, setError] = useState<string | null>(null);
+  // The timeline, read again after every change and every move (a failed read keeps the last one
+  // shown, with the message).
+  const fetched = useFetched(() => controller.timeline(null), [controller, opVersion, generation, pos]);
+  const error = fetched.error;
+  // The store keeps the last reply: the strip draws it and the explanation column reads it (and the
+  // frames its operation names).
+  const tl = useAppState((s) => s.timeline);
+  useEffect(() => {
+    const r = fetched.data;
+    if (r)
+      controller.store.setState({
+        timeline: r,
+        stepMark: markOf(r, controller.store.getState().timelinePos),
+      });
+  }, [controller, fetched.data]);
   /** the position last asked for: moves are computed from it so that key repeat is not lost */
   const want = useRef<TimelinePos | null>(pos);
   const queued = useRef<{ pos: TimelinePos | null } | null>(null);
@@ -62,22 +70,6 @@ export function TimelinePanel() {
     document.addEventListener('keydown', onKey);
     return () => document.removeEventListener('keydown', onKey);
   }, []);
-
-  useEffect(() => {
-    let live = true;
-    controller.timeline(null).then(
-      (r) => {
-        if (!live) return;
-        setTl(r);
-        setError(null);
-      },
-      (e: unknown) => live && setError(e instanceof Error ? e.message : String(e)),
-    );
-    return () => {
-      live = false;
-    };
-    // eslint-disable-next-line react-hooks/exhaustive-deps -- setTl only writes state
-  }, [controller, opVersion, generation, pos]);
 
   useEffect(() => {
     if (!seeking.current) want.current = pos;
@@ -250,11 +242,6 @@ export function TimelinePanel() {
         </span>
       </div>
       {error && <p className="error-text">{error}</p>}
-      {progress && (
-        <p role="status" className="replay-progress">
-          Replaying: operation {progress.done} of {progress.total}…
-        </p>
-      )}
       <div className="timeline-body">
         <ol className="timeline-ops" aria-label="Operations" ref={opsList}>
           {tl.ops.map((o, i) => (

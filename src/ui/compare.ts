@@ -30,14 +30,14 @@ export interface CompareSide {
   status: string | null;
 }
 
-export interface CompareState {
+interface CompareState {
   sides: [CompareSide, CompareSide];
   scenario: string;
   /** bumps after every run, so views know the grids have new frames */
   version: number;
 }
 
-export const DEFAULT_COMPARE_SCENARIO = [
+const DEFAULT_COMPARE_SCENARIO = [
   'spawn A',
   'A mmap r1 64M rw',
   'A read r1 0 64M 4K',

@@ -7,7 +7,7 @@ import type { KeyboardEvent } from 'react';
 /** Pixels an arrow key pans a grid. */
 export const PAN_STEP = 80;
 
-export interface PanZoom {
+interface PanZoom {
   panBy(dx: number, dy: number): void;
   zoomBy(factor: number): void;
   resetView(): void;

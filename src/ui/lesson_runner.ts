@@ -24,7 +24,7 @@ import { QuizBook, markAnswer, type QuizAnswer, type QuizRecord, type QuizStorag
 import { matchingChoice, probed, selectionAnswers, type Lesson, type LessonStep } from './lessons/types.ts';
 
 /** What the learner answered: a choice index or a number; null when they skipped the question. */
-export type Prediction = { kind: 'choice'; index: number } | { kind: 'number'; value: number } | null;
+type Prediction = { kind: 'choice'; index: number } | { kind: 'number'; value: number } | null;
 
 /** A step that ran, with what its question revealed. */
 export interface StepResult {

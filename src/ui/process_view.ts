@@ -32,9 +32,9 @@ export interface PageChange {
 }
 
 /** How many links the overlay draws: every mapped page in view, or only the selected ones. */
-export type LinkMode = 'all' | 'selection' | 'off';
+type LinkMode = 'all' | 'selection' | 'off';
 
-export interface ProcessViewState {
+interface ProcessViewState {
   /** processes shown beside the current one, by name, in the order they appeared */
   shown: string[];
   /** names seen so far: a new process is shown once, then the chooser decides */

@@ -8,7 +8,7 @@
  * every key grid_keys.ts binds is listed here.
  */
 
-export interface Shortcut {
+interface Shortcut {
   /** the keys, as the learner presses them */
   keys: string[];
   what: string;

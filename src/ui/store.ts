@@ -22,7 +22,7 @@ export const MiB = 1024 * 1024;
 export const GiB = 1024 * MiB;
 
 /** The RAM sizes the header offers (each arch offers those within its RAM_LIMITS). */
-export const RAM_CHOICES: readonly { label: string; bytes: number }[] = [
+const RAM_CHOICES: readonly { label: string; bytes: number }[] = [
   { label: '32 MiB', bytes: 32 * MiB },
   { label: '64 MiB', bytes: 64 * MiB },
   { label: '128 MiB', bytes: 128 * MiB },
@@ -41,7 +41,7 @@ export function ramChoicesFor(arch: ArchName): readonly { label: string; bytes: 
 }
 
 /** `ram` if the arch can have it, else the nearest size it can (1 GiB where allowed). */
-export function fitRam(arch: ArchName, ram: number): number {
+function fitRam(arch: ArchName, ram: number): number {
   const choices = ramChoicesFor(arch);
   if (choices.some((c) => c.bytes === ram)) return ram;
   const lim = RAM_LIMITS[arch];
@@ -160,11 +160,14 @@ export interface RunResult {
 }
 
 /**
- * A long command the worker is running in slices (a big scenario run, a big boot), shown with a
- * Cancel button once it has taken a moment. `line` and the accesses are for runs; boots count steps.
+ * The one progress state: a long command the worker is running in slices, shown by WorkProgress once
+ * it has taken a moment. `run` (a big scenario run) and `boot` (a big boot) can be cancelled; the
+ * replays cannot: `boot-replay` (one boot step back rebuilds and replays the steps before it) and
+ * `replay` (a timeline seek replays the operations before the position). `line` and the accesses are
+ * for runs; boots count steps, replays operations.
  */
 export interface WorkProgress {
-  kind: 'run' | 'boot';
+  kind: 'run' | 'boot' | 'boot-replay' | 'replay';
   done: number;
   total: number;
   /** the scenario line running now (runs) */
@@ -193,8 +196,6 @@ export interface AppState {
    * page or when not known yet. Cleared whenever `selection` leaves it.
    */
   selectedBlock: { pfn: number; order: number } | null;
-  /** a long boot replay (Back on a big machine): steps replayed so far; null when none is slow */
-  bootProgress: { done: number; total: number } | null;
   /** the machine screen or the side-by-side comparison */
   viewMode: ViewMode;
   /** named kernel allocations now live */
@@ -234,9 +235,7 @@ export interface AppState {
   timelinePos: TimelinePos | null;
   /** the state shown is the middle of an operation (a replay stopped after a step) */
   timelinePartial: boolean;
-  /** a slow timeline replay: operations replayed so far; null when none is slow */
-  timelineProgress: { done: number; total: number } | null;
-  /** a long run or boot in progress (the progress bar with Cancel); null when none is slow */
+  /** long work in progress (a run, a boot, a replay: the one progress bar); null when none is slow */
   work: WorkProgress | null;
   /** the timeline as last fetched (the strip fetches it; the explanation column reads it) */
   timeline: TimelineReply | null;
@@ -274,7 +273,6 @@ export const initialState: AppState = {
   hover: null,
   selection: null,
   selectedBlock: null,
-  bootProgress: null,
   viewMode: 'machine',
   allocations: [],
   lastAllocation: null,
@@ -296,7 +294,6 @@ export const initialState: AppState = {
   patterns: false,
   timelinePos: null,
   timelinePartial: false,
-  timelineProgress: null,
   work: null,
   timeline: null,
   stepMark: null,
@@ -305,7 +302,7 @@ export const initialState: AppState = {
   sizes: { side: 420, bottom: 180, explain: 300, timeline: 150 },
 };
 
-export type AppStore = ReturnType<typeof createAppStore>;
+type AppStore = ReturnType<typeof createAppStore>;
 
 export function createAppStore() {
   return createStore<AppState>()(() => ({ ...initialState }));

@@ -11,7 +11,7 @@ import { raf } from '../render/raf_scheduler.ts';
 import { VPAGE_HUGE_ZERO, type ArchInfo, type HugeInfo } from '../worker/protocol.ts';
 import type { AppController } from './controller.ts';
 
-export interface MmLabTestApi {
+interface MmLabTestApi {
   /** resolves once the first machine has booted */
   ready: Promise<void>;
   readonly isReady: boolean;

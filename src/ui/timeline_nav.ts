@@ -9,7 +9,7 @@
 import type { TimelinePos } from '../worker/protocol.ts';
 
 /** The timeline as navigation sees it: steps per operation, and the depths of operation `op`'s steps. */
-export interface NavModel {
+interface NavModel {
   /** number of steps of each operation */
   sizes: readonly number[];
   /** the operation whose steps `depths` are */

@@ -7,7 +7,7 @@
  */
 import { useEffect, useState } from 'react';
 
-export interface FetchedState<T> {
+interface FetchedState<T> {
   /** the last reply, for `key` or an earlier one (see `fresh`); null before the first */
   data: T | null;
   /** why the last read failed (its data is then null), or null */

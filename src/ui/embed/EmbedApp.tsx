@@ -13,6 +13,7 @@ import { panelById, panelByHeading, type PanelDef } from '../panels.tsx';
 import { WorkProgress } from '../WorkProgress.tsx';
 import type { EmbedHost } from './embed_host.ts';
 import { fullAppUrl } from './embed_url.ts';
+import { useFetched } from '../use_fetched.ts';
 import './embed.css';
 
 /** Views drawn on the stage, side by side; the narration sits above the tabs. */
@@ -67,16 +68,11 @@ function TimelineFeed() {
   const opVersion = useAppState((s) => s.opVersion);
   const generation = useAppState((s) => s.machine?.generation);
   const pos = useAppState((s) => s.timelinePos);
+  // A failed read keeps the last timeline (the error banner shows a machine that does not answer).
+  const { data } = useFetched(() => controller.timeline(null), [controller, opVersion, generation, pos]);
   useEffect(() => {
-    let live = true;
-    controller.timeline(null).then(
-      (r) => live && controller.store.setState({ timeline: r }),
-      () => undefined, // the error banner shows a machine that does not answer
-    );
-    return () => {
-      live = false;
-    };
-  }, [controller, opVersion, generation, pos]);
+    if (data) controller.store.setState({ timeline: data });
+  }, [controller, data]);
   return null;
 }
 

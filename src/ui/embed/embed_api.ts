@@ -19,18 +19,18 @@ export const MAX_MARKDOWN_CHARS = 256 * 1024;
 /** The most characters of a lesson link (`#lesson=~doc1.…` of the largest lesson is well under). */
 export const MAX_LINK_CHARS = 512 * 1024;
 /** The most characters of the name of what `read` reads (`/proc/A/status:VmRSS`). */
-export const MAX_WHAT_CHARS = 256;
+const MAX_WHAT_CHARS = 256;
 /** The most characters of a request id. */
-export const MAX_ID_CHARS = 128;
+const MAX_ID_CHARS = 128;
 /** The most views `show` may name. */
-export const MAX_VIEWS = 16;
+const MAX_VIEWS = 16;
 /** Requests not yet answered (the running one included): beyond this the frame refuses new ones at once. */
 export const MAX_QUEUED = 32;
 
-export type RequestId = string | number;
+type RequestId = string | number;
 
 /** Load a scenario (docs/scenario-language.md): a leading `machine` line reboots as that machine. */
-export interface LoadScenarioRequest {
+interface LoadScenarioRequest {
   type: 'loadScenario';
   id: RequestId;
   text: string;
@@ -45,38 +45,38 @@ export interface LoadLessonRequest {
   lesson?: string;
 }
 
-export interface NextRequest {
+interface NextRequest {
   type: 'next';
   id: RequestId;
 }
 
-export interface BackRequest {
+interface BackRequest {
   type: 'back';
   id: RequestId;
 }
 
 /** Go to step `step` (1 = the first) of the lesson or scenario loaded. */
-export interface GoToRequest {
+interface GoToRequest {
   type: 'goTo';
   id: RequestId;
   step: number;
 }
 
 /** Read what an `expect` or `print` reads: `/proc/A/status:VmRSS`, `zero_pfn`, `pfn(buf)`… */
-export interface ReadRequest {
+interface ReadRequest {
   type: 'read';
   id: RequestId;
   what: string;
 }
 
 /** Where the frame is: what is loaded, the step, the views shown. */
-export interface StateRequest {
+interface StateRequest {
   type: 'state';
   id: RequestId;
 }
 
 /** Show these views (panel ids of the registry, e.g. `frames`, `process`, `lessons`, `status`). */
-export interface ShowRequest {
+interface ShowRequest {
   type: 'show';
   id: RequestId;
   views: string[];
@@ -92,7 +92,7 @@ export type EmbedRequest =
   | StateRequest
   | ShowRequest;
 
-export type EmbedRequestType = EmbedRequest['type'];
+type EmbedRequestType = EmbedRequest['type'];
 
 /** What the frame has loaded and where it is; every step reply and `step` event carries it. */
 export interface EmbedState {

@@ -24,7 +24,7 @@ import { EmbedSession } from './embed_session.ts';
 import { VIEW_IDS, type EmbedViewStore } from './embed_views.ts';
 
 /** Where replies and events go: the embedding page. */
-export interface HostPort {
+interface HostPort {
   postMessage(message: unknown, targetOrigin: string): void;
 }
 

@@ -26,7 +26,7 @@ import { lessonViews, type EmbedViewStore } from './embed_views.ts';
  * How long a request waits for the first machine (a big boot takes seconds; a worker that never
  * starts must not leave the host waiting for ever).
  */
-export const MACHINE_UP_MS = 60_000;
+const MACHINE_UP_MS = 60_000;
 
 /** A scenario loaded by the host: the timeline operations its statements made. */
 interface LoadedScenario {
@@ -271,7 +271,7 @@ export class EmbedSession {
  * this site) or `?lesson=<id>` / `#lesson=<id>` (a built-in lesson). A full URL or just its query
  * or hash.
  */
-export async function lessonFromLinkText(link: string, page: string): Promise<Lesson> {
+async function lessonFromLinkText(link: string, page: string): Promise<Lesson> {
   let url: URL;
   try {
     url = new URL(link.trim(), page);

@@ -12,9 +12,9 @@ import { PANELS, panelByHeading } from '../panels.tsx';
 export const VIEW_IDS: readonly string[] = PANELS.map((p) => p.id);
 
 /** What the frame shows with nothing loaded and no `views=`: the frame grid and the process view. */
-export const DEFAULT_VIEWS: readonly string[] = ['frames', 'process'];
+const DEFAULT_VIEWS: readonly string[] = ['frames', 'process'];
 
-export interface EmbedViewState {
+interface EmbedViewState {
   /** the views shown, in the order given */
   views: string[];
   /** the host chose them (`views=` or `show`): a lesson does not change them */

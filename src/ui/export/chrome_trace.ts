@@ -26,7 +26,7 @@ export interface ChromeTraceEvent {
   args?: Record<string, unknown>;
 }
 
-export interface ChromeTrace {
+interface ChromeTrace {
   traceEvents: ChromeTraceEvent[];
   displayTimeUnit: 'ms' | 'ns';
   otherData: Record<string, string | number>;

@@ -52,12 +52,12 @@ import {
 } from './types.ts';
 
 /** The document format this parser reads (the front matter's `format:`). */
-export const LESSON_FORMAT = 1;
+const LESSON_FORMAT = 1;
 
 export const LESSON_LEVELS: readonly LessonLevel[] = ['intro', 'intermediate', 'advanced'];
 
 /** One thing wrong in a document, where it is (1-based line and column). */
-export interface LessonDocProblem {
+interface LessonDocProblem {
   line: number;
   col: number;
   message: string;

@@ -19,7 +19,7 @@ import { parseLessonDoc } from './lesson_doc.ts';
 import type { Lesson } from './types.ts';
 
 /** The prefix of a document in `#lesson=`: the link encoding's version. */
-export const LESSON_LINK_PREFIX = '~doc1.';
+const LESSON_LINK_PREFIX = '~doc1.';
 /** The largest document a link, URL or file may hold (the seven built-ins are 3 to 10 kB). */
 export const MAX_LESSON_BYTES = 256 * 1024;
 /**

@@ -14,7 +14,7 @@ import {
 } from './types.ts';
 
 /** Which question of a step: the predict question (`question`) or the frame question (`select`). */
-export type QuizSlot = 'predict' | 'frame';
+type QuizSlot = 'predict' | 'frame';
 
 export interface QuizAnswer {
   /** 0-based step index */
@@ -43,7 +43,7 @@ export type QuizStorage = Pick<Storage, 'getItem' | 'setItem' | 'removeItem'>;
 const KEY = (lessonId: string) => `mmlab.quiz.${lessonId}`;
 
 /** The learner's input for one question. */
-export type QuizInput =
+type QuizInput =
   | { kind: 'number'; value: number }
   | { kind: 'choice'; index: number }
   | { kind: 'frame'; pfn: number | undefined }
@@ -160,7 +160,7 @@ export function quizQuestions(
   return out;
 }
 
-export interface QuizScore {
+interface QuizScore {
   correct: number;
   wrong: number;
   skipped: number;
@@ -183,7 +183,7 @@ export function quizScore(lesson: Lesson, r: QuizRecord): QuizScore {
 }
 
 /** One row per question of the lesson, answered or not. */
-export interface QuizRow {
+interface QuizRow {
   step: number;
   stepTitle: string;
   kind: string;

@@ -53,7 +53,7 @@ interface QuestionBase {
   explain: string;
 }
 
-export interface NumberQuestion extends QuestionBase {
+interface NumberQuestion extends QuestionBase {
   kind: 'number';
   /**
    * What the lesson's author expects the machine to give. The UI never shows it: the reveal shows the
@@ -62,7 +62,7 @@ export interface NumberQuestion extends QuestionBase {
   expected: number;
 }
 
-export interface ChoiceQuestion extends QuestionBase {
+interface ChoiceQuestion extends QuestionBase {
   kind: 'choice';
   choices: Choice[];
   /** index of the choice the author expects to match (checked by the tests, not shown) */

@@ -10,6 +10,7 @@
  * persisted: a reload closes every popped-out window (pagehide) and every panel is back in its dock.
  */
 import { create } from 'zustand';
+import { forwardKeys } from '../keys.ts';
 import type { DockId } from '../panels.tsx';
 
 interface PopoutState {
@@ -44,6 +45,8 @@ export function popOut(id: string, title: string): boolean {
     return false;
   }
   const container = prepareDocument(win, title, id);
+  // The page-wide keys work with focus in the window too (the handlers listen on the main document).
+  forwardKeys(win.document);
   // `pagehide` fires when the learner closes the window; the poll catches a close that fires no event
   // (a window closed by the browser or by a test harness).
   const poll = window.setInterval(() => {

@@ -16,7 +16,7 @@ import type { AppController } from '../controller.ts';
 import type { LessonState } from '../lesson_runner.ts';
 import './presenter.css';
 
-export interface PresenterState {
+interface PresenterState {
   on: boolean;
 }
 

@@ -9,7 +9,7 @@ const files = import.meta.glob<string>('../../../scenarios/*.mm', {
   eager: true,
 });
 
-export interface ExampleScenario {
+interface ExampleScenario {
   /** the file name without .mm */
   name: string;
   /** its first comment line, without `# ` */

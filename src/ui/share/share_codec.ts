@@ -38,7 +38,7 @@ export interface ShareSelection {
 }
 
 /** The link's format version (the `v` key). */
-export const SHARE_VERSION = 1;
+const SHARE_VERSION = 1;
 
 /**
  * The longest link this app makes or opens: Chrome refuses URLs over 2 MB (2,097,152 characters),
@@ -51,7 +51,7 @@ export const MAX_LINK_CHARS = 2 * 1024 * 1024;
  * small link can be a decompression bomb (26 KB once became 1.5 GB in the renderer); a real journal
  * of a few thousand scenario lines is well under this. Inflating stops as soon as it passes it.
  */
-export const MAX_DECODED_BYTES = 8 * 1024 * 1024;
+const MAX_DECODED_BYTES = 8 * 1024 * 1024;
 
 /** A link that cannot be opened; the message says what and where. */
 export class ShareLinkError extends Error {
@@ -145,7 +145,7 @@ export async function decodeShare(hash: string): Promise<ShareState> {
 }
 
 /** `step=<op>.<step>`: two whole numbers. */
-export function parseStep(text: string): { op: number; step: number } {
+function parseStep(text: string): { op: number; step: number } {
   const m = /^(\d{1,9})\.(\d{1,9})$/.exec(text);
   if (!m) throw new ShareLinkError(`step=${clip(text)}: expected <op>.<step>, two whole numbers (step=12.3)`);
   return { op: Number(m[1]), step: Number(m[2]) };

@@ -11,7 +11,7 @@ import { lessonToMarkdown } from '../lesson_doc.ts';
 import type { Lesson } from '../types.ts';
 
 /** A step of the document as text: its `## ` heading and where its section ends. */
-export interface StepSpan {
+interface StepSpan {
   title: string;
   /** 1-based line of the `## ` heading */
   line: number;

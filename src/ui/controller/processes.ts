@@ -1,0 +1,390 @@
+/**
+ * Processes: the process grid and the shown process and region (their page states fetched from the
+ * worker), the page hover and selection, and every process action as one scenario line run in the
+ * worker (run, spawn, mmap, touch, fork, exit, munmap).
+ */
+import { VPageState } from '../../core/shared/page_state.ts';
+import type { ProcessGrid, ProcessRegionData, RegionBlock } from '../../render/process_grid.ts';
+import {
+  VPAGE_HUGE_ZERO,
+  type ProcessView,
+  type RanReply,
+  type RegionInfo,
+  type WalkReply,
+} from '../../worker/protocol.ts';
+import { type AppState, type PageHoverState, type PageMode } from '../store.ts';
+import { TimelineController } from './timeline.ts';
+import { HISTORY } from './core.ts';
+
+/** Options of `mmap` (the scenario's `A mmap r1 64M rw [shared] [populate]`). */
+export interface MmapOptions {
+  region: string;
+  /** e.g. `64M`, `2M`, `4096` */
+  size: string;
+  prot: 'none' | 'r' | 'rw';
+  shared: boolean;
+  populate: boolean;
+}
+
+export abstract class ProcessController extends TimelineController {
+  /** Connect a mounted process grid; returns the function that disconnects it. */
+  attachProcessGrid(grid: ProcessGrid): () => void {
+    this.pgrid = grid;
+    grid.setData(this.pages);
+    grid.setSelection(this.store.getState().pageSelection);
+    grid.setFrameLink(selectedFrames(this.store.getState()));
+    grid.setPatterns(this.store.getState().patterns);
+    const unsubscribe = this.store.subscribe((s, prev) => {
+      if (s.patterns !== prev.patterns) grid.setPatterns(s.patterns);
+      if (s.pageSelection !== prev.pageSelection) grid.setSelection(s.pageSelection);
+      if (s.selection !== prev.selection || s.selectedBlock !== prev.selectedBlock)
+        grid.setFrameLink(selectedFrames(s));
+      if (
+        s.pageHover !== prev.pageHover ||
+        s.pageSelection !== prev.pageSelection ||
+        s.pagesVersion !== prev.pagesVersion
+      )
+        this.syncLink();
+    });
+    return () => {
+      unsubscribe();
+      if (this.pgrid === grid) this.pgrid = null;
+    };
+  }
+
+  get processGrid(): ProcessGrid | null {
+    return this.pgrid;
+  }
+
+  /** The region the process grid shows, as last fetched. */
+  get regionPages(): ProcessRegionData | null {
+    return this.pages;
+  }
+
+  /** The frame grid marks the frame behind the hovered (else the selected) virtual page. */
+  protected syncLink(): void {
+    const grid = this.grid;
+    if (!grid) return;
+    const s = this.store.getState();
+    const page = s.pageHover?.page ?? s.pageSelection;
+    const d = this.pages;
+    const pfn = d && page !== null && page < d.pfns.length ? d.pfns[page]! : -1;
+    if (!d || page === null || pfn < 0) {
+      grid.setLink(null);
+      return;
+    }
+    const va = d.start + page * 2 ** d.pageShift;
+    grid.setLink({ pfn, label: `${s.currentProc} ${'0x' + va.toString(16)}` });
+  }
+
+  /** The process the grid shows, as the worker last described it. */
+  get currentProcess(): ProcessView | null {
+    const s = this.store.getState();
+    return s.processes.find((p) => p.name === s.currentProc) ?? null;
+  }
+
+  get currentRegionInfo(): RegionInfo | null {
+    const s = this.store.getState();
+    return this.currentProcess?.regions.find((r) => r.name === s.currentRegion) ?? null;
+  }
+
+  /** Show process `name` in the process grid; resolves once its pages are there. */
+  selectProcess(name: string): Promise<void> {
+    const p = this.store.getState().processes.find((x) => x.name === name);
+    if (!p) return Promise.resolve();
+    const region = this.store.getState().currentRegion;
+    this.set({
+      currentProc: name,
+      currentRegion: p.regions.some((r) => r.name === region) ? region : (p.regions[0]?.name ?? null),
+      pageSelection: null,
+      pageHover: null,
+    });
+    return this.track(this.refreshPages());
+  }
+
+  selectRegion(name: string): void {
+    this.set({ currentRegion: name, pageSelection: null, pageHover: null });
+    void this.track(this.refreshPages());
+  }
+
+  setMode(mode: PageMode): void {
+    if (this.store.getState().mode !== mode) this.set({ mode });
+  }
+
+  setPageHover(hover: PageHoverState | null): void {
+    const cur = this.store.getState().pageHover;
+    if (cur === hover || (cur && hover && cur.page === hover.page)) return;
+    this.set({ pageHover: hover });
+  }
+
+  selectPage(page: number | null): void {
+    this.set({ pageSelection: page });
+  }
+
+  /**
+   * The page-table walk for an address of the current process, and the huge leaf it ends at, if any
+   * (errors go to the caller).
+   */
+  walk(va: number): Promise<Pick<WalkReply, 'levels' | 'huge'>> {
+    const name = this.store.getState().currentProc;
+    if (!name) return Promise.resolve({ levels: [], huge: null });
+    return this.track(this.client.walk(name, va).then((r) => ({ levels: r.levels, huge: r.huge })));
+  }
+
+  /** Fetch the current region's page states and pfns and hand them to the process grid. */
+  protected async refreshPages(): Promise<void> {
+    const token = ++this.pagesToken;
+    const p = this.currentProcess;
+    const r = this.currentRegionInfo;
+    if (!p || !r) {
+      this.showPages(null);
+      return;
+    }
+    try {
+      const reply = await this.client.processPages(p.name, r.name);
+      if (token !== this.pagesToken) return;
+      const vmas = p.vmas
+        .filter((v) => v.end > r.start && v.start < r.start + r.len)
+        .map((v) => ({ start: v.start, end: v.end, label: v.perms + (v.shared ? ' shmem' : '') }));
+      this.showPages({
+        key: `${reply.pid}:${reply.region}`,
+        start: reply.start,
+        pageShift: reply.pageShift,
+        states: new Uint8Array(reply.states),
+        pfns: new Float64Array(reply.pfns),
+        vmas,
+        blocks: pmdBlocks(
+          new Uint8Array(reply.states),
+          new Float64Array(reply.pfns),
+          reply.start,
+          reply.pageShift,
+        ),
+      });
+    } catch (e) {
+      if (token === this.pagesToken) this.fail(e);
+    }
+  }
+
+  /**
+   * The page states of any process's named region, for a process view beside the current one (a
+   * forked child); null when the process has no such region or has exited.
+   */
+  async regionPagesOf(proc: string, region: string): Promise<ProcessRegionData | null> {
+    const p = this.store.getState().processes.find((x) => x.name === proc);
+    const r = p?.regions.find((x) => x.name === region);
+    if (!p || !r || p.state !== 'R') return null;
+    const reply = await this.track(this.client.processPages(p.name, r.name));
+    const states = new Uint8Array(reply.states);
+    const pfns = new Float64Array(reply.pfns);
+    return {
+      key: `${reply.pid}:${reply.region}`,
+      start: reply.start,
+      pageShift: reply.pageShift,
+      states,
+      pfns,
+      vmas: p.vmas
+        .filter((v) => v.end > r.start && v.start < r.start + r.len)
+        .map((v) => ({ start: v.start, end: v.end, label: v.perms + (v.shared ? ' shmem' : '') })),
+      blocks: pmdBlocks(states, pfns, reply.start, reply.pageShift),
+    };
+  }
+
+  protected showPages(d: ProcessRegionData | null): void {
+    this.pages = d;
+    this.pgrid?.setData(d);
+    this.store.setState((s) => ({ pagesVersion: s.pagesVersion + 1 }));
+  }
+
+  /** Keep the shown process and region valid after the process list changed. */
+  protected fixCurrent(processes: ProcessView[], prefer?: { proc?: string; region?: string }): void {
+    const s = this.store.getState();
+    const procName = prefer?.proc ?? s.currentProc;
+    const p = processes.find((x) => x.name === procName) ?? processes.find((x) => x.state === 'R') ?? null;
+    const regionName = prefer?.region ?? s.currentRegion;
+    const region = p?.regions.find((r) => r.name === regionName)?.name ?? p?.regions[0]?.name ?? null;
+    const changed = (p?.name ?? null) !== s.currentProc || region !== s.currentRegion;
+    this.set({
+      processes,
+      currentProc: p?.name ?? null,
+      currentRegion: region,
+      ...(changed ? { pageSelection: null, pageHover: null } : {}),
+    });
+  }
+
+  /**
+   * Run scenario lines (docs/scenario-language.md). The reply's machine, processes and allocations
+   * go to the store, the process grid refetches, deaths go to the notice; the first failed line is
+   * shown in the error banner. Resolves with the reply (null if the worker could not be asked).
+   */
+  async run(text: string, prefer?: { proc?: string; region?: string }): Promise<RanReply | null> {
+    let reply: RanReply | null = null;
+    await this.op(async () => {
+      this.long = { kind: 'run', started: performance.now() };
+      let r: RanReply;
+      try {
+        r = await this.client.run(text);
+      } finally {
+        this.long = null;
+        this.set({ work: null });
+      }
+      reply = r;
+      const killed = r.deaths.filter((d) => d.killed);
+      this.store.setState((s) => ({
+        machine: r.info,
+        allocations: r.allocations,
+        history: [...s.history, { text, output: r.output, errors: r.errors, failures: r.failures }].slice(
+          -HISTORY,
+        ),
+        deaths: killed.length ? [...s.deaths, ...killed].slice(-5) : s.deaths,
+      }));
+      if (r.errors.length) {
+        const e = r.errors[0]!;
+        const multi = text.trim().includes('\n');
+        this.set({ error: multi ? `line ${e.line}:${e.col}: ${e.message}` : e.message });
+      }
+      this.fixCurrent(r.processes, r.errors.length ? undefined : prefer);
+      await this.refreshPages();
+    });
+    return reply;
+  }
+
+  /** `spawn <name>`; the new process is shown. */
+  spawn(name: string): Promise<RanReply | null> {
+    return this.run(`spawn ${name.trim()}`, { proc: name.trim() });
+  }
+
+  /** `<current> mmap <region> <size> <prot> [shared] [populate]`; the new region is shown. */
+  mmap(o: MmapOptions): Promise<RanReply | null> {
+    const p = this.store.getState().currentProc;
+    if (!p) return Promise.resolve(null);
+    const flags = (o.shared ? ' shared' : '') + (o.populate ? ' populate' : '');
+    return this.run(`${p} mmap ${o.region.trim()} ${o.size.trim()} ${o.prot}${flags}`, {
+      region: o.region.trim(),
+    });
+  }
+
+  /**
+   * Read or write one byte of a page of the shown region, as the mode says (or as `mode` says: the
+   * process view's "write it instead" offer): the fault path runs.
+   */
+  touchPage(page: number, mode?: PageMode): Promise<RanReply | null> {
+    const s = this.store.getState();
+    const r = this.currentRegionInfo;
+    if (!s.currentProc || !r || !s.machine) return Promise.resolve(null);
+    const off = '0x' + (page * 2 ** s.machine.pageShift).toString(16);
+    this.set({ pageSelection: page });
+    const line =
+      (mode ?? s.mode) === 'read'
+        ? `${s.currentProc} read ${r.name} ${off} 1 1`
+        : `${s.currentProc} write ${r.name} ${off} 1 1 1`;
+    return this.run(line);
+  }
+
+  /** Read (or write) every page of the shown region once, a byte per page. */
+  touchRegion(): Promise<RanReply | null> {
+    const s = this.store.getState();
+    const r = this.currentRegionInfo;
+    if (!s.currentProc || !r || !s.machine) return Promise.resolve(null);
+    const ps = sizeArg(2 ** s.machine.pageShift);
+    const len = sizeArg(r.len);
+    const line =
+      s.mode === 'read'
+        ? `${s.currentProc} read ${r.name} 0 ${len} ${ps}`
+        : `${s.currentProc} write ${r.name} 0 ${len} ${ps} 1`;
+    return this.run(line);
+  }
+
+  /**
+   * `<current> fork <child>`; the parent stays the current process (the process view shows the
+   * child beside it).
+   */
+  fork(child: string): Promise<RanReply | null> {
+    const p = this.store.getState().currentProc;
+    if (!p) return Promise.resolve(null);
+    return this.run(`${p} fork ${child.trim()}`);
+  }
+
+  /** `<current> exit`. */
+  exitProcess(): Promise<RanReply | null> {
+    const p = this.store.getState().currentProc;
+    if (!p) return Promise.resolve(null);
+    return this.run(`${p} exit`, { proc: p });
+  }
+
+  /** `<current> munmap <region>`. */
+  munmap(): Promise<RanReply | null> {
+    const s = this.store.getState();
+    if (!s.currentProc || !s.currentRegion) return Promise.resolve(null);
+    return this.run(`${s.currentProc} munmap ${s.currentRegion}`);
+  }
+
+  dismissDeaths(): void {
+    this.set({ deaths: [] });
+  }
+
+  /** Refetch the process list (after an operation that is not a `run` but may kill: an allocation). */
+  protected async refreshProcesses(): Promise<void> {
+    if (this.store.getState().processes.length === 0) return;
+    const r = await this.client.processes();
+    this.fixCurrent(r.processes);
+    await this.refreshPages();
+  }
+}
+
+/**
+ * Runs of pages one PMD maps, for the process grid: whole PMD-aligned runs of `huge` or huge-zero
+ * pages whose pfns are consecutive (one folio).
+ */
+function pmdBlocks(states: Uint8Array, pfns: Float64Array, start: number, pageShift: number): RegionBlock[] {
+  const blocks: RegionBlock[] = [];
+  const ps = 2 ** pageShift;
+  for (let i = 0; i < states.length;) {
+    const s = states[i]!;
+    if (s !== VPageState.Huge && s !== VPAGE_HUGE_ZERO) {
+      i++;
+      continue;
+    }
+    // A PMD table holds pageSize / 8 entries, so one PMD maps that many pages (512 on 4 KiB pages,
+    // 2048 on arm64 16K, 8192 on 64K); a new PMD starts at each multiple of that span.
+    const span = ps * (ps / 8);
+    let j = i + 1;
+    while (
+      j < states.length &&
+      states[j] === s &&
+      pfns[j] === pfns[j - 1]! + 1 &&
+      (start + j * ps) % span !== 0
+    )
+      j++;
+    const kind = s === VPAGE_HUGE_ZERO ? 'huge-zero' : 'thp';
+    const head = pfns[i]!;
+    blocks.push({
+      first: i,
+      count: j - i,
+      kind,
+      label:
+        kind === 'huge-zero'
+          ? `huge zero folio · 1 PMD · ${j - i} pages`
+          : `THP pfn 0x${head.toString(16)} · 1 PMD · ${j - i} pages`,
+    });
+    i = j;
+  }
+  return blocks;
+}
+
+/** A byte count as the scenario language writes sizes: `64M`, `4K`, or plain bytes. */
+export function sizeArg(n: number): string {
+  for (const [unit, bytes] of [
+    ['G', 2 ** 30],
+    ['M', 2 ** 20],
+    ['K', 2 ** 10],
+  ] as const)
+    if (n >= bytes && n % bytes === 0) return `${n / bytes}${unit}`;
+  return String(n);
+}
+
+/** The frames the selection covers: the selected block, else the selected frame, else none. */
+function selectedFrames(s: AppState): { from: number; to: number } | null {
+  const b = s.selectedBlock;
+  if (b) return { from: b.pfn, to: b.pfn + 2 ** b.order };
+  return s.selection === null ? null : { from: s.selection, to: s.selection + 1 };
+}
