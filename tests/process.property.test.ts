@@ -387,6 +387,21 @@ describe('process properties', () => {
     });
   }
 
+  it('TLBs: a process moving between CPUs never leaves a translation its calls changed', () => {
+    // Accesses, forks and the calls that change PTEs, with migrations as often as all of them:
+    // a page read on one CPU and then copied (COW), unmapped, dropped or write-protected by a step
+    // on the other must leave no stale entry behind (the checker's TLB invariant).
+    fc.assert(
+      fc.property(
+        focusedPrograms(['read', 'write', 'fork', 'munmap', 'dontneed', 'mprotect'], ['migrate']),
+        (ops) => {
+          runOps(ops);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('MADV_FREE: a lazyfree page reads its old data or, once reclaim discarded it, zeros', () => {
     // Programs of one private region and the operations that meet lazyfree pages, so MADV_FREE
     // followed by MADV_PAGEOUT (a discard) happens often; the whole-program checks still apply.
