@@ -17,6 +17,7 @@ import {
   type Prot,
 } from '../src/core/mm/mmap.ts';
 import type { Task } from '../src/core/mm/mm_types.ts';
+import { sysMremap } from '../src/core/mm/mremap.ts';
 import { userRead, userWrite } from '../src/core/user.ts';
 
 /**
@@ -65,7 +66,8 @@ type Op =
       prot: Prot;
     }
   | { k: 'exit'; p: number }
-  | { k: 'migrate'; p: number; cpu: number };
+  | { k: 'migrate'; p: number; cpu: number }
+  | { k: 'mremap'; p: number; r: number; pages: number; maymove: boolean; dontunmap: boolean };
 
 /**
  * Random programs. `maxPages` bounds region sizes and `span` the pages one read, write, dontneed
@@ -119,6 +121,17 @@ const opArbFor = (maxPages: number, span: number): fc.Arbitrary<Op> =>
     })),
     { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), p: fc.nat() }) },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('migrate' as const), p: fc.nat(), cpu: fc.nat() }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant('mremap' as const),
+        p: fc.nat(),
+        r: fc.nat(),
+        pages: fc.integer({ min: 1, max: maxPages }),
+        maymove: fc.boolean(),
+        dontunmap: fc.boolean(),
+      }),
+    },
   );
 const opArb = opArbFor(40, 8);
 
@@ -136,6 +149,9 @@ function focusedPrograms(kinds: Op['k'][], boost: Op['k'][]): fc.Arbitrary<Op[]>
     .array(step, { minLength: 1, maxLength: 40 })
     .map((ops) => [{ k: 'mmap', p: 0, pages: 16, prot: 'rw', shared: false, populate: false } as Op, ...ops]);
 }
+
+/** What the programs did, for the tests that must see it happen. */
+const seen = { mremapMoves: 0 };
 
 function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
   const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2, ...cfg });
@@ -316,6 +332,46 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         exitTask(m, p.task, 'exited', cpu);
         p.alive = false;
         break;
+      case 'mremap': {
+        // mremap of a whole private region (a shared one could grow past its shmem object's size,
+        // where the kernel sends SIGBUS: not in this model): the bytes move with the pages
+        if (!p) break;
+        const reg = regionOf(p, op.r);
+        if (!reg || reg[1].obj !== null) break;
+        const [name, r] = reg;
+        const oldLen = r.pages * PS;
+        const pages = op.dontunmap ? r.pages : op.pages;
+        const v = findVma(p.task.mm!, r.start)!;
+        const flags = { maymove: op.maymove || op.dontunmap, fixed: false, dontunmap: op.dontunmap };
+        const res = sysMremap(m, p.task, r.start, oldLen, pages * PS, flags, 0, cpu);
+        if ('errno' in res) {
+          // the region spans VMAs of different protections, or it cannot grow where it is
+          const oneVma = v.end >= r.start + oldLen;
+          expect(res.errno, JSON.stringify(op)).toBe(oneVma ? 'ENOMEM' : 'EFAULT');
+          if (oneVma) expect(pages > r.pages && !flags.maymove).toBe(true);
+          break;
+        }
+        const to = res.addr;
+        if (to !== r.start) seen.mremapMoves++;
+        const moveSet = (set: Set<number>) => {
+          for (const a of [...set])
+            if (a >= r.start && a < r.start + oldLen) {
+              set.delete(a);
+              if (a - r.start < pages * PS) set.add(to + a - r.start);
+            }
+        };
+        const mem = [...p.mem].filter(([a]) => a >= r.start && a < r.start + oldLen);
+        for (const [a] of mem) p.mem.delete(a);
+        for (const [a, b] of mem) if (a - r.start < pages * PS) p.mem.set(to + a - r.start, b);
+        moveSet(p.lazy);
+        moveSet(p.exact);
+        const prot = Array.from({ length: pages }, (_, i) => r.prot[Math.min(i, r.pages - 1)]!);
+        p.regions.set(name, { start: to, pages, obj: null, prot });
+        // MREMAP_DONTUNMAP leaves the old range mapped, empty: it reads zeros again
+        if (op.dontunmap)
+          p.regions.set(`r${nextRegion++}`, { start: r.start, pages: r.pages, obj: null, prot: [...r.prot] });
+        break;
+      }
       case 'migrate':
         // the scheduler moves the process: its next steps run on another CPU, whose TLB then
         // holds this mm's translations too
@@ -347,6 +403,18 @@ describe('process properties', () => {
       { numRuns: 80 },
     );
     expect(migrated).toBeGreaterThan(0);
+  });
+
+  it('mremap: a region that grows, shrinks or moves keeps its bytes at their new addresses', () => {
+    const moves = seen.mremapMoves;
+    fc.assert(
+      fc.property(focusedPrograms(['read', 'write', 'fork', 'migrate', 'munmap'], ['mremap']), (ops) => {
+        runOps(ops);
+      }),
+      { numRuns: 40 },
+    );
+    // the programs must really have moved regions (their PTEs), not only resized them in place
+    expect(seen.mremapMoves).toBeGreaterThan(moves);
   });
 
   it('MADV_PAGEOUT: a page swapped out reads back what was written, on whichever CPU', () => {
@@ -393,7 +461,7 @@ describe('process properties', () => {
     // on the other must leave no stale entry behind (the checker's TLB invariant).
     fc.assert(
       fc.property(
-        focusedPrograms(['read', 'write', 'fork', 'munmap', 'dontneed', 'mprotect'], ['migrate']),
+        focusedPrograms(['read', 'write', 'fork', 'munmap', 'dontneed', 'mprotect', 'mremap'], ['migrate']),
         (ops) => {
           runOps(ops);
         },

@@ -40,6 +40,13 @@ export const MUTANTS: Mutant[] = [
     tests: PROCESS_TESTS,
   },
   {
+    name: 'move_page_tables',
+    file: 'src/core/mm/mremap.ts',
+    line: 'flushTlbMmRange(m, mm, addr, addr + len);',
+    why: "mremap's flush of the old range: CPUs keep translations of addresses whose PTEs moved away",
+    tests: PROCESS_TESTS,
+  },
+  {
     name: 'buddy_merge_migratetype',
     file: 'src/core/mm/page_alloc.ts',
     line: 'if (buddyMt !== mt) this.pageblocks.setMigratetype(buddy, mt);',

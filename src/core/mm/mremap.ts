@@ -4,7 +4,9 @@
  * mapcount. MREMAP_MAYMOVE allows the move, MREMAP_FIXED names the destination (whatever is
  * mapped there is unmapped first), MREMAP_DONTUNMAP leaves the old VMA in place, empty.
  *
- * Simplified: the old range must lie in one VMA (6.18 can move several VMAs at once with
+ * Simplified: anonymous VMAs carry no linear vm_pgoff here, so a later call that merges VMAs
+ * (mprotect, mmap) may join a moved VMA with a neighbour the kernel would keep apart; the old
+ * range must lie in one VMA (6.18 can move several VMAs at once with
  * MREMAP_FIXED and equal lengths: not modelled); a huge PMD in the moved range is split and its
  * PTEs moved (move_huge_pmd and move_normal_pmd, which move a whole PMD entry when both addresses
  * are PMD-aligned, are not modelled); no accounting limits (RLIMIT_AS, overcommit, map count).
@@ -168,7 +170,9 @@ function moveVma(
       // there starts a new one
       old.anonVma = 0;
     } else doMunmap(m, task, addr, addr + oldLen, cpu);
-    mergeAllVmas(m, mm);
+    // No merge with the new neighbours: an anonymous VMA's vm_pgoff still counts from its old
+    // address, so the kernel's vma_merge finds it discontiguous with them (a VMA moved next to
+    // the range MREMAP_DONTUNMAP left behind stays a VMA of its own, as on 6.18).
     return dest;
   });
 }
