@@ -17,6 +17,7 @@ import {
   type Prot,
 } from '../src/core/mm/mmap.ts';
 import type { Task } from '../src/core/mm/mm_types.ts';
+import { sysMremap } from '../src/core/mm/mremap.ts';
 import { userRead, userWrite } from '../src/core/user.ts';
 
 /**
@@ -43,6 +44,11 @@ interface ModelProc {
    */
   lazy: Set<number>;
   exact: Set<number>;
+  /**
+   * The CPU the process runs on: every call and access it makes runs there. `migrate` moves it, so
+   * one mm leaves TLB entries on several CPUs, which a call on another CPU must shoot down.
+   */
+  cpu: number;
 }
 
 type Op =
@@ -59,7 +65,9 @@ type Op =
       n: number;
       prot: Prot;
     }
-  | { k: 'exit'; p: number };
+  | { k: 'exit'; p: number }
+  | { k: 'migrate'; p: number; cpu: number }
+  | { k: 'mremap'; p: number; r: number; pages: number; maymove: boolean; dontunmap: boolean };
 
 /**
  * Random programs. `maxPages` bounds region sizes and `span` the pages one read, write, dontneed
@@ -112,8 +120,38 @@ const opArbFor = (maxPages: number, span: number): fc.Arbitrary<Op> =>
       }),
     })),
     { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), p: fc.nat() }) },
+    { weight: 1, arbitrary: fc.record({ k: fc.constant('migrate' as const), p: fc.nat(), cpu: fc.nat() }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        k: fc.constant('mremap' as const),
+        p: fc.nat(),
+        r: fc.nat(),
+        pages: fc.integer({ min: 1, max: maxPages }),
+        maymove: fc.boolean(),
+        dontunmap: fc.boolean(),
+      }),
+    },
   );
 const opArb = opArbFor(40, 8);
+
+/**
+ * Programs of one 16-page private region and the steps in `kinds`, where the steps in `boost`
+ * come as often as all the others together: random programs are short, and a sequence such as
+ * write → MADV_FREE → MADV_PAGEOUT on the same pages and CPU is otherwise too rare to count on.
+ */
+function focusedPrograms(kinds: Op['k'][], boost: Op['k'][]): fc.Arbitrary<Op[]> {
+  const step = fc.oneof(
+    { weight: boost.length, arbitrary: opArb.filter((o) => kinds.includes(o.k)) },
+    ...boost.map((k) => ({ weight: 1, arbitrary: opArb.filter((o) => o.k === k) })),
+  );
+  return fc
+    .array(step, { minLength: 1, maxLength: 40 })
+    .map((ops) => [{ k: 'mmap', p: 0, pages: 16, prot: 'rw', shared: false, populate: false } as Op, ...ops]);
+}
+
+/** What the programs did, for the tests that must see it happen. */
+const seen = { mremapMoves: 0 };
 
 function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
   const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2, ...cfg });
@@ -147,7 +185,8 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
   spawn();
 
   function spawn(): void {
-    const t = spawnTask(m, `P${procs.length}`, 0);
+    const cpu = procs.length % m.cfg.cpus;
+    const t = spawnTask(m, `P${procs.length}`, cpu);
     if (t)
       procs.push({
         task: t,
@@ -156,18 +195,20 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         mem: new Map(),
         lazy: new Set(),
         exact: new Set(),
+        cpu,
       });
   }
 
   for (const op of ops) {
     const p = op.k === 'spawn' ? undefined : pick(alive(), op.p);
+    const cpu = p?.cpu ?? 0;
     switch (op.k) {
       case 'spawn':
         if (alive().length < 4) spawn();
         break;
       case 'mmap': {
         if (!p) break;
-        const r = doMmap(m, p.task, op.pages * PS, op.prot, op.shared, op.populate, 0);
+        const r = doMmap(m, p.task, op.pages * PS, op.prot, op.shared, op.populate, cpu);
         if (r.addr < 0) break;
         const obj = op.shared ? nextObj++ : null;
         if (obj) objects.set(obj, new Map());
@@ -195,7 +236,7 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
           const dies = killIfNeeded(p, va, op.k === 'write');
           if (op.k === 'read') {
             const want = dies ? -1 : expectedByte(p, va);
-            const got = userRead(m, p.task, va, 1, 1, 0);
+            const got = userRead(m, p.task, va, 1, 1, cpu);
             expect(got.killed).toBe(dies);
             const page = va - (va % PS);
             if (!dies && r.obj === null && p.lazy.has(page) && !p.exact.has(va) && got.sum !== want) {
@@ -205,7 +246,7 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
                 if (a >= page && a < page + PS && !p.exact.has(a)) p.mem.delete(a);
             } else if (!dies) expect(got.sum, `read 0x${va.toString(16)}`).toBe(want);
           } else {
-            const got = userWrite(m, p.task, va, 1, 1, op.byte, 0);
+            const got = userWrite(m, p.task, va, 1, 1, op.byte, cpu);
             expect(got.killed).toBe(dies);
             if (!dies) {
               if (r.obj === null) {
@@ -224,7 +265,7 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
       }
       case 'fork': {
         if (!p || alive().length >= 4) break;
-        const t = forkTask(m, p.task, `P${procs.length}`, 0);
+        const t = forkTask(m, p.task, `P${procs.length}`, cpu);
         if (!t) break;
         const regions = new Map([...p.regions].map(([k, r]) => [k, { ...r, prot: [...r.prot] }]));
         procs.push({
@@ -234,6 +275,7 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
           mem: new Map(p.mem),
           lazy: new Set(p.lazy),
           exact: new Set(p.exact),
+          cpu,
         });
         break;
       }
@@ -241,7 +283,7 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         if (!p) break;
         const reg = regionOf(p, op.r);
         if (!reg) break;
-        doMunmap(m, p.task, reg[1].start, reg[1].start + reg[1].pages * PS, 0);
+        doMunmap(m, p.task, reg[1].start, reg[1].start + reg[1].pages * PS, cpu);
         for (const va of [...p.mem.keys()])
           if (va >= reg[1].start && va < reg[1].start + reg[1].pages * PS) p.mem.delete(va);
         p.regions.delete(reg[0]);
@@ -262,17 +304,19 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         if (op.k === 'pageout' || op.k === 'cold') {
           // MADV_PAGEOUT / MADV_COLD change where the bytes live (a swap slot, the zeromap, the
           // swap cache), never what any process reads: the model does not change
-          expect(doMadvise(m, p.task, s, s + n * PS, op.k, 0)).toBeUndefined();
+          expect(doMadvise(m, p.task, s, s + n * PS, op.k, cpu)).toBeUndefined();
         } else if (op.k === 'free') {
           // MADV_FREE: EINVAL on shared memory; private pages become lazyfree (old data or 0)
-          expect(doMadvise(m, p.task, s, s + n * PS, 'free', 0)).toBe(r.obj === null ? undefined : 'EINVAL');
+          expect(doMadvise(m, p.task, s, s + n * PS, 'free', cpu)).toBe(
+            r.obj === null ? undefined : 'EINVAL',
+          );
           if (r.obj === null)
             for (let i = 0; i < n; i++) {
               p.lazy.add(s + i * PS);
               for (const a of [...p.exact]) if (a >= s + i * PS && a < s + (i + 1) * PS) p.exact.delete(a);
             }
         } else if (op.k === 'dontneed') {
-          expect(doMadvise(m, p.task, s, s + n * PS, 'dontneed', 0)).toBeUndefined();
+          expect(doMadvise(m, p.task, s, s + n * PS, 'dontneed', cpu)).toBeUndefined();
           // Private memory reads as zeros again; shared memory keeps its data in the object.
           if (r.obj === null)
             for (const va of [...p.mem.keys()]) if (va >= s && va < s + n * PS) p.mem.delete(va);
@@ -285,13 +329,58 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
       }
       case 'exit':
         if (!p) break;
-        exitTask(m, p.task, 'exited', 0);
+        exitTask(m, p.task, 'exited', cpu);
         p.alive = false;
+        break;
+      case 'mremap': {
+        // mremap of a whole private region (a shared one could grow past its shmem object's size,
+        // where the kernel sends SIGBUS: not in this model): the bytes move with the pages
+        if (!p) break;
+        const reg = regionOf(p, op.r);
+        if (!reg || reg[1].obj !== null) break;
+        const [name, r] = reg;
+        const oldLen = r.pages * PS;
+        const pages = op.dontunmap ? r.pages : op.pages;
+        const v = findVma(p.task.mm!, r.start)!;
+        const flags = { maymove: op.maymove || op.dontunmap, fixed: false, dontunmap: op.dontunmap };
+        const res = sysMremap(m, p.task, r.start, oldLen, pages * PS, flags, 0, cpu);
+        if ('errno' in res) {
+          // the region spans VMAs of different protections, or it cannot grow where it is
+          const oneVma = v.end >= r.start + oldLen;
+          expect(res.errno, JSON.stringify(op)).toBe(oneVma ? 'ENOMEM' : 'EFAULT');
+          if (oneVma) expect(pages > r.pages && !flags.maymove).toBe(true);
+          break;
+        }
+        const to = res.addr;
+        if (to !== r.start) seen.mremapMoves++;
+        const moveSet = (set: Set<number>) => {
+          for (const a of [...set])
+            if (a >= r.start && a < r.start + oldLen) {
+              set.delete(a);
+              if (a - r.start < pages * PS) set.add(to + a - r.start);
+            }
+        };
+        const mem = [...p.mem].filter(([a]) => a >= r.start && a < r.start + oldLen);
+        for (const [a] of mem) p.mem.delete(a);
+        for (const [a, b] of mem) if (a - r.start < pages * PS) p.mem.set(to + a - r.start, b);
+        moveSet(p.lazy);
+        moveSet(p.exact);
+        const prot = Array.from({ length: pages }, (_, i) => r.prot[Math.min(i, r.pages - 1)]!);
+        p.regions.set(name, { start: to, pages, obj: null, prot });
+        // MREMAP_DONTUNMAP leaves the old range mapped, empty: it reads zeros again
+        if (op.dontunmap)
+          p.regions.set(`r${nextRegion++}`, { start: r.start, pages: r.pages, obj: null, prot: [...r.prot] });
+        break;
+      }
+      case 'migrate':
+        // the scheduler moves the process: its next steps run on another CPU, whose TLB then
+        // holds this mm's translations too
+        if (p) p.cpu = op.cpu % m.cfg.cpus;
         break;
     }
     assertInvariants(m);
   }
-  for (const p of alive()) exitTask(m, p.task, 'exited', 0);
+  for (const p of alive()) exitTask(m, p.task, 'exited', p.cpu);
   m.synchronizeRcu();
   assertInvariants(m);
   // Every process is gone: every page it used is free again (page tables, anon and shmem pages).
@@ -303,16 +392,41 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
 
 describe('process properties', () => {
   it('keeps the invariants, and every read returns what the reference model says', () => {
-    // The programs must really have swapped pages out and in, or the swap part proves nothing.
+    // The programs must really have moved processes between CPUs, or the TLB part proves nothing
+    // (swap-out and swap-in, rare in programs this short, have their own focused property below).
+    let migrated = 0;
+    fc.assert(
+      fc.property(fc.array(opArb, { minLength: 1, maxLength: 45 }), (ops) => {
+        runOps(ops);
+        migrated += ops.filter((o) => o.k === 'migrate' && o.cpu % 2).length;
+      }),
+      { numRuns: 80 },
+    );
+    expect(migrated).toBeGreaterThan(0);
+  });
+
+  it('mremap: a region that grows, shrinks or moves keeps its bytes at their new addresses', () => {
+    const moves = seen.mremapMoves;
+    fc.assert(
+      fc.property(focusedPrograms(['read', 'write', 'fork', 'migrate', 'munmap'], ['mremap']), (ops) => {
+        runOps(ops);
+      }),
+      { numRuns: 40 },
+    );
+    // the programs must really have moved regions (their PTEs), not only resized them in place
+    expect(seen.mremapMoves).toBeGreaterThan(moves);
+  });
+
+  it('MADV_PAGEOUT: a page swapped out reads back what was written, on whichever CPU', () => {
     let swapped = 0;
     let swappedIn = 0;
     fc.assert(
-      fc.property(fc.array(opArb, { minLength: 1, maxLength: 45 }), (ops) => {
+      fc.property(focusedPrograms(['read', 'write', 'fork', 'migrate'], ['pageout']), (ops) => {
         const m = runOps(ops);
         swapped += m.vmstat.get('pswpout') + m.vmstat.get('swpout_zero');
         swappedIn += m.vmstat.get('swpin_zero') + m.vmstat.get('pswpin');
       }),
-      { numRuns: 80 },
+      { numRuns: 40 },
     );
     expect(swapped).toBeGreaterThan(0);
     expect(swappedIn).toBeGreaterThan(0);
@@ -341,17 +455,28 @@ describe('process properties', () => {
     });
   }
 
+  it('TLBs: a process moving between CPUs never leaves a translation its calls changed', () => {
+    // Accesses, forks and the calls that change PTEs, with migrations as often as all of them:
+    // a page read on one CPU and then copied (COW), unmapped, dropped or write-protected by a step
+    // on the other must leave no stale entry behind (the checker's TLB invariant).
+    fc.assert(
+      fc.property(
+        focusedPrograms(['read', 'write', 'fork', 'munmap', 'dontneed', 'mprotect', 'mremap'], ['migrate']),
+        (ops) => {
+          runOps(ops);
+        },
+      ),
+      { numRuns: 40 },
+    );
+  });
+
   it('MADV_FREE: a lazyfree page reads its old data or, once reclaim discarded it, zeros', () => {
     // Programs of one private region and the operations that meet lazyfree pages, so MADV_FREE
     // followed by MADV_PAGEOUT (a discard) happens often; the whole-program checks still apply.
-    const lazyOps = opArb.filter((o) => ['read', 'write', 'free', 'pageout', 'fork'].includes(o.k));
     let lazyfreed = 0;
     fc.assert(
-      fc.property(fc.array(lazyOps, { minLength: 1, maxLength: 40 }), (ops) => {
-        const m = runOps([
-          { k: 'mmap', p: 0, pages: 16, prot: 'rw', shared: false, populate: false },
-          ...ops,
-        ]);
+      fc.property(focusedPrograms(['read', 'write', 'fork', 'migrate'], ['free', 'pageout']), (ops) => {
+        const m = runOps(ops);
         lazyfreed += m.vmstat.get('pglazyfreed');
       }),
       { numRuns: 40 },

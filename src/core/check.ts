@@ -5,7 +5,8 @@
 import type { Machine } from './machine.ts';
 import { MIGRATE_PCPTYPES, NR_FREETYPE_IDXS, NR_PCP_LISTS } from './mm/mmzone.ts';
 import { NIL, PG } from './phys/page.ts';
-import { PTE } from './arch/pgtable.ts';
+import { pgtableIndex, PTE } from './arch/pgtable.ts';
+import type { MmStruct } from './mm/mm_types.ts';
 import { readEntry, tableBytes } from './mm/pgtable.ts';
 import { compoundHead, isHugeZeroPfn } from './mm/huge_memory.ts';
 import { directMapFlushPending, directMapTranslate } from './mm/direct_map.ts';
@@ -157,8 +158,8 @@ export function checkInvariants(m: Machine): string[] {
       }
     });
   }
-  // CONFIG_PAGE_ALLOC_UNMAPPED: unmapped pageblocks have no present direct-map entry, and free
-  // blocks sit on the list of their pageblock's freetype.
+  checkUserTlb(m, errs);
+  // CONFIG_PAGE_ALLOC_UNMAPPED: unmapped pageblocks have no present direct-map entry.
   if (m.alloc.unmappedHooks) {
     const pbn = 1 << m.arch.pageblockOrder;
     for (const z of a.zones) {
@@ -172,18 +173,82 @@ export function checkInvariants(m: Machine): string[] {
             break;
           }
       }
+    }
+  }
+  // A free block sits on the list of its pageblock's freetype (6.18's __add_to_free_list warns
+  // otherwise), and a merged block larger than a pageblock has that freetype in every pageblock
+  // it covers: __free_one_page() retypes a buddy's pageblock when it merges it, or a later split
+  // (expand) would hand out pages of one type from a pageblock marked another.
+  {
+    const pbo = m.arch.pageblockOrder;
+    for (const z of a.zones)
       for (let o = 0; o <= maxOrder; o++)
         for (let ft = 0; ft < NR_FREETYPE_IDXS; ft++) {
           const head = z.freeList(o, ft);
-          for (let e = p.next[head]!; e !== head && e >= 0 && e < nr; e = p.next[e]!)
-            if (a.pageblockFreetype(e) !== ft)
-              errs.push(
-                `free block 0x${e.toString(16)}/${o} on free_list[${ft}] but its pageblock's freetype is ${a.pageblockFreetype(e)}`,
-              );
+          for (let e = p.next[head]!; e !== head && e >= 0 && e < nr; e = p.next[e]!) {
+            const blocks = o > pbo ? 1 << (o - pbo) : 1;
+            for (let b = 0; b < blocks; b++) {
+              const pb = e + (b << pbo);
+              if (a.pageblockFreetype(pb) !== ft)
+                errs.push(
+                  `free block 0x${e.toString(16)}/${o} on free_list[${ft}] but the pageblock at 0x${pb.toString(16)} has freetype ${a.pageblockFreetype(pb)}`,
+                );
+            }
+          }
         }
-    }
   }
   return errs;
+}
+
+/**
+ * User TLB entries agree with the page tables: an entry maps the page the PTE (or huge PMD) maps
+ * now, and is writable only if the entry is. Every path that changes a present entry in a way the
+ * hardware must not keep using (a new pfn, write permission taken away, the entry cleared) flushes
+ * before it returns — ptep_clear_flush in wp_page_copy, the mmu_gather flush of a zap, flush_tlb_mm
+ * at the end of dup_mmap, change_protection's flush_tlb_range. The checker runs between
+ * operations, and an operation here runs to its end, so no flush window (the kernel's
+ * mm->tlb_flush_pending) is open then: a stale entry is a missing flush. A read-only entry
+ * for a PTE made writable since is fine: x86 takes a spurious fault and refills it
+ * (flush_tlb_fix_spurious_fault). Entries of an mm that no longer owns the PCID (exited; the slot
+ * is flushed when it is taken again) are unreachable and not checked.
+ */
+function checkUserTlb(m: Machine, errs: string[]): void {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const ps = m.pageSize;
+  const byCtx = new Map<number, MmStruct>();
+  for (const t of m.tasks.values()) if (t.mm) byCtx.set(t.mm.ctxId, t.mm);
+  const e = { lo: 0, hi: 0 };
+  m.tlb.cpus.forEach((t, cpu) => {
+    for (const x of t.entries) {
+      if (!x || x.kernel) continue;
+      const mm = m.tlb.usePcid ? byCtx.get(t.asidCtx[x.pcid - 1] ?? 0) : t.loadedMm;
+      if (!mm) continue;
+      const va = x.vpn * ps;
+      let table = mm.pgd;
+      let found = 'no present entry';
+      for (let level = 0; level <= last; level++) {
+        readEntry(m, table, pgtableIndex(arch, va, level), e, level);
+        const f = arch.flags(e, level);
+        if (!(f & PTE.PRESENT)) break;
+        if (level < last && !(f & PTE.HUGE)) {
+          table = arch.tablePfn(e, level);
+          continue;
+        }
+        const pages = 2 ** (arch.levelShift[level]! - m.arch.pageShift);
+        if (pages !== x.pages) found = `a ${pages}-page entry`;
+        else if (arch.pfn(e) !== x.pfn) found = `pfn 0x${arch.pfn(e).toString(16)}`;
+        else if (x.writable && !(f & PTE.WRITE)) found = 'a read-only entry';
+        else found = '';
+        break;
+      }
+      if (found)
+        errs.push(
+          `cpu ${cpu}: TLB entry for user 0x${va.toString(16)} (pfn 0x${x.pfn.toString(16)} ${x.writable ? 'rw' : 'ro'}) but the page tables have ${found}: a missing TLB flush`,
+        );
+      if (errs.length > 50) return;
+    }
+  });
 }
 
 /** Throw with every violation listed (for tests). */

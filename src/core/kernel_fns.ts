@@ -240,6 +240,22 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'mm/madvise.c',
     why: 'MADV_PAGEOUT: isolate the private anonymous folios of the range from the LRU and reclaim them to swap right away.',
   },
+  do_mremap: {
+    file: 'mm/mremap.c',
+    why: 'mremap(): check the arguments, then grow the mapping in place, shrink it, or move it (MREMAP_MAYMOVE, MREMAP_FIXED, MREMAP_DONTUNMAP).',
+  },
+  expand_vma_in_place: {
+    file: 'mm/mremap.c',
+    why: 'The address space after the mapping is free: the VMA just grows; no page moves.',
+  },
+  move_vma: {
+    file: 'mm/mremap.c',
+    why: 'A new VMA at the destination takes over the old range: its page-table entries move there, then the old range is unmapped (or, with MREMAP_DONTUNMAP, left empty).',
+  },
+  move_page_tables: {
+    file: 'mm/mremap.c',
+    why: 'Move each PTE to the new address instead of copying the page: the data, the frame and its mapcount stay as they were; the old translations are flushed.',
+  },
   madvise_free_single_vma: {
     file: 'mm/madvise.c',
     why: 'MADV_FREE: the PTEs of the range become clean and old, and each private anonymous folio goes (through a per-CPU batch) to the inactive file list without PG_swapbacked: reclaim may drop it without swap, unless it is written again.',

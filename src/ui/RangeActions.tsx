@@ -1,12 +1,28 @@
 /**
  * The controls for a run of selected pages (shift-click, shift-drag or Shift+arrows in the process
- * grid; the selected page alone when there is no run): madvise, mprotect and munmap. Each button runs
+ * grid; the selected page alone when there is no run): madvise, mprotect, munmap and mremap. Each button runs
  * the scenario line a learner could type (`A madvise r1 0x5000 32K dontneed`), shown before it runs.
  */
 import { useAppState, useController } from './context.ts';
 import { count, hex, size } from './format.ts';
 import { actingRange, rangeLine, runRangeOp, type RangeOp } from './process_actions.ts';
 import { processView, useProcessView } from './process_view.ts';
+
+const MREMAP: { kind: Extract<RangeOp, { op: 'mremap' }>['kind']; label: string; title: string }[] = [
+  {
+    kind: 'grow',
+    label: 'grow ×2',
+    title:
+      'mremap(MREMAP_MAYMOVE) to twice the length: the VMA grows in place if the space after it is free, else it moves — its PTEs move, the frames and data stay',
+  },
+  { kind: 'shrink', label: 'shrink ½', title: 'mremap() to half the length: the tail is unmapped' },
+  {
+    kind: 'move',
+    label: 'move',
+    title:
+      'mremap(MREMAP_MAYMOVE|MREMAP_DONTUNMAP): the pages move to a new address; the old range stays mapped, empty (the next touch faults)',
+  },
+];
 
 const MADVISE: { advice: Extract<RangeOp, { op: 'madvise' }>['advice']; title: string }[] = [
   {
@@ -37,8 +53,8 @@ export function RangeActions() {
     // The bar keeps its place (no layout shift when a page gets selected).
     return (
       <div className="range-actions empty muted" data-testid="range-actions">
-        Select pages to madvise, mprotect or munmap them: click one, then shift-click (or shift-drag, or
-        Shift+arrows) to extend.
+        Select pages to madvise, mprotect, munmap or mremap them: click one, then shift-click (or shift-drag,
+        or Shift+arrows) to extend.
       </div>
     );
   const d = controller.regionPages;
@@ -93,6 +109,21 @@ export function RangeActions() {
       >
         munmap
       </button>
+      <span className="range-group">
+        <span className="muted">mremap</span>
+        {MREMAP.map((x) => (
+          <button
+            key={x.kind}
+            type="button"
+            disabled={disabled || (x.kind === 'shrink' && n === 1)}
+            title={title({ op: 'mremap', kind: x.kind }, x.title)}
+            onClick={() => run({ op: 'mremap', kind: x.kind })}
+            aria-label={`mremap ${x.kind}`}
+          >
+            {x.label}
+          </button>
+        ))}
+      </span>
       {processView.getState().range && (
         <button type="button" className="link" onClick={() => processView.setState({ range: null })}>
           clear

@@ -89,15 +89,26 @@ export type RangeOp =
       advice: 'dontneed' | 'free' | 'populate_read' | 'populate_write' | 'hugepage' | 'nohugepage';
     }
   | { op: 'mprotect'; prot: 'none' | 'r' | 'rw' }
-  | { op: 'munmap' };
+  | { op: 'munmap' }
+  /**
+   * mremap of the range: `grow` to twice its length (in place, or moved with MREMAP_MAYMOVE),
+   * `shrink` to half, `move` to a new address with MREMAP_DONTUNMAP (the old range stays, empty)
+   */
+  | { op: 'mremap'; kind: 'grow' | 'shrink' | 'move' };
 
 /** The scenario line for an operation on a run of pages: `A madvise r1 0x5000 32K dontneed`. */
 export function rangeLine(r: PageRangeSel, pageShift: number, o: RangeOp): string {
   const off = '0x' + (r.first * 2 ** pageShift).toString(16);
-  const len = sizeArg((r.last - r.first + 1) * 2 ** pageShift);
+  const pages = r.last - r.first + 1;
+  const len = sizeArg(pages * 2 ** pageShift);
   const head = `${r.proc} ${o.op} ${r.region} ${off} ${len}`;
   if (o.op === 'madvise') return `${head} ${o.advice}`;
   if (o.op === 'mprotect') return `${head} ${o.prot}`;
+  if (o.op === 'mremap') {
+    if (o.kind === 'grow') return `${head} ${sizeArg(2 * pages * 2 ** pageShift)} maymove`;
+    if (o.kind === 'shrink') return `${head} ${sizeArg(Math.max(1, pages >> 1) * 2 ** pageShift)}`;
+    return `${head} ${len} maymove dontunmap`;
+  }
   return head;
 }
 

@@ -44,7 +44,7 @@ case "$thp" in
 esac
 
 mkdir -p "$build" "$out"
-for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree; do
+for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap; do
 	$cc $cflags -o "$build/$p" "$here/$p.c"
 done
 
@@ -71,6 +71,7 @@ ranges-with-holes ranges holes
 ranges-args-populate ranges args
 ranges-thp-reuse ranges thp-reuse
 madv-free lazyfree
+mremap mremap
 '
 
 run_all() {

@@ -14,6 +14,7 @@ import { addMmCounter, FAULT_FLAG, type FaultResult, type VmFault } from './memo
 import { MM_ANONPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import { pgtableAlloc, pgtableFreeNow, readEntry, tableBytes, writeEntry } from './pgtable.ts';
 import { compoundHead, deferredSplitFolio, folioAddLru, folioPut, lruAddDrainAll } from './rmap.ts';
+import { flushTlbMmRange } from './tlb.ts';
 
 export { compoundHead };
 
@@ -295,8 +296,11 @@ export function hugePmdFault(m: Machine, vmf: VmFault): FaultResult | 'fallback'
         splitHugePmd(m, task, vma, va - (va % hpageSize(m)), pmdTable, idx);
         return 'fallback';
       }
-      // pmdp_huge_clear_flush() then map the new folio; the deposited table stays.
+      // pmdp_huge_clear_flush() then map the new folio; the deposited table stays. Without the
+      // flush another CPU would keep reading the huge zero folio where this one wrote.
+      const haddr = va - (va % hpageSize(m));
       mapAnonFolioPmd(m, task, vma, folio, pmdTable, idx, cpu);
+      flushTlbMmRange(m, task.mm!, haddr, haddr + hpageSize(m));
       return 'ok';
     });
   }
@@ -369,6 +373,9 @@ export function splitHugePmd(
     }
     arch.mkTable(table, last - 1, Q);
     writeEntry(m, pmdTable, idx, Q, last - 1);
+    // pmdp_invalidate() in __split_huge_pmd_locked(): the huge translation leaves every TLB
+    // before the PTEs take over (a CPU must not hold a 2 MiB and a 4 KiB entry for one page).
+    flushTlbMmRange(m, mm, haddr, haddr + n * ps);
   });
 }
 

@@ -16,6 +16,7 @@ import {
 } from '../config.ts';
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
+import { sysMremap } from '../mm/mremap.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
 import { BudgetExceeded, LIMITS, LIMIT_NAMES, Limits, isLimitName, type LimitName } from './limits.ts';
@@ -847,7 +848,7 @@ export class Session {
       throw new ScenarioError(
         s.line,
         s.cmdCol,
-        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, munmap, fork, exit)`,
+        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, munmap, mremap, fork, exit)`,
       );
     if (p.task.state !== 'R')
       throw new ScenarioError(s.line, s.cmdCol, `${p.name} is no longer running (${p.task.exit})`);
@@ -989,6 +990,50 @@ export class Session {
         else if (a.length === 2) p.regions.delete(a[1]!.text);
         return;
       }
+      case 'mremap': {
+        const usage =
+          'mremap <region> <offset> <old length> <new length> [maymove] [fixed=<address>] [dontunmap] [as=<name>]';
+        if (a.length < 5 || a.length > 9) argc(5, usage);
+        const r = p.regions.get(a[1]!.text);
+        if (!r) throw new ScenarioError(s.line, a[1]!.col, `${p.name} has no region named '${a[1]!.text}'`);
+        const num = (t: Token, what: string) => {
+          const v = parseNumber(t.text);
+          if (v === undefined) throw new ScenarioError(s.line, t.col, `'${t.text}' is not ${what}`);
+          return v;
+        };
+        const off = num(a[2]!, 'an offset');
+        const oldLen = num(a[3]!, 'a length');
+        const newLen = num(a[4]!, 'a length');
+        const flags = { maymove: false, fixed: false, dontunmap: false };
+        let newAddr = 0;
+        let as: string | undefined;
+        for (const f of a.slice(5)) {
+          if (f.text === 'maymove' && !flags.maymove) flags.maymove = true;
+          else if (f.text === 'dontunmap' && !flags.dontunmap) flags.dontunmap = true;
+          else if (f.text.startsWith('fixed=') && !flags.fixed) {
+            flags.fixed = true;
+            newAddr = parseNumber(f.text.slice(6)) ?? -1;
+            if (newAddr < 0)
+              throw new ScenarioError(s.line, f.col + 6, `mremap: '${f.text.slice(6)}' is not an address`);
+          } else if (f.text.startsWith('as=') && as === undefined) {
+            as = f.text.slice(3);
+            if (!/^[A-Za-z_][\w-]*$/.test(as))
+              throw new ScenarioError(s.line, f.col + 3, `mremap: '${as}' is not a region name`);
+            if (as !== a[1]!.text && p.regions.has(as))
+              throw new ScenarioError(s.line, f.col + 3, `${p.name} already has a region named '${as}'`);
+          } else
+            throw new ScenarioError(
+              s.line,
+              f.col,
+              `mremap: unknown flag '${f.text}' (maymove, fixed=<address>, dontunmap, as=<name>)`,
+            );
+        }
+        this.budget(s, a[3]!, 'accesses', Math.ceil(Math.min(oldLen, newLen) / ps));
+        const res = sysMremap(m, t, r.start + off, oldLen, newLen, flags, newAddr, cpu);
+        if ('errno' in res) this.out(`${p.name}: mremap: ${res.errno}\n`);
+        else p.regions.set(as ?? a[1]!.text, { start: res.addr, len: Math.ceil(newLen / ps) * ps });
+        return;
+      }
       case 'fork': {
         argc(2, 'fork <child>');
         this.newProcessName(s, a[1]!);
@@ -1009,7 +1054,7 @@ export class Session {
         throw new ScenarioError(
           s.line,
           op.col,
-          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, munmap, fork, exit)`,
+          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, munmap, mremap, fork, exit)`,
         );
     }
   }

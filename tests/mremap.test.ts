@@ -1,0 +1,194 @@
+/**
+ * mremap() (issue #14) against the real kernel: reference/kernel-6.18/mremap.json
+ * (tools/oracle/mremap.c) replayed by scenarios/oracle/mremap.mm and compared field by field —
+ * per phase the region's VMA (found, Size, Rss, Anonymous, perms), the old range's VMA, the
+ * pagemap (present pages, how many kept their frame and their data), the status deltas and the
+ * errno of every failing call.
+ *
+ * VmPTE is compared where the page tables touched are the region's own (grow, shrink, ENOMEM, the
+ * write after DONTUNMAP); a move's destination chosen by get_unmapped_area lands, in the real
+ * process, among libc's and ld.so's mappings, whose tables it shares, so its VmPTE delta depends
+ * on the host's layout. Nothing here depends on the zero page (this host's kernel never maps it on
+ * a read fault): the scenario reads only pages it wrote.
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { assertInvariants } from '../src/core/check.ts';
+import { readProc } from '../src/core/proc/index.ts';
+import { pagemapEntry, PM_PRESENT } from '../src/core/proc/page.ts';
+import { parseScenario } from '../src/core/scenario/parse.ts';
+import { runScenario, Session } from '../src/core/scenario/run.ts';
+
+type Obj = Record<string, unknown>;
+const read = (rel: string) => readFileSync(fileURLToPath(new URL(`../${rel}`, import.meta.url)), 'utf8');
+const ref = JSON.parse(read('reference/kernel-6.18/mremap.json')) as Record<string, Obj>;
+const scenario = read('scenarios/oracle/mremap.mm');
+const PS = 4096;
+const N = 16;
+
+interface Snap {
+  regions: Map<string, { start: number; len: number }>;
+  status: Record<string, number>;
+  minflt: number;
+  out: string;
+  /** smaps of the VMA at each region start seen so far, taken at the mark */
+  vmas: Map<number, Obj>;
+  /** the pagemap summary of each current region, taken at the mark */
+  pages: Map<string, Obj>;
+}
+
+/** Run the scenario statement by statement (invariants after each), a snapshot at each `#@ mark`. */
+function runMarked(): Map<string, Snap> {
+  let out = '';
+  const s = new Session({ out: (t) => (out += t) });
+  const marks = new Map<number, string>();
+  scenario.split('\n').forEach((l, i) => {
+    const mk = /^\s*#@\s*(\S+)/.exec(l);
+    if (mk) marks.set(i + 1, mk[1]!);
+  });
+  const snaps = new Map<string, Snap>();
+  let pfn0: bigint[] = [];
+  const starts = new Set<number>();
+  const take = (label: string) => {
+    const m = s.machine!;
+    const p = s.procs.get('A')!;
+    const pid = p.task.pid;
+    const status = readProc(m, `/proc/${pid}/status`);
+    const field = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+)`, 'm').exec(status)![1]);
+    const smaps = readProc(m, `/proc/${pid}/smaps`);
+    const mm = p.task.mm!;
+    const vma = (va: number): Obj => {
+      for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
+        const h = /^([0-9a-f]+)-([0-9a-f]+) (\S+)/.exec(block)!;
+        const [lo, hi] = [parseInt(h[1]!, 16), parseInt(h[2]!, 16)];
+        if (va < lo || va >= hi) continue;
+        const get = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+)`, 'm').exec(block)![1]);
+        return {
+          found: true,
+          start_offset_kB: (lo - va) / 1024,
+          Size: get('Size'),
+          Rss: get('Rss'),
+          Anonymous: get('Anonymous'),
+          perms: h[3],
+        };
+      }
+      return { found: false };
+    };
+    const pages = (va: number, n: number): Obj => {
+      let present = 0;
+      let same = 0;
+      let kept = 0;
+      for (let i = 0; i < n; i++) {
+        const e = pagemapEntry(m, mm, va + i * PS);
+        if (!(e & PM_PRESENT)) continue;
+        present++;
+        const pfn = e & ((1n << 55n) - 1n);
+        if (i < N && pfn === pfn0[i]) same++;
+        if (i < N && m.ram.readU8(Number(pfn) * PS) === 0x10 + i) kept++;
+      }
+      return { pages: n, present, present_same_pfn: same, present_data_kept: kept };
+    };
+    if (label === 'after_write') {
+      const r = p.regions.get('r')!;
+      pfn0 = Array.from({ length: N }, (_, i) => pagemapEntry(m, mm, r.start + i * PS) & ((1n << 55n) - 1n));
+    }
+    for (const r of p.regions.values()) starts.add(r.start);
+    snaps.set(label, {
+      regions: new Map([...p.regions].map(([k, v]) => [k, { ...v }])),
+      status: Object.fromEntries(['VmSize', 'VmRSS', 'RssAnon', 'VmPTE'].map((f) => [f, field(f)])),
+      minflt: p.task.minflt,
+      out,
+      vmas: new Map([...starts].map((va) => [va, vma(va)])),
+      pages: new Map([...p.regions].map(([k, r]) => [k, pages(r.start, r.len / PS)])),
+    });
+  };
+  let prevLine = 0;
+  for (const st of parseScenario(scenario)) {
+    for (let l = prevLine + 1; l < st.line; l++) if (marks.has(l)) take(marks.get(l)!);
+    prevLine = st.line;
+    s.exec(st);
+    if (s.machine?.memmapReady) assertInvariants(s.machine);
+  }
+  for (let l = prevLine + 1; l <= scenario.split('\n').length; l++) if (marks.has(l)) take(marks.get(l)!);
+  return snaps;
+}
+
+/** phase → [region after the call, old range's region (if the record has one), snapshot before] */
+const PHASES: [string, string, string | null, string][] = [
+  ['grow_in_place', 'r', null, 'after_write'],
+  ['shrink', 'r', null, 'grow_in_place'],
+  ['grow_blocked_no_maymove', 'r', null, 'pre_blocked'],
+  ['grow_maymove', 'moved', 'r', 'grow_blocked_no_maymove'],
+  ['fixed', 'fixed', 'moved', 'grow_maymove'],
+  ['dontunmap', 'du', 'fixed', 'fixed'],
+];
+/** Phases whose VmPTE delta does not depend on the host's address-space layout (see above). */
+const VMPTE_PHASES = ['grow_in_place', 'shrink', 'grow_blocked_no_maymove'];
+
+describe('mremap against the kernel (mremap.json)', () => {
+  const snaps = runMarked();
+  const delta = (a: Snap, b: Snap, f: string) => b.status[f]! - a.status[f]!;
+
+  it('the scenario runs to its end', () => {
+    expect(runScenario(scenario, { out: () => {} }).exitCode).toBe(0);
+  });
+
+  it('after the writes: the VMA and its 16 pages', () => {
+    const s = snaps.get('after_write')!;
+    const r = s.regions.get('r')!.start;
+    const want = ref['after_write']!;
+    expect(s.vmas.get(r)).toEqual(want['vma']);
+    expect(s.pages.get('r')).toEqual(want['pagemap']);
+  });
+
+  it.each(PHASES)(
+    '%s: moved or not, VMA, old range, pagemap, status deltas',
+    (phase, reg, oldReg, before) => {
+      const want = ref[phase]!;
+      const s = snaps.get(phase)!;
+      const b = snaps.get(before)!;
+      const failed = want['errno'] !== '0';
+      expect(s.out.slice(b.out.length).includes('A: mremap: ENOMEM')).toBe(want['errno'] === 'ENOMEM');
+      const r = s.regions.get(reg)!;
+      if (!failed) {
+        const prevStart = (oldReg ? b.regions.get(oldReg) : b.regions.get(reg))!.start;
+        expect(r.start !== prevStart, 'moved').toBe(want['moved']);
+      }
+      expect(s.vmas.get(r.start)).toEqual(want['vma']);
+      expect(s.pages.get(reg)).toEqual(want['pagemap']);
+      if (oldReg) expect(s.vmas.get(b.regions.get(oldReg)!.start)).toEqual(want['old_range_vma']);
+      const sd = want['status_delta'] as Record<string, number>;
+      expect(delta(b, s, 'VmSize')).toBe(sd['VmSize_kB']);
+      expect(delta(b, s, 'VmRSS')).toBe(sd['VmRSS_kB']);
+      expect(delta(b, s, 'RssAnon')).toBe(sd['RssAnon_kB']);
+      if (VMPTE_PHASES.includes(phase)) expect(delta(b, s, 'VmPTE')).toBe(sd['VmPTE_kB']);
+    },
+  );
+
+  it('a write to the range MREMAP_DONTUNMAP left behind faults in a fresh page', () => {
+    const want = ref['write_old_range_after_dontunmap']!;
+    const s = snaps.get('write_old_range_after_dontunmap')!;
+    const b = snaps.get('dontunmap')!;
+    expect(s.minflt - b.minflt).toBe((want['write'] as Obj)['minflt_delta']);
+    const sd = want['status_delta'] as Record<string, number>;
+    for (const f of ['VmSize', 'VmRSS', 'RssAnon', 'VmPTE']) expect(delta(b, s, f), f).toBe(sd[`${f}_kB`]);
+    expect(s.vmas.get(s.regions.get('fixed')!.start)).toEqual(want['old_range_vma']);
+    expect(s.vmas.get(s.regions.get('du')!.start)).toEqual(want['vma']);
+  });
+
+  it('the argument errors return the kernel’s errno, in the record’s order', () => {
+    const errs = ref['errors'] as Record<string, Obj>;
+    const want = Object.entries(errs)
+      .filter(([k]) => k !== 'bad_flags')
+      .map(([, v]) => `A: mremap: ${v['errno'] as string}`);
+    const before = snaps.get('write_old_range_after_dontunmap')!.out.length;
+    const lines = snaps
+      .get('end')!
+      .out.slice(before)
+      .split('\n')
+      .filter((l) => l.startsWith('A: mremap: '));
+    expect(lines).toEqual(want);
+    for (const v of Object.values(errs)) expect(v['VmSize_delta_kB']).toBe(0);
+  });
+});
