@@ -169,37 +169,39 @@ test('a copy-on-write click: the explanation column names do_wp_page and wp_page
   expect(errors).toEqual([]);
 });
 
-test('boot is one action from first load: Step through boot, then n and b walk the boot functions', async ({
-  page,
-}) => {
-  const errors = watchErrors(page);
-  const app = new MmLab(page);
-  await app.open();
-  const into = page.getByRole('button', { name: /Step through boot/ });
-  await expect(into).toBeInViewport();
-  await into.click();
-  await app.idle();
-  await expect(page.getByTestId('past-banner')).toContainText('Viewing the past');
-  await expect(page.getByTestId('timeline-where')).toContainText('operation 1 of');
-  await expect(page.getByTestId('explain-boot')).toContainText('Boot step 1 of');
-  await app.screenshot('workspace-boot-step-1');
-  await page.keyboard.press('n');
-  await app.idle();
-  await expect(page.getByTestId('explain-boot')).toContainText('Boot step 2 of');
-  await page.keyboard.press('b');
-  await app.idle();
-  await expect(page.getByTestId('explain-boot')).toContainText('Boot step 1 of');
-  await app.expectNoDocumentScroll();
+for (const size of SIZES)
+  test(`${size.width}×${size.height}: boot is one action from first load: Step through boot, then n and b walk the boot functions`, async ({
+    page,
+  }) => {
+    await page.setViewportSize(size);
+    const errors = watchErrors(page);
+    const app = new MmLab(page);
+    await app.open();
+    const into = page.getByRole('button', { name: /Step through boot/ });
+    await expect(into).toBeInViewport();
+    await into.click();
+    await app.idle();
+    await expect(page.getByTestId('past-banner')).toContainText('Viewing the past');
+    await expect(page.getByTestId('timeline-where')).toContainText('operation 1 of');
+    await expect(page.getByTestId('explain-boot')).toContainText('Boot step 1 of');
+    await app.screenshot(`workspace-boot-step-1-${size.width}`);
+    await page.keyboard.press('n');
+    await app.idle();
+    await expect(page.getByTestId('explain-boot')).toContainText('Boot step 2 of');
+    await page.keyboard.press('b');
+    await app.idle();
+    await expect(page.getByTestId('explain-boot')).toContainText('Boot step 1 of');
+    await app.expectNoDocumentScroll();
 
-  // From live, b is one boot step back too.
-  await page.keyboard.press('End');
-  await app.idle();
-  await expect(page.getByTestId('timeline-where')).toContainText('Live');
-  await page.keyboard.press('b');
-  await app.idle();
-  await expect(page.getByTestId('past-banner')).toBeVisible();
-  expect(errors).toEqual([]);
-});
+    // From live, b is one boot step back too.
+    await page.keyboard.press('End');
+    await app.idle();
+    await expect(page.getByTestId('timeline-where')).toContainText('Live');
+    await page.keyboard.press('b');
+    await app.idle();
+    await expect(page.getByTestId('past-banner')).toBeVisible();
+    expect(errors).toEqual([]);
+  });
 
 test('an action in the past offers Continue from here or Back to live, then does it', async ({ page }) => {
   const app = new MmLab(page);
