@@ -192,3 +192,67 @@ describe('mremap against the kernel (mremap.json)', () => {
     for (const v of Object.values(errs)) expect(v['VmSize_delta_kB']).toBe(0);
   });
 });
+
+/** Run lines in a session, with the invariants checked after each. */
+function run(s: Session, text: string): void {
+  for (const st of parseScenario(text)) {
+    s.exec(st);
+    if (s.machine?.memmapReady) assertInvariants(s.machine);
+  }
+}
+
+/** Run lines on a fresh x86-64 machine; returns what they printed and the session. */
+function session(lines: string): { out: string; s: Session } {
+  let out = '';
+  const s = new Session({ out: (t) => (out += t) });
+  run(s, `machine arch=x86_64 ram=256M\nboot\n${lines}`);
+  return {
+    get out() {
+      return out;
+    },
+    s,
+  };
+}
+
+const status = (s: Session, field: string) =>
+  Number(new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(readProc(s.machine!, '/proc/100/status'))![1]);
+
+describe('mremap details the record does not cover', () => {
+  it('a new length past TASK_SIZE is EINVAL with or without MAYMOVE (as this machine’s 6.18 says)', () => {
+    const { out } = session(
+      'spawn A\nA mmap r1 64K rw\nA mremap r1 0 4K 256T\nA mremap r1 0 4K 256T maymove',
+    );
+    expect(out.split('\n').filter((l) => l.startsWith('A: mremap'))).toEqual([
+      'A: mremap: EINVAL',
+      'A: mremap: EINVAL',
+    ]);
+  });
+
+  it('a move does not raise VmPeak by the moment both ranges exist (move_vma keeps hiwater_vm)', () => {
+    const { s } = session('spawn A\nA mmap r1 64K rw\nA mmap blocker 4K rw\nA write r1 0 64K 4K 1');
+    const peak = status(s, 'VmPeak');
+    const size = status(s, 'VmSize');
+    run(s, 'A mremap r1 0 64K 64K maymove fixed=0x10000000');
+    expect(status(s, 'VmSize')).toBe(size);
+    expect(status(s, 'VmPeak')).toBe(peak);
+  });
+
+  it('moving part of a region keeps the region and names the moved pages', () => {
+    const r = session(
+      'spawn A\nA mmap r1 64K rw\nA write r1 0 64K 4K 7\nA mremap r1 16K 16K 16K maymove dontunmap\nA checksum r1_moved 0 16K\nA checksum r1 0 64K',
+    );
+    expect(r.out).toContain('# A: the moved pages are region r1_moved');
+    const proc = r.s.procs.get('A')!;
+    expect(proc.regions.get('r1')!.len).toBe(64 * 1024);
+    expect(proc.regions.get('r1_moved')!.len).toBe(16 * 1024);
+    // The moved pages carry their data; the range they left reads as zeros (DONTUNMAP).
+    expect(r.out).toMatch(/checksum 0x[0-9a-f]+ 16384: 16384 bytes, sum 0x1c, nonzero 4,/);
+    expect(r.out).toMatch(/checksum 0x[0-9a-f]+ 65536: 65536 bytes, sum 0x54, nonzero 12,/);
+  });
+
+  it('an old length of 0 on shared memory is refused as not modelled, at the length', () => {
+    expect(() => session('spawn A\nA mmap r1 64K rw shared\nA mremap r1 0 0 64K maymove')).toThrow(
+      /not modelled/,
+    );
+  });
+});

@@ -38,7 +38,8 @@ const E: RawEntry = { lo: 0, hi: 0 };
  * move to a new area (move_vma). The checks, in the kernel's order:
  * - an unaligned `addr`, or a `newLen` that rounds to 0: EINVAL;
  * - with FIXED or DONTUNMAP: an unaligned `newAddr`, no MAYMOVE, DONTUNMAP with a length change,
- *   a destination overlapping the source (FIXED), or one past TASK_SIZE: EINVAL;
+ *   or a destination overlapping the source (FIXED): EINVAL;
+ * - a `newLen` past TASK_SIZE (or a FIXED destination that does not fit below it): EINVAL;
  * - no VMA at `addr`: EFAULT; `oldLen` 0 on private memory: EINVAL; the old range running past its
  *   VMA's end: EFAULT;
  * - growing where the next VMA is in the way, without MAYMOVE: ENOMEM.
@@ -67,11 +68,14 @@ export function sysMremap(
       if (!flags.maymove) return { errno: 'EINVAL' as const };
       if (flags.dontunmap && oldLen !== newLen) return { errno: 'EINVAL' as const };
       if (flags.fixed) {
-        // vrm_overlaps(): source and destination may not overlap; the destination must fit
+        // vrm_overlaps(): source and destination may not overlap
         if (newAddr < addr + oldLen && addr < newAddr + newLen) return { errno: 'EINVAL' as const };
-        if (newLen > taskSize || newAddr > taskSize - newLen) return { errno: 'EINVAL' as const };
       }
     }
+    // check_mremap_params(): a new length (and a fixed destination) must fit below TASK_SIZE, for
+    // every call (this machine's 6.18: mremap(p, 4K, 1 << 48, 0 or MAYMOVE) is EINVAL, not ENOMEM)
+    if (newLen > taskSize || (flags.fixed && newAddr > taskSize - newLen))
+      return { errno: 'EINVAL' as const };
     // check_prep_vma()
     const vma = findVma(mm, addr);
     if (!vma) return { errno: 'EFAULT' as const };
@@ -153,8 +157,9 @@ function moveVma(
     if (moved.shmem) moved.shmem.users++;
     mm.vmas.push(moved);
     mm.vmas.sort((a, b) => a.start - b.start);
+    // No hiwater update: move_vma() saves hiwater_vm and restores it after unmapping the source,
+    // so the moment both ranges exist does not count in VmPeak.
     mm.totalVm += newLen / ps;
-    mm.hiwaterVm = Math.max(mm.hiwaterVm, mm.totalVm);
     const done = movePageTables(m, task, old, addr, dest, oldLen, cpu);
     if (done < oldLen) {
       // a page table could not be allocated: move the entries back and give up (ENOMEM)

@@ -1028,10 +1028,40 @@ export class Session {
               `mremap: unknown flag '${f.text}' (maymove, fixed=<address>, dontunmap, as=<name>)`,
             );
         }
+        if (
+          oldLen === 0 &&
+          t.mm?.vmas.some((v) => v.shmem && v.start <= r.start + off && r.start + off < v.end)
+        )
+          throw new ScenarioError(
+            s.line,
+            a[3]!.col,
+            'mremap: an old length of 0 (a second mapping of shared memory) is not modelled',
+          );
         this.budget(s, a[3]!, 'accesses', Math.ceil(Math.min(oldLen, newLen) / ps));
         const res = sysMremap(m, t, r.start + off, oldLen, newLen, flags, newAddr, cpu);
-        if ('errno' in res) this.out(`${p.name}: mremap: ${res.errno}\n`);
-        else p.regions.set(as ?? a[1]!.text, { start: res.addr, len: Math.ceil(newLen / ps) * ps });
+        if ('errno' in res) {
+          this.out(`${p.name}: mremap: ${res.errno}\n`);
+          return;
+        }
+        const name = a[1]!.text;
+        const len = Math.ceil(newLen / ps) * ps;
+        const at = r.start + off;
+        if (off === 0 && Math.ceil(oldLen / ps) * ps >= r.len) {
+          // the whole region: its name (or as=) follows it
+          p.regions.set(as ?? name, { start: res.addr, len });
+        } else if (res.addr === at) {
+          // part of it, in place: a tail that grew or shrank changes the region's length
+          if (off + Math.ceil(oldLen / ps) * ps >= r.len)
+            p.regions.set(name, { start: r.start, len: off + len });
+          if (as !== undefined) p.regions.set(as, { start: at, len });
+        } else {
+          // part of it, moved: the region keeps its range; the moved pages get a name of their own
+          let moved = as;
+          for (let i = 1; moved === undefined || (moved !== as && p.regions.has(moved)); i++)
+            moved = `${name}_moved${i === 1 ? '' : i}`;
+          p.regions.set(moved, { start: res.addr, len });
+          if (as === undefined) this.out(`# ${p.name}: the moved pages are region ${moved}\n`);
+        }
         return;
       }
       case 'fork': {
