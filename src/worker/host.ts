@@ -568,7 +568,7 @@ export class MachineHost {
         const start = r.start + first * ps;
         const a = h.pageViews.pages(
           p.task,
-          `${p.task.pid}:${String(cmd.region)}:${first}`,
+          `${p.task.pid}:${String(cmd.region)}:${first}:${count}`,
           start,
           count,
           cmd.have,

@@ -19,8 +19,9 @@
  * The VMAs are not traced either: a window whose VMAs (start, end, flags) changed is walked whole.
  *
  * A request that says which version it holds (`have`) gets only the pages that differ from it; the
- * client (client.ts) patches its copy. Walked pages go through the same processPageStates() as a whole
- * walk, so a delta can never say what a whole walk would not.
+ * client (client.ts) patches its copy. Pages are walked again with the same processPageStates() as a
+ * whole walk; a page no event names is not walked again, so the rules above are what keeps the
+ * window true (tests/process_pages.test.ts compares every answer with a fresh walk).
  */
 import { processPageStates } from '../core/inspect.ts';
 import type { Machine } from '../core/machine.ts';
@@ -54,8 +55,8 @@ interface Window {
   nrDirty: number;
   lo: number;
   hi: number;
-  /** walk everything: too many dirty pages, or the table map is stale */
-  whole: boolean;
+  /** an upper-level entry changed: the table map is rebuilt at the next answer */
+  retable: boolean;
   /** another mm (or a fork/exit) changed: re-classify private/shared pages by their frames */
   foreign: boolean;
 }
@@ -103,8 +104,9 @@ export class ProcessPageViews {
       const a = Math.max(0, Math.floor((from - w.start) / ps));
       const b = Math.min(w.count, Math.ceil((from + span - w.start) / ps));
       if (a >= b) continue;
-      if (e.level < this.m.pgtableArch.levels - 1) w.whole = true;
-      else markDirty(w, a, b);
+      markDirty(w, a, b);
+      // a table appeared, went or was replaced by a huge entry under this one: find them again
+      if (e.level < this.m.pgtableArch.levels - 1) w.retable = true;
     }
   }
 
@@ -121,7 +123,7 @@ export class ProcessPageViews {
       (w.task !== task || w.mm !== task.mm || w.start !== start || w.count !== count || w.vmaSig !== sig)
     )
       w = undefined; // replaced below
-    if (!w || w.whole || w.nrDirty > count * WHOLE_WALK_SHARE) {
+    if (!w || w.nrDirty > count * WHOLE_WALK_SHARE) {
       const pfns = new Float64Array(count);
       const states = walkWindow(m, task, start, count, pfns);
       this.windows = this.windows.filter((x) => x.key !== key);
@@ -140,7 +142,7 @@ export class ProcessPageViews {
         nrDirty: 0,
         lo: count,
         hi: 0,
-        whole: false,
+        retable: false,
         foreign: false,
       };
       this.windows.unshift(w);
@@ -171,6 +173,10 @@ export class ProcessPageViews {
     w.lo = count;
     w.hi = 0;
     w.foreign = false;
+    if (w.retable) {
+      w.tables = tableMap(m, task, start, count);
+      w.retable = false;
+    }
     const base = w.version;
     if (changed.length > 0) w.version = nextVersion++;
     if (have !== base)
