@@ -63,3 +63,37 @@ test('a blkdev_zeroout 8000T link is refused at its line with the limit, and the
   await app.screenshot('robustness-8000T-link');
   await stillResponsive(app);
 });
+
+test('a populate of many GiB shows progress in the middle of its one statement, and Escape stops it', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.runScenario('spawn A');
+  const box = page.getByLabel('Scenario lines', { exact: true });
+  // 4,194,304 read faults in one statement: it once ran to its end before a Cancel was seen
+  await box.fill('A mmap r1 16G r populate\nshow /proc/A/status');
+  await page.getByRole('form', { name: 'Run scenario lines' }).getByRole('button', { name: 'Run' }).click();
+  const progress = page.getByTestId('work-progress');
+  await expect(progress).toContainText(/Running line 1 \(statement 1 of 2\): [\d,]+ of 4,194,304 accesses/);
+  await progress.screenshot({ path: 'test-results/populate-progress-bar.png' });
+  await page.keyboard.press('Escape');
+  await expect(progress).toHaveCount(0);
+  const transcript = page.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
+  await expect(transcript).toContainText(/cancelled during line 1: \d+ of 4194304 pages done/);
+  const done = Number(/cancelled during line 1: (\d+) of/.exec(await transcript.innerText())![1]);
+  expect(done).toBeGreaterThan(0);
+  expect(done).toBeLessThan(4194304);
+  // the machine is as after the pages that ran: the process counted them (+1, the stack page)
+  await app.runScenario('show /proc/A/stat');
+  const stat = (await transcript.innerText())
+    .split('\n')
+    .filter((l) => /^\d+ \(A\) /.test(l))
+    .at(-1)!;
+  expect(Number(stat.split(' ')[9])).toBe(done + 1);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+  await app.screenshot('populate-cancelled');
+  // and usable: A writes a new region
+  await app.runScenario('A mmap r2 64K rw\nA write r2 0 64K 4K 1');
+  expect(await app.statusKb('RssAnon')).toBe(64 + 4);
+});

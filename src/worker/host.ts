@@ -47,7 +47,7 @@ import { VPageState } from '../core/shared/page_state.ts';
 import { readProc } from '../core/proc/index.ts';
 import { readSymbol } from '../core/symbols.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
-import { Session, parseMachine, type ScenarioProcess } from '../core/scenario/run.ts';
+import { Session, parseMachine, type ScenarioProcess, type StatementWork } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { describeFreeLists } from '../core/inspect_frame.ts';
 import { splitBoot, splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
@@ -805,7 +805,41 @@ export class MachineHost {
               : splitBoot(s, h.m.steps, h.m.bootIndex);
         const piecesRan: string[] = [];
         for (const item of items) {
-          if (this.execStmt(h, text, s, item.stmt, r)) break run;
+          const w = this.beginStmt(h, text, s, item.stmt, r);
+          if (w === true) break run;
+          // A long statement (a populate, a pagemap of many pages) in slices, with progress and Cancel.
+          while (w) {
+            const step = this.stepStmt(h, s, w, r);
+            if (step === 'error') break run;
+            if (step === 'done') break;
+            if (now() - slice < this.sliceMs) continue;
+            this.post(
+              {
+                type: 'runProgress',
+                seq,
+                done: i,
+                total: r.stmts.length,
+                line: s.line,
+                accessesDone: w.done,
+                accessesTotal: w.total,
+              },
+              [],
+            );
+            this.flush(seq);
+            yield;
+            slice = now();
+            if (job.cancelled) {
+              // Stopped mid-statement: what ran is the statement cut where it stopped (StatementWork).
+              const cut = w.cut();
+              ran.push(...piecesRan, ...cut);
+              open?.pieces.push(...cut);
+              r.output.push(
+                `# cancelled during line ${s.line}: ${w.done} of ${w.total} ${w.unit} done (the machine is as after them: ${cut.join('; ')})\n`,
+              );
+              cancelled = true;
+              break run;
+            }
+          }
           piecesRan.push(item.stmt.text);
           open?.pieces.push(item.stmt.text);
           // Killed half-way: the whole line would have stopped here too (userRead returns).
@@ -926,6 +960,52 @@ export class MachineHost {
    * Returns true when the run must stop (an error).
    */
   private execStmt(h: Hosted, text: string, s: Stmt, stmt: Stmt, r: LinesState): boolean {
+    const w = this.beginStmt(h, text, s, stmt, r);
+    if (w === true) return true;
+    while (w) {
+      const step = this.stepStmt(h, s, w, r);
+      if (step !== 'more') return step === 'error';
+    }
+    return false;
+  }
+
+  /**
+   * Run the next slice of a long statement (Session.begin); 'error' when it failed (noted in `r`),
+   * 'done' when it finished.
+   */
+  private stepStmt(h: Hosted, s: Stmt, w: StatementWork, r: LinesState): 'more' | 'done' | 'error' {
+    let fin: boolean;
+    try {
+      fin = w.step();
+    } catch (e) {
+      if (e instanceof StopReplay) throw e;
+      r.errors.push(runError(e, s.line));
+      fin = true;
+    }
+    this.noteDeaths(h, r);
+    return r.errors.length > 0 ? 'error' : fin ? 'done' : 'more';
+  }
+
+  private noteDeaths(h: Hosted, r: LinesState): void {
+    // the session noted who died (without scanning every process: issue #13 item 11)
+    for (const p of h.session.lastDeaths) {
+      const reason = p.task.exit ?? 'exited';
+      r.deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
+    }
+  }
+
+  /**
+   * Start `stmt` (statement `s` of `text`, or a piece of it) and note deaths and errors in `r`.
+   * Returns true when the run must stop (an error), the rest of a long statement (Session.begin)
+   * to run slice by slice, or undefined when the statement is done.
+   */
+  private beginStmt(
+    h: Hosted,
+    text: string,
+    s: Stmt,
+    stmt: Stmt,
+    r: LinesState,
+  ): true | StatementWork | undefined {
     if (s.cmd === 'machine') {
       r.errors.push({
         line: s.line,
@@ -936,19 +1016,16 @@ export class MachineHost {
     }
     if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
     if (h.zeroing) h.zeroing.label = text.split('\n')[s.line - 1]?.trim() ?? s.cmd;
+    let w: StatementWork | undefined;
     try {
-      h.session.exec(stmt);
+      w = h.session.begin(stmt);
     } catch (e) {
       // A timeline replay stopping inside this line is not the line's error.
       if (e instanceof StopReplay) throw e;
       r.errors.push(runError(e, s.line));
     }
-    // the session noted who died (without scanning every process: issue #13 item 11)
-    for (const p of h.session.lastDeaths) {
-      const reason = p.task.exit ?? 'exited';
-      r.deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
-    }
-    return r.errors.length > 0;
+    this.noteDeaths(h, r);
+    return r.errors.length > 0 ? true : w;
   }
 
   private linesDone(h: Hosted, r: LinesState): LinesRan {

@@ -16,6 +16,7 @@ import {
 } from '../config.ts';
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
+import { mmPopulate } from '../mm/gup.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
 import { BudgetExceeded, LIMITS, LIMIT_NAMES, Limits, isLimitName, type LimitName } from './limits.ts';
@@ -80,6 +81,37 @@ export interface RunOptions {
    * the machine inconsistent: a bug in the emulator, reported at the statement that caused it.
    */
   check?: boolean;
+  /** units per slice of a long statement (STATEMENT_SLICE); tests vary it to show slicing changes nothing */
+  slice?: number;
+}
+
+/**
+ * What one slice of a long statement covers: pages a populate faults in, lines a pagemap prints.
+ * A slice is tens of milliseconds of work, so a host that looks at its messages between slices
+ * (the worker) sees a Cancel promptly; a statement of one slice or less runs exactly as before.
+ */
+export const STATEMENT_SLICE = 16_384;
+
+/**
+ * A statement that works page by page over a range too big to do at once (a populate of gigabytes,
+ * a long pagemap). `Session.begin` made its checks and did what happens at once (the mmap itself);
+ * `step` runs the rest a slice at a time, so a host can post progress and stop between slices.
+ *
+ * Stopped early, the machine is as the kernel leaves it when a fatal signal interrupts a populate
+ * (__get_user_pages checks fatal_signal_pending between pages and returns -EINTR): the pages
+ * faulted so far stay, the rest are not touched. `cut()` says that as scenario lines.
+ */
+export interface StatementWork {
+  /** units done so far */
+  readonly done: number;
+  /** units in the whole statement */
+  readonly total: number;
+  /** what is counted: 'pages' (populate) or 'lines' (pagemap) */
+  readonly unit: 'pages' | 'lines';
+  /** Run the next slice; true when the statement has finished (or stopped, e.g. killed by OOM). */
+  step(): boolean;
+  /** Lines that rebuild the machine as it is now: the statement cut where it stopped (journal). */
+  cut(): string[];
 }
 
 export const COMMANDS = [
@@ -253,11 +285,38 @@ export class Session {
     this.running.add(p);
   }
 
+  /** Run statement `s` to its end (a long one slice after slice: the same work as a host's). */
   exec(s: Stmt): void {
+    const work = this.begin(s);
+    if (work) while (!work.step());
+  }
+
+  /**
+   * Start statement `s`: a short one runs whole and gives undefined; a long one (a populate or a
+   * pagemap of more than STATEMENT_SLICE pages) makes its checks, does what happens at once, and
+   * comes back as work whose `step()` runs it a slice at a time. After `begin` and each `step`, the
+   * kernel log is printed and `lastDeaths` holds the processes that died in it.
+   */
+  begin(s: Stmt): StatementWork | undefined {
+    const w = this.around(() => this.exec1(s));
+    if (!w) return undefined;
+    return {
+      get done() {
+        return w.done;
+      },
+      total: w.total,
+      unit: w.unit,
+      step: () => this.around(() => w.step()),
+      cut: () => w.cut(),
+    };
+  }
+
+  /** Run `f` as (part of) a statement: print the kernel log after it and note who died. */
+  private around<T>(f: () => T): T {
     const exitedBefore = this.machine?.nrExited ?? 0;
     this.lastDeaths = [];
     try {
-      this.exec1(s);
+      return f();
     } finally {
       this.flushLog();
       this.reportDeaths(exitedBefore);
@@ -329,7 +388,7 @@ export class Session {
     this.out(out);
   }
 
-  private exec1(s: Stmt): void {
+  private exec1(s: Stmt): StatementWork | void {
     const a = s.args;
     const proc = this.procs.get(s.cmd);
     if (proc) return this.execProcess(s, proc);
@@ -464,12 +523,26 @@ export class Session {
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         const m = this.machine!;
         if (!p.task.mm) throw new ScenarioError(s.line, a[0]!.col, `pagemap: ${p.name} has exited`);
-        this.budget(s, a[3]!, 'pagemap_lines', Math.ceil(len / m.pageSize));
-        let out = '';
-        for (let va = start; va < start + len; va += m.pageSize)
-          out += `0x${va.toString(16)} 0x${pagemapEntry(m, p.task.mm, va).toString(16).padStart(16, '0')}\n`;
-        this.out(out);
-        return;
+        const total = Math.ceil(len / m.pageSize);
+        this.budget(s, a[3]!, 'pagemap_lines', total);
+        const mm = p.task.mm;
+        // Slices of STATEMENT_SLICE lines: a million-line pagemap shows progress and can be stopped.
+        return this.sliced(
+          total,
+          'lines',
+          (from, to) => {
+            let out = '';
+            for (let i = from; i < to; i++) {
+              const va = start + i * m.pageSize;
+              out += `0x${va.toString(16)} 0x${pagemapEntry(m, mm, va).toString(16).padStart(16, '0')}\n`;
+            }
+            this.out(out);
+            return true;
+          },
+          (done) => [
+            `pagemap ${a[0]!.text} ${a[1]!.text} ${a[2]!.text} 0x${(done * m.pageSize).toString(16)}`,
+          ],
+        );
       }
       case 'kpageflags': {
         if (a.length !== 1) throw new ScenarioError(s.line, s.cmdCol, 'kpageflags: expected a pfn');
@@ -656,6 +729,44 @@ export class Session {
     }
   }
 
+  /**
+   * Work over `total` units in slices of STATEMENT_SLICE: `run(from, to)` does units [from, to) and
+   * returns false to stop the statement there (an error it printed, the process killed). One slice
+   * or less runs at once (nothing to return). `cut(done)` is the statement as the lines that did
+   * the first `done` units.
+   */
+  private sliced(
+    total: number,
+    unit: StatementWork['unit'],
+    run: (from: number, to: number) => boolean,
+    cut: (done: number) => string[],
+  ): StatementWork | void {
+    const slice = this.opts.slice ?? STATEMENT_SLICE;
+    if (total <= slice) {
+      run(0, total);
+      return;
+    }
+    let done = 0;
+    let over = false;
+    return {
+      get done() {
+        return done;
+      },
+      total,
+      unit,
+      step: () => {
+        if (over) return true;
+        // slice boundaries at multiples of the slice (from the range's start), the last one short
+        const to = Math.min(total, done + slice);
+        const more = run(done, to);
+        done = to;
+        over = !more || done >= total;
+        return over;
+      },
+      cut: () => cut(done),
+    };
+  }
+
   /** Refuse a statement whose cost (`need`, counted in the limit's unit) is over a limit, at `t`. */
   private budget(s: Stmt, t: Token, limit: LimitName, need: number): void {
     try {
@@ -839,7 +950,7 @@ export class Session {
     return [r.start + off, len];
   }
 
-  private execProcess(s: Stmt, p: ScenarioProcess): void {
+  private execProcess(s: Stmt, p: ScenarioProcess): StatementWork | void {
     const m = this.needBooted(s);
     const a = s.args;
     const op = a[0];
@@ -888,15 +999,40 @@ export class Session {
               `mmap: unknown flag '${f.text}' (shared, populate, at=<address>)`,
             );
         }
-        if (populate) this.budget(s, a[2]!, 'accesses', Math.ceil(len / ps));
-        const r = doMmap(m, t, len, prot, shared, populate, cpu, fixed);
+        const pages = Math.ceil(len / ps);
+        if (populate) this.budget(s, a[2]!, 'accesses', pages);
+        // A populate of more than a slice: mmap now, then __mm_populate() over the range a slice at
+        // a time (the same page-by-page GUP loop the whole call runs; PROT_NONE populates nothing).
+        const slicedPopulate = populate && prot !== 'none' && pages > (this.opts.slice ?? STATEMENT_SLICE);
+        const r = doMmap(m, t, len, prot, shared, populate && !slicedPopulate, cpu, fixed);
         if (r.addr < 0) {
           this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);
           return;
         }
-        p.regions.set(name.text, { start: r.addr, len: Math.ceil(len / ps) * ps });
+        p.regions.set(name.text, { start: r.addr, len: pages * ps });
         if (r.error) this.out(`${p.name}: mmap ${name.text}: populate: ${r.error}\n`);
-        return;
+        if (!slicedPopulate) return;
+        const addr = r.addr;
+        // MAP_POPULATE faults with FOLL_WRITE only in a private writable mapping (populate_vma_page_range)
+        const advice = prot === 'rw' && !shared ? 'populate_write' : 'populate_read';
+        const mmapLine = [s.cmd, ...a.filter((f) => f.text !== 'populate').map((f) => f.text)].join(' ');
+        return this.sliced(
+          pages,
+          'pages',
+          (from, to) => {
+            // mm_populate() ignores errors; one that ran out of memory ends it (the rest of the VMA
+            // is skipped, as __mm_populate's loop does), and so does the task's death.
+            const res = mmPopulate(m, t, addr + from * ps, (to - from) * ps, cpu);
+            if (res !== 'ok') this.out(`${p.name}: mmap ${name.text}: populate: ${res}\n`);
+            return res === 'ok' && t.state === 'R';
+          },
+          // Cut short: the mapping, and the pages populated so far as MADV_POPULATE of that prefix
+          // (the same GUP faults: FOLL_WRITE exactly when MAP_POPULATE would use it).
+          (done) => [
+            mmapLine,
+            ...(done ? [`${p.name} madvise ${name.text} 0 0x${(done * ps).toString(16)} ${advice}`] : []),
+          ],
+        );
       }
       case 'read': {
         argc(5, 'read <region> <offset> <length> <stride>');
@@ -964,10 +1100,32 @@ export class Session {
         const adv = a[4]!.text;
         if (!advices.includes(adv))
           throw new ScenarioError(s.line, a[4]!.col, `unknown advice '${adv}' (${advices.join(', ')})`);
-        if (adv.startsWith('populate')) this.budget(s, a[3]!, 'accesses', Math.ceil(len / ps));
-        const err = sysMadvise(m, t, start, len, adv as Advice, cpu);
-        if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
-        return;
+        if (!adv.startsWith('populate')) {
+          const err = sysMadvise(m, t, start, len, adv as Advice, cpu);
+          if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
+          return;
+        }
+        const pages = Math.ceil(len / ps);
+        this.budget(s, a[3]!, 'accesses', pages);
+        // madvise_populate() stops at its first error, so the range in slices (from the learner's
+        // start: an unaligned one fails in the first) does what the whole call does.
+        return this.sliced(
+          pages,
+          'pages',
+          (from, to) => {
+            const err = sysMadvise(
+              m,
+              t,
+              start + from * ps,
+              Math.min(len, to * ps) - from * ps,
+              adv as Advice,
+              cpu,
+            );
+            if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
+            return !err && t.state === 'R';
+          },
+          (done) => [`${s.cmd} madvise ${a[1]!.text} ${a[2]!.text} 0x${(done * ps).toString(16)} ${adv}`],
+        );
       }
       case 'mprotect': {
         argc(5, 'mprotect <region> <offset> <length> none|r|rw');
