@@ -97,3 +97,43 @@ test('a populate of many GiB shows progress in the middle of its one statement, 
   await app.runScenario('A mmap r2 64K rw\nA write r2 0 64K 4K 1');
   expect(await app.statusKb('RssAnon')).toBe(64 + 4);
 });
+
+test("the header shows the emulator's own memory, and a line over the chosen budget is refused, saying why", async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  const meter = page.getByTestId('memory-meter');
+  await expect(meter.locator('summary')).toHaveAccessibleName(/^Emulator memory: \d+ MiB of a 2 GiB budget$/);
+  await meter.locator('summary').click();
+  const table = page.getByTestId('memory-table');
+  await expect(table).toContainText('Emulated RAM written');
+  await expect(table).toContainText('struct page and metadata');
+  await page.screenshot({
+    path: 'test-results/memory-meter.png',
+    clip: { x: 560, y: 0, width: 720, height: 260 },
+  });
+  await page.getByLabel('Memory budget').selectOption({ label: '256 MiB' });
+  await expect(meter.locator('summary')).toHaveAccessibleName(/of a 256 MiB budget$/);
+  await meter.locator('summary').click(); // close it
+  // 512 MiB written page by page would take the emulator over 256 MiB: refused at the length, unchanged
+  await app.runScenario('spawn A\nA mmap r1 512M rw\nA write r1 0 512M 4K 1');
+  const errors = page.getByTestId('editor-errors');
+  await expect(errors).toContainText(
+    'A write: may write 513 MiB of emulated RAM (131072 pages and 257 page-table pages of 4 KiB), and with',
+  );
+  await expect(errors).toContainText('over the memory budget of 256 MiB; nothing was done');
+  await expect(errors).toContainText("raise the budget in the app's memory meter");
+  await expect(page.getByTestId('editor-gutter').locator('.gutter-error')).toHaveAttribute('data-line', '3');
+  expect(await app.statusKb('RssAnon')).toBe(4);
+  await app.screenshot('memory-budget-refused');
+  // a raised budget lets it run, and the meter shows the RAM it wrote
+  await meter.locator('summary').click();
+  await page.getByLabel('Memory budget').selectOption({ label: '2 GiB' });
+  await meter.locator('summary').click();
+  await app.runScenario('A write r1 0 512M 4K 1');
+  expect(await app.statusKb('RssAnon')).toBe(512 * 1024 + 4);
+  await expect(meter.locator('summary')).toHaveAccessibleName(/^Emulator memory: \d+ MiB of a 2 GiB budget$/);
+  const total = Number(/(\d+) MiB/.exec((await meter.locator('summary').getAttribute('aria-label'))!)![1]);
+  expect(total).toBeGreaterThanOrEqual(512);
+});

@@ -55,11 +55,15 @@ import { DirtyRanges } from './dirty.ts';
 import { inspectFrameReply } from './inspect_reply.ts';
 import { StopReplay, type OpCommand, type OpRecord } from './timeline.ts';
 import { Timeline } from './timeline_host.ts';
+import { memoryUse } from './memory_use.ts';
+import { DEFAULT_MEMORY_BUDGET, fmtBytes } from '../core/scenario/limits.ts';
 import { TraceRing } from './trace_ring.ts';
 import { ZeroingRecorder, describeUnmapped } from './unmapped_info.ts';
 import {
   COMMAND_TYPES,
   RUN_SLICE_MS,
+  MIN_MEMORY_BUDGET,
+  type MemoryUse,
   MAX_HUGE_FOLIOS,
   MAX_OP_STEPS,
   MAX_REGION_PAGES,
@@ -158,6 +162,15 @@ export class MachineHost {
   private shared(m: Machine): Set<object> {
     if (this.sharedFor?.arch !== m.arch) this.sharedFor = { arch: m.arch, parts: sharedParts(m) };
     return this.sharedFor.parts;
+  }
+
+  /** the host memory the emulator may use (the `memory` command sets it; Session.memory checks it) */
+  private memoryBudget = DEFAULT_MEMORY_BUDGET;
+
+  private memoryNow(): MemoryUse {
+    const cur = this.machine();
+    const live = this.timeline.liveOr(cur);
+    return memoryUse(live.m, cur === live ? null : cur.m, this.timeline.past, this.memoryBudget);
   }
 
   /** messages waiting for the command before them to finish */
@@ -372,6 +385,17 @@ export class MachineHost {
         } catch (e) {
           return { type: 'machineConfig', seq, config: null, error: runError(e, 1) };
         }
+      }
+      case 'memory': {
+        if (cmd.budget !== undefined) {
+          const b = Number(cmd.budget);
+          if (!Number.isSafeInteger(b) || b < MIN_MEMORY_BUDGET)
+            throw new RangeError(
+              `memory budget: ${cmd.budget} is not a size of at least ${fmtBytes(MIN_MEMORY_BUDGET)}`,
+            );
+          this.memoryBudget = b;
+        }
+        return { type: 'memory', seq, use: this.memoryNow() };
       }
       case 'trace': {
         const ring = this.timeline.liveOr(this.machine()).ring ?? new TraceRing();
@@ -804,6 +828,19 @@ export class MachineHost {
               ? splitStatement(s, (name) => proc.regions.get(name)?.len, h.session.limits.get('accesses'))
               : splitBoot(s, h.m.steps, h.m.bootIndex);
         const piecesRan: string[] = [];
+        // The learner's statement may not take the emulator's memory over the budget (a replay,
+        // which rebuilds what was accepted, is not checked: Session.memory stays null there).
+        const use = this.memoryNow();
+        h.session.memory = { budget: use.budget, inUse: use.total, raise: MEMORY_RAISE };
+        if (items.length > 1 && proc) {
+          // a big read/write runs as pieces: the memory budget is checked for the line as a whole
+          try {
+            h.session.checkWholeAccess(s);
+          } catch (e) {
+            r.errors.push(runError(e, s.line));
+            break run;
+          }
+        }
         for (const item of items) {
           const w = this.beginStmt(h, text, s, item.stmt, r);
           if (w === true) break run;
@@ -891,6 +928,7 @@ export class MachineHost {
       }
     } finally {
       h.out = null;
+      h.session.memory = null;
       this.job = null;
       if (open) {
         // A statement cut short by Cancel is the pieces that ran. One that failed is kept only if it
@@ -1174,6 +1212,7 @@ export class MachineHost {
     const out = (text: string) => h.out?.push(text);
     if (session) {
       (session as unknown as { opts: { out: typeof out } }).opts = { out };
+      session.memory = null; // a checkpoint taken during a live run: replays are not budgeted
       h.session = session;
     } else {
       h.session = new Session({ out });
@@ -1227,6 +1266,9 @@ interface LinesState {
 
 /** Changed frames this close together travel as one range (frameDelta). */
 const DELTA_GAP = 16;
+
+/** How the learner raises the memory budget, as a refusal says it. */
+const MEMORY_RAISE = "raise the budget in the app's memory meter (Memory, in the header).";
 
 /** Runs of at most this many statements become one timeline operation per statement. */
 const OPS_PER_RUN = 1000;

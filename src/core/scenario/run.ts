@@ -19,7 +19,17 @@ import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/m
 import { mmPopulate } from '../mm/gup.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
-import { BudgetExceeded, LIMITS, LIMIT_NAMES, Limits, isLimitName, type LimitName } from './limits.ts';
+import {
+  BudgetExceeded,
+  LIMITS,
+  LIMIT_NAMES,
+  Limits,
+  fmtBytes,
+  isLimitName,
+  type LimitName,
+  type MemoryBudget,
+} from './limits.ts';
+import { CHUNK_SIZE } from '../phys/ram.ts';
 import type { MmStruct, Task } from '../mm/mm_types.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { hexdumpLines, userRead, userReadBytes, userWrite } from '../user.ts';
@@ -186,6 +196,11 @@ export class Session {
   cpu = 0;
   /** what one statement may cost (limits.ts); `limit <name>=<n>` raises one */
   readonly limits = new Limits();
+  /**
+   * The host's memory budget and what it holds, when it runs statements live (the worker sets it
+   * before each one); null: nothing is refused for memory (the CLI, tests, timeline replays).
+   */
+  memory: MemoryBudget | null = null;
   private logSeen = 0;
   /** what the last blkdev_zeroout built (expect blkdev_bios / blkdev_bvecs) */
   private lastZeroout: { bios: number; bvecs: number } | undefined;
@@ -780,6 +795,52 @@ export class Session {
   }
 
   /**
+   * The memory-budget check of a read or write line as a whole: the worker runs a big one as
+   * pieces (src/worker/chunked.ts), each a statement of its own that alone would pass. Throws the
+   * refusal; a line this cannot read is left to the pieces, which report it.
+   */
+  checkWholeAccess(s: Stmt): void {
+    const p = this.procs.get(s.cmd);
+    const a = s.args;
+    const op = a[0]?.text;
+    const m = this.machine;
+    if (!p || !m || (op !== 'read' && op !== 'write') || a.length < 5) return;
+    let start: number;
+    let len: number;
+    try {
+      [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+    } catch {
+      return;
+    }
+    const stride = parseNumber(a[4]!.text);
+    if (!stride) return;
+    const touched = pagesTouched(start, len, stride, m.pageSize);
+    this.hostMemory(s, a[3]!, op === 'write' ? touched : 0, tablePages(touched));
+  }
+
+  /**
+   * Refuse, at `t`, a statement that may write `pages` pages of emulated RAM and `tables` more
+   * for page tables, when that could take the emulator's own memory over the host's budget
+   * (Session.memory). The estimate is an upper bound for the live machine: a written page backs
+   * at most its own bytes, and no more RAM can be backed than is not backed yet.
+   */
+  private hostMemory(s: Stmt, t: Token, pages: number, tables: number): void {
+    const mb = this.memory;
+    const m = this.machine;
+    if (!mb || !m) return;
+    const budget = mb.budget;
+    const mayBack = Math.min((pages + tables) * m.pageSize, m.ram.size - m.ram.backedChunks * CHUNK_SIZE);
+    const use = mb.inUse;
+    if (use + mayBack <= budget) return;
+    const what = this.procs.has(s.cmd) ? `${s.cmd} ${s.args[0]!.text}` : s.cmd;
+    throw new ScenarioError(
+      s.line,
+      t.col,
+      `${what}: may write ${fmtBytes(mayBack)} of emulated RAM (${pages ? `${pages} pages and ` : ''}${tables} page-table pages of ${fmtBytes(m.pageSize)}), and with ${fmtBytes(use)} of host memory in use that is over the memory budget of ${fmtBytes(budget)}; nothing was done. Ask for less, or ${mb.raise}`,
+    );
+  }
+
+  /**
    * Freeing a page that is out of the direct map (`direct_map k invalid` without `default`): with
    * init_on_free, kernel_init_pages() clears it through the direct map and oopses at once; without,
    * the next zeroing allocation that gets it does. Either way the kernel would be left with a page
@@ -1000,7 +1061,12 @@ export class Session {
             );
         }
         const pages = Math.ceil(len / ps);
-        if (populate) this.budget(s, a[2]!, 'accesses', pages);
+        if (populate) {
+          this.budget(s, a[2]!, 'accesses', pages);
+          // MAP_POPULATE writes every page of a private writable mapping; a read populate maps
+          // the zero page and writes only page tables (one per 512 entries)
+          this.hostMemory(s, a[2]!, prot === 'rw' && !shared ? pages : 0, tablePages(pages));
+        }
         // A populate of more than a slice: mmap now, then __mm_populate() over the range a slice at
         // a time (the same page-by-page GUP loop the whole call runs; PROT_NONE populates nothing).
         const slicedPopulate = populate && prot !== 'none' && pages > (this.opts.slice ?? STATEMENT_SLICE);
@@ -1040,6 +1106,7 @@ export class Session {
         const stride = parseNumber(a[4]!.text);
         if (!stride) throw new ScenarioError(s.line, a[4]!.col, `'${a[4]!.text}' is not a stride`);
         this.budget(s, a[3]!, 'accesses', Math.ceil(len / stride));
+        this.hostMemory(s, a[3]!, 0, tablePages(pagesTouched(start, len, stride, ps)));
         userRead(m, t, start, len, stride, cpu);
         return;
       }
@@ -1081,6 +1148,8 @@ export class Session {
         if (byte === undefined || byte > 255)
           throw new ScenarioError(s.line, a[5]!.col, `'${a[5]!.text}' is not a byte (0..255)`);
         this.budget(s, a[3]!, 'accesses', Math.ceil(len / stride));
+        const touched = pagesTouched(start, len, stride, ps);
+        this.hostMemory(s, a[3]!, touched, tablePages(touched));
         userWrite(m, t, start, len, stride, byte, cpu);
         return;
       }
@@ -1107,6 +1176,7 @@ export class Session {
         }
         const pages = Math.ceil(len / ps);
         this.budget(s, a[3]!, 'accesses', pages);
+        this.hostMemory(s, a[3]!, adv === 'populate_write' ? pages : 0, tablePages(pages));
         // madvise_populate() stops at its first error, so the range in slices (from the learner's
         // start: an unaligned one fails in the first) does what the whole call does.
         return this.sliced(
@@ -1380,6 +1450,17 @@ function configErrorCol(s: Stmt, e: ConfigError): number {
   const key = /^(\w+)=/.exec(e.message)?.[1];
   const tok = key ? s.args.find((a) => a.text.startsWith(`${key}=`)) : undefined;
   return tok?.col ?? s.cmdCol;
+}
+
+/** Pages a read or write of [start, start+len) every `stride` bytes touches. */
+function pagesTouched(start: number, len: number, stride: number, pageSize: number): number {
+  if (stride >= pageSize) return Math.ceil(len / stride);
+  return Math.floor((start + len - 1) / pageSize) - Math.floor(start / pageSize) + 1;
+}
+
+/** Page-table pages that mapping `pages` pages may need: one per 512 entries, and one more. */
+function tablePages(pages: number): number {
+  return Math.ceil(pages / 512) + 1;
 }
 
 function noArgs(s: Stmt): void {
