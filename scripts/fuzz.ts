@@ -5,8 +5,9 @@
  * The cases are tests/helpers/fuzz_cases.ts's (the same as tests/fuzz.test.ts runs a few of). They
  * run in batches, each in a child process of its own: a batch is `count` cases drawn by fast-check
  * from one seed (fc.sample), so any case is replayed from (kind, seed, index) with `--show`. The
- * parent reads which case a child is on; a child silent for --case-timeout seconds is a hang (killed,
- * and the batch goes on after that case), a child that dies is a crash (the same). Each child's
+ * parent reads which case a child is on; a child that spends --case-timeout seconds of CPU on one
+ * case is a hang (killed, and the batch goes on after that case), a child that dies is a crash (the
+ * same). Each child's
  * memory at the end of its batch is printed, so growth per case shows up as growth per batch.
  *
  * Why batches: one process running 100,000 cases in vitest died after 24 minutes (see
@@ -15,6 +16,7 @@
  *   npm run fuzz -- --show programs 42 17     # print case 17 of seed 42's programs batch
  */
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import fc from 'fast-check';
 import {
@@ -90,6 +92,18 @@ function arg(name: string, fallback: string): string {
   return i >= 0 && process.argv[i + 1] !== undefined ? process.argv[i + 1]! : fallback;
 }
 
+/** CPU time a process used (user + system), in ms, from /proc (0 where there is none). */
+function cpuMs(pid: number | undefined): number {
+  try {
+    const f = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = f.slice(f.lastIndexOf(')') + 2).split(' ');
+    // utime and stime are fields 14 and 15 of proc(5); the slice starts at field 3. USER_HZ is 100.
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return Number.POSITIVE_INFINITY;
+  }
+}
+
 /** Run one batch in children (a new child after a hang or crash) until its cases are done. */
 async function runBatch(
   kind: Kind,
@@ -110,13 +124,24 @@ async function runBatch(
     );
     let stderr = '';
     p.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-2000)));
+    // A hang is a case that used --case-timeout of CPU, not of wall time: run at nice 19 on a busy
+    // machine, a child can wait a minute for a core without being stuck.
     let timer: NodeJS.Timeout;
+    let cpuAtCase = 0;
     const arm = () => {
       clearTimeout(timer);
-      timer = setTimeout(() => {
+      cpuAtCase = cpuMs(p.pid);
+      const check = () => {
+        if (p.exitCode !== null || p.signalCode !== null) return;
+        // before its first case the child is starting (loading the core): not a case's time
+        if (current < from || cpuMs(p.pid) - cpuAtCase < caseTimeoutMs) {
+          timer = setTimeout(check, caseTimeoutMs / 4);
+          return;
+        }
         hung = true;
         p.kill('SIGKILL');
-      }, caseTimeoutMs);
+      };
+      timer = setTimeout(check, caseTimeoutMs);
     };
     arm();
     const lines = createInterface({ input: p.stdout });
@@ -128,7 +153,10 @@ async function runBatch(
         return;
       }
       const msg = JSON.parse(l) as { fail?: Failure; done?: { rss: number } };
-      if (msg.fail) t.failures.push(msg.fail);
+      if (msg.fail) {
+        t.failures.push(msg.fail);
+        console.error(`FAIL ${JSON.stringify(msg.fail)}`);
+      }
       if (msg.done) {
         done = true;
         t.cases[kind]++; // the last case
@@ -147,10 +175,11 @@ async function runBatch(
       index: at,
       class: hung ? 'hang' : 'crash',
       message: hung
-        ? `no progress for ${caseTimeoutMs} ms`
+        ? `${caseTimeoutMs} ms of CPU on one case`
         : `exit ${code}: ${stderr.trim().split('\n').slice(-3).join(' | ')}`,
     };
     (hung ? t.hangs : t.crashes).push(f);
+    console.error(`${f.class.toUpperCase()} ${JSON.stringify(f)}`);
     t.cases[kind]++;
     from = at + 1;
   }

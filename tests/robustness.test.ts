@@ -125,6 +125,15 @@ describe('bug: one statement could take the app down', () => {
     );
   });
 
+  it('swapon 8000T is refused at its size (it was an internal error: a swap map of 2^31 entries)', () => {
+    const r = run('boot\nswapon 8000T\n');
+    expect(r.error?.internal).toBe(false);
+    expect(where(r)).toBe(
+      "2:8: swapon: 2147483648000 pages is over the limit of 16777216 (swap_pages: pages one swapon adds (its swap map holds a byte per page)); ask for less, or raise it with 'limit swap_pages=<n>' (at most 67108864)",
+    );
+    expect(where(run('boot\nswapon 64G\n'))).toBe('no error');
+  });
+
   it('A read r1 0 100T 1 and a 100T populate are refused before any work', () => {
     const r = run('boot\nspawn A\nA mmap r1 100T rw\nA read r1 0 100T 1\n');
     expect(where(r)).toMatch(/^4:13: A read: 109951162777600 accesses is over the limit of 67108864/);

@@ -27,7 +27,7 @@ const OK: Outcome = { ok: true };
 const why = (e: unknown) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e));
 
 /** Small limits so a fuzzed `read r1 0 64M 1` is refused, not run for seconds. */
-export const LIMITS = 'limit accesses=65536 pagemap_lines=512 zeroout_bios=4096\n';
+export const LIMITS = 'limit accesses=65536 pagemap_lines=512 zeroout_bios=4096 swap_pages=65536\n';
 
 const SPACES = [' ', '\t', '\u00a0', '\u3000', '\u000b', '\u2028', '\ufeff', '\u200a', '\r'];
 const WORDS = [

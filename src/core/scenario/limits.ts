@@ -31,6 +31,12 @@ export const LIMITS = {
     unit: 'lines',
     counts: 'lines one pagemap prints (one per page)',
   },
+  swap_pages: {
+    value: 1 << 24,
+    ceiling: 1 << 26,
+    unit: 'pages',
+    counts: 'pages one swapon adds (its swap map holds a byte per page)',
+  },
   accesses: {
     value: 1 << 26,
     ceiling: 1 << 30,

@@ -921,6 +921,8 @@ export class Session {
       prio = neg ? undefined : v;
     }
     const m = this.needBooted(s);
+    // swapon 8000T once asked for a 2-billion-entry swap map (an internal error, issue #13)
+    this.budget(s, a[0]!, 'swap_pages', Math.floor(bytes / m.pageSize));
     const r = sysSwapon(m, bytes, prio);
     if (typeof r === 'string') throw new ScenarioError(s.line, a[0]!.col, r);
     this.out(`swapon: ${r.name}: ${(r.pages * m.pageSize) / 1024} kB, type ${r.type}, priority ${r.prio}\n`);
