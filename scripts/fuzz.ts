@@ -11,7 +11,8 @@
  * memory at the end of its batch is printed, so growth per case shows up as growth per batch.
  *
  * Why batches: one process running 100,000 cases in vitest died after 24 minutes (see
- * docs/ACCURACY.md, "The fuzz suite"); a child per batch gives its memory back to the system.
+ * docs/ACCURACY.md, Fuzzing); with a child per batch, a case that hangs or crashes is counted and
+ * the run goes on, and each batch's memory goes back to the system.
  *
  *   npm run fuzz -- --show programs 42 17     # print case 17 of seed 42's programs batch
  */
