@@ -137,3 +137,31 @@ test("the header shows the emulator's own memory, and a line over the chosen bud
   const total = Number(/(\d+) MiB/.exec((await meter.locator('summary').getAttribute('aria-label'))!)![1]);
   expect(total).toBeGreaterThanOrEqual(512);
 });
+
+test('if the worker dies, the page says so and Restart and restore rebuilds the machine', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.runScenario('spawn A\nA mmap r1 1M rw\nA write r1 0 256K 4K 7');
+  expect(await app.statusKb('RssAnon')).toBe(256 + 4);
+  // an uncaught exception kills the worker (as a crash or an out-of-memory abort would)
+  const worker = page.workers()[0]!;
+  await worker.evaluate(() => {
+    setTimeout(() => {
+      throw new Error('emulated worker crash');
+    }, 0);
+  });
+  const banner = page.getByTestId('worker-banner');
+  await expect(banner).toContainText('The emulator worker stopped');
+  await expect(banner).toContainText('emulated worker crash');
+  await app.screenshot('worker-died');
+  await banner.getByRole('button', { name: 'Restart and restore' }).click();
+  await expect(banner).toHaveCount(0);
+  await app.idle();
+  // the journal replayed on a new worker: the same process, with the bytes it wrote
+  expect(await app.statusKb('RssAnon')).toBe(256 + 4);
+  await app.runScenario('A dump r1 0x3f000 1');
+  const transcript = page.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
+  await expect(transcript).toContainText(/A: dump 0x[0-9a-f]+ 1\n[0-9a-f]{16} {2}07 /);
+});
