@@ -64,6 +64,26 @@ test('a blkdev_zeroout 8000T link is refused at its line with the limit, and the
   await stillResponsive(app);
 });
 
+test('a link that would write 8 GiB is refused at its line by the memory budget, and the page stays responsive', async ({
+  page,
+}) => {
+  // 8 GiB written on a 16 GiB machine: the tab once grew to 9.2 GB and crashed
+  test.setTimeout(120_000);
+  const hash = await encodeShare({
+    config: { ram: 16 * 2 ** 30 },
+    boot: true,
+    entries: ['spawn A\nA mmap r1 8G rw\nA write r1 0 8G 4K 1'],
+    selection: {},
+  });
+  const app = await openLink(page, hash);
+  const banner = page.getByTestId('error-banner');
+  await expect(banner).toContainText('A write: may write 8 GiB of emulated RAM (2097152 pages and');
+  await expect(banner).toContainText('over the memory budget of 2 GiB; nothing was done');
+  expect(await heapMiB(page)).toBeLessThan(200);
+  await app.screenshot('robustness-8G-write-link');
+  await stillResponsive(app);
+});
+
 test('a populate of many GiB shows progress in the middle of its one statement, and Escape stops it', async ({
   page,
 }) => {
