@@ -12,6 +12,7 @@ import { ArchFields } from './ArchFields.tsx';
 import { useAppState, useController } from './context.ts';
 import { size } from './format.ts';
 import { HeaderTools } from './HeaderTools.tsx';
+import { MemoryMeter } from './MemoryMeter.tsx';
 import { ARCH_LABELS, type ConfigDraft } from './store.ts';
 import { UnmappedConfig } from './UnmappedConfig.tsx';
 
@@ -256,6 +257,7 @@ export function Header() {
           <span>Booting the emulated machine…</span>
         )}
       </p>
+      {viewMode === 'machine' && <MemoryMeter />}
       <HeaderTools />
     </header>
   );

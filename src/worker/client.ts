@@ -444,6 +444,12 @@ export class MachineClient {
     return this.request<'trace'>({ type: 'trace' });
   }
 
+  /** The emulator's own memory use; `budget` (bytes) sets the memory budget first. */
+  async memory(budget?: number) {
+    return (await this.request<'memory'>({ type: 'memory', ...(budget === undefined ? {} : { budget }) }))
+      .use;
+  }
+
   close(): void {
     if (this.watchdog !== undefined) clearInterval(this.watchdog);
     this.transport.close();

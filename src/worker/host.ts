@@ -45,7 +45,7 @@ import { PG } from '../core/phys/page.ts';
 import { readProc } from '../core/proc/index.ts';
 import { readSymbol } from '../core/symbols.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
-import { Session, parseMachine, type ScenarioProcess } from '../core/scenario/run.ts';
+import { Session, parseMachine, type ScenarioProcess, type StatementWork } from '../core/scenario/run.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { describeFreeLists } from '../core/inspect_frame.ts';
 import { splitBoot, splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
@@ -54,11 +54,15 @@ import { ProcessPageViews } from './process_pages.ts';
 import { inspectFrameReply } from './inspect_reply.ts';
 import { StopReplay, type OpCommand, type OpRecord } from './timeline.ts';
 import { Timeline } from './timeline_host.ts';
+import { memoryUse } from './memory_use.ts';
+import { DEFAULT_MEMORY_BUDGET, fmtBytes } from '../core/scenario/limits.ts';
 import { TraceRing } from './trace_ring.ts';
 import { ZeroingRecorder, describeUnmapped } from './unmapped_info.ts';
 import {
   COMMAND_TYPES,
   RUN_SLICE_MS,
+  MIN_MEMORY_BUDGET,
+  type MemoryUse,
   MAX_HUGE_FOLIOS,
   MAX_OP_STEPS,
   MAX_REGION_PAGES,
@@ -158,6 +162,15 @@ export class MachineHost {
   private shared(m: Machine): Set<object> {
     if (this.sharedFor?.arch !== m.arch) this.sharedFor = { arch: m.arch, parts: sharedParts(m) };
     return this.sharedFor.parts;
+  }
+
+  /** the host memory the emulator may use (the `memory` command sets it; Session.memory checks it) */
+  private memoryBudget = DEFAULT_MEMORY_BUDGET;
+
+  private memoryNow(): MemoryUse {
+    const cur = this.machine();
+    const live = this.timeline.liveOr(cur);
+    return memoryUse(live.m, cur === live ? null : cur.m, this.timeline.past, this.memoryBudget);
   }
 
   /** messages waiting for the command before them to finish */
@@ -372,6 +385,17 @@ export class MachineHost {
         } catch (e) {
           return { type: 'machineConfig', seq, config: null, error: runError(e, 1) };
         }
+      }
+      case 'memory': {
+        if (cmd.budget !== undefined) {
+          const b = Number(cmd.budget);
+          if (!Number.isSafeInteger(b) || b < MIN_MEMORY_BUDGET)
+            throw new RangeError(
+              `memory budget: ${cmd.budget} is not a size of at least ${fmtBytes(MIN_MEMORY_BUDGET)}`,
+            );
+          this.memoryBudget = b;
+        }
+        return { type: 'memory', seq, use: this.memoryNow() };
       }
       case 'trace': {
         const ring = this.timeline.liveOr(this.machine()).ring ?? new TraceRing();
@@ -810,8 +834,55 @@ export class MachineHost {
               ? splitStatement(s, (name) => proc.regions.get(name)?.len, h.session.limits.get('accesses'))
               : splitBoot(s, h.m.steps, h.m.bootIndex);
         const piecesRan: string[] = [];
+        // The learner's statement may not take the emulator's memory over the budget (a replay,
+        // which rebuilds what was accepted, is not checked: Session.memory stays null there).
+        const use = this.memoryNow();
+        h.session.memory = { budget: use.budget, inUse: use.total, raise: MEMORY_RAISE };
+        if (items.length > 1 && proc) {
+          // a big read/write runs as pieces: the memory budget is checked for the line as a whole
+          try {
+            h.session.checkWholeAccess(s);
+          } catch (e) {
+            r.errors.push(runError(e, s.line));
+            break run;
+          }
+        }
         for (const item of items) {
-          if (this.execStmt(h, text, s, item.stmt, r)) break run;
+          const w = this.beginStmt(h, text, s, item.stmt, r);
+          if (w === true) break run;
+          // A long statement (a populate, a pagemap of many pages) in slices, with progress and Cancel.
+          while (w) {
+            const step = this.stepStmt(h, s, w, r);
+            if (step === 'error') break run;
+            if (step === 'done') break;
+            if (now() - slice < this.sliceMs) continue;
+            this.post(
+              {
+                type: 'runProgress',
+                seq,
+                done: i,
+                total: r.stmts.length,
+                line: s.line,
+                accessesDone: w.done,
+                accessesTotal: w.total,
+              },
+              [],
+            );
+            this.flush(seq);
+            yield;
+            slice = now();
+            if (job.cancelled) {
+              // Stopped mid-statement: what ran is the statement cut where it stopped (StatementWork).
+              const cut = w.cut();
+              ran.push(...piecesRan, ...cut);
+              open?.pieces.push(...cut);
+              r.output.push(
+                `# cancelled during line ${s.line}: ${w.done} of ${w.total} ${w.unit} done (the machine is as after them: ${cut.join('; ')})\n`,
+              );
+              cancelled = true;
+              break run;
+            }
+          }
           piecesRan.push(item.stmt.text);
           open?.pieces.push(item.stmt.text);
           // Killed half-way: the whole line would have stopped here too (userRead returns).
@@ -863,6 +934,7 @@ export class MachineHost {
       }
     } finally {
       h.out = null;
+      h.session.memory = null;
       this.job = null;
       if (open) {
         // A statement cut short by Cancel is the pieces that ran. One that failed is kept only if it
@@ -932,6 +1004,52 @@ export class MachineHost {
    * Returns true when the run must stop (an error).
    */
   private execStmt(h: Hosted, text: string, s: Stmt, stmt: Stmt, r: LinesState): boolean {
+    const w = this.beginStmt(h, text, s, stmt, r);
+    if (w === true) return true;
+    while (w) {
+      const step = this.stepStmt(h, s, w, r);
+      if (step !== 'more') return step === 'error';
+    }
+    return false;
+  }
+
+  /**
+   * Run the next slice of a long statement (Session.begin); 'error' when it failed (noted in `r`),
+   * 'done' when it finished.
+   */
+  private stepStmt(h: Hosted, s: Stmt, w: StatementWork, r: LinesState): 'more' | 'done' | 'error' {
+    let fin: boolean;
+    try {
+      fin = w.step();
+    } catch (e) {
+      if (e instanceof StopReplay) throw e;
+      r.errors.push(runError(e, s.line));
+      fin = true;
+    }
+    this.noteDeaths(h, r);
+    return r.errors.length > 0 ? 'error' : fin ? 'done' : 'more';
+  }
+
+  private noteDeaths(h: Hosted, r: LinesState): void {
+    // the session noted who died (without scanning every process: issue #13 item 11)
+    for (const p of h.session.lastDeaths) {
+      const reason = p.task.exit ?? 'exited';
+      r.deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
+    }
+  }
+
+  /**
+   * Start `stmt` (statement `s` of `text`, or a piece of it) and note deaths and errors in `r`.
+   * Returns true when the run must stop (an error), the rest of a long statement (Session.begin)
+   * to run slice by slice, or undefined when the statement is done.
+   */
+  private beginStmt(
+    h: Hosted,
+    text: string,
+    s: Stmt,
+    stmt: Stmt,
+    r: LinesState,
+  ): true | StatementWork | undefined {
     if (s.cmd === 'machine') {
       r.errors.push({
         line: s.line,
@@ -942,19 +1060,16 @@ export class MachineHost {
     }
     if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
     if (h.zeroing) h.zeroing.label = text.split('\n')[s.line - 1]?.trim() ?? s.cmd;
+    let w: StatementWork | undefined;
     try {
-      h.session.exec(stmt);
+      w = h.session.begin(stmt);
     } catch (e) {
       // A timeline replay stopping inside this line is not the line's error.
       if (e instanceof StopReplay) throw e;
       r.errors.push(runError(e, s.line));
     }
-    // the session noted who died (without scanning every process: issue #13 item 11)
-    for (const p of h.session.lastDeaths) {
-      const reason = p.task.exit ?? 'exited';
-      r.deaths.push({ name: p.name, pid: p.task.pid, reason, killed: reason !== 'exited' });
-    }
-    return r.errors.length > 0;
+    this.noteDeaths(h, r);
+    return r.errors.length > 0 ? true : w;
   }
 
   private linesDone(h: Hosted, r: LinesState): LinesRan {
@@ -1104,6 +1219,7 @@ export class MachineHost {
     const out = (text: string) => h.out?.push(text);
     if (session) {
       (session as unknown as { opts: { out: typeof out } }).opts = { out };
+      session.memory = null; // a checkpoint taken during a live run: replays are not budgeted
       h.session = session;
     } else {
       h.session = new Session({ out });
@@ -1158,6 +1274,9 @@ interface LinesState {
 
 /** Changed frames this close together travel as one range (frameDelta). */
 const DELTA_GAP = 16;
+
+/** How the learner raises the memory budget, as a refusal says it. */
+const MEMORY_RAISE = "raise the budget in the app's memory meter (Memory, in the header).";
 
 /** Runs of at most this many statements become one timeline operation per statement. */
 const OPS_PER_RUN = 1000;

@@ -659,8 +659,9 @@ export interface UnmappedInfoCommand {
  * and looks at its messages between pieces, so this is answered at once, out of turn: the `cancel`
  * reply says whether something was running. The cancelled `run` then replies `ran` with `cancelled`
  * set (the machine as after the last completed line or piece); a cancelled `init` replies with an
- * `error` and the previous machine stays. A single statement other than a split read/write runs to
- * its end before the cancel is seen.
+ * `error` and the previous machine stays. A big read/write is split into pieces, and a populate or
+ * pagemap of many pages runs in slices of its own (Session.begin): Cancel stops them in the middle;
+ * other statements run to their end before the cancel is seen.
  */
 export interface CancelCommand {
   type: 'cancel';
@@ -713,7 +714,24 @@ export interface TraceCommand {
   seq: number;
 }
 
+/**
+ * The emulator's own memory use (issue #13): the RAM chunks the live machine holds, what the
+ * timeline's past holds apart from it, the per-frame metadata, and the budget a statement may not
+ * push the total over (DEFAULT_MEMORY_BUDGET, 2 GiB). `budget` (bytes, MIN_MEMORY_BUDGET or more)
+ * sets the budget first: the app's memory meter keeps the learner's choice. A scenario cannot raise
+ * it, so a share link cannot. Changes nothing on the machine. Reply: `memory`.
+ */
+export interface MemoryCommand {
+  type: 'memory';
+  seq: number;
+  budget?: number;
+}
+
+/** The smallest memory budget the host accepts (the default machine with its past fits in it). */
+export const MIN_MEMORY_BUDGET = 16 * 2 ** 20;
+
 export type Command =
+  | MemoryCommand
   | InitCommand
   | BootStepCommand
   | BootRunPhaseCommand
@@ -1083,7 +1101,36 @@ export interface TraceReply {
   dropped: number;
 }
 
+/** What the emulator holds in host memory, in bytes (MemoryCommand). */
+export interface MemoryUse {
+  /** RAM chunks the live machine holds: the emulated RAM that was written (chunks of `chunkSize`) */
+  ram: number;
+  ramChunks: number;
+  chunkSize: number;
+  /** the live machine's RAM size (what `ram` could grow to) */
+  ramSize: number;
+  /** what the timeline's checkpoints hold apart from the live machine (bounded by `pastBudget`) */
+  past: number;
+  checkpoints: number;
+  pastBudget: number;
+  /** struct page arrays, pageblock bits and the RAM's chunk table: fixed by the RAM size */
+  metadata: number;
+  /** a machine the view replays in the past (a timeline seek), apart from the live one: its RAM and metadata */
+  view: number;
+  total: number;
+  budget: number;
+  /** chunks given back since boot because they became all zeros again (init_on_free, say) */
+  zeroedChunks: number;
+}
+
+export interface MemoryReply {
+  type: 'memory';
+  seq: number;
+  use: MemoryUse;
+}
+
 export type Reply =
+  | MemoryReply
   | ReadyReply
   | BootSteppedReply
   | BootRanReply
@@ -1147,6 +1194,7 @@ export interface ReplyTo {
   journal: JournalReply;
   machineConfig: MachineConfigReply;
   trace: TraceReply;
+  memory: MemoryReply;
 }
 
 // --- notices: worker → main thread, sent before the reply of the command that caused them -------------
@@ -1251,6 +1299,7 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'journal',
   'machineConfig',
   'trace',
+  'memory',
 ];
 
 /** Total frames a delta covers. */

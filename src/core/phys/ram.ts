@@ -19,6 +19,14 @@ const CHUNK_MASK = CHUNK_SIZE - 1;
  * against microseconds for a view into a slab).
  */
 const SLAB_CHUNKS = 64;
+/**
+ * `written` tracks chunks in blocks of 4 KiB (the smallest page size): 16 bits per chunk. A block's
+ * bit is set by any write into it and cleared when the block is cleared whole; a chunk whose bits
+ * are all clear again holds only zeros and gives its host memory back (init_on_free clearing the
+ * frames of a chunk one page at a time, say).
+ */
+const BLOCK_SHIFT = 12;
+const BLOCK_SIZE = 1 << BLOCK_SHIFT;
 
 export class PhysicalRam {
   readonly size: number;
@@ -26,6 +34,10 @@ export class PhysicalRam {
   private readonly views: (DataView | undefined)[];
   /** 1 where the chunk is shared with a fork: it must be copied before it is written */
   private readonly shared: Uint8Array;
+  /** per chunk, the 4 KiB blocks written since they were last cleared whole (BLOCK_SHIFT) */
+  private readonly written: Uint16Array;
+  /** Chunks given back because they became all zeros again without being cleared whole. */
+  zeroedChunks = 0;
   /** Number of chunks that hold host memory. */
   backedChunks = 0;
   /** Chunks copied because a write met a shared chunk (each is a CHUNK_SIZE the past keeps). */
@@ -53,10 +65,12 @@ export class PhysicalRam {
       this.backedChunks = from.backedChunks;
       this.shared = new Uint8Array(n).fill(1);
       from.shared.fill(1);
+      this.written = from.written.slice();
     } else {
       this.chunks = new Array<Uint8Array | undefined>(n).fill(undefined);
       this.views = new Array<DataView | undefined>(n).fill(undefined);
       this.shared = new Uint8Array(n);
+      this.written = new Uint16Array(n);
     }
   }
 
@@ -114,6 +128,27 @@ export class PhysicalRam {
     return c;
   }
 
+  /** Note a write of [addr, addr+len) (inside one chunk) in `written`. */
+  private mark(addr: number, len: number): void {
+    const ci = Math.floor(addr / CHUNK_SIZE);
+    const first = (addr & CHUNK_MASK) >>> BLOCK_SHIFT;
+    const last = ((addr + len - 1) & CHUNK_MASK) >>> BLOCK_SHIFT;
+    this.written[ci]! |= ((2 << last) - 1) & ~((1 << first) - 1);
+  }
+
+  /** Give chunk ci's host memory back: it reads as zeros from now on. */
+  private drop(ci: number): void {
+    const c = this.chunks[ci]!;
+    this.chunks[ci] = undefined;
+    this.views[ci] = undefined;
+    this.written[ci] = 0;
+    this.backedChunks--;
+    if (this.shared[ci]) {
+      this.shared[ci] = 0;
+      this.onRelease?.(c);
+    } else this.spare.push(c);
+  }
+
   /** The chunk at index ci (read only: a write must go through the methods), and whether a fork shares it. */
   chunkAt(ci: number): { chunk: Uint8Array; shared: boolean } | undefined {
     const c = this.chunks[ci];
@@ -133,6 +168,7 @@ export class PhysicalRam {
   writeU8(addr: number, v: number): void {
     this.check(addr, 1);
     this.back(Math.floor(addr / CHUNK_SIZE))[addr & CHUNK_MASK] = v;
+    this.mark(addr, 1);
   }
 
   /** 32-bit little-endian load; page-table entries are read as two of these (see arch/pgtable.ts). */
@@ -149,6 +185,7 @@ export class PhysicalRam {
     const ci = Math.floor(addr / CHUNK_SIZE);
     this.back(ci);
     this.views[ci]!.setUint32(addr & CHUNK_MASK, value >>> 0, true);
+    this.mark(addr, 4);
   }
 
   /** 64-bit little-endian load (page-table entries): addr must be 8-byte aligned. */
@@ -164,6 +201,7 @@ export class PhysicalRam {
     const ci = Math.floor(addr / CHUNK_SIZE);
     this.back(ci);
     this.views[ci]!.setBigUint64(addr & CHUNK_MASK, value, true);
+    this.mark(addr, 8);
   }
 
   /** Copy `len` bytes starting at `addr` into a new array (for hexdumps). */
@@ -194,16 +232,22 @@ export class PhysicalRam {
       const n = Math.min(len - done, CHUNK_SIZE - off);
       const c = this.chunks[ci];
       if (c) {
+        // the 4 KiB blocks this clear covers whole hold only zeros now
+        const first = (off + BLOCK_SIZE - 1) >>> BLOCK_SHIFT;
+        const end = (off + n) >>> BLOCK_SHIFT;
+        const cleared = first < end ? ((1 << end) - 1) & ~((1 << first) - 1) : 0;
         if (n === CHUNK_SIZE) {
           // A whole chunk cleared: give its host memory back, it reads as zeros again.
-          this.chunks[ci] = undefined;
-          this.views[ci] = undefined;
-          this.backedChunks--;
-          if (this.shared[ci]) {
-            this.shared[ci] = 0;
-            this.onRelease?.(c);
-          } else this.spare.push(c);
-        } else this.back(ci).fill(0, off, off + n);
+          this.drop(ci);
+        } else if ((this.written[ci]! & ~cleared) === 0) {
+          // Everything written in the chunk is cleared now (a frame freed with init_on_free after
+          // the others): the chunk is all zeros, so it costs nothing any more.
+          this.drop(ci);
+          this.zeroedChunks++;
+        } else {
+          this.back(ci).fill(0, off, off + n);
+          this.written[ci]! &= ~cleared;
+        }
       }
       done += n;
     }
@@ -226,8 +270,10 @@ export class PhysicalRam {
       const dOff = d & CHUNK_MASK;
       const n = Math.min(pageSize - done, CHUNK_SIZE - sOff, CHUNK_SIZE - dOff);
       const sc = this.chunks[Math.floor(s / CHUNK_SIZE)];
-      if (sc) this.back(Math.floor(d / CHUNK_SIZE)).set(sc.subarray(sOff, sOff + n), dOff);
-      else this.clear(d, n);
+      if (sc) {
+        this.back(Math.floor(d / CHUNK_SIZE)).set(sc.subarray(sOff, sOff + n), dOff);
+        this.mark(d, n);
+      } else this.clear(d, n);
       done += n;
     }
   }

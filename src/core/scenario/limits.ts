@@ -31,6 +31,12 @@ export const LIMITS = {
     unit: 'lines',
     counts: 'lines one pagemap prints (one per page)',
   },
+  swap_pages: {
+    value: 1 << 24,
+    ceiling: 1 << 26,
+    unit: 'pages',
+    counts: 'pages one swapon adds (its swap map holds a byte per page)',
+  },
   accesses: {
     value: 1 << 26,
     ceiling: 1 << 30,
@@ -87,4 +93,37 @@ export class Limits {
     const allowed = this.get(name);
     if (need > allowed) throw new BudgetExceeded(name, need, allowed);
   }
+}
+
+/**
+ * The host memory the emulator may use by default: what a learner's laptop tab can afford (a tab
+ * that held 9 GB after 8 GiB of emulated RAM was written crashed; issue #13). The app lets the
+ * learner choose another (its memory meter); a scenario cannot raise it, so a share link cannot.
+ */
+export const DEFAULT_MEMORY_BUDGET = 2 * 2 ** 30;
+
+/**
+ * A host's memory budget, as the scenario runner checks it (Session.memory): before a statement
+ * that may write emulated RAM, the RAM it may back (pages it may write × the page size, at most the
+ * RAM not backed yet) is added to what the emulator holds; over the budget, the statement is
+ * refused, unchanged. Plain data, set by the host before each statement it runs live.
+ */
+export interface MemoryBudget {
+  /** the budget in bytes */
+  budget: number;
+  /** host bytes the emulator holds now (RAM chunks of the live machine and of its past, metadata) */
+  inUse: number;
+  /** how to raise it, said in the refusal */
+  raise: string;
+}
+
+/** `n` bytes for a person: 1.5 GiB, 312 MiB, 64 KiB. */
+export function fmtBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let i = 0;
+  while (n >= 1024 && i < units.length - 1) {
+    n /= 1024;
+    i++;
+  }
+  return `${i && n < 10 ? n.toFixed(1).replace(/\.0$/, '') : Math.round(n)} ${units[i]}`;
 }

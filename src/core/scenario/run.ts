@@ -16,10 +16,21 @@ import {
 } from '../config.ts';
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
+import { mmPopulate } from '../mm/gup.ts';
 import { sysMremap } from '../mm/mremap.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
-import { BudgetExceeded, LIMITS, LIMIT_NAMES, Limits, isLimitName, type LimitName } from './limits.ts';
+import {
+  BudgetExceeded,
+  LIMITS,
+  LIMIT_NAMES,
+  Limits,
+  fmtBytes,
+  isLimitName,
+  type LimitName,
+  type MemoryBudget,
+} from './limits.ts';
+import { CHUNK_SIZE } from '../phys/ram.ts';
 import type { MmStruct, Task } from '../mm/mm_types.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { hexdumpLines, userRead, userReadBytes, userWrite } from '../user.ts';
@@ -81,6 +92,37 @@ export interface RunOptions {
    * the machine inconsistent: a bug in the emulator, reported at the statement that caused it.
    */
   check?: boolean;
+  /** units per slice of a long statement (STATEMENT_SLICE); tests vary it to show slicing changes nothing */
+  slice?: number;
+}
+
+/**
+ * What one slice of a long statement covers: pages a populate faults in, lines a pagemap prints.
+ * A slice is tens of milliseconds of work, so a host that looks at its messages between slices
+ * (the worker) sees a Cancel promptly; a statement of one slice or less runs exactly as before.
+ */
+export const STATEMENT_SLICE = 16_384;
+
+/**
+ * A statement that works page by page over a range too big to do at once (a populate of gigabytes,
+ * a long pagemap). `Session.begin` made its checks and did what happens at once (the mmap itself);
+ * `step` runs the rest a slice at a time, so a host can post progress and stop between slices.
+ *
+ * Stopped early, the machine is as the kernel leaves it when a fatal signal interrupts a populate
+ * (__get_user_pages checks fatal_signal_pending between pages and returns -EINTR): the pages
+ * faulted so far stay, the rest are not touched. `cut()` says that as scenario lines.
+ */
+export interface StatementWork {
+  /** units done so far */
+  readonly done: number;
+  /** units in the whole statement */
+  readonly total: number;
+  /** what is counted: 'pages' (populate) or 'lines' (pagemap) */
+  readonly unit: 'pages' | 'lines';
+  /** Run the next slice; true when the statement has finished (or stopped, e.g. killed by OOM). */
+  step(): boolean;
+  /** Lines that rebuild the machine as it is now: the statement cut where it stopped (journal). */
+  cut(): string[];
 }
 
 export const COMMANDS = [
@@ -155,6 +197,11 @@ export class Session {
   cpu = 0;
   /** what one statement may cost (limits.ts); `limit <name>=<n>` raises one */
   readonly limits = new Limits();
+  /**
+   * The host's memory budget and what it holds, when it runs statements live (the worker sets it
+   * before each one); null: nothing is refused for memory (the CLI, tests, timeline replays).
+   */
+  memory: MemoryBudget | null = null;
   private logSeen = 0;
   /** what the last blkdev_zeroout built (expect blkdev_bios / blkdev_bvecs) */
   private lastZeroout: { bios: number; bvecs: number } | undefined;
@@ -254,11 +301,38 @@ export class Session {
     this.running.add(p);
   }
 
+  /** Run statement `s` to its end (a long one slice after slice: the same work as a host's). */
   exec(s: Stmt): void {
+    const work = this.begin(s);
+    if (work) while (!work.step());
+  }
+
+  /**
+   * Start statement `s`: a short one runs whole and gives undefined; a long one (a populate or a
+   * pagemap of more than STATEMENT_SLICE pages) makes its checks, does what happens at once, and
+   * comes back as work whose `step()` runs it a slice at a time. After `begin` and each `step`, the
+   * kernel log is printed and `lastDeaths` holds the processes that died in it.
+   */
+  begin(s: Stmt): StatementWork | undefined {
+    const w = this.around(() => this.exec1(s));
+    if (!w) return undefined;
+    return {
+      get done() {
+        return w.done;
+      },
+      total: w.total,
+      unit: w.unit,
+      step: () => this.around(() => w.step()),
+      cut: () => w.cut(),
+    };
+  }
+
+  /** Run `f` as (part of) a statement: print the kernel log after it and note who died. */
+  private around<T>(f: () => T): T {
     const exitedBefore = this.machine?.nrExited ?? 0;
     this.lastDeaths = [];
     try {
-      this.exec1(s);
+      return f();
     } finally {
       this.flushLog();
       this.reportDeaths(exitedBefore);
@@ -330,7 +404,7 @@ export class Session {
     this.out(out);
   }
 
-  private exec1(s: Stmt): void {
+  private exec1(s: Stmt): StatementWork | void {
     const a = s.args;
     const proc = this.procs.get(s.cmd);
     if (proc) return this.execProcess(s, proc);
@@ -465,12 +539,26 @@ export class Session {
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         const m = this.machine!;
         if (!p.task.mm) throw new ScenarioError(s.line, a[0]!.col, `pagemap: ${p.name} has exited`);
-        this.budget(s, a[3]!, 'pagemap_lines', Math.ceil(len / m.pageSize));
-        let out = '';
-        for (let va = start; va < start + len; va += m.pageSize)
-          out += `0x${va.toString(16)} 0x${pagemapEntry(m, p.task.mm, va).toString(16).padStart(16, '0')}\n`;
-        this.out(out);
-        return;
+        const total = Math.ceil(len / m.pageSize);
+        this.budget(s, a[3]!, 'pagemap_lines', total);
+        const mm = p.task.mm;
+        // Slices of STATEMENT_SLICE lines: a million-line pagemap shows progress and can be stopped.
+        return this.sliced(
+          total,
+          'lines',
+          (from, to) => {
+            let out = '';
+            for (let i = from; i < to; i++) {
+              const va = start + i * m.pageSize;
+              out += `0x${va.toString(16)} 0x${pagemapEntry(m, mm, va).toString(16).padStart(16, '0')}\n`;
+            }
+            this.out(out);
+            return true;
+          },
+          (done) => [
+            `pagemap ${a[0]!.text} ${a[1]!.text} ${a[2]!.text} 0x${(done * m.pageSize).toString(16)}`,
+          ],
+        );
       }
       case 'kpageflags': {
         if (a.length !== 1) throw new ScenarioError(s.line, s.cmdCol, 'kpageflags: expected a pfn');
@@ -657,6 +745,44 @@ export class Session {
     }
   }
 
+  /**
+   * Work over `total` units in slices of STATEMENT_SLICE: `run(from, to)` does units [from, to) and
+   * returns false to stop the statement there (an error it printed, the process killed). One slice
+   * or less runs at once (nothing to return). `cut(done)` is the statement as the lines that did
+   * the first `done` units.
+   */
+  private sliced(
+    total: number,
+    unit: StatementWork['unit'],
+    run: (from: number, to: number) => boolean,
+    cut: (done: number) => string[],
+  ): StatementWork | void {
+    const slice = this.opts.slice ?? STATEMENT_SLICE;
+    if (total <= slice) {
+      run(0, total);
+      return;
+    }
+    let done = 0;
+    let over = false;
+    return {
+      get done() {
+        return done;
+      },
+      total,
+      unit,
+      step: () => {
+        if (over) return true;
+        // slice boundaries at multiples of the slice (from the range's start), the last one short
+        const to = Math.min(total, done + slice);
+        const more = run(done, to);
+        done = to;
+        over = !more || done >= total;
+        return over;
+      },
+      cut: () => cut(done),
+    };
+  }
+
   /** Refuse a statement whose cost (`need`, counted in the limit's unit) is over a limit, at `t`. */
   private budget(s: Stmt, t: Token, limit: LimitName, need: number): void {
     try {
@@ -667,6 +793,52 @@ export class Session {
       const what = this.procs.has(s.cmd) ? `${s.cmd} ${s.args[0]!.text}` : s.cmd;
       throw new ScenarioError(s.line, t.col, `${what}: ${e.message}`);
     }
+  }
+
+  /**
+   * The memory-budget check of a read or write line as a whole: the worker runs a big one as
+   * pieces (src/worker/chunked.ts), each a statement of its own that alone would pass. Throws the
+   * refusal; a line this cannot read is left to the pieces, which report it.
+   */
+  checkWholeAccess(s: Stmt): void {
+    const p = this.procs.get(s.cmd);
+    const a = s.args;
+    const op = a[0]?.text;
+    const m = this.machine;
+    if (!p || !m || (op !== 'read' && op !== 'write') || a.length < 5) return;
+    let start: number;
+    let len: number;
+    try {
+      [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+    } catch {
+      return;
+    }
+    const stride = parseNumber(a[4]!.text);
+    if (!stride) return;
+    const touched = pagesTouched(start, len, stride, m.pageSize);
+    this.hostMemory(s, a[3]!, op === 'write' ? touched : 0, tablePages(touched));
+  }
+
+  /**
+   * Refuse, at `t`, a statement that may write `pages` pages of emulated RAM and `tables` more
+   * for page tables, when that could take the emulator's own memory over the host's budget
+   * (Session.memory). The estimate is an upper bound for the live machine: a written page backs
+   * at most its own bytes, and no more RAM can be backed than is not backed yet.
+   */
+  private hostMemory(s: Stmt, t: Token, pages: number, tables: number): void {
+    const mb = this.memory;
+    const m = this.machine;
+    if (!mb || !m) return;
+    const budget = mb.budget;
+    const mayBack = Math.min((pages + tables) * m.pageSize, m.ram.size - m.ram.backedChunks * CHUNK_SIZE);
+    const use = mb.inUse;
+    if (use + mayBack <= budget) return;
+    const what = this.procs.has(s.cmd) ? `${s.cmd} ${s.args[0]!.text}` : s.cmd;
+    throw new ScenarioError(
+      s.line,
+      t.col,
+      `${what}: may write ${fmtBytes(mayBack)} of emulated RAM (${pages ? `${pages} pages and ` : ''}${tables} page-table pages of ${fmtBytes(m.pageSize)}), and with ${fmtBytes(use)} of host memory in use that is over the memory budget of ${fmtBytes(budget)}; nothing was done. Ask for less, or ${mb.raise}`,
+    );
   }
 
   /**
@@ -750,6 +922,8 @@ export class Session {
       prio = neg ? undefined : v;
     }
     const m = this.needBooted(s);
+    // swapon 8000T once asked for a 2-billion-entry swap map (an internal error, issue #13)
+    this.budget(s, a[0]!, 'swap_pages', Math.floor(bytes / m.pageSize));
     const r = sysSwapon(m, bytes, prio);
     if (typeof r === 'string') throw new ScenarioError(s.line, a[0]!.col, r);
     this.out(`swapon: ${r.name}: ${(r.pages * m.pageSize) / 1024} kB, type ${r.type}, priority ${r.prio}\n`);
@@ -840,7 +1014,7 @@ export class Session {
     return [r.start + off, len];
   }
 
-  private execProcess(s: Stmt, p: ScenarioProcess): void {
+  private execProcess(s: Stmt, p: ScenarioProcess): StatementWork | void {
     const m = this.needBooted(s);
     const a = s.args;
     const op = a[0];
@@ -889,15 +1063,45 @@ export class Session {
               `mmap: unknown flag '${f.text}' (shared, populate, at=<address>)`,
             );
         }
-        if (populate) this.budget(s, a[2]!, 'accesses', Math.ceil(len / ps));
-        const r = doMmap(m, t, len, prot, shared, populate, cpu, fixed);
+        const pages = Math.ceil(len / ps);
+        if (populate) {
+          this.budget(s, a[2]!, 'accesses', pages);
+          // MAP_POPULATE writes every page of a private writable mapping; a read populate maps
+          // the zero page and writes only page tables (one per 512 entries)
+          this.hostMemory(s, a[2]!, prot === 'rw' && !shared ? pages : 0, tablePages(pages));
+        }
+        // A populate of more than a slice: mmap now, then __mm_populate() over the range a slice at
+        // a time (the same page-by-page GUP loop the whole call runs; PROT_NONE populates nothing).
+        const slicedPopulate = populate && prot !== 'none' && pages > (this.opts.slice ?? STATEMENT_SLICE);
+        const r = doMmap(m, t, len, prot, shared, populate && !slicedPopulate, cpu, fixed);
         if (r.addr < 0) {
           this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);
           return;
         }
-        p.regions.set(name.text, { start: r.addr, len: Math.ceil(len / ps) * ps });
+        p.regions.set(name.text, { start: r.addr, len: pages * ps });
         if (r.error) this.out(`${p.name}: mmap ${name.text}: populate: ${r.error}\n`);
-        return;
+        if (!slicedPopulate) return;
+        const addr = r.addr;
+        // MAP_POPULATE faults with FOLL_WRITE only in a private writable mapping (populate_vma_page_range)
+        const advice = prot === 'rw' && !shared ? 'populate_write' : 'populate_read';
+        const mmapLine = [s.cmd, ...a.filter((f) => f.text !== 'populate').map((f) => f.text)].join(' ');
+        return this.sliced(
+          pages,
+          'pages',
+          (from, to) => {
+            // mm_populate() ignores errors; one that ran out of memory ends it (the rest of the VMA
+            // is skipped, as __mm_populate's loop does), and so does the task's death.
+            const res = mmPopulate(m, t, addr + from * ps, (to - from) * ps, cpu);
+            if (res !== 'ok') this.out(`${p.name}: mmap ${name.text}: populate: ${res}\n`);
+            return res === 'ok' && t.state === 'R';
+          },
+          // Cut short: the mapping, and the pages populated so far as MADV_POPULATE of that prefix
+          // (the same GUP faults: FOLL_WRITE exactly when MAP_POPULATE would use it).
+          (done) => [
+            mmapLine,
+            ...(done ? [`${p.name} madvise ${name.text} 0 0x${(done * ps).toString(16)} ${advice}`] : []),
+          ],
+        );
       }
       case 'read': {
         argc(5, 'read <region> <offset> <length> <stride>');
@@ -905,6 +1109,7 @@ export class Session {
         const stride = parseNumber(a[4]!.text);
         if (!stride) throw new ScenarioError(s.line, a[4]!.col, `'${a[4]!.text}' is not a stride`);
         this.budget(s, a[3]!, 'accesses', Math.ceil(len / stride));
+        this.hostMemory(s, a[3]!, 0, tablePages(pagesTouched(start, len, stride, ps)));
         userRead(m, t, start, len, stride, cpu);
         return;
       }
@@ -946,6 +1151,8 @@ export class Session {
         if (byte === undefined || byte > 255)
           throw new ScenarioError(s.line, a[5]!.col, `'${a[5]!.text}' is not a byte (0..255)`);
         this.budget(s, a[3]!, 'accesses', Math.ceil(len / stride));
+        const touched = pagesTouched(start, len, stride, ps);
+        this.hostMemory(s, a[3]!, touched, tablePages(touched));
         userWrite(m, t, start, len, stride, byte, cpu);
         return;
       }
@@ -965,10 +1172,33 @@ export class Session {
         const adv = a[4]!.text;
         if (!advices.includes(adv))
           throw new ScenarioError(s.line, a[4]!.col, `unknown advice '${adv}' (${advices.join(', ')})`);
-        if (adv.startsWith('populate')) this.budget(s, a[3]!, 'accesses', Math.ceil(len / ps));
-        const err = sysMadvise(m, t, start, len, adv as Advice, cpu);
-        if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
-        return;
+        if (!adv.startsWith('populate')) {
+          const err = sysMadvise(m, t, start, len, adv as Advice, cpu);
+          if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
+          return;
+        }
+        const pages = Math.ceil(len / ps);
+        this.budget(s, a[3]!, 'accesses', pages);
+        this.hostMemory(s, a[3]!, adv === 'populate_write' ? pages : 0, tablePages(pages));
+        // madvise_populate() stops at its first error, so the range in slices (from the learner's
+        // start: an unaligned one fails in the first) does what the whole call does.
+        return this.sliced(
+          pages,
+          'pages',
+          (from, to) => {
+            const err = sysMadvise(
+              m,
+              t,
+              start + from * ps,
+              Math.min(len, to * ps) - from * ps,
+              adv as Advice,
+              cpu,
+            );
+            if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
+            return !err && t.state === 'R';
+          },
+          (done) => [`${s.cmd} madvise ${a[1]!.text} ${a[2]!.text} 0x${(done * ps).toString(16)} ${adv}`],
+        );
       }
       case 'mprotect': {
         argc(5, 'mprotect <region> <offset> <length> none|r|rw');
@@ -1297,6 +1527,17 @@ function configErrorCol(s: Stmt, e: ConfigError): number {
   const key = /^(\w+)=/.exec(e.message)?.[1];
   const tok = key ? s.args.find((a) => a.text.startsWith(`${key}=`)) : undefined;
   return tok?.col ?? s.cmdCol;
+}
+
+/** Pages a read or write of [start, start+len) every `stride` bytes touches. */
+function pagesTouched(start: number, len: number, stride: number, pageSize: number): number {
+  if (stride >= pageSize) return Math.ceil(len / stride);
+  return Math.floor((start + len - 1) / pageSize) - Math.floor(start / pageSize) + 1;
+}
+
+/** Page-table pages that mapping `pages` pages may need: one per 512 entries, and one more. */
+function tablePages(pages: number): number {
+  return Math.ceil(pages / 512) + 1;
 }
 
 function noArgs(s: Stmt): void {
