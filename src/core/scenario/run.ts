@@ -16,6 +16,7 @@ import {
 } from '../config.ts';
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
+import { sysMlock, sysMunlock } from '../mm/mlock.ts';
 import { sysMremap } from '../mm/mremap.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
@@ -848,7 +849,7 @@ export class Session {
       throw new ScenarioError(
         s.line,
         s.cmdCol,
-        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, munmap, mremap, fork, exit)`,
+        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, exit)`,
       );
     if (p.task.state !== 'R')
       throw new ScenarioError(s.line, s.cmdCol, `${p.name} is no longer running (${p.task.exit})`);
@@ -980,6 +981,18 @@ export class Session {
         if (err) this.out(`${p.name}: mprotect: ${err}\n`);
         return;
       }
+      case 'mlock':
+      case 'munlock': {
+        argc(4, `${op.text} <region> <offset> <length>`);
+        const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+        let err;
+        if (op.text === 'mlock') {
+          this.budget(s, a[3]!, 'accesses', Math.ceil(len / ps) + 1);
+          err = sysMlock(m, t, start, len, cpu);
+        } else err = sysMunlock(m, t, start, len);
+        if (err) this.out(`${p.name}: ${op.text}: ${err}\n`);
+        return;
+      }
       case 'munmap': {
         if (a.length !== 2 && a.length !== 4) argc(2, 'munmap <region> [<offset> <length>]');
         const r = p.regions.get(a[1]!.text);
@@ -1054,7 +1067,7 @@ export class Session {
         throw new ScenarioError(
           s.line,
           op.col,
-          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, munmap, mremap, fork, exit)`,
+          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, exit)`,
         );
     }
   }

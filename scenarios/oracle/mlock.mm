@@ -1,0 +1,27 @@
+# reference/kernel-6.18/mlock.json (tools/oracle/mlock.c, recorded by run.sh): 64 pages rw at the
+# oracle's slot 0, never touched; mlock of pages 16..47 (a VMA split out of the middle, its pages
+# faulted in), munlock of pages 16..31, mlock(base + 1, 100) (rounded out to page 0), a hole at
+# pages 56..59 and mlock of pages 52..63 (ENOMEM, pages 52..55 locked, nothing faulted), munlock
+# over the same hole (ENOMEM, pages 52..55 unlocked), then mlock of a PROT_NONE mapping at slot 1
+# (ENOMEM: __mm_populate cannot fault PROT_NONE memory, yet the VMA stays VM_LOCKED).
+machine arch=x86_64 ram=1G cpus=2 thp=madvise
+boot
+spawn A
+A mmap r 256K rw at=0x100000000000
+#@ start
+A mlock r 64K 128K
+#@ mlock_middle
+A munlock r 64K 64K
+#@ munlock_first_half
+A mlock r 1 100
+#@ mlock_unaligned
+A munmap r 224K 16K
+#@ pre_hole
+A mlock r 208K 48K
+#@ mlock_over_hole
+A munlock r 208K 48K
+#@ munlock_over_hole
+A mmap pn 64K none at=0x108000000000
+#@ pre_prot_none
+A mlock pn 0 64K
+#@ mlock_prot_none
