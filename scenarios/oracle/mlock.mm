@@ -3,7 +3,9 @@
 # faulted in), munlock of pages 16..31, mlock(base + 1, 100) (rounded out to page 0), a hole at
 # pages 56..59 and mlock of pages 52..63 (ENOMEM, pages 52..55 locked, nothing faulted), munlock
 # over the same hole (ENOMEM, pages 52..55 unlocked), then mlock of a PROT_NONE mapping at slot 1
-# (ENOMEM: __mm_populate cannot fault PROT_NONE memory, yet the VMA stays VM_LOCKED).
+# (ENOMEM: __mm_populate cannot fault PROT_NONE memory, yet the VMA stays VM_LOCKED); last,
+# MAP_LOCKED mappings (slot 2 rw: populated; slot 3 PROT_NONE: nothing faulted, no error) and the
+# munmap of the rw one.
 machine arch=x86_64 ram=1G cpus=2 thp=madvise
 boot
 spawn A
@@ -25,3 +27,9 @@ A mmap pn 64K none at=0x108000000000
 #@ pre_prot_none
 A mlock pn 0 64K
 #@ mlock_prot_none
+A mmap ml 64K rw locked at=0x110000000000
+#@ map_locked_rw
+A mmap mn 64K none locked at=0x118000000000
+#@ map_locked_prot_none
+A munmap ml
+#@ munmap_map_locked

@@ -3,7 +3,7 @@
  *
  *   mlock    -> scenario "mlock"   (run by run.sh)
  *
- * 64 pages (256 KiB) private anonymous rw at slot 0, nothing touched. Per phase: the call's return
+ * 64 pages (256 KiB) private anonymous rw at slot 0, nothing touched (then slots 1-3 as below). Per phase: the call's return
  * value and errno, the deltas of VmLck, VmRSS, RssAnon and minor faults, the number of VMAs the
  * region is cut into (/proc/self/maps), and smaps Locked/Rss of the VMAs at a few pages.
  *   1. mlock pages 16..47: VM_LOCKED on a VMA split out of the middle, the 32 pages faulted in
@@ -14,6 +14,9 @@
  *      locked, nothing is faulted in.
  *   5. munlock pages 52..63 (same hole): ENOMEM; pages 52..55 are unlocked.
  *   6. mlock of a 16-page PROT_NONE mapping (slot 1).
+ *   7. mmap 16 pages rw MAP_LOCKED (slot 2): VM_LOCKED and populated at mmap.
+ *   8. mmap 16 pages PROT_NONE MAP_LOCKED (slot 3): VM_LOCKED, nothing faulted, no error.
+ *   9. munmap of the MAP_LOCKED rw mapping: VmLck gives its pages back.
  */
 #include "oracle_lib.c"
 
@@ -97,6 +100,9 @@ int main(void)
 		"4. munmap(base + 224 KiB, 16 KiB); mlock(base + 208 KiB, 48 KiB).",
 		"5. munlock(base + 208 KiB, 48 KiB).",
 		"6. mmap 64 KiB PROT_NONE MAP_PRIVATE|MAP_ANONYMOUS at slot 1; mlock it all.",
+		"7. mmap 64 KiB rw MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED at slot 2.",
+		"8. mmap 64 KiB PROT_NONE MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED at slot 3.",
+		"9. munmap the slot 2 mapping.",
 		NULL,
 	};
 	j_header("mlock", "#14", "mlock and munlock: VMA splits, VmLck, smaps Locked, populate, rounding, a hole (ENOMEM), PROT_NONE.");
@@ -159,9 +165,29 @@ int main(void)
 	j_phase("mlock_prot_none", rc, err, a, b, pn, 16 * P);
 	j_vma_at("mlock_prot_none_vma", pn);
 
+	a = take();
+	char *ml = map_slot(2, 16 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED);
+	b = take();
+	j_phase("map_locked_rw", 0, 0, a, b, ml, 16 * P);
+	j_vma_at("map_locked_rw_vma", ml);
+
+	a = take();
+	char *mn = map_slot(3, 16 * P, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED);
+	b = take();
+	j_phase("map_locked_prot_none", 0, 0, a, b, mn, 16 * P);
+	j_vma_at("map_locked_prot_none_vma", mn);
+
+	a = take();
+	errno = 0;
+	rc = munmap(ml, 16 * P);
+	err = errno;
+	b = take();
+	j_phase("munmap_map_locked", rc, err, a, b, ml, 16 * P);
+
 	j_varying("none");
 	j_end();
 	munmap(base, LEN);
 	munmap(pn, 16 * P);
+	munmap(mn, 16 * P);
 	return 0;
 }

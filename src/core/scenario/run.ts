@@ -862,8 +862,8 @@ export class Session {
     };
     switch (op.text) {
       case 'mmap': {
-        if (a.length < 4 || a.length > 7)
-          argc(4, 'mmap <region> <length> none|r|rw [shared] [populate] [at=<address>]');
+        if (a.length < 4 || a.length > 8)
+          argc(4, 'mmap <region> <length> none|r|rw [shared] [populate] [locked] [at=<address>]');
         const name = a[1]!;
         if (p.regions.has(name.text))
           throw new ScenarioError(s.line, name.col, `${p.name} already has a region named '${name.text}'`);
@@ -875,10 +875,12 @@ export class Session {
           throw new ScenarioError(s.line, a[3]!.col, `protection must be none, r or rw, not '${prot}'`);
         let shared = false;
         let populate = false;
+        let locked = false;
         let fixed: number | undefined;
         for (const f of a.slice(4)) {
           if (f.text === 'shared' && !shared) shared = true;
           else if (f.text === 'populate' && !populate) populate = true;
+          else if (f.text === 'locked' && !locked) locked = true;
           else if (f.text.startsWith('at=') && fixed === undefined) {
             fixed = parseNumber(f.text.slice(3));
             if (fixed === undefined)
@@ -887,11 +889,11 @@ export class Session {
             throw new ScenarioError(
               s.line,
               f.col,
-              `mmap: unknown flag '${f.text}' (shared, populate, at=<address>)`,
+              `mmap: unknown flag '${f.text}' (shared, populate, locked, at=<address>)`,
             );
         }
-        if (populate) this.budget(s, a[2]!, 'accesses', Math.ceil(len / ps));
-        const r = doMmap(m, t, len, prot, shared, populate, cpu, fixed);
+        if (populate || locked) this.budget(s, a[2]!, 'accesses', Math.ceil(len / ps));
+        const r = doMmap(m, t, len, prot, shared, populate, cpu, fixed, locked);
         if (r.addr < 0) {
           this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);
           return;
