@@ -129,6 +129,21 @@ const PHASES: [string, string, string, string, number, [string, number][]][] = [
   ['map_locked_rw', 'mlock_prot_none', 'mmap ml', 'ml', 16, [['map_locked_rw_vma', 0]]],
   ['map_locked_prot_none', 'map_locked_rw', 'mmap mn', 'mn', 16, [['map_locked_prot_none_vma', 0]]],
   ['munmap_map_locked', 'map_locked_prot_none', 'munmap', 'ml', 16, []],
+  ['madvise_dontneed_locked', 'munmap_map_locked', 'madvise dontneed', 'r', 64, []],
+  ['madvise_free_locked', 'madvise_dontneed_locked', 'madvise free', 'r', 64, []],
+  ['madvise_cold_locked', 'madvise_free_locked', 'madvise cold', 'r', 64, []],
+  ['madvise_pageout_locked', 'madvise_cold_locked', 'madvise pageout', 'r', 64, []],
+  [
+    'madvise_dontneed_into_locked',
+    'madvise_pageout_locked',
+    'madvise dontneed',
+    'r',
+    64,
+    [
+      ['madvise_dontneed_into_locked_vma_page16', 16],
+      ['madvise_dontneed_into_locked_vma_page32', 32],
+    ],
+  ],
 ];
 
 describe('mlock, munlock and MAP_LOCKED against the kernel (mlock.json)', () => {
@@ -145,7 +160,7 @@ describe('mlock, munlock and MAP_LOCKED against the kernel (mlock.json)', () => 
       const s = snaps.get(phase)!;
       const b = snaps.get(before)!;
       const printed = s.out.slice(b.out.length);
-      const errno = /A: (?:mlock|munlock|munmap|mmap \w+): (\w+)/.exec(printed)?.[1] ?? '0';
+      const errno = /A: (?:mlock|munlock|munmap|mmap \w+|madvise \w+): (\w+)/.exec(printed)?.[1] ?? '0';
       expect(errno).toBe(want['errno']);
       expect(printed.includes(`A: ${call}: `)).toBe(want['rc'] !== 0);
       expect(s.status['VmLck']! - b.status['VmLck']!).toBe(want['VmLck_kB_delta']);

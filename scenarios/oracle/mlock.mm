@@ -5,7 +5,9 @@
 # over the same hole (ENOMEM, pages 52..55 unlocked), then mlock of a PROT_NONE mapping at slot 1
 # (ENOMEM: __mm_populate cannot fault PROT_NONE memory, yet the VMA stays VM_LOCKED); last,
 # MAP_LOCKED mappings (slot 2 rw: populated; slot 3 PROT_NONE: nothing faulted, no error) and the
-# munmap of the rw one.
+# munmap of the rw one. Then madvise on mlocked memory: DONTNEED, FREE, COLD, PAGEOUT of pages
+# 32..35 are each EINVAL, and DONTNEED of pages 16..39 drops the unlocked pages 16..31 before the
+# locked VMA stops the walk with EINVAL.
 machine arch=x86_64 ram=1G cpus=2 thp=madvise
 boot
 spawn A
@@ -33,3 +35,13 @@ A mmap mn 64K none locked at=0x118000000000
 #@ map_locked_prot_none
 A munmap ml
 #@ munmap_map_locked
+A madvise r 128K 16K dontneed
+#@ madvise_dontneed_locked
+A madvise r 128K 16K free
+#@ madvise_free_locked
+A madvise r 128K 16K cold
+#@ madvise_cold_locked
+A madvise r 128K 16K pageout
+#@ madvise_pageout_locked
+A madvise r 64K 96K dontneed
+#@ madvise_dontneed_into_locked

@@ -17,11 +17,24 @@
  *   7. mmap 16 pages rw MAP_LOCKED (slot 2): VM_LOCKED and populated at mmap.
  *   8. mmap 16 pages PROT_NONE MAP_LOCKED (slot 3): VM_LOCKED, nothing faulted, no error.
  *   9. munmap of the MAP_LOCKED rw mapping: VmLck gives its pages back.
+ *  10. madvise DONTNEED, FREE, COLD, PAGEOUT of pages 32..35 (locked, resident): each EINVAL
+ *      (madvise_dontneed_free_valid_vma, can_madv_lru_vma refuse VM_LOCKED), nothing dropped.
+ *  11. madvise DONTNEED of pages 16..39: the unlocked VMA's pages 16..31 are dropped, then the
+ *      locked VMA stops the walk with EINVAL.
  */
 #include "oracle_lib.c"
 
 #define NPAGES 64L
 #define LEN (NPAGES * (long)PAGE_SZ)
+#ifndef MADV_FREE
+#define MADV_FREE 8
+#endif
+#ifndef MADV_COLD
+#define MADV_COLD 20
+#endif
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
 
 static long vmlck_kb(void)
 {
@@ -103,6 +116,8 @@ int main(void)
 		"7. mmap 64 KiB rw MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED at slot 2.",
 		"8. mmap 64 KiB PROT_NONE MAP_PRIVATE|MAP_ANONYMOUS|MAP_LOCKED at slot 3.",
 		"9. munmap the slot 2 mapping.",
+		"10. madvise(base + 128 KiB, 16 KiB, MADV_DONTNEED / MADV_FREE / MADV_COLD / MADV_PAGEOUT), one after the other.",
+		"11. madvise(base + 64 KiB, 96 KiB, MADV_DONTNEED).",
 		NULL,
 	};
 	j_header("mlock", "#14", "mlock and munlock: VMA splits, VmLck, smaps Locked, populate, rounding, a hole (ENOMEM), PROT_NONE.");
@@ -183,6 +198,33 @@ int main(void)
 	err = errno;
 	b = take();
 	j_phase("munmap_map_locked", rc, err, a, b, ml, 16 * P);
+
+	static const struct {
+		const char *key;
+		int advice;
+	} adv[] = {
+		{"madvise_dontneed_locked", MADV_DONTNEED},
+		{"madvise_free_locked", MADV_FREE},
+		{"madvise_cold_locked", MADV_COLD},
+		{"madvise_pageout_locked", MADV_PAGEOUT},
+	};
+	for (int i = 0; i < 4; i++) {
+		a = take();
+		errno = 0;
+		rc = madvise(base + 32 * P, 4 * P, adv[i].advice);
+		err = errno;
+		b = take();
+		j_phase(adv[i].key, rc, err, a, b, base, LEN);
+	}
+
+	a = take();
+	errno = 0;
+	rc = madvise(base + 16 * P, 24 * P, MADV_DONTNEED);
+	err = errno;
+	b = take();
+	j_phase("madvise_dontneed_into_locked", rc, err, a, b, base, LEN);
+	j_vma_at("madvise_dontneed_into_locked_vma_page16", base + 16 * P);
+	j_vma_at("madvise_dontneed_into_locked_vma_page32", base + 32 * P);
 
 	j_varying("none");
 	j_end();
