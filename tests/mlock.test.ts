@@ -1,5 +1,5 @@
 /**
- * mlock(), munlock() and mmap(MAP_LOCKED) (issue #14) against the real kernel: reference/kernel-6.18/mlock.json
+ * mlock(), munlock() and mmap(MAP_LOCKED), mremap of locked memory (issue #14) against the real kernel: reference/kernel-6.18/mlock.json
  * (tools/oracle/mlock.c) replayed by scenarios/oracle/mlock.mm and compared field by field — per
  * phase the call's errno, the deltas of VmLck, VmRSS, RssAnon and minor faults, VmLck itself, how
  * many VMAs the region is cut into, and smaps Size/Rss/Locked and the `lo` VmFlag of the VMAs the
@@ -144,6 +144,15 @@ const PHASES: [string, string, string, string, number, [string, number][]][] = [
       ['madvise_dontneed_into_locked_vma_page32', 32],
     ],
   ],
+  ['mremap_grow_locked', 'pre_mremap', 'mremap', 'mr', 32, [['mremap_grow_locked_vma', 0]]],
+  [
+    'mremap_dontunmap_locked',
+    'mremap_grow_locked',
+    'mremap',
+    'mr',
+    32,
+    [['mremap_dontunmap_locked_old_vma', 0]],
+  ],
 ];
 
 describe('mlock, munlock and MAP_LOCKED against the kernel (mlock.json)', () => {
@@ -160,7 +169,8 @@ describe('mlock, munlock and MAP_LOCKED against the kernel (mlock.json)', () => 
       const s = snaps.get(phase)!;
       const b = snaps.get(before)!;
       const printed = s.out.slice(b.out.length);
-      const errno = /A: (?:mlock|munlock|munmap|mmap \w+|madvise \w+): (\w+)/.exec(printed)?.[1] ?? '0';
+      const errno =
+        /A: (?:mlock|munlock|munmap|mmap \w+|madvise \w+|mremap): (\w+)/.exec(printed)?.[1] ?? '0';
       expect(errno).toBe(want['errno']);
       expect(printed.includes(`A: ${call}: `)).toBe(want['rc'] !== 0);
       expect(s.status['VmLck']! - b.status['VmLck']!).toBe(want['VmLck_kB_delta']);
@@ -175,22 +185,31 @@ describe('mlock, munlock and MAP_LOCKED against the kernel (mlock.json)', () => 
     },
   );
 
+  it('mremap of a locked mapping: grown in place, then the MREMAP_DONTUNMAP destination is locked', () => {
+    const g = snaps.get('mremap_grow_locked')!;
+    expect(g.regions.get('mr') === snaps.get('pre_mremap')!.regions.get('mr')).toBe(
+      ref['mremap_grow_locked_in_place'],
+    );
+    const s = snaps.get('mremap_dontunmap_locked')!;
+    expect(vmaAt(s.smaps, s.regions.get('mr2')!)).toEqual(ref['mremap_dontunmap_locked_new_vma']);
+  });
+
   it('smaps_rollup Locked sums the locked VMAs’ Pss', () => {
     let out = '';
     const r = runScenario(`${scenario}\nshow /proc/A/smaps_rollup\n`, { out: (t) => (out += t) });
     expect(r.exitCode).toBe(0);
     const rollup = out.slice(out.lastIndexOf('[rollup]'));
-    // pages 0 and 32..47 of r are resident and locked (the record's page0 and page32 VMAs)
-    const locked =
-      (ref['mlock_unaligned_vma_page0']!['Locked'] as number) +
-      (ref['munlock_vma_page32']!['Locked'] as number);
+    // pages 0 and 32..47 of r and the mremap destination are resident and locked
+    const locked = ['mlock_unaligned_vma_page0', 'munlock_vma_page32', 'mremap_dontunmap_locked_new_vma']
+      .map((k) => ref[k]!['Locked'] as number)
+      .reduce((x, y) => x + y);
     expect(Number(/^Locked:\s+(\d+)/m.exec(rollup)![1])).toBe(locked);
   });
 
   it('fork does not inherit VM_LOCKED: the child’s VmLck is 0', () => {
     let out = '';
     const r = runScenario(
-      `${scenario}\nA fork B\nexpect /proc/B/status:VmLck == 0\nexpect /proc/A/status:VmLck == 196\n`,
+      `${scenario}\nA fork B\nexpect /proc/B/status:VmLck == 0\nexpect /proc/A/status:VmLck == 452\n`,
       { out: (t) => (out += t) },
     );
     expect(r.exitCode, out.slice(-400)).toBe(0);

@@ -7,7 +7,9 @@
 # MAP_LOCKED mappings (slot 2 rw: populated; slot 3 PROT_NONE: nothing faulted, no error) and the
 # munmap of the rw one. Then madvise on mlocked memory: DONTNEED, FREE, COLD, PAGEOUT of pages
 # 32..35 are each EINVAL, and DONTNEED of pages 16..39 drops the unlocked pages 16..31 before the
-# locked VMA stops the walk with EINVAL.
+# locked VMA stops the walk with EINVAL. Last, mremap of a MAP_LOCKED mapping: grown in place (the
+# new part populated and counted in VmLck), then moved with MREMAP_DONTUNMAP (the old VMA loses
+# VM_LOCKED, but VmLck keeps its pages: 6.18 adds the new VMA's and takes nothing off).
 machine arch=x86_64 ram=1G cpus=2 thp=madvise
 boot
 spawn A
@@ -45,3 +47,9 @@ A madvise r 128K 16K pageout
 #@ madvise_pageout_locked
 A madvise r 64K 96K dontneed
 #@ madvise_dontneed_into_locked
+A mmap mr 64K rw locked at=0x120000000000
+#@ pre_mremap
+A mremap mr 0 64K 128K
+#@ mremap_grow_locked
+A mremap mr 0 128K 128K maymove fixed=0x128000000000 dontunmap as=mr2
+#@ mremap_dontunmap_locked

@@ -21,6 +21,10 @@
  *      (madvise_dontneed_free_valid_vma, can_madv_lru_vma refuse VM_LOCKED), nothing dropped.
  *  11. madvise DONTNEED of pages 16..39: the unlocked VMA's pages 16..31 are dropped, then the
  *      locked VMA stops the walk with EINVAL.
+ *  12. mremap of a MAP_LOCKED 16-page mapping (slot 4) to 32 pages in place: the new part is
+ *      populated (mremap's mm_populate for a VM_LOCKED VMA) and counted in VmLck.
+ *  13. mremap(MREMAP_MAYMOVE|MREMAP_DONTUNMAP) of it to slot 5 (MREMAP_FIXED): the old VMA loses
+ *      VM_LOCKED (dontunmap_complete), the new one keeps it.
  */
 #include "oracle_lib.c"
 
@@ -28,6 +32,9 @@
 #define LEN (NPAGES * (long)PAGE_SZ)
 #ifndef MADV_FREE
 #define MADV_FREE 8
+#endif
+#ifndef MREMAP_DONTUNMAP
+#define MREMAP_DONTUNMAP 4
 #endif
 #ifndef MADV_COLD
 #define MADV_COLD 20
@@ -118,6 +125,8 @@ int main(void)
 		"9. munmap the slot 2 mapping.",
 		"10. madvise(base + 128 KiB, 16 KiB, MADV_DONTNEED / MADV_FREE / MADV_COLD / MADV_PAGEOUT), one after the other.",
 		"11. madvise(base + 64 KiB, 96 KiB, MADV_DONTNEED).",
+		"12. mmap 64 KiB rw MAP_LOCKED at slot 4; mremap it to 128 KiB (in place).",
+		"13. mremap(slot 4, 128 KiB, 128 KiB, MREMAP_MAYMOVE|MREMAP_FIXED|MREMAP_DONTUNMAP, slot 5).",
 		NULL,
 	};
 	j_header("mlock", "#14", "mlock and munlock: VMA splits, VmLck, smaps Locked, populate, rounding, a hole (ENOMEM), PROT_NONE.");
@@ -225,6 +234,27 @@ int main(void)
 	j_phase("madvise_dontneed_into_locked", rc, err, a, b, base, LEN);
 	j_vma_at("madvise_dontneed_into_locked_vma_page16", base + 16 * P);
 	j_vma_at("madvise_dontneed_into_locked_vma_page32", base + 32 * P);
+
+	char *mr = map_slot(4, 16 * P, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_LOCKED);
+	a = take();
+	errno = 0;
+	char *g = mremap(mr, 16 * P, 32 * P, 0);
+	err = errno;
+	b = take();
+	j_phase("mremap_grow_locked", g == MAP_FAILED ? -1 : 0, err, a, b, mr, 32 * P);
+	j_bool("mremap_grow_locked_in_place", g == mr);
+	j_vma_at("mremap_grow_locked_vma", mr);
+
+	a = take();
+	errno = 0;
+	char *d = mremap(mr, 32 * P, 32 * P, MREMAP_MAYMOVE | MREMAP_FIXED | MREMAP_DONTUNMAP, (void *)slot_addr(5));
+	err = errno;
+	b = take();
+	j_phase("mremap_dontunmap_locked", d == MAP_FAILED ? -1 : 0, err, a, b, mr, 32 * P);
+	j_vma_at("mremap_dontunmap_locked_old_vma", mr);
+	j_vma_at("mremap_dontunmap_locked_new_vma", (char *)slot_addr(5));
+	munmap(mr, 32 * P);
+	munmap((char *)slot_addr(5), 32 * P);
 
 	j_varying("none");
 	j_end();

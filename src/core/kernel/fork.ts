@@ -34,6 +34,7 @@ export function mmAlloc(m: Machine, cpu: number): MmStruct | null {
     pgtablesBytes: 0,
     mmapBase: mmapBase(m),
     totalVm: 0,
+    lockedVm: 0,
     hiwaterRss: 0,
     hiwaterVm: 0,
     users: 1,

@@ -6,28 +6,18 @@
  *
  * Simplified: the model has no unevictable LRU and no PG_mlocked, so mlock_vma_pages_range's page
  * walk (mlock_folio / munlock_folio) is not modelled: meminfo's Mlocked and Unevictable and the
- * unevictable_pgs_* events stay 0 (docs/ACCURACY.md). VmLck and smaps' Locked come from the VMAs.
+ * unevictable_pgs_* events stay 0 (docs/ACCURACY.md). VmLck is mm->locked_vm; smaps' Locked
+ * is the Pss of VM_LOCKED VMAs.
  */
 import type { Machine } from '../machine.ts';
 import type { Errno } from './errno.ts';
 import { mmPopulateStrict } from './gup.ts';
-import { VM, type Task, type Vma, type MmStruct } from './mm_types.ts';
+import { VM, type Task, type Vma } from './mm_types.ts';
 import { mergeAllVmas, pageAlign, splitVma, vmaFind } from './mmap.ts';
 import { modPow2 } from '../arch/pgtable.ts';
 
 /** VM_LOCKED_MASK (VM_LOCKED | VM_LOCKONFAULT; the model has no VM_LOCKONFAULT). */
 const VM_LOCKED_MASK = VM.LOCKED;
-
-/**
- * mm->locked_vm in pages: the pages of VM_LOCKED VMAs. The kernel keeps it as a counter that
- * mlock_fixup, munmap and mremap adjust; every VMA flag change here goes through those paths, so
- * summing the VMAs gives the same number.
- */
-export function mmLockedVm(m: Machine, mm: MmStruct): number {
-  let pages = 0;
-  for (const v of mm.vmas) if (v.flags & VM.LOCKED) pages += (v.end - v.start) / m.pageSize;
-  return pages;
-}
 
 /**
  * do_mlock(start, len, VM_LOCKED): the start rounds down and the length up to whole pages (no
@@ -97,7 +87,7 @@ function applyVmaLockFlags(
 
 /**
  * mlock_fixup(): nothing to do when the flags do not change; else vma_modify_flags splits the VMA
- * to [start, end) and sets the new flags (mm->locked_vm follows, see mmLockedVm).
+ * to [start, end) and sets the new flags and mm->locked_vm follows (VmLck).
  */
 function mlockFixup(m: Machine, task: Task, vma: Vma, start: number, end: number, newflags: number): void {
   if (newflags === vma.flags) return;
@@ -105,6 +95,11 @@ function mlockFixup(m: Machine, task: Task, vma: Vma, start: number, end: number
     const mm = task.mm!;
     splitVma(m, task, start);
     splitVma(m, task, end);
+    const oldflags = vma.flags;
     vmaFind(mm, start, end)!.flags = newflags;
+    let nrPages = (end - start) / m.pageSize;
+    if (!(newflags & VM.LOCKED)) nrPages = -nrPages;
+    else if (oldflags & VM.LOCKED) nrPages = 0;
+    mm.lockedVm += nrPages;
   });
 }

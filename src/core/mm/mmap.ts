@@ -211,6 +211,7 @@ export function doMmap(
     mergeVmas(mm, m.pageSize);
     mm.totalVm += len / ps;
     mm.hiwaterVm = Math.max(mm.hiwaterVm, mm.totalVm);
+    if (locked) mm.lockedVm += len / ps; // __mmap_complete()
     if (populate || locked) {
       // mm_populate(): errors are ignored (the mapping stays); only a fault that ran out of memory
       // is reported, so the runner can say why pages are missing.
@@ -236,6 +237,7 @@ export function doMunmap(m: Machine, task: Task, start: number, end: number, cpu
     mm.vmas = mm.vmas.filter((v) => !gone.includes(v));
     for (const v of gone) {
       mm.totalVm -= (v.end - v.start) / ps;
+      if (v.flags & VM.LOCKED) mm.lockedVm -= (v.end - v.start) / ps; // vms_complete_munmap_vmas()
       if (v.shmem && --v.shmem.users === 0) shmemRelease(m, v.shmem, cpu);
     }
     freePgtables(m, mm, start, end, cpu);

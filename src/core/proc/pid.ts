@@ -6,7 +6,6 @@
 import { PTE } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { forEachPte } from '../mm/memory.ts';
-import { mmLockedVm } from '../mm/mlock.ts';
 import { swapCount, swapInfo, swpOffset } from '../mm/swapfile.ts';
 import { isSwapPte, pteToSwpEntry } from '../mm/swapops.ts';
 import {
@@ -61,7 +60,7 @@ export function procStatus(m: Machine, t: Task): string {
     out +=
       statusLine('VmPeak', kb(m, Math.max(mm.hiwaterVm, mm.totalVm))) +
       statusLine('VmSize', kb(m, mm.totalVm)) +
-      statusLine('VmLck', kb(m, mmLockedVm(m, mm))) +
+      statusLine('VmLck', kb(m, mm.lockedVm)) +
       statusLine('VmPin', 0) +
       statusLine('VmHWM', kb(m, Math.max(mm.hiwaterRss, rss))) +
       statusLine('VmRSS', kb(m, rss)) +
