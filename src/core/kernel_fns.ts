@@ -224,6 +224,18 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'mm/mprotect.c',
     why: 'Rewrite the PTEs of a range with the new protection bits.',
   },
+  do_mlock: {
+    file: 'mm/mlock.c',
+    why: 'mlock(): round the range out to whole pages, set VM_LOCKED on its VMAs, then fault every page in (__mm_populate) so none faults later.',
+  },
+  apply_vma_lock_flags: {
+    file: 'mm/mlock.c',
+    why: 'mlock()/munlock(): VMA by VMA through the range; a hole stops it with ENOMEM, the VMAs before it already changed.',
+  },
+  mlock_fixup: {
+    file: 'mm/mlock.c',
+    why: 'Split the VMA at the range’s ends and set or clear VM_LOCKED on the part inside; mm->locked_vm (VmLck) follows.',
+  },
   do_madvise: {
     file: 'mm/madvise.c',
     why: 'madvise(): MADV_DONTNEED drops the pages of a range (later reads see zeros), keeping the VMA.',

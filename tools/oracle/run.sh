@@ -44,7 +44,7 @@ case "$thp" in
 esac
 
 mkdir -p "$build" "$out"
-for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap; do
+for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock; do
 	$cc $cflags -o "$build/$p" "$here/$p.c"
 done
 
@@ -72,6 +72,7 @@ ranges-args-populate ranges args
 ranges-thp-reuse ranges thp-reuse
 madv-free lazyfree
 mremap mremap
+mlock mlock
 '
 
 run_all() {

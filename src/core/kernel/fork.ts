@@ -34,6 +34,7 @@ export function mmAlloc(m: Machine, cpu: number): MmStruct | null {
     pgtablesBytes: 0,
     mmapBase: mmapBase(m),
     totalVm: 0,
+    lockedVm: 0,
     hiwaterRss: 0,
     hiwaterVm: 0,
     users: 1,
@@ -108,7 +109,8 @@ export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): T
     const ok = m.trace.call('dup_mmap', () => {
       for (const v of pmm.vmas) {
         // anon_vma_fork(): the child's VMA gets an anon_vma of its own, chained to the parent's.
-        const cv = { ...v, anonVma: v.anonVma ? m.nextAnonVma++ : 0 };
+        // vm_flags_clear(tmp, VM_LOCKED_MASK): mlock is not inherited (the child's VmLck is 0).
+        const cv = { ...v, flags: v.flags & ~VM.LOCKED, anonVma: v.anonVma ? m.nextAnonVma++ : 0 };
         if (cv.shmem) cv.shmem.users++;
         mm.vmas.push(cv);
         if (v.anonVma && copyPageRange(m, child, v, pmm, cpu) !== 'ok') return false;

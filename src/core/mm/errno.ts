@@ -4,6 +4,7 @@
  */
 export const ERRNO = {
   EINTR: 4,
+  EAGAIN: 11,
   ENOMEM: 12,
   EACCES: 13,
   EFAULT: 14,

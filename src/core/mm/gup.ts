@@ -141,26 +141,66 @@ function populateVmaPageRange(
  */
 export function mmPopulate(m: Machine, task: Task, start: number, len: number, cpu: number): 'ok' | 'oom' {
   return m.trace.call('__mm_populate', () => {
-    const mm = task.mm!;
-    const end = start + pageAlign(m, len);
     let oom = false;
-    for (let nstart = start; nstart < end;) {
-      const vma = vmaFind(mm, nstart, end);
-      if (!vma) break;
-      let nend = Math.min(end, vma.end);
-      if (nstart < vma.start) nstart = vma.start;
-      const from = nstart;
-      const to = nend;
-      const r = m.trace.call('populate_vma_page_range', () =>
-        populateVmaPageRange(m, task, vma, from, to, cpu),
-      );
-      if (typeof r !== 'number') {
-        if (r === 'ENOMEM') oom = true; // ignore_errors: on at the VMA's end
-      } else nend = nstart + r * m.pageSize; // partial: the next round gets the failed page's error
-      nstart = nend;
-    }
+    mmPopulateRange(m, task, start, len, cpu, (err) => {
+      if (err === 'ENOMEM') oom = true; // ignore_errors: on at the next VMA
+      return true;
+    });
     return oom ? 'oom' : 'ok';
   });
+}
+
+/**
+ * __mm_populate(start, len, ignore_errors=0), as mlock() calls it: the first error stops the walk
+ * and is returned (the caller translates it: __mlock_posix_error_return).
+ */
+export function mmPopulateStrict(
+  m: Machine,
+  task: Task,
+  start: number,
+  len: number,
+  cpu: number,
+): Errno | undefined {
+  return m.trace.call('__mm_populate', () => {
+    let error: Errno | undefined;
+    mmPopulateRange(m, task, start, len, cpu, (err) => {
+      error = err;
+      return false;
+    });
+    return error;
+  });
+}
+
+/**
+ * The loop of __mm_populate(): each VMA meeting [start, start + len) through
+ * populate_vma_page_range; a partial result resumes at the failed page, whose error the next round
+ * gets. `onError` says whether to go on at the next VMA (ignore_errors).
+ */
+function mmPopulateRange(
+  m: Machine,
+  task: Task,
+  start: number,
+  len: number,
+  cpu: number,
+  onError: (err: Errno) => boolean,
+): void {
+  const mm = task.mm!;
+  const end = start + pageAlign(m, len);
+  for (let nstart = start; nstart < end;) {
+    const vma = vmaFind(mm, nstart, end);
+    if (!vma) break;
+    let nend = Math.min(end, vma.end);
+    if (nstart < vma.start) nstart = vma.start;
+    const from = nstart;
+    const to = nend;
+    const r = m.trace.call('populate_vma_page_range', () =>
+      populateVmaPageRange(m, task, vma, from, to, cpu),
+    );
+    if (typeof r !== 'number') {
+      if (!onError(r)) return;
+    } else nend = nstart + r * m.pageSize; // partial: the next round gets the failed page's error
+    nstart = nend;
+  }
 }
 
 /**

@@ -107,15 +107,17 @@ function madviseVmaBehavior(
   cpu: number,
 ): Errno | undefined {
   const mm = task.mm!;
+  const vma = vmaFind(mm, start, end)!;
   switch (advice) {
     case 'free': {
-      // madvise_dontneed_free() → madvise_free_single_vma(): anonymous VMAs only
-      const vma = vmaFind(mm, start, end)!;
-      if (vma.shmem) return 'EINVAL';
+      // madvise_dontneed_free_valid_vma(): mlocked memory may not be dropped (only
+      // MADV_DONTNEED_LOCKED may); then madvise_free_single_vma(): anonymous VMAs only
+      if (vma.flags & VM.LOCKED || vma.shmem) return 'EINVAL';
       madviseFreeSingleVma(m, task, start, end, cpu);
       return undefined;
     }
     case 'dontneed':
+      if (vma.flags & VM.LOCKED) return 'EINVAL'; // madvise_dontneed_free_valid_vma()
       // madvise_dontneed_single_vma() → zap_page_range_single_batched(.reclaim_pt = true)
       mm.hiwaterRss = Math.max(mm.hiwaterRss, mm.rss[0]! + mm.rss[1]! + mm.rss[3]!);
       zapRange(m, task, mm, start, end, cpu, true);
@@ -133,6 +135,8 @@ function madviseVmaBehavior(
     }
     case 'cold':
     case 'pageout':
+      // can_madv_lru_vma(): mlocked pages stay off the reclaim path
+      if (vma.flags & VM.LOCKED) return 'EINVAL';
       madviseColdOrPageout(m, task, start, end, advice === 'pageout', cpu);
       return undefined;
     default:

@@ -92,6 +92,8 @@ export interface MmStruct {
   mmapBase: number;
   /** total_vm in pages */
   totalVm: number;
+  /** locked_vm in pages (VmLck): mlock_fixup, mmap(MAP_LOCKED), munmap and mremap keep it */
+  lockedVm: number;
   hiwaterRss: number;
   hiwaterVm: number;
   /** mm_users */

@@ -160,7 +160,9 @@ export interface MmapResult {
 
 /**
  * mmap(NULL or fixed, len, prot, MAP_PRIVATE|MAP_ANONYMOUS or MAP_SHARED|MAP_ANONYMOUS
- * [|MAP_POPULATE] [|MAP_FIXED_NOREPLACE]). `fixed` (page-aligned) asks for that exact address.
+ * [|MAP_POPULATE] [|MAP_FIXED_NOREPLACE] [|MAP_LOCKED]). `fixed` (page-aligned) asks for that exact
+ * address. MAP_LOCKED makes the VMA VM_LOCKED (mm->locked_vm grows: __mmap_complete) and populates
+ * it as MAP_POPULATE does, errors ignored (do_mmap sets *populate for VM_LOCKED).
  */
 export function doMmap(
   m: Machine,
@@ -171,6 +173,7 @@ export function doMmap(
   populate: boolean,
   cpu: number,
   fixed?: number,
+  locked = false,
 ): MmapResult {
   return m.trace.call('do_mmap', () => {
     const mm = task.mm!;
@@ -189,6 +192,7 @@ export function doMmap(
     let flags = protToVmFlags(prot) | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC;
     if (shared) flags |= VM.SHARED | VM.MAYSHARE;
     else if (flags & VM.WRITE) flags |= VM.ACCOUNT; // private writable memory is charged to overcommit
+    if (locked) flags |= VM.LOCKED;
     const vma: Vma = {
       start: addr,
       end: addr + len,
@@ -207,7 +211,8 @@ export function doMmap(
     mergeVmas(mm, m.pageSize);
     mm.totalVm += len / ps;
     mm.hiwaterVm = Math.max(mm.hiwaterVm, mm.totalVm);
-    if (populate) {
+    if (locked) mm.lockedVm += len / ps; // __mmap_complete()
+    if (populate || locked) {
       // mm_populate(): errors are ignored (the mapping stays); only a fault that ran out of memory
       // is reported, so the runner can say why pages are missing.
       const r = mmPopulate(m, task, addr, len, cpu);
@@ -232,6 +237,7 @@ export function doMunmap(m: Machine, task: Task, start: number, end: number, cpu
     mm.vmas = mm.vmas.filter((v) => !gone.includes(v));
     for (const v of gone) {
       mm.totalVm -= (v.end - v.start) / ps;
+      if (v.flags & VM.LOCKED) mm.lockedVm -= (v.end - v.start) / ps; // vms_complete_munmap_vmas()
       if (v.shmem && --v.shmem.users === 0) shmemRelease(m, v.shmem, cpu);
     }
     freePgtables(m, mm, start, end, cpu);

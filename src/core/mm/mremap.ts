@@ -16,7 +16,8 @@ import type { Machine } from '../machine.ts';
 import type { Errno } from './errno.ts';
 import { splitHugePmd } from './huge_memory.ts';
 import { doMunmap, findVma, getUnmappedArea, mergeAllVmas, pageAlign, splitVma, vmaFind } from './mmap.ts';
-import type { Task, Vma } from './mm_types.ts';
+import { mmPopulate } from './gup.ts';
+import { VM, type Task, type Vma } from './mm_types.ts';
 import { clearEntry, readEntry, walkAlloc, walkTable, WALK_HUGE, writeEntry } from './pgtable.ts';
 import { flushTlbMmRange } from './tlb.ts';
 
@@ -110,10 +111,17 @@ export function sysMremap(
     if (addr + oldLen === vma.end && end <= taskSize && !vmaFind(mm, vma.end, end)) {
       m.trace.call('expand_vma_in_place', () => {
         const grow = (end - vma.end) / ps;
+        const oldEnd = vma.end;
         vma.end = end;
         mm.totalVm += grow;
         mm.hiwaterVm = Math.max(mm.hiwaterVm, mm.totalVm);
         mergeAllVmas(m, mm);
+        // vrm_stat_account(): a locked VMA's growth counts in locked_vm, and the new part is
+        // populated (mm_populate, errors ignored) as mlock would
+        if (vma.flags & VM.LOCKED) {
+          mm.lockedVm += grow;
+          mmPopulate(m, task, oldEnd, end - oldEnd, cpu);
+        }
       });
       return { addr };
     }
@@ -170,11 +178,18 @@ function moveVma(
       mergeAllVmas(m, mm);
       return -1;
     }
+    // vrm_stat_account(): the new VMA's pages count in locked_vm; the old one's leave with its
+    // munmap — but DONTUNMAP's dontunmap_complete() clears VM_LOCKED on the old VMA without
+    // taking its pages off locked_vm (the record: VmLck grows by the whole length)
+    if (moved.flags & VM.LOCKED) mm.lockedVm += newLen / ps;
     if (dontunmap) {
       // the old VMA keeps its place, empty; its anon_vma goes (unlink_anon_vmas), so a fault
       // there starts a new one
       old.anonVma = 0;
+      old.flags &= ~VM.LOCKED;
     } else doMunmap(m, task, addr, addr + oldLen, cpu);
+    // mremap's mm_populate of the part a locked move grew
+    if (moved.flags & VM.LOCKED && newLen > oldLen) mmPopulate(m, task, dest + oldLen, newLen - oldLen, cpu);
     // No merge with the new neighbours: an anonymous VMA's vm_pgoff still counts from its old
     // address, so the kernel's vma_merge finds it discontiguous with them (a VMA moved next to
     // the range MREMAP_DONTUNMAP left behind stays a VMA of its own, as on 6.18).

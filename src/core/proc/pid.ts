@@ -60,7 +60,7 @@ export function procStatus(m: Machine, t: Task): string {
     out +=
       statusLine('VmPeak', kb(m, Math.max(mm.hiwaterVm, mm.totalVm))) +
       statusLine('VmSize', kb(m, mm.totalVm)) +
-      statusLine('VmLck', 0) +
+      statusLine('VmLck', kb(m, mm.lockedVm)) +
       statusLine('VmPin', 0) +
       statusLine('VmHWM', kb(m, Math.max(mm.hiwaterRss, rss))) +
       statusLine('VmRSS', kb(m, rss)) +
@@ -191,6 +191,8 @@ interface Mss {
   anonHuge: number;
   swap: number;
   swapPss: number;
+  /** pss of the pages of VM_LOCKED VMAs (smaps_page_accumulate's pss_locked) */
+  pssLocked: number;
 }
 
 const PSS_SHIFT = 12;
@@ -213,6 +215,7 @@ function emptyMss(): Mss {
     anonHuge: 0,
     swap: 0,
     swapPss: 0,
+    pssLocked: 0,
   };
 }
 
@@ -254,6 +257,7 @@ function accountVma(m: Machine, t: Task, v: Vma, mss: Mss): void {
     } else if (dirty) mss.privateDirty += ps;
     else mss.privateClean += ps;
     mss.pss += pss;
+    if (v.flags & VM.LOCKED) mss.pssLocked += pss;
     if (dirty) mss.pssDirty += pss;
     if (anon) mss.pssAnon += pss;
     else if (flags & PG.swapbacked) mss.pssShmem += pss;
@@ -291,7 +295,7 @@ function mssLines(mss: Mss, rollup: boolean): string {
     smapsField('Private_Hugetlb', 0) +
     smapsField('Swap', k(mss.swap)) +
     smapsField('SwapPss', p(mss.swapPss)) +
-    smapsField('Locked', 0);
+    smapsField('Locked', p(mss.pssLocked));
   return out;
 }
 

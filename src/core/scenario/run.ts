@@ -17,6 +17,7 @@ import {
 import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { mmPopulate } from '../mm/gup.ts';
+import { sysMlock, sysMunlock } from '../mm/mlock.ts';
 import { sysMremap } from '../mm/mremap.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
@@ -1022,7 +1023,7 @@ export class Session {
       throw new ScenarioError(
         s.line,
         s.cmdCol,
-        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, munmap, mremap, fork, exit)`,
+        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, exit)`,
       );
     if (p.task.state !== 'R')
       throw new ScenarioError(s.line, s.cmdCol, `${p.name} is no longer running (${p.task.exit})`);
@@ -1035,8 +1036,8 @@ export class Session {
     };
     switch (op.text) {
       case 'mmap': {
-        if (a.length < 4 || a.length > 7)
-          argc(4, 'mmap <region> <length> none|r|rw [shared] [populate] [at=<address>]');
+        if (a.length < 4 || a.length > 8)
+          argc(4, 'mmap <region> <length> none|r|rw [shared] [populate] [locked] [at=<address>]');
         const name = a[1]!;
         if (p.regions.has(name.text))
           throw new ScenarioError(s.line, name.col, `${p.name} already has a region named '${name.text}'`);
@@ -1048,10 +1049,12 @@ export class Session {
           throw new ScenarioError(s.line, a[3]!.col, `protection must be none, r or rw, not '${prot}'`);
         let shared = false;
         let populate = false;
+        let locked = false;
         let fixed: number | undefined;
         for (const f of a.slice(4)) {
           if (f.text === 'shared' && !shared) shared = true;
           else if (f.text === 'populate' && !populate) populate = true;
+          else if (f.text === 'locked' && !locked) locked = true;
           else if (f.text.startsWith('at=') && fixed === undefined) {
             fixed = parseNumber(f.text.slice(3));
             if (fixed === undefined)
@@ -1060,20 +1063,22 @@ export class Session {
             throw new ScenarioError(
               s.line,
               f.col,
-              `mmap: unknown flag '${f.text}' (shared, populate, at=<address>)`,
+              `mmap: unknown flag '${f.text}' (shared, populate, locked, at=<address>)`,
             );
         }
         const pages = Math.ceil(len / ps);
-        if (populate) {
+        if (populate || locked) {
           this.budget(s, a[2]!, 'accesses', pages);
-          // MAP_POPULATE writes every page of a private writable mapping; a read populate maps
-          // the zero page and writes only page tables (one per 512 entries)
+          // MAP_POPULATE (and MAP_LOCKED) write every page of a private writable mapping; a read
+          // populate maps the zero page and writes only page tables (one per 512 entries)
           this.hostMemory(s, a[2]!, prot === 'rw' && !shared ? pages : 0, tablePages(pages));
         }
         // A populate of more than a slice: mmap now, then __mm_populate() over the range a slice at
         // a time (the same page-by-page GUP loop the whole call runs; PROT_NONE populates nothing).
-        const slicedPopulate = populate && prot !== 'none' && pages > (this.opts.slice ?? STATEMENT_SLICE);
-        const r = doMmap(m, t, len, prot, shared, populate && !slicedPopulate, cpu, fixed);
+        // MAP_LOCKED populates inside the call, whole.
+        const slicedPopulate =
+          populate && !locked && prot !== 'none' && pages > (this.opts.slice ?? STATEMENT_SLICE);
+        const r = doMmap(m, t, len, prot, shared, populate && !slicedPopulate, cpu, fixed, locked);
         if (r.addr < 0) {
           this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);
           return;
@@ -1210,6 +1215,21 @@ export class Session {
         if (err) this.out(`${p.name}: mprotect: ${err}\n`);
         return;
       }
+      case 'mlock':
+      case 'munlock': {
+        argc(4, `${op.text} <region> <offset> <length>`);
+        const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+        let err;
+        if (op.text === 'mlock') {
+          const pages = Math.ceil(len / ps) + 1;
+          this.budget(s, a[3]!, 'accesses', pages);
+          // mlock populates: a writable private range is written page by page (at most)
+          this.hostMemory(s, a[3]!, pages, tablePages(pages));
+          err = sysMlock(m, t, start, len, cpu);
+        } else err = sysMunlock(m, t, start, len);
+        if (err) this.out(`${p.name}: ${op.text}: ${err}\n`);
+        return;
+      }
       case 'munmap': {
         if (a.length !== 2 && a.length !== 4) argc(2, 'munmap <region> [<offset> <length>]');
         const r = p.regions.get(a[1]!.text);
@@ -1314,7 +1334,7 @@ export class Session {
         throw new ScenarioError(
           s.line,
           op.col,
-          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, munmap, mremap, fork, exit)`,
+          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, exit)`,
         );
     }
   }
