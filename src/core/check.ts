@@ -219,7 +219,9 @@ function checkUserTlb(m: Machine, errs: string[]): void {
   const byCtx = new Map<number, MmStruct>();
   for (const t of m.tasks.values()) if (t.mm) byCtx.set(t.mm.ctxId, t.mm);
   const e = { lo: 0, hi: 0 };
+  // at most about 50 reports: the `return` inside the loop leaves one CPU, so each CPU checks too
   m.tlb.cpus.forEach((t, cpu) => {
+    if (errs.length > 50) return;
     for (const x of t.entries) {
       if (!x || x.kernel) continue;
       const mm = m.tlb.usePcid ? byCtx.get(t.asidCtx[x.pcid - 1] ?? 0) : t.loadedMm;
