@@ -41,7 +41,12 @@ test('mremap grow and move run their scenario lines; the pages keep their frames
   await bar.getByRole('button', { name: 'mremap move' }).click();
   await app.idle();
   await expect(ran).toContainText('A mremap r1 0x0 64K 64K maymove dontunmap');
-  // r1 names the moved range now: the same frames at a new address
+  // Part of r1 moved: r1 keeps its 32 pages, the 16 it gave up are empty (DONTUNMAP)...
+  expect(await page.evaluate(() => window.__mmlab!.pageCount)).toBe(32);
+  expect(await page.evaluate(() => window.__mmlab!.pageState(0))).toBe(VPage.Untouched);
+  // ...and the moved pages are a region of their own: the same frames at a new address.
+  await page.getByTitle('The region shown').selectOption('r1_moved');
+  await app.idle();
   expect(await page.evaluate(() => window.__mmlab!.pageCount)).toBe(16);
   expect(await pfns()).toEqual(before);
   await app.screenshot('mremap-moved');
