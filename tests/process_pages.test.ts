@@ -4,12 +4,11 @@
  * of the machine, and an operation that changed one page must move one page, not the region.
  */
 import { describe, expect, it } from 'vitest';
-import { processPageStates } from '../src/core/inspect.ts';
-import { isHugeZeroPfn } from '../src/core/mm/huge_memory.ts';
 import { VPageState } from '../src/core/shared/page_state.ts';
 import { MachineClient, type Transport } from '../src/worker/client.ts';
 import { MachineHost } from '../src/worker/host.ts';
-import { VPAGE_HUGE_ZERO, type ProcessPagesReply, type WorkerMessage } from '../src/worker/protocol.ts';
+import { walkWindow } from '../src/worker/process_pages.ts';
+import type { ProcessPagesReply, WorkerMessage } from '../src/worker/protocol.ts';
 
 /** A client over a host this test can also look into (the in-process transport hides its host). */
 function setup() {
@@ -41,9 +40,7 @@ function fresh(host: MachineHost, proc: string, region: string) {
   const r = p.regions.get(region)!;
   const n = Math.ceil(r.len / h.m.pageSize);
   const pfns = new Float64Array(n);
-  const states = processPageStates(h.m, p.task, r.start, n, pfns);
-  for (let i = 0; i < n; i++)
-    if (states[i] === VPageState.Huge && isHugeZeroPfn(h.m, pfns[i]!)) states[i] = VPAGE_HUGE_ZERO;
+  const states = walkWindow(h.m, p.task, r.start, n, pfns);
   return { states: Array.from(states), pfns: Array.from(pfns) };
 }
 

@@ -219,8 +219,11 @@ function reclassify(m: Machine, w: Window): void {
   }
 }
 
-/** processPageStates() for a window, with the huge zero folio told apart from a THP. */
-function walkWindow(
+/**
+ * processPageStates() for a window, with the huge zero folio told apart from a THP: the whole walk
+ * every answer is measured against (tests/process_pages.test.ts).
+ */
+export function walkWindow(
   m: Machine,
   task: Task,
   start: number,
