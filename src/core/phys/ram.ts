@@ -136,6 +136,14 @@ export class PhysicalRam {
     this.written[ci]! |= ((2 << last) - 1) & ~((1 << first) - 1);
   }
 
+  /**
+   * Note a write of at most 8 naturally aligned bytes at `addr` in chunk ci: it stays inside one
+   * 4 KiB block (the page-table entry writes of the fault path come here: no range arithmetic).
+   */
+  private markBlock(ci: number, addr: number): void {
+    this.written[ci]! |= 1 << ((addr & CHUNK_MASK) >>> BLOCK_SHIFT);
+  }
+
   /** Give chunk ci's host memory back: it reads as zeros from now on. */
   private drop(ci: number): void {
     const c = this.chunks[ci]!;
@@ -167,8 +175,9 @@ export class PhysicalRam {
 
   writeU8(addr: number, v: number): void {
     this.check(addr, 1);
-    this.back(Math.floor(addr / CHUNK_SIZE))[addr & CHUNK_MASK] = v;
-    this.mark(addr, 1);
+    const ci = Math.floor(addr / CHUNK_SIZE);
+    this.back(ci)[addr & CHUNK_MASK] = v;
+    this.markBlock(ci, addr);
   }
 
   /** 32-bit little-endian load; page-table entries are read as two of these (see arch/pgtable.ts). */
@@ -180,12 +189,13 @@ export class PhysicalRam {
     return 0;
   }
 
+  /** 32-bit little-endian store: addr must be 4-byte aligned (entries, swap-in words). */
   writeU32(addr: number, value: number): void {
     this.check(addr, 4);
     const ci = Math.floor(addr / CHUNK_SIZE);
     this.back(ci);
     this.views[ci]!.setUint32(addr & CHUNK_MASK, value >>> 0, true);
-    this.mark(addr, 4);
+    this.markBlock(ci, addr);
   }
 
   /** 64-bit little-endian load (page-table entries): addr must be 8-byte aligned. */
@@ -201,7 +211,7 @@ export class PhysicalRam {
     const ci = Math.floor(addr / CHUNK_SIZE);
     this.back(ci);
     this.views[ci]!.setBigUint64(addr & CHUNK_MASK, value, true);
-    this.mark(addr, 8);
+    this.markBlock(ci, addr);
   }
 
   /** Copy `len` bytes starting at `addr` into a new array (for hexdumps). */
