@@ -31,6 +31,10 @@ interface ModelRegion {
   obj: number | null;
   /** protection per page */
   prot: Prot[];
+  /** MADV_WIPEONFORK per page: a child gets these pages empty */
+  wipe: boolean[];
+  /** MADV_DONTFORK on the whole region: a child does not get it */
+  dontfork: boolean;
 }
 interface ModelProc {
   task: Task;
@@ -67,7 +71,15 @@ type Op =
     }
   | { k: 'exit'; p: number }
   | { k: 'migrate'; p: number; cpu: number }
-  | { k: 'mremap'; p: number; r: number; pages: number; maymove: boolean; dontunmap: boolean };
+  | { k: 'mremap'; p: number; r: number; pages: number; maymove: boolean; dontunmap: boolean }
+  | {
+      k: 'forkflag';
+      p: number;
+      r: number;
+      page: number;
+      n: number;
+      advice: 'dontfork' | 'dofork' | 'wipeonfork' | 'keeponfork';
+    };
 
 /**
  * Random programs. `maxPages` bounds region sizes and `span` the pages one read, write, dontneed
@@ -120,6 +132,17 @@ const opArbFor = (maxPages: number, span: number): fc.Arbitrary<Op> =>
       }),
     })),
     { weight: 1, arbitrary: fc.record({ k: fc.constant('exit' as const), p: fc.nat() }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        k: fc.constant('forkflag' as const),
+        p: fc.nat(),
+        r: fc.nat(),
+        page: fc.nat(),
+        n: fc.integer({ min: 1, max: span }),
+        advice: fc.constantFrom('dontfork', 'dofork', 'wipeonfork', 'wipeonfork', 'keeponfork'),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('migrate' as const), p: fc.nat(), cpu: fc.nat() }) },
     {
       weight: 2,
@@ -151,7 +174,7 @@ function focusedPrograms(kinds: Op['k'][], boost: Op['k'][]): fc.Arbitrary<Op[]>
 }
 
 /** What the programs did, for the tests that must see it happen. */
-const seen = { mremapMoves: 0 };
+const seen = { mremapMoves: 0, flaggedForks: 0 };
 
 function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
   const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2, ...cfg });
@@ -217,6 +240,8 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
           pages: op.pages,
           obj,
           prot: new Array<Prot>(op.pages).fill(op.prot),
+          wipe: new Array<boolean>(op.pages).fill(false),
+          dontfork: false,
         });
         break;
       }
@@ -267,8 +292,14 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         if (!p || alive().length >= 4) break;
         const t = forkTask(m, p.task, `P${procs.length}`, cpu);
         if (!t) break;
-        const regions = new Map([...p.regions].map(([k, r]) => [k, { ...r, prot: [...r.prot] }]));
-        procs.push({
+        // MADV_DONTFORK regions stay behind; MADV_WIPEONFORK pages reach the child empty
+        if ([...p.regions.values()].some((r) => r.dontfork || r.wipe.includes(true))) seen.flaggedForks++;
+        const regions = new Map(
+          [...p.regions]
+            .filter(([, r]) => !r.dontfork)
+            .map(([k, r]) => [k, { ...r, prot: [...r.prot], wipe: [...r.wipe] }]),
+        );
+        const child: ModelProc = {
           task: t,
           alive: true,
           regions,
@@ -276,7 +307,17 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
           lazy: new Set(p.lazy),
           exact: new Set(p.exact),
           cpu,
-        });
+        };
+        // the kernel's side of it: the child has no VMA where the parent said DONTFORK, and one
+        // at the start of every other region
+        for (const r of p.regions.values()) expect(findVma(t.mm!, r.start) === undefined).toBe(r.dontfork);
+        const kept = (va: number) => {
+          const at = lookup(child, va);
+          return at !== undefined && !at.r.wipe[Math.floor(at.off / PS)];
+        };
+        for (const a of [...child.mem.keys()]) if (!kept(a)) child.mem.delete(a);
+        for (const set of [child.lazy, child.exact]) for (const a of [...set]) if (!kept(a)) set.delete(a);
+        procs.push(child);
         break;
       }
       case 'munmap': {
@@ -366,10 +407,39 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         moveSet(p.lazy);
         moveSet(p.exact);
         const prot = Array.from({ length: pages }, (_, i) => r.prot[Math.min(i, r.pages - 1)]!);
-        p.regions.set(name, { start: to, pages, obj: null, prot });
+        const wipe = Array.from({ length: pages }, (_, i) => r.wipe[Math.min(i, r.pages - 1)]!);
+        p.regions.set(name, { start: to, pages, obj: null, prot, wipe, dontfork: r.dontfork });
         // MREMAP_DONTUNMAP leaves the old range mapped, empty: it reads zeros again
         if (op.dontunmap)
-          p.regions.set(`r${nextRegion++}`, { start: r.start, pages: r.pages, obj: null, prot: [...r.prot] });
+          p.regions.set(`r${nextRegion++}`, {
+            start: r.start,
+            pages: r.pages,
+            obj: null,
+            prot: [...r.prot],
+            wipe: [...r.wipe],
+            dontfork: r.dontfork,
+          });
+        break;
+      }
+      case 'forkflag': {
+        // MADV_DONTFORK/DOFORK of a whole region, MADV_WIPEONFORK/KEEPONFORK of some of its pages:
+        // flags only (what a later fork gives the child), nothing a process reads changes now
+        if (!p) break;
+        const reg = regionOf(p, op.r);
+        if (!reg) break;
+        const r = reg[1];
+        if (op.advice === 'dontfork' || op.advice === 'dofork') {
+          expect(doMadvise(m, p.task, r.start, r.start + r.pages * PS, op.advice, cpu)).toBeUndefined();
+          r.dontfork = op.advice === 'dontfork';
+          break;
+        }
+        const first = op.page % r.pages;
+        const n = Math.min(op.n, r.pages - first);
+        const s = r.start + first * PS;
+        // private anonymous memory only: shared memory is EINVAL for WIPEONFORK
+        const bad = op.advice === 'wipeonfork' && r.obj !== null;
+        expect(doMadvise(m, p.task, s, s + n * PS, op.advice, cpu)).toBe(bad ? 'EINVAL' : undefined);
+        if (!bad) for (let i = 0; i < n; i++) r.wipe[first + i] = op.advice === 'wipeonfork';
         break;
       }
       case 'migrate':
@@ -415,6 +485,44 @@ describe('process properties', () => {
     );
     // the programs must really have moved regions (their PTEs), not only resized them in place
     expect(seen.mremapMoves).toBeGreaterThan(moves);
+  });
+
+  it('MADV_DONTFORK / MADV_WIPEONFORK: a child lacks the DONTFORK regions and reads zeros where it was wiped', () => {
+    // Random programs rarely read back the very byte a wiped page held, so this one does: a
+    // written region, flags on part of it (or all), a fork, then both processes read every byte
+    // written (a read with the write's `byte` touches the same offsets) and write again.
+    const forks = seen.flaggedForks;
+    fc.assert(
+      fc.property(
+        fc.record({
+          page: fc.nat(15),
+          n: fc.integer({ min: 1, max: 16 }),
+          advice: fc.constantFrom('dontfork', 'wipeonfork', 'keeponfork'),
+          second: fc.constantFrom('dofork', 'wipeonfork', 'keeponfork'),
+          byte: fc.integer({ min: 1, max: 255 }),
+          shared: fc.boolean(),
+          childCpu: fc.nat(1),
+        }),
+        ({ page, n, advice, second, byte, shared, childCpu }) => {
+          const all = { r: 0, page: 0, n: 16, byte };
+          runOps([
+            { k: 'mmap', p: 0, pages: 16, prot: 'rw', shared, populate: false },
+            { k: 'write', p: 0, ...all },
+            { k: 'forkflag', p: 0, r: 0, page, n, advice },
+            { k: 'forkflag', p: 0, r: 0, page: (page + 5) % 16, n, advice: second },
+            { k: 'fork', p: 0 },
+            { k: 'migrate', p: 1, cpu: childCpu },
+            { k: 'read', p: 1, ...all },
+            { k: 'read', p: 0, ...all },
+            { k: 'write', p: 1, ...all, byte: byte ^ 0xff },
+            { k: 'read', p: 0, ...all },
+            { k: 'read', p: 1, ...all, byte: byte ^ 0xff },
+          ]);
+        },
+      ),
+      { numRuns: 60 },
+    );
+    expect(seen.flaggedForks).toBeGreaterThan(forks);
   });
 
   it('MADV_PAGEOUT: a page swapped out reads back what was written, on whichever CPU', () => {

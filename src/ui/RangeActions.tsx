@@ -40,6 +40,27 @@ const MADVISE: { advice: Extract<RangeOp, { op: 'madvise' }>['advice']; title: s
   { advice: 'nohugepage', title: 'MADV_NOHUGEPAGE: no THP here' },
 ];
 
+/** The rarer advices, in a menu so the bar stays two short rows. */
+const MADVISE_MORE: { advice: Extract<RangeOp, { op: 'madvise' }>['advice']; title: string }[] = [
+  { advice: 'cold', title: 'MADV_COLD: deactivate the pages (inactive LRU); they stay mapped' },
+  {
+    advice: 'pageout',
+    title:
+      'MADV_PAGEOUT: reclaim the pages now (to swap, after swapon; zero-filled ones only set a zeromap bit)',
+  },
+  {
+    advice: 'dontfork',
+    title: 'MADV_DONTFORK: a later fork leaves these pages out of the child (VM_DONTCOPY, "dc")',
+  },
+  { advice: 'dofork', title: 'MADV_DOFORK: undo MADV_DONTFORK' },
+  {
+    advice: 'wipeonfork',
+    title:
+      'MADV_WIPEONFORK: a later fork gives the child these pages empty, reading zeros (VM_WIPEONFORK, "wf"; private memory only)',
+  },
+  { advice: 'keeponfork', title: 'MADV_KEEPONFORK: undo MADV_WIPEONFORK' },
+];
+
 export function RangeActions() {
   const controller = useController();
   useProcessView((s) => s.range);
@@ -80,6 +101,45 @@ export function RangeActions() {
             onClick={() => run({ op: 'madvise', advice: m.advice })}
           >
             {m.advice}
+          </button>
+        ))}
+        <select
+          aria-label="more madvise"
+          title="More madvise advices: pick one to run it on the selected pages"
+          disabled={disabled}
+          value=""
+          onChange={(e) => {
+            const m = MADVISE_MORE.find((x) => x.advice === e.target.value);
+            if (m) run({ op: 'madvise', advice: m.advice });
+          }}
+        >
+          <option value="">more…</option>
+          {MADVISE_MORE.map((m) => (
+            <option
+              key={m.advice}
+              value={m.advice}
+              title={title({ op: 'madvise', advice: m.advice }, m.title)}
+            >
+              {m.advice}
+            </option>
+          ))}
+        </select>
+      </span>
+      <span className="range-group">
+        {(['mlock', 'munlock'] as const).map((op) => (
+          <button
+            key={op}
+            type="button"
+            disabled={disabled}
+            title={title(
+              { op },
+              op === 'mlock'
+                ? 'mlock(): lock the pages in memory (VM_LOCKED, VmLck) and fault them in'
+                : 'munlock(): the pages may be reclaimed again',
+            )}
+            onClick={() => run({ op })}
+          >
+            {op}
           </button>
         ))}
       </span>

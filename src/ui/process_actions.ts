@@ -4,6 +4,7 @@
  * A click that changes a page's mapping is remembered (process_view.ts lastChange) so the mapping
  * links can animate it, and the new frame is brought into the frame grid's view.
  */
+import type { Advice } from '../core/shared/madvise_advice.ts';
 import { VPageState } from '../core/shared/page_state.ts';
 import { VPAGE_HUGE_ZERO, type RanReply } from '../worker/protocol.ts';
 import type { AppController } from './controller.ts';
@@ -84,11 +85,10 @@ export function revealFrame(c: AppController, pfn: number): void {
 
 /** What a range control does, as the scenario language spells it. */
 export type RangeOp =
-  | {
-      op: 'madvise';
-      advice: 'dontneed' | 'free' | 'populate_read' | 'populate_write' | 'hugepage' | 'nohugepage';
-    }
+  | { op: 'madvise'; advice: Advice }
   | { op: 'mprotect'; prot: 'none' | 'r' | 'rw' }
+  /** mlock()/munlock() of the range (the scenario statements of the same names) */
+  | { op: 'mlock' | 'munlock' }
   | { op: 'munmap' }
   /**
    * mremap of the range: `grow` to twice its length (in place, or moved with MREMAP_MAYMOVE),

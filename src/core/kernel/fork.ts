@@ -86,6 +86,7 @@ export function spawnTask(m: Machine, comm: string, cpu: number): Task | null {
 /**
  * copy_process() → dup_mm() → dup_mmap(): the child gets copies of the VMAs; page tables are
  * copied only for VMAs with an anon_vma (vma_needs_copy) — the others fault in again on demand.
+ * MADV_DONTFORK (VM_DONTCOPY) VMAs are left out; MADV_WIPEONFORK ones are copied empty.
  */
 export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): Task | null {
   return m.trace.call('kernel_clone', () => {
@@ -105,18 +106,27 @@ export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): T
     m.tasks.set(child.pid, child);
     mm.mmapBase = pmm.mmapBase;
     mm.totalVm = pmm.totalVm;
-    mm.hiwaterVm = pmm.totalVm;
     const ok = m.trace.call('dup_mmap', () => {
       for (const v of pmm.vmas) {
-        // anon_vma_fork(): the child's VMA gets an anon_vma of its own, chained to the parent's.
+        if (v.flags & VM.DONTCOPY) {
+          // MADV_DONTFORK: the VMA is left out; vm_stat_account(mm, flags, -vma_pages(mpnt))
+          mm.totalVm -= (v.end - v.start) / m.pageSize;
+          continue;
+        }
+        // anon_vma_fork(): the child's VMA gets an anon_vma of its own, chained to the parent's;
+        // a VM_WIPEONFORK one gets "a clean slate": no anon_vma until its first fault, and
+        // copy_page_range() is skipped, so the parent's PTEs stay writable (no COW on either side).
         // vm_flags_clear(tmp, VM_LOCKED_MASK): mlock is not inherited (the child's VmLck is 0).
-        const cv = { ...v, flags: v.flags & ~VM.LOCKED, anonVma: v.anonVma ? m.nextAnonVma++ : 0 };
+        const wipe = (v.flags & VM.WIPEONFORK) !== 0;
+        const cv = { ...v, flags: v.flags & ~VM.LOCKED, anonVma: v.anonVma && !wipe ? m.nextAnonVma++ : 0 };
         if (cv.shmem) cv.shmem.users++;
         mm.vmas.push(cv);
-        if (v.anonVma && copyPageRange(m, child, v, pmm, cpu) !== 'ok') return false;
+        if (v.anonVma && !wipe && copyPageRange(m, child, v, pmm, cpu) !== 'ok') return false;
       }
       return true;
     });
+    // dup_mm(): hiwater_vm = total_vm, after dup_mmap left the VM_DONTCOPY VMAs out
+    mm.hiwaterVm = mm.totalVm;
     // dup_mmap() ends with flush_tlb_mm(oldmm): the parent's PTEs were write-protected for COW.
     flushTlbMmRange(m, pmm, 0, m.pgtableArch.taskSize);
     if (m.trace.on)

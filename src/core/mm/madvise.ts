@@ -17,13 +17,26 @@ import { flushTlbMmRange } from './tlb.ts';
 import { reclaimPages, type IsolatedFolio } from './vmscan.ts';
 import type { Machine } from '../machine.ts';
 import type { Errno } from './errno.ts';
+import type { Advice } from '../shared/madvise_advice.ts';
 import { madvisePopulate } from './gup.ts';
 import { vmNormalPage, zapRange } from './memory.ts';
 import { VM, type MmStruct, type Task } from './mm_types.ts';
 import { mergeAllVmas, pageAlign, splitVma, vmaFind } from './mmap.ts';
 
-export type Advice =
-  'dontneed' | 'free' | 'populate_read' | 'populate_write' | 'hugepage' | 'nohugepage' | 'cold' | 'pageout';
+export type { Advice } from '../shared/madvise_advice.ts';
+
+/**
+ * The advices that only change the VMA's flags (madvise_update_vma): the VMA is split to the range,
+ * its flags set, and it merges again with neighbours whose flags now match.
+ */
+const FLAG_ADVICE: Partial<Record<Advice, { set: number; clear: number }>> = {
+  hugepage: { set: VM.HUGEPAGE, clear: VM.NOHUGEPAGE },
+  nohugepage: { set: VM.NOHUGEPAGE, clear: VM.HUGEPAGE },
+  dontfork: { set: VM.DONTCOPY, clear: 0 },
+  dofork: { set: 0, clear: VM.DONTCOPY },
+  wipeonfork: { set: VM.WIPEONFORK, clear: 0 },
+  keeponfork: { set: 0, clear: VM.WIPEONFORK },
+};
 
 /**
  * SYSCALL_DEFINE3(madvise) → madvise_should_skip(): an unaligned start, or a range that wraps, is
@@ -57,7 +70,7 @@ export function doMadvise(
     if (advice === 'populate_read' || advice === 'populate_write')
       return madvisePopulate(m, task, start, end, advice === 'populate_write', cpu);
     const r = madviseWalkVmas(m, task, start, end, advice, cpu);
-    if (advice === 'hugepage' || advice === 'nohugepage') mergeAllVmas(m, task.mm!);
+    if (FLAG_ADVICE[advice]) mergeAllVmas(m, task.mm!);
     return r;
   });
 }
@@ -122,17 +135,19 @@ function madviseVmaBehavior(
       mm.hiwaterRss = Math.max(mm.hiwaterRss, mm.rss[0]! + mm.rss[1]! + mm.rss[3]!);
       zapRange(m, task, mm, start, end, cpu, true);
       return undefined;
+    case 'wipeonfork':
+      // "MADV_WIPEONFORK is only supported on anonymous memory": not file-backed, not VM_SHARED
+      // (MAP_SHARED|MAP_ANONYMOUS is shmem, a file underneath)
+      if (vma.shmem || vma.flags & VM.SHARED) return 'EINVAL';
+      return madviseUpdateVma(m, task, start, end, advice);
     case 'hugepage':
-    case 'nohugepage': {
-      // hugepage_madvise() then madvise_update_vma() → vma_modify_flags(): the VMA is split to
-      // the range first (and a huge PMD across a new boundary with it)
-      splitVma(m, task, start);
-      splitVma(m, task, end);
-      const v = vmaFind(mm, start, end)!;
-      if (advice === 'hugepage') v.flags = (v.flags | VM.HUGEPAGE) & ~VM.NOHUGEPAGE;
-      else v.flags = (v.flags | VM.NOHUGEPAGE) & ~VM.HUGEPAGE;
-      return undefined;
-    }
+    case 'nohugepage':
+    case 'dontfork':
+    case 'dofork':
+    case 'keeponfork':
+      // hugepage_madvise() for the first two; MADV_DOFORK refuses VM_IO and MADV_KEEPONFORK
+      // VM_DROPPABLE, neither of which the model has
+      return madviseUpdateVma(m, task, start, end, advice);
     case 'cold':
     case 'pageout':
       // can_madv_lru_vma(): mlocked pages stay off the reclaim path
@@ -142,6 +157,19 @@ function madviseVmaBehavior(
     default:
       return undefined;
   }
+}
+
+/**
+ * madvise_update_vma() → vma_modify_flags(): the VMA is split to the range first (and a huge PMD
+ * across a new boundary with it), then its flags change; doMadvise merges afterwards.
+ */
+function madviseUpdateVma(m: Machine, task: Task, start: number, end: number, advice: Advice): undefined {
+  const { set, clear } = FLAG_ADVICE[advice]!;
+  splitVma(m, task, start);
+  splitVma(m, task, end);
+  const v = vmaFind(task.mm!, start, end)!;
+  v.flags = (v.flags | set) & ~clear;
+  return undefined;
 }
 
 /**

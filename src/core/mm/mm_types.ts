@@ -16,8 +16,12 @@ export const VM = {
   MAYSHARE: 0x80,
   GROWSDOWN: 0x100,
   LOCKED: 0x2000,
+  /** MADV_DONTFORK: dup_mmap leaves the VMA out of the child */
+  DONTCOPY: 0x20000,
   ACCOUNT: 0x100000,
   NORESERVE: 0x200000,
+  /** MADV_WIPEONFORK: the child gets the VMA empty (anonymous private memory only) */
+  WIPEONFORK: 0x2000000,
   HUGEPAGE: 0x20000000,
   NOHUGEPAGE: 0x40000000,
 } as const;
@@ -34,8 +38,10 @@ export const VM_FLAG_MNEMONICS: [number, string][] = [
   [VM.MAYSHARE, 'ms'],
   [VM.GROWSDOWN, 'gd'],
   [VM.LOCKED, 'lo'],
+  [VM.DONTCOPY, 'dc'],
   [VM.ACCOUNT, 'ac'],
   [VM.NORESERVE, 'nr'],
+  [VM.WIPEONFORK, 'wf'],
   [VM.HUGEPAGE, 'hg'],
   [VM.NOHUGEPAGE, 'nh'],
 ];

@@ -58,6 +58,7 @@ import {
 } from '../mm/mermap.ts';
 import { ProcError, readProc } from '../proc/index.ts';
 import { checkInvariants } from '../check.ts';
+import { MADVISE_ADVICES } from '../shared/madvise_advice.ts';
 import {
   ScenarioError,
   lookup,
@@ -1162,16 +1163,7 @@ export class Session {
         return;
       }
       case 'madvise': {
-        const advices = [
-          'dontneed',
-          'free',
-          'populate_read',
-          'populate_write',
-          'hugepage',
-          'nohugepage',
-          'cold',
-          'pageout',
-        ];
+        const advices: readonly string[] = MADVISE_ADVICES;
         argc(5, `madvise <region> <offset> <length> ${advices.join('|')}`);
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         const adv = a[4]!.text;
