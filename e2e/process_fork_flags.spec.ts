@@ -87,3 +87,32 @@ test('dontfork, wipeonfork and mlock from the range bar; fork shows their effect
   await app.idle();
   expect(await app.statusKb('VmLck')).toBe(0);
 });
+
+test('the mmap form maps /dev/zero: named in maps, and MADV_WIPEONFORK refuses it', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.spawn('A');
+  await app.openPanel('processes');
+  const form = page.getByRole('form', { name: 'mmap' });
+  await form.getByLabel('region').fill('z');
+  await form.getByLabel('size').fill('64K');
+  await form.getByLabel('/dev/zero').check();
+  await form.getByRole('button', { name: 'Map' }).click();
+  await app.idle();
+  const log = page.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
+  await expect(log).toContainText('> A mmap z 64K rw devzero');
+  const before = await app.statusKb('RssAnon');
+  await page.getByRole('radio', { name: /Write/ }).check();
+  await page.getByRole('button', { name: 'Write all' }).click();
+  await app.idle();
+  expect(await app.statusKb('RssAnon')).toBe(before + 64); // anonymous memory, though a file is named
+
+  await page.getByRole('radio', { name: /Read/ }).check();
+  await select(page, app, 0, 3);
+  await page.getByTestId('range-actions').getByLabel('more madvise').selectOption('wipeonfork');
+  await app.idle();
+  await expect(log).toContainText('A: madvise wipeonfork: EINVAL');
+  await app.runScenario('show /proc/A/maps');
+  await expect(log).toContainText(/rw-p 00000000 00:06 4 +\/dev\/zero/);
+  await app.screenshot('devzero-maps');
+});

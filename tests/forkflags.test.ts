@@ -9,11 +9,10 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { assertInvariants } from '../src/core/check.ts';
 import { pagemapEntry } from '../src/core/proc/page.ts';
 import { readProc } from '../src/core/proc/index.ts';
-import { parseScenario } from '../src/core/scenario/parse.ts';
-import { runScenario, Session } from '../src/core/scenario/run.ts';
+import { runScenario } from '../src/core/scenario/run.ts';
+import { runMarked, smapsBlock, vmasIn, type MarkContext } from './helpers/marked.ts';
 
 type Obj = Record<string, unknown>;
 const read = (rel: string) => readFileSync(fileURLToPath(new URL(`../${rel}`, import.meta.url)), 'utf8');
@@ -37,64 +36,32 @@ interface Snap {
   B: Side | null;
 }
 
-/** Run the scenario statement by statement (invariants after each), a snapshot at each `#@ mark`. */
-function runMarked(): Map<string, Snap> {
-  let out = '';
-  const s = new Session({ out: (t) => (out += t) });
-  const marks = new Map<number, string>();
-  scenario.split('\n').forEach((l, i) => {
-    const mk = /^\s*#@\s*(\S+)/.exec(l);
-    if (mk) marks.set(i + 1, mk[1]!);
-  });
-  const snaps = new Map<string, Snap>();
-  const side = (name: string): Side | null => {
-    const m = s.machine!;
-    const p = s.procs.get(name);
-    if (!p || !p.task.mm) return null;
-    const pid = p.task.pid;
-    const status = readProc(m, `/proc/${pid}/status`);
-    return {
-      smaps: readProc(m, `/proc/${pid}/smaps`),
-      minflt: p.task.minflt,
-      rssAnon: Number(/^RssAnon:\s+(\d+)/m.exec(status)![1]),
-      present: Array.from({ length: 16 }, (_, i) => pagemapEntry(m, p.task.mm!, BASE + i * PS) >> 63n === 1n),
-    };
+/** A process's side of a snapshot, or null when it does not exist (yet, or any more). */
+function side({ session: s }: MarkContext, name: string): Side | null {
+  const m = s.machine!;
+  const p = s.procs.get(name);
+  if (!p || !p.task.mm) return null;
+  const pid = p.task.pid;
+  const status = readProc(m, `/proc/${pid}/status`);
+  return {
+    smaps: readProc(m, `/proc/${pid}/smaps`),
+    minflt: p.task.minflt,
+    rssAnon: Number(/^RssAnon:\s+(\d+)/m.exec(status)![1]),
+    present: Array.from({ length: 16 }, (_, i) => pagemapEntry(m, p.task.mm!, BASE + i * PS) >> 63n === 1n),
   };
-  const take = (label: string) => snaps.set(label, { out, A: side('A')!, B: side('B') });
-  let prevLine = 0;
-  for (const st of parseScenario(scenario)) {
-    for (let l = prevLine + 1; l < st.line; l++) if (marks.has(l)) take(marks.get(l)!);
-    prevLine = st.line;
-    s.exec(st);
-    if (s.machine?.memmapReady) assertInvariants(s.machine);
-  }
-  for (let l = prevLine + 1; l <= scenario.split('\n').length; l++) if (marks.has(l)) take(marks.get(l)!);
-  return snaps;
 }
 
 /** The VMA holding `va` in a smaps text, as forkflags.c's j_vma_at records it. */
 function vmaAt(smaps: string, va: number): Obj {
-  for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
-    const h = /^([0-9a-f]+)-([0-9a-f]+) /.exec(block)!;
-    if (va < parseInt(h[1]!, 16) || va >= parseInt(h[2]!, 16)) continue;
-    const get = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+)`, 'm').exec(block)![1]);
-    const flags = ` ${/^VmFlags:(.*)$/m.exec(block)![1]!} `;
-    return {
-      found: true,
-      Size: get('Size'),
-      Rss: get('Rss'),
-      dc: / dc /.test(flags),
-      wf: / wf /.test(flags),
-    };
-  }
-  return { found: false };
-}
-
-/** VMAs starting inside [start, start + len), as the oracle counts them in /proc/<pid>/maps. */
-function vmasIn(smaps: string, start: number, len: number): number {
-  return [...smaps.matchAll(/^([0-9a-f]+)-[0-9a-f]+ /gm)]
-    .map((h) => parseInt(h[1]!, 16))
-    .filter((a) => a >= start && a < start + len).length;
+  const b = smapsBlock(smaps, va);
+  if (!b) return { found: false };
+  return {
+    found: true,
+    Size: b.field('Size'),
+    Rss: b.field('Rss'),
+    dc: b.flags.includes(' dc '),
+    wf: b.flags.includes(' wf '),
+  };
 }
 
 const present = (side: Side, from: number, n: number) =>
@@ -140,7 +107,7 @@ const ACCESSES: [string, string, 'A' | 'B'][] = [
 ];
 
 describe('MADV_DONTFORK and MADV_WIPEONFORK against the kernel (fork-flags.json)', () => {
-  const snaps = runMarked();
+  const snaps = runMarked<Snap>(scenario, (c) => ({ out: c.out, A: side(c, 'A')!, B: side(c, 'B') }));
 
   it('the scenario runs to its end, invariants checked after every statement', () => {
     expect(runScenario(scenario, { out: () => {}, check: true }).exitCode).toBe(0);

@@ -9,10 +9,9 @@
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { assertInvariants } from '../src/core/check.ts';
 import { readProc } from '../src/core/proc/index.ts';
-import { parseScenario } from '../src/core/scenario/parse.ts';
-import { runScenario, Session } from '../src/core/scenario/run.ts';
+import { runScenario } from '../src/core/scenario/run.ts';
+import { runMarked, smapsBlock, vmasIn, type MarkContext } from './helpers/marked.ts';
 
 type Obj = Record<string, unknown>;
 const read = (rel: string) => readFileSync(fileURLToPath(new URL(`../${rel}`, import.meta.url)), 'utf8');
@@ -29,63 +28,32 @@ interface Snap {
   regions: Map<string, number>;
 }
 
-/** Run the scenario statement by statement (invariants after each), a snapshot at each `#@ mark`. */
-function runMarked(): Map<string, Snap> {
-  let out = '';
-  const s = new Session({ out: (t) => (out += t) });
-  const marks = new Map<number, string>();
-  scenario.split('\n').forEach((l, i) => {
-    const mk = /^\s*#@\s*(\S+)/.exec(l);
-    if (mk) marks.set(i + 1, mk[1]!);
-  });
-  const snaps = new Map<string, Snap>();
-  const take = (label: string) => {
-    const m = s.machine!;
-    const p = s.procs.get('A')!;
-    const pid = p.task.pid;
-    const status = readProc(m, `/proc/${pid}/status`);
-    const field = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+)`, 'm').exec(status)![1]);
-    snaps.set(label, {
-      status: Object.fromEntries(['VmLck', 'VmRSS', 'RssAnon'].map((f) => [f, field(f)])),
-      minflt: p.task.minflt,
-      out,
-      smaps: readProc(m, `/proc/${pid}/smaps`),
-      regions: new Map([...p.regions].map(([k, v]) => [k, v.start])),
-    });
+function take({ session: s, out }: MarkContext): Snap {
+  const m = s.machine!;
+  const p = s.procs.get('A')!;
+  const pid = p.task.pid;
+  const status = readProc(m, `/proc/${pid}/status`);
+  const field = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+)`, 'm').exec(status)![1]);
+  return {
+    status: Object.fromEntries(['VmLck', 'VmRSS', 'RssAnon'].map((f) => [f, field(f)])),
+    minflt: p.task.minflt,
+    out,
+    smaps: readProc(m, `/proc/${pid}/smaps`),
+    regions: new Map([...p.regions].map(([k, v]) => [k, v.start])),
   };
-  let prevLine = 0;
-  for (const st of parseScenario(scenario)) {
-    for (let l = prevLine + 1; l < st.line; l++) if (marks.has(l)) take(marks.get(l)!);
-    prevLine = st.line;
-    s.exec(st);
-    if (s.machine?.memmapReady) assertInvariants(s.machine);
-  }
-  for (let l = prevLine + 1; l <= scenario.split('\n').length; l++) if (marks.has(l)) take(marks.get(l)!);
-  return snaps;
 }
 
 /** The smaps block of the VMA containing `va`, as the oracle's j_vma_at records it. */
 function vmaAt(smaps: string, va: number): Obj {
-  for (const block of smaps.split(/\n(?=[0-9a-f]+-[0-9a-f]+ )/)) {
-    const h = /^([0-9a-f]+)-([0-9a-f]+) /.exec(block)!;
-    if (va < parseInt(h[1]!, 16) || va >= parseInt(h[2]!, 16)) continue;
-    const get = (f: string) => Number(new RegExp(`^${f}:\\s+(\\d+)`, 'm').exec(block)![1]);
-    return {
-      found: true,
-      Size: get('Size'),
-      Rss: get('Rss'),
-      Locked: get('Locked'),
-      lo: / lo /.test(/^VmFlags:(.*)$/m.exec(block)![1]! + ' '),
-    };
-  }
-  return { found: false };
-}
-
-/** VMAs starting inside [start, start + len), as the oracle counts them in /proc/self/maps. */
-function vmasIn(smaps: string, start: number, len: number): number {
-  return [...smaps.matchAll(/^([0-9a-f]+)-[0-9a-f]+ /gm)]
-    .map((h) => parseInt(h[1]!, 16))
-    .filter((a) => a >= start && a < start + len).length;
+  const b = smapsBlock(smaps, va);
+  if (!b) return { found: false };
+  return {
+    found: true,
+    Size: b.field('Size'),
+    Rss: b.field('Rss'),
+    Locked: b.field('Locked'),
+    lo: b.flags.includes(' lo '),
+  };
 }
 
 /** phase → [snapshot before, the call's statement name, region, region length, VMAs the record names by page] */
@@ -156,7 +124,7 @@ const PHASES: [string, string, string, string, number, [string, number][]][] = [
 ];
 
 describe('mlock, munlock and MAP_LOCKED against the kernel (mlock.json)', () => {
-  const snaps = runMarked();
+  const snaps = runMarked(scenario, take);
 
   it('the scenario runs to its end', () => {
     expect(runScenario(scenario, { out: () => {} }).exitCode).toBe(0);

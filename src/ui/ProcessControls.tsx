@@ -134,12 +134,16 @@ function MmapForm({ disabled, procName }: { disabled: boolean; procName: string 
   const [prot, setProt] = useState<MmapOptions['prot']>('rw');
   const [shared, setShared] = useState(false);
   const [populate, setPopulate] = useState(false);
+  const [locked, setLocked] = useState(false);
+  const [devZero, setDevZero] = useState(false);
   const ids = {
     region: useId(),
     size: useId(),
     prot: useId(),
     shared: useId(),
     populate: useId(),
+    locked: useId(),
+    devZero: useId(),
   };
   const regionValue = region ?? nextRegionName(regions ? regions.split(' ') : []);
 
@@ -151,7 +155,7 @@ function MmapForm({ disabled, procName }: { disabled: boolean; procName: string 
       onSubmit={(e) => {
         e.preventDefault();
         void controller
-          .mmap({ region: regionValue, size: sizeText, prot, shared, populate })
+          .mmap({ region: regionValue, size: sizeText, prot, shared, populate, locked, devZero })
           .then((r) => r?.errors.length === 0 && setRegion(null));
       }}
     >
@@ -197,6 +201,27 @@ function MmapForm({ disabled, procName }: { disabled: boolean; procName: string 
           onChange={(e) => setPopulate(e.target.checked)}
         />
         <label htmlFor={ids.populate}>populate</label>
+        <input
+          id={ids.locked}
+          type="checkbox"
+          checked={locked}
+          onChange={(e) => setLocked(e.target.checked)}
+        />
+        <label htmlFor={ids.locked} title="MAP_LOCKED: VM_LOCKED (VmLck), populated at once">
+          locked
+        </label>
+        <input
+          id={ids.devZero}
+          type="checkbox"
+          checked={devZero}
+          onChange={(e) => setDevZero(e.target.checked)}
+        />
+        <label
+          htmlFor={ids.devZero}
+          title="map /dev/zero: private, it is anonymous memory that maps names /dev/zero (and MADV_WIPEONFORK refuses); shared, it is the same shmem object MAP_SHARED|MAP_ANONYMOUS gets"
+        >
+          /dev/zero
+        </label>
       </div>
       <button type="submit" className="primary" disabled={disabled}>
         Map

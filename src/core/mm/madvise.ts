@@ -136,9 +136,9 @@ function madviseVmaBehavior(
       zapRange(m, task, mm, start, end, cpu, true);
       return undefined;
     case 'wipeonfork':
-      // "MADV_WIPEONFORK is only supported on anonymous memory": not file-backed, not VM_SHARED
-      // (MAP_SHARED|MAP_ANONYMOUS is shmem, a file underneath)
-      if (vma.shmem || vma.flags & VM.SHARED) return 'EINVAL';
+      // "MADV_WIPEONFORK is only supported on anonymous memory": no vm_file (a private /dev/zero
+      // mapping has one), not VM_SHARED (MAP_SHARED|MAP_ANONYMOUS is shmem, a file underneath)
+      if (vma.file || vma.shmem || vma.flags & VM.SHARED) return 'EINVAL';
       return madviseUpdateVma(m, task, start, end, advice);
     case 'hugepage':
     case 'nohugepage':

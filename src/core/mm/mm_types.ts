@@ -81,7 +81,17 @@ export interface Vma {
   shmem: ShmemFile | null;
   /** special name /proc/<pid>/maps shows: "[stack]" */
   name?: string;
+  /**
+   * vm_file of a private mapping of /dev/zero: mmap_zero() made it anonymous memory
+   * (vma_set_anonymous), but the file stays — maps names it, MADV_WIPEONFORK refuses it, and it
+   * never merges with plain anonymous VMAs. (A shared one is shmem, as MAP_SHARED|MAP_ANONYMOUS.)
+   */
+  file?: '/dev/zero';
 }
+
+/** /dev/zero's device and inode as /proc/<pid>/maps prints them (devtmpfs on this machine class). */
+export const DEV_ZERO_DEV = '00:06';
+export const DEV_ZERO_INO = 4;
 
 /** struct mm_struct */
 export interface MmStruct {

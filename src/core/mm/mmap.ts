@@ -78,8 +78,9 @@ export function getUnmappedArea(m: Machine, mm: MmStruct, len: number): number {
 }
 
 function mergeable(a: Vma, b: Vma, pageSize: number): boolean {
-  if (a.end !== b.start || a.flags !== b.flags || a.shmem !== b.shmem) return false;
-  if (a.shmem && a.pgoff + (a.end - a.start) / pageSize !== b.pgoff) return false;
+  if (a.end !== b.start || a.flags !== b.flags || a.shmem !== b.shmem || a.file !== b.file) return false;
+  // a file mapping merges only where the file offsets continue (vma_merge's pgoff check)
+  if ((a.shmem || a.file) && a.pgoff + (a.end - a.start) / pageSize !== b.pgoff) return false;
   // is_mergeable_anon_vma(): at most one of them has an anon_vma, or it is the same one.
   return !a.anonVma || !b.anonVma || a.anonVma === b.anonVma;
 }
@@ -163,6 +164,9 @@ export interface MmapResult {
  * [|MAP_POPULATE] [|MAP_FIXED_NOREPLACE] [|MAP_LOCKED]). `fixed` (page-aligned) asks for that exact
  * address. MAP_LOCKED makes the VMA VM_LOCKED (mm->locked_vm grows: __mmap_complete) and populates
  * it as MAP_POPULATE does, errors ignored (do_mmap sets *populate for VM_LOCKED).
+ * `devZero` maps /dev/zero instead (at file offset `devZero.pgoff` pages): private, that is
+ * anonymous memory whose VMA keeps the file (mmap_zero → vma_set_anonymous); shared, it is exactly
+ * MAP_SHARED|MAP_ANONYMOUS (shmem_zero_setup), and the offset is not modelled.
  */
 export function doMmap(
   m: Machine,
@@ -174,6 +178,7 @@ export function doMmap(
   cpu: number,
   fixed?: number,
   locked = false,
+  devZero?: { pgoff: number },
 ): MmapResult {
   return m.trace.call('do_mmap', () => {
     const mm = task.mm!;
@@ -202,6 +207,10 @@ export function doMmap(
       anonVma: 0,
       shmem: null,
     };
+    if (devZero && !shared) {
+      vma.file = '/dev/zero';
+      vma.pgoff = devZero.pgoff;
+    }
     if (shared) {
       vma.shmem = shmemZeroSetup(m, len);
       vma.shmem.users = 1;

@@ -15,6 +15,8 @@ import {
   MM_SWAPENTS,
   VM,
   VM_FLAG_MNEMONICS,
+  DEV_ZERO_DEV,
+  DEV_ZERO_INO,
   type Task,
   type Vma,
 } from '../mm/mm_types.ts';
@@ -159,13 +161,14 @@ function perms(v: Vma): string {
 
 /** show_vma_header_prefix() + the name padded to column 73. */
 function mapsLine(v: Vma, pageSize: number): string {
-  const dev = v.shmem ? '00:01' : '00:00';
-  const ino = v.shmem ? v.shmem.ino : 0;
-  // show_map_vma(): the offset comes from vm_pgoff only for a file mapping (shmem has one);
-  // anonymous memory always prints 00000000, however mprotect or munmap split it
-  const off = v.shmem ? v.pgoff * pageSize : 0;
+  const dev = v.shmem ? '00:01' : v.file ? DEV_ZERO_DEV : '00:00';
+  const ino = v.shmem ? v.shmem.ino : v.file ? DEV_ZERO_INO : 0;
+  // show_map_vma(): the offset comes from vm_pgoff only for a file mapping (shmem has one, and so
+  // has a private /dev/zero mapping); anonymous memory always prints 00000000, however mprotect or
+  // munmap split it
+  const off = v.shmem || v.file ? v.pgoff * pageSize : 0;
   const head = `${hex(v.start)}-${hex(v.end)} ${perms(v)} ${hex(off)} ${dev} ${ino} `;
-  const name = v.shmem ? '/dev/zero (deleted)' : v.name;
+  const name = v.shmem ? '/dev/zero (deleted)' : (v.file ?? v.name);
   return name ? head.padEnd(73) + name + '\n' : head + '\n';
 }
 

@@ -1037,8 +1037,11 @@ export class Session {
     };
     switch (op.text) {
       case 'mmap': {
-        if (a.length < 4 || a.length > 8)
-          argc(4, 'mmap <region> <length> none|r|rw [shared] [populate] [locked] [at=<address>]');
+        if (a.length < 4 || a.length > 10)
+          argc(
+            4,
+            'mmap <region> <length> none|r|rw [shared] [populate] [locked] [devzero] [offset=<n>] [at=<address>]',
+          );
         const name = a[1]!;
         if (p.regions.has(name.text))
           throw new ScenarioError(s.line, name.col, `${p.name} already has a region named '${name.text}'`);
@@ -1051,12 +1054,24 @@ export class Session {
         let shared = false;
         let populate = false;
         let locked = false;
+        let devZero = false;
+        let offset: number | undefined;
         let fixed: number | undefined;
         for (const f of a.slice(4)) {
           if (f.text === 'shared' && !shared) shared = true;
           else if (f.text === 'populate' && !populate) populate = true;
           else if (f.text === 'locked' && !locked) locked = true;
-          else if (f.text.startsWith('at=') && fixed === undefined) {
+          else if (f.text === 'devzero' && !devZero) devZero = true;
+          else if (f.text.startsWith('offset=') && offset === undefined) {
+            // mmap()'s file offset must be page-aligned (EINVAL); only /dev/zero takes one here
+            offset = parseNumber(f.text.slice(7));
+            if (offset === undefined || offset % ps)
+              throw new ScenarioError(
+                s.line,
+                f.col + 7,
+                `mmap: offset '${f.text.slice(7)}' is not a multiple of the page size (EINVAL)`,
+              );
+          } else if (f.text.startsWith('at=') && fixed === undefined) {
             fixed = parseNumber(f.text.slice(3));
             if (fixed === undefined)
               throw new ScenarioError(s.line, f.col + 3, `mmap: '${f.text.slice(3)}' is not an address`);
@@ -1064,9 +1079,15 @@ export class Session {
             throw new ScenarioError(
               s.line,
               f.col,
-              `mmap: unknown flag '${f.text}' (shared, populate, locked, at=<address>)`,
+              `mmap: unknown flag '${f.text}' (shared, populate, locked, devzero, offset=<n>, at=<address>)`,
             );
         }
+        if (offset !== undefined && (!devZero || shared))
+          throw new ScenarioError(
+            s.line,
+            a.find((f) => f.text.startsWith('offset='))!.col,
+            'mmap: offset= needs devzero, and a private mapping (the model has no offset into a shared /dev/zero object)',
+          );
         const pages = Math.ceil(len / ps);
         if (populate || locked) {
           this.budget(s, a[2]!, 'accesses', pages);
@@ -1079,7 +1100,18 @@ export class Session {
         // MAP_LOCKED populates inside the call, whole.
         const slicedPopulate =
           populate && !locked && prot !== 'none' && pages > (this.opts.slice ?? STATEMENT_SLICE);
-        const r = doMmap(m, t, len, prot, shared, populate && !slicedPopulate, cpu, fixed, locked);
+        const r = doMmap(
+          m,
+          t,
+          len,
+          prot,
+          shared,
+          populate && !slicedPopulate,
+          cpu,
+          fixed,
+          locked,
+          devZero ? { pgoff: (offset ?? 0) / ps } : undefined,
+        );
         if (r.addr < 0) {
           this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);
           return;

@@ -24,6 +24,10 @@ export interface MmapOptions {
   prot: 'none' | 'r' | 'rw';
   shared: boolean;
   populate: boolean;
+  /** MAP_LOCKED */
+  locked?: boolean;
+  /** map /dev/zero instead of anonymous memory */
+  devZero?: boolean;
 }
 
 export abstract class ProcessController extends TimelineController {
@@ -253,11 +257,15 @@ export abstract class ProcessController extends TimelineController {
     return this.run(`spawn ${name.trim()}`, { proc: name.trim() });
   }
 
-  /** `<current> mmap <region> <size> <prot> [shared] [populate]`; the new region is shown. */
+  /** `<current> mmap <region> <size> <prot> [shared] [populate] [locked] [devzero]`; the new region is shown. */
   mmap(o: MmapOptions): Promise<RanReply | null> {
     const p = this.store.getState().currentProc;
     if (!p) return Promise.resolve(null);
-    const flags = (o.shared ? ' shared' : '') + (o.populate ? ' populate' : '');
+    const flags =
+      (o.shared ? ' shared' : '') +
+      (o.populate ? ' populate' : '') +
+      (o.locked ? ' locked' : '') +
+      (o.devZero ? ' devzero' : '');
     return this.run(`${p} mmap ${o.region.trim()} ${o.size.trim()} ${o.prot}${flags}`, {
       region: o.region.trim(),
     });
