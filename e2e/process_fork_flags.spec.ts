@@ -116,3 +116,23 @@ test('the mmap form maps /dev/zero: named in maps, and MADV_WIPEONFORK refuses i
   await expect(log).toContainText(/rw-p 00000000 00:06 4 +\/dev\/zero/);
   await app.screenshot('devzero-maps');
 });
+
+test('the brk form grows the heap, which the process view shows as region heap', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.spawn('A');
+  await app.openPanel('processes');
+  const form = page.getByRole('form', { name: 'brk' });
+  await form.getByRole('button', { name: 'Move the break' }).click();
+  await app.idle();
+  const log = page.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
+  await expect(log).toContainText('A: brk(0x555555569000) = 0x555555569000');
+  await expect(page.locator('.pgrid-controls').getByLabel('region', { exact: true })).toHaveValue('heap');
+  const vmData = await app.statusKb('VmData');
+  await app.openPanel('processes');
+  await form.getByLabel('brk').fill('-16K');
+  await form.getByRole('button', { name: 'Move the break' }).click();
+  await app.idle();
+  expect(await app.statusKb('VmData')).toBe(vmData - 16);
+  await app.screenshot('brk-heap');
+});

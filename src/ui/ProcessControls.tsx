@@ -29,7 +29,8 @@ export function ProcessControls() {
   const names = processes.map((p) => p.name);
   const [spawnName, setSpawnName] = useState<string | null>(null);
   const [childName, setChildName] = useState<string | null>(null);
-  const ids = { spawn: useId(), child: useId() };
+  const [brkValue, setBrkValue] = useState('+64K');
+  const ids = { spawn: useId(), child: useId(), brk: useId() };
   const spawnValue = spawnName ?? nextProcessName(names);
   const childValue = childName ?? nextProcessName(names);
 
@@ -105,6 +106,32 @@ export function ProcessControls() {
             <button type="button" disabled={busy || !alive} onClick={() => void controller.exitProcess()}>
               Exit {proc.name}
             </button>
+            <form
+              className="inline-form"
+              aria-label="brk"
+              noValidate
+              onSubmit={(e) => {
+                e.preventDefault();
+                void controller.run(`${proc.name} brk ${brkValue.trim()}`, { region: 'heap' });
+              }}
+            >
+              <label
+                htmlFor={ids.brk}
+                title="brk(): +64K grows the heap, -16K shrinks it, or give the new break's address"
+              >
+                brk
+              </label>
+              <input
+                id={ids.brk}
+                value={brkValue}
+                onChange={(e) => setBrkValue(e.target.value)}
+                spellCheck={false}
+                className="short"
+              />
+              <button type="submit" disabled={busy || !alive}>
+                Move the break
+              </button>
+            </form>
           </div>
           <MmapForm key={proc.name} disabled={busy || !alive} procName={proc.name} />
         </>

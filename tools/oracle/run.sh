@@ -44,7 +44,7 @@ case "$thp" in
 esac
 
 mkdir -p "$build" "$out"
-for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock forkflags devzero; do
+for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock forkflags devzero brk; do
 	$cc $cflags -o "$build/$p" "$here/$p.c"
 done
 
@@ -75,6 +75,7 @@ mremap mremap
 mlock mlock
 fork-flags forkflags
 devzero devzero
+brk brk
 '
 
 run_all() {

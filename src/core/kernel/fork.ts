@@ -2,6 +2,7 @@
  * Processes: creating one, fork (kernel/fork.c dup_mm / dup_mmap) and exit (kernel/exit.c,
  * mm/mmap.c exit_mmap).
  */
+import { brkBase } from '../mm/brk.ts';
 import { dropMm, flushTlbMmRange } from '../mm/tlb.ts';
 import type { Machine } from '../machine.ts';
 import { copyPageRange, freePgtables, handleMmFault, zapRange } from '../mm/memory.ts';
@@ -33,6 +34,8 @@ export function mmAlloc(m: Machine, cpu: number): MmStruct | null {
     rss: [0, 0, 0, 0],
     pgtablesBytes: 0,
     mmapBase: mmapBase(m),
+    startBrk: brkBase(m),
+    brk: brkBase(m),
     totalVm: 0,
     lockedVm: 0,
     hiwaterRss: 0,
@@ -105,6 +108,8 @@ export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): T
     };
     m.tasks.set(child.pid, child);
     mm.mmapBase = pmm.mmapBase;
+    mm.startBrk = pmm.startBrk;
+    mm.brk = pmm.brk;
     mm.totalVm = pmm.totalVm;
     const ok = m.trace.call('dup_mmap', () => {
       for (const v of pmm.vmas) {

@@ -106,6 +106,10 @@ export interface MmStruct {
   /** mm_pgtables_bytes(): PTE, PMD and PUD tables, for VmPTE */
   pgtablesBytes: number;
   mmapBase: number;
+  /** mm->start_brk: where the heap begins (brk.ts) */
+  startBrk: number;
+  /** mm->brk: the program break, the heap's end (not page-aligned: the VMA ends at PAGE_ALIGN(brk)) */
+  brk: number;
   /** total_vm in pages */
   totalVm: number;
   /** locked_vm in pages (VmLck): mlock_fixup, mmap(MAP_LOCKED), munmap and mremap keep it */

@@ -17,9 +17,11 @@ import {
   VM_FLAG_MNEMONICS,
   DEV_ZERO_DEV,
   DEV_ZERO_INO,
+  type MmStruct,
   type Task,
   type Vma,
 } from '../mm/mm_types.ts';
+import { vmaIsInitialHeap } from '../mm/brk.ts';
 import { PG } from '../phys/page.ts';
 import { compoundHead, hpageSize, thpVmaAllowable } from '../mm/huge_memory.ts';
 
@@ -160,7 +162,7 @@ function perms(v: Vma): string {
 }
 
 /** show_vma_header_prefix() + the name padded to column 73. */
-function mapsLine(v: Vma, pageSize: number): string {
+function mapsLine(mm: MmStruct, v: Vma, pageSize: number): string {
   const dev = v.shmem ? '00:01' : v.file ? DEV_ZERO_DEV : '00:00';
   const ino = v.shmem ? v.shmem.ino : v.file ? DEV_ZERO_INO : 0;
   // show_map_vma(): the offset comes from vm_pgoff only for a file mapping (shmem has one, and so
@@ -168,12 +170,15 @@ function mapsLine(v: Vma, pageSize: number): string {
   // munmap split it
   const off = v.shmem || v.file ? v.pgoff * pageSize : 0;
   const head = `${hex(v.start)}-${hex(v.end)} ${perms(v)} ${hex(off)} ${dev} ${ino} `;
-  const name = v.shmem ? '/dev/zero (deleted)' : (v.file ?? v.name);
+  const name = v.shmem
+    ? '/dev/zero (deleted)'
+    : (v.file ?? v.name ?? (vmaIsInitialHeap(mm, v) ? '[heap]' : undefined));
   return name ? head.padEnd(73) + name + '\n' : head + '\n';
 }
 
 export function procMaps(m: Machine, t: Task): string {
-  return t.mm ? t.mm.vmas.map((v) => mapsLine(v, m.pageSize)).join('') : '';
+  const mm = t.mm;
+  return mm ? mm.vmas.map((v) => mapsLine(mm, v, m.pageSize)).join('') : '';
 }
 
 /** struct mem_size_stats: what smaps_pte_entry() accumulates. pss values are bytes << PSS_SHIFT. */
@@ -308,7 +313,7 @@ export function procSmaps(m: Machine, t: Task): string {
   for (const v of t.mm.vmas) {
     const mss = emptyMss();
     accountVma(m, t, v, mss);
-    out += mapsLine(v, m.pageSize);
+    out += mapsLine(t.mm, v, m.pageSize);
     out +=
       smapsField('Size', (v.end - v.start) / 1024) +
       smapsField('KernelPageSize', m.pageSize / 1024) +

@@ -19,6 +19,7 @@ import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/m
 import { mmPopulate } from '../mm/gup.ts';
 import { sysMlock, sysMunlock } from '../mm/mlock.ts';
 import { sysMremap } from '../mm/mremap.ts';
+import { sysBrk } from '../mm/brk.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
 import {
@@ -184,6 +185,8 @@ export interface ScenarioProcess {
   name: string;
   task: Task;
   regions: Map<string, { start: number; len: number }>;
+  /** the region `heap` is the brk heap (`A brk`), kept in step with the break */
+  heap?: boolean;
 }
 
 /**
@@ -1024,7 +1027,7 @@ export class Session {
       throw new ScenarioError(
         s.line,
         s.cmdCol,
-        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, exit)`,
+        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, exit, brk)`,
       );
     if (p.task.state !== 'R')
       throw new ScenarioError(s.line, s.cmdCol, `${p.name} is no longer running (${p.task.exit})`);
@@ -1346,7 +1349,7 @@ export class Session {
           this.out(`${p.name}: fork: ENOMEM\n`);
           return;
         }
-        this.addProcess({ name: a[1]!.text, task: child, regions: new Map(p.regions) });
+        this.addProcess({ name: a[1]!.text, task: child, regions: new Map(p.regions), heap: p.heap });
         return;
       }
       case 'exit': {
@@ -1354,12 +1357,55 @@ export class Session {
         exitTask(m, t, 'exited', cpu);
         return;
       }
+      case 'brk': {
+        argc(2, 'brk <address>|+<length>|-<length>');
+        this.brk(s, p, a[1]!);
+        return;
+      }
       default:
         throw new ScenarioError(
           s.line,
           op.col,
-          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, exit)`,
+          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, exit, brk)`,
         );
+    }
+  }
+
+  /**
+   * `A brk <address>`, or sbrk-style `A brk +64K` / `A brk -16K` (the address computed from the
+   * current break): brk() and what it returned. The region `heap` follows the heap VMA
+   * [start_brk, PAGE_ALIGN(brk)), so reads and writes can name it.
+   */
+  private brk(s: Stmt, p: ScenarioProcess, tok: Token): void {
+    const m = this.needBooted(s);
+    const mm = p.task.mm!;
+    const sign = tok.text[0] === '+' ? 1 : tok.text[0] === '-' ? -1 : 0;
+    const n = parseNumber(sign ? tok.text.slice(1) : tok.text);
+    if (n === undefined)
+      throw new ScenarioError(
+        s.line,
+        tok.col,
+        `brk: '${tok.text}' is not an address, +<length> or -<length>`,
+      );
+    const want = sign ? mm.brk + sign * n : n;
+    const have = p.regions.get('heap');
+    if (have && !p.heap)
+      throw new ScenarioError(
+        s.line,
+        s.cmdCol,
+        `brk: ${p.name} has a region named 'heap' that is not its heap`,
+      );
+    const got = sysBrk(m, p.task, Math.max(0, want), this.cpu);
+    this.out(
+      `${p.name}: brk(0x${Math.max(0, want).toString(16)}) = 0x${got.toString(16)}${got === want ? '' : ' (refused: the old break)'}\n`,
+    );
+    const end = Math.ceil(mm.brk / m.pageSize) * m.pageSize;
+    if (end > mm.startBrk) {
+      p.regions.set('heap', { start: mm.startBrk, len: end - mm.startBrk });
+      p.heap = true;
+    } else {
+      p.regions.delete('heap');
+      p.heap = false;
     }
   }
 
