@@ -136,3 +136,32 @@ test('the brk form grows the heap, which the process view shows as region heap',
   expect(await app.statusKb('VmData')).toBe(vmData - 16);
   await app.screenshot('brk-heap');
 });
+
+test('New thread: a thread writes, and the process sees the same pages (one address space)', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  const VPage = await page.evaluate(() => window.__mmlab!.VPageState);
+  await app.spawn('A');
+  await app.mmap('r1', '64K', 'rw');
+  await app.openPanel('processes');
+  const fork = page.getByRole('form', { name: 'fork' });
+  await fork.getByLabel('child').fill('T');
+  await fork.getByRole('button', { name: 'New thread' }).click();
+  await app.idle();
+  const log = page.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
+  await expect(log).toContainText('> A thread T');
+  const chooser = page.locator('.pgrid-controls').getByLabel('process', { exact: true });
+  await expect(chooser).toHaveValue('T');
+  await page.getByRole('radio', { name: /Write/ }).check();
+  await page.getByRole('button', { name: 'Write all' }).click();
+  await app.idle();
+  await chooser.selectOption('A');
+  await app.idle();
+  expect(await states(page, 0, 15)).toEqual(new Array(16).fill(VPage.Private));
+  await app.runScenario('expect /proc/A/status:Threads == 2');
+  await expect(log).toContainText('> expect /proc/A/status:Threads == 2');
+  await expect(log).not.toContainText('Threads == 2: found');
+  await app.screenshot('thread-shared-pages');
+});

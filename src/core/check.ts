@@ -281,9 +281,12 @@ function checkMappings(m: Machine, errs: string[]): void {
   /** swap PTEs per swap entry */
   const swapRefs = new Map<number, number>();
   const e = { lo: 0, hi: 0 };
+  const walked = new Set<MmStruct>();
   for (const t of m.tasks.values()) {
     const mm = t.mm;
-    if (!mm) continue;
+    // each address space once: the threads of a process share theirs
+    if (!mm || walked.has(mm)) continue;
+    walked.add(mm);
     if (mm.hugeZeroFolio) hugeZeroMms++;
     const rss = [0, 0, 0, 0];
     let tables = 0;

@@ -136,7 +136,11 @@ export function rmapOf(
       });
     if (total >= stopAfter) throw STOP;
   };
-  const tasks = [...m.tasks.values()].filter((t) => t.mm).sort((a, b) => a.pid - b.pid);
+  // each address space once, under its lowest pid (the threads of a process share theirs)
+  const tasks = [...m.tasks.values()]
+    .filter((t) => t.mm)
+    .sort((a, b) => a.pid - b.pid)
+    .filter((t, i, all) => all.findIndex((o) => o.mm === t.mm) === i);
   try {
     for (const t of tasks) {
       const mm = t.mm!;

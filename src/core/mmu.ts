@@ -4,7 +4,7 @@
  * a missing or insufficient entry raises a fault that the kernel resolves or turns into a signal.
  */
 import { modPow2, PTE, vaIndex, type RawEntry } from './arch/pgtable.ts';
-import { exitTask, SIGBUS, SIGKILL, SIGSEGV } from './kernel/fork.ts';
+import { exitGroup, SIGBUS, SIGKILL, SIGSEGV } from './kernel/fork.ts';
 import type { Machine } from './machine.ts';
 import { handleMmFault } from './mm/memory.ts';
 import { findVma } from './mm/mmap.ts';
@@ -151,19 +151,20 @@ function doUserAddrFault(
     // pagefault_out_of_memory(): kill someone, then let the fault retry.
     // The fault's allocation: a zeroed user page (the copy path's mask differs only by __GFP_ZERO).
     const victim = outOfMemory(m, task.comm, GFP_MASKS['GFP_HIGHUSER_MOVABLE']! | GFP.__GFP_ZERO, 0, cpu);
-    if (!victim || victim === task) {
-      if (!victim) exitTask(m, task, 'killed by SIGKILL (out of memory, nothing else to kill)', cpu, SIGKILL);
+    if (!victim || victim.tgid === task.tgid) {
+      if (!victim)
+        exitGroup(m, task, 'killed by SIGKILL (out of memory, nothing else to kill)', cpu, SIGKILL);
       return 'killed';
     }
     return 'retry';
   }
-  exitTask(m, task, `killed by SIGBUS at 0x${va.toString(16)}`, cpu, SIGBUS);
+  exitGroup(m, task, `killed by SIGBUS at 0x${va.toString(16)}`, cpu, SIGBUS);
   return 'killed';
 }
 
-/** bad_area(): SIGSEGV, whose default action kills the process. */
+/** bad_area(): SIGSEGV, whose default action kills the process: every thread of it. */
 function badArea(m: Machine, task: Task, va: number, code: SegvCode, cpu: number): 'killed' {
   // No core dump: RLIMIT_CORE is 0 by default, so the wait status is just the signal.
-  exitTask(m, task, `killed by SIGSEGV (${code}) at 0x${va.toString(16)}`, cpu, SIGSEGV);
+  exitGroup(m, task, `killed by SIGSEGV (${code}) at 0x${va.toString(16)}`, cpu, SIGSEGV);
   return 'killed';
 }

@@ -102,6 +102,18 @@ export function ProcessControls() {
               <button type="submit" disabled={busy || !alive}>
                 Fork {proc.name}
               </button>
+              <button
+                type="button"
+                disabled={busy || !alive}
+                title={`clone(CLONE_VM|CLONE_THREAD), as pthread_create() does: a thread that shares ${proc.name}'s address space`}
+                onClick={() =>
+                  void controller
+                    .run(`${proc.name} thread ${childValue.trim()}`, { proc: childValue.trim() })
+                    .then((r) => r?.errors.length === 0 && setChildName(null))
+                }
+              >
+                New thread
+              </button>
             </form>
             <button type="button" disabled={busy || !alive} onClick={() => void controller.exitProcess()}>
               Exit {proc.name}

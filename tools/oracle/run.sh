@@ -25,7 +25,7 @@ root=$(cd "$here/../.." && pwd)
 out=${ORACLE_OUT:-$root/reference/kernel-6.18}
 build=${ORACLE_BUILD:-$here/bin}
 cc=${CC:-cc}
-cflags="-O2 -std=c11 -Wall -Wextra"
+cflags="-O2 -std=c11 -Wall -Wextra -pthread"
 ORACLE_DROP_SLAB=${ORACLE_DROP_SLAB:-1}
 export ORACLE_DROP_SLAB
 
@@ -44,7 +44,7 @@ case "$thp" in
 esac
 
 mkdir -p "$build" "$out"
-for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock forkflags devzero brk; do
+for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock forkflags devzero brk threads; do
 	$cc $cflags -o "$build/$p" "$here/$p.c"
 done
 
@@ -76,6 +76,7 @@ mlock mlock
 fork-flags forkflags
 devzero devzero
 brk brk
+threads threads
 '
 
 run_all() {

@@ -61,7 +61,8 @@ function stackSize(m: Machine): number {
 export function spawnTask(m: Machine, comm: string, cpu: number): Task | null {
   const mm = mmAlloc(m, cpu);
   if (!mm) return null;
-  const t: Task = { pid: m.nextPid++, ppid: 1, comm, mm, state: 'R', minflt: 0, majflt: 0, exitCode: 0 };
+  const pid = m.nextPid++;
+  const t: Task = { pid, tgid: pid, ppid: 1, comm, mm, state: 'R', minflt: 0, majflt: 0, exitCode: 0 };
   m.tasks.set(t.pid, t);
   const top = m.pgtableArch.taskSize;
   const flags = VM.READ | VM.WRITE | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC | VM.GROWSDOWN | VM.ACCOUNT;
@@ -96,9 +97,11 @@ export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): T
     const pmm = parent.mm!;
     const mm = mmAlloc(m, cpu);
     if (!mm) return null;
+    const pid = m.nextPid++;
     const child: Task = {
-      pid: m.nextPid++,
-      ppid: parent.pid,
+      pid,
+      tgid: pid,
+      ppid: parent.tgid,
       comm,
       mm,
       state: 'R',
@@ -146,10 +149,44 @@ export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): T
   });
 }
 
-/** exit_mmap(): unmap everything, free every page table and the PGD. */
+/**
+ * clone(CLONE_VM | CLONE_THREAD | CLONE_SIGHAND ...), as pthread_create() calls it: a new task in
+ * `leader`'s thread group that shares its mm (copy_mm: mmget, no dup_mmap). Every thread's faults,
+ * mmaps and munmaps act on the one address space, and a flush of it reaches every CPU running one
+ * of them.
+ */
+export function cloneThread(m: Machine, leader: Task, comm: string): Task {
+  return m.trace.call('kernel_clone', () => {
+    const mm = leader.mm!;
+    mm.users++; // copy_mm(): CLONE_VM takes a reference instead of copying
+    const pid = m.nextPid++;
+    const t: Task = {
+      pid,
+      tgid: leader.tgid,
+      ppid: leader.ppid,
+      comm,
+      mm,
+      state: 'R',
+      minflt: 0,
+      majflt: 0,
+      exitCode: 0,
+    };
+    m.tasks.set(pid, t);
+    if (m.trace.on)
+      m.trace.emit({ type: 'task', pid, comm, event: 'fork', detail: `thread of ${leader.tgid}` });
+    return t;
+  });
+}
+
+/**
+ * exit_mm() → mmput(): the task lets go of its mm; the last user (mm_users reaching 0) tears it
+ * down with exit_mmap(): unmap everything, free every page table and the PGD.
+ */
 export function exitMm(m: Machine, task: Task, cpu: number): void {
   const mm = task.mm;
   if (!mm) return;
+  task.mm = null;
+  if (--mm.users > 0) return; // another thread still runs in it
   m.trace.call('exit_mmap', () => {
     mm.hiwaterRss = Math.max(mm.hiwaterRss, mm.rss[0]! + mm.rss[1]! + mm.rss[3]!);
     // arch_exit_mmap() comes first in exit_mmap(): x86's mm_local_region_free() frees the mm-local
@@ -168,7 +205,6 @@ export function exitMm(m: Machine, task: Task, cpu: number): void {
     mermapMmTeardown(m, mm);
     dropMm(m, mm);
   });
-  task.mm = null;
 }
 
 /** do_exit(): the task's memory goes; the task stays a zombie until reaped (here: for good). */
@@ -177,6 +213,17 @@ export const SIGBUS = 7;
 export const SIGKILL = 9;
 export const SIGSEGV = 11;
 
+/**
+ * do_group_exit(): exit_group(), and what a fatal signal does — every thread of the group exits
+ * (zap_other_threads), the caller last.
+ */
+export function exitGroup(m: Machine, task: Task, why: string, cpu: number, exitCode = 0): void {
+  for (const t of [...m.tasks.values()])
+    if (t !== task && t.tgid === task.tgid && t.state === 'R') exitTask(m, t, why, cpu, exitCode);
+  exitTask(m, task, why, cpu, exitCode);
+}
+
+/** do_exit() of one task (a thread's pthread_exit; exitGroup for a whole process). */
 export function exitTask(m: Machine, task: Task, why: string, cpu: number, exitCode = 0): void {
   m.trace.call('do_exit', () => exitMm(m, task, cpu));
   task.state = 'Z';

@@ -129,6 +129,8 @@ export type TaskState = 'R' | 'Z';
 /** The parts of task_struct this model keeps. */
 export interface Task {
   pid: number;
+  /** the thread group: the pid of its leader (the process); a thread (CLONE_THREAD) shares it */
+  tgid: number;
   ppid: number;
   comm: string;
   mm: MmStruct | null;

@@ -2,7 +2,7 @@
  * The OOM killer (mm/oom_kill.c): when a page fault cannot get memory, pick the process whose
  * death frees the most (oom_badness: RSS + swap entries + page tables) and kill it.
  */
-import { exitTask, SIGKILL } from '../kernel/fork.ts';
+import { exitGroup, SIGKILL } from '../kernel/fork.ts';
 import type { Machine } from '../machine.ts';
 import { formatGfp } from './gfp.ts';
 import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, MM_SWAPENTS, type Task } from './mm_types.ts';
@@ -40,7 +40,8 @@ export function outOfMemory(
     let victim: Task | null = null;
     let best = -Infinity;
     for (const t of m.tasks.values()) {
-      if (t.state !== 'R' || !t.mm) continue;
+      // for_each_process(): thread-group leaders only (a thread's mm is its process's)
+      if (t.state !== 'R' || !t.mm || t.pid !== t.tgid) continue;
       const points = oomBadness(m, t);
       if (points < best) continue;
       best = points;
@@ -56,7 +57,7 @@ export function outOfMemory(
       `Out of memory: Killed process ${victim.pid} (${victim.comm}) total-vm:${kb(mm.totalVm)}kB, anon-rss:${kb(mm.rss[MM_ANONPAGES]!)}kB, ` +
         `file-rss:${kb(mm.rss[MM_FILEPAGES]!)}kB, shmem-rss:${kb(mm.rss[MM_SHMEMPAGES]!)}kB, UID:0 pgtables:${mm.pgtablesBytes / 1024}kB oom_score_adj:0`,
     );
-    exitTask(m, victim, 'killed by SIGKILL (out of memory)', cpu, SIGKILL);
+    exitGroup(m, victim, 'killed by SIGKILL (out of memory)', cpu, SIGKILL);
     return victim;
   });
 }

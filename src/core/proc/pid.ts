@@ -46,8 +46,8 @@ function statusLine(name: string, kbv: number): string {
 export function procStatus(m: Machine, t: Task): string {
   const state = t.state === 'R' ? 'R (running)' : 'Z (zombie)';
   let out =
-    `Name:\t${t.comm}\nUmask:\t0022\nState:\t${state}\nTgid:\t${t.pid}\nNgid:\t0\nPid:\t${t.pid}\nPPid:\t${t.ppid}\nTracerPid:\t0\n` +
-    `Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \nNStgid:\t${t.pid}\nNSpid:\t${t.pid}\nNSpgid:\t${t.pid}\nNSsid:\t${t.pid}\nKthread:\t0\n`;
+    `Name:\t${t.comm}\nUmask:\t0022\nState:\t${state}\nTgid:\t${t.tgid}\nNgid:\t0\nPid:\t${t.pid}\nPPid:\t${t.ppid}\nTracerPid:\t0\n` +
+    `Uid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\nFDSize:\t64\nGroups:\t \nNStgid:\t${t.tgid}\nNSpid:\t${t.pid}\nNSpgid:\t${t.tgid}\nNSsid:\t${t.tgid}\nKthread:\t0\n`;
   const mm = t.mm;
   if (mm) {
     const anon = mm.rss[MM_ANONPAGES]!;
@@ -81,7 +81,7 @@ export function procStatus(m: Machine, t: Task): string {
       `CoreDumping:\t0\nTHP_enabled:\t${m.cfg.thp === 'never' ? 0 : 1}\nuntag_mask:\t0xffffffffffffffff\n`;
   }
   out +=
-    `Threads:\t1\nSigQ:\t0/96365\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t0000000000000000\n` +
+    `Threads:\t${threadGroup(m, t).filter((x) => x.state === 'R').length || 1}\nSigQ:\t0/96365\nSigPnd:\t0000000000000000\nShdPnd:\t0000000000000000\nSigBlk:\t0000000000000000\n` +
     `SigIgn:\t0000000000000000\nSigCgt:\t0000000000000000\nCapInh:\t0000000000000000\nCapPrm:\t000001ffffffffff\n` +
     `CapEff:\t000001ffffffffff\nCapBnd:\t000001ffffffffff\nCapAmb:\t0000000000000000\nNoNewPrivs:\t0\nSeccomp:\t0\n` +
     `Seccomp_filters:\t0\nSpeculation_Store_Bypass:\tvulnerable\nSpeculationIndirectBranch:\talways enabled\n` +
@@ -90,8 +90,19 @@ export function procStatus(m: Machine, t: Task): string {
   return out;
 }
 
-/** /proc/<pid>/stat: 52 space-separated fields; minflt is field 10. */
+/** The tasks of t's thread group (its process), t's own included. */
+function threadGroup(m: Machine, t: Task): Task[] {
+  return [...m.tasks.values()].filter((x) => x.tgid === t.tgid);
+}
+
+/**
+ * /proc/<pid>/stat: 52 space-separated fields; minflt is field 10. The fault counts are the whole
+ * thread group's (do_task_stat with whole = 1, as /proc/<pid>/ shows any of its threads).
+ */
 export function procStat(m: Machine, t: Task): string {
+  const group = threadGroup(m, t);
+  const minflt = group.reduce((n, x) => n + x.minflt, 0);
+  const majflt = group.reduce((n, x) => n + x.majflt, 0);
   const mm = t.mm;
   const vsize = mm ? mm.totalVm * m.pageSize : 0;
   const rss = mm ? mm.rss[MM_ANONPAGES]! + mm.rss[MM_FILEPAGES]! + mm.rss[MM_SHMEMPAGES]! : 0;
@@ -100,14 +111,14 @@ export function procStat(m: Machine, t: Task): string {
     `(${t.comm})`,
     t.state,
     t.ppid,
-    t.pid,
-    t.pid,
+    t.tgid,
+    t.tgid,
     0,
     -1,
     0,
-    t.minflt,
+    minflt,
     0,
-    t.majflt,
+    majflt,
     0,
     0,
     0,

@@ -14,7 +14,7 @@ import {
   type ArchName,
   type MachineConfig,
 } from '../config.ts';
-import { exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
+import { cloneThread, exitGroup, exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { mmPopulate } from '../mm/gup.ts';
 import { sysMlock, sysMunlock } from '../mm/mlock.ts';
@@ -1027,7 +1027,7 @@ export class Session {
       throw new ScenarioError(
         s.line,
         s.cmdCol,
-        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, exit, brk)`,
+        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, thread, exit, brk)`,
       );
     if (p.task.state !== 'R')
       throw new ScenarioError(s.line, s.cmdCol, `${p.name} is no longer running (${p.task.exit})`);
@@ -1353,8 +1353,19 @@ export class Session {
         return;
       }
       case 'exit': {
+        // the process: exit_group(), every thread goes; a thread alone: pthread_exit()
         argc(1, 'exit');
-        exitTask(m, t, 'exited', cpu);
+        if (t.pid === t.tgid) exitGroup(m, t, 'exited', cpu);
+        else exitTask(m, t, 'exited', cpu);
+        return;
+      }
+      case 'thread': {
+        argc(2, 'thread <name>');
+        this.newProcessName(s, a[1]!);
+        const th = cloneThread(m, t, a[1]!.text);
+        // one address space: the thread knows the same regions (the same map: an mmap by either
+        // names a region both see)
+        this.addProcess({ name: a[1]!.text, task: th, regions: p.regions, heap: p.heap });
         return;
       }
       case 'brk': {
@@ -1366,7 +1377,7 @@ export class Session {
         throw new ScenarioError(
           s.line,
           op.col,
-          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, exit, brk)`,
+          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, thread, exit, brk)`,
         );
     }
   }
