@@ -156,6 +156,12 @@ export class PhysicalRam {
 
   /** The chunk at index ci, ready to be written: backed if it was not, copied if it is shared. */
   private back(ci: number): Uint8Array {
+    // the fast path alone, small enough for V8 to inline into every store
+    const c = this.chunks[ci];
+    return c && this.shared[ci] === WRITABLE ? c : this.backSlow(ci);
+  }
+
+  private backSlow(ci: number): Uint8Array {
     let c = this.chunks[ci];
     if (!c) {
       c = this.newChunk();
