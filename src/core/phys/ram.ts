@@ -17,7 +17,9 @@
  * the same byte in every page) shares that chunk's buffer, read-only, like a fork's chunks — a
  * write to it copies it again through the same copy-on-write path. A chunk compact() found unique
  * is write-protected (state CLEAN) so that its next write tells compact() to look again: the
- * kernel's own way of finding dirty pages. The write fast path is unchanged.
+ * kernel's own way of finding dirty pages. The write fast path is unchanged. Simplification: a
+ * chunk shared with a fork is left as it is (the fork holds it anyway), and equal chunks are found
+ * within one RAM, not across a machine and its checkpoints.
  */
 export const CHUNK_SHIFT = 16; // 64 KiB: 16 frames of 4 KiB; the chunk table costs 0.5 byte per frame.
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
@@ -62,7 +64,7 @@ export class PhysicalRam {
   private readonly written: Uint16Array;
   /** Chunks given back because they became all zeros again without being cleared whole. */
   zeroedChunks = 0;
-  /** Number of chunks that hold host memory. */
+  /** Host buffers of CHUNK_SIZE this RAM's chunks use: a buffer deduplicated chunks share counts once. */
   backedChunks = 0;
   /**
    * Chunks copied because a write met a shared chunk (each is a CHUNK_SIZE the past keeps, or that
