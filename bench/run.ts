@@ -7,6 +7,9 @@
  *   boot           1, 4 and 16 GiB machines: boot time against the time to fill the same typed
  *                  arrays once (the memory-bandwidth floor), and bytes of metadata per frame
  *
+ *   compaction    host bytes per GiB of a uniform write before and after PhysicalRam.compact, its
+ *                 cost per GiB, and the fault path with compaction between statements / without
+ *                 (bench/compact.ts)
  *   timeline      step back / forward at 1 GiB and 16 GiB (bench/timeline.ts), through the worker
  *                 host's code path; the worker's share of a COW click and of a full-grid refresh
  *
@@ -21,6 +24,7 @@
 import { Machine } from '../src/core/machine.ts';
 import { GFP_MASKS } from '../src/core/mm/gfp.ts';
 import { PageArray } from '../src/core/phys/page.ts';
+import { compactBench } from './compact.ts';
 import { faultBench } from './faults.ts';
 import { type BenchRow, timelineBench, workerViewBench } from './timeline.ts';
 
@@ -159,6 +163,17 @@ console.table(
     target: r.mode === 'zero-read' && r.ratio !== null ? (r.ratio >= 1 ? '>= 1: met' : '>= 1: MISSED') : '',
   })),
 );
+// --- compact storage of written RAM (issue #13) -------------------------------------------------------
+const compaction = compactBench();
+console.log('\nWritten RAM stored compactly (PhysicalRam.compact), same run');
+console.table(
+  compaction.map((r) => ({
+    figure: r.figure,
+    value: `${r.value} ${r.unit}`,
+    baseline: `${r.baseline} ${r.baselineWhat}`,
+  })),
+);
+
 // --- the timeline and the views' worker side (issue #12) --------------------------------------------
 const tl = timelineBench();
 const views = workerViewBench();
@@ -201,5 +216,5 @@ for (const f of faults) {
     met: f.ratio === null || target === null ? null : f.ratio >= target,
   });
 }
-json.push(...tl, ...views);
+json.push(...compaction, ...tl, ...views);
 console.log(JSON.stringify({ bench: 'mmlab', rows: json }));

@@ -8,6 +8,7 @@
  * file:line:col: message.
  */
 import { readFileSync } from 'node:fs';
+import type { PhysicalRam } from '../core/phys/ram.ts';
 import { runScenario } from '../core/scenario/run.ts';
 
 const USAGE = `usage: mm run [--check] <file|->
@@ -44,8 +45,12 @@ function main(argv: string[]): number {
     buf = '';
   };
   try {
+    let ram: PhysicalRam | undefined;
     const r = runScenario(text, {
       check,
+      onMachine: (m) => void (ram = m.ram),
+      // written RAM stored compactly after each statement, as the app does (phys/ram.ts)
+      onStatement: () => void ram?.compact(),
       out: (s) => {
         buf += s;
         if (buf.length > 1 << 16) flush();

@@ -87,7 +87,8 @@ function crcTable(): Uint32Array {
  * load through the MMU per page touched (the first byte of each page, so a missing page takes a
  * read fault exactly as a real load does: the zero page, a swap-in, SIGSEGV on PROT_NONE), then
  * the rest of that page's bytes from the frame the translation gave. The bytes are the ones the
- * process sees, never the frame a stale view would show.
+ * process sees, never the frame a stale view would show. `crcBefore`: the crc32 of bytes read
+ * before these, to go on from (a checksum read in slices).
  */
 export function userReadBytes(
   m: Machine,
@@ -96,11 +97,13 @@ export function userReadBytes(
   len: number,
   cpu: number,
   keep: boolean,
+  crcBefore = 0,
 ): ReadBytes {
   const table = crcTable();
   const ps = m.pageSize;
   const bytes = keep ? new Uint8Array(len) : undefined;
-  let crc = 0xffffffff;
+  // as zlib's crc32(crc, buf, len): the CRC of the bytes before goes on over these (a sliced checksum)
+  let crc = (crcBefore ^ 0xffffffff) | 0;
   let sum = 0;
   let nonzero = 0;
   let count = 0;

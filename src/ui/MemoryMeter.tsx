@@ -1,7 +1,8 @@
 /**
  * The emulator's own memory use, in the header (issue #13: a learner filling a big machine crashed
  * a laptop's tab). A compact meter — what the emulator holds against the memory budget — opens
- * into the figures: the RAM chunks the live machine holds (only written RAM costs memory), what the
+ * into the figures: the RAM chunks the live machine holds (only written RAM costs memory; chunks
+ * with equal bytes share one copy once compacted, and the row says how many), what the
  * timeline's past holds apart from it, the per-frame metadata, a replayed machine while the view is
  * in the past; and the budget, which the learner chooses here (kept in localStorage and sent to the
  * worker with every read). A statement that may take the total over the budget is refused before
@@ -81,9 +82,19 @@ export function MemoryMeter() {
               <tr>
                 <th scope="row">Emulated RAM written</th>
                 <td>{bytes(u.ram)}</td>
-                <td className="muted">
+                <td
+                  className="muted"
+                  title="After each statement the emulator looks at the RAM it wrote: a chunk that holds only zeros gives its memory back, and chunks with the same bytes (a fill with one value, one byte in every page) share one copy until one of them is written again."
+                >
                   {u.ramChunks.toLocaleString('en-US')} chunks of {bytes(u.chunkSize)} of the{' '}
-                  {bytes(u.ramSize)} machine; RAM never written (or all zeros again) costs nothing
+                  {bytes(u.ramSize)} machine
+                  {u.dedupedChunks > 0 && (
+                    <span data-testid="memory-deduped">
+                      , and {u.dedupedChunks.toLocaleString('en-US')} more stored compactly (sharing an equal
+                      chunk&apos;s bytes)
+                    </span>
+                  )}
+                  ; RAM never written (or all zeros again) costs nothing
                 </td>
               </tr>
               <tr>

@@ -885,6 +885,7 @@ export class MachineHost {
           }
           piecesRan.push(item.stmt.text);
           open?.pieces.push(item.stmt.text);
+          h.m.ram.compact(); // each piece of a long write stored compactly before the next (phys/ram.ts)
           // Killed half-way: the whole line would have stopped here too (userRead returns).
           const stopped = proc !== undefined && proc.task.state !== 'R';
           if (now() - slice >= this.sliceMs && !stopped) {

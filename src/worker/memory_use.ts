@@ -1,7 +1,8 @@
 /**
  * The emulator's own memory use, for the app's memory meter and the memory budget (issue #13: a tab
  * that emulated 8 GiB of written RAM held 9 GB and crashed). What a machine costs the host:
- * - the RAM chunks it backed (src/core/phys/ram.ts: only written RAM holds memory);
+ * - the RAM chunks it backed (src/core/phys/ram.ts: only written RAM holds memory, and chunks
+ *   with equal bytes share one buffer once compacted: each buffer counts once);
  * - its per-frame metadata — struct page as typed arrays, pageblock bits, the chunk table —
  *   fixed by the RAM size;
  * - what the timeline's checkpoints hold apart from the live machine (counted exactly by the
@@ -15,8 +16,7 @@ import type { MemoryUse } from './protocol.ts';
 export function metadataBytes(m: Machine): number {
   const p = m.pages;
   const arrays = [p.flags, p.refcount, p.mapcount, p.order, p.owner, p.next, p.prev, m.pageblocks.bits];
-  const chunkTable = m.ram.hostBytes() - m.ram.backedChunks * CHUNK_SIZE;
-  return arrays.reduce((n, a) => n + a.byteLength, 0) + chunkTable;
+  return arrays.reduce((n, a) => n + a.byteLength, 0) + m.ram.tableBytes();
 }
 
 /**
@@ -46,5 +46,6 @@ export function memoryUse(
     total: ram + metadata + past.bytes + viewBytes,
     budget,
     zeroedChunks: live.ram.zeroedChunks,
+    dedupedChunks: live.ram.dedupedChunks,
   };
 }

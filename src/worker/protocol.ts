@@ -1121,6 +1121,8 @@ export interface MemoryUse {
   budget: number;
   /** chunks given back since boot because they became all zeros again (init_on_free, say) */
   zeroedChunks: number;
+  /** written chunks that hold no buffer of their own: they share an equal chunk's (PhysicalRam.compact) */
+  dedupedChunks: number;
 }
 
 export interface MemoryReply {

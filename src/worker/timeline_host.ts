@@ -253,6 +253,7 @@ export class Timeline<H, S> {
 
   private end(into: OpRecord[], h: H, events: KEvent[], cmd: OpCommand, label: string, keep: boolean): void {
     this.deps.recorder(h, null);
+    this.deps.machine(h).ram.compact(); // written RAM stored compactly, as a replay's (runQuietly)
     if (keep)
       into.push({
         cmd,
@@ -497,5 +498,6 @@ export class Timeline<H, S> {
       if (e instanceof StopReplay) return;
       // The operation failed when the learner ran it too (kept because it changed something).
     }
+    this.deps.machine(h).ram.compact(); // as after the live operation (end)
   }
 }

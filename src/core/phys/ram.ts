@@ -9,6 +9,17 @@
  * this one (the timeline's checkpoints, and the machines restored from them). A shared chunk is
  * read-only to both; the first write to it (from either side) copies that one chunk. So a checkpoint
  * costs the chunk table, not the RAM, and a restore costs the same.
+ *
+ * Written RAM is stored compactly when cold (issue #13: a learner's `write` of gigabytes, one byte
+ * value or one byte per page, held a GiB of host memory per GiB written): `compact()`, which the
+ * hosts call after each statement, looks at the chunks written since it last ran. One that holds
+ * only zeros gives its memory back; one whose bytes equal another chunk's (a fill with one value,
+ * the same byte in every page) shares that chunk's buffer, read-only, like a fork's chunks — a
+ * write to it copies it again through the same copy-on-write path. A chunk compact() found unique
+ * is write-protected (state CLEAN) so that its next write tells compact() to look again: the
+ * kernel's own way of finding dirty pages. The write fast path is unchanged. Simplification: a
+ * chunk shared with a fork is left as it is (the fork holds it anyway), and equal chunks are found
+ * within one RAM, not across a machine and its checkpoints.
  */
 export const CHUNK_SHIFT = 16; // 64 KiB: 16 frames of 4 KiB; the chunk table costs 0.5 byte per frame.
 export const CHUNK_SIZE = 1 << CHUNK_SHIFT;
@@ -28,20 +39,53 @@ const SLAB_CHUNKS = 64;
 const BLOCK_SHIFT = 12;
 const BLOCK_SIZE = 1 << BLOCK_SHIFT;
 
+/** `shared` states: a chunk in any state but WRITABLE takes back()'s slow path before a write. */
+const WRITABLE = 0;
+/** shared with a fork, or a deduplicated buffer several chunks use: copied before a write */
+const SHARED = 1;
+/** this RAM's own, unchanged since compact() looked at it: a write only makes it WRITABLE (dirty) */
+const CLEAN = 2;
+const WORDS = CHUNK_SIZE / 4;
+/**
+ * compact()'s hash reads one 32-bit word in HASH_STEP (hashing every word cost as much as the full
+ * comparison a match needs anyway); chunks that differ only elsewhere share a hash, so the index
+ * keeps up to BUCKET chunks per hash.
+ */
+const HASH_STEP = 16;
+const BUCKET = 4;
+
 export class PhysicalRam {
   readonly size: number;
   private readonly chunks: (Uint8Array | undefined)[];
   private readonly views: (DataView | undefined)[];
-  /** 1 where the chunk is shared with a fork: it must be copied before it is written */
+  /** per chunk: WRITABLE, SHARED (with a fork, or deduplicated: copy before writing) or CLEAN */
   private readonly shared: Uint8Array;
   /** per chunk, the 4 KiB blocks written since they were last cleared whole (BLOCK_SHIFT) */
   private readonly written: Uint16Array;
   /** Chunks given back because they became all zeros again without being cleared whole. */
   zeroedChunks = 0;
-  /** Number of chunks that hold host memory. */
+  /** Host buffers of CHUNK_SIZE this RAM's chunks use: a buffer deduplicated chunks share counts once. */
   backedChunks = 0;
-  /** Chunks copied because a write met a shared chunk (each is a CHUNK_SIZE the past keeps). */
+  /**
+   * Chunks copied because a write met a shared chunk (each is a CHUNK_SIZE the past keeps, or that
+   * a deduplicated buffer's other users keep).
+   */
   cowCopies = 0;
+  /**
+   * Chunks that hold no host memory of their own: they share a buffer with an identical chunk of
+   * this RAM (compact()). Their number, summed over the buffers, is Σ(users − 1).
+   */
+  dedupedChunks = 0;
+  /** Buffers several of this RAM's chunks share (compact()), with how many chunks use each. */
+  private readonly users: Map<Uint8Array, number>;
+  /** Chunks that became WRITABLE since compact() last ran: what it has to look at. */
+  private dirty = new Set<number>();
+  /**
+   * compact()'s index, made on first use: sampled content hash → up to BUCKET chunks that held such
+   * content when it looked (each is checked again before use); each chunk's hash.
+   */
+  private byHash: Map<number, number[]> | null = null;
+  private hashes: Int32Array | null = null;
   /**
    * Told when this RAM stops using a chunk it shared with a fork (copied on write, or cleared
    * whole): from then on only the fork holds it. The timeline counts the memory its past holds so.
@@ -66,11 +110,14 @@ export class PhysicalRam {
       this.shared = new Uint8Array(n).fill(1);
       from.shared.fill(1);
       this.written = from.written.slice();
+      this.users = new Map(from.users);
+      this.dedupedChunks = from.dedupedChunks;
     } else {
       this.chunks = new Array<Uint8Array | undefined>(n).fill(undefined);
       this.views = new Array<DataView | undefined>(n).fill(undefined);
       this.shared = new Uint8Array(n);
       this.written = new Uint16Array(n);
+      this.users = new Map();
     }
   }
 
@@ -82,7 +129,10 @@ export class PhysicalRam {
     return new PhysicalRam(this.size, this);
   }
 
-  /** The chunks that hold host memory, in address order (the timeline counts what its past holds). */
+  /**
+   * The chunks that hold host memory, in address order (the timeline counts what its past holds): a
+   * buffer deduplicated chunks share appears once per chunk (the timeline counts buffers once).
+   */
   backed(): Uint8Array[] {
     const out: Uint8Array[] = [];
     for (const c of this.chunks) if (c) out.push(c);
@@ -95,10 +145,10 @@ export class PhysicalRam {
     }
   }
 
-  /** A zeroed chunk of host memory that nothing else refers to. */
-  private newChunk(): Uint8Array {
+  /** A chunk of host memory that nothing else refers to: zeroed unless the caller overwrites it all. */
+  private newChunk(zeroed = true): Uint8Array {
     const s = this.spare.pop();
-    if (s) return s.fill(0);
+    if (s) return zeroed ? s.fill(0) : s;
     if (this.slabNext === SLAB_CHUNKS) {
       this.slab = new ArrayBuffer(CHUNK_SIZE * SLAB_CHUNKS);
       this.slabNext = 0;
@@ -108,22 +158,35 @@ export class PhysicalRam {
 
   /** The chunk at index ci, ready to be written: backed if it was not, copied if it is shared. */
   private back(ci: number): Uint8Array {
+    // the fast path alone, small enough for V8 to inline into every store
+    const c = this.chunks[ci];
+    return c && this.shared[ci] === WRITABLE ? c : this.backSlow(ci);
+  }
+
+  private backSlow(ci: number): Uint8Array {
     let c = this.chunks[ci];
     if (!c) {
       c = this.newChunk();
       this.chunks[ci] = c;
       this.views[ci] = new DataView(c.buffer, c.byteOffset, CHUNK_SIZE);
-      this.shared[ci] = 0;
+      this.shared[ci] = WRITABLE;
       this.backedChunks++;
-    } else if (this.shared[ci]) {
+      this.dirty.add(ci);
+    } else if (this.shared[ci] !== WRITABLE) {
+      this.dirty.add(ci);
+      if (this.shared[ci] === CLEAN) {
+        this.shared[ci] = WRITABLE;
+        return c;
+      }
       const old = c;
-      c = this.newChunk();
+      c = this.newChunk(false);
       c.set(old);
       this.chunks[ci] = c;
       this.views[ci] = new DataView(c.buffer, c.byteOffset, CHUNK_SIZE);
-      this.shared[ci] = 0;
+      this.shared[ci] = WRITABLE;
       this.cowCopies++;
-      this.onRelease?.(old);
+      // a deduplicated buffer other chunks still use: this chunk is one more buffer now
+      if (this.unuse(old)) this.backedChunks++;
     }
     return c;
   }
@@ -144,23 +207,41 @@ export class PhysicalRam {
     this.written[ci]! |= 1 << ((addr & CHUNK_MASK) >>> BLOCK_SHIFT);
   }
 
+  /**
+   * Chunk stops using the SHARED buffer `old`: true when other chunks of this RAM still use it (a
+   * deduplicated buffer); else this RAM holds it no more, and a fork may (onRelease).
+   */
+  private unuse(old: Uint8Array): boolean {
+    const n = this.users.get(old);
+    if (n !== undefined && n > 1) {
+      this.users.set(old, n - 1);
+      this.dedupedChunks--;
+      return true;
+    }
+    if (n !== undefined) this.users.delete(old);
+    this.onRelease?.(old);
+    return false;
+  }
+
   /** Give chunk ci's host memory back: it reads as zeros from now on. */
   private drop(ci: number): void {
     const c = this.chunks[ci]!;
     this.chunks[ci] = undefined;
     this.views[ci] = undefined;
     this.written[ci] = 0;
-    this.backedChunks--;
-    if (this.shared[ci]) {
-      this.shared[ci] = 0;
-      this.onRelease?.(c);
-    } else this.spare.push(c);
+    if (this.shared[ci] === SHARED) {
+      if (!this.unuse(c)) this.backedChunks--;
+    } else {
+      this.backedChunks--;
+      this.spare.push(c);
+    }
+    this.shared[ci] = WRITABLE;
   }
 
   /** The chunk at index ci (read only: a write must go through the methods), and whether a fork shares it. */
   chunkAt(ci: number): { chunk: Uint8Array; shared: boolean } | undefined {
     const c = this.chunks[ci];
-    return c ? { chunk: c, shared: this.shared[ci] === 1 } : undefined;
+    return c ? { chunk: c, shared: this.shared[ci] === SHARED } : undefined;
   }
 
   isBacked(addr: number): boolean {
@@ -304,8 +385,122 @@ export class PhysicalRam {
     return true;
   }
 
-  /** Host bytes held by the chunk table and the backed chunks. */
+  /**
+   * Store the chunks written since the last call compactly (see the header): an all-zero chunk gives
+   * its memory back, a chunk equal to another shares that one's buffer. Cost: the chunks written
+   * since, never the whole RAM. Reads return the same bytes before and after. Returns the chunks
+   * whose own buffer it gave back.
+   */
+  compact(): number {
+    if (this.dirty.size === 0) return 0;
+    const n = this.chunks.length;
+    const byHash = (this.byHash ??= new Map());
+    const hashes = (this.hashes ??= new Int32Array(n));
+    let freed = 0;
+    for (const ci of this.dirty) {
+      const c = this.chunks[ci];
+      // dropped since, or shared with a fork taken since (the fork holds it as it is anyway)
+      if (!c || this.shared[ci] !== WRITABLE) continue;
+      const w = new Int32Array(c.buffer, c.byteOffset, WORDS);
+      const h = sampleHash(w);
+      if (h === ZERO_SAMPLE && isZeroWords(w)) {
+        this.drop(ci);
+        this.zeroedChunks++;
+        freed++;
+        continue;
+      }
+      const bucket = byHash.get(h);
+      if (bucket && this.dedupe(ci, w, bucket)) {
+        freed++;
+        continue;
+      }
+      this.forget(ci);
+      if (!bucket) byHash.set(h, [ci]);
+      else if (bucket.push(ci) > BUCKET) bucket.shift();
+      hashes[ci] = h;
+      this.shared[ci] = CLEAN;
+    }
+    this.dirty.clear();
+    return freed;
+  }
+
+  /**
+   * Share a buffer with the first chunk of `bucket` that holds the same words as chunk ci (words w);
+   * entries no longer read-only (written since) leave the bucket.
+   */
+  private dedupe(ci: number, w: Int32Array, bucket: number[]): boolean {
+    for (let i = 0; i < bucket.length; i++) {
+      const other = bucket[i]!;
+      const o = this.chunks[other];
+      if (other === ci) continue;
+      if (!o || this.shared[other] === WRITABLE) {
+        bucket.splice(i--, 1);
+        continue;
+      }
+      if (sameWords(new Int32Array(o.buffer, o.byteOffset, WORDS), w)) {
+        this.share(ci, other, o);
+        return true;
+      }
+    }
+    return false;
+  }
+
+  /** Take chunk ci out of compact()'s index (it is about to be indexed under its new hash). */
+  private forget(ci: number): void {
+    const h = this.hashes![ci]!;
+    const bucket = this.byHash!.get(h);
+    const at = bucket ? bucket.indexOf(ci) : -1;
+    if (at < 0) return;
+    bucket!.splice(at, 1);
+    if (bucket!.length === 0) this.byHash!.delete(h);
+  }
+
+  /** Chunk ci (WRITABLE, equal to chunk `other`'s buffer o) uses o from now on; its buffer is spare. */
+  private share(ci: number, other: number, o: Uint8Array): void {
+    const own = this.chunks[ci]!;
+    this.shared[other] = SHARED;
+    this.users.set(o, (this.users.get(o) ?? 1) + 1);
+    this.dedupedChunks++;
+    this.chunks[ci] = o;
+    this.views[ci] = this.views[other];
+    this.shared[ci] = SHARED;
+    this.backedChunks--;
+    this.spare.push(own);
+  }
+
+  /** Host bytes held by the chunk table and the chunks' buffers (a shared buffer counts once). */
   hostBytes(): number {
-    return this.chunks.length * 8 + this.backedChunks * CHUNK_SIZE;
+    return this.tableBytes() + this.backedChunks * CHUNK_SIZE;
+  }
+
+  /**
+   * Host bytes of the chunk table (a reference per chunk: the views, flags and bitmaps are near it)
+   * and of compact()'s index once it exists (a hash per chunk, about 64 bytes per hash it remembers).
+   */
+  tableBytes(): number {
+    return this.chunks.length * 8 + (this.hashes?.byteLength ?? 0) + (this.byHash?.size ?? 0) * 64;
   }
 }
+
+function isZeroWords(w: Int32Array): boolean {
+  for (let i = 0; i < w.length; i++) if (w[i] !== 0) return false;
+  return true;
+}
+
+/** a.length is a multiple of 4: four words a turn (a third faster in V8 than one) */
+function sameWords(a: Int32Array, b: Int32Array): boolean {
+  for (let i = 0; i < a.length; i += 4)
+    if (a[i] !== b[i] || a[i + 1] !== b[i + 1] || a[i + 2] !== b[i + 2] || a[i + 3] !== b[i + 3])
+      return false;
+  return true;
+}
+
+/** FNV-1a over one 32-bit word in HASH_STEP: an index key only, a match is compared in full. */
+function sampleHash(w: Int32Array): number {
+  let h = 0x811c9dc5 | 0;
+  for (let i = 0; i < w.length; i += HASH_STEP) h = Math.imul(h ^ w[i]!, 0x01000193);
+  return h;
+}
+
+/** the hash of an all-zero chunk: only a chunk with this hash needs the zero test */
+const ZERO_SAMPLE = sampleHash(new Int32Array(WORDS));

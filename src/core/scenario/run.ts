@@ -35,7 +35,7 @@ import {
 import { CHUNK_SIZE } from '../phys/ram.ts';
 import type { MmStruct, Task } from '../mm/mm_types.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
-import { hexdumpLines, userRead, userReadBytes, userWrite } from '../user.ts';
+import { hexdumpLines, userRead, userReadBytes, userWrite, type ReadBytes } from '../user.ts';
 import { KernelAllocError, Machine, hex } from '../machine.ts';
 import {
   directMapModelled,
@@ -105,6 +105,11 @@ export interface RunOptions {
  * (the worker) sees a Cancel promptly; a statement of one slice or less runs exactly as before.
  */
 export const STATEMENT_SLICE = 16_384;
+/**
+ * Pages per slice of a `checksum`: each of its pages is 4,096 byte loads and digest steps (a
+ * populate's is one fault), so 1,024 pages (4 MiB) is about as long as a populate's slice.
+ */
+export const CHECKSUM_SLICE = 1_024;
 
 /**
  * A statement that works page by page over a range too big to do at once (a populate of gigabytes,
@@ -761,8 +766,8 @@ export class Session {
     unit: StatementWork['unit'],
     run: (from: number, to: number) => boolean,
     cut: (done: number) => string[],
+    slice = this.opts.slice ?? STATEMENT_SLICE,
   ): StatementWork | void {
-    const slice = this.opts.slice ?? STATEMENT_SLICE;
     if (total <= slice) {
       run(0, total);
       return;
@@ -785,6 +790,31 @@ export class Session {
         return over;
       },
       cut: () => cut(done),
+    };
+  }
+
+  /** Print what a `dump` or `checksum` of [start, start+len) read, and keep it for `expect dump...`. */
+  private readDone(
+    p: ScenarioProcess,
+    op: 'dump' | 'checksum',
+    start: number,
+    len: number,
+    r: ReadBytes,
+  ): void {
+    const what = `${p.name}: ${op} 0x${start.toString(16)} ${len}`;
+    const digest = `sum 0x${r.sum.toString(16)}, nonzero ${r.nonzero}, crc32 0x${r.crc32.toString(16).padStart(8, '0')}`;
+    if (op === 'dump') {
+      this.out(`${what}\n`);
+      for (const l of hexdumpLines(start, r.bytes!)) this.out(`${l}\n`);
+    } else this.out(`${what}: ${r.count} bytes, ${digest}\n`);
+    if (r.killed) this.out(`${p.name}: ${op} stopped after ${r.count} bytes\n`);
+    this.lastDump = {
+      text:
+        op === 'dump' ? Array.from(r.bytes!, (b) => b.toString(16).padStart(2, '0')).join(' ') : undefined,
+      len: r.count,
+      sum: r.sum,
+      nonzero: r.nonzero,
+      crc32: r.crc32,
     };
   }
 
@@ -1166,22 +1196,32 @@ export class Session {
             `dump prints at most ${DUMP_MAX} bytes; use '${p.name} checksum' for ${len} bytes`,
           );
         this.budget(s, a[3]!, 'accesses', len);
-        const r = userReadBytes(m, t, start, len, cpu, dump);
-        const what = `${p.name}: ${op.text} 0x${start.toString(16)} ${len}`;
-        const digest = `sum 0x${r.sum.toString(16)}, nonzero ${r.nonzero}, crc32 0x${r.crc32.toString(16).padStart(8, '0')}`;
-        if (dump) {
-          this.out(`${what}\n`);
-          for (const l of hexdumpLines(start, r.bytes!)) this.out(`${l}\n`);
-        } else this.out(`${what}: ${r.count} bytes, ${digest}\n`);
-        if (r.killed) this.out(`${p.name}: ${op.text} stopped after ${r.count} bytes\n`);
-        this.lastDump = {
-          text: dump ? Array.from(r.bytes!, (b) => b.toString(16).padStart(2, '0')).join(' ') : undefined,
-          len: r.count,
-          sum: r.sum,
-          nonzero: r.nonzero,
-          crc32: r.crc32,
-        };
-        return;
+        if (dump) return this.readDone(p, 'dump', start, len, userReadBytes(m, t, start, len, cpu, true));
+        // A checksum of gigabytes reads in slices of whole pages (progress, Cancel), each page loaded
+        // once, in order, the digest going on across slices: the same faults and digest as at once.
+        const first = Math.floor(start / ps);
+        const pages = Math.ceil((start + len) / ps) - first;
+        /** where page i of the range starts (the range's own start and end for the partial ones) */
+        const at = (i: number) => Math.min(start + len, Math.max(start, (first + i) * ps));
+        let got: ReadBytes = { count: 0, sum: 0, nonzero: 0, crc32: 0, killed: false };
+        return this.sliced(
+          pages,
+          'pages',
+          (from, to) => {
+            const r = userReadBytes(m, t, at(from), at(to) - at(from), cpu, false, got.crc32);
+            got = {
+              count: got.count + r.count,
+              sum: got.sum + r.sum,
+              nonzero: got.nonzero + r.nonzero,
+              crc32: r.crc32,
+              killed: r.killed,
+            };
+            if (r.killed || to === pages) this.readDone(p, 'checksum', start, len, got);
+            return !r.killed;
+          },
+          (done) => [`${s.cmd} checksum ${a[1]!.text} ${a[2]!.text} 0x${(at(done) - start).toString(16)}`],
+          this.opts.slice ?? CHECKSUM_SLICE,
+        );
       }
       case 'write': {
         argc(6, 'write <region> <offset> <length> <stride> <byte>');
