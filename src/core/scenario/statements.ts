@@ -62,6 +62,8 @@ export interface ParamDecl {
   /** the placeholder in the usage (default `<name>`; enums show their values) */
   readonly meta?: string;
   readonly values?: readonly string[];
+  /** what each of an enum's values means, said when a wrong one is given */
+  readonly valueDocs?: Readonly<Record<string, string>>;
   readonly min?: number;
   readonly max?: number | MachineBound;
   /** positional: may be left out (trailing optional positionals go together: all or none) */
@@ -88,7 +90,7 @@ export interface StatementDecl {
 const region = { name: 'region', kind: 'region', what: 'a region name' } as const;
 const offset = { name: 'offset', kind: 'count', what: 'an offset' } as const;
 const length = { name: 'length', kind: 'size', what: 'a length' } as const;
-const prot = { name: 'prot', kind: 'enum', what: 'a protection', values: ['none', 'r', 'rw'] } as const;
+const prot = { name: 'prot', kind: 'enum', what: 'protection', values: ['none', 'r', 'rw'] } as const;
 const cpuOpt = { name: 'cpu', kind: 'int', min: 0, max: 'cpu', meta: '<n>' } as const;
 const bool = <const N extends string, const M extends string = 'yes|no'>(name: N, meta?: M) =>
   ({ name, kind: 'bool', meta: meta ?? 'yes|no' }) as const;
@@ -211,7 +213,10 @@ export const STATEMENTS = {
     name: 'blkdev_zeroout',
     args: [{ name: 'bytes', kind: 'size', what: 'a length' }],
     opts: [
-      oneOf('zero', ['page', 'largest']),
+      {
+        ...oneOf('zero', ['page', 'largest']),
+        valueDocs: { page: 'ZERO_PAGE, before 6.18', largest: 'largest_zero_folio()' },
+      },
       { name: 'max_transfer', kind: 'size', what: 'a multiple of 512 bytes', meta: '<bytes>' },
     ],
     needs: 'booted',
@@ -252,7 +257,7 @@ export const STATEMENTS = {
   }),
   irqs: decl({
     name: 'irqs',
-    args: [{ name: 'state', kind: 'enum', values: ['off', 'on'], what: 'irqs on or irqs off' }],
+    args: [{ name: 'state', kind: 'enum', values: ['off', 'on'], what: 'state' }],
     needs: 'machine',
     changes: true,
     doc: 'local_irq_disable()/enable() on the current CPU.',
@@ -261,7 +266,7 @@ export const STATEMENTS = {
     name: 'direct_map',
     args: [
       { name: 'name', kind: 'allocation', what: 'the name of an allocation' },
-      { name: 'state', kind: 'enum', values: ['invalid', 'default'], what: 'invalid or default' },
+      { name: 'state', kind: 'enum', values: ['invalid', 'default'], what: 'state' },
     ],
     opts: [{ name: 'flush', kind: 'flag' }],
     needs: 'booted',
@@ -298,7 +303,7 @@ export const STATEMENTS = {
     name: 'expect',
     args: [
       { name: 'what', kind: 'word', what: 'what to check' },
-      { name: 'op', kind: 'enum', values: EXPECT_OPS, what: 'an operator', meta: '<op>' },
+      { name: 'op', kind: 'enum', values: EXPECT_OPS, what: 'operator', meta: '<op>' },
       { name: 'value', kind: 'value', what: 'a number or a quoted string' },
     ],
     doc: 'Check a value.',
@@ -356,7 +361,7 @@ export const PROCESS_OPS = {
   }),
   madvise: decl({
     name: 'madvise',
-    args: [region, offset, length, { name: 'advice', kind: 'enum', values: ADVICES, what: 'an advice' }],
+    args: [region, offset, length, { name: 'advice', kind: 'enum', values: ADVICES, what: 'advice' }],
     changes: true,
     limit: 'accesses',
     doc: 'madvise().',
@@ -533,7 +538,8 @@ export interface CheckEnv {
 
 const IDENT = /^[A-Za-z_][\w-]*$/;
 
-function alternatives(values: readonly string[]): string {
+function alternatives(values: readonly string[], docs?: Readonly<Record<string, string>>): string {
+  if (docs) values = values.map((v) => (Object.hasOwn(docs, v) ? `${v} (${docs[v]})` : v));
   return values.length < 2 ? values.join('') : `${values.slice(0, -1).join(', ')} or ${values.at(-1)}`;
 }
 
@@ -544,7 +550,7 @@ function bound(max: number | MachineBound | undefined, m: Machine | undefined): 
 }
 
 /** Why `text` is not a value of `p` ('' when it is), and the value. */
-function parseParam(p: ParamDecl, tok: Token): { value?: unknown; why?: string } {
+function parseParam(p: ParamDecl, tok: Token): { value?: unknown; why?: string; expected?: string } {
   const text = tok.text;
   switch (p.kind) {
     case 'flag':
@@ -580,7 +586,8 @@ function parseParam(p: ParamDecl, tok: Token): { value?: unknown; why?: string }
       return p.values!.includes(text)
         ? { value: text }
         : {
-            why: `'${text}' is not ${p.what ?? `one of ${p.values!.join(', ')}`}: expected ${alternatives(p.values!)}`,
+            why: `unknown ${p.what ?? p.name} '${text}' (expected ${alternatives(p.values!, p.valueDocs)})`,
+            expected: `expected ${alternatives(p.values!, p.valueDocs)}`,
           };
     case 'bool':
       if (text === '1' || text === 'yes' || text === 'on') return { value: true };
@@ -625,7 +632,7 @@ export function checkArgs<V>(d: StatementDecl, toks: readonly Token[], env: Chec
       if (tok) throw err(tok, `expected ${p.what ?? metaOf(p)} before '${tok.text}'`);
       throw err(undefined, `expected ${p.what ?? metaOf(p)}`);
     }
-    if (p.kind !== 'value' && p.kind !== 'word' && tok.text.includes('=') && !tok.quoted && p.kind !== 'gfp')
+    if (p.kind !== 'value' && p.kind !== 'word' && /^[A-Za-z_]\w*=/.test(tok.text) && !tok.quoted)
       throw err(tok, `expected ${p.what ?? metaOf(p)} before '${tok.text}'`);
     const r = parseParam(p, tok);
     if (r.why) throw err(tok, r.why);
@@ -658,7 +665,7 @@ export function checkArgs<V>(d: StatementDecl, toks: readonly Token[], env: Chec
     if (r.why)
       throw err(
         valTok,
-        `${key}=${valTok.text}: ${r.why.replace(`'${valTok.text}' is not `, 'expected ')}`,
+        `${key}=${valTok.text}: ${r.expected ?? r.why.replace(`'${valTok.text}' is not `, 'expected ')}`,
         false,
       );
     v[p.name] = r.value;
@@ -741,3 +748,36 @@ export function formatProcessOp<N extends ProcessOpName>(
   if (!IDENT.test(process)) throw new Error(`'${process}' is not a process name`);
   return `${process} ${format(PROCESS_OPS[op], args as Record<string, unknown>)}`;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Results
+
+/** One bio as blkdev_zeroout reports it: where it starts, how long it is, how many bvecs it holds. */
+export interface BioInfo {
+  sector: number;
+  bytes: number;
+  vecs: number;
+}
+
+/** The most bios a blkdev_zeroout result lists (before and after the split). */
+export const RESULT_BIOS = 8;
+
+/**
+ * What a statement reports besides its output, for a host that shows it (the worker's `run` reply
+ * carries the last one): the numbers the statement printed, as data.
+ */
+export type StatementResult =
+  | { statement: 'drop_caches'; /** pages the thp-zero shrinker freed */ freed: number }
+  | {
+      statement: 'blkdev_zeroout';
+      bytes: number;
+      zero: 'page' | 'largest';
+      /** the zero buffer every bvec points at */
+      buffer: { pfn: number; bytes: number };
+      bios: number;
+      bvecs: number;
+      /** the first RESULT_BIOS bios */
+      firstBios: BioInfo[];
+      /** after bio_split_to_limits() with max_transfer (null without one) */
+      split: { bios: number; first: BioInfo[] } | null;
+    };
