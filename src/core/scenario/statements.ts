@@ -10,14 +10,15 @@
  * - the canonical text of a statement from typed values (`formatStatement`), which the worker
  *   client sends as a `run`: every machine change the app makes is a scenario line, journalled as
  *   text (share links, the timeline), checked by the same code as a typed one;
- * - the line editor's word list (`STATEMENT_NAMES`, `PROCESS_OP_NAMES`).
+ * - the names no process may take (`STATEMENT_NAMES`), and the known operations (`PROCESS_OP_NAMES`).
+ *
+ * It imports only small leaf modules (config, gfp, limits, parse), so the main thread can load it.
  *
  * What needs the machine's state (does the process exist, is the region long enough, is the
  * allocation named) is left to the statement's code, which has the tokens for its errors.
  */
 import type { Machine } from '../machine.ts';
 import { parseGfp } from '../mm/gfp.ts';
-import { MERMAP_CPU_PAGES } from '../mm/mermap.ts';
 import { ARCH_NAMES } from '../config.ts';
 import { LIMITS, type LimitName } from './limits.ts';
 import { ScenarioError, parseNumber, type Token } from './parse.ts';
@@ -115,6 +116,13 @@ const MACHINE_OPTS = [
   bool('page_alloc_unmapped'),
   oneOf('unmapped_zeroing', ['as_posted', 'per_block']),
 ] as const;
+
+/**
+ * MERMAP_CPU_PAGES (mm/mermap.ts), written out: this table is also loaded on the main thread (the
+ * worker client formats statements with it), which must not pull in the mm code. A test checks that
+ * the two agree.
+ */
+export const PREEMPT_MAX_PAGES = 512;
 
 const LIMIT_OPTS: readonly ParamDecl[] = (Object.keys(LIMITS) as LimitName[]).map(
   (name) => ({ name, kind: 'count', what: 'a number', meta: '<n>' }) as const,
@@ -288,7 +296,7 @@ export const STATEMENTS = {
   }),
   preempt: decl({
     name: 'preempt',
-    opts: [{ name: 'pages', kind: 'int', min: 1, max: MERMAP_CPU_PAGES, meta: '<n>' }],
+    opts: [{ name: 'pages', kind: 'int', min: 1, max: PREEMPT_MAX_PAGES, meta: '<n>' }],
     needs: 'booted',
     changes: true,
     doc: 'A thread is preempted holding a mermap mapping.',
