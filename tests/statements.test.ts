@@ -13,6 +13,7 @@ import {
   PROCESS_OP_NAMES,
   STATEMENTS,
   STATEMENT_NAMES,
+  checkArgs,
   formatProcessOp,
   formatStatement,
   usage,
@@ -96,16 +97,40 @@ describe('formatting from typed arguments', () => {
       'alloc k1 order=3 gfp=GFP_KERNEL|__GFP_ZERO',
     );
     expect(formatStatement('blkdev_zeroout', { bytes: 1024, zero: 'page', max_transfer: 512 })).toBe(
-      'blkdev_zeroout 1024 zero=page max_transfer=512',
+      'blkdev_zeroout 1K zero=page max_transfer=512',
     );
     expect(formatStatement('direct_map', { name: 'k', state: 'invalid', flush: true })).toBe(
       'direct_map k invalid flush',
     );
     expect(formatProcessOp('A', 'mmap', { region: 'r1', length: 8192, prot: 'rw', at: 0x10000 })).toBe(
-      'A mmap r1 8192 rw at=0x10000',
+      'A mmap r1 8K rw at=0x10000',
     );
     const [s] = parseScenario(formatStatement('drop_caches', {}));
     expect(s!.cmd).toBe('drop_caches');
+  });
+
+  it('the line checks back to the typed values it was made from', () => {
+    const env = (what: string, line: string) => ({
+      line: 1,
+      what,
+      usage: what,
+      at: { text: what, col: 1, quoted: false },
+      machine: () => {
+        throw new Error(`${line}: needs no machine here`);
+      },
+    });
+    const args = {
+      region: 'r1',
+      offset: 0,
+      old_length: 2 ** 21,
+      new_length: 2 ** 22,
+      maymove: true,
+      as: 'r2',
+    };
+    const line = formatProcessOp('A', 'mremap', args);
+    expect(line).toBe('A mremap r1 0 2M 4M maymove as=r2');
+    const [s] = parseScenario(line);
+    expect(checkArgs(PROCESS_OPS.mremap, s!.args.slice(1), env('A mremap', line)).v).toEqual(args);
   });
 
   it('refuses a value that would not stay one word', () => {

@@ -709,8 +709,21 @@ export function checkArgs<V>(d: StatementDecl, toks: readonly Token[], env: Chec
 // ---------------------------------------------------------------------------------------------
 // Formatting
 
+/** A size as a person writes it: 1G, 64M, 4K, or bytes when no unit divides it. */
+function sizeText(n: number): string {
+  for (const [unit, mul] of [
+    ['T', 2 ** 40],
+    ['G', 2 ** 30],
+    ['M', 2 ** 20],
+    ['K', 2 ** 10],
+  ] as const)
+    if (n > 0 && n % mul === 0) return `${n / mul}${unit}`;
+  return String(n);
+}
+
 function formatValue(p: ParamDecl, value: unknown): string {
   if (p.kind === 'address' && typeof value === 'number') return `0x${value.toString(16)}`;
+  if ((p.kind === 'size' || p.kind === 'count') && typeof value === 'number') return sizeText(value);
   if (p.kind === 'bool') return value ? 'yes' : 'no';
   if (p.kind === 'value' && typeof value === 'string') return JSON.stringify(value);
   return String(value);
@@ -747,7 +760,7 @@ export function formatStatement<N extends StatementName>(name: N, args: Statemen
   return format(STATEMENTS[name], args as Record<string, unknown>);
 }
 
-/** The canonical text of a process's operation: `A mmap r1 65536 rw populate`. */
+/** The canonical text of a process's operation: `A mmap r1 64K rw populate`. */
 export function formatProcessOp<N extends ProcessOpName>(
   process: string,
   op: N,
