@@ -183,6 +183,19 @@ describe("the client's typed statement method", () => {
     ]);
   });
 
+  it("runs a process's operation from typed arguments", async () => {
+    const c = await client();
+    await c.statement('spawn', { name: 'A' });
+    await c.processOp('A', 'mmap', { region: 'r1', length: 2 ** 16, prot: 'rw', populate: true });
+    await c.processOp('A', 'write', { region: 'r1', offset: 4096, length: 8192, stride: 4096, byte: 7 });
+    expect((await c.value('/proc/A/status:RssAnon')).value).toBeGreaterThanOrEqual(64);
+    expect((await c.journal()).entries).toEqual([
+      'spawn A',
+      'A mmap r1 64K rw populate',
+      'A write r1 4K 8K 4K 7',
+    ]);
+  });
+
   it('rejects with the located message of the scenario check', async () => {
     const c = await client();
     const e = await c.statement('free', { name: 'nothing' }).catch((x: unknown) => x);

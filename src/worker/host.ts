@@ -44,7 +44,7 @@ import { readProc } from '../core/proc/index.ts';
 import { readSymbol } from '../core/symbols.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
 import { Session, parseMachine, type ScenarioProcess, type StatementWork } from '../core/scenario/run.ts';
-import type { StatementResult } from '../core/scenario/statements.ts';
+import { statementDecl, type StatementResult } from '../core/scenario/statements.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { describeFreeLists } from '../core/inspect_frame.ts';
 import { splitBoot, splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
@@ -119,8 +119,13 @@ interface Job {
 
 const now = () => performance.now();
 
-/** Scenario statements that change nothing a boot replay would miss (boot steps themselves, or reads). */
-const REPLAYABLE_STMTS = new Set(['boot', 'step', 'show', 'print', 'expect', 'pagemap', 'kpageflags']);
+/**
+ * Whether a statement changes nothing a boot replay would miss: boot steps themselves, or a statement
+ * its declaration says only reads (statements.ts `changes`).
+ */
+function replayable(cmd: string): boolean {
+  return cmd === 'boot' || cmd === 'step' || statementDecl(cmd)?.changes === false;
+}
 
 export class MachineHost {
   private cur: Hosted | undefined;
@@ -937,7 +942,7 @@ export class MachineHost {
       });
       return true;
     }
-    if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
+    if (!replayable(s.cmd)) h.beyondBoot = true;
     if (h.zeroing) h.zeroing.label = text.split('\n')[s.line - 1]?.trim() ?? s.cmd;
     let w: StatementWork | undefined;
     try {

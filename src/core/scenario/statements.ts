@@ -81,7 +81,10 @@ export interface StatementDecl {
   readonly opts: readonly ParamDecl[];
   /** what the statement needs before its arguments' machine-dependent bounds are checked */
   readonly needs: 'none' | 'machine' | 'booted';
-  /** it may change the machine (else it only reads or prints) */
+  /**
+   * It may change the machine or the session's state (the current CPU, a limit); false: it only
+   * reads or prints (the worker lets a learner step boot back over those)
+   */
   readonly changes: boolean;
   /** the limit (limits.ts) its cost is checked against */
   readonly limit?: LimitName;
@@ -173,6 +176,7 @@ export const STATEMENTS = {
     name: 'cpu',
     args: [{ name: 'cpu', kind: 'int', min: 0, max: 'cpu', what: 'a CPU number', meta: '<n>' }],
     needs: 'machine',
+    changes: true,
     doc: 'The CPU the next operations run on.',
   }),
   alloc: decl({
@@ -198,6 +202,7 @@ export const STATEMENTS = {
   limit: decl({
     name: 'limit',
     opts: LIMIT_OPTS,
+    changes: true,
     doc: 'Change what one statement may cost; alone, print every limit.',
   }),
   drain: decl({ name: 'drain', needs: 'booted', changes: true, doc: 'drain_all_pages().' }),
