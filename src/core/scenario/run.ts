@@ -780,16 +780,16 @@ export class Session {
     const a = s.args;
     const op = a[0]?.text;
     const m = this.machine;
-    if (!p || !m || (op !== 'read' && op !== 'write') || a.length < 5) return;
+    if (!p || !m || (op !== 'read' && op !== 'write')) return;
     let start: number;
     let len: number;
+    let stride: number;
     try {
+      stride = this.checkOp(s, p, op).v.stride;
       [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
     } catch {
       return;
     }
-    const stride = parseNumber(a[4]!.text);
-    if (!stride) return;
     const touched = pagesTouched(start, len, stride, m.pageSize);
     this.hostMemory(s, a[3]!, op === 'write' ? touched : 0, tablePages(touched));
   }
@@ -922,7 +922,10 @@ export class Session {
     return p;
   }
 
-  /** A region and an offset/length inside it: [start, len]. */
+  /**
+   * A region and an offset/length inside it: [start, len]. The offset and length tokens are ones the
+   * operation's declaration checked (an offset, a length); the region and the end are checked here.
+   */
   private range(
     s: Stmt,
     p: ScenarioProcess,
@@ -933,11 +936,8 @@ export class Session {
     const r = p.regions.get(regionTok.text);
     if (!r)
       throw new ScenarioError(s.line, regionTok.col, `${p.name} has no region named '${regionTok.text}'`);
-    const off = parseNumber(offTok.text);
-    if (off === undefined) throw new ScenarioError(s.line, offTok.col, `'${offTok.text}' is not an offset`);
-    const len = parseNumber(lenTok.text);
-    if (len === undefined || len <= 0)
-      throw new ScenarioError(s.line, lenTok.col, `'${lenTok.text}' is not a length`);
+    const off = parseNumber(offTok.text)!;
+    const len = parseNumber(lenTok.text)!;
     if (off + len > r.len)
       throw new ScenarioError(
         s.line,
