@@ -40,7 +40,8 @@ test('a share link reopens the same machine, transcript, RSS and selection', asy
   await other.waitForFunction(() => window.__mmlab?.isReady);
   const transcript = other.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
   await expect(transcript).toContainText('> A read r1 4M 4M 4K');
-  await expect(transcript).toContainText('> alloc k1 order=2 gfp=GFP_KERNEL cpu=0');
+  // the form's alloc is the scenario statement, journalled as its canonical text
+  await expect(transcript).toContainText('> alloc k1 order=2 gfp=GFP_KERNEL');
   await again.idle();
   await expect.poll(() => other.evaluate(() => window.__mmlab!.selected)).toEqual(before.selected);
   const form = other.getByRole('form', { name: 'Machine configuration', includeHidden: true });

@@ -123,15 +123,16 @@ describe('the journal', () => {
     await c.bootRunPhase();
     await c.bootStep();
     await c.run('boot');
-    await c.alloc('k1', 3, 'GFP_KERNEL|__GFP_ZERO');
-    await c.alloc('k2', 0, 'GFP_KERNEL');
-    await c.free('k1');
-    await c.dropCaches();
+    await c.statement('alloc', { name: 'k1', order: 3, gfp: 'GFP_KERNEL|__GFP_ZERO' });
+    await c.statement('alloc', { name: 'k2', order: 0, gfp: 'GFP_KERNEL' });
+    await c.statement('free', { name: 'k1' });
+    await c.statement('drop_caches', {});
     await c.run('spawn A\nA mmap r1 8M rw\nA write r1 0 8M 4K 7\nA fork B\nbogus line');
     const j = await c.journal();
     expect(j.bootAtInit).toBe(false);
     expect(j.entries[0]).toMatch(/^step(\nstep)*$/);
-    expect(j.entries).toContain('alloc k1 order=3 gfp=GFP_KERNEL|__GFP_ZERO cpu=0');
+    expect(j.entries).toContain('alloc k1 order=3 gfp=GFP_KERNEL|__GFP_ZERO');
+    expect(j.entries).toContain('drop_caches');
     expect(j.entries).toContain('free k1');
     // each statement of a run is its own operation and entry; the failed line is not one
     expect(j.entries.slice(-4)).toEqual(['spawn A', 'A mmap r1 8M rw', 'A write r1 0 8M 4K 7', 'A fork B']);

@@ -163,9 +163,9 @@ function buildSession(arch: ArchName, ram: string) {
   const d = driver();
   d.send({ type: 'init', config: { arch, ram: parseRam(ram), cpus: 2 }, boot: true });
   for (const l of LINES.slice(0, 4)) d.send({ type: 'run', lines: l });
-  d.send({ type: 'alloc', name: 'k1', order: 2, gfp: 'GFP_KERNEL' });
+  d.send({ type: 'run', lines: 'alloc k1 order=2 gfp=GFP_KERNEL' });
   for (const l of LINES.slice(4)) d.send({ type: 'run', lines: l });
-  d.send({ type: 'free', name: 'k1' });
+  d.send({ type: 'run', lines: 'free k1' });
   return d;
 }
 

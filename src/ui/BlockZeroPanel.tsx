@@ -5,7 +5,7 @@
  * kernel builds, and the first few bios drawn with their bvecs.
  */
 import { useId, useState } from 'react';
-import type { BioInfo, ZerooutReply } from '../worker/protocol.ts';
+import type { BioInfo, ZerooutResult } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import { count, hex, size } from './format.ts';
 
@@ -30,7 +30,7 @@ export function BlockZeroPanel() {
   const [zero, setZero] = useState<'page' | 'largest'>('page');
   const [maxText, setMax] = useState('');
   // A result belongs to the machine it was built on (a reboot may change the zero buffer).
-  const [result, setResult] = useState<{ generation: number; reply: ZerooutReply } | null>(null);
+  const [result, setResult] = useState<{ generation: number; reply: ZerooutResult } | null>(null);
   const [error, setError] = useState<string | null>(null);
   const ids = { bytes: useId(), max: useId(), zero: useId(), hint: useId() };
 
@@ -125,7 +125,7 @@ export function BlockZeroPanel() {
   );
 }
 
-function ZerooutResult({ r }: { r: ZerooutReply }) {
+function ZerooutResult({ r }: { r: ZerooutResult }) {
   const pageSize = useAppState((s) => 2 ** (s.machine?.pageShift ?? 12));
   const bvecBytes = r.buffer.bytes;
   return (

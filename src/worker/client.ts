@@ -5,8 +5,16 @@
  * thread (in_process.ts). Callers see the same API either way (v86's bus on both sides of the thread
  * boundary). Each request gets a sequence number; its promise settles when the reply with that number
  * arrives, and notices (frame deltas, printk lines) go to their listeners before it does, so after
- * `await client.alloc(...)` the renderer already has the new frame states.
+ * `await client.statement('alloc', ...)` the renderer already has the new frame states.
  */
+import {
+  formatProcessOp,
+  formatStatement,
+  type ProcessOpArgs,
+  type ProcessOpName,
+  type StatementArgs,
+  type StatementName,
+} from '../core/scenario/statements.ts';
 import type {
   BootProgressNotice,
   Command,
@@ -17,6 +25,7 @@ import type {
   MachineConfig,
   PrintkNotice,
   ProcessPagesReply,
+  RanReply,
   ReplayProgressNotice,
   ReplyTo,
   TimelinePos,
@@ -42,6 +51,18 @@ export class MachineError extends Error {
   ) {
     super(message);
     this.name = 'MachineError';
+  }
+}
+
+/** A statement sent by MachineClient.statement failed: its message, and the run reply (state after). */
+export class StatementError extends MachineError {
+  constructor(
+    readonly line: string,
+    message: string,
+    readonly reply: RanReply,
+  ) {
+    super(message, 'run');
+    this.name = 'StatementError';
   }
 }
 
@@ -75,9 +96,6 @@ const CHANGES_MACHINE: ReadonlySet<CommandType> = new Set<CommandType>([
   'bootStep',
   'bootRunPhase',
   'bootBack',
-  'alloc',
-  'free',
-  'dropCaches',
   'truncate',
 ]);
 
@@ -286,14 +304,6 @@ export class MachineClient {
     return this.request<'memblock'>({ type: 'memblock' });
   }
 
-  alloc(name: string, order: number, gfp: string) {
-    return this.request<'alloc'>({ type: 'alloc', name, order, gfp });
-  }
-
-  free(name: string) {
-    return this.request<'free'>({ type: 'free', name });
-  }
-
   readProc(path: string) {
     return this.request<'readProc'>({ type: 'readProc', path });
   }
@@ -318,6 +328,31 @@ export class MachineClient {
   /** Run scenario lines; resolves with what they printed and any structured errors. */
   run(lines: string) {
     return this.request<'run'>({ type: 'run', lines });
+  }
+
+  /**
+   * Run one statement from typed arguments: `statement('alloc', { name: 'k1', order: 3 })` sends
+   * the line `alloc k1 order=3` as a `run`, formatted by the statement's declaration
+   * (src/core/scenario/statements.ts), so the app's buttons and a typed scenario take one path:
+   * the same checks, and the timeline journals the line as text. Resolves with the run reply
+   * (its `result` holds a statement's structured result); rejects with a StatementError carrying
+   * the statement's located message when it failed.
+   */
+  statement<N extends StatementName>(name: N, args: StatementArgs<N>): Promise<RanReply> {
+    return this.runOne(formatStatement(name, args));
+  }
+
+  /** A process's operation from typed arguments: `processOp('A', 'fork', { child: 'B' })`. */
+  processOp<N extends ProcessOpName>(process: string, op: N, args: ProcessOpArgs<N>): Promise<RanReply> {
+    return this.runOne(formatProcessOp(process, op, args));
+  }
+
+  private async runOne(line: string): Promise<RanReply> {
+    const r = await this.run(line);
+    const e = r.errors[0];
+    if (e) throw new StatementError(line, e.message, r);
+    if (r.cancelled) throw new StatementError(line, `${line}: cancelled`, r);
+    return r;
   }
 
   processes() {
@@ -387,14 +422,6 @@ export class MachineClient {
 
   hugeInfo() {
     return this.request<'hugeInfo'>({ type: 'hugeInfo' });
-  }
-
-  dropCaches() {
-    return this.request<'dropCaches'>({ type: 'dropCaches' });
-  }
-
-  blkZeroout(bytes: number, zero: 'page' | 'largest', maxTransfer?: number) {
-    return this.request<'blkZeroout'>({ type: 'blkZeroout', bytes, zero, maxTransfer });
   }
 
   unmappedInfo() {

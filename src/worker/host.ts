@@ -28,10 +28,8 @@ import {
 import { Machine, hex } from '../core/machine.ts';
 import { Snapshotter, rebindMachine, sharedParts, type Snapshot } from '../core/snapshot.ts';
 import type { KEvent } from '../core/trace.ts';
-import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../core/block/blk-lib.ts';
-import { BudgetExceeded } from '../core/scenario/limits.ts';
 import { PTE } from '../core/arch/pgtable.ts';
-import { formatGfp, parseGfp } from '../core/mm/gfp.ts';
+import { formatGfp } from '../core/mm/gfp.ts';
 import {
   depositedTable,
   hpageNr,
@@ -46,6 +44,7 @@ import { readProc } from '../core/proc/index.ts';
 import { readSymbol } from '../core/symbols.ts';
 import { ScenarioError, parseScenario, type Stmt } from '../core/scenario/parse.ts';
 import { Session, parseMachine, type ScenarioProcess, type StatementWork } from '../core/scenario/run.ts';
+import { statementDecl, type StatementResult } from '../core/scenario/statements.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { describeFreeLists } from '../core/inspect_frame.ts';
 import { splitBoot, splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
@@ -120,8 +119,13 @@ interface Job {
 
 const now = () => performance.now();
 
-/** Scenario statements that change nothing a boot replay would miss (boot steps themselves, or reads). */
-const REPLAYABLE_STMTS = new Set(['boot', 'step', 'show', 'print', 'expect', 'pagemap', 'kpageflags']);
+/**
+ * Whether a statement changes nothing a boot replay would miss: boot steps themselves, or a statement
+ * its declaration says only reads (statements.ts `changes`).
+ */
+function replayable(cmd: string): boolean {
+  return cmd === 'boot' || cmd === 'step' || statementDecl(cmd)?.changes === false;
+}
 
 export class MachineHost {
   private cur: Hosted | undefined;
@@ -470,33 +474,6 @@ export class MachineHost {
           info: describeMemblock(h.m),
         };
       }
-      case 'alloc': {
-        const h = this.present();
-        const name = String(cmd.name ?? '').trim();
-        if (!/^[A-Za-z_][\w.-]*$/.test(name))
-          throw new Error(`alloc: '${name}' is not a name (letters, digits, _ . -)`);
-        const order = Number(cmd.order);
-        if (!Number.isInteger(order) || order < 0)
-          throw new Error(`alloc ${name}: order must be a whole number ≥ 0, not ${cmd.order}`);
-        const gfpText = String(cmd.gfp ?? 'GFP_KERNEL');
-        parseGfp(gfpText);
-        this.timeline.record(
-          h,
-          { kind: 'alloc', name, order, gfp: gfpText },
-          `alloc ${name} order=${order} gfp=${gfpText}`,
-        );
-        return {
-          type: 'allocated',
-          seq,
-          allocation: allocationInfo(name, h.m),
-          allocations: allocations(h.m),
-        };
-      }
-      case 'free': {
-        const h = this.present();
-        this.timeline.record(h, { kind: 'free', name: String(cmd.name) }, `free ${String(cmd.name)}`);
-        return { type: 'freed', seq, name: cmd.name, allocations: allocations(h.m) };
-      }
       case 'readProc': {
         const h = this.machine();
         return { type: 'proc', seq, path: cmd.path, text: readProc(h.m, String(cmd.path)) };
@@ -641,69 +618,6 @@ export class MachineHost {
         const h = this.machine();
         return { type: 'unmappedInfo', seq, info: describeUnmapped(h.m, h.session, h.zeroing, transfer) };
       }
-      case 'dropCaches': {
-        const h = this.present();
-        const before = h.m.hugeZeroPfn;
-        const output = this.timeline.record(h, { kind: 'dropCaches' }, 'drop_caches') as string;
-        const freed = before >= 0 && h.m.hugeZeroPfn < 0 ? hpageNr(h.m) : 0;
-        return {
-          type: 'droppedCaches',
-          seq,
-          freed,
-          output,
-          huge: hugeInfo(h),
-          info: this.info(h),
-        };
-      }
-      case 'blkZeroout': {
-        const h = this.machine();
-        if (!h.m.booted) throw new Error('blkdev_zeroout: boot the machine first');
-        // the scenario's checks and limit (checkZerooutArgs, LIMITS.zeroout_bios), not a second set
-        const bytes = Number(cmd.bytes);
-        const mt = cmd.maxTransfer ?? undefined;
-        const maxTransfer = mt === undefined ? undefined : Number(mt);
-        const bad = checkZerooutArgs(bytes, maxTransfer);
-        if (bad)
-          throw new RangeError(
-            `blkdev_zeroout: ${bad.arg === 'bytes' ? cmd.bytes : `max_transfer=${mt}`} ${bad.why}`,
-          );
-        const zero = cmd.zero === 'page' ? 'page' : 'largest';
-        const buffer =
-          zero === 'largest' ? largestZeroFolio(h.m) : { pfn: h.m.zeroPfn(0), bytes: h.m.pageSize };
-        let r;
-        try {
-          r = blkdevIssueZeroPages(
-            bytes,
-            buffer.bytes,
-            h.m.pageSize,
-            maxTransfer,
-            h.session.limits.get('zeroout_bios'),
-          );
-        } catch (e) {
-          if (!(e instanceof TooManyBios)) throw e;
-          throw new RangeError(
-            `blkdev_zeroout: ${new BudgetExceeded('zeroout_bios', e.need, e.allowed).message}`,
-            { cause: e },
-          );
-        }
-        const FIRST = 8;
-        const bio = (b: { sector: number; bytes: number; vecs: number }) => ({
-          sector: b.sector,
-          bytes: b.bytes,
-          vecs: b.vecs,
-        });
-        return {
-          type: 'zeroout',
-          seq,
-          bytes,
-          zero,
-          buffer,
-          bios: r.bios.length,
-          bvecs: r.bvecs,
-          firstBios: r.bios.slice(0, FIRST).map(bio),
-          split: r.split ? { bios: r.split.length, first: r.split.slice(0, FIRST).map(bio) } : null,
-        };
-      }
       case 'inspectFrame':
         return inspectFrameReply(this.machine(), seq, cmd.pfn, transfer);
       case 'freeLists': {
@@ -742,38 +656,8 @@ export class MachineHost {
         h.m.bootStep();
         syncSession(h);
         return undefined;
-      case 'alloc': {
-        h.beyondBoot = true;
-        const gfp = parseGfp(cmd.gfp);
-        if (h.zeroing) h.zeroing.label = `alloc ${cmd.name} order=${cmd.order} gfp=${formatGfp(gfp)}`;
-        try {
-          h.m.allocNamed(cmd.name, cmd.order, gfp);
-        } finally {
-          syncSession(h);
-        }
-        return undefined;
-      }
-      case 'free':
-        h.beyondBoot = true;
-        try {
-          h.m.freeNamed(cmd.name);
-        } finally {
-          syncSession(h);
-        }
-        return undefined;
       case 'run':
         return this.execLines(h, cmd.lines);
-      case 'dropCaches': {
-        h.beyondBoot = true;
-        const output: string[] = [];
-        h.out = output;
-        try {
-          for (const s of parseScenario('drop_caches')) h.session.exec(s);
-        } finally {
-          h.out = null;
-        }
-        return output.join('');
-      }
     }
   }
 
@@ -1059,11 +943,12 @@ export class MachineHost {
       });
       return true;
     }
-    if (!REPLAYABLE_STMTS.has(s.cmd)) h.beyondBoot = true;
+    if (!replayable(s.cmd)) h.beyondBoot = true;
     if (h.zeroing) h.zeroing.label = text.split('\n')[s.line - 1]?.trim() ?? s.cmd;
     let w: StatementWork | undefined;
     try {
       w = h.session.begin(stmt);
+      if (h.session.lastResult) r.result = h.session.lastResult;
     } catch (e) {
       // A timeline replay stopping inside this line is not the line's error.
       if (e instanceof StopReplay) throw e;
@@ -1080,6 +965,7 @@ export class MachineHost {
       failures: h.session.failures.slice(r.failuresBefore),
       executed: r.executed,
       deaths: r.deaths,
+      ...(r.result ? { result: r.result } : {}),
     };
   }
 
@@ -1261,7 +1147,7 @@ function trackStepNotes(m: Machine): string[][] {
 type Checkpoint = Snapshot<{ m: Machine; session: Session; stepNotes: string[][]; beyondBoot: boolean }>;
 
 /** What `run` replies with about the lines themselves (RanReply without the machine). */
-type LinesRan = Pick<RanReply, 'output' | 'errors' | 'failures' | 'executed' | 'deaths'>;
+type LinesRan = Pick<RanReply, 'output' | 'errors' | 'failures' | 'executed' | 'deaths' | 'result'>;
 
 /** A run of scenario lines in progress (execLines, runLive). */
 interface LinesState {
@@ -1271,6 +1157,8 @@ interface LinesState {
   deaths: DeathInfo[];
   failuresBefore: number;
   executed: number;
+  /** the last structured result a statement gave (RanReply.result) */
+  result?: StatementResult;
 }
 
 /** Changed frames this close together travel as one range (frameDelta). */
@@ -1396,23 +1284,17 @@ function opText(c: OpCommand): string {
       return 'step';
     case 'run':
       return c.shared ?? c.lines;
-    // the host's alloc runs on CPU 0 (a scenario's on the current CPU); free defaults alike
-    case 'alloc':
-      return `alloc ${c.name} order=${c.order} gfp=${c.gfp} cpu=0`;
-    case 'free':
-      return `free ${c.name}`;
-    case 'dropCaches':
-      return 'drop_caches';
   }
 }
 
-function allocationInfo(name: string, m: Machine): AllocationInfo {
-  const a = m.named.get(name)!;
-  return { name, pfn: a.pfn, order: a.order, gfp: formatGfp(a.gfp), cpu: a.cpu };
-}
-
 function allocations(m: Machine): AllocationInfo[] {
-  return [...m.named.keys()].map((n) => allocationInfo(n, m));
+  return [...m.named].map(([name, a]) => ({
+    name,
+    pfn: a.pfn,
+    order: a.order,
+    gfp: formatGfp(a.gfp),
+    cpu: a.cpu,
+  }));
 }
 
 function errorMessage(e: unknown): string {

@@ -1,10 +1,11 @@
 /**
  * The whole contract between the browser main thread and the worker that owns the emulated Machine.
  *
- * The worker keeps one scenario Session (src/core/scenario/run.ts) around its Machine: the commands
- * below that act on the machine directly (alloc, free, bootStep) and the `run` command, which runs
- * lines of the scenario language (docs/scenario-language.md), work on one and the same machine, so
- * kernel allocations and processes share its frames.
+ * The worker keeps one scenario Session (src/core/scenario/run.ts) around its Machine. Every change
+ * to the machine beyond booting is a `run` of scenario-language lines (docs/scenario-language.md):
+ * the app's own alloc, free, drop_caches and blkdev_zeroout buttons send the statement's text
+ * (MachineClient.statement, formatted from its declaration in src/core/scenario/statements.ts), so
+ * one grammar checks them and the timeline journals them as text; the other commands only read.
  *
  * The main thread sends a Command; the worker answers every command with exactly one Reply carrying
  * the same `seq` (an `error` reply if the command failed; the worker never dies on bad input). Before
@@ -30,6 +31,7 @@ import type {
   ZoneFreeLists,
 } from '../core/inspect_frame.ts';
 import type { KEvent } from '../core/trace.ts';
+import type { StatementResult } from '../core/scenario/statements.ts';
 
 // --- shared payload shapes ---------------------------------------------------------------------------
 
@@ -51,7 +53,8 @@ export interface BootStepInfo {
 
 /**
  * A place in the timeline (src/worker/timeline.ts): operation `op` of the operation log (every
- * machine-changing command: a boot step, a `run`, an alloc, a free, drop_caches), at `step`, an index
+ * machine-changing command: a boot step or a `run`; the app's own alloc, free, drop_caches... are
+ * `run`s of scenario lines too), at `step`, an index
  * into that operation's steps. The state shown is the one right after that step; `step` equal to the
  * number of steps means after the whole operation. The UI keeps `null` for "live": the present.
  */
@@ -62,7 +65,7 @@ export interface TimelinePos {
 
 /** One operation of the timeline's log, as listed. */
 export interface TimelineOpInfo {
-  kind: 'boot' | 'run' | 'alloc' | 'free' | 'dropCaches';
+  kind: 'boot' | 'run';
   /** what was done, e.g. `boot: setup_arch` or `A write r1 0 1` */
   label: string;
   /** how many steps (calls and state changes) it has */
@@ -255,11 +258,11 @@ export interface HugeInfo {
 export const MAX_HUGE_FOLIOS = 256;
 
 /** One bio __blkdev_issue_zero_pages() built (src/core/block/blk-lib.ts Bio). */
-export interface BioInfo {
-  sector: number;
-  bytes: number;
-  vecs: number;
-}
+/** One bio of a blkdev_zeroout (its run reply's `result`). */
+export type { BioInfo, StatementResult } from '../core/scenario/statements.ts';
+
+/** What a `blkdev_zeroout` run reports (RanReply.result): the zero buffer, the bios and bvecs. */
+export type ZerooutResult = Extract<StatementResult, { statement: 'blkdev_zeroout' }>;
 
 /**
  * Direct-map coverage of one pageblock (x86-64), one byte per pageblock in `UnmappedInfo.directMap`:
@@ -508,25 +511,6 @@ export interface MemblockCommand {
   seq: number;
 }
 
-/**
- * alloc_pages(gfp, order) under a name, as the scenario's `alloc` does. `gfp` is text such as
- * `GFP_KERNEL|__GFP_ZERO` or `0xcc0`. Reply: `allocated`. Notices: `frameDelta`, `printk`.
- */
-export interface AllocCommand {
-  type: 'alloc';
-  seq: number;
-  name: string;
-  order: number;
-  gfp: string;
-}
-
-/** __free_pages() of a named allocation. Reply: `freed`. Notices: `frameDelta`, `printk`. */
-export interface FreeCommand {
-  type: 'free';
-  seq: number;
-  name: string;
-}
-
 /** Read a /proc file (/proc/buddyinfo, pagetypeinfo, zoneinfo, meminfo, vmstat). Reply: `proc`. */
 export interface ReadProcCommand {
   type: 'readProc';
@@ -624,30 +608,6 @@ export interface HugeInfoCommand {
   seq: number;
 }
 
-/**
- * echo 3 > /proc/sys/vm/drop_caches, run as the scenario's `drop_caches` line: the thp-zero
- * shrinker frees the huge zero folio if only the shrinker holds it (dynamic kind), and pcp lists are
- * drained. Reply: `droppedCaches`. Notices: `frameDelta`, `printk`.
- */
-export interface DropCachesCommand {
-  type: 'dropCaches';
-  seq: number;
-}
-
-/**
- * __blkdev_issue_zero_pages() for `bytes` (within the scenario's zeroout_bios limit), as the scenario's
- * `blkdev_zeroout`: the bios and bvecs built from ZERO_PAGE(0) (`zero: 'page'`) or from
- * largest_zero_folio() (`'largest'`); `maxTransfer` (a multiple of 512) also splits them to the
- * device's limit. Changes nothing on the machine. Reply: `zeroout`.
- */
-export interface BlkZerooutCommand {
-  type: 'blkZeroout';
-  seq: number;
-  bytes: number;
-  zero: 'page' | 'largest';
-  maxTransfer?: number;
-}
-
 /** CONFIG_PAGE_ALLOC_UNMAPPED's state (UnmappedInfo; buffers transferred). Reply: `unmappedInfo`. */
 export interface UnmappedInfoCommand {
   type: 'unmappedInfo';
@@ -738,8 +698,6 @@ export type Command =
   | BootBackCommand
   | ArchInfoCommand
   | MemblockCommand
-  | AllocCommand
-  | FreeCommand
   | ReadProcCommand
   | DescribePfnCommand
   | FramesCommand
@@ -749,8 +707,6 @@ export type Command =
   | ProcessPagesCommand
   | WalkCommand
   | HugeInfoCommand
-  | DropCachesCommand
-  | BlkZerooutCommand
   | ValueCommand
   | UnmappedInfoCommand
   | InspectFrameCommand
@@ -821,22 +777,6 @@ export interface MemblockReply {
   generation: number;
   bootIndex: number;
   info: MemblockInfo;
-}
-
-/** `alloc` succeeded: the block it got, and every named allocation now live. */
-export interface AllocatedReply {
-  type: 'allocated';
-  seq: number;
-  allocation: AllocationInfo;
-  allocations: AllocationInfo[];
-}
-
-/** `free` succeeded; every named allocation still live. */
-export interface FreedReply {
-  type: 'freed';
-  seq: number;
-  name: string;
-  allocations: AllocationInfo[];
 }
 
 /** The text of a /proc file, exactly as the kernel formats it. */
@@ -912,6 +852,11 @@ export interface RanReply {
   info: MachineInfo;
   processes: ProcessView[];
   allocations: AllocationInfo[];
+  /**
+   * The structured result of the last statement that has one (statements.ts StatementResult:
+   * drop_caches' pages freed, the bios blkdev_zeroout built), for the panel that sent it.
+   */
+  result?: StatementResult;
 }
 
 /** Every process the session knows. */
@@ -975,33 +920,6 @@ export interface HugeInfoReply {
   type: 'hugeInfo';
   seq: number;
   info: HugeInfo;
-}
-
-/** `dropCaches` ran: `freed` pages the thp-zero shrinker freed (0 or HPAGE_PMD_NR); what it printed. */
-export interface DroppedCachesReply {
-  type: 'droppedCaches';
-  seq: number;
-  freed: number;
-  output: string;
-  huge: HugeInfo;
-  info: MachineInfo;
-}
-
-/**
- * The bios `blkZeroout` built: the zero buffer (pfn and size), how many bios and bvecs, the first
- * few bios (at most 8), and after splitting to `maxTransfer` (null without one) the count and the
- * first few of the split bios.
- */
-export interface ZerooutReply {
-  type: 'zeroout';
-  seq: number;
-  bytes: number;
-  zero: 'page' | 'largest';
-  buffer: { pfn: number; bytes: number };
-  bios: number;
-  bvecs: number;
-  firstBios: BioInfo[];
-  split: { bios: number; first: BioInfo[] } | null;
 }
 
 export interface UnmappedInfoReply {
@@ -1139,8 +1057,6 @@ export type Reply =
   | BootedBackReply
   | ArchInfoReply
   | MemblockReply
-  | AllocatedReply
-  | FreedReply
   | ProcReply
   | PageInfoReply
   | FramesReply
@@ -1150,8 +1066,6 @@ export type Reply =
   | ProcessPagesReply
   | WalkReply
   | HugeInfoReply
-  | DroppedCachesReply
-  | ZerooutReply
   | MeasuredReply
   | UnmappedInfoReply
   | FrameInspectionReply
@@ -1172,8 +1086,6 @@ export interface ReplyTo {
   bootBack: BootedBackReply;
   archInfo: ArchInfoReply;
   memblock: MemblockReply;
-  alloc: AllocatedReply;
-  free: FreedReply;
   readProc: ProcReply;
   describePfn: PageInfoReply;
   frames: FramesReply;
@@ -1183,8 +1095,6 @@ export interface ReplyTo {
   processPages: ProcessPagesReply;
   walk: WalkReply;
   hugeInfo: HugeInfoReply;
-  dropCaches: DroppedCachesReply;
-  blkZeroout: ZerooutReply;
   value: MeasuredReply;
   unmappedInfo: UnmappedInfoReply;
   inspectFrame: FrameInspectionReply;
@@ -1277,8 +1187,6 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'bootBack',
   'archInfo',
   'memblock',
-  'alloc',
-  'free',
   'readProc',
   'describePfn',
   'frames',
@@ -1288,8 +1196,6 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'processPages',
   'walk',
   'hugeInfo',
-  'dropCaches',
-  'blkZeroout',
   'value',
   'unmappedInfo',
   'inspectFrame',

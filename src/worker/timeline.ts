@@ -29,10 +29,7 @@ export type OpCommand =
    * `lines` is what a replay runs; `shared` (set when a line failed) is the text of the lines that
    * ran, for share links, which must open without the failing line.
    */
-  | { kind: 'run'; lines: string; shared?: string }
-  | { kind: 'alloc'; name: string; order: number; gfp: string }
-  | { kind: 'free'; name: string }
-  | { kind: 'dropCaches' };
+  | { kind: 'run'; lines: string; shared?: string };
 
 export interface OpRecord {
   cmd: OpCommand;

@@ -114,24 +114,3 @@ export function parseNumber(text: string): number | undefined {
   const v = base * mul;
   return Number.isSafeInteger(v) ? v : undefined;
 }
-
-/** Parse `key=value` arguments against the allowed keys; reports the offending token's column. */
-export function parseKeyValues(
-  line: number,
-  args: Token[],
-  allowed: readonly string[],
-  what: string,
-): Map<string, Token> {
-  const out = new Map<string, Token>();
-  for (const a of args) {
-    const eq = a.text.indexOf('=');
-    if (eq <= 0 || a.quoted)
-      throw new ScenarioError(line, a.col, `${what}: expected key=value, got '${a.text}'`);
-    const key = a.text.slice(0, eq);
-    if (!allowed.includes(key))
-      throw new ScenarioError(line, a.col, `${what}: unknown key '${key}' (known: ${allowed.join(', ')})`);
-    if (out.has(key)) throw new ScenarioError(line, a.col, `${what}: '${key}' given twice`);
-    out.set(key, { text: a.text.slice(eq + 1), col: a.col + eq + 1, quoted: false });
-  }
-  return out;
-}

@@ -5,15 +5,7 @@
  * Exit codes (the CLI's): 0 every expect held, 1 an expect failed (the run goes on and reports each
  * one), 2 the scenario is malformed or asks for something impossible (stops at once, `line:col`).
  */
-import {
-  ARCH_NAMES,
-  ConfigError,
-  DEFAULT_CONFIG,
-  DEFAULT_RAM,
-  fmtSize,
-  type ArchName,
-  type MachineConfig,
-} from '../config.ts';
+import { ConfigError, DEFAULT_CONFIG, DEFAULT_RAM, fmtSize, type MachineConfig } from '../config.ts';
 import { cloneThread, exitGroup, exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { mmPopulate } from '../mm/gup.ts';
@@ -28,7 +20,6 @@ import {
   LIMIT_NAMES,
   Limits,
   fmtBytes,
-  isLimitName,
   type LimitName,
   type MemoryBudget,
 } from './limits.ts';
@@ -47,7 +38,7 @@ import { describeTlb, flushTlbKernelRange, flushTlbLocal, switchMm, TlbShootdown
 import { MemblockError } from '../mm/memblock.ts';
 import { readSymbol, SYMBOL_NAMES, SymbolError } from '../symbols.ts';
 import { sysSwapon } from '../mm/swapfile.ts';
-import { GFP, GFP_MASKS, parseGfp } from '../mm/gfp.ts';
+import { GFP, GFP_MASKS } from '../mm/gfp.ts';
 import {
   MERMAP_CPU_PAGES,
   MermapOops,
@@ -59,17 +50,33 @@ import {
 } from '../mm/mermap.ts';
 import { ProcError, readProc } from '../proc/index.ts';
 import { checkInvariants } from '../check.ts';
-import { MADVISE_ADVICES } from '../shared/madvise_advice.ts';
 import {
   ScenarioError,
   lookup,
-  parseKeyValues,
   parseNumber,
   parseScenario,
   tokenize,
   type Stmt,
   type Token,
 } from './parse.ts';
+import {
+  PROCESS_OPS,
+  PROCESS_OP_NAMES,
+  RESULT_BIOS,
+  STATEMENTS,
+  STATEMENT_NAMES,
+  checkArgs,
+  processOpDecl,
+  statementDecl,
+  usage,
+  type Checked,
+  type ExpectOp,
+  type ProcessOpName,
+  type ProcessOpValues,
+  type StatementName,
+  type StatementResult,
+  type StatementValues,
+} from './statements.ts';
 
 export interface RunResult {
   exitCode: 0 | 1 | 2;
@@ -133,51 +140,8 @@ export interface StatementWork {
   cut(): string[];
 }
 
-export const COMMANDS = [
-  'machine',
-  'boot',
-  'step',
-  'cpu',
-  'alloc',
-  'free',
-  'drain',
-  'sleep',
-  'drop_caches',
-  'swapon',
-  'blkdev_zeroout',
-  'spawn',
-  'pagemap',
-  'kpageflags',
-  'show',
-  'print',
-  'expect',
-  'irqs',
-  'direct_map',
-  'flush_tlb_kernel_range',
-  'flush_tlb_local',
-  'preempt',
-  'resume',
-  'limit',
-] as const;
-const MACHINE_KEYS = [
-  'arch',
-  'ram',
-  'cpus',
-  'thp',
-  'init_on_alloc',
-  'init_on_free',
-  'zero_page_patch',
-  'granule',
-  'vce',
-  'coloured_zero',
-  'use_zero_page',
-  'huge_zero',
-  'pcid',
-  'page_alloc_unmapped',
-  'unmapped_zeroing',
-] as const;
-const OPS = ['==', '!=', '<', '<=', '>', '>=', 'contains'] as const;
-type Op = (typeof OPS)[number];
+/** The statement names (statements.ts declares each): no process may take one as its name. */
+export const COMMANDS: readonly string[] = STATEMENT_NAMES;
 
 /** The most bytes one `dump` prints (a `checksum` reads any length the accesses limit allows). */
 const DUMP_MAX = 64 * 1024;
@@ -213,6 +177,11 @@ export class Session {
    */
   memory: MemoryBudget | null = null;
   private logSeen = 0;
+  /**
+   * What the last statement that has a structured result gave (statements.ts StatementResult):
+   * the worker puts it in its `run` reply, so the UI shows it without parsing the output.
+   */
+  lastResult: StatementResult | undefined;
   /** what the last blkdev_zeroout built (expect blkdev_bios / blkdev_bvecs) */
   private lastZeroout: { bios: number; bvecs: number } | undefined;
   /** what the last `dump` or `checksum` read (expect dump, dump_sum, ...) */
@@ -324,6 +293,7 @@ export class Session {
    * kernel log is printed and `lastDeaths` holds the processes that died in it.
    */
   begin(s: Stmt): StatementWork | undefined {
+    this.lastResult = undefined;
     const w = this.around(() => this.exec1(s));
     if (!w) return undefined;
     return {
@@ -349,53 +319,77 @@ export class Session {
     }
   }
 
+  /** Check statement `s` against its declaration (statements.ts): its typed arguments. */
+  private check<N extends StatementName>(s: Stmt, name: N): Checked<StatementValues<N>> {
+    const d = STATEMENTS[name];
+    return checkArgs(d, s.args, {
+      line: s.line,
+      what: s.cmd,
+      usage: usage(d),
+      at: { text: s.cmd, col: s.cmdCol, quoted: false },
+      machine: (needs) => (needs === 'booted' ? this.needBooted(s) : this.getMachine(s)),
+    });
+  }
+
+  /** Check a process's operation (`A read ...`, the operation at s.args[0]): its typed arguments. */
+  private checkOp<N extends ProcessOpName>(s: Stmt, p: ScenarioProcess, op: N): Checked<ProcessOpValues<N>> {
+    const d = PROCESS_OPS[op];
+    return checkArgs(d, s.args.slice(1), {
+      line: s.line,
+      what: `${p.name} ${op}`,
+      usage: `${p.name} ${usage(d)}`,
+      at: s.args[0]!,
+      machine: () => this.machine!,
+    });
+  }
+
   /**
    * blkdev_zeroout <bytes> [zero=page|largest] [max_transfer=<bytes>]: the bios that
    * __blkdev_issue_zero_pages() builds to zero a range of a device without WRITE_ZEROES.
    */
   private blkdevZeroout(s: Stmt): void {
-    const m = this.needBooted(s);
-    const a = s.args;
-    if (a.length < 1)
+    const { v, t } = this.check(s, 'blkdev_zeroout');
+    const m = this.machine!;
+    const { bytes, max_transfer: maxTransfer } = v;
+    const bad = checkZerooutArgs(bytes, maxTransfer);
+    if (bad?.arg === 'bytes')
+      throw new ScenarioError(s.line, t.bytes!.col, `blkdev_zeroout: ${t.bytes!.text} ${bad.why}`);
+    if (bad)
       throw new ScenarioError(
         s.line,
-        s.cmdCol,
-        'blkdev_zeroout: expected blkdev_zeroout <bytes> [zero=page|largest] [max_transfer=<bytes>]',
+        t.max_transfer!.col,
+        `blkdev_zeroout: max_transfer=${t.max_transfer!.text}: ${bad.why}`,
       );
-    const bytes = parseNumber(a[0]!.text) ?? NaN;
-    const bad = checkZerooutArgs(bytes, undefined);
-    if (bad) throw new ScenarioError(s.line, a[0]!.col, `blkdev_zeroout: ${a[0]!.text} ${bad.why}`);
-    const kv = parseKeyValues(s.line, a.slice(1), ['zero', 'max_transfer'] as const, 'blkdev_zeroout');
-    const bufTok = kv.get('zero');
-    const which = bufTok?.text ?? 'largest';
-    if (which !== 'largest' && which !== 'page')
-      throw new ScenarioError(
-        s.line,
-        bufTok!.col,
-        `blkdev_zeroout: zero=${which}: expected page (ZERO_PAGE, before 6.18) or largest (largest_zero_folio())`,
-      );
-    const buf = which === 'largest' ? largestZeroFolio(m) : { pfn: m.zeroPfn(0), bytes: m.pageSize };
-    const mtTok = kv.get('max_transfer');
-    let maxTransfer: number | undefined;
-    if (mtTok) {
-      maxTransfer = parseNumber(mtTok.text) ?? NaN;
-      const badMt = checkZerooutArgs(bytes, maxTransfer);
-      if (badMt)
-        throw new ScenarioError(
-          s.line,
-          mtTok.col,
-          `blkdev_zeroout: max_transfer=${mtTok.text}: ${badMt.why}`,
-        );
-    }
+    const buf =
+      (v.zero ?? 'largest') === 'largest' ? largestZeroFolio(m) : { pfn: m.zeroPfn(0), bytes: m.pageSize };
     let r;
     try {
       r = blkdevIssueZeroPages(bytes, buf.bytes, m.pageSize, maxTransfer, this.limits.get('zeroout_bios'));
     } catch (e) {
       if (!(e instanceof TooManyBios)) throw e;
       const over = new BudgetExceeded('zeroout_bios', e.need, e.allowed);
-      throw new ScenarioError(s.line, e.split ? mtTok!.col : a[0]!.col, `blkdev_zeroout: ${over.message}`);
+      throw new ScenarioError(
+        s.line,
+        (e.split ? t.max_transfer! : t.bytes!).col,
+        `blkdev_zeroout: ${over.message}`,
+      );
     }
     this.lastZeroout = { bios: r.bios.length, bvecs: r.bvecs };
+    const bio = (b: { sector: number; bytes: number; vecs?: number }) => ({
+      sector: b.sector,
+      bytes: b.bytes,
+      vecs: b.vecs ?? 0,
+    });
+    this.lastResult = {
+      statement: 'blkdev_zeroout',
+      bytes,
+      zero: v.zero ?? 'largest',
+      buffer: { pfn: buf.pfn, bytes: buf.bytes },
+      bios: r.bios.length,
+      bvecs: r.bvecs,
+      firstBios: r.bios.slice(0, RESULT_BIOS).map(bio),
+      split: r.split ? { bios: r.split.length, first: r.split.slice(0, RESULT_BIOS).map(bio) } : null,
+    };
     let out = `blkdev_zeroout: ${bytes} bytes from a ${buf.bytes / 1024} KiB zero buffer (pfn 0x${buf.pfn.toString(16)}): ${r.bios.length} bios, ${r.bvecs} bvecs\n`;
     // the bios themselves: the first few, then how many more of the same shape
     const SHOW = 4;
@@ -415,10 +409,15 @@ export class Session {
   }
 
   private exec1(s: Stmt): StatementWork | void {
-    const a = s.args;
     const proc = this.procs.get(s.cmd);
     if (proc) return this.execProcess(s, proc);
-    switch (s.cmd) {
+    if (!statementDecl(s.cmd))
+      throw new ScenarioError(
+        s.line,
+        s.cmdCol,
+        `unknown command '${s.cmd}' (commands: ${COMMANDS.join(', ')}, or a process name)`,
+      );
+    switch (s.cmd as StatementName) {
       case 'machine': {
         if (this.machine)
           throw new ScenarioError(
@@ -431,27 +430,27 @@ export class Session {
         return;
       }
       case 'boot': {
-        const kv = parseKeyValues(s.line, a, ['until'], 'boot');
+        const { v, t } = this.check(s, 'boot');
         const m = this.getMachine(s);
-        const until = kv.get('until');
-        if (until && !m.steps.some((st) => st.fn === until.text))
+        const until = v.until;
+        if (until !== undefined && !m.steps.some((st) => st.fn === until))
           throw new ScenarioError(
             s.line,
-            until.col,
-            `boot: no boot step '${until.text}' (steps: ${m.steps.map((st) => st.fn).join(', ')})`,
+            t.until!.col,
+            `boot: no boot step '${until}' (steps: ${m.steps.map((st) => st.fn).join(', ')})`,
           );
         if (m.booted) throw new ScenarioError(s.line, s.cmdCol, 'boot: the machine has already booted');
-        if (until && m.steps.findIndex((st) => st.fn === until.text) < m.bootIndex)
+        if (until !== undefined && m.steps.findIndex((st) => st.fn === until) < m.bootIndex)
           throw new ScenarioError(
             s.line,
-            until.col,
-            `boot: already past '${until.text}' (the next step is ${m.steps[m.bootIndex]!.fn})`,
+            t.until!.col,
+            `boot: already past '${until}' (the next step is ${m.steps[m.bootIndex]!.fn})`,
           );
-        m.boot(until?.text);
+        m.boot(until);
         return;
       }
       case 'step': {
-        noArgs(s);
+        this.check(s, 'step');
         const m = this.getMachine(s);
         const st = m.bootStep();
         if (!st) throw new ScenarioError(s.line, s.cmdCol, 'step: boot is already complete');
@@ -459,53 +458,48 @@ export class Session {
         return;
       }
       case 'cpu': {
-        const m = this.getMachine(s);
-        if (a.length !== 1) throw new ScenarioError(s.line, s.cmdCol, 'cpu: expected a CPU number');
-        this.cpu = intArg(s, a[0]!, 'cpu', 0, m.cfg.cpus - 1);
+        this.cpu = this.check(s, 'cpu').v.cpu;
         return;
       }
       case 'alloc':
         return this.execAlloc(s);
       case 'free': {
-        if (!a.length) throw new ScenarioError(s.line, s.cmdCol, 'free: expected the name of an allocation');
-        const name = a[0]!;
-        const kv = parseKeyValues(s.line, a.slice(1), ['cpu'], 'free');
-        const m = this.needBooted(s);
-        if (!m.named.has(name.text))
+        const { v, t } = this.check(s, 'free');
+        const m = this.machine!;
+        if (!m.named.has(v.name))
           throw new ScenarioError(
             s.line,
-            name.col,
-            `free: nothing is allocated under the name '${name.text}'`,
+            t.name!.col,
+            `free: nothing is allocated under the name '${v.name}'`,
           );
-        const cpuTok = kv.get('cpu');
-        const freeCpu = cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : undefined;
-        if (this.freeWouldOops(m, name.text, freeCpu)) return;
+        if (this.freeWouldOops(m, v.name, v.cpu)) return;
         try {
-          m.freeNamed(name.text, freeCpu);
+          m.freeNamed(v.name, v.cpu);
         } catch (e) {
           // init_on_free through the mermap can oops as the allocation side can (v2).
           if (!(e instanceof MermapOops)) throw e;
-          this.out(`free ${name.text}: ${e.message}\n`);
+          this.out(`free ${v.name}: ${e.message}\n`);
         }
         return;
       }
       case 'drain': {
-        noArgs(s);
-        this.needBooted(s).alloc.drainAllPages();
+        this.check(s, 'drain');
+        this.machine!.alloc.drainAllPages();
         return;
       }
       case 'sleep': {
         // Time passes: RCU grace periods complete (deferred page-table frees happen).
-        noArgs(s);
-        this.needBooted(s).synchronizeRcu();
+        this.check(s, 'sleep');
+        this.machine!.synchronizeRcu();
         return;
       }
       case 'drop_caches': {
         // echo 3 > /proc/sys/vm/drop_caches: shrink_slab() runs every shrinker, thp-zero among them.
-        noArgs(s);
-        const m = this.needBooted(s);
+        this.check(s, 'drop_caches');
+        const m = this.machine!;
         const freed = shrinkHugeZeroFolio(m, this.cpu);
         m.alloc.drainAllPages();
+        this.lastResult = { statement: 'drop_caches', freed };
         this.out(`drop_caches: thp-zero shrinker freed ${freed} pages\n`);
         return;
       }
@@ -518,39 +512,31 @@ export class Session {
         return;
       }
       case 'spawn': {
-        if (a.length !== 1)
-          throw new ScenarioError(s.line, s.cmdCol, 'spawn: expected a process name: spawn A');
-        const m = this.needBooted(s);
-        this.newProcessName(s, a[0]!);
-        const t = spawnTask(m, a[0]!.text, this.cpu);
+        const { v, t } = this.check(s, 'spawn');
+        const m = this.machine!;
+        this.newProcessName(s, t.name!);
+        const task = spawnTask(m, v.name, this.cpu);
         // With the mermap modelled, the new task is current on this CPU (its mm is loaded) and its
         // mermap is prepared: v2 leaves mermap_mm_prepare() to the caller and has none outside
         // KUnit (which does kunit_attach_mm(); mermap_mm_prepare(current->mm)); spawn stands in.
-        if (t?.mm && m.cfg.pageAllocUnmapped) {
-          switchMm(m, this.cpu, t.mm);
+        if (task?.mm && m.cfg.pageAllocUnmapped) {
+          switchMm(m, this.cpu, task.mm);
           // -ENOMEM (no memory for its page tables) leaves it unprepared: unmapped allocations WARN
-          if (!mermapMmPrepare(m, t.mm, this.cpu))
-            this.out(
-              `spawn ${a[0]!.text}: mermap_mm_prepare failed: no memory for the mm-local page tables\n`,
-            );
+          if (!mermapMmPrepare(m, task.mm, this.cpu))
+            this.out(`spawn ${v.name}: mermap_mm_prepare failed: no memory for the mm-local page tables\n`);
         }
-        if (!t) throw new ScenarioError(s.line, s.cmdCol, 'spawn: out of memory');
-        this.addProcess({ name: a[0]!.text, task: t, regions: new Map() });
+        if (!task) throw new ScenarioError(s.line, s.cmdCol, 'spawn: out of memory');
+        this.addProcess({ name: v.name, task, regions: new Map() });
         return;
       }
       case 'pagemap': {
-        if (a.length !== 4)
-          throw new ScenarioError(
-            s.line,
-            s.cmdCol,
-            'pagemap: expected pagemap <process> <region> <offset> <length>',
-          );
-        const p = this.process(s, a[0]!);
-        const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
+        const { v, t } = this.check(s, 'pagemap');
+        const p = this.process(s, t.process!);
+        const [start, len] = this.range(s, p, t.region!, t.offset!, t.length!);
         const m = this.machine!;
-        if (!p.task.mm) throw new ScenarioError(s.line, a[0]!.col, `pagemap: ${p.name} has exited`);
+        if (!p.task.mm) throw new ScenarioError(s.line, t.process!.col, `pagemap: ${p.name} has exited`);
         const total = Math.ceil(len / m.pageSize);
-        this.budget(s, a[3]!, 'pagemap_lines', total);
+        this.budget(s, t.length!, 'pagemap_lines', total);
         const mm = p.task.mm;
         // Slices of STATEMENT_SLICE lines: a million-line pagemap shows progress and can be stopped.
         return this.sliced(
@@ -566,24 +552,22 @@ export class Session {
             return true;
           },
           (done) => [
-            `pagemap ${a[0]!.text} ${a[1]!.text} ${a[2]!.text} 0x${(done * m.pageSize).toString(16)}`,
+            `pagemap ${v.process} ${v.region} ${t.offset!.text} 0x${(done * m.pageSize).toString(16)}`,
           ],
         );
       }
       case 'kpageflags': {
-        if (a.length !== 1) throw new ScenarioError(s.line, s.cmdCol, 'kpageflags: expected a pfn');
-        const m = this.needBooted(s);
-        const pfn = intArg(s, a[0]!, 'pfn', 0, m.pages.nrPages - 1);
+        const { pfn } = this.check(s, 'kpageflags').v;
+        const m = this.machine!;
         this.out(
           `0x${pfn.toString(16)} 0x${kpageflags(m, pfn).toString(16).padStart(16, '0')} ${kpagecount(m, pfn)}\n`,
         );
         return;
       }
       case 'show': {
-        if (a.length !== 1)
-          throw new ScenarioError(s.line, s.cmdCol, 'show: expected one path, e.g. show /proc/buddyinfo');
-        const m = this.getMachine(s);
-        const path = a[0]!;
+        const { t } = this.check(s, 'show');
+        const m = this.machine!;
+        const path = t.path!;
         if (m.bootIndex === 0)
           throw new ScenarioError(
             s.line,
@@ -622,33 +606,28 @@ export class Session {
         return;
       }
       case 'print': {
-        if (a.length !== 1) throw new ScenarioError(s.line, s.cmdCol, 'print: expected one variable name');
-        const v = readVariable(s, a[0]!, this.getMachine(s));
-        this.out(`${a[0]!.text} = ${hex(v)}\n`);
+        const { t } = this.check(s, 'print');
+        const value = readVariable(s, t.variable!, this.machine!);
+        this.out(`${t.variable!.text} = ${hex(value)}\n`);
         return;
       }
       case 'irqs': {
-        const m = this.getMachine(s);
-        if (a.length !== 1 || (a[0]!.text !== 'on' && a[0]!.text !== 'off'))
-          throw new ScenarioError(s.line, s.cmdCol, 'irqs: expected irqs on or irqs off');
-        m.tlb.cpus[this.cpu]!.irqsOn = a[0]!.text === 'on';
+        const { state } = this.check(s, 'irqs').v;
+        this.machine!.tlb.cpus[this.cpu]!.irqsOn = state === 'on';
         return;
       }
-      case 'preempt':
       case 'resume': {
-        const m = this.needBooted(s);
-        if (!m.cfg.pageAllocUnmapped)
-          throw new ScenarioError(s.line, s.cmdCol, `${s.cmd}: the mermap needs page_alloc_unmapped=yes`);
-        if (s.cmd === 'resume') {
-          noArgs(s);
-          this.out(
-            `resume: cpu ${this.cpu}: ${resumeHolders(m, this.cpu)} preempted holders put their mappings\n`,
-          );
-          return;
-        }
-        const kv = parseKeyValues(s.line, a, ['pages'], 'preempt');
-        const pt = kv.get('pages');
-        const nr = pt ? intArg(s, pt, 'pages', 1, MERMAP_CPU_PAGES) : MERMAP_CPU_PAGES - 1;
+        this.check(s, 'resume');
+        const m = this.mermapMachine(s);
+        this.out(
+          `resume: cpu ${this.cpu}: ${resumeHolders(m, this.cpu)} preempted holders put their mappings\n`,
+        );
+        return;
+      }
+      case 'preempt': {
+        const { v } = this.check(s, 'preempt');
+        const m = this.mermapMachine(s);
+        const nr = v.pages ?? MERMAP_CPU_PAGES - 1;
         const mm = currentMm(m, this.cpu);
         if (!mm)
           throw new ScenarioError(
@@ -671,58 +650,48 @@ export class Session {
         return;
       }
       case 'direct_map': {
-        const usage = 'direct_map: usage: direct_map <name> invalid|default [flush]';
-        if (a.length < 2 || a.length > 3 || (a.length === 3 && a[2]!.text !== 'flush'))
-          throw new ScenarioError(s.line, s.cmdCol, usage);
-        const m = this.needBooted(s);
+        const { v, t } = this.check(s, 'direct_map');
+        const m = this.machine!;
         if (!directMapModelled(m))
           throw new ScenarioError(
             s.line,
             s.cmdCol,
             `direct_map: the direct map is not modelled on ${m.cfg.arch}`,
           );
-        const n = this.named(s, a[0]!);
-        const op = a[1]!.text;
-        if (op !== 'invalid' && op !== 'default') throw new ScenarioError(s.line, a[1]!.col, usage);
+        const n = this.named(s, t.name!);
         const nr = 1 << n.order;
         // An UNMAPPED pageblock is out of the direct map as a whole (the series' invariant, which
         // the allocator's flip back relies on): only freeing the pages may change that.
-        if (op === 'default' && m.alloc.unmappedHooks && m.pageblocks.unmapped(n.pfn))
+        if (v.state === 'default' && m.alloc.unmappedHooks && m.pageblocks.unmapped(n.pfn))
           throw new ScenarioError(
             s.line,
-            a[1]!.col,
-            `direct_map: ${a[0]!.text} is __GFP_UNMAPPED memory: its pageblock stays out of the direct map (free it instead)`,
+            t.state!.col,
+            `direct_map: ${v.name} is __GFP_UNMAPPED memory: its pageblock stays out of the direct map (free it instead)`,
           );
         const ok =
-          op === 'invalid'
+          v.state === 'invalid'
             ? setDirectMapInvalidNoflush(m, n.pfn, nr, this.cpu)
             : setDirectMapDefaultNoflush(m, n.pfn, nr, this.cpu);
-        if (!ok) this.out(`direct_map: ${a[0]!.text}: -ENOMEM (no page for a split table)\n`);
-        if (a.length === 3) this.kernelFlush(m, n.pfn, nr);
+        if (!ok) this.out(`direct_map: ${v.name}: -ENOMEM (no page for a split table)\n`);
+        if (v.flush) this.kernelFlush(m, n.pfn, nr);
         return;
       }
       case 'flush_tlb_kernel_range': {
-        if (a.length !== 1)
-          throw new ScenarioError(
-            s.line,
-            s.cmdCol,
-            'flush_tlb_kernel_range: expected the name of an allocation',
-          );
-        const m = this.needBooted(s);
-        const n = this.named(s, a[0]!);
-        this.kernelFlush(m, n.pfn, 1 << n.order);
+        const { t } = this.check(s, 'flush_tlb_kernel_range');
+        const n = this.named(s, t.name!);
+        this.kernelFlush(this.machine!, n.pfn, 1 << n.order);
         return;
       }
       case 'flush_tlb_local': {
-        noArgs(s);
-        const m = this.getMachine(s);
-        const n = flushTlbLocal(m, this.cpu);
+        this.check(s, 'flush_tlb_local');
+        const n = flushTlbLocal(this.machine!, this.cpu);
         this.out(`flush_tlb_local: cpu ${this.cpu} dropped ${n} entries\n`);
         return;
       }
       case 'limit': {
         // limit [<name>=<n>...]: raise (or lower) what one statement may cost; alone, list them
-        if (!a.length) {
+        const { v, t } = this.check(s, 'limit');
+        if (!s.args.length) {
           this.out(
             LIMIT_NAMES.map(
               (n) => `limit ${n}=${this.limits.get(n)} (at most ${LIMITS[n].ceiling}: ${LIMITS[n].counts})\n`,
@@ -730,11 +699,13 @@ export class Session {
           );
           return;
         }
-        const kv = parseKeyValues(s.line, a, LIMIT_NAMES, 'limit');
-        for (const [k, t] of kv) {
-          if (!isLimitName(k)) continue;
-          const why = this.limits.set(k, parseNumber(t.text) ?? NaN);
-          if (why) throw new ScenarioError(s.line, t.col, `limit: ${k}=${t.text}: ${why}`);
+        const given = v as Partial<Record<LimitName, number>>;
+        const toks = t as Partial<Record<LimitName, Token>>;
+        for (const k of LIMIT_NAMES) {
+          const n = given[k];
+          if (n === undefined) continue;
+          const why = this.limits.set(k, n);
+          if (why) throw new ScenarioError(s.line, toks[k]!.col, `limit: ${k}=${toks[k]!.text}: ${why}`);
         }
         return;
       }
@@ -746,13 +717,15 @@ export class Session {
         }
         return;
       }
-      default:
-        throw new ScenarioError(
-          s.line,
-          s.cmdCol,
-          `unknown command '${s.cmd}' (commands: ${COMMANDS.join(', ')}, or a process name)`,
-        );
     }
+  }
+
+  /** The machine for preempt/resume: booted, with the mermap (page_alloc_unmapped=yes). */
+  private mermapMachine(s: Stmt): Machine {
+    const m = this.machine!;
+    if (!m.cfg.pageAllocUnmapped)
+      throw new ScenarioError(s.line, s.cmdCol, `${s.cmd}: the mermap needs page_alloc_unmapped=yes`);
+    return m;
   }
 
   /**
@@ -840,16 +813,16 @@ export class Session {
     const a = s.args;
     const op = a[0]?.text;
     const m = this.machine;
-    if (!p || !m || (op !== 'read' && op !== 'write') || a.length < 5) return;
+    if (!p || !m || (op !== 'read' && op !== 'write')) return;
     let start: number;
     let len: number;
+    let stride: number;
     try {
+      stride = this.checkOp(s, p, op).v.stride;
       [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
     } catch {
       return;
     }
-    const stride = parseNumber(a[4]!.text);
-    if (!stride) return;
     const touched = pagesTouched(start, len, stride, m.pageSize);
     this.hostMemory(s, a[3]!, op === 'write' ? touched : 0, tablePages(touched));
   }
@@ -935,84 +908,42 @@ export class Session {
 
   /** `swapon <size> [prio=N]`: a swap area in emulated storage (mm/swapfile.ts). */
   private execSwapon(s: Stmt): void {
-    const a = s.args;
-    const usage = 'swapon: expected swapon <size> [prio=<n>]';
-    if (!a.length || a[0]!.text.includes('=')) throw new ScenarioError(s.line, a[0]?.col ?? s.cmdCol, usage);
-    const bytes = parseNumber(a[0]!.text);
-    if (bytes === undefined || bytes <= 0)
-      throw new ScenarioError(s.line, a[0]!.col, `swapon: '${a[0]!.text}' is not a size`);
-    const kv = parseKeyValues(s.line, a.slice(1), ['prio'] as const, 'swapon');
-    const prioTok = kv.get('prio');
-    let prio: number | undefined;
-    if (prioTok) {
-      const neg = prioTok.text.startsWith('-');
-      const v = parseNumber(neg ? prioTok.text.slice(1) : prioTok.text);
-      // SWAP_FLAG_PRIO_MASK: a user priority is 0..32767; -1 asks for the automatic one
-      if (v === undefined || (neg ? v !== 1 : v > 32767))
-        throw new ScenarioError(
-          s.line,
-          prioTok.col,
-          `swapon: prio=${prioTok.text}: expected 0..32767 (or -1)`,
-        );
-      prio = neg ? undefined : v;
-    }
-    const m = this.needBooted(s);
+    const { v, t } = this.check(s, 'swapon');
+    const m = this.machine!;
+    const bytes = v.size;
+    // -1 asks for the automatic priority (SWAP_FLAG_PRIO_MASK: a user priority is 0..32767)
+    const prio = v.prio === -1 ? undefined : v.prio;
     // swapon 8000T once asked for a 2-billion-entry swap map (an internal error, issue #13)
-    this.budget(s, a[0]!, 'swap_pages', Math.floor(bytes / m.pageSize));
+    this.budget(s, t.size!, 'swap_pages', Math.floor(bytes / m.pageSize));
     const r = sysSwapon(m, bytes, prio);
-    if (typeof r === 'string') throw new ScenarioError(s.line, a[0]!.col, r);
+    if (typeof r === 'string') throw new ScenarioError(s.line, t.size!.col, r);
     this.out(`swapon: ${r.name}: ${(r.pages * m.pageSize) / 1024} kB, type ${r.type}, priority ${r.prio}\n`);
   }
 
   private execAlloc(s: Stmt): void {
-    const a = s.args;
-    if (!a.length)
-      throw new ScenarioError(
-        s.line,
-        s.cmdCol,
-        'alloc: expected a name: alloc <name> order=<n> [gfp=<flags>] [cpu=<n>]',
-      );
-    const name = a[0]!;
-    if (name.text.includes('='))
-      throw new ScenarioError(s.line, name.col, `alloc: expected a name before '${name.text}'`);
-    const kv = parseKeyValues(s.line, a.slice(1), ['order', 'gfp', 'cpu'], 'alloc');
-    const m = this.needBooted(s);
-    const orderTok = kv.get('order');
-    if (!orderTok)
-      throw new ScenarioError(s.line, name.col + name.text.length + 1, 'alloc: order=<n> is required');
-    const order = intArg(s, orderTok, 'order', 0, m.arch.maxPageOrder);
-    const gfpTok = kv.get('gfp');
-    let gfp = GFP_MASKS['GFP_KERNEL']!;
-    if (gfpTok) {
-      try {
-        gfp = parseGfp(gfpTok.text);
-      } catch (e) {
-        throw new ScenarioError(s.line, gfpTok.col, `alloc: ${(e as Error).message}`);
-      }
-    }
-    const cpuTok = kv.get('cpu');
-    const cpu = cpuTok ? intArg(s, cpuTok, 'cpu', 0, m.cfg.cpus - 1) : this.cpu;
+    const { v, t } = this.check(s, 'alloc');
+    const m = this.machine!;
+    const gfp = v.gfp ?? GFP_MASKS['GFP_KERNEL']!;
     if (gfp & GFP.__GFP_UNMAPPED && !m.cfg.pageAllocUnmapped)
       throw new ScenarioError(
         s.line,
-        gfpTok!.col,
+        t.gfp!.col,
         'alloc: __GFP_UNMAPPED exists only with CONFIG_PAGE_ALLOC_UNMAPPED (machine page_alloc_unmapped=yes)',
       );
-    if (m.named.has(name.text))
-      throw new ScenarioError(s.line, name.col, `alloc: '${name.text}' is already allocated; free it first`);
+    if (m.named.has(v.name))
+      throw new ScenarioError(s.line, t.name!.col, `alloc: '${v.name}' is already allocated; free it first`);
     try {
-      m.allocNamed(name.text, order, gfp, cpu);
+      m.allocNamed(v.name, v.order, gfp, v.cpu ?? this.cpu);
     } catch (e) {
       // Out of memory is kernel behaviour, not a malformed scenario: the failure was printed.
-      if (e instanceof MermapOops) this.out(`alloc ${name.text}: ${e.message}\n`);
+      if (e instanceof MermapOops) this.out(`alloc ${v.name}: ${e.message}\n`);
       else if (!(e instanceof KernelAllocError)) throw e;
     }
   }
 
+  /** A new process's name (spawn, fork; its syntax is the declaration's): not a command, not taken. */
   private newProcessName(s: Stmt, t: Token): void {
-    if (!/^[A-Za-z_][\w-]*$/.test(t.text))
-      throw new ScenarioError(s.line, t.col, `'${t.text}' is not a process name (letters, digits, _ and -)`);
-    if ((COMMANDS as readonly string[]).includes(t.text))
+    if (statementDecl(t.text))
       throw new ScenarioError(s.line, t.col, `'${t.text}' is a command and cannot name a process`);
     if (this.procs.has(t.text))
       throw new ScenarioError(s.line, t.col, `a process named '${t.text}' already exists`);
@@ -1024,7 +955,10 @@ export class Session {
     return p;
   }
 
-  /** A region and an offset/length inside it: [start, len]. */
+  /**
+   * A region and an offset/length inside it: [start, len]. The offset and length tokens are ones the
+   * operation's declaration checked (an offset, a length); the region and the end are checked here.
+   */
   private range(
     s: Stmt,
     p: ScenarioProcess,
@@ -1035,11 +969,8 @@ export class Session {
     const r = p.regions.get(regionTok.text);
     if (!r)
       throw new ScenarioError(s.line, regionTok.col, `${p.name} has no region named '${regionTok.text}'`);
-    const off = parseNumber(offTok.text);
-    if (off === undefined) throw new ScenarioError(s.line, offTok.col, `'${offTok.text}' is not an offset`);
-    const len = parseNumber(lenTok.text);
-    if (len === undefined || len <= 0)
-      throw new ScenarioError(s.line, lenTok.col, `'${lenTok.text}' is not a length`);
+    const off = parseNumber(offTok.text)!;
+    const len = parseNumber(lenTok.text)!;
     if (off + len > r.len)
       throw new ScenarioError(
         s.line,
@@ -1053,80 +984,50 @@ export class Session {
     const m = this.needBooted(s);
     const a = s.args;
     const op = a[0];
-    if (!op)
-      throw new ScenarioError(
-        s.line,
-        s.cmdCol,
-        `${p.name}: expected an operation (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, thread, exit, brk)`,
-      );
+    const known = `${PROCESS_OP_NAMES.join(', ')}`;
+    if (!op) throw new ScenarioError(s.line, s.cmdCol, `${p.name}: expected an operation (${known})`);
+    if (!processOpDecl(op.text))
+      throw new ScenarioError(s.line, op.col, `${p.name}: unknown operation '${op.text}' (${known})`);
     if (p.task.state !== 'R')
       throw new ScenarioError(s.line, s.cmdCol, `${p.name} is no longer running (${p.task.exit})`);
     const t = p.task;
     const cpu = this.cpu;
     const ps = m.pageSize;
-    const argc = (n: number, usage: string) => {
-      if (a.length !== n)
-        throw new ScenarioError(s.line, (a[n] ?? op).col, `${p.name} ${op.text}: usage: ${p.name} ${usage}`);
-    };
-    switch (op.text) {
+    switch (op.text as ProcessOpName) {
       case 'mmap': {
-        if (a.length < 4 || a.length > 10)
-          argc(
-            4,
-            'mmap <region> <length> none|r|rw [shared] [populate] [locked] [devzero] [offset=<n>] [at=<address>]',
-          );
-        const name = a[1]!;
+        const { v, t: tk } = this.checkOp(s, p, 'mmap');
+        const name = tk.region!;
         if (p.regions.has(name.text))
           throw new ScenarioError(s.line, name.col, `${p.name} already has a region named '${name.text}'`);
-        const len = parseNumber(a[2]!.text);
-        if (len === undefined || len <= 0)
-          throw new ScenarioError(s.line, a[2]!.col, `'${a[2]!.text}' is not a length`);
-        const prot = a[3]!.text;
-        if (prot !== 'none' && prot !== 'r' && prot !== 'rw')
-          throw new ScenarioError(s.line, a[3]!.col, `protection must be none, r or rw, not '${prot}'`);
-        let shared = false;
-        let populate = false;
-        let locked = false;
-        let devZero = false;
-        let offset: number | undefined;
-        let fixed: number | undefined;
-        for (const f of a.slice(4)) {
-          if (f.text === 'shared' && !shared) shared = true;
-          else if (f.text === 'populate' && !populate) populate = true;
-          else if (f.text === 'locked' && !locked) locked = true;
-          else if (f.text === 'devzero' && !devZero) devZero = true;
-          else if (f.text.startsWith('offset=') && offset === undefined) {
-            // mmap()'s file offset must be page-aligned (EINVAL); only /dev/zero takes one here
-            offset = parseNumber(f.text.slice(7));
-            if (offset === undefined || offset % ps)
-              throw new ScenarioError(
-                s.line,
-                f.col + 7,
-                `mmap: offset '${f.text.slice(7)}' is not a multiple of the page size (EINVAL)`,
-              );
-          } else if (f.text.startsWith('at=') && fixed === undefined) {
-            fixed = parseNumber(f.text.slice(3));
-            if (fixed === undefined)
-              throw new ScenarioError(s.line, f.col + 3, `mmap: '${f.text.slice(3)}' is not an address`);
-          } else
-            throw new ScenarioError(
-              s.line,
-              f.col,
-              `mmap: unknown flag '${f.text}' (shared, populate, locked, devzero, offset=<n>, at=<address>)`,
-            );
-        }
-        if (offset !== undefined && (!devZero || shared))
+        const len = v.length;
+        const {
+          prot,
+          shared = false,
+          populate = false,
+          locked = false,
+          devzero = false,
+          offset,
+          at: fixed,
+        } = v;
+        // mmap()'s file offset must be page-aligned (EINVAL); only a private /dev/zero mapping takes one here
+        if (offset !== undefined && offset % ps)
           throw new ScenarioError(
             s.line,
-            a.find((f) => f.text.startsWith('offset='))!.col,
+            tk.offset!.col,
+            `mmap: offset '${tk.offset!.text}' is not a multiple of the page size (EINVAL)`,
+          );
+        if (offset !== undefined && (!devzero || shared))
+          throw new ScenarioError(
+            s.line,
+            tk.offset!.col,
             'mmap: offset= needs devzero, and a private mapping (the model has no offset into a shared /dev/zero object)',
           );
         const pages = Math.ceil(len / ps);
         if (populate || locked) {
-          this.budget(s, a[2]!, 'accesses', pages);
+          this.budget(s, tk.length!, 'accesses', pages);
           // MAP_POPULATE (and MAP_LOCKED) write every page of a private writable mapping; a read
           // populate maps the zero page and writes only page tables (one per 512 entries)
-          this.hostMemory(s, a[2]!, prot === 'rw' && !shared ? pages : 0, tablePages(pages));
+          this.hostMemory(s, tk.length!, prot === 'rw' && !shared ? pages : 0, tablePages(pages));
         }
         // A populate of more than a slice: mmap now, then __mm_populate() over the range a slice at
         // a time (the same page-by-page GUP loop the whole call runs; PROT_NONE populates nothing).
@@ -1143,7 +1044,7 @@ export class Session {
           cpu,
           fixed,
           locked,
-          devZero ? { pgoff: (offset ?? 0) / ps } : undefined,
+          devzero ? { pgoff: (offset ?? 0) / ps } : undefined,
         );
         if (r.addr < 0) {
           this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);
@@ -1175,10 +1076,9 @@ export class Session {
         );
       }
       case 'read': {
-        argc(5, 'read <region> <offset> <length> <stride>');
+        const { v } = this.checkOp(s, p, 'read');
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
-        const stride = parseNumber(a[4]!.text);
-        if (!stride) throw new ScenarioError(s.line, a[4]!.col, `'${a[4]!.text}' is not a stride`);
+        const stride = v.stride;
         this.budget(s, a[3]!, 'accesses', Math.ceil(len / stride));
         this.hostMemory(s, a[3]!, 0, tablePages(pagesTouched(start, len, stride, ps)));
         userRead(m, t, start, len, stride, cpu);
@@ -1187,7 +1087,7 @@ export class Session {
       case 'dump':
       case 'checksum': {
         const dump = op.text === 'dump';
-        argc(4, `${op.text} <region> <offset> <length>`);
+        this.checkOp(s, p, dump ? 'dump' : 'checksum');
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         if (dump && len > DUMP_MAX)
           throw new ScenarioError(
@@ -1224,13 +1124,9 @@ export class Session {
         );
       }
       case 'write': {
-        argc(6, 'write <region> <offset> <length> <stride> <byte>');
+        const { v } = this.checkOp(s, p, 'write');
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
-        const stride = parseNumber(a[4]!.text);
-        if (!stride) throw new ScenarioError(s.line, a[4]!.col, `'${a[4]!.text}' is not a stride`);
-        const byte = parseNumber(a[5]!.text);
-        if (byte === undefined || byte > 255)
-          throw new ScenarioError(s.line, a[5]!.col, `'${a[5]!.text}' is not a byte (0..255)`);
+        const { stride, byte } = v;
         this.budget(s, a[3]!, 'accesses', Math.ceil(len / stride));
         const touched = pagesTouched(start, len, stride, ps);
         this.hostMemory(s, a[3]!, touched, tablePages(touched));
@@ -1238,14 +1134,10 @@ export class Session {
         return;
       }
       case 'madvise': {
-        const advices: readonly string[] = MADVISE_ADVICES;
-        argc(5, `madvise <region> <offset> <length> ${advices.join('|')}`);
+        const adv: Advice = this.checkOp(s, p, 'madvise').v.advice;
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
-        const adv = a[4]!.text;
-        if (!advices.includes(adv))
-          throw new ScenarioError(s.line, a[4]!.col, `unknown advice '${adv}' (${advices.join(', ')})`);
         if (!adv.startsWith('populate')) {
-          const err = sysMadvise(m, t, start, len, adv as Advice, cpu);
+          const err = sysMadvise(m, t, start, len, adv, cpu);
           if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
           return;
         }
@@ -1258,14 +1150,7 @@ export class Session {
           pages,
           'pages',
           (from, to) => {
-            const err = sysMadvise(
-              m,
-              t,
-              start + from * ps,
-              Math.min(len, to * ps) - from * ps,
-              adv as Advice,
-              cpu,
-            );
+            const err = sysMadvise(m, t, start + from * ps, Math.min(len, to * ps) - from * ps, adv, cpu);
             if (err) this.out(`${p.name}: madvise ${adv}: ${err}\n`);
             return !err && t.state === 'R';
           },
@@ -1273,18 +1158,15 @@ export class Session {
         );
       }
       case 'mprotect': {
-        argc(5, 'mprotect <region> <offset> <length> none|r|rw');
+        const { prot } = this.checkOp(s, p, 'mprotect').v;
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
-        const prot = a[4]!.text;
-        if (prot !== 'none' && prot !== 'r' && prot !== 'rw')
-          throw new ScenarioError(s.line, a[4]!.col, `protection must be none, r or rw, not '${prot}'`);
         const err = sysMprotect(m, t, start, len, prot);
         if (err) this.out(`${p.name}: mprotect: ${err}\n`);
         return;
       }
       case 'mlock':
       case 'munlock': {
-        argc(4, `${op.text} <region> <offset> <length>`);
+        this.checkOp(s, p, op.text === 'mlock' ? 'mlock' : 'munlock');
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         let err;
         if (op.text === 'mlock') {
@@ -1298,7 +1180,7 @@ export class Session {
         return;
       }
       case 'munmap': {
-        if (a.length !== 2 && a.length !== 4) argc(2, 'munmap <region> [<offset> <length>]');
+        this.checkOp(s, p, 'munmap');
         const r = p.regions.get(a[1]!.text);
         if (!r) throw new ScenarioError(s.line, a[1]!.col, `${p.name} has no region named '${a[1]!.text}'`);
         const [start, len] = a.length === 4 ? this.range(s, p, a[1]!, a[2]!, a[3]!) : [r.start, r.len];
@@ -1308,43 +1190,18 @@ export class Session {
         return;
       }
       case 'mremap': {
-        const usage =
-          'mremap <region> <offset> <old length> <new length> [maymove] [fixed=<address>] [dontunmap] [as=<name>]';
-        if (a.length < 5 || a.length > 9) argc(5, usage);
-        const r = p.regions.get(a[1]!.text);
-        if (!r) throw new ScenarioError(s.line, a[1]!.col, `${p.name} has no region named '${a[1]!.text}'`);
-        const num = (t: Token, what: string) => {
-          const v = parseNumber(t.text);
-          if (v === undefined) throw new ScenarioError(s.line, t.col, `'${t.text}' is not ${what}`);
-          return v;
+        const { v, t: tk } = this.checkOp(s, p, 'mremap');
+        const r = p.regions.get(v.region);
+        if (!r) throw new ScenarioError(s.line, a[1]!.col, `${p.name} has no region named '${v.region}'`);
+        const { offset: off, old_length: oldLen, new_length: newLen, as } = v;
+        const flags = {
+          maymove: v.maymove ?? false,
+          fixed: v.fixed !== undefined,
+          dontunmap: v.dontunmap ?? false,
         };
-        const off = num(a[2]!, 'an offset');
-        const oldLen = num(a[3]!, 'a length');
-        const newLen = num(a[4]!, 'a length');
-        const flags = { maymove: false, fixed: false, dontunmap: false };
-        let newAddr = 0;
-        let as: string | undefined;
-        for (const f of a.slice(5)) {
-          if (f.text === 'maymove' && !flags.maymove) flags.maymove = true;
-          else if (f.text === 'dontunmap' && !flags.dontunmap) flags.dontunmap = true;
-          else if (f.text.startsWith('fixed=') && !flags.fixed) {
-            flags.fixed = true;
-            newAddr = parseNumber(f.text.slice(6)) ?? -1;
-            if (newAddr < 0)
-              throw new ScenarioError(s.line, f.col + 6, `mremap: '${f.text.slice(6)}' is not an address`);
-          } else if (f.text.startsWith('as=') && as === undefined) {
-            as = f.text.slice(3);
-            if (!/^[A-Za-z_][\w-]*$/.test(as))
-              throw new ScenarioError(s.line, f.col + 3, `mremap: '${as}' is not a region name`);
-            if (as !== a[1]!.text && p.regions.has(as))
-              throw new ScenarioError(s.line, f.col + 3, `${p.name} already has a region named '${as}'`);
-          } else
-            throw new ScenarioError(
-              s.line,
-              f.col,
-              `mremap: unknown flag '${f.text}' (maymove, fixed=<address>, dontunmap, as=<name>)`,
-            );
-        }
+        const newAddr = v.fixed ?? 0;
+        if (as !== undefined && as !== v.region && p.regions.has(as))
+          throw new ScenarioError(s.line, tk.as!.col, `${p.name} already has a region named '${as}'`);
         if (
           oldLen === 0 &&
           t.mm?.vmas.some((v) => v.shmem && v.start <= r.start + off && r.start + off < v.end)
@@ -1382,7 +1239,7 @@ export class Session {
         return;
       }
       case 'fork': {
-        argc(2, 'fork <child>');
+        this.checkOp(s, p, 'fork');
         this.newProcessName(s, a[1]!);
         const child = forkTask(m, t, a[1]!.text, cpu);
         if (!child) {
@@ -1394,31 +1251,25 @@ export class Session {
       }
       case 'exit': {
         // the process: exit_group(), every thread goes; a thread alone: pthread_exit()
-        argc(1, 'exit');
+        this.checkOp(s, p, 'exit');
         if (t.pid === t.tgid) exitGroup(m, t, 'exited', cpu);
         else exitTask(m, t, 'exited', cpu);
         return;
       }
       case 'thread': {
-        argc(2, 'thread <name>');
-        this.newProcessName(s, a[1]!);
-        const th = cloneThread(m, t, a[1]!.text);
+        const { t: tk } = this.checkOp(s, p, 'thread');
+        this.newProcessName(s, tk.thread!);
+        const th = cloneThread(m, t, tk.thread!.text);
         // one address space: the thread knows the same regions (the same map: an mmap by either
         // names a region both see)
-        this.addProcess({ name: a[1]!.text, task: th, regions: p.regions, heap: p.heap });
+        this.addProcess({ name: tk.thread!.text, task: th, regions: p.regions, heap: p.heap });
         return;
       }
       case 'brk': {
-        argc(2, 'brk <address>|+<length>|-<length>');
-        this.brk(s, p, a[1]!);
+        const { t: tk } = this.checkOp(s, p, 'brk');
+        this.brk(s, p, tk.brk!);
         return;
       }
-      default:
-        throw new ScenarioError(
-          s.line,
-          op.col,
-          `${p.name}: unknown operation '${op.text}' (mmap, read, write, dump, checksum, madvise, mprotect, mlock, munlock, munmap, mremap, fork, thread, exit, brk)`,
-        );
     }
   }
 
@@ -1548,34 +1399,12 @@ export class Session {
   }
 
   private runExpect(s: Stmt): string | undefined {
-    const a = s.args;
-    if (a.length !== 3)
-      throw new ScenarioError(
-        s.line,
-        s.cmdCol,
-        `expect: expected 'expect <what> <op> <value>' with op one of ${OPS.join(' ')}`,
-      );
-    const [whatTok, opTok, valTok] = a as [Token, Token, Token];
-    if (!OPS.includes(opTok.text as Op))
-      throw new ScenarioError(
-        s.line,
-        opTok.col,
-        `expect: unknown operator '${opTok.text}' (use ${OPS.join(' ')})`,
-      );
-    const op = opTok.text as Op;
+    const { v, t } = this.check(s, 'expect');
+    const [whatTok, valTok] = [t.what!, t.value!];
+    const op: ExpectOp = v.op;
     const actual = this.expectValue(s, whatTok);
-    let expected: number | string;
-    if (valTok.quoted) expected = valTok.text;
-    else {
-      const n = parseNumber(valTok.text);
-      if (n === undefined)
-        throw new ScenarioError(
-          s.line,
-          valTok.col,
-          `expect: '${valTok.text}' is not a number (quote text: "...")`,
-        );
-      expected = n;
-    }
+    const expected = v.value;
+    const opTok = t.op!;
     let ok: boolean;
     if (op === 'contains') ok = String(actual).includes(String(expected));
     else if (typeof expected === 'string' || typeof actual === 'string') {
@@ -1681,98 +1510,38 @@ function tablePages(pages: number): number {
   return Math.ceil(pages / 512) + 1;
 }
 
-function noArgs(s: Stmt): void {
-  if (s.args.length) throw new ScenarioError(s.line, s.args[0]!.col, `${s.cmd}: takes no arguments`);
-}
-
-function intArg(s: Stmt, t: Token, what: string, min: number, max: number): number {
-  const v = parseNumber(t.text);
-  if (v === undefined) throw new ScenarioError(s.line, t.col, `${s.cmd}: ${what}=${t.text} is not a number`);
-  if (v < min || v > max)
-    throw new ScenarioError(s.line, t.col, `${s.cmd}: ${what}=${t.text} is out of range ${min}..${max}`);
-  return v;
-}
-
 export function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
-  const kv = parseKeyValues(s.line, s.args, MACHINE_KEYS, 'machine');
+  const d = STATEMENTS.machine;
+  const { v } = checkArgs<StatementValues<'machine'>>(d, s.args, {
+    line: s.line,
+    what: 'machine',
+    usage: usage(d),
+    at: { text: s.cmd, col: s.cmdCol, quoted: false },
+    machine: () => {
+      throw new Error('machine: its arguments do not depend on a machine');
+    },
+  });
   const c = { ...base };
   // Without ram=, the chosen architecture's usual size.
-  if (!kv.has('ram') && kv.has('arch')) {
-    const ram = lookup(DEFAULT_RAM, kv.get('arch')!.text);
+  if (v.ram === undefined && v.arch !== undefined) {
+    const ram = lookup(DEFAULT_RAM, v.arch);
     if (ram) c.ram = ram;
   }
-  for (const [k, t] of kv) {
-    const bad = (why: string) => new ScenarioError(s.line, t.col, `machine: ${k}=${t.text}: ${why}`);
-    const bool = () => {
-      if (t.text === '1' || t.text === 'yes' || t.text === 'on') return true;
-      if (t.text === '0' || t.text === 'no' || t.text === 'off') return false;
-      throw bad('expected 0 or 1');
-    };
-    switch (k) {
-      case 'arch':
-        if (!(ARCH_NAMES as readonly string[]).includes(t.text))
-          throw bad(`supported: ${ARCH_NAMES.join(', ')}`);
-        c.arch = t.text as ArchName;
-        break;
-      case 'granule': {
-        const g = lookup({ '4K': 4, '16K': 16, '64K': 64 }, t.text);
-        if (!g) throw bad('expected 4K, 16K or 64K');
-        c.granule = g as 4 | 16 | 64;
-        break;
-      }
-      case 'vce':
-        c.vce = bool();
-        break;
-      case 'coloured_zero':
-        c.colouredZero = bool();
-        break;
-      case 'use_zero_page':
-        c.useZeroPage = bool();
-        break;
-      case 'huge_zero':
-        if (t.text !== 'dynamic' && t.text !== 'persistent' && t.text !== 'static_pmd')
-          throw bad('expected dynamic, persistent or static_pmd');
-        c.hugeZero = t.text;
-        break;
-      case 'ram': {
-        const v = parseNumber(t.text);
-        if (v === undefined) throw bad('expected a size such as 1G or 512M');
-        c.ram = v;
-        break;
-      }
-      case 'cpus': {
-        const v = parseNumber(t.text);
-        if (v === undefined) throw bad('expected a number');
-        c.cpus = v;
-        break;
-      }
-      case 'thp':
-        if (t.text !== 'never' && t.text !== 'madvise' && t.text !== 'always')
-          throw bad('expected never, madvise or always');
-        c.thp = t.text;
-        break;
-      case 'init_on_alloc':
-        c.initOnAlloc = bool();
-        break;
-      case 'init_on_free':
-        c.initOnFree = bool();
-        break;
-      case 'pcid':
-        c.pcid = bool();
-        break;
-      case 'page_alloc_unmapped':
-        c.pageAllocUnmapped = bool();
-        break;
-      case 'unmapped_zeroing':
-        if (t.text !== 'as_posted' && t.text !== 'per_block') throw bad('expected as_posted or per_block');
-        c.unmappedZeroing = t.text;
-        break;
-      case 'zero_page_patch':
-        if (t.text !== 'before' && t.text !== 'after') throw bad('expected before or after');
-        c.zeroPagePatch = t.text;
-        break;
-    }
-  }
+  if (v.arch !== undefined) c.arch = v.arch;
+  if (v.granule !== undefined) c.granule = ({ '4K': 4, '16K': 16, '64K': 64 } as const)[v.granule];
+  if (v.vce !== undefined) c.vce = v.vce;
+  if (v.coloured_zero !== undefined) c.colouredZero = v.coloured_zero;
+  if (v.use_zero_page !== undefined) c.useZeroPage = v.use_zero_page;
+  if (v.huge_zero !== undefined) c.hugeZero = v.huge_zero;
+  if (v.ram !== undefined) c.ram = v.ram;
+  if (v.cpus !== undefined) c.cpus = v.cpus;
+  if (v.thp !== undefined) c.thp = v.thp;
+  if (v.init_on_alloc !== undefined) c.initOnAlloc = v.init_on_alloc;
+  if (v.init_on_free !== undefined) c.initOnFree = v.init_on_free;
+  if (v.pcid !== undefined) c.pcid = v.pcid;
+  if (v.page_alloc_unmapped !== undefined) c.pageAllocUnmapped = v.page_alloc_unmapped;
+  if (v.unmapped_zeroing !== undefined) c.unmappedZeroing = v.unmapped_zeroing;
+  if (v.zero_page_patch !== undefined) c.zeroPagePatch = v.zero_page_patch;
   return c;
 }
 

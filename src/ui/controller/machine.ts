@@ -6,7 +6,7 @@ import {
   type MachineConfig,
   type MemblockReply,
   type UnmappedInfo,
-  type ZerooutReply,
+  type ZerooutResult,
 } from '../../worker/protocol.ts';
 import { archConfig, type ConfigDraft } from '../store.ts';
 import { SelectionController } from './selection.ts';
@@ -27,11 +27,13 @@ export abstract class MachineController extends SelectionController {
   /** echo 3 > drop_caches: the thp-zero shrinker runs; the panel says how many pages it freed. */
   async dropCaches(): Promise<void> {
     await this.op(async () => {
-      const r = await this.client.dropCaches();
+      // a `run` of the statement; op() then refreshes the huge-zero facts (bump)
+      const r = await this.client.statement('drop_caches', {});
+      const freed = r.result?.statement === 'drop_caches' ? r.result.freed : 0;
       this.store.setState((s) => ({
         machine: r.info,
-        huge: r.huge,
-        shrinkerResult: { freed: r.freed, output: r.output },
+        allocations: r.allocations,
+        shrinkerResult: { freed, output: r.output },
         history: [...s.history, { text: 'drop_caches', output: r.output, errors: [], failures: [] }].slice(
           -HISTORY,
         ),
@@ -39,9 +41,18 @@ export abstract class MachineController extends SelectionController {
     });
   }
 
-  /** The bios __blkdev_issue_zero_pages() builds (errors go to the caller). */
-  blkZeroout(bytes: number, zero: 'page' | 'largest', maxTransfer?: number): Promise<ZerooutReply> {
-    return this.track(this.client.blkZeroout(bytes, zero, maxTransfer));
+  /**
+   * The bios __blkdev_issue_zero_pages() builds: a `blkdev_zeroout` statement, whose run reply
+   * carries them as its result (errors go to the caller).
+   */
+  async blkZeroout(bytes: number, zero: 'page' | 'largest', maxTransfer?: number): Promise<ZerooutResult> {
+    const r = await this.track(
+      this.client.statement('blkdev_zeroout', { bytes, zero, max_transfer: maxTransfer }),
+    );
+    this.set({ machine: r.info });
+    this.bump();
+    if (r.result?.statement !== 'blkdev_zeroout') throw new Error('blkdev_zeroout: no result');
+    return r.result;
   }
 
   setDraft(patch: Partial<ConfigDraft>): void {
@@ -169,8 +180,13 @@ export abstract class MachineController extends SelectionController {
   async alloc(name: string, order: number, gfp: string): Promise<boolean> {
     return this.op(async () => {
       try {
-        const r = await this.client.alloc(name, order, gfp);
-        this.set({ allocations: r.allocations, lastAllocation: r.allocation, selection: r.allocation.pfn });
+        // on the current CPU (`cpu <n>`), as a typed `alloc` line is
+        const r = await this.client.statement('alloc', { name, order, gfp });
+        const a = r.allocations.find((x) => x.name === name);
+        this.set({ machine: r.info, allocations: r.allocations });
+        // out of memory is not a scenario error: the kernel's failure line is the output
+        if (!a) throw new Error(r.output.trim() || `alloc ${name}: the allocation failed`);
+        this.set({ lastAllocation: a, selection: a.pfn });
       } finally {
         // The OOM killer may have run.
         await this.refreshProcesses();
@@ -180,9 +196,13 @@ export abstract class MachineController extends SelectionController {
 
   async free(name: string): Promise<boolean> {
     return this.op(async () => {
-      const r = await this.client.free(name);
+      const r = await this.client.statement('free', { name });
       const last = this.store.getState().lastAllocation;
-      this.set({ allocations: r.allocations, lastAllocation: last?.name === name ? null : last });
+      const kept = r.allocations.some((a) => a.name === name);
+      this.set({ machine: r.info, allocations: r.allocations });
+      // a refused free (a page out of the direct map) says why in its output and keeps the name
+      if (kept) throw new Error(r.output.trim() || `free ${name}: refused`);
+      if (last?.name === name) this.set({ lastAllocation: null });
     });
   }
 
