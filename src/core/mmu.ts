@@ -3,6 +3,7 @@
  * store walks the page tables in emulated RAM; the hardware sets Accessed (and Dirty on a store);
  * a missing or insufficient entry raises a fault that the kernel resolves or turns into a signal.
  */
+import { expandStack } from './mm/stack.ts';
 import { modPow2, PTE, vaIndex, type RawEntry } from './arch/pgtable.ts';
 import { exitGroup, SIGBUS, SIGKILL, SIGSEGV } from './kernel/fork.ts';
 import type { Machine } from './machine.ts';
@@ -140,7 +141,8 @@ function doUserAddrFault(
   cpu: number,
 ): 'retry' | 'killed' {
   const mm = task.mm!;
-  const vma = findVma(mm, va);
+  // lock_mm_and_find_vma(): below a VM_GROWSDOWN VMA, the stack grows down to the address
+  const vma = findVma(mm, va) ?? expandStack(m, mm, va);
   if (!vma) return badArea(m, task, va, 'SEGV_MAPERR', cpu);
   // access_error(): the VMA does not allow this kind of access at all.
   if (write ? !(vma.flags & VM.WRITE) : !(vma.flags & (VM.READ | VM.WRITE | VM.EXEC)))

@@ -966,11 +966,21 @@ export class Session {
     offTok: Token,
     lenTok: Token,
   ): [number, number] {
-    const r = p.regions.get(regionTok.text);
-    if (!r)
-      throw new ScenarioError(s.line, regionTok.col, `${p.name} has no region named '${regionTok.text}'`);
     const off = parseNumber(offTok.text)!;
     const len = parseNumber(lenTok.text)!;
+    const r = p.regions.get(regionTok.text);
+    if (!r) {
+      // an address instead of a region: the call covers whatever is there, VMAs and holes alike,
+      // as the system call does (its own checks apply: EINVAL, ENOMEM, SIGSEGV)
+      const addr = parseNumber(regionTok.text);
+      if (addr === undefined)
+        throw new ScenarioError(
+          s.line,
+          regionTok.col,
+          `${p.name} has no region named '${regionTok.text}' (an address works too: 0x7ffff7fe0000)`,
+        );
+      return [addr + off, len];
+    }
     if (off + len > r.len)
       throw new ScenarioError(
         s.line,
@@ -1182,8 +1192,13 @@ export class Session {
       case 'munmap': {
         this.checkOp(s, p, 'munmap');
         const r = p.regions.get(a[1]!.text);
-        if (!r) throw new ScenarioError(s.line, a[1]!.col, `${p.name} has no region named '${a[1]!.text}'`);
-        const [start, len] = a.length === 4 ? this.range(s, p, a[1]!, a[2]!, a[3]!) : [r.start, r.len];
+        if (!r && a.length !== 4)
+          throw new ScenarioError(
+            s.line,
+            a[1]!.col,
+            `${p.name} has no region named '${a[1]!.text}' (an address needs an offset and a length: munmap <address> 0 <length>)`,
+          );
+        const [start, len] = a.length === 4 ? this.range(s, p, a[1]!, a[2]!, a[3]!) : [r!.start, r!.len];
         const err = sysMunmap(m, t, start, len, cpu);
         if (err) this.out(`${p.name}: munmap: ${err}\n`);
         else if (a.length === 2) p.regions.delete(a[1]!.text);

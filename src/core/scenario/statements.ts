@@ -92,7 +92,7 @@ export interface StatementDecl {
   readonly doc: string;
 }
 
-const region = { name: 'region', kind: 'region', what: 'a region name' } as const;
+const region = { name: 'region', kind: 'region', what: 'a region name or an address' } as const;
 const offset = { name: 'offset', kind: 'count', what: 'an offset' } as const;
 const length = { name: 'length', kind: 'size', what: 'a length' } as const;
 const prot = { name: 'prot', kind: 'enum', what: 'protection', values: ['none', 'r', 'rw'] } as const;
