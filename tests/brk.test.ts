@@ -96,4 +96,38 @@ describe('brk() against the kernel (brk.json)', () => {
     expect(`${bad.error!.line}:${bad.error!.col}`).toBe('4:7');
     expect(bad.error!.message).toMatch(/not an address, \+<length> or -<length>/);
   });
+  it('threads and forks keep one idea of the heap; a mapping below start_brk is not extended; a region of the user named heap is never taken over', () => {
+    let out = '';
+    const r = runScenario(
+      [
+        'machine ram=1G',
+        'boot',
+        'spawn A',
+        'A thread T',
+        'T brk +16K',
+        'A brk +16K',
+        'T fork C',
+        'C brk +4K',
+        'spawn D',
+        'D mmap x 4K rw at=0x555555558000',
+        'D brk +8K',
+      ].join('\n'),
+      { out: (t) => (out += t), check: true },
+    );
+    expect(r.exitCode, out.slice(-600)).toBe(0);
+    expect(out).toContain('A: brk(0x555555561000) = 0x555555561000');
+    expect(out).toContain('C: brk(0x555555562000) = 0x555555562000');
+    // D's own mapping just below start_brk stays a VMA of its own (vma_prev_limit stops at start_brk)
+    const d = r.session.procs.get('D')!.task;
+    expect(readProc(r.machine!, `/proc/${d.pid}/maps`)).toMatch(
+      /^555555558000-555555559000 rw-p .*\n555555559000-55555555b000 rw-p/m,
+    );
+    const taken = runScenario(
+      'machine ram=1G\nboot\nspawn D\nD brk +8K\nD munmap heap\nD mmap heap 8K rw\nD brk +4K\n',
+      {
+        out: () => {},
+      },
+    );
+    expect(taken.error?.message).toBe("brk: D has a region named 'heap' that is not its heap");
+  });
 });

@@ -57,10 +57,10 @@ describe('the generic check: arity, keys and kinds, located, with the usage', ()
 
   it('a value of the wrong kind is refused at the value', () => {
     expect(where('boot\nspawn A\nA mmap r1 lots rw\n')).toBe(
-      "3:11: A mmap: 'lots' is not a length (usage: A mmap <region> <length> none|r|rw [shared] [populate] [locked] [devzero] [offset=<n>] [at=<address>])",
+      "3:11: A mmap: 'lots' is not a length (usage: A mmap <region> <length> none|r|rw|x|rx|rwx [shared] [populate] [locked] [devzero] [offset=<n>] [at=<address>])",
     );
-    expect(where('boot\nspawn A\nA mmap r1 4K rwx\n')).toMatch(
-      /^3:14: A mmap: unknown protection 'rwx' \(expected none, r or rw\)/,
+    expect(where('boot\nspawn A\nA mmap r1 4K wx\n')).toMatch(
+      /^3:14: A mmap: unknown protection 'wx' \(expected none, r, rw, x, rx or rwx\)/,
     );
     expect(where('boot\nspawn A\nA mmap r1 4K rw at=here\n')).toBe(
       '3:20: A mmap: at=here: expected an address',

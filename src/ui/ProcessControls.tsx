@@ -224,6 +224,9 @@ function MmapForm({ disabled, procName }: { disabled: boolean; procName: string 
         <option value="rw">rw (PROT_READ|PROT_WRITE)</option>
         <option value="r">r (PROT_READ)</option>
         <option value="none">none (PROT_NONE)</option>
+        <option value="rx">rx (PROT_READ|PROT_EXEC)</option>
+        <option value="rwx">rwx (PROT_READ|PROT_WRITE|PROT_EXEC)</option>
+        <option value="x">x (PROT_EXEC: x86 still lets it be read)</option>
       </select>
       <div className="checks">
         <input

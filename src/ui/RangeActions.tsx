@@ -145,14 +145,14 @@ export function RangeActions() {
       </span>
       <span className="range-group">
         <span className="muted">mprotect</span>
-        {(['none', 'r', 'rw'] as const).map((prot) => (
+        {(['none', 'r', 'rw', 'rx'] as const).map((prot) => (
           <button
             key={prot}
             type="button"
             disabled={disabled}
             title={title(
               { op: 'mprotect', prot },
-              `mprotect(PROT_${prot === 'none' ? 'NONE' : prot === 'r' ? 'READ' : 'READ|PROT_WRITE'})`,
+              `mprotect(${{ none: 'PROT_NONE', r: 'PROT_READ', rw: 'PROT_READ|PROT_WRITE', rx: 'PROT_READ|PROT_EXEC: executable, NX clear in the PTEs' }[prot]})`,
             )}
             onClick={() => run({ op: 'mprotect', prot })}
             aria-label={`mprotect ${prot}`}

@@ -5,6 +5,7 @@
  * links can animate it, and the new frame is brought into the frame grid's view.
  */
 import type { Advice } from '../core/shared/madvise_advice.ts';
+import type { Prot } from '../core/shared/prot.ts';
 import { VPageState } from '../core/shared/page_state.ts';
 import { VPAGE_HUGE_ZERO, type RanReply } from '../worker/protocol.ts';
 import type { AppController } from './controller.ts';
@@ -86,7 +87,7 @@ export function revealFrame(c: AppController, pfn: number): void {
 /** What a range control does, as the scenario language spells it. */
 export type RangeOp =
   | { op: 'madvise'; advice: Advice }
-  | { op: 'mprotect'; prot: 'none' | 'r' | 'rw' }
+  | { op: 'mprotect'; prot: Prot }
   /** mlock()/munlock() of the range (the scenario statements of the same names) */
   | { op: 'mlock' | 'munlock' }
   | { op: 'munmap' }

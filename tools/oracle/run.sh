@@ -44,7 +44,7 @@ case "$thp" in
 esac
 
 mkdir -p "$build" "$out"
-for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock forkflags devzero brk threads stack; do
+for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock forkflags devzero brk threads stack exec; do
 	$cc $cflags -o "$build/$p" "$here/$p.c"
 done
 
@@ -78,6 +78,7 @@ devzero devzero
 brk brk
 threads threads
 stack stack
+exec exec
 '
 
 run_all() {

@@ -6,10 +6,11 @@
  *
  * Simplified: a spawned process has no program image, so start_brk is where an image would end:
  * ELF_ET_DYN_BASE (2/3 of TASK_SIZE, as a PIE binary loads without randomisation) plus 20 KiB.
- * RLIMIT_DATA is unlimited and mm->def_flags empty unless mlockall(MCL_FUTURE) — not modelled.
+ * RLIMIT_DATA is unlimited and mm->def_flags empty (no mlockall(MCL_FUTURE)); there is no overcommit
+ * check (security_vm_enough_memory_mm), as for mmap: a heap may be far larger than RAM.
  */
 import type { Machine } from '../machine.ts';
-import { doMunmap, findVma, pageAlign, vmGetPageProt, mergeAllVmas } from './mmap.ts';
+import { doMunmap, findVma, pageAlign, vmGetPageProt } from './mmap.ts';
 import { VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 
 /** stack_guard_gap: 256 pages (the kernel's default, `stack_guard_gap=` on the command line) */
@@ -70,7 +71,9 @@ export function sysBrk(m: Machine, task: Task, brk: number, cpu: number): number
 function doBrkFlags(m: Machine, mm: MmStruct, addr: number, len: number): void {
   m.trace.call('do_brk_flags', () => {
     const flags = VM.READ | VM.WRITE | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC | VM.ACCOUNT;
-    const prev = addr > 0 ? findVma(mm, addr - 1) : undefined;
+    // the VMA before addr, if it reaches above start_brk (vma_prev_limit(&vmi, mm->start_brk)): a
+    // mapping ending at or below start_brk is left alone, and a new VMA merges with nothing
+    const prev = addr > mm.startBrk ? findVma(mm, addr - 1) : undefined;
     if (prev && prev.end === addr && prev.flags === flags && !prev.shmem && !prev.file) prev.end = addr + len;
     else {
       mm.vmas.push({
@@ -83,7 +86,6 @@ function doBrkFlags(m: Machine, mm: MmStruct, addr: number, len: number): void {
         shmem: null,
       });
       mm.vmas.sort((a, b) => a.start - b.start);
-      mergeAllVmas(m, mm);
     }
     mm.totalVm += len / m.pageSize;
     mm.hiwaterVm = Math.max(mm.hiwaterVm, mm.totalVm);

@@ -3,6 +3,7 @@
  * (with the huge-PMD split a new boundary needs) and merge, munmap. mprotect is in mprotect.ts,
  * madvise in madvise.ts, populate (GUP) in gup.ts; they are re-exported here.
  */
+import type { Prot } from '../shared/prot.ts';
 import { modPow2, PTE, pgtableIndex } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { freePgtables, zapRange } from './memory.ts';
@@ -13,19 +14,24 @@ import { mmPopulate } from './gup.ts';
 import type { Errno } from './errno.ts';
 import { shmemRelease, shmemZeroSetup } from './shmem.ts';
 
-export type Prot = 'none' | 'r' | 'rw';
+export type { Prot } from '../shared/prot.ts';
 
-/** PROT_* → VM_READ/VM_WRITE (VM_MAY* are added by the caller). */
+/** PROT_* → VM_READ/VM_WRITE/VM_EXEC (calc_vm_prot_bits; VM_MAY* are added by the caller). */
 export function protToVmFlags(prot: Prot): number {
-  return prot === 'none' ? 0 : prot === 'r' ? VM.READ : VM.READ | VM.WRITE;
+  return (
+    (prot.includes('r') ? VM.READ : 0) |
+    (prot.includes('w') ? VM.WRITE : 0) |
+    (prot.includes('x') ? VM.EXEC : 0)
+  );
 }
 
 /**
  * vm_get_page_prot(): x86's protection_map. A private writable mapping gets PAGE_COPY — no write
  * bit — so that the first write faults and can copy; only shared writable mappings get PAGE_SHARED.
+ * VM_EXEC drops NX (the _EXEC variants: PAGE_READONLY_EXEC, PAGE_COPY_EXEC, PAGE_SHARED_EXEC).
  */
 export function vmGetPageProt(flags: number): number {
-  const base = PTE.PRESENT | PTE.USER | PTE.YOUNG | PTE.NX;
+  const base = PTE.PRESENT | PTE.USER | PTE.YOUNG | (flags & VM.EXEC ? 0 : PTE.NX);
   if (!(flags & (VM.READ | VM.WRITE | VM.EXEC))) return PTE.PROTNONE | PTE.YOUNG; // PAGE_NONE
   if (flags & VM.SHARED && flags & VM.WRITE) return base | PTE.WRITE; // PAGE_SHARED
   return base; // PAGE_READONLY / PAGE_COPY

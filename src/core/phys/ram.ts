@@ -30,6 +30,8 @@ const CHUNK_MASK = CHUNK_SIZE - 1;
  * against microseconds for a view into a slab).
  */
 const SLAB_CHUNKS = 64;
+/** Freed chunks kept for reuse (recycle): one slab's worth. */
+const SPARE_MAX = SLAB_CHUNKS;
 /**
  * `written` tracks chunks in blocks of 4 KiB (the smallest page size): 16 bits per chunk. A block's
  * bit is set by any write into it and cleared when the block is cleared whole; a chunk whose bits
@@ -97,6 +99,15 @@ export class PhysicalRam {
   private slabNext = SLAB_CHUNKS;
   /** chunks cleared whole that nothing else held: reused before the slab */
   private spare: Uint8Array[] = [];
+
+  /**
+   * Keep a freed buffer for reuse, up to SPARE_MAX: beyond that it is let go, so the garbage
+   * collector can take its slab back once every chunk of the slab is gone (compaction frees
+   * thousands at once, and a pool that only grew would keep the host memory it saved).
+   */
+  private recycle(c: Uint8Array): void {
+    if (this.spare.length < SPARE_MAX) this.spare.push(c);
+  }
 
   constructor(size: number, from?: PhysicalRam) {
     if (size <= 0 || size % CHUNK_SIZE !== 0)
@@ -233,7 +244,7 @@ export class PhysicalRam {
       if (!this.unuse(c)) this.backedChunks--;
     } else {
       this.backedChunks--;
-      this.spare.push(c);
+      this.recycle(c);
     }
     this.shared[ci] = WRITABLE;
   }
@@ -465,7 +476,7 @@ export class PhysicalRam {
     this.views[ci] = this.views[other];
     this.shared[ci] = SHARED;
     this.backedChunks--;
-    this.spare.push(own);
+    this.recycle(own);
   }
 
   /** Host bytes held by the chunk table and the chunks' buffers (a shared buffer counts once). */

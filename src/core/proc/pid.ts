@@ -56,10 +56,13 @@ export function procStatus(m: Machine, t: Task): string {
     const rss = anon + file + shmem;
     let data = 0;
     let stk = 0;
+    let exec = 0;
     for (const v of mm.vmas) {
       const pages = (v.end - v.start) / m.pageSize;
       if (v.flags & VM.GROWSDOWN) stk += pages;
       else if ((v.flags & (VM.WRITE | VM.SHARED)) === VM.WRITE) data += pages;
+      // is_exec_mapping(): executable, not writable, not the stack (mm->exec_vm)
+      else if ((v.flags & (VM.EXEC | VM.WRITE)) === VM.EXEC) exec += pages;
     }
     out +=
       statusLine('VmPeak', kb(m, Math.max(mm.hiwaterVm, mm.totalVm))) +
@@ -74,7 +77,8 @@ export function procStatus(m: Machine, t: Task): string {
       statusLine('VmData', kb(m, data)) +
       statusLine('VmStk', kb(m, stk)) +
       statusLine('VmExe', 0) +
-      statusLine('VmLib', 0) +
+      // task_mem(): text is the program image's code (none here), VmLib the rest of exec_vm
+      statusLine('VmLib', kb(m, exec)) +
       statusLine('VmPTE', mm.pgtablesBytes / 1024) +
       statusLine('VmSwap', kb(m, mm.rss[MM_SWAPENTS]!)) +
       statusLine('HugetlbPages', 0) +

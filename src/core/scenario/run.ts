@@ -5,6 +5,7 @@
  * Exit codes (the CLI's): 0 every expect held, 1 an expect failed (the run goes on and reports each
  * one), 2 the scenario is malformed or asks for something impossible (stops at once, `line:col`).
  */
+import { protWrites } from '../shared/prot.ts';
 import { ConfigError, DEFAULT_CONFIG, DEFAULT_RAM, fmtSize, type MachineConfig } from '../config.ts';
 import { cloneThread, exitGroup, exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
@@ -153,9 +154,8 @@ export const VARIABLE_NAMES = SYMBOL_NAMES;
 export interface ScenarioProcess {
   name: string;
   task: Task;
-  regions: Map<string, { start: number; len: number }>;
-  /** the region `heap` is the brk heap (`A brk`), kept in step with the break */
-  heap?: boolean;
+  /** `brk` marks the region `heap` that `A brk` keeps in step with the break (a user's own region named heap is not) */
+  regions: Map<string, { start: number; len: number; brk?: true }>;
 }
 
 /**
@@ -1037,7 +1037,7 @@ export class Session {
           this.budget(s, tk.length!, 'accesses', pages);
           // MAP_POPULATE (and MAP_LOCKED) write every page of a private writable mapping; a read
           // populate maps the zero page and writes only page tables (one per 512 entries)
-          this.hostMemory(s, tk.length!, prot === 'rw' && !shared ? pages : 0, tablePages(pages));
+          this.hostMemory(s, tk.length!, protWrites(prot) && !shared ? pages : 0, tablePages(pages));
         }
         // A populate of more than a slice: mmap now, then __mm_populate() over the range a slice at
         // a time (the same page-by-page GUP loop the whole call runs; PROT_NONE populates nothing).
@@ -1065,7 +1065,7 @@ export class Session {
         if (!slicedPopulate) return;
         const addr = r.addr;
         // MAP_POPULATE faults with FOLL_WRITE only in a private writable mapping (populate_vma_page_range)
-        const advice = prot === 'rw' && !shared ? 'populate_write' : 'populate_read';
+        const advice = protWrites(prot) && !shared ? 'populate_write' : 'populate_read';
         const mmapLine = [s.cmd, ...a.filter((f) => f.text !== 'populate').map((f) => f.text)].join(' ');
         return this.sliced(
           pages,
@@ -1261,7 +1261,7 @@ export class Session {
           this.out(`${p.name}: fork: ENOMEM\n`);
           return;
         }
-        this.addProcess({ name: a[1]!.text, task: child, regions: new Map(p.regions), heap: p.heap });
+        this.addProcess({ name: a[1]!.text, task: child, regions: new Map(p.regions) });
         return;
       }
       case 'exit': {
@@ -1277,7 +1277,7 @@ export class Session {
         const th = cloneThread(m, t, tk.thread!.text);
         // one address space: the thread knows the same regions (the same map: an mmap by either
         // names a region both see)
-        this.addProcess({ name: tk.thread!.text, task: th, regions: p.regions, heap: p.heap });
+        this.addProcess({ name: tk.thread!.text, task: th, regions: p.regions });
         return;
       }
       case 'brk': {
@@ -1306,7 +1306,7 @@ export class Session {
       );
     const want = sign ? mm.brk + sign * n : n;
     const have = p.regions.get('heap');
-    if (have && !p.heap)
+    if (have && !have.brk)
       throw new ScenarioError(
         s.line,
         s.cmdCol,
@@ -1318,11 +1318,9 @@ export class Session {
     );
     const end = Math.ceil(mm.brk / m.pageSize) * m.pageSize;
     if (end > mm.startBrk) {
-      p.regions.set('heap', { start: mm.startBrk, len: end - mm.startBrk });
-      p.heap = true;
+      p.regions.set('heap', { start: mm.startBrk, len: end - mm.startBrk, brk: true });
     } else {
       p.regions.delete('heap');
-      p.heap = false;
     }
   }
 

@@ -23,6 +23,7 @@ import { ARCH_NAMES } from '../config.ts';
 import { LIMITS, type LimitName } from './limits.ts';
 import { ScenarioError, parseNumber, type Token } from './parse.ts';
 import { MADVISE_ADVICES } from '../shared/madvise_advice.ts';
+import { PROTS } from '../shared/prot.ts';
 
 /**
  * What an argument is. Number kinds take the language's numbers (decimal, 0x hex, K/M/G/T).
@@ -95,7 +96,7 @@ export interface StatementDecl {
 const region = { name: 'region', kind: 'region', what: 'a region name or an address' } as const;
 const offset = { name: 'offset', kind: 'count', what: 'an offset' } as const;
 const length = { name: 'length', kind: 'size', what: 'a length' } as const;
-const prot = { name: 'prot', kind: 'enum', what: 'protection', values: ['none', 'r', 'rw'] } as const;
+const prot = { name: 'prot', kind: 'enum', what: 'protection', values: PROTS } as const;
 const cpuOpt = { name: 'cpu', kind: 'int', min: 0, max: 'cpu', meta: '<n>' } as const;
 const bool = <const N extends string, const M extends string = 'yes|no'>(name: N, meta?: M) =>
   ({ name, kind: 'bool', meta: meta ?? 'yes|no' }) as const;

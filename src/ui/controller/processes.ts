@@ -3,6 +3,7 @@
  * worker), the page hover and selection, and every process action as one scenario line run in the
  * worker (run, spawn, mmap, touch, fork, exit, munmap).
  */
+import type { Prot } from '../../core/shared/prot.ts';
 import { VPageState } from '../../core/shared/page_state.ts';
 import type { ProcessGrid, ProcessRegionData, RegionBlock } from '../../render/process_grid.ts';
 import {
@@ -21,7 +22,7 @@ export interface MmapOptions {
   region: string;
   /** e.g. `64M`, `2M`, `4096` */
   size: string;
-  prot: 'none' | 'r' | 'rw';
+  prot: Prot;
   shared: boolean;
   populate: boolean;
   /** MAP_LOCKED */
