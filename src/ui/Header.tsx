@@ -6,13 +6,18 @@
  * processes or operations, what will be lost, and asks first. An impossible config is refused by the
  * worker's config checker: the error banner says why, and the running machine stays.
  */
-import { useId, useState } from 'react';
+import { memo, useId, useState } from 'react';
 import type { MachineConfig } from '../worker/protocol.ts';
 import { ArchFields } from './ArchFields.tsx';
 import { useAppState, useController } from './context.ts';
 import { size } from './format.ts';
 import { HeaderTools } from './HeaderTools.tsx';
 import { MemoryMeter } from './MemoryMeter.tsx';
+
+// The header re-renders when the machine's status changes (twice per click); these read the store
+// themselves and need not follow it.
+const Meter = memo(MemoryMeter);
+const Tools = memo(HeaderTools);
 import { ARCH_LABELS, type ConfigDraft } from './store.ts';
 import { UnmappedConfig } from './UnmappedConfig.tsx';
 
@@ -257,8 +262,8 @@ export function Header() {
           <span>Booting the emulated machine…</span>
         )}
       </p>
-      {viewMode === 'machine' && <MemoryMeter />}
-      <HeaderTools />
+      {viewMode === 'machine' && <Meter />}
+      <Tools />
     </header>
   );
 }

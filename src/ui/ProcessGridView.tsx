@@ -8,10 +8,10 @@
  * A click on a page runs `A read r1 <off> 1 1` or `A write r1 <off> 1 1 1` in the worker. In Read
  * mode a click on a zero-mapped page offers a write instead: reading it would change nothing.
  */
-import { memo, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
 import { VPageState } from '../core/shared/page_state.ts';
 import { PAGE_STATE_NAMES, pageColor } from '../render/page_palette.ts';
-import { ProcessGrid } from '../render/process_grid.ts';
+import { ProcessGrid, type ProcessRegionData } from '../render/process_grid.ts';
 import { VPAGE_HUGE_ZERO, type ProcessView } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import type { AppController } from './controller.ts';
@@ -108,7 +108,7 @@ function useAutoShow(controller: AppController) {
 }
 
 /** One process's grid. The current process's grid is the controller's (attachProcessGrid). */
-function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean }) {
+const ProcessPane = memo(function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean }) {
   const controller = useController();
   const hostRef = useRef<HTMLDivElement>(null);
   const gridRef = useRef<ProcessGrid | null>(null);
@@ -222,7 +222,7 @@ function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean })
       </div>
     </div>
   );
-}
+});
 
 /** A click in a pane: a pane not current becomes current first. */
 async function activate(c: AppController, name: string, current: boolean, page: number): Promise<void> {
@@ -303,7 +303,7 @@ let rangeAnchor: number | null = null;
 let rangeFocus: number | null = null;
 
 /** The process's name, pid and counters; the RSS ticks when it changes. */
-function PaneHeader({ proc, current }: { proc: ProcessView; current: boolean }) {
+const PaneHeader = memo(function PaneHeader({ proc, current }: { proc: ProcessView; current: boolean }) {
   const controller = useController();
   const rss = proc.rssAnonKb + proc.rssShmemKb;
   // The tick: RSS changed since the last render (React's "adjust state while rendering" pattern).
@@ -345,9 +345,9 @@ function PaneHeader({ proc, current }: { proc: ProcessView; current: boolean }) 
       {current && <span className="pane-current">current</span>}
     </div>
   );
-}
+});
 
-function EmptyHint() {
+const EmptyHint = memo(function EmptyHint() {
   const hasProc = useAppState((s) => s.currentProc !== null);
   const booted = useAppState((s) => s.machine?.booted ?? false);
   return (
@@ -361,7 +361,7 @@ function EmptyHint() {
       </p>
     </div>
   );
-}
+});
 
 /**
  * The toolbar, kept to two rows so the page cells keep the stage's height at 1280×800: the title,
@@ -369,7 +369,7 @@ function EmptyHint() {
  * fork) and a "View" disclosure for zoom (wheel and +/− keys do it too) and the mapping links. A one-line caption under it
  * says what a click does and what the grid shows (the whole text in its tooltip).
  */
-function ProcessToolbar() {
+const ProcessToolbar = memo(function ProcessToolbar() {
   const controller = useController();
   const processes = useAppState((s) => s.processes);
   const currentProc = useAppState((s) => s.currentProc);
@@ -536,10 +536,10 @@ function ProcessToolbar() {
       </p>
     </div>
   );
-}
+});
 
 /** A read click on a zero-mapped page: say why nothing would happen and offer the write. */
-function ZeroOffer() {
+const ZeroOffer = memo(function ZeroOffer() {
   const controller = useController();
   const offer = useProcessView((s) => s.offer);
   const currentProc = useAppState((s) => s.currentProc);
@@ -582,7 +582,7 @@ function ZeroOffer() {
       </button>
     </div>
   );
-}
+});
 
 /** Back to the current process's grid after the offer's button (it goes away with the offer). */
 function focusGrid(): void {
@@ -590,7 +590,7 @@ function focusGrid(): void {
 }
 
 /** The scenario line the last control ran (or is running), as the learner could type it. */
-function RunLine() {
+const RunLine = memo(function RunLine() {
   const running = useProcessView((s) => s.running);
   const last = useProcessView((s) => s.lastLine);
   const line = running ?? last;
@@ -600,15 +600,23 @@ function RunLine() {
       <span className="muted">{running ? 'running' : 'ran'}</span> <code>{line}</code>
     </p>
   );
-}
+});
 
 /** What each page colour means, with how many pages of the region are in that state. */
-function PageLegend() {
-  const controller = useController();
-  useAppState((s) => s.pagesVersion);
-  const d = controller.regionPages;
-  const counts = new Array<number>(PAGE_STATE_NAMES.length).fill(0);
+/** How many pages of the region are in each state. */
+function stateCounts(d: ProcessRegionData | null): Uint32Array {
+  const counts = new Uint32Array(256);
   if (d) for (let i = 0; i < d.states.length; i++) counts[d.states[i]!]!++;
+  return counts;
+}
+
+const PageLegend = memo(function PageLegend() {
+  const controller = useController();
+  const version = useAppState((s) => s.pagesVersion);
+  const d = controller.regionPages;
+  // Counted once per new page states (a million on a 4 GiB region), not on every render.
+  // eslint-disable-next-line react-hooks/exhaustive-deps
+  const counts = useMemo(() => stateCounts(d), [d, version]);
   const shown = [
     VPageState.Untouched,
     VPageState.Zero,
@@ -636,4 +644,4 @@ function PageLegend() {
       ))}
     </ul>
   );
-}
+});

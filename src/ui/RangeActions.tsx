@@ -3,6 +3,7 @@
  * grid; the selected page alone when there is no run): madvise, mprotect, munmap and mremap. Each button runs
  * the scenario line a learner could type (`A madvise r1 0x5000 32K dontneed`), shown before it runs.
  */
+import { memo } from 'react';
 import { useAppState, useController } from './context.ts';
 import { count, hex, size } from './format.ts';
 import { actingRange, rangeLine, runRangeOp, type RangeOp } from './process_actions.ts';
@@ -40,7 +41,7 @@ const MADVISE: { advice: Extract<RangeOp, { op: 'madvise' }>['advice']; title: s
   { advice: 'nohugepage', title: 'MADV_NOHUGEPAGE: no THP here' },
 ];
 
-export function RangeActions() {
+export const RangeActions = memo(function RangeActions() {
   const controller = useController();
   useProcessView((s) => s.range);
   useAppState((s) => s.pageSelection);
@@ -131,4 +132,4 @@ export function RangeActions() {
       )}
     </div>
   );
-}
+});
