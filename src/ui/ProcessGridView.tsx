@@ -8,10 +8,10 @@
  * A click on a page runs `A read r1 <off> 1 1` or `A write r1 <off> 1 1 1` in the worker. In Read
  * mode a click on a zero-mapped page offers a write instead: reading it would change nothing.
  */
-import { memo, useEffect, useId, useMemo, useRef, useState, type KeyboardEvent } from 'react';
+import { memo, useEffect, useId, useRef, useState, type KeyboardEvent } from 'react';
 import { VPageState } from '../core/shared/page_state.ts';
 import { PAGE_STATE_NAMES, pageColor } from '../render/page_palette.ts';
-import { ProcessGrid, type ProcessRegionData } from '../render/process_grid.ts';
+import { ProcessGrid } from '../render/process_grid.ts';
 import { VPAGE_HUGE_ZERO, type ProcessView } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import type { AppController } from './controller.ts';
@@ -448,28 +448,7 @@ const ProcessToolbar = memo(function ProcessToolbar() {
         </select>
       </div>
       <div className="grid-toolbar-row pgrid-controls">
-        <fieldset className="click-mode" aria-describedby={`${ids.mode}-hint`}>
-          <legend>A click on a page</legend>
-          {/* Each radio covers its own label, so a click anywhere on the option checks it. */}
-          <label className="click-mode-option" title="A click reads a byte of the page (key: r)">
-            <input
-              type="radio"
-              name={ids.mode}
-              checked={mode === 'read'}
-              onChange={() => controller.setMode('read')}
-            />
-            Read <kbd>r</kbd>
-          </label>
-          <label className="click-mode-option" title="A click writes a byte to the page (key: w)">
-            <input
-              type="radio"
-              name={ids.mode}
-              checked={mode === 'write'}
-              onChange={() => controller.setMode('write')}
-            />
-            Write <kbd>w</kbd>
-          </label>
-        </fieldset>
+        <ClickMode name={ids.mode} />
         <button
           type="button"
           disabled={busy || !region || !alive}
@@ -538,6 +517,40 @@ const ProcessToolbar = memo(function ProcessToolbar() {
   );
 });
 
+/**
+ * The Read/Write switch, apart from the toolbar so that a click's render (the toolbar follows the
+ * pages and busy) leaves its radios alone: React sets again the name of every input it renders, and
+ * renaming a radio regroups the page's radios (20 ms of a click in the profile, with the header's).
+ */
+const ClickMode = memo(function ClickMode({ name }: { name: string }) {
+  const controller = useController();
+  const mode = useAppState((s) => s.mode);
+  return (
+    <fieldset className="click-mode" aria-describedby={`${name}-hint`}>
+      <legend>A click on a page</legend>
+      {/* Each radio covers its own label, so a click anywhere on the option checks it. */}
+      <label className="click-mode-option" title="A click reads a byte of the page (key: r)">
+        <input
+          type="radio"
+          name={name}
+          checked={mode === 'read'}
+          onChange={() => controller.setMode('read')}
+        />
+        Read <kbd>r</kbd>
+      </label>
+      <label className="click-mode-option" title="A click writes a byte to the page (key: w)">
+        <input
+          type="radio"
+          name={name}
+          checked={mode === 'write'}
+          onChange={() => controller.setMode('write')}
+        />
+        Write <kbd>w</kbd>
+      </label>
+    </fieldset>
+  );
+});
+
 /** A read click on a zero-mapped page: say why nothing would happen and offer the write. */
 const ZeroOffer = memo(function ZeroOffer() {
   const controller = useController();
@@ -603,20 +616,13 @@ const RunLine = memo(function RunLine() {
 });
 
 /** What each page colour means, with how many pages of the region are in that state. */
-/** How many pages of the region are in each state. */
-function stateCounts(d: ProcessRegionData | null): Uint32Array {
-  const counts = new Uint32Array(256);
-  if (d) for (let i = 0; i < d.states.length; i++) counts[d.states[i]!]!++;
-  return counts;
-}
+const EMPTY_COUNTS = new Uint32Array(256);
 
 const PageLegend = memo(function PageLegend() {
   const controller = useController();
-  const version = useAppState((s) => s.pagesVersion);
-  const d = controller.regionPages;
-  // Counted once per new page states (a million on a 4 GiB region), not on every render.
-  // eslint-disable-next-line react-hooks/exhaustive-deps
-  const counts = useMemo(() => stateCounts(d), [d, version]);
+  useAppState((s) => s.pagesVersion);
+  // The controller counts the current region's pages as they arrive (a delta page by page).
+  const counts = controller.regionPages?.counts ?? EMPTY_COUNTS;
   const shown = [
     VPageState.Untouched,
     VPageState.Zero,

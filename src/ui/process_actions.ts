@@ -5,6 +5,7 @@
  * links can animate it, and the new frame is brought into the frame grid's view.
  */
 import { VPageState } from '../core/shared/page_state.ts';
+import { raf } from '../render/raf_scheduler.ts';
 import { VPAGE_HUGE_ZERO, type RanReply } from '../worker/protocol.ts';
 import type { AppController } from './controller.ts';
 import { sizeArg } from './controller.ts';
@@ -66,7 +67,9 @@ export async function actOnPage(c: AppController, page: number, mode?: PageMode)
         rssAfter: rssOf(c),
       },
     });
-    if (pfn >= 0 && pfn !== before.pfn) revealFrame(c, pfn);
+    // In the next frame: measuring the grid now, right after the click's render, would force a
+    // layout of the whole page that the frame then does again.
+    if (pfn >= 0 && pfn !== before.pfn) raf.scheduleAction(() => revealFrame(c, pfn));
   }
   return r;
 }

@@ -147,7 +147,55 @@ export abstract class ProcessController extends TimelineController {
   /** The page states and pfns of region `r` of process `p` (null when there is none to show). */
   protected async fetchPages(p: ProcessView | null, r: RegionInfo | null): Promise<ProcessRegionData | null> {
     if (!p || !r) return null;
-    return regionData(p, r, await this.client.processPages(p.name, r.name));
+    const reply = await this.client.processPages(p.name, r.name);
+    return this.counted(regionData(p, r, reply, false), reply.version, reply.changed);
+  }
+
+  /**
+   * The current region's pages per state and its PMD blocks, kept from answer to answer: a delta
+   * (`changed`) is counted page by page against a copy of the states last counted (the client
+   * patches its window in place), so a click on a 1M-page region does not recount a million pages.
+   */
+  private tally: {
+    key: string;
+    version: number;
+    states: Uint8Array;
+    counts: Uint32Array;
+    blocks: RegionBlock[];
+  } | null = null;
+
+  private counted(
+    d: ProcessRegionData,
+    version: number,
+    changed: { base: number; pages: Uint32Array } | null,
+  ): ProcessRegionData {
+    const t = this.tally;
+    const n = d.states.length;
+    if (t && changed && t.key === d.key && t.version === changed.base && t.states.length === n) {
+      let pmd = false;
+      for (const i of changed.pages) {
+        const was = t.states[i]!;
+        const now = d.states[i]!;
+        // a huge mapping's block (its extent, its head pfn in the label) may change with its state
+        if (isPmdState(was) || isPmdState(now)) pmd = true;
+        if (was === now) continue;
+        t.counts[was]!--;
+        t.counts[now]!++;
+        t.states[i] = now;
+      }
+      if (pmd) t.blocks = pmdBlocks(d.states, d.pfns, d.start, d.pageShift);
+      t.version = version;
+    } else {
+      this.tally = {
+        key: d.key,
+        version,
+        states: d.states.slice(),
+        counts: stateCounts(d.states),
+        blocks: pmdBlocks(d.states, d.pfns, d.start, d.pageShift),
+      };
+    }
+    const now = this.tally!;
+    return { ...d, version, changed, counts: now.counts.slice(), blocks: now.blocks };
   }
 
   /**
@@ -158,7 +206,7 @@ export abstract class ProcessController extends TimelineController {
     const p = this.store.getState().processes.find((x) => x.name === proc);
     const r = p?.regions.find((x) => x.name === region);
     if (!p || !r || p.state !== 'R') return null;
-    return regionData(p, r, await this.track(this.client.processPages(p.name, r.name)));
+    return regionData(p, r, await this.track(this.client.processPages(p.name, r.name)), true);
   }
 
   protected showPages(d: ProcessRegionData | null): void {
@@ -335,8 +383,16 @@ export abstract class ProcessController extends TimelineController {
   }
 }
 
-/** A processPages reply as the process grid takes it, with the VMAs of the region. */
-function regionData(p: ProcessView, r: RegionInfo, reply: ProcessPagesReply): ProcessRegionData {
+/**
+ * A processPages reply as the process grid takes it, with the VMAs of the region (and its PMD blocks
+ * when `blocks`; the current region's are kept by `counted`).
+ */
+function regionData(
+  p: ProcessView,
+  r: RegionInfo,
+  reply: ProcessPagesReply,
+  blocks: boolean,
+): ProcessRegionData {
   const states = new Uint8Array(reply.states);
   const pfns = new Float64Array(reply.pfns);
   return {
@@ -348,8 +404,20 @@ function regionData(p: ProcessView, r: RegionInfo, reply: ProcessPagesReply): Pr
     vmas: p.vmas
       .filter((v) => v.end > r.start && v.start < r.start + r.len)
       .map((v) => ({ start: v.start, end: v.end, label: v.perms + (v.shared ? ' shmem' : '') })),
-    blocks: pmdBlocks(states, pfns, reply.start, reply.pageShift),
+    ...(blocks ? { blocks: pmdBlocks(states, pfns, reply.start, reply.pageShift) } : {}),
   };
+}
+
+/** Pages mapped by a PMD (a THP or the huge zero folio): they make the region's blocks. */
+function isPmdState(s: number): boolean {
+  return s === VPageState.Huge || s === VPAGE_HUGE_ZERO;
+}
+
+/** How many pages are in each state (index: the state byte). */
+export function stateCounts(states: Uint8Array): Uint32Array {
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < states.length; i++) counts[states[i]!]!++;
+  return counts;
 }
 
 /**
