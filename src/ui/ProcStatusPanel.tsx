@@ -24,6 +24,14 @@ export function ProcStatusPanel() {
   const shown = usePanelShown();
   const [all, setAll] = useState(false);
   const allId = useId();
+  // The version when the tab was last opened: files read before it (while the tab was hidden, the
+  // machine went on) are not shown as current; "reading…" until the new ones arrive.
+  const [openedAt, setOpenedAt] = useState(version);
+  const [wasShown, setWasShown] = useState(shown);
+  if (shown !== wasShown) {
+    setWasShown(shown);
+    if (shown) setOpenedAt(version);
+  }
 
   const fetched = useFetched(
     pid === null || !shown
@@ -46,7 +54,7 @@ export function ProcStatusPanel() {
   }
   // another process's files are not shown; this one's, one operation older, are until the new ones
   const got =
-    fetched.key[0] === pid
+    fetched.key[0] === pid && (fetched.key[1] as number) >= openedAt
       ? {
           pid,
           version: fetched.key[1] as number,
