@@ -210,6 +210,7 @@ export abstract class ProcessController extends TimelineController {
   }
 
   protected showPages(d: ProcessRegionData | null): void {
+    if (!d) this.tally = null; // nothing shown (a new machine): the next answer is counted whole
     this.pages = d;
     this.pgrid?.setData(d);
     this.store.setState((s) => ({ pagesVersion: s.pagesVersion + 1 }));
