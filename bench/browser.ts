@@ -60,8 +60,14 @@ function row(
   };
 }
 
-async function waitForServer(): Promise<void> {
+/**
+ * Until our own server answers. If it exited (strictPort: the port is taken, e.g. by a server an
+ * earlier run left behind), whatever answers on the port would be measured instead: stop.
+ */
+async function waitForServer(exited: () => number | null): Promise<void> {
   for (let i = 0; i < 120; i++) {
+    if (exited() !== null)
+      throw new Error(`vite preview exited (code ${exited()}): is another server on port ${port}?`);
     try {
       if ((await fetch(base)).ok) return;
     } catch {
@@ -273,8 +279,10 @@ async function main(): Promise<void> {
     // its own process group: npx starts vite as a child, and both must go at the end
     { stdio: 'ignore', detached: true },
   );
+  let exitCode: number | null = null;
+  server.on('exit', (code) => (exitCode = code ?? -1));
   try {
-    await waitForServer();
+    await waitForServer(() => exitCode);
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
