@@ -12,7 +12,7 @@
  *                         4M-cell ImageData and putImageData once (the floor)
  *
  * Serves dist/ with `vite preview` on PW_PORT (run `vite build` first: the npm script does), drives
- * Debian's /usr/bin/chromium (CHROMIUM_PATH overrides), and ends with one JSON line
+ * Debian's /usr/bin/chromium (CHROMIUM_PATH overrides; BENCH_ONLY=click runs the click rows alone), and ends with one JSON line
  * {"bench":"mmlab-browser","rows":[{figure,value,unit,baseline,target,met},...]}.
  */
 import { spawn } from 'node:child_process';
@@ -22,6 +22,8 @@ import type {} from '../src/ui/test_api.ts';
 const port = Number(process.env.PW_PORT ?? 4173);
 const base = `http://127.0.0.1:${port}`;
 const REPS = Number(process.env.BENCH_REPS ?? 5);
+/** the build to serve (BENCH_DIST: another build, e.g. the one before a change, to compare in one sitting) */
+const outDir = process.env.BENCH_DIST ?? 'dist';
 
 interface Row {
   figure: string;
@@ -58,8 +60,14 @@ function row(
   };
 }
 
-async function waitForServer(): Promise<void> {
+/**
+ * Until our own server answers. If it exited (strictPort: the port is taken, e.g. by a server an
+ * earlier run left behind), whatever answers on the port would be measured instead: stop.
+ */
+async function waitForServer(exited: () => number | null): Promise<void> {
   for (let i = 0; i < 120; i++) {
+    if (exited() !== null)
+      throw new Error(`vite preview exited (code ${exited()}): is another server on port ${port}?`);
     try {
       if ((await fetch(base)).ok) return;
     } catch {
@@ -267,13 +275,14 @@ async function refresh(page: Page): Promise<Row> {
 async function main(): Promise<void> {
   const server = spawn(
     'npx',
-    ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort'],
-    {
-      stdio: 'ignore',
-    },
+    ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', outDir],
+    // its own process group: npx starts vite as a child, and both must go at the end
+    { stdio: 'ignore', detached: true },
   );
+  let exitCode: number | null = null;
+  server.on('exit', (code) => (exitCode = code ?? -1));
   try {
-    await waitForServer();
+    await waitForServer(() => exitCode);
     const browser = await chromium.launch({
       executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
       args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
@@ -286,12 +295,21 @@ async function main(): Promise<void> {
     await page.evaluate('window.__name = (f) => f');
     await page.evaluate(() => window.__mmlab!.ready);
     await idle(page);
-    const rows: Row[] = [...(await steps(page)), ...(await click(page)), await refresh(page)];
+    // BENCH_ONLY=click: the click rows alone (a quicker loop while working on them).
+    const only = process.env.BENCH_ONLY;
+    const rows: Row[] =
+      only === 'click'
+        ? await click(page)
+        : [...(await steps(page)), ...(await click(page)), await refresh(page)];
     await browser.close();
     console.table(rows);
     console.log(JSON.stringify({ bench: 'mmlab-browser', rows }));
   } finally {
-    server.kill();
+    try {
+      process.kill(-server.pid!);
+    } catch {
+      server.kill();
+    }
   }
 }
 

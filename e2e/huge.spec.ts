@@ -72,7 +72,10 @@ test('a MADV_HUGEPAGE region maps the huge zero folio, then a THP; the shrinker 
   const FS = await page.evaluate(() => window.__mmlab!.FrameState);
   for (const pfn of [thp, thp + 1, thp + 511])
     expect(await page.evaluate((p) => window.__mmlab!.frameState(p), pfn)).toBe(FS.Anon);
+  // smaps_rollup is read while its tab is open (it walks every page table): open it, then go back
+  await app.openPanel('status');
   await expect(page.getByTestId('proc-smaps-rollup')).toContainText(/AnonHugePages:\s+2048 kB/);
+  await app.openPanel('page');
   await expect(panel.getByTestId('huge-zero-refcount')).toHaveText('2');
   // The frame grid, zoomed on the THP: one 512-frame block, head outlined.
   await page.mouse.move(1, 1);

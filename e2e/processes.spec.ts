@@ -184,3 +184,50 @@ test('a bad line and a SIGSEGV keep the machine and say what happened', async ({
     await page.evaluate(() => window.__mmlab!.VPageState.Zero),
   );
 });
+
+test('/proc status and smaps_rollup are read while their tab is open, and afresh when it is opened', async ({
+  page,
+}) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.spawn('A');
+  await app.mmap('r1', '1M', 'rw');
+  await app.runScenario('A read r1 0 1M 4K');
+  const rss = page.getByTestId('proc-smaps-rollup');
+  const field = async (name: string) => {
+    const m = new RegExp(`^${name}:\\s+(\\d+) kB`, 'm').exec(await rss.innerText());
+    if (!m) throw new Error(`no ${name} in smaps_rollup`);
+    return Number(m[1]);
+  };
+  await app.openPanel('status');
+  await app.idle();
+  await expect(page.getByTestId('smaps-rollup-note')).toBeVisible();
+  const anonBefore = await field('Anonymous');
+  const rssBefore = await app.statusKb('RssAnon');
+  const status = page.getByTestId('proc-status');
+  const readAt = await status.getAttribute('data-version');
+
+  // With another tab of the dock in front, the learner writes three zero-mapped pages...
+  await app.openPanel('page');
+  await expect(rss).toBeHidden();
+  await page.locator('body').press('w');
+  for (const p of [3, 40, 200]) await app.clickPage(p);
+  expect(await page.evaluate(() => window.__mmlab!.pageState(200))).toBe(
+    await page.evaluate(() => window.__mmlab!.VPageState.Private),
+  );
+  // (hidden, the panel did not read them again: smaps_rollup walks every page table)
+  await expect(status).toHaveAttribute('data-version', readAt!);
+
+  // ...and opening /proc shows the numbers after the three COW faults, not the ones it last read.
+  await app.openPanel('status');
+  await app.idle();
+  await expect(status).not.toHaveAttribute('data-version', readAt!);
+  expect(await field('Anonymous')).toBe(anonBefore + 12);
+  expect(await field('Private_Dirty')).toBeGreaterThanOrEqual(12);
+  expect(await app.statusKb('RssAnon')).toBe(rssBefore + 12);
+
+  // Open, it follows every click.
+  await app.clickPage(250);
+  expect(await field('Anonymous')).toBe(anonBefore + 16);
+  await app.screenshot('processes-proc-fresh');
+});

@@ -74,6 +74,19 @@ describe('process view deltas', () => {
     expect(new Uint8Array(r.states)[0]).toBe(VPageState.Private);
   });
 
+  it('the client names the pages a delta patched, against the version it held', async () => {
+    const { client: c } = setup();
+    await c.init({ arch: 'x86_64', ram: 2 ** 30 }, true);
+    await c.run('spawn A\nA mmap r1 16M rw\nA madvise r1 0 16M nohugepage\nA read r1 0 16M 4K');
+    const first = await c.processPages('A', 'r1');
+    expect(first.changed).toBeNull(); // a whole window
+    await c.run('A write r1 0x5000 1 1 7\nA write r1 0x9000 1 1 7');
+    const next = await c.processPages('A', 'r1');
+    expect(next.changed?.base).toBe(first.version);
+    expect(Array.from(next.changed!.pages).sort((a, b) => a - b)).toEqual([5, 9]);
+    expect(new Uint8Array(next.states)[9]).toBe(VPageState.Private);
+  });
+
   it('a page table made after the window was walked is followed from then on', async () => {
     const { client: c, host } = setup();
     await c.init({ arch: 'x86_64', ram: 2 ** 30 }, true);

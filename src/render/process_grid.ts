@@ -46,6 +46,16 @@ export interface ProcessRegionData {
    * drawn as one outlined block with `label`.
    */
   blocks?: RegionBlock[];
+  /** the version of the worker's answer these pages are (client.processPages), if known */
+  version?: number;
+  /**
+   * The pages whose state may differ from the data at version `base` (a delta's pages), or
+   * null/absent: any may. When the grid holds that version it repaints the pages named, and a click
+   * on a 1M-page region does not compare every page.
+   */
+  changed?: { base: number; pages: Uint32Array } | null;
+  /** pages per state (index: the state byte), when the controller counted them */
+  counts?: Uint32Array;
 }
 
 /** A run of pages one PMD maps (a THP or the huge zero folio). */
@@ -208,16 +218,25 @@ export class ProcessGrid {
       const { offset, cols } = this.layoutNow;
       let first = -1;
       let last = -1;
-      for (let i = 0; i < d.states.length; i++) {
-        if (this.cells[offset + i] !== d.states[i]) {
-          if (first < 0) first = i;
-          last = i;
+      if (d.changed && prev !== null && prev !== d && prev.version === d.changed.base) {
+        // Only the pages the delta named can differ from what the cells hold.
+        for (const i of d.changed.pages) {
+          if (i >= d.states.length || this.cells[offset + i] === d.states[i]) continue;
+          this.cells[offset + i] = d.states[i]!;
+          if (first < 0 || i < first) first = i;
+          if (i > last) last = i;
         }
+      } else {
+        for (let i = 0; i < d.states.length; i++) {
+          if (this.cells[offset + i] !== d.states[i]) {
+            if (first < 0) first = i;
+            last = i;
+          }
+        }
+        if (first >= 0) this.cells.set(d.states, offset);
       }
-      if (first >= 0) {
-        this.cells.set(d.states, offset);
+      if (first >= 0)
         this.bitmaps.markRows(Math.floor((offset + first) / cols), Math.floor((offset + last) / cols) + 1);
-      }
       this.redrawAll();
       return;
     }

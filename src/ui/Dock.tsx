@@ -14,6 +14,7 @@ import { useRef, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 import { useAppState, useController } from './context.ts';
 import { POPOUT_KEY } from './keys.ts';
+import { PanelShownContext } from './panel_shown.ts';
 import { activeIn, openPanel, panelsIn, type DockId } from './panels.tsx';
 import { bringBack, popOut, showWindow, usePopouts } from './popout/popout_windows.ts';
 
@@ -120,26 +121,28 @@ export function Dock({ dock, label }: { dock: 'side' | 'bottom'; label: string }
           hidden={p.id !== active}
           data-panel={p.id}
         >
-          {out[p.id] ? (
-            <>
-              {/* The placeholder carries the panel's heading id (the panel itself is in the other
+          <PanelShownContext value={p.id === active || Boolean(out[p.id])}>
+            {out[p.id] ? (
+              <>
+                {/* The placeholder carries the panel's heading id (the panel itself is in the other
                   window's document), so a lesson pointing at the panel outlines this instead. */}
-              <section className="popped-out" data-testid={`popped-out-${p.id}`}>
-                <p id={p.heading}>
-                  <strong>{p.title}</strong> is in its own window.{' '}
-                  <button type="button" onClick={() => showWindow(p.id)}>
-                    Show its window
-                  </button>{' '}
-                  <button type="button" onClick={() => bringBack(p.id)}>
-                    Bring back
-                  </button>
-                </p>
-              </section>
-              {createPortal(<p.component />, out[p.id]!)}
-            </>
-          ) : (
-            <p.component />
-          )}
+                <section className="popped-out" data-testid={`popped-out-${p.id}`}>
+                  <p id={p.heading}>
+                    <strong>{p.title}</strong> is in its own window.{' '}
+                    <button type="button" onClick={() => showWindow(p.id)}>
+                      Show its window
+                    </button>{' '}
+                    <button type="button" onClick={() => bringBack(p.id)}>
+                      Bring back
+                    </button>
+                  </p>
+                </section>
+                {createPortal(<p.component />, out[p.id]!)}
+              </>
+            ) : (
+              <p.component />
+            )}
+          </PanelShownContext>
         </div>
       ))}
     </section>

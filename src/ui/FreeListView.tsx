@@ -9,6 +9,7 @@ import { useState } from 'react';
 import type { FreeListInfo } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import { hex } from './format.ts';
+import { usePanelShown } from './panel_shown.ts';
 import { useFetched } from './use_fetched.ts';
 import './inspector.css';
 
@@ -32,7 +33,9 @@ export function FreeListView() {
   const [open, setOpen] = useState(true);
   const [chosen, setChosen] = useState<Chosen | null>(null);
 
-  const fetched = useFetched(open ? () => controller.freeLists() : null, [version]);
+  // Read while on screen (and afresh when its tab is opened), not after every click behind another tab.
+  const shown = usePanelShown();
+  const fetched = useFetched(open && shown ? () => controller.freeLists() : null, [version]);
   const zones = fetched.data?.zones ?? null;
   const error = fetched.error;
 

@@ -6,14 +6,19 @@
  * processes or operations, what will be lost, and asks first. An impossible config is refused by the
  * worker's config checker: the error banner says why, and the running machine stays.
  */
-import { useId, useState } from 'react';
+import { memo, useCallback, useId, useState } from 'react';
 import type { MachineConfig } from '../worker/protocol.ts';
 import { ArchFields } from './ArchFields.tsx';
 import { useAppState, useController } from './context.ts';
 import { size } from './format.ts';
 import { HeaderTools } from './HeaderTools.tsx';
 import { MemoryMeter } from './MemoryMeter.tsx';
-import { ARCH_LABELS, type ConfigDraft } from './store.ts';
+
+// The header re-renders when the machine's status changes (twice per click); these read the store
+// themselves and need not follow it.
+const Meter = memo(MemoryMeter);
+const Tools = memo(HeaderTools);
+import { ARCH_LABELS, type AppState, type ConfigDraft } from './store.ts';
 import { UnmappedConfig } from './UnmappedConfig.tsx';
 
 /** What Apply would change: one line per setting, `name: now → draft`. */
@@ -45,16 +50,14 @@ export function Header() {
   const controller = useController();
   const draft = useAppState((s) => s.draft);
   const machine = useAppState((s) => s.machine);
-  const status = useAppState((s) => s.status);
   const viewMode = useAppState((s) => s.viewMode);
-  const processes = useAppState((s) => s.processes.filter((p) => p.exit === null).length);
-  const ops = useAppState((s) => s.timeline?.ops.filter((o) => o.kind !== 'boot').length ?? 0);
   const [confirming, setConfirming] = useState(false);
   const [open, setOpen] = useState(false);
   const id = useId();
-  const busy = status === 'booting' || status === 'busy';
   const changes = pendingChanges(draft, machine?.config);
-  const losing = processes > 0 || ops > 0;
+  // The header does not follow the status or the work done (they change with every click, and a
+  // render here sets the settings' inputs again): ApplyButton and LosingNote do, and submit reads them.
+  const onDraft = useCallback((d: Partial<ConfigDraft>) => controller.setDraft(d), [controller]);
 
   const apply = async () => {
     setConfirming(false);
@@ -107,12 +110,13 @@ export function Header() {
             noValidate
             onSubmit={(e) => {
               e.preventDefault();
-              if (losing && !confirming) setConfirming(true);
+              const { processes, ops } = losing(controller.store.getState());
+              if ((processes > 0 || ops > 0) && !confirming) setConfirming(true);
               else void apply();
             }}
           >
             <div className="form-fields">
-              <ArchFields id={id} draft={draft} onChange={(d) => controller.setDraft(d)} />
+              <ArchFields id={id} draft={draft} onChange={onDraft} />
               <span className="field">
                 <label htmlFor={`${id}-cpus`}>CPUs</label>
                 <input
@@ -201,19 +205,9 @@ export function Header() {
                   <strong>Pending:</strong> {changes.join(', ')}.
                 </p>
               )}
-              {confirming && (
-                <p className="confirm" role="alert">
-                  Rebooting throws away{' '}
-                  {processes > 0 ? `${processes} process${processes === 1 ? '' : 'es'}` : ''}
-                  {processes > 0 && ops > 0 ? ' and ' : ''}
-                  {ops > 0 ? `${ops} operation${ops === 1 ? '' : 's'} after boot` : ''} (the timeline starts
-                  again).
-                </p>
-              )}
+              {confirming && <LosingNote />}
               <div className="buttons">
-                <button type="submit" className="primary" disabled={busy}>
-                  {status === 'booting' ? 'Booting…' : confirming ? 'Reboot anyway' : 'Apply and reboot'}
-                </button>
+                <ApplyButton confirming={confirming} />
                 {confirming && (
                   <button type="button" onClick={() => setConfirming(false)}>
                     Keep my machine
@@ -257,8 +251,40 @@ export function Header() {
           <span>Booting the emulated machine…</span>
         )}
       </p>
-      {viewMode === 'machine' && <MemoryMeter />}
-      <HeaderTools />
+      {viewMode === 'machine' && <Meter />}
+      <Tools />
     </header>
+  );
+}
+
+/** What a reboot throws away: the processes alive and the operations after boot. */
+function losing(s: AppState): { processes: number; ops: number } {
+  return {
+    processes: s.processes.filter((p) => p.exit === null).length,
+    ops: s.timeline?.ops.filter((o) => o.kind !== 'boot').length ?? 0,
+  };
+}
+
+/** The warning before a reboot that loses work. */
+function LosingNote() {
+  const processes = useAppState((s) => losing(s).processes);
+  const ops = useAppState((s) => losing(s).ops);
+  return (
+    <p className="confirm" role="alert">
+      Rebooting throws away {processes > 0 ? `${processes} process${processes === 1 ? '' : 'es'}` : ''}
+      {processes > 0 && ops > 0 ? ' and ' : ''}
+      {ops > 0 ? `${ops} operation${ops === 1 ? '' : 's'} after boot` : ''} (the timeline starts again).
+    </p>
+  );
+}
+
+/** Apply (or Reboot anyway), disabled while the machine is busy. */
+function ApplyButton({ confirming }: { confirming: boolean }) {
+  const status = useAppState((s) => s.status);
+  const busy = status === 'booting' || status === 'busy';
+  return (
+    <button type="submit" className="primary" disabled={busy}>
+      {status === 'booting' ? 'Booting…' : confirming ? 'Reboot anyway' : 'Apply and reboot'}
+    </button>
   );
 }

@@ -5,7 +5,7 @@
  * last page a click changed gets its old and new links animated (process_view.ts lastChange).
  * Consecutive pages that map one frame (or consecutive frames) are drawn as one band with a count.
  */
-import { useEffect } from 'react';
+import { memo, useEffect } from 'react';
 import { VPageState } from '../core/shared/page_state.ts';
 import { cellOf } from '../render/layout.ts';
 import { LinkOverlay, type LinkGroup, type MoreNote, type Point } from '../render/mapping_links.ts';
@@ -34,7 +34,7 @@ const KIND: Record<number, string> = {
   [VPageState.ProtNone]: 'protnone',
 };
 
-export function MappingLinks() {
+export const MappingLinks = memo(function MappingLinks() {
   const controller = useController();
   useEffect(() => {
     const overlay = new LinkOverlay(document.body);
@@ -77,7 +77,7 @@ export function MappingLinks() {
     };
   }, [controller]);
   return null;
-}
+});
 
 interface Rect {
   left: number;

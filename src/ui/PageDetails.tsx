@@ -4,7 +4,7 @@
  * RAM in the worker once the pointer rests (debounced). `PageTooltip` follows the pointer;
  * `PageDetails` keeps the selected page (last clicked, or moved to with the keyboard) in view.
  */
-import { useEffect, useState, type CSSProperties } from 'react';
+import { memo, useEffect, useState, type CSSProperties } from 'react';
 import { VPageState } from '../core/shared/page_state.ts';
 import { PAGE_STATE_NAMES, pageColor } from '../render/page_palette.ts';
 import { VPAGE_HUGE_ZERO, type WalkReply } from '../worker/protocol.ts';
@@ -72,7 +72,7 @@ function useWalk(va: number | null, version: number): Walk | null {
 const OFFSET = 16;
 
 /** The page under the pointer, next to it. */
-export function PageTooltip() {
+export const PageTooltip = memo(function PageTooltip() {
   const controller = useController();
   const hover = useAppState((s) => s.pageHover);
   const version = useAppState((s) => s.pagesVersion);
@@ -92,10 +92,10 @@ export function PageTooltip() {
       <PageInfo page={page} walk={walk} />
     </div>
   );
-}
+});
 
 /** The selected page, below the grid. */
-export function PageDetails() {
+export const PageDetails = memo(function PageDetails() {
   const controller = useController();
   const selection = useAppState((s) => s.pageSelection);
   const version = useAppState((s) => s.pagesVersion);
@@ -140,7 +140,7 @@ export function PageDetails() {
       )}
     </div>
   );
-}
+});
 
 function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
   const walk = w?.levels ?? null;

@@ -108,7 +108,7 @@ function useAutoShow(controller: AppController) {
 }
 
 /** One process's grid. The current process's grid is the controller's (attachProcessGrid). */
-function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean }) {
+const ProcessPane = memo(function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean }) {
   const controller = useController();
   const hostRef = useRef<HTMLDivElement>(null);
   const gridRef = useRef<ProcessGrid | null>(null);
@@ -222,7 +222,7 @@ function ProcessPane({ proc, current }: { proc: ProcessView; current: boolean })
       </div>
     </div>
   );
-}
+});
 
 /** A click in a pane: a pane not current becomes current first. */
 async function activate(c: AppController, name: string, current: boolean, page: number): Promise<void> {
@@ -303,7 +303,7 @@ let rangeAnchor: number | null = null;
 let rangeFocus: number | null = null;
 
 /** The process's name, pid and counters; the RSS ticks when it changes. */
-function PaneHeader({ proc, current }: { proc: ProcessView; current: boolean }) {
+const PaneHeader = memo(function PaneHeader({ proc, current }: { proc: ProcessView; current: boolean }) {
   const controller = useController();
   const rss = proc.rssAnonKb + proc.rssShmemKb;
   // The tick: RSS changed since the last render (React's "adjust state while rendering" pattern).
@@ -345,9 +345,9 @@ function PaneHeader({ proc, current }: { proc: ProcessView; current: boolean }) 
       {current && <span className="pane-current">current</span>}
     </div>
   );
-}
+});
 
-function EmptyHint() {
+const EmptyHint = memo(function EmptyHint() {
   const hasProc = useAppState((s) => s.currentProc !== null);
   const booted = useAppState((s) => s.machine?.booted ?? false);
   return (
@@ -361,7 +361,7 @@ function EmptyHint() {
       </p>
     </div>
   );
-}
+});
 
 /**
  * The toolbar, kept to two rows so the page cells keep the stage's height at 1280×800: the title,
@@ -369,7 +369,7 @@ function EmptyHint() {
  * fork) and a "View" disclosure for zoom (wheel and +/− keys do it too) and the mapping links. A one-line caption under it
  * says what a click does and what the grid shows (the whole text in its tooltip).
  */
-function ProcessToolbar() {
+const ProcessToolbar = memo(function ProcessToolbar() {
   const controller = useController();
   const processes = useAppState((s) => s.processes);
   const currentProc = useAppState((s) => s.currentProc);
@@ -448,28 +448,7 @@ function ProcessToolbar() {
         </select>
       </div>
       <div className="grid-toolbar-row pgrid-controls">
-        <fieldset className="click-mode" aria-describedby={`${ids.mode}-hint`}>
-          <legend>A click on a page</legend>
-          {/* Each radio covers its own label, so a click anywhere on the option checks it. */}
-          <label className="click-mode-option" title="A click reads a byte of the page (key: r)">
-            <input
-              type="radio"
-              name={ids.mode}
-              checked={mode === 'read'}
-              onChange={() => controller.setMode('read')}
-            />
-            Read <kbd>r</kbd>
-          </label>
-          <label className="click-mode-option" title="A click writes a byte to the page (key: w)">
-            <input
-              type="radio"
-              name={ids.mode}
-              checked={mode === 'write'}
-              onChange={() => controller.setMode('write')}
-            />
-            Write <kbd>w</kbd>
-          </label>
-        </fieldset>
+        <ClickMode name={ids.mode} />
         <button
           type="button"
           disabled={busy || !region || !alive}
@@ -536,10 +515,44 @@ function ProcessToolbar() {
       </p>
     </div>
   );
-}
+});
+
+/**
+ * The Read/Write switch, apart from the toolbar so that a click's render (the toolbar follows the
+ * pages and busy) leaves its radios alone: React sets again the name of every input it renders, and
+ * renaming a radio regroups the page's radios (20 ms of a click in the profile, with the header's).
+ */
+const ClickMode = memo(function ClickMode({ name }: { name: string }) {
+  const controller = useController();
+  const mode = useAppState((s) => s.mode);
+  return (
+    <fieldset className="click-mode" aria-describedby={`${name}-hint`}>
+      <legend>A click on a page</legend>
+      {/* Each radio covers its own label, so a click anywhere on the option checks it. */}
+      <label className="click-mode-option" title="A click reads a byte of the page (key: r)">
+        <input
+          type="radio"
+          name={name}
+          checked={mode === 'read'}
+          onChange={() => controller.setMode('read')}
+        />
+        Read <kbd>r</kbd>
+      </label>
+      <label className="click-mode-option" title="A click writes a byte to the page (key: w)">
+        <input
+          type="radio"
+          name={name}
+          checked={mode === 'write'}
+          onChange={() => controller.setMode('write')}
+        />
+        Write <kbd>w</kbd>
+      </label>
+    </fieldset>
+  );
+});
 
 /** A read click on a zero-mapped page: say why nothing would happen and offer the write. */
-function ZeroOffer() {
+const ZeroOffer = memo(function ZeroOffer() {
   const controller = useController();
   const offer = useProcessView((s) => s.offer);
   const currentProc = useAppState((s) => s.currentProc);
@@ -582,7 +595,7 @@ function ZeroOffer() {
       </button>
     </div>
   );
-}
+});
 
 /** Back to the current process's grid after the offer's button (it goes away with the offer). */
 function focusGrid(): void {
@@ -590,7 +603,7 @@ function focusGrid(): void {
 }
 
 /** The scenario line the last control ran (or is running), as the learner could type it. */
-function RunLine() {
+const RunLine = memo(function RunLine() {
   const running = useProcessView((s) => s.running);
   const last = useProcessView((s) => s.lastLine);
   const line = running ?? last;
@@ -600,15 +613,16 @@ function RunLine() {
       <span className="muted">{running ? 'running' : 'ran'}</span> <code>{line}</code>
     </p>
   );
-}
+});
 
 /** What each page colour means, with how many pages of the region are in that state. */
-function PageLegend() {
+const EMPTY_COUNTS = new Uint32Array(256);
+
+const PageLegend = memo(function PageLegend() {
   const controller = useController();
   useAppState((s) => s.pagesVersion);
-  const d = controller.regionPages;
-  const counts = new Array<number>(PAGE_STATE_NAMES.length).fill(0);
-  if (d) for (let i = 0; i < d.states.length; i++) counts[d.states[i]!]!++;
+  // The controller counts the current region's pages as they arrive (a delta page by page).
+  const counts = controller.regionPages?.counts ?? EMPTY_COUNTS;
   const shown = [
     VPageState.Untouched,
     VPageState.Zero,
@@ -636,4 +650,4 @@ function PageLegend() {
       ))}
     </ul>
   );
-}
+});

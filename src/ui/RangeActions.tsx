@@ -3,6 +3,7 @@
  * grid; the selected page alone when there is no run): madvise, mprotect, munmap and mremap. Each button runs
  * the scenario line a learner could type (`A madvise r1 0x5000 32K dontneed`), shown before it runs.
  */
+import { memo } from 'react';
 import { useAppState, useController } from './context.ts';
 import { count, hex, size } from './format.ts';
 import { actingRange, rangeLine, runRangeOp, type RangeOp } from './process_actions.ts';
@@ -61,7 +62,7 @@ const MADVISE_MORE: { advice: Extract<RangeOp, { op: 'madvise' }>['advice']; tit
   { advice: 'keeponfork', title: 'MADV_KEEPONFORK: undo MADV_WIPEONFORK' },
 ];
 
-export function RangeActions() {
+export const RangeActions = memo(function RangeActions() {
   const controller = useController();
   useProcessView((s) => s.range);
   useAppState((s) => s.pageSelection);
@@ -191,4 +192,4 @@ export function RangeActions() {
       )}
     </div>
   );
-}
+});

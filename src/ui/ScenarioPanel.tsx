@@ -4,7 +4,8 @@
  * editor (ScenarioEditor) runs a scenario the learner writes or loads (Ctrl+Enter). A bad line is
  * marked at its line and column, and the machine stays as it was before that line.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { raf } from '../render/raf_scheduler.ts';
 import { useAppState } from './context.ts';
 import { ScenarioEditor } from './ScenarioEditor.tsx';
 
@@ -12,10 +13,13 @@ export function ScenarioPanel() {
   const history = useAppState((s) => s.history);
   const logRef = useRef<HTMLPreElement>(null);
 
-  useEffect(() => {
+  // Scrolled to the end in the next animation frame, not in the effect: reading scrollHeight right
+  // after React's commit forces a layout of the whole page, which the frame then does again.
+  const [toEnd] = useState(() => () => {
     const el = logRef.current;
     if (el) el.scrollTop = el.scrollHeight;
-  }, [history]);
+  });
+  useEffect(() => raf.scheduleRedraw(toEnd), [history, toEnd]);
 
   return (
     <section className="panel scenario-panel" aria-labelledby="scenario-title">

@@ -11,7 +11,8 @@
  * Keys from anywhere but a text field or a focused grid (ownsKeys): ← → a step back/forward,
  * Shift+→ step over, ↓ step into, ↑ step out, Home the first step of this operation, End live.
  */
-import { useEffect, useRef } from 'react';
+import { useEffect, useRef, useState } from 'react';
+import { raf } from '../render/raf_scheduler.ts';
 import type { TimelinePos, TimelineReply } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import { ownsKeys } from './keys.ts';
@@ -85,11 +86,14 @@ export function TimelinePanel() {
     if (f && f.pfn < (controller.store.getState().machine?.nrPages ?? 0)) controller.select(f.pfn);
   }, [controller, tl, pos]);
 
-  // Keep the current operation and step in sight inside their scrolled lists (not the page).
-  useEffect(() => {
+  // Keep the current operation and step in sight inside their scrolled lists (not the page), in the
+  // next animation frame: measuring right after React's commit would force a layout of the whole
+  // page, which the frame then does again.
+  const [inSight] = useState(() => () => {
     keepVisible(opsList.current);
     keepVisible(stepsList.current);
   });
+  useEffect(() => raf.scheduleRedraw(inSight));
 
   const sizes = tl?.ops.map((o) => o.steps) ?? [];
   const here = concrete(sizes, pos);

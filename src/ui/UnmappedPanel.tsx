@@ -6,6 +6,7 @@
  * and the panel says how to turn the rest on; off x86-64 it says why there is nothing.
  */
 import { useAppState, useController } from './context.ts';
+import { usePanelShown } from './panel_shown.ts';
 import { useFetched } from './use_fetched.ts';
 import { MermapView } from './MermapView.tsx';
 import { PageblockMapView } from './PageblockMapView.tsx';
@@ -28,7 +29,12 @@ export function UnmappedPanel() {
   const version = useAppState((s) => s.opVersion);
   const machine = useAppState((s) => s.machine);
   const x86 = machine?.config.arch === 'x86_64';
-  const fetched = useFetched(machine && x86 ? () => controller.unmappedInfo() : null, [version, machine]);
+  // Read while on screen (and afresh when its tab is opened), not after every click behind another tab.
+  const shown = usePanelShown();
+  const fetched = useFetched(machine && x86 && shown ? () => controller.unmappedInfo() : null, [
+    version,
+    machine,
+  ]);
   const { data: info, error } = fetched;
 
   return (

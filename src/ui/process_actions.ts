@@ -7,6 +7,7 @@
 import type { Advice } from '../core/shared/madvise_advice.ts';
 import type { Prot } from '../core/shared/prot.ts';
 import { VPageState } from '../core/shared/page_state.ts';
+import { raf } from '../render/raf_scheduler.ts';
 import { VPAGE_HUGE_ZERO, type RanReply } from '../worker/protocol.ts';
 import type { AppController } from './controller.ts';
 import { sizeArg } from './controller.ts';
@@ -68,7 +69,9 @@ export async function actOnPage(c: AppController, page: number, mode?: PageMode)
         rssAfter: rssOf(c),
       },
     });
-    if (pfn >= 0 && pfn !== before.pfn) revealFrame(c, pfn);
+    // In the next frame: measuring the grid now, right after the click's render, would force a
+    // layout of the whole page that the frame then does again.
+    if (pfn >= 0 && pfn !== before.pfn) raf.scheduleAction(() => revealFrame(c, pfn));
   }
   return r;
 }

@@ -365,13 +365,14 @@ export class MachineClient {
    * reply is applied to it, so a COW click on a 1M-page region moves a few bytes, not 9 MB, and
    * copies nothing. The buffers are the client's own and a later call for the same window patches
    * them in place: a caller that wants to compare before with after copies what it needs first.
+   * `changed`: the pages patched into the window held at version `base` (null: a whole window).
    */
   async processPages(
     name: string,
     region: string,
     firstPage?: number,
     count?: number,
-  ): Promise<ProcessPagesReply> {
+  ): Promise<ProcessPagesReply & { changed: { base: number; pages: Uint32Array } | null }> {
     const key = `${name}\0${region}\0${firstPage ?? 0}\0${count ?? -1}`;
     const held = this.pageWindows.get(key);
     const reply = await this.request<'processPages'>({
@@ -402,7 +403,14 @@ export class MachineClient {
     this.pageWindows.delete(key); // re-insert: the map is kept in least-recently-used order
     this.pageWindows.set(key, { version: reply.version, states, pfns });
     while (this.pageWindows.size > 4) this.pageWindows.delete(this.pageWindows.keys().next().value!);
-    return { ...reply, delta: null, states: states.buffer as ArrayBuffer, pfns: pfns.buffer as ArrayBuffer };
+    const changed = delta ? { base: delta.base, pages: new Uint32Array(delta.pages) } : null;
+    return {
+      ...reply,
+      delta: null,
+      changed,
+      states: states.buffer as ArrayBuffer,
+      pfns: pfns.buffer as ArrayBuffer,
+    };
   }
 
   private refetchWhole(
@@ -411,7 +419,7 @@ export class MachineClient {
     region: string,
     firstPage?: number,
     count?: number,
-  ): Promise<ProcessPagesReply> {
+  ): ReturnType<MachineClient['processPages']> {
     this.pageWindows.delete(key);
     return this.processPages(name, region, firstPage, count);
   }

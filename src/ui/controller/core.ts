@@ -55,7 +55,7 @@ export abstract class ControllerCore {
   /** the long command (a run, a booting init) now in flight and when it started, or null */
   protected long: { kind: WorkProgress['kind']; started: number } | null = null;
   /** an action refused while the view was in the past, done once the learner picks a present */
-  protected pastRetry: (() => Promise<void>) | null = null;
+  protected pastRetry: (() => Promise<OpPatch | void>) | null = null;
 
   /**
    * `client` hosts the machine; `newClient` makes the two more that Compare runs (created when the
@@ -157,11 +157,16 @@ export abstract class ControllerCore {
     this.set({ error: null });
   }
 
-  /** A machine-changing operation: busy while it runs, errors to the banner, views refresh after. */
-  protected async op(body: () => Promise<void>): Promise<boolean> {
+  /**
+   * A machine-changing operation: busy while it runs, errors to the banner, views refresh after.
+   * `body` may resolve with what it changes in the store: that is set together with the end of the
+   * operation (the version bump, ready), so the views re-render once for it, not once per part.
+   */
+  protected async op(body: () => Promise<OpPatch | void>): Promise<boolean> {
     this.set({ status: 'busy', error: null });
+    let patch: OpPatch | void = undefined;
     try {
-      await body();
+      patch = await body();
       return true;
     } catch (e) {
       if (this.refusedInPast(e)) {
@@ -173,8 +178,7 @@ export abstract class ControllerCore {
       this.fail(e);
       return false;
     } finally {
-      this.bump();
-      this.set({ status: 'ready' });
+      this.bump(patch ?? undefined, true);
     }
   }
 
@@ -206,9 +210,16 @@ export abstract class ControllerCore {
     this.set({ error: message });
   }
 
-  /** The machine changed: /proc panels and the tooltip refetch, and so do the huge-page facts. */
-  protected bump(): void {
-    this.store.setState((s) => ({ opVersion: s.opVersion + 1 }));
+  /**
+   * The machine changed: /proc panels and the tooltip refetch, and so do the huge-page facts. One
+   * store update: `patch` (what the operation changed), the version, and `ready` (status ready).
+   */
+  protected bump(patch?: OpPatch, ready = false): void {
+    this.store.setState((s) => ({
+      ...patch?.(s),
+      opVersion: s.opVersion + 1,
+      ...(ready ? { status: 'ready' as const } : {}),
+    }));
     void this.track(this.refreshHuge());
   }
 
@@ -259,6 +270,9 @@ export abstract class ControllerCore {
   protected abstract refreshProcesses(): Promise<void>;
   protected abstract fixCurrent(processes: ProcessView[], prefer?: { proc?: string; region?: string }): void;
 }
+
+/** What an operation changes in the store, computed from the state at the moment it is set. */
+export type OpPatch = (s: AppState) => Partial<AppState>;
 
 export function inBlock(pfn: number | null, b: { pfn: number; order: number }): boolean {
   return pfn !== null && pfn >= b.pfn && pfn < b.pfn + 2 ** b.order;

@@ -8,6 +8,7 @@ import { VPageState } from '../../core/shared/page_state.ts';
 import type { ProcessGrid, ProcessRegionData, RegionBlock } from '../../render/process_grid.ts';
 import {
   VPAGE_HUGE_ZERO,
+  type ProcessPagesReply,
   type ProcessView,
   type RanReply,
   type RegionInfo,
@@ -16,6 +17,7 @@ import {
 import { type AppState, type PageHoverState, type PageMode } from '../store.ts';
 import { TimelineController } from './timeline.ts';
 import { HISTORY } from './core.ts';
+import { reuse } from './reuse.ts';
 
 /** Options of `mmap` (the scenario's `A mmap r1 64M rw [shared] [populate]`). */
 export interface MmapOptions {
@@ -139,35 +141,66 @@ export abstract class ProcessController extends TimelineController {
   /** Fetch the current region's page states and pfns and hand them to the process grid. */
   protected async refreshPages(): Promise<void> {
     const token = ++this.pagesToken;
-    const p = this.currentProcess;
-    const r = this.currentRegionInfo;
-    if (!p || !r) {
-      this.showPages(null);
-      return;
-    }
     try {
-      const reply = await this.client.processPages(p.name, r.name);
-      if (token !== this.pagesToken) return;
-      const vmas = p.vmas
-        .filter((v) => v.end > r.start && v.start < r.start + r.len)
-        .map((v) => ({ start: v.start, end: v.end, label: v.perms + (v.shared ? ' shmem' : '') }));
-      this.showPages({
-        key: `${reply.pid}:${reply.region}`,
-        start: reply.start,
-        pageShift: reply.pageShift,
-        states: new Uint8Array(reply.states),
-        pfns: new Float64Array(reply.pfns),
-        vmas,
-        blocks: pmdBlocks(
-          new Uint8Array(reply.states),
-          new Float64Array(reply.pfns),
-          reply.start,
-          reply.pageShift,
-        ),
-      });
+      const d = await this.fetchPages(this.currentProcess, this.currentRegionInfo);
+      if (token === this.pagesToken) this.showPages(d);
     } catch (e) {
       if (token === this.pagesToken) this.fail(e);
     }
+  }
+
+  /** The page states and pfns of region `r` of process `p` (null when there is none to show). */
+  protected async fetchPages(p: ProcessView | null, r: RegionInfo | null): Promise<ProcessRegionData | null> {
+    if (!p || !r) return null;
+    const reply = await this.client.processPages(p.name, r.name);
+    return this.counted(regionData(p, r, reply, false), reply.version, reply.changed);
+  }
+
+  /**
+   * The current region's pages per state and its PMD blocks, kept from answer to answer: a delta
+   * (`changed`) is counted page by page against a copy of the states last counted (the client
+   * patches its window in place), so a click on a 1M-page region does not recount a million pages.
+   */
+  private tally: {
+    key: string;
+    version: number;
+    states: Uint8Array;
+    counts: Uint32Array;
+    blocks: RegionBlock[];
+  } | null = null;
+
+  private counted(
+    d: ProcessRegionData,
+    version: number,
+    changed: { base: number; pages: Uint32Array } | null,
+  ): ProcessRegionData {
+    const t = this.tally;
+    const n = d.states.length;
+    if (t && changed && t.key === d.key && t.version === changed.base && t.states.length === n) {
+      let pmd = false;
+      for (const i of changed.pages) {
+        const was = t.states[i]!;
+        const now = d.states[i]!;
+        // a huge mapping's block (its extent, its head pfn in the label) may change with its state
+        if (isPmdState(was) || isPmdState(now)) pmd = true;
+        if (was === now) continue;
+        t.counts[was]!--;
+        t.counts[now]!++;
+        t.states[i] = now;
+      }
+      if (pmd) t.blocks = pmdBlocks(d.states, d.pfns, d.start, d.pageShift);
+      t.version = version;
+    } else {
+      this.tally = {
+        key: d.key,
+        version,
+        states: d.states.slice(),
+        counts: stateCounts(d.states),
+        blocks: pmdBlocks(d.states, d.pfns, d.start, d.pageShift),
+      };
+    }
+    const now = this.tally!;
+    return { ...d, version, changed, counts: now.counts.slice(), blocks: now.blocks };
   }
 
   /**
@@ -178,23 +211,11 @@ export abstract class ProcessController extends TimelineController {
     const p = this.store.getState().processes.find((x) => x.name === proc);
     const r = p?.regions.find((x) => x.name === region);
     if (!p || !r || p.state !== 'R') return null;
-    const reply = await this.track(this.client.processPages(p.name, r.name));
-    const states = new Uint8Array(reply.states);
-    const pfns = new Float64Array(reply.pfns);
-    return {
-      key: `${reply.pid}:${reply.region}`,
-      start: reply.start,
-      pageShift: reply.pageShift,
-      states,
-      pfns,
-      vmas: p.vmas
-        .filter((v) => v.end > r.start && v.start < r.start + r.len)
-        .map((v) => ({ start: v.start, end: v.end, label: v.perms + (v.shared ? ' shmem' : '') })),
-      blocks: pmdBlocks(states, pfns, reply.start, reply.pageShift),
-    };
+    return regionData(p, r, await this.track(this.client.processPages(p.name, r.name)), true);
   }
 
   protected showPages(d: ProcessRegionData | null): void {
+    if (!d) this.tally = null; // nothing shown (a new machine): the next answer is counted whole
     this.pages = d;
     this.pgrid?.setData(d);
     this.store.setState((s) => ({ pagesVersion: s.pagesVersion + 1 }));
@@ -202,18 +223,26 @@ export abstract class ProcessController extends TimelineController {
 
   /** Keep the shown process and region valid after the process list changed. */
   protected fixCurrent(processes: ProcessView[], prefer?: { proc?: string; region?: string }): void {
+    this.set(this.currentFor(reuse(this.store.getState().processes, processes), prefer));
+  }
+
+  /** The process list and the shown process and region it leaves valid (preferring `prefer`). */
+  private currentFor(
+    processes: ProcessView[],
+    prefer?: { proc?: string; region?: string },
+  ): Pick<AppState, 'processes' | 'currentProc' | 'currentRegion'> & Partial<AppState> {
     const s = this.store.getState();
     const procName = prefer?.proc ?? s.currentProc;
     const p = processes.find((x) => x.name === procName) ?? processes.find((x) => x.state === 'R') ?? null;
     const regionName = prefer?.region ?? s.currentRegion;
     const region = p?.regions.find((r) => r.name === regionName)?.name ?? p?.regions[0]?.name ?? null;
     const changed = (p?.name ?? null) !== s.currentProc || region !== s.currentRegion;
-    this.set({
+    return {
       processes,
       currentProc: p?.name ?? null,
       currentRegion: region,
       ...(changed ? { pageSelection: null, pageHover: null } : {}),
-    });
+    };
   }
 
   /**
@@ -230,25 +259,49 @@ export abstract class ProcessController extends TimelineController {
         r = await this.client.run(text);
       } finally {
         this.long = null;
-        this.set({ work: null });
+        if (this.store.getState().work) this.set({ work: null });
       }
       reply = r;
+      // The page states of the region shown after the run are fetched before the store changes:
+      // everything a run changes is then set at once (op), so a click re-renders the views once.
+      const current = this.currentFor(
+        reuse(this.store.getState().processes, r.processes),
+        r.errors.length ? undefined : prefer,
+      );
+      const p = current.processes.find((x) => x.name === current.currentProc) ?? null;
+      const region = p?.regions.find((x) => x.name === current.currentRegion) ?? null;
+      const token = ++this.pagesToken;
+      let pages: ProcessRegionData | null | undefined;
+      let pagesError: unknown = null;
+      try {
+        pages = await this.fetchPages(p, region);
+      } catch (e) {
+        pagesError = e;
+      }
+      const fresh = token === this.pagesToken && pages !== undefined;
+      if (fresh) {
+        this.pages = pages!;
+        this.pgrid?.setData(pages!);
+      }
+      let error: string | null = null;
+      if (r.errors.length) {
+        const e = r.errors[0]!;
+        const multi = text.trim().includes('\n');
+        error = multi ? `line ${e.line}:${e.col}: ${e.message}` : e.message;
+      } else if (pagesError !== null && token === this.pagesToken)
+        error = pagesError instanceof Error ? pagesError.message : String(pagesError);
       const killed = r.deaths.filter((d) => d.killed);
-      this.store.setState((s) => ({
-        machine: r.info,
-        allocations: r.allocations,
+      return (s: AppState): Partial<AppState> => ({
+        machine: reuse(s.machine, r.info),
+        allocations: reuse(s.allocations, r.allocations),
         history: [...s.history, { text, output: r.output, errors: r.errors, failures: r.failures }].slice(
           -HISTORY,
         ),
         deaths: killed.length ? [...s.deaths, ...killed].slice(-5) : s.deaths,
-      }));
-      if (r.errors.length) {
-        const e = r.errors[0]!;
-        const multi = text.trim().includes('\n');
-        this.set({ error: multi ? `line ${e.line}:${e.col}: ${e.message}` : e.message });
-      }
-      this.fixCurrent(r.processes, r.errors.length ? undefined : prefer);
-      await this.refreshPages();
+        ...current,
+        ...(fresh ? { pagesVersion: s.pagesVersion + 1 } : {}),
+        ...(error !== null ? { error } : {}),
+      });
     });
     return reply;
   }
@@ -338,6 +391,43 @@ export abstract class ProcessController extends TimelineController {
     this.fixCurrent(r.processes);
     await this.refreshPages();
   }
+}
+
+/**
+ * A processPages reply as the process grid takes it, with the VMAs of the region (and its PMD blocks
+ * when `blocks`; the current region's are kept by `counted`).
+ */
+function regionData(
+  p: ProcessView,
+  r: RegionInfo,
+  reply: ProcessPagesReply,
+  blocks: boolean,
+): ProcessRegionData {
+  const states = new Uint8Array(reply.states);
+  const pfns = new Float64Array(reply.pfns);
+  return {
+    key: `${reply.pid}:${reply.region}`,
+    start: reply.start,
+    pageShift: reply.pageShift,
+    states,
+    pfns,
+    vmas: p.vmas
+      .filter((v) => v.end > r.start && v.start < r.start + r.len)
+      .map((v) => ({ start: v.start, end: v.end, label: v.perms + (v.shared ? ' shmem' : '') })),
+    ...(blocks ? { blocks: pmdBlocks(states, pfns, reply.start, reply.pageShift) } : {}),
+  };
+}
+
+/** Pages mapped by a PMD (a THP or the huge zero folio): they make the region's blocks. */
+function isPmdState(s: number): boolean {
+  return s === VPageState.Huge || s === VPAGE_HUGE_ZERO;
+}
+
+/** How many pages are in each state (index: the state byte). */
+export function stateCounts(states: Uint8Array): Uint32Array {
+  const counts = new Uint32Array(256);
+  for (let i = 0; i < states.length; i++) counts[states[i]!]!++;
+  return counts;
 }
 
 /**
