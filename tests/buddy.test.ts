@@ -72,8 +72,16 @@ describe('buddy allocator', () => {
     const pt = () => readProc(m, '/proc/pagetypeinfo');
     expect(pt()).toMatch(/zone +DMA32 +0 +504 +0 +0 +0/);
     // GFP_KERNEL is unmovable; every pageblock is MOVABLE after boot, so __rmqueue_claim takes the
-    // largest movable block (order 10 = two pageblocks) and retypes both pageblocks.
+    // largest movable block (order 10 = two pageblocks) and retypes both pageblocks. The failed
+    // search of the unmovable lists comes first in the trace, then the fallback.
+    const seen: string[] = [];
+    const off = m.trace.subscribe((e) => {
+      if (e.type === 'free_list_miss') seen.push(`miss ${e.zone} order ${e.order} freetype ${e.freetype}`);
+      else if (e.type === 'mm_page_alloc_extfrag') seen.push('extfrag');
+    });
     m.allocNamed('k', 0, GFP_MASKS['GFP_KERNEL']!);
+    off();
+    expect(seen).toEqual([`miss DMA32 order 0 freetype ${MIGRATE_UNMOVABLE}`, 'extfrag']);
     assertInvariants(m);
     const pfn = m.named.get('k')!.pfn;
     expect(m.pageblocks.migratetype(pfn)).toBe(MIGRATE_UNMOVABLE);

@@ -10,7 +10,14 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../src/core/config.ts';
-import { KERNEL_FNS, KERNEL_NAMES, USER_API, kernelFnIn, type Era } from '../src/core/kernel_fns.ts';
+import {
+  KERNEL_FNS,
+  KERNEL_NAMES,
+  USER_API,
+  kernelFn,
+  kernelFnIn,
+  type Era,
+} from '../src/core/kernel_fns.ts';
 import { LESSONS } from '../src/ui/lessons/index.ts';
 import type { Lesson, LessonStep } from '../src/ui/lessons/types.ts';
 
@@ -148,10 +155,10 @@ describe('lesson accuracy', () => {
         // the other era's name, contrasted with this era's (checked by the test above)
         const k = KERNEL_NAMES[w];
         if (k?.era && k.era !== era && k.sameAs && mentions(text, k.sameAs)) continue;
-        const f = KERNEL_FNS[w];
+        const f = kernelFn(w);
         if (f?.era && f.era !== era) continue;
         missing.push(
-          `${where}: ${w}${KERNEL_FNS[w] || k ? '' : ' (not in KERNEL_FNS or KERNEL_NAMES either)'}`,
+          `${where}: ${w}${kernelFn(w) || k ? '' : ' (not in KERNEL_FNS or KERNEL_NAMES either)'}`,
         );
       }
     }
@@ -226,20 +233,20 @@ describe('issue #17 errata stay fixed', () => {
 
   it('the timeline texts say what 6.18 does', () => {
     // mm_core_init() releases boot memory itself since 6.15, then calls mem_init()
-    expect(KERNEL_FNS.mem_init!.why).toMatch(/mm_core_init\(\) releases boot memory itself/);
+    expect(KERNEL_FNS.mem_init.why).toMatch(/mm_core_init\(\) releases boot memory itself/);
     // PG_reserved at boot comes from holes and memmap_init_reserved_pages(), not memmap_init_range()
-    expect(KERNEL_FNS.memmap_init!.why).not.toMatch(/reserved until freed/);
-    expect(KERNEL_FNS.memmap_init!.why).toMatch(/memmap_init_reserved_pages\(\).*only for hotplug/);
+    expect(KERNEL_FNS.memmap_init.why).not.toMatch(/reserved until freed/);
+    expect(KERNEL_FNS.memmap_init.why).toMatch(/memmap_init_reserved_pages\(\).*only for hotplug/);
     // the refcount decides reuse; copies also for KSM and private file pages
-    expect(KERNEL_FNS.do_wp_page!.why).not.toMatch(/only user/);
-    expect(KERNEL_FNS.do_wp_page!.why).toMatch(/refcount decides, not the mapcount/);
-    expect(KERNEL_FNS.wp_page_copy!.why).toMatch(/KSM page or a private file page/);
-    expect(KERNEL_FNS.wp_can_reuse_anon_folio!.why).toMatch(/mapcount is never read/);
+    expect(KERNEL_FNS.do_wp_page.why).not.toMatch(/only user/);
+    expect(KERNEL_FNS.do_wp_page.why).toMatch(/refcount decides, not the mapcount/);
+    expect(KERNEL_FNS.wp_page_copy.why).toMatch(/KSM page or a private file page/);
+    expect(KERNEL_FNS.wp_can_reuse_anon_folio.why).toMatch(/mapcount is never read/);
     // files as in 6.18
     expect(KERNEL_FNS.dup_mmap!.file).toBe('mm/mmap.c');
     expect(KERNEL_FNS.get_persistent_huge_zero_folio!.file).toBe('include/linux/huge_mm.h');
     // zap: references after the TLB flush, through the mmu_gather
-    expect(KERNEL_FNS.zap_pte_range!.why).toMatch(/mmu_gather .*after the TLB flush/);
+    expect(KERNEL_FNS.zap_pte_range.why).toMatch(/mmu_gather .*after the TLB flush/);
   });
 
   it('the lessons no longer say what the review found wrong', () => {

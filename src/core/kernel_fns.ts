@@ -30,7 +30,7 @@ export function elixirUrl(file: string): string {
   return `https://elixir.bootlin.com/linux/v6.18/source/${file}`;
 }
 
-export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
+export const KERNEL_FNS = {
   // --- boot phases (boot.ts BootStep.phase: the outer call of every boot step)
   start_kernel: {
     file: 'init/main.c',
@@ -759,11 +759,37 @@ export const KERNEL_FNS: Readonly<Record<string, KernelFn>> = {
     file: 'mm/mermap.c',
     why: 'Map one page, IRQs off, using the slice’s headroom page: the slow path of clear_page_mermap() (the __GFP_UNMAPPED series, not in 6.18).',
   },
-};
+  // --- brk, the stack (brk.ts, stack.ts)
+  __do_sys_brk: {
+    file: 'mm/mmap.c',
+    why: 'brk(): move the program break; the heap VMA grows (do_brk_flags) or shrinks (do_vmi_align_munmap) to the page-aligned break, or the old break comes back when the call is refused.',
+  },
+  do_brk_flags: {
+    file: 'mm/vma.c',
+    why: 'Give the heap [oldbrk, newbrk): extend the heap VMA when it ends there with the same flags, else a new anonymous VMA; total_vm and data_vm grow.',
+  },
+  expand_downwards: {
+    file: 'mm/mmap.c',
+    why: 'A fault below the stack VMA: move its start down to the faulting page, unless the stack would pass RLIMIT_STACK or come within stack_guard_gap of the mapping below.',
+  },
+} as const satisfies Record<string, KernelFn>;
+
+/**
+ * A kernel function the emulator may name in a trace: a key of KERNEL_FNS, so a misspelt name
+ * (or one the table lacks its file and why for) fails to compile.
+ */
+export type KernelFnName = keyof typeof KERNEL_FNS;
+
+/** The table's entry for a name met at run time (a trace step, a lesson's text), or undefined. */
+export function kernelFn(name: string): KernelFn | undefined {
+  return Object.hasOwn(KERNEL_FNS, name)
+    ? (KERNEL_FNS as Readonly<Record<string, KernelFn>>)[name]
+    : undefined;
+}
 
 /** The function `name` as the kernel of `era` has it, or undefined when that kernel has no such function. */
 export function kernelFnIn(name: string, era: Era): KernelFn | undefined {
-  const f = KERNEL_FNS[name];
+  const f = kernelFn(name);
   return f && (!f.era || f.era === era) ? f : undefined;
 }
 
@@ -853,6 +879,7 @@ export const EVENT_FNS: Readonly<Record<string, { fn: string; file: string | nul
   page_ref: { fn: 'page_ref_mod', file: 'include/linux/page_ref.h' },
   var: { fn: 'write', file: null },
   alloc_fail: { fn: 'warn_alloc', file: 'mm/page_alloc.c' },
+  free_list_miss: { fn: '__rmqueue_smallest', file: 'mm/page_alloc.c' },
   rss: { fn: 'add_mm_counter', file: 'include/linux/mm.h' },
   page_fault: { fn: 'mm_account_fault', file: 'mm/memory.c' },
   task: { fn: 'task', file: null },

@@ -194,8 +194,8 @@ export class Machine {
   bootStep(): BootStep | undefined {
     const step = this.steps[this.bootIndex];
     if (!step) return undefined;
-    this.trace.call(step.phase, () =>
-      this.trace.call(step.fn, () => {
+    this.trace.bootStep(step.phase, () =>
+      this.trace.bootStep(step.fn, () => {
         this.trace.emit({ type: 'boot_step', phase: step.phase, fn: step.fn, file: step.file });
         step.run(this);
       }),

@@ -6,6 +6,7 @@
  * was made, and before/after values where a value changed. Events feed the UI's animation, the
  * step-through view and exports; the tests use them to check that nothing changes unreported.
  */
+import type { KernelFnName } from './kernel_fns.ts';
 
 export type EventBody =
   | { type: 'boot_step'; phase: string; fn: string; file: string }
@@ -56,6 +57,8 @@ export type EventBody =
   | { type: 'page_ref'; pfn: number; field: 'refcount' | 'mapcount'; before: number; after: number }
   | { type: 'var'; name: string; before: string; after: string }
   | { type: 'alloc_fail'; order: number; gfp: number }
+  /** __rmqueue_smallest() found no free block of this freetype at `order` or above (a fallback comes next) */
+  | { type: 'free_list_miss'; zone: string; order: number; freetype: number }
   /**
    * a page-table entry written: the table page, the index, the new 64-bit value as two halves, and the
    * table's level (0 = top) so that the value can be decoded (PgtableArch.flags/bitNames)
@@ -92,7 +95,7 @@ export class Tracer {
     };
   }
 
-  enter(fn: string): void {
+  enter(fn: KernelFnName): void {
     this.stack.push(fn);
   }
 
@@ -101,7 +104,19 @@ export class Tracer {
   }
 
   /** Run `body` as kernel function `fn`: events inside it carry `fn` in their path. */
-  call<T>(fn: string, body: () => T): T {
+  call<T>(fn: KernelFnName, body: () => T): T {
+    return this.frame(fn, body);
+  }
+
+  /**
+   * Run `body` as a boot step or phase: boot.ts names those, with their own file and why, so they
+   * are not kernel functions of the table.
+   */
+  bootStep<T>(fn: string, body: () => T): T {
+    return this.frame(fn, body);
+  }
+
+  private frame<T>(fn: string, body: () => T): T {
     this.stack.push(fn);
     try {
       return body();

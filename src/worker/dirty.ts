@@ -28,6 +28,7 @@ const ZERO_PFN_VARS = new Set(Object.values(ERA_NAMES).map((n) => n.pfnVar));
 const NO_FRAMES = new Set<string>([
   'printk',
   'alloc_fail',
+  'free_list_miss',
   'pageblock_migratetype',
   'boot_step',
   'pte_set',

@@ -15,7 +15,7 @@
  * the same function in a row with nothing between them at a shallower depth show as one call.
  */
 import { PTE } from '../core/arch/pgtable.ts';
-import { EVENT_FNS, KERNEL_FNS, elixirUrl } from '../core/kernel_fns.ts';
+import { EVENT_FNS, elixirUrl, kernelFn } from '../core/kernel_fns.ts';
 import type { Machine } from '../core/machine.ts';
 import { MIGRATETYPE_NAMES } from '../core/mm/mmzone.ts';
 import type { KEvent } from '../core/trace.ts';
@@ -84,7 +84,7 @@ export function buildSteps(events: readonly KEvent[], m: Machine): TimelineStep[
     while (common < prev.length && common < path.length && prev[common] === path[common]) common++;
     for (let d = common; d < path.length; d++) {
       const fn = path[d]!;
-      const known = KERNEL_FNS[fn] ?? bootFns.get(fn);
+      const known = kernelFn(fn) ?? bootFns.get(fn);
       steps.push({
         kind: 'call',
         fn,
@@ -202,6 +202,11 @@ export function describeEvent(e: KEvent, m: Machine): { fn?: string; summary: st
       return { fn: e.name, summary: `${e.name}: ${e.before} → ${e.after}`, detail: [] };
     case 'alloc_fail':
       return { summary: `order-${e.order} allocation failed (gfp ${hx(e.gfp)})`, detail: [] };
+    case 'free_list_miss':
+      return {
+        summary: `no free block of freetype ${e.freetype} in ${e.zone} at order ${e.order} or above`,
+        detail: [],
+      };
     case 'rss':
       return {
         summary: `pid ${e.pid} ${RSS_NAMES[e.item] ?? `rss[${e.item}]`}: ${e.before} → ${e.after}`,

@@ -280,6 +280,11 @@ export class PageAllocator {
       }
       return pfn;
     }
+    // the failed search is a step too: the fallback (or the failure) that follows comes from it
+    if (this.trace.on)
+      this.trace.call('__rmqueue_smallest', () =>
+        this.trace.emit({ type: 'free_list_miss', zone: zone.name, order, freetype: mt }),
+      );
     return -1;
   }
 
