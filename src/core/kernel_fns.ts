@@ -768,6 +768,14 @@ export const KERNEL_FNS = {
     file: 'mm/vma.c',
     why: 'Give the heap [oldbrk, newbrk): extend the heap VMA when it ends there with the same flags, else a new anonymous VMA; total_vm and data_vm grow.',
   },
+  __do_sys_mlockall: {
+    file: 'mm/mlock.c',
+    why: 'mlockall(): lock every mapping now (MCL_CURRENT, faulting them in unless MCL_ONFAULT) and/or every later one (MCL_FUTURE sets mm->def_flags).',
+  },
+  __do_sys_munlockall: {
+    file: 'mm/mlock.c',
+    why: 'munlockall(): clear VM_LOCKED and VM_LOCKONFAULT from every VMA and from mm->def_flags.',
+  },
   expand_downwards: {
     file: 'mm/mmap.c',
     why: 'A fault below the stack VMA: move its start down to the faulting page, unless the stack would pass RLIMIT_STACK or come within stack_guard_gap of the mapping below.',

@@ -144,6 +144,22 @@ export function ProcessControls() {
                 Move the break
               </button>
             </form>
+            <button
+              type="button"
+              disabled={busy || !alive}
+              title="mlockall(MCL_CURRENT|MCL_FUTURE): lock and fault in every mapping, and every later one"
+              onClick={() => void controller.run(`${proc.name} mlockall current future`)}
+            >
+              mlockall
+            </button>
+            <button
+              type="button"
+              disabled={busy || !alive}
+              title="munlockall(): nothing locked, now or later"
+              onClick={() => void controller.run(`${proc.name} munlockall`)}
+            >
+              munlockall
+            </button>
           </div>
           <MmapForm key={proc.name} disabled={busy || !alive} procName={proc.name} />
         </>

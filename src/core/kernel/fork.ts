@@ -34,6 +34,7 @@ export function mmAlloc(m: Machine, cpu: number): MmStruct | null {
     rss: [0, 0, 0, 0],
     pgtablesBytes: 0,
     mmapBase: mmapBase(m),
+    defFlags: 0,
     startBrk: brkBase(m),
     brk: brkBase(m),
     totalVm: 0,
@@ -126,7 +127,11 @@ export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): T
         // copy_page_range() is skipped, so the parent's PTEs stay writable (no COW on either side).
         // vm_flags_clear(tmp, VM_LOCKED_MASK): mlock is not inherited (the child's VmLck is 0).
         const wipe = (v.flags & VM.WIPEONFORK) !== 0;
-        const cv = { ...v, flags: v.flags & ~VM.LOCKED, anonVma: v.anonVma && !wipe ? m.nextAnonVma++ : 0 };
+        const cv = {
+          ...v,
+          flags: v.flags & ~(VM.LOCKED | VM.LOCKONFAULT),
+          anonVma: v.anonVma && !wipe ? m.nextAnonVma++ : 0,
+        };
         if (cv.shmem) cv.shmem.users++;
         mm.vmas.push(cv);
         if (v.anonVma && !wipe && copyPageRange(m, child, v, pmm, cpu) !== 'ok') return false;

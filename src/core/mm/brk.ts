@@ -6,12 +6,13 @@
  *
  * Simplified: a spawned process has no program image, so start_brk is where an image would end:
  * ELF_ET_DYN_BASE (2/3 of TASK_SIZE, as a PIE binary loads without randomisation) plus 20 KiB.
- * RLIMIT_DATA is unlimited and mm->def_flags empty (no mlockall(MCL_FUTURE)); there is no overcommit
+ * RLIMIT_DATA is unlimited; there is no overcommit
  * check (security_vm_enough_memory_mm), as for mmap: a heap may be far larger than RAM.
  */
 import type { Machine } from '../machine.ts';
 import { doMunmap, findVma, pageAlign, vmGetPageProt } from './mmap.ts';
 import { VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
+import { mmPopulate } from './gup.ts';
 
 /** stack_guard_gap: 256 pages (the kernel's default, `stack_guard_gap=` on the command line) */
 export const STACK_GUARD_GAP_PAGES = 256;
@@ -60,6 +61,8 @@ export function sysBrk(m: Machine, task: Task, brk: number, cpu: number): number
       return origbrk;
     doBrkFlags(m, mm, oldbrk, newbrk - oldbrk);
     mm.brk = brk;
+    // mlockall(MCL_FUTURE): the new heap is faulted in (mm_populate skips a VM_LOCKONFAULT one)
+    if (mm.defFlags & VM.LOCKED) mmPopulate(m, task, oldbrk, newbrk - oldbrk, cpu);
     return brk;
   });
 }
@@ -70,7 +73,7 @@ export function sysBrk(m: Machine, task: Task, brk: number, cpu: number): number
  */
 function doBrkFlags(m: Machine, mm: MmStruct, addr: number, len: number): void {
   m.trace.call('do_brk_flags', () => {
-    const flags = VM.READ | VM.WRITE | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC | VM.ACCOUNT;
+    const flags = VM.READ | VM.WRITE | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC | VM.ACCOUNT | mm.defFlags;
     // the VMA before addr, if it reaches above start_brk (vma_prev_limit(&vmi, mm->start_brk)): a
     // mapping ending at or below start_brk is left alone, and a new VMA merges with nothing
     const prev = addr > mm.startBrk ? findVma(mm, addr - 1) : undefined;
@@ -89,5 +92,6 @@ function doBrkFlags(m: Machine, mm: MmStruct, addr: number, len: number): void {
     }
     mm.totalVm += len / m.pageSize;
     mm.hiwaterVm = Math.max(mm.hiwaterVm, mm.totalVm);
+    if (flags & VM.LOCKED) mm.lockedVm += len / m.pageSize;
   });
 }

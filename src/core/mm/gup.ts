@@ -128,6 +128,8 @@ function populateVmaPageRange(
   end: number,
   cpu: number,
 ): number | Errno {
+  // "We want to mlock the pages on fault": a VM_LOCKONFAULT VMA is not populated
+  if (vma.flags & VM.LOCKONFAULT) return (end - start) / m.pageSize;
   let gupFlags = 0;
   if ((vma.flags & (VM.WRITE | VM.SHARED)) === VM.WRITE) gupFlags |= FOLL.WRITE;
   if (vmaIsAccessible(vma)) gupFlags |= FOLL.FORCE;

@@ -18,6 +18,8 @@ export const VM = {
   LOCKED: 0x2000,
   /** MADV_DONTFORK: dup_mmap leaves the VMA out of the child */
   DONTCOPY: 0x20000,
+  /** mlock2(MLOCK_ONFAULT), mlockall(MCL_ONFAULT): locked, but only as pages fault in */
+  LOCKONFAULT: 0x80000,
   ACCOUNT: 0x100000,
   NORESERVE: 0x200000,
   /** MADV_WIPEONFORK: the child gets the VMA empty (anonymous private memory only) */
@@ -39,6 +41,7 @@ export const VM_FLAG_MNEMONICS: [number, string][] = [
   [VM.GROWSDOWN, 'gd'],
   [VM.LOCKED, 'lo'],
   [VM.DONTCOPY, 'dc'],
+  [VM.LOCKONFAULT, 'lf'],
   [VM.ACCOUNT, 'ac'],
   [VM.NORESERVE, 'nr'],
   [VM.WIPEONFORK, 'wf'],
@@ -106,6 +109,8 @@ export interface MmStruct {
   /** mm_pgtables_bytes(): PTE, PMD and PUD tables, for VmPTE */
   pgtablesBytes: number;
   mmapBase: number;
+  /** mm->def_flags: flags every new VMA gets (VM_LOCKED, VM_LOCKONFAULT after mlockall(MCL_FUTURE)) */
+  defFlags: number;
   /** mm->start_brk: where the heap begins (brk.ts) */
   startBrk: number;
   /** mm->brk: the program break, the heap's end (not page-aligned: the VMA ends at PAGE_ALIGN(brk)) */

@@ -204,6 +204,7 @@ export function doMmap(
     if (shared) flags |= VM.SHARED | VM.MAYSHARE;
     else if (flags & VM.WRITE) flags |= VM.ACCOUNT; // private writable memory is charged to overcommit
     if (locked) flags |= VM.LOCKED;
+    flags |= mm.defFlags; // mlockall(MCL_FUTURE): VM_LOCKED, maybe VM_LOCKONFAULT
     const vma: Vma = {
       start: addr,
       end: addr + len,
@@ -226,8 +227,8 @@ export function doMmap(
     mergeVmas(mm, m.pageSize);
     mm.totalVm += len / ps;
     mm.hiwaterVm = Math.max(mm.hiwaterVm, mm.totalVm);
-    if (locked) mm.lockedVm += len / ps; // __mmap_complete()
-    if (populate || locked) {
+    if (flags & VM.LOCKED) mm.lockedVm += len / ps; // __mmap_complete()
+    if (populate || flags & VM.LOCKED) {
       // mm_populate(): errors are ignored (the mapping stays); only a fault that ran out of memory
       // is reported, so the runner can say why pages are missing.
       const r = mmPopulate(m, task, addr, len, cpu);

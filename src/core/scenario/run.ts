@@ -10,7 +10,7 @@ import { ConfigError, DEFAULT_CONFIG, DEFAULT_RAM, fmtSize, type MachineConfig }
 import { cloneThread, exitGroup, exitTask, forkTask, spawnTask } from '../kernel/fork.ts';
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { mmPopulate } from '../mm/gup.ts';
-import { sysMlock, sysMunlock } from '../mm/mlock.ts';
+import { sysMlock, sysMlockall, sysMunlock, sysMunlockall } from '../mm/mlock.ts';
 import { sysMremap } from '../mm/mremap.ts';
 import { sysBrk } from '../mm/brk.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
@@ -1176,17 +1176,35 @@ export class Session {
       }
       case 'mlock':
       case 'munlock': {
-        this.checkOp(s, p, op.text === 'mlock' ? 'mlock' : 'munlock');
+        const onfault = op.text === 'mlock' && this.checkOp(s, p, 'mlock').v.onfault === true;
+        if (op.text === 'munlock') this.checkOp(s, p, 'munlock');
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         let err;
         if (op.text === 'mlock') {
-          const pages = Math.ceil(len / ps) + 1;
+          const pages = onfault ? 0 : Math.ceil(len / ps) + 1;
           this.budget(s, a[3]!, 'accesses', pages);
           // mlock populates: a writable private range is written page by page (at most)
           this.hostMemory(s, a[3]!, pages, tablePages(pages));
-          err = sysMlock(m, t, start, len, cpu);
+          err = sysMlock(m, t, start, len, cpu, onfault);
         } else err = sysMunlock(m, t, start, len);
         if (err) this.out(`${p.name}: ${op.text}: ${err}\n`);
+        return;
+      }
+      case 'mlockall': {
+        const { v } = this.checkOp(s, p, 'mlockall');
+        if (v.current && !v.onfault) {
+          // MCL_CURRENT faults in every mapping: what the VMAs span, at most
+          const pages = (t.mm?.vmas ?? []).reduce((n, x) => n + (x.end - x.start) / ps, 0);
+          this.budget(s, op, 'accesses', pages);
+          this.hostMemory(s, op, pages, tablePages(pages));
+        }
+        const err = sysMlockall(m, t, { current: v.current, future: v.future, onfault: v.onfault }, cpu);
+        if (err) this.out(`${p.name}: mlockall: ${err}\n`);
+        return;
+      }
+      case 'munlockall': {
+        this.checkOp(s, p, 'munlockall');
+        sysMunlockall(m, t);
         return;
       }
       case 'munmap': {

@@ -383,10 +383,23 @@ export const PROCESS_OPS = {
   mlock: decl({
     name: 'mlock',
     args: [region, offset, length],
+    opts: [{ name: 'onfault', kind: 'flag' }],
     changes: true,
     limit: 'accesses',
-    doc: 'mlock(): lock and fault in a range.',
+    doc: 'mlock(): lock and fault in a range; onfault: mlock2(MLOCK_ONFAULT), locked as pages fault in.',
   }),
+  mlockall: decl({
+    name: 'mlockall',
+    opts: [
+      { name: 'current', kind: 'flag' },
+      { name: 'future', kind: 'flag' },
+      { name: 'onfault', kind: 'flag' },
+    ],
+    changes: true,
+    limit: 'accesses',
+    doc: 'mlockall(MCL_CURRENT | MCL_FUTURE | MCL_ONFAULT).',
+  }),
+  munlockall: decl({ name: 'munlockall', changes: true, doc: 'munlockall().' }),
   munlock: decl({ name: 'munlock', args: [region, offset, length], changes: true, doc: 'munlock().' }),
   munmap: decl({
     name: 'munmap',
