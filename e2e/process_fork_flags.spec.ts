@@ -165,3 +165,23 @@ test('New thread: a thread writes, and the process sees the same pages (one addr
   await expect(log).not.toContainText('Threads == 2: found');
   await app.screenshot('thread-shared-pages');
 });
+
+test('Grow the stack and mlockall from the Processes panel', async ({ page }) => {
+  const app = new MmLab(page);
+  await app.open();
+  await app.spawn('A');
+  const stk = await app.statusKb('VmStk');
+  await app.openPanel('processes');
+  await page.getByRole('button', { name: 'Grow the stack' }).click();
+  await app.idle();
+  expect(await app.statusKb('VmStk')).toBe(stk + 64);
+  await app.openPanel('processes');
+  await page.getByRole('button', { name: 'mlockall', exact: true }).click();
+  await app.idle();
+  expect(await app.statusKb('VmLck')).toBe(stk + 64);
+  await app.openPanel('processes');
+  await page.getByRole('button', { name: 'munlockall' }).click();
+  await app.idle();
+  expect(await app.statusKb('VmLck')).toBe(0);
+  await app.screenshot('stack-mlockall');
+});

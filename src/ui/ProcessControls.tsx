@@ -26,6 +26,7 @@ export function ProcessControls() {
   const busy = useAppState((s) => s.status !== 'ready');
   const proc = processes.find((p) => p.name === currentProc) ?? null;
   const alive = proc?.state === 'R';
+  const stack = proc?.vmas.find((v) => v.name === '[stack]');
   const names = processes.map((p) => p.name);
   const [spawnName, setSpawnName] = useState<string | null>(null);
   const [childName, setChildName] = useState<string | null>(null);
@@ -144,6 +145,20 @@ export function ProcessControls() {
                 Move the break
               </button>
             </form>
+            {stack && (
+              <button
+                type="button"
+                disabled={busy || !alive}
+                title="Write a byte 64 KiB below the [stack] VMA: the fault grows the stack down to that page (expand_downwards), up to RLIMIT_STACK (8 MiB)"
+                onClick={() =>
+                  void controller.run(
+                    `${proc.name} write 0x${(stack.start - 64 * 1024).toString(16)} 0 1 1 1`,
+                  )
+                }
+              >
+                Grow the stack
+              </button>
+            )}
             <button
               type="button"
               disabled={busy || !alive}
