@@ -82,23 +82,6 @@ static void j_vma(const char *key, char *p)
 	j_end();
 }
 
-static long vma_count(char *base, long len)
-{
-	if (read_file("/proc/self/maps") < 0)
-		die("read maps");
-	long n = 0;
-	for (char *p = filebuf; *p;) {
-		unsigned long s = strtoul(p, NULL, 16);
-		if (s >= (unsigned long)base && s < (unsigned long)base + (unsigned long)len)
-			n++;
-		char *nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return n;
-}
-
 static const char *errname(int rc, int err)
 {
 	if (!rc)
@@ -158,13 +141,13 @@ int main(void)
 	char *anon = base + LEN;
 	if (mmap(anon, LEN, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1, 0) != anon)
 		die("mmap anon");
-	j_int("vmas_with_anon_neighbour", vma_count(base, 2 * LEN));
+	j_int("vmas_with_anon_neighbour", vmas_in(getpid(), base, 2 * LEN));
 	errno = 0;
 	rc = mprotect(base, 2 * LEN, PROT_READ);
 	j_str("mprotect_r_errno", errname(rc, errno));
 	rc = mprotect(base, 2 * LEN, PROT_READ | PROT_WRITE);
 	j_str("mprotect_rw_errno", errname(rc, errno));
-	j_int("vmas_after_mprotect", vma_count(base, 2 * LEN));
+	j_int("vmas_after_mprotect", vmas_in(getpid(), base, 2 * LEN));
 	j_maps_line("anon_neighbour_maps_line", anon);
 
 	char *off = (char *)slot_addr(1);

@@ -30,26 +30,6 @@
 #define MADV_KEEPONFORK 19
 #endif
 
-/* VMAs of /proc/<pid>/maps starting inside [base, base + len). */
-static long vma_count(pid_t pid, char *base, long len)
-{
-	char path[64];
-	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
-	if (read_file(path) < 0)
-		die("read %s", path);
-	long n = 0;
-	for (char *p = filebuf; *p;) {
-		unsigned long s = strtoul(p, NULL, 16);
-		if (s >= (unsigned long)base && s < (unsigned long)base + (unsigned long)len)
-			n++;
-		char *nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return n;
-}
-
 static int has_flag(const char *vmflags, const char *f)
 {
 	char pat[8];
@@ -85,7 +65,7 @@ static void j_call(const char *key, int rc, int err, pid_t pid, char *base, long
 {
 	j_obj(key);
 	j_str("errno", errname(rc, err));
-	j_int("vmas_in_region", vma_count(pid, base, len));
+	j_int("vmas_in_region", vmas_in(pid, base, len));
 	j_end();
 }
 
@@ -156,7 +136,7 @@ int main(void)
 	struct puppet c;
 	puppet_fork(&c);
 	j_obj("child_after_fork");
-	j_int("vmas_in_region", vma_count(c.pid, base, LEN));
+	j_int("vmas_in_region", vmas_in(c.pid, base, LEN));
 	j_vma_at("vma_page0", c.pid, base);
 	j_vma_at("vma_page4", c.pid, base + 4 * P);
 	j_vma_at("vma_page8", c.pid, base + 8 * P);

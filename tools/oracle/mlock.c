@@ -50,24 +50,6 @@ static long vmlck_kb(void)
 	return status_field("\nVmLck:");
 }
 
-/* VMAs of /proc/self/maps starting inside [base, base + len). */
-static long vma_count(char *base, long len)
-{
-	if (read_file("/proc/self/maps") < 0)
-		die("read maps");
-	long n = 0;
-	for (char *p = filebuf; *p;) {
-		unsigned long s = strtoul(p, NULL, 16);
-		if (s >= (unsigned long)base && s < (unsigned long)base + (unsigned long)len)
-			n++;
-		char *nl = strchr(p, '\n');
-		if (!nl)
-			break;
-		p = nl + 1;
-	}
-	return n;
-}
-
 struct snap {
 	struct status st;
 	long vmlck, minflt;
@@ -106,7 +88,7 @@ static void j_phase(const char *key, int rc, int err, struct snap a, struct snap
 	j_int("VmRSS_kB_delta", b.st.VmRSS - a.st.VmRSS);
 	j_int("RssAnon_kB_delta", b.st.RssAnon - a.st.RssAnon);
 	j_int("minflt_delta", b.minflt - a.minflt);
-	j_int("vmas_in_region", vma_count(base, len));
+	j_int("vmas_in_region", vmas_in(getpid(), base, len));
 	j_end();
 }
 

@@ -982,6 +982,26 @@ long kpc_count(const uint64_t *e, long n, uint64_t v)
 unsigned long slot_addr(int slot) { return SLOT_BASE + (unsigned long)slot * SLOT_STRIDE; }
 
 /* mmap at a fixed, otherwise empty 512 GiB slot (MAP_FIXED_NOREPLACE). */
+/* VMAs of /proc/<pid>/maps starting inside [base, base + len). */
+long vmas_in(pid_t pid, char *base, long len)
+{
+	char path[64];
+	snprintf(path, sizeof path, "/proc/%d/maps", (int)pid);
+	if (read_file(path) < 0)
+		die("read %s", path);
+	long n = 0;
+	for (char *p = filebuf; *p;) {
+		unsigned long s = strtoul(p, NULL, 16);
+		if (s >= (unsigned long)base && s < (unsigned long)base + (unsigned long)len)
+			n++;
+		char *nl = strchr(p, '\n');
+		if (!nl)
+			break;
+		p = nl + 1;
+	}
+	return n;
+}
+
 char *map_slot(int slot, size_t len, int prot, int flags)
 {
 	void *want = (void *)slot_addr(slot);
