@@ -94,4 +94,23 @@ describe('mlock2(MLOCK_ONFAULT), mlockall and munlockall against the kernel (mlo
     expect(vma(at('mlockall_current').smaps, SLOT[0]!)).toEqual(ref['mlockall_current_slot0_vma']);
     expect(vma(at('mlockall_current').smaps, SLOT[2]!)).toEqual(ref['mlockall_current_slot2_vma']);
   });
+  it('stack growth keeps the stack VMA’s flags: MCL_FUTURE alone leaves it unlocked, MCL_CURRENT locked it (checked on this machine’s kernel: VmLck +0, then +64 kB)', () => {
+    let out = '';
+    const r = runScenario(
+      [
+        'machine ram=1G',
+        'boot',
+        'spawn A',
+        'A mlockall future',
+        'A write 0x7ffffffce000 0 1 1 1',
+        'expect /proc/A/status:VmLck == 0',
+        'A mlockall current future',
+        'expect /proc/A/status:VmLck == 196',
+        'A write 0x7ffffffbe000 0 1 1 1',
+        'expect /proc/A/status:VmLck == 260',
+      ].join('\n'),
+      { out: (t) => (out += t), check: true },
+    );
+    expect(r.exitCode, out.slice(-400)).toBe(0);
+  });
 });

@@ -2,7 +2,7 @@
  * Read-only descriptions of kernel objects for views (tooltips, inspector panels): plain data, safe
  * to post from the worker.
  */
-import { vmaIsInitialHeap } from './mm/brk.ts';
+import { vmaName } from './proc/pid.ts';
 import { directMapModelled } from './mm/direct_map.ts';
 import type { Machine } from './machine.ts';
 import { MIGRATETYPE_NAMES } from './mm/mmzone.ts';
@@ -101,10 +101,7 @@ export function describeProcess(m: Machine, t: Task): ProcessInfo {
         (v.flags & VM.EXEC ? 'x' : '-') +
         (v.flags & VM.MAYSHARE ? 's' : 'p'),
       shared: !!v.shmem,
-      // as /proc/<pid>/maps names it
-      name:
-        v.name ??
-        (v.shmem ? '/dev/zero (deleted)' : (v.file ?? (vmaIsInitialHeap(mm!, v) ? '[heap]' : null))),
+      name: vmaName(mm!, v) ?? null,
     })),
     rssAnonKb: mm ? kb(mm.rss[MM_ANONPAGES]!) : 0,
     rssShmemKb: mm ? kb(mm.rss[MM_SHMEMPAGES]!) : 0,

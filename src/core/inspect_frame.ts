@@ -4,6 +4,8 @@
  * compound folio it belongs to and which free list holds it, its pageblock and zone, and its bytes
  * in emulated RAM. Read-only and plain data (the bytes excepted: the host transfers them).
  */
+import { vmaName } from './proc/pid.ts';
+import type { MmStruct } from './mm/mm_types.ts';
 import type { Machine } from './machine.ts';
 import { describePfn, findFreeBlock, type PageInfo } from './inspect.ts';
 import { PTE } from './arch/pgtable.ts';
@@ -130,17 +132,18 @@ export function rmapOf(
         pid: t.pid,
         comm: t.comm,
         va,
-        vma: v.name ?? (v.shmem ? '/dev/zero (deleted)' : ''),
+        vma: vmaName(t.mm!, v) ?? '',
         via,
         writable: (f & PTE.WRITE) !== 0,
       });
     if (total >= stopAfter) throw STOP;
   };
   // each address space once, under its lowest pid (the threads of a process share theirs)
+  const seen = new Set<MmStruct>();
   const tasks = [...m.tasks.values()]
     .filter((t) => t.mm)
     .sort((a, b) => a.pid - b.pid)
-    .filter((t, i, all) => all.findIndex((o) => o.mm === t.mm) === i);
+    .filter((t) => !seen.has(t.mm!) && seen.add(t.mm!));
   try {
     for (const t of tasks) {
       const mm = t.mm!;

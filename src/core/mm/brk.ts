@@ -10,7 +10,7 @@
  * check (security_vm_enough_memory_mm), as for mmap: a heap may be far larger than RAM.
  */
 import type { Machine } from '../machine.ts';
-import { doMunmap, findVma, pageAlign, vmGetPageProt } from './mmap.ts';
+import { doMunmap, findVma, pageAlign, vmaFind, vmGetPageProt } from './mmap.ts';
 import { VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import { mmPopulate } from './gup.ts';
 
@@ -49,14 +49,14 @@ export function sysBrk(m: Machine, task: Task, brk: number, cpu: number): number
     }
     // Always allow shrinking brk: unmap [newbrk, oldbrk) if a VMA is there.
     if (brk <= mm.brk) {
-      const v = mm.vmas.find((x) => x.end > newbrk && x.start < oldbrk);
+      const v = vmaFind(mm, newbrk, oldbrk);
       if (!v || v.start >= oldbrk) return origbrk; // a non-brk VMA in the way
       mm.brk = brk;
       doMunmap(m, task, newbrk, oldbrk, cpu);
       return brk;
     }
     // Only check the next VMA if it is within the stack_guard_gap of the expansion area.
-    const next = mm.vmas.find((x) => x.end > oldbrk);
+    const next = vmaFind(mm, oldbrk, Infinity);
     if (next && next.start < newbrk + ps + STACK_GUARD_GAP_PAGES * ps && newbrk + ps > vmStartGap(m, next))
       return origbrk;
     doBrkFlags(m, mm, oldbrk, newbrk - oldbrk);

@@ -5,7 +5,8 @@
  * clears the flag the same way and faults nothing.
  *
  * mlock2(MLOCK_ONFAULT) and mlockall(MCL_ONFAULT) add VM_LOCKONFAULT (the populate skips such VMAs);
- * mlockall(MCL_FUTURE) sets mm->def_flags, which do_mmap, do_brk_flags and stack growth add.
+ * mlockall(MCL_FUTURE) sets mm->def_flags, which do_mmap and do_brk_flags add (stack growth
+ * keeps the stack VMA's own flags: locked only if MCL_CURRENT locked it).
  *
  * Simplified: the model has no unevictable LRU and no PG_mlocked, so mlock_vma_pages_range's page
  * walk (mlock_folio / munlock_folio) is not modelled: meminfo's Mlocked and Unevictable and the
@@ -61,7 +62,7 @@ export function sysMunlock(m: Machine, task: Task, start: number, len: number): 
 export interface MlockallFlags {
   /** MCL_CURRENT: lock (and fault in) every mapping now */
   current?: boolean;
-  /** MCL_FUTURE: every later mapping, heap growth and stack growth is locked too */
+  /** MCL_FUTURE: every later mapping and heap growth is locked too (mm->def_flags) */
   future?: boolean;
   /** MCL_ONFAULT: lock pages as they fault in instead of faulting them in */
   onfault?: boolean;

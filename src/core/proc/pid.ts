@@ -177,6 +177,15 @@ function perms(v: Vma): string {
 }
 
 /** show_vma_header_prefix() + the name padded to column 73. */
+/**
+ * The name show_map_vma() prints for a VMA: the shmem object of MAP_SHARED anonymous memory, the
+ * file of a private /dev/zero mapping, [stack] (arch_vma_name's special names), [heap]; else none.
+ */
+export function vmaName(mm: MmStruct, v: Vma): string | undefined {
+  if (v.shmem) return '/dev/zero (deleted)';
+  return v.file ?? v.name ?? (vmaIsInitialHeap(mm, v) ? '[heap]' : undefined);
+}
+
 function mapsLine(mm: MmStruct, v: Vma, pageSize: number): string {
   const dev = v.shmem ? '00:01' : v.file ? DEV_ZERO_DEV : '00:00';
   const ino = v.shmem ? v.shmem.ino : v.file ? DEV_ZERO_INO : 0;
@@ -185,9 +194,7 @@ function mapsLine(mm: MmStruct, v: Vma, pageSize: number): string {
   // munmap split it
   const off = v.shmem || v.file ? v.pgoff * pageSize : 0;
   const head = `${hex(v.start)}-${hex(v.end)} ${perms(v)} ${hex(off)} ${dev} ${ino} `;
-  const name = v.shmem
-    ? '/dev/zero (deleted)'
-    : (v.file ?? v.name ?? (vmaIsInitialHeap(mm, v) ? '[heap]' : undefined));
+  const name = vmaName(mm, v);
   return name ? head.padEnd(73) + name + '\n' : head + '\n';
 }
 
