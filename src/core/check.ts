@@ -7,7 +7,9 @@ import { MIGRATE_PCPTYPES, NR_FREETYPE_IDXS, NR_PCP_LISTS } from './mm/mmzone.ts
 import { NIL, PG } from './phys/page.ts';
 import { pgtableIndex, PTE } from './arch/pgtable.ts';
 import type { MmStruct } from './mm/mm_types.ts';
-import { readEntry, tableBytes } from './mm/pgtable.ts';
+import { readEntry, tableBytes, walkPteRange } from './mm/pgtable.ts';
+import { vmNormalPage } from './mm/memory.ts';
+import { VM } from './mm/mm_types.ts';
 import { compoundHead, isHugeZeroPfn } from './mm/huge_memory.ts';
 import { directMapFlushPending, directMapTranslate } from './mm/direct_map.ts';
 import { mermapCheckTables } from './mm/mermap.ts';
@@ -379,6 +381,9 @@ function checkMappings(m: Machine, errs: string[]): void {
   for (const b of m.lruBatch) for (const pfn of b) batched.set(pfn, (batched.get(pfn) ?? 0) + 1);
   // the lazyfree batches (MADV_FREE) hold a reference each too
   for (const b of m.lazyfreeBatch) for (const pfn of b) batched.set(pfn, (batched.get(pfn) ?? 0) + 1);
+  // and so do the mlock batches (entries are pfn * 4 + their tag)
+  for (const b of m.mlockBatch)
+    for (const e of b) batched.set(Math.floor(e / 4), (batched.get(Math.floor(e / 4)) ?? 0) + 1);
   // _mapcount per page against PTE mappings; _entire_mapcount against PMD mappings
   for (const [pfn, n] of maps) {
     if (m.pages.mapcount[pfn]! + 1 !== n)
@@ -438,11 +443,47 @@ function checkMappings(m: Machine, errs: string[]): void {
     errs.push(
       `nr_anon_pages ${m.vmstat.get('nr_anon_pages')}, but the page tables map ${anonMapped} anon pages`,
     );
+  checkMlock(m, errs);
   // huge_zero_refcount: one per mm that took it, plus the shrinker's
   if (m.cfg.hugeZero === 'dynamic' && m.hugeZeroPfn >= 0 && m.hugeZeroRefcount !== hugeZeroMms + 1)
     errs.push(
       `huge_zero_refcount ${m.hugeZeroRefcount}, but ${hugeZeroMms} mm(s) hold it (+1 for the shrinker)`,
     );
+}
+
+/**
+ * The unevictable LRU: NR_MLOCK (Mlocked) counts exactly the pages of PG_mlocked folios, and a
+ * PG_unevictable folio is on the LRU and mlocked. Once every mlock batch has run, each small
+ * folio a VM_LOCKED VMA maps is mlocked (a PTE-mapped large folio need not be: allow_mlock_munlock).
+ */
+function checkMlock(m: Machine, errs: string[]): void {
+  const p = m.pages;
+  let mlocked = 0;
+  for (let pfn = 0; pfn < p.nrPages; pfn++) {
+    const f = p.flags[pfn]!;
+    if (f & PG.tail) continue;
+    if (f & PG.mlocked) mlocked += f & PG.head ? 1 << p.order[pfn]! : 1;
+    if (f & PG.unevictable && (!(f & PG.lru) || !(f & PG.mlocked)))
+      errs.push(`pfn ${pfn}: PG_unevictable but ${f & PG.lru ? 'not mlocked' : 'not on the LRU'}`);
+  }
+  const nrMlock = m.alloc.zones.reduce((s, z) => s + (z.stat.get('nr_mlock') ?? 0), 0);
+  if (nrMlock !== mlocked) errs.push(`nr_mlock ${nrMlock}, but ${mlocked} pages are PG_mlocked`);
+  if (m.mlockBatch.some((b) => b.length)) return;
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const mms = new Set<MmStruct>();
+  for (const t of m.tasks.values()) if (t.mm) mms.add(t.mm);
+  for (const mm of mms) {
+    for (const v of mm.vmas) {
+      if (!(v.flags & VM.LOCKED)) continue;
+      walkPteRange(m, mm, v.start, v.end, (_t, _i, va, e) => {
+        if (!(arch.flags(e, last) & PTE.PRESENT)) return;
+        const page = vmNormalPage(m, e, last);
+        if (page < 0 || p.flags[page]! & (PG.head | PG.tail) || p.flags[page]! & PG.mlocked) return;
+        errs.push(`page ${page} at 0x${va.toString(16)} in a VM_LOCKED VMA is not mlocked`);
+      });
+    }
+  }
 }
 
 /**

@@ -236,6 +236,14 @@ export const KERNEL_FNS = {
     file: 'mm/mlock.c',
     why: 'Split the VMA at the range’s ends and set or clear VM_LOCKED on the part inside; mm->locked_vm (VmLck) follows.',
   },
+  mlock_vma_pages_range: {
+    file: 'mm/mlock.c',
+    why: 'Walk the pages already mapped in the range and mlock each folio (PG_mlocked, Mlocked) — or munlock it when the VMA is no longer VM_LOCKED.',
+  },
+  mlock_folio_batch: {
+    file: 'mm/mlock.c',
+    why: 'Run this CPU’s mlock batch: mlocked folios move to the unevictable LRU list, where reclaim never scans them; munlocked ones whose last lock went back to the inactive list.',
+  },
   do_madvise: {
     file: 'mm/madvise.c',
     why: 'madvise(): MADV_DONTNEED drops the pages of a range (later reads see zeros), keeping the VMA.',

@@ -91,6 +91,13 @@ export class Machine {
   readonly lruBatch: number[][];
   /** per-CPU lazyfree batches (cpu_fbatches.lru_lazyfree): MADV_FREE'd folios on their way to the file LRU */
   readonly lazyfreeBatch: number[][];
+  /**
+   * per-CPU mlock batches (mm/mlock.c mlock_fbatch): each entry is pfn * 4 + MlockOp, the tag the
+   * kernel keeps in the folio pointer's low bits (LRU_FOLIO, NEW_FOLIO, or 0 for munlock)
+   */
+  readonly mlockBatch: number[][];
+  /** folio->mlock_count of unevictable mlocked folios, by head pfn (it overlays lru in the kernel) */
+  readonly mlockCount = new Map<number, number>();
   /** swap devices, their slots and zeromaps, and the swap cache (mm/swapfile.ts) */
   readonly swap: SwapState = newSwapState();
   /** the kernel direct map's page tables (x86-64: built by init_mem_mapping) */
@@ -147,6 +154,7 @@ export class Machine {
     this.steps = bootSteps(this);
     this.lruBatch = Array.from({ length: this.cfg.cpus }, () => []);
     this.lazyfreeBatch = Array.from({ length: this.cfg.cpus }, () => []);
+    this.mlockBatch = Array.from({ length: this.cfg.cpus }, () => []);
     this.tlb = newTlbState(this.cfg.cpus, this.cfg.pcid ?? true);
     this.cache = this.cfg.arch === 'mips' ? new ViptCache(this.cfg.vce) : undefined;
   }

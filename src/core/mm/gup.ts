@@ -13,6 +13,7 @@ import { GFP, GFP_MASKS } from './gfp.ts';
 import { VM, type Task, type Vma } from './mm_types.ts';
 import { pageAlign, vmaFind } from './mmap.ts';
 import { readEntry, walkTable, WALK_HUGE } from './pgtable.ts';
+import { lruAddDrainCpu } from './rmap.ts';
 
 /** FOLL_* flags (include/linux/mm_types.h) this model distinguishes. */
 export const FOLL = {
@@ -133,7 +134,11 @@ function populateVmaPageRange(
   let gupFlags = 0;
   if ((vma.flags & (VM.WRITE | VM.SHARED)) === VM.WRITE) gupFlags |= FOLL.WRITE;
   if (vmaIsAccessible(vma)) gupFlags |= FOLL.FORCE;
-  return getUserPages(m, task, start, (end - start) / m.pageSize, gupFlags, cpu);
+  const r = getUserPages(m, task, start, (end - start) / m.pageSize, gupFlags, cpu);
+  // lru_add_drain(): the pages just faulted in reach the LRU lists (and, in a VM_LOCKED VMA, the
+  // unevictable list) now rather than when the per-CPU batches fill
+  lruAddDrainCpu(m, cpu);
+  return r;
 }
 
 /**
@@ -221,9 +226,11 @@ export function madvisePopulate(
 ): Errno | undefined {
   const gupFlags = FOLL.MADV_POPULATE | (write ? FOLL.WRITE : 0);
   while (start < end) {
-    const r = m.trace.call('faultin_page_range', () =>
-      getUserPages(m, task, start, (end - start) / m.pageSize, gupFlags, cpu),
-    );
+    const r = m.trace.call('faultin_page_range', () => {
+      const n = getUserPages(m, task, start, (end - start) / m.pageSize, gupFlags, cpu);
+      lruAddDrainCpu(m, cpu); // faultin_page_range() ends with lru_add_drain() too
+      return n;
+    });
     if (typeof r !== 'number') return r;
     start += r * m.pageSize;
   }

@@ -13,7 +13,8 @@ import { GFP, GFP_MASKS } from './gfp.ts';
 import { addMmCounter, FAULT_FLAG, type FaultResult, type VmFault } from './memory.ts';
 import { MM_ANONPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import { pgtableAlloc, pgtableFreeNow, readEntry, tableBytes, writeEntry } from './pgtable.ts';
-import { compoundHead, deferredSplitFolio, folioAddLru, folioPut, lruAddDrainAll } from './rmap.ts';
+import { compoundHead, deferredSplitFolio, folioAddLruVma, folioPut, lruAddDrainAll } from './rmap.ts';
+import { munlockFolio } from './mlock.ts';
 import { flushTlbMmRange } from './tlb.ts';
 
 export { compoundHead };
@@ -199,7 +200,7 @@ function mapAnonFolioPmd(
 ): void {
   const last = m.pgtableArch.levels - 1;
   addNewAnonRmapPmd(m, pfn);
-  folioAddLru(m, pfn, cpu);
+  folioAddLruVma(m, pfn, vma.flags, cpu); // a VM_LOCKED VMA: mlock_new_folio()
   m.pgtableArch.mkLeaf(
     pfn,
     vma.pageProt | PTE.HUGE | PTE.YOUNG | (vma.flags & VM.WRITE ? PTE.WRITE | PTE.DIRTY : 0),
@@ -387,6 +388,7 @@ export function zapHugePmd(
   pmdTable: number,
   idx: number,
   cpu: number,
+  locked = false,
 ): void {
   m.trace.call('zap_huge_pmd', () => {
     const arch = m.pgtableArch;
@@ -410,6 +412,7 @@ export function zapHugePmd(
       // __folio_remove_rmap(RMAP_LEVEL_PMD): partially_mapped when some pages stay PTE-mapped
       if (ptemapped > 0 && ptemapped < hpageNr(m)) deferredSplitFolio(m, pfn);
     }
+    if (locked) munlockFolio(m, pfn, cpu); // munlock_vma_folio(): a THP never waits in the batch
     lruAddDrainAll(m);
     folioPut(m, pfn, cpu);
   });

@@ -4,10 +4,10 @@
  * the VMA's pages. MADV_POPULATE_* go through GUP instead (gup.ts: madvisePopulate), which stops at
  * the first hole.
  */
-import { modPow2, pgtableIndex, PTE, type RawEntry } from '../arch/pgtable.ts';
+import { modPow2, PTE } from '../arch/pgtable.ts';
 import { PG } from '../phys/page.ts';
 import { folioDeactivate, folioIsolateLru } from './mm_inline.ts';
-import { readEntry, walkTable, writeEntry, WALK_HUGE } from './pgtable.ts';
+import { walkPteRange, writeEntry } from './pgtable.ts';
 import { folioMarkLazyfree, lruAddDrainCpu } from './rmap.ts';
 import { clearEntry } from './pgtable.ts';
 import { isSwapPte, pteToSwpEntry } from './swapops.ts';
@@ -20,7 +20,7 @@ import type { Errno } from './errno.ts';
 import type { Advice } from '../shared/madvise_advice.ts';
 import { madvisePopulate } from './gup.ts';
 import { vmNormalPage, zapRange } from './memory.ts';
-import { VM, type MmStruct, type Task } from './mm_types.ts';
+import { VM, type Task } from './mm_types.ts';
 import { mergeAllVmas, pageAlign, splitVma, vmaFind } from './mmap.ts';
 
 export type { Advice } from '../shared/madvise_advice.ts';
@@ -170,39 +170,6 @@ function madviseUpdateVma(m: Machine, task: Task, start: number, end: number, ad
   const v = vmaFind(task.mm!, start, end)!;
   v.flags = (v.flags | set) & ~clear;
   return undefined;
-}
-
-/**
- * The PTE level of walk_page_range() as madvise's pte_range callbacks see it: `fn(table, idx, va,
- * entry)` for every PTE slot of [start, end) whose PTE table exists (none entries included, the
- * callback decides); PMD ranges with no table or a huge PMD are skipped (neither caller handles a
- * huge PMD). `entry` is one reused object, valid during the call.
- */
-function walkPteRange(
-  m: Machine,
-  mm: MmStruct,
-  start: number,
-  end: number,
-  fn: (table: number, idx: number, va: number, e: RawEntry) => void,
-): void {
-  const arch = m.pgtableArch;
-  const last = arch.levels - 1;
-  const ps = m.pageSize;
-  const span = 2 ** arch.levelShift[last - 1]!;
-  const e: RawEntry = { lo: 0, hi: 0 };
-  for (let a = start; a < end;) {
-    const table = walkTable(m, mm, a);
-    const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
-    if (table < 0 || table === WALK_HUGE) {
-      a = tableEnd;
-      continue;
-    }
-    for (; a < tableEnd; a += ps) {
-      const idx = pgtableIndex(arch, a, last);
-      readEntry(m, table, idx, e, last);
-      fn(table, idx, a, e);
-    }
-  }
 }
 
 /**

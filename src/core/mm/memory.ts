@@ -32,6 +32,7 @@ import {
   compoundHead,
   folioAddFileRmap,
   folioAddLru,
+  folioAddLruVma,
   folioAddNewAnonRmap,
   folioDupAnonRmap,
   folioGet,
@@ -39,6 +40,8 @@ import {
   folioRemoveRmap,
   lruAddDrainCpu,
 } from './rmap.ts';
+import { mlockVmaFolio, munlockFolio, munlockVmaFolio } from './mlock.ts';
+import { vmaFind } from './mmap.ts';
 import { shmemGetFolio } from './shmem.ts';
 import { vmstatItem } from './vmstat.ts';
 import { walkCacheTable } from './walk_cache.ts';
@@ -296,7 +299,7 @@ function doAnonymousPage(m: Machine, vmf: VmFault): FaultResult {
   folioAddNewAnonRmap(m, pfn);
   m.trace.leave();
   addMmCounter(m, vmf.task, vmf.task.mm!, MM_ANONPAGES, 1);
-  folioAddLru(m, pfn, vmf.cpu);
+  folioAddLruVma(m, pfn, vma.flags, vmf.cpu);
   arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | (vma.flags & VM.WRITE ? PTE.WRITE | PTE.DIRTY : 0), last, N);
   writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
   return 'ok';
@@ -421,7 +424,7 @@ function wpPageCopy(m: Machine, vmf: VmFault, oldPage: number): FaultResult {
   m.trace.enter('folio_add_new_anon_rmap');
   folioAddNewAnonRmap(m, pfn);
   m.trace.leave();
-  folioAddLru(m, pfn, vmf.cpu);
+  folioAddLruVma(m, pfn, vma.flags, vmf.cpu);
   // ptep_clear_flush() then the new writable, dirty PTE
   arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
   writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
@@ -430,6 +433,7 @@ function wpPageCopy(m: Machine, vmf: VmFault, oldPage: number): FaultResult {
   flushTlbMmRange(m, task.mm!, vmf.address, vmf.address + 1);
   if (oldPage >= 0) {
     folioRemoveRmap(m, oldPage);
+    munlockVmaFolio(m, vma.flags, compoundHead(m, oldPage), vmf.cpu); // __folio_remove_rmap's end
     folioPut(m, oldPage, vmf.cpu);
   }
   return 'ok';
@@ -545,6 +549,10 @@ export function zapRange(
     // pushing 64 Ki numbers onto a JS array was two thirds of an exit's zap time.
     let toPut = new Int32Array(512);
     let nPut = 0;
+    // munlock_vma_folio() at the end of __folio_remove_rmap(): pages unmapped from a VM_LOCKED VMA
+    // (munmap, exit) are munlocked, once per folio run of PTEs (folio_remove_rmap_ptes' batch)
+    const locked = ((vmaFind(mm, start, start + 1)?.flags ?? 0) & VM.LOCKED) !== 0;
+    let lastMunlocked = -1;
     for (let a = start; a < end;) {
       const table = walkTable(m, mm, a);
       const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
@@ -554,7 +562,7 @@ export function zapRange(
         const pmdIdx = pgtableIndex(arch, a, last - 1);
         const haddr = Math.floor(a / span) * span;
         if (a === haddr && tableEnd === haddr + span) {
-          zapHugePmd(m, task, mm, pmdTable, pmdIdx, cpu);
+          zapHugePmd(m, task, mm, pmdTable, pmdIdx, cpu, locked);
           a = tableEnd;
         } else
           splitHugePmd(
@@ -605,6 +613,11 @@ export function zapRange(
         else if (anon) nAnon++;
         else nShmem++;
         folioRemoveRmap(m, page);
+        if (locked) {
+          const head = compoundHead(m, page);
+          if (head !== lastMunlocked) munlockFolio(m, head, cpu);
+          lastMunlocked = head;
+        }
         if (nPut === toPut.length) {
           const grown = new Int32Array(nPut * 2);
           grown.set(toPut);
@@ -626,10 +639,10 @@ export function zapRange(
     // tlb_flush_mmu_tlbonly(): the TLB flush comes before the pages are freed.
     flushTlbMmRange(m, mm, start, end);
     if (nPut) {
-      // tlb_finish_mmu → free_pages_and_swap_cache(): lru_add_drain() first, then the references.
-      // lru_add_drain() is this CPU's batch only: a folio another CPU's batch holds lives on,
-      // unmapped, until that batch drains (as in the kernel).
-      lruAddDrainCpu(m, cpu);
+      // tlb_finish_mmu → free_pages_and_swap_cache(): the references go, with no lru_add_drain()
+      // first (6.18 dropped it; on this machine class a munmap or exit leaves the per-CPU LRU and
+      // mlock batches as they were, tools/oracle/unevictable.c). A folio a batch still holds lives
+      // on, unmapped, until that batch drains; so does a munlock waiting in the mlock batch.
       const swapCache = m.swap.folioSwap.size !== 0;
       for (let i = 0; i < nPut; i++) {
         const pfn = toPut[i]!;
@@ -894,6 +907,9 @@ function doSwapPage(m: Machine, vmf: VmFault): FaultResult {
     p.mapcount[folio]!++;
     p.flags[folio] = p.flags[folio]! & ~PG.anonExclusive;
   }
+  // __folio_add_anon_rmap() ends with mlock_vma_folio() for a small folio: swapped back into a
+  // VM_LOCKED VMA (say, by mlock's own populate), the folio is mlocked
+  mlockVmaFolio(m, vma.flags, folio, vmf.cpu);
   if (!vma.anonVma) vma.anonVma = m.nextAnonVma++;
   addMmCounter(m, task, mm, MM_ANONPAGES, 1);
   addMmCounter(m, task, mm, MM_SWAPENTS, -1);

@@ -9,7 +9,7 @@ import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
 
 /** enum lru_list names, as the node counters spell them. */
-export type LruList = 'inactive_anon' | 'active_anon' | 'inactive_file' | 'active_file';
+export type LruList = 'inactive_anon' | 'active_anon' | 'inactive_file' | 'active_file' | 'unevictable';
 
 /** folio_nr_pages() */
 export function folioNrPages(m: Machine, head: number): number {
@@ -17,11 +17,13 @@ export function folioNrPages(m: Machine, head: number): number {
 }
 
 /**
- * folio_lru_list(): which list the folio belongs on. Only swap-backed folios and lazyfree ones
- * (anon with PG_swapbacked cleared by MADV_FREE, counted as file) exist here.
+ * folio_lru_list(): which list the folio belongs on: LRU_UNEVICTABLE when PG_unevictable (an
+ * mlocked folio), else by PG_active and the anon/file type. Only swap-backed folios and lazyfree
+ * ones (anon with PG_swapbacked cleared by MADV_FREE, counted as file) exist here.
  */
 export function folioLruList(m: Machine, head: number): LruList {
   const f = m.pages.flags[head]!;
+  if (f & PG.unevictable) return 'unevictable';
   const file = !(f & PG.swapbacked);
   return f & PG.active ? (file ? 'active_file' : 'active_anon') : file ? 'inactive_file' : 'inactive_anon';
 }
@@ -39,7 +41,7 @@ export function lruvecAddFolio(m: Machine, head: number): void {
   updateLruSize(m, head, folioLruList(m, head), folioNrPages(m, head));
 }
 
-/** lruvec_del_folio() + __folio_clear_lru_flags(): off its list. */
+/** lruvec_del_folio() + folio_clear_lru(): off its list (PG_unevictable stays: the caller decides). */
 export function lruvecDelFolio(m: Machine, head: number): void {
   updateLruSize(m, head, folioLruList(m, head), -folioNrPages(m, head));
   m.pages.flags[head] = m.pages.flags[head]! & ~PG.lru;
@@ -75,10 +77,10 @@ export function folioDeactivate(m: Machine, head: number): void {
   m.vmstat.add('pgdeactivate', folioNrPages(m, head));
 }
 
-/** folio_activate() → lru_activate(): an inactive LRU folio moves to the active list. */
+/** folio_activate() → lru_activate(): an inactive, evictable LRU folio moves to the active list. */
 export function folioActivate(m: Machine, head: number): void {
   const f = m.pages.flags[head]!;
-  if (!(f & PG.lru) || f & PG.active) return;
+  if (!(f & PG.lru) || f & (PG.active | PG.unevictable)) return;
   lruvecDelFolio(m, head);
   m.pages.flags[head] = m.pages.flags[head]! | PG.active;
   lruvecAddFolio(m, head);

@@ -194,3 +194,43 @@ export function walkSteps(m: Machine, mm: MmStruct, va: number): WalkStep[] {
   }
   return out;
 }
+
+/**
+ * The PTE level of walk_page_range() as the pte_range callbacks of madvise and mlock see it:
+ * `fn(table, idx, va, entry)` for every PTE slot of [start, end) whose PTE table exists (none
+ * entries included, the callback decides); PMD ranges with no table are skipped, and a huge PMD
+ * goes to `onHuge(pmdEntry, va)` once (pmd_trans_huge_lock's branch) or is skipped without it.
+ * `entry` is one reused object, valid during the call.
+ */
+export function walkPteRange(
+  m: Machine,
+  mm: MmStruct,
+  start: number,
+  end: number,
+  fn: (table: number, idx: number, va: number, e: RawEntry) => void,
+  onHuge?: (pmdEntry: RawEntry, va: number) => void,
+): void {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const ps = m.pageSize;
+  const span = 2 ** arch.levelShift[last - 1]!;
+  const e: RawEntry = { lo: 0, hi: 0 };
+  for (let a = start; a < end;) {
+    const table = walkTable(m, mm, a);
+    const tableEnd = Math.min(end, (Math.floor(a / span) + 1) * span);
+    if (table === WALK_HUGE && onHuge) {
+      const pmdTable = walkTable(m, mm, a, last - 1);
+      readEntry(m, pmdTable, pgtableIndex(arch, a, last - 1), e, last - 1);
+      onHuge(e, Math.floor(a / span) * span);
+    }
+    if (table < 0 || table === WALK_HUGE) {
+      a = tableEnd;
+      continue;
+    }
+    for (; a < tableEnd; a += ps) {
+      const idx = pgtableIndex(arch, a, last);
+      readEntry(m, table, idx, e, last);
+      fn(table, idx, a, e);
+    }
+  }
+}

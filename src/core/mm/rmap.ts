@@ -5,7 +5,9 @@
  */
 import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
-import { lruLazyfree, lruvecAddFolio, lruvecDelFolio } from './mm_inline.ts';
+import { folioNrPages, lruLazyfree, lruvecAddFolio, lruvecDelFolio } from './mm_inline.ts';
+import { mlockDrainLocal, mlockNewFolio } from './mlock.ts';
+import { VM } from './mm_types.ts';
 
 /** PAGEVEC_SIZE: folios wait in a per-CPU batch before they reach the LRU lists. */
 export const LRU_BATCH_SIZE = 31;
@@ -88,9 +90,18 @@ export function folioPut(m: Machine, page: number, cpu: number): void {
   const r = --p.refcount[pfn]!;
   if (r > 0) return;
   if (r < 0) throw new Error(`folio_put: pfn ${pfn} refcount went negative`);
-  // page_cache_release(): off its LRU list (the lruvec counts folio_nr_pages() pages)
+  // page_cache_release(): off its LRU list (the lruvec counts folio_nr_pages() pages), the LRU
+  // flags cleared (__folio_clear_lru_flags); a folio freed still mlocked loses PG_mlocked there
+  // (unevictable_pgs_cleared)
   if (p.flags[pfn]! & PG.lru) lruvecDelFolio(m, pfn);
-  p.flags[pfn] = p.flags[pfn]! & ~(PG.active | PG.referenced);
+  if (p.flags[pfn]! & PG.mlocked) {
+    const nr = folioNrPages(m, pfn);
+    const z = m.alloc.zoneOf(pfn);
+    z.stat.set('nr_mlock', (z.stat.get('nr_mlock') ?? 0) - nr);
+    m.vmstat.add('unevictable_pgs_cleared', nr);
+  }
+  p.flags[pfn] = p.flags[pfn]! & ~(PG.active | PG.referenced | PG.unevictable | PG.mlocked);
+  m.mlockCount.delete(pfn);
   m.deferredSplit.delete(pfn);
   m.entireMapcount.delete(pfn);
   m.alloc.freePages(pfn, p.flags[pfn]! & PG.head ? p.order[pfn]! : 0, cpu);
@@ -111,6 +122,15 @@ export function folioAddLru(m: Machine, pfn: number, cpu: number): void {
 }
 
 /**
+ * folio_add_lru_vma(): a new folio faulted into a VM_LOCKED VMA is mlocked (mlock_new_folio: the
+ * mlock batch, then the unevictable list); any other joins the LRU add batch.
+ */
+export function folioAddLruVma(m: Machine, pfn: number, vmaFlags: number, cpu: number): void {
+  if (vmaFlags & VM.LOCKED) mlockNewFolio(m, pfn, cpu);
+  else folioAddLru(m, pfn, cpu);
+}
+
+/**
  * folio_mark_lazyfree() (mm/swap.c): a clean anonymous folio MADV_FREE may discard goes to this
  * CPU's lru_lazyfree batch, with a reference; when the batch is full (PAGEVEC_SIZE, 31) or a
  * large folio joins, folio_batch_move_lru() runs lru_lazyfree() on each: off its anon list, on the
@@ -119,7 +139,14 @@ export function folioAddLru(m: Machine, pfn: number, cpu: number): void {
  */
 export function folioMarkLazyfree(m: Machine, pfn: number, cpu: number): void {
   const f = m.pages.flags[pfn]!;
-  if (!(f & PG.anon) || !(f & PG.swapbacked) || !(f & PG.lru) || m.swap.folioSwap.has(pfn)) return;
+  if (
+    !(f & PG.anon) ||
+    !(f & PG.swapbacked) ||
+    !(f & PG.lru) ||
+    f & PG.unevictable ||
+    m.swap.folioSwap.has(pfn)
+  )
+    return;
   folioGet(m, pfn);
   const batch = m.lazyfreeBatch[cpu]!;
   batch.push(pfn);
@@ -142,8 +169,9 @@ function lazyfreeBatchMove(m: Machine, cpu: number): void {
 }
 
 /**
- * lru_add_drain() for one CPU (lru_add_drain_cpu): move its batches to the LRU lists and drop the
- * batch references: the lru_add batch, then the lru_lazyfree one.
+ * lru_add_drain() for one CPU (lru_add_drain_cpu, then mlock_drain_local): move its batches to the
+ * LRU lists and drop the batch references: the lru_add batch, the lru_lazyfree one, then the
+ * mlock batch.
  */
 export function lruAddDrainCpu(m: Machine, cpu: number): void {
   const batch = m.lruBatch[cpu]!;
@@ -160,6 +188,8 @@ export function lruAddDrainCpu(m: Machine, cpu: number): void {
   }
   // lru_add_drain_cpu() moves lru_lazyfree last (mm/swap.c)
   lazyfreeBatchMove(m, cpu);
+  // lru_add_drain() and lru_add_drain_all()'s per-CPU work end with mlock_drain_local()
+  mlockDrainLocal(m, cpu);
 }
 
 /** lru_add_drain_all() */

@@ -41,6 +41,10 @@ export const PG = {
    * pcp->lists[]); the emulator keeps one so the invariant checker and the frame grid can tell.
    */
   pcp: 1 << 17,
+  /** PG_mlocked: a VM_LOCKED mapping holds this folio in memory (NR_MLOCK counts it: Mlocked). */
+  mlocked: 1 << 18,
+  /** PG_unevictable: on the unevictable LRU list (mlocked), hidden from reclaim's scans. */
+  unevictable: 1 << 19,
 } as const;
 
 export type PageFlagName = keyof typeof PG;

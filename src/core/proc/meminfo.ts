@@ -63,6 +63,8 @@ export function meminfo(m: Machine): string {
     'Inactive(anon)': pk(vmstatValue(m, 'nr_inactive_anon')),
     'Active(file)': pk(vmstatValue(m, 'nr_active_file')),
     'Inactive(file)': pk(vmstatValue(m, 'nr_inactive_file')),
+    Unevictable: pk(vmstatValue(m, 'nr_unevictable')),
+    Mlocked: pk(vmstatValue(m, 'nr_mlock')),
     SwapTotal: pk(m.swap.totalSwapPages),
     SwapFree: pk(m.swap.nrSwapPages),
     AnonPages: pk(vmstatValue(m, 'nr_anon_pages')),

@@ -142,6 +142,8 @@ export function kpageflags(m: Machine, pfn: number): bigint {
   if (k & PG.active) set(KPF.ACTIVE);
   if (k & PG.swapbacked) set(KPF.SWAPBACKED);
   if (k & PG.reserved) set(KPF.RESERVED);
+  if (k & PG.unevictable) set(KPF.UNEVICTABLE);
+  if (k & PG.mlocked) set(KPF.MLOCKED);
   // PG_anon_exclusive shares its bit with PG_mappedtodisk, so exclusive anon pages show MAPPEDTODISK.
   if (k & (PG.anonExclusive | PG.mappedtodisk)) set(KPF.MAPPEDTODISK);
   return u;

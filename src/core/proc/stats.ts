@@ -19,8 +19,8 @@ export function vmstatValue(m: Machine, name: string): number {
     case 'nr_swapcached':
       return m.swap.cache.size;
     default: {
-      // the zone counters /proc/vmstat sums over zones (nr_zone_inactive_anon, ...)
-      if (name.startsWith('nr_zone_')) {
+      // the zone counters /proc/vmstat sums over zones (nr_zone_inactive_anon, ..., nr_mlock)
+      if (name.startsWith('nr_zone_') || name === 'nr_mlock') {
         let sum = 0;
         let kept = false;
         for (const z of m.alloc.zones) {

@@ -1186,7 +1186,7 @@ export class Session {
           // mlock populates: a writable private range is written page by page (at most)
           this.hostMemory(s, a[3]!, pages, tablePages(pages));
           err = sysMlock(m, t, start, len, cpu, onfault);
-        } else err = sysMunlock(m, t, start, len);
+        } else err = sysMunlock(m, t, start, len, cpu);
         if (err) this.out(`${p.name}: ${op.text}: ${err}\n`);
         return;
       }
@@ -1204,7 +1204,7 @@ export class Session {
       }
       case 'munlockall': {
         this.checkOp(s, p, 'munlockall');
-        sysMunlockall(m, t);
+        sysMunlockall(m, t, cpu);
         return;
       }
       case 'munmap': {
