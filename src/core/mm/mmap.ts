@@ -60,11 +60,15 @@ function pmdSize(m: Machine): number {
 /**
  * get_unmapped_area(): the highest gap below mmap_base that fits (vm_unmapped_area, top-down).
  * Anonymous mappings whose length is a multiple of PMD_SIZE are placed PMD-aligned
- * (__thp_get_unmapped_area: ask for len + PMD_SIZE, then align up). Returns -1 if nothing fits.
+ * (__thp_get_unmapped_area: ask for len + PMD_SIZE, then align up). A private /dev/zero mapping
+ * (`devZero`) goes through get_unmapped_area_zero → thp_get_unmapped_area, which aligns any
+ * length of at least PMD_SIZE (on this machine class: 2 MiB + 4 KiB and 3 MiB mappings of
+ * /dev/zero came back 2 MiB-aligned, anonymous ones of those lengths did not). Returns -1 if
+ * nothing fits.
  */
-export function getUnmappedArea(m: Machine, mm: MmStruct, len: number): number {
+export function getUnmappedArea(m: Machine, mm: MmStruct, len: number, devZero = false): number {
   const pmd = pmdSize(m);
-  const thp = pmd > 0 && len % pmd === 0;
+  const thp = pmd > 0 && (devZero ? len >= pmd : len % pmd === 0);
   const want = thp ? len + pmd : len;
   let high = mm.mmapBase;
   const low = 0x10000; // mmap_min_addr
@@ -198,7 +202,10 @@ export function doMmap(
       if (mm.vmas.some((v) => v.start < fixed + len && v.end > fixed))
         return { addr: -1, error: 'EEXIST: the range is already mapped (MAP_FIXED_NOREPLACE)' };
       addr = fixed;
-    } else addr = m.trace.call('get_unmapped_area', () => getUnmappedArea(m, mm, len));
+    } else
+      addr = m.trace.call('get_unmapped_area', () =>
+        getUnmappedArea(m, mm, len, !shared && devZero !== undefined),
+      );
     if (addr < 0) return { addr: -1, error: 'ENOMEM: no room in the address space' };
     let flags = protToVmFlags(prot) | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC;
     if (shared) flags |= VM.SHARED | VM.MAYSHARE;
