@@ -255,4 +255,25 @@ describe('mremap details the record does not cover', () => {
       /not modelled/,
     );
   });
+
+  it('an address stands for the region: where a region starts it is that region, elsewhere as= names the result', () => {
+    const r = session(
+      'spawn A\nA mmap r1 64K rw at=0x100000000000\nA write r1 0 64K 4K 3\n' +
+        'A mremap 0x100000000000 0 64K 64K maymove fixed=0x108000000000\n' +
+        'A mmap r2 64K rw at=0x110000000000\nA write r2 0 64K 4K 5\n' +
+        'A mremap 0x110000000000 16K 16K 16K maymove fixed=0x118000000000 as=piece\n' +
+        'A checksum piece 0 16K\nA mremap 0x110000000000 32K 16K 16K maymove fixed=0x120000000000\n' +
+        'A mremap 0x130000000000 0 4K 4K maymove',
+    );
+    const proc = r.s.procs.get('A')!;
+    // the whole region moved by its address keeps its name
+    expect(proc.regions.get('r1')).toEqual({ start: 0x108000000000, len: 64 * 1024 });
+    // a part moved from an address inside a region: as= names it, its data came along
+    expect(proc.regions.get('piece')).toEqual({ start: 0x118000000000, len: 16 * 1024 });
+    expect(r.out).toMatch(/checksum 0x[0-9a-f]+ 16384: 16384 bytes, sum 0x14, nonzero 4,/);
+    // without as=, the move is reported with the new address
+    expect(r.out).toContain('# A: mremap moved the pages to 0x120000000000');
+    // nothing mapped there: the kernel's EFAULT
+    expect(r.out).toContain('A: mremap: EFAULT');
+  });
 });

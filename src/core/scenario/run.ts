@@ -1224,36 +1224,53 @@ export class Session {
       }
       case 'mremap': {
         const { v, t: tk } = this.checkOp(s, p, 'mremap');
-        const r = p.regions.get(v.region);
-        if (!r) throw new ScenarioError(s.line, a[1]!.col, `${p.name} has no region named '${v.region}'`);
-        const { offset: off, old_length: oldLen, new_length: newLen, as } = v;
+        const { offset, old_length: oldLen, new_length: newLen, as } = v;
+        // A region name, or an address as the system call takes it. An address where a named
+        // region starts is that region (its name follows the pages); any other address just
+        // names the range the call works on.
+        let name = a[1]!.text;
+        let r = p.regions.get(name);
+        let off = offset;
+        if (!r) {
+          const addr = parseNumber(name);
+          if (addr === undefined)
+            throw new ScenarioError(
+              s.line,
+              a[1]!.col,
+              `${p.name} has no region named '${name}' (an address works too: 0x7ffff7fe0000)`,
+            );
+          const named = [...p.regions].find(([, x]) => x.start === addr + offset);
+          if (named) [name, r, off] = [named[0], named[1], 0];
+          else [name, r, off] = ['', { start: addr + offset, len: 0 }, 0];
+        }
+        const at = r.start + off;
         const flags = {
           maymove: v.maymove ?? false,
           fixed: v.fixed !== undefined,
           dontunmap: v.dontunmap ?? false,
         };
         const newAddr = v.fixed ?? 0;
-        if (as !== undefined && as !== v.region && p.regions.has(as))
+        if (as !== undefined && as !== name && p.regions.has(as))
           throw new ScenarioError(s.line, tk.as!.col, `${p.name} already has a region named '${as}'`);
-        if (
-          oldLen === 0 &&
-          t.mm?.vmas.some((v) => v.shmem && v.start <= r.start + off && r.start + off < v.end)
-        )
+        if (oldLen === 0 && t.mm?.vmas.some((v) => v.shmem && v.start <= at && at < v.end))
           throw new ScenarioError(
             s.line,
             a[3]!.col,
             'mremap: an old length of 0 (a second mapping of shared memory) is not modelled',
           );
         this.budget(s, a[3]!, 'accesses', Math.ceil(Math.min(oldLen, newLen) / ps));
-        const res = sysMremap(m, t, r.start + off, oldLen, newLen, flags, newAddr, cpu);
+        const res = sysMremap(m, t, at, oldLen, newLen, flags, newAddr, cpu);
         if ('errno' in res) {
           this.out(`${p.name}: mremap: ${res.errno}\n`);
           return;
         }
-        const name = a[1]!.text;
         const len = Math.ceil(newLen / ps) * ps;
-        const at = r.start + off;
-        if (off === 0 && Math.ceil(oldLen / ps) * ps >= r.len) {
+        if (!name) {
+          // an address no region starts at: only as= names the result
+          if (as !== undefined) p.regions.set(as, { start: res.addr, len });
+          else if (res.addr !== at)
+            this.out(`# ${p.name}: mremap moved the pages to 0x${res.addr.toString(16)}\n`);
+        } else if (off === 0 && Math.ceil(oldLen / ps) * ps >= r.len) {
           // the whole region: its name (or as=) follows it
           p.regions.set(as ?? name, { start: res.addr, len });
         } else if (res.addr === at) {
