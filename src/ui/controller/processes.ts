@@ -135,7 +135,9 @@ export abstract class ProcessController extends TimelineController {
   walk(va: number): Promise<Pick<WalkReply, 'levels' | 'huge' | 'swap'>> {
     const name = this.store.getState().currentProc;
     if (!name) return Promise.resolve({ levels: [], huge: null, swap: null });
-    return this.track(this.client.walk(name, va).then((r) => ({ levels: r.levels, huge: r.huge, swap: r.swap })));
+    return this.track(
+      this.client.walk(name, va).then((r) => ({ levels: r.levels, huge: r.huge, swap: r.swap })),
+    );
   }
 
   /** Fetch the current region's page states and pfns and hand them to the process grid. */
