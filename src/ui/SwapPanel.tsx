@@ -31,7 +31,9 @@ import {
   paintCells,
   slotClassAt,
   slotLayout,
+  slotsByClass,
   zeromapAt,
+  zeromapCount,
   type SlotLayout,
 } from './swap_slots_draw.ts';
 import { useFetched } from './use_fetched.ts';
@@ -40,8 +42,8 @@ import './swap.css';
 
 const SWAPON_SIZES = ['16M', '64M', '256M', '1G', '4G', '16G'];
 /** The slot grid's box (CSS pixels); the zeromap grid beside it has the same. */
-const GRID_WIDTH = 288;
-const GRID_MAX_HEIGHT = 192;
+const GRID_WIDTH = 240;
+const GRID_MAX_HEIGHT = 200;
 
 export function SwapPanel() {
   const controller = useController();
@@ -65,21 +67,26 @@ export function SwapPanel() {
       ) : !info ? (
         <p className="muted">reading…</p>
       ) : (
-        <>
-          <SwapCounters info={info} />
-          {info.devices.length === 0 && (
-            <p className="muted" data-testid="swap-none">
-              No swap area: MADV_PAGEOUT finds no slot and puts every page back on the active list.
-              {info.supported ? ' Add one:' : ' Swap entries are modelled on x86-64 and arm64 only.'}
-            </p>
-          )}
-          {info.supported && <SwaponForm first={info.devices.length === 0} />}
-          {info.devices.map((d) => (
-            <SwapDevice key={d.type} device={d} version={version} />
-          ))}
-          {info.devices.length > 0 && <SwapCache info={info} />}
-          <ZoneGauges zones={info.zones} kswapd={info.kswapd} />
-        </>
+        <div className="swap-body">
+          <div className="swap-main">
+            {info.devices.length === 0 && (
+              <p className="muted" data-testid="swap-none">
+                No swap area: MADV_PAGEOUT finds no slot and puts every page back on the active list.
+                {info.supported ? ' Add one:' : ' Swap entries are modelled on x86-64 and arm64 only.'}
+              </p>
+            )}
+            {info.supported && info.devices.length === 0 && <SwaponForm first />}
+            {info.devices.map((d) => (
+              <SwapDevice key={d.type} device={d} version={version} />
+            ))}
+            {info.supported && info.devices.length > 0 && <SwaponForm first={false} />}
+          </div>
+          <div className="swap-side">
+            <SwapCounters info={info} />
+            {info.devices.length > 0 && <SwapCache info={info} />}
+            <ZoneGauges zones={info.zones} kswapd={info.kswapd} />
+          </div>
+        </div>
       )}
     </section>
   );
@@ -202,8 +209,8 @@ function SwapDevice({ device: d, version }: { device: SwapDeviceInfo; version: n
           onHover={setHover}
           onChoose={setChosen}
         />
-        <SlotLegend device={d} />
       </div>
+      <SlotLegend device={d} />
       <p className="swap-slot-line" aria-live="polite" data-testid="swap-slot-line">
         {shownSlot === null
           ? lay.perCell > 1
@@ -218,10 +225,13 @@ function SwapDevice({ device: d, version }: { device: SwapDeviceInfo; version: n
 }
 
 function slotSummary(d: SwapDeviceInfo, off: number, lay: SlotLayout): string {
-  const cls = slotClassAt(d, off);
-  const span =
-    lay.perCell > 1 ? `slots ${count(off)}–${count(Math.min(d.max, off + lay.perCell) - 1)} from ` : '';
-  return `${span}slot ${count(off)} (${hex(off)}): ${SLOT_CLASS_NAMES[cls]} · zeromap ${zeromapAt(d, off) ? 1 : 0}`;
+  if (lay.perCell === 1)
+    return `slot ${count(off)} (${hex(off)}): ${SLOT_CLASS_NAMES[slotClassAt(d, off)]} · zeromap ${zeromapAt(d, off) ? 1 : 0}`;
+  // a cell of several slots: how many of each class, and how many zeromap bits
+  const end = Math.min(d.max, off + lay.perCell);
+  const per = slotsByClass(d, off, end);
+  const parts = [...per.entries()].map(([c, n]) => `${count(n)} ${SLOT_CLASS_NAMES[c]}`);
+  return `slots ${count(off)}–${count(end - 1)}: ${parts.join(', ')} · zeromap bits ${count(zeromapCount(d, off, end))}`;
 }
 
 /** One of the two canvases (slots or zeromap) on the shared layout, with a hover/selection ring. */

@@ -22,10 +22,10 @@ const LRU_ROWS: [keyof ZonePressure['lru'], string][] = [
 
 /** Where free pages stand: what the allocator and kswapd do at that level. */
 export function pressureLevel(z: ZonePressure): { level: string; why: string } {
-  if (z.free < z.min) return { level: 'below min', why: 'allocations reclaim directly (direct reclaim)' };
+  if (z.free < z.min) return { level: 'below min', why: 'allocations must reclaim directly' };
   if (z.free < z.low) return { level: 'below low', why: 'an allocation wakes kswapd' };
-  if (z.free < z.high) return { level: 'below high', why: 'a running kswapd goes on reclaiming' };
-  return { level: 'above high', why: 'kswapd sleeps' };
+  if (z.free < z.high) return { level: 'below high', why: 'kswapd, once woken, keeps reclaiming' };
+  return { level: 'above high', why: 'kswapd goes back to sleep' };
 }
 
 export const ZoneGauges = memo(function ZoneGauges({
@@ -40,7 +40,13 @@ export const ZoneGauges = memo(function ZoneGauges({
       <h3 className="sub-title">
         Memory pressure{' '}
         <span className="muted">
-          kswapd: <span data-testid="kswapd-state">{kswapd ?? '—'}</span>
+          kswapd:{' '}
+          <span
+            data-testid="kswapd-state"
+            title={kswapd ? undefined : 'kswapd is not modelled yet: reclaim runs only through MADV_PAGEOUT'}
+          >
+            {kswapd ?? '—'}
+          </span>
         </span>
       </h3>
       {zones.map((z) => {
@@ -77,11 +83,21 @@ export const ZoneGauges = memo(function ZoneGauges({
                   className={`zone-mark zone-mark-${name}`}
                   style={{ left: pct(v) }}
                   title={`${name}: ${v} pages`}
-                >
-                  <span>
-                    {name} {count(v)}
-                  </span>
-                </div>
+                />
+              ))}
+            </div>
+            <div className="zone-wmarks muted">
+              watermarks (the bar spans {SCALE}× high):{' '}
+              {(
+                [
+                  ['min', z.min],
+                  ['low', z.low],
+                  ['high', z.high],
+                ] as const
+              ).map(([name, v]) => (
+                <span key={name} className={`zone-wmark zone-wmark-${name}`}>
+                  {name} {count(v)}
+                </span>
               ))}
             </div>
             <table className="zone-lru" aria-label={`${z.name} LRU lists (pages)`}>

@@ -166,3 +166,33 @@ export function zeromapAt(d: SwapDeviceInfo, off: number): boolean {
   }
   return false;
 }
+
+/** How many slots of each class lie in [from, to) (classes in slot order). */
+export function slotsByClass(d: SwapDeviceInfo, from: number, to: number): Map<number, number> {
+  const out = new Map<number, number>();
+  let lo = 0;
+  let hi = d.runStarts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (d.runStarts[mid]! <= from) lo = mid;
+    else hi = mid - 1;
+  }
+  for (let i = lo; i < d.runStarts.length && d.runStarts[i]! < to; i++) {
+    const s = Math.max(from, d.runStarts[i]!);
+    const e = Math.min(to, i + 1 < d.runStarts.length ? d.runStarts[i + 1]! : d.max);
+    const c = d.runClasses[i]!;
+    out.set(c, (out.get(c) ?? 0) + e - s);
+  }
+  return out;
+}
+
+/** How many zeromap bits are set in [from, to). */
+export function zeromapCount(d: SwapDeviceInfo, from: number, to: number): number {
+  let n = 0;
+  for (let i = 0; i < d.zeroRuns.length; i += 2) {
+    const s = Math.max(from, d.zeroRuns[i]!);
+    const e = Math.min(to, d.zeroRuns[i + 1]!);
+    if (e > s) n += e - s;
+  }
+  return n;
+}
