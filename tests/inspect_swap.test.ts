@@ -8,8 +8,10 @@ import {
   describeSwap,
   describeSwapPte,
   describeSwapSlot,
+  slotClass,
   type SwapDeviceInfo,
 } from '../src/core/inspect_swap.ts';
+import { SWAP_HAS_CACHE, zeromapSet, zeromapTest } from '../src/core/mm/swapfile.ts';
 import { processPageStates } from '../src/core/inspect.ts';
 import { parseScenario } from '../src/core/scenario/parse.ts';
 import { Session } from '../src/core/scenario/run.ts';
@@ -77,6 +79,42 @@ describe('describeSwap', () => {
     // each fault mapped the folio and dropped its PTE's reference (swap_free): SWAP_HAS_CACHE alone
     expect(c.slice(1, 17)).toEqual(Array(16).fill(SlotClass.CacheOnly));
     expect([...info.devices[0]!.zeroRuns]).toEqual([1, 9]);
+  });
+
+  it('the runs match the swap_map and zeromap slot by slot, with holes and unaligned runs', () => {
+    // pages 0-3 and 12 read back and written again: their slots free up (holes between used ones)
+    const s = session(
+      SETUP +
+        'A write r 4K 12K 4K 1\nA write r 48K 4K 4K 2\nA mmap q 200K rw\nA write q 0 100K 4K 0\nA write q 100K 100K 4K 7\nA madvise q 0 200K pageout\n',
+    );
+    const m = s.machine!;
+    const si = m.swap.devices[0]!;
+    const d = describeSwap(m).devices[0]!;
+    const c = classes(d);
+    const zero: boolean[] = [];
+    for (let i = 0; i < d.zeroRuns.length; i += 2)
+      for (let off = d.zeroRuns[i]!; off < d.zeroRuns[i + 1]!; off++) zero[off] = true;
+    for (let off = 0; off < si.max; off++) {
+      const z = zeromapTest(si, off);
+      expect(c[off], `slot ${off}`).toBe(slotClass(si.swapMap[off]!, z));
+      expect(zero[off] ?? false, `zeromap ${off}`).toBe(z);
+    }
+    expect(new Set(c).size).toBeGreaterThanOrEqual(4);
+    expect(d.zeroSlots).toBe(zero.filter(Boolean).length);
+  });
+
+  it('the runs match a hand-made swap_map around the 8-slot fast path', () => {
+    const m = session('machine arch=x86_64 ram=256M\nboot\nswapon 1M').machine!;
+    const si = m.swap.devices[0]!;
+    for (const off of [8, 40, 47, 48, 100, 101, 102, 103, 200, 255]) si.swapMap[off] = 1;
+    si.swapMap[41] = SWAP_HAS_CACHE | 1;
+    si.swapMap[64] = SWAP_HAS_CACHE;
+    for (const off of [100, 101, 102, 103, 255]) zeromapSet(si, off, true);
+    const d = describeSwap(m).devices[0]!;
+    const c = classes(d);
+    for (let off = 0; off < si.max; off++)
+      expect(c[off], `slot ${off}`).toBe(slotClass(si.swapMap[off]!, zeromapTest(si, off)));
+    expect([...d.zeroRuns]).toEqual([100, 104, 255, 256]);
   });
 
   it('a free device of 4M slots is one run after the header', () => {
