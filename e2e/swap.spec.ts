@@ -6,6 +6,7 @@
  * no pswpin). A second test checks a 4 GiB and a 16 GiB device draw at once (one run each, several
  * slots a cell) and records how long.
  */
+import AxeBuilder from '@axe-core/playwright';
 import { expect, test, type Locator, type Page } from '@playwright/test';
 import { MmLab } from './fixtures.ts';
 
@@ -121,6 +122,8 @@ test('MADV_PAGEOUT of half zero-filled pages: zeromap bits, counters, swap PTEs,
     'swapped out: type 0 offset 10 · written to the device',
   );
   await expect(tip.getByTestId('page-swap')).toContainText('in the swap cache as pfn');
+  // the walk's leaf is the swap entry itself, not PTE flags
+  await expect(tip.getByTestId('walk-swap-entry')).toHaveText('swap entry: type 0, offset 10, exclusive');
   const cellColour = await page.getByTestId('process-grid').evaluate((el, p) => {
     const canvas = (el.querySelector('canvas') ?? el) as HTMLCanvasElement;
     const r = canvas.getBoundingClientRect();
@@ -171,6 +174,11 @@ test('MADV_PAGEOUT of half zero-filled pages: zeromap bits, counters, swap PTEs,
   await growLowerDock(page, 3);
   await panel.evaluate((el) => el.scrollIntoView({ block: 'start' }));
   await app.screenshot('swap-panel-after-pageout');
+  // the panel with a device, a chosen slot and the zone gauges passes axe
+  const axe = await new AxeBuilder({ page }).include('[data-testid="swap-panel"]').analyze();
+  expect(
+    axe.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
+  ).toEqual([]);
 
   // The zone gauge: free pages against the watermarks, the LRU sizes; kswapd not modelled yet.
   const dma32 = panel.getByTestId('zone-DMA32');

@@ -203,11 +203,20 @@ function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
                   <td>{l.index}</td>
                   <td className="mono">{l.entry}</td>
                   <td className="bits">
-                    {l.bits.map((b) => (
-                      <abbr key={b} className="bit" title={BIT_HINTS[b] ?? b}>
-                        {b}
-                      </abbr>
-                    ))}
+                    {leaf && w?.swap ? (
+                      // a swap PTE's bits are the entry (type, offset), not PTE flags: decoding
+                      // them as flags would show the inverted offset as PAT, SPECIAL...
+                      <span data-testid="walk-swap-entry">
+                        swap entry: type {w.swap.type}, offset {w.swap.offset}
+                        {w.swap.exclusive ? ', exclusive' : ''}{' '}
+                      </span>
+                    ) : (
+                      l.bits.map((b) => (
+                        <abbr key={b} className="bit" title={BIT_HINTS[b] ?? b}>
+                          {b}
+                        </abbr>
+                      ))
+                    )}
                     {!l.present && <span className="muted">not present</span>}
                   </td>
                   <td className="points">
