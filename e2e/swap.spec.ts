@@ -186,7 +186,12 @@ test('MADV_PAGEOUT of half zero-filled pages: zeromap bits, counters, swap PTEs,
   await expect(dma32.getByTestId('lru-unevictable')).toHaveText('—');
   await expect(panel.getByTestId('kswapd-state')).toHaveText('—');
 
-  // Read back from the process view: the zero-filled pages come back from the zeromap.
+  // A click on a swapped-out page (Read mode) swaps it in: the fault card names do_swap_page().
+  await app.clickPage(0, 20);
+  await expect(page.getByTestId('fault-card')).toContainText('swap-in fault: do_swap_page()');
+  expect(await page.evaluate(() => window.__mmlab!.pageState(0))).toBe(VPage.Private);
+
+  // Read back the rest from the process view: the zero-filled pages come back from the zeromap.
   await page.getByRole('button', { name: 'Read all' }).click();
   await app.idle();
   expect(await page.evaluate(() => window.__mmlab!.pageState(0))).toBe(VPage.Private);
