@@ -121,7 +121,7 @@ const SwapCounters = memo(function SwapCounters({ info }: { info: SwapInfoDescri
 /** swapon: one scenario line, journalled and on the timeline like any other. */
 function SwaponForm({ first }: { first: boolean }) {
   const controller = useController();
-  const [size, setSize] = useState('64M');
+  const [size, setSize] = useState('16M');
   const [prio, setPrio] = useState('');
   const line = `swapon ${size}${prio.trim() ? ` prio=${prio.trim()}` : ''}`;
   return (
