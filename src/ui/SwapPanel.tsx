@@ -79,6 +79,13 @@ export function SwapPanel() {
             {info.devices.map((d) => (
               <SwapDevice key={d.type} device={d} version={version} />
             ))}
+            {info.devices.length > 0 && (
+              <p className="muted swap-how">
+                To swap pages out: select a run of pages in the process view (shift-click), then the range
+                bar&apos;s <em>more…</em> → <code>pageout</code> (MADV_PAGEOUT) or <code>cold</code>{' '}
+                (MADV_COLD: only to the inactive list).
+              </p>
+            )}
             {info.supported && info.devices.length > 0 && <SwaponForm first={false} />}
           </div>
           <div className="swap-side">
