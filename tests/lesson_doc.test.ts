@@ -146,7 +146,7 @@ describe('lesson documents', () => {
     expect((err as Error).message.split('\n')).toEqual([
       'lessons/my-first.md:6:34: machine: cpus=two: expected a number',
       "lessons/my-first.md:7:8: level: expected intro, intermediate, advanced, got 'easy'",
-      "lessons/my-first.md:26:13: show panel: 'nowhere' is not a panel (known: status-title, scenario-title, huge-title, blkzero-title, boot-title, about-title, proc-title, memblock-title, inspector-title)",
+      "lessons/my-first.md:26:13: show panel: 'nowhere' is not a panel (known: status-title, scenario-title, huge-title, blkzero-title, boot-title, about-title, proc-title, memblock-title, inspector-title, swap-title)",
       "lessons/my-first.md:41:11: expected: the label of the right choice ('Nothing', 'Some'), got 'Everything'",
     ]);
   });

@@ -8,7 +8,7 @@ import { matchingChoice } from '../src/ui/lessons/types.ts';
 import { runLesson } from './helpers/lessons.ts';
 
 describe('lessons', () => {
-  it('has the seven lessons of issue #7, each with a unique id and 4 to 10 steps', () => {
+  it('has the seven lessons of issue #7 and the swap lesson of #15, each with a unique id and 4 to 10 steps', () => {
     expect(LESSONS.map((l) => l.id)).toEqual([
       'zero-page',
       'cow-fork',
@@ -17,6 +17,7 @@ describe('lessons', () => {
       'huge-zero',
       'mermap',
       'blkdev-zeroout',
+      'swap-zeromap',
     ]);
     for (const l of LESSONS) {
       expect(l.steps.length, l.id).toBeGreaterThanOrEqual(4);

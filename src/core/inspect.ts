@@ -14,6 +14,7 @@ import { entryValue } from './arch/x86_64/pgtable.ts';
 import { forEachPte } from './mm/memory.ts';
 import { MM_ANONPAGES, MM_SHMEMPAGES, VM, type Task } from './mm/mm_types.ts';
 import { walkSteps } from './mm/pgtable.ts';
+import { isSwapPte } from './mm/swapops.ts';
 
 export interface PageInfo {
   pfn: number;
@@ -140,6 +141,11 @@ export function processPageStates(
       if (pfns)
         pfns[i] = m.pgtableArch.pfn(e) + Math.floor((va % 2 ** m.pgtableArch.levelShift[level]!) / ps);
       out[i] = VPageState.Huge;
+      return;
+    }
+    // a swap PTE (not present, not PROT_NONE) maps no frame: its pfn stays -1
+    if (m.swap.totalSwapPages && isSwapPte(m, e)) {
+      out[i] = VPageState.Swapped;
       return;
     }
     const pfn = m.pgtableArch.pfn(e);

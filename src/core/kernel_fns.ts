@@ -292,6 +292,18 @@ export const KERNEL_FNS = {
     file: 'mm/page_io.c',
     why: "Write the folio to its slot, unless it is all zeros: then only the slot's zeromap bit is set and nothing reaches the disk (swpout_zero).",
   },
+  is_folio_zero_filled: {
+    file: 'mm/page_io.c',
+    why: 'Read the folio word by word: swap_writeout() writes nothing for a folio of zeros, it sets the zeromap bit of its slot instead.',
+  },
+  swap_read_folio: {
+    file: 'mm/page_io.c',
+    why: 'Fill a folio from its swap slot: a zeromap slot is zero-filled without I/O (swpin_zero), any other is read from the device (pswpin).',
+  },
+  swap_read_folio_zeromap: {
+    file: 'mm/page_io.c',
+    why: "The slot's zeromap bit is set: zero the folio and mark it uptodate, no read (swpin_zero).",
+  },
   faultin_page_range: {
     file: 'mm/gup.c',
     why: 'MADV_POPULATE_READ/WRITE: fault the range in up to the first hole (then ENOMEM); a VMA without the needed permission is EINVAL.',
@@ -862,6 +874,15 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   __GFP_UNMAPPED: { file: 'include/linux/gfp_types.h' },
   PAGE_KERNEL_NOGLOBAL: { file: 'arch/x86/include/asm/pgtable_types.h' },
   guest_memfd: { file: 'virt/kvm/guest_memfd.c' },
+  // swap
+  MADV_PAGEOUT: { file: 'include/uapi/asm-generic/mman-common.h' },
+  SWAP_HAS_CACHE: { file: 'include/linux/swap.h' },
+  zeromap: { file: 'include/linux/swap.h' },
+  pswpout: { file: 'mm/vmstat.c' },
+  pswpin: { file: 'mm/vmstat.c' },
+  swpout_zero: { file: 'mm/vmstat.c' },
+  swpin_zero: { file: 'mm/vmstat.c' },
+  SwapCached: { file: 'fs/proc/meminfo.c' },
   // block layer
   BIO_MAX_VECS: { file: 'include/linux/bio.h' },
   REQ_OP_WRITE_ZEROES: { file: 'include/linux/blk_types.h' },

@@ -22,6 +22,8 @@ const COLORS: Record<number, string> = {
   [VPageState.ProtNone]: '#ddcc77', // Tol sand
   // The huge zero folio: zero, but not the black 4 KiB zero page (Tol vibrant teal).
   [VPAGE_HUGE_ZERO]: '#009988',
+  // A swap PTE: the page is out on the swap device, no frame (Tol vibrant orange).
+  [VPageState.Swapped]: '#ee7733',
 };
 
 /**
@@ -31,6 +33,7 @@ const COLORS: Record<number, string> = {
 export const PAGE_STATE_NAMES: readonly string[] = [
   ...VPAGE_STATE_NAMES.map((n, i): string => (i === VPageState.Huge ? 'THP (huge, PMD-mapped)' : n)),
   'huge zero page (PMD)',
+  'swapped out (swap PTE)',
 ];
 
 export const VPAGE_STATE_COUNT = PAGE_STATE_NAMES.length;
@@ -49,6 +52,7 @@ export const PAGE_NOTABILITY: Uint8Array = (() => {
     VPageState.Unmapped,
     VPageState.Untouched,
     VPageState.ProtNone,
+    VPageState.Swapped,
     VPageState.Zero,
     VPAGE_HUGE_ZERO,
     VPageState.Huge,

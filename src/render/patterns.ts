@@ -42,6 +42,7 @@ const PAGE_PATTERNS: Partial<Record<number, PatternKind>> = {
   [VPageState.Huge]: 'slash',
   [VPAGE_HUGE_ZERO]: 'backslash',
   [VPageState.ProtNone]: 'horizontal',
+  [VPageState.Swapped]: 'vertical',
 };
 
 export function pagePatternOf(state: number): PatternKind | null {

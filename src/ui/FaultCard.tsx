@@ -27,6 +27,8 @@ function pathOf(c: PageChange): string {
   if (c.oldState === VPageState.Untouched) return 'write fault: do_anonymous_page() allocated a zeroed frame';
   if (wasZero)
     return 'copy-on-write fault on the zero page: do_wp_page() → wp_page_copy() allocated a zeroed frame (nothing to copy)';
+  if (c.oldState === VPageState.Swapped)
+    return 'swap-in fault: do_swap_page() mapped the folio of the swap cache, or a new one filled from its slot (a zeromap slot is zero-filled: swpin_zero; a major fault)';
   if (c.oldState === VPageState.Shared)
     return 'copy-on-write fault: do_wp_page() → wp_page_copy() copied the shared frame into a new one';
   return 'the page now maps another frame';

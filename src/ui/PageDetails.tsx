@@ -28,6 +28,8 @@ const STATE_HINTS: Record<number, string> = {
   [VPAGE_HUGE_ZERO]:
     'Mapped read-only by one PMD entry to the huge zero folio: a whole PMD of zeroes shared by every process. A write faults and allocates a THP (or splits the PMD when none can be had).',
   [VPageState.ProtNone]: 'PROT_NONE: the PTE is kept but the MMU refuses every access (SIGSEGV).',
+  [VPageState.Swapped]:
+    'Swapped out: the PTE is not present and holds a swap entry (type, offset). An access faults into do_swap_page(), which finds the folio in the swap cache or reads the slot back.',
 };
 
 /** Bits worth a word of explanation in the leaf entry. */
@@ -45,7 +47,7 @@ const BIT_HINTS: Record<string, string> = {
   SOFT_DIRTY: 'soft-dirty (written since the bit was cleared)',
 };
 
-type Walk = Pick<WalkReply, 'levels' | 'huge'>;
+type Walk = Pick<WalkReply, 'levels' | 'huge' | 'swap'>;
 
 /** The walk for `va`, refetched when the page states change (version). */
 function useWalk(va: number | null, version: number): Walk | null {
@@ -174,6 +176,7 @@ function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
         )}
       </div>
       <p className="hint muted">{STATE_HINTS[state]}</p>
+      {w?.swap && <SwapEntryLine swap={w.swap} />}
       {walk === null ? (
         <p className="muted">reading the page tables…</p>
       ) : walk.length === 0 ? (
@@ -200,11 +203,20 @@ function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
                   <td>{l.index}</td>
                   <td className="mono">{l.entry}</td>
                   <td className="bits">
-                    {l.bits.map((b) => (
-                      <abbr key={b} className="bit" title={BIT_HINTS[b] ?? b}>
-                        {b}
-                      </abbr>
-                    ))}
+                    {leaf && w?.swap ? (
+                      // a swap PTE's bits are the entry (type, offset), not PTE flags: decoding
+                      // them as flags would show the inverted offset as PAT, SPECIAL...
+                      <span data-testid="walk-swap-entry">
+                        swap entry: type {w.swap.type}, offset {w.swap.offset}
+                        {w.swap.exclusive ? ', exclusive' : ''}{' '}
+                      </span>
+                    ) : (
+                      l.bits.map((b) => (
+                        <abbr key={b} className="bit" title={BIT_HINTS[b] ?? b}>
+                          {b}
+                        </abbr>
+                      ))
+                    )}
                     {!l.present && <span className="muted">not present</span>}
                   </td>
                   <td className="points">
@@ -230,6 +242,19 @@ function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
       )}
       {w?.huge && <HugeLeaf huge={w.huge} />}
     </>
+  );
+}
+
+/** The PTE holds a swap entry: where the page went, and what a fault will find there. */
+function SwapEntryLine({ swap }: { swap: NonNullable<WalkReply['swap']> }) {
+  return (
+    <p className="page-details-line" data-testid="page-swap">
+      swapped out: type {swap.type} offset {swap.offset}
+      {swap.zeromap
+        ? ' · zeromap slot: nothing was written, a fault brings back a zeroed page (swpin_zero)'
+        : ' · written to the device (pswpout)'}
+      {swap.cachePfn !== null && ` · in the swap cache as pfn ${hex(swap.cachePfn)} (a fault now is minor)`}
+    </p>
   );
 }
 

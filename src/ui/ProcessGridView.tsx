@@ -631,6 +631,7 @@ const PageLegend = memo(function PageLegend() {
     VPageState.Huge,
     VPAGE_HUGE_ZERO,
     VPageState.ProtNone,
+    VPageState.Swapped,
     VPageState.Unmapped,
   ].filter(
     // One line on the stage: the states present, and always the copy-on-write pair (the full key,

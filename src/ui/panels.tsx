@@ -33,6 +33,7 @@ import { QuizPanel } from './QuizSummary.tsx';
 import { ScenarioPanel } from './ScenarioPanel.tsx';
 import { ShareExportPanel } from './ShareExportPanel.tsx';
 import { StepExplanation } from './StepExplanation.tsx';
+import { SwapPanel } from './SwapPanel.tsx';
 import { UnmappedPanel } from './UnmappedPanel.tsx';
 
 /**
@@ -157,6 +158,14 @@ export const PANELS: readonly PanelDef[] = [
     component: UnmappedPanel,
     key: 'U',
     heading: 'unmapped-title',
+  },
+  {
+    id: 'swap',
+    title: 'Swap',
+    dock: 'bottom',
+    component: SwapPanel,
+    key: 'S',
+    heading: 'swap-title',
   },
   {
     id: 'blkzero',

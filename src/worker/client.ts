@@ -444,6 +444,16 @@ export class MachineClient {
     return this.request<'freeLists'>({ type: 'freeLists' });
   }
 
+  /** Swap devices, the swap cache, swap counters and each zone's watermarks and LRU sizes. */
+  swapInfo() {
+    return this.request<'swapInfo'>({ type: 'swapInfo' });
+  }
+
+  /** One swap slot in detail, with the swap PTEs that hold its entry. */
+  swapSlot(swapType: number, offset: number) {
+    return this.request<'swapSlot'>({ type: 'swapSlot', swapType, offset });
+  }
+
   /** The operation log, where the view is, and the steps of operation `op`. */
   timeline(op: number | null) {
     return this.request<'timeline'>({ type: 'timeline', op });

@@ -47,6 +47,7 @@ import { Session, parseMachine, type ScenarioProcess, type StatementWork } from 
 import { statementDecl, type StatementResult } from '../core/scenario/statements.ts';
 import { frameStateName } from '../core/shared/frame_state.ts';
 import { describeFreeLists } from '../core/inspect_frame.ts';
+import { describeSwap, describeSwapPte, describeSwapSlot } from '../core/inspect_swap.ts';
 import { splitBoot, splitStatement, yieldToEventLoop, type WorkItem } from './chunked.ts';
 import { DirtyRanges } from './dirty.ts';
 import { ProcessPageViews } from './process_pages.ts';
@@ -610,6 +611,7 @@ export class MachineHost {
           va,
           levels: describeWalk(h.m, p.task, va),
           huge: hugeLeaf(h, p, va),
+          swap: describeSwapPte(h.m, p.task, va),
         };
       }
       case 'hugeInfo':
@@ -624,6 +626,23 @@ export class MachineHost {
         const h = this.machine();
         return { type: 'freeLists', seq, generation: h.generation, zones: describeFreeLists(h.m) };
       }
+      case 'swapInfo': {
+        const h = this.machine();
+        const info = describeSwap(h.m);
+        for (const d of info.devices)
+          transfer.push(
+            d.runStarts.buffer as ArrayBuffer,
+            d.runClasses.buffer as ArrayBuffer,
+            d.zeroRuns.buffer as ArrayBuffer,
+          );
+        return { type: 'swapInfo', seq, generation: h.generation, info };
+      }
+      case 'swapSlot':
+        return {
+          type: 'swapSlot',
+          seq,
+          slot: describeSwapSlot(this.machine().m, Number(cmd.swapType), Number(cmd.offset)),
+        };
     }
   }
 

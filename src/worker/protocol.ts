@@ -31,6 +31,7 @@ import type {
   ZoneFreeLists,
 } from '../core/inspect_frame.ts';
 import type { KEvent } from '../core/trace.ts';
+import type { SwapInfoDescription, SwapPteInfo, SwapSlotInfo } from '../core/inspect_swap.ts';
 import type { StatementResult } from '../core/scenario/statements.ts';
 
 // --- shared payload shapes ---------------------------------------------------------------------------
@@ -210,6 +211,8 @@ export interface DeathInfo {
 
 export type { ArchInfo, ArchName, CacheStats, MachineConfig, MemblockInfo, PageInfo, ProcessInfo, WalkLevel };
 export type { BlockInfo, FreeListInfo, FreeListRef, PcpListInfo, RmapEntry, ZoneFreeLists };
+export type { SwapInfoDescription, SwapPteInfo, SwapSlotInfo };
+export type { SwapDeviceInfo, ZonePressure, KswapdState } from '../core/inspect_swap.ts';
 
 /**
  * The page-state byte `processPages` uses for a page mapped through a PMD that points at the huge
@@ -640,6 +643,28 @@ export interface InspectFrameCommand {
 }
 
 /**
+ * The swap devices (slots run-length encoded, the zeromap as runs of set bits), the swap cache, the
+ * swap counters and each zone's free pages against its watermarks with its LRU sizes
+ * (src/core/inspect_swap.ts describeSwap). Reply: `swapInfo`.
+ */
+export interface SwapInfoCommand {
+  type: 'swapInfo';
+  seq: number;
+}
+
+/**
+ * One swap slot in detail: its swap_map byte, zeromap bit, swap-cache folio and the swap PTEs that
+ * hold its entry (found by walking every page table: one slot at a time). Reply: `swapSlot`.
+ */
+export interface SwapSlotCommand {
+  type: 'swapSlot';
+  seq: number;
+  /** the device's swap type */
+  swapType: number;
+  offset: number;
+}
+
+/**
  * Every populated zone's buddy free lists (per order and freetype, with counts and the first blocks)
  * and per-CPU lists (describeFreeLists). Reply: `freeLists`.
  */
@@ -711,6 +736,8 @@ export type Command =
   | UnmappedInfoCommand
   | InspectFrameCommand
   | FreeListsCommand
+  | SwapInfoCommand
+  | SwapSlotCommand
   | TimelineCommand
   | SeekCommand
   | TruncateCommand
@@ -913,6 +940,8 @@ export interface WalkReply {
    * null when none is deposited.
    */
   huge: { kind: 'thp' | 'huge-zero'; headPfn: number; depositedPfn: number | null } | null;
+  /** When the PTE holds a swap entry: its type, offset, zeromap bit and swap-cache folio; else null. */
+  swap: SwapPteInfo | null;
 }
 
 /** THP and the huge zero folio now. */
@@ -938,6 +967,24 @@ export interface FrameInspectionReply extends Omit<FrameInspection, 'bytes'> {
   generation: number;
   pfn: number;
   bytes: ArrayBuffer;
+}
+
+/**
+ * Swap and memory pressure now (src/core/inspect_swap.ts SwapInfoDescription). The devices' run
+ * arrays are transferred.
+ */
+export interface SwapInfoReply {
+  type: 'swapInfo';
+  seq: number;
+  generation: number;
+  info: SwapInfoDescription;
+}
+
+/** One swap slot (src/core/inspect_swap.ts SwapSlotInfo). */
+export interface SwapSlotReply {
+  type: 'swapSlot';
+  seq: number;
+  slot: SwapSlotInfo;
 }
 
 /** The free lists of every populated zone. */
@@ -1070,6 +1117,8 @@ export type Reply =
   | UnmappedInfoReply
   | FrameInspectionReply
   | FreeListsReply
+  | SwapInfoReply
+  | SwapSlotReply
   | TimelineReply
   | SoughtReply
   | CancelReply
@@ -1099,6 +1148,8 @@ export interface ReplyTo {
   unmappedInfo: UnmappedInfoReply;
   inspectFrame: FrameInspectionReply;
   freeLists: FreeListsReply;
+  swapInfo: SwapInfoReply;
+  swapSlot: SwapSlotReply;
   timeline: TimelineReply;
   seek: SoughtReply;
   truncate: SoughtReply;
@@ -1200,6 +1251,8 @@ export const COMMAND_TYPES: readonly CommandType[] = [
   'unmappedInfo',
   'inspectFrame',
   'freeLists',
+  'swapInfo',
+  'swapSlot',
   'timeline',
   'seek',
   'truncate',

@@ -17,8 +17,12 @@ export const VPageState = {
   Huge: 5,
   /** PROT_NONE: the kernel keeps the page, the MMU refuses access */
   ProtNone: 6,
+  // 7 is the worker's split of Huge (protocol.ts VPAGE_HUGE_ZERO)
+  /** the PTE holds a swap entry: the page is on a swap device (or in the swap cache), not mapped */
+  Swapped: 8,
 } as const;
 
+/** The names of states 0..6 (the palette adds 7, the huge zero folio, and 8, Swapped). */
 export const VPAGE_STATE_NAMES = [
   'not mapped',
   'untouched (no PTE)',

@@ -132,10 +132,12 @@ export abstract class ProcessController extends TimelineController {
    * The page-table walk for an address of the current process, and the huge leaf it ends at, if any
    * (errors go to the caller).
    */
-  walk(va: number): Promise<Pick<WalkReply, 'levels' | 'huge'>> {
+  walk(va: number): Promise<Pick<WalkReply, 'levels' | 'huge' | 'swap'>> {
     const name = this.store.getState().currentProc;
-    if (!name) return Promise.resolve({ levels: [], huge: null });
-    return this.track(this.client.walk(name, va).then((r) => ({ levels: r.levels, huge: r.huge })));
+    if (!name) return Promise.resolve({ levels: [], huge: null, swap: null });
+    return this.track(
+      this.client.walk(name, va).then((r) => ({ levels: r.levels, huge: r.huge, swap: r.swap })),
+    );
   }
 
   /** Fetch the current region's page states and pfns and hand them to the process grid. */

@@ -11,6 +11,7 @@ import cowFork from '../../../lessons/cow-fork.md?raw';
 import hugeZero from '../../../lessons/huge-zero.md?raw';
 import mermap from '../../../lessons/mermap.md?raw';
 import mipsColour from '../../../lessons/mips-colour.md?raw';
+import swapZeromap from '../../../lessons/swap-zeromap.md?raw';
 import zeroPage from '../../../lessons/zero-page.md?raw';
 import { parseLessonDoc } from './lesson_doc.ts';
 import type { Lesson } from './types.ts';
@@ -24,6 +25,7 @@ export const LESSON_DOCS: readonly { file: string; text: string }[] = [
   { file: 'lessons/huge-zero.md', text: hugeZero },
   { file: 'lessons/mermap.md', text: mermap },
   { file: 'lessons/blkdev-zeroout.md', text: blkdevZeroout },
+  { file: 'lessons/swap-zeromap.md', text: swapZeromap },
 ];
 
 export const LESSONS: readonly Lesson[] = LESSON_DOCS.map((d) => parseLessonDoc(d.text, d.file));

@@ -112,6 +112,7 @@ export const PANEL_HEADINGS = [
   'proc-title',
   'memblock-title',
   'inspector-title',
+  'swap-title',
 ] as const;
 export type PanelHeading = (typeof PANEL_HEADINGS)[number];
 
