@@ -69,8 +69,8 @@ export interface ZonePressure {
     active_anon: number;
     inactive_file: number;
     active_file: number;
-    /** null: the model keeps no unevictable list (mm/mlock.ts) */
-    unevictable: number | null;
+    /** the unevictable list: mlocked folios the mlock batch has moved (mm/mlock.ts) */
+    unevictable: number;
   };
 }
 
@@ -198,7 +198,7 @@ export function describeSwap(m: Machine): SwapInfoDescription {
         active_anon: st('active_anon'),
         inactive_file: st('inactive_file'),
         active_file: st('active_file'),
-        unevictable: z.stat.has('nr_zone_unevictable') ? st('unevictable') : null,
+        unevictable: st('unevictable'),
       },
     });
   }

@@ -106,7 +106,7 @@ export const ZoneGauges = memo(function ZoneGauges({
                   {LRU_ROWS.map(([k, name]) => (
                     <td key={k} title={`${name} (/proc/zoneinfo)`}>
                       <span className="muted">{k.replace('_', ' ')}</span>{' '}
-                      <span data-testid={`lru-${k}`}>{z.lru[k] === null ? '—' : count(z.lru[k])}</span>
+                      <span data-testid={`lru-${k}`}>{count(z.lru[k])}</span>
                     </td>
                   ))}
                 </tr>
