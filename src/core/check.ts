@@ -10,6 +10,7 @@ import type { MmStruct } from './mm/mm_types.ts';
 import { readEntry, tableBytes, walkPteRange } from './mm/pgtable.ts';
 import { vmNormalPage } from './mm/memory.ts';
 import { VM } from './mm/mm_types.ts';
+import { isKsmZeroPte } from './mm/ksm.ts';
 import { compoundHead, isHugeZeroPfn } from './mm/huge_memory.ts';
 import { directMapFlushPending, directMapTranslate } from './mm/direct_map.ts';
 import { mermapCheckTables } from './mm/mermap.ts';
@@ -444,11 +445,35 @@ function checkMappings(m: Machine, errs: string[]): void {
       `nr_anon_pages ${m.vmstat.get('nr_anon_pages')}, but the page tables map ${anonMapped} anon pages`,
     );
   checkMlock(m, errs);
+  checkKsm(m, errs);
   // huge_zero_refcount: one per mm that took it, plus the shrinker's
   if (m.cfg.hugeZero === 'dynamic' && m.hugeZeroPfn >= 0 && m.hugeZeroRefcount !== hugeZeroMms + 1)
     errs.push(
       `huge_zero_refcount ${m.hugeZeroRefcount}, but ${hugeZeroMms} mm(s) hold it (+1 for the shrinker)`,
     );
+}
+
+/**
+ * KSM: each mm's ksm_zero_pages equals the KSM zero PTEs (the zero page, dirty) its tables hold,
+ * and the global counter is their sum.
+ */
+function checkKsm(m: Machine, errs: string[]): void {
+  const mms = new Set<MmStruct>();
+  for (const t of m.tasks.values()) if (t.mm) mms.add(t.mm);
+  let total = 0;
+  const last = m.pgtableArch.levels - 1;
+  for (const mm of mms) {
+    let n = 0;
+    if (m.ksm.zeroPages || mm.ksmZeroPages)
+      for (const v of mm.vmas)
+        walkPteRange(m, mm, v.start, v.end, (_t, _i, _va, e) => {
+          if (isKsmZeroPte(m, e, last)) n++;
+        });
+    if (n !== mm.ksmZeroPages)
+      errs.push(`mm ksm_zero_pages ${mm.ksmZeroPages}, but its tables hold ${n} KSM zero PTEs`);
+    total += mm.ksmZeroPages;
+  }
+  if (total !== m.ksm.zeroPages) errs.push(`ksm_zero_pages ${m.ksm.zeroPages}, but the mms count ${total}`);
 }
 
 /**

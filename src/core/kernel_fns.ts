@@ -236,6 +236,22 @@ export const KERNEL_FNS = {
     file: 'mm/mlock.c',
     why: 'Split the VMA at the range’s ends and set or clear VM_LOCKED on the part inside; mm->locked_vm (VmLck) follows.',
   },
+  ksm_do_scan: {
+    file: 'mm/ksm.c',
+    why: 'One full scan of ksmd: every present anonymous page of every MADV_MERGEABLE range is checksummed and, if unchanged since the last scan, merged — a zero-filled one with the zero page when use_zero_pages is on.',
+  },
+  cmp_and_merge_page: {
+    file: 'mm/ksm.c',
+    why: 'One page: a changed checksum is only recorded (the page is still being written); an unchanged zero-filled page is replaced by the zero page (try_to_merge_with_zero_page → replace_page), its frame freed.',
+  },
+  unmerge_ksm_pages: {
+    file: 'mm/ksm.c',
+    why: 'MADV_UNMERGEABLE: each KSM zero page of the range is unshared by a fault (break_ksm) into a fresh zeroed page of its own.',
+  },
+  unmerge_and_remove_all_rmap_items: {
+    file: 'mm/ksm.c',
+    why: 'echo 2 > /sys/kernel/mm/ksm/run: every merged page is unshared and ksmd forgets every page it had scanned.',
+  },
   mlock_vma_pages_range: {
     file: 'mm/mlock.c',
     why: 'Walk the pages already mapped in the range and mlock each folio (PG_mlocked, Mlocked) — or munlock it when the VMA is no longer VM_LOCKED.',

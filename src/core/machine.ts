@@ -23,6 +23,7 @@ import { newDirectMapState, type DirectMapState } from './mm/direct_map.ts';
 import { newTlbState, type TlbState } from './mm/tlb.ts';
 import type { Mermap } from './mm/mermap.ts';
 import { newSwapState, type SwapState } from './mm/swapfile.ts';
+import { newKsmState, type KsmState } from './mm/ksm.ts';
 
 export class KernelAllocError extends Error {}
 
@@ -98,6 +99,8 @@ export class Machine {
   readonly mlockBatch: number[][];
   /** folio->mlock_count of unevictable mlocked folios, by head pfn (it overlays lru in the kernel) */
   readonly mlockCount = new Map<number, number>();
+  /** ksmd: use_zero_pages, its counters, the mms on its list and their pages' checksums (mm/ksm.ts) */
+  readonly ksm: KsmState = newKsmState();
   /** swap devices, their slots and zeromaps, and the swap cache (mm/swapfile.ts) */
   readonly swap: SwapState = newSwapState();
   /** the kernel direct map's page tables (x86-64: built by init_mem_mapping) */

@@ -175,6 +175,14 @@ export function ProcessControls() {
             >
               munlockall
             </button>
+            <button
+              type="button"
+              disabled={busy}
+              title="ksmd with use_zero_pages: one full scan of every MADV_MERGEABLE range (madvise → more… → mergeable). A page merges on the scan after the one that first saw it unchanged: zero-filled pages become the shared zero page"
+              onClick={() => void controller.run('ksm scan use_zero_pages=yes')}
+            >
+              ksmd scan
+            </button>
           </div>
           <MmapForm key={proc.name} disabled={busy || !alive} procName={proc.name} />
         </>

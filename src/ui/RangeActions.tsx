@@ -60,6 +60,15 @@ const MADVISE_MORE: { advice: Extract<RangeOp, { op: 'madvise' }>['advice']; tit
       'MADV_WIPEONFORK: a later fork gives the child these pages empty, reading zeros (VM_WIPEONFORK, "wf"; private memory only)',
   },
   { advice: 'keeponfork', title: 'MADV_KEEPONFORK: undo MADV_WIPEONFORK' },
+  {
+    advice: 'mergeable',
+    title:
+      'MADV_MERGEABLE: ksmd may merge these pages (VM_MERGEABLE, "mg"); with use_zero_pages a zero-filled page becomes the zero page ("ksmd scan", twice)',
+  },
+  {
+    advice: 'unmergeable',
+    title: 'MADV_UNMERGEABLE: unshare the merged pages (a fresh page each) and stop merging',
+  },
 ];
 
 export const RangeActions = memo(function RangeActions() {

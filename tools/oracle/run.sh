@@ -44,7 +44,7 @@ case "$thp" in
 esac
 
 mkdir -p "$build" "$out"
-for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock forkflags devzero brk threads stack exec mlockall unevictable; do
+for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock forkflags devzero brk threads stack exec mlockall unevictable ksm; do
 	$cc $cflags -o "$build/$p" "$here/$p.c"
 done
 
@@ -81,6 +81,7 @@ stack stack
 exec exec
 mlockall mlockall
 unevictable unevictable
+ksm ksm
 '
 
 run_all() {

@@ -39,6 +39,7 @@ export function mmAlloc(m: Machine, cpu: number): MmStruct | null {
     brk: brkBase(m),
     totalVm: 0,
     lockedVm: 0,
+    ksmZeroPages: 0,
     hiwaterRss: 0,
     hiwaterVm: 0,
     users: 1,
@@ -115,6 +116,8 @@ export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): T
     mm.startBrk = pmm.startBrk;
     mm.brk = pmm.brk;
     mm.totalVm = pmm.totalVm;
+    // ksm_fork(): a child of an mm on ksmd's list is on it too (MMF_VM_MERGEABLE)
+    if (m.ksm.mms.includes(pmm)) m.ksm.mms.push(mm);
     const ok = m.trace.call('dup_mmap', () => {
       for (const v of pmm.vmas) {
         if (v.flags & VM.DONTCOPY) {

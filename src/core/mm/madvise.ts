@@ -19,6 +19,7 @@ import type { Machine } from '../machine.ts';
 import type { Errno } from './errno.ts';
 import type { Advice } from '../shared/madvise_advice.ts';
 import { madvisePopulate } from './gup.ts';
+import { ksmMadviseMergeable, unmergeKsmPages } from './ksm.ts';
 import { vmNormalPage, zapRange } from './memory.ts';
 import { VM, type Task } from './mm_types.ts';
 import { mergeAllVmas, pageAlign, splitVma, vmaFind } from './mmap.ts';
@@ -36,6 +37,8 @@ const FLAG_ADVICE: Partial<Record<Advice, { set: number; clear: number }>> = {
   dofork: { set: 0, clear: VM.DONTCOPY },
   wipeonfork: { set: VM.WIPEONFORK, clear: 0 },
   keeponfork: { set: 0, clear: VM.WIPEONFORK },
+  mergeable: { set: VM.MERGEABLE, clear: 0 },
+  unmergeable: { set: 0, clear: VM.MERGEABLE },
 };
 
 /**
@@ -148,6 +151,18 @@ function madviseVmaBehavior(
       // hugepage_madvise() for the first two; MADV_DOFORK refuses VM_IO and MADV_KEEPONFORK
       // VM_DROPPABLE, neither of which the model has
       return madviseUpdateVma(m, task, start, end, advice);
+    case 'mergeable': {
+      // ksm_madvise(): VM_MERGEABLE on a VMA KSM can merge (shared memory stays as it is, no error)
+      const flags = ksmMadviseMergeable(m, mm, vma);
+      if (flags === vma.flags) return undefined;
+      return madviseUpdateVma(m, task, start, end, advice);
+    }
+    case 'unmergeable': {
+      // ksm_madvise(MADV_UNMERGEABLE): unshare the range's merged pages, then clear the flag
+      if (!(vma.flags & VM.MERGEABLE)) return undefined;
+      unmergeKsmPages(m, task, vma, start, end, cpu);
+      return madviseUpdateVma(m, task, start, end, advice);
+    }
     case 'cold':
     case 'pageout':
       // can_madv_lru_vma(): mlocked pages stay off the reclaim path

@@ -40,6 +40,7 @@ import {
   folioRemoveRmap,
   lruAddDrainCpu,
 } from './rmap.ts';
+import { isKsmZeroPte, ksmCopyZeroPte, ksmMightUnmapZeroPage } from './ksm.ts';
 import { mlockVmaFolio, munlockFolio, munlockVmaFolio } from './mlock.ts';
 import { vmaFind } from './mmap.ts';
 import { shmemGetFolio } from './shmem.ts';
@@ -420,6 +421,7 @@ function wpPageCopy(m: Machine, vmf: VmFault, oldPage: number): FaultResult {
     m.trace.leave();
   }
   if (oldPage < 0) addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1); // the zero page was not counted
+  if (pfnIsZero && m.ksm.zeroPages) ksmMightUnmapZeroPage(m, task.mm!, vmf.origPte, last);
   if (!vma.anonVma) vma.anonVma = m.nextAnonVma++;
   m.trace.enter('folio_add_new_anon_rmap');
   folioAddNewAnonRmap(m, pfn);
@@ -604,7 +606,10 @@ export function zapRange(
           if (!(f & PTE.SPECIAL) && !m.isZeroPfn(pfn)) page = pfn;
         }
         clearEntry(m, table, idx, last);
-        if (page < 0) continue;
+        if (page < 0) {
+          if (m.ksm.zeroPages) ksmMightUnmapZeroPage(m, mm, E, last); // zap_present_ptes()
+          continue;
+        }
         const anon = (p.flags[page]! & PG.anon) !== 0;
         // zap_present_folio_ptes(): a file/shmem page takes the PTE's dirty bit with it
         // (folio_mark_dirty); anon pages do not need up-to-date dirty bits.
@@ -767,6 +772,7 @@ export function copyPageRange(
         const pfn = arch.pfn(E);
         // vm_normal_page()
         const page = f & PTE.SPECIAL || m.isZeroPfn(pfn) ? -1 : pfn;
+        if (page < 0 && m.ksm.zeroPages && isKsmZeroPte(m, E, last)) ksmCopyZeroPte(m, cmm);
         if (page >= 0) {
           folioGet(m, page);
           if (p.flags[page]! & PG.anon) {

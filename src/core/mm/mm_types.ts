@@ -26,6 +26,8 @@ export const VM = {
   WIPEONFORK: 0x2000000,
   HUGEPAGE: 0x20000000,
   NOHUGEPAGE: 0x40000000,
+  /** MADV_MERGEABLE: ksmd may merge this VMA's pages (bit 31, as in the kernel: test with `& VM.MERGEABLE`, never `===`) */
+  MERGEABLE: 0x80000000,
 } as const;
 
 /** The two-letter codes /proc/<pid>/smaps prints in VmFlags, in show_smap_vma_flags() order. */
@@ -47,6 +49,7 @@ export const VM_FLAG_MNEMONICS: [number, string][] = [
   [VM.WIPEONFORK, 'wf'],
   [VM.HUGEPAGE, 'hg'],
   [VM.NOHUGEPAGE, 'nh'],
+  [VM.MERGEABLE, 'mg'],
 ];
 
 /** enum rss_stat item indices (MM_FILEPAGES, MM_ANONPAGES, MM_SWAPENTS, MM_SHMEMPAGES). */
@@ -119,6 +122,8 @@ export interface MmStruct {
   totalVm: number;
   /** locked_vm in pages (VmLck): mlock_fixup, mmap(MAP_LOCKED), munmap and mremap keep it */
   lockedVm: number;
+  /** mm->ksm_zero_pages: KSM zero pages this mm maps (mm/ksm.ts) */
+  ksmZeroPages: number;
   hiwaterRss: number;
   hiwaterVm: number;
   /** mm_users */

@@ -1,4 +1,4 @@
-/** The /proc files the emulator serves, by path. */
+/** The /proc files the emulator serves, by path (and the few /sys files it has). */
 import type { Machine } from '../machine.ts';
 import { buddyinfo, pagetypeinfo } from './buddyinfo.ts';
 import { meminfo } from './meminfo.ts';
@@ -7,6 +7,7 @@ import { zoneinfo } from './zoneinfo.ts';
 import { procSwaps } from '../mm/swapfile.ts';
 import { procMaps, procSmaps, procSmapsRollup, procStat, procStatus } from './pid.ts';
 import type { Task } from '../mm/mm_types.ts';
+import { ksmStat } from '../mm/ksm.ts';
 
 export class ProcError extends Error {}
 
@@ -17,6 +18,12 @@ const FILES: Record<string, (m: Machine) => string> = {
   '/proc/meminfo': meminfo,
   '/proc/vmstat': vmstat,
   '/proc/swaps': procSwaps,
+  // ksmd's sysfs counters (mm/ksm.c): the model merges only with the zero page
+  '/sys/kernel/mm/ksm/ksm_zero_pages': (m) => `${m.ksm.zeroPages}\n`,
+  '/sys/kernel/mm/ksm/full_scans': (m) => `${m.ksm.fullScans}\n`,
+  '/sys/kernel/mm/ksm/use_zero_pages': (m) => `${m.ksm.useZeroPages ? 1 : 0}\n`,
+  '/sys/kernel/mm/ksm/pages_shared': () => '0\n',
+  '/sys/kernel/mm/ksm/pages_sharing': () => '0\n',
 };
 
 const PID_FILES: Record<string, (m: Machine, t: Task) => string> = {
@@ -25,6 +32,7 @@ const PID_FILES: Record<string, (m: Machine, t: Task) => string> = {
   maps: procMaps,
   smaps: procSmaps,
   smaps_rollup: procSmapsRollup,
+  ksm_stat: (m, t) => ksmStat(m, t.mm),
 };
 
 export const PROC_PATHS = [...Object.keys(FILES), ...Object.keys(PID_FILES).map((f) => `/proc/<pid>/${f}`)];

@@ -11,6 +11,7 @@ import { cloneThread, exitGroup, exitTask, forkTask, spawnTask } from '../kernel
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { mmPopulate } from '../mm/gup.ts';
 import { sysMlock, sysMlockall, sysMunlock, sysMunlockall } from '../mm/mlock.ts';
+import { ksmDoScan, ksmUnmergeAll } from '../mm/ksm.ts';
 import { sysMremap } from '../mm/mremap.ts';
 import { sysBrk } from '../mm/brk.ts';
 import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
@@ -25,7 +26,7 @@ import {
   type MemoryBudget,
 } from './limits.ts';
 import { CHUNK_SIZE } from '../phys/ram.ts';
-import type { MmStruct, Task } from '../mm/mm_types.ts';
+import { VM, type MmStruct, type Task } from '../mm/mm_types.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { hexdumpLines, userRead, userReadBytes, userWrite, type ReadBytes } from '../user.ts';
 import { KernelAllocError, Machine, hex } from '../machine.ts';
@@ -509,6 +510,31 @@ export class Session {
       }
       case 'swapon': {
         this.execSwapon(s);
+        return;
+      }
+      case 'ksm': {
+        // /sys/kernel/mm/ksm: use_zero_pages=, then run=1 for N full scans of ksmd, or run=2
+        const { v, t: tk } = this.check(s, 'ksm');
+        const m = this.machine!;
+        if (v.use_zero_pages !== undefined) m.ksm.useZeroPages = v.use_zero_pages;
+        if (v.action === 'unmerge') {
+          ksmUnmergeAll(m, this.cpu);
+          this.out('ksm: unmerged every page\n');
+          return;
+        }
+        const passes = v.passes ?? 1;
+        // each full scan reads every page of every VM_MERGEABLE range once
+        let pages = 0;
+        for (const mm of m.ksm.mms)
+          for (const vma of mm.vmas)
+            if (vma.flags & VM.MERGEABLE) pages += (vma.end - vma.start) / m.pageSize;
+        this.budget(s, tk.passes ?? s.args[0]!, 'accesses', pages * passes * (m.pageSize / 4));
+        let merged = 0;
+        for (let i = 0; i < passes; i++) merged += ksmDoScan(m, this.cpu);
+        this.out(
+          `ksm: ${passes} full scan${passes === 1 ? '' : 's'} (full_scans ${m.ksm.fullScans}), ` +
+            `${merged} page${merged === 1 ? '' : 's'} merged with the zero page, ksm_zero_pages ${m.ksm.zeroPages}\n`,
+        );
         return;
       }
       case 'spawn': {

@@ -206,6 +206,18 @@ export const STATEMENTS = {
     changes: true,
     doc: 'echo 3 > /proc/sys/vm/drop_caches: the thp-zero shrinker runs, pcp lists drain.',
   }),
+  ksm: decl({
+    name: 'ksm',
+    args: [
+      { name: 'action', kind: 'enum', values: ['scan', 'unmerge'], what: 'scan or unmerge' },
+      { name: 'passes', kind: 'count', what: 'a number of full scans', meta: '<full scans>', optional: true },
+    ],
+    opts: [bool('use_zero_pages')],
+    needs: 'booted',
+    changes: true,
+    limit: 'accesses',
+    doc: 'ksmd: full scans of the MADV_MERGEABLE ranges (echo 1 > run), or unmerge everything (echo 2 > run).',
+  }),
   swapon: decl({
     name: 'swapon',
     args: [{ name: 'size', kind: 'size', what: 'a size' }],

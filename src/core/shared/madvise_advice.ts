@@ -16,6 +16,8 @@ export const MADVISE_ADVICES = [
   'dofork',
   'wipeonfork',
   'keeponfork',
+  'mergeable',
+  'unmergeable',
 ] as const;
 
 export type Advice = (typeof MADVISE_ADVICES)[number];
