@@ -462,7 +462,7 @@ function doShmemFault(m: Machine, vmf: VmFault): FaultResult {
     m.trace.leave();
   }
   if (pfn < 0) return 'oom';
-  mapShmemPage(m, vmf.task, vma, vmf.pteTable, vmf.pteIdx, pfn, write, true);
+  mapShmemPage(m, vmf.task, vma, vmf.pteTable, vmf.pteIdx, pfn, write, true, vmf.cpu);
   return 'ok';
 }
 
@@ -475,10 +475,12 @@ function mapShmemPage(
   pfn: number,
   write: boolean,
   young: boolean,
+  cpu: number,
 ): void {
   const arch = m.pgtableArch;
   folioGet(m, pfn);
   folioAddFileRmap(m, pfn);
+  mlockVmaFolio(m, vma.flags, pfn, cpu); // __folio_add_file_rmap() ends with mlock_vma_folio()
   addMmCounter(m, task, task.mm!, MM_SHMEMPAGES, 1);
   arch.mkLeaf(
     pfn,
@@ -515,7 +517,7 @@ function faultAround(m: Machine, vmf: VmFault): boolean {
       if (!arch.isNone(E, arch.levels - 1)) continue;
       const pfn = vma.shmem!.pages.get((a - vma.start) / ps + vma.pgoff);
       if (pfn === undefined) continue;
-      mapShmemPage(m, task, vma, table, idx, pfn, false, true);
+      mapShmemPage(m, task, vma, table, idx, pfn, false, true, vmf.cpu);
       if (a === va) hit = true;
     }
   });

@@ -208,7 +208,7 @@ function folioEvictable(m: Machine, head: number): boolean {
 }
 
 /** zone_stat_mod_folio(folio, NR_MLOCK, nr): Mlocked in meminfo, nr_mlock per zone. */
-function modNrMlock(m: Machine, head: number, nr: number): void {
+export function modNrMlock(m: Machine, head: number, nr: number): void {
   const z = m.alloc.zoneOf(head);
   z.stat.set('nr_mlock', (z.stat.get('nr_mlock') ?? 0) + nr);
 }
@@ -367,6 +367,21 @@ export function mlockDrainLocal(m: Machine, cpu: number): void {
 }
 
 /**
+ * folio_pte_batch() covering the whole folio: the folio's pages mapped in order by consecutive
+ * PTEs from `first` (a hole or a page swapped out makes the batch shorter, and then the folio is
+ * not mlocked).
+ */
+function mapsWholeFolio(m: Machine, task: Task, first: number, head: number, nr: number): boolean {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  let i = 0;
+  walkPteRange(m, task.mm!, first, first + nr * m.pageSize, (_t, _i, _va, e) => {
+    if (arch.flags(e, last) & (PTE.PRESENT | PTE.PROTNONE) && arch.pfn(e) === head + i) i++;
+  });
+  return i === nr;
+}
+
+/**
  * mlock_vma_pages_range(): the VMA's new flags are set, then lru_add_drain(), a walk of the
  * range's present PTEs (mlock_pte_range) that mlocks each folio when the VMA is now VM_LOCKED and
  * munlocks it otherwise, and lru_add_drain() again. The zero page and huge zero folio are not
@@ -385,7 +400,8 @@ function mlockVmaPagesRange(m: Machine, task: Task, vma: Vma, start: number, end
       start,
       end,
       (_table, _idx, a, e) => {
-        if (!(arch.flags(e, last) & PTE.PRESENT)) return;
+        // pte_present(): a PROT_NONE PTE maps its page too (x86's _PAGE_PROTNONE)
+        if (!(arch.flags(e, last) & (PTE.PRESENT | PTE.PROTNONE))) return;
         const page = vmNormalPage(m, e, last);
         if (page < 0) return;
         const head = compoundHead(m, page);
@@ -395,7 +411,9 @@ function mlockVmaPagesRange(m: Machine, task: Task, vma: Vma, start: number, end
         // allow_mlock_munlock(): a large folio is mlocked only when [start, end) maps all of it
         if (lock && m.pages.flags[head]! & PG.head) {
           const first = a - (page - head) * m.pageSize;
-          if (first < start || first + folioNrPages(m, head) * m.pageSize > end) return;
+          const nr = folioNrPages(m, head);
+          if (first < start || first + nr * m.pageSize > end || !mapsWholeFolio(m, task, first, head, nr))
+            return;
         }
         if (lock) mlockFolio(m, head, cpu);
         else munlockFolio(m, head, cpu);

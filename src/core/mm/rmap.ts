@@ -6,7 +6,7 @@
 import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
 import { folioNrPages, lruLazyfree, lruvecAddFolio, lruvecDelFolio } from './mm_inline.ts';
-import { mlockDrainLocal, mlockNewFolio } from './mlock.ts';
+import { mlockDrainLocal, mlockNewFolio, modNrMlock } from './mlock.ts';
 import { VM } from './mm_types.ts';
 
 /** PAGEVEC_SIZE: folios wait in a per-CPU batch before they reach the LRU lists. */
@@ -96,8 +96,7 @@ export function folioPut(m: Machine, page: number, cpu: number): void {
   if (p.flags[pfn]! & PG.lru) lruvecDelFolio(m, pfn);
   if (p.flags[pfn]! & PG.mlocked) {
     const nr = folioNrPages(m, pfn);
-    const z = m.alloc.zoneOf(pfn);
-    z.stat.set('nr_mlock', (z.stat.get('nr_mlock') ?? 0) - nr);
+    modNrMlock(m, pfn, -nr);
     m.vmstat.add('unevictable_pgs_cleared', nr);
   }
   p.flags[pfn] = p.flags[pfn]! & ~(PG.active | PG.referenced | PG.unevictable | PG.mlocked);
