@@ -167,6 +167,34 @@ export const KERNEL_FNS = {
     file: 'mm/huge_memory.c',
     why: 'fork() of a huge PMD: share it read-only with the child (COW), like copy_page_range does for PTEs.',
   },
+  deferred_split_scan: {
+    file: 'mm/huge_memory.c',
+    why: 'The deferred split shrinker: each queued THP is split if partially mapped or underused, else taken off the queue.',
+  },
+  thp_underused: {
+    file: 'mm/huge_memory.c',
+    why: 'Count the THP’s zero-filled pages: more than khugepaged/max_ptes_none of them makes it underused.',
+  },
+  split_huge_page_to_list_to_order: {
+    file: 'mm/huge_memory.c',
+    why: 'Split a large folio into order-0 folios (split_folio): unmap, split the struct pages, map back.',
+  },
+  unmap_folio: {
+    file: 'mm/huge_memory.c',
+    why: 'Take the folio out of every page table before its struct pages change: huge PMDs become PTEs.',
+  },
+  __split_unmapped_folio: {
+    file: 'mm/huge_memory.c',
+    why: 'Turn the unmapped compound page into order-0 folios, each inheriting the flags and LRU place.',
+  },
+  remap_page: {
+    file: 'mm/huge_memory.c',
+    why: 'Map the new folios back where the THP was; with RMP_USE_SHARED_ZEROPAGE, zero-filled ones are not.',
+  },
+  try_to_map_unused_to_zeropage: {
+    file: 'mm/migrate.c',
+    why: 'A zero-filled page split off a THP is mapped as the shared zero page instead, and freed.',
+  },
   __split_huge_pmd: {
     file: 'mm/huge_memory.c',
     why: 'Turn one huge PMD into a table of PTEs (using the deposited table) so that part of it can be changed alone.',

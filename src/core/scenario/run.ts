@@ -13,7 +13,7 @@ import { mmPopulate } from '../mm/gup.ts';
 import { sysMlock, sysMlockall, sysMunlock, sysMunlockall } from '../mm/mlock.ts';
 import { sysMremap } from '../mm/mremap.ts';
 import { sysBrk } from '../mm/brk.ts';
-import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
+import { largestZeroFolio, shrinkSlab } from '../mm/huge_memory.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
 import {
   BudgetExceeded,
@@ -494,12 +494,18 @@ export class Session {
         return;
       }
       case 'drop_caches': {
-        // echo 3 > /proc/sys/vm/drop_caches: shrink_slab() runs every shrinker, thp-zero among them.
+        // echo 3 > /proc/sys/vm/drop_caches: drop_slab() → shrink_slab() runs every shrinker, the
+        // THP ones among them: thp-deferred_split (splits underused and partially mapped THPs)
+        // and thp-zero (frees the huge zero folio nobody maps).
         this.check(s, 'drop_caches');
         const m = this.machine!;
-        const freed = shrinkHugeZeroFolio(m, this.cpu);
+        const { split, hugeZeroFreed: freed } = shrinkSlab(m, this.cpu);
         m.alloc.drainAllPages();
-        this.lastResult = { statement: 'drop_caches', freed };
+        this.lastResult = split
+          ? { statement: 'drop_caches', freed, split }
+          : { statement: 'drop_caches', freed };
+        if (split)
+          this.out(`drop_caches: thp-deferred_split shrinker split ${split} THP${split === 1 ? '' : 's'}\n`);
         this.out(`drop_caches: thp-zero shrinker freed ${freed} pages\n`);
         return;
       }
@@ -1564,6 +1570,8 @@ export function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
   if (v.coloured_zero !== undefined) c.colouredZero = v.coloured_zero;
   if (v.use_zero_page !== undefined) c.useZeroPage = v.use_zero_page;
   if (v.huge_zero !== undefined) c.hugeZero = v.huge_zero;
+  if (v.max_ptes_none !== undefined) c.maxPtesNone = v.max_ptes_none;
+  if (v.shrink_underused !== undefined) c.shrinkUnderused = v.shrink_underused;
   if (v.ram !== undefined) c.ram = v.ram;
   if (v.cpus !== undefined) c.cpus = v.cpus;
   if (v.thp !== undefined) c.thp = v.thp;
