@@ -167,6 +167,14 @@ export const KERNEL_FNS = {
     file: 'mm/huge_memory.c',
     why: 'fork() of a huge PMD: share it read-only with the child (COW), like copy_page_range does for PTEs.',
   },
+  __do_huge_pmd_anonymous_page: {
+    file: 'mm/huge_memory.c',
+    why: 'Allocate, map and queue a THP for a write fault (or use_zero_page=0): it ends with deferred_split_folio(folio, false).',
+  },
+  deferred_split_folio: {
+    file: 'mm/huge_memory.c',
+    why: 'Put a large folio on its node’s deferred split queue: every faulted THP, and partially mapped ones (PG_partially_mapped, thp_deferred_split_page).',
+  },
   deferred_split_scan: {
     file: 'mm/huge_memory.c',
     why: 'The deferred split shrinker: each queued THP is split if partially mapped or underused, else taken off the queue.',
@@ -862,6 +870,7 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   RMAP_EXCLUSIVE: { file: 'include/linux/rmap.h' },
   NR_ANON_MAPPED: { file: 'include/linux/mmzone.h' },
   AnonPages: { file: 'fs/proc/meminfo.c' },
+  AnonHugePages: { file: 'fs/proc/meminfo.c' },
   MM_ANONPAGES: { file: 'include/linux/mm_types_task.h' },
   Pss: { file: 'fs/proc/task_mmu.c' },
   pgreuse: { file: 'include/linux/vm_event_item.h' },
@@ -871,6 +880,16 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   huge_zero_refcount: { file: 'mm/huge_memory.c' },
   MMF_HUGE_ZERO_FOLIO: { file: 'include/linux/mm_types.h' },
   CONFIG_PERSISTENT_HUGE_ZERO_FOLIO: { file: 'mm/Kconfig' },
+  // the deferred split queue and underused THPs
+  khugepaged_max_ptes_none: { file: 'mm/khugepaged.c' },
+  split_underused_thp: { file: 'mm/huge_memory.c' },
+  HPAGE_PMD_NR: { file: 'include/linux/huge_mm.h' },
+  PG_partially_mapped: { file: 'include/linux/page-flags.h' },
+  RMP_USE_SHARED_ZEROPAGE: { file: 'include/linux/rmap.h' },
+  thp_deferred_split_page: { file: 'mm/vmstat.c' },
+  thp_underused_split_page: { file: 'mm/vmstat.c' },
+  thp_split_page: { file: 'mm/vmstat.c' },
+  vmstat_text: { file: 'mm/vmstat.c' },
   // allocation flags, page constants, mmu_gather, initcalls, atomics
   __GFP_ZERO: { file: 'include/linux/gfp_types.h' },
   PAGE_SIZE: { file: 'arch/x86/include/asm/page_types.h' },

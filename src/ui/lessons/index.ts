@@ -11,6 +11,7 @@ import cowFork from '../../../lessons/cow-fork.md?raw';
 import hugeZero from '../../../lessons/huge-zero.md?raw';
 import mermap from '../../../lessons/mermap.md?raw';
 import mipsColour from '../../../lessons/mips-colour.md?raw';
+import thpUnderused from '../../../lessons/thp-underused.md?raw';
 import zeroPage from '../../../lessons/zero-page.md?raw';
 import { parseLessonDoc } from './lesson_doc.ts';
 import type { Lesson } from './types.ts';
@@ -22,6 +23,7 @@ export const LESSON_DOCS: readonly { file: string; text: string }[] = [
   { file: 'lessons/boot-zero-page.md', text: bootZeroPage },
   { file: 'lessons/mips-colour.md', text: mipsColour },
   { file: 'lessons/huge-zero.md', text: hugeZero },
+  { file: 'lessons/thp-underused.md', text: thpUnderused },
   { file: 'lessons/mermap.md', text: mermap },
   { file: 'lessons/blkdev-zeroout.md', text: blkdevZeroout },
 ];
