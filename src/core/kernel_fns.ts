@@ -175,6 +175,22 @@ export const KERNEL_FNS = {
     file: 'mm/huge_memory.c',
     why: 'Put a large folio on its node’s deferred split queue: every faulted THP, and partially mapped ones (PG_partially_mapped, thp_deferred_split_page).',
   },
+  userfaultfd_register: {
+    file: 'fs/userfaultfd.c',
+    why: 'UFFDIO_REGISTER: mark the range’s VMAs VM_UFFD_MISSING, so their missing pages go to user space.',
+  },
+  userfaultfd_zeropage: {
+    file: 'fs/userfaultfd.c',
+    why: 'UFFDIO_ZEROPAGE: fill empty PTEs of a registered range with the zero page (mfill_atomic_zeropage).',
+  },
+  mfill_atomic_pte_zeropage: {
+    file: 'mm/userfaultfd.c',
+    why: 'One page of UFFDIO_ZEROPAGE: a special read-only PTE to the zero page where the PTE is empty, else EEXIST.',
+  },
+  handle_userfault: {
+    file: 'fs/userfaultfd.c',
+    why: 'A fault on a missing page of a registered VMA goes to user space; with UFFD_FEATURE_SIGBUS it is SIGBUS.',
+  },
   deferred_split_scan: {
     file: 'mm/huge_memory.c',
     why: 'The deferred split shrinker: each queued THP is split if partially mapped or underused, else taken off the queue.',

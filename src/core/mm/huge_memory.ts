@@ -239,6 +239,8 @@ export function doHugePmdAnonymousPage(m: Machine, vmf: VmFault): FaultResult | 
   const write = (vmf.flags & FAULT_FLAG.WRITE) !== 0;
   const mm = task.mm!;
   const last = m.pgtableArch.levels - 1;
+  // userfaultfd_missing(vma): handle_userfault(), SIGBUS in the model (userfaultfd.ts)
+  if (vma.flags & VM.UFFD_MISSING) return m.trace.call('handle_userfault', () => 'sigbus' as const);
   if (!vma.anonVma) vma.anonVma = m.nextAnonVma++;
   if (!write && m.cfg.useZeroPage) {
     const pgtable = pgtableAlloc(m, null, last, cpu);

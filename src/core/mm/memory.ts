@@ -259,6 +259,10 @@ function handlePteFault(m: Machine, vmf: VmFault): FaultResult {
 
 /** do_pte_missing(): anonymous memory gets do_anonymous_page, shmem do_fault. */
 function doPteMissing(m: Machine, vmf: VmFault): FaultResult {
+  // do_anonymous_page(): userfaultfd_missing(vma) → handle_userfault(); the model's contexts have
+  // UFFD_FEATURE_SIGBUS (no thread to wait for), so the fault is SIGBUS
+  if (vmf.vma.flags & VM.UFFD_MISSING && !vmf.vma.shmem)
+    return m.trace.call('handle_userfault', () => 'sigbus');
   const name = vmf.vma.shmem ? 'do_fault' : 'do_anonymous_page';
   m.trace.enter(name);
   try {

@@ -11,6 +11,7 @@ import { cloneThread, exitGroup, exitTask, forkTask, spawnTask } from '../kernel
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { mmPopulate } from '../mm/gup.ts';
 import { sysMlock, sysMlockall, sysMunlock, sysMunlockall } from '../mm/mlock.ts';
+import { userfaultfdRegister, userfaultfdZeropage } from '../mm/userfaultfd.ts';
 import { sysMremap } from '../mm/mremap.ts';
 import { sysBrk } from '../mm/brk.ts';
 import { largestZeroFolio, shrinkSlab } from '../mm/huge_memory.ts';
@@ -1178,6 +1179,24 @@ export class Session {
         const [start, len] = this.range(s, p, a[1]!, a[2]!, a[3]!);
         const err = sysMprotect(m, t, start, len, prot);
         if (err) this.out(`${p.name}: mprotect: ${err}\n`);
+        return;
+      }
+      case 'uffd': {
+        const what = this.checkOp(s, p, 'uffd').v.ioctl;
+        const [start, len] = this.range(s, p, a[2]!, a[3]!, a[4]!);
+        if (what === 'register') {
+          const err = userfaultfdRegister(m, t, start, len);
+          if (err) this.out(`${p.name}: uffd register: ${err}\n`);
+          return;
+        }
+        this.budget(s, a[4]!, 'accesses', Math.ceil(len / ps));
+        this.hostMemory(s, a[4]!, 0, tablePages(Math.ceil(len / ps)));
+        const r = userfaultfdZeropage(m, t, start, len, cpu);
+        this.out(
+          r.rc === 0
+            ? `${p.name}: uffd zeropage: zeropage=${r.zeropage}\n`
+            : `${p.name}: uffd zeropage: ${r.errno} (zeropage=${r.zeropage})\n`,
+        );
         return;
       }
       case 'mlock':

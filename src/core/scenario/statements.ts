@@ -382,6 +382,17 @@ export const PROCESS_OPS = {
     changes: true,
     doc: 'mprotect().',
   }),
+  uffd: decl({
+    name: 'uffd',
+    args: [
+      { name: 'ioctl', kind: 'enum', values: ['register', 'zeropage'], what: 'register or zeropage' },
+      region,
+      offset,
+      length,
+    ],
+    changes: true,
+    doc: 'userfaultfd (UFFD_FEATURE_SIGBUS, no handler thread): UFFDIO_REGISTER in MISSING mode, or UFFDIO_ZEROPAGE (the zero page into empty PTEs).',
+  }),
   mlock: decl({
     name: 'mlock',
     args: [region, offset, length],
