@@ -509,22 +509,28 @@ interface FolioMapping {
 }
 
 /**
- * Every mapping of the folio's pages, found by walking each address space's anonymous VMAs (the
- * kernel follows folio->mapping to the anon_vma and its interval tree; the model keeps no tree).
+ * Every mapping of the pages of the THPs in `heads`, found in one walk of each address space's
+ * private VMAs (the kernel follows folio->mapping to the anon_vma and its interval tree; the model
+ * keeps no tree, so one walk serves a whole scan: splitting one folio changes no entry that maps
+ * another). Each PTE table is read in one copy, as the frame inspector's walk does.
  */
-function folioMappings(m: Machine, head: number, nr: number): FolioMapping[] {
+function foliosMappings(m: Machine, heads: ReadonlySet<number>): Map<number, FolioMapping[]> {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
   const ps = m.pageSize;
+  const nr = hpageNr(m);
   const span = hpageSize(m);
-  const out: FolioMapping[] = [];
+  const esize = m.entrySize[last]!;
+  const out = new Map<number, FolioMapping[]>();
+  for (const h of heads) out.set(h, []);
+  if (!heads.size) return out;
   const seen = new Set<MmStruct>();
   for (const task of m.tasks.values()) {
     const mm = task.mm;
     if (!mm || seen.has(mm)) continue;
     seen.add(mm);
     for (const vma of mm.vmas) {
-      if (!vma.anonVma || vma.shmem) continue;
+      if (vma.shmem) continue; // anonymous THPs only: shmem VMAs map page-cache pages
       for (let a = vma.start; a < vma.end;) {
         const tableEnd = Math.min(vma.end, (Math.floor(a / span) + 1) * span);
         const table = walkTable(m, mm, a);
@@ -532,19 +538,21 @@ function folioMappings(m: Machine, head: number, nr: number): FolioMapping[] {
           const pmdTable = walkTable(m, mm, a, last - 1);
           const idx = pgtableIndex(arch, a, last - 1);
           readEntry(m, pmdTable, idx, P, last - 1);
-          if (arch.pfn(P) === head) {
-            const haddr = a - (a % span);
-            out.push({ task, vma, va: haddr, table: pmdTable, idx, pfn: head, pmd: true });
-          }
+          const list = out.get(arch.pfn(P));
+          if (list)
+            list.push({ task, vma, va: a - (a % span), table: pmdTable, idx, pfn: arch.pfn(P), pmd: true });
         } else if (table >= 0) {
-          for (; a < tableEnd; a += ps) {
-            const idx = pgtableIndex(arch, a, last);
-            readEntry(m, table, idx, P, last);
-            if (arch.isNone(P, last)) continue;
-            const f = arch.flags(P, last);
-            const pfn = arch.pfn(P);
-            if (f & (PTE.PRESENT | PTE.PROTNONE) && pfn >= head && pfn < head + nr)
-              out.push({ task, vma, va: a, table, idx, pfn, pmd: false });
+          const first = pgtableIndex(arch, a, last);
+          const n = (tableEnd - a) / ps;
+          const raw = m.ram.read(table * ps + first * esize, n * esize);
+          const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+          for (let k = 0; k < n; k++) {
+            Q.lo = dv.getUint32(k * esize, true);
+            Q.hi = esize === 8 ? dv.getUint32(k * esize + 4, true) : 0;
+            if (arch.isNone(Q, last) || !(arch.flags(Q, last) & (PTE.PRESENT | PTE.PROTNONE))) continue;
+            const pfn = arch.pfn(Q);
+            const list = out.get(pfn - (pfn % nr));
+            if (list) list.push({ task, vma, va: a + k * ps, table, idx: first + k, pfn, pmd: false });
           }
         }
         a = tableEnd;
@@ -608,13 +616,35 @@ function tryToMapUnusedToZeropage(m: Machine, map: FolioMapping): boolean {
  * migration entries in between are not modelled: PTEs go from the old page to the zero page.
  * Returns the pages freed.
  */
-export function splitFolio(m: Machine, head: number, cpu: number): number {
+export function splitFolio(
+  m: Machine,
+  head: number,
+  cpu: number,
+  maps: readonly FolioMapping[] = foliosMappings(m, new Set([head])).get(head)!,
+): number {
   return m.trace.call('split_huge_page_to_list_to_order', () => {
     const p = m.pages;
     const nr = 1 << p.order[head]!;
+    const ps = m.pageSize;
+    const last = m.pgtableArch.levels - 1;
+    // the PTEs that map the folio's pages once every huge PMD is split
+    const ptes = maps.filter((x) => !x.pmd);
     m.trace.call('unmap_folio', () => {
-      for (const map of folioMappings(m, head, nr)) {
-        if (map.pmd) splitHugePmd(m, map.task, map.vma, map.va, map.table, map.idx);
+      for (const map of maps) {
+        if (!map.pmd) continue;
+        splitHugePmd(m, map.task, map.vma, map.va, map.table, map.idx);
+        const table = walkTable(m, map.task.mm!, map.va);
+        for (let i = 0; i < nr; i++) {
+          const va = map.va + i * ps;
+          ptes.push({
+            ...map,
+            va,
+            table,
+            idx: pgtableIndex(m.pgtableArch, va, last),
+            pfn: head + i,
+            pmd: false,
+          });
+        }
       }
     });
     m.trace.call('__split_unmapped_folio', () => {
@@ -640,7 +670,7 @@ export function splitFolio(m: Machine, head: number, cpu: number): number {
     // the address range each mm had its PTEs replaced in
     const ranges = new Map<MmStruct, [number, number]>();
     m.trace.call('remap_page', () => {
-      for (const map of folioMappings(m, head, nr)) {
+      for (const map of ptes) {
         if (!tryToMapUnusedToZeropage(m, map)) continue;
         const mm = map.task.mm!;
         const r = ranges.get(mm);
@@ -680,14 +710,16 @@ export function deferredSplitScan(m: Machine, nrToScan: number, cpu: number): nu
       if (list.length >= nrToScan) break;
     }
     let split = 0;
+    const mappings = foliosMappings(m, new Set(list));
     for (const head of list) {
       const partially = m.deferredSplit.get(head) === true;
+      const maps = mappings.get(head)!;
       let underused = false;
       let didSplit = false;
       // folio_test_mlocked(): the model has no PG_mlocked; a VM_LOCKED mapping stands for it
-      const mlocked = folioMappings(m, head, 1 << m.pages.order[head]!).some((x) => x.vma.flags & VM.LOCKED);
+      const mlocked = maps.some((x) => x.vma.flags & VM.LOCKED);
       if (partially || (!mlocked && (underused = thpUnderused(m, head)))) {
-        splitFolio(m, head, cpu);
+        splitFolio(m, head, cpu, maps);
         didSplit = true;
         if (underused) m.vmstat.inc('thp_underused_split_page');
         split++;
