@@ -64,6 +64,7 @@ const NOT_KERNEL_IDENTIFIERS: ReadonlySet<string> = new Set([
   // machine settings and scenario options (src/core/config.ts, the scenario language)
   'coloured_zero',
   'huge_zero',
+  'max_ptes_none',
   'unmapped_zeroing',
   'as_posted',
   'max_transfer',

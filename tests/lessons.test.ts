@@ -8,13 +8,14 @@ import { matchingChoice } from '../src/ui/lessons/types.ts';
 import { runLesson } from './helpers/lessons.ts';
 
 describe('lessons', () => {
-  it('has the seven lessons of issue #7 and the swap lesson of #15, each with a unique id and 4 to 10 steps', () => {
+  it("has the seven lessons of issue #7 and issue #15's THP and swap ones, each with a unique id and 4 to 10 steps", () => {
     expect(LESSONS.map((l) => l.id)).toEqual([
       'zero-page',
       'cow-fork',
       'boot-zero-page',
       'mips-colour',
       'huge-zero',
+      'thp-underused',
       'mermap',
       'blkdev-zeroout',
       'swap-zeromap',

@@ -18,6 +18,7 @@ import {
 } from '../src/core/mm/mmap.ts';
 import type { Task } from '../src/core/mm/mm_types.ts';
 import { sysMremap } from '../src/core/mm/mremap.ts';
+import { shrinkSlab } from '../src/core/mm/huge_memory.ts';
 import { userRead, userWrite } from '../src/core/user.ts';
 
 /**
@@ -71,6 +72,8 @@ type Op =
     }
   | { k: 'exit'; p: number }
   | { k: 'migrate'; p: number; cpu: number }
+  /** echo 2 > drop_caches: the THP shrinkers (the deferred split queue, the huge zero folio) */
+  | { k: 'shrink' }
   | { k: 'mremap'; p: number; r: number; pages: number; maymove: boolean; dontunmap: boolean }
   | {
       k: 'forkflag';
@@ -84,9 +87,9 @@ type Op =
 /**
  * Random programs. `maxPages` bounds region sizes and `span` the pages one read, write, dontneed
  * or mprotect covers: small for 4 KiB-page programs, large enough for THP programs to map whole
- * PMDs and then break them up.
+ * PMDs and then break them up. `shrink` is the weight of drop_caches steps (none by default).
  */
-const opArbFor = (maxPages: number, span: number): fc.Arbitrary<Op> =>
+const opArbFor = (maxPages: number, span: number, shrink = 0): fc.Arbitrary<Op> =>
   fc.oneof(
     { weight: 1, arbitrary: fc.constant({ k: 'spawn' as const }) },
     {
@@ -144,6 +147,8 @@ const opArbFor = (maxPages: number, span: number): fc.Arbitrary<Op> =>
       }),
     },
     { weight: 1, arbitrary: fc.record({ k: fc.constant('migrate' as const), p: fc.nat(), cpu: fc.nat() }) },
+    // only where asked: a new step would reshuffle the other properties' programs
+    ...(shrink ? [{ weight: shrink, arbitrary: fc.constant({ k: 'shrink' as const }) }] : []),
     {
       weight: 2,
       arbitrary: fc.record({
@@ -223,7 +228,7 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
   }
 
   for (const op of ops) {
-    const p = op.k === 'spawn' ? undefined : pick(alive(), op.p);
+    const p = op.k === 'spawn' || op.k === 'shrink' ? undefined : pick(alive(), op.p);
     const cpu = p?.cpu ?? 0;
     switch (op.k) {
       case 'spawn':
@@ -442,6 +447,11 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         if (!bad) for (let i = 0; i < n; i++) r.wipe[first + i] = op.advice === 'wipeonfork';
         break;
       }
+      case 'shrink':
+        // splits underused and partially mapped THPs (their zero-filled pages onto the zero
+        // page): nothing a process reads may change
+        shrinkSlab(m, cpu);
+        break;
       case 'migrate':
         // the scheduler moves the process: its next steps run on another CPU, whose TLB then
         // holds this mm's translations too
@@ -605,6 +615,10 @@ describe('process properties', () => {
       { thp: 'always', ram: 1024 * 1024 * 1024, hugeZero: 'static_pmd' },
     ],
     ['arm64 4K thp=always', { arch: 'arm64', granule: 4, thp: 'always', ram: 1024 * 1024 * 1024 }],
+    [
+      'x86_64 thp=always, max_ptes_none=400: underused THPs split',
+      { thp: 'always', ram: 1024 * 1024 * 1024, maxPtesNone: 400 },
+    ],
   ];
   // Random programs lose their processes early (SIGSEGV on a PROT_NONE page, exit): start each
   // with one 4 MiB private region, 2 MiB-aligned, so every run has PMDs to fault and split.
@@ -615,20 +629,28 @@ describe('process properties', () => {
   for (const [name, cfg] of thp) {
     it(`holds with huge pages: ${name}`, () => {
       // The programs must really have mapped and split PMDs, or this test would prove nothing.
-      const seen = { thp_fault_alloc: 0, thp_split_pmd: 0 };
+      const seen = { thp_fault_alloc: 0, thp_split_pmd: 0, thp_split_page: 0, thp_underused_split_page: 0 };
       fc.assert(
         fc.property(
-          fc.array(opArbFor(1100, 600), { minLength: 1, maxLength: 30 }).map(withHugeRegion),
+          fc
+            .array(opArbFor(1100, 600, cfg.maxPtesNone === undefined ? 0 : 6), {
+              minLength: 1,
+              maxLength: 30,
+            })
+            .map(withHugeRegion),
           (ops) => {
             const m = runOps(ops, cfg);
             seen.thp_fault_alloc += m.vmstat.get('thp_fault_alloc');
             seen.thp_split_pmd += m.vmstat.get('thp_split_pmd');
+            seen.thp_split_page += m.vmstat.get('thp_split_page');
+            seen.thp_underused_split_page += m.vmstat.get('thp_underused_split_page');
           },
         ),
         { numRuns: 20 },
       );
       expect(seen.thp_fault_alloc).toBeGreaterThan(0);
       expect(seen.thp_split_pmd).toBeGreaterThan(0);
+      if (cfg.maxPtesNone !== undefined) expect(seen.thp_underused_split_page).toBeGreaterThan(0);
     });
   }
 });

@@ -97,3 +97,39 @@ describe('mlock and the unevictable LRU against the kernel (unevictable.json)', 
       expect(got).toEqual(ref[label]);
     });
 });
+
+describe('mlock beyond the record (review regressions)', () => {
+  const run = (body: string) => {
+    let out = '';
+    const r = runScenario(`machine arch=x86_64 ram=1G cpus=2 thp=always\nboot\nspawn A\n${body}`, {
+      out: (t) => (out += t),
+      check: true,
+    });
+    return { out, exitCode: r.exitCode };
+  };
+
+  it('shared memory faulted into a locked VMA is mlocked (__folio_add_file_rmap → mlock_vma_folio)', () => {
+    const r = run('A mmap s 64K rw shared\nA mlock s 0 64K\nexpect /proc/meminfo:Mlocked == 64\n');
+    expect(r.out).not.toContain('FAIL');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('munlock reaches pages behind PROT_NONE PTEs (pte_present)', () => {
+    const r = run(
+      'A mmap r 64K rw\nA mlock r 0 64K\nA mprotect r 0 64K none\nA munlock r 0 64K\nexpect /proc/meminfo:Mlocked == 0\n',
+    );
+    expect(r.out).not.toContain('FAIL');
+    expect(r.exitCode).toBe(0);
+  });
+
+  it('splitting the PMD of a locked THP munlocks it; munmap of a THP leaves the mlock batch alone', () => {
+    const r = run(
+      'A mmap t 2M rw locked at=0x100000000000\nexpect /proc/meminfo:Mlocked == 2048\n' +
+        'A mprotect t 0 4K r\nexpect /proc/meminfo:Mlocked == 0\n' +
+        'A mmap r 64K rw\nA mlock r 0 64K\nA munmap r\nexpect /proc/meminfo:Mlocked == 64\n' +
+        'A mmap h 2M rw at=0x108000000000\nA write h 0 2M 4K 1\nA munmap h\nexpect /proc/meminfo:Mlocked == 64\n',
+    );
+    expect(r.out).not.toContain('FAIL');
+    expect(r.exitCode).toBe(0);
+  });
+});

@@ -28,6 +28,14 @@ export interface MachineConfig {
    * freed) or static_pmd (the seed's STATIC_PMD_ZERO_PAGE proposal: from memblock at boot).
    */
   hugeZero: 'dynamic' | 'persistent' | 'static_pmd';
+  /**
+   * /sys/kernel/mm/transparent_hugepage/khugepaged/max_ptes_none: a THP with more zero-filled
+   * subpages than this is underused and the deferred split shrinker splits it. Default (undefined)
+   * HPAGE_PMD_NR - 1, at which thp_underused() never says yes.
+   */
+  maxPtesNone?: number;
+  /** /sys/kernel/mm/transparent_hugepage/shrink_underused (default true): queue THPs at fault */
+  shrinkUnderused?: boolean;
   /** init_on_alloc=1: zero every allocated page */
   initOnAlloc: boolean;
   /** init_on_free=1: zero every freed page */
@@ -135,6 +143,15 @@ export function validateConfig(c: MachineConfig): void {
     throw new ConfigError('page_alloc_unmapped=yes: the series (and this model) is x86-64 only');
   if (!Number.isInteger(c.cpus) || c.cpus < 1 || c.cpus > MAX_CPUS)
     throw new ConfigError(`cpus=${c.cpus}: must be 1..${MAX_CPUS}`);
+  // khugepaged_max_ptes_none_store(): at most HPAGE_PMD_NR - 1 (a PTE table's entries, less one)
+  const ptesPerTable = (c.granule * 1024) / 8;
+  if (
+    c.maxPtesNone !== undefined &&
+    (!Number.isInteger(c.maxPtesNone) || c.maxPtesNone < 0 || c.maxPtesNone >= ptesPerTable)
+  )
+    throw new ConfigError(
+      `max_ptes_none=${c.maxPtesNone}: must be 0..${ptesPerTable - 1} (HPAGE_PMD_NR - 1)`,
+    );
 }
 
 export function fmtSize(bytes: number): string {

@@ -167,6 +167,58 @@ export const KERNEL_FNS = {
     file: 'mm/huge_memory.c',
     why: 'fork() of a huge PMD: share it read-only with the child (COW), like copy_page_range does for PTEs.',
   },
+  __do_huge_pmd_anonymous_page: {
+    file: 'mm/huge_memory.c',
+    why: 'Allocate, map and queue a THP for a write fault (or use_zero_page=0): it ends with deferred_split_folio(folio, false).',
+  },
+  deferred_split_folio: {
+    file: 'mm/huge_memory.c',
+    why: 'Put a large folio on its node’s deferred split queue: every faulted THP, and partially mapped ones (PG_partially_mapped, thp_deferred_split_page).',
+  },
+  userfaultfd_register: {
+    file: 'fs/userfaultfd.c',
+    why: 'UFFDIO_REGISTER: mark the range’s VMAs VM_UFFD_MISSING, so their missing pages go to user space.',
+  },
+  userfaultfd_zeropage: {
+    file: 'fs/userfaultfd.c',
+    why: 'UFFDIO_ZEROPAGE: fill empty PTEs of a registered range with the zero page (mfill_atomic_zeropage).',
+  },
+  mfill_atomic_pte_zeropage: {
+    file: 'mm/userfaultfd.c',
+    why: 'One page of UFFDIO_ZEROPAGE: a special read-only PTE to the zero page where the PTE is empty, else EEXIST.',
+  },
+  handle_userfault: {
+    file: 'fs/userfaultfd.c',
+    why: 'A fault on a missing page of a registered VMA goes to user space; with UFFD_FEATURE_SIGBUS it is SIGBUS.',
+  },
+  deferred_split_scan: {
+    file: 'mm/huge_memory.c',
+    why: 'The deferred split shrinker: each queued THP is split if partially mapped or underused, else taken off the queue.',
+  },
+  thp_underused: {
+    file: 'mm/huge_memory.c',
+    why: 'Count the THP’s zero-filled pages: more than khugepaged/max_ptes_none of them makes it underused.',
+  },
+  split_huge_page_to_list_to_order: {
+    file: 'mm/huge_memory.c',
+    why: 'Split a large folio into order-0 folios (split_folio): unmap, split the struct pages, map back.',
+  },
+  unmap_folio: {
+    file: 'mm/huge_memory.c',
+    why: 'Take the folio out of every page table before its struct pages change: huge PMDs become PTEs.',
+  },
+  __split_unmapped_folio: {
+    file: 'mm/huge_memory.c',
+    why: 'Turn the unmapped compound page into order-0 folios, each inheriting the flags and LRU place.',
+  },
+  remap_page: {
+    file: 'mm/huge_memory.c',
+    why: 'Map the new folios back where the THP was; with RMP_USE_SHARED_ZEROPAGE, zero-filled ones are not.',
+  },
+  try_to_map_unused_to_zeropage: {
+    file: 'mm/migrate.c',
+    why: 'A zero-filled page split off a THP is mapped as the shared zero page instead, and freed.',
+  },
   __split_huge_pmd: {
     file: 'mm/huge_memory.c',
     why: 'Turn one huge PMD into a table of PTEs (using the deposited table) so that part of it can be changed alone.',
@@ -870,6 +922,7 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   RMAP_EXCLUSIVE: { file: 'include/linux/rmap.h' },
   NR_ANON_MAPPED: { file: 'include/linux/mmzone.h' },
   AnonPages: { file: 'fs/proc/meminfo.c' },
+  AnonHugePages: { file: 'fs/proc/meminfo.c' },
   MM_ANONPAGES: { file: 'include/linux/mm_types_task.h' },
   Pss: { file: 'fs/proc/task_mmu.c' },
   pgreuse: { file: 'include/linux/vm_event_item.h' },
@@ -879,6 +932,16 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   huge_zero_refcount: { file: 'mm/huge_memory.c' },
   MMF_HUGE_ZERO_FOLIO: { file: 'include/linux/mm_types.h' },
   CONFIG_PERSISTENT_HUGE_ZERO_FOLIO: { file: 'mm/Kconfig' },
+  // the deferred split queue and underused THPs
+  khugepaged_max_ptes_none: { file: 'mm/khugepaged.c' },
+  split_underused_thp: { file: 'mm/huge_memory.c' },
+  HPAGE_PMD_NR: { file: 'include/linux/huge_mm.h' },
+  PG_partially_mapped: { file: 'include/linux/page-flags.h' },
+  RMP_USE_SHARED_ZEROPAGE: { file: 'include/linux/rmap.h' },
+  thp_deferred_split_page: { file: 'mm/vmstat.c' },
+  thp_underused_split_page: { file: 'mm/vmstat.c' },
+  thp_split_page: { file: 'mm/vmstat.c' },
+  vmstat_text: { file: 'mm/vmstat.c' },
   // allocation flags, page constants, mmu_gather, initcalls, atomics
   __GFP_ZERO: { file: 'include/linux/gfp_types.h' },
   PAGE_SIZE: { file: 'arch/x86/include/asm/page_types.h' },

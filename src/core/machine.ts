@@ -71,8 +71,12 @@ export class Machine {
   /** the huge zero folio: its head pfn (-1 when there is none) and huge_zero_refcount */
   hugeZeroPfn = -1;
   hugeZeroRefcount = 0;
-  /** folios queued for deferred split (partially unmapped large folios) */
-  readonly deferredSplit = new Set<number>();
+  /**
+   * The deferred split queue (pgdat->deferred_split_queue; one node): head pfns in list order,
+   * each with its PG_partially_mapped flag. THPs a fault allocated wait here (false) for the
+   * shrinker's thp_underused() check; partially unmapped large folios (true) to be split.
+   */
+  readonly deferredSplit = new Map<number, boolean>();
   /** _entire_mapcount of PMD-mapped large folios, by head pfn (-1 when not PMD-mapped) */
   readonly entireMapcount = new Map<number, number>();
   /** MIPS: the toy virtually indexed data cache that user accesses go through */

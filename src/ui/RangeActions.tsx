@@ -1,6 +1,6 @@
 /**
  * The controls for a run of selected pages (shift-click, shift-drag or Shift+arrows in the process
- * grid; the selected page alone when there is no run): madvise, mprotect, munmap and mremap. Each button runs
+ * grid; the selected page alone when there is no run): madvise, mlock, userfaultfd, mprotect, munmap and mremap. Each button runs
  * the scenario line a learner could type (`A madvise r1 0x5000 32K dontneed`), shown before it runs.
  */
 import { memo } from 'react';
@@ -152,6 +152,33 @@ export const RangeActions = memo(function RangeActions() {
             {op}
           </button>
         ))}
+      </span>
+      <span className="range-group">
+        <span className="muted">userfaultfd</span>
+        <button
+          type="button"
+          disabled={disabled}
+          title={title(
+            { op: 'uffd', ioctl: 'register' },
+            'UFFDIO_REGISTER (MISSING mode, UFFD_FEATURE_SIGBUS): a fault on an empty page here is SIGBUS from now on',
+          )}
+          onClick={() => run({ op: 'uffd', ioctl: 'register' })}
+          aria-label="uffd register"
+        >
+          register
+        </button>
+        <button
+          type="button"
+          disabled={disabled}
+          title={title(
+            { op: 'uffd', ioctl: 'zeropage' },
+            'UFFDIO_ZEROPAGE: map the shared zero page into every empty PTE of the (registered) range, without a fault',
+          )}
+          onClick={() => run({ op: 'uffd', ioctl: 'zeropage' })}
+          aria-label="uffd zeropage"
+        >
+          zeropage
+        </button>
       </span>
       <span className="range-group">
         <span className="muted">mprotect</span>

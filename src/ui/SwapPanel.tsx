@@ -366,6 +366,7 @@ function SlotLegend({ device: d }: { device: SwapDeviceInfo }) {
 
 /** The chosen slot: its swap_map byte decoded, zeromap bit, swap-cache folio, and swap PTEs. */
 function SlotDetail({ slot: s }: { slot: SwapSlotInfo }) {
+  const pageKb = useAppState((st) => (st.machine?.arch.pageSize ?? 4096) / 1024);
   const controller = useController();
   return (
     <div className="swap-slot-detail" data-testid="swap-slot-detail">
@@ -380,7 +381,7 @@ function SlotDetail({ slot: s }: { slot: SwapSlotInfo }) {
         {s.zeromap
           ? 'nothing on the device: a fault zero-fills the page (swpin_zero)'
           : s.written
-            ? 'its 4 KiB are on the device (pswpout); a fault reads them (pswpin)'
+            ? `its ${pageKb} KiB are on the device (pswpout); a fault reads them (pswpin)`
             : 'no data'}
       </p>
       {s.cachePfn !== null && (

@@ -94,6 +94,8 @@ export type RangeOp =
   /** mlock()/munlock() of the range (the scenario statements of the same names) */
   | { op: 'mlock' | 'munlock' }
   | { op: 'munmap' }
+  /** userfaultfd: UFFDIO_REGISTER (MISSING) or UFFDIO_ZEROPAGE of the range (`A uffd zeropage r1 ...`) */
+  | { op: 'uffd'; ioctl: 'register' | 'zeropage' }
   /**
    * mremap of the range: `grow` to twice its length (in place, or moved with MREMAP_MAYMOVE),
    * `shrink` to half, `move` to a new address with MREMAP_DONTUNMAP (the old range stays, empty)
@@ -105,6 +107,7 @@ export function rangeLine(r: PageRangeSel, pageShift: number, o: RangeOp): strin
   const off = '0x' + (r.first * 2 ** pageShift).toString(16);
   const pages = r.last - r.first + 1;
   const len = sizeArg(pages * 2 ** pageShift);
+  if (o.op === 'uffd') return `${r.proc} uffd ${o.ioctl} ${r.region} ${off} ${len}`;
   const head = `${r.proc} ${o.op} ${r.region} ${off} ${len}`;
   if (o.op === 'madvise') return `${head} ${o.advice}`;
   if (o.op === 'mprotect') return `${head} ${o.prot}`;

@@ -132,7 +132,8 @@ export function forkTask(m: Machine, parent: Task, comm: string, cpu: number): T
         const wipe = (v.flags & VM.WIPEONFORK) !== 0;
         const cv = {
           ...v,
-          flags: v.flags & ~(VM.LOCKED | VM.LOCKONFAULT),
+          // dup_userfaultfd() without UFFD_FEATURE_EVENT_FORK: the child's VMA is not registered
+          flags: v.flags & ~(VM.LOCKED | VM.LOCKONFAULT | VM.UFFD_MISSING),
           anonVma: v.anonVma && !wipe ? m.nextAnonVma++ : 0,
         };
         if (cv.shmem) cv.shmem.users++;

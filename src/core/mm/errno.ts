@@ -3,6 +3,7 @@
  * kernel's names: the runner prints them as strace would.
  */
 export const ERRNO = {
+  ENOENT: 2,
   EINTR: 4,
   EAGAIN: 11,
   ENOMEM: 12,

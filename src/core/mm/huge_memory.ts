@@ -12,9 +12,18 @@ import { Owner, PG } from '../phys/page.ts';
 import { GFP, GFP_MASKS } from './gfp.ts';
 import { addMmCounter, FAULT_FLAG, type FaultResult, type VmFault } from './memory.ts';
 import { MM_ANONPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
-import { pgtableAlloc, pgtableFreeNow, readEntry, tableBytes, writeEntry } from './pgtable.ts';
-import { compoundHead, deferredSplitFolio, folioAddLruVma, folioPut, lruAddDrainAll } from './rmap.ts';
-import { munlockFolio } from './mlock.ts';
+import { lruvecAddFolio, lruvecDelFolio } from './mm_inline.ts';
+import {
+  pgtableAlloc,
+  pgtableFreeNow,
+  readEntry,
+  tableBytes,
+  WALK_HUGE,
+  walkTable,
+  writeEntry,
+} from './pgtable.ts';
+import { compoundHead, deferredSplitFolio, folioAddLruVma, folioPut } from './rmap.ts';
+import { munlockFolio, munlockLargeFolio } from './mlock.ts';
 import { flushTlbMmRange } from './tlb.ts';
 
 export { compoundHead };
@@ -231,6 +240,8 @@ export function doHugePmdAnonymousPage(m: Machine, vmf: VmFault): FaultResult | 
   const write = (vmf.flags & FAULT_FLAG.WRITE) !== 0;
   const mm = task.mm!;
   const last = m.pgtableArch.levels - 1;
+  // userfaultfd_missing(vma): handle_userfault(), SIGBUS in the model (userfaultfd.ts)
+  if (vma.flags & VM.UFFD_MISSING) return m.trace.call('handle_userfault', () => 'sigbus' as const);
   if (!vma.anonVma) vma.anonVma = m.nextAnonVma++;
   if (!write && m.cfg.useZeroPage) {
     const pgtable = pgtableAlloc(m, null, last, cpu);
@@ -265,6 +276,9 @@ export function doHugePmdAnonymousPage(m: Machine, vmf: VmFault): FaultResult | 
     deposit(m, mm, pmdTable, idx, pgtable);
     mapAnonFolioPmd(m, task, vma, pfn, pmdTable, idx, cpu);
   });
+  // __do_huge_pmd_anonymous_page(): every THP a fault allocates waits on the deferred split queue
+  // for thp_underused() (do_huge_zero_wp_pmd() in 6.18 does not queue its THP)
+  deferredSplitFolio(m, pfn, false);
   return 'ok';
 }
 
@@ -309,8 +323,8 @@ export function hugePmdFault(m: Machine, vmf: VmFault): FaultResult | 'fallback'
     const p = m.pages;
     let reuse = (p.flags[pfn]! & PG.anonExclusive) !== 0;
     if (!reuse) {
-      lruAddDrainAll(m);
-      // only this PMD mapping holds the folio
+      // only this PMD mapping holds the folio (a THP never waits in a per-CPU LRU batch, so no
+      // drain is needed before the count is read)
       if (p.refcount[pfn] === 1 && m.entireMapcount.get(pfn) === 0) {
         for (let i = 0; i < hpageNr(m); i++) p.flags[pfn + i] = p.flags[pfn + i]! | PG.anonExclusive;
         reuse = true;
@@ -371,6 +385,9 @@ export function splitHugePmd(
       const entire = m.entireMapcount.get(pfn)! - 1;
       m.entireMapcount.set(pfn, entire);
       if (entire === -1) m.vmstat.add('nr_anon_transparent_hugepages', -1);
+      // folio_remove_rmap_pmd() ends with munlock_vma_folio(); the PTEs that replace the PMD map a
+      // large folio, which __folio_add_anon_rmap does not mlock again
+      if (vma.flags & VM.LOCKED) munlockLargeFolio(m, pfn);
     }
     arch.mkTable(table, last - 1, Q);
     writeEntry(m, pmdTable, idx, Q, last - 1);
@@ -413,7 +430,6 @@ export function zapHugePmd(
       if (ptemapped > 0 && ptemapped < hpageNr(m)) deferredSplitFolio(m, pfn);
     }
     if (locked) munlockFolio(m, pfn, cpu); // munlock_vma_folio(): a THP never waits in the batch
-    lruAddDrainAll(m);
     folioPut(m, pfn, cpu);
   });
 }
@@ -467,4 +483,304 @@ export function copyHugePmd(
     writeEntry(m, table, pgtableIndex(arch, va, last - 1), Q, last - 1);
     return 'ok' as const;
   });
+}
+
+// --- the deferred split queue and its shrinker ------------------------------------------------
+
+/** khugepaged_max_ptes_none: the sysfs knob, HPAGE_PMD_NR - 1 unless the machine sets it. */
+export function maxPtesNone(m: Machine): number {
+  return m.cfg.maxPtesNone ?? hpageNr(m) - 1;
+}
+
+/** deferred_split_count(): the queue's length (split_queue_len). */
+export function deferredSplitCount(m: Machine): number {
+  return m.deferredSplit.size;
+}
+
+/** do_shrink_slab()'s answer when a scan could do nothing and the queue is empty. */
+export const SHRINK_STOP = -1;
+
+/** A mapping of a page of a folio: a PTE, or a huge PMD for the whole folio. */
+interface FolioMapping {
+  task: Task;
+  vma: Vma;
+  /** the virtual address of the mapped page (the folio's first page for a PMD) */
+  va: number;
+  table: number;
+  idx: number;
+  /** the page mapped (the head for a PMD) */
+  pfn: number;
+  pmd: boolean;
+}
+
+/**
+ * Every mapping of the pages of the THPs in `heads`, found in one walk of each address space's
+ * private VMAs (the kernel follows folio->mapping to the anon_vma and its interval tree; the model
+ * keeps no tree, so one walk serves a whole scan: splitting one folio changes no entry that maps
+ * another). Each PTE table is read in one copy, as the frame inspector's walk does.
+ */
+function foliosMappings(m: Machine, heads: ReadonlySet<number>): Map<number, FolioMapping[]> {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const ps = m.pageSize;
+  const nr = hpageNr(m);
+  const span = hpageSize(m);
+  const esize = m.entrySize[last]!;
+  const out = new Map<number, FolioMapping[]>();
+  for (const h of heads) out.set(h, []);
+  if (!heads.size) return out;
+  const seen = new Set<MmStruct>();
+  for (const task of m.tasks.values()) {
+    const mm = task.mm;
+    if (!mm || seen.has(mm)) continue;
+    seen.add(mm);
+    for (const vma of mm.vmas) {
+      if (vma.shmem) continue; // anonymous THPs only: shmem VMAs map page-cache pages
+      for (let a = vma.start; a < vma.end;) {
+        const tableEnd = Math.min(vma.end, (Math.floor(a / span) + 1) * span);
+        const table = walkTable(m, mm, a);
+        if (table === WALK_HUGE) {
+          const pmdTable = walkTable(m, mm, a, last - 1);
+          const idx = pgtableIndex(arch, a, last - 1);
+          readEntry(m, pmdTable, idx, P, last - 1);
+          const list = out.get(arch.pfn(P));
+          if (list)
+            list.push({ task, vma, va: a - (a % span), table: pmdTable, idx, pfn: arch.pfn(P), pmd: true });
+        } else if (table >= 0) {
+          const first = pgtableIndex(arch, a, last);
+          const n = (tableEnd - a) / ps;
+          const raw = m.ram.read(table * ps + first * esize, n * esize);
+          const dv = new DataView(raw.buffer, raw.byteOffset, raw.byteLength);
+          for (let k = 0; k < n; k++) {
+            Q.lo = dv.getUint32(k * esize, true);
+            Q.hi = esize === 8 ? dv.getUint32(k * esize + 4, true) : 0;
+            if (arch.isNone(Q, last) || !(arch.flags(Q, last) & (PTE.PRESENT | PTE.PROTNONE))) continue;
+            const pfn = arch.pfn(Q);
+            const list = out.get(pfn - (pfn % nr));
+            if (list) list.push({ task, vma, va: a + k * ps, table, idx: first + k, pfn, pmd: false });
+          }
+        }
+        a = tableEnd;
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * thp_underused(): more than max_ptes_none of the folio's pages are zero-filled (read from RAM,
+ * as pages_identical() with ZERO_PAGE(0) reads them), stopping as soon as the answer is known.
+ * max_ptes_none = HPAGE_PMD_NR - 1 (the default) answers no at once.
+ */
+export function thpUnderused(m: Machine, head: number): boolean {
+  return m.trace.call('thp_underused', () => {
+    const nr = hpageNr(m);
+    const max = maxPtesNone(m);
+    if (max === nr - 1) return false;
+    const ps = m.pageSize;
+    let zero = 0;
+    let filled = 0;
+    for (let i = 0; i < nr; i++) {
+      if (m.ram.isZero((head + i) * ps, ps)) {
+        if (++zero > max) return true;
+      } else if (++filled >= nr - max) return false;
+    }
+    return false;
+  });
+}
+
+/**
+ * try_to_map_unused_to_zeropage() (mm/migrate.c), for one PTE of a page split off a THP: a
+ * zero-filled page is not mapped back; the PTE maps the shared zero page (special, read-only:
+ * vm_page_prot) and the page loses that mapping. Not in VM_LOCKED VMAs. True when remapped.
+ */
+function tryToMapUnusedToZeropage(m: Machine, map: FolioMapping): boolean {
+  if (map.vma.flags & VM.LOCKED) return false;
+  const ps = m.pageSize;
+  if (!m.ram.isZero(map.pfn * ps, ps)) return false;
+  return m.trace.call('try_to_map_unused_to_zeropage', () => {
+    const arch = m.pgtableArch;
+    const last = arch.levels - 1;
+    arch.mkLeaf(m.myZeroPfn(map.va), (map.vma.pageProt | PTE.SPECIAL) & ~PTE.WRITE, last, Q);
+    writeEntry(m, map.table, map.idx, Q, last);
+    const p = m.pages;
+    p.mapcount[map.pfn]!--;
+    p.refcount[map.pfn]!--;
+    if (p.mapcount[map.pfn] === -1) m.vmstat.add('nr_anon_pages', -1);
+    addMmCounter(m, map.task, map.task.mm!, MM_ANONPAGES, -1);
+    return true;
+  });
+}
+
+/**
+ * split_folio() → split_huge_page_to_list_to_order(order 0) → __folio_split(): unmap_folio()
+ * (each huge PMD split into PTEs: try_to_migrate with TTU_SPLIT_HUGE_PMD), __split_unmapped_folio()
+ * (512 order-0 folios, each on the LRU where the THP was), remap_page(RMP_USE_SHARED_ZEROPAGE)
+ * (every PTE put back, a zero-filled page's onto the shared zero page), then the new folios
+ * nobody maps are freed (free_folio_and_swap_cache). thp_split_page counts the split. The
+ * migration entries in between are not modelled: PTEs go from the old page to the zero page.
+ * Returns the pages freed.
+ */
+export function splitFolio(
+  m: Machine,
+  head: number,
+  cpu: number,
+  maps: readonly FolioMapping[] = foliosMappings(m, new Set([head])).get(head)!,
+): number {
+  return m.trace.call('split_huge_page_to_list_to_order', () => {
+    const p = m.pages;
+    const nr = 1 << p.order[head]!;
+    const ps = m.pageSize;
+    const last = m.pgtableArch.levels - 1;
+    // the PTEs that map the folio's pages once every huge PMD is split
+    const ptes = maps.filter((x) => !x.pmd);
+    m.trace.call('unmap_folio', () => {
+      for (const map of maps) {
+        if (!map.pmd) continue;
+        splitHugePmd(m, map.task, map.vma, map.va, map.table, map.idx);
+        const table = walkTable(m, map.task.mm!, map.va);
+        for (let i = 0; i < nr; i++) {
+          const va = map.va + i * ps;
+          ptes.push({
+            ...map,
+            va,
+            table,
+            idx: pgtableIndex(m.pgtableArch, va, last),
+            pfn: head + i,
+            pmd: false,
+          });
+        }
+      }
+    });
+    m.trace.call('__split_unmapped_folio', () => {
+      const f = p.flags[head]!;
+      const onLru = (f & PG.lru) !== 0;
+      if (onLru) lruvecDelFolio(m, head);
+      // __split_folio_to_order(): the folio flags every new folio inherits
+      const inherit = f & (PG.anon | PG.swapbacked | PG.uptodate | PG.dirty | PG.active | PG.referenced);
+      for (let i = 0; i < nr; i++) {
+        const q = head + i;
+        p.flags[q] = (p.flags[q]! & ~(PG.head | PG.tail | PG.lru)) | inherit;
+        p.order[q] = 0;
+        // the THP's references (one per PTE mapping) go to the pages the PTEs map
+        const before = p.refcount[q]!;
+        p.refcount[q] = p.mapcount[q]! + 1;
+        if (m.trace.on && before !== p.refcount[q])
+          m.trace.emit({ type: 'page_ref', pfn: q, field: 'refcount', before, after: p.refcount[q]! });
+        if (onLru) lruvecAddFolio(m, q); // lru_add_split_folio(): next to the head
+      }
+      m.entireMapcount.delete(head);
+      m.deferredSplit.delete(head);
+    });
+    // the address range each mm had its PTEs replaced in
+    const ranges = new Map<MmStruct, [number, number]>();
+    m.trace.call('remap_page', () => {
+      for (const map of ptes) {
+        if (!tryToMapUnusedToZeropage(m, map)) continue;
+        const mm = map.task.mm!;
+        const r = ranges.get(mm);
+        const end = map.va + m.pageSize;
+        ranges.set(mm, r ? [Math.min(r[0], map.va), Math.max(r[1], end)] : [map.va, end]);
+      }
+    });
+    // no CPU may keep a translation to a page that is about to be freed
+    for (const [mm, [start, end]] of ranges) flushTlbMmRange(m, mm, start, end);
+    let freed = 0;
+    for (let i = 0; i < nr; i++) {
+      const q = head + i;
+      if (p.refcount[q] !== 0) continue;
+      // free_folio_and_swap_cache() → folio_put(): off the LRU, back to the allocator
+      p.refcount[q] = 1;
+      folioPut(m, q, cpu);
+      freed++;
+    }
+    m.vmstat.inc('thp_split_page');
+    return freed;
+  });
+}
+
+/**
+ * deferred_split_scan(): the "thp-deferred_split" shrinker's scan, over at most `nrToScan` folios
+ * from the head of the queue. A folio that is not partially mapped is split only when
+ * thp_underused() (thp_underused_split_page), and taken off the queue otherwise: it is considered
+ * used and never looked at again. A partially mapped folio is split; one that could not be goes
+ * back to the queue's tail. Returns the folios split, or SHRINK_STOP when none was and the queue
+ * is empty. The lead's shrink_slab calls this; `drop_caches` calls it through `shrinkSlab`.
+ */
+export function deferredSplitScan(m: Machine, nrToScan: number, cpu: number): number {
+  return m.trace.call('deferred_split_scan', () => {
+    const list: number[] = [];
+    for (const head of m.deferredSplit.keys()) {
+      list.push(head);
+      if (list.length >= nrToScan) break;
+    }
+    let split = 0;
+    const mappings = foliosMappings(m, new Set(list));
+    for (const head of list) {
+      const partially = m.deferredSplit.get(head) === true;
+      const maps = mappings.get(head)!;
+      let underused = false;
+      let didSplit = false;
+      // folio_test_mlocked(): an mlocked THP is not split for being underused
+      const mlocked = (m.pages.flags[head]! & PG.mlocked) !== 0;
+      if (partially || (!mlocked && (underused = thpUnderused(m, head)))) {
+        splitFolio(m, head, cpu, maps);
+        didSplit = true;
+        if (underused) m.vmstat.inc('thp_underused_split_page');
+        split++;
+      }
+      if (didSplit) continue; // split_folio() took it off the queue
+      m.deferredSplit.delete(head);
+      // still partially mapped: list_splice_tail() puts it back at the end
+      if (partially) m.deferredSplit.set(head, true);
+    }
+    if (!split && m.deferredSplit.size === 0) return SHRINK_STOP;
+    return split;
+  });
+}
+
+/** SHRINK_BATCH: do_shrink_slab() asks a scan for at most this many objects at a time. */
+const SHRINK_BATCH = 128;
+
+/**
+ * do_shrink_slab() at priority 0 (drop_slab): count, then scan in batches of SHRINK_BATCH until
+ * the count is covered twice over (delta = freeable * 4 / DEFAULT_SEEKS, capped at 2 * freeable)
+ * or the shrinker says stop. Returns what the scans freed.
+ */
+function doShrinkSlab(count: () => number, scan: (n: number) => number): number {
+  const freeable = count();
+  if (freeable === 0) return 0;
+  let total = 2 * freeable;
+  let freed = 0;
+  while (total >= SHRINK_BATCH || total >= freeable) {
+    const n = Math.min(SHRINK_BATCH, total);
+    const ret = scan(n);
+    if (ret === SHRINK_STOP) break;
+    freed += ret;
+    total -= n;
+  }
+  return freed;
+}
+
+/**
+ * shrink_slab() as drop_slab_node() runs it: the THP shrinkers in the order thp_shrinker_init()
+ * registers them, "thp-deferred_split" then "thp-zero", again while a pass frees more than a
+ * little (drop_slab_node: freed >> shift++ > 1). Returns the THP folios split and the huge zero
+ * folio's pages freed.
+ */
+export function shrinkSlab(m: Machine, cpu: number): { split: number; hugeZeroFreed: number } {
+  let split = 0;
+  let hugeZeroFreed = 0;
+  let shift = 0;
+  for (;;) {
+    const s = doShrinkSlab(
+      () => deferredSplitCount(m),
+      (n) => deferredSplitScan(m, n, cpu),
+    );
+    const z = shrinkHugeZeroFolio(m, cpu);
+    split += s;
+    hugeZeroFreed += z;
+    if ((s + z) >> shift++ <= 1) break;
+  }
+  return { split, hugeZeroFreed };
 }

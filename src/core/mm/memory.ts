@@ -263,6 +263,10 @@ function handlePteFault(m: Machine, vmf: VmFault): FaultResult {
 
 /** do_pte_missing(): anonymous memory gets do_anonymous_page, shmem do_fault. */
 function doPteMissing(m: Machine, vmf: VmFault): FaultResult {
+  // do_anonymous_page(): userfaultfd_missing(vma) → handle_userfault(); the model's contexts have
+  // UFFD_FEATURE_SIGBUS (no thread to wait for), so the fault is SIGBUS
+  if (vmf.vma.flags & VM.UFFD_MISSING && !vmf.vma.shmem)
+    return m.trace.call('handle_userfault', () => 'sigbus');
   const name = vmf.vma.shmem ? 'do_fault' : 'do_anonymous_page';
   m.trace.enter(name);
   try {
@@ -880,6 +884,7 @@ function doSwapPage(m: Machine, vmf: VmFault): FaultResult {
   const exclusive = pteSwpExclusive(m, vmf.origPte);
   const p = m.pages;
   let folio = swapCacheFolio(m, key);
+  const cacheHit = folio >= 0;
   if (folio >= 0) {
     folioGet(m, folio); // the new mapping's reference
   } else {
@@ -915,9 +920,10 @@ function doSwapPage(m: Machine, vmf: VmFault): FaultResult {
     p.mapcount[folio]!++;
     p.flags[folio] = p.flags[folio]! & ~PG.anonExclusive;
   }
-  // __folio_add_anon_rmap() ends with mlock_vma_folio() for a small folio: swapped back into a
-  // VM_LOCKED VMA (say, by mlock's own populate), the folio is mlocked
-  mlockVmaFolio(m, vma.flags, folio, vmf.cpu);
+  // A folio found in the swap cache is mapped by folio_add_anon_rmap_ptes(), which ends with
+  // mlock_vma_folio(); a freshly read one by folio_add_new_anon_rmap(), which does not (reclaim
+  // mlocks it later, if it ever looks)
+  if (cacheHit) mlockVmaFolio(m, vma.flags, folio, vmf.cpu);
   if (!vma.anonVma) vma.anonVma = m.nextAnonVma++;
   addMmCounter(m, task, mm, MM_ANONPAGES, 1);
   addMmCounter(m, task, mm, MM_SWAPENTS, -1);

@@ -343,6 +343,15 @@ function __munlockFolio(m: Machine, head: number): void {
   }
 }
 
+/**
+ * munlock_folio() of a large folio where the caller has no CPU at hand (a PMD split): a large folio
+ * never waits in the batch, so its __munlock_folio() runs at once. (The kernel's batch would run
+ * that CPU's waiting entries with it; those stay where they are here.)
+ */
+export function munlockLargeFolio(m: Machine, head: number): void {
+  m.trace.call('mlock_folio_batch', () => __munlockFolio(m, head));
+}
+
 /** mlock_folio_batch(): each entry by its tag, then folios_put() drops the batch's references. */
 function mlockFolioBatch(m: Machine, cpu: number): void {
   const batch = m.mlockBatch[cpu]!;

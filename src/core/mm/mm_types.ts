@@ -15,6 +15,8 @@ export const VM = {
   MAYEXEC: 0x40,
   MAYSHARE: 0x80,
   GROWSDOWN: 0x100,
+  /** userfaultfd MISSING mode: a fault on an empty PTE goes to handle_userfault() */
+  UFFD_MISSING: 0x200,
   LOCKED: 0x2000,
   /** MADV_DONTFORK: dup_mmap leaves the VMA out of the child */
   DONTCOPY: 0x20000,
@@ -41,6 +43,7 @@ export const VM_FLAG_MNEMONICS: [number, string][] = [
   [VM.MAYEXEC, 'me'],
   [VM.MAYSHARE, 'ms'],
   [VM.GROWSDOWN, 'gd'],
+  [VM.UFFD_MISSING, 'um'],
   [VM.LOCKED, 'lo'],
   [VM.DONTCOPY, 'dc'],
   [VM.LOCKONFAULT, 'lf'],

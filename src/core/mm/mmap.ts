@@ -61,14 +61,22 @@ function pmdSize(m: Machine): number {
  * get_unmapped_area(): the highest gap below mmap_base that fits (vm_unmapped_area, top-down).
  * Anonymous mappings whose length is a multiple of PMD_SIZE are placed PMD-aligned
  * (__thp_get_unmapped_area: ask for len + PMD_SIZE, then align up). A private /dev/zero mapping
- * (`devZero`) goes through get_unmapped_area_zero → thp_get_unmapped_area, which aligns any
- * length of at least PMD_SIZE (on this machine class: 2 MiB + 4 KiB and 3 MiB mappings of
- * /dev/zero came back 2 MiB-aligned, anonymous ones of those lengths did not). Returns -1 if
+ * (`devZeroOff`: its file offset in bytes) goes through get_unmapped_area_zero →
+ * thp_get_unmapped_area, which aligns the address to the offset modulo PMD_SIZE whenever the
+ * mapping covers a whole PMD-aligned stretch of the file (off_end - round_up(off, PMD_SIZE) >=
+ * PMD_SIZE), whatever its length: on this machine class 2 MiB + 4 KiB and 3 MiB mappings of
+ * /dev/zero came back 2 MiB-aligned, anonymous ones of those lengths did not. Returns -1 if
  * nothing fits.
  */
-export function getUnmappedArea(m: Machine, mm: MmStruct, len: number, devZero = false): number {
+export function getUnmappedArea(m: Machine, mm: MmStruct, len: number, devZeroOff?: number): number {
   const pmd = pmdSize(m);
-  const thp = pmd > 0 && (devZero ? len >= pmd : len % pmd === 0);
+  let thp = pmd > 0 && len % pmd === 0;
+  let off = 0;
+  if (devZeroOff !== undefined && pmd > 0) {
+    off = devZeroOff;
+    const offAlign = Math.ceil(off / pmd) * pmd;
+    thp = off + len > offAlign && off + len - offAlign >= pmd;
+  }
   const want = thp ? len + pmd : len;
   let high = mm.mmapBase;
   const low = 0x10000; // mmap_min_addr
@@ -79,7 +87,8 @@ export function getUnmappedArea(m: Machine, mm: MmStruct, len: number, devZero =
     const gapEnd = high;
     if (gapEnd - gapStart >= want) {
       let addr = gapEnd - want;
-      if (thp) addr += (pmd - (addr % pmd)) % pmd;
+      // the address is congruent to off modulo PMD_SIZE: off_sub = (off - ret) & (size - 1)
+      if (thp) addr += (((off - addr) % pmd) + pmd) % pmd;
       return addr;
     }
     if (v) high = Math.min(high, v.start);
@@ -204,7 +213,7 @@ export function doMmap(
       addr = fixed;
     } else
       addr = m.trace.call('get_unmapped_area', () =>
-        getUnmappedArea(m, mm, len, !shared && devZero !== undefined),
+        getUnmappedArea(m, mm, len, !shared && devZero ? devZero.pgoff * ps : undefined),
       );
     if (addr < 0) return { addr: -1, error: 'ENOMEM: no room in the address space' };
     let flags = protToVmFlags(prot) | VM.MAYREAD | VM.MAYWRITE | VM.MAYEXEC;

@@ -57,11 +57,23 @@ export function folioRemoveRmap(m: Machine, pfn: number): void {
   }
 }
 
-/** deferred_split_folio(folio, partially_mapped=true): queue a partially mapped large folio once. */
-export function deferredSplitFolio(m: Machine, head: number): void {
-  if (m.deferredSplit.has(head)) return;
-  m.deferredSplit.add(head);
-  m.vmstat.inc('thp_deferred_split_page');
+/**
+ * deferred_split_folio(): put a large folio on its node's deferred split queue (list_add_tail,
+ * once). 6.18 queues every THP a fault allocates (partially_mapped=false, when shrink_underused
+ * is on: the shrinker may find it underused) and a folio that lost part of its mappings
+ * (partially_mapped=true: PG_partially_mapped set, thp_deferred_split_page counted once, when the
+ * flag is first set — a THP queued at fault time is counted only when it becomes partially mapped).
+ * Order-1 folios have no room for the list; a swap-cache folio is left to reclaim.
+ */
+export function deferredSplitFolio(m: Machine, head: number, partiallyMapped = true): void {
+  const p = m.pages;
+  if (!(p.flags[head]! & PG.head) || p.order[head]! <= 1) return;
+  if (!partiallyMapped && m.cfg.shrinkUnderused === false) return;
+  if (m.swap.folioSwap.has(head)) return; // folio_test_swapcache()
+  const was = m.deferredSplit.get(head);
+  if (partiallyMapped && !was && p.order[head] === m.arch.pmdOrder) m.vmstat.inc('thp_deferred_split_page');
+  // Map.set() keeps a queued folio where it is: list_empty(&folio->_deferred_list) is false
+  m.deferredSplit.set(head, partiallyMapped || was === true);
 }
 
 /** compound_head(): the head page of the folio holding pfn (folios are naturally aligned). */
@@ -117,7 +129,8 @@ export function folioAddLru(m: Machine, pfn: number, cpu: number): void {
   folioGet(m, pfn);
   const batch = m.lruBatch[cpu]!;
   batch.push(pfn);
-  if (batch.length >= LRU_BATCH_SIZE || m.pages.flags[pfn]! & PG.head) lruAddDrainCpu(m, cpu);
+  // folio_batch_add_and_move(): a full batch (or a large folio) moves this batch only
+  if (batch.length >= LRU_BATCH_SIZE || m.pages.flags[pfn]! & PG.head) lruAddBatchMove(m, cpu);
 }
 
 /**
@@ -173,6 +186,15 @@ function lazyfreeBatchMove(m: Machine, cpu: number): void {
  * mlock batch.
  */
 export function lruAddDrainCpu(m: Machine, cpu: number): void {
+  lruAddBatchMove(m, cpu);
+  // lru_add_drain_cpu() moves lru_lazyfree last (mm/swap.c)
+  lazyfreeBatchMove(m, cpu);
+  // lru_add_drain() and lru_add_drain_all()'s per-CPU work end with mlock_drain_local()
+  mlockDrainLocal(m, cpu);
+}
+
+/** folio_batch_move_lru(lru_add) of this CPU's LRU add batch. */
+function lruAddBatchMove(m: Machine, cpu: number): void {
   const batch = m.lruBatch[cpu]!;
   if (batch.length) {
     m.trace.call('folio_batch_move_lru', () => {
@@ -185,10 +207,6 @@ export function lruAddDrainCpu(m: Machine, cpu: number): void {
     });
     batch.length = 0;
   }
-  // lru_add_drain_cpu() moves lru_lazyfree last (mm/swap.c)
-  lazyfreeBatchMove(m, cpu);
-  // lru_add_drain() and lru_add_drain_all()'s per-CPU work end with mlock_drain_local()
-  mlockDrainLocal(m, cpu);
 }
 
 /** lru_add_drain_all() */

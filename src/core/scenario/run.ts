@@ -12,9 +12,10 @@ import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/m
 import { mmPopulate } from '../mm/gup.ts';
 import { sysMlock, sysMlockall, sysMunlock, sysMunlockall } from '../mm/mlock.ts';
 import { ksmDoScan, ksmUnmergeAll } from '../mm/ksm.ts';
+import { userfaultfdRegister, userfaultfdZeropage } from '../mm/userfaultfd.ts';
 import { sysMremap } from '../mm/mremap.ts';
 import { sysBrk } from '../mm/brk.ts';
-import { largestZeroFolio, shrinkHugeZeroFolio } from '../mm/huge_memory.ts';
+import { largestZeroFolio, shrinkSlab } from '../mm/huge_memory.ts';
 import { TooManyBios, blkdevIssueZeroPages, checkZerooutArgs } from '../block/blk-lib.ts';
 import {
   BudgetExceeded,
@@ -495,12 +496,18 @@ export class Session {
         return;
       }
       case 'drop_caches': {
-        // echo 3 > /proc/sys/vm/drop_caches: shrink_slab() runs every shrinker, thp-zero among them.
+        // echo 3 > /proc/sys/vm/drop_caches: drop_slab() → shrink_slab() runs every shrinker, the
+        // THP ones among them: thp-deferred_split (splits underused and partially mapped THPs)
+        // and thp-zero (frees the huge zero folio nobody maps).
         this.check(s, 'drop_caches');
         const m = this.machine!;
-        const freed = shrinkHugeZeroFolio(m, this.cpu);
+        const { split, hugeZeroFreed: freed } = shrinkSlab(m, this.cpu);
         m.alloc.drainAllPages();
-        this.lastResult = { statement: 'drop_caches', freed };
+        this.lastResult = split
+          ? { statement: 'drop_caches', freed, split }
+          : { statement: 'drop_caches', freed };
+        if (split)
+          this.out(`drop_caches: thp-deferred_split shrinker split ${split} THP${split === 1 ? '' : 's'}\n`);
         this.out(`drop_caches: thp-zero shrinker freed ${freed} pages\n`);
         return;
       }
@@ -1200,6 +1207,24 @@ export class Session {
         if (err) this.out(`${p.name}: mprotect: ${err}\n`);
         return;
       }
+      case 'uffd': {
+        const what = this.checkOp(s, p, 'uffd').v.ioctl;
+        const [start, len] = this.range(s, p, a[2]!, a[3]!, a[4]!);
+        if (what === 'register') {
+          const err = userfaultfdRegister(m, t, start, len);
+          if (err) this.out(`${p.name}: uffd register: ${err}\n`);
+          return;
+        }
+        this.budget(s, a[4]!, 'accesses', Math.ceil(len / ps));
+        this.hostMemory(s, a[4]!, 0, tablePages(Math.ceil(len / ps)));
+        const r = userfaultfdZeropage(m, t, start, len, cpu);
+        this.out(
+          r.rc === 0
+            ? `${p.name}: uffd zeropage: zeropage=${r.zeropage}\n`
+            : `${p.name}: uffd zeropage: ${r.errno} (zeropage=${r.zeropage})\n`,
+        );
+        return;
+      }
       case 'mlock':
       case 'munlock': {
         const onfault = op.text === 'mlock' && this.checkOp(s, p, 'mlock').v.onfault === true;
@@ -1607,6 +1632,8 @@ export function parseMachine(s: Stmt, base: MachineConfig): MachineConfig {
   if (v.coloured_zero !== undefined) c.colouredZero = v.coloured_zero;
   if (v.use_zero_page !== undefined) c.useZeroPage = v.use_zero_page;
   if (v.huge_zero !== undefined) c.hugeZero = v.huge_zero;
+  if (v.max_ptes_none !== undefined) c.maxPtesNone = v.max_ptes_none;
+  if (v.shrink_underused !== undefined) c.shrinkUnderused = v.shrink_underused;
   if (v.ram !== undefined) c.ram = v.ram;
   if (v.cpus !== undefined) c.cpus = v.cpus;
   if (v.thp !== undefined) c.thp = v.thp;

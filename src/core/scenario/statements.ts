@@ -114,6 +114,8 @@ const MACHINE_OPTS = [
   oneOf('thp', ['never', 'madvise', 'always']),
   bool('use_zero_page', '0|1'),
   oneOf('huge_zero', ['dynamic', 'persistent', 'static_pmd']),
+  { name: 'max_ptes_none', kind: 'int', min: 0, max: 8191, meta: '<n>' },
+  bool('shrink_underused', '0|1'),
   bool('init_on_alloc', '0|1'),
   bool('init_on_free', '0|1'),
   oneOf('zero_page_patch', ['before', 'after']),
@@ -204,7 +206,7 @@ export const STATEMENTS = {
     name: 'drop_caches',
     needs: 'booted',
     changes: true,
-    doc: 'echo 3 > /proc/sys/vm/drop_caches: the thp-zero shrinker runs, pcp lists drain.',
+    doc: 'echo 3 > /proc/sys/vm/drop_caches: the THP shrinkers run (deferred split, then thp-zero), pcp lists drain.',
   }),
   ksm: decl({
     name: 'ksm',
@@ -391,6 +393,17 @@ export const PROCESS_OPS = {
     args: [region, offset, length, prot],
     changes: true,
     doc: 'mprotect().',
+  }),
+  uffd: decl({
+    name: 'uffd',
+    args: [
+      { name: 'ioctl', kind: 'enum', values: ['register', 'zeropage'], what: 'register or zeropage' },
+      region,
+      offset,
+      length,
+    ],
+    changes: true,
+    doc: 'userfaultfd (UFFD_FEATURE_SIGBUS, no handler thread): UFFDIO_REGISTER in MISSING mode, or UFFDIO_ZEROPAGE (the zero page into empty PTEs).',
   }),
   mlock: decl({
     name: 'mlock',
@@ -832,7 +845,13 @@ export const RESULT_BIOS = 8;
  * carries the last one): the numbers the statement printed, as data.
  */
 export type StatementResult =
-  | { statement: 'drop_caches'; /** pages the thp-zero shrinker freed */ freed: number }
+  | {
+      statement: 'drop_caches';
+      /** pages the thp-zero shrinker freed */
+      freed: number;
+      /** THPs the thp-deferred_split shrinker split (absent when none) */
+      split?: number;
+    }
   | {
       statement: 'blkdev_zeroout';
       bytes: number;

@@ -12,6 +12,7 @@ import hugeZero from '../../../lessons/huge-zero.md?raw';
 import mermap from '../../../lessons/mermap.md?raw';
 import mipsColour from '../../../lessons/mips-colour.md?raw';
 import swapZeromap from '../../../lessons/swap-zeromap.md?raw';
+import thpUnderused from '../../../lessons/thp-underused.md?raw';
 import zeroPage from '../../../lessons/zero-page.md?raw';
 import { parseLessonDoc } from './lesson_doc.ts';
 import type { Lesson } from './types.ts';
@@ -23,6 +24,7 @@ export const LESSON_DOCS: readonly { file: string; text: string }[] = [
   { file: 'lessons/boot-zero-page.md', text: bootZeroPage },
   { file: 'lessons/mips-colour.md', text: mipsColour },
   { file: 'lessons/huge-zero.md', text: hugeZero },
+  { file: 'lessons/thp-underused.md', text: thpUnderused },
   { file: 'lessons/mermap.md', text: mermap },
   { file: 'lessons/blkdev-zeroout.md', text: blkdevZeroout },
   { file: 'lessons/swap-zeromap.md', text: swapZeromap },

@@ -105,6 +105,8 @@ const MACHINE_KEYS: Record<string, { key: MachineKey; type: 'bool' | 'size' | 'i
   coloured_zero: { key: 'colouredZero', type: 'bool' },
   use_zero_page: { key: 'useZeroPage', type: 'bool' },
   huge_zero: { key: 'hugeZero', type: ['dynamic', 'persistent', 'static_pmd'] },
+  max_ptes_none: { key: 'maxPtesNone', type: 'int' },
+  shrink_underused: { key: 'shrinkUnderused', type: 'bool' },
   pcid: { key: 'pcid', type: 'bool' },
   page_alloc_unmapped: { key: 'pageAllocUnmapped', type: 'bool' },
   unmapped_zeroing: { key: 'unmappedZeroing', type: ['as_posted', 'per_block'] },
