@@ -215,6 +215,13 @@ export const STATEMENTS = {
     limit: 'swap_pages',
     doc: 'swapon of a swap area in emulated storage.',
   }),
+  reclaim: decl({
+    name: 'reclaim',
+    args: [{ name: 'size', kind: 'size', what: 'a size' }],
+    needs: 'booted',
+    changes: true,
+    doc: "echo <size> > memory.reclaim: proactive reclaim over the node's LRU lists.",
+  }),
   blkdev_zeroout: decl({
     name: 'blkdev_zeroout',
     args: [{ name: 'bytes', kind: 'size', what: 'a length' }],
