@@ -166,7 +166,15 @@ export function kswapdRunIfWoken(m: Machine, cpu = 0): number {
   if (k.state !== 'woken' || !k.wakeup) return 0;
   return m.trace.call('kswapd', () => {
     const { order, highestZoneidx } = k.wakeup!;
-    const got = balancePgdat(m, order, highestZoneidx, cpu);
+    let got = 0;
+    // kswapd_try_to_sleep() sleeps only on a balanced node: otherwise kswapd() loops into
+    // balance_pgdat() again, until it balances or has failed MAX_RECLAIM_RETRIES times. The model
+    // bounds the loop to MAX_RECLAIM_RETRIES runs per wakeup (Linux's thread would go on while
+    // each run frees something).
+    for (let i = 0; i < MAX_RECLAIM_RETRIES; i++) {
+      got += balancePgdat(m, order, highestZoneidx, cpu);
+      if (k.failures >= MAX_RECLAIM_RETRIES || pgdatBalanced(m, order, highestZoneidx)) break;
+    }
     k.state = 'sleeping';
     return got;
   });

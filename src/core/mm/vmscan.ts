@@ -142,7 +142,8 @@ export function buildRmapIndex(m: Machine): Map<number, FolioMapping[]> {
             e.hi = esize === 8 ? dv.getUint32(k * esize + 4, true) : 0;
             if (arch.isNone(e, last) || !(arch.flags(e, last) & PTE.PRESENT)) continue;
             const pfn = arch.pfn(e);
-            if (pfn >= m.pages.nrPages || !(m.pages.flags[pfn]! & PG.lru)) continue;
+            // anonymous pages only (isolated ones too: PG_lru is clear while reclaim holds them)
+            if (pfn >= m.pages.nrPages || !(m.pages.flags[pfn]! & PG.anon)) continue;
             let list = index.get(pfn);
             if (!list) index.set(pfn, (list = []));
             list.push({ task: t, va: a + k * ps, table, idx: first + k, locked });
@@ -207,8 +208,8 @@ function forgetMappings(m: Machine, pfn: number): void {
 
 /**
  * folio_referenced(): how many of the folio's PTEs were accessed since the last look; each
- * Accessed (young) bit is cleared as it is counted (ptep_clear_flush_young: x86 does not flush
- * the TLB for it, and nor does the model). `locked` reports a VM_LOCKED mapping (vm_flags).
+ * Accessed (young) bit is cleared as it is counted (ptep_clear_flush_young) and its translation
+ * flushed, so the next access walks the page table and sets it again. `locked` reports a VM_LOCKED mapping (vm_flags).
  */
 export function folioReferenced(
   m: Machine,
@@ -224,6 +225,10 @@ export function folioReferenced(
     if (!(f & PTE.PRESENT) || !(f & PTE.YOUNG)) continue;
     arch.mkLeaf(arch.pfn(E), f & ~PTE.YOUNG, last, E);
     writeEntry(m, mp.table, mp.idx, E, last);
+    // The model's TLBs never evict, so a translation left cached would hide every later use
+    // from this bit: flush it, as ptep_clear_flush_young() does everywhere but x86 (whose small
+    // TLBs lose the entry soon enough that Linux skips the flush there).
+    flushTlbMmRange(m, mp.task.mm!, mp.va, mp.va + m.pageSize);
     referenced++;
   }
   return { referenced, locked: false };
