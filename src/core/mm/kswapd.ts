@@ -38,8 +38,11 @@ export interface KswapdState {
   failures: number;
   /** balance_pgdat runs so far (pageoutrun) */
   runs: number;
-  /** the last run: pages scanned and reclaimed, the lowest priority reached, balanced at the end */
-  last: { scanned: number; reclaimed: number; priority: number; balanced: boolean } | null;
+  /**
+   * the last run: pages scanned and reclaimed, the lowest priority reached, the order it ended
+   * balancing for (0 once enough was free for compaction), balanced at the end
+   */
+  last: { scanned: number; reclaimed: number; priority: number; order: number; balanced: boolean } | null;
 }
 
 export function newKswapdState(): KswapdState {
@@ -121,9 +124,10 @@ export function wakeupKswapd(m: Machine, order: number, highestZoneidx: number):
  * (the shift falls) when a pass scanned less than its target or freed nothing. A run that freed
  * nothing counts as a failure. Returns the pages reclaimed.
  */
-export function balancePgdat(m: Machine, order: number, highestZoneidx: number, cpu: number): number {
+export function balancePgdat(m: Machine, reqOrder: number, highestZoneidx: number, cpu: number): number {
   return m.trace.call('balance_pgdat', () => {
     m.vmstat.inc('pageoutrun');
+    let order = reqOrder;
     const sc = newScanControl('kswapd', 0, cpu);
     let scanned = 0;
     let balanced = false;
@@ -145,13 +149,16 @@ export function balancePgdat(m: Machine, order: number, highestZoneidx: number, 
       sc.nrScanned = 0;
       shrinkNode(m, sc);
       scanned += sc.nrScanned;
+      // kswapd_shrink_node(): once enough is free for compaction to make a block of the order
+      // (compact_gap: 2 << order pages), balance for order 0; kcompactd (not modelled) does the rest
+      if (order && sc.nrReclaimed >= 2 << order) order = 0;
       const raisePriority = sc.nrScanned < sc.nrToReclaim;
       if (raisePriority || sc.nrReclaimed === before) sc.priority--;
     } while (sc.priority >= 1);
     if (!balanced) balanced = pgdatBalanced(m, order, highestZoneidx);
     m.kswapd.failures = sc.nrReclaimed ? 0 : m.kswapd.failures + 1;
     m.kswapd.runs++;
-    m.kswapd.last = { scanned, reclaimed: sc.nrReclaimed, priority: sc.priority, balanced };
+    m.kswapd.last = { scanned, reclaimed: sc.nrReclaimed, priority: sc.priority, order, balanced };
     return sc.nrReclaimed;
   });
 }
@@ -165,7 +172,8 @@ export function kswapdRunIfWoken(m: Machine, cpu = 0): number {
   const k = m.kswapd;
   if (k.state !== 'woken' || !k.wakeup) return 0;
   return m.trace.call('kswapd', () => {
-    const { order, highestZoneidx } = k.wakeup!;
+    const { highestZoneidx } = k.wakeup!;
+    let order = k.wakeup!.order;
     let got = 0;
     // kswapd_try_to_sleep() sleeps only on a balanced node: otherwise kswapd() loops into
     // balance_pgdat() again, until it balances or has failed MAX_RECLAIM_RETRIES times. The model
@@ -173,6 +181,7 @@ export function kswapdRunIfWoken(m: Machine, cpu = 0): number {
     // each run frees something).
     for (let i = 0; i < MAX_RECLAIM_RETRIES; i++) {
       got += balancePgdat(m, order, highestZoneidx, cpu);
+      order = k.last!.order;
       if (k.failures >= MAX_RECLAIM_RETRIES || pgdatBalanced(m, order, highestZoneidx)) break;
     }
     k.state = 'sleeping';
