@@ -24,6 +24,7 @@ import { parseScenario } from '../src/core/scenario/parse.ts';
 import { Session } from '../src/core/scenario/run.ts';
 import { userRead } from '../src/core/user.ts';
 import { runMarked } from './helpers/marked.ts';
+import { rebindMachine, sharedParts, Snapshotter } from '../src/core/snapshot.ts';
 import { kpageflags, KPF, PM_PRESENT, PM_SWAP } from '../src/core/proc/page.ts';
 
 function session(text: string, check = true): { s: Session; out: () => string } {
@@ -383,5 +384,34 @@ describe('real kernel: reference/kernel-6.18/lru-reclaim.json (tools/oracle/lru_
     // checked per round of 32-page scans) take 60 here: 59 of the region and the stack page
     expect(kv('after_reclaim_b')['pgsteal_anon']).toBe(44);
     expect(after.vm['pgsteal_anon']! - before.vm['pgsteal_anon']!).toBe(60);
+  });
+});
+
+describe('snapshots under memory pressure (the timeline)', () => {
+  it('a restored copy runs the same reclaim to the same state: lists, their order, kswapd, counters', () => {
+    const { s } = session(`machine arch=x86_64 ram=128M cpus=2 thp=never
+boot
+swapon 256M
+spawn A
+A mmap r 160M rw
+A write r 0 100M 4K 5`);
+    const snaps = new Snapshotter();
+    const share = sharedParts(s.machine!);
+    const c = snaps.restore(snaps.take({ m: s.machine!, session: s }, share), share);
+    rebindMachine(c.m);
+    (c.session as unknown as { opts: { out: (t: string) => void } }).opts = { out: () => {} };
+    const more = 'A write r 40M 100M 4K 6\nreclaim 8M\nA read r 0 160M 4K';
+    run(s, more, false);
+    run(c.session, more, false);
+    const state = (m: Machine) => ({
+      vmstat: readProc(m, '/proc/vmstat'),
+      meminfo: readProc(m, '/proc/meminfo'),
+      lists: describeLruLists(m, 64),
+      kswapd: inspectKswapd(m),
+      next: Buffer.from(m.pages.next.buffer).equals(Buffer.from(s.machine!.pages.next.buffer)),
+    });
+    expect(vm(c.m, 'pgsteal_kswapd')).toBeGreaterThan(0);
+    expect(state(c.m)).toEqual(state(s.machine!));
+    assertInvariants(c.m);
   });
 });
