@@ -180,7 +180,7 @@ console.table(
 
 // --- reclaim: kswapd, direct and proactive (issue #15) ----------------------------------------------
 const reclaim = reclaimBench();
-console.log('\nReclaim (kswapd, direct, memory.reclaim), against page writes with no reclaim, same run');
+console.log('\nReclaim (kswapd, direct, proactive), against page writes with no reclaim, same run');
 console.table(
   reclaim.map((r) => ({
     figure: r.figure,

@@ -1,7 +1,7 @@
 /**
  * Reclaim (issue #15): the ordered LRU lists, folio_check_references' second chance, kswapd woken
  * at the low watermark and stopping at the high one, direct reclaim before the OOM killer,
- * `reclaim <size>` (memory.reclaim), and every byte reading back as last written across reclaim
+ * `reclaim <size>` (the node's proactive reclaim), and every byte reading back as last written across reclaim
  * passes, with the invariants (the LRU lists against PG_lru/PG_active and the counters) after
  * every statement.
  */
@@ -230,7 +230,7 @@ A mmap r 160M rw`);
   });
 });
 
-describe('reclaim <size> (memory.reclaim)', () => {
+describe('reclaim <size> (/sys/devices/system/node/node0/reclaim)', () => {
   it('reclaims at least what was asked, counted as proactive, and the data survives', () => {
     const { s, out } = session(`machine arch=x86_64 ram=1G cpus=1 thp=never
 boot
@@ -380,7 +380,7 @@ describe('real kernel: reference/kernel-6.18/lru-reclaim.json (tools/oracle/lru_
   it('where they differ, and why (ACCURACY.md): how much was reclaimed', () => {
     const before = snaps.get('after_touch')!;
     const after = snaps.get('after_reclaim_b')!;
-    // the kernel's limit reclaim stopped at 44 pages; memory.reclaim's batches (at least 32,
+    // the kernel's limit reclaim stopped at 44 pages; the proactive loop's batches (at least 32,
     // checked per round of 32-page scans) take 60 here: 59 of the region and the stack page
     expect(kv('after_reclaim_b')['pgsteal_anon']).toBe(44);
     expect(after.vm['pgsteal_anon']! - before.vm['pgsteal_anon']!).toBe(60);

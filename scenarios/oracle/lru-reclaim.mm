@@ -3,7 +3,7 @@
 # machine class has no cgroup v2 memory controller, so no memory.reclaim). Phase A's 128 KiB came
 # out of the cgroup's per-CPU charge stock (no anon scanned); the touch of pages 0..63 found them
 # young already; phase B reclaimed 44 pages (pgsteal_anon). `reclaim 176K` asks the emulator for
-# those 44 pages (it has no limits: memory.reclaim's batches of at least 32 take 60).
+# those 44 pages (the node's proactive reclaim; its batches of at least 32 take 60).
 machine arch=x86_64 ram=1G cpus=2 thp=madvise
 boot
 swapon 64M

@@ -334,11 +334,11 @@ export const KERNEL_FNS = {
   },
   user_proactive_reclaim: {
     file: 'mm/vmscan.c',
-    why: "Writing a size to a cgroup's memory.reclaim: reclaim that much from it now, in batches of a quarter of what is left (at least 32 pages), giving up with EAGAIN after 16 batches that free nothing.",
+    why: "Writing a size to a node's reclaim file (/sys/devices/system/node/nodeN/reclaim, 6.17+) or a cgroup's memory.reclaim: reclaim that much now, in batches of a quarter of what is left (at least 32 pages), giving up with EAGAIN after 16 batches that free nothing.",
   },
-  try_to_free_mem_cgroup_pages: {
+  __node_reclaim: {
     file: 'mm/vmscan.c',
-    why: "One batch of proactive reclaim from the cgroup's lruvecs (counted as pgscan_proactive / pgsteal_proactive).",
+    why: "One batch of the node's proactive reclaim: shrink_node at falling priority until the batch is freed (counted as pgscan_proactive / pgsteal_proactive).",
   },
   wakeup_kswapd: {
     file: 'mm/vmscan.c',

@@ -5,7 +5,7 @@
  * cleared) and shrink_inactive_list (isolate from the tail, folio_check_references' second
  * chance, shrink_folio_list). Three callers drive it: kswapd (mm/kswapd.ts: balance_pgdat),
  * direct reclaim from the allocator's slow path (try_to_free_pages), and proactive reclaim
- * (`reclaim <size>`, cgroup v2's memory.reclaim over the one node); MADV_PAGEOUT's
+ * (`reclaim <size>`: the node's /sys/devices/system/node/node0/reclaim); MADV_PAGEOUT's
  * reclaim_pages() runs shrink_folio_list on the folios madvise isolated, ignoring references.
  *
  * shrink_folio_list for an anonymous folio: add_to_swap() (a slot, the swap cache, dirty),
@@ -613,11 +613,12 @@ export function tryToFreePages(m: Machine, zoneName: string, cpu: number): numbe
   });
 }
 
-/** MAX_RECLAIM_RETRIES: passes in a row that may free nothing before memory.reclaim gives up. */
+/** MAX_RECLAIM_RETRIES: passes in a row that may free nothing before proactive reclaim gives up. */
 export const MAX_RECLAIM_RETRIES = 16;
 
 /**
- * user_proactive_reclaim() (memory.reclaim) over the root cgroup: try_to_free_mem_cgroup_pages in
+ * user_proactive_reclaim() for a node (6.17+: echo <size> > /sys/devices/system/node/node0/reclaim;
+ * a cgroup's memory.reclaim runs the same loop over the cgroup): __node_reclaim in
  * batches of a quarter of what is left (at least SWAP_CLUSTER_MAX) until `nrPages` are reclaimed;
  * MAX_RECLAIM_RETRIES batches that free nothing end it with -EAGAIN. Returns the pages reclaimed
  * and whether it met the target.
@@ -633,7 +634,7 @@ export function userProactiveReclaim(
     while (reclaimed < nrPages) {
       const batch = Math.max(Math.floor((nrPages - reclaimed) / 4), SWAP_CLUSTER_MAX);
       const sc = newScanControl('proactive', batch, cpu);
-      const got = m.trace.call('try_to_free_mem_cgroup_pages', () => doTryToFreePages(m, sc));
+      const got = m.trace.call('__node_reclaim', () => doTryToFreePages(m, sc));
       reclaimed += got;
       if (!got && !retries--) return { reclaimed, ok: false };
     }

@@ -926,7 +926,7 @@ export class Session {
   }
 
   /**
-   * `reclaim <size>`: what writing the size to a cgroup v2 memory.reclaim does
+   * `reclaim <size>`: what writing the size to /sys/devices/system/node/node0/reclaim does
    * (user_proactive_reclaim), over the node's LRU lists (the root cgroup). Prints the pages
    * reclaimed; short of the target after MAX_RECLAIM_RETRIES fruitless batches, the write's EAGAIN.
    */

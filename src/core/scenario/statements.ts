@@ -220,7 +220,7 @@ export const STATEMENTS = {
     args: [{ name: 'size', kind: 'size', what: 'a size' }],
     needs: 'booted',
     changes: true,
-    doc: "echo <size> > memory.reclaim: proactive reclaim over the node's LRU lists.",
+    doc: 'echo <size> > /sys/devices/system/node/node0/reclaim: proactive reclaim of the node.',
   }),
   blkdev_zeroout: decl({
     name: 'blkdev_zeroout',
