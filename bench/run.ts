@@ -10,6 +10,9 @@
  *   compaction    host bytes per GiB of a uniform write before and after PhysicalRam.compact, its
  *                 cost per GiB, and the fault path with compaction between statements / without
  *                 (bench/compact.ts)
+ *   reclaim       pages scanned and reclaimed per second by kswapd and direct reclaim (writing 192 MiB
+ *                 into 128 MiB) and by `reclaim 64M`, beside page writes/s with no reclaim
+ *                 (bench/reclaim.ts)
  *   timeline      step back / forward at 1 GiB and 16 GiB (bench/timeline.ts), through the worker
  *                 host's code path; the worker's share of a COW click and of a full-grid refresh
  *
@@ -26,6 +29,7 @@ import { GFP_MASKS } from '../src/core/mm/gfp.ts';
 import { PageArray } from '../src/core/phys/page.ts';
 import { compactBench } from './compact.ts';
 import { faultBench } from './faults.ts';
+import { reclaimBench } from './reclaim.ts';
 import { type BenchRow, timelineBench, workerViewBench } from './timeline.ts';
 
 const GiB = 1024 ** 3;
@@ -174,6 +178,17 @@ console.table(
   })),
 );
 
+// --- reclaim: kswapd, direct and proactive (issue #15) ----------------------------------------------
+const reclaim = reclaimBench();
+console.log('\nReclaim (kswapd, direct, proactive), against page writes with no reclaim, same run');
+console.table(
+  reclaim.map((r) => ({
+    figure: r.figure,
+    value: `${r.value} ${r.unit}`,
+    baseline: `${r.baseline} ${r.baselineWhat}`,
+  })),
+);
+
 // --- the timeline and the views' worker side (issue #12) --------------------------------------------
 const tl = timelineBench();
 const views = workerViewBench();
@@ -216,5 +231,5 @@ for (const f of faults) {
     met: f.ratio === null || target === null ? null : f.ratio >= target,
   });
 }
-json.push(...compaction, ...tl, ...views);
+json.push(...compaction, ...reclaim, ...tl, ...views);
 console.log(JSON.stringify({ bench: 'mmlab', rows: json }));

@@ -15,6 +15,7 @@ import { mermapCheckTables } from './mm/mermap.ts';
 import { MM_LOCAL_PGD_INDEX } from './mm/mm_local.ts';
 import { SWAP_HAS_CACHE, swapCount, swpKey, zeromapTest } from './mm/swapfile.ts';
 import { isSwapPte, pteToSwpEntry } from './mm/swapops.ts';
+import { folioLruList, folioNrPages, LRU_LISTS, lruHead } from './mm/mm_inline.ts';
 
 export class InvariantError extends Error {}
 
@@ -139,6 +140,7 @@ export function checkInvariants(m: Machine): string[] {
   }
 
   checkMappings(m, errs);
+  checkLru(m, errs);
 
   // The zero page is never written.
   const zp = Number(m.vars.get('zero_page_pfn') ?? 0n);
@@ -498,6 +500,51 @@ function checkMlock(m: Machine, errs: string[]): void {
  * cache has a folio for it (and that folio is an anon page that has not been freed); a zeromap bit
  * or written bytes only on a used slot, never both; inuse_pages and nr_swap_pages agree with the maps.
  */
+/**
+ * The LRU lists: each well linked, holding only folio heads with PG_lru whose flags pick that
+ * list; every PG_lru folio on one; the node and zone counters equal to the pages the lists hold.
+ */
+function checkLru(m: Machine, errs: string[]): void {
+  const p = m.pages;
+  const nr = p.nrPages;
+  const onList = new Set<number>();
+  const zonePages = new Map<string, number>();
+  for (const lru of LRU_LISTS) {
+    const h = lruHead(m, lru);
+    let pages = 0;
+    let prev = h;
+    for (let e = p.next[h]!; e !== h; e = p.next[e]!) {
+      if (e < 0 || e >= nr || onList.has(e)) {
+        errs.push(`${lru} LRU list: bad or repeated link ${e}`);
+        return;
+      }
+      if (p.prev[e] !== prev) errs.push(`${lru} LRU list: pfn ${e}'s prev link is ${p.prev[e]}, not ${prev}`);
+      const f = p.flags[e]!;
+      if (!(f & PG.lru) || f & PG.tail) errs.push(`pfn ${e} on the ${lru} list is not an LRU folio head`);
+      else if (folioLruList(m, e) !== lru)
+        errs.push(`pfn ${e} is on the ${lru} list but its flags say ${folioLruList(m, e)}`);
+      onList.add(e);
+      const n = folioNrPages(m, e);
+      pages += n;
+      const z = m.alloc.zoneOf(e).name;
+      zonePages.set(`${z} ${lru}`, (zonePages.get(`${z} ${lru}`) ?? 0) + n);
+      prev = e;
+    }
+    if (pages !== m.vmstat.get(`nr_${lru}`))
+      errs.push(`nr_${lru} = ${m.vmstat.get(`nr_${lru}`)} but the ${lru} list holds ${pages} pages`);
+    for (const z of m.alloc.zones) {
+      if (!z.managedPages) continue;
+      const want = zonePages.get(`${z.name} ${lru}`) ?? 0;
+      if ((z.stat.get(`nr_zone_${lru}`) ?? 0) !== want)
+        errs.push(
+          `${z.name} nr_zone_${lru} = ${z.stat.get(`nr_zone_${lru}`) ?? 0} but its folios on the list hold ${want} pages`,
+        );
+    }
+  }
+  for (let pfn = 0; pfn < nr; pfn++)
+    if (p.flags[pfn]! & PG.lru && !onList.has(pfn)) errs.push(`pfn ${pfn} has PG_lru but is on no LRU list`);
+}
+
 function checkSwap(m: Machine, swapRefs: Map<number, number>, errs: string[]): void {
   let free = 0;
   let total = 0;

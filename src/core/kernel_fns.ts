@@ -356,6 +356,78 @@ export const KERNEL_FNS = {
     file: 'mm/vmscan.c',
     why: 'shrink_folio_list on the isolated folios: a swap slot and the swap cache (add_to_swap), the PTE becomes a swap entry (try_to_unmap), then pageout and freeing. A clean lazyfree (MADV_FREE) folio is simply dropped.',
   },
+  shrink_folio_list: {
+    file: 'mm/vmscan.c',
+    why: 'Try to free each isolated folio, oldest first: check its references (the second chance), give an anonymous one a swap slot and the swap cache, unmap every PTE to a swap entry, write it out (zero-filled pages only set a zeromap bit), and free it. What cannot be freed goes back, activated or kept.',
+  },
+  add_to_swap: {
+    file: 'mm/vmscan.c',
+    why: 'An anonymous folio gets a swap slot and joins the swap cache, dirty: from now on the slot, not the page, holds its data once it is written.',
+  },
+  try_to_unmap: {
+    file: 'mm/rmap.c',
+    why: "Walk the folio's reverse map and replace each PTE that maps it by a swap entry for its slot, flushing the TLB: the processes no longer map the page, and their next touch is a swap-in fault.",
+  },
+  __remove_mapping: {
+    file: 'mm/vmscan.c',
+    why: 'The folio leaves the swap cache once no one but reclaim holds a reference (the refcount freeze); then it is freed. Its data lives on in the swap slot (or as a zeromap bit).',
+  },
+  isolate_lru_folios: {
+    file: 'mm/vmscan.c',
+    why: 'Take up to nr_to_scan folios from the tail of an LRU list (the oldest end) onto a private list, each with a reference, so reclaim can work on them without the lruvec lock.',
+  },
+  folio_referenced: {
+    file: 'mm/rmap.c',
+    why: 'How many PTEs mapping the folio have their Accessed bit set (the MMU sets it on every access): each is counted and cleared, so the next look sees only the uses since this one. A VM_LOCKED mapping reports the folio as in use.',
+  },
+  shrink_active_list: {
+    file: 'mm/vmscan.c',
+    why: "Age the active list: its oldest folios are isolated (pgrefill), their Accessed bits cleared, and they move to the inactive list (pgdeactivate). An anonymous folio's use while active does not keep it there: it gets its second chance on the inactive list instead.",
+  },
+  shrink_inactive_list: {
+    file: 'mm/vmscan.c',
+    why: 'Isolate the oldest inactive folios (pgscan_*), run shrink_folio_list on them, count what was freed (pgsteal_*) and put the rest back.',
+  },
+  shrink_lruvec: {
+    file: 'mm/vmscan.c',
+    why: 'Decide how many pages of each LRU list to scan at this priority (get_scan_count: list size >> priority; anonymous lists only with free swap), then scan them 32 at a time in turn until enough is freed; last, age the active anon list if the inactive one is short.',
+  },
+  shrink_node: {
+    file: 'mm/vmscan.c',
+    why: "Reclaim from the node's lruvec: prepare_scan_control lets the active lists be aged only when their inactive lists are short of their share (inactive_is_low).",
+  },
+  do_try_to_free_pages: {
+    file: 'mm/vmscan.c',
+    why: 'Shrink the node at falling priority, 12 down to 0 (each pass scans twice as much of every list), until the target is freed.',
+  },
+  try_to_free_pages: {
+    file: 'mm/vmscan.c',
+    why: 'Direct reclaim: the allocating task itself frees SWAP_CLUSTER_MAX (32) pages because memory fell below the min watermark. It stalls the allocation (allocstall_*); only if it frees nothing does the OOM killer come next.',
+  },
+  __alloc_pages_direct_reclaim: {
+    file: 'mm/page_alloc.c',
+    why: 'The slow path could not allocate even at the min watermark: reclaim directly (try_to_free_pages), then retry the free lists.',
+  },
+  user_proactive_reclaim: {
+    file: 'mm/vmscan.c',
+    why: "Writing a size to a node's reclaim file (/sys/devices/system/node/nodeN/reclaim, 6.17+) or a cgroup's memory.reclaim: reclaim that much now, in batches of a quarter of what is left (at least 32 pages), giving up with EAGAIN after 16 batches that free nothing.",
+  },
+  __node_reclaim: {
+    file: 'mm/vmscan.c',
+    why: "One batch of the node's proactive reclaim: shrink_node at falling priority until the batch is freed (counted as pgscan_proactive / pgsteal_proactive).",
+  },
+  wakeup_kswapd: {
+    file: 'mm/vmscan.c',
+    why: "An allocation found every zone below its low watermark: wake the node's kswapd (unless the node is balanced or kswapd keeps failing), which will reclaim in the background up to the high watermark.",
+  },
+  kswapd: {
+    file: 'mm/vmscan.c',
+    why: "The node's reclaim thread: woken at the low watermark, it runs balance_pgdat and sleeps again. The emulator runs it when the operation that woke it ends (in Linux it runs beside the allocating task).",
+  },
+  balance_pgdat: {
+    file: 'mm/vmscan.c',
+    why: "kswapd's reclaim: at falling priority, shrink the node until some eligible zone is back above its high watermark (pgdat_balanced), each pass aiming at the zones' high watermarks (pgscan_kswapd, pgsteal_kswapd).",
+  },
   swap_writeout: {
     file: 'mm/page_io.c',
     why: "Write the folio to its slot, unless it is all zeros: then only the slot's zeromap bit is set and nothing reaches the disk (swpout_zero).",

@@ -24,6 +24,8 @@ import { newTlbState, type TlbState } from './mm/tlb.ts';
 import type { Mermap } from './mm/mermap.ts';
 import { newSwapState, type SwapState } from './mm/swapfile.ts';
 import { newKsmState, type KsmState } from './mm/ksm.ts';
+import { NR_LRU_LISTS } from './mm/mm_inline.ts';
+import { installReclaim, newKswapdState, type KswapdState } from './mm/kswapd.ts';
 
 export class KernelAllocError extends Error {}
 
@@ -105,6 +107,10 @@ export class Machine {
   readonly mlockCount = new Map<number, number>();
   /** ksmd: use_zero_pages, its counters, the mms on its list and their pages' checksums (mm/ksm.ts) */
   readonly ksm: KsmState = newKsmState();
+  /** index (for PageArray.head) of the first LRU list head: enum lru_list order (mm_inline.ts) */
+  readonly lruHeadBase: number;
+  /** kswapd's state: sleeping or woken, and why (mm/kswapd.ts) */
+  readonly kswapd: KswapdState = newKswapdState();
   /** swap devices, their slots and zeromaps, and the swap cache (mm/swapfile.ts) */
   readonly swap: SwapState = newSwapState();
   /** the kernel direct map's page tables (x86-64: built by init_mem_mapping) */
@@ -144,11 +150,14 @@ export class Machine {
       pageAllocUnmapped: this.cfg.pageAllocUnmapped ?? false,
       unmappedZeroing: this.cfg.unmappedZeroing ?? 'per_block',
     };
-    this.pages = new PageArray(nrPages, listHeadsNeeded(allocCfg));
+    // the allocator's free-list and pcp heads, then the node lruvec's LRU list heads
+    this.lruHeadBase = listHeadsNeeded(allocCfg);
+    this.pages = new PageArray(nrPages, this.lruHeadBase + NR_LRU_LISTS);
     this.memblock = new Memblock(this.trace);
     this.pageblocks = new Pageblocks(this.arch.pageblockOrder, nrPages, this.trace);
     this.alloc = new PageAllocator(this.pages, this.pageblocks, this.ram, this.trace, this.vmstat, allocCfg);
     this.alloc.onPrintk = (line) => this.printk(line);
+    installReclaim(this);
     this.vars.set('zero_page_pfn', 0n);
     this.vars.set('__zero_page', 0n);
     this.vars.set('zero_page_mask', 0n);

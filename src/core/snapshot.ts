@@ -16,6 +16,7 @@
  *
  * Immutable specs (the architecture and what it reaches) are shared, never copied.
  */
+import { installReclaim } from './mm/kswapd.ts';
 import { bootSteps } from './boot.ts';
 import type { Machine } from './machine.ts';
 import { kernelMapAccess } from './mm/direct_map.ts';
@@ -260,6 +261,7 @@ export const KNOWN_CLOSURES: readonly RegExp[] = [
   /^\.m\.alloc\.onPrintk$/,
   /^\.m\.alloc\.onKernelAccess$/,
   /^\.m\.alloc\.unmappedHooks\.\w+$/,
+  /^\.m\.alloc\.reclaimHooks\.\w+$/, // installReclaim(m): installed again for the copy
   /^\.m\.trace\.sinks\[\d+\]$/, // the host's sinks: a copy starts with none
   /^\.m\.ram\.onRelease$/, // the timeline's ledger: only on the live machine
   /^\.session\.opts\.out$/, // the host's output: replaced
@@ -276,6 +278,7 @@ export function rebindMachine(m: Machine): void {
   m.alloc.onPrintk = (line) => m.printk(line);
   if (m.alloc.onKernelAccess) m.alloc.onKernelAccess = (pfn, nr, cpu) => kernelMapAccess(m, pfn, nr, cpu);
   if (m.alloc.unmappedHooks) installUnmapped(m);
+  installReclaim(m);
 }
 
 /** The function-valued own properties reachable from `root` (outside `share`), by path: for tests. */

@@ -412,11 +412,15 @@ function wpPageCopy(m: Machine, vmf: VmFault, oldPage: number): FaultResult {
   const oldPfn = arch.pfn(vmf.origPte);
   const pfnIsZero = m.isZeroPfn(oldPfn);
   let pfn: number;
+  // do_wp_page holds a reference on the old folio across the copy: reclaim, which the allocation
+  // may run, must not free it meanwhile (__remove_mapping's refcount freeze fails on it)
+  if (oldPage >= 0) folioGet(m, oldPage);
   m.trace.enter('folio_prealloc');
   try {
     pfn = m.alloc.allocPages(pfnIsZero ? GFP_USER_ZERO : GFP_USER_PAGE, 0, vmf.cpu);
   } finally {
     m.trace.leave();
+    if (oldPage >= 0) folioPut(m, oldPage, vmf.cpu);
   }
   if (pfn < 0) return 'oom';
   if (!pfnIsZero) {
@@ -769,6 +773,10 @@ export function copyPageRange(
         if (dTable < 0) {
           dTable = walkAlloc(m, cmm, a, cpu);
           if (dTable < 0) return 'oom';
+          // the table's allocation may have reclaimed (the kernel allocates before it takes the
+          // source PTE lock): read the entry again
+          readEntry(m, sTable, idx, E, last);
+          if (arch.isNone(E, last)) continue;
         }
         if (m.swap.totalSwapPages && isSwapPte(m, E)) {
           copyNonpresentPte(m, child, sTable, dTable, idx);

@@ -1,15 +1,48 @@
 /**
  * The LRU lists (include/linux/mm_inline.h, mmzone.h): each node's lruvec keeps its folios on
- * inactive/active × anon/file lists. The model keeps list membership as page flags (PG_lru, with
- * PG_active choosing the list) and the lruvec's sizes as the node and zone counters the kernel
- * keeps beside them (NR_INACTIVE_ANON + lru, NR_ZONE_INACTIVE_ANON + lru): reclaim here walks page
- * tables (MADV_PAGEOUT), never the lists themselves, so the lists' order is not kept. One node.
+ * ordered lists, inactive/active × anon/file plus the unevictable list (enum lru_list). As in the
+ * kernel a folio's list_head (page->lru) links it into its list — the same `next`/`prev` links the
+ * buddy free lists use, since a folio on an LRU list is never free — newest at the head
+ * (lruvec_add_folio: list_add), reclaim taking from the tail. PG_lru says a folio is on a list and
+ * PG_active which one; the lruvec's sizes are the node and zone counters the kernel keeps beside
+ * them (NR_INACTIVE_ANON + lru, NR_ZONE_INACTIVE_ANON + lru), in pages. One node, one lruvec (no
+ * memcg: the root lruvec).
  */
 import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
 
-/** enum lru_list names, as the node counters spell them. */
+/** enum lru_list names, as the node counters spell them, in the enum's order. */
 export type LruList = 'inactive_anon' | 'active_anon' | 'inactive_file' | 'active_file' | 'unevictable';
+
+/** enum lru_list: LRU_INACTIVE_ANON = 0 ... LRU_UNEVICTABLE = 4 (the list heads' order). */
+export const LRU_LISTS: readonly LruList[] = [
+  'inactive_anon',
+  'active_anon',
+  'inactive_file',
+  'active_file',
+  'unevictable',
+];
+
+/** NR_LRU_LISTS: list heads the Machine reserves past the allocator's (PageArray heads). */
+export const NR_LRU_LISTS = LRU_LISTS.length;
+
+/** for_each_evictable_lru(): every list but the unevictable one. */
+export const EVICTABLE_LRUS: readonly LruList[] = LRU_LISTS.slice(0, 4);
+
+/** The list head of `lru` in the PageArray's next/prev arrays. */
+export function lruHead(m: Machine, lru: LruList): number {
+  return m.pages.head(m.lruHeadBase + LRU_LISTS.indexOf(lru));
+}
+
+/** is_file_lru() */
+export function isFileLru(lru: LruList): boolean {
+  return lru === 'inactive_file' || lru === 'active_file';
+}
+
+/** is_active_lru() */
+export function isActiveLru(lru: LruList): boolean {
+  return lru === 'active_anon' || lru === 'active_file';
+}
 
 /** folio_nr_pages() */
 export function folioNrPages(m: Machine, head: number): number {
@@ -35,15 +68,29 @@ function updateLruSize(m: Machine, head: number, lru: LruList, nr: number): void
   z.stat.set(`nr_zone_${lru}`, (z.stat.get(`nr_zone_${lru}`) ?? 0) + nr);
 }
 
-/** lruvec_add_folio(): PG_lru set, the folio counted on the list its PG_active picks. */
+/** lruvec_add_folio(): PG_lru set, at the head of the list its flags pick (the newest end). */
 export function lruvecAddFolio(m: Machine, head: number): void {
   m.pages.flags[head] = m.pages.flags[head]! | PG.lru;
-  updateLruSize(m, head, folioLruList(m, head), folioNrPages(m, head));
+  const lru = folioLruList(m, head);
+  m.pages.listAdd(head, lruHead(m, lru));
+  updateLruSize(m, head, lru, folioNrPages(m, head));
+}
+
+/**
+ * lruvec_add_folio_tail(): at the tail, the end reclaim takes from next (lru_deactivate_file,
+ * folio_rotate_reclaimable).
+ */
+export function lruvecAddFolioTail(m: Machine, head: number): void {
+  m.pages.flags[head] = m.pages.flags[head]! | PG.lru;
+  const lru = folioLruList(m, head);
+  m.pages.listAddTail(head, lruHead(m, lru));
+  updateLruSize(m, head, lru, folioNrPages(m, head));
 }
 
 /** lruvec_del_folio() + folio_clear_lru(): off its list (PG_unevictable stays: the caller decides). */
 export function lruvecDelFolio(m: Machine, head: number): void {
   updateLruSize(m, head, folioLruList(m, head), -folioNrPages(m, head));
+  m.pages.listDel(head);
   m.pages.flags[head] = m.pages.flags[head]! & ~PG.lru;
 }
 
@@ -58,8 +105,29 @@ export function folioIsolateLru(m: Machine, head: number): boolean {
   return true;
 }
 
-/** folio_putback_lru(): back on its list, the isolation reference dropped by the caller. */
+/**
+ * lru_add()'s evictability check, as a folio joins the LRU (folio_add_lru's batch, and
+ * folio_putback_lru, which goes through it): an evictable folio that was PG_unevictable is rescued;
+ * one that is not evictable (PG_mlocked) goes on the unevictable list, PG_active cleared,
+ * mlock_count 0, unevictable_pgs_culled unless it was there already.
+ */
+export function lruAddCheckEvictable(m: Machine, head: number): void {
+  const p = m.pages;
+  const f = p.flags[head]!;
+  const was = (f & PG.unevictable) !== 0;
+  if (!(f & PG.mlocked)) {
+    p.flags[head] = f & ~PG.unevictable;
+    if (was) m.vmstat.add('unevictable_pgs_rescued', folioNrPages(m, head));
+    return;
+  }
+  p.flags[head] = (f & ~PG.active) | PG.unevictable;
+  m.mlockCount.delete(head);
+  if (!was) m.vmstat.add('unevictable_pgs_culled', folioNrPages(m, head));
+}
+
+/** folio_putback_lru(): back on its list (through lru_add()), the isolation reference dropped by the caller. */
 export function folioPutbackLru(m: Machine, head: number): void {
+  lruAddCheckEvictable(m, head);
   lruvecAddFolio(m, head);
 }
 
@@ -97,4 +165,37 @@ export function lruLazyfree(m: Machine, head: number): void {
   m.pages.flags[head] = m.pages.flags[head]! & ~(PG.active | PG.referenced | PG.swapbacked);
   lruvecAddFolio(m, head);
   m.vmstat.add('pglazyfree', folioNrPages(m, head));
+}
+
+/** One LRU list for views: its size and the folios at each end. */
+export interface LruListView {
+  lru: LruList;
+  /** the lruvec counter (pages) */
+  pages: number;
+  /** folios on the list */
+  folios: number;
+  /** head pfns from the list's head (newest) */
+  newest: number[];
+  /** head pfns from the list's tail (oldest: reclaim takes these next), oldest first */
+  oldest: number[];
+}
+
+/**
+ * The node's LRU lists as a view shows them: for each list (enum lru_list order) its size in
+ * pages and folios and up to `firstN` folios from each end.
+ */
+export function describeLruLists(m: Machine, firstN = 16): LruListView[] {
+  const p = m.pages;
+  return LRU_LISTS.map((lru) => {
+    const h = lruHead(m, lru);
+    const newest: number[] = [];
+    const oldest: number[] = [];
+    let folios = 0;
+    for (let e = p.next[h]!; e !== h; e = p.next[e]!) {
+      if (newest.length < firstN) newest.push(e);
+      folios++;
+    }
+    for (let e = p.prev[h]!; e !== h && oldest.length < firstN; e = p.prev[e]!) oldest.push(e);
+    return { lru, pages: m.vmstat.get(`nr_${lru}`), folios, newest, oldest };
+  });
 }

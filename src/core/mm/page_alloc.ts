@@ -106,6 +106,22 @@ export interface UnmappedHooks {
   clearPageMermap(pfn: number, nr: number, cpu: number): void;
 }
 
+/**
+ * The reclaim side of the slow path (mm/kswapd.ts installs it): the allocator knows zones and
+ * free lists, reclaim needs the whole machine (page tables, swap).
+ */
+export interface ReclaimHooks {
+  /** wake_all_kswapds(): the allocation found no zone above its low watermark */
+  wakeKswapd(order: number, highestZoneidx: number): void;
+  /** __alloc_pages_direct_reclaim() → try_to_free_pages(): the pages reclaimed */
+  directReclaim(highestZoneidx: number, cpu: number): number;
+  /** kswapd(), if woken: the model runs the thread at the end of the allocation that woke it */
+  runKswapd(cpu: number): void;
+}
+
+/** MAX_RECLAIM_RETRIES (mm/internal.h): direct reclaim rounds an allocation may try. */
+const MAX_RECLAIM_RETRIES = 16;
+
 /** Where list heads are placed in PageArray's next/prev arrays. */
 export function listHeadsNeeded(cfg: AllocatorConfig): number {
   return MAX_NR_ZONES * (cfg.maxOrder + 1) * NR_FREETYPE_IDXS + cfg.nrCpus * MAX_NR_ZONES * NR_PCP_LISTS;
@@ -155,6 +171,10 @@ export class PageAllocator {
    * refused it (!mermap_ready()), or the emulator refused a flip's shootdown with IRQs off.
    */
   failedBeforeOom = false;
+  /** kswapd and direct reclaim (mm/kswapd.ts); unset, the slow path only retries at min */
+  reclaimHooks: ReclaimHooks | undefined;
+  /** PF_MEMALLOC: reclaim is running, and an allocation it makes must not reclaim again */
+  private inReclaim = false;
 
   constructor(
     readonly pages: PageArray,
@@ -977,7 +997,7 @@ export class PageAllocator {
   /**
    * __alloc_pages(): allocate 2^order contiguous pages. Returns the first pfn, or -1 after printing
    * the kernel's allocation-failure line. The fast path checks the low watermark; the slow path
-   * retries at the min watermark (there is no reclaim or compaction in this model).
+   * wakes kswapd, retries at the min watermark and reclaims directly (no compaction here).
    */
   allocPages(gfp: number, order: number, cpu = 0): number {
     this.curCpu = cpu;
@@ -1020,7 +1040,7 @@ export class PageAllocator {
         // __alloc_pages_slowpath(): gfp_to_alloc_flags() → min watermark, less for __GFP_HIGH.
         allocFlags = ALLOC_WMARK_MIN | (gfp & GFP.__GFP_HIGH ? ALLOC_MIN_RESERVE : 0) | noblock;
         pfn = this.trace.call('__alloc_pages_slowpath', () =>
-          this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu, unmapped),
+          this.allocPagesSlowpath(gfp, order, allocFlags, highestZoneidx, mt, cpu, unmapped),
         );
       }
       if (pfn < 0) {
@@ -1033,6 +1053,46 @@ export class PageAllocator {
     } finally {
       this.trace.leave();
     }
+  }
+
+  /**
+   * __alloc_pages_slowpath(): wake kswapd (__GFP_KSWAPD_RECLAIM), retry at the min watermark,
+   * then, if the caller may sleep (__GFP_DIRECT_RECLAIM), reclaim directly and retry while that
+   * makes progress (should_reclaim_retry, at most MAX_RECLAIM_RETRIES rounds). The OOM killer
+   * after that is the caller's (__alloc_pages_may_oom: mm/oom_kill.ts).
+   */
+  private allocPagesSlowpath(
+    gfp: number,
+    order: number,
+    allocFlags: number,
+    highestZoneidx: number,
+    mt: number,
+    cpu: number,
+    unmapped: boolean,
+  ): number {
+    const hooks = this.inReclaim ? undefined : this.reclaimHooks;
+    if (!hooks) return this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu, unmapped);
+    if (gfp & GFP.__GFP_KSWAPD_RECLAIM) hooks.wakeKswapd(order, highestZoneidx);
+    let pfn = this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu, unmapped);
+    this.inReclaim = true;
+    try {
+      if (pfn < 0 && gfp & GFP.__GFP_DIRECT_RECLAIM) {
+        for (let round = 0; pfn < 0 && round < MAX_RECLAIM_RETRIES; round++) {
+          const progress = this.trace.call('__alloc_pages_direct_reclaim', () =>
+            hooks.directReclaim(highestZoneidx, cpu),
+          );
+          this.curCpu = cpu;
+          pfn = this.getPageFromFreelist(order, allocFlags, highestZoneidx, mt, cpu, unmapped);
+          if (!progress) break;
+        }
+      }
+      // kswapd, if woken, runs now: the model's defined point for the thread (mm/kswapd.ts)
+      hooks.runKswapd(cpu);
+    } finally {
+      this.inReclaim = false;
+      this.curCpu = cpu;
+    }
+    return pfn;
   }
 
   private reportFailure(gfp: number, order: number): void {

@@ -5,7 +5,13 @@
  */
 import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
-import { folioNrPages, lruLazyfree, lruvecAddFolio, lruvecDelFolio } from './mm_inline.ts';
+import {
+  folioNrPages,
+  lruAddCheckEvictable,
+  lruLazyfree,
+  lruvecAddFolio,
+  lruvecDelFolio,
+} from './mm_inline.ts';
 import { mlockDrainLocal, mlockNewFolio, modNrMlock } from './mlock.ts';
 import { VM } from './mm_types.ts';
 
@@ -200,7 +206,8 @@ function lruAddBatchMove(m: Machine, cpu: number): void {
     m.trace.call('folio_batch_move_lru', () => {
       for (const pfn of batch) {
         // lru_add(): new anon folios start on the inactive list (PG_active clear), as in 6.18's
-        // classic LRU (this machine class has no MGLRU)
+        // classic LRU (this machine class has no MGLRU); an mlocked one on the unevictable list
+        lruAddCheckEvictable(m, pfn);
         lruvecAddFolio(m, pfn);
         folioPut(m, pfn, cpu);
       }

@@ -41,6 +41,7 @@ import { describeTlb, flushTlbKernelRange, flushTlbLocal, switchMm, TlbShootdown
 import { MemblockError } from '../mm/memblock.ts';
 import { readSymbol, SYMBOL_NAMES, SymbolError } from '../symbols.ts';
 import { sysSwapon } from '../mm/swapfile.ts';
+import { userProactiveReclaim } from '../mm/vmscan.ts';
 import { GFP, GFP_MASKS } from '../mm/gfp.ts';
 import {
   MERMAP_CPU_PAGES,
@@ -544,6 +545,10 @@ export class Session {
         );
         return;
       }
+      case 'reclaim': {
+        this.execReclaim(s);
+        return;
+      }
       case 'spawn': {
         const { v, t } = this.check(s, 'spawn');
         const m = this.machine!;
@@ -951,6 +956,24 @@ export class Session {
     const r = sysSwapon(m, bytes, prio);
     if (typeof r === 'string') throw new ScenarioError(s.line, t.size!.col, r);
     this.out(`swapon: ${r.name}: ${(r.pages * m.pageSize) / 1024} kB, type ${r.type}, priority ${r.prio}\n`);
+  }
+
+  /**
+   * `reclaim <size>`: what writing the size to /sys/devices/system/node/node0/reclaim does
+   * (user_proactive_reclaim), over the node's LRU lists (the root cgroup). Prints the pages
+   * reclaimed; short of the target after MAX_RECLAIM_RETRIES fruitless batches, the write's EAGAIN.
+   */
+  private execReclaim(s: Stmt): void {
+    const { v } = this.check(s, 'reclaim');
+    const m = this.machine!;
+    const want = Math.ceil(v.size / m.pageSize);
+    const r = userProactiveReclaim(m, want, 0);
+    const kb = (r.reclaimed * m.pageSize) / 1024;
+    this.out(
+      r.ok
+        ? `reclaim: ${kb} kB reclaimed\n`
+        : `reclaim: EAGAIN (${kb} kB reclaimed of ${(want * m.pageSize) / 1024} kB)\n`,
+    );
   }
 
   private execAlloc(s: Stmt): void {

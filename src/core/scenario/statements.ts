@@ -229,6 +229,13 @@ export const STATEMENTS = {
     limit: 'swap_pages',
     doc: 'swapon of a swap area in emulated storage.',
   }),
+  reclaim: decl({
+    name: 'reclaim',
+    args: [{ name: 'size', kind: 'size', what: 'a size' }],
+    needs: 'booted',
+    changes: true,
+    doc: 'echo <size> > /sys/devices/system/node/node0/reclaim: proactive reclaim of the node.',
+  }),
   blkdev_zeroout: decl({
     name: 'blkdev_zeroout',
     args: [{ name: 'bytes', kind: 'size', what: 'a length' }],
