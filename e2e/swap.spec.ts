@@ -84,7 +84,7 @@ test('MADV_PAGEOUT of half zero-filled pages: zeromap bits, counters, swap PTEs,
   await app.openPanel('swap');
   const panel = page.getByTestId('swap-panel');
   await expect(panel.getByTestId('swap-none')).toContainText('No swap area');
-  await expect(panel.getByTestId('kswapd-state')).toHaveText('—');
+  await expect(panel.getByTestId('kswapd-state')).toHaveText('sleeping');
   await swapon(app, '16M');
   const transcript = page.getByRole('log', { name: 'Scenario lines run', includeHidden: true });
   await expect(transcript).toContainText('swapon 16M');
@@ -180,12 +180,12 @@ test('MADV_PAGEOUT of half zero-filled pages: zeromap bits, counters, swap PTEs,
     axe.violations.map((v) => `${v.id}: ${v.help} (${v.nodes.map((n) => n.target.join(' ')).join(', ')})`),
   ).toEqual([]);
 
-  // The zone gauge: free pages against the watermarks, the LRU sizes; kswapd not modelled yet.
+  // The zone gauge: free pages against the watermarks, the LRU sizes; kswapd asleep (nothing woke it).
   const dma32 = panel.getByTestId('zone-DMA32');
   await expect(dma32).toContainText('above high');
   // nothing is mlocked in this scenario: the unevictable list is empty
   await expect(dma32.getByTestId('lru-unevictable')).toHaveText('0');
-  await expect(panel.getByTestId('kswapd-state')).toHaveText('—');
+  await expect(panel.getByTestId('kswapd-state')).toHaveText('sleeping');
 
   // A click on a swapped-out page (Read mode) swaps it in: the fault card names do_swap_page().
   await app.clickPage(0, 20);

@@ -68,7 +68,8 @@ describe('describeSwap', () => {
     expect(dma32.min).toBeLessThan(dma32.low);
     expect(dma32.low).toBeLessThan(dma32.high);
     expect(dma32.lru.inactive_anon).toBeGreaterThanOrEqual(8); // the written folios, back on the list
-    expect(info.kswapd).toBeNull();
+    expect(info.kswapd.state).toBe('sleeping');
+    expect(info.kswapd.runs).toBe(0);
   });
 
   it('reading back: the zeromap slots come back zeroed (swpin_zero); only the swap cache holds each slot now', () => {
@@ -164,5 +165,19 @@ describe('describeSwapSlot and the process view', () => {
     s.exec(parseScenario('A read r 0 4K 4K')[0]!);
     expect(processPageStates(m, p.task, start, 1)[0]).toBe(VPageState.Private);
     expect(describeSwapPte(m, p.task, start)).toBeNull();
+  });
+});
+
+describe('the zone gauge reports kswapd', () => {
+  it('after writing more than RAM holds: kswapd ran, reclaimed pages, and sleeps again', () => {
+    const s = session(
+      'machine arch=x86_64 ram=128M cpus=1 thp=never\nboot\nswapon 256M\nspawn A\nA mmap r 160M rw\nA write r 0 160M 4K 7\n',
+    );
+    const info = describeSwap(s.machine!);
+    expect(info.kswapd.state).toBe('sleeping');
+    expect(info.kswapd.runs).toBeGreaterThan(0);
+    expect(info.kswapd.last!.reclaimed).toBeGreaterThan(0);
+    // pages went to the device: the panel's slot grid has written slots
+    expect(info.vmstat.pswpout).toBeGreaterThan(0);
   });
 });

@@ -10,6 +10,7 @@
  * only up to a cap. The per-slot detail (which PTEs hold the entry) walks page tables, so it is a
  * separate call made for one slot at a time (`describeSwapSlot`).
  */
+import { inspectKswapd, type KswapdState } from './mm/kswapd.ts';
 import type { RawEntry } from './arch/pgtable.ts';
 import type { Machine } from './machine.ts';
 import { forEachPte } from './mm/memory.ts';
@@ -74,12 +75,8 @@ export interface ZonePressure {
   };
 }
 
-/**
- * kswapd's state, once the core models kswapd: 'sleeping' (waiting on pgdat->kswapd_wait, woken
- * when an allocation finds a zone below its low watermark) or 'running' (reclaiming until every
- * zone is above high). null: the core does not model kswapd (yet); the view shows "—".
- */
-export type KswapdState = 'sleeping' | 'running';
+/** kswapd's state (mm/kswapd.ts): sleeping or woken, its runs and what the last one did. */
+export type { KswapdState };
 
 export interface SwapCacheEntry {
   type: number;
@@ -98,7 +95,7 @@ export interface SwapInfoDescription {
   /** /proc/vmstat */
   vmstat: { pswpin: number; pswpout: number; swpin_zero: number; swpout_zero: number; pgmajfault: number };
   zones: ZonePressure[];
-  kswapd: KswapdState | null;
+  kswapd: KswapdState;
   /** swap entries are modelled on this architecture (swapon works) */
   supported: boolean;
 }
@@ -170,11 +167,6 @@ function describeDevice(m: Machine, type: number): SwapDeviceInfo {
   };
 }
 
-/** kswapd's state: null until the core models kswapd (the view shows "—"). */
-export function kswapdState(_m: Machine): KswapdState | null {
-  return null;
-}
-
 export function describeSwap(m: Machine): SwapInfoDescription {
   const kb = m.pageSize / 1024;
   const devices: SwapDeviceInfo[] = [];
@@ -219,7 +211,7 @@ export function describeSwap(m: Machine): SwapInfoDescription {
       pgmajfault: m.vmstat.get('pgmajfault'),
     },
     zones,
-    kswapd: kswapdState(m),
+    kswapd: inspectKswapd(m).kswapd,
     supported: m.arch.name === 'x86_64' || m.arch.name === 'arm64',
   };
 }

@@ -2,8 +2,9 @@
  * Memory pressure, per zone: the free pages (NR_FREE_PAGES) as a bar against the zone's min, low
  * and high watermarks, and the zone's LRU list sizes (nr_zone_active_anon, ...). The bar's scale is
  * a few times the high watermark, not the zone's size: on a 1 GiB machine the watermarks are a few
- * per cent of the zone, and a learner must see free pages cross them. kswapd's state is shown once
- * the core reports it (inspect_swap.ts kswapdState); until then "—".
+ * per cent of the zone, and a learner must see free pages cross them. kswapd's state beside them:
+ * the model runs it at the end of the allocation that woke it, so between operations it sleeps,
+ * and what it did last (runs, pages scanned and reclaimed) is what there is to show.
  */
 import { memo } from 'react';
 import type { KswapdState, ZonePressure } from '../worker/protocol.ts';
@@ -33,7 +34,7 @@ export const ZoneGauges = memo(function ZoneGauges({
   kswapd,
 }: {
   zones: ZonePressure[];
-  kswapd: KswapdState | null;
+  kswapd: KswapdState;
 }) {
   return (
     <div className="zone-gauges" data-testid="zone-gauges">
@@ -43,10 +44,18 @@ export const ZoneGauges = memo(function ZoneGauges({
           kswapd:{' '}
           <span
             data-testid="kswapd-state"
-            title={kswapd ? undefined : 'kswapd is not modelled yet: reclaim runs only through MADV_PAGEOUT'}
+            title="kswapd sleeps until an allocation finds a zone below its low watermark, then reclaims until the zone is above high (balance_pgdat); the model runs it at the end of that allocation"
           >
-            {kswapd ?? '—'}
+            {kswapd.state}
           </span>
+          {kswapd.runs > 0 && (
+            <span data-testid="kswapd-last">
+              {' '}
+              · {count(kswapd.runs)} run{kswapd.runs === 1 ? '' : 's'}
+              {kswapd.last &&
+                `; last: ${count(kswapd.last.scanned)} scanned, ${count(kswapd.last.reclaimed)} reclaimed${kswapd.last.balanced ? ', balanced' : ''}`}
+            </span>
+          )}
         </span>
       </h3>
       {zones.map((z) => {
