@@ -19,6 +19,7 @@ import {
 import type { Task } from '../src/core/mm/mm_types.ts';
 import { sysMremap } from '../src/core/mm/mremap.ts';
 import { shrinkSlab } from '../src/core/mm/huge_memory.ts';
+import { ksmDoScan } from '../src/core/mm/ksm.ts';
 import { userRead, userWrite } from '../src/core/user.ts';
 
 /**
@@ -74,6 +75,8 @@ type Op =
   | { k: 'migrate'; p: number; cpu: number }
   /** echo 2 > drop_caches: the THP shrinkers (the deferred split queue, the huge zero folio) */
   | { k: 'shrink' }
+  /** MADV_MERGEABLE on a region, then two full ksmd scans with use_zero_pages (only in its own property) */
+  | { k: 'ksm'; p: number; r: number }
   | { k: 'mremap'; p: number; r: number; pages: number; maymove: boolean; dontunmap: boolean }
   | {
       k: 'forkflag';
@@ -179,7 +182,7 @@ function focusedPrograms(kinds: Op['k'][], boost: Op['k'][]): fc.Arbitrary<Op[]>
 }
 
 /** What the programs did, for the tests that must see it happen. */
-const seen = { mremapMoves: 0, flaggedForks: 0 };
+const seen = { mremapMoves: 0, flaggedForks: 0, ksmMerged: 0 };
 
 function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
   const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2, ...cfg });
@@ -447,6 +450,18 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         if (!bad) for (let i = 0; i < n; i++) r.wipe[first + i] = op.advice === 'wipeonfork';
         break;
       }
+      case 'ksm': {
+        // KSM with use_zero_pages: zero-filled pages of the region become the shared zero page
+        // (KSM zero pages): nothing a process reads may change, writes COW away from them
+        if (!p) break;
+        const reg = regionOf(p, op.r);
+        if (!reg) break;
+        const r = reg[1];
+        expect(doMadvise(m, p.task, r.start, r.start + r.pages * PS, 'mergeable', cpu)).toBeUndefined();
+        m.ksm.useZeroPages = true;
+        seen.ksmMerged += ksmDoScan(m, cpu) + ksmDoScan(m, cpu);
+        break;
+      }
       case 'shrink':
         // splits underused and partially mapped THPs (their zero-filled pages onto the zero
         // page): nothing a process reads may change
@@ -483,6 +498,31 @@ describe('process properties', () => {
       { numRuns: 80 },
     );
     expect(migrated).toBeGreaterThan(0);
+  });
+
+  it('KSM: zero-filled pages merged with the zero page read back the same, across writes, fork, pageout and swap-in', () => {
+    const merged = seen.ksmMerged;
+    const kinds: Op['k'][] = ['read', 'write', 'fork', 'migrate', 'munmap', 'pageout', 'dontneed', 'exit'];
+    const step = fc.oneof(
+      { weight: 4, arbitrary: opArb.filter((o) => kinds.includes(o.k)) },
+      { weight: 1, arbitrary: fc.record({ k: fc.constant('ksm' as const), p: fc.nat(), r: fc.nat() }) },
+    );
+    fc.assert(
+      fc.property(
+        fc
+          .array(step, { minLength: 1, maxLength: 40 })
+          .map((ops) => [
+            { k: 'mmap', p: 0, pages: 16, prot: 'rw', shared: false, populate: false } as Op,
+            ...ops,
+          ]),
+        (ops) => {
+          runOps(ops);
+        },
+      ),
+      { numRuns: 40 },
+    );
+    // the programs must really have merged pages, or the property proves nothing about KSM
+    expect(seen.ksmMerged).toBeGreaterThan(merged);
   });
 
   it('mremap: a region that grows, shrinks or moves keeps its bytes at their new addresses', () => {
