@@ -94,3 +94,46 @@ describe('KSM with use_zero_pages against the kernel (ksm.json)', () => {
     expect(snaps.get('munmap_16_31')!['sys_ksm_zero_pages']).toBe(ref['munmap_16_31']!['sys_ksm_zero_pages']);
   });
 });
+
+describe('KSM beyond the record (review regressions)', () => {
+  const run = (body: string) => {
+    let out = '';
+    const r = runScenario(`machine arch=x86_64 ram=1G cpus=2\nboot\nspawn A\n${body}`, {
+      out: (t) => (out += t),
+      check: true,
+    });
+    return { out, exitCode: r.exitCode };
+  };
+  const merged =
+    'A mmap r 64K rw at=0x100000000000\nA write r 0 64K 4K 0\nA madvise r 0 64K mergeable\nksm scan 2 use_zero_pages=yes\n';
+
+  it('MADV_UNMERGEABLE keeps a read-only range read-only (an unshare fault, not a write fault)', () => {
+    const r = run(merged + 'A mprotect r 0 64K r\nA madvise r 0 64K unmergeable\nA write r 0 4K 4K 1\n');
+    expect(r.out).toContain('A: killed by SIGSEGV (SEGV_ACCERR)');
+  });
+
+  /** the number after `name` in each `show` of a file, in order */
+  const shown = (out: string, name: string) =>
+    [...out.matchAll(new RegExp(`^${name}:? (\\S+)$`, 'gm'))].map((x) => x[1]);
+
+  it('KSM zero pages under PROT_NONE are still counted: a fork child inherits them, munmap drops them', () => {
+    const r = run(
+      merged +
+        'A mprotect r 0 64K none\nA fork B\nshow /proc/B/ksm_stat\nB exit\n' +
+        'A munmap r\nshow /proc/A/ksm_stat\nshow /sys/kernel/mm/ksm/ksm_zero_pages\n',
+    );
+    expect(r.exitCode).toBe(0);
+    expect(shown(r.out, 'ksm_zero_pages')).toEqual(['16', '0']);
+    expect(r.out).toMatch(/==> \/sys\/kernel\/mm\/ksm\/ksm_zero_pages <==\n0\n/);
+  });
+
+  it('ksm_mergeable says whether a VMA is VM_MERGEABLE; a merged page loses its rmap item at the next scan', () => {
+    const r = run(
+      merged +
+        'show /proc/A/ksm_stat\nksm scan\nshow /proc/A/ksm_stat\nA madvise r 0 64K unmergeable\nshow /proc/A/ksm_stat\n',
+    );
+    expect(r.exitCode).toBe(0);
+    expect(shown(r.out, 'ksm_rmap_items')).toEqual(['16', '0', '0']);
+    expect(shown(r.out, 'ksm_mergeable')).toEqual(['yes', 'yes', 'no']);
+  });
+});

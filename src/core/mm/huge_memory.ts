@@ -592,10 +592,11 @@ export function thpUnderused(m: Machine, head: number): boolean {
 /**
  * try_to_map_unused_to_zeropage() (mm/migrate.c), for one PTE of a page split off a THP: a
  * zero-filled page is not mapped back; the PTE maps the shared zero page (special, read-only:
- * vm_page_prot) and the page loses that mapping. Not in VM_LOCKED VMAs. True when remapped.
+ * vm_page_prot) and the page loses that mapping. Not an mlocked page, nor in a VM_LOCKED VMA. True when remapped.
  */
 function tryToMapUnusedToZeropage(m: Machine, map: FolioMapping): boolean {
-  if (map.vma.flags & VM.LOCKED) return false;
+  // folio_test_mlocked() or a VM_LOCKED mapping: the page stays
+  if (map.vma.flags & VM.LOCKED || m.pages.flags[map.pfn]! & PG.mlocked) return false;
   const ps = m.pageSize;
   if (!m.ram.isZero(map.pfn * ps, ps)) return false;
   return m.trace.call('try_to_map_unused_to_zeropage', () => {
@@ -657,7 +658,19 @@ export function splitFolio(
       const onLru = (f & PG.lru) !== 0;
       if (onLru) lruvecDelFolio(m, head);
       // __split_folio_to_order(): the folio flags every new folio inherits
-      const inherit = f & (PG.anon | PG.swapbacked | PG.uptodate | PG.dirty | PG.active | PG.referenced);
+      const inherit =
+        f &
+        (PG.anon |
+          PG.swapbacked |
+          PG.uptodate |
+          PG.dirty |
+          PG.active |
+          PG.referenced |
+          PG.mlocked |
+          PG.unevictable);
+      // an mlocked THP's pages stay mlocked (NR_MLOCK counted them already); on the unevictable
+      // list their mlock_count starts at 0 (lru_add_split_folio)
+      m.mlockCount.delete(head);
       for (let i = 0; i < nr; i++) {
         const q = head + i;
         p.flags[q] = (p.flags[q]! & ~(PG.head | PG.tail | PG.lru)) | inherit;

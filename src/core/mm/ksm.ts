@@ -42,11 +42,14 @@ export function newKsmState(): KsmState {
   return { useZeroPages: false, fullScans: 0, zeroPages: 0, mms: [], items: new Map() };
 }
 
-/** is_ksm_zero_pte(): the zero page, dirty — replace_page marked it so; a fault never maps it dirty. */
+/**
+ * is_ksm_zero_pte(): the zero page, dirty — replace_page marked it so; a fault never maps it
+ * dirty. Present or PROT_NONE (pte_present() is both on x86 and arm64): mprotect keeps the mark.
+ */
 export function isKsmZeroPte(m: Machine, e: RawEntry, level: number): boolean {
   const arch = m.pgtableArch;
   const f = arch.flags(e, level);
-  return (f & PTE.PRESENT) !== 0 && (f & PTE.DIRTY) !== 0 && m.isZeroPfn(arch.pfn(e));
+  return (f & (PTE.PRESENT | PTE.PROTNONE)) !== 0 && (f & PTE.DIRTY) !== 0 && m.isZeroPfn(arch.pfn(e));
 }
 
 /** ksm_might_unmap_zero_page(): a KSM zero PTE going away (zap, COW) leaves both counters. */
@@ -79,10 +82,10 @@ export function ksmMadviseMergeable(m: Machine, mm: MmStruct, vma: Vma): number 
 
 /**
  * unmerge_ksm_pages() → break_ksm() over [start, end) of one VMA: every KSM zero PTE is unshared
- * by a remote fault (FAULT_FLAG_REMOTE: a fresh zeroed page through wp_page_copy, not counted in
- * the task's minflt), which takes it out of ksm_zero_pages. The kernel's fault is
- * FAULT_FLAG_UNSHARE, which maps the copy read-only and clean; the model takes a write fault, so
- * the copy is mapped writable and dirty (the next write takes no fault here, a reuse fault there).
+ * by an unshare fault (FAULT_FLAG_UNSHARE | FAULT_FLAG_REMOTE: wp_page_copy gives a fresh zeroed
+ * page, mapped with the VMA's protection and clean — a read-only VMA stays read-only), which takes
+ * it out of ksm_zero_pages. mm_account_fault() counts each in the task's minflt (since 5.9 a
+ * remote fault is counted too).
  */
 export function unmergeKsmPages(
   m: Machine,
@@ -98,9 +101,8 @@ export function unmergeKsmPages(
     walkPteRange(m, task.mm!, start, end, (_t, _i, va, e) => {
       if (isKsmZeroPte(m, e, last)) found.push(va);
     });
-    const minflt = task.minflt;
-    for (const va of found) handleMmFault(m, task, vma, va, true, cpu, FAULT_FLAG.REMOTE);
-    task.minflt = minflt; // a remote fault (no regs): mm_account_fault() leaves the task's counts
+    for (const va of found)
+      handleMmFault(m, task, vma, va, false, cpu, FAULT_FLAG.REMOTE | FAULT_FLAG.UNSHARE);
   });
 }
 
@@ -171,6 +173,7 @@ export function ksmDoScan(m: Machine, cpu: number): number {
       let items = m.ksm.items.get(mm);
       if (!items) m.ksm.items.set(mm, (items = new Map()));
       const seen = new Set<number>();
+      const mergedNow = new Set<number>();
       for (const vma of [...mm.vmas]) {
         if (!(vma.flags & VM.MERGEABLE)) continue;
         walkPteRange(m, mm, vma.start, vma.end, (table, idx, va) => {
@@ -194,27 +197,23 @@ export function ksmDoScan(m: Machine, cpu: number): number {
               m.ksm.useZeroPages &&
               zero &&
               replaceWithZeroPage(m, mm, task, vma, table, idx, va, page, cpu)
-            )
+            ) {
               merged++;
+              mergedNow.add(va);
+            }
           } finally {
             m.trace.leave();
           }
         });
       }
-      // remove_trailing_rmap_items(): pages gone since are forgotten (a merged page keeps its item)
-      for (const va of items.keys()) if (!seen.has(va) && !isKsmZeroAt(m, mm, va)) items.delete(va);
+      // get_next_rmap_item() frees the items of pages the walk no longer finds — gone, or merged
+      // with the zero page (folio_walk_start() never returns it): a merged page keeps its item
+      // until the next scan
+      for (const va of items.keys()) if (!seen.has(va) && !mergedNow.has(va)) items.delete(va);
     }
     m.ksm.fullScans++;
     return merged;
   });
-}
-
-function isKsmZeroAt(m: Machine, mm: MmStruct, va: number): boolean {
-  let hit = false;
-  walkPteRange(m, mm, va, va + m.pageSize, (_t, _i, _va, e) => {
-    hit = isKsmZeroPte(m, e, m.pgtableArch.levels - 1);
-  });
-  return hit;
 }
 
 /**
@@ -238,7 +237,8 @@ export function ksmUnmergeAll(m: Machine, cpu: number): void {
 export function ksmStat(m: Machine, mm: MmStruct | null): string {
   const items = mm ? (m.ksm.items.get(mm)?.size ?? 0) : 0;
   const zero = mm?.ksmZeroPages ?? 0;
-  const mergeable = mm ? m.ksm.mms.includes(mm) : false;
+  // ksm_process_mergeable(): some VMA of the mm is VM_MERGEABLE
+  const mergeable = mm ? mm.vmas.some((v) => v.flags & VM.MERGEABLE) : false;
   return (
     `ksm_rmap_items ${items}\n` +
     `ksm_zero_pages ${zero}\n` +

@@ -99,6 +99,8 @@ export const FAULT_FLAG = {
   USER: 0x40,
   /** GUP on behalf of a task (populate) */
   REMOTE: 0x80,
+  /** FAULT_FLAG_UNSHARE: break sharing (KSM's break_ksm) without making the page writable */
+  UNSHARE: 0x400,
 } as const;
 
 /**
@@ -247,7 +249,7 @@ function handlePteFault(m: Machine, vmf: VmFault): FaultResult {
   }
   const f = arch.flags(pte, last);
   const write = (vmf.flags & FAULT_FLAG.WRITE) !== 0;
-  if (write && !(f & PTE.WRITE)) {
+  if ((write || vmf.flags & FAULT_FLAG.UNSHARE) && !(f & PTE.WRITE)) {
     m.trace.enter('do_wp_page');
     try {
       return doWpPage(m, vmf);
@@ -328,6 +330,9 @@ function doWpPage(m: Machine, vmf: VmFault): FaultResult {
   }
   const page = vmNormalPage(m, orig, last);
   const p = m.pages;
+  // an unshare fault only replaces a shared page — here only the zero page (KSM's): any other
+  // page is left as it is (the model has no KSM folios)
+  if (vmf.flags & FAULT_FLAG.UNSHARE && page >= 0) return 'ok';
   if (page >= 0 && p.flags[page]! & PG.anon) {
     let reuse = (p.flags[page]! & PG.anonExclusive) !== 0;
     if (!reuse && wpCanReuseAnonFolio(m, vmf, page)) {
@@ -435,8 +440,10 @@ function wpPageCopy(m: Machine, vmf: VmFault, oldPage: number): FaultResult {
   folioAddNewAnonRmap(m, pfn);
   m.trace.leave();
   folioAddLruVma(m, pfn, vma.flags, vmf.cpu);
-  // ptep_clear_flush() then the new writable, dirty PTE
-  arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
+  // ptep_clear_flush() then the new writable, dirty PTE; an unshare fault maps the copy with the
+  // VMA's own protection, clean (no maybe_mkwrite(pte_mkdirty()))
+  const unshare = (vmf.flags & FAULT_FLAG.UNSHARE) !== 0;
+  arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | (unshare ? 0 : PTE.DIRTY | PTE.WRITE), last, N);
   writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
   // ptep_clear_flush(): the faulting address's old translation goes from the TLBs (only that one:
   // the mm's other zero-page translations stay)

@@ -24,6 +24,7 @@
  * swapped; get_scan_count scans every evictable list by size >> priority (anon only with swap
  * space), without swappiness costs or refault-driven balancing; no workingset shadow entries.
  */
+import { mlockFolio } from './mlock.ts';
 import { PTE, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { PG } from '../phys/page.ts';
@@ -214,12 +215,19 @@ function forgetMappings(m: Machine, pfn: number): void {
 export function folioReferenced(
   m: Machine,
   maps: readonly FolioMapping[],
+  pfn: number,
+  cpu: number,
 ): { referenced: number; locked: boolean } {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
   let referenced = 0;
   for (const mp of maps) {
-    if (mp.locked) return { referenced: referenced + 1, locked: true };
+    if (mp.locked) {
+      // folio_referenced_one(): "Restore the mlock which got missed" (a page swapped back in
+      // fresh, say): mlock_vma_folio(), so the folio ends on the unevictable list
+      mlockFolio(m, pfn, cpu);
+      return { referenced: referenced + 1, locked: true };
+    }
     readEntry(m, mp.table, mp.idx, E, last);
     const f = arch.flags(E, last);
     if (!(f & PTE.PRESENT) || !(f & PTE.YOUNG)) continue;
@@ -241,9 +249,9 @@ type FolioRef = 'activate' | 'keep' | 'reclaim' | 'reclaim_clean';
  * is marked PG_referenced and kept on the inactive list once; used again (or by more than one
  * PTE) it is activated. Unused, it is reclaimed.
  */
-function folioCheckReferences(m: Machine, pfn: number, maps: readonly FolioMapping[]): FolioRef {
+function folioCheckReferences(m: Machine, pfn: number, maps: readonly FolioMapping[], cpu: number): FolioRef {
   const p = m.pages;
-  const { referenced, locked } = m.trace.call('folio_referenced', () => folioReferenced(m, maps));
+  const { referenced, locked } = m.trace.call('folio_referenced', () => folioReferenced(m, maps, pfn, cpu));
   const referencedFolio = (p.flags[pfn]! & PG.referenced) !== 0;
   p.flags[pfn] = p.flags[pfn]! & ~PG.referenced; // folio_test_clear_referenced
   if (locked) return 'activate';
@@ -356,7 +364,7 @@ export function shrinkFolioList(
         continue;
       }
       if (!ignoreReferences) {
-        const ref = folioCheckReferences(m, pfn, maps);
+        const ref = folioCheckReferences(m, pfn, maps, cpu);
         if (ref === 'activate') {
           activateLocked(m, pfn);
           putback(m, pfn, cpu);
@@ -493,8 +501,13 @@ export function shrinkActiveList(m: Machine, nrToScan: number, sc: ScanControl, 
     let deactivated = 0;
     const p = m.pages;
     for (const pfn of folios) {
+      // !folio_evictable(): back where it belongs (lru_add puts an mlocked folio on the unevictable list)
+      if (p.flags[pfn]! & PG.mlocked) {
+        putback(m, pfn, sc.cpu);
+        continue;
+      }
       const maps = mappingsOf(m, sc, pfn);
-      m.trace.call('folio_referenced', () => folioReferenced(m, maps));
+      m.trace.call('folio_referenced', () => folioReferenced(m, maps, pfn, sc.cpu));
       // (VM_EXEC file folios that were referenced stay active: there are no file mappings here)
       p.flags[pfn] = p.flags[pfn]! & ~PG.active;
       deactivated += folioNrPages(m, pfn);

@@ -27,7 +27,7 @@ import {
   type MemoryBudget,
 } from './limits.ts';
 import { CHUNK_SIZE } from '../phys/ram.ts';
-import { VM, type MmStruct, type Task } from '../mm/mm_types.ts';
+import { MM_ANONPAGES, type MmStruct, type Task } from '../mm/mm_types.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { hexdumpLines, userRead, userReadBytes, userWrite, type ReadBytes } from '../user.ts';
 import { KernelAllocError, Machine, hex } from '../machine.ts';
@@ -531,11 +531,9 @@ export class Session {
           return;
         }
         const passes = v.passes ?? 1;
-        // each full scan reads every page of every VM_MERGEABLE range once
+        // each full scan reads every anonymous page of the mms on ksmd's list once (at most)
         let pages = 0;
-        for (const mm of m.ksm.mms)
-          for (const vma of mm.vmas)
-            if (vma.flags & VM.MERGEABLE) pages += (vma.end - vma.start) / m.pageSize;
+        for (const mm of m.ksm.mms) if (mm.users > 0) pages += mm.rss[MM_ANONPAGES]!;
         this.budget(s, tk.passes ?? s.args[0]!, 'accesses', pages * passes * (m.pageSize / 4));
         let merged = 0;
         for (let i = 0; i < passes; i++) merged += ksmDoScan(m, this.cpu);
