@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONFIG } from '../src/core/config.ts';
-import { describeLruEnds, describeSwap, describeSwapPte } from '../src/core/inspect_swap.ts';
+import { LRU_ENDS_LISTED, describeLruEnds, describeSwap, describeSwapPte } from '../src/core/inspect_swap.ts';
 import { processPageStates } from '../src/core/inspect.ts';
 import { WMARK_LOW } from '../src/core/mm/mmzone.ts';
 import { PG } from '../src/core/phys/page.ts';
@@ -48,7 +48,7 @@ describe('the reclaim lesson', () => {
     expect(vm('nr_inactive_anon')).toBeLessThan(pages64);
     const l1 = lists();
     expect(l1.inactive_anon!.pages).toBe(vm('nr_inactive_anon'));
-    expect(l1.inactive_anon!.newest).toHaveLength(6);
+    expect(l1.inactive_anon!.newest).toHaveLength(LRU_ENDS_LISTED);
     expect(l1.active_anon!.newest).toEqual([]);
     const a = s.procs.get('A')!;
     const start = a.regions.get('r')!.start;
@@ -80,7 +80,7 @@ describe('the reclaim lesson', () => {
     expect(describeSwapPte(m, a.task, start)).not.toBeNull();
     expect(processPageStates(m, a.task, start, 1)[0]).toBe(VPageState.Swapped);
     const l3 = lists();
-    expect(l3.inactive_anon!.oldest.length).toBe(6);
+    expect(l3.inactive_anon!.oldest.length).toBe(LRU_ENDS_LISTED);
     // the oldest are folios already written, in the swap cache, rotated to the tail to be freed
     // next; the newest came in after the last scan (not PG_referenced yet)
     const cached = new Set(m.swap.cache.values());

@@ -34,7 +34,7 @@ export const MAX_SWAP_CACHE_LISTED = 64;
 /** How many swap PTEs one slot's description lists. */
 export const MAX_SLOT_PTES = 16;
 /** How many folios of each LRU list's ends one description lists (the dock shows a row of cells). */
-export const LRU_ENDS_LISTED = 6;
+export const LRU_ENDS_LISTED = 5;
 
 /** One swap device: /proc/swaps' facts and its slots. */
 export interface SwapDeviceInfo {
