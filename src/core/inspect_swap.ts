@@ -23,7 +23,9 @@ import {
   swpType,
   zeromapTest,
 } from './mm/swapfile.ts';
+import { LRU_LISTS, lruHead, type LruList } from './mm/mm_inline.ts';
 import type { MmStruct } from './mm/mm_types.ts';
+import { PG } from './phys/page.ts';
 import { isSwapPte, pteSwpExclusive, pteToSwpEntry } from './mm/swapops.ts';
 import { SlotClass } from './shared/swap_slot.ts';
 
@@ -31,6 +33,8 @@ import { SlotClass } from './shared/swap_slot.ts';
 export const MAX_SWAP_CACHE_LISTED = 64;
 /** How many swap PTEs one slot's description lists. */
 export const MAX_SLOT_PTES = 16;
+/** How many folios of each LRU list's ends one description lists (the dock shows a row of cells). */
+export const LRU_ENDS_LISTED = 5;
 
 /** One swap device: /proc/swaps' facts and its slots. */
 export interface SwapDeviceInfo {
@@ -75,6 +79,26 @@ export interface ZonePressure {
   };
 }
 
+/** One folio at an end of an LRU list: its head pfn and the flags reclaim reads. */
+export interface LruFolio {
+  pfn: number;
+  /** PG_referenced: seen young once already; young again on the next scan means activation */
+  referenced: boolean;
+}
+
+/**
+ * One of the node's LRU lists (mm_inline.ts): its size (the lruvec counter, in pages) and the
+ * folios at each end. Only the ends are walked, so a list of millions of folios costs 2 × n steps.
+ */
+export interface LruListEnds {
+  lru: LruList;
+  pages: number;
+  /** from the head (lru_add puts new folios here), newest first */
+  newest: LruFolio[];
+  /** from the tail (shrink_inactive_list isolates these next), oldest first */
+  oldest: LruFolio[];
+}
+
 /** kswapd's state (mm/kswapd.ts): sleeping or woken, its runs and what the last one did. */
 export type { KswapdState };
 
@@ -95,9 +119,25 @@ export interface SwapInfoDescription {
   /** /proc/vmstat */
   vmstat: { pswpin: number; pswpout: number; swpin_zero: number; swpout_zero: number; pgmajfault: number };
   zones: ZonePressure[];
+  /** the node's LRU lists in enum lru_list order, LRU_ENDS_LISTED folios from each end */
+  lru: LruListEnds[];
   kswapd: KswapdState;
   /** swap entries are modelled on this architecture (swapon works) */
   supported: boolean;
+}
+
+/** describeLruLists' ends without its whole-list folio count: cheap after every operation. */
+export function describeLruEnds(m: Machine, n = LRU_ENDS_LISTED): LruListEnds[] {
+  const p = m.pages;
+  const folio = (pfn: number): LruFolio => ({ pfn, referenced: (p.flags[pfn]! & PG.referenced) !== 0 });
+  return LRU_LISTS.map((lru) => {
+    const h = lruHead(m, lru);
+    const newest: LruFolio[] = [];
+    const oldest: LruFolio[] = [];
+    for (let e = p.next[h]!; e !== h && newest.length < n; e = p.next[e]!) newest.push(folio(e));
+    for (let e = p.prev[h]!; e !== h && oldest.length < n; e = p.prev[e]!) oldest.push(folio(e));
+    return { lru, pages: m.vmstat.get(`nr_${lru}`), newest, oldest };
+  });
 }
 
 /** The class of one slot's swap_map value and zeromap bit. */
@@ -211,6 +251,7 @@ export function describeSwap(m: Machine): SwapInfoDescription {
       pgmajfault: m.vmstat.get('pgmajfault'),
     },
     zones,
+    lru: describeLruEnds(m),
     kswapd: inspectKswapd(m).kswapd,
     supported: m.arch.name === 'x86_64' || m.arch.name === 'arm64',
   };

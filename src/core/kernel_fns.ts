@@ -424,6 +424,26 @@ export const KERNEL_FNS = {
     file: 'mm/vmscan.c',
     why: "The node's reclaim thread: woken at the low watermark, it runs balance_pgdat and sleeps again. The emulator runs it when the operation that woke it ends (in Linux it runs beside the allocating task).",
   },
+  lru_add: {
+    file: 'mm/swap.c',
+    why: 'A new folio joins an LRU list from the per-CPU add batch: anonymous folios at the head of the inactive anonymous list (no MGLRU).',
+  },
+  pgdat_balanced: {
+    file: 'mm/vmscan.c',
+    why: "kswapd's stop test: some zone the wakeup may use is above its high watermark.",
+  },
+  folio_rotate_reclaimable: {
+    file: 'mm/swap.c',
+    why: 'A folio whose writeback for reclaim ended goes to the tail of the inactive list, so the next scan frees it first.',
+  },
+  folio_check_references: {
+    file: 'mm/vmscan.c',
+    why: 'The second chance: an inactive folio whose PTEs were young is kept once (PG_referenced set) and activated if it is found young again (pgactivate); an unreferenced one is reclaimed.',
+  },
+  workingset_refault: {
+    file: 'mm/workingset.c',
+    why: 'A folio read back after eviction: if its refault distance fits the workingset it goes straight to the active list (workingset_refault_anon, workingset_activate_anon).',
+  },
   balance_pgdat: {
     file: 'mm/vmscan.c',
     why: "kswapd's reclaim: at falling priority, shrink the node until some eligible zone is back above its high watermark (pgdat_balanced), each pass aiming at the zones' high watermarks (pgscan_kswapd, pgsteal_kswapd).",
@@ -1030,6 +1050,17 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   SWAP_HAS_CACHE: { file: 'include/linux/swap.h' },
   zeromap: { file: 'include/linux/swap.h' },
   pswpout: { file: 'mm/vmstat.c' },
+  // reclaim (lessons/reclaim-kswapd.md)
+  pgscan_kswapd: { file: 'mm/vmstat.c' },
+  pgsteal_kswapd: { file: 'mm/vmstat.c' },
+  pgactivate: { file: 'mm/vmstat.c' },
+  pageoutrun: { file: 'mm/vmstat.c' },
+  allocstall_movable: { file: 'mm/vmstat.c' },
+  workingset_refault_anon: { file: 'mm/vmstat.c' },
+  nr_inactive_anon: { file: 'mm/vmstat.c' },
+  nr_active_anon: { file: 'mm/vmstat.c' },
+  PG_referenced: { file: 'include/linux/page-flags.h' },
+  PG_active: { file: 'include/linux/page-flags.h' },
   pswpin: { file: 'mm/vmstat.c' },
   swpout_zero: { file: 'mm/vmstat.c' },
   swpin_zero: { file: 'mm/vmstat.c' },

@@ -7,7 +7,8 @@
  * (`swapSlot`: its swap PTEs are found by walking page tables).
  *
  * Memory pressure lives here too, under the devices: each zone's free pages against its min/low/high
- * watermarks and its LRU list sizes. Reclaim is what fills swap: a learner who presses MADV_PAGEOUT
+ * watermarks and its LRU list sizes, and the node's LRU lists with the folios at each end (LruLists).
+ * Reclaim is what fills swap: a learner who presses MADV_PAGEOUT
  * or watches kswapd wants to see the slots fill, the inactive list shrink and the free pages climb
  * back over the watermarks in one place, not on two tabs. (A separate panel would fit better once
  * reclaim runs without swap, for file pages; then this section moves with its component.)
@@ -37,6 +38,7 @@ import {
   type SlotLayout,
 } from './swap_slots_draw.ts';
 import { useFetched } from './use_fetched.ts';
+import { LruLists } from './LruLists.tsx';
 import { ZoneGauges } from './ZoneGauges.tsx';
 import './swap.css';
 
@@ -92,6 +94,7 @@ export function SwapPanel() {
             <SwapCounters info={info} />
             {info.devices.length > 0 && <SwapCache info={info} />}
             <ZoneGauges zones={info.zones} kswapd={info.kswapd} />
+            <LruLists lists={info.lru} />
           </div>
         </div>
       )}

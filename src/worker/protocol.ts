@@ -212,7 +212,13 @@ export interface DeathInfo {
 export type { ArchInfo, ArchName, CacheStats, MachineConfig, MemblockInfo, PageInfo, ProcessInfo, WalkLevel };
 export type { BlockInfo, FreeListInfo, FreeListRef, PcpListInfo, RmapEntry, ZoneFreeLists };
 export type { SwapInfoDescription, SwapPteInfo, SwapSlotInfo };
-export type { SwapDeviceInfo, ZonePressure, KswapdState } from '../core/inspect_swap.ts';
+export type {
+  SwapDeviceInfo,
+  ZonePressure,
+  KswapdState,
+  LruListEnds,
+  LruFolio,
+} from '../core/inspect_swap.ts';
 
 /**
  * The page-state byte `processPages` uses for a page mapped through a PMD that points at the huge

@@ -11,6 +11,7 @@ import cowFork from '../../../lessons/cow-fork.md?raw';
 import hugeZero from '../../../lessons/huge-zero.md?raw';
 import mermap from '../../../lessons/mermap.md?raw';
 import mipsColour from '../../../lessons/mips-colour.md?raw';
+import reclaimKswapd from '../../../lessons/reclaim-kswapd.md?raw';
 import swapZeromap from '../../../lessons/swap-zeromap.md?raw';
 import thpUnderused from '../../../lessons/thp-underused.md?raw';
 import zeroPage from '../../../lessons/zero-page.md?raw';
@@ -28,6 +29,7 @@ export const LESSON_DOCS: readonly { file: string; text: string }[] = [
   { file: 'lessons/mermap.md', text: mermap },
   { file: 'lessons/blkdev-zeroout.md', text: blkdevZeroout },
   { file: 'lessons/swap-zeromap.md', text: swapZeromap },
+  { file: 'lessons/reclaim-kswapd.md', text: reclaimKswapd },
 ];
 
 export const LESSONS: readonly Lesson[] = LESSON_DOCS.map((d) => parseLessonDoc(d.text, d.file));
