@@ -19,6 +19,7 @@ describe('lessons', () => {
       'mermap',
       'blkdev-zeroout',
       'swap-zeromap',
+      'ksm-zero',
     ]);
     for (const l of LESSONS) {
       expect(l.steps.length, l.id).toBeGreaterThanOrEqual(4);
