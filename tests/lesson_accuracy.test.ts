@@ -20,6 +20,15 @@ import {
 } from '../src/core/kernel_fns.ts';
 import { LESSONS } from '../src/ui/lessons/index.ts';
 import type { Lesson, LessonStep } from '../src/ui/lessons/types.ts';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isKsmZeroPte } from '../src/core/mm/ksm.ts';
+import { walkPteRange } from '../src/core/mm/pgtable.ts';
+import { pagemapEntry } from '../src/core/proc/page.ts';
+import { readProc } from '../src/core/proc/index.ts';
+import { parseScenario } from '../src/core/scenario/parse.ts';
+import { Session } from '../src/core/scenario/run.ts';
+import { smapsBlock } from './helpers/marked.ts';
 
 /** `foo()` or `foo(args)`: a function or function-like macro the text names. */
 function calledNames(text: string): string[] {
@@ -74,6 +83,14 @@ const NOT_KERNEL_IDENTIFIERS: ReadonlySet<string> = new Set([
   'drop_caches',
   'use_zero_page',
   'transparent_hugepage',
+  // KSM's files: /proc/<pid>/ksm_stat and its fields, /sys/kernel/mm/ksm/*
+  'ksm_stat',
+  'ksm_mergeable',
+  'ksm_rmap_items',
+  'use_zero_pages',
+  'pages_to_scan',
+  'pages_shared',
+  'pages_sharing',
   // user space
   'O_DIRECT',
 ]);
@@ -266,5 +283,138 @@ describe('issue #17 errata stay fixed', () => {
     expect(allLessonText).toMatch(/length is a multiple of PMD_SIZE/);
     expect(allLessonText).toMatch(/The 16 frames B still shared with A/);
     expect(allLessonText).toMatch(/bits 14:12 of the virtual address/);
+  });
+});
+
+/**
+ * ksm-zero states numbers outside its questions: the machine's after each step, and the real
+ * kernel's from reference/kernel-6.18/ksm.json (the same program but for the data pages' bytes).
+ * Each is read here from the machine, compared with the record where the lesson cites it, and
+ * found in the step's text as the lesson writes it.
+ */
+describe('ksm-zero: every number the lesson states is the machine’s, and the record’s where it cites it', () => {
+  const lesson = LESSONS.find((l) => l.id === 'ksm-zero')!;
+  const ref = JSON.parse(
+    readFileSync(fileURLToPath(new URL('../reference/kernel-6.18/ksm.json', import.meta.url)), 'utf8'),
+  ) as Record<string, Record<string, number | boolean>>;
+  const s = new Session({ out: () => {} });
+  s.config = { ...DEFAULT_CONFIG, ...lesson.machine };
+  for (const st of parseScenario('boot')) s.exec(st);
+  const m = () => s.machine!;
+  const A = () => s.procs.get('A')!;
+  const region = (name: string) => A().regions.get(name)!;
+  const pageVa = (name: string, page: number) => region(name).start + page * m().pageSize;
+  const num = (what: string) => s.value(what) as number;
+  const ksm = () => num('/proc/A/ksm_stat:ksm_zero_pages');
+  const sysKsm = () => Number(readProc(m(), '/sys/kernel/mm/ksm/ksm_zero_pages'));
+  const rssAnon = () => num('/proc/A/status:RssAnon');
+  const smaps = (va: number) => smapsBlock(readProc(m(), `/proc/${A().task.pid}/smaps`), va)!;
+  /** pages [first, last] of a region whose PTE is a KSM zero page (the zero page, dirty) */
+  const ksmZeroPtes = (name: string, first: number, last: number) => {
+    let n = 0;
+    walkPteRange(m(), A().task.mm!, pageVa(name, first), pageVa(name, last + 1), (_t, _i, _va, e) => {
+      if (isKsmZeroPte(m(), e, m().pgtableArch.levels - 1)) n++;
+    });
+    return n;
+  };
+  const pfnAt = (name: string, page: number) =>
+    Number(pagemapEntry(m(), A().task.mm!, pageVa(name, page)) & ((1n << 55n) - 1n));
+  const steps = new Map(lesson.steps.map((st) => [st.title, st]));
+  const run = (title: string) => {
+    const st = steps.get(title)!;
+    expect(st, title).toBeDefined();
+    for (const x of parseScenario(st.lines ?? '')) s.exec(x);
+    return stepText(st);
+  };
+  const delta = (r: string, a: string, b: string) => (ref[b]![r] as number) - (ref[a]![r] as number);
+
+  it('runs every step in order with the numbers its text gives', () => {
+    // 1: 64 pages of 4 KiB, all private: the first 32 zero-filled, the other 32 different and not zero
+    let text = run('Zeros in half, data in the rest');
+    expect(text).toMatch(/256 KiB: 64 pages of 4 KiB/);
+    expect(text).toMatch(/first 32 pages \(the first 128 KiB/);
+    expect(smaps(pageVa('r', 0)).field('Rss')).toBe(256);
+    const sums = new Set<number>();
+    for (let p = 0; p < 64; p++) {
+      for (const x of parseScenario(`A checksum r ${p * 4096} 4096`)) s.exec(x);
+      expect(num('dump_nonzero') === 0, `page ${p} zero-filled`).toBe(p < 32);
+      if (p >= 32) sums.add(num('dump_crc32'));
+    }
+    expect(sums.size).toBe(32); // "no two of these 32 pages are equal"
+
+    run('MADV_MERGEABLE: ksmd may look');
+    expect(smaps(pageVa('r', 0)).flags).toContain(' mg ');
+    expect(readProc(m(), `/proc/${A().task.pid}/ksm_stat`)).toMatch(/^ksm_mergeable: yes$/m);
+
+    // 3: nothing merged, one checksum record per page; the record: 0 and Rss unchanged
+    let rss = rssAnon();
+    text = run('The first scan only takes checksums');
+    expect(ksm()).toBe(0);
+    expect(ref.scan_1!.ksm_zero_pages).toBe(0);
+    expect(num('/proc/A/ksm_stat:ksm_rmap_items')).toBe(64);
+    expect(rssAnon()).toBe(rss);
+    expect(ref.scan_1!.Rss).toBe(ref.mergeable!.Rss);
+    expect(text).toMatch(/those two files read 0/);
+    expect(Number(readProc(m(), '/sys/kernel/mm/ksm/pages_shared'))).toBe(0);
+    expect(Number(readProc(m(), '/sys/kernel/mm/ksm/pages_sharing'))).toBe(0);
+
+    // 4: the 32 zero-filled pages merged: RssAnon -128 kB, the range's Rss 256 -> 128, ksm_zero_pages 32
+    rss = rssAnon();
+    text = run('The second scan: the zero page');
+    expect(ksm()).toBe(32);
+    expect(sysKsm()).toBe(32);
+    expect(ref.scan_2!.ksm_zero_pages).toBe(32);
+    expect(ref.scan_2!.sys_ksm_zero_pages).toBe(32);
+    expect(ksmZeroPtes('r', 0, 31)).toBe(32);
+    expect(ksmZeroPtes('r', 32, 63)).toBe(0);
+    expect(rssAnon() - rss).toBe(-128);
+    expect(delta('RssAnon', 'scan_1', 'scan_2')).toBe(-128);
+    expect(smaps(pageVa('r', 0)).field('Rss')).toBe(128);
+    expect([ref.scan_1!.Rss, ref.scan_2!.Rss]).toEqual([256, 128]);
+    expect(text).toMatch(/RssAnon -128 kB, the range's Rss from 256 kB to 128 kB, ksm_zero_pages 32/);
+
+    // 5: a write: ksm_zero_pages 31, RssAnon +4 kB, one minor fault
+    rss = rssAnon();
+    const flt = num('/proc/A/stat:10');
+    text = run('A write takes a copy');
+    expect(ksm()).toBe(31);
+    expect(ref.write_0!.ksm_zero_pages).toBe(31);
+    expect(rssAnon() - rss).toBe(4);
+    expect(delta('RssAnon', 'scan_2', 'write_0')).toBe(4);
+    expect(num('/proc/A/stat:10') - flt).toBe(1);
+    expect(delta('minflt', 'scan_2', 'write_0')).toBe(1);
+    expect(text).toMatch(/ksm_zero_pages 31, RssAnon \+4 kB, one minor fault/);
+
+    // 6: 16 read-fault zero pages, the same frame as the KSM ones, clean: ksm_zero_pages stays 31
+    text = run('The zero page a read fault maps');
+    expect(text).toMatch(/each of its 16 pages of 4 KiB/);
+    expect(pfnAt('z', 0)).toBe(pfnAt('r', 1));
+    expect(pfnAt('z', 0)).toBe(num('zero_pfn'));
+    expect(ksmZeroPtes('z', 0, 15)).toBe(0);
+    expect(ksm()).toBe(31);
+
+    // 7: pages 0-15, 15 of them KSM zero pages: RssAnon +60 kB, ksm_zero_pages 16, mg on the second part only
+    expect(ksmZeroPtes('r', 0, 15)).toBe(15);
+    rss = rssAnon();
+    text = run('MADV_UNMERGEABLE gives the pages back');
+    expect(text).toMatch(/pages 0 to 15, of which 15 are still KSM zero pages/);
+    expect(ksm()).toBe(16);
+    expect(ref.unmergeable_0_15!.ksm_zero_pages).toBe(16);
+    expect(rssAnon() - rss).toBe(60);
+    expect(delta('RssAnon', 'fork_child_exited', 'unmergeable_0_15')).toBe(60);
+    expect(smaps(pageVa('r', 0)).flags).not.toContain(' mg ');
+    expect(ref.unmergeable_0_15!.mg).toBe(false);
+    expect(smaps(pageVa('r', 16)).flags).toContain(' mg ');
+    expect(text).toMatch(/\+60 kB too, and ksm_zero_pages 16/);
+
+    // 8: the last 16 go with munmap: 0 everywhere, RssAnon unchanged
+    expect(ksmZeroPtes('r', 16, 31)).toBe(16);
+    rss = rssAnon();
+    text = run('munmap drops them');
+    expect(text).toMatch(/the last 16 KSM zero pages/);
+    expect(ksm()).toBe(0);
+    expect(sysKsm()).toBe(0);
+    expect([ref.munmap_16_31!.ksm_zero_pages, ref.munmap_16_31!.sys_ksm_zero_pages]).toEqual([0, 0]);
+    expect(rssAnon()).toBe(rss);
   });
 });

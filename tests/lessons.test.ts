@@ -8,7 +8,7 @@ import { matchingChoice } from '../src/ui/lessons/types.ts';
 import { runLesson } from './helpers/lessons.ts';
 
 describe('lessons', () => {
-  it("has the seven lessons of issue #7 and issue #15's THP and swap ones, each with a unique id and 4 to 10 steps", () => {
+  it("has the seven lessons of issue #7 and issue #15's four (THP, swap, reclaim, KSM), each with a unique id and 4 to 10 steps", () => {
     expect(LESSONS.map((l) => l.id)).toEqual([
       'zero-page',
       'cow-fork',
@@ -20,6 +20,7 @@ describe('lessons', () => {
       'blkdev-zeroout',
       'swap-zeromap',
       'reclaim-kswapd',
+      'ksm-zero',
     ]);
     for (const l of LESSONS) {
       expect(l.steps.length, l.id).toBeGreaterThanOrEqual(4);

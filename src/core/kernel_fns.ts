@@ -304,6 +304,43 @@ export const KERNEL_FNS = {
     file: 'mm/ksm.c',
     why: 'echo 2 > /sys/kernel/mm/ksm/run: every merged page is unshared and ksmd forgets every page it had scanned.',
   },
+  // named by the ksm-zero lesson (the model runs them inside ksm_do_scan and unmerge_ksm_pages)
+  ksm_madvise: {
+    file: 'mm/ksm.c',
+    why: 'MADV_MERGEABLE sets VM_MERGEABLE on the VMA and enters the mm on ksmd’s list (__ksm_enter()); MADV_UNMERGEABLE unshares the merged pages of the range (unmerge_ksm_pages()) and clears the flag.',
+  },
+  __ksm_enter: {
+    file: 'mm/ksm.c',
+    why: 'Put an mm on ksmd’s list of mms to scan (an mm_slot, MMF_VM_MERGEABLE), and wake ksmd if it was idle.',
+  },
+  calc_checksum: {
+    file: 'mm/ksm.c',
+    why: 'A 32-bit xxhash of the page’s bytes: KSM compares it with the last scan’s (rmap_item->oldchecksum) to skip pages that are still changing, and with zero_checksum for use_zero_pages.',
+  },
+  try_to_merge_with_zero_page: {
+    file: 'mm/ksm.c',
+    why: 'With use_zero_pages, a page whose checksum is the empty page’s (zero_checksum) is merged with ZERO_PAGE(address) through try_to_merge_one_page().',
+  },
+  try_to_merge_one_page: {
+    file: 'mm/ksm.c',
+    why: 'Lock the page, write-protect its PTE (write_protect_page(): refused when a reference other than the mappings exists), check the bytes really are equal (pages_identical()) and let replace_page() switch the PTE.',
+  },
+  replace_page: {
+    file: 'mm/ksm.c',
+    why: 'Point the PTE at the merged page instead. For the zero page the new PTE is special and dirty (the dirty bit marks a KSM zero page), ksm_map_zero_page() counts it, MM_ANONPAGES drops and the old page loses its mapping.',
+  },
+  break_ksm: {
+    file: 'mm/ksm.c',
+    why: 'Unshare one merged page: a fault with FAULT_FLAG_UNSHARE gives the address a page of its own, as a write would.',
+  },
+  is_ksm_zero_pte: {
+    file: 'include/linux/ksm.h',
+    why: 'A PTE that maps the zero page and is dirty: only replace_page() makes such a PTE, so the dirty bit tells a KSM zero page from one a read fault mapped.',
+  },
+  ksm_might_unmap_zero_page: {
+    file: 'include/linux/ksm.h',
+    why: 'A zero-page PTE goes away (a copy-on-write fault, a zap): if it is a KSM zero page (is_ksm_zero_pte()), the global and the mm’s ksm_zero_pages drop by one.',
+  },
   mlock_vma_pages_range: {
     file: 'mm/mlock.c',
     why: 'Walk the pages already mapped in the range and mlock each folio (PG_mlocked, Mlocked) — or munlock it when the VMA is no longer VM_LOCKED.',
@@ -1065,6 +1102,13 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   swpout_zero: { file: 'mm/vmstat.c' },
   swpin_zero: { file: 'mm/vmstat.c' },
   SwapCached: { file: 'fs/proc/meminfo.c' },
+  // KSM
+  MADV_MERGEABLE: { file: 'include/uapi/asm-generic/mman-common.h' },
+  MADV_UNMERGEABLE: { file: 'include/uapi/asm-generic/mman-common.h' },
+  VM_MERGEABLE: { file: 'include/linux/mm.h' },
+  ksm_zero_pages: { file: 'mm/ksm.c' },
+  zero_checksum: { file: 'mm/ksm.c' },
+  FAULT_FLAG_UNSHARE: { file: 'include/linux/mm_types.h' },
   // block layer
   BIO_MAX_VECS: { file: 'include/linux/bio.h' },
   REQ_OP_WRITE_ZEROES: { file: 'include/linux/blk_types.h' },

@@ -178,7 +178,7 @@ export function ProcessControls() {
             <button
               type="button"
               disabled={busy}
-              title="ksmd with use_zero_pages: one full scan of every MADV_MERGEABLE range (madvise → more… → mergeable). A page merges on the scan after the one that first saw it unchanged: zero-filled pages become the shared zero page"
+              title="ksmd with use_zero_pages: one full scan of every MADV_MERGEABLE range (madvise → more… → mergeable). A page merges on the scan after the one that first saw it (that one only records its checksum): a zero-filled page becomes the shared zero page, its PTE marked dirty (ksm_zero_pages in /proc/<pid>/ksm_stat)"
               onClick={() => void controller.run('ksm scan use_zero_pages=yes')}
             >
               ksmd scan

@@ -9,6 +9,7 @@ import blkdevZeroout from '../../../lessons/blkdev-zeroout.md?raw';
 import bootZeroPage from '../../../lessons/boot-zero-page.md?raw';
 import cowFork from '../../../lessons/cow-fork.md?raw';
 import hugeZero from '../../../lessons/huge-zero.md?raw';
+import ksmZero from '../../../lessons/ksm-zero.md?raw';
 import mermap from '../../../lessons/mermap.md?raw';
 import mipsColour from '../../../lessons/mips-colour.md?raw';
 import reclaimKswapd from '../../../lessons/reclaim-kswapd.md?raw';
@@ -30,6 +31,7 @@ export const LESSON_DOCS: readonly { file: string; text: string }[] = [
   { file: 'lessons/blkdev-zeroout.md', text: blkdevZeroout },
   { file: 'lessons/swap-zeromap.md', text: swapZeromap },
   { file: 'lessons/reclaim-kswapd.md', text: reclaimKswapd },
+  { file: 'lessons/ksm-zero.md', text: ksmZero },
 ];
 
 export const LESSONS: readonly Lesson[] = LESSON_DOCS.map((d) => parseLessonDoc(d.text, d.file));
