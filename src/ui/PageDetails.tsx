@@ -182,63 +182,66 @@ function PageInfo({ page, walk: w }: { page: number; walk: Walk | null }) {
       ) : walk.length === 0 ? (
         <p className="muted">No page tables: the process has exited.</p>
       ) : (
-        <table className="walk" aria-label={`Page-table walk for ${hex(va)}`}>
-          <thead>
-            <tr>
-              <th scope="col">level</th>
-              <th scope="col">table pfn</th>
-              <th scope="col">index</th>
-              <th scope="col">entry</th>
-              <th scope="col">bits</th>
-              <th scope="col">points at</th>
-            </tr>
-          </thead>
-          <tbody>
-            {walk.map((l, i) => {
-              const leaf = i === walk.length - 1;
-              return (
-                <tr key={l.level} className={leaf ? 'leaf' : undefined}>
-                  <th scope="row">{l.level}</th>
-                  <td>{hex(l.tablePfn)}</td>
-                  <td>{l.index}</td>
-                  <td className="mono">{l.entry}</td>
-                  <td className="bits">
-                    {leaf && w?.swap ? (
-                      // a swap PTE's bits are the entry (type, offset), not PTE flags: decoding
-                      // them as flags would show the inverted offset as PAT, SPECIAL...
-                      <span data-testid="walk-swap-entry">
-                        swap entry: type {w.swap.type}, offset {w.swap.offset}
-                        {w.swap.exclusive ? ', exclusive' : ''}{' '}
-                      </span>
-                    ) : (
-                      l.bits.map((b) => (
-                        <abbr key={b} className="bit" title={BIT_HINTS[b] ?? b}>
-                          {b}
-                        </abbr>
-                      ))
-                    )}
-                    {!l.present && <span className="muted">not present</span>}
-                  </td>
-                  <td className="points">
-                    {l.target !== null && (
-                      <button
-                        type="button"
-                        className="link-button"
-                        aria-label={`Select pfn ${l.target}, the ${leaf ? 'frame' : 'table'} the ${l.level} entry points at`}
-                        onClick={() => {
-                          controller.frameGrid?.focusPfn(l.target!, 16);
-                          controller.select(l.target);
-                        }}
-                      >
-                        {leaf ? 'frame' : 'table'} {hex(l.target)}
-                      </button>
-                    )}
-                  </td>
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
+        // its own horizontal scroll: a wide walk (flags wrapping late) must not widen the column
+        <div className="walk-scroll">
+          <table className="walk" aria-label={`Page-table walk for ${hex(va)}`}>
+            <thead>
+              <tr>
+                <th scope="col">level</th>
+                <th scope="col">table pfn</th>
+                <th scope="col">index</th>
+                <th scope="col">entry</th>
+                <th scope="col">bits</th>
+                <th scope="col">points at</th>
+              </tr>
+            </thead>
+            <tbody>
+              {walk.map((l, i) => {
+                const leaf = i === walk.length - 1;
+                return (
+                  <tr key={l.level} className={leaf ? 'leaf' : undefined}>
+                    <th scope="row">{l.level}</th>
+                    <td>{hex(l.tablePfn)}</td>
+                    <td>{l.index}</td>
+                    <td className="mono">{l.entry}</td>
+                    <td className="bits">
+                      {leaf && w?.swap ? (
+                        // a swap PTE's bits are the entry (type, offset), not PTE flags: decoding
+                        // them as flags would show the inverted offset as PAT, SPECIAL...
+                        <span data-testid="walk-swap-entry">
+                          swap entry: type {w.swap.type}, offset {w.swap.offset}
+                          {w.swap.exclusive ? ', exclusive' : ''}{' '}
+                        </span>
+                      ) : (
+                        l.bits.map((b) => (
+                          <abbr key={b} className="bit" title={BIT_HINTS[b] ?? b}>
+                            {b}
+                          </abbr>
+                        ))
+                      )}
+                      {!l.present && <span className="muted">not present</span>}
+                    </td>
+                    <td className="points">
+                      {l.target !== null && (
+                        <button
+                          type="button"
+                          className="link-button"
+                          aria-label={`Select pfn ${l.target}, the ${leaf ? 'frame' : 'table'} the ${l.level} entry points at`}
+                          onClick={() => {
+                            controller.frameGrid?.focusPfn(l.target!, 16);
+                            controller.select(l.target);
+                          }}
+                        >
+                          {leaf ? 'frame' : 'table'} {hex(l.target)}
+                        </button>
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
       )}
       {w?.huge && <HugeLeaf huge={w.huge} />}
     </>
