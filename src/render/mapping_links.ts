@@ -107,6 +107,12 @@ export class LinkOverlay {
     let drawn = 0;
     let bands = 0;
     const texts: SVGTextElement[] = [];
+    // A count label that would overlap one already placed is kept but hidden (its band still shows,
+    // and the labels still add up to every page): many short runs side by side otherwise print
+    // "×24×2×24…" on top of each other.
+    const placed: { x: number; y: number; w: number }[] = [];
+    const free = (x: number, y: number, w: number) =>
+      !placed.some((q) => Math.abs(q.y - y) < 11 && x < q.x + q.w && q.x < x + w);
     groups.forEach((g, i) => {
       let p = paths[i] as SVGPathElement | undefined;
       if (!p) {
@@ -132,11 +138,17 @@ export class LinkOverlay {
       let bd = '';
       for (const w of g.bands) {
         bd += `M${pt(w.top)}L${pt(w.first)}L${pt(w.last)}L${pt(w.bottom)}Z`;
-        const t = el('text', `link-count link-count-${g.kind}`);
         // Inside the band's top left corner (the address gutter to its left stays readable).
-        t.setAttribute('x', (w.top.x + 2).toFixed(1));
-        t.setAttribute('y', (w.top.y + 11).toFixed(1));
-        t.textContent = `×${w.count}`;
+        const label = `×${w.count}`;
+        const x = w.top.x + 2;
+        const y = w.top.y + 11;
+        const width = label.length * 7; // the 11px label font's advance, roughly
+        const t = el('text', `link-count link-count-${g.kind}`);
+        if (free(x, y, width)) placed.push({ x, y, w: width });
+        else t.setAttribute('visibility', 'hidden');
+        t.setAttribute('x', x.toFixed(1));
+        t.setAttribute('y', y.toFixed(1));
+        t.textContent = label;
         texts.push(t);
       }
       b.setAttribute('d', bd);

@@ -1013,6 +1013,18 @@ export class Session {
    * A region and an offset/length inside it: [start, len]. The offset and length tokens are ones the
    * operation's declaration checked (an offset, a length); the region and the end are checked here.
    */
+  /** A process statement's region token that names no region: it must be an address. */
+  private addressOf(s: Stmt, p: ScenarioProcess, regionTok: Token): number {
+    const addr = parseNumber(regionTok.text);
+    if (addr === undefined)
+      throw new ScenarioError(
+        s.line,
+        regionTok.col,
+        `${p.name} has no region named '${regionTok.text}' (an address works too: 0x7ffff7fe0000)`,
+      );
+    return addr;
+  }
+
   private range(
     s: Stmt,
     p: ScenarioProcess,
@@ -1023,18 +1035,9 @@ export class Session {
     const off = parseNumber(offTok.text)!;
     const len = parseNumber(lenTok.text)!;
     const r = p.regions.get(regionTok.text);
-    if (!r) {
-      // an address instead of a region: the call covers whatever is there, VMAs and holes alike,
-      // as the system call does (its own checks apply: EINVAL, ENOMEM, SIGSEGV)
-      const addr = parseNumber(regionTok.text);
-      if (addr === undefined)
-        throw new ScenarioError(
-          s.line,
-          regionTok.col,
-          `${p.name} has no region named '${regionTok.text}' (an address works too: 0x7ffff7fe0000)`,
-        );
-      return [addr + off, len];
-    }
+    // an address instead of a region: the call covers whatever is there, VMAs and holes alike,
+    // as the system call does (its own checks apply: EINVAL, ENOMEM, SIGSEGV)
+    if (!r) return [this.addressOf(s, p, regionTok) + off, len];
     if (off + len > r.len)
       throw new ScenarioError(
         s.line,
@@ -1304,13 +1307,7 @@ export class Session {
         let r = p.regions.get(name);
         let off = offset;
         if (!r) {
-          const addr = parseNumber(name);
-          if (addr === undefined)
-            throw new ScenarioError(
-              s.line,
-              a[1]!.col,
-              `${p.name} has no region named '${name}' (an address works too: 0x7ffff7fe0000)`,
-            );
+          const addr = this.addressOf(s, p, a[1]!);
           const named = [...p.regions].find(([, x]) => x.start === addr + offset);
           if (named) [name, r, off] = [named[0], named[1], 0];
           else [name, r, off] = ['', { start: addr + offset, len: 0 }, 0];
