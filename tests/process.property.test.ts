@@ -184,12 +184,14 @@ function focusedPrograms(kinds: Op['k'][], boost: Op['k'][]): fc.Arbitrary<Op[]>
 /** What the programs did, for the tests that must see it happen. */
 const seen = { mremapMoves: 0, flaggedForks: 0, ksmMerged: 0 };
 
-function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
+/** Run a program on a fresh machine (`zswap`: with zswap on, so swap-out goes to its pool). */
+function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}, zswap = false): Machine {
   const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2, ...cfg });
   m.boot();
   // A small swap area where swap entries are modelled (63 slots: programs also run it full, when
   // MADV_PAGEOUT puts folios back); elsewhere MADV_PAGEOUT finds no swap and puts them back too.
   if (SWAP_ARCHES.includes(m.arch.name)) expect(typeof sysSwapon(m, 256 * 1024, undefined)).toBe('object');
+  m.zswap.enabled = zswap;
   const PS = m.pageSize;
   const procs: ModelProc[] = [];
   const objects = new Map<number, Map<number, number>>();
@@ -588,6 +590,25 @@ describe('process properties', () => {
     );
     expect(swapped).toBeGreaterThan(0);
     expect(swappedIn).toBeGreaterThan(0);
+  });
+
+  it('zswap: a page stored in the pool reads back what was written, after fork, exit and swap-in', () => {
+    let stored = 0;
+    let loaded = 0;
+    fc.assert(
+      fc.property(focusedPrograms(['read', 'write', 'fork', 'migrate', 'exit'], ['pageout']), (ops) => {
+        const m = runOps(ops, {}, true);
+        stored += m.vmstat.get('zswpout');
+        loaded += m.vmstat.get('zswpin');
+        // nothing the pool held was written to the device: the pool is never full here
+        expect(m.vmstat.get('pswpout')).toBe(0);
+        // every process has exited: every slot and with it every entry is gone
+        expect(m.zswap.tree.size).toBe(0);
+      }),
+      { numRuns: 40 },
+    );
+    expect(stored).toBeGreaterThan(0);
+    expect(loaded).toBeGreaterThan(0);
   });
 
   // Every architecture's page-table format under the same random programs: encodings, empty

@@ -562,12 +562,14 @@ function checkSwap(m: Machine, swapRefs: Map<number, number>, errs: string[]): v
         errs.push(
           `swap ${si.type}:${off}: SWAP_HAS_CACHE ${!!(v & SWAP_HAS_CACHE)} but swap cache ${m.swap.cache.has(key)}`,
         );
+      const inZswap = m.zswap.tree.has(key);
       if (v) inuse++;
-      else if (zeromapTest(si, off) || si.data.has(off))
-        errs.push(`swap ${si.type}:${off}: a free slot with a zeromap bit or data`);
-      if (zeromapTest(si, off) && si.data.has(off))
+      else if (zeromapTest(si, off) || si.data.has(off) || inZswap)
+        errs.push(`swap ${si.type}:${off}: a free slot with a zeromap bit, data or a zswap entry`);
+      if (zeromapTest(si, off) && (si.data.has(off) || inZswap))
         errs.push(`swap ${si.type}:${off}: both in the zeromap and written`);
-      if (swapCount(v) && !zeromapTest(si, off) && !si.data.has(off) && !(v & SWAP_HAS_CACHE))
+      if (inZswap && si.data.has(off)) errs.push(`swap ${si.type}:${off}: both in zswap and on the device`);
+      if (swapCount(v) && !zeromapTest(si, off) && !si.data.has(off) && !inZswap && !(v & SWAP_HAS_CACHE))
         errs.push(`swap ${si.type}:${off}: swap PTEs refer to a slot that was never written`);
     }
     if (inuse !== si.inusePages)

@@ -116,6 +116,25 @@ const SwapCounters = memo(function SwapCounters({ info }: { info: SwapInfoDescri
     ['swpin_zero', count(v.swpin_zero), '/proc/vmstat: zeromap pages swapped in without a read'],
     ['pgmajfault', count(v.pgmajfault), '/proc/vmstat: major faults'],
   ];
+  // zswap's lines once it has been used (or is on): a pool in RAM in front of the device
+  const z = info.zswap;
+  if (z.enabled || v.zswpout)
+    rows.push(
+      ['zswap', z.enabled ? 'on' : 'off', '/sys/module/zswap/parameters/enabled'],
+      [
+        'Zswap',
+        `${count(z.Zswap)} kB`,
+        `/proc/meminfo: the compressed pool's memory (at most ${count(z.maxPoolKb)} kB, max_pool_percent)`,
+      ],
+      ['Zswapped', `${count(z.Zswapped)} kB`, '/proc/meminfo: pages stored in the pool, uncompressed'],
+      ['zswpout', count(v.zswpout), '/proc/vmstat: pages stored by zswap instead of written'],
+      ['zswpin', count(v.zswpin), '/proc/vmstat: pages loaded back from zswap'],
+      [
+        'zswpwb',
+        count(v.zswpwb),
+        '/proc/vmstat: pages zswap wrote back to the device when its pool was full',
+      ],
+    );
   return (
     <dl className="swap-counters" data-testid="swap-counters">
       {rows.map(([k, val, title]) => (
@@ -346,6 +365,7 @@ function SlotLegend({ device: d }: { device: SwapDeviceInfo }) {
   const shown = [
     SlotClass.Free,
     SlotClass.Written,
+    SlotClass.Zswap,
     SlotClass.Zero,
     SlotClass.Cached,
     SlotClass.CacheOnly,
@@ -383,9 +403,11 @@ function SlotDetail({ slot: s }: { slot: SwapSlotInfo }) {
         {' · '}
         {s.zeromap
           ? 'nothing on the device: a fault zero-fills the page (swpin_zero)'
-          : s.written
-            ? `its ${pageKb} KiB are on the device (pswpout); a fault reads them (pswpin)`
-            : 'no data'}
+          : s.zswapLength !== null
+            ? `held by zswap in ${count(s.zswapLength)} bytes${s.zswapLength >= pageKb * 1024 ? ' (stored as it is: it does not compress)' : ' (compressed, estimated)'}, nothing on the device; a fault loads it (zswpin)`
+            : s.written
+              ? `its ${pageKb} KiB are on the device (pswpout); a fault reads them (pswpin)`
+              : 'no data'}
       </p>
       {s.cachePfn !== null && (
         <p>

@@ -520,6 +520,20 @@ export class Session {
         this.execSwapon(s);
         return;
       }
+      case 'zswap': {
+        // /sys/module/zswap/parameters: enabled, max_pool_percent, accept_threshold_percent.
+        // Turning it off keeps what the pool holds: those pages still load from it.
+        const { v } = this.check(s, 'zswap');
+        const z = this.machine!.zswap;
+        z.enabled = v.state === 'on';
+        if (v.max_pool_percent !== undefined) z.maxPoolPercent = v.max_pool_percent;
+        if (v.accept_threshold_percent !== undefined) z.acceptThrPercent = v.accept_threshold_percent;
+        this.out(
+          `zswap: ${z.enabled ? 'on' : 'off'}, max_pool_percent ${z.maxPoolPercent}, ` +
+            `accept_threshold_percent ${z.acceptThrPercent}, ${z.tree.size} pages stored\n`,
+        );
+        return;
+      }
       case 'ksm': {
         // /sys/kernel/mm/ksm: use_zero_pages=, then run=1 for N full scans of ksmd, or run=2
         const { v, t: tk } = this.check(s, 'ksm');

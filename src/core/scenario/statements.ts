@@ -229,6 +229,17 @@ export const STATEMENTS = {
     limit: 'swap_pages',
     doc: 'swapon of a swap area in emulated storage.',
   }),
+  zswap: decl({
+    name: 'zswap',
+    args: [{ name: 'state', kind: 'enum', values: ['on', 'off'], what: 'on or off' }],
+    opts: [
+      { name: 'max_pool_percent', kind: 'int', min: 1, max: 100, meta: '<n>' },
+      { name: 'accept_threshold_percent', kind: 'int', min: 1, max: 100, meta: '<n>' },
+    ],
+    needs: 'booted',
+    changes: true,
+    doc: 'echo Y|N > /sys/module/zswap/parameters/enabled: the compressed swap cache.',
+  }),
   reclaim: decl({
     name: 'reclaim',
     args: [{ name: 'size', kind: 'size', what: 'a size' }],
