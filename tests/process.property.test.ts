@@ -182,7 +182,7 @@ function focusedPrograms(kinds: Op['k'][], boost: Op['k'][]): fc.Arbitrary<Op[]>
 }
 
 /** What the programs did, for the tests that must see it happen. */
-const seen = { mremapMoves: 0, flaggedForks: 0, ksmMerged: 0 };
+const seen = { mremapMoves: 0, flaggedForks: 0, ksmMerged: 0, ksmPages: 0 };
 
 /** Run a program on a fresh machine (`zswap`: with zswap on, so swap-out goes to its pool). */
 function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}, zswap = false): Machine {
@@ -460,8 +460,14 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}, zswap = false): Mac
         if (!reg) break;
         const r = reg[1];
         expect(doMadvise(m, p.task, r.start, r.start + r.pages * PS, 'mergeable', cpu)).toBeUndefined();
-        m.ksm.useZeroPages = true;
-        seen.ksmMerged += ksmDoScan(m, cpu) + ksmDoScan(m, cpu);
+        // with use_zero_pages on, zero-filled pages merge with the zero page; off, with each
+        // other into a KSM page, like any equal pages (which merge either way)
+        m.ksm.useZeroPages = op.r % 2 === 0;
+        for (let i = 0; i < 2; i++) {
+          const r = ksmDoScan(m, cpu);
+          seen.ksmMerged += r.zero;
+          seen.ksmPages += r.ksm;
+        }
         break;
       }
       case 'shrink':
@@ -502,8 +508,9 @@ describe('process properties', () => {
     expect(migrated).toBeGreaterThan(0);
   });
 
-  it('KSM: zero-filled pages merged with the zero page read back the same, across writes, fork, pageout and swap-in', () => {
+  it('KSM: pages merged with the zero page or into KSM pages read back the same, across writes, fork, pageout and swap-in', () => {
     const merged = seen.ksmMerged;
+    const ksmPages = seen.ksmPages;
     const kinds: Op['k'][] = ['read', 'write', 'fork', 'migrate', 'munmap', 'pageout', 'dontneed', 'exit'];
     const step = fc.oneof(
       { weight: 4, arbitrary: opArb.filter((o) => kinds.includes(o.k)) },
@@ -525,6 +532,7 @@ describe('process properties', () => {
     );
     // the programs must really have merged pages, or the property proves nothing about KSM
     expect(seen.ksmMerged).toBeGreaterThan(merged);
+    expect(seen.ksmPages).toBeGreaterThan(ksmPages);
   });
 
   it('mremap: a region that grows, shrinks or moves keeps its bytes at their new addresses', () => {

@@ -29,6 +29,7 @@ import { PG } from './phys/page.ts';
 import { isSwapPte, pteSwpExclusive, pteToSwpEntry } from './mm/swapops.ts';
 import { SlotClass } from './shared/swap_slot.ts';
 import { zswapMaxPages, zswapTotalPages } from './mm/zswap.ts';
+import { describeKsm, type KsmOutline } from './mm/ksm.ts';
 
 /** How many swap-cache entries one description lists (the count is always whole). */
 export const MAX_SWAP_CACHE_LISTED = 64;
@@ -136,6 +137,8 @@ export interface SwapInfoDescription {
   kswapd: KswapdState;
   /** swap entries are modelled on this architecture (swapon works) */
   supported: boolean;
+  /** KSM's trees in outline (mm/ksm.ts) */
+  ksm: KsmOutline;
 }
 
 /** describeLruLists' ends without its whole-list folio count: cheap after every operation. */
@@ -277,6 +280,7 @@ export function describeSwap(m: Machine): SwapInfoDescription {
     lru: describeLruEnds(m),
     kswapd: inspectKswapd(m).kswapd,
     supported: m.arch.name === 'x86_64' || m.arch.name === 'arm64',
+    ksm: describeKsm(m),
   };
 }
 

@@ -1116,6 +1116,11 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   VM_MERGEABLE: { file: 'include/linux/mm.h' },
   ksm_zero_pages: { file: 'mm/ksm.c' },
   zero_checksum: { file: 'mm/ksm.c' },
+  pages_shared: { file: 'mm/ksm.c' },
+  pages_sharing: { file: 'mm/ksm.c' },
+  pages_unshared: { file: 'mm/ksm.c' },
+  pages_volatile: { file: 'mm/ksm.c' },
+  ksm_merging_pages: { file: 'mm/ksm.c' },
   FAULT_FLAG_UNSHARE: { file: 'include/linux/mm_types.h' },
   // block layer
   BIO_MAX_VECS: { file: 'include/linux/bio.h' },

@@ -95,6 +95,7 @@ export function SwapPanel() {
             {info.devices.length > 0 && <SwapCache info={info} />}
             <ZoneGauges zones={info.zones} kswapd={info.kswapd} />
             <LruLists lists={info.lru} />
+            {(info.ksm.mms > 0 || info.ksm.fullScans > 0) && <KsmTrees ksm={info.ksm} />}
           </div>
         </div>
       )}
@@ -471,3 +472,62 @@ function SwapCache({ info }: { info: SwapInfoDescription }) {
     </div>
   );
 }
+
+/**
+ * KSM's two trees in outline: the stable tree's KSM pages (each a frame every equal page maps, with
+ * its rmap items), the unstable tree's size, and the sysfs counters they make.
+ */
+const KsmTrees = memo(function KsmTrees({ ksm }: { ksm: SwapInfoDescription['ksm'] }) {
+  const controller = useController();
+  const c = ksm.counters;
+  return (
+    <div className="ksm-trees" data-testid="ksm-trees">
+      <p>
+        <strong>KSM</strong> (ksmd, {count(ksm.fullScans)} full scan{ksm.fullScans === 1 ? '' : 's'}
+        {ksm.useZeroPages ? ', use_zero_pages' : ''}):{' '}
+        <span title="/sys/kernel/mm/ksm/pages_shared: KSM pages (stable tree nodes)">
+          pages_shared <span data-testid="ksm-pages_shared">{count(c.pages_shared)}</span>
+        </span>
+        {' · '}
+        <span title="/sys/kernel/mm/ksm/pages_sharing: further mappings of those pages (the memory saved)">
+          pages_sharing <span data-testid="ksm-pages_sharing">{count(c.pages_sharing)}</span>
+        </span>
+        {' · '}
+        <span title="/sys/kernel/mm/ksm/pages_unshared: pages waiting in this scan's unstable tree for an equal one">
+          pages_unshared <span data-testid="ksm-pages_unshared">{count(c.pages_unshared)}</span>
+        </span>
+        {' · '}
+        <span title="/sys/kernel/mm/ksm/pages_volatile: pages still changing between scans">
+          pages_volatile {count(c.pages_volatile)}
+        </span>
+        {' · '}
+        <span title="/sys/kernel/mm/ksm/ksm_zero_pages: pages merged with the zero page">
+          ksm_zero_pages {count(ksm.zeroPages)}
+        </span>
+      </p>
+      {ksm.stable.length > 0 ? (
+        <p>
+          Stable tree:{' '}
+          {ksm.stable.map((n) => (
+            <button
+              key={n.kpfn}
+              type="button"
+              className="block-button"
+              title={`KSM page pfn ${n.kpfn}: ${n.items} rmap items in its stable node, ${n.mapped} PTEs map it now (a write to one copies it: cow_ksm)`}
+              onClick={() => {
+                controller.frameGrid?.focusPfn(n.kpfn, 16);
+                controller.select(n.kpfn);
+              }}
+            >
+              {hex(n.kpfn)} ×{n.items}
+            </button>
+          ))}
+          {c.pages_shared > ksm.stable.length && ` … ${count(c.pages_shared - ksm.stable.length)} more`}
+          {ksm.stale > 0 && ` · ${count(ksm.stale)} stale (their KSM page is gone; dropped at the next scan)`}
+        </p>
+      ) : (
+        <p className="muted">Stable tree: empty (no two equal pages merged yet).</p>
+      )}
+    </div>
+  );
+});

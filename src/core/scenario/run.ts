@@ -11,7 +11,7 @@ import { cloneThread, exitGroup, exitTask, forkTask, spawnTask } from '../kernel
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { mmPopulate } from '../mm/gup.ts';
 import { sysMlock, sysMlockall, sysMunlock, sysMunlockall } from '../mm/mlock.ts';
-import { ksmDoScan, ksmUnmergeAll } from '../mm/ksm.ts';
+import { ksmCounters, ksmDoScan, ksmUnmergeAll } from '../mm/ksm.ts';
 import { userfaultfdRegister, userfaultfdZeropage } from '../mm/userfaultfd.ts';
 import { sysMremap } from '../mm/mremap.ts';
 import { sysBrk } from '../mm/brk.ts';
@@ -549,11 +549,19 @@ export class Session {
         let pages = 0;
         for (const mm of m.ksm.mms) if (mm.users > 0) pages += mm.rss[MM_ANONPAGES]!;
         this.budget(s, tk.passes ?? s.args[0]!, 'accesses', pages * passes * (m.pageSize / 4));
+        let zero = 0;
         let merged = 0;
-        for (let i = 0; i < passes; i++) merged += ksmDoScan(m, this.cpu);
+        for (let i = 0; i < passes; i++) {
+          const r = ksmDoScan(m, this.cpu);
+          zero += r.zero;
+          merged += r.ksm;
+        }
+        const c = ksmCounters(m);
         this.out(
           `ksm: ${passes} full scan${passes === 1 ? '' : 's'} (full_scans ${m.ksm.fullScans}), ` +
-            `${merged} page${merged === 1 ? '' : 's'} merged with the zero page, ksm_zero_pages ${m.ksm.zeroPages}\n`,
+            `${merged} page${merged === 1 ? '' : 's'} merged into KSM pages, ` +
+            `${zero} with the zero page; pages_shared ${c.pages_shared}, pages_sharing ${c.pages_sharing}, ` +
+            `pages_unshared ${c.pages_unshared}, ksm_zero_pages ${m.ksm.zeroPages}\n`,
         );
         return;
       }
