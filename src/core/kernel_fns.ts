@@ -1116,6 +1116,8 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   VM_MERGEABLE: { file: 'include/linux/mm.h' },
   ksm_zero_pages: { file: 'mm/ksm.c' },
   zero_checksum: { file: 'mm/ksm.c' },
+  zswpout: { file: 'mm/vmstat.c' },
+  zswpin: { file: 'mm/vmstat.c' },
   pages_shared: { file: 'mm/ksm.c' },
   pages_sharing: { file: 'mm/ksm.c' },
   pages_unshared: { file: 'mm/ksm.c' },
