@@ -143,6 +143,61 @@ ksm scan 2
     expect(b.field('Pss')).toBe(64);
   });
 
+  const sysOf = (s: Session) => (n: string) => Number(readProc(s.machine!, `/sys/kernel/mm/ksm/${n}`));
+  const vmstatOf = (s: Session, n: string) =>
+    Number(new RegExp(`^${n} (\\d+)$`, 'm').exec(readProc(s.machine!, '/proc/vmstat'))![1]);
+
+  it("mremap breaks the moved range's KSM pages first (prep_move_vma), keeping VM_MERGEABLE", () => {
+    const s = session(`${setup}A mremap r 0 64K 64K maymove fixed=0x200000000000\n`);
+    // the 15 KSM mappings were copied (cow_ksm), the KSM page freed: no KSM mapping is left
+    expect(vmstatOf(s, 'cow_ksm')).toBe(15);
+    const r = s.procs.get('A')!.regions.get('r')!;
+    expect(
+      smapsBlock(readProc(s.machine!, `/proc/${s.procs.get('A')!.task.pid}/smaps`), r.start)!.field('KSM'),
+    ).toBe(0);
+    // the moved pages merge again: a checksum scan, then the trees
+    s.exec(parseScenario('ksm scan 2')[0]!);
+    expect(sysOf(s)('pages_shared')).toBe(1);
+    expect(sysOf(s)('pages_sharing')).toBe(14);
+  });
+
+  it('pages in the swap cache merge too (write_protect_page counts the cache reference)', () => {
+    const s = session(`machine arch=x86_64 ram=256M cpus=2
+boot
+swapon 16M
+spawn A
+A mmap r 64K rw
+A write r 0 64K 4K 0x11
+A madvise r 0 64K pageout
+A read r 0 64K 4K
+A madvise r 0 64K mergeable
+ksm scan 2
+`);
+    expect(sysOf(s)('pages_shared')).toBe(1);
+    expect(sysOf(s)('pages_sharing')).toBe(15);
+    // the replaced pages left the swap cache with their slots (folio_free_swap)
+    expect(Number(/^SwapCached:\s+(\d+)/m.exec(readProc(s.machine!, '/proc/meminfo'))![1])).toBe(4);
+  });
+
+  it('PROT_NONE KSM mappings stay merged and scanned (pte_present)', () => {
+    const s = session(`${setup}A mprotect r 0 64K none\nksm scan\n`);
+    expect(sysOf(s)('pages_shared')).toBe(1);
+    expect(sysOf(s)('pages_sharing')).toBe(14);
+    expect(
+      Number(
+        /^ksm_rmap_items (\d+)$/m.exec(
+          readProc(s.machine!, `/proc/${s.procs.get('A')!.task.pid}/ksm_stat`),
+        )![1],
+      ),
+    ).toBe(16);
+  });
+
+  it("ksm unmerge keeps the processes on ksmd's list: a later scan merges them again", () => {
+    const s = session(`${setup}ksm unmerge\nksm scan 2\n`);
+    expect(sysOf(s)('pages_shared')).toBe(1);
+    expect(sysOf(s)('pages_sharing')).toBe(14);
+  });
+
   it('a KSM page is not reclaimed by MADV_PAGEOUT (kept, documented)', () => {
     const s = session(`${setup}swapon 16M\nA madvise r 0 64K pageout\n`);
     const m = s.machine!;

@@ -210,6 +210,37 @@ A write r 0 8M 4K 1
     ]);
   });
 
+  it("the pool's pages come from RAM: MemFree pays for Zswap", () => {
+    const s = session(`machine arch=x86_64 ram=128M cpus=1
+boot
+swapon 16M
+zswap on
+spawn A
+A mmap r 1M rw
+A write r 0 1M 4K 1
+`);
+    const m = s.machine!;
+    const p = s.procs.get('A')!;
+    const r = p.regions.get('r')!;
+    let x = 7;
+    for (let i = 0; i < 256; i++) {
+      const pa = Number(pagemapEntry(m, p.task.mm!, r.start + i * 4096) & ((1n << 55n) - 1n)) * 4096;
+      for (let w = 0; w < 4096; w += 4) {
+        x = (Math.imul(x, 1103515245) + 12345) >>> 0;
+        m.ram.writeU32(pa + w, x);
+      }
+    }
+    const free0 = meminfoKb(m, 'MemFree');
+    s.exec(parseScenario('A madvise r 0 1M pageout\n')[0]!);
+    const zswapKb = meminfoKb(m, 'Zswap');
+    expect(zswapKb).toBe(1024); // 256 incompressible pages, one pool page each
+    expect(m.zswap.poolPfns.length).toBe(256);
+    // 1024 kB of anon pages freed, 1024 kB of pool pages taken (within the page-table and pcp noise)
+    expect(Math.abs(meminfoKb(m, 'MemFree') - free0)).toBeLessThan(64);
+    s.exec(parseScenario('A exit\n')[0]!);
+    expect(m.zswap.poolPfns.length).toBe(0);
+  });
+
   it('is refused with a located message for a bad percentage', () => {
     const s = new Session({ out: () => {} });
     for (const st of parseScenario('machine arch=x86_64 ram=128M\nboot\n')) s.exec(st);

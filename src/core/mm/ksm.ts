@@ -1,6 +1,6 @@
 /**
- * Kernel samepage merging (mm/ksm.c) with use_zero_pages, the part of KSM that leads to the zero
- * page. MADV_MERGEABLE sets VM_MERGEABLE and enters the mm on ksmd's list (__ksm_enter); each
+ * Kernel samepage merging (mm/ksm.c): equal pages merged into KSM pages and, with
+ * use_zero_pages, zero-filled ones with the zero page. MADV_MERGEABLE sets VM_MERGEABLE and enters the mm on ksmd's list (__ksm_enter); each
  * full scan (ksm_do_scan) drains the per-CPU LRU batches, then visits every present, order-0
  * anonymous page of every VM_MERGEABLE VMA (scan_get_next_rmap_item) and runs
  * cmp_and_merge_page(): a page whose checksum changed since the last scan only records the new
@@ -10,7 +10,6 @@
  * page" (is_ksm_zero_pte), counted in mm->ksm_zero_pages and the global ksm_zero_pages until a
  * write (wp_page_copy), MADV_UNMERGEABLE (break_ksm's unshare fault) or a zap takes it away
  * (ksm_might_unmap_zero_page).
- *
  *
  * Equal pages merge through the two trees, as cmp_and_merge_page() does: a page first searches
  * the stable tree (KSM pages, one per content) and, if it finds its content there, its PTE is
@@ -35,7 +34,8 @@ import { PG } from '../phys/page.ts';
 import { addMmCounter, FAULT_FLAG, handleMmFault } from './memory.ts';
 import { MM_ANONPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
 import { readEntry, walkPteRange, writeEntry } from './pgtable.ts';
-import { compoundHead, folioGet, folioPut, folioRemoveRmap, lruAddDrainAll } from './rmap.ts';
+import { folioGet, folioPut, folioRemoveRmap, lruAddDrainAll } from './rmap.ts';
+import { freeSwapCache } from './swapfile.ts';
 import { flushTlbMmRange } from './tlb.ts';
 
 /** An rmap item: ksmd's record of one page address of one mm (struct ksm_rmap_item). */
@@ -235,7 +235,7 @@ export function ksmMadviseMergeable(m: Machine, mm: MmStruct, vma: Vma): number 
 }
 
 /**
- * unmerge_ksm_pages() → break_ksm() over [start, end) of one VMA: every KSM zero PTE is unshared
+ * unmerge_ksm_pages() → break_ksm() over [start, end) of one VMA: every KSM page and KSM zero PTE is unshared
  * by an unshare fault (FAULT_FLAG_UNSHARE | FAULT_FLAG_REMOTE: wp_page_copy gives a fresh zeroed
  * page, mapped with the VMA's protection and clean — a read-only VMA stays read-only), which takes
  * it out of ksm_zero_pages. mm_account_fault() counts each in the task's minflt (since 5.9 a
@@ -253,9 +253,8 @@ export function unmergeKsmPages(
     const last = m.pgtableArch.levels - 1;
     const found: number[] = [];
     walkPteRange(m, task.mm!, start, end, (_t, _i, va, e) => {
-      const f = m.pgtableArch.flags(e, last);
-      if (isKsmZeroPte(m, e, last)) found.push(va);
-      else if (f & PTE.PRESENT && m.pages.flags[m.pgtableArch.pfn(e)]! & PG.ksm) found.push(va);
+      const page = mergeableOrder0Page(m, e);
+      if (isKsmZeroPte(m, e, last) || (page >= 0 && m.pages.flags[page]! & PG.ksm)) found.push(va);
     });
     for (const va of found)
       handleMmFault(m, task, vma, va, false, cpu, FAULT_FLAG.REMOTE | FAULT_FLAG.UNSHARE);
@@ -276,8 +275,8 @@ function calcChecksum(m: Machine, pfn: number): { sum: number; zero: boolean } {
 }
 
 /**
- * write_protect_page(): only a page whose every reference is a mapping (no LRU batch, no swap
- * cache, no pin) may be merged. Its PTE at `va` becomes read-only and clean (the dirty bit moves
+ * write_protect_page(): only a page whose every reference is a mapping or the swap cache (no LRU
+ * batch, no pin) may be merged. Its PTE at `va` becomes read-only and clean (the dirty bit moves
  * to the folio) and the page stops being exclusive (folio_try_share_anon_rmap_pte).
  */
 function writeProtectPage(
@@ -289,7 +288,8 @@ function writeProtectPage(
   page: number,
 ): boolean {
   const p = m.pages;
-  if (p.refcount[page] !== p.mapcount[page]! + 1 || m.swap.folioSwap.has(page)) return false;
+  // folio_mapcount + swapped == folio_ref_count (the kernel's +1 is its own reference)
+  if (p.refcount[page] !== p.mapcount[page]! + 1 + (m.swap.folioSwap.has(page) ? 1 : 0)) return false;
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
   const e: RawEntry = { lo: 0, hi: 0 };
@@ -339,6 +339,8 @@ function replacePage(
   writeEntry(m, table, idx, e, last);
   flushTlbMmRange(m, mm, va, va + m.pageSize); // ptep_clear_flush()
   folioRemoveRmap(m, page);
+  // an unmapped swap-cache folio whose slot no PTE needs leaves the cache (folio_free_swap)
+  if (m.pages.mapcount[page]! < 0) freeSwapCache(m, page, cpu);
   folioPut(m, page, cpu);
 }
 
@@ -371,6 +373,21 @@ function tryToMergeOnePage(
 /** try_to_merge_one_page(page, NULL): the page itself becomes the KSM page. */
 const KPAGE_NEW = -2;
 
+/**
+ * The page a PTE maps, if ksmd may look at it: present or PROT_NONE (folio_walk_start() takes
+ * pte_present()), a normal page (not the zero page, not special), anonymous, order-0. Else -1.
+ */
+function mergeableOrder0Page(m: Machine, e: RawEntry): number {
+  const arch = m.pgtableArch;
+  const f = arch.flags(e, arch.levels - 1);
+  if (!(f & (PTE.PRESENT | PTE.PROTNONE)) || f & PTE.SPECIAL) return -1;
+  const page = arch.pfn(e);
+  if (m.isZeroPfn(page)) return -1;
+  const pf = m.pages.flags[page]!;
+  if (!(pf & PG.anon) || pf & (PG.head | PG.tail)) return -1;
+  return page;
+}
+
 /** Where an rmap item's page is now: its PTE and page, if still an order-0 anon page (get_mergeable_page). */
 function mergeablePage(
   m: Machine,
@@ -379,16 +396,10 @@ function mergeablePage(
 ): { vma: Vma; table: number; idx: number; page: number } | null {
   const vma = mm.vmas.find((v) => va >= v.start && va < v.end);
   if (!vma || !(vma.flags & VM.MERGEABLE)) return null;
-  const arch = m.pgtableArch;
-  const last = arch.levels - 1;
   let found: { vma: Vma; table: number; idx: number; page: number } | null = null;
   walkPteRange(m, mm, va, va + m.pageSize, (table, idx, _va, e) => {
-    const f = arch.flags(e, last);
-    if (!(f & PTE.PRESENT) || f & PTE.SPECIAL) return;
-    const page = arch.pfn(e);
-    const pf = m.pages.flags[page]!;
-    if (m.isZeroPfn(page) || !(pf & PG.anon) || pf & (PG.head | PG.tail)) return;
-    found = { vma, table, idx, page };
+    const page = mergeableOrder0Page(m, e);
+    if (page >= 0) found = { vma, table, idx, page };
   });
   return found;
 }
@@ -496,11 +507,8 @@ export function ksmDoScan(m: Machine, cpu: number): KsmScanResult {
         for (const { table, idx, va } of pages) {
           const e: RawEntry = { lo: 0, hi: 0 };
           readEntry(m, table, idx, e, last);
-          if (!(arch.flags(e, last) & PTE.PRESENT) || arch.flags(e, last) & PTE.SPECIAL) continue;
-          const page = arch.pfn(e);
-          if (m.isZeroPfn(page)) continue;
-          const f = m.pages.flags[page]!;
-          if (!(f & PG.anon) || f & (PG.head | PG.tail) || compoundHead(m, page) !== page) continue;
+          const page = mergeableOrder0Page(m, e);
+          if (page < 0) continue;
           seen.add(va);
           let item = items.get(va);
           if (!item) items.set(va, (item = { sum: undefined, tree: 'none', node: 0 }));
@@ -570,15 +578,17 @@ function cmpAndMergePage(
   // try_to_merge_two_pages(): this page becomes the KSM page, the tree's page is replaced by it
   if (!tryToMergeOnePage(m, mm, task, vma, table, idx, va, page, KPAGE_NEW, cpu)) return null;
   const w = tree.where;
-  removeRmapItemFromTree(m, tree.entry.item);
   const other = tree.entry.mm;
   if (
     !tryToMergeOnePage(m, other, ownerOf(m, other), w.vma, w.table, w.idx, tree.entry.va, w.page, page, cpu)
   ) {
-    // break_cow(): the kernel unshares the page it just made KSM; here it simply stops being one
-    m.pages.flags[page] = m.pages.flags[page]! & ~PG.ksm;
+    // break_cow(): the page just made KSM is unshared again by an unshare fault (a copy,
+    // cow_ksm); the tree's item stays where it was
+    if (task) handleMmFault(m, task, vma, va, false, cpu, FAULT_FLAG.REMOTE | FAULT_FLAG.UNSHARE);
     return null;
   }
+  // try_to_merge_with_ksm_page() took the tree's item out of the unstable tree once merged
+  removeRmapItemFromTree(m, tree.entry.item);
   stableTreeInsert(m, page, sum);
   stableTreeAppend(m, tree.entry.item, page);
   stableTreeAppend(m, item, page);
@@ -586,8 +596,9 @@ function cmpAndMergePage(
 }
 
 /**
- * echo 2 > /sys/kernel/mm/ksm/run (unmerge_and_remove_all_rmap_items): every KSM zero page of
- * every mm on the list is unshared and the rmap items go; the VMAs stay VM_MERGEABLE.
+ * echo 2 > /sys/kernel/mm/ksm/run (unmerge_and_remove_all_rmap_items): every KSM page and KSM
+ * zero page of every mm on the list is unshared and the rmap items go; the VMAs stay
+ * VM_MERGEABLE and the mms on ksmd's list, so a later scan merges them again.
  */
 export function ksmUnmergeAll(m: Machine, cpu: number): void {
   m.trace.call('unmerge_and_remove_all_rmap_items', () => {
@@ -600,7 +611,8 @@ export function ksmUnmergeAll(m: Machine, cpu: number): void {
     for (const items of m.ksm.items.values()) for (const it of items.values()) removeRmapItemFromTree(m, it);
     m.ksm.items.clear();
     m.ksm.unstable.clear();
-    m.ksm.mms = [];
+    // a slot goes only with its exiting mm (ksm_test_exit): the others stay on ksmd's list
+    m.ksm.mms = m.ksm.mms.filter((mm) => mm.users > 0);
   });
 }
 

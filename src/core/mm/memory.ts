@@ -913,7 +913,7 @@ function doSwapPage(m: Machine, vmf: VmFault): FaultResult {
     p.flags[folio] = p.flags[folio]! | PG.anon | PG.swapbacked | PG.uptodate;
     p.owner[folio] = Owner.Anon;
     addToSwapCache(m, folio, key);
-    swapReadFolio(m, folio, key);
+    swapReadFolio(m, folio, key, vmf.cpu);
     // workingset_refault(): the folio was evicted by reclaim (its slot has no cache folio), and
     // its refault distance is taken as within the workingset (as in the record, where every
     // refaulted page came back active): it goes straight to the active list
@@ -950,7 +950,7 @@ function doSwapPage(m: Machine, vmf: VmFault): FaultResult {
   if (mkwrite) f |= PTE.WRITE | PTE.DIRTY;
   arch.mkLeaf(folio, f, last, N);
   writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
-  swapEntryPut(m, key); // swap_free_nr(): this PTE no longer refers to the slot
+  swapEntryPut(m, key, vmf.cpu); // swap_free_nr(): this PTE no longer refers to the slot
   // should_try_to_free_swap(): only a write fault (or a full swap, not modelled) lets the slot
   // go now; after a read fault the folio stays in the swap cache and the slot stays used
   const si = swapInfo(m, key);

@@ -17,6 +17,7 @@ import type { Errno } from './errno.ts';
 import { splitHugePmd } from './huge_memory.ts';
 import { doMunmap, findVma, getUnmappedArea, mergeAllVmas, pageAlign, splitVma, vmaFind } from './mmap.ts';
 import { mmPopulate } from './gup.ts';
+import { unmergeKsmPages } from './ksm.ts';
 import { VM, type Task, type Vma } from './mm_types.ts';
 import { clearEntry, readEntry, walkAlloc, walkTable, WALK_HUGE, writeEntry } from './pgtable.ts';
 import { flushTlbMmRange } from './tlb.ts';
@@ -156,6 +157,10 @@ function moveVma(
     splitVma(m, task, addr);
     splitVma(m, task, addr + oldLen);
     const old = findVma(mm, addr)!;
+    // prep_move_vma(): ksm_madvise(MADV_UNMERGEABLE) on the old range breaks its KSM pages (and
+    // KSM zero pages) first — they would be confusing at the new place — but leaves VM_MERGEABLE,
+    // so ksmd can merge the moved pages again
+    if (old.flags & VM.MERGEABLE && old.anonVma) unmergeKsmPages(m, task, old, addr, addr + oldLen, cpu);
     const moved: Vma = {
       ...old,
       start: dest,

@@ -11,7 +11,12 @@ import { swapInfo, swpOffset, zeromapSet, zeromapTest } from './swapfile.ts';
 import { zswapLoad, zswapStore } from './zswap.ts';
 
 /** swap_writeout() for an order-0 folio in the swap cache as slot `key`. */
-export function swapWriteout(m: Machine, pfn: number, key: number): 'zero' | 'zswap' | 'written' {
+export function swapWriteout(
+  m: Machine,
+  pfn: number,
+  key: number,
+  cpu: number,
+): 'zero' | 'zswap' | 'written' {
   const si = swapInfo(m, key);
   const off = swpOffset(key);
   const ps = m.pageSize;
@@ -25,7 +30,7 @@ export function swapWriteout(m: Machine, pfn: number, key: number): 'zero' | 'zs
   }
   zeromapSet(si, off, false);
   // zswap_store(): taken by the compressed pool, the device is not written
-  if (m.trace.call('zswap_store', () => zswapStore(m, pfn, key))) {
+  if (m.trace.call('zswap_store', () => zswapStore(m, pfn, key, cpu))) {
     si.data.delete(off); // what the device held for this slot before is stale now
     return 'zswap';
   }
@@ -35,7 +40,7 @@ export function swapWriteout(m: Machine, pfn: number, key: number): 'zero' | 'zs
 }
 
 /** swap_read_folio(): fill a new folio from slot `key` (swap_read_folio_zeromap first). */
-export function swapReadFolio(m: Machine, pfn: number, key: number): void {
+export function swapReadFolio(m: Machine, pfn: number, key: number, cpu: number): void {
   const si = swapInfo(m, key);
   const off = swpOffset(key);
   const ps = m.pageSize;
@@ -45,7 +50,7 @@ export function swapReadFolio(m: Machine, pfn: number, key: number): void {
     m.vmstat.inc('swpin_zero');
     return;
   }
-  const z = m.zswap.tree.size ? m.trace.call('zswap_load', () => zswapLoad(m, pfn, key)) : null;
+  const z = m.zswap.tree.size ? m.trace.call('zswap_load', () => zswapLoad(m, pfn, key, cpu)) : null;
   const bytes = z ?? si.data.get(off);
   if (!bytes) throw new Error(`swap_read_folio: slot ${off} of swap type ${si.type} holds no data`);
   for (let i = 0; i < ps; i += 4)

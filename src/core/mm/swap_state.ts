@@ -38,7 +38,7 @@ export function deleteFromSwapCache(m: Machine, pfn: number, cpu: number, dirty:
   m.swap.folioSwap.delete(pfn);
   m.swap.cache.delete(key);
   if (dirty) m.pages.flags[pfn] = m.pages.flags[pfn]! | PG.dirty;
-  putSwapFolio(m, key);
+  putSwapFolio(m, key, cpu);
   folioPut(m, pfn, cpu);
 }
 

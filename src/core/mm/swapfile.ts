@@ -153,8 +153,8 @@ export function swapInfo(m: Machine, key: number): SwapInfo {
 }
 
 /** swap_range_free(): the slot is free again; its zeromap bit, its bytes and its zswap entry go with it. */
-function swapRangeFree(m: Machine, si: SwapInfo, off: number): void {
-  if (m.zswap.tree.size) zswapInvalidate(m, swpKey(si.type, off));
+function swapRangeFree(m: Machine, si: SwapInfo, off: number, cpu: number): void {
+  if (m.zswap.tree.size) zswapInvalidate(m, swpKey(si.type, off), cpu);
   si.swapMap[off] = 0;
   zeromapSet(si, off, false);
   si.data.delete(off);
@@ -172,19 +172,19 @@ export function swapDuplicate(m: Machine, key: number): void {
  * swap_entry_put() for one PTE reference (swap_free after a swap-in maps the folio): the slot is
  * freed when no PTE and no swap-cache folio refer to it.
  */
-export function swapEntryPut(m: Machine, key: number): void {
+export function swapEntryPut(m: Machine, key: number, cpu: number): void {
   const si = swapInfo(m, key);
   const off = swpOffset(key);
   const v = --si.swapMap[off]!;
-  if (v === 0) swapRangeFree(m, si, off);
+  if (v === 0) swapRangeFree(m, si, off, cpu);
 }
 
 /** put_swap_folio(): the swap cache lets go of the slot (SWAP_HAS_CACHE cleared). */
-export function putSwapFolio(m: Machine, key: number): void {
+export function putSwapFolio(m: Machine, key: number, cpu: number): void {
   const si = swapInfo(m, key);
   const off = swpOffset(key);
   si.swapMap[off] = si.swapMap[off]! & ~SWAP_HAS_CACHE;
-  if (si.swapMap[off] === 0) swapRangeFree(m, si, off);
+  if (si.swapMap[off] === 0) swapRangeFree(m, si, off, cpu);
 }
 
 /**
@@ -203,7 +203,7 @@ export function freeSwapAndCache(
   const si = swapInfo(m, key);
   const off = swpOffset(key);
   const v = --si.swapMap[off]!;
-  if (v === 0) swapRangeFree(m, si, off);
+  if (v === 0) swapRangeFree(m, si, off, cpu);
   else if (v === SWAP_HAS_CACHE) {
     // __try_to_reclaim_swap(TTRS_UNMAPPED): only a folio nobody maps leaves the cache
     const folio = swapCacheFolio(m, key);

@@ -411,7 +411,7 @@ export function shrinkFolioList(
       // pageout() → folio_clear_dirty_for_io() → swap_writeout()
       if (p.flags[pfn]! & PG.dirty) {
         p.flags[pfn] = p.flags[pfn]! & ~PG.dirty;
-        const r = m.trace.call('swap_writeout', () => swapWriteout(m, pfn, key));
+        const r = m.trace.call('swap_writeout', () => swapWriteout(m, pfn, key, cpu));
         if (r === 'written') {
           // PAGE_SUCCESS with the folio under writeback (PG_reclaim set): it stays in the swap
           // cache until the write ends; then folio_rotate_reclaimable() moves it to the tail of

@@ -15,7 +15,10 @@
  *     match, 1 per literal) — zero-ish and repetitive pages come out tiny, random ones do not
  *     compress and are stored as they are (stored_incompressible_pages, as 6.18 does);
  *   - the pool: zsmalloc's size classes and zspage chains are computed as mm/zsmalloc.c does,
- *     from those estimated lengths, so the Zswap line is close to the kernel's, not equal;
+ *     from those estimated lengths, so the Zswap line is close to the kernel's, not equal; its
+ *     pages come from the buddy allocator (GFP_NOWAIT | __GFP_NORETRY | __GFP_HIGHMEM |
+ *     __GFP_MOVABLE, as zswap_compress asks) and go back when fewer are needed, so MemFree
+ *     pays for the pool; which objects share a zspage (and so fragmentation) is not modelled;
  *   - the pool limit's shrink_worker runs at once instead of on a workqueue, and writes an entry
  *     back straight from the pool to the device (the kernel decompresses it into a swap-cache
  *     folio and writes that);
@@ -23,7 +26,8 @@
  *     N by default).
  */
 import type { Machine } from '../machine.ts';
-import { PG } from '../phys/page.ts';
+import { Owner, PG } from '../phys/page.ts';
+import { GFP } from './gfp.ts';
 import { swapInfo, swpOffset, zeromapSet } from './swapfile.ts';
 
 /** struct zswap_entry: a stored page, by swap entry. */
@@ -49,10 +53,14 @@ export interface ZswapState {
   poolReachedFull: boolean;
   /** zsmalloc: objects in use per size class index */
   classObjs: number[];
+  /** the pool's pages, taken from the buddy allocator (as many as zswapTotalPages) */
+  poolPfns: number[];
   /** the debugfs counters (/sys/kernel/debug/zswap) */
   poolLimitHit: number;
   writtenBackPages: number;
   storedIncompressible: number;
+  /** zswap_reject_alloc_fail: the pool could not get a page */
+  rejectAllocFail: number;
 }
 
 export function newZswapState(): ZswapState {
@@ -63,9 +71,11 @@ export function newZswapState(): ZswapState {
     tree: new Map(),
     poolReachedFull: false,
     classObjs: [],
+    poolPfns: [],
     poolLimitHit: 0,
     writtenBackPages: 0,
     storedIncompressible: 0,
+    rejectAllocFail: 0,
   };
 }
 
@@ -176,13 +186,35 @@ function zswapCheckLimits(m: Machine): boolean {
   return z.poolReachedFull;
 }
 
-/** zswap_entry_free(): the pool lets go of the entry's object. */
-function zswapEntryFree(m: Machine, key: number, e: ZswapEntry): void {
+/** GFP of the pool's pages (zswap_compress → zs_malloc). */
+const POOL_GFP =
+  GFP.__GFP_KSWAPD_RECLAIM | GFP.__GFP_NOWARN | GFP.__GFP_NORETRY | GFP.__GFP_HIGHMEM | GFP.__GFP_MOVABLE;
+
+/**
+ * zsmalloc's alloc_zspage / free_zspage: take pages from the buddy allocator until the pool has
+ * as many as its objects need, or give the spare ones back. False when a page could not be had.
+ */
+function zsPoolSync(m: Machine, cpu: number): boolean {
+  const z = m.zswap;
+  const need = zswapTotalPages(m);
+  while (z.poolPfns.length > need) m.alloc.freePages(z.poolPfns.pop()!, 0, cpu);
+  while (z.poolPfns.length < need) {
+    const pfn = m.alloc.allocPages(POOL_GFP, 0, cpu);
+    if (pfn < 0) return false;
+    m.pages.owner[pfn] = Owner.KernelAlloc;
+    z.poolPfns.push(pfn);
+  }
+  return true;
+}
+
+/** zswap_entry_free(): the pool lets go of the entry's object (and of a zspage left empty). */
+function zswapEntryFree(m: Machine, key: number, e: ZswapEntry, cpu: number): void {
   const z = m.zswap;
   z.tree.delete(key);
   const idx = sizeClassIndex(e.length, m.pageSize);
   z.classObjs[idx] = z.classObjs[idx]! - 1;
   if (e.length >= m.pageSize) z.storedIncompressible--;
+  zsPoolSync(m, cpu);
 }
 
 /**
@@ -190,31 +222,35 @@ function zswapEntryFree(m: Machine, key: number, e: ZswapEntry): void {
  * when it did not, any stale entry for the slot is dropped (check_old) and the caller writes the
  * page to the device.
  */
-export function zswapStore(m: Machine, pfn: number, key: number): boolean {
+export function zswapStore(m: Machine, pfn: number, key: number, cpu: number): boolean {
   const z = m.zswap;
   const ps = m.pageSize;
-  let ok = false;
-  if (z.enabled && !zswapCheckLimits(m)) {
-    // zswap_compress(): a page that does not shrink is stored as it is
-    let length = estimateCompressedLength(m, pfn * ps, ps);
-    if (length >= ps) length = ps;
-    const old = z.tree.get(key);
-    if (old) zswapEntryFree(m, key, old);
-    z.tree.set(key, { length, data: m.ram.read(pfn * ps, ps), referenced: true });
-    const idx = sizeClassIndex(length, ps);
-    while (z.classObjs.length <= idx) z.classObjs.push(0);
-    z.classObjs[idx]!++;
-    if (length === ps) z.storedIncompressible++;
-    m.vmstat.inc('zswpout');
-    ok = true;
-  }
-  if (!ok) {
-    const old = z.tree.get(key);
-    if (old) zswapEntryFree(m, key, old);
+  // a stale entry for the slot (the folio was redirtied) goes first, stored or not (check_old)
+  const old = z.tree.get(key);
+  if (old) zswapEntryFree(m, key, old, cpu);
+  if (!z.enabled) return false;
+  if (zswapCheckLimits(m)) {
     // queue_work(shrink_wq, &zswap_shrink_work), run at once here
-    if (z.enabled && z.poolReachedFull) shrinkWorker(m);
+    shrinkWorker(m, cpu);
+    return false;
   }
-  return ok;
+  // zswap_compress(): a page that does not shrink is stored as it is
+  let length = estimateCompressedLength(m, pfn * ps, ps);
+  if (length >= ps) length = ps;
+  const idx = sizeClassIndex(length, ps);
+  while (z.classObjs.length <= idx) z.classObjs.push(0);
+  z.classObjs[idx]!++;
+  if (!zsPoolSync(m, cpu)) {
+    // zs_malloc could not get a page: zswap_reject_alloc_fail, the page goes to the device
+    z.classObjs[idx]!--;
+    zsPoolSync(m, cpu);
+    z.rejectAllocFail++;
+    return false;
+  }
+  z.tree.set(key, { length, data: m.ram.read(pfn * ps, ps), referenced: true });
+  if (length === ps) z.storedIncompressible++;
+  m.vmstat.inc('zswpout');
+  return true;
 }
 
 /**
@@ -222,27 +258,27 @@ export function zswapStore(m: Machine, pfn: number, key: number): boolean {
  * when zswap does not hold it. The folio is in the swap cache, so the entry goes and the folio is
  * dirty.
  */
-export function zswapLoad(m: Machine, pfn: number, key: number): Uint8Array | null {
+export function zswapLoad(m: Machine, pfn: number, key: number, cpu: number): Uint8Array | null {
   const e = m.zswap.tree.get(key);
   if (!e) return null;
   m.vmstat.inc('zswpin');
   // "When reading into the swapcache, invalidate our entry": folio_mark_dirty + zswap_entry_free
   m.pages.flags[pfn] = m.pages.flags[pfn]! | PG.dirty;
-  zswapEntryFree(m, key, e);
+  zswapEntryFree(m, key, e, cpu);
   return e.data;
 }
 
 /** zswap_invalidate(): the slot is freed; so is its entry. */
-export function zswapInvalidate(m: Machine, key: number): void {
+export function zswapInvalidate(m: Machine, key: number, cpu: number): void {
   const e = m.zswap.tree.get(key);
-  if (e) zswapEntryFree(m, key, e);
+  if (e) zswapEntryFree(m, key, e, cpu);
 }
 
 /**
  * shrink_worker(): write entries back to the device, oldest first with a second chance for a
  * referenced one, until the pool is below the accept threshold (zswpwb).
  */
-function shrinkWorker(m: Machine): void {
+function shrinkWorker(m: Machine, cpu: number): void {
   const z = m.zswap;
   const thr = Math.floor((zswapMaxPages(m) * z.acceptThrPercent) / 100);
   let rotations = 0;
@@ -264,6 +300,6 @@ function shrinkWorker(m: Machine): void {
     m.vmstat.inc('pswpout');
     m.vmstat.inc('zswpwb');
     z.writtenBackPages++;
-    zswapEntryFree(m, key, e);
+    zswapEntryFree(m, key, e, cpu);
   }
 }
