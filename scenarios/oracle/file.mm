@@ -31,6 +31,7 @@ expect /proc/A/status:RssAnon == 12
 A munmap r1
 fadvise data dontneed
 A mmap r1 256K rw file=data at=0x100000000000
+#@ pre_write_first
 # Kernel: a write first to page 4 of an uncached file: one major fault (do_cow_fault after the
 # read-around), RssAnon +4, nothing else mapped; the file keeps 0x5a.
 A write r1 16K 1 4K 1
@@ -38,6 +39,7 @@ A write r1 16K 1 4K 1
 expect /proc/A/stat:12 == 2
 A munmap r1
 A mmap r1 256K rw shared file=data at=0x100000000000
+#@ pre_shared_write
 # Kernel: 8 minor faults (do_shared_fault: no fault-around for writes), nr_dirty +8, nr_dirtied +8.
 A write r1 0 32K 4K 2
 #@ shared_write_pages0_7
@@ -48,6 +50,7 @@ sync data
 expect /proc/vmstat:nr_dirty == 0
 expect /proc/vmstat:nr_written == 8
 A munmap r1
+#@ pre_fadvise
 # Kernel: POSIX_FADV_DONTNEED drops the 64 clean, unmapped pages.
 fadvise data dontneed
 #@ after_munmap_fadvise_dontneed
@@ -55,10 +58,12 @@ fadvise data dontneed
 file shm 256K tmpfs fill=0x5a
 #@ tmpfs_after_write
 A mmap s1 256K rw shared file=shm at=0x108000000000
+#@ pre_tmpfs_read
 # Kernel: 4 minor faults (fault-around), RssShmem 256 kB.
 A read s1 0 256K 4K
 #@ tmpfs_shared_read_all
 A mmap p1 256K rw file=shm at=0x110000000000
+#@ pre_tmpfs_private
 # Kernel: 1 minor fault, 16 pages mapped (RssShmem +64 kB), kpagecount 2.
 A read p1 0 1 4K
 #@ tmpfs_private_read_page0

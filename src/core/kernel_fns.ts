@@ -140,7 +140,7 @@ export const KERNEL_FNS = {
   },
   filemap_fault: {
     file: 'mm/filemap.c',
-    why: 'Find the page in the file\'s page cache; on a miss, read it (and its neighbours) from the disk: a major fault.',
+    why: "Find the page in the file's page cache; on a miss, read it (and its neighbours) from the disk: a major fault.",
   },
   do_sync_mmap_readahead: {
     file: 'mm/filemap.c',

@@ -148,7 +148,12 @@ function syncMmapReadahead(m: Machine, f: ShmemFile, index: number, cpu: number)
  * filemap_fault() for a disk file: the cached page, or — a miss — the read-around and then the
  * page (VM_FAULT_MAJOR). Returns the pfn (-1: out of memory) and whether it was major.
  */
-export function filemapFault(m: Machine, f: ShmemFile, index: number, cpu: number): { pfn: number; major: boolean } {
+export function filemapFault(
+  m: Machine,
+  f: ShmemFile,
+  index: number,
+  cpu: number,
+): { pfn: number; major: boolean } {
   const have = f.pages.get(index);
   if (have !== undefined) return { pfn: have, major: false };
   if (!syncMmapReadahead(m, f, index, cpu)) return { pfn: -1, major: true };
@@ -196,7 +201,13 @@ function folioMkclean(m: Machine, f: ShmemFile, index: number): number {
   return n;
 }
 
-function mkcleanPte(m: Machine, mm: MmStruct, va: number, e: { lo: number; hi: number }, last: number): number {
+function mkcleanPte(
+  m: Machine,
+  mm: MmStruct,
+  va: number,
+  e: { lo: number; hi: number },
+  last: number,
+): number {
   const arch = m.pgtableArch;
   const table = walkTable(m, mm, va);
   if (table < 0) return 0;

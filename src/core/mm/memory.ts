@@ -336,7 +336,8 @@ function doWpPage(m: Machine, vmf: VmFault): FaultResult {
     // wp_page_shared(): shmem keeps writable PTEs (no write-notify), so only after mprotect; a
     // disk file's shared mapping is write-notified (read-only PTEs until written, and again after
     // writeback): the write dirties the page-cache page (fault_dirty_shared_page)
-    if (vmf.vma.shmem.kind === 'disk') m.trace.call('wp_page_shared', () => folioMarkDirty(m, arch.pfn(orig)));
+    if (vmf.vma.shmem.kind === 'disk')
+      m.trace.call('wp_page_shared', () => folioMarkDirty(m, arch.pfn(orig)));
     arch.mkLeaf(arch.pfn(orig), arch.flags(orig, last) | PTE.WRITE | PTE.DIRTY | PTE.YOUNG, last, N);
     writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
     return 'ok';
@@ -446,7 +447,8 @@ function wpPageCopy(m: Machine, vmf: VmFault, oldPage: number): FaultResult {
     m.ram.copyPage(pfn * m.pageSize, oldPfn * m.pageSize, m.pageSize);
     m.trace.leave();
   }
-  if (oldPage < 0) addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1); // the zero page was not counted
+  if (oldPage < 0)
+    addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1); // the zero page was not counted
   else if (!(m.pages.flags[oldPage]! & PG.anon)) {
     // a private file mapping's page-cache page replaced by an anonymous copy (RssFile/RssShmem → RssAnon)
     addMmCounter(m, task, task.mm!, mmCounterFile(m, oldPage), -1);

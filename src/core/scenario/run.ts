@@ -28,7 +28,12 @@ import {
 } from './limits.ts';
 import { CHUNK_SIZE } from '../phys/ram.ts';
 import { MM_ANONPAGES, type MmStruct, type ShmemFile, type Task } from '../mm/mm_types.ts';
-import { DEFAULT_READ_AHEAD_KB, fileCreate, filemapWriteAndWait, invalidateMappingPages } from '../mm/filemap.ts';
+import {
+  DEFAULT_READ_AHEAD_KB,
+  fileCreate,
+  filemapWriteAndWait,
+  invalidateMappingPages,
+} from '../mm/filemap.ts';
 import { lruAddDrainAll } from '../mm/rmap.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { hexdumpLines, userRead, userReadBytes, userWrite, type ReadBytes } from '../user.ts';
@@ -978,8 +983,7 @@ export class Session {
   private execFile(s: Stmt): void {
     const { v, t } = this.check(s, 'file');
     const m = this.machine!;
-    if (m.files.has(v.name))
-      throw new ScenarioError(s.line, t.name!.col, `file: '${v.name}' exists already`);
+    if (m.files.has(v.name)) throw new ScenarioError(s.line, t.name!.col, `file: '${v.name}' exists already`);
     const pages = Math.ceil(v.size / m.pageSize);
     const fill = v.fill ?? 0;
     // a tmpfs file with a fill is written now: one page each
@@ -1140,7 +1144,11 @@ export class Session {
         } = v;
         const file = tk.file ? this.namedFile(s, tk.file) : undefined;
         if (file && devzero)
-          throw new ScenarioError(s.line, tk.file!.col, 'mmap: file= and devzero are two different files: give one');
+          throw new ScenarioError(
+            s.line,
+            tk.file!.col,
+            'mmap: file= and devzero are two different files: give one',
+          );
         // mmap()'s file offset must be page-aligned (EINVAL); only a private /dev/zero mapping takes one here
         if (offset !== undefined && offset % ps)
           throw new ScenarioError(
@@ -1152,7 +1160,7 @@ export class Session {
           throw new ScenarioError(
             s.line,
             tk.offset!.col,
-            'mmap: offset= needs file=, or devzero and a private mapping (the model has no offset into a shared /dev/zero object)',
+            'mmap: offset= needs devzero and a private mapping (the model has no offset into a shared /dev/zero object), or file=',
           );
         const pages = Math.ceil(len / ps);
         if (populate || locked) {

@@ -206,7 +206,7 @@ export const STATEMENTS = {
     name: 'drop_caches',
     needs: 'booted',
     changes: true,
-    doc: 'echo 3 > /proc/sys/vm/drop_caches: the THP shrinkers run (deferred split, then thp-zero), pcp lists drain.',
+    doc: 'echo 3 > /proc/sys/vm/drop_caches: clean unmapped page cache dropped, the THP shrinkers run (deferred split, then thp-zero), pcp lists drain.',
   }),
   ksm: decl({
     name: 'ksm',
@@ -257,7 +257,7 @@ export const STATEMENTS = {
     args: [{ name: 'file', kind: 'ident', what: 'a file name', optional: true }],
     needs: 'booted',
     changes: true,
-    doc: "fsync() of a disk file (or sync() of every one): its dirty pages written back, clean again.",
+    doc: 'fsync() of a disk file (or sync() of every one): its dirty pages written back, clean again.',
   }),
   fadvise: decl({
     name: 'fadvise',
@@ -267,7 +267,7 @@ export const STATEMENTS = {
     ],
     needs: 'booted',
     changes: true,
-    doc: "posix_fadvise(POSIX_FADV_DONTNEED) over a whole disk file: its clean, unmapped pages leave the page cache.",
+    doc: 'posix_fadvise(POSIX_FADV_DONTNEED) over a whole disk file: its clean, unmapped pages leave the page cache.',
   }),
   reclaim: decl({
     name: 'reclaim',

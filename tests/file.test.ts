@@ -1,0 +1,234 @@
+/**
+ * File-backed memory (issue #15) against the real kernel: reference/kernel-6.18/file.json
+ * (tools/oracle/file.c) replayed by scenarios/oracle/file.mm and compared field by field at every
+ * phase: minor and major faults, the RssAnon/RssFile/RssShmem deltas, the region's pagemap
+ * (present, file bit 61, exclusive bit 56, KPF_ANON), kpageflags and kpagecount of its first two
+ * pages, smaps of the VMA, the file's cached pages, and the /proc/vmstat deltas of the page cache
+ * (pgmajfault, nr_file_pages, nr_mapped, nr_shmem, nr_dirty, nr_dirtied, nr_written, pgpgin).
+ *
+ * Not compared: PRIVATE (ext4's buffer heads on a written page) and the LRU/ACTIVE/REFERENCED bits
+ * (where the LRU batches are on a real machine); the record's systemwide counters are from a quiet
+ * run (other processes add to them otherwise).
+ */
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { KPF_NAMES, kpagecount, kpageflags, pagemapEntry } from '../src/core/proc/page.ts';
+import { readProc } from '../src/core/proc/index.ts';
+import { runScenario, Session } from '../src/core/scenario/run.ts';
+import { parseScenario } from '../src/core/scenario/parse.ts';
+import { runMarked, smapsBlock, type MarkContext } from './helpers/marked.ts';
+
+type Json = Record<string, unknown>;
+const read = (rel: string) => readFileSync(fileURLToPath(new URL(`../${rel}`, import.meta.url)), 'utf8');
+const ref = JSON.parse(read('reference/kernel-6.18/file.json')) as Record<string, Json>;
+const scenario = read('scenarios/oracle/file.mm');
+const NPAGES = 64;
+const VM_KEYS = [
+  'pgmajfault',
+  'nr_file_pages',
+  'nr_mapped',
+  'nr_shmem',
+  'nr_dirty',
+  'nr_dirtied',
+  'nr_written',
+  'pgpgin',
+] as const;
+/** kpageflags the comparison leaves out: the LRU state and ext4's buffer heads */
+const VOLATILE = new Set(['LRU', 'ACTIVE', 'REFERENCED', 'IDLE', 'PRIVATE']);
+
+interface Snap {
+  minflt: number;
+  majflt: number;
+  status: Record<string, number>;
+  vmstat: Record<string, number>;
+  /** per region base: pagemap counts, the first two pages, smaps */
+  views: Map<number, Json>;
+  cached: number;
+}
+
+function view(c: MarkContext, base: number): Json {
+  const m = c.session.machine!;
+  const t = c.session.procs.get('A')!.task;
+  const mm = t.mm!;
+  const counts = { present: 0, pm_file_or_shared_bit61: 0, pm_exclusive_bit56: 0, kpf_anon: 0 };
+  const pages: Json[] = [];
+  for (let i = 0; i < NPAGES; i++) {
+    const e = pagemapEntry(m, mm, base + i * m.pageSize);
+    const present = (e >> 63n) & 1n;
+    if (!present) {
+      if (i < 2) pages.push({ present: false });
+      continue;
+    }
+    const pfn = Number(e & ((1n << 55n) - 1n));
+    const kpf = kpageflags(m, pfn);
+    counts.present++;
+    if ((e >> 61n) & 1n) counts.pm_file_or_shared_bit61++;
+    if ((e >> 56n) & 1n) counts.pm_exclusive_bit56++;
+    if ((kpf >> 12n) & 1n) counts.kpf_anon++;
+    if (i < 2) {
+      const names: string[] = [];
+      for (let b = 0; b < 64; b++)
+        if ((kpf >> BigInt(b)) & 1n) {
+          const n = KPF_NAMES[b] === 'MAPPEDTODISK' ? 'OWNER_2(ANON_EXCLUSIVE)' : KPF_NAMES[b]!;
+          if (!VOLATILE.has(n)) names.push(n);
+        }
+      pages.push({
+        present: true,
+        pm_file_or_shared_bit61: ((e >> 61n) & 1n) === 1n,
+        pm_exclusive_bit56: ((e >> 56n) & 1n) === 1n,
+        kpf_stable: names,
+        kpagecount: kpagecount(m, pfn),
+      });
+    }
+  }
+  const b = smapsBlock(readProc(m, `/proc/${t.pid}/smaps`), base);
+  const smaps = b
+    ? Object.fromEntries(
+        ['Rss', 'Pss', 'Shared_Clean', 'Shared_Dirty', 'Private_Clean', 'Private_Dirty', 'Anonymous'].map(
+          (k) => [k, b.field(k)],
+        ),
+      )
+    : {};
+  return { counts, page_0: pages[0], page_1: pages[1], smaps };
+}
+
+const BASES = [0x100000000000, 0x108000000000, 0x110000000000];
+
+function take(c: MarkContext): Snap {
+  const m = c.session.machine!;
+  const t = c.session.procs.get('A')!.task;
+  const status = readProc(m, `/proc/${t.pid}/status`);
+  const kb = (k: string) => Number(new RegExp(`^${k}:\\s+(\\d+)`, 'm').exec(status)![1]);
+  const vm = readProc(m, '/proc/vmstat');
+  const vmv = (k: string) => Number(new RegExp(`^${k} (\\d+)$`, 'm').exec(vm)![1]);
+  const views = new Map<number, Json>();
+  for (const base of BASES) if (t.mm!.vmas.some((v) => v.start === base)) views.set(base, view(c, base));
+  return {
+    minflt: t.minflt,
+    majflt: t.majflt,
+    status: { RssAnon_kB: kb('RssAnon'), RssFile_kB: kb('RssFile'), RssShmem_kB: kb('RssShmem') },
+    vmstat: Object.fromEntries(VM_KEYS.map((k) => [k, vmv(k)])),
+    views,
+    cached: m.files.get('data')?.pages.size ?? 0,
+  };
+}
+
+/** Each phase of the record: the mark before it, the region it looks at, whether it counts cached pages. */
+const PHASES: [phase: string, pre: string, base: number | null, cached: boolean][] = [
+  ['private_read_page0', 'before', BASES[0]!, true],
+  ['private_read_rest', 'private_read_page0', BASES[0]!, true],
+  ['private_write_page0_1', 'private_read_rest', BASES[0]!, true],
+  ['private_write_first_page4', 'pre_write_first', BASES[0]!, true],
+  ['shared_write_pages0_7', 'pre_shared_write', BASES[0]!, true],
+  ['after_msync', 'shared_write_pages0_7', BASES[0]!, true],
+  ['after_munmap_fadvise_dontneed', 'pre_fadvise', null, true],
+  ['tmpfs_after_write', 'after_munmap_fadvise_dontneed', null, false],
+  ['tmpfs_shared_read_all', 'pre_tmpfs_read', BASES[1]!, false],
+  ['tmpfs_private_read_page0', 'pre_tmpfs_private', BASES[2]!, false],
+  ['tmpfs_private_write_page0', 'tmpfs_private_read_page0', BASES[2]!, false],
+];
+
+const pick = (o: Json, keys: readonly string[]) => Object.fromEntries(keys.map((k) => [k, o[k]]));
+
+describe('file-backed memory against the kernel (file.json)', () => {
+  const snaps = runMarked(scenario, take);
+
+  it('the scenario runs to its end, invariants checked after every statement', () => {
+    expect(runScenario(scenario, { out: () => {}, check: true }).exitCode).toBe(0);
+  });
+
+  for (const [phase, pre, base, cached] of PHASES)
+    it(`${phase}: faults, RSS, pagemap, kpageflags, smaps and page-cache counters as the kernel shows them`, () => {
+      const r = ref[phase]!;
+      const a = snaps.get(pre)!;
+      const b = snaps.get(phase)!;
+      const faults = r['faults'] as Json | undefined;
+      if (faults && base !== null) {
+        expect({ minflt: b.minflt - a.minflt, majflt: b.majflt - a.majflt }).toEqual({
+          minflt: faults['minflt_delta'],
+          majflt: faults['majflt_delta'],
+        });
+        const sd = r['status_delta'] as Json;
+        expect(
+          Object.fromEntries(Object.keys(b.status).map((k) => [k, b.status[k]! - a.status[k]!])),
+        ).toEqual(pick(sd, Object.keys(b.status)));
+      }
+      const vd = r['vmstat_delta_systemwide'] as Json;
+      expect(Object.fromEntries(VM_KEYS.map((k) => [k, b.vmstat[k]! - a.vmstat[k]!]))).toEqual(
+        pick(vd, VM_KEYS),
+      );
+      if (cached) expect(b.cached).toBe(r['cached_pages']);
+      if (base === null) return;
+      const v = b.views.get(base)!;
+      const rv = r['view'] as Json;
+      expect(v['counts']).toEqual(pick(rv['pagemap'] as Json, Object.keys(v['counts'] as Json)));
+      expect(v['smaps']).toEqual(pick(rv['smaps'] as Json, Object.keys(v['smaps'] as Json)));
+      for (const pg of ['page_0', 'page_1']) {
+        const rp = r[pg] as Json;
+        const mp = v[pg] as Json;
+        expect(mp['present']).toBe(rp['present']);
+        if (!rp['present']) continue;
+        expect({ ...mp, kpf_stable: (mp['kpf_stable'] as string[]).filter((n) => !VOLATILE.has(n)) }).toEqual(
+          {
+            present: true,
+            pm_file_or_shared_bit61: rp['pm_file_or_shared_bit61'],
+            pm_exclusive_bit56: rp['pm_exclusive_bit56'],
+            kpf_stable: (rp['kpf_stable'] as string[]).filter((n) => !VOLATILE.has(n)),
+            kpagecount: rp['kpagecount'],
+          },
+        );
+      }
+    });
+
+  it('a private write never reaches the file; a shared write does, after sync', () => {
+    let out = '';
+    const s = new Session({ out: (t) => (out += t) });
+    for (const st of parseScenario(
+      [
+        'machine ram=256M cpus=1',
+        'boot',
+        'spawn A',
+        'file f 64K disk fill=0x5a',
+        'A mmap p 64K rw file=f',
+        'A write p 0x1000 1 4K 0x11',
+        'A munmap p',
+        'A mmap s 64K rw shared file=f',
+        'A dump s 0x1000 1',
+        'A write s 0x2000 1 4K 0x22',
+        'sync',
+        'A munmap s',
+        'fadvise f dontneed',
+        'A mmap t 64K r file=f',
+        'A dump t 0x2000 1',
+        'A dump t 0x3000 1',
+      ].join('\n'),
+    ))
+      s.exec(st);
+    const lines = out.split('\n').filter((l) => /^0000/.test(l));
+    expect(lines[0]).toMatch(/^[0-9a-f]+ {2}5a /); // the private write stayed private
+    expect(lines[1]).toMatch(/^[0-9a-f]+ {2}22 /); // written back, read again from the disk
+    expect(lines[2]).toMatch(/^[0-9a-f]+ {2}5a /);
+    expect(out).toContain('sync: 1 page written back');
+    expect(out).toContain('fadvise: 16 pages dropped from the page cache');
+  });
+
+  it('a fault past the end of the file is SIGBUS; a hole reads zero', () => {
+    let out = '';
+    const s = new Session({ out: (t) => (out += t) });
+    for (const st of parseScenario(
+      [
+        'machine ram=256M cpus=1',
+        'boot',
+        'spawn A',
+        'file h 8K disk',
+        'A mmap r 16K r file=h',
+        'A dump r 0 1',
+        'A read r 0x2000 1 4K',
+      ].join('\n'),
+    ))
+      s.exec(st);
+    expect(out).toMatch(/^[0-9a-f]+ {2}00 /m);
+    expect(out).toMatch(/SIGBUS/);
+  });
+});
