@@ -232,3 +232,108 @@ describe('file-backed memory against the kernel (file.json)', () => {
     expect(out).toMatch(/SIGBUS/);
   });
 });
+
+/** Runs a scenario with the invariants checked after every statement; returns its output and session. */
+function run(lines: string[]): { out: string; s: Session } {
+  let out = '';
+  const s = new Session({ out: (t) => (out += t) });
+  const r = runScenario(lines.join('\n'), { out: () => {}, check: true });
+  expect(r.exitCode).toBe(0);
+  for (const st of parseScenario(lines.join('\n'))) s.exec(st);
+  return { out, s };
+}
+
+const vmstat = (s: Session, k: string) =>
+  Number(new RegExp(`^${k} (\\d+)$`, 'm').exec(readProc(s.machine!, '/proc/vmstat'))![1]);
+
+describe('reclaim of page-cache pages', () => {
+  const head = [
+    'machine ram=256M cpus=1',
+    'boot',
+    'spawn A',
+    'file f 256K disk fill=0x5a',
+    'A mmap r 256K r file=f',
+  ];
+
+  it('clean file pages go before anonymous ones (cache_trim_mode), unmapped through the rmap', () => {
+    const { s, out } = run([
+      ...head,
+      'A read r 0 256K 4K',
+      'swapon 64M',
+      'A mmap an 1M rw',
+      'A write an 0 1M 4K 1',
+      'reclaim 128K',
+    ]);
+    const kb = Number(/reclaim: (\d+) kB reclaimed/.exec(out)![1]);
+    expect(kb).toBeGreaterThanOrEqual(128);
+    expect(vmstat(s, 'pgsteal_file')).toBe(kb / 4);
+    expect(vmstat(s, 'pgsteal_anon')).toBe(0);
+    expect(vmstat(s, 'pswpout')).toBe(0);
+    const t = s.procs.get('A')!.task;
+    const rssFile = Number(/^RssFile:\s+(\d+) kB$/m.exec(readProc(s.machine!, `/proc/${t.pid}/status`))![1]);
+    expect(rssFile).toBe(256 - kb);
+    expect(vmstat(s, 'nr_file_pages')).toBe(64 - kb / 4);
+    expect(s.machine!.files.get('f')!.pages.size).toBe(64 - kb / 4);
+  });
+
+  it('a dirty page is not written by reclaim: unmapped, activated, kept until sync', () => {
+    const { s, out } = run([
+      'machine ram=256M cpus=1',
+      'boot',
+      'spawn A',
+      'file g 1M disk fill=0x33',
+      'A mmap s 1M rw shared file=g',
+      'A write s 0 1M 4K 7',
+      'reclaim 256K',
+      'sync',
+    ]);
+    expect(out).toMatch(/reclaim: EAGAIN \(0 kB reclaimed/);
+    expect(vmstat(s, 'nr_vmscan_immediate_reclaim')).toBeGreaterThan(0);
+    expect(vmstat(s, 'nr_file_pages')).toBe(256);
+    expect(vmstat(s, 'nr_written')).toBe(256);
+    expect(vmstat(s, 'nr_dirty')).toBe(0);
+    // the ones reclaim looked at were unmapped (their PTEs' dirty bits went to the pages) and
+    // activated: none was lost, the sync wrote every one
+    const t = s.procs.get('A')!.task;
+    expect(t.mm!.rss[0]).toBeLessThan(256);
+    expect(vmstat(s, 'nr_active_file')).toBeGreaterThan(0);
+  });
+
+  it('MADV_PAGEOUT drops a file mapping’s clean pages; the next read is a major fault', () => {
+    // 64 KiB read: one major fault, the read-around caches 32 pages, fault-around maps 16
+    const { s, out } = run([...head, 'A read r 0 64K 4K', 'A madvise r 0 64K pageout', 'A dump r 0 1']);
+    const t = s.procs.get('A')!.task;
+    expect(t.majflt).toBe(2);
+    expect(vmstat(s, 'nr_file_pages')).toBe(32);
+    expect(out).toMatch(/^[0-9a-f]+ {2}5a /m);
+  });
+
+  it('drop_caches drops clean, unmapped page cache and leaves mapped, dirty and batched pages', () => {
+    const { s, out } = run([
+      'machine ram=256M cpus=1',
+      'boot',
+      'spawn A',
+      'file f 1M disk fill=0x5a',
+      'A mmap r 1M r file=f',
+      'A read r 0 1M 4K',
+      'A munmap r',
+      'A mmap r 1M r file=f',
+      'A read r 0 64K 4K',
+      'file g 64K disk',
+      'A mmap s 64K rw shared file=g',
+      'A write s 0 4K 4K 1',
+      'drop_caches',
+    ]);
+    const m = s.machine!;
+    const dropped = Number(/drop_caches: (\d+) page-cache pages dropped/.exec(out)![1]);
+    expect(dropped).toBeGreaterThan(200);
+    const batched = new Set(m.lruBatch.flat());
+    for (const f of m.files.values())
+      for (const pfn of f.pages.values()) {
+        const mapped = m.pages.mapcount[pfn]! >= 0;
+        const dirty = (m.pages.flags[pfn]! & 8) !== 0; // PG_dirty
+        expect(mapped || dirty || batched.has(pfn)).toBe(true);
+      }
+    expect(vmstat(s, 'nr_file_pages')).toBe(256 + 16 - dropped);
+  });
+});
