@@ -15,6 +15,9 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { KPF_NAMES, kpagecount, kpageflags, pagemapEntry } from '../src/core/proc/page.ts';
 import { readProc } from '../src/core/proc/index.ts';
+import { processPageStates } from '../src/core/inspect.ts';
+import { inspectFrame } from '../src/core/inspect_frame.ts';
+import { VPageState } from '../src/core/shared/page_state.ts';
 import { runScenario, Session } from '../src/core/scenario/run.ts';
 import { parseScenario } from '../src/core/scenario/parse.ts';
 import { runMarked, smapsBlock, type MarkContext } from './helpers/marked.ts';
@@ -335,5 +338,32 @@ describe('reclaim of page-cache pages', () => {
         expect(mapped || dirty || batched.has(pfn)).toBe(true);
       }
     expect(vmstat(s, 'nr_file_pages')).toBe(256 + 16 - dropped);
+  });
+});
+
+describe('the process view and the frame inspector', () => {
+  it('a page-cache page is its own page state; a private write makes it private; the frame names file and index', () => {
+    const { s } = run([
+      'machine ram=256M cpus=1',
+      'boot',
+      'spawn A',
+      'file f 64K disk fill=0x5a',
+      'A mmap r 64K rw file=f',
+      'A read r 0 64K 4K',
+      'A write r 0x2000 1 4K 1',
+    ]);
+    const m = s.machine!;
+    const t = s.procs.get('A')!.task;
+    const base = t.mm!.vmas.find((v) => v.shmem)!.start;
+    const pfns = new Float64Array(16);
+    const states = processPageStates(m, t, base, 16, pfns);
+    expect([...states.slice(0, 4)]).toEqual([
+      VPageState.File,
+      VPageState.File,
+      VPageState.Private,
+      VPageState.File,
+    ]);
+    expect(inspectFrame(m, pfns[3]!).pageCache).toEqual({ path: '/mnt/disk/f', index: 3, dirty: false });
+    expect(inspectFrame(m, pfns[2]!).pageCache).toBeNull();
   });
 });

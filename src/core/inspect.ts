@@ -134,6 +134,9 @@ export function processPageStates(
     if (s < e) out.fill(VPageState.Untouched, (s - start) / ps, (e - start) / ps);
   }
   const last = m.pgtableArch.levels - 1;
+  // the VMAs that map a named file's page cache: their page-cache pages are VPageState.File
+  const fileVmas = mm.vmas.filter((v) => v.shmem?.path && v.start < end && v.end > start);
+  const inFile = (va: number) => fileVmas.length > 0 && fileVmas.some((v) => va >= v.start && va < v.end);
   forEachPte(m, mm, start, end, (va, e, page, level) => {
     const i = (va - start) / ps;
     const f = m.pgtableArch.flags(e, level);
@@ -152,6 +155,7 @@ export function processPageStates(
     if (pfns) pfns[i] = pfn;
     if (f & PTE.PROTNONE) out[i] = VPageState.ProtNone;
     else if (m.isZeroPfn(pfn)) out[i] = VPageState.Zero;
+    else if (page >= 0 && !(m.pages.flags[page]! & PG.anon) && inFile(va)) out[i] = VPageState.File;
     else if (page >= 0 && (m.pages.mapcount[page]! > 0 || !(m.pages.flags[page]! & PG.anon)))
       out[i] = VPageState.Shared;
     else out[i] = VPageState.Private;

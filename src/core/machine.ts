@@ -447,6 +447,7 @@ export class Machine {
       case Owner.Anon:
         return FrameState.Anon;
       case Owner.Shmem:
+      case Owner.File: // a disk file's page-cache page: the frame grid's one page-cache colour
         return FrameState.Shmem;
       default:
         return FrameState.KernelAlloc;

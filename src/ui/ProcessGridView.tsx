@@ -628,6 +628,7 @@ const PageLegend = memo(function PageLegend() {
     VPageState.Zero,
     VPageState.Private,
     VPageState.Shared,
+    VPageState.File,
     VPageState.Huge,
     VPAGE_HUGE_ZERO,
     VPageState.ProtNone,
