@@ -367,3 +367,35 @@ describe('the process view and the frame inspector', () => {
     expect(inspectFrame(m, pfns[2]!).pageCache).toBeNull();
   });
 });
+
+describe('a sequential read of a file bigger than the readahead window (file-seq.json)', () => {
+  const seqRef = JSON.parse(read('reference/kernel-6.18/file-seq.json')) as Record<string, Json>;
+  const snaps = runMarked(read('scenarios/oracle/file-seq.mm'), (c) => {
+    const t = c.session.procs.get('A')!.task;
+    return { minflt: t.minflt, majflt: t.majflt, cached: c.session.machine!.files.get('f')!.pages.size };
+  });
+  const d = (a: string, b: string, k: 'minflt' | 'majflt') => snaps.get(b)![k] - snaps.get(a)![k];
+
+  it('the first read is one major fault that caches the read-around window', () => {
+    const r = seqRef['read_page0']!;
+    expect({
+      majflt: d('before', 'read_page0', 'majflt'),
+      minflt: d('before', 'read_page0', 'minflt'),
+    }).toEqual({
+      majflt: r['majflt_delta'],
+      minflt: r['minflt_delta'],
+    });
+    expect(snaps.get('read_page0')!.cached).toBe(r['cached_pages']);
+  });
+
+  it('async readahead stays ahead of the reader: no other major fault, the whole file cached', () => {
+    const r = seqRef['read_rest']!;
+    expect(d('read_page0', 'read_rest', 'majflt')).toBe(r['majflt_delta']);
+    expect(snaps.get('read_rest')!.cached).toBe(r['cached_pages']);
+    // minor faults: at most one per 64 KiB fault-around window, no fewer than the kernel's (whose
+    // larger folios map more per fault)
+    const minflt = d('read_page0', 'read_rest', 'minflt');
+    expect(minflt).toBeLessThanOrEqual(256 / 16);
+    expect(minflt).toBeGreaterThanOrEqual(r['minflt_delta_varies'] as number);
+  });
+});

@@ -146,6 +146,10 @@ export const KERNEL_FNS = {
     file: 'mm/filemap.c',
     why: 'Read-around: a mapped file is read in a window around the missing page (read_ahead_kb), betting the neighbours come next.',
   },
+  do_async_mmap_readahead: {
+    file: 'mm/filemap.c',
+    why: 'The reader reached the page marked PG_readahead: read the next window now, before it is needed.',
+  },
   copy_user_highpage: {
     file: 'include/linux/highmem.h',
     why: "Copy the page-cache page's bytes into the new private page.",

@@ -2,14 +2,15 @@
  * The page cache of named files (mm/filemap.c, mm/readahead.c, mm/page-writeback.c): a tmpfs file
  * (shmem: its pages are swap-backed, created by writing the file, or zeroed on a fault in a hole)
  * and a regular file on an emulated disk, whose pages are read from the disk on a fault that misses
- * the cache (a major fault, with the mmap read-around of do_sync_mmap_readahead), dirtied through
+ * the cache (a major fault, with the mmap read-around of do_sync_mmap_readahead; a fault on the
+ * page marked PG_readahead reads the next window ahead: do_async_mmap_readahead), dirtied through
  * shared writable mappings (folio_mark_dirty: nr_dirty, nr_dirtied) and written back by `sync`
  * (nr_writeback while the write is under way, nr_written, the page clean again and its PTEs
  * write-protected by folio_mkclean so the next write faults and dirties it again).
  *
  * Simplified (docs/ACCURACY.md): no filesystem (a file is a name, a size and its pages), no block
- * I/O timing (a read or a writeback completes inside the statement), no async readahead
- * (PG_readahead marks are not set), order-0 folios only.
+ * I/O timing (a read or a writeback completes inside the statement), one PG_readahead mark per file
+ * (kept as an index, not a page flag), no mmap_miss accounting, order-0 folios only.
  */
 import type { Machine } from '../machine.ts';
 import { pgtableIndex, PTE } from '../arch/pgtable.ts';
@@ -55,6 +56,8 @@ export function fileCreate(
     f.fill = fill;
     f.disk = new Map();
     f.raPages = Math.max(1, Math.floor((readAheadKb * 1024) / m.pageSize));
+    f.ra = { start: 0, size: 0, asyncSize: 0 };
+    f.raMark = -1;
   }
   m.files.set(name, f);
   if (kind === 'tmpfs' && fill) {
@@ -128,20 +131,65 @@ function readDiskPage(m: Machine, f: ShmemFile, index: number, cpu: number): num
 
 /**
  * do_sync_mmap_readahead()'s read-around (no VM_RAND_READ / VM_SEQ_READ hint): ra_pages pages
- * starting ra_pages/2 before the faulting index, clipped to the file (page_cache_ra_unbounded
- * stops at i_size), every page not yet cached read in. Returns false when memory ran out.
+ * starting ra_pages/2 before the faulting index (ra->start, ra->size = ra_pages, ra->async_size =
+ * ra_pages/4), read by page_cache_ra_order. Returns false when memory ran out.
  */
 function syncMmapReadahead(m: Machine, f: ShmemFile, index: number, cpu: number): boolean {
   return m.trace.call('do_sync_mmap_readahead', () => {
     const ra = f.raPages!;
-    const start = Math.max(0, index - Math.floor(ra / 2));
-    const end = Math.min(start + ra, fileNrPages(m, f));
-    for (let i = start; i < end; i++) {
-      if (f.pages.has(i)) continue;
-      if (readDiskPage(m, f, i, cpu) < 0) return i > index;
-    }
-    return true;
+    f.ra = { start: Math.max(0, index - Math.floor(ra / 2)), size: ra, asyncSize: Math.floor(ra / 4) };
+    return raRead(m, f, cpu) || f.pages.has(index);
   });
+}
+
+/**
+ * page_cache_ra_unbounded() over the window in f.ra: every page of it not yet cached is read
+ * (stopping at i_size), and the page async_size before the window's end is marked PG_readahead
+ * when it is among those read (a page already cached is not marked). False when memory ran out.
+ */
+function raRead(m: Machine, f: ShmemFile, cpu: number): boolean {
+  const { start, size, asyncSize } = f.ra!;
+  const end = Math.min(start + size, fileNrPages(m, f));
+  const mark = start + size - asyncSize;
+  for (let i = start; i < end; i++) {
+    if (f.pages.has(i)) continue;
+    if (readDiskPage(m, f, i, cpu) < 0) return false;
+    if (i === mark) f.raMark = i;
+  }
+  return true;
+}
+
+/** get_next_ra_size(): the next async window: x4 while small, x2 up to half the maximum, then the maximum. */
+function getNextRaSize(cur: number, max: number): number {
+  if (cur < max / 16) return 4 * cur;
+  if (cur <= max / 2) return 2 * cur;
+  return max;
+}
+
+/**
+ * do_async_mmap_readahead() → page_cache_async_ra(): a fault reached the page marked
+ * PG_readahead: the mark is cleared and, the reader being where the window expected it, the next
+ * window is read ahead of it (start moved past the current one, get_next_ra_size, all of it the
+ * async part: its first page gets the next mark). A minor fault: the page itself was cached.
+ */
+function asyncMmapReadahead(m: Machine, f: ShmemFile, index: number, cpu: number): void {
+  m.trace.call('do_async_mmap_readahead', () => {
+    f.raMark = -1;
+    const ra = f.ra!;
+    if (index !== ra.start + ra.size - ra.asyncSize) return;
+    ra.start += ra.size;
+    ra.size = getNextRaSize(ra.size, f.raPages!);
+    ra.asyncSize = ra.size;
+    raRead(m, f, cpu);
+  });
+}
+
+/**
+ * filemap_map_pages()' next_uptodate_folio() skips a PG_readahead folio: fault-around leaves it
+ * unmapped, so the access to it comes to filemap_fault and starts the next window.
+ */
+export function filemapReadaheadMarked(f: ShmemFile, index: number): boolean {
+  return f.raMark === index;
 }
 
 /**
@@ -155,7 +203,10 @@ export function filemapFault(
   cpu: number,
 ): { pfn: number; major: boolean } {
   const have = f.pages.get(index);
-  if (have !== undefined) return { pfn: have, major: false };
+  if (have !== undefined) {
+    if (f.raMark === index) asyncMmapReadahead(m, f, index, cpu);
+    return { pfn: have, major: false };
+  }
   if (!syncMmapReadahead(m, f, index, cpu)) return { pfn: -1, major: true };
   const pfn = f.pages.get(index);
   if (pfn !== undefined) return { pfn, major: true };

@@ -53,7 +53,7 @@ import { isKsmZeroPte, ksmCopyZeroPte, ksmMightUnmapZeroPage } from './ksm.ts';
 import { mlockVmaFolio, munlockFolio, munlockVmaFolio } from './mlock.ts';
 import { vmaFind } from './mmap.ts';
 import { shmemGetFolio } from './shmem.ts';
-import { filemapFault, fileNrPages, folioMarkDirty } from './filemap.ts';
+import { filemapFault, filemapReadaheadMarked, fileNrPages, folioMarkDirty } from './filemap.ts';
 import { vmstatItem } from './vmstat.ts';
 import { walkCacheTable } from './walk_cache.ts';
 import {
@@ -623,8 +623,9 @@ function faultAround(m: Machine, vmf: VmFault): boolean {
       const idx = pgtableIndex(arch, a, arch.levels - 1);
       readEntry(m, table, idx, E, arch.levels - 1);
       if (!arch.isNone(E, arch.levels - 1)) continue;
-      const pfn = vma.shmem!.pages.get((a - vma.start) / ps + vma.pgoff);
-      if (pfn === undefined) continue;
+      const index = (a - vma.start) / ps + vma.pgoff;
+      const pfn = vma.shmem!.pages.get(index);
+      if (pfn === undefined || filemapReadaheadMarked(vma.shmem!, index)) continue;
       mapShmemPage(m, task, vma, table, idx, pfn, false, true, vmf.cpu);
       if (a === va) hit = true;
     }

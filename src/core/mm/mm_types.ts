@@ -84,6 +84,13 @@ export interface ShmemFile {
   disk?: Map<number, Uint8Array>;
   /** disk files: the block device's read_ahead_kb, in pages (file_ra_state.ra_pages) */
   raPages?: number;
+  /** disk files: file_ra_state's current window (start, size, async_size), in pages */
+  ra?: { start: number; size: number; asyncSize: number };
+  /**
+   * disk files: the index of the page marked PG_readahead (one mark at a time here), -1 for none:
+   * a fault on it starts the next window (do_async_mmap_readahead)
+   */
+  raMark?: number;
 }
 
 /** struct vm_area_struct */
