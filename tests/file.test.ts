@@ -399,3 +399,56 @@ describe('a sequential read of a file bigger than the readahead window (file-seq
     expect(minflt).toBeGreaterThanOrEqual(r['minflt_delta_varies'] as number);
   });
 });
+
+describe('reclaim with clean page cache and swappable anon against the kernel (file-reclaim.json)', () => {
+  const ref = JSON.parse(read('reference/kernel-6.18/file-reclaim.json')) as Record<string, Json>;
+  const BASE_ANON = 0x100000000000;
+  const BASE_FILE = 0x108000000000;
+  const snaps = runMarked(read('scenarios/oracle/file-reclaim.mm'), (c) => {
+    const m = c.session.machine!;
+    const mm = c.session.procs.get('A')!.task.mm!;
+    let anonPresent = 0;
+    let anonSwapped = 0;
+    let fileMapped = 0;
+    for (let i = 0; i < 256; i++) {
+      const a = pagemapEntry(m, mm, BASE_ANON + i * m.pageSize);
+      if ((a >> 63n) & 1n) anonPresent++;
+      if ((a >> 62n) & 1n) anonSwapped++;
+      if ((pagemapEntry(m, mm, BASE_FILE + i * m.pageSize) >> 63n) & 1n) fileMapped++;
+    }
+    const vm = readProc(m, '/proc/vmstat');
+    const g = (k: string) => Number(new RegExp(`^${k} (\\d+)$`, 'm').exec(vm)![1]);
+    return {
+      state: {
+        anon_present: anonPresent,
+        anon_swapped: anonSwapped,
+        file_mapped: fileMapped,
+        file_cached: m.files.get('f')!.pages.size,
+      },
+      vm: { pswpout: g('pswpout'), pgsteal_anon: g('pgsteal_anon'), pgsteal_file: g('pgsteal_file') },
+    };
+  });
+
+  it('before: the anonymous pages present, the whole file cached and mapped', () => {
+    expect(snaps.get('before')!.state).toEqual(ref['before']);
+  });
+
+  it('the file goes first: nothing swapped, about 128 file pages dropped from the cache and unmapped', () => {
+    const a = snaps.get('before')!;
+    const b = snaps.get('after_limit')!;
+    const r = ref['after_limit']!;
+    const rv = ref['vmstat_delta_systemwide']!;
+    expect(b.state.anon_present).toBe(r['anon_present']);
+    expect(b.state.anon_swapped).toBe(r['anon_swapped']);
+    expect(b.vm.pswpout - a.vm.pswpout).toBe(rv['pswpout']);
+    expect(b.vm.pgsteal_anon - a.vm.pgsteal_anon).toBe(rv['pgsteal_anon']);
+    // the batches differ (the kernel's limit reclaim runs until the charge fits, the model's
+    // proactive reclaim in SWAP_CLUSTER_MAX batches): within one batch of the kernel
+    expect(
+      Math.abs(b.vm.pgsteal_file - a.vm.pgsteal_file - (rv['pgsteal_file'] as number)),
+    ).toBeLessThanOrEqual(32);
+    expect(Math.abs(b.state.file_cached - (r['file_cached'] as number))).toBeLessThanOrEqual(32);
+    expect(b.state.file_mapped).toBe(b.state.file_cached);
+    expect(r['file_mapped']).toBe(r['file_cached']);
+  });
+});
