@@ -16,7 +16,7 @@ import type { Machine } from '../machine.ts';
 import { pgtableIndex, PTE } from '../arch/pgtable.ts';
 import { Owner, PG } from '../phys/page.ts';
 import { GFP_MASKS } from './gfp.ts';
-import type { MmStruct, ShmemFile } from './mm_types.ts';
+import { VM, type MmStruct, type ShmemFile } from './mm_types.ts';
 import { readEntry, walkTable, writeEntry } from './pgtable.ts';
 import { folioAddLru, folioPut } from './rmap.ts';
 import { flushTlbMmRange } from './tlb.ts';
@@ -243,7 +243,7 @@ function folioMkclean(m: Machine, f: ShmemFile, index: number): number {
     const mm = t.mm;
     if (!mm || t.tgid !== t.pid) continue;
     for (const v of mm.vmas) {
-      if (v.shmem !== f || !(v.flags & 0x8 /* VM_SHARED */)) continue;
+      if (v.shmem !== f || !(v.flags & VM.SHARED)) continue;
       const va = v.start + (index - v.pgoff) * m.pageSize;
       if (va < v.start || va >= v.end) continue;
       n += mkcleanPte(m, mm, va, e, last);
@@ -286,7 +286,7 @@ function collectPteDirty(m: Machine, f: ShmemFile): void {
     const mm = t.mm;
     if (!mm || t.tgid !== t.pid) continue;
     for (const v of mm.vmas) {
-      if (v.shmem !== f || !(v.flags & 0x8)) continue;
+      if (v.shmem !== f || !(v.flags & VM.SHARED)) continue;
       for (let va = v.start; va < v.end; va += m.pageSize) {
         const table = walkTable(m, mm, va);
         if (table < 0) continue;
