@@ -452,3 +452,31 @@ describe('reclaim with clean page cache and swappable anon against the kernel (f
     expect(r['file_mapped']).toBe(r['file_cached']);
   });
 });
+
+describe('write-notify of a shared disk-file mapping', () => {
+  it('a read maps the page read-only; the first write faults and dirties it; after sync the next write does again', () => {
+    const { s } = run([
+      'machine ram=256M cpus=1',
+      'boot',
+      'spawn A',
+      'file f 64K disk fill=0x5a',
+      'A mmap s 64K rw shared file=f',
+      'A read s 0 4K 4K',
+      'A write s 0 1 4K 1',
+      'A write s 0 1 4K 2',
+      'sync f',
+      'A write s 0 1 4K 3',
+      'A mprotect s 0 64K r',
+      'A mprotect s 0 64K rw',
+      'A write s 0x1000 1 4K 4',
+    ]);
+    const t = s.procs.get('A')!.task;
+    // read (1 major), first write (wp_page_shared), second write (no fault), after sync (again),
+    // after mprotect rw the PTE of page 1 is still read-only: one more
+    expect(t.majflt).toBe(1);
+    expect(t.minflt - 1).toBe(3);
+    expect(vmstat(s, 'nr_dirtied')).toBe(3);
+    expect(vmstat(s, 'nr_written')).toBe(1);
+    expect(vmstat(s, 'nr_dirty')).toBe(2);
+  });
+});
