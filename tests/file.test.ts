@@ -21,6 +21,7 @@ import { VPageState } from '../src/core/shared/page_state.ts';
 import { runScenario, Session } from '../src/core/scenario/run.ts';
 import { parseScenario } from '../src/core/scenario/parse.ts';
 import { runMarked, smapsBlock, type MarkContext } from './helpers/marked.ts';
+import { assertInvariants } from '../src/core/check.ts';
 
 type Json = Record<string, unknown>;
 const read = (rel: string) => readFileSync(fileURLToPath(new URL(`../${rel}`, import.meta.url)), 'utf8');
@@ -478,5 +479,72 @@ describe('write-notify of a shared disk-file mapping', () => {
     expect(vmstat(s, 'nr_dirtied')).toBe(3);
     expect(vmstat(s, 'nr_written')).toBe(1);
     expect(vmstat(s, 'nr_dirty')).toBe(2);
+  });
+});
+
+describe('every byte read is the last one written, across page-cache operations', () => {
+  it('random private and shared writes, reads, sync, fadvise, drop_caches, reclaim and pageout (invariants after each)', () => {
+    let out = '';
+    const s = new Session({ out: (t) => (out += t) });
+    const exec = (line: string) => {
+      for (const st of parseScenario(line)) s.exec(st);
+      assertInvariants(s.machine!);
+    };
+    const PAGES = 64;
+    exec('machine ram=256M cpus=2\nboot\nswapon 16M\nspawn A');
+    exec('file f 256K disk fill=0x5a\nA mmap p 256K rw file=f\nA mmap s 256K rw shared file=f');
+    const file = new Array<number>(PAGES).fill(0x5a);
+    const priv = new Array<number | undefined>(PAGES).fill(undefined);
+    let seed = 12345;
+    const rnd = (n: number) => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return (seed >>> 8) % n;
+    };
+    const readByte = (region: 'p' | 's', page: number): number => {
+      out = '';
+      exec(`A dump ${region} 0x${(page * 4096).toString(16)} 1`);
+      const m = /^[0-9a-f]+ {2}([0-9a-f]{2}) /m.exec(out);
+      if (!m) throw new Error(`no dump line in: ${out}`);
+      return parseInt(m[1]!, 16);
+    };
+    for (let step = 0; step < 300; step++) {
+      const page = rnd(PAGES);
+      const v = 1 + rnd(255);
+      switch (rnd(10)) {
+        case 0:
+        case 1:
+          exec(`A write s 0x${(page * 4096).toString(16)} 1 4K ${v}`);
+          file[page] = v;
+          break;
+        case 2:
+        case 3:
+          exec(`A write p 0x${(page * 4096).toString(16)} 1 4K ${v}`);
+          priv[page] = v;
+          break;
+        case 4:
+          exec('sync');
+          break;
+        case 5:
+          exec(['fadvise f dontneed', 'drop_caches', 'reclaim 128K'][rnd(3)]!);
+          break;
+        case 6:
+          exec(`A madvise ${rnd(2) ? 'p' : 's'} 0 256K pageout`);
+          break;
+        case 7:
+          if (rnd(4) === 0) {
+            exec('A madvise p 0 256K dontneed'); // the private copies go: the file shows through
+            priv.fill(undefined);
+          }
+          break;
+        default:
+          break;
+      }
+      expect(readByte('s', page)).toBe(file[page]);
+      expect(readByte('p', page)).toBe(priv[page] ?? file[page]);
+    }
+    // and after everything is written back, dropped and read again from the "disk"
+    exec('sync\nA munmap s\nA munmap p\nfadvise f dontneed\nA mmap s 256K r shared file=f');
+    expect(s.machine!.files.get('f')!.pages.size).toBe(0);
+    for (let page = 0; page < PAGES; page++) expect(readByte('s', page)).toBe(file[page]);
   });
 });
