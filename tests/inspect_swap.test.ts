@@ -159,6 +159,7 @@ describe('describeSwapSlot and the process view', () => {
       offset: 2,
       exclusive: true,
       zeromap: true,
+      zswap: false,
       cachePfn: null,
     });
     expect(describeSwapPte(m, p.task, start + 9 * 4096)).toMatchObject({ offset: 10, zeromap: false });

@@ -354,9 +354,13 @@ describe('ksm-zero: every number the lesson states is the machine’s, and the r
     expect(num('/proc/A/ksm_stat:ksm_rmap_items')).toBe(64);
     expect(rssAnon()).toBe(rss);
     expect(ref.scan_1!.Rss).toBe(ref.mergeable!.Rss);
-    expect(text).toMatch(/those two files read 0/);
+    // equal non-zero pages would merge through the trees; these 32 all differ: nothing merges
+    expect(text).toMatch(
+      /all different, so they only wait in the unstable tree \(pages_unshared\) and nothing else merges/,
+    );
     expect(Number(readProc(m(), '/sys/kernel/mm/ksm/pages_shared'))).toBe(0);
     expect(Number(readProc(m(), '/sys/kernel/mm/ksm/pages_sharing'))).toBe(0);
+    expect(Number(readProc(m(), '/sys/kernel/mm/ksm/pages_volatile'))).toBe(64);
 
     // 4: the 32 zero-filled pages merged: RssAnon -128 kB, the range's Rss 256 -> 128, ksm_zero_pages 32
     rss = rssAnon();
@@ -368,6 +372,9 @@ describe('ksm-zero: every number the lesson states is the machine’s, and the r
     expect(ksmZeroPtes('r', 0, 31)).toBe(32);
     expect(ksmZeroPtes('r', 32, 63)).toBe(0);
     expect(rssAnon() - rss).toBe(-128);
+    // the 32 different pages wait in the unstable tree, as the text of step 3 says
+    expect(Number(readProc(m(), '/sys/kernel/mm/ksm/pages_unshared'))).toBe(32);
+    expect(ref.scan_2!.sys_pages_shared).toBe(0);
     expect(delta('RssAnon', 'scan_1', 'scan_2')).toBe(-128);
     expect(smaps(pageVa('r', 0)).field('Rss')).toBe(128);
     expect([ref.scan_1!.Rss, ref.scan_2!.Rss]).toEqual([256, 128]);

@@ -182,14 +182,16 @@ function focusedPrograms(kinds: Op['k'][], boost: Op['k'][]): fc.Arbitrary<Op[]>
 }
 
 /** What the programs did, for the tests that must see it happen. */
-const seen = { mremapMoves: 0, flaggedForks: 0, ksmMerged: 0 };
+const seen = { mremapMoves: 0, flaggedForks: 0, ksmMerged: 0, ksmPages: 0 };
 
-function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
+/** Run a program on a fresh machine (`zswap`: with zswap on, so swap-out goes to its pool). */
+function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}, zswap = false): Machine {
   const m = new Machine({ ram: 256 * 1024 * 1024, cpus: 2, ...cfg });
   m.boot();
   // A small swap area where swap entries are modelled (63 slots: programs also run it full, when
   // MADV_PAGEOUT puts folios back); elsewhere MADV_PAGEOUT finds no swap and puts them back too.
   if (SWAP_ARCHES.includes(m.arch.name)) expect(typeof sysSwapon(m, 256 * 1024, undefined)).toBe('object');
+  m.zswap.enabled = zswap;
   const PS = m.pageSize;
   const procs: ModelProc[] = [];
   const objects = new Map<number, Map<number, number>>();
@@ -458,8 +460,14 @@ function runOps(ops: Op[], cfg: Partial<MachineConfig> = {}): Machine {
         if (!reg) break;
         const r = reg[1];
         expect(doMadvise(m, p.task, r.start, r.start + r.pages * PS, 'mergeable', cpu)).toBeUndefined();
-        m.ksm.useZeroPages = true;
-        seen.ksmMerged += ksmDoScan(m, cpu) + ksmDoScan(m, cpu);
+        // with use_zero_pages on, zero-filled pages merge with the zero page; off, with each
+        // other into a KSM page, like any equal pages (which merge either way)
+        m.ksm.useZeroPages = op.r % 2 === 0;
+        for (let i = 0; i < 2; i++) {
+          const r = ksmDoScan(m, cpu);
+          seen.ksmMerged += r.zero;
+          seen.ksmPages += r.ksm;
+        }
         break;
       }
       case 'shrink':
@@ -500,8 +508,9 @@ describe('process properties', () => {
     expect(migrated).toBeGreaterThan(0);
   });
 
-  it('KSM: zero-filled pages merged with the zero page read back the same, across writes, fork, pageout and swap-in', () => {
+  it('KSM: pages merged with the zero page or into KSM pages read back the same, across writes, fork, pageout and swap-in', () => {
     const merged = seen.ksmMerged;
+    const ksmPages = seen.ksmPages;
     const kinds: Op['k'][] = ['read', 'write', 'fork', 'migrate', 'munmap', 'pageout', 'dontneed', 'exit'];
     const step = fc.oneof(
       { weight: 4, arbitrary: opArb.filter((o) => kinds.includes(o.k)) },
@@ -523,6 +532,7 @@ describe('process properties', () => {
     );
     // the programs must really have merged pages, or the property proves nothing about KSM
     expect(seen.ksmMerged).toBeGreaterThan(merged);
+    expect(seen.ksmPages).toBeGreaterThan(ksmPages);
   });
 
   it('mremap: a region that grows, shrinks or moves keeps its bytes at their new addresses', () => {
@@ -588,6 +598,25 @@ describe('process properties', () => {
     );
     expect(swapped).toBeGreaterThan(0);
     expect(swappedIn).toBeGreaterThan(0);
+  });
+
+  it('zswap: a page stored in the pool reads back what was written, after fork, exit and swap-in', () => {
+    let stored = 0;
+    let loaded = 0;
+    fc.assert(
+      fc.property(focusedPrograms(['read', 'write', 'fork', 'migrate', 'exit'], ['pageout']), (ops) => {
+        const m = runOps(ops, {}, true);
+        stored += m.vmstat.get('zswpout');
+        loaded += m.vmstat.get('zswpin');
+        // nothing the pool held was written to the device: the pool is never full here
+        expect(m.vmstat.get('pswpout')).toBe(0);
+        // every process has exited: every slot and with it every entry is gone
+        expect(m.zswap.tree.size).toBe(0);
+      }),
+      { numRuns: 40 },
+    );
+    expect(stored).toBeGreaterThan(0);
+    expect(loaded).toBeGreaterThan(0);
   });
 
   // Every architecture's page-table format under the same random programs: encodings, empty

@@ -478,6 +478,22 @@ function checkKsm(m: Machine, errs: string[]): void {
     total += mm.ksmZeroPages;
   }
   if (total !== m.ksm.zeroPages) errs.push(`ksm_zero_pages ${m.ksm.zeroPages}, but the mms count ${total}`);
+  // The stable tree: every live KSM page (PageKsm, allocated) has exactly one live node, and a
+  // node's item count is the rmap items that name it.
+  const named = new Map<number, number>();
+  for (const items of m.ksm.items.values())
+    for (const it of items.values())
+      if (it.tree === 'stable') named.set(it.node, (named.get(it.node) ?? 0) + 1);
+  for (const [id, node] of m.ksm.stable) {
+    if ((named.get(id) ?? 0) !== node.items)
+      errs.push(`KSM stable node ${id}: ${node.items} items, but ${named.get(id) ?? 0} rmap items name it`);
+    if (!node.stale && (m.ksm.kpfnNode.get(node.kpfn) !== id || !(m.pages.flags[node.kpfn]! & PG.ksm)))
+      errs.push(`KSM stable node ${id}: pfn ${node.kpfn} is not its live KSM page`);
+    if (node.stale && !node.items) errs.push(`KSM stable node ${id}: stale with no items, yet kept`);
+  }
+  for (const [pfn, id] of m.ksm.kpfnNode)
+    if (m.pages.refcount[pfn]! <= 0 || m.ksm.stable.get(id)?.kpfn !== pfn)
+      errs.push(`KSM page pfn ${pfn}: freed, or not its node's page`);
 }
 
 /**
@@ -566,12 +582,14 @@ function checkSwap(m: Machine, swapRefs: Map<number, number>, errs: string[]): v
         errs.push(
           `swap ${si.type}:${off}: SWAP_HAS_CACHE ${!!(v & SWAP_HAS_CACHE)} but swap cache ${m.swap.cache.has(key)}`,
         );
+      const inZswap = m.zswap.tree.has(key);
       if (v) inuse++;
-      else if (zeromapTest(si, off) || si.data.has(off))
-        errs.push(`swap ${si.type}:${off}: a free slot with a zeromap bit or data`);
-      if (zeromapTest(si, off) && si.data.has(off))
+      else if (zeromapTest(si, off) || si.data.has(off) || inZswap)
+        errs.push(`swap ${si.type}:${off}: a free slot with a zeromap bit, data or a zswap entry`);
+      if (zeromapTest(si, off) && (si.data.has(off) || inZswap))
         errs.push(`swap ${si.type}:${off}: both in the zeromap and written`);
-      if (swapCount(v) && !zeromapTest(si, off) && !si.data.has(off) && !(v & SWAP_HAS_CACHE))
+      if (inZswap && si.data.has(off)) errs.push(`swap ${si.type}:${off}: both in zswap and on the device`);
+      if (swapCount(v) && !zeromapTest(si, off) && !si.data.has(off) && !inZswap && !(v & SWAP_HAS_CACHE))
         errs.push(`swap ${si.type}:${off}: swap PTEs refer to a slot that was never written`);
     }
     if (inuse !== si.inusePages)

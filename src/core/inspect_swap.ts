@@ -28,6 +28,8 @@ import type { MmStruct } from './mm/mm_types.ts';
 import { PG } from './phys/page.ts';
 import { isSwapPte, pteSwpExclusive, pteToSwpEntry } from './mm/swapops.ts';
 import { SlotClass } from './shared/swap_slot.ts';
+import { zswapMaxPages, zswapTotalPages } from './mm/zswap.ts';
+import { describeKsm, type KsmOutline } from './mm/ksm.ts';
 
 /** How many swap-cache entries one description lists (the count is always whole). */
 export const MAX_SWAP_CACHE_LISTED = 64;
@@ -117,13 +119,26 @@ export interface SwapInfoDescription {
   /** /proc/meminfo, kB */
   meminfo: { SwapTotal: number; SwapFree: number; SwapCached: number };
   /** /proc/vmstat */
-  vmstat: { pswpin: number; pswpout: number; swpin_zero: number; swpout_zero: number; pgmajfault: number };
+  vmstat: {
+    pswpin: number;
+    pswpout: number;
+    swpin_zero: number;
+    swpout_zero: number;
+    pgmajfault: number;
+    zswpout: number;
+    zswpin: number;
+    zswpwb: number;
+  };
+  /** zswap (mm/zswap.ts): its switch, /proc/meminfo's Zswap (pool) and Zswapped (pages stored) in kB */
+  zswap: { enabled: boolean; Zswap: number; Zswapped: number; maxPoolKb: number; incompressible: number };
   zones: ZonePressure[];
   /** the node's LRU lists in enum lru_list order, LRU_ENDS_LISTED folios from each end */
   lru: LruListEnds[];
   kswapd: KswapdState;
   /** swap entries are modelled on this architecture (swapon works) */
   supported: boolean;
+  /** KSM's trees in outline (mm/ksm.ts) */
+  ksm: KsmOutline;
 }
 
 /** describeLruLists' ends without its whole-list folio count: cheap after every operation. */
@@ -140,12 +155,12 @@ export function describeLruEnds(m: Machine, n = LRU_ENDS_LISTED): LruListEnds[] 
   });
 }
 
-/** The class of one slot's swap_map value and zeromap bit. */
-export function slotClass(v: number, zero: boolean): number {
+/** The class of one slot's swap_map value, zeromap bit and zswap entry. */
+export function slotClass(v: number, zero: boolean, zswap = false): number {
   if (v === 0) return SlotClass.Free;
   if (v === SWAP_MAP_BAD) return SlotClass.Bad;
   if (v & SWAP_HAS_CACHE) return swapCount(v) ? SlotClass.Cached : SlotClass.CacheOnly;
-  return zero ? SlotClass.Zero : SlotClass.Written;
+  return zero ? SlotClass.Zero : zswap ? SlotClass.Zswap : SlotClass.Written;
 }
 
 function describeDevice(m: Machine, type: number): SwapDeviceInfo {
@@ -158,6 +173,7 @@ function describeDevice(m: Machine, type: number): SwapDeviceInfo {
   let zeroFrom = -1;
   const map = si.swapMap;
   const zm = si.zeromap;
+  const pool = m.zswap.tree;
   // Eight free slots with no zeromap bit are one Uint32 pair and one bitmap byte of zeros: a free
   // 16 GiB device is scanned 8 slots a step (about 4 times faster than byte by byte).
   const words =
@@ -179,7 +195,7 @@ function describeDevice(m: Machine, type: number): SwapDeviceInfo {
     const v = map[off]!;
     // a zero byte of the bitmap and a free slot are most of a big device: skip the bit test
     const z = zm[off >> 3] !== 0 && zeromapTest(si, off);
-    const c = v === 0 ? 0 : slotClass(v, z);
+    const c = v === 0 ? 0 : slotClass(v, z, pool.size > 0 && pool.has(swpKey(type, off)));
     if (c !== prev) {
       starts.push(off);
       classes.push(c);
@@ -249,11 +265,22 @@ export function describeSwap(m: Machine): SwapInfoDescription {
       swpin_zero: m.vmstat.get('swpin_zero'),
       swpout_zero: m.vmstat.get('swpout_zero'),
       pgmajfault: m.vmstat.get('pgmajfault'),
+      zswpout: m.vmstat.get('zswpout'),
+      zswpin: m.vmstat.get('zswpin'),
+      zswpwb: m.vmstat.get('zswpwb'),
+    },
+    zswap: {
+      enabled: m.zswap.enabled,
+      Zswap: zswapTotalPages(m) * kb,
+      Zswapped: m.zswap.tree.size * kb,
+      maxPoolKb: zswapMaxPages(m) * kb,
+      incompressible: m.zswap.storedIncompressible,
     },
     zones,
     lru: describeLruEnds(m),
     kswapd: inspectKswapd(m).kswapd,
     supported: m.arch.name === 'x86_64' || m.arch.name === 'arm64',
+    ksm: describeKsm(m),
   };
 }
 
@@ -271,6 +298,8 @@ export interface SwapSlotInfo {
   zeromap: boolean;
   /** the device holds written bytes for the slot (pswpout wrote it) */
   written: boolean;
+  /** zswap holds the slot's page: its (estimated) compressed length in bytes, or null */
+  zswapLength: number | null;
   cls: number;
   /** the swap PTEs found (at most MAX_SLOT_PTES): process, its name, the virtual address */
   ptes: { pid: number; name: string; va: number }[];
@@ -316,7 +345,8 @@ export function describeSwapSlot(m: Machine, type: number, offset: number): Swap
     cachePfn: cachePfn ?? null,
     zeromap: zero,
     written: si.data.has(offset),
-    cls: slotClass(v, zero),
+    zswapLength: m.zswap.tree.get(key)?.length ?? null,
+    cls: slotClass(v, zero, m.zswap.tree.has(key)),
     ptes,
   };
 }
@@ -329,6 +359,8 @@ export interface SwapPteInfo {
   exclusive: boolean;
   /** the slot's zeromap bit: a read brings back a zeroed page, nothing is read from the device */
   zeromap: boolean;
+  /** zswap holds the page compressed: a read decompresses it, nothing is read from the device */
+  zswap: boolean;
   /** the swap-cache folio of the entry (a fault now is minor), or null */
   cachePfn: number | null;
 }
@@ -349,6 +381,7 @@ export function describeSwapPte(m: Machine, t: { mm: MmStruct | null }, va: numb
       offset: swpOffset(key),
       exclusive: pteSwpExclusive(m, e),
       zeromap: si ? zeromapTest(si, swpOffset(key)) : false,
+      zswap: m.zswap.tree.has(key),
       cachePfn: m.swap.cache.get(key) ?? null,
     };
   });

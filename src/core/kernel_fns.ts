@@ -541,6 +541,14 @@ export const KERNEL_FNS = {
     file: 'mm/page_io.c',
     why: 'Read the folio word by word: swap_writeout() writes nothing for a folio of zeros, it sets the zeromap bit of its slot instead.',
   },
+  zswap_store: {
+    file: 'mm/zswap.c',
+    why: 'With zswap on, a folio about to be written to swap is compressed into a RAM pool instead (zswpout); the swap slot stays allocated but the device is not written. A page that does not shrink is stored as it is.',
+  },
+  zswap_load: {
+    file: 'mm/zswap.c',
+    why: 'A swap-in asks zswap before the device: the page is decompressed from the pool (zswpin), the entry is dropped and the folio marked dirty, so the next reclaim stores it again.',
+  },
   swap_read_folio: {
     file: 'mm/page_io.c',
     why: 'Fill a folio from its swap slot: a zeromap slot is zero-filled without I/O (swpin_zero), any other is read from the device (pswpin).',
@@ -1156,6 +1164,13 @@ export const KERNEL_NAMES: Readonly<Record<string, KernelName>> = {
   VM_MERGEABLE: { file: 'include/linux/mm.h' },
   ksm_zero_pages: { file: 'mm/ksm.c' },
   zero_checksum: { file: 'mm/ksm.c' },
+  zswpout: { file: 'mm/vmstat.c' },
+  zswpin: { file: 'mm/vmstat.c' },
+  pages_shared: { file: 'mm/ksm.c' },
+  pages_sharing: { file: 'mm/ksm.c' },
+  pages_unshared: { file: 'mm/ksm.c' },
+  pages_volatile: { file: 'mm/ksm.c' },
+  ksm_merging_pages: { file: 'mm/ksm.c' },
   FAULT_FLAG_UNSHARE: { file: 'include/linux/mm_types.h' },
   // block layer
   BIO_MAX_VECS: { file: 'include/linux/bio.h' },

@@ -24,6 +24,7 @@ import { newTlbState, type TlbState } from './mm/tlb.ts';
 import type { Mermap } from './mm/mermap.ts';
 import { newSwapState, type SwapState } from './mm/swapfile.ts';
 import { newKsmState, type KsmState } from './mm/ksm.ts';
+import { newZswapState, type ZswapState } from './mm/zswap.ts';
 import { NR_LRU_LISTS } from './mm/mm_inline.ts';
 import { installReclaim, newKswapdState, type KswapdState } from './mm/kswapd.ts';
 
@@ -115,6 +116,8 @@ export class Machine {
   readonly kswapd: KswapdState = newKswapdState();
   /** swap devices, their slots and zeromaps, and the swap cache (mm/swapfile.ts) */
   readonly swap: SwapState = newSwapState();
+  /** zswap: enabled, its pool's entries by swap entry and zsmalloc classes (mm/zswap.ts) */
+  readonly zswap: ZswapState = newZswapState();
   /** the kernel direct map's page tables (x86-64: built by init_mem_mapping) */
   readonly directMap: DirectMapState = newDirectMapState();
   /** per-CPU TLBs and IRQ state */

@@ -257,7 +257,9 @@ function SwapEntryLine({ swap }: { swap: NonNullable<WalkReply['swap']> }) {
       swapped out: type {swap.type} offset {swap.offset}
       {swap.zeromap
         ? ' · zeromap slot: nothing was written, a fault brings back a zeroed page (swpin_zero)'
-        : ' · written to the device (pswpout)'}
+        : swap.zswap
+          ? ' · held compressed by zswap: nothing was written, a fault decompresses it (zswpin)'
+          : ' · written to the device (pswpout)'}
       {swap.cachePfn !== null && ` · in the swap cache as pfn ${hex(swap.cachePfn)} (a fault now is minor)`}
     </p>
   );

@@ -95,6 +95,7 @@ export function SwapPanel() {
             {info.devices.length > 0 && <SwapCache info={info} />}
             <ZoneGauges zones={info.zones} kswapd={info.kswapd} />
             <LruLists lists={info.lru} />
+            {(info.ksm.mms > 0 || info.ksm.fullScans > 0) && <KsmTrees ksm={info.ksm} />}
           </div>
         </div>
       )}
@@ -116,6 +117,25 @@ const SwapCounters = memo(function SwapCounters({ info }: { info: SwapInfoDescri
     ['swpin_zero', count(v.swpin_zero), '/proc/vmstat: zeromap pages swapped in without a read'],
     ['pgmajfault', count(v.pgmajfault), '/proc/vmstat: major faults'],
   ];
+  // zswap's lines once it has been used (or is on): a pool in RAM in front of the device
+  const z = info.zswap;
+  if (z.enabled || v.zswpout)
+    rows.push(
+      ['zswap', z.enabled ? 'on' : 'off', '/sys/module/zswap/parameters/enabled'],
+      [
+        'Zswap',
+        `${count(z.Zswap)} kB`,
+        `/proc/meminfo: the compressed pool's memory (at most ${count(z.maxPoolKb)} kB, max_pool_percent)`,
+      ],
+      ['Zswapped', `${count(z.Zswapped)} kB`, '/proc/meminfo: pages stored in the pool, uncompressed'],
+      ['zswpout', count(v.zswpout), '/proc/vmstat: pages stored by zswap instead of written'],
+      ['zswpin', count(v.zswpin), '/proc/vmstat: pages loaded back from zswap'],
+      [
+        'zswpwb',
+        count(v.zswpwb),
+        '/proc/vmstat: pages zswap wrote back to the device when its pool was full',
+      ],
+    );
   return (
     <dl className="swap-counters" data-testid="swap-counters">
       {rows.map(([k, val, title]) => (
@@ -346,6 +366,7 @@ function SlotLegend({ device: d }: { device: SwapDeviceInfo }) {
   const shown = [
     SlotClass.Free,
     SlotClass.Written,
+    SlotClass.Zswap,
     SlotClass.Zero,
     SlotClass.Cached,
     SlotClass.CacheOnly,
@@ -383,9 +404,11 @@ function SlotDetail({ slot: s }: { slot: SwapSlotInfo }) {
         {' · '}
         {s.zeromap
           ? 'nothing on the device: a fault zero-fills the page (swpin_zero)'
-          : s.written
-            ? `its ${pageKb} KiB are on the device (pswpout); a fault reads them (pswpin)`
-            : 'no data'}
+          : s.zswapLength !== null
+            ? `held by zswap in ${count(s.zswapLength)} bytes${s.zswapLength >= pageKb * 1024 ? ' (stored as it is: it does not compress)' : ' (compressed, estimated)'}, nothing on the device; a fault loads it (zswpin)`
+            : s.written
+              ? `its ${pageKb} KiB are on the device (pswpout); a fault reads them (pswpin)`
+              : 'no data'}
       </p>
       {s.cachePfn !== null && (
         <p>
@@ -449,3 +472,62 @@ function SwapCache({ info }: { info: SwapInfoDescription }) {
     </div>
   );
 }
+
+/**
+ * KSM's two trees in outline: the stable tree's KSM pages (each a frame every equal page maps, with
+ * its rmap items), the unstable tree's size, and the sysfs counters they make.
+ */
+const KsmTrees = memo(function KsmTrees({ ksm }: { ksm: SwapInfoDescription['ksm'] }) {
+  const controller = useController();
+  const c = ksm.counters;
+  return (
+    <div className="ksm-trees" data-testid="ksm-trees">
+      <p>
+        <strong>KSM</strong> (ksmd, {count(ksm.fullScans)} full scan{ksm.fullScans === 1 ? '' : 's'}
+        {ksm.useZeroPages ? ', use_zero_pages' : ''}):{' '}
+        <span title="/sys/kernel/mm/ksm/pages_shared: KSM pages (stable tree nodes)">
+          pages_shared <span data-testid="ksm-pages_shared">{count(c.pages_shared)}</span>
+        </span>
+        {' · '}
+        <span title="/sys/kernel/mm/ksm/pages_sharing: further mappings of those pages (the memory saved)">
+          pages_sharing <span data-testid="ksm-pages_sharing">{count(c.pages_sharing)}</span>
+        </span>
+        {' · '}
+        <span title="/sys/kernel/mm/ksm/pages_unshared: pages waiting in this scan's unstable tree for an equal one">
+          pages_unshared <span data-testid="ksm-pages_unshared">{count(c.pages_unshared)}</span>
+        </span>
+        {' · '}
+        <span title="/sys/kernel/mm/ksm/pages_volatile: pages still changing between scans">
+          pages_volatile {count(c.pages_volatile)}
+        </span>
+        {' · '}
+        <span title="/sys/kernel/mm/ksm/ksm_zero_pages: pages merged with the zero page">
+          ksm_zero_pages {count(ksm.zeroPages)}
+        </span>
+      </p>
+      {ksm.stable.length > 0 ? (
+        <p>
+          Stable tree:{' '}
+          {ksm.stable.map((n) => (
+            <button
+              key={n.kpfn}
+              type="button"
+              className="block-button"
+              title={`KSM page pfn ${n.kpfn}: ${n.items} rmap items in its stable node, ${n.mapped} PTEs map it now (a write to one copies it: cow_ksm)`}
+              onClick={() => {
+                controller.frameGrid?.focusPfn(n.kpfn, 16);
+                controller.select(n.kpfn);
+              }}
+            >
+              {hex(n.kpfn)} ×{n.items}
+            </button>
+          ))}
+          {c.pages_shared > ksm.stable.length && ` … ${count(c.pages_shared - ksm.stable.length)} more`}
+          {ksm.stale > 0 && ` · ${count(ksm.stale)} stale (their KSM page is gone; dropped at the next scan)`}
+        </p>
+      ) : (
+        <p className="muted">Stable tree: empty (no two equal pages merged yet).</p>
+      )}
+    </div>
+  );
+});

@@ -18,6 +18,8 @@ export const SLOT_COLORS: Record<number, string> = {
   [SlotClass.Zero]: '#f7c8a6',
   [SlotClass.Cached]: '#0077bb',
   [SlotClass.CacheOnly]: '#33bbee',
+  // kept in RAM, compressed: the orange of a swapped-out page, darkened (nothing reached the disk)
+  [SlotClass.Zswap]: '#aa4411',
 };
 
 /** A zeromap bit set: black, the zero page's colour (the slot reads back as zeros). */
@@ -30,8 +32,9 @@ const NOTABILITY: Record<number, number> = {
   [SlotClass.Bad]: 1,
   [SlotClass.Zero]: 2,
   [SlotClass.CacheOnly]: 3,
-  [SlotClass.Written]: 4,
-  [SlotClass.Cached]: 5,
+  [SlotClass.Zswap]: 4,
+  [SlotClass.Written]: 5,
+  [SlotClass.Cached]: 6,
 };
 
 export interface SlotLayout {

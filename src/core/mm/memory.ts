@@ -344,9 +344,9 @@ function doWpPage(m: Machine, vmf: VmFault): FaultResult {
   }
   const page = vmNormalPage(m, orig, last);
   const p = m.pages;
-  // an unshare fault only replaces a shared page — here only the zero page (KSM's): any other
-  // page is left as it is (the model has no KSM folios)
-  if (vmf.flags & FAULT_FLAG.UNSHARE && page >= 0) return 'ok';
+  // an unshare fault (break_ksm) only replaces a KSM page or KSM's zero page: any other page is
+  // left as it is
+  if (vmf.flags & FAULT_FLAG.UNSHARE && page >= 0 && !(p.flags[page]! & PG.ksm)) return 'ok';
   if (page >= 0 && p.flags[page]! & PG.anon) {
     let reuse = (p.flags[page]! & PG.anonExclusive) !== 0;
     if (!reuse && wpCanReuseAnonFolio(m, vmf, page)) {
@@ -362,6 +362,8 @@ function doWpPage(m: Machine, vmf: VmFault): FaultResult {
       return 'ok';
     }
   }
+  // a KSM page is never reused (wp_can_reuse_anon_folio refuses folio_test_ksm): it is copied
+  if (page >= 0 && p.flags[page]! & PG.ksm) m.vmstat.inc('cow_ksm');
   m.trace.enter('wp_page_copy');
   try {
     return wpPageCopy(m, vmf, page);
@@ -380,7 +382,7 @@ function wpCanReuseAnonFolio(m: Machine, vmf: VmFault, page: number): boolean {
   const p = m.pages;
   const folio = compoundHead(m, page);
   if (p.flags[folio]! & PG.head) return __wpCanReuseLargeAnonFolio(m, vmf, folio, page);
-  if (p.refcount[folio]! > 3) return false;
+  if (p.flags[folio]! & PG.ksm || p.refcount[folio]! > 3) return false;
   if (!(p.flags[folio]! & PG.lru)) lruAddDrainCpu(m, vmf.cpu);
   return p.refcount[folio] === 1; // then folio_move_anon_rmap()
 }

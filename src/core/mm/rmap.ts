@@ -14,6 +14,7 @@ import {
 } from './mm_inline.ts';
 import { mlockDrainLocal, mlockNewFolio, modNrMlock } from './mlock.ts';
 import { VM } from './mm_types.ts';
+import { ksmFolioFreed } from './ksm.ts';
 
 /** PAGEVEC_SIZE: folios wait in a per-CPU batch before they reach the LRU lists. */
 export const LRU_BATCH_SIZE = 31;
@@ -118,6 +119,7 @@ export function folioPut(m: Machine, page: number, cpu: number): void {
     m.vmstat.add('unevictable_pgs_cleared', nr);
   }
   p.flags[pfn] = p.flags[pfn]! & ~(PG.active | PG.referenced | PG.unevictable | PG.mlocked);
+  if (p.flags[pfn]! & PG.ksm) ksmFolioFreed(m, pfn);
   m.mlockCount.delete(pfn);
   m.deferredSplit.delete(pfn);
   m.entireMapcount.delete(pfn);

@@ -12,6 +12,7 @@ import type { Machine } from '../machine.ts';
 import { MM_SWAPENTS, type MmStruct, type Task } from './mm_types.ts';
 import { addMmCounter } from './memory.ts';
 import { deleteFromSwapCache, swapCacheFolio } from './swap_state.ts';
+import { zswapInvalidate } from './zswap.ts';
 
 /** SWAP_HAS_CACHE (include/linux/swap.h): the swap cache holds a folio for this slot. */
 export const SWAP_HAS_CACHE = 0x40;
@@ -151,8 +152,9 @@ export function swapInfo(m: Machine, key: number): SwapInfo {
   return si;
 }
 
-/** swap_range_free(): the slot is free again; its zeromap bit and its bytes go with it. */
+/** swap_range_free(): the slot is free again; its zeromap bit, its bytes and its zswap entry go with it. */
 function swapRangeFree(m: Machine, si: SwapInfo, off: number): void {
+  if (m.zswap.tree.size) zswapInvalidate(m, swpKey(si.type, off));
   si.swapMap[off] = 0;
   zeromapSet(si, off, false);
   si.data.delete(off);

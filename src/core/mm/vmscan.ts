@@ -376,7 +376,7 @@ export function shrinkFolioList(
       }
       // Large folios and shmem are kept: the kernel splits a THP (or swaps it whole) and writes
       // shmem through shmem_writeout, neither of which the model does.
-      if (f & PG.head || !(f & PG.anon)) {
+      if (f & (PG.head | PG.ksm) || !(f & PG.anon)) {
         putback(m, pfn, cpu);
         continue;
       }

@@ -45,6 +45,8 @@ export const PG = {
   mlocked: 1 << 18,
   /** PG_unevictable: on the unevictable LRU list (mlocked), hidden from reclaim's scans. */
   unevictable: 1 << 19,
+  /** PageKsm (folio->mapping's PAGE_MAPPING_KSM): a KSM page, shared by every mapping of its content */
+  ksm: 1 << 20,
 } as const;
 
 export type PageFlagName = keyof typeof PG;

@@ -7,7 +7,7 @@ import { zoneinfo } from './zoneinfo.ts';
 import { procSwaps } from '../mm/swapfile.ts';
 import { procMaps, procSmaps, procSmapsRollup, procStat, procStatus } from './pid.ts';
 import type { Task } from '../mm/mm_types.ts';
-import { ksmStat } from '../mm/ksm.ts';
+import { ksmCounters, ksmStat } from '../mm/ksm.ts';
 
 export class ProcError extends Error {}
 
@@ -18,12 +18,14 @@ const FILES: Record<string, (m: Machine) => string> = {
   '/proc/meminfo': meminfo,
   '/proc/vmstat': vmstat,
   '/proc/swaps': procSwaps,
-  // ksmd's sysfs counters (mm/ksm.c): the model merges only with the zero page
+  // ksmd's sysfs counters (mm/ksm.c)
   '/sys/kernel/mm/ksm/ksm_zero_pages': (m) => `${m.ksm.zeroPages}\n`,
   '/sys/kernel/mm/ksm/full_scans': (m) => `${m.ksm.fullScans}\n`,
   '/sys/kernel/mm/ksm/use_zero_pages': (m) => `${m.ksm.useZeroPages ? 1 : 0}\n`,
-  '/sys/kernel/mm/ksm/pages_shared': () => '0\n',
-  '/sys/kernel/mm/ksm/pages_sharing': () => '0\n',
+  '/sys/kernel/mm/ksm/pages_shared': (m) => `${ksmCounters(m).pages_shared}\n`,
+  '/sys/kernel/mm/ksm/pages_sharing': (m) => `${ksmCounters(m).pages_sharing}\n`,
+  '/sys/kernel/mm/ksm/pages_unshared': (m) => `${ksmCounters(m).pages_unshared}\n`,
+  '/sys/kernel/mm/ksm/pages_volatile': (m) => `${ksmCounters(m).pages_volatile}\n`,
 };
 
 const PID_FILES: Record<string, (m: Machine, t: Task) => string> = {

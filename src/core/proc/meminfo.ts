@@ -6,6 +6,7 @@ import type { Machine } from '../machine.ts';
 import { MEMINFO_FIELDS } from './names.ts';
 import { vmstatValue } from './stats.ts';
 import { totalSwapcachePages } from '../mm/swap_state.ts';
+import { zswapTotalPages } from '../mm/zswap.ts';
 import { directMapCounts, directMapModelled } from '../mm/direct_map.ts';
 
 function directMapKb(m: Machine): { k4: number; m2: number; g1: number } {
@@ -70,6 +71,8 @@ export function meminfo(m: Machine): string {
     Mlocked: pk(vmstatValue(m, 'nr_mlock')),
     SwapTotal: pk(m.swap.totalSwapPages),
     SwapFree: pk(m.swap.nrSwapPages),
+    Zswap: pk(zswapTotalPages(m)),
+    Zswapped: pk(m.zswap.tree.size),
     Dirty: pk(vmstatValue(m, 'nr_dirty')),
     Writeback: pk(vmstatValue(m, 'nr_writeback')),
     AnonPages: pk(vmstatValue(m, 'nr_anon_pages')),

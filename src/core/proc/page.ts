@@ -143,6 +143,7 @@ export function kpageflags(m: Machine, pfn: number): bigint {
   if (k & PG.swapbacked) set(KPF.SWAPBACKED);
   if (k & PG.reserved) set(KPF.RESERVED);
   if (k & PG.unevictable) set(KPF.UNEVICTABLE);
+  if (k & PG.ksm) set(KPF.KSM);
   if (k & PG.mlocked) set(KPF.MLOCKED);
   // PG_anon_exclusive shares its bit with PG_mappedtodisk, so exclusive anon pages show MAPPEDTODISK.
   if (k & (PG.anonExclusive | PG.mappedtodisk)) set(KPF.MAPPEDTODISK);

@@ -224,6 +224,8 @@ interface Mss {
   swapPss: number;
   /** pss of the pages of VM_LOCKED VMAs (smaps_page_accumulate's pss_locked) */
   pssLocked: number;
+  /** KSM pages mapped (smaps' KSM line) */
+  ksm: number;
 }
 
 const PSS_SHIFT = 12;
@@ -247,6 +249,7 @@ function emptyMss(): Mss {
     swap: 0,
     swapPss: 0,
     pssLocked: 0,
+    ksm: 0,
   };
 }
 
@@ -279,6 +282,7 @@ function accountVma(m: Machine, t: Task, v: Vma, mss: Mss): void {
     mss.resident += ps;
     if (young) mss.referenced += ps;
     if (anon) mss.anonymous += ps;
+    if (flags & PG.ksm) mss.ksm += ps; // smaps_account(): folio_test_ksm()
     // a lazyfree folio (MADV_FREE, not written since): reclaim may discard it
     if (anon && !(flags & PG.swapbacked) && !dirty) mss.lazyfree += ps;
     const pss = mapcount >= 2 ? Math.floor((ps << PSS_SHIFT) / mapcount) : ps << PSS_SHIFT;
@@ -317,7 +321,7 @@ function mssLines(mss: Mss, rollup: boolean): string {
     smapsField('Private_Dirty', k(mss.privateDirty)) +
     smapsField('Referenced', k(mss.referenced)) +
     smapsField('Anonymous', k(mss.anonymous)) +
-    smapsField('KSM', 0) +
+    smapsField('KSM', k(mss.ksm)) +
     smapsField('LazyFree', k(mss.lazyfree)) +
     smapsField('AnonHugePages', k(mss.anonHuge)) +
     smapsField('ShmemPmdMapped', 0) +

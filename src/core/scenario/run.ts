@@ -11,7 +11,7 @@ import { cloneThread, exitGroup, exitTask, forkTask, spawnTask } from '../kernel
 import { doMmap, sysMadvise, sysMprotect, sysMunmap, type Advice } from '../mm/mmap.ts';
 import { mmPopulate } from '../mm/gup.ts';
 import { sysMlock, sysMlockall, sysMunlock, sysMunlockall } from '../mm/mlock.ts';
-import { ksmDoScan, ksmUnmergeAll } from '../mm/ksm.ts';
+import { ksmCounters, ksmDoScan, ksmUnmergeAll } from '../mm/ksm.ts';
 import { userfaultfdRegister, userfaultfdZeropage } from '../mm/userfaultfd.ts';
 import { sysMremap } from '../mm/mremap.ts';
 import { sysBrk } from '../mm/brk.ts';
@@ -533,6 +533,20 @@ export class Session {
         this.execSwapon(s);
         return;
       }
+      case 'zswap': {
+        // /sys/module/zswap/parameters: enabled, max_pool_percent, accept_threshold_percent.
+        // Turning it off keeps what the pool holds: those pages still load from it.
+        const { v } = this.check(s, 'zswap');
+        const z = this.machine!.zswap;
+        z.enabled = v.state === 'on';
+        if (v.max_pool_percent !== undefined) z.maxPoolPercent = v.max_pool_percent;
+        if (v.accept_threshold_percent !== undefined) z.acceptThrPercent = v.accept_threshold_percent;
+        this.out(
+          `zswap: ${z.enabled ? 'on' : 'off'}, max_pool_percent ${z.maxPoolPercent}, ` +
+            `accept_threshold_percent ${z.acceptThrPercent}, ${z.tree.size} pages stored\n`,
+        );
+        return;
+      }
       case 'ksm': {
         // /sys/kernel/mm/ksm: use_zero_pages=, then run=1 for N full scans of ksmd, or run=2
         const { v, t: tk } = this.check(s, 'ksm');
@@ -548,11 +562,19 @@ export class Session {
         let pages = 0;
         for (const mm of m.ksm.mms) if (mm.users > 0) pages += mm.rss[MM_ANONPAGES]!;
         this.budget(s, tk.passes ?? s.args[0]!, 'accesses', pages * passes * (m.pageSize / 4));
+        let zero = 0;
         let merged = 0;
-        for (let i = 0; i < passes; i++) merged += ksmDoScan(m, this.cpu);
+        for (let i = 0; i < passes; i++) {
+          const r = ksmDoScan(m, this.cpu);
+          zero += r.zero;
+          merged += r.ksm;
+        }
+        const c = ksmCounters(m);
         this.out(
           `ksm: ${passes} full scan${passes === 1 ? '' : 's'} (full_scans ${m.ksm.fullScans}), ` +
-            `${merged} page${merged === 1 ? '' : 's'} merged with the zero page, ksm_zero_pages ${m.ksm.zeroPages}\n`,
+            `${merged} page${merged === 1 ? '' : 's'} merged into KSM pages, ` +
+            `${zero} with the zero page; pages_shared ${c.pages_shared}, pages_sharing ${c.pages_sharing}, ` +
+            `pages_unshared ${c.pages_unshared}, ksm_zero_pages ${m.ksm.zeroPages}\n`,
         );
         return;
       }

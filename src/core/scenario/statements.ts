@@ -269,6 +269,17 @@ export const STATEMENTS = {
     changes: true,
     doc: 'posix_fadvise(POSIX_FADV_DONTNEED) over a whole disk file: its clean, unmapped pages leave the page cache.',
   }),
+  zswap: decl({
+    name: 'zswap',
+    args: [{ name: 'state', kind: 'enum', values: ['on', 'off'], what: 'on or off' }],
+    opts: [
+      { name: 'max_pool_percent', kind: 'int', min: 1, max: 100, meta: '<n>' },
+      { name: 'accept_threshold_percent', kind: 'int', min: 1, max: 100, meta: '<n>' },
+    ],
+    needs: 'booted',
+    changes: true,
+    doc: 'echo Y|N > /sys/module/zswap/parameters/enabled: the compressed swap cache.',
+  }),
   reclaim: decl({
     name: 'reclaim',
     args: [{ name: 'size', kind: 'size', what: 'a size' }],

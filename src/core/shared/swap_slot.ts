@@ -1,6 +1,6 @@
 /**
  * What the Swap panel draws for one swap slot: a class computed by the core (inspect_swap.ts
- * slotClass) from the slot's si->swap_map byte and its zeromap bit. Shared by the core and the UI
+ * slotClass) from the slot's si->swap_map byte, its zeromap bit and whether zswap holds its page. Shared by the core and the UI
  * (no dependencies).
  */
 export const SlotClass = {
@@ -16,6 +16,8 @@ export const SlotClass = {
   Cached: 4,
   /** SWAP_HAS_CACHE only: no PTE holds the entry any more, the swap cache still does */
   CacheOnly: 5,
+  /** referred to by swap PTEs only; its page is held compressed by zswap, the device was not written */
+  Zswap: 6,
 } as const;
 
 export const SLOT_CLASS_NAMES = [
@@ -25,4 +27,5 @@ export const SLOT_CLASS_NAMES = [
   'swap PTEs, zero-filled (zeromap)',
   'swap PTEs + swap cache (SWAP_HAS_CACHE)',
   'swap cache only (SWAP_HAS_CACHE)',
+  'swap PTEs, held compressed in zswap',
 ] as const;
