@@ -50,14 +50,14 @@ describe('the generic check: arity, keys and kinds, located, with the usage', ()
       "2:17: alloc: unknown key 'colour' (known: order=, gfp=, cpu=) (usage: alloc <name> order=<n> [gfp=<flags>] [cpu=<n>])",
     );
     expect(where('boot\nspawn A\nA mmap r1 4K rw huge\n')).toMatch(
-      /^3:17: A mmap: unknown flag 'huge' \(known: shared, populate, locked, devzero, offset=, at=\)/,
+      /^3:17: A mmap: unknown flag 'huge' \(known: shared, populate, locked, devzero, file=, offset=, at=\)/,
     );
     expect(where('boot\nalloc k order=1 order=2\n')).toMatch(/^2:17: alloc: 'order' given twice/);
   });
 
   it('a value of the wrong kind is refused at the value', () => {
     expect(where('boot\nspawn A\nA mmap r1 lots rw\n')).toBe(
-      "3:11: A mmap: 'lots' is not a length (usage: A mmap <region> <length> none|r|rw|x|rx|rwx [shared] [populate] [locked] [devzero] [offset=<n>] [at=<address>])",
+      "3:11: A mmap: 'lots' is not a length (usage: A mmap <region> <length> none|r|rw|x|rx|rwx [shared] [populate] [locked] [devzero] [file=<name>] [offset=<n>] [at=<address>])",
     );
     expect(where('boot\nspawn A\nA mmap r1 4K wx\n')).toMatch(
       /^3:14: A mmap: unknown protection 'wx' \(expected none, r, rw, x, rx or rwx\)/,

@@ -358,7 +358,8 @@ function checkMappings(m: Machine, errs: string[]): void {
         const head = compoundHead(m, pfn);
         if (m.pages.flags[head]! & (PG.buddy | PG.pcp) || m.pages.refcount[head]! <= 0)
           errs.push(`pid ${t.pid}: 0x${va.toString(16)} maps free pfn ${pfn}`);
-        rss[pf & PG.anon ? 1 : 3]!++;
+        // mm_counter(): anon, shmem (swap-backed page cache) or file
+        rss[pf & PG.anon ? 1 : pf & PG.swapbacked ? 3 : 0]!++;
         if (f & PTE.WRITE && pf & PG.anon && !(pf & PG.anonExclusive))
           errs.push(`pid ${t.pid}: writable PTE on a shared anon page ${pfn} at 0x${va.toString(16)}`);
       }
@@ -370,14 +371,16 @@ function checkMappings(m: Machine, errs: string[]): void {
       errs.push(`pid ${t.pid}: VmPTE says ${mm.pgtablesBytes} bytes, the tables hold ${tables}`);
     if (rss[2] !== mm.rss[2])
       errs.push(`pid ${t.pid}: MM_SWAPENTS ${mm.rss[2]} but the tables hold ${rss[2]} swap entries`);
-    if (rss[1] !== mm.rss[1] || rss[3] !== mm.rss[3])
+    if (rss[1] !== mm.rss[1] || rss[3] !== mm.rss[3] || rss[0] !== mm.rss[0])
       errs.push(
-        `pid ${t.pid}: RSS anon/shmem ${mm.rss[1]}/${mm.rss[3]} but the tables map ${rss[1]}/${rss[3]}`,
+        `pid ${t.pid}: RSS anon/shmem/file ${mm.rss[1]}/${mm.rss[3]}/${mm.rss[0]} but the tables map ${rss[1]}/${rss[3]}/${rss[0]}`,
       );
   }
   const cached = new Set<number>();
   for (const t of m.tasks.values())
     for (const v of t.mm?.vmas ?? []) if (v.shmem) for (const pfn of v.shmem.pages.values()) cached.add(pfn);
+  // named files keep their page cache with no mapping at all
+  for (const f of m.files.values()) for (const pfn of f.pages.values()) cached.add(pfn);
   const batched = new Map<number, number>();
   for (const b of m.lruBatch) for (const pfn of b) batched.set(pfn, (batched.get(pfn) ?? 0) + 1);
   // the lazyfree batches (MADV_FREE) hold a reference each too
@@ -398,6 +401,7 @@ function checkMappings(m: Machine, errs: string[]): void {
     ...pmdMaps.keys(),
     ...[...maps.keys()].map((p) => compoundHead(m, p)),
     ...swapCached,
+    ...cached,
   ]);
   for (const [head, entire] of m.entireMapcount) {
     if (entire + 1 !== (pmdMaps.get(head) ?? 0))

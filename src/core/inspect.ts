@@ -12,7 +12,7 @@ import { VPageState } from './shared/page_state.ts';
 import { PTE } from './arch/pgtable.ts';
 import { entryValue } from './arch/x86_64/pgtable.ts';
 import { forEachPte } from './mm/memory.ts';
-import { MM_ANONPAGES, MM_SHMEMPAGES, VM, type Task } from './mm/mm_types.ts';
+import { MM_ANONPAGES, MM_FILEPAGES, MM_SHMEMPAGES, VM, type Task } from './mm/mm_types.ts';
 import { walkSteps } from './mm/pgtable.ts';
 import { isSwapPte } from './mm/swapops.ts';
 
@@ -78,9 +78,18 @@ export interface ProcessInfo {
   name: string;
   state: string;
   exit: string | null;
-  vmas: { start: number; end: number; perms: string; shared: boolean; name: string | null }[];
+  /** `shared`: shared anonymous memory (shmem); `file`: the path of a named file it maps */
+  vmas: {
+    start: number;
+    end: number;
+    perms: string;
+    shared: boolean;
+    file: string | null;
+    name: string | null;
+  }[];
   rssAnonKb: number;
   rssShmemKb: number;
+  rssFileKb: number;
   vmPteKb: number;
   minflt: number;
 }
@@ -101,11 +110,13 @@ export function describeProcess(m: Machine, t: Task): ProcessInfo {
         (v.flags & VM.WRITE ? 'w' : '-') +
         (v.flags & VM.EXEC ? 'x' : '-') +
         (v.flags & VM.MAYSHARE ? 's' : 'p'),
-      shared: !!v.shmem,
+      shared: !!v.shmem && !v.shmem.path,
+      file: v.shmem?.path ?? null,
       name: vmaName(mm!, v) ?? null,
     })),
     rssAnonKb: mm ? kb(mm.rss[MM_ANONPAGES]!) : 0,
     rssShmemKb: mm ? kb(mm.rss[MM_SHMEMPAGES]!) : 0,
+    rssFileKb: mm ? kb(mm.rss[MM_FILEPAGES]!) : 0,
     vmPteKb: mm ? mm.pgtablesBytes / 1024 : 0,
     minflt: t.minflt,
   };
@@ -134,6 +145,9 @@ export function processPageStates(
     if (s < e) out.fill(VPageState.Untouched, (s - start) / ps, (e - start) / ps);
   }
   const last = m.pgtableArch.levels - 1;
+  // the VMAs that map a named file's page cache: their page-cache pages are VPageState.File
+  const fileVmas = mm.vmas.filter((v) => v.shmem?.path && v.start < end && v.end > start);
+  const inFile = (va: number) => fileVmas.length > 0 && fileVmas.some((v) => va >= v.start && va < v.end);
   forEachPte(m, mm, start, end, (va, e, page, level) => {
     const i = (va - start) / ps;
     const f = m.pgtableArch.flags(e, level);
@@ -152,6 +166,7 @@ export function processPageStates(
     if (pfns) pfns[i] = pfn;
     if (f & PTE.PROTNONE) out[i] = VPageState.ProtNone;
     else if (m.isZeroPfn(pfn)) out[i] = VPageState.Zero;
+    else if (page >= 0 && !(m.pages.flags[page]! & PG.anon) && inFile(va)) out[i] = VPageState.File;
     else if (page >= 0 && (m.pages.mapcount[page]! > 0 || !(m.pages.flags[page]! & PG.anon)))
       out[i] = VPageState.Shared;
     else out[i] = VPageState.Private;

@@ -291,6 +291,19 @@ export interface FrameInspection {
   /** the page size, and the frame's bytes (length pageSize) */
   pageSize: number;
   bytes: Uint8Array;
+  /**
+   * a page of a file's page cache (folio->mapping, folio->index): the file's path, the page's
+   * index in it, and whether it is dirty (written, not yet written back); null otherwise
+   */
+  pageCache: { path: string; index: number; dirty: boolean } | null;
+}
+
+/** The named file whose page cache holds pfn, and its index there (looked up file by file). */
+function pageCacheOf(m: Machine, pfn: number): FrameInspection['pageCache'] {
+  for (const f of m.files.values())
+    for (const [index, p] of f.pages)
+      if (p === pfn) return { path: f.path!, index, dirty: (m.pages.flags[pfn]! & PG.dirty) !== 0 };
+  return null;
 }
 
 export function inspectFrame(m: Machine, pfn: number): FrameInspection {
@@ -321,6 +334,7 @@ export function inspectFrame(m: Machine, pfn: number): FrameInspection {
     },
     pageSize: m.pageSize,
     bytes: m.ram.read(pfn * m.pageSize, m.pageSize),
+    pageCache: pageCacheOf(m, pfn),
   };
 }
 

@@ -126,6 +126,54 @@ export const KERNEL_FNS = {
     file: 'mm/filemap.c',
     why: 'Fault-around: map the neighbouring pages already in the page cache too, to save later faults.',
   },
+  do_read_fault: {
+    file: 'mm/memory.c',
+    why: 'A read of a file page: map what is cached around it first (fault-around), else ask the file for the page.',
+  },
+  do_cow_fault: {
+    file: 'mm/memory.c',
+    why: "A write to a private file mapping: the process gets its own anonymous copy of the page-cache page; the file's page stays as it was.",
+  },
+  do_shared_fault: {
+    file: 'mm/memory.c',
+    why: 'A write to a shared file mapping: the page-cache page itself is mapped writable and marked dirty, to be written back.',
+  },
+  filemap_fault: {
+    file: 'mm/filemap.c',
+    why: "Find the page in the file's page cache; on a miss, read it (and its neighbours) from the disk: a major fault.",
+  },
+  do_sync_mmap_readahead: {
+    file: 'mm/filemap.c',
+    why: 'Read-around: a mapped file is read in a window around the missing page (read_ahead_kb), betting the neighbours come next.',
+  },
+  do_async_mmap_readahead: {
+    file: 'mm/filemap.c',
+    why: 'The reader reached the page marked PG_readahead: read the next window now, before it is needed.',
+  },
+  copy_user_highpage: {
+    file: 'include/linux/highmem.h',
+    why: "Copy the page-cache page's bytes into the new private page.",
+  },
+  wp_page_shared: {
+    file: 'mm/memory.c',
+    why: 'A write to a clean, write-protected page of a shared file mapping: make it writable and mark the page dirty.',
+  },
+  filemap_write_and_wait_range: {
+    file: 'mm/filemap.c',
+    why: 'fsync/msync: write every dirty page of the file back to the disk and wait for it.',
+  },
+  folio_clear_dirty_for_io: {
+    file: 'mm/page-writeback.c',
+    why: 'Clean the page before writing it, and write-protect its PTEs, so a write after this point dirties it again.',
+  },
+  folio_end_writeback: {
+    file: 'mm/filemap.c',
+    why: 'The write to the disk completed: the page leaves writeback, clean.',
+  },
+  invalidate_mapping_pages: {
+    file: 'mm/truncate.c',
+    why: 'Drop the clean, unmapped pages of a file from the page cache (drop_caches, POSIX_FADV_DONTNEED).',
+  },
   // --- huge pages
   do_huge_pmd_anonymous_page: {
     file: 'mm/huge_memory.c',

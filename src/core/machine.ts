@@ -4,7 +4,7 @@
  */
 import type { ArchSpec } from './arch/arch.ts';
 import type { PgtableArch } from './arch/pgtable.ts';
-import type { MmStruct, Task } from './mm/mm_types.ts';
+import type { MmStruct, ShmemFile, Task } from './mm/mm_types.ts';
 import { archFor } from './arch/index.ts';
 import { ViptCache } from './arch/mips/cache.ts';
 import { bootSteps, type BootStep } from './boot.ts';
@@ -92,6 +92,8 @@ export class Machine {
   /** tasks that have exited so far (do_exit): a runner sees a death without scanning every task */
   nrExited = 0;
   nextShmemIno = 1;
+  /** named files (`file` statement: tmpfs and disk), by name, with their page caches (mm/filemap.ts) */
+  readonly files = new Map<string, ShmemFile>();
   nextAnonVma = 1;
   /** page tables waiting for an RCU grace period before they are freed (tlb_remove_table) */
   readonly rcuPending: [pfn: number, order: number][] = [];
@@ -448,6 +450,7 @@ export class Machine {
       case Owner.Anon:
         return FrameState.Anon;
       case Owner.Shmem:
+      case Owner.File: // a disk file's page-cache page: the frame grid's one page-cache colour
         return FrameState.Shmem;
       default:
         return FrameState.KernelAlloc;

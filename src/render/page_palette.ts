@@ -24,6 +24,8 @@ const COLORS: Record<number, string> = {
   [VPAGE_HUGE_ZERO]: '#009988',
   // A swap PTE: the page is out on the swap device, no frame (Tol vibrant orange).
   [VPageState.Swapped]: '#ee7733',
+  // A file's page-cache page mapped here (Tol muted olive: apart from shared cyan and anon magenta).
+  [VPageState.File]: '#999933',
 };
 
 /**
@@ -34,6 +36,7 @@ export const PAGE_STATE_NAMES: readonly string[] = [
   ...VPAGE_STATE_NAMES.map((n, i): string => (i === VPageState.Huge ? 'THP (huge, PMD-mapped)' : n)),
   'huge zero page (PMD)',
   'swapped out (swap PTE)',
+  'file page (page cache)',
 ];
 
 export const VPAGE_STATE_COUNT = PAGE_STATE_NAMES.length;
@@ -56,6 +59,7 @@ export const PAGE_NOTABILITY: Uint8Array = (() => {
     VPageState.Zero,
     VPAGE_HUGE_ZERO,
     VPageState.Huge,
+    VPageState.File,
     VPageState.Shared,
     VPageState.Private,
   ];

@@ -43,6 +43,7 @@ const PAGE_PATTERNS: Partial<Record<number, PatternKind>> = {
   [VPAGE_HUGE_ZERO]: 'backslash',
   [VPageState.ProtNone]: 'horizontal',
   [VPageState.Swapped]: 'vertical',
+  [VPageState.File]: 'dash',
 };
 
 export function pagePatternOf(state: number): PatternKind | null {

@@ -104,6 +104,17 @@ export function FrameFacts({ insp }: { insp: FrameInspectionReply }) {
           <dt>zone</dt>
           <dd>{insp.page.zone ?? '— (no zone)'}</dd>
         </div>
+        {insp.pageCache && (
+          <div className="field">
+            <dt>page cache</dt>
+            <dd data-testid="frame-page-cache">
+              {insp.pageCache.path}, index {insp.pageCache.index} (bytes{' '}
+              {hex(insp.pageCache.index * insp.pageSize)}–
+              {hex((insp.pageCache.index + 1) * insp.pageSize - 1)})
+              {insp.pageCache.dirty ? ', dirty: not yet written back' : ''}
+            </dd>
+          </div>
+        )}
       </dl>
       <h3 className="sub-title">Mapped by</h3>
       {insp.rmap.length === 0 ? (

@@ -29,6 +29,7 @@ const KIND: Record<number, string> = {
   [VPageState.Zero]: 'zero',
   [VPageState.Private]: 'private',
   [VPageState.Shared]: 'shared',
+  [VPageState.File]: 'file',
   [VPageState.Huge]: 'huge',
   [VPAGE_HUGE_ZERO]: 'huge-zero',
   [VPageState.ProtNone]: 'protnone',

@@ -28,6 +28,8 @@ const STATE_HINTS: Record<number, string> = {
   [VPAGE_HUGE_ZERO]:
     'Mapped read-only by one PMD entry to the huge zero folio: a whole PMD of zeroes shared by every process. A write faults and allocates a THP (or splits the PMD when none can be had).',
   [VPageState.ProtNone]: 'PROT_NONE: the PTE is kept but the MMU refuses every access (SIGSEGV).',
+  [VPageState.File]:
+    "A page of a file's page cache mapped here (RssFile for a disk file, RssShmem for tmpfs): a read of a page not cached was a major fault that read it from the disk. In a private mapping a write copies it to a new anonymous page and the file keeps its bytes; in a shared one the write dirties this very page, and sync writes it back.",
   [VPageState.Swapped]:
     'Swapped out: the PTE is not present and holds a swap entry (type, offset). An access faults into do_swap_page(), which finds the folio in the swap cache or reads the slot back.',
 };

@@ -74,7 +74,9 @@ export function ProcessControls() {
               </button>
               <span>
                 pid {p.pid} ·{' '}
-                {p.state === 'R' ? `RSS ${count(p.rssAnonKb + p.rssShmemKb)} kB` : (p.exit ?? 'exited')}
+                {p.state === 'R'
+                  ? `RSS ${count(p.rssAnonKb + p.rssShmemKb + p.rssFileKb)} kB`
+                  : (p.exit ?? 'exited')}
               </span>
             </li>
           ))}

@@ -305,7 +305,7 @@ let rangeFocus: number | null = null;
 /** The process's name, pid and counters; the RSS ticks when it changes. */
 const PaneHeader = memo(function PaneHeader({ proc, current }: { proc: ProcessView; current: boolean }) {
   const controller = useController();
-  const rss = proc.rssAnonKb + proc.rssShmemKb;
+  const rss = proc.rssAnonKb + proc.rssShmemKb + proc.rssFileKb;
   // The tick: RSS changed since the last render (React's "adjust state while rendering" pattern).
   const [seen, setSeen] = useState(rss);
   const [tick, setTick] = useState<{ key: number; delta: number } | null>(null);
@@ -628,6 +628,7 @@ const PageLegend = memo(function PageLegend() {
     VPageState.Zero,
     VPageState.Private,
     VPageState.Shared,
+    VPageState.File,
     VPageState.Huge,
     VPAGE_HUGE_ZERO,
     VPageState.ProtNone,

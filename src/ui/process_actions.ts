@@ -17,7 +17,7 @@ import type { PageMode } from './store.ts';
 /** Resident memory of the current process, kB (anon + shmem). */
 function rssOf(c: AppController): number {
   const p = c.currentProcess;
-  return p ? p.rssAnonKb + p.rssShmemKb : 0;
+  return p ? p.rssAnonKb + p.rssShmemKb + p.rssFileKb : 0;
 }
 
 /** A read would change nothing on this page: it already maps a zero page. */

@@ -43,6 +43,7 @@ export function inspectFrameReply(
     block: f.block,
     pageblock: f.pageblock,
     pageSize: f.pageSize,
+    pageCache: f.pageCache,
     bytes,
   };
 }

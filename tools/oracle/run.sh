@@ -44,7 +44,7 @@ case "$thp" in
 esac
 
 mkdir -p "$build" "$out"
-for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock forkflags devzero brk threads stack exec mlockall unevictable ksm ksm_merge thp_underused uffd_zeropage; do
+for p in thp_zero_alloc fork_cow fork_zero_page dontneed mprotect_signals shared_anon populate munmap_exit thp ranges lazyfree mremap mlock forkflags devzero brk threads stack exec mlockall unevictable ksm ksm_merge thp_underused uffd_zeropage file; do
 	$cc $cflags -o "$build/$p" "$here/$p.c"
 done
 
@@ -86,6 +86,7 @@ ksm-merge ksm_merge
 thp-underused-split thp_underused 409
 thp-underused-default thp_underused 511
 uffd-zeropage uffd_zeropage
+file file
 '
 
 run_all() {

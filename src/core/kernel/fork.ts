@@ -206,7 +206,8 @@ export function exitMm(m: Machine, task: Task, cpu: number): void {
     const vmas = mm.vmas;
     mm.vmas = [];
     freePgtables(m, mm, 0, m.pgtableArch.taskSize, cpu, true);
-    for (const v of vmas) if (v.shmem && --v.shmem.users === 0) shmemRelease(m, v.shmem, cpu);
+    for (const v of vmas)
+      if (v.shmem && --v.shmem.users === 0 && !v.shmem.path) shmemRelease(m, v.shmem, cpu);
     // pgd_free() is immediate; the other tables went through the mmu_gather (RCU-deferred).
     pgtableFree(m, null, mm.pgd, 0, cpu, false);
     mmPutHugeZeroFolio(m, mm); // __mmput()

@@ -5,7 +5,7 @@
  * the first hole.
  */
 import { modPow2, PTE } from '../arch/pgtable.ts';
-import { PG } from '../phys/page.ts';
+import { Owner, PG } from '../phys/page.ts';
 import { folioDeactivate, folioIsolateLru } from './mm_inline.ts';
 import { walkPteRange, writeEntry } from './pgtable.ts';
 import { folioMarkLazyfree, lruAddDrainCpu } from './rmap.ts';
@@ -189,8 +189,8 @@ function madviseUpdateVma(m: Machine, task: Task, start: number, end: number, ad
 
 /**
  * madvise_cold() / madvise_pageout() on one VMA's range: lru_add_drain() of this CPU, then
- * madvise_cold_or_pageout_pte_range(): for each PTE-mapped, order-0, anonymous folio this process
- * alone maps (folio_maybe_mapped_shared() skips the rest, as do the zero page and shmem), clear
+ * madvise_cold_or_pageout_pte_range(): for each PTE-mapped, order-0, anonymous or disk-file folio
+ * this process alone maps (folio_maybe_mapped_shared() skips the rest, as do the zero page and shmem), clear
  * its referenced state; MADV_COLD deactivates it (folio_deactivate), MADV_PAGEOUT isolates it
  * and reclaim_pages() swaps it out. Huge PMDs are left alone (the kernel splits or swaps a THP
  * whole: not modelled), and a folio still in another CPU's LRU batch cannot be isolated.
@@ -214,7 +214,10 @@ function madviseColdOrPageout(
       const page = vmNormalPage(m, e, last);
       if (page < 0) return;
       const f = p.flags[page]!;
-      if (f & (PG.head | PG.tail) || !(f & PG.anon) || p.mapcount[page]! > 0) return;
+      // anonymous folios and a disk file's page-cache folios (can_do_file_pageout: root may);
+      // shmem is left alone
+      if (f & (PG.head | PG.tail) || !(f & PG.anon || p.owner[page] === Owner.File) || p.mapcount[page]! > 0)
+        return;
       // folio_clear_referenced() + ptep_test_and_clear_young() (MADV_COLD only clears the PTE)
       p.flags[page] = f & ~PG.referenced;
       if (!pageout && arch.flags(e, last) & PTE.YOUNG) {

@@ -8,7 +8,16 @@ import { modPow2, PTE, pgtableIndex, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
 import { GFP, GFP_MASKS } from './gfp.ts';
-import { MM_ANONPAGES, MM_SHMEMPAGES, VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
+import {
+  MM_ANONPAGES,
+  MM_FILEPAGES,
+  MM_SHMEMPAGES,
+  VM,
+  type MmStruct,
+  type ShmemFile,
+  type Task,
+  type Vma,
+} from './mm_types.ts';
 import {
   clearEntry,
   pgtableFree,
@@ -44,6 +53,7 @@ import { isKsmZeroPte, ksmCopyZeroPte, ksmMightUnmapZeroPage } from './ksm.ts';
 import { mlockVmaFolio, munlockFolio, munlockVmaFolio } from './mlock.ts';
 import { vmaFind } from './mmap.ts';
 import { shmemGetFolio } from './shmem.ts';
+import { filemapFault, filemapReadaheadMarked, fileNrPages, folioMarkDirty } from './filemap.ts';
 import { vmstatItem } from './vmstat.ts';
 import { walkCacheTable } from './walk_cache.ts';
 import {
@@ -322,8 +332,12 @@ function doWpPage(m: Machine, vmf: VmFault): FaultResult {
   const arch = m.pgtableArch;
   const last = arch.levels - 1;
   const orig = vmf.origPte;
-  if (vmf.vma.shmem) {
-    // A shared mapping keeps writable PTEs (no write-notify for shmem): only happens after mprotect.
+  if (vmf.vma.shmem && vmf.vma.flags & VM.SHARED) {
+    // wp_page_shared(): shmem keeps writable PTEs (no write-notify), so only after mprotect; a
+    // disk file's shared mapping is write-notified (read-only PTEs until written, and again after
+    // writeback): the write dirties the page-cache page (fault_dirty_shared_page)
+    if (vmf.vma.shmem.kind === 'disk')
+      m.trace.call('wp_page_shared', () => folioMarkDirty(m, arch.pfn(orig)));
     arch.mkLeaf(arch.pfn(orig), arch.flags(orig, last) | PTE.WRITE | PTE.DIRTY | PTE.YOUNG, last, N);
     writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
     return 'ok';
@@ -435,7 +449,13 @@ function wpPageCopy(m: Machine, vmf: VmFault, oldPage: number): FaultResult {
     m.ram.copyPage(pfn * m.pageSize, oldPfn * m.pageSize, m.pageSize);
     m.trace.leave();
   }
-  if (oldPage < 0) addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1); // the zero page was not counted
+  if (oldPage < 0)
+    addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1); // the zero page was not counted
+  else if (!(m.pages.flags[oldPage]! & PG.anon)) {
+    // a private file mapping's page-cache page replaced by an anonymous copy (RssFile/RssShmem → RssAnon)
+    addMmCounter(m, task, task.mm!, mmCounterFile(m, oldPage), -1);
+    addMmCounter(m, task, task.mm!, MM_ANONPAGES, 1);
+  }
   if (pfnIsZero && m.ksm.zeroPages) ksmMightUnmapZeroPage(m, task.mm!, vmf.origPte, last);
   if (!vma.anonVma) vma.anonVma = m.nextAnonVma++;
   m.trace.enter('folio_add_new_anon_rmap');
@@ -458,28 +478,101 @@ function wpPageCopy(m: Machine, vmf: VmFault, oldPage: number): FaultResult {
   return 'ok';
 }
 
+/** mm_counter_file(): a shmem page counts in RssShmem, any other page-cache page in RssFile. */
+function mmCounterFile(m: Machine, pfn: number): number {
+  return m.pages.flags[pfn]! & PG.swapbacked ? MM_SHMEMPAGES : MM_FILEPAGES;
+}
+
 /**
- * The shmem fault (do_read_fault / do_shared_fault → shmem_fault): find or create the page in the
- * shmem page cache and map it. A read fault first maps the cached pages around it (fault-around).
+ * do_fault(): a first touch of a file mapping (shmem, tmpfs or disk file). A read is
+ * do_read_fault (fault-around first: the cached pages of the 64 KiB window; then ->fault), a
+ * write to a private mapping do_cow_fault (an anonymous copy of the page-cache page, never the
+ * zero page), a write to a shared one do_shared_fault (the page-cache page, dirtied).
  */
 function doShmemFault(m: Machine, vmf: VmFault): FaultResult {
   const ps = m.pageSize;
   const vma = vmf.vma;
+  const f = vma.shmem!;
   const write = (vmf.flags & FAULT_FLAG.WRITE) !== 0;
-  if (!write) {
-    const mapped = faultAround(m, vmf);
-    if (mapped) return 'ok';
-  }
   const index = (vmf.address - vma.start) / ps + vma.pgoff;
-  let pfn: number;
-  m.trace.enter('shmem_fault');
+  // shmem_fault / filemap_fault: a page wholly past i_size of a named file is VM_FAULT_SIGBUS
+  if (f.path && index >= fileNrPages(m, f)) return 'sigbus';
+  const name = !write ? 'do_read_fault' : vma.flags & VM.SHARED ? 'do_shared_fault' : 'do_cow_fault';
+  m.trace.enter(name);
   try {
-    pfn = shmemGetFolio(m, vma.shmem!, index, vmf.cpu);
+    if (!write && faultAround(m, vmf)) return 'ok';
+    const got = vmaFault(m, vmf, f, index);
+    if (got < 0) return 'oom';
+    if (write && !(vma.flags & VM.SHARED)) return doCowFault(m, vmf, got);
+    // a major fault was retried (VM_FAULT_RETRY after the read): the retry's fault-around maps
+    // the window the read-around brought in (tools/oracle/file.c: 16 pages after one fault)
+    if (!write && lastFaultMajor && faultAround(m, vmf)) return 'ok';
+    mapShmemPage(m, vmf.task, vma, vmf.pteTable, vmf.pteIdx, got, write, true, vmf.cpu);
+    if (write && f.kind === 'disk') folioMarkDirty(m, got); // fault_dirty_shared_page()
+    return 'ok';
   } finally {
     m.trace.leave();
   }
+}
+
+/** Whether the last vmaFault() read from the disk (VM_FAULT_MAJOR). */
+let lastFaultMajor = false;
+
+/**
+ * __do_fault() → vma->vm_ops->fault: shmem_fault (find or allocate the page) or filemap_fault
+ * (find the page, or read it and its read-around window from the disk: a major fault, counted
+ * in maj_flt and pgmajfault instead of min_flt). Returns the pfn, or -1 when memory ran out.
+ */
+function vmaFault(m: Machine, vmf: VmFault, f: ShmemFile, index: number): number {
+  lastFaultMajor = false;
+  if (f.kind !== 'disk') {
+    m.trace.enter('shmem_fault');
+    try {
+      return shmemGetFolio(m, f, index, vmf.cpu);
+    } finally {
+      m.trace.leave();
+    }
+  }
+  m.trace.enter('filemap_fault');
+  try {
+    const r = filemapFault(m, f, index, vmf.cpu);
+    if (r.major) {
+      lastFaultMajor = true;
+      m.vmstat.inc('pgmajfault');
+      vmf.task.majflt++;
+      vmf.task.minflt--; // handle_mm_fault adds one back: mm_account_fault counts maj_flt instead
+    }
+    return r.pfn;
+  } finally {
+    m.trace.leave();
+  }
+}
+
+/**
+ * do_cow_fault(): a write to a private file mapping's empty PTE: a new anonymous page, a copy of
+ * the page-cache page (copy_user_highpage), mapped writable; the page cache keeps its page.
+ */
+function doCowFault(m: Machine, vmf: VmFault, cachePfn: number): FaultResult {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const vma = vmf.vma;
+  if (!vma.anonVma) vma.anonVma = m.nextAnonVma++; // vmf_anon_prepare()
+  folioGet(m, cachePfn); // __do_fault's reference, held across the copy
+  let pfn: number;
+  try {
+    pfn = m.alloc.allocPages(GFP_USER_PAGE, 0, vmf.cpu);
+  } finally {
+    folioPut(m, cachePfn, vmf.cpu);
+  }
   if (pfn < 0) return 'oom';
-  mapShmemPage(m, vmf.task, vma, vmf.pteTable, vmf.pteIdx, pfn, write, true, vmf.cpu);
+  m.trace.enter('copy_user_highpage');
+  m.ram.copyPage(pfn * m.pageSize, cachePfn * m.pageSize, m.pageSize);
+  m.trace.leave();
+  folioAddNewAnonRmap(m, pfn);
+  addMmCounter(m, vmf.task, vmf.task.mm!, MM_ANONPAGES, 1);
+  folioAddLruVma(m, pfn, vma.flags, vmf.cpu);
+  arch.mkLeaf(pfn, vma.pageProt | PTE.YOUNG | PTE.DIRTY | PTE.WRITE, last, N);
+  writeEntry(m, vmf.pteTable, vmf.pteIdx, N, last);
   return 'ok';
 }
 
@@ -498,7 +591,7 @@ function mapShmemPage(
   folioGet(m, pfn);
   folioAddFileRmap(m, pfn);
   mlockVmaFolio(m, vma.flags, pfn, cpu); // __folio_add_file_rmap() ends with mlock_vma_folio()
-  addMmCounter(m, task, task.mm!, MM_SHMEMPAGES, 1);
+  addMmCounter(m, task, task.mm!, mmCounterFile(m, pfn), 1);
   arch.mkLeaf(
     pfn,
     vma.pageProt | (young ? PTE.YOUNG : 0) | (write ? PTE.DIRTY | PTE.WRITE : 0),
@@ -532,8 +625,9 @@ function faultAround(m: Machine, vmf: VmFault): boolean {
       const idx = pgtableIndex(arch, a, arch.levels - 1);
       readEntry(m, table, idx, E, arch.levels - 1);
       if (!arch.isNone(E, arch.levels - 1)) continue;
-      const pfn = vma.shmem!.pages.get((a - vma.start) / ps + vma.pgoff);
-      if (pfn === undefined) continue;
+      const index = (a - vma.start) / ps + vma.pgoff;
+      const pfn = vma.shmem!.pages.get(index);
+      if (pfn === undefined || filemapReadaheadMarked(vma.shmem!, index)) continue;
       mapShmemPage(m, task, vma, table, idx, pfn, false, true, vmf.cpu);
       if (a === va) hit = true;
     }
@@ -608,6 +702,7 @@ export function zapRange(
       const p = m.pages;
       let nAnon = 0;
       let nShmem = 0;
+      let nFile = 0;
       for (let idx = pgtableIndex(arch, a, last); a < tableEnd; a += ps, idx++) {
         readEntry(m, table, idx, E, last);
         if (arch.isNone(E, last)) continue;
@@ -632,10 +727,12 @@ export function zapRange(
         const anon = (p.flags[page]! & PG.anon) !== 0;
         // zap_present_folio_ptes(): a file/shmem page takes the PTE's dirty bit with it
         // (folio_mark_dirty); anon pages do not need up-to-date dirty bits.
-        if (!anon && f & PTE.DIRTY) p.flags[page] = p.flags[page]! | PG.dirty;
-        if (traced) addMmCounter(m, task, mm, anon ? MM_ANONPAGES : MM_SHMEMPAGES, -1);
+        if (!anon && f & PTE.DIRTY) folioMarkDirty(m, page);
+        const counter = anon ? MM_ANONPAGES : mmCounterFile(m, page);
+        if (traced) addMmCounter(m, task, mm, counter, -1);
         else if (anon) nAnon++;
-        else nShmem++;
+        else if (counter === MM_SHMEMPAGES) nShmem++;
+        else nFile++;
         folioRemoveRmap(m, page);
         if (locked) {
           const head = compoundHead(m, page);
@@ -651,6 +748,7 @@ export function zapRange(
       }
       if (nAnon) mm.rss[MM_ANONPAGES] = mm.rss[MM_ANONPAGES]! - nAnon;
       if (nShmem) mm.rss[MM_SHMEMPAGES] = mm.rss[MM_SHMEMPAGES]! - nShmem;
+      if (nFile) mm.rss[MM_FILEPAGES] = mm.rss[MM_FILEPAGES]! - nFile;
       if (canReclaimPt)
         m.trace.call('try_get_and_clear_pmd', () => {
           // every entry of the table was in the range and is none now: unhook it and free it
@@ -776,6 +874,7 @@ export function copyPageRange(
       const cmm = child.mm!;
       let nAnon = 0;
       let nShmem = 0;
+      let nFile = 0;
       for (let idx = pgtableIndex(arch, a, last); a < tableEnd; a += ps, idx++) {
         readEntry(m, sTable, idx, E, last);
         if (arch.isNone(E, last)) continue;
@@ -804,8 +903,10 @@ export function copyPageRange(
             else nAnon++;
           } else {
             folioAddFileRmap(m, page);
-            if (traced) addMmCounter(m, child, cmm, MM_SHMEMPAGES, 1);
-            else nShmem++;
+            const counter = mmCounterFile(m, page);
+            if (traced) addMmCounter(m, child, cmm, counter, 1);
+            else if (counter === MM_SHMEMPAGES) nShmem++;
+            else nFile++;
           }
         }
         if (cow && f & PTE.WRITE) {
@@ -821,6 +922,7 @@ export function copyPageRange(
       }
       if (nAnon) cmm.rss[MM_ANONPAGES] = cmm.rss[MM_ANONPAGES]! + nAnon;
       if (nShmem) cmm.rss[MM_SHMEMPAGES] = cmm.rss[MM_SHMEMPAGES]! + nShmem;
+      if (nFile) cmm.rss[MM_FILEPAGES] = cmm.rss[MM_FILEPAGES]! + nFile;
     }
     return 'ok';
   });

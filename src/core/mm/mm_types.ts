@@ -61,14 +61,36 @@ export const MM_ANONPAGES = 1;
 export const MM_SWAPENTS = 2;
 export const MM_SHMEMPAGES = 3;
 
-/** A shmem object (the file behind MAP_SHARED|MAP_ANONYMOUS): its page cache, by page index. */
+/**
+ * A file's page cache (struct address_space with its inode): the shmem object behind
+ * MAP_SHARED|MAP_ANONYMOUS, or a named file the `file` statement made (mm/filemap.ts): a tmpfs
+ * file (shmem too: swap-backed, RssShmem) or a regular file on the emulated disk. Pages by index.
+ */
 export interface ShmemFile {
   /** inode number, as /proc/<pid>/maps prints it */
   ino: number;
+  /** i_size in bytes: a fault on a page wholly past it is SIGBUS */
   size: number;
   pages: Map<number, number>;
   /** mappings (VMAs) that reference it */
   users: number;
+  /** a named file: its path (/dev/shm/NAME or /mnt/disk/NAME); absent for shared anonymous memory */
+  path?: string;
+  /** 'disk': a regular file whose pages are read from the emulated disk and written back to it */
+  kind?: 'tmpfs' | 'disk';
+  /** disk files: the byte every never-written page holds on disk (0: a hole) */
+  fill?: number;
+  /** disk files: pages written back (writeback copies the page here), by index */
+  disk?: Map<number, Uint8Array>;
+  /** disk files: the block device's read_ahead_kb, in pages (file_ra_state.ra_pages) */
+  raPages?: number;
+  /** disk files: file_ra_state's current window (start, size, async_size), in pages */
+  ra?: { start: number; size: number; asyncSize: number };
+  /**
+   * disk files: the index of the page marked PG_readahead (one mark at a time here), -1 for none:
+   * a fault on it starts the next window (do_async_mmap_readahead)
+   */
+  raMark?: number;
 }
 
 /** struct vm_area_struct */

@@ -7,7 +7,7 @@ import type { Prot } from '../shared/prot.ts';
 import { modPow2, PTE, pgtableIndex } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { freePgtables, zapRange } from './memory.ts';
-import { VM, type MmStruct, type Task, type Vma } from './mm_types.ts';
+import { VM, type MmStruct, type ShmemFile, type Task, type Vma } from './mm_types.ts';
 import { walkTable, WALK_HUGE } from './pgtable.ts';
 import { splitHugePmd } from './huge_memory.ts';
 import { mmPopulate } from './gup.ts';
@@ -186,6 +186,7 @@ export interface MmapResult {
  * `devZero` maps /dev/zero instead (at file offset `devZero.pgoff` pages): private, that is
  * anonymous memory whose VMA keeps the file (mmap_zero → vma_set_anonymous); shared, it is exactly
  * MAP_SHARED|MAP_ANONYMOUS (shmem_zero_setup), and the offset is not modelled.
+ * `file` maps a named file (mm/filemap.ts) from page `file.pgoff`: its page cache behind the VMA.
  */
 export function doMmap(
   m: Machine,
@@ -198,6 +199,7 @@ export function doMmap(
   fixed?: number,
   locked = false,
   devZero?: { pgoff: number },
+  file?: { f: ShmemFile; pgoff: number },
 ): MmapResult {
   return m.trace.call('do_mmap', () => {
     const mm = task.mm!;
@@ -234,7 +236,14 @@ export function doMmap(
       vma.file = '/dev/zero';
       vma.pgoff = devZero.pgoff;
     }
-    if (shared) {
+    if (file) {
+      vma.shmem = file.f;
+      vma.pgoff = file.pgoff;
+      file.f.users++;
+      // vma_wants_writenotify(): a shared writable mapping of a file that accounts dirty pages
+      // (a disk file; not shmem) starts with read-only PTEs, so the first write faults and dirties
+      if (shared && file.f.kind === 'disk') vma.pageProt = vmGetPageProt(flags & ~VM.SHARED);
+    } else if (shared) {
       vma.shmem = shmemZeroSetup(m, len);
       vma.shmem.users = 1;
     }
@@ -270,7 +279,8 @@ export function doMunmap(m: Machine, task: Task, start: number, end: number, cpu
     for (const v of gone) {
       mm.totalVm -= (v.end - v.start) / ps;
       if (v.flags & VM.LOCKED) mm.lockedVm -= (v.end - v.start) / ps; // vms_complete_munmap_vmas()
-      if (v.shmem && --v.shmem.users === 0) shmemRelease(m, v.shmem, cpu);
+      // a named file outlives its mappings (its pages stay cached); shared anonymous memory not
+      if (v.shmem && --v.shmem.users === 0 && !v.shmem.path) shmemRelease(m, v.shmem, cpu);
     }
     freePgtables(m, mm, start, end, cpu);
   });

@@ -93,7 +93,8 @@ function mprotectFixup(m: Machine, task: Task, start: number, end: number, prot:
     if (!(v.flags & (VM.ACCOUNT | VM.WRITE | VM.SHARED | VM.NORESERVE))) newFlags |= VM.ACCOUNT;
   } else if (v.flags & VM.ACCOUNT && !v.shmem && !v.anonVma) newFlags &= ~VM.ACCOUNT;
   v.flags = newFlags;
-  v.pageProt = vmGetPageProt(v.flags);
+  // vma_set_page_prot(): a disk file's shared mapping stays write-notified (vma_wants_writenotify)
+  v.pageProt = vmGetPageProt(v.shmem?.kind === 'disk' ? v.flags & ~VM.SHARED : v.flags);
   m.trace.call('change_protection', () => changeProtection(m, task, v));
 }
 

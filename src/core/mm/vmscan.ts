@@ -20,6 +20,8 @@
  * walking every process's page tables (buildRmapIndex), which finds the same set rmap_walk_anon
  * would; it is kept between calls, each entry checked before use, and built again (at most once
  * per call) when it has fallen behind a folio's mapcount.
+ * A disk file's clean page-cache folio is unmapped and dropped from the cache; a dirty one is
+ * activated (reclaim leaves file writeback to the flushers: `sync` here).
  * Simplified (docs/ACCURACY.md): large folios (THPs) and shmem folios are kept, not split or
  * swapped; get_scan_count scans every evictable list by size >> priority (anon only with swap
  * space), without swappiness costs or refault-driven balancing; no workingset shadow entries.
@@ -27,7 +29,8 @@
 import { mlockFolio } from './mlock.ts';
 import { PTE, type RawEntry } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
-import { PG } from '../phys/page.ts';
+import { Owner, PG } from '../phys/page.ts';
+import { filemapRemoveFolio, folioMarkDirty } from './filemap.ts';
 import { addMmCounter } from './memory.ts';
 import {
   EVICTABLE_LRUS,
@@ -41,7 +44,15 @@ import {
   type LruList,
 } from './mm_inline.ts';
 import { vmaFind } from './mmap.ts';
-import { MM_ANONPAGES, MM_SWAPENTS, VM, type MmStruct, type Task } from './mm_types.ts';
+import {
+  MM_ANONPAGES,
+  MM_FILEPAGES,
+  MM_SWAPENTS,
+  VM,
+  type MmStruct,
+  type ShmemFile,
+  type Task,
+} from './mm_types.ts';
 import { swapWriteout } from './page_io.ts';
 import { clearEntry, readEntry, walkTable, WALK_HUGE, writeEntry } from './pgtable.ts';
 import { folioPut, folioRemoveRmap, lruAddDrainCpu } from './rmap.ts';
@@ -93,6 +104,11 @@ export interface ScanControl {
   cpu: number;
   /** the reverse map was built during this call (mappingsOf builds it at most once per call) */
   rmapBuilt: boolean;
+  /**
+   * prepare_scan_control()'s cache_trim_mode: plenty of inactive file pages (and the file list
+   * not being aged), so get_scan_count scans the file lists only (SCAN_FILE), anon left alone
+   */
+  cacheTrimMode: boolean;
 }
 
 export function newScanControl(reclaimer: Reclaimer, nrToReclaim: number, cpu: number): ScanControl {
@@ -105,6 +121,7 @@ export function newScanControl(reclaimer: Reclaimer, nrToReclaim: number, cpu: n
     mayDeactivate: 0,
     cpu,
     rmapBuilt: false,
+    cacheTrimMode: false,
   };
 }
 
@@ -143,8 +160,13 @@ export function buildRmapIndex(m: Machine): Map<number, FolioMapping[]> {
             e.hi = esize === 8 ? dv.getUint32(k * esize + 4, true) : 0;
             if (arch.isNone(e, last) || !(arch.flags(e, last) & PTE.PRESENT)) continue;
             const pfn = arch.pfn(e);
-            // anonymous pages only (isolated ones too: PG_lru is clear while reclaim holds them)
-            if (pfn >= m.pages.nrPages || !(m.pages.flags[pfn]! & PG.anon)) continue;
+            // anonymous pages and disk files' page-cache pages (isolated ones too: PG_lru is
+            // clear while reclaim holds them); shmem is not reclaimed
+            if (
+              pfn >= m.pages.nrPages ||
+              !(m.pages.flags[pfn]! & PG.anon || m.pages.owner[pfn] === Owner.File)
+            )
+              continue;
             let list = index.get(pfn);
             if (!list) index.set(pfn, (list = []));
             list.push({ task: t, va: a + k * ps, table, idx: first + k, locked });
@@ -348,6 +370,10 @@ export function shrinkFolioList(
         putback(m, pfn, cpu);
         continue;
       }
+      if (p.owner[pfn] === Owner.File) {
+        if (shrinkFileFolio(m, pfn, sc, ignoreReferences, mappings)) reclaimed++;
+        continue;
+      }
       // Large folios and shmem are kept: the kernel splits a THP (or swaps it whole) and writes
       // shmem through shmem_writeout, neither of which the model does.
       if (f & (PG.head | PG.ksm) || !(f & PG.anon)) {
@@ -434,6 +460,86 @@ export function shrinkFolioList(
 }
 
 /**
+ * The page cache's owner of each cached page of the disk files (folio->mapping, folio->index),
+ * for one reclaim pass: built when the pass meets its first file folio.
+ */
+const pageCacheOwners = new WeakMap<ScanControl, Map<number, [ShmemFile, number]>>();
+
+function pageCacheOwner(m: Machine, sc: ScanControl, pfn: number): [ShmemFile, number] | undefined {
+  let idx = pageCacheOwners.get(sc);
+  if (!idx) {
+    idx = new Map();
+    for (const f of m.files.values()) if (f.kind === 'disk') for (const [i, p] of f.pages) idx.set(p, [f, i]);
+    pageCacheOwners.set(sc, idx);
+  }
+  return idx.get(pfn);
+}
+
+/**
+ * shrink_folio_list() for a disk file's page-cache folio: the second chance as for anon; then
+ * try_to_unmap() clears every PTE (a dirty PTE dirties the folio: RssFile down, nr_mapped down
+ * with the last). A dirty folio is not written by reclaim (only kswapd under dirty pressure
+ * writes file folios; no flusher thread here: `sync` does): it is activated, counted in
+ * nr_vmscan_immediate_reclaim. A clean one leaves the page cache (__remove_mapping) and is freed.
+ * True when it was reclaimed.
+ */
+function shrinkFileFolio(
+  m: Machine,
+  pfn: number,
+  sc: ScanControl,
+  ignoreReferences: boolean,
+  mappings: (pfn: number) => FolioMapping[],
+): boolean {
+  const p = m.pages;
+  const cpu = sc.cpu;
+  const owner = pageCacheOwner(m, sc, pfn);
+  const maps = mappings(pfn);
+  // references: the mappings, the page cache's, ours
+  if (!owner || p.refcount[pfn]! > maps.length + 2 || maps.length !== p.mapcount[pfn]! + 1) {
+    putback(m, pfn, cpu);
+    return false;
+  }
+  if (!ignoreReferences) {
+    const ref = folioCheckReferences(m, pfn, maps, cpu);
+    if (ref === 'activate') {
+      activateLocked(m, pfn);
+      putback(m, pfn, cpu);
+      return false;
+    }
+    if (ref === 'keep') {
+      putback(m, pfn, cpu);
+      return false;
+    }
+  }
+  if (maps.length)
+    m.trace.call('try_to_unmap', () => {
+      const arch = m.pgtableArch;
+      const last = arch.levels - 1;
+      for (const mp of maps) {
+        const mm = mp.task.mm!;
+        readEntry(m, mp.table, mp.idx, E, last);
+        clearEntry(m, mp.table, mp.idx, last);
+        flushTlbMmRange(m, mm, mp.va, mp.va + m.pageSize);
+        if (arch.flags(E, last) & PTE.DIRTY) folioMarkDirty(m, pfn);
+        addMmCounter(m, mp.task, mm, MM_FILEPAGES, -1);
+        folioRemoveRmap(m, pfn);
+        folioPut(m, pfn, cpu);
+      }
+    });
+  forgetMappings(m, pfn);
+  if (p.flags[pfn]! & (PG.dirty | PG.writeback)) {
+    m.vmstat.inc('nr_vmscan_immediate_reclaim');
+    activateLocked(m, pfn);
+    putback(m, pfn, cpu);
+    return false;
+  }
+  m.trace.call('__remove_mapping', () => filemapRemoveFolio(m, owner[0], owner[1], pfn, cpu));
+  pageCacheOwners.get(sc)!.delete(pfn);
+  folioPut(m, pfn, cpu); // the isolation reference was the last: free_unref_folios
+  return true;
+}
+
+/**
  * reclaim_pages() (MADV_PAGEOUT): shrink_folio_list with ignore_references on the folios
  * madvise isolated, each with the one mapping the walk found. Returns the number reclaimed.
  */
@@ -508,7 +614,7 @@ export function shrinkActiveList(m: Machine, nrToScan: number, sc: ScanControl, 
       }
       const maps = mappingsOf(m, sc, pfn);
       m.trace.call('folio_referenced', () => folioReferenced(m, maps, pfn, sc.cpu));
-      // (VM_EXEC file folios that were referenced stay active: there are no file mappings here)
+      // (VM_EXEC file folios that were referenced stay active: the model maps no executable files)
       p.flags[pfn] = p.flags[pfn]! & ~PG.active;
       deactivated += folioNrPages(m, pfn);
       putback(m, pfn, sc.cpu);
@@ -562,7 +668,7 @@ function canReclaimAnon(m: Machine): boolean {
 
 /**
  * shrink_lruvec(): get_scan_count (each evictable list's size >> priority; anon lists only with
- * free swap space), then SWAP_CLUSTER_MAX at a time from each list in turn until the targets are
+ * free swap space and not in cache_trim_mode), then SWAP_CLUSTER_MAX at a time from each list in turn until the targets are
  * scanned or enough was reclaimed; last, age the active anon list if the inactive one is low.
  */
 function shrinkLruvec(m: Machine, sc: ScanControl): void {
@@ -570,7 +676,7 @@ function shrinkLruvec(m: Machine, sc: ScanControl): void {
     const anon = canReclaimAnon(m);
     const nr = new Map<LruList, number>();
     for (const lru of EVICTABLE_LRUS) {
-      if (!isFileLru(lru) && !anon) continue;
+      if (!isFileLru(lru) && (!anon || sc.cacheTrimMode)) continue;
       nr.set(lru, Math.floor(m.vmstat.get(`nr_${lru}`) / 2 ** sc.priority));
     }
     let reclaimed = 0;
@@ -603,6 +709,9 @@ export function shrinkNode(m: Machine, sc: ScanControl): void {
     sc.mayDeactivate = 0;
     if (inactiveIsLow(m, 'inactive_anon')) sc.mayDeactivate |= 1;
     if (inactiveIsLow(m, 'inactive_file') || !m.vmstat.get('nr_inactive_file')) sc.mayDeactivate |= 2;
+    // "If we have plenty of inactive file pages that aren't thrashing, try to reclaim those
+    // first before touching anonymous pages" (no refault tracking here: never thrashing)
+    sc.cacheTrimMode = !!(m.vmstat.get('nr_inactive_file') >> sc.priority) && !(sc.mayDeactivate & 2);
     shrinkLruvec(m, sc);
   });
 }

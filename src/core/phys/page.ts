@@ -71,6 +71,8 @@ export const enum Owner {
   PageTable = 10,
   Anon = 11,
   Shmem = 12,
+  /** a regular file's page-cache page (mm/filemap.ts) */
+  File = 13,
 }
 
 export const OWNER_NAMES: readonly string[] = [
@@ -87,6 +89,7 @@ export const OWNER_NAMES: readonly string[] = [
   'page table',
   'anon',
   'shmem',
+  'page cache',
 ];
 
 export const NIL = -1;

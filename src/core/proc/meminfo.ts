@@ -57,6 +57,9 @@ export function meminfo(m: Machine): string {
     MemFree: pk(free),
     // si_mem_available(): free pages above the reserves (no page cache or reclaimable slab here).
     MemAvailable: pk(Math.max(0, free - m.alloc.totalreservePages)),
+    // NR_FILE_PAGES - total_swapcache_pages() - buffers: the model's nr_file_pages already leaves
+    // the swap cache out (swap_state.ts does not count it), and has no buffer heads
+    Cached: pk(vmstatValue(m, 'nr_file_pages')),
     SwapCached: pk(totalSwapcachePages(m)),
     Active: pk(vmstatValue(m, 'nr_active_anon') + vmstatValue(m, 'nr_active_file')),
     Inactive: pk(vmstatValue(m, 'nr_inactive_anon') + vmstatValue(m, 'nr_inactive_file')),
@@ -70,7 +73,11 @@ export function meminfo(m: Machine): string {
     SwapFree: pk(m.swap.nrSwapPages),
     Zswap: pk(zswapTotalPages(m)),
     Zswapped: pk(m.zswap.tree.size),
+    Dirty: pk(vmstatValue(m, 'nr_dirty')),
+    Writeback: pk(vmstatValue(m, 'nr_writeback')),
     AnonPages: pk(vmstatValue(m, 'nr_anon_pages')),
+    Mapped: pk(vmstatValue(m, 'nr_mapped')),
+    Shmem: pk(vmstatValue(m, 'nr_shmem')),
     PageTables: pk(vmstatValue(m, 'nr_page_table_pages')),
     // vm_commit_limit(): overcommit_ratio 50% of RAM plus all swap
     CommitLimit: pk(Math.floor(totalram / 2) + m.swap.totalSwapPages),

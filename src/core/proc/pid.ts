@@ -182,12 +182,13 @@ function perms(v: Vma): string {
  * file of a private /dev/zero mapping, [stack] (arch_vma_name's special names), [heap]; else none.
  */
 export function vmaName(mm: MmStruct, v: Vma): string | undefined {
-  if (v.shmem) return '/dev/zero (deleted)';
+  if (v.shmem) return v.shmem.path ?? '/dev/zero (deleted)';
   return v.file ?? v.name ?? (vmaIsInitialHeap(mm, v) ? '[heap]' : undefined);
 }
 
 function mapsLine(mm: MmStruct, v: Vma, pageSize: number): string {
-  const dev = v.shmem ? '00:01' : v.file ? DEV_ZERO_DEV : '00:00';
+  // a disk file's device: the emulated disk as the first virtio disk (vda, 253:0) would print
+  const dev = v.shmem?.kind === 'disk' ? 'fd:00' : v.shmem ? '00:01' : v.file ? DEV_ZERO_DEV : '00:00';
   const ino = v.shmem ? v.shmem.ino : v.file ? DEV_ZERO_INO : 0;
   // show_map_vma(): the offset comes from vm_pgoff only for a file mapping (shmem has one, and so
   // has a private /dev/zero mapping); anonymous memory always prints 00000000, however mprotect or

@@ -27,7 +27,14 @@ import {
   type MemoryBudget,
 } from './limits.ts';
 import { CHUNK_SIZE } from '../phys/ram.ts';
-import { MM_ANONPAGES, type MmStruct, type Task } from '../mm/mm_types.ts';
+import { MM_ANONPAGES, type MmStruct, type ShmemFile, type Task } from '../mm/mm_types.ts';
+import {
+  DEFAULT_READ_AHEAD_KB,
+  fileCreate,
+  filemapWriteAndWait,
+  invalidateMappingPages,
+} from '../mm/filemap.ts';
+import { lruAddDrainAll } from '../mm/rmap.ts';
 import { kpagecount, kpageflags, pagemapEntry } from '../proc/page.ts';
 import { hexdumpLines, userRead, userReadBytes, userWrite, type ReadBytes } from '../user.ts';
 import { KernelAllocError, Machine, hex } from '../machine.ts';
@@ -502,6 +509,12 @@ export class Session {
         // and thp-zero (frees the huge zero folio nobody maps).
         this.check(s, 'drop_caches');
         const m = this.machine!;
+        // drop_pagecache_sb(): every file's clean, unmapped page-cache pages (not shmem), first
+        let dropped = 0;
+        m.trace.call('invalidate_mapping_pages', () => {
+          for (const f of m.files.values()) dropped += invalidateMappingPages(m, f, this.cpu);
+        });
+        if (dropped) this.out(`drop_caches: ${dropped} page-cache page${dropped === 1 ? '' : 's'} dropped\n`);
         const { split, hugeZeroFreed: freed } = shrinkSlab(m, this.cpu);
         m.alloc.drainAllPages();
         this.lastResult = split
@@ -567,6 +580,30 @@ export class Session {
       }
       case 'reclaim': {
         this.execReclaim(s);
+        return;
+      }
+      case 'file': {
+        this.execFile(s);
+        return;
+      }
+      case 'sync': {
+        const { v, t } = this.check(s, 'sync');
+        const m = this.machine!;
+        const files = v.file !== undefined ? [this.namedFile(s, t.file!)] : [...m.files.values()];
+        let n = 0;
+        for (const f of files) n += filemapWriteAndWait(m, f);
+        this.out(`sync: ${n} page${n === 1 ? '' : 's'} written back\n`);
+        return;
+      }
+      case 'fadvise': {
+        const { t } = this.check(s, 'fadvise');
+        const m = this.machine!;
+        const f = this.namedFile(s, t.file!);
+        // generic_fadvise(POSIX_FADV_DONTNEED): lru_add_drain() (and lru_add_drain_all() when
+        // pages were left), then invalidate_mapping_pages()
+        lruAddDrainAll(m);
+        const n = m.trace.call('invalidate_mapping_pages', () => invalidateMappingPages(m, f, this.cpu));
+        this.out(`fadvise: ${n} page${n === 1 ? '' : 's'} dropped from the page cache\n`);
         return;
       }
       case 'spawn': {
@@ -964,6 +1001,35 @@ export class Session {
     return 'dead mm';
   }
 
+  /** `file <name> <size> tmpfs|disk [fill=B] [read_ahead_kb=N]`: a named file (mm/filemap.ts). */
+  private execFile(s: Stmt): void {
+    const { v, t } = this.check(s, 'file');
+    const m = this.machine!;
+    if (m.files.has(v.name)) throw new ScenarioError(s.line, t.name!.col, `file: '${v.name}' exists already`);
+    const pages = Math.ceil(v.size / m.pageSize);
+    const fill = v.fill ?? 0;
+    // a tmpfs file with a fill is written now: one page each
+    const written = v.fs === 'tmpfs' && fill ? pages : 0;
+    this.budget(s, t.size!, 'accesses', Math.max(written, 1));
+    this.hostMemory(s, t.size!, written, 0);
+    const f = fileCreate(m, v.name, v.size, v.fs, fill, v.read_ahead_kb ?? DEFAULT_READ_AHEAD_KB, this.cpu);
+    if (!f) this.out(`file ${v.name}: ENOSPC: out of memory writing the tmpfs file\n`);
+  }
+
+  /** A file the `file` statement made, or a located error. */
+  private namedFile(s: Stmt, tk: Token): ShmemFile {
+    const f = this.machine!.files.get(tk.text);
+    if (!f) {
+      const known = [...this.machine!.files.keys()];
+      throw new ScenarioError(
+        s.line,
+        tk.col,
+        `no file named '${tk.text}' (${known.length ? `files: ${known.join(', ')}` : 'make one with `file`'})`,
+      );
+    }
+    return f;
+  }
+
   /** `swapon <size> [prio=N]`: a swap area in emulated storage (mm/swapfile.ts). */
   private execSwapon(s: Stmt): void {
     const { v, t } = this.check(s, 'swapon');
@@ -1098,6 +1164,13 @@ export class Session {
           offset,
           at: fixed,
         } = v;
+        const file = tk.file ? this.namedFile(s, tk.file) : undefined;
+        if (file && devzero)
+          throw new ScenarioError(
+            s.line,
+            tk.file!.col,
+            'mmap: file= and devzero are two different files: give one',
+          );
         // mmap()'s file offset must be page-aligned (EINVAL); only a private /dev/zero mapping takes one here
         if (offset !== undefined && offset % ps)
           throw new ScenarioError(
@@ -1105,11 +1178,11 @@ export class Session {
             tk.offset!.col,
             `mmap: offset '${tk.offset!.text}' is not a multiple of the page size (EINVAL)`,
           );
-        if (offset !== undefined && (!devzero || shared))
+        if (offset !== undefined && !file && (!devzero || shared))
           throw new ScenarioError(
             s.line,
             tk.offset!.col,
-            'mmap: offset= needs devzero, and a private mapping (the model has no offset into a shared /dev/zero object)',
+            'mmap: offset= needs devzero and a private mapping (the model has no offset into a shared /dev/zero object), or file=',
           );
         const pages = Math.ceil(len / ps);
         if (populate || locked) {
@@ -1134,6 +1207,7 @@ export class Session {
           fixed,
           locked,
           devzero ? { pgoff: (offset ?? 0) / ps } : undefined,
+          file ? { f: file, pgoff: (offset ?? 0) / ps } : undefined,
         );
         if (r.addr < 0) {
           this.out(`${p.name}: mmap ${name.text}: ${r.error}\n`);

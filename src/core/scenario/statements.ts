@@ -206,7 +206,7 @@ export const STATEMENTS = {
     name: 'drop_caches',
     needs: 'booted',
     changes: true,
-    doc: 'echo 3 > /proc/sys/vm/drop_caches: the THP shrinkers run (deferred split, then thp-zero), pcp lists drain.',
+    doc: 'echo 3 > /proc/sys/vm/drop_caches: clean unmapped page cache dropped, the THP shrinkers run (deferred split, then thp-zero), pcp lists drain.',
   }),
   ksm: decl({
     name: 'ksm',
@@ -228,6 +228,46 @@ export const STATEMENTS = {
     changes: true,
     limit: 'swap_pages',
     doc: 'swapon of a swap area in emulated storage.',
+  }),
+  file: decl({
+    name: 'file',
+    args: [
+      { name: 'name', kind: 'ident', what: 'a file name' },
+      { name: 'size', kind: 'size', what: 'a size' },
+      {
+        ...oneOf('fs', ['tmpfs', 'disk']),
+        what: 'tmpfs or disk',
+        valueDocs: {
+          tmpfs: 'a file in /dev/shm (shmem: swap-backed pages)',
+          disk: 'a regular file on the emulated disk (read on a fault, written back by sync)',
+        },
+      },
+    ],
+    opts: [
+      { name: 'fill', kind: 'int', min: 0, max: 255, meta: '<byte>', what: 'a byte (0..255)' },
+      { name: 'read_ahead_kb', kind: 'int', min: 4, max: 65536, meta: '<kB>', what: 'a size in kB' },
+    ],
+    needs: 'booted',
+    changes: true,
+    limit: 'accesses',
+    doc: 'A named file: tmpfs (written with fill, or sparse) or on the emulated disk (every byte fill, 0: a hole; not cached yet).',
+  }),
+  sync: decl({
+    name: 'sync',
+    args: [{ name: 'file', kind: 'ident', what: 'a file name', optional: true }],
+    needs: 'booted',
+    changes: true,
+    doc: 'fsync() of a disk file (or sync() of every one): its dirty pages written back, clean again.',
+  }),
+  fadvise: decl({
+    name: 'fadvise',
+    args: [
+      { name: 'file', kind: 'ident', what: 'a file name' },
+      { ...oneOf('advice', ['dontneed']), what: 'dontneed' },
+    ],
+    needs: 'booted',
+    changes: true,
+    doc: 'posix_fadvise(POSIX_FADV_DONTNEED) over a whole disk file: its clean, unmapped pages leave the page cache.',
   }),
   zswap: decl({
     name: 'zswap',
@@ -358,12 +398,13 @@ export const PROCESS_OPS = {
       { name: 'populate', kind: 'flag' },
       { name: 'locked', kind: 'flag' },
       { name: 'devzero', kind: 'flag' },
+      { name: 'file', kind: 'ident', what: 'a file name', meta: '<name>' },
       { name: 'offset', kind: 'count', what: 'a file offset', meta: '<n>' },
       { name: 'at', kind: 'address', what: 'an address', meta: '<address>' },
     ],
     changes: true,
     limit: 'accesses',
-    doc: 'mmap() an anonymous region, or /dev/zero (devzero, at a file offset).',
+    doc: 'mmap() an anonymous region, /dev/zero (devzero, at a file offset), or a file made by `file` (file=, at a file offset).',
   }),
   read: decl({
     name: 'read',

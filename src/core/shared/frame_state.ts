@@ -52,7 +52,7 @@ export function frameStateName(s: number): string {
     case FrameState.Anon:
       return 'anonymous page';
     case FrameState.Shmem:
-      return 'shmem page';
+      return 'page cache (shmem or file)';
     case FrameState.BootFree:
       return 'memblock free (not yet in buddy)';
     default:

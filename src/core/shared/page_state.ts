@@ -20,9 +20,14 @@ export const VPageState = {
   // 7 is the worker's split of Huge (protocol.ts VPAGE_HUGE_ZERO)
   /** the PTE holds a swap entry: the page is on a swap device (or in the swap cache), not mapped */
   Swapped: 8,
+  /**
+   * a page-cache page of a named file (the `file` statement: tmpfs or disk) mapped here, read-only
+   * in a private mapping until a write copies it
+   */
+  File: 9,
 } as const;
 
-/** The names of states 0..6 (the palette adds 7, the huge zero folio, and 8, Swapped). */
+/** The names of states 0..6 (the palette adds 7, the huge zero folio, 8, Swapped, and 9, File). */
 export const VPAGE_STATE_NAMES = [
   'not mapped',
   'untouched (no PTE)',

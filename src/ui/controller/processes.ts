@@ -415,7 +415,11 @@ function regionData(
     pfns,
     vmas: p.vmas
       .filter((v) => v.end > r.start && v.start < r.start + r.len)
-      .map((v) => ({ start: v.start, end: v.end, label: v.perms + (v.shared ? ' shmem' : '') })),
+      .map((v) => ({
+        start: v.start,
+        end: v.end,
+        label: v.perms + (v.shared ? ' shmem' : v.file ? ` ${v.file}` : ''),
+      })),
     ...(blocks ? { blocks: pmdBlocks(states, pfns, reply.start, reply.pageShift) } : {}),
   };
 }
