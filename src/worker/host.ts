@@ -64,7 +64,6 @@ import {
   MIN_MEMORY_BUDGET,
   type MemoryUse,
   MAX_HUGE_FOLIOS,
-  MAX_OP_STEPS,
   MAX_REGION_PAGES,
   type AllocationInfo,
   type BootStepInfo,
@@ -97,7 +96,8 @@ interface Hosted {
   /** printk lines already sent */
   logSent: number;
   /** events of the operation being recorded (Timeline.record), null when not recording */
-  rec: KEvent[] | null;
+  /** the timeline's recorder of the operation running (Timeline.begin) */
+  rec: ((e: KEvent) => void) | null;
   /** the emulator notes each boot step printed, by step index (trackStepNotes) */
   stepNotes: string[][];
   /**
@@ -139,7 +139,7 @@ export class MachineHost {
     },
     apply: (h, cmd) => this.apply(h, cmd),
     machine: (h) => h.m,
-    recorder: (h, events) => (h.rec = events),
+    recorder: (h, sink) => (h.rec = sink),
     snapshot: (h) => {
       const snap = this.snapshots.take(
         { m: h.m, session: h.session, stepNotes: h.stepNotes, beyondBoot: h.beyondBoot },
@@ -156,6 +156,7 @@ export class MachineHost {
       h.beyondBoot = c.beyondBoot;
       return h;
     },
+    discard: (h) => this.snapshots.recycle(h.m, this.shared(h.m)),
   });
   /** every frame state sent to the view for this generation (frameDelta diffs against it) */
   private viewFrames: { generation: number; states: Uint8Array } | null = null;
@@ -530,15 +531,26 @@ export class MachineHost {
         const progress = (done: number, total: number) =>
           this.post({ type: 'replayProgress', seq, done, total }, []);
         const before = this.timeline.liveOr(this.machine());
-        const r =
-          cmd.type === 'seek'
-            ? this.timeline.seek(this.machine(), cmd.pos, progress)
-            : this.timeline.truncate(progress);
+        let r;
+        try {
+          r =
+            cmd.type === 'seek'
+              ? this.timeline.seek(this.machine(), cmd.pos, progress)
+              : this.timeline.truncate(progress);
+        } catch (e) {
+          // A failed move leaves the view live (the machine shown may have been let go).
+          if (this.cur !== before && !this.timeline.pos) {
+            this.cur = before;
+            before.dirty.markAll();
+          }
+          throw e;
+        }
         const h = r.h;
         // Continue from here: the replayed machine becomes the live one and keeps the trace so far.
         if (cmd.type === 'truncate') h.ring = before.ring;
         this.cur = h;
-        h.dirty.markAll();
+        // Only the frames the operations between the two positions named can have changed.
+        h.dirty.reset(r.changed);
         // The printk lines were sent with the reply's whole log: notices start after them.
         h.logSent = h.m.log.length;
         return {
@@ -1133,10 +1145,7 @@ export class MachineHost {
     }
     m.trace.subscribe((e) => h.dirty.addEvent(e));
     if (h.zeroing) m.trace.subscribe((e) => h.zeroing!.add(e));
-    // One more than the cap tells Timeline.record that the operation had more steps than it keeps.
-    m.trace.subscribe((e) => {
-      if (h.rec && h.rec.length <= MAX_OP_STEPS) h.rec.push(e);
-    });
+    m.trace.subscribe((e) => h.rec?.(e));
     m.trace.subscribe((e) => h.ring?.push(e));
     m.trace.subscribe((e) => h.pageViews.addEvent(e));
     h.dirty.markAll();

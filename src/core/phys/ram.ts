@@ -109,12 +109,28 @@ export class PhysicalRam {
     if (this.spare.length < SPARE_MAX) this.spare.push(c);
   }
 
-  constructor(size: number, from?: PhysicalRam) {
+  constructor(size: number, from?: PhysicalRam | FrozenRam) {
     if (size <= 0 || size % CHUNK_SIZE !== 0)
       throw new RangeError(`RAM size must be a positive multiple of ${CHUNK_SIZE}`);
     this.size = size;
     const n = size / CHUNK_SIZE;
-    if (from) {
+    if (from instanceof FrozenRam) {
+      this.chunks = new Array<Uint8Array | undefined>(n);
+      this.views = new Array<DataView | undefined>(n);
+      this.written = new Uint16Array(n);
+      for (let b = 0, ci = 0; b < from.table.length; b++) {
+        const t = from.table[b]!;
+        for (let j = 0; j < t.chunks.length; j++, ci++) {
+          this.chunks[ci] = t.chunks[j];
+          this.views[ci] = t.views[j];
+        }
+        this.written.set(t.written, b * TABLE_BLOCK);
+      }
+      this.backedChunks = from.backedChunks;
+      this.shared = new Uint8Array(n).fill(SHARED);
+      this.users = new Map(from.users);
+      this.dedupedChunks = from.dedupedChunks;
+    } else if (from) {
       this.chunks = from.chunks.slice();
       this.views = from.views.slice();
       this.backedChunks = from.backedChunks;
@@ -138,6 +154,44 @@ export class PhysicalRam {
    */
   fork(): PhysicalRam {
     return new PhysicalRam(this.size, this);
+  }
+
+  /**
+   * The chunk table as it is now, for a snapshot: every chunk becomes shared (copy-on-write, as a
+   * fork's), and the table is kept in blocks of TABLE_BLOCK chunks, a block equal to the same block
+   * of `prev` (the last freeze of this RAM) being that block. At 16 GiB a whole table is 262,144
+   * entries; an operation that writes 32 MiB changes one or two blocks of it, so a checkpoint costs
+   * kilobytes of table instead of megabytes. `thaw()` makes a RAM of it again.
+   */
+  freeze(prev?: FrozenRam | null): FrozenRam {
+    const n = this.chunks.length;
+    const table: TableBlock[] = [];
+    const same = prev && prev.size === this.size ? prev.table : null;
+    for (let start = 0, b = 0; start < n; start += TABLE_BLOCK, b++) {
+      const end = Math.min(start + TABLE_BLOCK, n);
+      const p = same?.[b];
+      if (p && this.tableEquals(p, start, end)) table.push(p);
+      else
+        table.push(
+          new TableBlock(
+            this.chunks.slice(start, end),
+            this.views.slice(start, end),
+            this.written.slice(start, end),
+          ),
+        );
+    }
+    this.shared.fill(SHARED);
+    return new FrozenRam(this.size, table, new Map(this.users), this.backedChunks, this.dedupedChunks);
+  }
+
+  private tableEquals(t: TableBlock, start: number, end: number): boolean {
+    const { chunks, views, written } = this;
+    for (let ci = start; ci < end; ci++) {
+      const j = ci - start;
+      if (chunks[ci] !== t.chunks[j] || views[ci] !== t.views[j] || written[ci] !== t.written[j])
+        return false;
+    }
+    return true;
   }
 
   /**
@@ -490,6 +544,49 @@ export class PhysicalRam {
    */
   tableBytes(): number {
     return this.chunks.length * 8 + (this.hashes?.byteLength ?? 0) + (this.byHash?.size ?? 0) * 64;
+  }
+}
+
+/** Chunks per block of a frozen chunk table (FrozenRam): 256 MiB of RAM. */
+export const TABLE_BLOCK = 4096;
+
+/** TABLE_BLOCK entries of a frozen chunk table (shared by consecutive freezes while unchanged). */
+export class TableBlock {
+  constructor(
+    readonly chunks: readonly (Uint8Array | undefined)[],
+    readonly views: readonly (DataView | undefined)[],
+    readonly written: Uint16Array,
+  ) {}
+
+  /** Host bytes it holds (a reference is counted as 8 bytes, as PhysicalRam.tableBytes does). */
+  get byteLength(): number {
+    return this.chunks.length * 16 + this.written.byteLength;
+  }
+}
+
+/**
+ * A RAM frozen for a snapshot (PhysicalRam.freeze): its chunk table, read only; the chunks it names
+ * are shared copy-on-write with the RAM it was taken from and with every RAM thawed from it.
+ */
+export class FrozenRam {
+  constructor(
+    readonly size: number,
+    readonly table: readonly TableBlock[],
+    readonly users: ReadonlyMap<Uint8Array, number>,
+    readonly backedChunks: number,
+    readonly dedupedChunks: number,
+  ) {}
+
+  /** A RAM holding what this one froze, sharing every chunk (copy-on-write). */
+  thaw(): PhysicalRam {
+    return new PhysicalRam(this.size, this);
+  }
+
+  /** The chunks that hold host memory (as PhysicalRam.backed). */
+  backed(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const t of this.table) for (const c of t.chunks) if (c) out.push(c);
+    return out;
   }
 }
 
