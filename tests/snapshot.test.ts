@@ -38,6 +38,32 @@ describe('frozen RAM: a chunk table kept in blocks', () => {
   });
 });
 
+describe('frozen RAM: a RAM let go takes another frozen table in place', () => {
+  it('copies the table blocks that differ or that it changed itself, and reads as a new thaw does', () => {
+    const at = (b: number) => b * TABLE_BLOCK * CHUNK_SIZE + 3;
+    const ram = new PhysicalRam(4 * TABLE_BLOCK * CHUNK_SIZE);
+    for (let b = 0; b < 4; b++) ram.writeU8(at(b), 0x10 + b);
+    const x = ram.freeze();
+    ram.writeU8(at(1), 0x21); // block 1 differs between x and y
+    ram.clear(at(3) - 3, CHUNK_SIZE); // block 3 too: a chunk given back
+    const y = ram.freeze(x);
+    expect(y.table[2]).toBe(x.table[2]);
+    const d = x.thaw();
+    d.writeU8(at(2), 0x99); // the let-go RAM changed block 2, which x and y share
+    d.writeU8(at(0) + CHUNK_SIZE, 0x77); // and backed a new chunk in block 0
+    const e = y.thaw(d);
+    expect(e).toBe(d);
+    const want = y.thaw();
+    for (let b = 0; b < 4; b++) expect(e.readU8(at(b)), `block ${b}`).toBe(want.readU8(at(b)));
+    expect(e.readU8(at(0) + CHUNK_SIZE)).toBe(0);
+    expect([e.backedChunks, e.cowCopies]).toEqual([want.backedChunks, 0]);
+    // and it is copy-on-write again: a write does not reach the frozen table
+    e.writeU8(at(1), 0x55);
+    expect(y.thaw().readU8(at(1))).toBe(0x21);
+    expect(ram.readU8(at(1))).toBe(0x21);
+  });
+});
+
 describe('snapshots: restoring into the buffers of a machine let go', () => {
   it('gives the same machine as a restore into new buffers, and leaves the snapshot as it was', () => {
     const m = new Machine({ ram: 256 * 2 ** 20, cpus: 2 });

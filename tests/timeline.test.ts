@@ -6,7 +6,7 @@
  * machine itself: RAM, struct pages, page tables (they live in RAM), every /proc view.
  */
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ArchName } from '../src/core/config.ts';
 import type { Machine } from '../src/core/machine.ts';
 import { PROC_PATHS, readProc } from '../src/core/proc/index.ts';
@@ -613,4 +613,27 @@ describe('timeline: checkpoints are independent copies', () => {
       expect(h.m.log.length).toBe(n);
     });
   }
+});
+
+describe('timeline: the first step back restores into buffers warmed while the worker was idle', () => {
+  it('after IDLE_MS with the view live, the pool holds a machine (counted with the view); the step back uses it', () => {
+    vi.useFakeTimers();
+    try {
+      const { host, send } = driver();
+      send({ type: 'init', config: { arch: 'x86_64', ram: 256 * 2 ** 20, cpus: 2 }, boot: true });
+      send({ type: 'run', lines: 'spawn A\nA mmap r1 4M rw' });
+      send({ type: 'run', lines: 'A write r1 0 4M 4K 1' });
+      const pool = (host as unknown as { snapshots: { pool: Map<number, ArrayBuffer[]> } }).snapshots;
+      expect(send({ type: 'memory' }).use.view).toBe(0);
+      vi.advanceTimersByTime(1000);
+      const warm = new Set([...pool.pool.values()].flat());
+      expect(warm.size).toBeGreaterThan(0);
+      expect(send({ type: 'memory' }).use.view).toBeGreaterThan(0);
+      const { ops } = send({ type: 'timeline', op: null });
+      send({ type: 'seek', pos: { op: ops.length - 1, step: 0 } });
+      expect(warm.has(host.hosted!.m.pages.flags.buffer as ArrayBuffer)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

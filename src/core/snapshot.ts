@@ -87,28 +87,50 @@ export class Snapshotter {
    * 15 ms to copy the blocks into buffers that are already there.
    */
   private pool = new Map<number, ArrayBuffer[]>();
+  /** RAMs of machines let go: a restore's RAM takes the frozen chunk table in place (PhysicalRam.adopt) */
+  private ramPool: PhysicalRam[] = [];
 
   /** Bytes the pool holds (the memory meter counts them with the view). */
   get pooledBytes(): number {
     let n = 0;
     for (const [len, bufs] of this.pool) n += len * bufs.length;
+    for (const r of this.ramPool) n += r.tableBytes();
     return n;
+  }
+
+  /** Let the pooled buffers go (the memory they hold is wanted back). */
+  clearPool(): void {
+    this.pool = new Map();
+    this.ramPool = [];
+  }
+
+  /**
+   * Fill the pool from `snap` when it is empty: a machine restored and let go at once, so that the
+   * next restore (the first step back from live) writes into memory that is already there. The host
+   * calls it when idle: the first touch of new memory is most of a cold restore's cost.
+   */
+  prewarm(snap: Snapshot<unknown>, share: ReadonlySet<object>): boolean {
+    if (this.pool.size > 0) return false;
+    this.recycle(this.restore(snap, share), share);
+    return true;
   }
 
   /**
    * `root` (a restored machine, with what the host keeps beside it) will not be used again: its
    * large arrays' buffers are kept for the next restore. Only the arrays a snapshot would keep in
-   * blocks qualify (whole buffers of at least SNAPSHOT_BLOCK bytes); RAM is left alone (its chunks
-   * are shared copy-on-write with checkpoints). The pool keeps one machine's worth: the previous one
-   * is let go.
+   * blocks qualify (whole buffers of at least SNAPSHOT_BLOCK bytes). Its RAM is kept too, for its
+   * chunk table only: the chunks stay shared copy-on-write with the checkpoints, and a restore's RAM
+   * copies the table blocks that differ into it. The pool keeps one machine's worth: the previous
+   * one is let go.
    */
   recycle(root: unknown, share: ReadonlySet<object>): void {
     const pool = new Map<number, ArrayBuffer[]>();
+    const rams: PhysicalRam[] = [];
     const seen = new Set<unknown>();
     const walk = (v: unknown): void => {
       if (v === null || typeof v !== 'object' || share.has(v) || seen.has(v)) return;
       seen.add(v);
-      if (v instanceof PhysicalRam) return;
+      if (v instanceof PhysicalRam) return void rams.push(v);
       if (ArrayBuffer.isView(v)) {
         if (v instanceof DataView || seen.has(v.buffer)) return;
         seen.add(v.buffer);
@@ -126,6 +148,7 @@ export class Snapshotter {
     };
     walk(root);
     this.pool = pool;
+    this.ramPool = rams;
   }
 
   /** Snapshot `root` (a machine and what the host keeps with it); `share`: immutable objects. */
@@ -190,7 +213,7 @@ export class Snapshotter {
     if (snap.version !== SNAPSHOT_VERSION)
       throw new Error(`restore: snapshot version ${snap.version}, this build reads ${SNAPSHOT_VERSION}`);
     return copyGraph(snap.root, share, (v, buffers) => {
-      if (v instanceof FrozenRam) return v.thaw();
+      if (v instanceof FrozenRam) return v.thaw(this.ramPool.pop());
       if (v instanceof BlockedArray) return v.materialise(this.pool.get(v.byteLength)?.pop());
       if (ArrayBuffer.isView(v)) return copyView(v, buffers).view;
       return undefined;

@@ -54,7 +54,7 @@ import { ProcessPageViews } from './process_pages.ts';
 import { inspectFrameReply } from './inspect_reply.ts';
 import { StopReplay, type OpCommand, type OpRecord } from './timeline.ts';
 import { Timeline } from './timeline_host.ts';
-import { memoryUse } from './memory_use.ts';
+import { memoryUse, metadataBytes } from './memory_use.ts';
 import { DEFAULT_MEMORY_BUDGET, fmtBytes } from '../core/scenario/limits.ts';
 import { TraceRing } from './trace_ring.ts';
 import { ZeroingRecorder, describeUnmapped } from './unmapped_info.ts';
@@ -176,7 +176,13 @@ export class MachineHost {
   private memoryNow(): MemoryUse {
     const cur = this.machine();
     const live = this.timeline.liveOr(cur);
-    return memoryUse(live.m, cur === live ? null : cur.m, this.timeline.past, this.memoryBudget);
+    return memoryUse(
+      live.m,
+      cur === live ? null : cur.m,
+      this.timeline.past,
+      this.memoryBudget,
+      this.snapshots.pooledBytes,
+    );
   }
 
   /** messages waiting for the command before them to finish */
@@ -213,6 +219,31 @@ export class MachineHost {
     }
     this.queue.push(data);
     if (!this.waiting) this.pump();
+    this.whenIdle();
+  }
+
+  /** the idle timer (whenIdle) */
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Once no command has come for IDLE_MS, warm the buffers the first step back will restore into
+   * (Snapshotter.prewarm: at 16 GiB the struct page arrays are 94 MiB, and touching new memory for
+   * them took 0.5-1 s of a cold step back on a 2-CPU machine). Only while the view is live, the
+   * timeline has a checkpoint, and the memory budget leaves room for one more machine's metadata;
+   * the pool is counted with the view in the memory meter.
+   */
+  private whenIdle(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.waiting || this.queue.length > 0 || this.timeline.pos || !this.cur) return;
+      const snap = this.timeline.newestSnapshot();
+      if (!snap) return;
+      if (this.memoryNow().total + metadataBytes(this.cur.m) > this.memoryBudget) return;
+      this.snapshots.prewarm(snap, this.shared(this.cur.m));
+    }, IDLE_MS);
+    // In Node (the CLI, tests) a pending warm-up must not keep the process alive.
+    (this.idleTimer as { unref?: () => void }).unref?.();
   }
 
   /** Run queued messages in order; a long command's promise holds the rest until it replies. */
@@ -224,6 +255,7 @@ export class MachineHost {
         void pending.then(() => {
           this.waiting = false;
           this.pump();
+          this.whenIdle();
         });
         return;
       }
@@ -1188,6 +1220,9 @@ interface LinesState {
   /** the last structured result a statement gave (RanReply.result) */
   result?: StatementResult;
 }
+
+/** Quiet time after the last command before the host warms a restore's buffers (whenIdle). */
+const IDLE_MS = 250;
 
 /** Changed frames this close together travel as one range (frameDelta). */
 const DELTA_GAP = 16;

@@ -176,6 +176,13 @@ export class Timeline<H, S> {
     return { at: [...this.checkpoints.keys()].sort((a, b) => a - b), bytes: this.pastBytes() };
   }
 
+  /** The snapshot of the latest checkpoint (the host warms a restore's buffers from it). */
+  newestSnapshot(): S | null {
+    let at = -1;
+    for (const i of this.checkpoints.keys()) if (i > at) at = i;
+    return this.checkpoints.get(at)?.snap ?? null;
+  }
+
   /** Memory the past holds (checkpoints apart from the live machine), for the timeline panel. */
   get past(): PastMemory {
     return { checkpoints: this.checkpoints.size, bytes: this.pastBytes(), budget: this.checkpointBudget };

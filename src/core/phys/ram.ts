@@ -79,7 +79,14 @@ export class PhysicalRam {
    */
   dedupedChunks = 0;
   /** Buffers several of this RAM's chunks share (compact()), with how many chunks use each. */
-  private readonly users: Map<Uint8Array, number>;
+  private users: Map<Uint8Array, number>;
+  /**
+   * The frozen table this RAM was thawed from, and which of its table blocks (TABLE_BLOCK chunks)
+   * changed since: a RAM let go can take another frozen table in place (`thaw(into)`) by copying the
+   * blocks that differ, instead of building a table of every chunk (at 16 GiB 262,144 entries twice).
+   */
+  private origin: FrozenRam | null = null;
+  private tableDirty: Uint8Array | null = null;
   /** Chunks that became WRITABLE since compact() last ran: what it has to look at. */
   private dirty = new Set<number>();
   /**
@@ -115,21 +122,18 @@ export class PhysicalRam {
     this.size = size;
     const n = size / CHUNK_SIZE;
     if (from instanceof FrozenRam) {
-      this.chunks = new Array<Uint8Array | undefined>(n);
-      this.views = new Array<DataView | undefined>(n);
+      // concat of the blocks: native, and the arrays come out packed like a fork's slice()
+      const t = from.table;
+      this.chunks = ([] as (Uint8Array | undefined)[]).concat(...t.map((b) => b.chunks));
+      this.views = ([] as (DataView | undefined)[]).concat(...t.map((b) => b.views));
       this.written = new Uint16Array(n);
-      for (let b = 0, ci = 0; b < from.table.length; b++) {
-        const t = from.table[b]!;
-        for (let j = 0; j < t.chunks.length; j++, ci++) {
-          this.chunks[ci] = t.chunks[j];
-          this.views[ci] = t.views[j];
-        }
-        this.written.set(t.written, b * TABLE_BLOCK);
-      }
+      for (let b = 0; b < t.length; b++) this.written.set(t[b]!.written, b * TABLE_BLOCK);
       this.backedChunks = from.backedChunks;
       this.shared = new Uint8Array(n).fill(SHARED);
       this.users = new Map(from.users);
       this.dedupedChunks = from.dedupedChunks;
+      this.origin = from;
+      this.tableDirty = new Uint8Array(t.length);
     } else if (from) {
       this.chunks = from.chunks.slice();
       this.views = from.views.slice();
@@ -184,6 +188,40 @@ export class PhysicalRam {
     return new FrozenRam(this.size, table, new Map(this.users), this.backedChunks, this.dedupedChunks);
   }
 
+  /**
+   * Become a thaw of `f` (this RAM is let go: nothing reads it any more). Table blocks are copied
+   * where `f`'s differ from the table this RAM was thawed from or this RAM changed them since; the
+   * rest already hold f's entries. Everything else is as a new thaw's.
+   */
+  adopt(f: FrozenRam): boolean {
+    if (f.size !== this.size || !this.origin || !this.tableDirty) return false;
+    const was = this.origin.table;
+    for (let b = 0; b < f.table.length; b++) {
+      const t = f.table[b]!;
+      if (t !== was[b] || this.tableDirty[b]) {
+        const at = b * TABLE_BLOCK;
+        for (let j = 0; j < t.chunks.length; j++) {
+          this.chunks[at + j] = t.chunks[j];
+          this.views[at + j] = t.views[j];
+        }
+      }
+      this.written.set(t.written, b * TABLE_BLOCK);
+    }
+    this.tableDirty.fill(0);
+    this.origin = f;
+    this.shared.fill(SHARED);
+    this.users = new Map(f.users);
+    this.backedChunks = f.backedChunks;
+    this.dedupedChunks = f.dedupedChunks;
+    this.zeroedChunks = 0;
+    this.cowCopies = 0;
+    this.dirty.clear();
+    this.byHash = null;
+    this.hashes = null;
+    this.onRelease = null;
+    return true;
+  }
+
   private tableEquals(t: TableBlock, start: number, end: number): boolean {
     const { chunks, views, written } = this;
     for (let ci = start; ci < end; ci++) {
@@ -234,6 +272,7 @@ export class PhysicalRam {
       c = this.newChunk();
       this.chunks[ci] = c;
       this.views[ci] = new DataView(c.buffer, c.byteOffset, CHUNK_SIZE);
+      if (this.tableDirty) this.tableDirty[ci >>> TABLE_SHIFT] = 1;
       this.shared[ci] = WRITABLE;
       this.backedChunks++;
       this.dirty.add(ci);
@@ -248,6 +287,7 @@ export class PhysicalRam {
       c.set(old);
       this.chunks[ci] = c;
       this.views[ci] = new DataView(c.buffer, c.byteOffset, CHUNK_SIZE);
+      if (this.tableDirty) this.tableDirty[ci >>> TABLE_SHIFT] = 1;
       this.shared[ci] = WRITABLE;
       this.cowCopies++;
       // a deduplicated buffer other chunks still use: this chunk is one more buffer now
@@ -293,6 +333,7 @@ export class PhysicalRam {
     const c = this.chunks[ci]!;
     this.chunks[ci] = undefined;
     this.views[ci] = undefined;
+    if (this.tableDirty) this.tableDirty[ci >>> TABLE_SHIFT] = 1;
     this.written[ci] = 0;
     if (this.shared[ci] === SHARED) {
       if (!this.unuse(c)) this.backedChunks--;
@@ -528,6 +569,7 @@ export class PhysicalRam {
     this.dedupedChunks++;
     this.chunks[ci] = o;
     this.views[ci] = this.views[other];
+    if (this.tableDirty) this.tableDirty[ci >>> TABLE_SHIFT] = 1;
     this.shared[ci] = SHARED;
     this.backedChunks--;
     this.recycle(own);
@@ -548,7 +590,8 @@ export class PhysicalRam {
 }
 
 /** Chunks per block of a frozen chunk table (FrozenRam): 256 MiB of RAM. */
-export const TABLE_BLOCK = 4096;
+const TABLE_SHIFT = 12;
+export const TABLE_BLOCK = 1 << TABLE_SHIFT;
 
 /** TABLE_BLOCK entries of a frozen chunk table (shared by consecutive freezes while unchanged). */
 export class TableBlock {
@@ -577,8 +620,12 @@ export class FrozenRam {
     readonly dedupedChunks: number,
   ) {}
 
-  /** A RAM holding what this one froze, sharing every chunk (copy-on-write). */
-  thaw(): PhysicalRam {
+  /**
+   * A RAM holding what this one froze, sharing every chunk (copy-on-write). `into`: a RAM thawed
+   * before and let go, which takes this table in place when it can (PhysicalRam.adopt).
+   */
+  thaw(into?: PhysicalRam): PhysicalRam {
+    if (into?.adopt(this)) return into;
     return new PhysicalRam(this.size, this);
   }
 
