@@ -110,9 +110,30 @@ export class Snapshotter {
    * calls it when idle: the first touch of new memory is most of a cold restore's cost.
    */
   prewarm(snap: Snapshot<unknown>, share: ReadonlySet<object>): boolean {
-    if (this.pool.size > 0) return false;
+    if (this.poolFits(snap)) return false;
+    this.clearPool(); // another machine's (a new init): let it go first
     this.recycle(this.restore(snap, share), share);
     return true;
+  }
+
+  /** Whether the pool has a buffer for every large array of `snap`, and a RAM of its size. */
+  private poolFits(snap: Snapshot<unknown>): boolean {
+    const need = new Map<number, number>();
+    let ram = 0;
+    const seen = new Set<unknown>();
+    const walk = (v: unknown): void => {
+      if (v === null || typeof v !== 'object' || seen.has(v) || ArrayBuffer.isView(v)) return;
+      seen.add(v);
+      if (v instanceof FrozenRam) return void (ram = v.size);
+      if (v instanceof BlockedArray) return void need.set(v.byteLength, (need.get(v.byteLength) ?? 0) + 1);
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (v instanceof Map) return v.forEach((x, k) => (walk(k), walk(x)));
+      if (v instanceof Set) return v.forEach(walk);
+      for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k]);
+    };
+    walk(snap.root);
+    for (const [len, n] of need) if ((this.pool.get(len)?.length ?? 0) < n) return false;
+    return ram === 0 || this.ramPool.some((r) => r.size === ram);
   }
 
   /**

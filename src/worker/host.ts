@@ -368,6 +368,7 @@ export class MachineHost {
       }
     }
     this.timeline.reset(staged);
+    this.snapshots.clearPool(); // the old machine's buffers: whenIdle warms this one's
     h.logSent = m.log.length; // the reply carries the whole log
     this.generation = h.generation;
     this.cur = h;
