@@ -36,6 +36,8 @@ export const CHECKPOINT_EVERY = 4;
  * worker's memory. They stay operations: the view can still go to before or after them.
  */
 export const EVENT_BUDGET = 500_000;
+/** Live checkpoints' costs the placement rule remembers (keepLive). */
+const RECENT_COSTS = 4;
 /** Bytes of typed arrays all checkpoints together may hold. */
 export const CHECKPOINT_BUDGET = 256 * 2 ** 20;
 
@@ -163,9 +165,14 @@ export class Timeline<H, S> {
   private readonly ledger = new PastLedger();
   /** the RAM whose releases the ledger hears about (the live machine's) */
   private watched: PhysicalRam | null = null;
-  /** ms of live operations since the last checkpoint, and what the last one took to take */
+  /**
+   * ms of live operations since the last checkpoint, and what the last few took to take: the least
+   * of them is the cost the rule goes by (one slowed down by a collection or a busy machine would
+   * otherwise leave the next operations without one, and a step back into them replays whole
+   * operations: 0.3-0.8 s each at 16 GiB).
+   */
   private workSince = 0;
-  private checkpointCost = 0;
+  private checkpointCosts: number[] = [];
   /** the clock live checkpoints are decided by (performance.now; tests may replace it) */
   now: () => number = () => performance.now();
 
@@ -208,6 +215,7 @@ export class Timeline<H, S> {
     this.ledger.clear();
     this.unwatch();
     this.workSince = 0;
+    this.checkpointCosts = [];
   }
 
   /** The live machine: the one kept aside while the view is in the past, else `cur`. */
@@ -306,11 +314,13 @@ export class Timeline<H, S> {
   private keepLive(h: H, took: number): void {
     this.workSince += took;
     const i = this.ops.length;
-    if (this.checkpoints.has(i) || this.workSince < this.checkpointCost) return;
+    const cost = this.checkpointCosts.length ? Math.min(...this.checkpointCosts) : 0;
+    if (this.checkpoints.has(i) || this.workSince < cost) return;
     this.watch(h);
     const t0 = this.now();
     if (this.keep(i, h, true)) {
-      this.checkpointCost = this.now() - t0;
+      this.checkpointCosts.push(this.now() - t0);
+      if (this.checkpointCosts.length > RECENT_COSTS) this.checkpointCosts.shift();
       this.workSince = 0;
     }
   }
@@ -486,7 +496,8 @@ export class Timeline<H, S> {
       this.runQuietly(h, this.ops[i]!.cmd);
       if ((i + 1) % every === 0) progress(i + 1, total);
     }
-    if (pos.op > start) this.maybeKeep(pos.op, h);
+    // Whole operations were replayed to get here: the next move inside this one starts from here.
+    if (pos.op > start && !this.checkpoints.has(pos.op)) this.keep(pos.op, h, false);
     if (pos.step >= steps.length) {
       this.runQuietly(h, rec.cmd);
       progress(total, total);
