@@ -556,7 +556,7 @@ export class MachineHost {
       }
       case 'timeline': {
         const h = this.machine();
-        const t = this.timeline.describe(h, cmd.op);
+        const t = this.timeline.describe(h, cmd.op, cmd.have);
         return { type: 'timeline', seq, ...t, past: this.timeline.past };
       }
       case 'seek':

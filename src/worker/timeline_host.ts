@@ -358,17 +358,38 @@ export class Timeline<H, S> {
   describe(
     cur: H,
     op: number | null,
-  ): { ops: TimelineOpInfo[]; pos: TimelinePos | null; op: number | null; steps: TimelineStep[] } {
+    have: readonly number[] = [],
+  ): {
+    ops: TimelineOpInfo[];
+    pos: TimelinePos | null;
+    op: number | null;
+    opId: number | null;
+    steps: TimelineStep[];
+    stepsHeld?: boolean;
+  } {
     const m = this.deps.machine(this.live ?? cur);
     const which = op ?? this.pos?.op ?? this.ops.length - 1;
     const rec = this.ops[which];
+    const opId = rec ? this.idOf(rec) : null;
+    const held = opId !== null && have.includes(opId);
     return {
       ops: this.ops.map((o) => opInfo(o, m)),
       pos: this.pos,
       op: rec ? which : null,
-      steps: rec ? stepsOf(rec, m) : [],
+      opId,
+      steps: rec && !held ? stepsOf(rec, m) : [],
+      ...(held ? { stepsHeld: true } : {}),
     };
   }
+
+  /** An operation's id: given on first request, never reused (records are replaced, not edited). */
+  private idOf(rec: OpRecord): number {
+    let id = this.opIds.get(rec);
+    if (id === undefined) this.opIds.set(rec, (id = this.nextOpId++));
+    return id;
+  }
+  private readonly opIds = new WeakMap<OpRecord, number>();
+  private nextOpId = 1;
 
   /** Move the view to `pos` (null: live). `cur` is the machine the host holds now. */
   seek(cur: H, pos: TimelinePos | null, progress: Progress): Sought<H> {
