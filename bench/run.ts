@@ -190,7 +190,7 @@ console.table(
 );
 
 // --- the timeline and the views' worker side (issue #12) --------------------------------------------
-const tl = timelineBench();
+const tl = await timelineBench();
 const views = workerViewBench();
 console.log('\nTimeline and views (worker host code path, Node)');
 console.table([...tl, ...views]);

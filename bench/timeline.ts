@@ -5,10 +5,14 @@
  *   step back / forward   a machine with `written` bytes written by `ops` write operations (one
  *                         `run` each, as a learner's editor lines are), then the arrow keys: back
  *                         STEPS times from live, forward STEPS times again. Each press is one `seek`.
+ *                         Before the first press the worker is left idle, as it is while a learner
+ *                         reads the result (it warms the buffers a restore writes into then:
+ *                         MachineHost.whenIdle); the note gives the first press without that wait.
  *                         Baseline: the last write operation itself, run live in the same run.
  *
  * Targets: a step back or forward in at most 100 ms, at 1 GiB and 16 GiB.
  */
+import type { Snapshotter } from '../src/core/snapshot.ts';
 import { MachineHost } from '../src/worker/host.ts';
 import type { TimelinePos, WorkerMessage } from '../src/worker/protocol.ts';
 
@@ -90,10 +94,27 @@ function forward(sz: readonly number[], p: TimelinePos): TimelinePos | null {
   return { op: p.op + 1, step: 0 };
 }
 
+/** Until the host has warmed its restore buffers (whenIdle), at most `ms`. */
+async function idle(host: MachineHost, ms: number): Promise<void> {
+  const pool = host as unknown as { snapshots: { pooledBytes: number } };
+  const until = performance.now() + ms;
+  while (pool.snapshots.pooledBytes === 0 && performance.now() < until)
+    await new Promise((r) => setTimeout(r, 50));
+}
+
 /** Step back and forward on one machine: the times of each press, both ways. */
-export function stepTimes(ram: number, written: number, ops: number) {
-  const { send, lastMs } = build(ram, written, ops);
+export async function stepTimes(ram: number, written: number, ops: number) {
+  const { host, send, lastMs } = build(ram, written, ops);
   const sz = sizes(send);
+  // The first press with no idle time before it (cold buffers), then back to live and wait.
+  const last = sz.length - 1;
+  const c0 = performance.now();
+  send({ type: 'seek', pos: { op: last, step: sz[last]! - 1 } });
+  const coldMs = performance.now() - c0;
+  send({ type: 'seek', pos: null });
+  // forget the buffers End kept: the wait below warms them as before a learner's first visit
+  (host as unknown as { snapshots: Snapshotter }).snapshots.clearPool();
+  await idle(host, 10_000);
   const backMs: number[] = [];
   const fwdMs: number[] = [];
   let pos: TimelinePos | null = null;
@@ -115,17 +136,18 @@ export function stepTimes(ram: number, written: number, ops: number) {
   const past = (send({ type: 'timeline', op: null }) as { past?: { bytes: number; checkpoints: number } })
     .past;
   send({ type: 'seek', pos: null });
-  return { backMs, fwdMs, lastMs, past, ops: sz.length };
+  return { backMs, fwdMs, lastMs, coldMs, past, ops: sz.length };
 }
 
-export function timelineBench(configs = DEFAULT_CONFIGS): BenchRow[] {
+export async function timelineBench(configs = DEFAULT_CONFIGS): Promise<BenchRow[]> {
   const rows: BenchRow[] = [];
   for (const c of configs) {
     const name = `${c.ram / GiB} GiB, ${c.written / MiB} MiB written, ${c.ops} ops`;
-    const r = stepTimes(c.ram, c.written, c.ops);
-    const note = r.past
-      ? `; past holds ${(r.past.bytes / MiB).toFixed(0)} MiB in ${r.past.checkpoints} checkpoints`
-      : '';
+    const r = await stepTimes(c.ram, c.written, c.ops);
+    const note =
+      (r.past
+        ? `; past holds ${(r.past.bytes / MiB).toFixed(0)} MiB in ${r.past.checkpoints} checkpoints`
+        : '') + `; first step back with no idle time before it: ${round(r.coldMs)} ms`;
     for (const [what, xs] of [
       ['step back', r.backMs],
       ['step forward', r.fwdMs],
@@ -220,6 +242,6 @@ export const DEFAULT_CONFIGS = [
 if (process.argv[1]?.endsWith('timeline.ts')) {
   const [g, w, o] = process.argv.slice(2).map(Number);
   const cfgs = g ? [{ ram: g * GiB, written: (w ?? 512) * MiB, ops: o ?? 64 }] : DEFAULT_CONFIGS;
-  console.table(timelineBench(cfgs));
+  console.table(await timelineBench(cfgs));
   if (!g) console.table(workerViewBench());
 }

@@ -6,7 +6,7 @@
  * machine itself: RAM, struct pages, page tables (they live in RAM), every /proc view.
  */
 import { createHash } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { ArchName } from '../src/core/config.ts';
 import type { Machine } from '../src/core/machine.ts';
 import { PROC_PATHS, readProc } from '../src/core/proc/index.ts';
@@ -236,39 +236,54 @@ describe('timeline: going back is exact', () => {
   }
 });
 
+/**
+ * A host driven synchronously, with what the frame grid holds: every frameDelta applied, as
+ * FrameGrid.applyDelta does; `gridIsTheMachine` compares it with the hosted machine's frames.
+ */
+function gridDriver() {
+  const posted: WorkerMessage[] = [];
+  const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity });
+  tickingClock(host);
+  // What the frame grid holds: every frameDelta applied, as FrameGrid.applyDelta does.
+  let grid = new Uint8Array(0);
+  let sent = 0;
+  let seq = 1;
+  const send = <B extends Body>(body: B): ReplyTo[B['type']] => {
+    const s = seq++;
+    host.handle({ ...body, seq: s });
+    for (const m of posted)
+      if (m.type === 'frameDelta') {
+        if (grid.length !== m.nrPages) grid = new Uint8Array(m.nrPages);
+        for (let i = 0, at = 0; i < m.ranges.length; i += 2) {
+          const n = m.ranges[i + 1]! - m.ranges[i]!;
+          grid.set(m.states.subarray(at, at + n), m.ranges[i]!);
+          at += n;
+          sent += n;
+        }
+      }
+    const notices = ['frameDelta', 'printk', 'bootProgress', 'replayProgress'];
+    const reply = posted.find((m) => m.seq === s && !notices.includes(m.type));
+    posted.length = 0;
+    if (!reply || reply.type === 'error') throw new Error(reply ? reply.message : 'no reply');
+    return reply as ReplyTo[B['type']];
+  };
+  const gridIsTheMachine = () => {
+    const m = host.hosted!.m;
+    const want = new Uint8Array(m.pages.nrPages);
+    m.frameStates(want);
+    return Buffer.compare(want, grid) === 0;
+  };
+  /** frames the deltas carry from now on */
+  const sentSince = () => {
+    const at = sent;
+    return () => sent - at;
+  };
+  return { host, send, gridIsTheMachine, sentSince };
+}
+
 describe('timeline: going back is exact at scale', () => {
   it('2 GiB written in 64 operations (and a fork, a COW): every operation boundary, back and forth, equals the live state; the grid gets only the frames that changed', () => {
-    const posted: WorkerMessage[] = [];
-    const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity });
-    tickingClock(host);
-    // What the frame grid holds: every frameDelta applied, as FrameGrid.applyDelta does.
-    let grid = new Uint8Array(0);
-    let sent = 0;
-    let seq = 1;
-    const send = <B extends Body>(body: B): ReplyTo[B['type']] => {
-      const s = seq++;
-      host.handle({ ...body, seq: s });
-      for (const m of posted)
-        if (m.type === 'frameDelta') {
-          if (grid.length !== m.nrPages) grid = new Uint8Array(m.nrPages);
-          for (let i = 0, at = 0; i < m.ranges.length; i += 2) {
-            const n = m.ranges[i + 1]! - m.ranges[i]!;
-            grid.set(m.states.subarray(at, at + n), m.ranges[i]!);
-            at += n;
-            sent += n;
-          }
-        }
-      const reply = posted.find((m) => m.seq === s && m.type !== 'frameDelta' && m.type !== 'printk');
-      posted.length = 0;
-      if (!reply || reply.type === 'error') throw new Error(reply ? reply.message : 'no reply');
-      return reply as ReplyTo[B['type']];
-    };
-    const gridIsTheMachine = () => {
-      const m = host.hosted!.m;
-      const want = new Uint8Array(m.pages.nrPages);
-      m.frameStates(want);
-      return Buffer.compare(want, grid) === 0;
-    };
+    const { host, send, gridIsTheMachine, sentSince } = gridDriver();
     // THP: 2 GiB written (RSS) by 1024 huge-page write faults, a byte in each huge page, so the host
     // keeps little RAM and the test takes seconds; checkpoints and replays do the same work per fault.
     send({
@@ -294,13 +309,13 @@ describe('timeline: going back is exact at scale', () => {
     expect(gridIsTheMachine()).toBe(true);
     // Back across every operation, one boundary at a time (step 0: before the operation)...
     for (let op = ops.length - 1; op >= first; op--) {
-      sent = 0;
+      const sent = sentSince();
       send({ type: 'seek', pos: { op, step: 0 } });
       expect(digest(host.hosted!), `before operation ${op}`).toBe(live[op - first]);
       expect(gridIsTheMachine(), `grid before operation ${op}`).toBe(true);
       // one operation back changes at most what it wrote (16 huge pages, their tables), not the grid
       if (op < ops.length - 1 && !ops[op]!.label.includes('fork'))
-        expect(sent).toBeLessThan(host.hosted!.m.pages.nrPages / 8);
+        expect(sent()).toBeLessThan(host.hosted!.m.pages.nrPages / 8);
     }
     // ...and forward again, to the end of each operation.
     for (let op = first; op < ops.length; op++) {
@@ -315,6 +330,49 @@ describe('timeline: going back is exact at scale', () => {
     const { past } = send({ type: 'timeline', op: null });
     expect(past.checkpoints).toBeGreaterThan(10);
     expect(past.bytes).toBeLessThanOrEqual(past.budget);
+  }, 600_000);
+});
+
+describe('timeline: a step back at 16 GiB', () => {
+  it('restores into the buffers of the machine it replaces, and every digest equals the live one', () => {
+    const { host, send, gridIsTheMachine } = gridDriver();
+    // 2 GiB written by huge-page faults (a byte in each), in 8 operations.
+    send({ type: 'init', config: { arch: 'x86_64', ram: 16 * 2 ** 30, cpus: 2, thp: 'always' }, boot: true });
+    send({ type: 'run', lines: 'spawn A\nA mmap r1 2G rw' });
+    const first = send({ type: 'timeline', op: null }).ops.length;
+    const live: string[] = [digest(host.hosted!)];
+    for (let i = 0; i < 8; i++) {
+      expect(send({ type: 'run', lines: `A write r1 ${i * 256}M 256M 2M ${i + 1}` }).errors).toEqual([]);
+      live.push(digest(host.hosted!));
+    }
+    const ops = send({ type: 'timeline', op: null }).ops;
+    const last = ops.length - 1;
+    const buffersOf = (m: Machine) =>
+      new Set(Object.values(m.pages).flatMap((v) => (ArrayBuffer.isView(v) ? [v.buffer] : [])));
+    let shown: Set<ArrayBufferLike> | null = null;
+    let reused = 0;
+    const seek = (pos: TimelinePos | null) => {
+      send({ type: 'seek', pos });
+      const m = host.hosted!.m;
+      if (shown?.has(m.pages.flags.buffer)) reused++;
+      shown = pos ? buffersOf(m) : null;
+      expect(gridIsTheMachine(), `grid at ${JSON.stringify(pos)}`).toBe(true);
+    };
+    // Back from live into the last operation (its middle: a partial machine), then one operation
+    // boundary at a time, and forward again to the end of each.
+    seek({ op: last, step: Math.floor(ops[last]!.steps / 2) });
+    for (let op = last; op >= first; op--) {
+      seek({ op, step: 0 });
+      expect(digest(host.hosted!), `before operation ${op}`).toBe(live[op - first]);
+    }
+    for (let op = first; op <= last; op++) {
+      seek({ op, step: ops[op]!.steps });
+      expect(digest(host.hosted!), `after operation ${op}`).toBe(live[op - first + 1]);
+    }
+    // every move but the first (from live) restored into the arrays of the machine it replaced
+    expect(reused).toBe(2 * (last - first + 1));
+    seek(null);
+    expect(digest(host.hosted!)).toBe(live.at(-1));
   }, 600_000);
 });
 
@@ -555,4 +613,27 @@ describe('timeline: checkpoints are independent copies', () => {
       expect(h.m.log.length).toBe(n);
     });
   }
+});
+
+describe('timeline: the first step back restores into buffers warmed while the worker was idle', () => {
+  it('after IDLE_MS with the view live, the pool holds a machine (counted with the view); the step back uses it', () => {
+    vi.useFakeTimers();
+    try {
+      const { host, send } = driver();
+      send({ type: 'init', config: { arch: 'x86_64', ram: 256 * 2 ** 20, cpus: 2 }, boot: true });
+      send({ type: 'run', lines: 'spawn A\nA mmap r1 4M rw' });
+      send({ type: 'run', lines: 'A write r1 0 4M 4K 1' });
+      const pool = (host as unknown as { snapshots: { pool: Map<number, ArrayBuffer[]> } }).snapshots;
+      expect(send({ type: 'memory' }).use.view).toBe(0);
+      vi.advanceTimersByTime(1000);
+      const warm = new Set([...pool.pool.values()].flat());
+      expect(warm.size).toBeGreaterThan(0);
+      expect(send({ type: 'memory' }).use.view).toBeGreaterThan(0);
+      const { ops } = send({ type: 'timeline', op: null });
+      send({ type: 'seek', pos: { op: ops.length - 1, step: 0 } });
+      expect(warm.has(host.hosted!.m.pages.flags.buffer as ArrayBuffer)).toBe(true);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
 });

@@ -3,8 +3,9 @@
  * restore turns back into an independent machine — the timeline's checkpoints.
  *
  * Each part is saved the way it is cheapest to keep:
- *   - physical RAM (phys/ram.ts) is forked copy-on-write: the snapshot shares every chunk with the
- *     machine, and whichever side writes a shared chunk first copies that chunk alone;
+ *   - physical RAM (phys/ram.ts) is frozen copy-on-write: the snapshot shares every chunk with the
+ *     machine, and whichever side writes a shared chunk first copies that chunk alone; the chunk
+ *     table itself is kept in blocks shared with the previous snapshot's (FrozenRam);
  *   - the large typed arrays (struct page's fields, the pageblock bits, list links) are kept in
  *     BLOCK-byte blocks, and a block equal to the same block of the previous snapshot of the same
  *     array is shared with it, so a checkpoint costs the blocks that changed since the last one;
@@ -21,7 +22,7 @@ import { bootSteps } from './boot.ts';
 import type { Machine } from './machine.ts';
 import { kernelMapAccess } from './mm/direct_map.ts';
 import { installUnmapped } from './mm/mermap.ts';
-import { PhysicalRam } from './phys/ram.ts';
+import { FrozenRam, PhysicalRam } from './phys/ram.ts';
 
 export const SNAPSHOT_MAGIC = 'mmlab-snapshot';
 /** Bumped whenever what a snapshot holds changes shape; restore refuses any other. */
@@ -39,8 +40,9 @@ class BlockedArray {
     readonly blocks: Uint8Array[],
   ) {}
 
-  materialise(): ArrayBufferView {
-    const buf = new ArrayBuffer(this.byteLength);
+  /** The array again: in `into` (a buffer of byteLength nothing else uses; every byte is written) or a new one. */
+  materialise(into?: ArrayBuffer): ArrayBufferView {
+    const buf = into ?? new ArrayBuffer(this.byteLength);
     const u8 = new Uint8Array(buf);
     let off = 0;
     for (const b of this.blocks) {
@@ -51,16 +53,21 @@ class BlockedArray {
   }
 }
 
+/** A buffer a snapshot holds that the next snapshot may share: a block of a large array or of a chunk table. */
+export interface SnapshotBlock {
+  readonly byteLength: number;
+}
+
 export interface Snapshot<T> {
   magic: typeof SNAPSHOT_MAGIC;
   version: number;
   /** the copied graph; typed arrays as BlockedArray, RAM as a frozen fork */
   root: T;
-  /** the blocks of the large arrays (shared ones included) */
-  blocks: Uint8Array[];
+  /** the blocks of the large arrays and of RAM's chunk table (shared ones included) */
+  blocks: SnapshotBlock[];
   /** the RAM chunks the snapshot holds (shared with the machine until it writes them) */
   chunks: Uint8Array[];
-  /** bytes copied for this snapshot: new blocks, small arrays, chunk tables */
+  /** bytes copied for this snapshot outside `blocks`: the small arrays */
   bytes: number;
 }
 
@@ -70,17 +77,112 @@ export interface Snapshot<T> {
  */
 export class Snapshotter {
   private last = new WeakMap<ArrayBufferLike, Uint8Array[]>();
+  /** the last freeze of each RAM, whose table blocks the next one shares */
+  private lastRam = new WeakMap<PhysicalRam, FrozenRam>();
+  /**
+   * Buffers of large arrays of machines that were let go (`recycle`), by byte length: a restore
+   * writes the arrays into them instead of allocating new ones. At 16 GiB a machine's metadata is
+   * about 94 MiB; allocating it for every step back took 300–600 ms, mostly the garbage collector
+   * (V8 collects when external memory grows) and the first touch of fresh pages, against about
+   * 15 ms to copy the blocks into buffers that are already there.
+   */
+  private pool = new Map<number, ArrayBuffer[]>();
+  /** RAMs of machines let go: a restore's RAM takes the frozen chunk table in place (PhysicalRam.adopt) */
+  private ramPool: PhysicalRam[] = [];
+
+  /** Bytes the pool holds (the memory meter counts them with the view). */
+  get pooledBytes(): number {
+    let n = 0;
+    for (const [len, bufs] of this.pool) n += len * bufs.length;
+    for (const r of this.ramPool) n += r.tableBytes();
+    return n;
+  }
+
+  /** Let the pooled buffers go (the memory they hold is wanted back). */
+  clearPool(): void {
+    this.pool = new Map();
+    this.ramPool = [];
+  }
+
+  /**
+   * Fill the pool from `snap` when it is empty: a machine restored and let go at once, so that the
+   * next restore (the first step back from live) writes into memory that is already there. The host
+   * calls it when idle: the first touch of new memory is most of a cold restore's cost.
+   */
+  prewarm(snap: Snapshot<unknown>, share: ReadonlySet<object>): boolean {
+    if (this.poolFits(snap)) return false;
+    this.clearPool(); // another machine's (a new init): let it go first
+    this.recycle(this.restore(snap, share), share);
+    return true;
+  }
+
+  /** Whether the pool has a buffer for every large array of `snap`, and a RAM of its size. */
+  private poolFits(snap: Snapshot<unknown>): boolean {
+    const need = new Map<number, number>();
+    let ram = 0;
+    const seen = new Set<unknown>();
+    const walk = (v: unknown): void => {
+      if (v === null || typeof v !== 'object' || seen.has(v) || ArrayBuffer.isView(v)) return;
+      seen.add(v);
+      if (v instanceof FrozenRam) return void (ram = v.size);
+      if (v instanceof BlockedArray) return void need.set(v.byteLength, (need.get(v.byteLength) ?? 0) + 1);
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (v instanceof Map) return v.forEach((x, k) => (walk(k), walk(x)));
+      if (v instanceof Set) return v.forEach(walk);
+      for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k]);
+    };
+    walk(snap.root);
+    for (const [len, n] of need) if ((this.pool.get(len)?.length ?? 0) < n) return false;
+    return ram === 0 || this.ramPool.some((r) => r.size === ram);
+  }
+
+  /**
+   * `root` (a restored machine, with what the host keeps beside it) will not be used again: its
+   * large arrays' buffers are kept for the next restore. Only the arrays a snapshot would keep in
+   * blocks qualify (whole buffers of at least SNAPSHOT_BLOCK bytes). Its RAM is kept too, for its
+   * chunk table only: the chunks stay shared copy-on-write with the checkpoints, and a restore's RAM
+   * copies the table blocks that differ into it. The pool keeps one machine's worth: the previous
+   * one is let go.
+   */
+  recycle(root: unknown, share: ReadonlySet<object>): void {
+    const pool = new Map<number, ArrayBuffer[]>();
+    const rams: PhysicalRam[] = [];
+    const seen = new Set<unknown>();
+    const walk = (v: unknown): void => {
+      if (v === null || typeof v !== 'object' || share.has(v) || seen.has(v)) return;
+      seen.add(v);
+      if (v instanceof PhysicalRam) return void rams.push(v);
+      if (ArrayBuffer.isView(v)) {
+        if (v instanceof DataView || seen.has(v.buffer)) return;
+        seen.add(v.buffer);
+        if (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength || v.byteLength < SNAPSHOT_BLOCK)
+          return;
+        const list = pool.get(v.byteLength) ?? [];
+        list.push(v.buffer as ArrayBuffer);
+        pool.set(v.byteLength, list);
+        return;
+      }
+      if (Array.isArray(v)) return v.forEach(walk);
+      if (v instanceof Map) return v.forEach((x, k) => (walk(k), walk(x)));
+      if (v instanceof Set) return v.forEach(walk);
+      for (const k of Object.keys(v)) walk((v as Record<string, unknown>)[k]);
+    };
+    walk(root);
+    this.pool = pool;
+    this.ramPool = rams;
+  }
 
   /** Snapshot `root` (a machine and what the host keeps with it); `share`: immutable objects. */
   take<T>(root: T, share: ReadonlySet<object>): Snapshot<T> {
-    const blocks: Uint8Array[] = [];
+    const blocks: SnapshotBlock[] = [];
     const chunks: Uint8Array[] = [];
     let bytes = 0;
     const copied = copyGraph(root, share, (v, buffers) => {
       if (v instanceof PhysicalRam) {
-        const f = v.fork();
+        const f = v.freeze(this.lastRam.get(v));
+        this.lastRam.set(v, f);
         for (const c of f.backed()) chunks.push(c);
-        bytes += (f.size / (1 << 16)) * 17;
+        for (const t of f.table) blocks.push(t);
         return f;
       }
       if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
@@ -116,7 +218,6 @@ export class Snapshotter {
           got[i] = b;
           at += n;
         }
-        bytes += size;
         this.last.set(v.buffer, got);
         for (const b of got) blocks.push(b);
         return new BlockedArray(v.constructor as new (b: ArrayBuffer) => ArrayBufferView, v.byteLength, got);
@@ -133,8 +234,8 @@ export class Snapshotter {
     if (snap.version !== SNAPSHOT_VERSION)
       throw new Error(`restore: snapshot version ${snap.version}, this build reads ${SNAPSHOT_VERSION}`);
     return copyGraph(snap.root, share, (v, buffers) => {
-      if (v instanceof PhysicalRam) return v.fork();
-      if (v instanceof BlockedArray) return v.materialise();
+      if (v instanceof FrozenRam) return v.thaw(this.ramPool.pop());
+      if (v instanceof BlockedArray) return v.materialise(this.pool.get(v.byteLength)?.pop());
       if (ArrayBuffer.isView(v)) return copyView(v, buffers).view;
       return undefined;
     });

@@ -29,9 +29,14 @@ import type {
   ReplayProgressNotice,
   ReplyTo,
   TimelinePos,
+  TimelineReply,
+  TimelineStep,
   RunProgressNotice,
   WorkerMessage,
 } from './protocol.ts';
+
+/** How many operations' steps the client keeps (a step back across an operation boundary and back). */
+const TIMELINE_STEPS_HELD = 4;
 
 /** How messages cross to the host and back. */
 export interface Transport {
@@ -455,9 +460,24 @@ export class MachineClient {
   }
 
   /** The operation log, where the view is, and the steps of operation `op`. */
-  timeline(op: number | null) {
-    return this.request<'timeline'>({ type: 'timeline', op });
+  async timeline(op: number | null): Promise<TimelineReply> {
+    const r = await this.request<'timeline'>({ type: 'timeline', op, have: [...this.timelineSteps.keys()] });
+    if (r.opId === null) return r;
+    if (r.stepsHeld) {
+      const steps = this.timelineSteps.get(r.opId);
+      // the worker thought we held them; we do unless a concurrent call evicted them: ask again whole
+      if (!steps) return this.request<'timeline'>({ type: 'timeline', op });
+      this.timelineSteps.delete(r.opId); // most recently used last
+      this.timelineSteps.set(r.opId, steps);
+      return { ...r, steps, stepsHeld: false };
+    }
+    this.timelineSteps.set(r.opId, r.steps);
+    while (this.timelineSteps.size > TIMELINE_STEPS_HELD)
+      this.timelineSteps.delete(this.timelineSteps.keys().next().value!);
+    return r;
   }
+  /** The steps of the last few operations listed, by operation id (TimelineReply.opId), oldest first. */
+  private readonly timelineSteps = new Map<number, TimelineStep[]>();
 
   /** Show the machine at a timeline position (null: live). */
   seek(pos: TimelinePos | null) {

@@ -66,6 +66,15 @@ export class DirtyRanges {
     this.to.push(e);
   }
 
+  /** Forget what was marked; then mark `ranges` ([from, to) pairs; null: every frame). */
+  reset(ranges: Uint32Array | null): void {
+    this.all = false;
+    this.from.length = 0;
+    this.to.length = 0;
+    if (!ranges) return this.markAll();
+    for (let i = 0; i < ranges.length; i += 2) this.add(ranges[i]!, ranges[i + 1]!);
+  }
+
   markAll(): void {
     this.all = true;
     this.from.length = 0;

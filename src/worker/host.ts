@@ -54,7 +54,7 @@ import { ProcessPageViews } from './process_pages.ts';
 import { inspectFrameReply } from './inspect_reply.ts';
 import { StopReplay, type OpCommand, type OpRecord } from './timeline.ts';
 import { Timeline } from './timeline_host.ts';
-import { memoryUse } from './memory_use.ts';
+import { memoryUse, metadataBytes } from './memory_use.ts';
 import { DEFAULT_MEMORY_BUDGET, fmtBytes } from '../core/scenario/limits.ts';
 import { TraceRing } from './trace_ring.ts';
 import { ZeroingRecorder, describeUnmapped } from './unmapped_info.ts';
@@ -64,7 +64,6 @@ import {
   MIN_MEMORY_BUDGET,
   type MemoryUse,
   MAX_HUGE_FOLIOS,
-  MAX_OP_STEPS,
   MAX_REGION_PAGES,
   type AllocationInfo,
   type BootStepInfo,
@@ -97,7 +96,8 @@ interface Hosted {
   /** printk lines already sent */
   logSent: number;
   /** events of the operation being recorded (Timeline.record), null when not recording */
-  rec: KEvent[] | null;
+  /** the timeline's recorder of the operation running (Timeline.begin) */
+  rec: ((e: KEvent) => void) | null;
   /** the emulator notes each boot step printed, by step index (trackStepNotes) */
   stepNotes: string[][];
   /**
@@ -139,7 +139,7 @@ export class MachineHost {
     },
     apply: (h, cmd) => this.apply(h, cmd),
     machine: (h) => h.m,
-    recorder: (h, events) => (h.rec = events),
+    recorder: (h, sink) => (h.rec = sink),
     snapshot: (h) => {
       const snap = this.snapshots.take(
         { m: h.m, session: h.session, stepNotes: h.stepNotes, beyondBoot: h.beyondBoot },
@@ -156,6 +156,7 @@ export class MachineHost {
       h.beyondBoot = c.beyondBoot;
       return h;
     },
+    discard: (h) => this.snapshots.recycle(h.m, this.shared(h.m)),
   });
   /** every frame state sent to the view for this generation (frameDelta diffs against it) */
   private viewFrames: { generation: number; states: Uint8Array } | null = null;
@@ -175,7 +176,13 @@ export class MachineHost {
   private memoryNow(): MemoryUse {
     const cur = this.machine();
     const live = this.timeline.liveOr(cur);
-    return memoryUse(live.m, cur === live ? null : cur.m, this.timeline.past, this.memoryBudget);
+    return memoryUse(
+      live.m,
+      cur === live ? null : cur.m,
+      this.timeline.past,
+      this.memoryBudget,
+      this.snapshots.pooledBytes,
+    );
   }
 
   /** messages waiting for the command before them to finish */
@@ -212,6 +219,31 @@ export class MachineHost {
     }
     this.queue.push(data);
     if (!this.waiting) this.pump();
+    this.whenIdle();
+  }
+
+  /** the idle timer (whenIdle) */
+  private idleTimer: ReturnType<typeof setTimeout> | null = null;
+
+  /**
+   * Once no command has come for IDLE_MS, warm the buffers the first step back will restore into
+   * (Snapshotter.prewarm: at 16 GiB the struct page arrays are 94 MiB, and touching new memory for
+   * them took 0.5-1 s of a cold step back on a 2-CPU machine). Only while the view is live, the
+   * timeline has a checkpoint, and the memory budget leaves room for one more machine's metadata;
+   * the pool is counted with the view in the memory meter.
+   */
+  private whenIdle(): void {
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.waiting || this.queue.length > 0 || this.timeline.pos || !this.cur) return;
+      const snap = this.timeline.newestSnapshot();
+      if (!snap) return;
+      if (this.memoryNow().total + metadataBytes(this.cur.m) > this.memoryBudget) return;
+      this.snapshots.prewarm(snap, this.shared(this.cur.m));
+    }, IDLE_MS);
+    // In Node (the CLI, tests) a pending warm-up must not keep the process alive.
+    (this.idleTimer as { unref?: () => void }).unref?.();
   }
 
   /** Run queued messages in order; a long command's promise holds the rest until it replies. */
@@ -223,6 +255,7 @@ export class MachineHost {
         void pending.then(() => {
           this.waiting = false;
           this.pump();
+          this.whenIdle();
         });
         return;
       }
@@ -335,6 +368,7 @@ export class MachineHost {
       }
     }
     this.timeline.reset(staged);
+    this.snapshots.clearPool(); // the old machine's buffers: whenIdle warms this one's
     h.logSent = m.log.length; // the reply carries the whole log
     this.generation = h.generation;
     this.cur = h;
@@ -522,7 +556,7 @@ export class MachineHost {
       }
       case 'timeline': {
         const h = this.machine();
-        const t = this.timeline.describe(h, cmd.op);
+        const t = this.timeline.describe(h, cmd.op, cmd.have);
         return { type: 'timeline', seq, ...t, past: this.timeline.past };
       }
       case 'seek':
@@ -530,15 +564,26 @@ export class MachineHost {
         const progress = (done: number, total: number) =>
           this.post({ type: 'replayProgress', seq, done, total }, []);
         const before = this.timeline.liveOr(this.machine());
-        const r =
-          cmd.type === 'seek'
-            ? this.timeline.seek(this.machine(), cmd.pos, progress)
-            : this.timeline.truncate(progress);
+        let r;
+        try {
+          r =
+            cmd.type === 'seek'
+              ? this.timeline.seek(this.machine(), cmd.pos, progress)
+              : this.timeline.truncate(progress);
+        } catch (e) {
+          // A failed move leaves the view live (the machine shown may have been let go).
+          if (this.cur !== before && !this.timeline.pos) {
+            this.cur = before;
+            before.dirty.markAll();
+          }
+          throw e;
+        }
         const h = r.h;
         // Continue from here: the replayed machine becomes the live one and keeps the trace so far.
         if (cmd.type === 'truncate') h.ring = before.ring;
         this.cur = h;
-        h.dirty.markAll();
+        // Only the frames the operations between the two positions named can have changed.
+        h.dirty.reset(r.changed);
         // The printk lines were sent with the reply's whole log: notices start after them.
         h.logSent = h.m.log.length;
         return {
@@ -1133,10 +1178,7 @@ export class MachineHost {
     }
     m.trace.subscribe((e) => h.dirty.addEvent(e));
     if (h.zeroing) m.trace.subscribe((e) => h.zeroing!.add(e));
-    // One more than the cap tells Timeline.record that the operation had more steps than it keeps.
-    m.trace.subscribe((e) => {
-      if (h.rec && h.rec.length <= MAX_OP_STEPS) h.rec.push(e);
-    });
+    m.trace.subscribe((e) => h.rec?.(e));
     m.trace.subscribe((e) => h.ring?.push(e));
     m.trace.subscribe((e) => h.pageViews.addEvent(e));
     h.dirty.markAll();
@@ -1179,6 +1221,9 @@ interface LinesState {
   /** the last structured result a statement gave (RanReply.result) */
   result?: StatementResult;
 }
+
+/** Quiet time after the last command before the host warms a restore's buffers (whenIdle). */
+const IDLE_MS = 250;
 
 /** Changed frames this close together travel as one range (frameDelta). */
 const DELTA_GAP = 16;

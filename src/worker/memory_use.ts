@@ -22,17 +22,20 @@ export function metadataBytes(m: Machine): number {
 /**
  * The figures for the live machine, the timeline's past and a machine the view replays (null when
  * the view is live). The replayed machine shares its RAM with the checkpoint it came from: it costs
- * its metadata and the chunks it copied since.
+ * its metadata and the chunks it copied since. `pooled`: the metadata buffers kept for the next
+ * replayed machine (Snapshotter.recycle), counted with the view.
  */
 export function memoryUse(
   live: Machine,
   view: Machine | null,
   past: { bytes: number; checkpoints: number; budget: number },
   budget: number,
+  pooled = 0,
 ): MemoryUse {
   const ram = live.ram.backedChunks * CHUNK_SIZE;
   const metadata = metadataBytes(live);
-  const viewBytes = view && view !== live ? metadataBytes(view) + view.ram.cowCopies * CHUNK_SIZE : 0;
+  const viewBytes =
+    (view && view !== live ? metadataBytes(view) + view.ram.cowCopies * CHUNK_SIZE : 0) + pooled;
   return {
     ram,
     ramChunks: live.ram.backedChunks,

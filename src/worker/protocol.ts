@@ -479,6 +479,12 @@ export interface TimelineCommand {
   type: 'timeline';
   seq: number;
   op: number | null;
+  /**
+   * Ids of operations whose steps the client holds already (TimelineReply.opId): when the operation
+   * asked for is one of them, the reply leaves its steps out (`stepsHeld`), so moving within an
+   * operation of thousands of steps does not send them again.
+   */
+  have?: number[];
 }
 
 /**
@@ -1008,7 +1014,12 @@ export interface TimelineReply {
   ops: TimelineOpInfo[];
   pos: TimelinePos | null;
   op: number | null;
+  /** the operation's id, unique for the worker's life (a truncated and redone operation gets a new one) */
+  opId: number | null;
+  /** the steps of `op`; empty with `stepsHeld` when the command said it holds them (`have`) */
   steps: TimelineStep[];
+  /** the steps were left out: the client's copy for `opId` is current */
+  stepsHeld?: boolean;
   /**
    * Memory the timeline keeps for going back: checkpoints held, the bytes they hold apart from the
    * live machine (RAM chunks it has since overwritten or freed, copied metadata), and the bound.

@@ -37,6 +37,12 @@ export interface OpRecord {
   /** the events it emitted, at most MAX_OP_STEPS */
   events: KEvent[];
   truncated: boolean;
+  /**
+   * The frames its events named (all of them, not only the MAX_OP_STEPS kept), as sorted [from, to)
+   * pfn pairs of DirtyRanges.take(); null: any frame may have changed (a boot step). A seek sends
+   * the view only these frames of the operations it crosses.
+   */
+  dirty: Uint32Array | null;
   /** built on first request (steps need the machine's arch to decode entries) */
   steps?: TimelineStep[];
 }

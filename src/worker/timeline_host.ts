@@ -22,8 +22,10 @@
  */
 import type { Machine } from '../core/machine.ts';
 import type { PhysicalRam } from '../core/phys/ram.ts';
+import type { SnapshotBlock } from '../core/snapshot.ts';
 import type { KEvent } from '../core/trace.ts';
 import { MAX_OP_STEPS, type TimelineOpInfo, type TimelinePos, type TimelineStep } from './protocol.ts';
+import { DirtyRanges } from './dirty.ts';
 import { StopReplay, eventsThrough, opInfo, stepsOf, type OpCommand, type OpRecord } from './timeline.ts';
 
 /** A checkpoint between operations every this many operations (and at the end of boot). */
@@ -34,6 +36,8 @@ export const CHECKPOINT_EVERY = 4;
  * worker's memory. They stay operations: the view can still go to before or after them.
  */
 export const EVENT_BUDGET = 500_000;
+/** Live checkpoints' costs the placement rule remembers (keepLive). */
+const RECENT_COSTS = 4;
 /** Bytes of typed arrays all checkpoints together may hold. */
 export const CHECKPOINT_BUDGET = 256 * 2 ** 20;
 
@@ -43,22 +47,24 @@ export interface TimelineDeps<H, S> {
   /** run one operation (the same code the live command ran) */
   apply(h: H, cmd: OpCommand): unknown;
   machine(h: H): Machine;
-  /** start (an array) or stop (null) recording the machine's events */
-  recorder(h: H, events: KEvent[] | null): void;
+  /** start (a sink for every event) or stop (null) recording the machine's events */
+  recorder(h: H, sink: ((e: KEvent) => void) | null): void;
   /**
    * A snapshot of `h` that nothing will change: the bytes copied for it, and the buffers it holds
    * (metadata blocks, RAM chunks) so the timeline can count what the past holds.
    */
-  snapshot(h: H): { snap: S; bytes: number; blocks: Uint8Array[]; chunks: Uint8Array[] };
+  snapshot(h: H): { snap: S; bytes: number; blocks: SnapshotBlock[]; chunks: Uint8Array[] };
   /** a new hosted machine from a copy of `snap` (`from` gives the generation) */
   restore(snap: S, from: H): H;
+  /** `h`, a replayed machine, is let go: nothing will use it again (its buffers may be reused) */
+  discard(h: H): void;
 }
 
 interface Checkpoint<S> {
   snap: S;
   /** bytes copied for it (small arrays, chunk tables): the blocks and chunks are in the ledger */
   bytes: number;
-  held: Uint8Array[];
+  held: SnapshotBlock[];
   /** when it was last restored or taken (LRU) */
   used: number;
 }
@@ -70,12 +76,12 @@ interface Checkpoint<S> {
  * (PhysicalRam.onRelease); a metadata block is always a copy.
  */
 class PastLedger {
-  private held = new Map<Uint8Array, { n: number; live: boolean }>();
+  private held = new Map<SnapshotBlock, { n: number; live: boolean }>();
   /** bytes of held buffers the live machine does not use */
   bytes = 0;
 
   /** A checkpoint holds `bufs`; `live`: the live machine uses them too (its RAM chunks). */
-  add(bufs: readonly Uint8Array[], live: boolean): void {
+  add(bufs: readonly SnapshotBlock[], live: boolean): void {
     for (const b of bufs) {
       const e = this.held.get(b);
       if (e) e.n++;
@@ -86,7 +92,7 @@ class PastLedger {
     }
   }
 
-  drop(bufs: readonly Uint8Array[]): void {
+  drop(bufs: readonly SnapshotBlock[]): void {
     for (const b of bufs) {
       const e = this.held.get(b);
       if (!e) continue;
@@ -107,7 +113,7 @@ class PastLedger {
   }
 
   /** A different machine is live now (continue from here): which buffers it uses, again. */
-  relive(live: ReadonlySet<Uint8Array>): void {
+  relive(live: ReadonlySet<SnapshotBlock>): void {
     this.bytes = 0;
     for (const [b, e] of this.held) {
       e.live = live.has(b);
@@ -132,6 +138,12 @@ export interface Sought<H> {
   h: H;
   pos: TimelinePos | null;
   partial: boolean;
+  /**
+   * The frames whose state may differ between the machine the view showed before and `h`, as
+   * sorted [from, to) pfn pairs (null: any frame): the frames the operations between the two
+   * positions named (OpRecord.dirty).
+   */
+  changed: Uint32Array | null;
 }
 
 export type Progress = (done: number, total: number) => void;
@@ -153,9 +165,14 @@ export class Timeline<H, S> {
   private readonly ledger = new PastLedger();
   /** the RAM whose releases the ledger hears about (the live machine's) */
   private watched: PhysicalRam | null = null;
-  /** ms of live operations since the last checkpoint, and what the last one took to take */
+  /**
+   * ms of live operations since the last checkpoint, and what the last few took to take: the least
+   * of them is the cost the rule goes by (one slowed down by a collection or a busy machine would
+   * otherwise leave the next operations without one, and a step back into them replays whole
+   * operations: 0.3-0.8 s each at 16 GiB).
+   */
   private workSince = 0;
-  private checkpointCost = 0;
+  private checkpointCosts: number[] = [];
   /** the clock live checkpoints are decided by (performance.now; tests may replace it) */
   now: () => number = () => performance.now();
 
@@ -164,6 +181,13 @@ export class Timeline<H, S> {
   /** Checkpoints held now (operation indices), and their bytes: for tests and the docs' figures. */
   get checkpointInfo(): { at: number[]; bytes: number } {
     return { at: [...this.checkpoints.keys()].sort((a, b) => a - b), bytes: this.pastBytes() };
+  }
+
+  /** The snapshot of the latest checkpoint (the host warms a restore's buffers from it). */
+  newestSnapshot(): S | null {
+    let at = -1;
+    for (const i of this.checkpoints.keys()) if (i > at) at = i;
+    return this.checkpoints.get(at)?.snap ?? null;
   }
 
   /** Memory the past holds (checkpoints apart from the live machine), for the timeline panel. */
@@ -191,6 +215,7 @@ export class Timeline<H, S> {
     this.ledger.clear();
     this.unwatch();
     this.workSince = 0;
+    this.checkpointCosts = [];
   }
 
   /** The live machine: the one kept aside while the view is in the past, else `cur`. */
@@ -234,9 +259,19 @@ export class Timeline<H, S> {
   begin(h: H): KEvent[] {
     const events: KEvent[] = [];
     if (this.opStart < 0) this.opStart = this.now();
-    this.deps.recorder(h, events);
+    const m = this.deps.machine(h);
+    const dirty = new DirtyRanges(m.pages.nrPages, m.arch.maxPageOrder, m.arch.pageShift);
+    this.dirtyOf.set(events, dirty);
+    // One more than the cap tells `end` that the operation had more steps than it keeps.
+    this.deps.recorder(h, (e) => {
+      if (events.length <= MAX_OP_STEPS) events.push(e);
+      dirty.addEvent(e);
+    });
     return events;
   }
+
+  /** the frames each recording's events named (every event, also those past MAX_OP_STEPS) */
+  private dirtyOf = new WeakMap<KEvent[], DirtyRanges>();
 
   /** Stop recording without keeping an operation (a statement that failed before changing anything). */
   discard(h: H): void {
@@ -254,12 +289,16 @@ export class Timeline<H, S> {
   private end(into: OpRecord[], h: H, events: KEvent[], cmd: OpCommand, label: string, keep: boolean): void {
     this.deps.recorder(h, null);
     this.deps.machine(h).ram.compact(); // written RAM stored compactly, as a replay's (runQuietly)
+    const dirty = this.dirtyOf.get(events);
+    this.dirtyOf.delete(events);
     if (keep)
       into.push({
         cmd,
         label,
         events: events.slice(0, MAX_OP_STEPS),
         truncated: events.length > MAX_OP_STEPS,
+        // A boot step changes what the grid shows beyond the frames its events name (dirty.ts).
+        dirty: cmd.kind === 'boot' || !dirty ? null : dirty.take(),
       });
     const took = this.opStart >= 0 ? this.now() - this.opStart : 0;
     this.opStart = -1;
@@ -275,11 +314,13 @@ export class Timeline<H, S> {
   private keepLive(h: H, took: number): void {
     this.workSince += took;
     const i = this.ops.length;
-    if (this.checkpoints.has(i) || this.workSince < this.checkpointCost) return;
+    const cost = this.checkpointCosts.length ? Math.min(...this.checkpointCosts) : 0;
+    if (this.checkpoints.has(i) || this.workSince < cost) return;
     this.watch(h);
     const t0 = this.now();
     if (this.keep(i, h, true)) {
-      this.checkpointCost = this.now() - t0;
+      this.checkpointCosts.push(this.now() - t0);
+      if (this.checkpointCosts.length > RECENT_COSTS) this.checkpointCosts.shift();
       this.workSince = 0;
     }
   }
@@ -317,31 +358,88 @@ export class Timeline<H, S> {
   describe(
     cur: H,
     op: number | null,
-  ): { ops: TimelineOpInfo[]; pos: TimelinePos | null; op: number | null; steps: TimelineStep[] } {
+    have: readonly number[] = [],
+  ): {
+    ops: TimelineOpInfo[];
+    pos: TimelinePos | null;
+    op: number | null;
+    opId: number | null;
+    steps: TimelineStep[];
+    stepsHeld?: boolean;
+  } {
     const m = this.deps.machine(this.live ?? cur);
     const which = op ?? this.pos?.op ?? this.ops.length - 1;
     const rec = this.ops[which];
+    const opId = rec ? this.idOf(rec) : null;
+    const held = opId !== null && have.includes(opId);
     return {
       ops: this.ops.map((o) => opInfo(o, m)),
       pos: this.pos,
       op: rec ? which : null,
-      steps: rec ? stepsOf(rec, m) : [],
+      opId,
+      steps: rec && !held ? stepsOf(rec, m) : [],
+      ...(held ? { stepsHeld: true } : {}),
     };
   }
+
+  /** An operation's id: given on first request, never reused (records are replaced, not edited). */
+  private idOf(rec: OpRecord): number {
+    let id = this.opIds.get(rec);
+    if (id === undefined) this.opIds.set(rec, (id = this.nextOpId++));
+    return id;
+  }
+  private readonly opIds = new WeakMap<OpRecord, number>();
+  private nextOpId = 1;
 
   /** Move the view to `pos` (null: live). `cur` is the machine the host holds now. */
   seek(cur: H, pos: TimelinePos | null, progress: Progress): Sought<H> {
     const live = this.live ?? cur;
+    // The machine shown now, when it is a replay: let go once the new one is there.
+    const shown = cur !== live ? cur : null;
     if (pos === null) {
+      const changed = this.changedBetween(this.pos, null, live);
       this.live = null;
       this.pos = null;
-      return { h: live, pos: null, partial: false };
+      if (shown) this.deps.discard(shown);
+      return { h: live, pos: null, partial: false, changed };
     }
     const at = this.check(pos, live);
-    const r = this.replay(live, at, progress);
+    // Its buffers serve the restore (Snapshotter.recycle): it is not shown any more from here, and
+    // if the replay fails the view goes back to live (the host shows `liveOr` then).
+    if (shown) this.deps.discard(shown);
+    let r: { h: H; partial: boolean };
+    try {
+      r = this.replay(live, at, progress);
+    } catch (e) {
+      this.live = null;
+      this.pos = null;
+      throw e;
+    }
+    const changed = this.changedBetween(this.pos, at, live);
     this.live = live;
     this.pos = at;
-    return { h: r.h, pos: at, partial: r.partial };
+    return { h: r.h, pos: at, partial: r.partial, changed };
+  }
+
+  /**
+   * The frames that may differ between the machines at positions `a` and `b` (null: live): those the
+   * operations between them named, the operations the positions are inside included. Null when one
+   * of those operations was a boot step (or recorded before operations kept their frames).
+   */
+  private changedBetween(a: TimelinePos | null, b: TimelinePos | null, live: H): Uint32Array | null {
+    const end = this.ops.length - 1;
+    const x = a?.op ?? end + 1;
+    const y = b?.op ?? end + 1;
+    const lo = Math.min(x, y);
+    const hi = Math.min(Math.max(x, y), end);
+    if (lo > hi) return new Uint32Array(0);
+    const all = new DirtyRanges(this.deps.machine(live).pages.nrPages, 0, 0);
+    for (let i = lo; i <= hi; i++) {
+      const d = this.ops[i]!.dirty;
+      if (!d) return null;
+      for (let j = 0; j < d.length; j += 2) all.add(d[j]!, d[j + 1]!);
+    }
+    return all.take();
   }
 
   /**
@@ -353,7 +451,9 @@ export class Timeline<H, S> {
     const live = this.live;
     if (!pos || !live) throw new Error('continue from here: the view is already live; nothing to drop');
     const steps = stepsOf(this.ops[pos.op]!, this.deps.machine(live));
-    const r = this.replay(live, { op: pos.op, step: steps.length }, progress);
+    const end = { op: pos.op, step: steps.length };
+    const r = this.replay(live, end, progress);
+    const changed = this.changedBetween(pos, end, live);
     this.ops.length = pos.op + 1;
     // A checkpoint before operation i holds operations 0..i-1: the ones past the log are gone.
     for (const i of [...this.checkpoints.keys()]) if (i > this.ops.length) this.evict(i);
@@ -362,7 +462,7 @@ export class Timeline<H, S> {
     this.unwatch();
     this.watch(r.h);
     this.workSince = 0;
-    return { h: r.h, pos: null, partial: false };
+    return { h: r.h, pos: null, partial: false, changed };
   }
 
   private check(pos: TimelinePos, live: H): TimelinePos {
@@ -417,7 +517,8 @@ export class Timeline<H, S> {
       this.runQuietly(h, this.ops[i]!.cmd);
       if ((i + 1) % every === 0) progress(i + 1, total);
     }
-    if (pos.op > start) this.maybeKeep(pos.op, h);
+    // Whole operations were replayed to get here: the next move inside this one starts from here.
+    if (pos.op > start && !this.checkpoints.has(pos.op)) this.keep(pos.op, h, false);
     if (pos.step >= steps.length) {
       this.runQuietly(h, rec.cmd);
       progress(total, total);

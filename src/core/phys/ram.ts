@@ -79,7 +79,14 @@ export class PhysicalRam {
    */
   dedupedChunks = 0;
   /** Buffers several of this RAM's chunks share (compact()), with how many chunks use each. */
-  private readonly users: Map<Uint8Array, number>;
+  private users: Map<Uint8Array, number>;
+  /**
+   * The frozen table this RAM was thawed from, and which of its table blocks (TABLE_BLOCK chunks)
+   * changed since: a RAM let go can take another frozen table in place (`thaw(into)`) by copying the
+   * blocks that differ, instead of building a table of every chunk (at 16 GiB 262,144 entries twice).
+   */
+  private origin: FrozenRam | null = null;
+  private tableDirty: Uint8Array | null = null;
   /** Chunks that became WRITABLE since compact() last ran: what it has to look at. */
   private dirty = new Set<number>();
   /**
@@ -109,12 +116,25 @@ export class PhysicalRam {
     if (this.spare.length < SPARE_MAX) this.spare.push(c);
   }
 
-  constructor(size: number, from?: PhysicalRam) {
+  constructor(size: number, from?: PhysicalRam | FrozenRam) {
     if (size <= 0 || size % CHUNK_SIZE !== 0)
       throw new RangeError(`RAM size must be a positive multiple of ${CHUNK_SIZE}`);
     this.size = size;
     const n = size / CHUNK_SIZE;
-    if (from) {
+    if (from instanceof FrozenRam) {
+      // concat of the blocks: native, and the arrays come out packed like a fork's slice()
+      const t = from.table;
+      this.chunks = ([] as (Uint8Array | undefined)[]).concat(...t.map((b) => b.chunks));
+      this.views = ([] as (DataView | undefined)[]).concat(...t.map((b) => b.views));
+      this.written = new Uint16Array(n);
+      for (let b = 0; b < t.length; b++) this.written.set(t[b]!.written, b * TABLE_BLOCK);
+      this.backedChunks = from.backedChunks;
+      this.shared = new Uint8Array(n).fill(SHARED);
+      this.users = new Map(from.users);
+      this.dedupedChunks = from.dedupedChunks;
+      this.origin = from;
+      this.tableDirty = new Uint8Array(t.length);
+    } else if (from) {
       this.chunks = from.chunks.slice();
       this.views = from.views.slice();
       this.backedChunks = from.backedChunks;
@@ -138,6 +158,78 @@ export class PhysicalRam {
    */
   fork(): PhysicalRam {
     return new PhysicalRam(this.size, this);
+  }
+
+  /**
+   * The chunk table as it is now, for a snapshot: every chunk becomes shared (copy-on-write, as a
+   * fork's), and the table is kept in blocks of TABLE_BLOCK chunks, a block equal to the same block
+   * of `prev` (the last freeze of this RAM) being that block. At 16 GiB a whole table is 262,144
+   * entries; an operation that writes 32 MiB changes one or two blocks of it, so a checkpoint costs
+   * kilobytes of table instead of megabytes. `thaw()` makes a RAM of it again.
+   */
+  freeze(prev?: FrozenRam | null): FrozenRam {
+    const n = this.chunks.length;
+    const table: TableBlock[] = [];
+    const same = prev && prev.size === this.size ? prev.table : null;
+    for (let start = 0, b = 0; start < n; start += TABLE_BLOCK, b++) {
+      const end = Math.min(start + TABLE_BLOCK, n);
+      const p = same?.[b];
+      if (p && this.tableEquals(p, start, end)) table.push(p);
+      else
+        table.push(
+          new TableBlock(
+            this.chunks.slice(start, end),
+            this.views.slice(start, end),
+            this.written.slice(start, end),
+          ),
+        );
+    }
+    this.shared.fill(SHARED);
+    return new FrozenRam(this.size, table, new Map(this.users), this.backedChunks, this.dedupedChunks);
+  }
+
+  /**
+   * Become a thaw of `f` (this RAM is let go: nothing reads it any more). Table blocks are copied
+   * where `f`'s differ from the table this RAM was thawed from or this RAM changed them since; the
+   * rest already hold f's entries. Everything else is as a new thaw's.
+   */
+  adopt(f: FrozenRam): boolean {
+    if (f.size !== this.size || !this.origin || !this.tableDirty) return false;
+    const was = this.origin.table;
+    for (let b = 0; b < f.table.length; b++) {
+      const t = f.table[b]!;
+      if (t !== was[b] || this.tableDirty[b]) {
+        const at = b * TABLE_BLOCK;
+        for (let j = 0; j < t.chunks.length; j++) {
+          this.chunks[at + j] = t.chunks[j];
+          this.views[at + j] = t.views[j];
+        }
+      }
+      this.written.set(t.written, b * TABLE_BLOCK);
+    }
+    this.tableDirty.fill(0);
+    this.origin = f;
+    this.shared.fill(SHARED);
+    this.users = new Map(f.users);
+    this.backedChunks = f.backedChunks;
+    this.dedupedChunks = f.dedupedChunks;
+    this.zeroedChunks = 0;
+    this.cowCopies = 0;
+    this.dirty.clear();
+    this.byHash = null;
+    this.hashes = null;
+    this.onRelease = null;
+    return true;
+  }
+
+  private tableEquals(t: TableBlock, start: number, end: number): boolean {
+    const { chunks, views, written } = this;
+    for (let ci = start; ci < end; ci++) {
+      const j = ci - start;
+      if (chunks[ci] !== t.chunks[j] || views[ci] !== t.views[j] || written[ci] !== t.written[j])
+        return false;
+    }
+    return true;
   }
 
   /**
@@ -180,6 +272,7 @@ export class PhysicalRam {
       c = this.newChunk();
       this.chunks[ci] = c;
       this.views[ci] = new DataView(c.buffer, c.byteOffset, CHUNK_SIZE);
+      if (this.tableDirty) this.tableDirty[ci >>> TABLE_SHIFT] = 1;
       this.shared[ci] = WRITABLE;
       this.backedChunks++;
       this.dirty.add(ci);
@@ -194,6 +287,7 @@ export class PhysicalRam {
       c.set(old);
       this.chunks[ci] = c;
       this.views[ci] = new DataView(c.buffer, c.byteOffset, CHUNK_SIZE);
+      if (this.tableDirty) this.tableDirty[ci >>> TABLE_SHIFT] = 1;
       this.shared[ci] = WRITABLE;
       this.cowCopies++;
       // a deduplicated buffer other chunks still use: this chunk is one more buffer now
@@ -239,6 +333,7 @@ export class PhysicalRam {
     const c = this.chunks[ci]!;
     this.chunks[ci] = undefined;
     this.views[ci] = undefined;
+    if (this.tableDirty) this.tableDirty[ci >>> TABLE_SHIFT] = 1;
     this.written[ci] = 0;
     if (this.shared[ci] === SHARED) {
       if (!this.unuse(c)) this.backedChunks--;
@@ -474,6 +569,7 @@ export class PhysicalRam {
     this.dedupedChunks++;
     this.chunks[ci] = o;
     this.views[ci] = this.views[other];
+    if (this.tableDirty) this.tableDirty[ci >>> TABLE_SHIFT] = 1;
     this.shared[ci] = SHARED;
     this.backedChunks--;
     this.recycle(own);
@@ -490,6 +586,54 @@ export class PhysicalRam {
    */
   tableBytes(): number {
     return this.chunks.length * 8 + (this.hashes?.byteLength ?? 0) + (this.byHash?.size ?? 0) * 64;
+  }
+}
+
+/** Chunks per block of a frozen chunk table (FrozenRam): 256 MiB of RAM. */
+const TABLE_SHIFT = 12;
+export const TABLE_BLOCK = 1 << TABLE_SHIFT;
+
+/** TABLE_BLOCK entries of a frozen chunk table (shared by consecutive freezes while unchanged). */
+export class TableBlock {
+  constructor(
+    readonly chunks: readonly (Uint8Array | undefined)[],
+    readonly views: readonly (DataView | undefined)[],
+    readonly written: Uint16Array,
+  ) {}
+
+  /** Host bytes it holds (a reference is counted as 8 bytes, as PhysicalRam.tableBytes does). */
+  get byteLength(): number {
+    return this.chunks.length * 16 + this.written.byteLength;
+  }
+}
+
+/**
+ * A RAM frozen for a snapshot (PhysicalRam.freeze): its chunk table, read only; the chunks it names
+ * are shared copy-on-write with the RAM it was taken from and with every RAM thawed from it.
+ */
+export class FrozenRam {
+  constructor(
+    readonly size: number,
+    readonly table: readonly TableBlock[],
+    readonly users: ReadonlyMap<Uint8Array, number>,
+    readonly backedChunks: number,
+    readonly dedupedChunks: number,
+  ) {}
+
+  /**
+   * A RAM holding what this one froze, sharing every chunk (copy-on-write). `into`: a RAM thawed
+   * before and let go, which takes this table in place when it can (PhysicalRam.adopt).
+   */
+  thaw(into?: PhysicalRam): PhysicalRam {
+    if (into?.adopt(this)) return into;
+    return new PhysicalRam(this.size, this);
+  }
+
+  /** The chunks that hold host memory (as PhysicalRam.backed). */
+  backed(): Uint8Array[] {
+    const out: Uint8Array[] = [];
+    for (const t of this.table) for (const c of t.chunks) if (c) out.push(c);
+    return out;
   }
 }
 
