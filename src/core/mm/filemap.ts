@@ -319,6 +319,10 @@ export function filemapWriteAndWait(m: Machine, f: ShmemFile): number {
       p.flags[pfn] = (p.flags[pfn]! & ~PG.dirty) | PG.writeback;
       m.vmstat.add('nr_dirty', -1);
       m.vmstat.inc('nr_writeback');
+      // ext4_bio_write_folio(): the part of the last page past i_size is zeroed, in the page too,
+      // and never reaches the disk
+      const valid = f.size - index * ps;
+      if (valid < ps) m.ram.clear(pfn * ps + Math.max(0, valid), ps - Math.max(0, valid));
       f.disk!.set(index, m.ram.read(pfn * ps, ps).slice());
       m.trace.call('folio_end_writeback', () => {
         p.flags[pfn] = p.flags[pfn]! & ~PG.writeback;

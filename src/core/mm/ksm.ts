@@ -219,9 +219,12 @@ export function ksmCopyZeroPte(m: Machine, child: MmStruct): void {
   m.ksm.zeroPages++;
 }
 
-/** vma_ksm_compatible(): shared memory (and mappings the model does not have) never merges. */
+/**
+ * vma_ksm_compatible(): shared mappings (shmem, a shared file mapping) never merge; a private file
+ * mapping does — its anonymous (COW) pages, not the page cache's.
+ */
 function vmaKsmCompatible(vma: Vma): boolean {
-  return !(vma.flags & (VM.SHARED | VM.MAYSHARE)) && !vma.shmem;
+  return !(vma.flags & (VM.SHARED | VM.MAYSHARE));
 }
 
 /**

@@ -153,7 +153,11 @@ function changeProtection(m: Machine, task: Task, v: Vma): void {
     const old = arch.flags(E, last);
     const keep = old & (PTE.DIRTY | PTE.SPECIAL | PTE.SOFT_DIRTY);
     let f = v.pageProt | keep | (old & PTE.YOUNG);
-    if (old & PTE.WRITE && v.flags & VM.SHARED && v.flags & VM.WRITE) f |= PTE.WRITE;
+    // a shared writable mapping keeps a writable PTE; under write-notify (a disk file's) a dirty
+    // PTE becomes writable again too (can_change_shared_pte_writable(): the page is dirty already,
+    // so no write fault is needed to account it)
+    if (v.flags & VM.SHARED && v.flags & VM.WRITE && old & (PTE.WRITE | PTE.DIRTY) && f & PTE.PRESENT)
+      f |= PTE.WRITE;
     if (tryWritable && f & PTE.PRESENT) {
       const page = vmNormalPage(m, E, last);
       if (page >= 0 && m.pages.flags[page]! & PG.anonExclusive) f |= PTE.WRITE;

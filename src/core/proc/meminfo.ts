@@ -46,6 +46,17 @@ function directMap(m: Machine): { k4: number; m2: number; g1: number } {
   return { k4: k4 / 1024, m2: m2 / 1024, g1: g1 / 1024 };
 }
 
+/**
+ * si_mem_available(): free pages above the reserves, plus the file LRU's pages but the smaller of
+ * half of them and the zones' low watermarks (some page cache must stay). No reclaimable slab here.
+ */
+function siMemAvailable(m: Machine, free: number): number {
+  const wmarkLow = m.alloc.zones.reduce((s, z) => s + (z.populated() ? z.lowWmark() : 0), 0);
+  let pagecache = vmstatValue(m, 'nr_active_file') + vmstatValue(m, 'nr_inactive_file');
+  pagecache -= Math.min(Math.floor(pagecache / 2), wmarkLow);
+  return Math.max(0, free - m.alloc.totalreservePages + pagecache);
+}
+
 export function meminfo(m: Machine): string {
   const pk = (pages: number) => (pages * (1 << m.arch.pageShift)) / 1024;
   const totalram = m.alloc.zones.reduce((s, z) => s + z.managedPages, 0);
@@ -55,8 +66,7 @@ export function meminfo(m: Machine): string {
   const values: Record<string, number> = {
     MemTotal: pk(totalram),
     MemFree: pk(free),
-    // si_mem_available(): free pages above the reserves (no page cache or reclaimable slab here).
-    MemAvailable: pk(Math.max(0, free - m.alloc.totalreservePages)),
+    MemAvailable: pk(siMemAvailable(m, free)),
     // NR_FILE_PAGES - total_swapcache_pages() - buffers: the model's nr_file_pages already leaves
     // the swap cache out (swap_state.ts does not count it), and has no buffer heads
     Cached: pk(vmstatValue(m, 'nr_file_pages')),

@@ -509,13 +509,17 @@ export class Session {
         // and thp-zero (frees the huge zero folio nobody maps).
         this.check(s, 'drop_caches');
         const m = this.machine!;
-        // drop_pagecache_sb(): every file's clean, unmapped page-cache pages (not shmem), first
+        // drop_caches_sysctl_handler(): lru_add_drain_all(), then drop_pagecache_sb(): every
+        // file's clean, unmapped page-cache pages (not shmem); DROP_PAGECACHE, later DROP_SLAB
+        lruAddDrainAll(m);
         let dropped = 0;
         m.trace.call('invalidate_mapping_pages', () => {
           for (const f of m.files.values()) dropped += invalidateMappingPages(m, f, this.cpu);
         });
+        m.vmstat.inc('drop_pagecache');
         if (dropped) this.out(`drop_caches: ${dropped} page-cache page${dropped === 1 ? '' : 's'} dropped\n`);
         const { split, hugeZeroFreed: freed } = shrinkSlab(m, this.cpu);
+        m.vmstat.inc('drop_slab');
         m.alloc.drainAllPages();
         this.lastResult = split
           ? { statement: 'drop_caches', freed, split }
@@ -599,8 +603,11 @@ export class Session {
         const { t } = this.check(s, 'fadvise');
         const m = this.machine!;
         const f = this.namedFile(s, t.file!);
-        // generic_fadvise(POSIX_FADV_DONTNEED): lru_add_drain() (and lru_add_drain_all() when
-        // pages were left), then invalidate_mapping_pages()
+        // generic_fadvise(POSIX_FADV_DONTNEED): __filemap_fdatawrite_range() starts writeback of
+        // the dirty pages (it completes at once here: the kernel's may still be under writeback and
+        // stay), lru_add_drain() (and lru_add_drain_all() when pages were left), then
+        // invalidate_mapping_pages()
+        filemapWriteAndWait(m, f);
         lruAddDrainAll(m);
         const n = m.trace.call('invalidate_mapping_pages', () => invalidateMappingPages(m, f, this.cpu));
         this.out(`fadvise: ${n} page${n === 1 ? '' : 's'} dropped from the page cache\n`);
