@@ -180,7 +180,7 @@ export function ProcessControls() {
             <button
               type="button"
               disabled={busy}
-              title="ksmd with use_zero_pages: one full scan of every MADV_MERGEABLE range (madvise → more… → mergeable). A page merges on the scan after the one that first saw it (that one only records its checksum): a zero-filled page becomes the shared zero page, its PTE marked dirty (ksm_zero_pages in /proc/<pid>/ksm_stat)"
+              title="ksmd with use_zero_pages: one full scan of every MADV_MERGEABLE range (madvise → more… → mergeable). A page merges on the scan after the one that first saw it (that one only records its checksum): a zero-filled page becomes the shared zero page, its PTE marked dirty (ksm_zero_pages in /proc/<pid>/ksm_stat); equal pages become one read-only KSM page (the Swap panel outlines the stable tree)"
               onClick={() => void controller.run('ksm scan use_zero_pages=yes')}
             >
               ksmd scan
