@@ -3,11 +3,71 @@
  * panel is popped out into its own window. Docks keep every panel mounted (a hidden tab keeps what
  * was typed), so a panel whose read is costly asks this before reading (ProcStatusPanel: smaps_rollup
  * walks every page table). Outside a dock (the stage, Compare, the embed) a panel is shown.
+ *
+ * A hidden tab also renders from a copy of the store that catches up with it when the page is idle
+ * (`HeldStoreContext`, which `useAppState` honours; `useHeldStore` makes one per dock): a click
+ * changes the store several times, and each change re-rendered every hidden panel that follows the
+ * machine (and made those that read on `opVersion` read the worker again) while the learner waits
+ * for the grids. Hidden, a panel now renders once per burst of changes, after it; shown again, it
+ * renders from the live store at once. Event handlers and effects that read
+ * `controller.store.getState()` always see the live state.
  */
-import { createContext, useContext } from 'react';
+import { createContext, useContext, useEffect, useState } from 'react';
+import type { AppController } from './controller.ts';
+import { createAppStore, type AppStore } from './store.ts';
 
 export const PanelShownContext = createContext(true);
 
 export function usePanelShown(): boolean {
   return useContext(PanelShownContext);
+}
+
+/** The store a hidden tab renders from (null: the live store). */
+export const HeldStoreContext = createContext<AppStore | null>(null);
+
+/** At the latest this long after a change of the live store, hidden tabs catch up (ms). */
+const CATCH_UP_MS = 300;
+
+/**
+ * A copy of the controller's store for the hidden tabs of one dock, brought up to date in an idle
+ * period after each burst of changes (the app's idle() waits for it, so tests see caught-up tabs).
+ */
+export function useHeldStore(controller: AppController): AppStore {
+  const [held] = useState(() => {
+    const s = createAppStore();
+    s.setState(controller.store.getState(), true);
+    return s;
+  });
+  useEffect(() => {
+    let pending: (() => void) | null = null;
+    let cancel: () => void = () => {};
+    const catchUp = () => {
+      held.setState(controller.store.getState(), true);
+      const done = pending;
+      pending = null;
+      done?.();
+    };
+    const off = controller.store.subscribe(() => {
+      if (pending) return;
+      pending = controller.beginWork();
+      cancel = whenIdle(catchUp, CATCH_UP_MS);
+    });
+    catchUp();
+    return () => {
+      off();
+      cancel();
+      pending?.();
+    };
+  }, [controller, held]);
+  return held;
+}
+
+/** Run `fn` when the page is idle, `timeout` ms from now at the latest; returns a cancel. */
+function whenIdle(fn: () => void, timeout: number): () => void {
+  if (typeof requestIdleCallback === 'function') {
+    const h = requestIdleCallback(fn, { timeout });
+    return () => cancelIdleCallback(h);
+  }
+  const h = setTimeout(fn, 0);
+  return () => clearTimeout(h);
 }
