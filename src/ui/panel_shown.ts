@@ -4,7 +4,7 @@
  * was typed), so a panel whose read is costly asks this before reading (ProcStatusPanel: smaps_rollup
  * walks every page table). Outside a dock (the stage, Compare, the embed) a panel is shown.
  *
- * A hidden tab also renders from a copy of the store that catches up with it when the page is idle
+ * A hidden tab also renders from a copy of the store that catches up with it after the next frame
  * (`HeldStoreContext`, which `useAppState` honours; `useHeldStore` makes one per dock): a click
  * changes the store several times, and each change re-rendered every hidden panel that follows the
  * machine (and made those that read on `opVersion` read the worker again) while the learner waits
@@ -13,6 +13,7 @@
  * `controller.store.getState()` always see the live state.
  */
 import { createContext, useContext, useEffect, useState } from 'react';
+import { raf } from '../render/raf_scheduler.ts';
 import type { AppController } from './controller.ts';
 import { createAppStore, type AppStore } from './store.ts';
 
@@ -25,12 +26,10 @@ export function usePanelShown(): boolean {
 /** The store a hidden tab renders from (null: the live store). */
 export const HeldStoreContext = createContext<AppStore | null>(null);
 
-/** At the latest this long after a change of the live store, hidden tabs catch up (ms). */
-const CATCH_UP_MS = 300;
-
 /**
- * A copy of the controller's store for the hidden tabs of one dock, brought up to date in an idle
- * period after each burst of changes (the app's idle() waits for it, so tests see caught-up tabs).
+ * A copy of the controller's store for the hidden tabs of one dock, brought up to date after the
+ * next frame once the live store changed (raf.afterFrame: at most one catch-up a frame, never in
+ * the frame that paints the grids; the app's idle() waits for it, so tests see caught-up tabs).
  */
 export function useHeldStore(controller: AppController): AppStore {
   const [held] = useState(() => {
@@ -40,9 +39,9 @@ export function useHeldStore(controller: AppController): AppStore {
   });
   useEffect(() => {
     let pending: (() => void) | null = null;
-    let cancel: () => void = () => {};
+    let live = true;
     const catchUp = () => {
-      held.setState(controller.store.getState(), true);
+      if (live) held.setState(controller.store.getState(), true);
       const done = pending;
       pending = null;
       done?.();
@@ -50,24 +49,14 @@ export function useHeldStore(controller: AppController): AppStore {
     const off = controller.store.subscribe(() => {
       if (pending) return;
       pending = controller.beginWork();
-      cancel = whenIdle(catchUp, CATCH_UP_MS);
+      void raf.afterFrame().then(catchUp);
     });
     catchUp();
     return () => {
+      live = false;
       off();
-      cancel();
       pending?.();
     };
   }, [controller, held]);
   return held;
-}
-
-/** Run `fn` when the page is idle, `timeout` ms from now at the latest; returns a cancel. */
-function whenIdle(fn: () => void, timeout: number): () => void {
-  if (typeof requestIdleCallback === 'function') {
-    const h = requestIdleCallback(fn, { timeout });
-    return () => cancelIdleCallback(h);
-  }
-  const h = setTimeout(fn, 0);
-  return () => clearTimeout(h);
 }
