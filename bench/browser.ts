@@ -15,7 +15,7 @@
  *                         4M-cell ImageData and putImageData once (the floor)
  *
  * Serves dist/ with `vite preview` on PW_PORT (run `vite build` first: the npm script does), drives
- * Debian's /usr/bin/chromium (CHROMIUM_PATH overrides; BENCH_ONLY=click runs the click rows alone), and ends with one JSON line
+ * Debian's /usr/bin/chromium (CHROMIUM_PATH overrides; BENCH_ONLY=click runs the click rows alone, BENCH_ONLY=click,refresh those and the full-grid refresh), and ends with one JSON line
  * {"bench":"mmlab-browser","rows":[{figure,value,unit,baseline,target,met},...]}.
  */
 import { spawn } from 'node:child_process';
@@ -345,7 +345,9 @@ async function main(): Promise<void> {
     const rows: Row[] =
       only === 'click'
         ? await click(page)
-        : [...(await steps(page)), ...(await click(page)), await refresh(page)];
+        : only === 'click,refresh'
+          ? [...(await click(page)), await refresh(page)]
+          : [...(await steps(page)), ...(await click(page)), await refresh(page)];
     await browser.close();
     console.table(rows);
     console.log(JSON.stringify({ bench: 'mmlab-browser', rows }));

@@ -109,6 +109,11 @@ export class RafScheduler {
 /** The longest afterFrame() waits: a page in a background tab draws no frames. */
 const AFTER_FRAME_LIMIT_MS = 100;
 
+/** Resolves in a task of its own, soon: after the current task and before the next frame's callbacks, unless one is due. */
+export function nextTask(): Promise<void> {
+  return new Promise((resolve) => postTask(resolve));
+}
+
 /** Run `fn` in a new task, soon (a message to ourselves: setTimeout may be clamped to 4 ms). */
 function postTask(fn: Task): void {
   if (typeof MessageChannel === 'undefined') {

@@ -26,7 +26,7 @@ export function Dock({ dock, label }: { dock: 'side' | 'bottom'; label: string }
   const out = usePopouts((s) => s.out);
   const refused = usePopouts((s) => (s.lastDock === dock ? s.refused : null));
   const activePanel = panels.find((p) => p.id === active);
-  // The hidden tabs render from a copy of the store that catches up after the next frame.
+  // The hidden tabs render from a copy of the store that catches up in a later task.
   const held = useHeldStore(controller);
 
   const choose = (id: string, focus: boolean) => {

@@ -14,7 +14,7 @@ export function useController(): AppController {
 
 /**
  * Read a slice of the app store. Inside a hidden dock tab the slice is read from the dock's held copy
- * of the store (panel_shown.ts), which catches up after the next frame.
+ * of the store (panel_shown.ts), which catches up in a later task.
  */
 export function useAppState<T>(selector: (s: AppState) => T): T {
   const live = useController().store;

@@ -4,7 +4,7 @@
  * was typed), so a panel whose read is costly asks this before reading (ProcStatusPanel: smaps_rollup
  * walks every page table). Outside a dock (the stage, Compare, the embed) a panel is shown.
  *
- * A hidden tab also renders from a copy of the store that catches up with it after the next frame
+ * A hidden tab also renders from a copy of the store that catches up with it in a later task
  * (`HeldStoreContext`, which `useAppState` honours; `useHeldStore` makes one per dock): a click
  * changes the store several times, and each change re-rendered every hidden panel that follows the
  * machine (and made those that read on `opVersion` read the worker again) while the learner waits
@@ -13,7 +13,7 @@
  * `controller.store.getState()` always see the live state.
  */
 import { createContext, useContext, useEffect, useState } from 'react';
-import { raf } from '../render/raf_scheduler.ts';
+import { nextTask } from '../render/raf_scheduler.ts';
 import type { AppController } from './controller.ts';
 import { createAppStore, type AppStore } from './store.ts';
 
@@ -27,9 +27,10 @@ export function usePanelShown(): boolean {
 export const HeldStoreContext = createContext<AppStore | null>(null);
 
 /**
- * A copy of the controller's store for the hidden tabs of one dock, brought up to date after the
- * next frame once the live store changed (raf.afterFrame: at most one catch-up a frame, never in
- * the frame that paints the grids; the app's idle() waits for it, so tests see caught-up tabs).
+ * A copy of the controller's store for the hidden tabs of one dock, brought up to date in a task of
+ * its own after the live store changed (the changes of one task are one catch-up; a click's land
+ * after the frame that paints the grids, so that frame never waits for them; the app's idle()
+ * waits for it, so tests see caught-up tabs).
  */
 export function useHeldStore(controller: AppController): AppStore {
   const [held] = useState(() => {
@@ -49,7 +50,7 @@ export function useHeldStore(controller: AppController): AppStore {
     const off = controller.store.subscribe(() => {
       if (pending) return;
       pending = controller.beginWork();
-      void raf.afterFrame().then(catchUp);
+      void nextTask().then(catchUp);
     });
     catchUp();
     return () => {
