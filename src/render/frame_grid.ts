@@ -191,7 +191,9 @@ export class FrameGrid {
     this.redrawAll();
     if (!this.statesChangedQueued) {
       this.statesChangedQueued = true;
-      raf.scheduleAction(() => {
+      // After the frame that paints the new states: the views that count them (legend, fault
+      // card) re-render then instead of holding that frame up.
+      void raf.afterFrame().then(() => {
         this.statesChangedQueued = false;
         this.opts.onStatesChanged?.();
       });
@@ -365,6 +367,11 @@ export class FrameGrid {
   /** The static layer's canvas (tests read its pixels). */
   get canvas(): HTMLCanvasElement {
     return this.staticCanvas;
+  }
+
+  /** The static layer waits for the next frame to be painted (what it holds is not on screen yet). */
+  get paintPending(): boolean {
+    return raf.isScheduled(this.drawStatic);
   }
 
   /** Call `listener` after every pan, zoom or resize; returns the function that stops it. */

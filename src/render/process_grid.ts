@@ -425,6 +425,11 @@ export class ProcessGrid {
     return this.staticCanvas;
   }
 
+  /** The static layer waits for the next frame to be painted (what it holds is not on screen yet). */
+  get paintPending(): boolean {
+    return raf.isScheduled(this.drawStatic);
+  }
+
   /** The centre of page `i`'s cell relative to the canvas's top-left corner, CSS pixels. */
   cellPoint(i: number): { x: number; y: number } {
     return this.cellCenterLocal(i);

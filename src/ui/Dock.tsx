@@ -14,7 +14,7 @@ import { useRef, type KeyboardEvent } from 'react';
 import { createPortal } from 'react-dom';
 import { useAppState, useController } from './context.ts';
 import { POPOUT_KEY } from './keys.ts';
-import { PanelShownContext } from './panel_shown.ts';
+import { HeldStoreContext, PanelShownContext, useHeldStore } from './panel_shown.ts';
 import { activeIn, openPanel, panelsIn, type DockId } from './panels.tsx';
 import { bringBack, popOut, showWindow, usePopouts } from './popout/popout_windows.ts';
 
@@ -26,6 +26,8 @@ export function Dock({ dock, label }: { dock: 'side' | 'bottom'; label: string }
   const out = usePopouts((s) => s.out);
   const refused = usePopouts((s) => (s.lastDock === dock ? s.refused : null));
   const activePanel = panels.find((p) => p.id === active);
+  // The hidden tabs render from a copy of the store that catches up in a later task.
+  const held = useHeldStore(controller);
 
   const choose = (id: string, focus: boolean) => {
     openPanel(controller, id);
@@ -122,26 +124,28 @@ export function Dock({ dock, label }: { dock: 'side' | 'bottom'; label: string }
           data-panel={p.id}
         >
           <PanelShownContext value={p.id === active || Boolean(out[p.id])}>
-            {out[p.id] ? (
-              <>
-                {/* The placeholder carries the panel's heading id (the panel itself is in the other
+            <HeldStoreContext value={p.id === active || out[p.id] ? null : held}>
+              {out[p.id] ? (
+                <>
+                  {/* The placeholder carries the panel's heading id (the panel itself is in the other
                   window's document), so a lesson pointing at the panel outlines this instead. */}
-                <section className="popped-out" data-testid={`popped-out-${p.id}`}>
-                  <p id={p.heading}>
-                    <strong>{p.title}</strong> is in its own window.{' '}
-                    <button type="button" onClick={() => showWindow(p.id)}>
-                      Show its window
-                    </button>{' '}
-                    <button type="button" onClick={() => bringBack(p.id)}>
-                      Bring back
-                    </button>
-                  </p>
-                </section>
-                {createPortal(<p.component />, out[p.id]!)}
-              </>
-            ) : (
-              <p.component />
-            )}
+                  <section className="popped-out" data-testid={`popped-out-${p.id}`}>
+                    <p id={p.heading}>
+                      <strong>{p.title}</strong> is in its own window.{' '}
+                      <button type="button" onClick={() => showWindow(p.id)}>
+                        Show its window
+                      </button>{' '}
+                      <button type="button" onClick={() => bringBack(p.id)}>
+                        Bring back
+                      </button>
+                    </p>
+                  </section>
+                  {createPortal(<p.component />, out[p.id]!)}
+                </>
+              ) : (
+                <p.component />
+              )}
+            </HeldStoreContext>
           </PanelShownContext>
         </div>
       ))}

@@ -302,7 +302,7 @@ export const initialState: AppState = {
   sizes: { side: 420, bottom: 180, explain: 300, timeline: 150 },
 };
 
-type AppStore = ReturnType<typeof createAppStore>;
+export type AppStore = ReturnType<typeof createAppStore>;
 
 export function createAppStore() {
   return createStore<AppState>()(() => ({ ...initialState }));

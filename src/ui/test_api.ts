@@ -39,6 +39,11 @@ interface MmLabTestApi {
   panBy(dx: number, dy: number): void;
   /** resolves in the next animation frame, after the app's actions and before its redraws */
   nextFrame(): Promise<void>;
+  /**
+   * Both grids' static layers have painted what they hold (no paint is due): after the frame that
+   * painted them has been rendered, the page shows it.
+   */
+  gridsPainted(): boolean;
   /** durations of the recent static-layer redraws, ms, newest last */
   drawTimes(): number[];
   /** the grid's (static layer's) colour at a viewport point, '#rrggbb' */
@@ -157,6 +162,7 @@ export function installTestApi(c: AppController): MmLabTestApi {
     resetView: () => grid().resetView(),
     panBy: (dx, dy) => grid().panBy(dx, dy),
     nextFrame: () => raf.nextFrame(),
+    gridsPainted: () => !grid().paintPending && !(c.processGrid?.paintPending ?? false),
     drawTimes: () => grid().drawTimes.slice(),
     pixelAt: (x, y) => pixelOf(grid().canvas, x, y),
     counts: () => Array.from(grid().counts().subarray(0, 32)),

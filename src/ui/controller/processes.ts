@@ -14,6 +14,8 @@ import {
   type RegionInfo,
   type WalkReply,
 } from '../../worker/protocol.ts';
+import { raf } from '../../render/raf_scheduler.ts';
+import type { MachineClient } from '../../worker/client.ts';
 import { type AppState, type PageHoverState, type PageMode } from '../store.ts';
 import { TimelineController } from './timeline.ts';
 import { HISTORY } from './core.ts';
@@ -152,9 +154,13 @@ export abstract class ProcessController extends TimelineController {
   }
 
   /** The page states and pfns of region `r` of process `p` (null when there is none to show). */
-  protected async fetchPages(p: ProcessView | null, r: RegionInfo | null): Promise<ProcessRegionData | null> {
+  protected async fetchPages(
+    p: ProcessView | null,
+    r: RegionInfo | null,
+    sent?: ReturnType<MachineClient['processPages']>,
+  ): Promise<ProcessRegionData | null> {
     if (!p || !r) return null;
-    const reply = await this.client.processPages(p.name, r.name);
+    const reply = await (sent ?? this.client.processPages(p.name, r.name));
     return this.counted(regionData(p, r, reply, false), reply.version, reply.changed);
   }
 
@@ -257,8 +263,20 @@ export abstract class ProcessController extends TimelineController {
     await this.op(async () => {
       this.long = { kind: 'run', started: performance.now() };
       let r: RanReply;
+      // The region shown after the run is most often the one shown now (a click, a range control):
+      // its pages are asked for right behind the run, which the worker answers in order, so they
+      // come back without a second round trip. Used only if the run leaves that region shown.
+      const s0 = this.store.getState();
+      const guess = { proc: prefer?.proc ?? s0.currentProc, region: prefer?.region ?? s0.currentRegion };
+      const shownNow = this.currentProcess;
+      const ran = this.client.run(text);
+      const early =
+        shownNow && shownNow.name === guess.proc && shownNow.regions.some((x) => x.name === guess.region)
+          ? { ...guess, reply: this.client.processPages(guess.proc, guess.region!) }
+          : null;
+      early?.reply.catch(() => {}); // not used, or used and its error handled below
       try {
-        r = await this.client.run(text);
+        r = await ran;
       } finally {
         this.long = null;
         if (this.store.getState().work) this.set({ work: null });
@@ -275,16 +293,29 @@ export abstract class ProcessController extends TimelineController {
       const token = ++this.pagesToken;
       let pages: ProcessRegionData | null | undefined;
       let pagesError: unknown = null;
+      const sent = early && p?.name === early.proc && region?.name === early.region ? early.reply : undefined;
       try {
-        pages = await this.fetchPages(p, region);
+        pages = await this.fetchPages(p, region, sent);
       } catch (e) {
         pagesError = e;
+        // the early request failed (the run changed the process under it): ask again, now
+        if (sent)
+          try {
+            pages = await this.fetchPages(p, region);
+            pagesError = null;
+          } catch (e2) {
+            pagesError = e2;
+          }
       }
       const fresh = token === this.pagesToken && pages !== undefined;
       if (fresh) {
         this.pages = pages!;
         this.pgrid?.setData(pages!);
       }
+      // The grids now hold what the run did and paint it in the next frame. The rest of the views
+      // (toolbar, legend, transcript, fault card, links, timeline...) change after that frame, so
+      // the grids are not held up by their render, style and layout: a click shows in one frame.
+      if (fresh && this.pgrid) await raf.afterFrame();
       let error: string | null = null;
       if (r.errors.length) {
         const e = r.errors[0]!;
