@@ -16,11 +16,9 @@
  *                         4M-cell ImageData and putImageData once (the floor)
  *
  * Serves dist/ with `vite preview` on PW_PORT (run `vite build` first: the npm script does), drives
-        : only === 'steps'
-          ? await timeline()
-          : only === 'click,refresh'
-            ? [...(await click(page)), await refresh(page)]
-            : [...(await timeline()), ...(await click(page)), await refresh(page)];
+ * Debian's /usr/bin/chromium (CHROMIUM_PATH overrides; BENCH_ONLY=click runs the click rows alone,
+ * BENCH_ONLY=click,refresh those and the full-grid refresh, BENCH_ONLY=steps the timeline rows), and
+ * ends with one JSON line
  * {"bench":"mmlab-browser","rows":[{figure,value,unit,baseline,target,met},...]}.
  */
 import { spawn } from 'node:child_process';
@@ -354,15 +352,11 @@ async function main(): Promise<void> {
     const rows: Row[] =
       only === 'click'
         ? await click(page)
-<<<<<<< HEAD
         : only === 'steps'
           ? await timeline()
-          : [...(await timeline()), ...(await click(page)), await refresh(page)];
-=======
-        : only === 'click,refresh'
-          ? [...(await click(page)), await refresh(page)]
-          : [...(await steps(page)), ...(await click(page)), await refresh(page)];
->>>>>>> clickperf
+          : only === 'click,refresh'
+            ? [...(await click(page)), await refresh(page)]
+            : [...(await timeline()), ...(await click(page)), await refresh(page)];
     await browser.close();
     console.table(rows);
     console.log(JSON.stringify({ bench: 'mmlab-browser', rows }));
