@@ -1085,6 +1085,22 @@ void j_measured(const char *key, struct measured r, int with_sum)
 }
 
 /* True if every byte of the given pages is zero (reads them: may fault!). */
+/* A /proc/meminfo line's value (kB for most), or -1 when the line is absent. */
+long meminfo_kb(const char *name)
+{
+	if (read_file("/proc/meminfo") < 0)
+		die("read /proc/meminfo");
+	size_t n = strlen(name);
+	for (char *l = filebuf; l && *l;) {
+		if (strncmp(l, name, n) == 0 && l[n] == ':')
+			return strtol(l + n + 1, NULL, 10);
+		l = strchr(l, '\n');
+		if (l)
+			l++;
+	}
+	return -1;
+}
+
 int pages_all_zero(const char *base, long first, long count)
 {
 	const volatile unsigned char *p = (const volatile unsigned char *)base;

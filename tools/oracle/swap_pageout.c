@@ -18,21 +18,6 @@
 #define MADV_PAGEOUT 21
 #endif
 
-static long meminfo_kb(const char *name)
-{
-	if (read_file("/proc/meminfo") < 0)
-		die("read /proc/meminfo");
-	size_t n = strlen(name);
-	for (char *l = filebuf; l && *l;) {
-		if (strncmp(l, name, n) == 0 && l[n] == ':')
-			return strtol(l + n + 1, NULL, 10);
-		l = strchr(l, '\n');
-		if (l)
-			l++;
-	}
-	return -1;
-}
-
 /* Pagemap summary for swap: entries with PM_SWAP, distinct swap types, offsets ascending. */
 static void j_swap_pagemap(const char *key, char *base)
 {

@@ -23,16 +23,6 @@
 
 #include <sys/wait.h>
 
-static long meminfo_kb(const char *name)
-{
-	if (read_file("/proc/meminfo") < 0)
-		die("read meminfo");
-	char pat[64];
-	snprintf(pat, sizeof pat, "\n%s:", name);
-	char *p = strstr(filebuf, pat);
-	return p ? strtol(p + strlen(pat), NULL, 10) : -1;
-}
-
 static const char *ev_keys[] = {
 	"unevictable_pgs_culled", "unevictable_pgs_scanned", "unevictable_pgs_rescued",
 	"unevictable_pgs_mlocked", "unevictable_pgs_munlocked", "unevictable_pgs_cleared",
