@@ -29,11 +29,16 @@ if (isNotesWindow(location)) await mountNotesWindow();
 const controller = new AppController(createWorkerClient(), createWorkerClient);
 installTestApi(controller);
 // A share link (#s=...) opens its machine and scenario; otherwise the default machine boots.
-void (isShareHash(location.hash) ? openShareLink(controller, location.hash) : controller.start());
+const opening = isShareHash(location.hash) ? openShareLink(controller, location.hash) : controller.start();
 // ?embed=1: the emulator in an iframe, only the views asked for, driven by its host's postMessages
 // (src/ui/embed, docs/embed.md); it opens the lesson a link names itself.
 const embed = isEmbed(location.search)
-  ? installEmbedApi(controller, createEmbedViewStore(viewsFromUrl(location.search, VIEW_IDS)))
+  ? installEmbedApi(
+      controller,
+      createEmbedViewStore(viewsFromUrl(location.search, VIEW_IDS)),
+      window,
+      opening,
+    )
   : null;
 // A teacher's lesson in the link (#lesson=~doc1.…) or at ?lesson-url=: opens after the first boot.
 if (!embed) void openSharedLesson(controller, location);

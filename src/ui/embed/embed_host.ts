@@ -129,9 +129,15 @@ function keyOf(st: EmbedState): string {
 
 /**
  * Start embed mode's API in this window: only messages from the embedding page count (a frame of
- * the frame, or another tab, cannot drive it). Returns the host, for the views.
+ * the frame, or another tab, cannot drive it). `opening` is the page's start (a share link being
+ * opened): requests wait for it. Returns the host, for the views.
  */
-export function installEmbedApi(app: AppController, views: EmbedViewStore, win: Window = window): EmbedHost {
+export function installEmbedApi(
+  app: AppController,
+  views: EmbedViewStore,
+  win: Window = window,
+  opening: Promise<unknown> = Promise.resolve(),
+): EmbedHost {
   const session = new EmbedSession(app, views);
   const host = new EmbedHost(session, win.parent);
   win.addEventListener('message', (e: MessageEvent) => {
@@ -146,6 +152,9 @@ export function installEmbedApi(app: AppController, views: EmbedViewStore, win: 
   void host.perform(async () => {
     try {
       await session.machineUp();
+      // a share link's scenario runs entry by entry after the machine is up: the host's requests
+      // (queued behind this task) see the machine only once all of it has run
+      await opening;
       await session.openFromUrl(win.location);
     } catch (e) {
       session.runner.store.setState({ error: e instanceof Error ? e.message : String(e) });
