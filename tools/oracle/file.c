@@ -31,22 +31,6 @@ static void j_file_vmstat(const char *key, const struct vmstat *a, const struct 
 	j_end();
 }
 
-/* Pages of the file in the page cache (mincore of a whole-file mapping). */
-static long cached_pages(int fd)
-{
-	unsigned char vec[NPAGES];
-	void *p = mmap(NULL, LEN, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		die("mmap for mincore");
-	if (mincore(p, LEN, vec))
-		die("mincore");
-	munmap(p, LEN);
-	long n = 0;
-	for (long i = 0; i < NPAGES; i++)
-		n += vec[i] & 1;
-	return n;
-}
-
 /* Which pages are cached, as a string of 0/1 (the read-around window). */
 static void j_cached_map(const char *key, int fd)
 {
@@ -88,7 +72,7 @@ static void phase_end(struct phase *ph, const char *key, struct measured r, char
 	j_page_detail("page_1", getpid(), (unsigned long)base + PAGE_SZ);
 	j_file_vmstat("vmstat_delta_systemwide", ph->v0, ph->v1);
 	if (fd >= 0) {
-		j_int("cached_pages", cached_pages(fd));
+		j_int("cached_pages", cached_pages(fd, NPAGES));
 		j_cached_map("cached_map", fd);
 	}
 	j_end();
@@ -138,7 +122,7 @@ int main(void)
 	int fd = make_file(dpath);
 	if (posix_fadvise(fd, 0, LEN, POSIX_FADV_DONTNEED))
 		die("fadvise");
-	j_int("cached_after_fadvise_dontneed", cached_pages(fd));
+	j_int("cached_after_fadvise_dontneed", cached_pages(fd, NPAGES));
 	j_int("read_ahead_kb", read_long("/sys/block/vda/queue/read_ahead_kb"));
 
 	/* 2. private, read page 0 */
@@ -205,7 +189,7 @@ int main(void)
 	read_vmstat(ph.v1);
 	j_obj("after_munmap_fadvise_dontneed");
 	j_file_vmstat("vmstat_delta_systemwide", ph.v0, ph.v1);
-	j_int("cached_pages", cached_pages(fd));
+	j_int("cached_pages", cached_pages(fd, NPAGES));
 	j_end();
 	close(fd);
 	unlink(dpath);
@@ -217,7 +201,7 @@ int main(void)
 	read_vmstat(ph.v1);
 	j_obj("tmpfs_after_write");
 	j_file_vmstat("vmstat_delta_systemwide", ph.v0, ph.v1);
-	j_int("cached_pages", cached_pages(sfd));
+	j_int("cached_pages", cached_pages(sfd, NPAGES));
 	j_end();
 	char *sbase = (char *)slot_addr(1);
 	sbase = mmap(sbase, LEN, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED_NOREPLACE, sfd, 0);

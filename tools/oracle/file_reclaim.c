@@ -37,21 +37,6 @@ static long long cg_read(const char *file)
 	return read_long(path);
 }
 
-static long cached_pages(int fd)
-{
-	unsigned char vec[NPAGES];
-	void *p = mmap(NULL, LEN, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		die("mmap for mincore");
-	if (mincore(p, LEN, vec))
-		die("mincore");
-	munmap(p, LEN);
-	long n = 0;
-	for (long i = 0; i < NPAGES; i++)
-		n += vec[i] & 1;
-	return n;
-}
-
 static void j_state(const char *key, char *anon, char *file, int fd)
 {
 	static uint64_t e[NPAGES];
@@ -62,7 +47,7 @@ static void j_state(const char *key, char *anon, char *file, int fd)
 	j_int("anon_present", present);
 	j_int("anon_swapped", swapped);
 	j_int("file_mapped", pm_present(e, NPAGES));
-	j_int("file_cached", cached_pages(fd));
+	j_int("file_cached", cached_pages(fd, NPAGES));
 	j_end();
 }
 

@@ -14,21 +14,6 @@
 #define NPAGES 256L
 #define LEN (NPAGES * (long)PAGE_SZ)
 
-static long cached_pages(int fd)
-{
-	unsigned char vec[NPAGES];
-	void *p = mmap(NULL, LEN, PROT_READ, MAP_SHARED, fd, 0);
-	if (p == MAP_FAILED)
-		die("mmap for mincore");
-	if (mincore(p, LEN, vec))
-		die("mincore");
-	munmap(p, LEN);
-	long n = 0;
-	for (long i = 0; i < NPAGES; i++)
-		n += vec[i] & 1;
-	return n;
-}
-
 int main(int argc, char **argv)
 {
 	if (argc != 2)
@@ -53,7 +38,7 @@ int main(int argc, char **argv)
 		die("write");
 	if (fsync(fd) || posix_fadvise(fd, 0, LEN, POSIX_FADV_DONTNEED))
 		die("fsync/fadvise");
-	j_int("cached_before", cached_pages(fd));
+	j_int("cached_before", cached_pages(fd, NPAGES));
 	char *base = map_slot(0, LEN, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS);
 	munmap(base, LEN);
 	base = mmap(base, LEN, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
@@ -63,14 +48,14 @@ int main(int argc, char **argv)
 	j_obj("read_page0");
 	j_int("majflt_delta", first.majflt);
 	j_int("minflt_delta", first.minflt);
-	j_int("cached_pages", cached_pages(fd));
+	j_int("cached_pages", cached_pages(fd, NPAGES));
 	j_end();
 	struct measured rest = touch(base, 1, NPAGES - 1, 1, 'r', 0);
 	j_obj("read_rest");
 	j_int("majflt_delta", rest.majflt);
 	j_int("minflt_delta_varies", rest.minflt);
 	j_int("byte_sum", (long long)rest.sum);
-	j_int("cached_pages", cached_pages(fd));
+	j_int("cached_pages", cached_pages(fd, NPAGES));
 	j_end();
 	munmap(base, LEN);
 	close(fd);

@@ -1085,6 +1085,24 @@ void j_measured(const char *key, struct measured r, int with_sum)
 }
 
 /* True if every byte of the given pages is zero (reads them: may fault!). */
+/* Pages of a file's first `npages` in the page cache (mincore of a shared mapping of them). */
+long cached_pages(int fd, long npages)
+{
+	size_t len = (size_t)npages * PAGE_SZ;
+	unsigned char *vec = malloc((size_t)npages);
+	void *p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+	if (!vec || p == MAP_FAILED)
+		die("mmap for mincore");
+	if (mincore(p, len, vec))
+		die("mincore");
+	munmap(p, len);
+	long n = 0;
+	for (long i = 0; i < npages; i++)
+		n += vec[i] & 1;
+	free(vec);
+	return n;
+}
+
 /* A /proc/meminfo line's value (kB for most), or -1 when the line is absent. */
 long meminfo_kb(const char *name)
 {
