@@ -501,12 +501,12 @@ function doShmemFault(m: Machine, vmf: VmFault): FaultResult {
   m.trace.enter(name);
   try {
     if (!write && faultAround(m, vmf)) return 'ok';
-    const got = vmaFault(m, vmf, f, index);
+    const { pfn: got, major } = vmaFault(m, vmf, f, index);
     if (got < 0) return 'oom';
     if (write && !(vma.flags & VM.SHARED)) return doCowFault(m, vmf, got);
     // a major fault was retried (VM_FAULT_RETRY after the read): the retry's fault-around maps
     // the window the read-around brought in (tools/oracle/file.c: 16 pages after one fault)
-    if (!write && lastFaultMajor && faultAround(m, vmf)) return 'ok';
+    if (!write && major && faultAround(m, vmf)) return 'ok';
     mapShmemPage(m, vmf.task, vma, vmf.pteTable, vmf.pteIdx, got, write, true, vmf.cpu);
     if (write && f.kind === 'disk') folioMarkDirty(m, got); // fault_dirty_shared_page()
     return 'ok';
@@ -515,20 +515,17 @@ function doShmemFault(m: Machine, vmf: VmFault): FaultResult {
   }
 }
 
-/** Whether the last vmaFault() read from the disk (VM_FAULT_MAJOR). */
-let lastFaultMajor = false;
-
 /**
  * __do_fault() → vma->vm_ops->fault: shmem_fault (find or allocate the page) or filemap_fault
  * (find the page, or read it and its read-around window from the disk: a major fault, counted
- * in maj_flt and pgmajfault instead of min_flt). Returns the pfn, or -1 when memory ran out.
+ * in maj_flt and pgmajfault instead of min_flt). Returns the pfn (-1 when memory ran out) and
+ * whether the page was read from the disk (VM_FAULT_MAJOR).
  */
-function vmaFault(m: Machine, vmf: VmFault, f: ShmemFile, index: number): number {
-  lastFaultMajor = false;
+function vmaFault(m: Machine, vmf: VmFault, f: ShmemFile, index: number): { pfn: number; major: boolean } {
   if (f.kind !== 'disk') {
     m.trace.enter('shmem_fault');
     try {
-      return shmemGetFolio(m, f, index, vmf.cpu);
+      return { pfn: shmemGetFolio(m, f, index, vmf.cpu), major: false };
     } finally {
       m.trace.leave();
     }
@@ -537,12 +534,11 @@ function vmaFault(m: Machine, vmf: VmFault, f: ShmemFile, index: number): number
   try {
     const r = filemapFault(m, f, index, vmf.cpu);
     if (r.major) {
-      lastFaultMajor = true;
       m.vmstat.inc('pgmajfault');
       vmf.task.majflt++;
       vmf.task.minflt--; // handle_mm_fault adds one back: mm_account_fault counts maj_flt instead
     }
-    return r.pfn;
+    return r;
   } finally {
     m.trace.leave();
   }
