@@ -9,6 +9,7 @@ import { mkdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { exitTask, forkTask, spawnTask } from '../src/core/kernel/fork.ts';
 import { Machine } from '../src/core/machine.ts';
+import type { Task } from '../src/core/mm/mm_types.ts';
 import { doMadvise, doMmap, doMunmap } from '../src/core/mm/mmap.ts';
 import { userRead, userWrite } from '../src/core/user.ts';
 
@@ -104,6 +105,12 @@ export function faultBench(): FaultRow[] {
     doMadvise(m, t, r.addr, r.addr + len, 'nohugepage', 0);
     return { t, addr: r.addr };
   };
+  // exit, then the RCU grace period that frees the page tables, outside the timed window as the
+  // host program's munmap is (and as its RCU callbacks mostly are)
+  const teardown = (t: Task) => {
+    exitTask(m, t, 'done', 0);
+    m.synchronizeRcu();
+  };
   const add = (mode: string, unit: string, r: { emulated: number; host: number | null }) => {
     rows.push({ mode, unit, emulated: r.emulated, host: r.host, ratio: r.host ? r.emulated / r.host : null });
   };
@@ -116,7 +123,7 @@ export function faultBench(): FaultRow[] {
       const { t, addr } = region(256 * MiB);
       return {
         timed: () => userRead(m, t, addr, 256 * MiB, PS, 0),
-        teardown: () => exitTask(m, t, 'done', 0),
+        teardown: () => teardown(t),
       };
     }),
   );
@@ -128,7 +135,7 @@ export function faultBench(): FaultRow[] {
       const { t, addr } = region(256 * MiB);
       return {
         timed: () => userWrite(m, t, addr, 256 * MiB, PS, 1, 0),
-        teardown: () => exitTask(m, t, 'done', 0),
+        teardown: () => teardown(t),
       };
     }),
   );
@@ -144,19 +151,30 @@ export function faultBench(): FaultRow[] {
         timed: () => userWrite(m, t, addr, 64 * MiB, PS, 2, 0),
         teardown: () => {
           exitTask(m, child, 'done', 0);
-          exitTask(m, t, 'done', 0);
+          teardown(t);
         },
       };
     }),
   );
-  // fork256: fork + child exit of a process with 256 MiB written (the host times both too)
+  // fork256: fork() + the child's exit + waitpid() on the host; here forkTask + exitTask and the
+  // RCU grace period that frees the child's page tables. Both sides time the same work: the copy of
+  // 65,536 PTEs (copy_page_range), their zap and the freeing of the child's 128 PTE tables (exit_mmap).
+  // On the host the tables go through tlb_remove_table → call_rcu and are freed in RCU callbacks a
+  // few milliseconds later on the same (pinned) CPU, mostly inside a later fork's timed window; the
+  // emulator frees them only at synchronizeRcu() (the `sleep` statement), so without it every fork
+  // took 130 never-used page frames (host memory touched for the first time) and the tables of all
+  // earlier forks piled up. Timing the grace period with the fork is the side that does not favour
+  // the emulator.
   const { t, addr } = region(256 * MiB);
   userWrite(m, t, addr, 256 * MiB, PS, 1, 0);
   add(
     'fork256',
     'forks/s',
     paired(bin, 'fork256', 1, 3, () => ({
-      timed: () => exitTask(m, forkTask(m, t, 'child', 0)!, 'done', 0),
+      timed: () => {
+        exitTask(m, forkTask(m, t, 'child', 0)!, 'done', 0);
+        m.synchronizeRcu();
+      },
       teardown: () => {},
     })),
   );
