@@ -22,6 +22,7 @@ import {
   clearEntry,
   pgtableFree,
   readEntry,
+  TableWords,
   walkAlloc,
   walkTable,
   writeEntry,
@@ -78,6 +79,8 @@ export type FaultResult = 'ok' | 'oom' | 'sigbus';
 export const FAULT_AROUND_PAGES = 16;
 
 const E: RawEntry = { lo: 0, hi: 0 };
+/** The empty entry the zap writes (arch.mkNone of the PTE level). */
+const NONE: RawEntry = { lo: 0, hi: 0 };
 const N: RawEntry = { lo: 0, hi: 0 };
 
 export function addMmCounter(m: Machine, task: Task | null, mm: MmStruct, item: number, n: number): void {
@@ -692,38 +695,48 @@ export function zapRange(
       }
       const canReclaimPt = reclaimPt && tableEnd - a >= span;
       const tableStart = a;
-      // Per PTE: one decode of the entry, the index stepped rather than recomputed, and (with no
-      // trace sink, so no 'rss' event to emit) the RSS counters settled once per table.
+      // Per PTE: the table read and cleared as words of its RAM block (TableWords), one decode of
+      // the entry, the index stepped rather than recomputed, imported bindings read once per
+      // table, and (with no trace sink, so no 'rss' event to emit) the RSS counters settled once
+      // per table, as zap_pte_range's rss[] batch does.
       const traced = m.trace.on;
-      const p = m.pages;
+      const pflags = m.pages.flags;
+      const F_MAPPED = PTE.PRESENT | PTE.PROTNONE;
+      const F_SPECIAL = PTE.SPECIAL;
+      const F_DIRTY = PTE.DIRTY;
+      const PG_ANON = PG.anon;
+      const swapOn = m.swap.totalSwapPages !== 0;
+      const t = new TableWords(m, table, last);
+      arch.mkNone(last, NONE);
       let nAnon = 0;
       let nShmem = 0;
       let nFile = 0;
       for (let idx = pgtableIndex(arch, a, last); a < tableEnd; a += ps, idx++) {
-        readEntry(m, table, idx, E, last);
+        t.read(idx, E);
         if (arch.isNone(E, last)) continue;
-        if (m.swap.totalSwapPages && isSwapPte(m, E)) {
+        if (swapOn && isSwapPte(m, E)) {
           // zap_nonpresent_ptes(): a swap entry gives its slot reference back
-          clearEntry(m, table, idx, last);
+          t.write(idx, NONE);
           freeSwapAndCache(m, task, mm, pteToSwpEntry(m, E), cpu);
+          t.reset();
           continue;
         }
         const f = arch.flags(E, last);
         let page = -1;
-        if (f & (PTE.PRESENT | PTE.PROTNONE)) {
+        if (f & F_MAPPED) {
           // vm_normal_page()
           const pfn = arch.pfn(E);
-          if (!(f & PTE.SPECIAL) && !m.isZeroPfn(pfn)) page = pfn;
+          if (!(f & F_SPECIAL) && !m.isZeroPfn(pfn)) page = pfn;
         }
-        clearEntry(m, table, idx, last);
+        t.write(idx, NONE);
         if (page < 0) {
           if (m.ksm.zeroPages) ksmMightUnmapZeroPage(m, mm, E, last); // zap_present_ptes()
           continue;
         }
-        const anon = (p.flags[page]! & PG.anon) !== 0;
+        const anon = (pflags[page]! & PG_ANON) !== 0;
         // zap_present_folio_ptes(): a file/shmem page takes the PTE's dirty bit with it
         // (folio_mark_dirty); anon pages do not need up-to-date dirty bits.
-        if (!anon && f & PTE.DIRTY) folioMarkDirty(m, page);
+        if (!anon && f & F_DIRTY) folioMarkDirty(m, page);
         const counter = anon ? MM_ANONPAGES : mmCounterFile(m, page);
         if (traced) addMmCounter(m, task, mm, counter, -1);
         else if (anon) nAnon++;
@@ -734,6 +747,7 @@ export function zapRange(
           const head = compoundHead(m, page);
           if (head !== lastMunlocked) munlockFolio(m, head, cpu);
           lastMunlocked = head;
+          t.reset();
         }
         if (nPut === toPut.length) {
           const grown = new Int32Array(nPut * 2);
@@ -795,8 +809,9 @@ export function freePgtables(
       const step = 2 ** shift;
       if (level === arch.levels - 1) {
         // a PTE table is empty when every entry is none: stop at the first one that is not
+        const t = new TableWords(m, table, level);
         for (let i = 0; i < n; i++) {
-          readEntry(m, table, i, E, level);
+          t.read(i, E);
           if (!arch.isNone(E, level)) return false;
         }
         return true;
@@ -838,7 +853,6 @@ export function copyPageRange(
   return m.trace.call('copy_page_range', () => {
     const arch = m.pgtableArch;
     const last = arch.levels - 1;
-    const ps = m.pageSize;
     const span = 2 ** arch.levelShift[last - 1]!;
     const cow = (src.flags & (VM.SHARED | VM.MAYWRITE)) === VM.MAYWRITE;
     for (let a = src.start; a < src.end;) {
@@ -861,67 +875,105 @@ export function copyPageRange(
         a = tableEnd;
         continue;
       }
-      let dTable = -1;
-      // copy_pte_range(): this loop is the whole cost of fork. One decode per entry, the index
-      // stepped rather than recomputed, and (with no trace sink, so no 'rss' event to emit) the
-      // child's RSS counters settled once per table, as the kernel's rss[] batch does.
-      const traced = m.trace.on;
-      const p = m.pages;
-      const cmm = child.mm!;
-      let nAnon = 0;
-      let nShmem = 0;
-      let nFile = 0;
-      for (let idx = pgtableIndex(arch, a, last); a < tableEnd; a += ps, idx++) {
-        readEntry(m, sTable, idx, E, last);
-        if (arch.isNone(E, last)) continue;
-        if (dTable < 0) {
-          dTable = walkAlloc(m, cmm, a, cpu);
-          if (dTable < 0) return 'oom';
-          // the table's allocation may have reclaimed (the kernel allocates before it takes the
-          // source PTE lock): read the entry again
-          readEntry(m, sTable, idx, E, last);
-          if (arch.isNone(E, last)) continue;
-        }
-        if (m.swap.totalSwapPages && isSwapPte(m, E)) {
-          copyNonpresentPte(m, child, sTable, dTable, idx);
-          continue;
-        }
-        let f = arch.flags(E, last);
-        const pfn = arch.pfn(E);
-        // vm_normal_page()
-        const page = f & PTE.SPECIAL || m.isZeroPfn(pfn) ? -1 : pfn;
-        if (page < 0 && m.ksm.zeroPages && isKsmZeroPte(m, E, last)) ksmCopyZeroPte(m, cmm);
-        if (page >= 0) {
-          folioGet(m, page);
-          if (p.flags[page]! & PG.anon) {
-            folioDupAnonRmap(m, page);
-            if (traced) addMmCounter(m, child, cmm, MM_ANONPAGES, 1);
-            else nAnon++;
-          } else {
-            folioAddFileRmap(m, page);
-            const counter = mmCounterFile(m, page);
-            if (traced) addMmCounter(m, child, cmm, counter, 1);
-            else if (counter === MM_SHMEMPAGES) nShmem++;
-            else nFile++;
-          }
-        }
-        if (cow && f & PTE.WRITE) {
-          // ptep_set_wrprotect() on the parent: the next write by either side faults.
-          arch.mkLeaf(pfn, f & ~PTE.WRITE, last, N);
-          writeEntry(m, sTable, idx, N, last);
-          f &= ~PTE.WRITE;
-        }
-        if (src.flags & VM.SHARED) f &= ~PTE.DIRTY;
-        f &= ~PTE.YOUNG; // pte_mkold(): the child has not used it yet
-        arch.mkLeaf(pfn, f, last, N);
-        writeEntry(m, dTable, idx, N, last);
-      }
-      if (nAnon) cmm.rss[MM_ANONPAGES] = cmm.rss[MM_ANONPAGES]! + nAnon;
-      if (nShmem) cmm.rss[MM_SHMEMPAGES] = cmm.rss[MM_SHMEMPAGES]! + nShmem;
-      if (nFile) cmm.rss[MM_FILEPAGES] = cmm.rss[MM_FILEPAGES]! + nFile;
+      const r = copyPteRange(m, child, src, sTable, a, tableEnd, cow, cpu);
+      if (r !== 'ok') return r;
+      a = tableEnd;
     }
     return 'ok';
   });
+}
+
+/**
+ * copy_pte_range(): one PTE table's entries [addr, end) of the parent copied to the child. This
+ * loop is the whole cost of fork, so it is kept tight: the tables are read and written as words of
+ * their RAM block (TableWords), each entry decoded once, the index stepped rather than
+ * recomputed, and the child's RSS counted in a local rss[] added once per table (add_mm_rss_vec)
+ * when no trace sink wants an 'rss' event per page. The child's table is allocated at the first
+ * entry to copy (the kernel allocates it before the loop, when the parent's PMD has a table).
+ */
+function copyPteRange(
+  m: Machine,
+  child: Task,
+  src: Vma,
+  sTable: number,
+  addr: number,
+  end: number,
+  cow: boolean,
+  cpu: number,
+): FaultResult {
+  const arch = m.pgtableArch;
+  const last = arch.levels - 1;
+  const ps = m.pageSize;
+  const cmm = child.mm!;
+  const traced = m.trace.on;
+  const pflags = m.pages.flags;
+  const F_WRITE = PTE.WRITE;
+  const F_DIRTY = PTE.DIRTY;
+  const F_YOUNG = PTE.YOUNG;
+  const F_SPECIAL = PTE.SPECIAL;
+  const PG_ANON = PG.anon;
+  const shared = (src.flags & VM.SHARED) !== 0;
+  const swapOn = m.swap.totalSwapPages !== 0;
+  const s = new TableWords(m, sTable, last);
+  let d: TableWords | null = null;
+  let nAnon = 0;
+  let nShmem = 0;
+  let nFile = 0;
+  for (let idx = pgtableIndex(arch, addr, last); addr < end; addr += ps, idx++) {
+    s.read(idx, E);
+    if (arch.isNone(E, last)) continue;
+    if (!d) {
+      const dTable = walkAlloc(m, cmm, addr, cpu);
+      if (dTable < 0) return 'oom';
+      d = new TableWords(m, dTable, last);
+      // the table's allocation may have reclaimed (the kernel allocates before it takes the
+      // source PTE lock): read the entry again
+      s.reset();
+      s.read(idx, E);
+      if (arch.isNone(E, last)) continue;
+    }
+    if (swapOn && isSwapPte(m, E)) {
+      copyNonpresentPte(m, child, sTable, d.table, idx);
+      s.reset();
+      d.reset();
+      continue;
+    }
+    let f = arch.flags(E, last);
+    const pfn = arch.pfn(E);
+    // vm_normal_page()
+    const page = f & F_SPECIAL || m.isZeroPfn(pfn) ? -1 : pfn;
+    if (page < 0) {
+      if (m.ksm.zeroPages && isKsmZeroPte(m, E, last)) ksmCopyZeroPte(m, cmm);
+    } else {
+      folioGet(m, page);
+      if (pflags[page]! & PG_ANON) {
+        folioDupAnonRmap(m, page);
+        if (traced) addMmCounter(m, child, cmm, MM_ANONPAGES, 1);
+        else nAnon++;
+      } else {
+        folioAddFileRmap(m, page);
+        const counter = mmCounterFile(m, page);
+        if (traced) addMmCounter(m, child, cmm, counter, 1);
+        else if (counter === MM_SHMEMPAGES) nShmem++;
+        else nFile++;
+      }
+    }
+    if (cow && f & F_WRITE) {
+      // ptep_set_wrprotect() on the parent: the next write by either side faults.
+      arch.mkLeaf(pfn, f & ~F_WRITE, last, N);
+      s.write(idx, N);
+      f &= ~F_WRITE;
+    }
+    if (shared) f &= ~F_DIRTY;
+    f &= ~F_YOUNG; // pte_mkold(): the child has not used it yet
+    arch.mkLeaf(pfn, f, last, N);
+    d.write(idx, N);
+  }
+  // add_mm_rss_vec()
+  if (nAnon) cmm.rss[MM_ANONPAGES] = cmm.rss[MM_ANONPAGES]! + nAnon;
+  if (nShmem) cmm.rss[MM_SHMEMPAGES] = cmm.rss[MM_SHMEMPAGES]! + nShmem;
+  if (nFile) cmm.rss[MM_FILEPAGES] = cmm.rss[MM_FILEPAGES]! + nFile;
+  return 'ok';
 }
 
 /** Pages of a VMA range that are mapped, for views: calls fn(va, entry, page) per present PTE. */

@@ -36,6 +36,96 @@ export function writeEntry(m: Machine, tablePfn: number, idx: number, e: RawEntr
     m.trace.emit({ type: 'pte_set', tablePfn, index: idx, lo: e.lo >>> 0, hi: e.hi >>> 0, level });
 }
 
+/** The RAM a TableWords view covers at most: PhysicalRam.words() stays inside one 4 KiB block. */
+const WORDS_BLOCK = 4096;
+/** What an unbacked block reads as (never written: writes take writableWords()). */
+const ZERO_WORDS = new Uint32Array(WORDS_BLOCK / 4);
+
+/**
+ * One page table's entries for a loop over many of them (fork's copy_pte_range, the zap): the
+ * table's RAM is taken as a Uint32Array once per 4 KiB block (PhysicalRam.words) instead of a
+ * bounds-checked DataView access per half entry, which was most of fork's time. Reads and writes
+ * leave RAM, the `written` bits and the events exactly as readEntry()/writeEntry() would: a store
+ * takes the block writable (copied first if a snapshot shares it) at the first store into it, and
+ * with a trace sink attached every store goes through writeEntry() for its pte_set event.
+ * Anything else that may write the table (reclaim in an allocation, the swap-entry copy) makes the
+ * view stale: call reset() after it.
+ */
+export class TableWords {
+  private w: Uint32Array = ZERO_WORDS;
+  /** the entries `w` views: [first, limit) (empty: the next access takes a view) */
+  private first = 0;
+  private limit = 0;
+  private writable = false;
+  private readonly base: number;
+  private readonly blockBytes: number;
+  private readonly perBlock: number;
+  private readonly wide: boolean;
+  /** stores may go straight to RAM: a PTE table (no walk cache to drop) and no sink for pte_set */
+  private readonly direct: boolean;
+
+  constructor(
+    private readonly m: Machine,
+    readonly table: number,
+    private readonly level: number,
+  ) {
+    const size = m.entrySize[level]!;
+    this.base = table * m.pageSize;
+    this.blockBytes = Math.min(tableBytes(m, level), WORDS_BLOCK);
+    this.perBlock = this.blockBytes / size;
+    this.wide = size === 8;
+    this.direct = !m.trace.on && level === m.pgtableArch.levels - 1;
+  }
+
+  /** readEntry() of entry idx. */
+  read(idx: number, out: RawEntry): void {
+    if (idx < this.first || idx >= this.limit) this.view(idx, false);
+    if (this.wide) {
+      const o = (idx - this.first) * 2;
+      out.lo = this.w[o]!;
+      out.hi = this.w[o + 1]!;
+    } else {
+      out.lo = this.w[idx - this.first]!;
+      out.hi = 0;
+    }
+  }
+
+  /** writeEntry() of entry idx. */
+  write(idx: number, e: RawEntry): void {
+    if (!this.direct) {
+      writeEntry(this.m, this.table, idx, e, this.level);
+      this.reset();
+      return;
+    }
+    if (!this.writable || idx < this.first || idx >= this.limit) this.view(idx, true);
+    if (this.wide) {
+      const o = (idx - this.first) * 2;
+      this.w[o] = e.lo;
+      this.w[o + 1] = e.hi;
+    } else this.w[idx - this.first] = e.lo;
+  }
+
+  /** The table may have been written by other code: take the view again at the next access. */
+  reset(): void {
+    this.first = 0;
+    this.limit = 0;
+    this.writable = false;
+  }
+
+  /** Take the view of entry idx's block, writable when asked (kept out of read/write: inlining). */
+  private view(idx: number, write: boolean): void {
+    const b = Math.floor(idx / this.perBlock);
+    const addr = this.base + b * this.blockBytes;
+    const ram = this.m.ram;
+    this.w = write
+      ? ram.writableWords(addr, this.blockBytes)
+      : (ram.words(addr, this.blockBytes) ?? ZERO_WORDS);
+    this.first = b * this.perBlock;
+    this.limit = this.first + this.perBlock;
+    this.writable = write;
+  }
+}
+
 /** pte_clear(): write the level's empty entry. */
 export function clearEntry(m: Machine, tablePfn: number, idx: number, level: number): void {
   m.pgtableArch.mkNone(level, scratch);

@@ -4,6 +4,23 @@
  */
 import { PTE, type PgtableArch, type RawEntry } from '../pgtable.ts';
 
+/**
+ * PTE's flag bits as module constants: fork's copy_pte_range and the zap decode and encode 64 Ki
+ * entries per 256 MiB through flags()/mkLeaf(), and reading an imported binding per bit cost as much
+ * as the decode itself when the module is loaded through tsx (bench, CLI).
+ */
+const F_DIRTY = PTE.DIRTY;
+const F_GLOBAL = PTE.GLOBAL;
+const F_HUGE = PTE.HUGE;
+const F_NX = PTE.NX;
+const F_PRESENT = PTE.PRESENT;
+const F_PROTNONE = PTE.PROTNONE;
+const F_SOFT_DIRTY = PTE.SOFT_DIRTY;
+const F_SPECIAL = PTE.SPECIAL;
+const F_USER = PTE.USER;
+const F_WRITE = PTE.WRITE;
+const F_YOUNG = PTE.YOUNG;
+
 export const _PAGE_PRESENT = 1 << 0;
 export const _PAGE_RW = 1 << 1;
 export const _PAGE_USER = 1 << 2;
@@ -60,17 +77,17 @@ export const x86_64_pgtable: PgtableArch = {
   flags(e: RawEntry, level: number): number {
     const lo = e.lo;
     let f = 0;
-    if (lo & _PAGE_PRESENT) f |= PTE.PRESENT;
-    else if (lo & _PAGE_PROTNONE) f |= PTE.PROTNONE;
-    if (lo & _PAGE_RW) f |= PTE.WRITE;
-    if (lo & _PAGE_USER) f |= PTE.USER;
-    if (lo & _PAGE_ACCESSED) f |= PTE.YOUNG;
-    if (lo & _PAGE_DIRTY) f |= PTE.DIRTY;
-    if (lo & _PAGE_SPECIAL) f |= PTE.SPECIAL;
-    if (lo & _PAGE_SOFT_DIRTY) f |= PTE.SOFT_DIRTY;
-    if (lo & _PAGE_PRESENT && lo & _PAGE_GLOBAL) f |= PTE.GLOBAL;
-    if (level < 3 && lo & _PAGE_PSE) f |= PTE.HUGE;
-    if (e.hi & _PAGE_NX_HI) f |= PTE.NX;
+    if (lo & _PAGE_PRESENT) f |= F_PRESENT;
+    else if (lo & _PAGE_PROTNONE) f |= F_PROTNONE;
+    if (lo & _PAGE_RW) f |= F_WRITE;
+    if (lo & _PAGE_USER) f |= F_USER;
+    if (lo & _PAGE_ACCESSED) f |= F_YOUNG;
+    if (lo & _PAGE_DIRTY) f |= F_DIRTY;
+    if (lo & _PAGE_SPECIAL) f |= F_SPECIAL;
+    if (lo & _PAGE_SOFT_DIRTY) f |= F_SOFT_DIRTY;
+    if (lo & _PAGE_PRESENT && lo & _PAGE_GLOBAL) f |= F_GLOBAL;
+    if (level < 3 && lo & _PAGE_PSE) f |= F_HUGE;
+    if (e.hi & _PAGE_NX_HI) f |= F_NX;
     return f;
   },
 
@@ -84,18 +101,18 @@ export const x86_64_pgtable: PgtableArch = {
 
   mkLeaf(pfn: number, flags: number, level: number, out: RawEntry): void {
     let lo = 0;
-    if (flags & PTE.PRESENT) lo |= _PAGE_PRESENT;
-    else if (flags & PTE.PROTNONE) lo |= _PAGE_PROTNONE;
-    if (flags & PTE.WRITE) lo |= _PAGE_RW;
-    if (flags & PTE.USER) lo |= _PAGE_USER;
-    if (flags & PTE.YOUNG) lo |= _PAGE_ACCESSED;
-    if (flags & PTE.DIRTY) lo |= _PAGE_DIRTY;
-    if (flags & PTE.SPECIAL) lo |= _PAGE_SPECIAL;
-    if (flags & PTE.SOFT_DIRTY) lo |= _PAGE_SOFT_DIRTY;
-    if (flags & PTE.GLOBAL && flags & PTE.PRESENT) lo |= _PAGE_GLOBAL;
-    if (level < 3 && flags & PTE.HUGE) lo |= _PAGE_PSE;
+    if (flags & F_PRESENT) lo |= _PAGE_PRESENT;
+    else if (flags & F_PROTNONE) lo |= _PAGE_PROTNONE;
+    if (flags & F_WRITE) lo |= _PAGE_RW;
+    if (flags & F_USER) lo |= _PAGE_USER;
+    if (flags & F_YOUNG) lo |= _PAGE_ACCESSED;
+    if (flags & F_DIRTY) lo |= _PAGE_DIRTY;
+    if (flags & F_SPECIAL) lo |= _PAGE_SPECIAL;
+    if (flags & F_SOFT_DIRTY) lo |= _PAGE_SOFT_DIRTY;
+    if (flags & F_GLOBAL && flags & F_PRESENT) lo |= _PAGE_GLOBAL;
+    if (level < 3 && flags & F_HUGE) lo |= _PAGE_PSE;
     out.lo = ((pfn % 0x100000) * 4096 + (lo & 0xfff)) >>> 0;
-    out.hi = (Math.floor(pfn / 0x100000) & 0xfffff) | (flags & PTE.NX ? _PAGE_NX_HI : 0);
+    out.hi = (Math.floor(pfn / 0x100000) & 0xfffff) | (flags & F_NX ? _PAGE_NX_HI : 0);
     out.hi >>>= 0;
   },
 
