@@ -170,7 +170,9 @@ export function faultBench(): FaultRow[] {
   add(
     'fork256',
     'forks/s',
-    paired(bin, 'fork256', 1, 3, () => ({
+    // 3 rounds of 7: the host program's 21 repeats (a fork is short; with 3 per round the JIT's
+    // first optimised runs and one major GC made a third of the emulator's samples)
+    paired(bin, 'fork256', 1, 7, () => ({
       timed: () => {
         exitTask(m, forkTask(m, t, 'child', 0)!, 'done', 0);
         m.synchronizeRcu();

@@ -654,14 +654,18 @@ export function zapRange(
   cpu: number,
   reclaimPt = false,
 ): void {
-  m.trace.call('zap_pte_range', () => {
+  // trace.enter/leave rather than trace.call's closure: this is exit's whole loop
+  m.trace.enter('zap_pte_range');
+  try {
     const arch = m.pgtableArch;
     const last = arch.levels - 1;
     const ps = m.pageSize;
     const span = 2 ** arch.levelShift[last - 1]!;
     // The pages whose references go after the TLB flush: a typed array grown by doubling, since
-    // pushing 64 Ki numbers onto a JS array was two thirds of an exit's zap time.
-    let toPut = new Int32Array(512);
+    // pushing 64 Ki numbers onto a JS array was two thirds of an exit's zap time; the one the last
+    // zap grew is taken again (each exit of a 256 MiB process grew 8 arrays to 256 KiB: garbage).
+    let toPut = zapPutSpare ?? new Int32Array(512);
+    zapPutSpare = null; // a zap inside this one (none today) gets its own
     let nPut = 0;
     // munlock_vma_folio() at the end of __folio_remove_rmap(): pages unmapped from a VM_LOCKED VMA
     // (munmap, exit) are munlocked, once per folio run of PTEs (folio_remove_rmap_ptes' batch)
@@ -783,8 +787,14 @@ export function zapRange(
         folioPut(m, pfn, cpu);
       }
     }
-  });
+    zapPutSpare = toPut;
+  } finally {
+    m.trace.leave();
+  }
 }
+
+/** zapRange()'s page array, kept between zaps (its contents mean nothing outside one). */
+let zapPutSpare: Int32Array | null = null;
 
 /**
  * free_pgtables() for a range whose VMAs are gone: free every table that no remaining VMA needs,
@@ -809,12 +819,7 @@ export function freePgtables(
       const step = 2 ** shift;
       if (level === arch.levels - 1) {
         // a PTE table is empty when every entry is none: stop at the first one that is not
-        const t = new TableWords(m, table, level);
-        for (let i = 0; i < n; i++) {
-          t.read(i, E);
-          if (!arch.isNone(E, level)) return false;
-        }
-        return true;
+        return new TableWords(m, table, level).allNone(n);
       }
       let empty = true;
       for (let i = 0; i < n; i++) {
@@ -850,7 +855,8 @@ export function copyPageRange(
   parentMm: MmStruct,
   cpu: number,
 ): FaultResult {
-  return m.trace.call('copy_page_range', () => {
+  m.trace.enter('copy_page_range');
+  try {
     const arch = m.pgtableArch;
     const last = arch.levels - 1;
     const span = 2 ** arch.levelShift[last - 1]!;
@@ -880,7 +886,9 @@ export function copyPageRange(
       a = tableEnd;
     }
     return 'ok';
-  });
+  } finally {
+    m.trace.leave();
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import type { RawEntry } from '../arch/pgtable.ts';
 import { PTE, pgtableIndex } from '../arch/pgtable.ts';
 import type { Machine } from '../machine.ts';
 import { Owner, PG } from '../phys/page.ts';
+import { CHUNK_SIZE, PhysicalRam } from '../phys/ram.ts';
 import { GFP, GFP_MASKS } from './gfp.ts';
 import type { MmStruct } from './mm_types.ts';
 import { walkCacheInvalidate, walkCacheTable } from './walk_cache.ts';
@@ -36,27 +37,31 @@ export function writeEntry(m: Machine, tablePfn: number, idx: number, e: RawEntr
     m.trace.emit({ type: 'pte_set', tablePfn, index: idx, lo: e.lo >>> 0, hi: e.hi >>> 0, level });
 }
 
-/** The RAM a TableWords view covers at most: PhysicalRam.words() stays inside one 4 KiB block. */
+/** What a TableWords stores may take at once: PhysicalRam.writableWords() marks one 4 KiB block. */
 const WORDS_BLOCK = 4096;
-/** What an unbacked block reads as (never written: writes take writableWords()). */
-const ZERO_WORDS = new Uint32Array(WORDS_BLOCK / 4);
+/** What an unbacked chunk reads as (never written: stores take writableWords()). */
+const ZERO_WORDS = new Uint32Array(CHUNK_SIZE / 4);
 
 /**
  * One page table's entries for a loop over many of them (fork's copy_pte_range, the zap): the
- * table's RAM is taken as a Uint32Array once per 4 KiB block (PhysicalRam.words) instead of a
- * bounds-checked DataView access per half entry, which was most of fork's time. Reads and writes
- * leave RAM, the `written` bits and the events exactly as readEntry()/writeEntry() would: a store
- * takes the block writable (copied first if a snapshot shares it) at the first store into it, and
- * with a trace sink attached every store goes through writeEntry() for its pte_set event.
+ * table's RAM is read as the Uint32Array words of its chunk (PhysicalRam.words), taken once per
+ * 4 KiB block, instead of a bounds-checked DataView access per half entry, which was most of
+ * fork's time. Reads and writes leave RAM, the `written` bits and the events exactly as
+ * readEntry()/writeEntry() would: a store takes the block writable (copied first if a snapshot
+ * shares it) at the first store into it, and with a trace sink attached (or above the PTE level,
+ * where the walk cache must hear of it) every store goes through writeEntry().
  * Anything else that may write the table (reclaim in an allocation, the swap-entry copy) makes the
  * view stale: call reset() after it.
  */
 export class TableWords {
   private w: Uint32Array = ZERO_WORDS;
-  /** the entries `w` views: [first, limit) (empty: the next access takes a view) */
+  /** the entries the view is good for: [first, limit) (empty: the next access takes it) */
   private first = 0;
   private limit = 0;
+  /** the word of entry `first` in `w` */
+  private word0 = 0;
   private writable = false;
+  private readonly e: RawEntry = { lo: 0, hi: 0 };
   private readonly base: number;
   private readonly blockBytes: number;
   private readonly perBlock: number;
@@ -81,11 +86,11 @@ export class TableWords {
   read(idx: number, out: RawEntry): void {
     if (idx < this.first || idx >= this.limit) this.view(idx, false);
     if (this.wide) {
-      const o = (idx - this.first) * 2;
+      const o = this.word0 + (idx - this.first) * 2;
       out.lo = this.w[o]!;
       out.hi = this.w[o + 1]!;
     } else {
-      out.lo = this.w[idx - this.first]!;
+      out.lo = this.w[this.word0 + idx - this.first]!;
       out.hi = 0;
     }
   }
@@ -99,10 +104,30 @@ export class TableWords {
     }
     if (!this.writable || idx < this.first || idx >= this.limit) this.view(idx, true);
     if (this.wide) {
-      const o = (idx - this.first) * 2;
+      const o = this.word0 + (idx - this.first) * 2;
       this.w[o] = e.lo;
       this.w[o + 1] = e.hi;
-    } else this.w[idx - this.first] = e.lo;
+    } else this.w[this.word0 + idx - this.first] = e.lo;
+  }
+
+  /** Entries [0, n) are all pte_none(): free_pgtables' test of a PTE table the zap emptied. */
+  allNone(n: number): boolean {
+    const arch = this.m.pgtableArch;
+    if (arch.nonZeroEmpty(this.level)) {
+      for (let i = 0; i < n; i++) {
+        this.read(i, this.e);
+        if (!arch.isNone(this.e, this.level)) return false;
+      }
+      return true;
+    }
+    // an empty entry is all-zero bytes here: look at the words, a block at a time
+    const wordsPerEntry = this.wide ? 2 : 1;
+    for (let i = 0; i < n; i += this.perBlock) {
+      this.view(i, false);
+      const end = this.word0 + Math.min(this.perBlock, n - i) * wordsPerEntry;
+      for (let o = this.word0; o < end; o++) if (this.w[o] !== 0) return false;
+    }
+    return true;
   }
 
   /** The table may have been written by other code: take the view again at the next access. */
@@ -117,9 +142,8 @@ export class TableWords {
     const b = Math.floor(idx / this.perBlock);
     const addr = this.base + b * this.blockBytes;
     const ram = this.m.ram;
-    this.w = write
-      ? ram.writableWords(addr, this.blockBytes)
-      : (ram.words(addr, this.blockBytes) ?? ZERO_WORDS);
+    this.w = write ? ram.writableWords(addr) : (ram.words(addr) ?? ZERO_WORDS);
+    this.word0 = PhysicalRam.wordIndex(addr);
     this.first = b * this.perBlock;
     this.limit = this.first + this.perBlock;
     this.writable = write;

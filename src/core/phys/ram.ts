@@ -42,6 +42,19 @@ const BLOCK_SHIFT = 12;
 const BLOCK_SIZE = 1 << BLOCK_SHIFT;
 /** words() hands out Uint32Arrays, which use the host's byte order; the entries are little-endian. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
+/**
+ * words()' view of each chunk buffer, made once: a cache keyed by the buffer (a recycled chunk keeps
+ * its view; a copied one gets a new one), not machine state.
+ */
+const WORD_VIEWS = new WeakMap<Uint8Array, Uint32Array>();
+function chunkWords(c: Uint8Array): Uint32Array {
+  let w = WORD_VIEWS.get(c);
+  if (!w) {
+    w = new Uint32Array(c.buffer, c.byteOffset, CHUNK_SIZE >>> 2);
+    WORD_VIEWS.set(c, w);
+  }
+  return w;
+}
 
 /** `shared` states: a chunk in any state but WRITABLE takes back()'s slow path before a write. */
 const WRITABLE = 0;
@@ -404,45 +417,43 @@ export class PhysicalRam {
   }
 
   /**
-   * The 32-bit words of [addr, addr+len) as a Uint32Array, for the per-entry loops that walk a
-   * whole page table (fork's copy_pte_range, the zap): one bounds check and chunk lookup per table
-   * instead of per entry. The range must lie inside one 4 KiB block (BLOCK_SIZE), 4-byte aligned.
-   * Null when the chunk is not backed: it reads as zeros. READ ONLY: a store through it would get
-   * past copy-on-write (a snapshot's shared chunk) and the `written` bits; use writableWords().
-   * The view goes stale when a write through the other methods copies the chunk (a shared one):
-   * take it again after any call that may write the range.
+   * The 32-bit words of the chunk holding `addr`, as a Uint32Array (index it with wordIndex(addr)),
+   * for the per-entry loops that walk a whole page table (fork's copy_pte_range, the zap): one
+   * chunk lookup per table instead of a bounds-checked DataView access per half entry, and no
+   * allocation (one view per chunk buffer, cached). Null when the chunk is not backed: it reads as
+   * zeros. READ ONLY: a store through it would get past copy-on-write (a snapshot's shared chunk)
+   * and the `written` bits; use writableWords(). The view goes stale when a write through the
+   * other methods copies the chunk (a shared one): take it again after any call that may write.
    */
-  words(addr: number, len: number): Uint32Array | null {
-    this.checkWords(addr, len);
+  words(addr: number): Uint32Array | null {
+    this.checkWords(addr);
     const c = this.chunks[Math.floor(addr / CHUNK_SIZE)];
-    return c ? new Uint32Array(c.buffer, c.byteOffset + (addr & CHUNK_MASK), len >>> 2) : null;
+    return c ? chunkWords(c) : null;
   }
 
   /**
-   * words() to write through: the chunk backed (copied first if shared) and the range's block
-   * marked written — what the first writeU32() into the block would have done, so a loop that
-   * takes this at its first store leaves the RAM in the state per-entry stores would.
+   * words() to write the 4 KiB block holding `addr` through: the chunk backed (copied first if
+   * shared) and the block marked written — what the first writeU32() into the block would have
+   * done, so a loop that takes this at its first store into a block leaves the RAM in the state
+   * per-entry stores would. Stores outside that block must take it again.
    */
-  writableWords(addr: number, len: number): Uint32Array {
-    this.checkWords(addr, len);
+  writableWords(addr: number): Uint32Array {
+    this.checkWords(addr);
     const ci = Math.floor(addr / CHUNK_SIZE);
     const c = this.back(ci);
     this.markBlock(ci, addr);
-    return new Uint32Array(c.buffer, c.byteOffset + (addr & CHUNK_MASK), len >>> 2);
+    return chunkWords(c);
   }
 
-  private checkWords(addr: number, len: number): void {
-    this.check(addr, len);
+  /** The index of the word at `addr` in its chunk's words(). */
+  static wordIndex(addr: number): number {
+    return (addr & CHUNK_MASK) >>> 2;
+  }
+
+  private checkWords(addr: number): void {
+    this.check(addr, 4);
     if (!LITTLE_ENDIAN)
       throw new Error('PhysicalRam.words: needs a little-endian host (entries are little-endian)');
-    if (
-      (addr & 3) !== 0 ||
-      len <= 0 ||
-      Math.floor(addr / BLOCK_SIZE) !== Math.floor((addr + len - 1) / BLOCK_SIZE)
-    )
-      throw new RangeError(
-        `PhysicalRam.words: 0x${addr.toString(16)}+${len} is not inside one aligned 4 KiB block`,
-      );
   }
 
   /** Copy `len` bytes starting at `addr` into a new array (for hexdumps). */

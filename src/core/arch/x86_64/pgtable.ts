@@ -4,11 +4,7 @@
  */
 import { PTE, type PgtableArch, type RawEntry } from '../pgtable.ts';
 
-/**
- * PTE's flag bits as module constants: fork's copy_pte_range and the zap decode and encode 64 Ki
- * entries per 256 MiB through flags()/mkLeaf(), and reading an imported binding per bit cost as much
- * as the decode itself when the module is loaded through tsx (bench, CLI).
- */
+/** PTE's flag bits as module constants, for the decode/encode tables below. */
 const F_DIRTY = PTE.DIRTY;
 const F_GLOBAL = PTE.GLOBAL;
 const F_HUGE = PTE.HUGE;
@@ -58,6 +54,57 @@ const LO_BITS: [number, string][] = [
   [_PAGE_SOFT_DIRTY, 'SOFT_DIRTY'],
 ];
 
+/** The PTE flags an entry's low 12 bits stand for (the NX bit is in the high half). */
+function decodeLo(lo: number, level: number): number {
+  let f = 0;
+  if (lo & _PAGE_PRESENT) f |= F_PRESENT;
+  else if (lo & _PAGE_PROTNONE) f |= F_PROTNONE;
+  if (lo & _PAGE_RW) f |= F_WRITE;
+  if (lo & _PAGE_USER) f |= F_USER;
+  if (lo & _PAGE_ACCESSED) f |= F_YOUNG;
+  if (lo & _PAGE_DIRTY) f |= F_DIRTY;
+  if (lo & _PAGE_SPECIAL) f |= F_SPECIAL;
+  if (lo & _PAGE_SOFT_DIRTY) f |= F_SOFT_DIRTY;
+  if (lo & _PAGE_PRESENT && lo & _PAGE_GLOBAL) f |= F_GLOBAL;
+  if (level < 3 && lo & _PAGE_PSE) f |= F_HUGE;
+  return f;
+}
+
+/** The low 12 bits of a leaf entry with these PTE flags (NX goes to the high half). */
+function encodeLo(flags: number, level: number): number {
+  let lo = 0;
+  if (flags & F_PRESENT) lo |= _PAGE_PRESENT;
+  else if (flags & F_PROTNONE) lo |= _PAGE_PROTNONE;
+  if (flags & F_WRITE) lo |= _PAGE_RW;
+  if (flags & F_USER) lo |= _PAGE_USER;
+  if (flags & F_YOUNG) lo |= _PAGE_ACCESSED;
+  if (flags & F_DIRTY) lo |= _PAGE_DIRTY;
+  if (flags & F_SPECIAL) lo |= _PAGE_SPECIAL;
+  if (flags & F_SOFT_DIRTY) lo |= _PAGE_SOFT_DIRTY;
+  if (flags & F_GLOBAL && flags & F_PRESENT) lo |= _PAGE_GLOBAL;
+  if (level < 3 && flags & F_HUGE) lo |= _PAGE_PSE;
+  return lo;
+}
+
+/**
+ * decodeLo()/encodeLo() for every value, PTE level and upper levels apart (PSE is PAT on a PTE):
+ * fork and exit decode and encode one entry per 4 KiB mapped, and a table lookup is a fraction of
+ * the ten tests.
+ */
+const FLAG_MASK = Object.values(PTE).reduce((a: number, b: number) => a | b, 0); // every PTE.* bit
+const FLAGS_PTE = new Uint16Array(4096);
+const FLAGS_UPPER = new Uint16Array(4096);
+const LEAF_PTE = new Uint16Array(FLAG_MASK + 1);
+const LEAF_UPPER = new Uint16Array(FLAG_MASK + 1);
+for (let v = 0; v < 4096; v++) {
+  FLAGS_PTE[v] = decodeLo(v, 3);
+  FLAGS_UPPER[v] = decodeLo(v, 0);
+}
+for (let f = 0; f <= FLAG_MASK; f++) {
+  LEAF_PTE[f] = encodeLo(f, 3);
+  LEAF_UPPER[f] = encodeLo(f, 0);
+}
+
 export const x86_64_pgtable: PgtableArch = {
   levels: 4,
   levelNames: ['PGD', 'PUD', 'PMD', 'PTE'],
@@ -75,20 +122,7 @@ export const x86_64_pgtable: PgtableArch = {
   nonZeroEmpty: () => false,
 
   flags(e: RawEntry, level: number): number {
-    const lo = e.lo;
-    let f = 0;
-    if (lo & _PAGE_PRESENT) f |= F_PRESENT;
-    else if (lo & _PAGE_PROTNONE) f |= F_PROTNONE;
-    if (lo & _PAGE_RW) f |= F_WRITE;
-    if (lo & _PAGE_USER) f |= F_USER;
-    if (lo & _PAGE_ACCESSED) f |= F_YOUNG;
-    if (lo & _PAGE_DIRTY) f |= F_DIRTY;
-    if (lo & _PAGE_SPECIAL) f |= F_SPECIAL;
-    if (lo & _PAGE_SOFT_DIRTY) f |= F_SOFT_DIRTY;
-    if (lo & _PAGE_PRESENT && lo & _PAGE_GLOBAL) f |= F_GLOBAL;
-    if (level < 3 && lo & _PAGE_PSE) f |= F_HUGE;
-    if (e.hi & _PAGE_NX_HI) f |= F_NX;
-    return f;
+    return (level < 3 ? FLAGS_UPPER : FLAGS_PTE)[e.lo & 0xfff]! | (e.hi & _PAGE_NX_HI ? F_NX : 0);
   },
 
   pfn(e: RawEntry): number {
@@ -100,20 +134,9 @@ export const x86_64_pgtable: PgtableArch = {
   },
 
   mkLeaf(pfn: number, flags: number, level: number, out: RawEntry): void {
-    let lo = 0;
-    if (flags & F_PRESENT) lo |= _PAGE_PRESENT;
-    else if (flags & F_PROTNONE) lo |= _PAGE_PROTNONE;
-    if (flags & F_WRITE) lo |= _PAGE_RW;
-    if (flags & F_USER) lo |= _PAGE_USER;
-    if (flags & F_YOUNG) lo |= _PAGE_ACCESSED;
-    if (flags & F_DIRTY) lo |= _PAGE_DIRTY;
-    if (flags & F_SPECIAL) lo |= _PAGE_SPECIAL;
-    if (flags & F_SOFT_DIRTY) lo |= _PAGE_SOFT_DIRTY;
-    if (flags & F_GLOBAL && flags & F_PRESENT) lo |= _PAGE_GLOBAL;
-    if (level < 3 && flags & F_HUGE) lo |= _PAGE_PSE;
-    out.lo = ((pfn % 0x100000) * 4096 + (lo & 0xfff)) >>> 0;
-    out.hi = (Math.floor(pfn / 0x100000) & 0xfffff) | (flags & F_NX ? _PAGE_NX_HI : 0);
-    out.hi >>>= 0;
+    const lo = (level < 3 ? LEAF_UPPER : LEAF_PTE)[flags & FLAG_MASK]!;
+    out.lo = ((pfn % 0x100000) * 4096 + lo) >>> 0;
+    out.hi = ((Math.floor(pfn / 0x100000) & 0xfffff) | (flags & F_NX ? _PAGE_NX_HI : 0)) >>> 0;
   },
 
   mkTable(pfn: number, _level: number, out: RawEntry): void {
