@@ -44,7 +44,6 @@ import {
   folioAddLru,
   folioAddLruVma,
   folioAddNewAnonRmap,
-  folioDupAnonRmap,
   folioGet,
   folioPut,
   folioRemoveRmap,
@@ -709,6 +708,8 @@ export function zapRange(
       const F_SPECIAL = PTE.SPECIAL;
       const F_DIRTY = PTE.DIRTY;
       const PG_ANON = PG.anon;
+      const PG_TAIL = PG.tail;
+      const mapcount = m.pages.mapcount;
       const swapOn = m.swap.totalSwapPages !== 0;
       const t = new TableWords(m, table, last);
       arch.mkNone(last, NONE);
@@ -746,7 +747,10 @@ export function zapRange(
         else if (anon) nAnon++;
         else if (counter === MM_SHMEMPAGES) nShmem++;
         else nFile++;
-        folioRemoveRmap(m, page);
+        // folio_remove_rmap_pte(): a small page other PTEs still map only loses a count (the
+        // common case at exit after fork, done here without the call)
+        if (!(pflags[page]! & PG_TAIL) && mapcount[page]! > 0) mapcount[page]!--;
+        else folioRemoveRmap(m, page);
         if (locked) {
           const head = compoundHead(m, page);
           if (head !== lastMunlocked) munlockFolio(m, head, cpu);
@@ -780,11 +784,15 @@ export function zapRange(
       // mlock batches as they were, tools/oracle/unevictable.c). A folio a batch still holds lives
       // on, unmapped, until that batch drains; so does a munlock waiting in the mlock batch.
       const swapCache = m.swap.folioSwap.size !== 0;
+      const { refcount, flags } = m.pages;
+      const PG_TAIL = PG.tail;
       for (let i = 0; i < nPut; i++) {
         const pfn = toPut[i]!;
         // free_swap_cache(): an unmapped swap-cache folio no swap PTE needs leaves the cache
         if (swapCache) freeSwapCache(m, pfn, cpu);
-        folioPut(m, pfn, cpu);
+        // folio_put(): a small page that keeps other references only loses one (without the call)
+        if (!(flags[pfn]! & PG_TAIL) && refcount[pfn]! > 1) refcount[pfn]!--;
+        else folioPut(m, pfn, cpu);
       }
     }
     zapPutSpare = toPut;
@@ -914,12 +922,14 @@ function copyPteRange(
   const ps = m.pageSize;
   const cmm = child.mm!;
   const traced = m.trace.on;
-  const pflags = m.pages.flags;
+  const { flags: pflags, refcount, mapcount } = m.pages;
   const F_WRITE = PTE.WRITE;
   const F_DIRTY = PTE.DIRTY;
   const F_YOUNG = PTE.YOUNG;
   const F_SPECIAL = PTE.SPECIAL;
   const PG_ANON = PG.anon;
+  const PG_TAIL = PG.tail;
+  const PG_ANON_EXCLUSIVE = PG.anonExclusive;
   const shared = (src.flags & VM.SHARED) !== 0;
   const swapOn = m.swap.totalSwapPages !== 0;
   const s = new TableWords(m, sTable, last);
@@ -953,9 +963,12 @@ function copyPteRange(
     if (page < 0) {
       if (m.ksm.zeroPages && isKsmZeroPte(m, E, last)) ksmCopyZeroPte(m, cmm);
     } else {
-      folioGet(m, page);
+      // folio_get(): the reference is on the head page (compound_head only for a tail page)
+      refcount[pflags[page]! & PG_TAIL ? compoundHead(m, page) : page]!++;
       if (pflags[page]! & PG_ANON) {
-        folioDupAnonRmap(m, page);
+        // folio_try_dup_anon_rmap_pte() (folioDupAnonRmap): one more mapping, not exclusive any more
+        mapcount[page]!++;
+        pflags[page] = pflags[page]! & ~PG_ANON_EXCLUSIVE;
         if (traced) addMmCounter(m, child, cmm, MM_ANONPAGES, 1);
         else nAnon++;
       } else {
