@@ -22,7 +22,10 @@
  *               (wp_page_copy, 4 KiB memcpy) because the child still maps it.
  *   fork256     a process with 256 MiB written (65536 PTEs, 128 PTE tables):
  *               time fork() + child _exit(0) + waitpid(). copy_page_range
- *               copies every PTE and exit zaps them again.
+ *               copies every PTE and exit zaps them again; the child's page
+ *               tables are freed through RCU (tlb_remove_table), in callbacks
+ *               on this pinned CPU that mostly land in a later repeat's window
+ *               (the emulated round times its grace period, bench/faults.ts).
  * mmap/munmap and setup are outside the timed window. Timing uses
  * clock_gettime(CLOCK_MONOTONIC). The process pins itself to one CPU.
  */
