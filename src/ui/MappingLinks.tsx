@@ -60,7 +60,10 @@ export const MappingLinks = memo(function MappingLinks() {
         // the hovered page has a link of its own only in "selected pages" mode
         (s.pageHover !== p.pageHover && processView.getState().links === 'selection') ||
         s.view !== p.view ||
-        s.machine !== p.machine
+        // a new machine (a new frame grid); a move in the timeline changes the machine's facts, not
+        // where its frames are, and brings new pages (pagesVersion) when they changed
+        s.machine?.generation !== p.machine?.generation ||
+        s.machine?.nrPages !== p.machine?.nrPages
       )
         schedule();
     });
@@ -233,10 +236,16 @@ function draw(controller: AppController, overlay: LinkOverlay): void {
     };
     let run: Run | null = null;
     let prev = -2;
+    // A cell's centre, as grid.cellPoint computes it, without three objects per page (a redraw looks
+    // at up to MAX_SCAN pages).
+    const { cols, offset } = grid.layout;
+    const t = grid.transform;
+    const x0 = r.left + t.x + t.k * 0.5;
+    const y0 = r.top + t.y + t.k * 0.5;
     for (const i of pages) {
-      const c = grid.cellPoint(i);
-      const x = r.left + c.x;
-      const y = r.top + c.y;
+      const cell = offset + i;
+      const x = x0 + t.k * (cell % cols);
+      const y = y0 + t.k * Math.floor(cell / cols);
       const pfn = d.pfns[i]!;
       const state = d.states[i]!;
       // A page out of the pane's box (zoomed in: the rest of its row) carries a run on without a
