@@ -129,7 +129,7 @@ function timedKey(page: Page, key: string): Promise<number> {
 }
 
 /** A timeline move by `key` until idle (total), and the part after the worker's last answer (page). */
-function timedMove(page: Page, key: string): Promise<{ total: number; page: number }> {
+function timedMove(page: Page, key: string): Promise<{ total: number; page: number | null }> {
   return page.evaluate(async (k) => {
     const api = window.__mmlab!;
     const el = document.activeElement ?? document.body;
@@ -137,6 +137,8 @@ function timedMove(page: Page, key: string): Promise<{ total: number; page: numb
     el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
     await api.idle();
     const total = performance.now() - t0;
+    // (a build from before lastMove, BENCH_DIST: the total alone)
+    if (typeof api.lastMove !== 'function') return { total, page: null };
     const m = api.lastMove();
     if (!m || m.sent < t0 || m.replied < m.sent) throw new Error(`${k} made no timeline move`);
     if (m.answered < m.replied) throw new Error(`${k}: the move's requests were not all answered`);
@@ -168,8 +170,8 @@ async function steps(page: Page, gib = 1, writtenMiB = 512): Promise<Row[]> {
   const back: number[] = [];
   const fwd: number[] = [];
   // the page's part: the worker's last answer → drawn
-  const backPage: number[] = [];
-  const fwdPage: number[] = [];
+  const backPage: (number | null)[] = [];
+  const fwdPage: (number | null)[] = [];
   for (let i = 0; i < REPS; i++) {
     const t = await timedMove(page, 'ArrowLeft');
     back.push(t.total);
@@ -184,6 +186,7 @@ async function steps(page: Page, gib = 1, writtenMiB = 512): Promise<Row[]> {
   for (let i = 0; i < 5; i++) frames.push(await frameTime(page));
   await timedKey(page, 'End');
   const f = median(frames);
+  const known = (xs: (number | null)[]): xs is number[] => xs.every((x) => x !== null);
   return [
     row(
       `browser: timeline step back, ${gib} GiB, ${writtenMiB} MiB written, 66 ops (key → drawn)`,
@@ -201,20 +204,24 @@ async function steps(page: Page, gib = 1, writtenMiB = 512): Promise<Row[]> {
     ),
     // Not targets: the same moves after the worker's last answer (the seek, then the pages of the
     // shown region, the timeline and the huge-page facts asked for behind it): the page's part.
-    row(
-      `browser: timeline step back, ${gib} GiB, ${writtenMiB} MiB written: the page's part (last worker answer → drawn)`,
-      backPage,
-      f,
-      'one frame',
-      null,
-    ),
-    row(
-      `browser: timeline step forward, ${gib} GiB, ${writtenMiB} MiB written: the page's part (last worker answer → drawn)`,
-      fwdPage,
-      f,
-      'one frame',
-      null,
-    ),
+    ...(known(backPage) && known(fwdPage)
+      ? [
+          row(
+            `browser: timeline step back, ${gib} GiB, ${writtenMiB} MiB written: the page's part (last worker answer → drawn)`,
+            backPage,
+            f,
+            'one frame',
+            null,
+          ),
+          row(
+            `browser: timeline step forward, ${gib} GiB, ${writtenMiB} MiB written: the page's part (last worker answer → drawn)`,
+            fwdPage,
+            f,
+            'one frame',
+            null,
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -341,7 +348,10 @@ async function click(page: Page): Promise<Row[]> {
  * Press `key` and time it until the app is idle; with the frame delta it brought: from its message
  * arriving in the page to the frame grid's static layer having drawn it (window.__mmlab.lastDelta()).
  */
-function timedKeyDelta(page: Page, key: string): Promise<{ idle: number; delta: number | null }> {
+function timedKeyDelta(
+  page: Page,
+  key: string,
+): Promise<{ idle: number; delta: number | null; measured: boolean }> {
   return page.evaluate(async (k) => {
     const api = window.__mmlab!;
     const el = document.activeElement ?? document.body;
@@ -349,8 +359,11 @@ function timedKeyDelta(page: Page, key: string): Promise<{ idle: number; delta: 
     el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
     await api.idle();
     const idle = performance.now() - t0;
+    // (a build from before lastDelta, BENCH_DIST: key → idle alone)
+    if (typeof api.lastDelta !== 'function') return { idle, delta: null, measured: false };
     const d = api.lastDelta();
-    return { idle, delta: d && d.arrived >= t0 && d.drawn !== null ? d.drawn - d.arrived : null };
+    const delta = d && d.arrived >= t0 && d.drawn !== null ? d.drawn - d.arrived : null;
+    return { idle, delta, measured: true };
   }, key);
 }
 
@@ -359,10 +372,13 @@ async function refresh(page: Page): Promise<Row[]> {
   await page.getByTestId('timeline').getByRole('button', { name: '← Back' }).focus();
   const times: number[] = [];
   const deltas: number[] = [];
+  let measured = true;
   for (let i = 0; i < REPS; i++) {
     await timedKey(page, 'ArrowLeft');
     const t = await timedKeyDelta(page, 'End');
     times.push(t.idle);
+    measured = t.measured;
+    if (!measured) continue;
     if (t.delta === null) throw new Error('End brought no frame delta (or the grid did not draw it)');
     deltas.push(t.delta);
   }
@@ -387,13 +403,17 @@ async function refresh(page: Page): Promise<Row[]> {
   return [
     // The issue's figure: the frame delta's message arriving in the page → the frame grid's static
     // layer has drawn it (in the animation frame that paints it).
-    row(
-      'browser: full-grid refresh after seek/End, 16 GiB (delta arriving → drawn)',
-      deltas,
-      floor,
-      'fill + putImageData of 4M cells (the floor)',
-      2 * floor,
-    ),
+    ...(measured
+      ? [
+          row(
+            'browser: full-grid refresh after seek/End, 16 GiB (delta arriving → drawn)',
+            deltas,
+            floor,
+            'fill + putImageData of 4M cells (the floor)',
+            2 * floor,
+          ),
+        ]
+      : []),
     // Not the issue's figure: End pressed → the worker back at live, every panel updated, app idle.
     row(
       'browser: End after a seek, 16 GiB (key → every panel updated, app idle)',
