@@ -5,7 +5,9 @@
  *
  *   step back / forward   ← / → in the timeline panel on a 1 GiB machine with 512 MiB written in
  *                         64 operations, and on a 16 GiB machine with 2 GiB written in 64; baseline:
- *                         one animation frame (requestAnimationFrame → next)
+ *                         one animation frame (requestAnimationFrame → next). Also, without a
+ *                         target, each move's page part: from the worker's last answer (the seek
+ *                         and the requests sent behind it, window.__mmlab.lastMove()) to drawn
  *   click                 a write click on a zero-mapped page of a 4 GiB region (1M pages) in the
  *                         process grid → both grids drawn (both hold the fault, both static layers
  *                         painted it, and that frame has been rendered); baseline: a worker round

@@ -52,10 +52,15 @@ export const MappingLinks = memo(function MappingLinks() {
     attachFrame();
     const offPanes = onPanesChanged(schedule);
     const offView = processView.subscribe(schedule);
+    // The current pane's pages as last drawn: a move that left them alone keeps the object.
+    let drawnPages = controller.regionPages;
     const offStore = controller.store.subscribe((s, p) => {
       if (s.view !== p.view || s.machine !== p.machine) attachFrame();
+      const newPages =
+        s.pagesVersion !== p.pagesVersion && (controller.regionPages !== drawnPages || paneGrids.size > 1);
+      drawnPages = controller.regionPages;
       if (
-        s.pagesVersion !== p.pagesVersion ||
+        newPages ||
         s.pageSelection !== p.pageSelection ||
         // the hovered page has a link of its own only in "selected pages" mode
         (s.pageHover !== p.pageHover && processView.getState().links === 'selection') ||

@@ -344,8 +344,8 @@ export abstract class ProcessController extends TimelineController {
    * After a command that may have changed the processes: the store patch that keeps the shown
    * process and region valid (preferring `prefer`), and that region's pages, fetched (the `early`
    * answer when it is for that region) and handed to the process grid before the store changes.
-   * `fresh`: the grid got them and they differ from what it showed (no later request overtook this
-   * one; the views that follow the pages then bump pagesVersion); `error`: why they could not be read.
+   * `fresh`: they were read and no later request overtook this one (the views that follow the pages
+   * then bump pagesVersion); `error`: why they could not be read.
    */
   protected async settlePages(
     processes: ProcessView[],
@@ -375,15 +375,16 @@ export abstract class ProcessController extends TimelineController {
     const fresh = token === this.pagesToken && pages !== undefined;
     const before = this.pages;
     // The same window with no page changed (a move in the timeline that did not touch it): the grid
-    // and the views that follow the pages (pagesVersion) have nothing new to show. (The client
-    // patched the window's buffers, which both hold, in place: they are equal.)
+    // keeps what it shows, and `regionPages` its object (the mapping links redraw on a new one). The
+    // client patched the window's buffers, which both hold, in place: they are equal. pagesVersion
+    // still moves: the other panes (a forked child) and the selected page's walk read again.
     const same =
       fresh && !!pages && !!before && before.key === pages.key && pages.changed?.pages.length === 0;
     if (fresh && !same) {
       this.pages = pages!;
       this.pgrid?.setData(pages!);
     }
-    return { current, fresh: fresh && !same, error: token === this.pagesToken ? pagesError : null };
+    return { current, fresh, error: token === this.pagesToken ? pagesError : null };
   }
 
   /** `spawn <name>`; the new process is shown. */

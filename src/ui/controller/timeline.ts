@@ -33,7 +33,7 @@ export interface EarlyPages {
 /** The shown process and region after a command, and whether the process grid got their pages. */
 export interface SettledPages {
   current: Pick<AppState, 'processes' | 'currentProc' | 'currentRegion'> & Partial<AppState>;
-  /** the process grid got them and some page differs from what it showed (pagesVersion moves) */
+  /** they were read and no later request overtook this one (pagesVersion moves) */
   fresh: boolean;
   /** why the pages could not be read (null: they were, or a later request took over) */
   error: unknown;
