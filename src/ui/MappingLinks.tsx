@@ -39,7 +39,12 @@ export const MappingLinks = memo(function MappingLinks() {
   const controller = useController();
   useEffect(() => {
     const overlay = new LinkOverlay(document.body);
-    const redraw = () => draw(controller, overlay);
+    // The current pane's pages as last drawn: a move that left them alone keeps the object.
+    let drawnPages = controller.regionPages;
+    const redraw = () => {
+      drawnPages = controller.regionPages;
+      draw(controller, overlay);
+    };
     const schedule = () => raf.scheduleRedraw(redraw);
     let detachFrame: (() => void) | null = null;
     let frameGrid = controller.frameGrid;
@@ -52,13 +57,10 @@ export const MappingLinks = memo(function MappingLinks() {
     attachFrame();
     const offPanes = onPanesChanged(schedule);
     const offView = processView.subscribe(schedule);
-    // The current pane's pages as last drawn: a move that left them alone keeps the object.
-    let drawnPages = controller.regionPages;
     const offStore = controller.store.subscribe((s, p) => {
       if (s.view !== p.view || s.machine !== p.machine) attachFrame();
       const newPages =
         s.pagesVersion !== p.pagesVersion && (controller.regionPages !== drawnPages || paneGrids.size > 1);
-      drawnPages = controller.regionPages;
       if (
         newPages ||
         s.pageSelection !== p.pageSelection ||
