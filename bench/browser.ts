@@ -5,15 +5,22 @@
  *
  *   step back / forward   ← / → in the timeline panel on a 1 GiB machine with 512 MiB written in
  *                         64 operations, and on a 16 GiB machine with 2 GiB written in 64; baseline:
- *                         one animation frame (requestAnimationFrame → next)
+ *                         one animation frame (requestAnimationFrame → next). Also, without a
+ *                         target, each move's page part: from the worker's last answer (the seek
+ *                         and the requests sent behind it, window.__mmlab.lastMove()) to drawn
  *   click                 a write click on a zero-mapped page of a 4 GiB region (1M pages) in the
  *                         process grid → both grids drawn (both hold the fault, both static layers
  *                         painted it, and that frame has been rendered); baseline: a worker round
  *                         trip from the page with nothing drawn. Also: the stop used before (states
  *                         held, then two more animation frames) and "every panel updated, app idle".
  *                         bench/profile_click.ts shows where a click's main-thread time goes.
- *   full-grid refresh     End after a seek on a 16 GiB machine → grid drawn; baseline: filling a
- *                         4M-cell ImageData and putImageData once (the floor)
+ *   full-grid refresh     End after a seek to before the last click on a 16 GiB machine: from the
+ *                         frame delta's message arriving in the page to the frame grid's static
+ *                         layer having drawn it
+ *                         (window.__mmlab.lastDelta(): the client stamps the arrival, the controller
+ *                         the redraw that follows the grid's); baseline: filling a 4M-cell ImageData
+ *                         and putImageData once (the floor). Also, without a target: End → app idle
+ *                         (the worker back at live and every panel updated)
  *
  * Serves dist/ with `vite preview` on PW_PORT (run `vite build` first: the npm script does), drives
  * Debian's /usr/bin/chromium (CHROMIUM_PATH overrides; BENCH_ONLY=click runs the click rows alone,
@@ -124,6 +131,26 @@ function timedKey(page: Page, key: string): Promise<number> {
   }, key);
 }
 
+/** A timeline move by `key` until idle (total), and the part after the worker's last answer (page). */
+function timedMove(page: Page, key: string): Promise<{ total: number; page: number | null }> {
+  return page.evaluate(async (k) => {
+    const api = window.__mmlab!;
+    const el = document.activeElement ?? document.body;
+    const t0 = performance.now();
+    el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+    await api.idle();
+    const total = performance.now() - t0;
+    // (a build from before lastMove, BENCH_DIST: the total alone)
+    if (typeof api.lastMove !== 'function') return { total, page: null };
+    const m = api.lastMove();
+    if (!m || m.sent < t0 || m.replied < m.sent) throw new Error(`${k} made no timeline move`);
+    if (m.answered < m.replied) throw new Error(`${k}: the move's requests were not all answered`);
+    // the page's part: after the worker's last answer (its seek, then the region's pages, the
+    // timeline and the huge-page facts asked for right behind the seek)
+    return { total, page: total - (m.answered - t0) };
+  }, key);
+}
+
 /** One animation frame, as the page sees it (the baseline of a step). */
 function frameTime(page: Page): Promise<number> {
   return page.evaluate(
@@ -145,12 +172,24 @@ async function steps(page: Page, gib = 1, writtenMiB = 512): Promise<Row[]> {
   await page.getByTestId('timeline').getByRole('button', { name: '← Back' }).focus();
   const back: number[] = [];
   const fwd: number[] = [];
-  for (let i = 0; i < REPS; i++) back.push(await timedKey(page, 'ArrowLeft'));
-  for (let i = 0; i < REPS; i++) fwd.push(await timedKey(page, 'ArrowRight'));
+  // the page's part: the worker's last answer → drawn
+  const backPage: (number | null)[] = [];
+  const fwdPage: (number | null)[] = [];
+  for (let i = 0; i < REPS; i++) {
+    const t = await timedMove(page, 'ArrowLeft');
+    back.push(t.total);
+    backPage.push(t.page);
+  }
+  for (let i = 0; i < REPS; i++) {
+    const t = await timedMove(page, 'ArrowRight');
+    fwd.push(t.total);
+    fwdPage.push(t.page);
+  }
   const frames: number[] = [];
   for (let i = 0; i < 5; i++) frames.push(await frameTime(page));
   await timedKey(page, 'End');
   const f = median(frames);
+  const known = (xs: (number | null)[]): xs is number[] => xs.every((x) => x !== null);
   return [
     row(
       `browser: timeline step back, ${gib} GiB, ${writtenMiB} MiB written, 66 ops (key → drawn)`,
@@ -166,6 +205,26 @@ async function steps(page: Page, gib = 1, writtenMiB = 512): Promise<Row[]> {
       'one frame',
       100,
     ),
+    // Not targets: the same moves after the worker's last answer (the seek, then the pages of the
+    // shown region, the timeline and the huge-page facts asked for behind it): the page's part.
+    ...(known(backPage) && known(fwdPage)
+      ? [
+          row(
+            `browser: timeline step back, ${gib} GiB, ${writtenMiB} MiB written: the page's part (last worker answer → drawn)`,
+            backPage,
+            f,
+            'one frame',
+            null,
+          ),
+          row(
+            `browser: timeline step forward, ${gib} GiB, ${writtenMiB} MiB written: the page's part (last worker answer → drawn)`,
+            fwdPage,
+            f,
+            'one frame',
+            null,
+          ),
+        ]
+      : []),
   ];
 }
 
@@ -288,13 +347,45 @@ async function click(page: Page): Promise<Row[]> {
   ];
 }
 
-async function refresh(page: Page): Promise<Row> {
-  // The 16 GiB machine of click(): seek one operation back, then End (back to live) and time that.
+/**
+ * Press `key` and time it until the app is idle; with the frame delta it brought: from its message
+ * arriving in the page to the frame grid's static layer having drawn it (window.__mmlab.lastDelta()).
+ */
+function timedKeyDelta(
+  page: Page,
+  key: string,
+): Promise<{ idle: number; delta: number | null; measured: boolean }> {
+  return page.evaluate(async (k) => {
+    const api = window.__mmlab!;
+    const el = document.activeElement ?? document.body;
+    const t0 = performance.now();
+    el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+    await api.idle();
+    const idle = performance.now() - t0;
+    // (a build from before lastDelta, BENCH_DIST: key → idle alone)
+    if (typeof api.lastDelta !== 'function') return { idle, delta: null, measured: false };
+    const d = api.lastDelta();
+    const delta = d && d.arrived >= t0 && d.drawn !== null ? d.drawn - d.arrived : null;
+    return { idle, delta, measured: true };
+  }, key);
+}
+
+async function refresh(page: Page): Promise<Row[]> {
+  // The 16 GiB machine of click(): seek to the end of the operation before the last click (←, Home:
+  // the first step of the click, ←: the end of the one before), then End (back to live) and time
+  // that: End then brings the frames the click changed (one step back may change none).
   await page.getByTestId('timeline').getByRole('button', { name: '← Back' }).focus();
   const times: number[] = [];
+  const deltas: number[] = [];
+  let measured = true;
   for (let i = 0; i < REPS; i++) {
-    await timedKey(page, 'ArrowLeft');
-    times.push(await timedKey(page, 'End'));
+    for (const k of ['ArrowLeft', 'Home', 'ArrowLeft']) await timedKey(page, k);
+    const t = await timedKeyDelta(page, 'End');
+    times.push(t.idle);
+    measured = t.measured;
+    if (!measured) continue;
+    if (t.delta === null) throw new Error('End brought no frame delta (or the grid did not draw it)');
+    deltas.push(t.delta);
   }
   const floor = await page.evaluate(() => {
     const n = 4 * 1024 * 1024;
@@ -314,13 +405,29 @@ async function refresh(page: Page): Promise<Row> {
     }
     return xs.sort((a, b) => a - b)[1]!;
   });
-  return row(
-    'browser: full-grid refresh after seek/End, 16 GiB (delta → drawn)',
-    times,
-    floor,
-    'fill + putImageData of 4M cells (the floor)',
-    2 * floor,
-  );
+  return [
+    // The issue's figure: the frame delta's message arriving in the page → the frame grid's static
+    // layer has drawn it (in the animation frame that paints it).
+    ...(measured
+      ? [
+          row(
+            'browser: full-grid refresh after seek/End, 16 GiB (delta arriving → drawn)',
+            deltas,
+            floor,
+            'fill + putImageData of 4M cells (the floor)',
+            2 * floor,
+          ),
+        ]
+      : []),
+    // Not the issue's figure: End pressed → the worker back at live, every panel updated, app idle.
+    row(
+      'browser: End after a seek, 16 GiB (key → every panel updated, app idle)',
+      times,
+      floor,
+      'fill + putImageData of 4M cells (the floor)',
+      null,
+    ),
+  ];
 }
 
 async function main(): Promise<void> {
@@ -355,8 +462,8 @@ async function main(): Promise<void> {
         : only === 'steps'
           ? await timeline()
           : only === 'click,refresh'
-            ? [...(await click(page)), await refresh(page)]
-            : [...(await timeline()), ...(await click(page)), await refresh(page)];
+            ? [...(await click(page)), ...(await refresh(page))]
+            : [...(await timeline()), ...(await click(page)), ...(await refresh(page))];
     await browser.close();
     console.table(rows);
     console.log(JSON.stringify({ bench: 'mmlab-browser', rows }));

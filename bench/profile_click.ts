@@ -7,6 +7,10 @@
  *                         (VERBOSE=1: each click's top-level tasks)
  *   MODE=renders          counts the React components that rendered per click (a devtools hook)
  *   MODE=profile          a CPU profile (100 µs samples) of the clicks: JS self time by function
+ * ACTION=back|forward|end profiles a timeline move instead (the steps rows of bench/browser.ts: a
+ * GIB GiB machine, default 1, with WRITTEN MiB, default 512, written in 64 operations): CLICKS
+ * presses of ← (back), → after as many ← (forward), or ← then End timed on the End (end), each from
+ * the key to the app idle, its canvases painted (window.__mmlab.idle()).
  * Build with `vite build --minify false` for readable function names.
  */
 import { spawn } from 'node:child_process';
@@ -17,6 +21,8 @@ import type {} from '../src/ui/test_api.ts';
 const port = Number(process.env.PW_PORT ?? 4173);
 const base = `http://127.0.0.1:${port}`;
 const N = Number(process.env.CLICKS ?? 5);
+/** click (default), or a timeline move: back, forward, end */
+const ACTION = process.env.ACTION ?? 'click';
 
 async function idle(page: Page): Promise<void> {
   await page.evaluate(() => window.__mmlab!.idle());
@@ -39,6 +45,67 @@ async function setup(page: Page): Promise<void> {
   await page.getByRole('form', { name: 'Run scenario lines' }).getByRole('button', { name: 'Run' }).click();
   await idle(page);
   await page.locator('body').press('w');
+}
+
+/** The machine of bench/browser.ts's steps rows: GIB GiB, WRITTEN MiB written in 64 operations. */
+async function setupSteps(page: Page): Promise<void> {
+  const gib = Number(process.env.GIB ?? 1);
+  const written = Number(process.env.WRITTEN ?? 512);
+  const details = page.getByTestId('settings');
+  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
+  const form = page.getByRole('form', { name: 'Machine configuration' });
+  await form.getByLabel('RAM', { exact: true }).selectOption({ label: `${gib} GiB` });
+  await form.getByRole('button', { name: 'Apply and reboot' }).click();
+  const anyway = form.getByRole('button', { name: 'Reboot anyway' });
+  if (await anyway.isVisible()) await anyway.click();
+  await idle(page);
+  const tab = page.locator(`[role=tab][data-panel="scenario"]`);
+  if ((await tab.count()) > 0 && (await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
+  const lines = ['spawn A', `A mmap r1 ${written}M rw`];
+  const each = written / 64;
+  for (let i = 0; i < 64; i++) lines.push(`A write r1 ${i * each}M ${each}M 4K ${(i % 250) + 1}`);
+  await page.getByLabel('Scenario lines', { exact: true }).fill(lines.join('\n'));
+  await page.getByRole('form', { name: 'Run scenario lines' }).getByRole('button', { name: 'Run' }).click();
+  await idle(page);
+  await page.waitForTimeout(2000);
+  await page.getByTestId('timeline').getByRole('button', { name: '← Back' }).focus();
+}
+
+/** Press `key` (marked click-start / click-drawn for the trace) until the app is idle; ms. */
+function timedKey(page: Page, key: string): Promise<number> {
+  return page.evaluate(async (k) => {
+    const el = document.activeElement ?? document.body;
+    const t0 = performance.now();
+    performance.mark('click-start');
+    el.dispatchEvent(new KeyboardEvent('keydown', { key: k, bubbles: true, cancelable: true }));
+    await window.__mmlab!.idle();
+    performance.mark('click-drawn');
+    return performance.now() - t0;
+  }, key);
+}
+
+let stepsDone = 0;
+/** One timeline move of ACTION (the keys before it untimed). */
+async function stepOnce(page: Page): Promise<number> {
+  stepsDone++;
+  if (ACTION === 'back') return timedKey(page, 'ArrowLeft');
+  if (ACTION === 'end') {
+    await page.evaluate(async () => {
+      const el = document.activeElement ?? document.body;
+      el.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true, cancelable: true }));
+      await window.__mmlab!.idle();
+    });
+    return timedKey(page, 'End');
+  }
+  // forward: from as far back as the moves so far went
+  if (stepsDone === 1)
+    for (let i = 0; i < N + 1; i++)
+      await page.evaluate(async () => {
+        const el = document.activeElement ?? document.body;
+        el.dispatchEvent(new KeyboardEvent('keydown', { key: 'ArrowLeft', bubbles: true, cancelable: true }));
+        await window.__mmlab!.idle();
+      });
+  return timedKey(page, 'ArrowRight');
 }
 
 /** One click like bench/browser.ts's; returns [t0, t1] in the page's performance.now(). */
@@ -136,6 +203,10 @@ function analyseTrace(events: TraceEvent[]): void {
     if (process.env.VERBOSE) {
       console.log(`--- click ${i}: ${((b - a) / 1000).toFixed(1)} ms`);
       let end = 0;
+      // the app's own marks (performance.mark) inside the window, e.g. a move's phases
+      for (const e of onMain)
+        if (e.cat.includes('user_timing') && e.ts >= a && e.ts < b && !e.name.startsWith('click-'))
+          console.log(`  +${((e.ts - a) / 1000).toFixed(1).padStart(6)}  mark ${e.name}`);
       for (const e of xs) {
         if (e.ts < end) continue;
         end = e.ts + e.dur!;
@@ -143,6 +214,16 @@ function analyseTrace(events: TraceEvent[]): void {
           console.log(
             `  +${((e.ts - a) / 1000).toFixed(1).padStart(6)} ${(e.dur! / 1000).toFixed(1).padStart(6)} ${e.name} ${JSON.stringify(e.args?.data ?? {}).slice(0, 120)}`,
           );
+        // inside a long task: what took the time (a function called, style, layout, paint...)
+        if (e.dur! > 5000)
+          for (const c of xs)
+            if (c !== e && c.ts >= e.ts && c.ts < end && c.dur! > 2000 && c.name !== 'RunMicrotasks') {
+              const d = c.args?.data as
+                { functionName?: string; url?: string; lineNumber?: number } | undefined;
+              const what =
+                d?.functionName !== undefined ? `${d.functionName || '(anon)'}:${d.lineNumber}` : '';
+              console.log(`        ${(c.dur! / 1000).toFixed(1).padStart(6)} ${c.name} ${what}`);
+            }
       }
     }
   }
@@ -273,9 +354,16 @@ async function main(): Promise<void> {
     await page.evaluate('window.__name = (f) => f');
     await page.evaluate(() => window.__mmlab!.ready);
     await idle(page);
-    await setup(page);
-    console.log('setup done');
-    await clickOnce(page, 500);
+    const act = ACTION === 'click' ? (i: number) => clickOnce(page, 1000 + i * 4099) : () => stepOnce(page);
+    if (ACTION === 'click') {
+      await setup(page);
+      console.log('setup done');
+      await clickOnce(page, 500);
+    } else {
+      await setupSteps(page);
+      console.log('setup done');
+      if (ACTION === 'back') await stepOnce(page);
+    }
     console.log('warm done'); // warm up
     const mode = process.env.MODE ?? 'trace';
     const times: number[] = [];
@@ -284,7 +372,7 @@ async function main(): Promise<void> {
       await page.evaluate(() => ((window as unknown as { __renders: unknown[] }).__renders.length = 0));
       for (let i = 0; i < N; i++) {
         const t = await page.evaluate(() => performance.now());
-        times.push(await clickOnce(page, 1000 + i * 4099));
+        times.push(await act(i));
         marks.push([t, await page.evaluate(() => performance.now())]);
       }
       const log = await page.evaluate(
@@ -312,8 +400,8 @@ async function main(): Promise<void> {
         ],
       });
       for (let i = 0; i < N; i++) {
-        times.push(await clickOnce(page, 1000 + i * 4099));
-        console.log('click', i, times[i]);
+        times.push(await act(i));
+        console.log(ACTION, i, times[i]);
       }
       console.log('stopping');
       const buf = await browser.stopTracing();
@@ -328,15 +416,15 @@ async function main(): Promise<void> {
       await cdp.send('Profiler.setSamplingInterval', { interval: 100 });
       await cdp.send('Profiler.start');
       for (let i = 0; i < N; i++) {
-        times.push(await clickOnce(page, 1000 + i * 4099));
-        console.log('click', i, times[i]);
+        times.push(await act(i));
+        console.log(ACTION, i, times[i]);
       }
       const { profile } = await cdp.send('Profiler.stop');
       mkdirSync('/tmp/cp', { recursive: true });
       writeFileSync('/tmp/cp/profile.cpuprofile', JSON.stringify(profile));
       analyseProfile(profile as never, N);
     }
-    console.log('click → drawn ms:', times.map((t) => t.toFixed(1)).join(' '));
+    console.log(`${ACTION} → drawn ms:`, times.map((t) => t.toFixed(1)).join(' '));
     await browser.close();
   } finally {
     try {

@@ -39,7 +39,12 @@ export const MappingLinks = memo(function MappingLinks() {
   const controller = useController();
   useEffect(() => {
     const overlay = new LinkOverlay(document.body);
-    const redraw = () => draw(controller, overlay);
+    // The current pane's pages as last drawn: a move that left them alone keeps the object.
+    let drawnPages = controller.regionPages;
+    const redraw = () => {
+      drawnPages = controller.regionPages;
+      draw(controller, overlay);
+    };
     const schedule = () => raf.scheduleRedraw(redraw);
     let detachFrame: (() => void) | null = null;
     let frameGrid = controller.frameGrid;
@@ -54,13 +59,18 @@ export const MappingLinks = memo(function MappingLinks() {
     const offView = processView.subscribe(schedule);
     const offStore = controller.store.subscribe((s, p) => {
       if (s.view !== p.view || s.machine !== p.machine) attachFrame();
+      const newPages =
+        s.pagesVersion !== p.pagesVersion && (controller.regionPages !== drawnPages || paneGrids.size > 1);
       if (
-        s.pagesVersion !== p.pagesVersion ||
+        newPages ||
         s.pageSelection !== p.pageSelection ||
         // the hovered page has a link of its own only in "selected pages" mode
         (s.pageHover !== p.pageHover && processView.getState().links === 'selection') ||
         s.view !== p.view ||
-        s.machine !== p.machine
+        // a new machine (a new frame grid); a move in the timeline changes the machine's facts, not
+        // where its frames are, and brings new pages (pagesVersion) when they changed
+        s.machine?.generation !== p.machine?.generation ||
+        s.machine?.nrPages !== p.machine?.nrPages
       )
         schedule();
     });
@@ -233,10 +243,16 @@ function draw(controller: AppController, overlay: LinkOverlay): void {
     };
     let run: Run | null = null;
     let prev = -2;
+    // A cell's centre, as grid.cellPoint computes it, without three objects per page (a redraw looks
+    // at up to MAX_SCAN pages).
+    const { cols, offset } = grid.layout;
+    const t = grid.transform;
+    const x0 = r.left + t.x + t.k * 0.5;
+    const y0 = r.top + t.y + t.k * 0.5;
     for (const i of pages) {
-      const c = grid.cellPoint(i);
-      const x = r.left + c.x;
-      const y = r.top + c.y;
+      const cell = offset + i;
+      const x = x0 + t.k * (cell % cols);
+      const y = y0 + t.k * Math.floor(cell / cols);
       const pfn = d.pfns[i]!;
       const state = d.states[i]!;
       // A page out of the pane's box (zoomed in: the rest of its row) carries a run on without a

@@ -1,6 +1,7 @@
-/** A /proc file, exactly as the kernel formats it, refreshed after every operation. */
+/** A /proc file, exactly as the kernel formats it, refreshed after every operation while it is shown. */
 import { useId, useState } from 'react';
 import { useAppState, useController } from './context.ts';
+import { usePanelShown } from './panel_shown.ts';
 import { useFetched } from './use_fetched.ts';
 
 const FILES = ['/proc/buddyinfo', '/proc/pagetypeinfo', '/proc/zoneinfo', '/proc/meminfo', '/proc/vmstat'];
@@ -19,7 +20,13 @@ export function ProcPanel() {
   const maxOrder = useAppState((s) => s.machine?.maxOrder ?? 10);
   const [path, setPath] = useState(FILES[0]!);
   const selectId = useId();
-  const fetched = useFetched(hasMachine ? () => controller.readProc(path) : null, [path, version]);
+  // A hidden tab does not read (a seek or a click would read the file again for nobody); shown
+  // again, it reads the current one.
+  const onScreen = usePanelShown();
+  const fetched = useFetched(hasMachine && onScreen ? () => controller.readProc(path) : null, [
+    path,
+    version,
+  ]);
   // the file of another path is not shown; the same file one operation older is, until the new one
   const shown =
     fetched.key[0] === path

@@ -13,10 +13,9 @@
  */
 import { useEffect, useRef, useState } from 'react';
 import { raf } from '../render/raf_scheduler.ts';
-import type { TimelinePos, TimelineReply } from '../worker/protocol.ts';
+import type { TimelinePos } from '../worker/protocol.ts';
 import { useAppState, useController } from './context.ts';
 import { ownsKeys } from './keys.ts';
-import { useFetched } from './use_fetched.ts';
 import {
   back,
   bootMove,
@@ -37,31 +36,18 @@ export function TimelinePanel() {
   const controller = useController();
   const pos = useAppState((s) => s.timelinePos);
   const partial = useAppState((s) => s.timelinePartial);
-  const opVersion = useAppState((s) => s.opVersion);
-  const generation = useAppState((s) => s.machine?.generation);
-  // The timeline, read again after every change and every move (a failed read keeps the last one
-  // shown, with the message).
-  const fetched = useFetched(() => controller.timeline(null), [controller, opVersion, generation, pos]);
-  const error = fetched.error;
-  // The store keeps the last reply: the strip draws it and the explanation column reads it (and the
-  // frames its operation names).
+  // The controller reads the timeline after every operation and move (a seek asks for it right
+  // behind the move) and keeps the last reply in the store: the strip draws it and the explanation
+  // column reads it (and the frames its operation names). A failed read keeps the last one shown,
+  // with the message.
   const tl = useAppState((s) => s.timeline);
-  useEffect(() => {
-    const r = fetched.data;
-    if (r)
-      controller.store.setState({
-        timeline: r,
-        stepMark: markOf(r, controller.store.getState().timelinePos),
-      });
-  }, [controller, fetched.data]);
+  const error = useAppState((s) => s.timelineError);
   /** the position last asked for: moves are computed from it so that key repeat is not lost */
   const want = useRef<TimelinePos | null>(pos);
   const queued = useRef<{ pos: TimelinePos | null } | null>(null);
   const seeking = useRef(false);
   const opsList = useRef<HTMLOListElement>(null);
   const stepsList = useRef<HTMLOListElement>(null);
-  /** the position (`op.step`) a move asked for: on arriving, its step's frame is selected */
-  const selectOnArrival = useRef<string | null>(null);
   /** the key handler of the latest render (the document listener calls it) */
   const keyHandler = useRef<((e: globalThis.KeyboardEvent) => void) | null>(null);
 
@@ -75,16 +61,6 @@ export function TimelinePanel() {
   useEffect(() => {
     if (!seeking.current) want.current = pos;
   }, [pos]);
-
-  // Linked views: a move onto a step that names a frame (an allocation, a PTE write...) selects it,
-  // so the grids, the inspector and the free-list view show it. Only a move made here does: a share
-  // link's seek must not replace the selection the link restores.
-  useEffect(() => {
-    if (!tl || !pos || tl.op !== pos.op || selectOnArrival.current !== `${pos.op}.${pos.step}`) return;
-    selectOnArrival.current = null;
-    const f = tl.steps[pos.step]?.frames?.[0];
-    if (f && f.pfn < (controller.store.getState().machine?.nrPages ?? 0)) controller.select(f.pfn);
-  }, [controller, tl, pos]);
 
   // Keep the current operation and step in sight inside their scrolled lists (not the page), in the
   // next animation frame: measuring right after React's commit would force a layout of the whole
@@ -103,7 +79,6 @@ export function TimelinePanel() {
   /** Seek to `to`; while a replay runs, only the latest target is kept. */
   const go = async (to: TimelinePos | null) => {
     want.current = to;
-    selectOnArrival.current = to ? `${to.op}.${to.step}` : null;
     queued.current = { pos: to };
     if (seeking.current) return;
     seeking.current = true;
@@ -111,7 +86,9 @@ export function TimelinePanel() {
       while (queued.current) {
         const next = queued.current.pos;
         queued.current = null;
-        await controller.seek(next?.op ?? null, next?.step ?? 0);
+        // Linked views: a move onto a step that names a frame (an allocation, a PTE write...)
+        // selects it, so the grids, the inspector and the free-list view show it.
+        await controller.seek(next?.op ?? null, next?.step ?? 0, { selectFrame: true });
       }
     } finally {
       seeking.current = false;
@@ -292,22 +269,6 @@ export function TimelinePanel() {
       </div>
     </section>
   );
-}
-
-/**
- * The frames the shown operation names, as one range to outline on the frame grid while viewing the
- * past (a boot step's frames: the zero page, memmap, the frames freed to the buddy allocator...).
- */
-function markOf(tl: TimelineReply, pos: TimelinePos | null): { from: number; to: number } | null {
-  if (!pos || tl.op !== pos.op) return null;
-  let from = Infinity;
-  let to = -1;
-  for (const s of tl.steps.slice(0, pos.step + 1))
-    for (const f of s.frames ?? []) {
-      from = Math.min(from, f.pfn);
-      to = Math.max(to, f.pfn + 1);
-    }
-  return to > from ? { from, to } : null;
 }
 
 /** Scroll a list so that its `[aria-current]` item is visible; the page itself does not move. */

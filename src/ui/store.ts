@@ -237,8 +237,13 @@ export interface AppState {
   timelinePartial: boolean;
   /** long work in progress (a run, a boot, a replay: the one progress bar); null when none is slow */
   work: WorkProgress | null;
-  /** the timeline as last fetched (the strip fetches it; the explanation column reads it) */
+  /**
+   * the timeline as last fetched: the controller reads it after every operation and move (a seek asks
+   * for it right behind the move); the strip, the explanation column and the header read it here
+   */
   timeline: TimelineReply | null;
+  /** why the last timeline read failed (the last one read stays shown), or null */
+  timelineError: string | null;
   /** the frames the shown timeline operation names (a boot step's), outlined on the frame grid */
   stepMark: { from: number; to: number } | null;
   /**
@@ -296,6 +301,7 @@ export const initialState: AppState = {
   timelinePartial: false,
   work: null,
   timeline: null,
+  timelineError: null,
   stepMark: null,
   pastRefused: null,
   docks: {},

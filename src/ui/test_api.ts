@@ -46,6 +46,16 @@ interface MmLabTestApi {
   gridsPainted(): boolean;
   /** durations of the recent static-layer redraws, ms, newest last */
   drawTimes(): number[];
+  /**
+   * The last frame delta the grid got: when its message arrived in the page and when the frame
+   * grid's static layer had drawn it (performance.now(); drawn null until then), or null before any.
+   */
+  lastDelta(): { arrived: number; drawn: number | null } | null;
+  /**
+   * The last timeline move: when its seek was sent, when the reply arrived and when the last request
+   * sent behind it (the shown region's pages, the timeline, huge pages) was answered (-1: not yet).
+   */
+  lastMove(): { sent: number; replied: number; answered: number } | null;
   /** the grid's (static layer's) colour at a viewport point, '#rrggbb' */
   pixelAt(x: number, y: number): string;
   /** frames in each state (index: FrameState) */
@@ -164,6 +174,8 @@ export function installTestApi(c: AppController): MmLabTestApi {
     nextFrame: () => raf.nextFrame(),
     gridsPainted: () => !grid().paintPending && !(c.processGrid?.paintPending ?? false),
     drawTimes: () => grid().drawTimes.slice(),
+    lastDelta: () => (c.deltaDrawn ? { ...c.deltaDrawn } : null),
+    lastMove: () => (c.lastMove ? { ...c.lastMove } : null),
     pixelAt: (x, y) => pixelOf(grid().canvas, x, y),
     counts: () => Array.from(grid().counts().subarray(0, 32)),
     FrameState,

@@ -124,6 +124,11 @@ export class MachineClient {
   private readonly replayListeners = new Set<(n: ReplayProgressNotice) => void>();
   private readonly runProgressListeners = new Set<(n: RunProgressNotice) => void>();
   private quietWaiters: (() => void)[] = [];
+  /**
+   * When the last frame delta arrived (performance.now() in the page, as the message was received,
+   * before any listener ran): the start of the "delta arriving → drawn" figure (bench/browser.ts).
+   */
+  lastDeltaAt = -1;
   /** processPages windows as last received, by request, with the host's version of each */
   private readonly pageWindows = new Map<
     string,
@@ -370,7 +375,8 @@ export class MachineClient {
    * reply is applied to it, so a COW click on a 1M-page region moves a few bytes, not 9 MB, and
    * copies nothing. The buffers are the client's own and a later call for the same window patches
    * them in place: a caller that wants to compare before with after copies what it needs first.
-   * `changed`: the pages patched into the window held at version `base` (null: a whole window).
+   * `changed`: the pages patched into the window held at version `base` (null: a whole window the
+   * client held none of; a whole window replacing one it held is compared with it and patched in).
    */
   async processPages(
     name: string,
@@ -391,7 +397,17 @@ export class MachineClient {
     let states: Uint8Array = new Uint8Array(reply.states);
     let pfns: Float64Array = new Float64Array(reply.pfns);
     const delta = reply.delta;
-    if (delta) {
+    let changed: { base: number; pages: Uint32Array } | null = null;
+    const now = this.pageWindows.get(key); // as held now (a concurrent request may have replaced it)
+    if (!delta && now && now.states.length === reply.count && now.pfns.length === reply.count) {
+      // A whole window where we hold one (after a seek the host walks the shown machine afresh):
+      // patched into ours like a delta, so the views see only the pages that differ (most often a
+      // few, or none) and repaint, recount and relink only those.
+      const diff = diffWindow(now.states, now.pfns, states, pfns);
+      changed = { base: now.version, pages: diff };
+      states = now.states;
+      pfns = now.pfns;
+    } else if (delta) {
       // The host answers in order and only sends a delta against the version we named; a window
       // forgotten since (restart) or replaced by a concurrent request is asked for whole.
       const base = this.pageWindows.get(key);
@@ -408,7 +424,7 @@ export class MachineClient {
     this.pageWindows.delete(key); // re-insert: the map is kept in least-recently-used order
     this.pageWindows.set(key, { version: reply.version, states, pfns });
     while (this.pageWindows.size > 4) this.pageWindows.delete(this.pageWindows.keys().next().value!);
-    const changed = delta ? { base: delta.base, pages: new Uint32Array(delta.pages) } : null;
+    if (delta) changed = { base: delta.base, pages: new Uint32Array(delta.pages) };
     return {
       ...reply,
       delta: null,
@@ -525,6 +541,7 @@ export class MachineClient {
     if (this.health.state === 'stuck') this.setHealth({ state: 'ok' });
     switch (msg.type) {
       case 'frameDelta':
+        this.lastDeltaAt = typeof performance === 'undefined' ? -1 : performance.now();
         for (const fn of this.deltaListeners) fn(msg);
         return;
       case 'printk':
@@ -561,6 +578,26 @@ export class MachineClient {
     this.quietWaiters = [];
     for (const w of waiters) w();
   }
+}
+
+/**
+ * Patch window `into` (states, pfns) with `from` where they differ; returns the pages that did.
+ * Both pairs have one length.
+ */
+function diffWindow(
+  intoStates: Uint8Array,
+  intoPfns: Float64Array,
+  fromStates: Uint8Array,
+  fromPfns: Float64Array,
+): Uint32Array {
+  const out: number[] = [];
+  for (let i = 0; i < fromStates.length; i++)
+    if (intoStates[i] !== fromStates[i] || intoPfns[i] !== fromPfns[i]) {
+      intoStates[i] = fromStates[i]!;
+      intoPfns[i] = fromPfns[i]!;
+      out.push(i);
+    }
+  return Uint32Array.from(out);
 }
 
 /** A transport over a dedicated Worker. */

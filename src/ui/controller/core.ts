@@ -54,6 +54,15 @@ export abstract class ControllerCore {
   protected compareNow: CompareController | null = null;
   /** the long command (a run, a booting init) now in flight and when it started, or null */
   protected long: { kind: WorkProgress['kind']; started: number } | null = null;
+  /**
+   * The last frame delta the grid got: when it arrived (MachineClient.lastDeltaAt) and when the frame
+   * grid's static layer had drawn it (performance.now() in the frame that drew it; null until then).
+   * The test API reads it (bench/browser.ts: "delta arriving → drawn").
+   */
+  deltaDrawn: { arrived: number; drawn: number | null } | null = null;
+  private readonly markDeltaDrawn = (): void => {
+    if (this.deltaDrawn && this.deltaDrawn.drawn === null) this.deltaDrawn.drawn = performance.now();
+  };
   /** an action refused while the view was in the past, done once the learner picks a present */
   protected pastRetry: (() => Promise<OpPatch | void>) | null = null;
 
@@ -67,8 +76,13 @@ export abstract class ControllerCore {
   ) {
     this.ready = new Promise((resolve) => (this.readyResolve = resolve));
     client.onFrameDelta((d) => {
-      if (this.grid) this.grid.applyDelta(d);
-      else this.queued.push(d);
+      if (this.grid) {
+        this.grid.applyDelta(d);
+        this.deltaDrawn = { arrived: client.lastDeltaAt, drawn: null };
+        // A redraw asked for after the grid's own (applyDelta): it runs right after the static
+        // layer has drawn the delta, in the same frame.
+        raf.scheduleRedraw(this.markDeltaDrawn);
+      } else this.queued.push(d);
     });
     client.onPrintk((n) => {
       if (n.generation !== this.store.getState().machine?.generation) return;
@@ -211,16 +225,19 @@ export abstract class ControllerCore {
   }
 
   /**
-   * The machine changed: /proc panels and the tooltip refetch, and so do the huge-page facts. One
-   * store update: `patch` (what the operation changed), the version, and `ready` (status ready).
+   * The machine changed: /proc panels and the tooltip refetch, and so do the huge-page facts and the
+   * timeline (unless `patch` holds them). One store update: `patch` (what the operation changed), the
+   * version, and `ready` (status ready).
    */
   protected bump(patch?: OpPatch, ready = false): void {
-    this.store.setState((s) => ({
-      ...patch?.(s),
-      opVersion: s.opVersion + 1,
-      ...(ready ? { status: 'ready' as const } : {}),
-    }));
-    void this.track(this.refreshHuge());
+    let given: Partial<AppState> = {};
+    this.store.setState((s) => {
+      given = patch?.(s) ?? {};
+      return { ...given, opVersion: s.opVersion + 1, ...(ready ? { status: 'ready' as const } : {}) };
+    });
+    // What the operation did not bring along (a seek asks for both right behind the move) is read now.
+    if (!('huge' in given)) void this.track(this.refreshHuge());
+    if (!('timeline' in given)) void this.track(this.refreshTimeline());
   }
 
   /** Count UI-started work so that `idle()` waits for it. */
@@ -264,6 +281,7 @@ export abstract class ControllerCore {
   abstract seek(op: number | null, step?: number): Promise<boolean>;
   abstract continueFromHere(): Promise<boolean>;
   protected abstract refreshHuge(): Promise<void>;
+  protected abstract refreshTimeline(): Promise<void>;
   protected abstract syncLink(): void;
   protected abstract showPages(d: ProcessRegionData | null): void;
   protected abstract refreshPages(): Promise<void>;

@@ -17,7 +17,7 @@ import {
 import { raf } from '../../render/raf_scheduler.ts';
 import type { MachineClient } from '../../worker/client.ts';
 import { type AppState, type PageHoverState, type PageMode } from '../store.ts';
-import { TimelineController } from './timeline.ts';
+import { TimelineController, type EarlyPages, type SettledPages } from './timeline.ts';
 import { HISTORY } from './core.ts';
 import { reuse } from './reuse.ts';
 
@@ -41,13 +41,19 @@ export abstract class ProcessController extends TimelineController {
     this.pgrid = grid;
     grid.setData(this.pages);
     grid.setSelection(this.store.getState().pageSelection);
-    grid.setFrameLink(selectedFrames(this.store.getState()));
+    let link = selectedFrames(this.store.getState());
+    grid.setFrameLink(link);
     grid.setPatterns(this.store.getState().patterns);
     const unsubscribe = this.store.subscribe((s, prev) => {
       if (s.patterns !== prev.patterns) grid.setPatterns(s.patterns);
       if (s.pageSelection !== prev.pageSelection) grid.setSelection(s.pageSelection);
-      if (s.selection !== prev.selection || s.selectedBlock !== prev.selectedBlock)
-        grid.setFrameLink(selectedFrames(s));
+      if (s.selection !== prev.selection || s.selectedBlock !== prev.selectedBlock) {
+        // From the store as it is now: a listener that changed it during this notification (the one
+        // selection drops a block the new selection left) has already been told, and `s` is older.
+        // Only a new range is handed on: the grid looks at every page's pfn for it.
+        const now = selectedFrames(this.store.getState());
+        if (now?.from !== link?.from || now?.to !== link?.to) grid.setFrameLink((link = now));
+      }
       if (
         s.pageHover !== prev.pageHover ||
         s.pageSelection !== prev.pageSelection ||
@@ -235,7 +241,7 @@ export abstract class ProcessController extends TimelineController {
   }
 
   /** The process list and the shown process and region it leaves valid (preferring `prefer`). */
-  private currentFor(
+  protected currentFor(
     processes: ProcessView[],
     prefer?: { proc?: string; region?: string },
   ): Pick<AppState, 'processes' | 'currentProc' | 'currentRegion'> & Partial<AppState> {
@@ -267,14 +273,11 @@ export abstract class ProcessController extends TimelineController {
       // its pages are asked for right behind the run, which the worker answers in order, so they
       // come back without a second round trip. Used only if the run leaves that region shown.
       const s0 = this.store.getState();
-      const guess = { proc: prefer?.proc ?? s0.currentProc, region: prefer?.region ?? s0.currentRegion };
-      const shownNow = this.currentProcess;
       const ran = this.client.run(text);
-      const early =
-        shownNow && shownNow.name === guess.proc && shownNow.regions.some((x) => x.name === guess.region)
-          ? { ...guess, reply: this.client.processPages(guess.proc, guess.region!) }
-          : null;
-      early?.reply.catch(() => {}); // not used, or used and its error handled below
+      const early = this.pagesBehind({
+        proc: prefer?.proc ?? s0.currentProc,
+        region: prefer?.region ?? s0.currentRegion,
+      });
       try {
         r = await ran;
       } finally {
@@ -284,34 +287,11 @@ export abstract class ProcessController extends TimelineController {
       reply = r;
       // The page states of the region shown after the run are fetched before the store changes:
       // everything a run changes is then set at once (op), so a click re-renders the views once.
-      const current = this.currentFor(
-        reuse(this.store.getState().processes, r.processes),
-        r.errors.length ? undefined : prefer,
-      );
-      const p = current.processes.find((x) => x.name === current.currentProc) ?? null;
-      const region = p?.regions.find((x) => x.name === current.currentRegion) ?? null;
-      const token = ++this.pagesToken;
-      let pages: ProcessRegionData | null | undefined;
-      let pagesError: unknown = null;
-      const sent = early && p?.name === early.proc && region?.name === early.region ? early.reply : undefined;
-      try {
-        pages = await this.fetchPages(p, region, sent);
-      } catch (e) {
-        pagesError = e;
-        // the early request failed (the run changed the process under it): ask again, now
-        if (sent)
-          try {
-            pages = await this.fetchPages(p, region);
-            pagesError = null;
-          } catch (e2) {
-            pagesError = e2;
-          }
-      }
-      const fresh = token === this.pagesToken && pages !== undefined;
-      if (fresh) {
-        this.pages = pages!;
-        this.pgrid?.setData(pages!);
-      }
+      const {
+        current,
+        fresh,
+        error: pagesError,
+      } = await this.settlePages(r.processes, r.errors.length ? undefined : prefer, early);
       // The grids now hold what the run did and paint it in the next frame. The rest of the views
       // (toolbar, legend, transcript, fault card, links, timeline...) change after that frame, so
       // the grids are not held up by their render, style and layout: a click shows in one frame.
@@ -321,7 +301,7 @@ export abstract class ProcessController extends TimelineController {
         const e = r.errors[0]!;
         const multi = text.trim().includes('\n');
         error = multi ? `line ${e.line}:${e.col}: ${e.message}` : e.message;
-      } else if (pagesError !== null && token === this.pagesToken)
+      } else if (pagesError !== null)
         error = pagesError instanceof Error ? pagesError.message : String(pagesError);
       const killed = r.deaths.filter((d) => d.killed);
       return (s: AppState): Partial<AppState> => ({
@@ -337,6 +317,74 @@ export abstract class ProcessController extends TimelineController {
       });
     });
     return reply;
+  }
+
+  /**
+   * Ask for the pages of the region `guess` names right behind a command just sent (the worker
+   * answers in order, so they come back without a second round trip); null when that region is not
+   * shown now (a new process or region is asked for once the command's reply names it).
+   */
+  protected pagesBehind(guess: { proc: string | null; region: string | null }): EarlyPages | null {
+    const shownNow = this.currentProcess;
+    const { proc, region } = guess;
+    if (
+      !shownNow ||
+      !proc ||
+      !region ||
+      shownNow.name !== proc ||
+      !shownNow.regions.some((x) => x.name === region)
+    )
+      return null;
+    const reply = this.client.processPages(proc, region);
+    reply.catch(() => {}); // not used, or used and its error handled by settlePages
+    return { proc, region, reply };
+  }
+
+  /**
+   * After a command that may have changed the processes: the store patch that keeps the shown
+   * process and region valid (preferring `prefer`), and that region's pages, fetched (the `early`
+   * answer when it is for that region) and handed to the process grid before the store changes.
+   * `fresh`: they were read and no later request overtook this one (the views that follow the pages
+   * then bump pagesVersion); `error`: why they could not be read.
+   */
+  protected async settlePages(
+    processes: ProcessView[],
+    prefer: { proc?: string; region?: string } | undefined,
+    early: EarlyPages | null,
+  ): Promise<SettledPages> {
+    const current = this.currentFor(reuse(this.store.getState().processes, processes), prefer);
+    const p = current.processes.find((x) => x.name === current.currentProc) ?? null;
+    const region = p?.regions.find((x) => x.name === current.currentRegion) ?? null;
+    const token = ++this.pagesToken;
+    let pages: ProcessRegionData | null | undefined;
+    let pagesError: unknown = null;
+    const sent = early && p?.name === early.proc && region?.name === early.region ? early.reply : undefined;
+    try {
+      pages = await this.fetchPages(p, region, sent);
+    } catch (e) {
+      pagesError = e;
+      // the early request failed (the command changed the process under it): ask again, now
+      if (sent)
+        try {
+          pages = await this.fetchPages(p, region);
+          pagesError = null;
+        } catch (e2) {
+          pagesError = e2;
+        }
+    }
+    const fresh = token === this.pagesToken && pages !== undefined;
+    const before = this.pages;
+    // The same window with no page changed (a move in the timeline that did not touch it): the grid
+    // keeps what it shows, and `regionPages` its object (the mapping links redraw on a new one). The
+    // client patched the window's buffers, which both hold, in place: they are equal. pagesVersion
+    // still moves: the other panes (a forked child) and the selected page's walk read again.
+    const same =
+      fresh && !!pages && !!before && before.key === pages.key && pages.changed?.pages.length === 0;
+    if (fresh && !same) {
+      this.pages = pages!;
+      this.pgrid?.setData(pages!);
+    }
+    return { current, fresh, error: token === this.pagesToken ? pagesError : null };
   }
 
   /** `spawn <name>`; the new process is shown. */

@@ -13,7 +13,6 @@ import { panelById, panelByHeading, type PanelDef } from '../panels.tsx';
 import { WorkProgress } from '../WorkProgress.tsx';
 import type { EmbedHost } from './embed_host.ts';
 import { fullAppUrl } from './embed_url.ts';
-import { useFetched } from '../use_fetched.ts';
 import './embed.css';
 
 /** Views drawn on the stage, side by side; the narration sits above the tabs. */
@@ -37,7 +36,6 @@ export function EmbedApp({ host }: { host: EmbedHost }) {
         <ErrorBanner />
         <WorkProgress />
       </div>
-      {views.includes('explain') && <TimelineFeed />}
       <main className={layout} id="main">
         {stage.length > 0 && (
           <section className="embed-stage" aria-label="Stage" id="stage" data-count={stage.length}>
@@ -57,23 +55,6 @@ export function EmbedApp({ host }: { host: EmbedHost }) {
       </main>
     </div>
   );
-}
-
-/**
- * "What happened" (the `explain` view) reads the timeline the full app's strip fetches; the frame
- * has no strip, so this fetches it the same way (on every operation, machine and position).
- */
-function TimelineFeed() {
-  const controller = useController();
-  const opVersion = useAppState((s) => s.opVersion);
-  const generation = useAppState((s) => s.machine?.generation);
-  const pos = useAppState((s) => s.timelinePos);
-  // A failed read keeps the last timeline (the error banner shows a machine that does not answer).
-  const { data } = useFetched(() => controller.timeline(null), [controller, opVersion, generation, pos]);
-  useEffect(() => {
-    if (data) controller.store.setState({ timeline: data });
-  }, [controller, data]);
-  return null;
 }
 
 /** The one-line bar: brand (opens the full app), lesson title, step, Back/Next. */
