@@ -3,9 +3,12 @@
  * machine at any position (see timeline.ts for what operations and steps are).
  *
  * While the view is in the past the live machine is kept untouched (`live`), so returning to live is
- * exact and instant; the machine the view shows is a replay, discarded on the next move. Going back
- * restores the nearest checkpoint at or before the operation (else a new Machine of the same config),
- * replays the operations from there to op-1, then operation `op` up to the wanted event.
+ * exact and instant; the machine the view shows is a replay or a restore, discarded on the next move.
+ * Going back restores the nearest checkpoint at or before the operation (else a new Machine of the
+ * same config) and replays the operations from there to op-1. A position inside operation `op` is a
+ * restore of the step window's snapshot of its event: the window (`fillWindow`) is the machine right
+ * after each event around the view, snapshotted from a trace sink during one replay of `op`, so the
+ * next arrow presses restore (copying only the blocks that differ) instead of replaying.
  *
  * Checkpoints are snapshots (src/core/snapshot.ts) of the machine between two operations: RAM shared
  * copy-on-write, the large metadata arrays in blocks shared with the previous checkpoint. They are
