@@ -360,7 +360,7 @@ export class Snapshotter {
 }
 
 /** WriteTracker.alloc's slab size */
-const SLAB_BYTES = 4 * 2 ** 20;
+const SLAB_BYTES = 2 ** 20;
 
 /** Mutating (or aliasing: subarray) methods of a typed array: a call marks the whole array written. */
 const WRITERS = new Set<PropertyKey>(['fill', 'set', 'copyWithin', 'sort', 'reverse', 'subarray']);

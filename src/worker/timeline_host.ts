@@ -78,9 +78,9 @@ export interface TimelineDeps<H, S> {
  * to STEP_WINDOW_MAX): a first step into an operation costs a replay and a few snapshots, a long
  * walk through it one replay per doubling.
  */
-export const STEP_WINDOW_FIRST = 12;
+export const STEP_WINDOW_FIRST = 4;
 export const STEP_WINDOW_MAX = 96;
-export const STEP_WINDOW_BEHIND = 2;
+export const STEP_WINDOW_BEHIND = 1;
 
 /**
  * The machine right after each event `lo`..`lo + snaps.length - 1` of operation `op`, snapshotted by
