@@ -82,8 +82,18 @@ describe('timeline: stepping inside an operation', () => {
     const before = stats();
     let moves = 0;
     let checked = 0;
+    // what each restore copied into struct page's arrays (Snapshotter.lastRestoreCopied)
+    const snapshots = (host as unknown as { snapshots: { lastRestoreCopied: number } }).snapshots;
+    const metadata = Object.values(liveM.pages).reduce(
+      (n: number, v: unknown) => n + (ArrayBuffer.isView(v) ? v.byteLength : 0),
+      0,
+    );
+    let copiedAll = 0;
     const at = (step: number) => {
+      const inWindow = stats().windowRestores;
       send({ type: 'seek', pos: { op, step } });
+      // a move inside the window copies the blocks that changed, not the arrays
+      if (stats().windowRestores > inWindow) copiedAll += Number(snapshots.lastRestoreCopied >= metadata);
       moves++;
       const e = eventsThrough(steps, step);
       const want = live.get(e);
@@ -105,6 +115,7 @@ describe('timeline: stepping inside an operation', () => {
     const replayed = s.replayedEvents - before.replayedEvents;
     expect(restores).toBeGreaterThan(moves * 0.9);
     expect(replayed).toBeLessThan((moves / 20) * events);
+    expect(copiedAll).toBe(0);
     // Live again: the learner's machine, untouched by the walk.
     send({ type: 'seek', pos: null });
     expect(host.hosted!.m).toBe(liveM);
