@@ -379,8 +379,16 @@ export class WriteTracker {
   private readonly raw = new Map<string, ArrayBufferView>();
   private readonly proxies = new Map<string, ArrayBufferView>();
 
-  constructor(private readonly holder: object) {
+  /**
+   * `watch` false: watch nothing (every block is compared, as without a tracker); the snapshots
+   * still go into the tracker's slabs and list only the RAM chunks of changed table blocks.
+   */
+  constructor(
+    private readonly holder: object,
+    watch = true,
+  ) {
     const h = holder as Record<string, unknown>;
+    if (!watch) return;
     for (const k of Object.keys(h)) {
       const v = h[k];
       if (!ArrayBuffer.isView(v) || v instanceof DataView) continue;

@@ -81,6 +81,14 @@ export interface TimelineDeps<H, S> {
 export const STEP_WINDOW_FIRST = 4;
 export const STEP_WINDOW_MAX = 96;
 export const STEP_WINDOW_BEHIND = 1;
+/**
+ * Whether the window's snapshots watch struct page's arrays through Proxies (WriteTracker) instead
+ * of comparing every block. Off: the core code that ran on a Proxy once keeps polymorphic inline
+ * caches, and in Chromium every later replay was slower for it (the browser bench's first step
+ * into an operation 2.5 s with them, 0.6 s without; the presses after it 380 ms against 210 ms at
+ * 1 GiB) — more than the comparisons cost (a few ms at 1 GiB, 25 ms or more at 16 GiB each).
+ */
+const WATCH_WRITES = false;
 
 /**
  * The machine right after each event `lo`..`lo + snaps.length - 1` of operation `op`, snapshotted by
@@ -624,9 +632,9 @@ export class Timeline<H, S> {
 
   /**
    * Run operation `op` on `h` (the machine before it) and snapshot it right after each of the events
-   * lo..hi (counted from 1), from a trace sink; stop after hi. The first snapshot compares every
-   * block of the large arrays with the last snapshot's; then a WriteTracker watches them, so each of
-   * the next costs what the event changed (and the small state, copied whole).
+   * lo..hi (counted from 1), from a trace sink; stop after hi. Each snapshot shares the blocks of
+   * the large arrays that did not change with the one before (compared, or, with WATCH_WRITES, known
+   * from a WriteTracker), and goes into the tracker's slabs.
    */
   private fillWindow(h: H, op: number, lo: number, hi: number, back: boolean, span: number): StepWindow<S> {
     this.dropWindow();
@@ -650,7 +658,7 @@ export class Timeline<H, S> {
       seen++;
       if (seen < lo) return;
       take();
-      tracker ??= new WriteTracker(m.pages);
+      tracker ??= new WriteTracker(m.pages, WATCH_WRITES);
       if (seen >= hi) throw new StopReplay();
     });
     let stopped = false;
