@@ -9,6 +9,10 @@
  *                         reads the result (it warms the buffers a restore writes into then:
  *                         MachineHost.whenIdle); the note gives the first press without that wait.
  *                         Baseline: the last write operation itself, run live in the same run.
+ *   ... inside an operation  the presses the browser bench makes (bench/browser.ts BENCH_ONLY=steps):
+ *                         from live, ← IN_OP times (all inside the last operation), then → as many;
+ *                         the first ← enters the operation (a replay and the step window's
+ *                         snapshots), the others move inside it (docs/timeline.md, the step window).
  *
  * Targets: a step back or forward in at most 100 ms, at 1 GiB and 16 GiB.
  */
@@ -20,6 +24,8 @@ const MiB = 2 ** 20;
 const GiB = 2 ** 30;
 /** arrow presses measured each way */
 const STEPS = 6;
+/** arrow presses each way inside the last operation */
+const IN_OP = 5;
 
 export interface BenchRow {
   figure: string;
@@ -136,7 +142,22 @@ export async function stepTimes(ram: number, written: number, ops: number) {
   const past = (send({ type: 'timeline', op: null }) as { past?: { bytes: number; checkpoints: number } })
     .past;
   send({ type: 'seek', pos: null });
-  return { backMs, fwdMs, lastMs, coldMs, past, ops: sz.length };
+  // Inside the last operation, as the browser bench presses: ← IN_OP times from live, → as many.
+  const inBackMs: number[] = [];
+  const inFwdMs: number[] = [];
+  let step = sz[last]!;
+  for (let i = 0; i < IN_OP; i++) {
+    const t0 = performance.now();
+    send({ type: 'seek', pos: { op: last, step: --step } });
+    inBackMs.push(performance.now() - t0);
+  }
+  for (let i = 0; i < IN_OP; i++) {
+    const t0 = performance.now();
+    send({ type: 'seek', pos: { op: last, step: ++step } });
+    inFwdMs.push(performance.now() - t0);
+  }
+  send({ type: 'seek', pos: null });
+  return { backMs, fwdMs, inBackMs, inFwdMs, lastMs, coldMs, past, ops: sz.length };
 }
 
 export async function timelineBench(configs = DEFAULT_CONFIGS): Promise<BenchRow[]> {
@@ -151,6 +172,8 @@ export async function timelineBench(configs = DEFAULT_CONFIGS): Promise<BenchRow
     for (const [what, xs] of [
       ['step back', r.backMs],
       ['step forward', r.fwdMs],
+      ['step back inside an operation', r.inBackMs],
+      ['step forward inside an operation', r.inFwdMs],
     ] as const) {
       const v = median(xs);
       rows.push({

@@ -40,17 +40,32 @@ class BlockedArray {
     readonly blocks: Uint8Array[],
   ) {}
 
-  /** The array again: in `into` (a buffer of byteLength nothing else uses; every byte is written) or a new one. */
-  materialise(into?: ArrayBuffer): ArrayBufferView {
+  /**
+   * The array again: in `into` (a buffer of byteLength nothing else uses) or a new one. `held`: the
+   * blocks `into` holds already (it was materialised from them and not written since): only the
+   * blocks that differ from those (by identity: consecutive snapshots share unchanged blocks) are
+   * copied.
+   */
+  materialise(into?: ArrayBuffer, held?: readonly Uint8Array[]): ArrayBufferView {
     const buf = into ?? new ArrayBuffer(this.byteLength);
     const u8 = new Uint8Array(buf);
+    const same = held && held.length === this.blocks.length;
     let off = 0;
-    for (const b of this.blocks) {
-      u8.set(b, off);
+    for (let i = 0; i < this.blocks.length; i++) {
+      const b = this.blocks[i]!;
+      if (!same || held[i] !== b) u8.set(b, off);
       off += b.byteLength;
     }
     return new this.ctor(buf);
   }
+}
+
+/** A small typed array (its whole buffer) kept in a step window's slab. */
+class SmallArray {
+  constructor(
+    readonly ctor: new (b: ArrayBuffer) => ArrayBufferView,
+    readonly bytes: Uint8Array,
+  ) {}
 }
 
 /** A buffer a snapshot holds that the next snapshot may share: a block of a large array or of a chunk table. */
@@ -89,11 +104,24 @@ export class Snapshotter {
   private pool = new Map<number, ArrayBuffer[]>();
   /** RAMs of machines let go: a restore's RAM takes the frozen chunk table in place (PhysicalRam.adopt) */
   private ramPool: PhysicalRam[] = [];
+  /** the small arrays' buffers of the machine let go, by byte length (copied into whole) */
+  private smallPool = new Map<number, ArrayBuffer[]>();
+  private readonly fresh = (len: number): ArrayBuffer =>
+    this.smallPool.get(len)?.pop() ?? new ArrayBuffer(len);
+  /**
+   * The blocks a buffer was last materialised from, while nothing has written it since (a machine
+   * restored for display only and let go unchanged: `recycle(.., true)`). A restore into it copies
+   * only the blocks that differ: a step inside an operation costs the blocks that step changed.
+   */
+  private holds = new WeakMap<ArrayBuffer, readonly Uint8Array[]>();
+  /** bytes the last restore copied into the large arrays (tests check the cheap path was taken) */
+  lastRestoreCopied = 0;
 
   /** Bytes the pool holds (the memory meter counts them with the view). */
   get pooledBytes(): number {
     let n = 0;
     for (const [len, bufs] of this.pool) n += len * bufs.length;
+    for (const [len, bufs] of this.smallPool) n += len * bufs.length;
     for (const r of this.ramPool) n += r.tableBytes();
     return n;
   }
@@ -101,6 +129,7 @@ export class Snapshotter {
   /** Let the pooled buffers go (the memory they hold is wanted back). */
   clearPool(): void {
     this.pool = new Map();
+    this.smallPool = new Map();
     this.ramPool = [];
   }
 
@@ -112,7 +141,7 @@ export class Snapshotter {
   prewarm(snap: Snapshot<unknown>, share: ReadonlySet<object>): boolean {
     if (this.poolFits(snap)) return false;
     this.clearPool(); // another machine's (a new init): let it go first
-    this.recycle(this.restore(snap, share), share);
+    this.recycle(this.restore(snap, share), share, true);
     return true;
   }
 
@@ -144,8 +173,9 @@ export class Snapshotter {
    * copies the table blocks that differ into it. The pool keeps one machine's worth: the previous
    * one is let go.
    */
-  recycle(root: unknown, share: ReadonlySet<object>): void {
+  recycle(root: unknown, share: ReadonlySet<object>, unchanged = false): void {
     const pool = new Map<number, ArrayBuffer[]>();
+    const small = new Map<number, ArrayBuffer[]>();
     const rams: PhysicalRam[] = [];
     const seen = new Set<unknown>();
     const walk = (v: unknown): void => {
@@ -155,9 +185,17 @@ export class Snapshotter {
       if (ArrayBuffer.isView(v)) {
         if (v instanceof DataView || seen.has(v.buffer)) return;
         seen.add(v.buffer);
-        if (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength || v.byteLength < SNAPSHOT_BLOCK)
+        if (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength) return;
+        if (v.byteLength < SNAPSHOT_BLOCK) {
+          // small arrays too: a new ArrayBuffer costs far more than its bytes (V8 charges each
+          // allocation for the external memory held), and a step's restore has a score of them
+          const list = small.get(v.byteLength) ?? [];
+          list.push(v.buffer as ArrayBuffer);
+          small.set(v.byteLength, list);
           return;
+        }
         const list = pool.get(v.byteLength) ?? [];
+        if (!unchanged) this.holds.delete(v.buffer as ArrayBuffer);
         list.push(v.buffer as ArrayBuffer);
         pool.set(v.byteLength, list);
         return;
@@ -169,18 +207,36 @@ export class Snapshotter {
     };
     walk(root);
     this.pool = pool;
+    this.smallPool = small;
     this.ramPool = rams;
   }
 
-  /** Snapshot `root` (a machine and what the host keeps with it); `share`: immutable objects. */
-  take<T>(root: T, share: ReadonlySet<object>): Snapshot<T> {
+  /**
+   * Snapshot `root` (a machine and what the host keeps with it); `share`: immutable objects.
+   * `tracked`: the large arrays a WriteTracker watched since the last snapshot of them: blocks it saw
+   * no write to are shared with that snapshot without comparing them.
+   */
+  take<T>(root: T, share: ReadonlySet<object>, tracked?: WriteTracker): Snapshot<T> {
     const blocks: SnapshotBlock[] = [];
     const chunks: Uint8Array[] = [];
+    const smalls = new Map<ArrayBufferLike, Uint8Array>();
     let bytes = 0;
     const copied = copyGraph(root, share, (v, buffers) => {
       if (v instanceof PhysicalRam) {
-        const f = v.freeze(this.lastRam.get(v));
+        const prev = this.lastRam.get(v);
+        const f = v.freeze(prev);
         this.lastRam.set(v, f);
+        if (tracked && prev) {
+          // a step window's snapshot: the chunks of the table blocks the last one did not have (the
+          // others it holds already, and the window is let go as a whole)
+          for (let b = 0; b < f.table.length; b++) {
+            const t = f.table[b]!;
+            if (t === prev.table[b]) continue;
+            blocks.push(t);
+            for (const c of t.chunks) if (c) chunks.push(c);
+          }
+          return f;
+        }
         for (const c of f.backed()) chunks.push(c);
         for (const t of f.table) blocks.push(t);
         return f;
@@ -188,11 +244,23 @@ export class Snapshotter {
       if (ArrayBuffer.isView(v) && !(v instanceof DataView)) {
         const whole = v.byteOffset === 0 && v.byteLength === v.buffer.byteLength;
         if (!whole || v.byteLength < SNAPSHOT_BLOCK) {
+          if (tracked && whole) {
+            // a step window's snapshot: into the watcher's slab (see WriteTracker.alloc)
+            let r = smalls.get(v.buffer);
+            if (!r) {
+              r = tracked.alloc(v.byteLength);
+              r.set(new Uint8Array(v.buffer));
+              smalls.set(v.buffer, r);
+              bytes += v.byteLength;
+            }
+            return new SmallArray(v.constructor as new (b: ArrayBuffer) => ArrayBufferView, r);
+          }
           const c = copyView(v, buffers);
           bytes += c.bytes;
           return c.view;
         }
         const prev = this.last.get(v.buffer);
+        const written = tracked?.dirty.get(v.buffer);
         const src = new Uint8Array(v.buffer);
         const got: Uint8Array[] = [];
         // Blocks equal to the last snapshot's are shared; the others are copied into one buffer.
@@ -200,7 +268,8 @@ export class Snapshotter {
         for (let off = 0, i = 0; off < src.byteLength; off += SNAPSHOT_BLOCK, i++) {
           const p = prev?.[i];
           const end = Math.min(off + SNAPSHOT_BLOCK, src.byteLength);
-          if (p && p.byteLength === end - off && sameBytes(src, off, p)) got.push(p);
+          if (p && p.byteLength === end - off && ((written && !written[i]) || sameBytes(src, off, p)))
+            got.push(p);
           else {
             changed.push(i);
             got.push(EMPTY);
@@ -208,7 +277,7 @@ export class Snapshotter {
         }
         let size = 0;
         for (const i of changed) size += Math.min(SNAPSHOT_BLOCK, src.byteLength - i * SNAPSHOT_BLOCK);
-        const store = new Uint8Array(size);
+        const store = tracked ? tracked.alloc(size) : new Uint8Array(size);
         let at = 0;
         for (const i of changed) {
           const off = i * SNAPSHOT_BLOCK;
@@ -219,6 +288,9 @@ export class Snapshotter {
           at += n;
         }
         this.last.set(v.buffer, got);
+        // the array holds these blocks now: a restore into it (once its machine is let go
+        // unchanged since, `recycle(.., true)`) copies only the blocks that differ from them
+        this.holds.set(v.buffer as ArrayBuffer, got);
         for (const b of got) blocks.push(b);
         return new BlockedArray(v.constructor as new (b: ArrayBuffer) => ArrayBufferView, v.byteLength, got);
       }
@@ -233,12 +305,173 @@ export class Snapshotter {
       throw new Error('restore: not a machine snapshot (no mmlab-snapshot magic)');
     if (snap.version !== SNAPSHOT_VERSION)
       throw new Error(`restore: snapshot version ${snap.version}, this build reads ${SNAPSHOT_VERSION}`);
+    this.lastRestoreCopied = 0;
     return copyGraph(snap.root, share, (v, buffers) => {
       if (v instanceof FrozenRam) return v.thaw(this.ramPool.pop());
-      if (v instanceof BlockedArray) return v.materialise(this.pool.get(v.byteLength)?.pop());
-      if (ArrayBuffer.isView(v)) return copyView(v, buffers).view;
+      if (v instanceof BlockedArray) {
+        const into = this.pooled(v);
+        const held = into && this.holds.get(into);
+        const same = held && held.length === v.blocks.length;
+        for (let i = 0; i < v.blocks.length; i++)
+          if (!same || held[i] !== v.blocks[i]) this.lastRestoreCopied += v.blocks[i]!.byteLength;
+        const a = v.materialise(into, held);
+        this.holds.set(a.buffer as ArrayBuffer, v.blocks);
+        // what the next snapshot of this array (a step window's, taken inside the operation that
+        // runs on it) shares its unchanged blocks with
+        this.last.set(a.buffer, v.blocks);
+        return a;
+      }
+      if (v instanceof SmallArray) {
+        // views of one buffer share one copy (keyed by the bytes the snapshot holds)
+        let buf = buffers.get(v.bytes as unknown as ArrayBufferLike);
+        if (!buf) {
+          buf = this.fresh(v.bytes.byteLength);
+          new Uint8Array(buf).set(v.bytes);
+          buffers.set(v.bytes as unknown as ArrayBufferLike, buf);
+        }
+        return new v.ctor(buf);
+      }
+      if (ArrayBuffer.isView(v)) return copyView(v, buffers, this.fresh).view;
       return undefined;
     });
+  }
+
+  /**
+   * A pooled buffer for `v`: the one that holds most of its blocks already (arrays of the same length
+   * — flags, refcount, mapcount — share a pool list), else any.
+   */
+  private pooled(v: BlockedArray): ArrayBuffer | undefined {
+    const list = this.pool.get(v.byteLength);
+    if (!list?.length) return undefined;
+    let best = list.length - 1;
+    let most = -1;
+    for (let j = 0; j < list.length; j++) {
+      const held = this.holds.get(list[j]!);
+      if (!held || held.length !== v.blocks.length) continue;
+      let n = 0;
+      for (let i = 0; i < held.length; i++) if (held[i] === v.blocks[i]) n++;
+      if (n > most) {
+        most = n;
+        best = j;
+      }
+    }
+    return list.splice(best, 1)[0];
+  }
+}
+
+/** WriteTracker.alloc's slab size */
+const SLAB_BYTES = 2 ** 20;
+
+/** Mutating (or aliasing: subarray) methods of a typed array: a call marks the whole array written. */
+const WRITERS = new Set<PropertyKey>(['fill', 'set', 'copyWithin', 'sort', 'reverse', 'subarray']);
+
+/**
+ * Which SNAPSHOT_BLOCK blocks of a holder's large typed arrays (struct page's fields: `m.pages`) are
+ * written, while it watches: each array is replaced on the holder by a Proxy that marks the block of
+ * every index stored through it. Exact as long as the code reads the array from the holder each
+ * time (the core does: `m.pages.flags[pfn]`, never an alias kept across a kernel function); a
+ * mutating method marks the whole array. Slower than the bare arrays (a trap per access), so the
+ * timeline watches only the few events around the cursor it takes snapshots at.
+ */
+export class WriteTracker {
+  /** per watched buffer, one byte per block: written since `clear()` */
+  readonly dirty = new Map<ArrayBufferLike, Uint8Array>();
+  private readonly raw = new Map<string, ArrayBufferView>();
+  private readonly proxies = new Map<string, ArrayBufferView>();
+
+  /**
+   * `watch` false: watch nothing (every block is compared, as without a tracker); the snapshots
+   * still go into the tracker's slabs and list only the RAM chunks of changed table blocks.
+   */
+  constructor(
+    private readonly holder: object,
+    watch = true,
+  ) {
+    const h = holder as Record<string, unknown>;
+    if (!watch) return;
+    for (const k of Object.keys(h)) {
+      const v = h[k];
+      if (!ArrayBuffer.isView(v) || v instanceof DataView) continue;
+      if (v.byteOffset !== 0 || v.byteLength !== v.buffer.byteLength || v.byteLength < SNAPSHOT_BLOCK)
+        continue;
+      const bits = new Uint8Array(Math.ceil(v.byteLength / SNAPSHOT_BLOCK));
+      this.dirty.set(v.buffer, bits);
+      const shift = Math.log2(
+        SNAPSHOT_BLOCK / (v as unknown as { BYTES_PER_ELEMENT: number }).BYTES_PER_ELEMENT,
+      );
+      const methods = new Map<PropertyKey, unknown>();
+      const target = v as unknown as Record<PropertyKey, unknown>;
+      const proxy = new Proxy(target, {
+        get(t, key) {
+          const x = t[key];
+          if (typeof x !== 'function') return x;
+          let f = methods.get(key);
+          if (!f) {
+            f = (...args: unknown[]) => {
+              if (WRITERS.has(key)) bits.fill(1);
+              return (x as (...a: unknown[]) => unknown).apply(t, args);
+            };
+            methods.set(key, f);
+          }
+          return f;
+        },
+        set(t, key, value) {
+          if (typeof key === 'string') {
+            const i = Number(key);
+            if (i >= 0 && i < bits.length << shift) bits[i >>> shift] = 1;
+          }
+          t[key] = value;
+          return true;
+        },
+      });
+      this.raw.set(k, v);
+      this.proxies.set(k, proxy as unknown as ArrayBufferView);
+    }
+    this.install(this.proxies);
+  }
+
+  private install(from: Map<string, ArrayBufferView>): void {
+    const h = this.holder as Record<string, unknown>;
+    for (const [k, v] of from) h[k] = v;
+  }
+
+  /** Run `f` with the bare arrays in place (a snapshot must see typed arrays, not proxies). */
+  bare<T>(f: () => T): T {
+    this.install(this.raw);
+    try {
+      return f();
+    } finally {
+      this.install(this.proxies);
+    }
+  }
+
+  private slab: Uint8Array | null = null;
+  private slabUsed = 0;
+
+  /**
+   * Bytes for the changed blocks of a snapshot taken while watching, carved from slabs: one
+   * ArrayBuffer per snapshot made each of a step window's cost about a millisecond on a machine
+   * holding a GiB of buffers (V8 charges every allocation for the external memory held). The slabs
+   * live as long as the window's snapshots, which are let go together.
+   */
+  alloc(size: number): Uint8Array {
+    if (size > SLAB_BYTES / 4) return new Uint8Array(size);
+    if (!this.slab || this.slabUsed + size > this.slab.byteLength) {
+      this.slab = new Uint8Array(SLAB_BYTES);
+      this.slabUsed = 0;
+    }
+    this.slabUsed += size;
+    return this.slab.subarray(this.slabUsed - size, this.slabUsed);
+  }
+
+  /** Forget the writes seen so far (a snapshot of them was just taken). */
+  clear(): void {
+    for (const d of this.dirty.values()) d.fill(0);
+  }
+
+  /** Stop watching: the holder gets its arrays back. */
+  stop(): void {
+    this.install(this.raw);
   }
 }
 
@@ -259,11 +492,15 @@ function sameBytes(src: Uint8Array, off: number, b: Uint8Array): boolean {
 function copyView(
   v: ArrayBufferView,
   buffers: Map<ArrayBufferLike, ArrayBuffer>,
+  fresh?: (len: number) => ArrayBuffer,
 ): { view: ArrayBufferView; bytes: number } {
   let buf = buffers.get(v.buffer);
   let bytes = 0;
   if (!buf) {
-    buf = (v.buffer as ArrayBuffer).slice(0);
+    if (fresh) {
+      buf = fresh(v.buffer.byteLength);
+      new Uint8Array(buf).set(new Uint8Array(v.buffer));
+    } else buf = (v.buffer as ArrayBuffer).slice(0);
     buffers.set(v.buffer, buf);
     bytes = buf.byteLength;
   }
@@ -374,6 +611,8 @@ export const KNOWN_CLOSURES: readonly RegExp[] = [
  */
 export function rebindMachine(m: Machine): void {
   (m.trace as unknown as { sinks: unknown[] }).sinks = [];
+  // a snapshot taken inside an operation (the timeline's step window) has the call path of its event
+  m.trace.stack.length = 0;
   delete (m as unknown as Record<string, unknown>)['bootStep']; // back to Machine.prototype.bootStep
   (m as { steps: unknown }).steps = bootSteps(m);
   m.alloc.onPrintk = (line) => m.printk(line);

@@ -140,10 +140,11 @@ export class MachineHost {
     apply: (h, cmd) => this.apply(h, cmd),
     machine: (h) => h.m,
     recorder: (h, sink) => (h.rec = sink),
-    snapshot: (h) => {
+    snapshot: (h, tracked) => {
       const snap = this.snapshots.take(
         { m: h.m, session: h.session, stepNotes: h.stepNotes, beyondBoot: h.beyondBoot },
         this.shared(h.m),
+        tracked,
       );
       return { snap, bytes: snap.bytes, blocks: snap.blocks, chunks: snap.chunks };
     },
@@ -156,7 +157,7 @@ export class MachineHost {
       h.beyondBoot = c.beyondBoot;
       return h;
     },
-    discard: (h) => this.snapshots.recycle(h.m, this.shared(h.m)),
+    discard: (h, unchanged) => this.snapshots.recycle(h.m, this.shared(h.m), unchanged),
   });
   /** every frame state sent to the view for this generation (frameDelta diffs against it) */
   private viewFrames: { generation: number; states: Uint8Array } | null = null;

@@ -5,9 +5,10 @@
  * Every machine-changing command (a boot step, a `run` of scenario lines, an alloc, a free,
  * drop_caches) is an operation, recorded with the events it emitted. The core is deterministic, so
  * the state at any point is rebuilt by replaying the log on a new Machine from the same config; a
- * replay that must stop inside an operation does so by throwing `StopReplay` from a trace sink right
- * after the wanted event. That partial machine is only for display (its call stack was cut short)
- * and the host discards it on the next move.
+ * replay that must stop inside an operation snapshots the machine from a trace sink right after the
+ * events around the wanted one (timeline_host.ts, the step window), then stops by throwing
+ * `StopReplay`. A machine restored from such a snapshot is only for display (its call stack was cut
+ * short) and the host discards it on the next move.
  *
  * Steps are built from the events' paths (the emulated call stack): a `call` step wherever the path
  * enters a function, an `event` step for each state change. Two simplifications follow from events

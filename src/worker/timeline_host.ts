@@ -3,9 +3,12 @@
  * machine at any position (see timeline.ts for what operations and steps are).
  *
  * While the view is in the past the live machine is kept untouched (`live`), so returning to live is
- * exact and instant; the machine the view shows is a replay, discarded on the next move. Going back
- * restores the nearest checkpoint at or before the operation (else a new Machine of the same config),
- * replays the operations from there to op-1, then operation `op` up to the wanted event.
+ * exact and instant; the machine the view shows is a replay or a restore, discarded on the next move.
+ * Going back restores the nearest checkpoint at or before the operation (else a new Machine of the
+ * same config) and replays the operations from there to op-1. A position inside operation `op` is a
+ * restore of the step window's snapshot of its event: the window (`fillWindow`) is the machine right
+ * after each event around the view, snapshotted from a trace sink during one replay of `op`, so the
+ * next arrow presses restore (copying only the blocks that differ) instead of replaying.
  *
  * Checkpoints are snapshots (src/core/snapshot.ts) of the machine between two operations: RAM shared
  * copy-on-write, the large metadata arrays in blocks shared with the previous checkpoint. They are
@@ -22,7 +25,7 @@
  */
 import type { Machine } from '../core/machine.ts';
 import type { PhysicalRam } from '../core/phys/ram.ts';
-import type { SnapshotBlock } from '../core/snapshot.ts';
+import { WriteTracker, type SnapshotBlock } from '../core/snapshot.ts';
 import type { KEvent } from '../core/trace.ts';
 import { MAX_OP_STEPS, type TimelineOpInfo, type TimelinePos, type TimelineStep } from './protocol.ts';
 import { DirtyRanges } from './dirty.ts';
@@ -53,11 +56,64 @@ export interface TimelineDeps<H, S> {
    * A snapshot of `h` that nothing will change: the bytes copied for it, and the buffers it holds
    * (metadata blocks, RAM chunks) so the timeline can count what the past holds.
    */
-  snapshot(h: H): { snap: S; bytes: number; blocks: SnapshotBlock[]; chunks: Uint8Array[] };
+  snapshot(
+    h: H,
+    tracked?: WriteTracker,
+  ): { snap: S; bytes: number; blocks: SnapshotBlock[]; chunks: Uint8Array[] };
   /** a new hosted machine from a copy of `snap` (`from` gives the generation) */
   restore(snap: S, from: H): H;
-  /** `h`, a replayed machine, is let go: nothing will use it again (its buffers may be reused) */
-  discard(h: H): void;
+  /**
+   * `h`, a replayed machine, is let go: nothing will use it again (its buffers may be reused).
+   * `unchanged`: it is a restore nothing has changed since (only shown), so a restore into its
+   * buffers copies only the blocks that differ (Snapshotter.recycle).
+   */
+  discard(h: H, unchanged: boolean): void;
+}
+
+/**
+ * Snapshots taken inside an operation: the step window holds one per event for STEP_WINDOW_FIRST
+ * events on the side the view is moving to (and STEP_WINDOW_BEHIND on the other), so the next
+ * arrow presses restore one instead of replaying the operation up to the step. Each time the view
+ * walks off the window the same way inside the same operation, the next one is twice as long (up
+ * to STEP_WINDOW_MAX): a first step into an operation costs a replay and a few snapshots, a long
+ * walk through it one replay per doubling.
+ */
+export const STEP_WINDOW_FIRST = 4;
+export const STEP_WINDOW_MAX = 96;
+export const STEP_WINDOW_BEHIND = 1;
+/**
+ * Whether the window's snapshots watch struct page's arrays through Proxies (WriteTracker) instead
+ * of comparing every block. Off: the core code that ran on a Proxy once keeps polymorphic inline
+ * caches, and in Chromium every later replay was slower for it (the browser bench's first step
+ * into an operation 2.5 s with them, 0.6 s without; the presses after it 380 ms against 210 ms at
+ * 1 GiB) — more than the comparisons cost (a few ms at 1 GiB, 25 ms or more at 16 GiB each).
+ */
+const WATCH_WRITES = false;
+
+/**
+ * The machine right after each event `lo`..`lo + snaps.length - 1` of operation `op`, snapshotted by
+ * a trace sink while a replay ran through them (the state a live recording has at that event).
+ */
+interface StepWindow<S> {
+  op: number;
+  /** which way the view was moving when it was filled (the next one that way is longer) */
+  back: boolean;
+  /** events it was asked to cover the way the view moves */
+  span: number;
+  lo: number;
+  snaps: S[];
+  held: SnapshotBlock[];
+  bytes: number;
+}
+
+/** What the moves did, for tests (which check the cheap path was taken, not a time). */
+export interface TimelineStats {
+  /** events operations emitted in replays (whole operations and partial ones) */
+  replayedEvents: number;
+  /** in-operation positions restored from the step window */
+  windowRestores: number;
+  /** step-window snapshots taken */
+  windowTakes: number;
 }
 
 interface Checkpoint<S> {
@@ -155,6 +211,11 @@ export class Timeline<H, S> {
   private clock = 0;
   /** the live machine, kept while the view shows a replay of the past */
   private live: H | null = null;
+  /** snapshots of each event around the view's position inside an operation (StepWindow) */
+  private window: StepWindow<S> | null = null;
+  /** the machine shown is a restore nothing has changed since (discard may reuse its buffers in place) */
+  private shownIsRestore = false;
+  readonly stats: TimelineStats = { replayedEvents: 0, windowRestores: 0, windowTakes: 0 };
   /** where the view is; null: live */
   pos: TimelinePos | null = null;
 
@@ -198,7 +259,13 @@ export class Timeline<H, S> {
   private pastBytes(): number {
     let bytes = this.ledger.bytes;
     for (const c of this.checkpoints.values()) bytes += c.bytes;
+    if (this.window) bytes += this.window.bytes;
     return bytes;
+  }
+
+  private dropWindow(): void {
+    if (this.window) this.ledger.drop(this.window.held);
+    this.window = null;
   }
 
   get length(): number {
@@ -212,6 +279,8 @@ export class Timeline<H, S> {
     this.live = null;
     this.pos = null;
     this.checkpoints.clear();
+    this.window = null;
+    this.shownIsRestore = false;
     this.ledger.clear();
     this.unwatch();
     this.workSince = 0;
@@ -400,16 +469,18 @@ export class Timeline<H, S> {
       const changed = this.changedBetween(this.pos, null, live);
       this.live = null;
       this.pos = null;
-      if (shown) this.deps.discard(shown);
+      if (shown) this.deps.discard(shown, this.shownIsRestore);
+      this.shownIsRestore = false;
       return { h: live, pos: null, partial: false, changed };
     }
     const at = this.check(pos, live);
     // Its buffers serve the restore (Snapshotter.recycle): it is not shown any more from here, and
     // if the replay fails the view goes back to live (the host shows `liveOr` then).
-    if (shown) this.deps.discard(shown);
+    if (shown) this.deps.discard(shown, this.shownIsRestore);
+    this.shownIsRestore = false;
     let r: { h: H; partial: boolean };
     try {
-      r = this.replay(live, at, progress);
+      r = this.replay(live, at, progress, this.pos);
     } catch (e) {
       this.live = null;
       this.pos = null;
@@ -452,7 +523,10 @@ export class Timeline<H, S> {
     if (!pos || !live) throw new Error('continue from here: the view is already live; nothing to drop');
     const steps = stepsOf(this.ops[pos.op]!, this.deps.machine(live));
     const end = { op: pos.op, step: steps.length };
-    const r = this.replay(live, end, progress);
+    const r = this.replay(live, end, progress, pos);
+    // the machine shown (a replay or a restore) is dropped by the host: it becomes the live one's
+    this.shownIsRestore = false;
+    this.dropWindow();
     const changed = this.changedBetween(pos, end, live);
     this.ops.length = pos.op + 1;
     // A checkpoint before operation i holds operations 0..i-1: the ones past the log are gone.
@@ -484,11 +558,19 @@ export class Timeline<H, S> {
   }
 
   /**
-   * A new machine at `pos`: operations 0..op-1 in full, then operation `op` stopped right after
-   * step `pos.step` (a sink throws StopReplay on the event that step shows). Operations that threw
-   * when they ran throw again here, at the same point; that is part of replaying them.
+   * A machine at `pos`: operations 0..op-1 in full, then operation `op` up to the event step
+   * `pos.step` shows. Inside an operation the machine is a restore of the step window's snapshot of
+   * that event (built by `fillWindow` when the window does not hold it), so every position inside an
+   * operation is the state a trace sink saw right after the event, whichever way it was reached.
+   * Operations that threw when they ran throw again here, at the same point; that is part of
+   * replaying them. `from`: where the view was (the window extends the way the view moves).
    */
-  private replay(live: H, pos: TimelinePos, progress: Progress): { h: H; partial: boolean } {
+  private replay(
+    live: H,
+    pos: TimelinePos,
+    progress: Progress,
+    from: TimelinePos | null = null,
+  ): { h: H; partial: boolean } {
     const rec = this.ops[pos.op]!;
     const steps = stepsOf(rec, this.deps.machine(live));
     // The end of an operation is the start of the next: its checkpoint, when there is one, is it.
@@ -496,7 +578,16 @@ export class Timeline<H, S> {
     if (after) {
       after.used = ++this.clock;
       progress(1, 1);
+      this.shownIsRestore = true;
       return { h: this.deps.restore(after.snap, live), partial: false };
+    }
+    const inside = pos.step < steps.length ? eventsThrough(steps, pos.step) : 0;
+    const w = this.window;
+    if (inside > 0 && w?.op === pos.op && inside >= w.lo && inside < w.lo + w.snaps.length) {
+      this.stats.windowRestores++;
+      progress(1, 1);
+      this.shownIsRestore = true;
+      return { h: this.deps.restore(w.snaps[inside - w.lo]!, live), partial: true };
     }
     let start = -1;
     for (const i of this.checkpoints.keys()) if (i <= pos.op && i > start) start = i;
@@ -509,7 +600,6 @@ export class Timeline<H, S> {
       start = 0;
       h = this.deps.fresh(live);
     }
-    const m = this.deps.machine(h);
     const total = pos.op + 1;
     const every = Math.max(1, Math.floor(total / 50));
     for (let i = start; i < pos.op; i++) {
@@ -524,20 +614,66 @@ export class Timeline<H, S> {
       progress(total, total);
       return { h, partial: false };
     }
-    const stopAfter = eventsThrough(steps, pos.step);
-    if (stopAfter > 0) {
-      let seen = 0;
-      const off = m.trace.subscribe(() => {
-        if (++seen >= stopAfter) throw new StopReplay();
-      });
-      try {
-        this.runQuietly(h, rec.cmd);
-      } finally {
-        off();
-      }
+    if (inside === 0) {
+      progress(total, total);
+      return { h, partial: false };
     }
+    // Moving back (or in from a later operation, or from live): the window reaches back from here.
+    const back = from === null || from.op > pos.op || (from.op === pos.op && from.step > pos.step);
+    const span =
+      w?.op === pos.op && w.back === back ? Math.min(STEP_WINDOW_MAX, 2 * w.span) : STEP_WINDOW_FIRST;
+    const lo = Math.max(1, inside - (back ? span : STEP_WINDOW_BEHIND));
+    const hi = Math.min(rec.events.length, inside + (back ? STEP_WINDOW_BEHIND : span));
+    const win = this.fillWindow(h, pos.op, lo, hi, back, span);
     progress(total, total);
-    return { h, partial: stopAfter > 0 };
+    this.shownIsRestore = true;
+    return { h: this.deps.restore(win.snaps[inside - win.lo]!, live), partial: true };
+  }
+
+  /**
+   * Run operation `op` on `h` (the machine before it) and snapshot it right after each of the events
+   * lo..hi (counted from 1), from a trace sink; stop after hi. Each snapshot shares the blocks of
+   * the large arrays that did not change with the one before (compared, or, with WATCH_WRITES, known
+   * from a WriteTracker), and goes into the tracker's slabs.
+   */
+  private fillWindow(h: H, op: number, lo: number, hi: number, back: boolean, span: number): StepWindow<S> {
+    this.dropWindow();
+    const m = this.deps.machine(h);
+    const win: StepWindow<S> = { op, back, span, lo, snaps: [], held: [], bytes: 0 };
+    let seen = 0;
+    let tracker: WriteTracker | null = null;
+    const take = () => {
+      const t = tracker;
+      const s = t ? t.bare(() => this.deps.snapshot(h, t)) : this.deps.snapshot(h);
+      t?.clear();
+      win.snaps.push(s.snap);
+      win.bytes += s.bytes;
+      this.ledger.add(s.blocks, false);
+      this.ledger.add(s.chunks, false);
+      for (const b of s.blocks) win.held.push(b);
+      for (const c of s.chunks) win.held.push(c);
+      this.stats.windowTakes++;
+    };
+    const off = m.trace.subscribe(() => {
+      seen++;
+      if (seen < lo) return;
+      take();
+      tracker ??= new WriteTracker(m.pages, WATCH_WRITES);
+      if (seen >= hi) throw new StopReplay();
+    });
+    let stopped = false;
+    try {
+      this.runQuietly(h, this.ops[op]!.cmd, () => (stopped = true));
+    } finally {
+      off();
+      (tracker as WriteTracker | null)?.stop();
+    }
+    this.window = win;
+    // The replayed machine stopped inside the operation: only its buffers are of use now. Stopped
+    // right after the last snapshot, its large arrays hold that snapshot's blocks (unwinding the
+    // call stack writes none), so the restore that follows copies only the blocks that differ.
+    this.deps.discard(h, stopped);
+    return win;
   }
 
   /** Keep a checkpoint before operation i if it is on the grid or where boot ends. */
@@ -592,12 +728,15 @@ export class Timeline<H, S> {
     this.ledger.drop(cp.held);
   }
 
-  private runQuietly(h: H, cmd: OpCommand): void {
+  private runQuietly(h: H, cmd: OpCommand, onStop?: () => void): void {
+    const off = this.deps.machine(h).trace.subscribe(() => this.stats.replayedEvents++);
     try {
       this.deps.apply(h, cmd);
     } catch (e) {
-      if (e instanceof StopReplay) return;
+      if (e instanceof StopReplay) return void onStop?.();
       // The operation failed when the learner ran it too (kept because it changed something).
+    } finally {
+      off();
     }
     this.deps.machine(h).ram.compact(); // as after the live operation (end)
   }
