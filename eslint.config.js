@@ -45,6 +45,25 @@ export default tseslint.config(
         'self',
         'postMessage',
       ],
+      // struct page's arrays are read through the machine each time (`m.pages.flags[pfn]`), never
+      // kept in a local: the timeline's step window swaps them for write-watching Proxies in the
+      // middle of an operation (WriteTracker, src/core/snapshot.ts), and writes through a copy of the
+      // reference taken before would go unseen, so a snapshot would share a block that changed.
+      'no-restricted-syntax': [
+        'error',
+        {
+          selector:
+            "VariableDeclarator[init.type='MemberExpression'][init.object.type='MemberExpression'][init.object.property.name='pages'][init.property.name=/^(flags|refcount|mapcount|order|owner|next|prev)$/]",
+          message:
+            "Read struct page's arrays through the machine each time (m.pages.flags[pfn]), not from a local: the step window's WriteTracker swaps them mid-operation (src/core/snapshot.ts).",
+        },
+        {
+          selector:
+            "VariableDeclarator[id.type='ObjectPattern'][init.type='MemberExpression'][init.property.name='pages']",
+          message:
+            "Read struct page's arrays through the machine each time (m.pages.flags[pfn]), not from a local: the step window's WriteTracker swaps them mid-operation (src/core/snapshot.ts).",
+        },
+      ],
       'no-restricted-properties': [
         'error',
         {

@@ -703,13 +703,12 @@ export function zapRange(
       // table, and (with no trace sink, so no 'rss' event to emit) the RSS counters settled once
       // per table, as zap_pte_range's rss[] batch does.
       const traced = m.trace.on;
-      const pflags = m.pages.flags;
+      const pg = m.pages; // its arrays read through it each time (see eslint.config.js)
       const F_MAPPED = PTE.PRESENT | PTE.PROTNONE;
       const F_SPECIAL = PTE.SPECIAL;
       const F_DIRTY = PTE.DIRTY;
       const PG_ANON = PG.anon;
       const PG_TAIL = PG.tail;
-      const mapcount = m.pages.mapcount;
       const swapOn = m.swap.totalSwapPages !== 0;
       const t = new TableWords(m, table, last);
       arch.mkNone(last, NONE);
@@ -738,7 +737,7 @@ export function zapRange(
           if (m.ksm.zeroPages) ksmMightUnmapZeroPage(m, mm, E, last); // zap_present_ptes()
           continue;
         }
-        const anon = (pflags[page]! & PG_ANON) !== 0;
+        const anon = (pg.flags[page]! & PG_ANON) !== 0;
         // zap_present_folio_ptes(): a file/shmem page takes the PTE's dirty bit with it
         // (folio_mark_dirty); anon pages do not need up-to-date dirty bits.
         if (!anon && f & F_DIRTY) folioMarkDirty(m, page);
@@ -749,7 +748,7 @@ export function zapRange(
         else nFile++;
         // folio_remove_rmap_pte(): a small page other PTEs still map only loses a count (the
         // common case at exit after fork, done here without the call)
-        if (!(pflags[page]! & PG_TAIL) && mapcount[page]! > 0) mapcount[page]!--;
+        if (!(pg.flags[page]! & PG_TAIL) && pg.mapcount[page]! > 0) pg.mapcount[page]!--;
         else folioRemoveRmap(m, page);
         if (locked) {
           const head = compoundHead(m, page);
@@ -784,14 +783,14 @@ export function zapRange(
       // mlock batches as they were, tools/oracle/unevictable.c). A folio a batch still holds lives
       // on, unmapped, until that batch drains; so does a munlock waiting in the mlock batch.
       const swapCache = m.swap.folioSwap.size !== 0;
-      const { refcount, flags } = m.pages;
+      const pg = m.pages;
       const PG_TAIL = PG.tail;
       for (let i = 0; i < nPut; i++) {
         const pfn = toPut[i]!;
         // free_swap_cache(): an unmapped swap-cache folio no swap PTE needs leaves the cache
         if (swapCache) freeSwapCache(m, pfn, cpu);
         // folio_put(): a small page that keeps other references only loses one (without the call)
-        if (!(flags[pfn]! & PG_TAIL) && refcount[pfn]! > 1) refcount[pfn]!--;
+        if (!(pg.flags[pfn]! & PG_TAIL) && pg.refcount[pfn]! > 1) pg.refcount[pfn]!--;
         else folioPut(m, pfn, cpu);
       }
     }
@@ -922,7 +921,7 @@ function copyPteRange(
   const ps = m.pageSize;
   const cmm = child.mm!;
   const traced = m.trace.on;
-  const { flags: pflags, refcount, mapcount } = m.pages;
+  const pg = m.pages; // its arrays read through it each time (see eslint.config.js)
   const F_WRITE = PTE.WRITE;
   const F_DIRTY = PTE.DIRTY;
   const F_YOUNG = PTE.YOUNG;
@@ -964,11 +963,11 @@ function copyPteRange(
       if (m.ksm.zeroPages && isKsmZeroPte(m, E, last)) ksmCopyZeroPte(m, cmm);
     } else {
       // folio_get(): the reference is on the head page (compound_head only for a tail page)
-      refcount[pflags[page]! & PG_TAIL ? compoundHead(m, page) : page]!++;
-      if (pflags[page]! & PG_ANON) {
+      pg.refcount[pg.flags[page]! & PG_TAIL ? compoundHead(m, page) : page]!++;
+      if (pg.flags[page]! & PG_ANON) {
         // folio_try_dup_anon_rmap_pte() (folioDupAnonRmap): one more mapping, not exclusive any more
-        mapcount[page]!++;
-        pflags[page] = pflags[page]! & ~PG_ANON_EXCLUSIVE;
+        pg.mapcount[page]!++;
+        pg.flags[page] = pg.flags[page]! & ~PG_ANON_EXCLUSIVE;
         if (traced) addMmCounter(m, child, cmm, MM_ANONPAGES, 1);
         else nAnon++;
       } else {
