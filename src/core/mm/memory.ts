@@ -1025,8 +1025,11 @@ export function forEachPte(
       a = tableEnd;
       continue;
     }
-    for (; a < tableEnd; a += ps) {
-      readEntry(m, table, pgtableIndex(arch, a, last), e, last);
+    // the table read as words of its RAM block (TableWords), the index stepped: the process view
+    // walks a shown region of up to 1M pages this way after every timeline move
+    const t = new TableWords(m, table, last);
+    for (let idx = pgtableIndex(arch, a, last); a < tableEnd; a += ps, idx++) {
+      t.read(idx, e);
       if (arch.isNone(e, last)) continue;
       const f = arch.flags(e, last);
       fn(a, e, f & (PTE.PRESENT | PTE.PROTNONE) ? vmNormalPage(m, e, last) : -1, last);
