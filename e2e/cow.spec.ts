@@ -70,17 +70,16 @@ test('a write to a zero-mapped page animates the fault and links the new frame',
   await expect(page.getByTestId('zero-offer')).toContainText('a read changes nothing');
   await app.screenshot('cow-offer');
 
-  const t0 = Date.now();
   await page.getByTestId('zero-offer').getByRole('button', { name: 'Write it' }).click();
   const faults = page.getByTestId('fault-links');
-  await expect(faults).toHaveAttribute('data-new-pfn', /^\d+$/, { timeout: 1000 });
+  await expect(faults).toHaveAttribute('data-new-pfn', /^\d+$/);
   const pfn = Number(await faults.getAttribute('data-new-pfn'));
   expect(pfn).not.toBe(zero);
   expect(await faults.getAttribute('data-old-pfn')).toBe(String(zero));
   // The new frame is highlighted (the frame grid's link ring) and inside the viewport.
-  await expect.poll(() => page.evaluate(() => window.__mmlab!.linkedPfn), { timeout: 1000 }).toBe(pfn);
+  await expect.poll(() => page.evaluate(() => window.__mmlab!.linkedPfn)).toBe(pfn);
   expect(await inside(page, pfn)).toBe(true);
-  expect(Date.now() - t0).toBeLessThan(1000 + 500); // the click itself, then at most a second
+  // (how fast that is drawn is bench:browser's click row: no test asserts a time on shared machines)
   // Both links are drawn: the old one to the zero page, the new one to the frame.
   await expect(faults.locator('line.fault-old')).toBeVisible();
   await expect(faults.locator('line.fault-new')).toBeVisible();
