@@ -19,41 +19,12 @@ import {
   sharedParts,
 } from '../src/core/snapshot.ts';
 import { MachineHost } from '../src/worker/host.ts';
+import { hostDriver } from './helpers/host_driver.ts';
 import { digest } from './timeline_digest.ts';
-import type { Command, ReplyTo, TimelinePos, TimelineStep, WorkerMessage } from '../src/worker/protocol.ts';
+import type { TimelinePos, TimelineStep } from '../src/worker/protocol.ts';
 
-/** Any command without its seq (distributive, so that each literal keeps its own type). */
-type Body = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : never) : never;
-
-/**
- * Checkpoints are placed by how long operations take against how long a checkpoint takes. On a
- * shared machine those times are noise, so the tests' clock ticks once per reading: every operation
- * and every checkpoint "takes" the same, and where checkpoints fall is deterministic.
- */
-function tickingClock(host: MachineHost): void {
-  let tick = 0;
-  (host as unknown as { timeline: { now: () => number } }).timeline.now = () => tick++;
-}
-
-/** A host driven synchronously: each command's reply (an error reply throws). */
-function driver(opts: { eventBudget?: number } = {}) {
-  const posted: WorkerMessage[] = [];
-  // sliceMs Infinity: long commands run straight through, so each reply is posted at once
-  const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity, ...opts });
-  tickingClock(host);
-  let seq = 1;
-  const NOTICES = ['frameDelta', 'printk', 'bootProgress', 'replayProgress'];
-  function send<B extends Body>(body: B): ReplyTo[B['type']] {
-    const s = seq++;
-    host.handle({ ...body, seq: s });
-    const reply = posted.find((m) => m.seq === s && !NOTICES.includes(m.type));
-    posted.length = 0;
-    if (!reply) throw new Error(`no reply to ${body.type}`);
-    if (reply.type === 'error') throw new Error(reply.message);
-    return reply as ReplyTo[B['type']];
-  }
-  return { host, send };
-}
+/** A host driven synchronously, its checkpoints placed by a ticking clock (helpers/host_driver.ts). */
+const driver = (opts: { eventBudget?: number } = {}) => hostDriver({ ...opts, ticking: true });
 
 /** Every /proc file, for the machine and for each live process, by path. */
 function procViews(h: { m: Machine; session: Session }): Record<string, string> {
@@ -171,32 +142,22 @@ describe('timeline: going back is exact', () => {
  * FrameGrid.applyDelta does; `gridIsTheMachine` compares it with the hosted machine's frames.
  */
 function gridDriver() {
-  const posted: WorkerMessage[] = [];
-  const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity });
-  tickingClock(host);
   // What the frame grid holds: every frameDelta applied, as FrameGrid.applyDelta does.
   let grid = new Uint8Array(0);
   let sent = 0;
-  let seq = 1;
-  const send = <B extends Body>(body: B): ReplyTo[B['type']] => {
-    const s = seq++;
-    host.handle({ ...body, seq: s });
-    for (const m of posted)
-      if (m.type === 'frameDelta') {
-        if (grid.length !== m.nrPages) grid = new Uint8Array(m.nrPages);
-        for (let i = 0, at = 0; i < m.ranges.length; i += 2) {
-          const n = m.ranges[i + 1]! - m.ranges[i]!;
-          grid.set(m.states.subarray(at, at + n), m.ranges[i]!);
-          at += n;
-          sent += n;
-        }
+  const { host, send } = hostDriver({
+    ticking: true,
+    notice: (m) => {
+      if (m.type !== 'frameDelta') return;
+      if (grid.length !== m.nrPages) grid = new Uint8Array(m.nrPages);
+      for (let i = 0, at = 0; i < m.ranges.length; i += 2) {
+        const n = m.ranges[i + 1]! - m.ranges[i]!;
+        grid.set(m.states.subarray(at, at + n), m.ranges[i]!);
+        at += n;
+        sent += n;
       }
-    const notices = ['frameDelta', 'printk', 'bootProgress', 'replayProgress'];
-    const reply = posted.find((m) => m.seq === s && !notices.includes(m.type));
-    posted.length = 0;
-    if (!reply || reply.type === 'error') throw new Error(reply ? reply.message : 'no reply');
-    return reply as ReplyTo[B['type']];
-  };
+    },
+  });
   const gridIsTheMachine = () => {
     const m = host.hosted!.m;
     const want = new Uint8Array(m.pages.nrPages);

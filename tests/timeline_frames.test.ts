@@ -4,26 +4,9 @@
  * involves.
  */
 import { describe, expect, it } from 'vitest';
-import { MachineHost } from '../src/worker/host.ts';
-import type { Command, ReplyTo, WorkerMessage } from '../src/worker/protocol.ts';
+import { hostDriver } from './helpers/host_driver.ts';
 
-type Body = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : never) : never;
-
-function driver() {
-  const posted: WorkerMessage[] = [];
-  const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity });
-  let seq = 1;
-  const NOTICES = ['frameDelta', 'printk', 'bootProgress', 'replayProgress'];
-  return function send<B extends Body>(body: B): ReplyTo[B['type']] {
-    const s = seq++;
-    host.handle({ ...body, seq: s });
-    const reply = posted.find((m) => m.seq === s && !NOTICES.includes(m.type));
-    posted.length = 0;
-    if (!reply) throw new Error(`no reply to ${body.type}`);
-    if (reply.type === 'error') throw new Error(reply.message);
-    return reply as ReplyTo[B['type']];
-  };
-}
+const driver = () => hostDriver().send;
 
 describe('timeline steps name their frames', () => {
   it('a write fault: the allocated page, its zeroing and refcount, and the PTE that maps it', () => {

@@ -5,31 +5,14 @@
  * instead of replaying the operation up to the step each time.
  */
 import { describe, expect, it } from 'vitest';
-import { MachineHost } from '../src/worker/host.ts';
-import type { Command, ReplyTo, TimelineStep, WorkerMessage } from '../src/worker/protocol.ts';
+import type { TimelineStep } from '../src/worker/protocol.ts';
 import type { TimelineStats } from '../src/worker/timeline_host.ts';
 import { eventsThrough } from '../src/worker/timeline.ts';
+import { hostDriver } from './helpers/host_driver.ts';
 import { digest } from './timeline_digest.ts';
 
-type Body = Command extends infer C ? (C extends Command ? Omit<C, 'seq'> : never) : never;
-
 function driver() {
-  const posted: WorkerMessage[] = [];
-  const host = new MachineHost((msg) => posted.push(msg), { sliceMs: Infinity });
-  // checkpoints placed by a clock that ticks once per reading (see tests/timeline.test.ts)
-  let tick = 0;
-  (host as unknown as { timeline: { now: () => number } }).timeline.now = () => tick++;
-  let seq = 1;
-  const NOTICES = ['frameDelta', 'printk', 'bootProgress', 'replayProgress'];
-  function send<B extends Body>(body: B): ReplyTo[B['type']] {
-    const s = seq++;
-    host.handle({ ...body, seq: s });
-    const reply = posted.find((m) => m.seq === s && !NOTICES.includes(m.type));
-    posted.length = 0;
-    if (!reply) throw new Error(`no reply to ${body.type}`);
-    if (reply.type === 'error') throw new Error(reply.message);
-    return reply as ReplyTo[B['type']];
-  }
+  const { host, send } = hostDriver({ ticking: true });
   const stats = () => ({ ...(host as unknown as { timeline: { stats: TimelineStats } }).timeline.stats });
   return { host, send, stats };
 }
