@@ -661,18 +661,19 @@ export class Timeline<H, S> {
       tracker ??= new WriteTracker(m.pages, WATCH_WRITES);
       if (seen >= hi) throw new StopReplay();
     });
-    let stopped = false;
     try {
-      this.runQuietly(h, this.ops[op]!.cmd, () => (stopped = true));
+      this.runQuietly(h, this.ops[op]!.cmd);
     } finally {
       off();
       (tracker as WriteTracker | null)?.stop();
     }
     this.window = win;
-    // The replayed machine stopped inside the operation: only its buffers are of use now. Stopped
-    // right after the last snapshot, its large arrays hold that snapshot's blocks (unwinding the
-    // call stack writes none), so the restore that follows copies only the blocks that differ.
-    this.deps.discard(h, stopped);
+    // The replayed machine stopped inside the operation: only its buffers are of use now. Not as
+    // "unchanged since the last snapshot": the core's finally blocks ran while StopReplay unwound the
+    // stack and wrote after it (wp_page_copy and do_cow_fault drop the reference they hold across
+    // the allocation), so the restore that follows compares nothing and copies every block
+    // (tests/timeline_instep.test.ts, the COW walk, failed at its first step when it did).
+    this.deps.discard(h, false);
     return win;
   }
 
@@ -728,12 +729,12 @@ export class Timeline<H, S> {
     this.ledger.drop(cp.held);
   }
 
-  private runQuietly(h: H, cmd: OpCommand, onStop?: () => void): void {
+  private runQuietly(h: H, cmd: OpCommand): void {
     const off = this.deps.machine(h).trace.subscribe(() => this.stats.replayedEvents++);
     try {
       this.deps.apply(h, cmd);
     } catch (e) {
-      if (e instanceof StopReplay) return void onStop?.();
+      if (e instanceof StopReplay) return;
       // The operation failed when the learner ran it too (kept because it changed something).
     } finally {
       off();
