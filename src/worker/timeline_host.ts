@@ -82,6 +82,13 @@ export const STEP_WINDOW_FIRST = 4;
 export const STEP_WINDOW_MAX = 96;
 export const STEP_WINDOW_BEHIND = 1;
 /**
+ * What one window's snapshots may cost together (ms, by the cost of the last window's): a snapshot
+ * compares every block of struct page's arrays, a few ms at 1 GiB but 25 ms or more at 16 GiB, so
+ * there a doubled window of 96 would stall one press for seconds. The window is as long as this
+ * allows (at least the target and one step the way the view moves).
+ */
+export const STEP_WINDOW_BUDGET_MS = 60;
+/**
  * Whether the window's snapshots watch struct page's arrays through Proxies (WriteTracker) instead
  * of comparing every block. Off: the core code that ran on a Proxy once keeps polymorphic inline
  * caches, and in Chromium every later replay was slower for it (the browser bench's first step
@@ -213,6 +220,8 @@ export class Timeline<H, S> {
   private live: H | null = null;
   /** snapshots of each event around the view's position inside an operation (StepWindow) */
   private window: StepWindow<S> | null = null;
+  /** what the last step-window snapshot cost (ms): the next window is sized by it */
+  private windowSnapMs = 1;
   /** the machine shown is a restore nothing has changed since (discard may reuse its buffers in place) */
   private shownIsRestore = false;
   readonly stats: TimelineStats = { replayedEvents: 0, windowRestores: 0, windowTakes: 0 };
@@ -280,6 +289,7 @@ export class Timeline<H, S> {
     this.pos = null;
     this.checkpoints.clear();
     this.window = null;
+    this.windowSnapMs = 1;
     this.shownIsRestore = false;
     this.ledger.clear();
     this.unwatch();
@@ -620,8 +630,14 @@ export class Timeline<H, S> {
     }
     // Moving back (or in from a later operation, or from live): the window reaches back from here.
     const back = from === null || from.op > pos.op || (from.op === pos.op && from.step > pos.step);
-    const span =
-      w?.op === pos.op && w.back === back ? Math.min(STEP_WINDOW_MAX, 2 * w.span) : STEP_WINDOW_FIRST;
+    const afford = Math.max(
+      1,
+      Math.floor(STEP_WINDOW_BUDGET_MS / this.windowSnapMs) - 1 - STEP_WINDOW_BEHIND,
+    );
+    const span = Math.min(
+      afford,
+      w?.op === pos.op && w.back === back ? Math.min(STEP_WINDOW_MAX, 2 * w.span) : STEP_WINDOW_FIRST,
+    );
     const lo = Math.max(1, inside - (back ? span : STEP_WINDOW_BEHIND));
     const hi = Math.min(rec.events.length, inside + (back ? STEP_WINDOW_BEHIND : span));
     const win = this.fillWindow(h, pos.op, lo, hi, back, span);
@@ -643,6 +659,7 @@ export class Timeline<H, S> {
     let seen = 0;
     let tracker: WriteTracker | null = null;
     const take = () => {
+      const t0 = this.now();
       const t = tracker;
       const s = t ? t.bare(() => this.deps.snapshot(h, t)) : this.deps.snapshot(h);
       t?.clear();
@@ -653,6 +670,7 @@ export class Timeline<H, S> {
       for (const b of s.blocks) win.held.push(b);
       for (const c of s.chunks) win.held.push(c);
       this.stats.windowTakes++;
+      this.windowSnapMs = Math.max(0.1, this.now() - t0);
     };
     const off = m.trace.subscribe(() => {
       seen++;
