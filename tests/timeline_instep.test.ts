@@ -130,3 +130,36 @@ describe('timeline: stepping inside an operation', () => {
     600_000,
   );
 });
+
+describe('timeline: the step window within its budget', () => {
+  it('when a snapshot costs most of STEP_WINDOW_BUDGET_MS, a window holds the target and the next step only, and every step is still the one a jump shows', () => {
+    const { host, send, stats } = driver();
+    // every reading of the clock 40 ms later: a snapshot "costs" 40 of the 60 ms budget
+    let t = 0;
+    (host as unknown as { timeline: { now: () => number } }).timeline.now = () => (t += 40);
+    send({ type: 'init', config: { arch: 'x86_64', ram: 128 * 2 ** 20, cpus: 2 }, boot: true });
+    send({ type: 'run', lines: 'spawn A\nA mmap r1 1M rw' });
+    send({ type: 'run', lines: 'A write r1 0 64K 4K 0x21' });
+    const ops = send({ type: 'timeline', op: null }).ops;
+    const op = ops.length - 1;
+    const len = send({ type: 'timeline', op }).steps.length;
+    const walked: string[] = [];
+    let fills = 0;
+    for (let step = len - 1; step >= len - 12; step--) {
+      const before = stats();
+      send({ type: 'seek', pos: { op, step } });
+      const took = stats().windowTakes - before.windowTakes;
+      if (took > 0) fills++;
+      expect(took, `snapshots taken for step ${step}`).toBeLessThanOrEqual(2);
+      walked.push(digest(host.hosted!));
+    }
+    expect(fills).toBeGreaterThan(1);
+    expect(fills).toBeLessThan(12); // every other press restores the window's second snapshot
+    // The same positions reached by a jump from live each time: the same machines.
+    for (let i = 0, step = len - 1; i < walked.length; i++, step--) {
+      send({ type: 'seek', pos: null });
+      send({ type: 'seek', pos: { op, step } });
+      expect(digest(host.hosted!), `step ${step}`).toBe(walked[i]);
+    }
+  });
+});

@@ -220,8 +220,8 @@ export class Timeline<H, S> {
   private live: H | null = null;
   /** snapshots of each event around the view's position inside an operation (StepWindow) */
   private window: StepWindow<S> | null = null;
-  /** what the last step-window snapshot cost (ms): the next window is sized by it */
-  private windowSnapMs = 1;
+  /** what the last step-window snapshot cost (ms; 0: none taken yet): the next window is sized by it */
+  private windowSnapMs = 0;
   /** the machine shown is a restore nothing has changed since (discard may reuse its buffers in place) */
   private shownIsRestore = false;
   readonly stats: TimelineStats = { replayedEvents: 0, windowRestores: 0, windowTakes: 0 };
@@ -289,7 +289,7 @@ export class Timeline<H, S> {
     this.pos = null;
     this.checkpoints.clear();
     this.window = null;
-    this.windowSnapMs = 1;
+    this.windowSnapMs = 0;
     this.shownIsRestore = false;
     this.ledger.clear();
     this.unwatch();
@@ -630,16 +630,23 @@ export class Timeline<H, S> {
     }
     // Moving back (or in from a later operation, or from live): the window reaches back from here.
     const back = from === null || from.op > pos.op || (from.op === pos.op && from.step > pos.step);
-    const afford = Math.max(
-      1,
-      Math.floor(STEP_WINDOW_BUDGET_MS / this.windowSnapMs) - 1 - STEP_WINDOW_BEHIND,
-    );
+    // Snapshots the budget affords (at least the target and the next step the view moves to); one
+    // behind only when there is room. Before any window was taken, a checkpoint's cost (it compares
+    // the same arrays) stands in for a snapshot's.
+    const snapMs =
+      this.windowSnapMs > 0
+        ? this.windowSnapMs
+        : this.checkpointCosts.length
+          ? Math.min(...this.checkpointCosts)
+          : 1;
+    const room = Math.max(2, Math.floor(STEP_WINDOW_BUDGET_MS / Math.max(0.1, snapMs)));
+    const behind = room > 2 ? STEP_WINDOW_BEHIND : 0;
     const span = Math.min(
-      afford,
+      room - 1 - behind,
       w?.op === pos.op && w.back === back ? Math.min(STEP_WINDOW_MAX, 2 * w.span) : STEP_WINDOW_FIRST,
     );
-    const lo = Math.max(1, inside - (back ? span : STEP_WINDOW_BEHIND));
-    const hi = Math.min(rec.events.length, inside + (back ? STEP_WINDOW_BEHIND : span));
+    const lo = Math.max(1, inside - (back ? span : behind));
+    const hi = Math.min(rec.events.length, inside + (back ? behind : span));
     const win = this.fillWindow(h, pos.op, lo, hi, back, span);
     progress(total, total);
     this.shownIsRestore = true;
@@ -670,7 +677,7 @@ export class Timeline<H, S> {
       for (const b of s.blocks) win.held.push(b);
       for (const c of s.chunks) win.held.push(c);
       this.stats.windowTakes++;
-      this.windowSnapMs = Math.max(0.1, this.now() - t0);
+      this.windowSnapMs = this.now() - t0;
     };
     const off = m.trace.subscribe(() => {
       seen++;
