@@ -28,15 +28,11 @@
  * ends with one JSON line
  * {"bench":"mmlab-browser","rows":[{figure,value,unit,baseline,target,met},...]}.
  */
-import { spawn } from 'node:child_process';
-import { chromium, type Page } from '@playwright/test';
+import type { Page } from '@playwright/test';
 import type {} from '../src/ui/test_api.ts';
+import { base, idle, launchChromium, reboot, run, stepLines, withPreview } from './browser_lib.ts';
 
-const port = Number(process.env.PW_PORT ?? 4173);
-const base = `http://127.0.0.1:${port}`;
 const REPS = Number(process.env.BENCH_REPS ?? 5);
-/** the build to serve (BENCH_DIST: another build, e.g. the one before a change, to compare in one sitting) */
-const outDir = process.env.BENCH_DIST ?? 'dist';
 
 interface Row {
   figure: string;
@@ -71,53 +67,6 @@ function row(
     target: target === null ? null : r1(target),
     met: target === null ? null : median(xs) <= target,
   };
-}
-
-/**
- * Until our own server answers. If it exited (strictPort: the port is taken, e.g. by a server an
- * earlier run left behind), whatever answers on the port would be measured instead: stop.
- */
-async function waitForServer(exited: () => number | null): Promise<void> {
-  for (let i = 0; i < 120; i++) {
-    if (exited() !== null)
-      throw new Error(`vite preview exited (code ${exited()}): is another server on port ${port}?`);
-    try {
-      if ((await fetch(base)).ok) return;
-    } catch {
-      /* not up yet */
-    }
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`vite preview did not answer on ${base}`);
-}
-
-async function idle(page: Page): Promise<void> {
-  await page.evaluate(() => window.__mmlab!.idle());
-}
-
-/** Open a docked panel's tab (the workspace shows one tab of each dock at a time). */
-async function openPanel(page: Page, id: string): Promise<void> {
-  const tab = page.locator(`[role=tab][data-panel="${id}"]`);
-  if ((await tab.count()) > 0 && (await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
-}
-
-/** The header's machine settings: choose RAM, Apply and reboot (confirming the loss of work). */
-async function reboot(page: Page, ram: string): Promise<void> {
-  const details = page.getByTestId('settings');
-  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
-  const form = page.getByRole('form', { name: 'Machine configuration' });
-  await form.getByLabel('RAM', { exact: true }).selectOption({ label: ram });
-  await form.getByRole('button', { name: 'Apply and reboot' }).click();
-  const anyway = form.getByRole('button', { name: 'Reboot anyway' });
-  if (await anyway.isVisible()) await anyway.click();
-  await idle(page);
-}
-
-async function run(page: Page, lines: string): Promise<void> {
-  await openPanel(page, 'scenario');
-  await page.getByLabel('Scenario lines', { exact: true }).fill(lines);
-  await page.getByRole('form', { name: 'Run scenario lines' }).getByRole('button', { name: 'Run' }).click();
-  await idle(page);
 }
 
 /** Press `key` on the focused element and time it until the app is idle and painted. */
@@ -163,10 +112,7 @@ function frameTime(page: Page): Promise<number> {
 
 async function steps(page: Page, gib = 1, writtenMiB = 512): Promise<Row[]> {
   await reboot(page, `${gib} GiB`);
-  const lines = ['spawn A', `A mmap r1 ${writtenMiB}M rw`];
-  const each = writtenMiB / 64;
-  for (let i = 0; i < 64; i++) lines.push(`A write r1 ${i * each}M ${each}M 4K ${(i % 250) + 1}`);
-  await run(page, lines.join('\n'));
+  await run(page, stepLines(writtenMiB));
   // a learner reads the result before pressing a key: the worker warms its restore buffers then
   await page.waitForTimeout(2000);
   await page.getByTestId('timeline').getByRole('button', { name: '← Back' }).focus();
@@ -431,20 +377,8 @@ async function refresh(page: Page): Promise<Row[]> {
 }
 
 async function main(): Promise<void> {
-  const server = spawn(
-    'npx',
-    ['vite', 'preview', '--host', '127.0.0.1', '--port', String(port), '--strictPort', '--outDir', outDir],
-    // its own process group: npx starts vite as a child, and both must go at the end
-    { stdio: 'ignore', detached: true },
-  );
-  let exitCode: number | null = null;
-  server.on('exit', (code) => (exitCode = code ?? -1));
-  try {
-    await waitForServer(() => exitCode);
-    const browser = await chromium.launch({
-      executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-    });
+  await withPreview(async () => {
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(180_000);
     await page.goto(base);
@@ -467,13 +401,7 @@ async function main(): Promise<void> {
     await browser.close();
     console.table(rows);
     console.log(JSON.stringify({ bench: 'mmlab-browser', rows }));
-  } finally {
-    try {
-      process.kill(-server.pid!);
-    } catch {
-      server.kill();
-    }
-  }
+  });
 }
 
 await main();

@@ -13,60 +13,25 @@
  * the key to the app idle, its canvases painted (window.__mmlab.idle()).
  * Build with `vite build --minify false` for readable function names.
  */
-import { spawn } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { chromium, type Page, type CDPSession } from '@playwright/test';
+import type { Page, CDPSession } from '@playwright/test';
 import type {} from '../src/ui/test_api.ts';
+import { base, idle, launchChromium, reboot, run, stepLines, withPreview } from './browser_lib.ts';
 
-const port = Number(process.env.PW_PORT ?? 4173);
-const base = `http://127.0.0.1:${port}`;
 const N = Number(process.env.CLICKS ?? 5);
 /** click (default), or a timeline move: back, forward, end */
 const ACTION = process.env.ACTION ?? 'click';
 
-async function idle(page: Page): Promise<void> {
-  await page.evaluate(() => window.__mmlab!.idle());
-}
-
 async function setup(page: Page): Promise<void> {
-  const details = page.getByTestId('settings');
-  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
-  const form = page.getByRole('form', { name: 'Machine configuration' });
-  await form.getByLabel('RAM', { exact: true }).selectOption({ label: '16 GiB' });
-  await form.getByRole('button', { name: 'Apply and reboot' }).click();
-  const anyway = form.getByRole('button', { name: 'Reboot anyway' });
-  if (await anyway.isVisible()) await anyway.click();
-  await idle(page);
-  const tab = page.locator(`[role=tab][data-panel="scenario"]`);
-  if ((await tab.count()) > 0 && (await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
-  await page
-    .getByLabel('Scenario lines', { exact: true })
-    .fill('spawn A\nA mmap r1 4G rw\nA madvise r1 0 4G nohugepage\nA read r1 0 4G 4K');
-  await page.getByRole('form', { name: 'Run scenario lines' }).getByRole('button', { name: 'Run' }).click();
-  await idle(page);
+  await reboot(page, '16 GiB');
+  await run(page, 'spawn A\nA mmap r1 4G rw\nA madvise r1 0 4G nohugepage\nA read r1 0 4G 4K');
   await page.locator('body').press('w');
 }
 
 /** The machine of bench/browser.ts's steps rows: GIB GiB, WRITTEN MiB written in 64 operations. */
 async function setupSteps(page: Page): Promise<void> {
-  const gib = Number(process.env.GIB ?? 1);
-  const written = Number(process.env.WRITTEN ?? 512);
-  const details = page.getByTestId('settings');
-  if ((await details.getAttribute('open')) === null) await details.locator('summary').click();
-  const form = page.getByRole('form', { name: 'Machine configuration' });
-  await form.getByLabel('RAM', { exact: true }).selectOption({ label: `${gib} GiB` });
-  await form.getByRole('button', { name: 'Apply and reboot' }).click();
-  const anyway = form.getByRole('button', { name: 'Reboot anyway' });
-  if (await anyway.isVisible()) await anyway.click();
-  await idle(page);
-  const tab = page.locator(`[role=tab][data-panel="scenario"]`);
-  if ((await tab.count()) > 0 && (await tab.getAttribute('aria-selected')) !== 'true') await tab.click();
-  const lines = ['spawn A', `A mmap r1 ${written}M rw`];
-  const each = written / 64;
-  for (let i = 0; i < 64; i++) lines.push(`A write r1 ${i * each}M ${each}M 4K ${(i % 250) + 1}`);
-  await page.getByLabel('Scenario lines', { exact: true }).fill(lines.join('\n'));
-  await page.getByRole('form', { name: 'Run scenario lines' }).getByRole('button', { name: 'Run' }).click();
-  await idle(page);
+  await reboot(page, `${Number(process.env.GIB ?? 1)} GiB`);
+  await run(page, stepLines(Number(process.env.WRITTEN ?? 512)));
   await page.waitForTimeout(2000);
   await page.getByTestId('timeline').getByRole('button', { name: '← Back' }).focus();
 }
@@ -260,38 +225,8 @@ function analyseProfile(
 }
 
 async function main(): Promise<void> {
-  const server = spawn(
-    'npx',
-    [
-      'vite',
-      'preview',
-      '--host',
-      '127.0.0.1',
-      '--port',
-      String(port),
-      '--strictPort',
-      '--outDir',
-      process.env.BENCH_DIST ?? 'dist',
-    ],
-    {
-      stdio: 'ignore',
-      detached: true,
-    },
-  );
-  try {
-    for (let i = 0; ; i++) {
-      try {
-        if ((await fetch(base)).ok) break;
-      } catch {
-        /* not up */
-      }
-      if (i > 100) throw new Error('no server');
-      await new Promise((r) => setTimeout(r, 300));
-    }
-    const browser = await chromium.launch({
-      executablePath: '/usr/bin/chromium',
-      args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--no-first-run'],
-    });
+  await withPreview(async () => {
+    const browser = await launchChromium();
     const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
     page.setDefaultTimeout(180_000);
     await page.addInitScript({ content: 'window.__name = (f) => f' });
@@ -426,13 +361,7 @@ async function main(): Promise<void> {
     }
     console.log(`${ACTION} → drawn ms:`, times.map((t) => t.toFixed(1)).join(' '));
     await browser.close();
-  } finally {
-    try {
-      process.kill(-server.pid!);
-    } catch {
-      server.kill();
-    }
-  }
+  });
 }
 
 await main();
